@@ -1,0 +1,168 @@
+"""What every terminal driver is and returns: the `Driver` protocol, the raw record types, the errors, the registry.
+
+Drivers turn device bytes into raw records and nothing more: no database, no time zones, no employee
+mapping (that is `gateway.normalize`), and never a device clear unless the caller asks for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class RawPunch:
+    """One attendance record exactly as the terminal reports it.
+
+    `ts_local` is the device's own wall-clock time, naive: terminals know no time zone, so the
+    office's zone is applied later by `gateway.normalize`. `(device_sn, pin, ts_local)` is the
+    idempotent key of a punch.
+    """
+
+    device_sn: str
+    pin: str
+    ts_local: datetime
+    status: int = 0
+    punch_state: int = 0
+    verify_mode: int = 0
+    workcode: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RawUser:
+    """A user record as stored on a terminal (`uid` is the device's internal slot, `pin` the badge number)."""
+
+    device_sn: str
+    pin: str
+    name: str = ""
+    uid: int = 0
+    privilege: int = 0
+    card: int = 0
+    password: str = ""
+    group_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """Identity and fill level of a terminal, as read from it."""
+
+    serial_number: str
+    model: str = ""
+    platform: str = ""
+    firmware: str = ""
+    user_count: int = 0
+    user_capacity: int = 0
+    record_count: int = 0
+    record_capacity: int = 0
+    fingerprint_count: int = 0
+    fingerprint_capacity: int = 0
+
+
+class DriverError(Exception):
+    """Base of every driver error; the message says what failed, on which device, and how to fix it."""
+
+
+class DeviceUnreachable(DriverError):
+    """No answer: connection refused, host down, timeout, or the connection dropped mid-transfer."""
+
+
+class AuthFailed(DriverError):
+    """The terminal refused our credentials (for ZKTeco: the comm key)."""
+
+
+class ProtocolError(DriverError):
+    """The terminal answered with bytes we cannot accept; the message carries the offending packet in hex."""
+
+
+class DeviceBusy(DriverError):
+    """The terminal is reachable but cannot serve us now (another client holds it, or it is enrolling)."""
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """One connection to one terminal. Use as a context manager: `with driver: driver.read_punches()`."""
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def info(self) -> DeviceInfo: ...
+
+    def read_users(self) -> list[RawUser]: ...
+
+    def read_punches(self) -> list[RawPunch]: ...
+
+    def get_time(self) -> datetime: ...
+
+    def set_time(self, dt: datetime) -> None: ...
+
+    def clear_punches(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class DriverBase:
+    """Context-manager plumbing shared by the concrete drivers.
+
+    Every registered driver class is constructed the same way, so the gateway can build any kind
+    from config: `cls(host, port, *, comm_key=0, timeout=10.0)` (a file-based kind takes the file path
+    as `host` and ignores `port`).
+    """
+
+    def open(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# kind -> "module:Class". Lazy so that importing the registry does not import zeep or pyserial.
+_REGISTRY: dict[str, str] = {
+    "zk-tcp": "drivers.zk:ZKTcpDriver",
+    "zk-udp": "drivers.zk:ZKUdpDriver",
+    "zk-soap": "drivers.zk_soap:ZKSoapDriver",
+    "comet-csv": "drivers.comet:CometCsvDriver",
+}
+
+
+def register(kind: str, target: str) -> None:
+    """Make `kind` resolvable to the class named by `target` ("module:Class")."""
+    _REGISTRY[kind] = target
+
+
+def known_kinds() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def driver_class(kind: str) -> type:
+    """The driver class for a config `kind`; a clear error names the kinds that exist."""
+    try:
+        target = _REGISTRY[kind]
+    except KeyError:
+        raise DriverError(
+            f"unknown device kind {kind!r}: use one of {', '.join(known_kinds())}"
+        ) from None
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)

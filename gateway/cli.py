@@ -1,0 +1,33 @@
+"""The `punchclock` command line: one typer app composed of the sub-apps each package owns.
+
+This module is the composition root: it is the one place allowed to reach into `simulators/`
+(for `sim` and `demo`) besides the tests, which is why those imports stay inside it.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from gateway.cli_payroll import app as payroll_app
+from simulators.cli import app as sim_app
+
+app = typer.Typer(
+    name="punchclock",
+    help="Attendance-device gateway and payroll core.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sim_app, name="sim", help="Run a simulated terminal that speaks the real protocol bytes.")
+app.add_typer(payroll_app, name="payroll", help="Pay runs and pay case checks.")
+
+
+@app.command()
+def demo() -> None:
+    """Start simulated terminals, download their punches through the drivers and print a summary."""
+    from gateway.demo import run_demo
+
+    run_demo()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,7 @@
+"""`punchclock sim …`: standalone simulated terminals, one sub-command per protocol family."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
