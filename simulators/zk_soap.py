@@ -1,0 +1,313 @@
+"""A simulated ZKTeco terminal answering the SOAP WebService on `POST /iWsService`.
+
+It encodes replies on its own (stdlib only, never `drivers/`), in the shape real terminals send:
+
+* Request bodies are parsed with `xml.etree.ElementTree`, by local name, so both the bare bodies
+  PHP clients post (`<GetAttLog><ArgComKey>0</ArgComKey><Arg><PIN>All</PIN></Arg></GetAttLog>`,
+  cobisja/tad-php lib/Providers/TADSoap.php) and SOAP 1.1 envelopes (zeep) are understood.
+* A bare request gets a bare reply, exactly as recorded against a real terminal in
+  cobisja/tad-php test/lib/RealTADTest.php: `<?xml version="1.0" encoding="iso8859-1"
+  standalone="no"?><SetDateResponse><Row><Result>1</Result><Information>Successfully!</Information>
+  </Row></SetDateResponse>`. An enveloped request gets the same element inside a SOAP-ENV envelope.
+* Attendance rows are `<Row><PIN/><DateTime/><Verified/><Status/><WorkCode/></Row>`, one per line
+  with CRLF between rows (the PHP raw-socket clients split the reply on "\\r\\n", e.g.
+  wirabae/wirabae.github.io x601kiri/tarik-data.php).
+* A wrong `ArgComKey` is refused with `<Row><Result>0</Result><Information>Fail!</Information></Row>`
+  (tad-php issue #50, zksdn/ZkLib-PHP issue #1), except GetDate, which those reports show answering
+  whatever the key.
+
+Quirk knobs: `qualified=False` answers with the response element in no namespace, `declaration=False`
+drops the XML declaration, `bare_replies=True` answers even an enveloped request without envelope. Fault knobs (`inject`): refuse (nothing listens), stall N seconds, drop
+the connection mid-reply, malformed XML, busy (HTTP 503). Each fault lasts for `times` requests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Self
+from xml.sax.saxutils import escape
+
+from simulators.sample_punches import SimPunch, SimUser, make_punches, make_users
+
+NS = "http://www.zksoftware/Service/message/"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+FAULTS = ("refuse", "stall", "drop", "malformed", "busy")
+_FAIL_ROW = "<Row><Result>0</Result><Information>Fail!</Information></Row>"
+_OK_ROW = "<Row><Result>1</Result><Information>Successfully!</Information></Row>"
+
+
+class SimulatorRequestError(ValueError):
+    """A request the simulated terminal cannot read (the real one would answer garbage or nothing)."""
+
+
+@dataclass
+class _Fault:
+    name: str
+    times: int
+    seconds: float = 0.0
+
+
+@dataclass
+class TerminalState:
+    """What the simulated terminal stores; mutable so tests can look at the effect of a call."""
+
+    serial_number: str
+    users: list[SimUser]
+    punches: list[SimPunch]
+    comm_key: int
+    clock_offset: timedelta = field(default_factory=timedelta)
+    device_name: str = "iClock580"
+    platform: str = "ZEM600_TFT"
+
+    def now(self) -> datetime:
+        return datetime.now().replace(microsecond=0) + self.clock_offset
+
+
+class ZKSoapTerminal:
+    """`with ZKSoapTerminal(users=20, records=500, seed=1) as t: …` serves on `t.host:t.port`."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        users: int = 20,
+        records: int = 200,
+        seed: int = 1,
+        comm_key: int = 0,
+        serial_number: str = "",
+        encoding: str = "iso8859-1",
+        qualified: bool = True,
+        declaration: bool = True,
+        bare_replies: bool = False,
+    ) -> None:
+        chinese = encoding.lower().replace("-", "") not in ("iso88591", "latin1", "ascii")
+        staff = make_users(users, seed, chinese_names=chinese)
+        self.state = TerminalState(
+            serial_number=serial_number or f"SOAP{seed:08d}",
+            users=staff,
+            punches=make_punches(staff, records, seed),
+            comm_key=comm_key,
+        )
+        self.encoding = encoding
+        self.qualified = qualified
+        self.declaration = declaration
+        self.bare_replies = bare_replies
+        self.requests_served = 0
+        self.last_request = b""
+        self._host = host
+        self._port = port
+        self._fault: _Fault | None = None
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def start(self) -> None:
+        handler = type("Handler", (_SoapHandler,), {"terminal": self})
+        server = ThreadingHTTPServer((self._host, self._port), handler)
+        server.daemon_threads = True
+        self._server = server
+        self._port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"zk-soap-sim:{self._port}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Block serving (the CLI entry point); Ctrl-C stops."""
+        self.start()
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    # -- faults ----------------------------------------------------------------------------
+    def inject(self, fault: str, *, times: int = 1, seconds: float = 0.0) -> None:
+        """Misbehave on the next `times` requests. `refuse` closes the listening socket instead, until `heal()`."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}: use one of {', '.join(FAULTS)}")
+        if fault == "refuse":
+            self.stop()
+            return
+        with self._lock:
+            self._fault = _Fault(fault, times, seconds)
+
+    def heal(self) -> None:
+        """Clear any fault and listen again on the same port if `refuse` closed it."""
+        with self._lock:
+            self._fault = None
+        if self._server is None:
+            self.start()
+
+    def _take_fault(self) -> _Fault | None:
+        with self._lock:
+            fault = self._fault
+            if fault is None:
+                return None
+            fault.times -= 1
+            if fault.times <= 0:
+                self._fault = None
+            return fault
+
+    # -- the service -----------------------------------------------------------------------
+    def answer(self, body: bytes) -> tuple[str, bool]:
+        """(reply element text, request was enveloped) for one request body."""
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError as exc:
+            raise SimulatorRequestError(f"request body is not XML: {exc}") from exc
+        enveloped = _local(root.tag) == "Envelope"
+        call = root
+        if enveloped:
+            soap_body = next((c for c in root if _local(c.tag) == "Body"), None)
+            if soap_body is None or len(soap_body) == 0:
+                raise SimulatorRequestError("SOAP envelope without a Body element")
+            call = soap_body[0]
+        op = _local(call.tag)
+        args = {_local(el.tag): (el.text or "").strip() for el in call.iter() if el is not call}
+        rows = self._rows(op, args)
+        return f"<{op}Response>{rows}</{op}Response>", enveloped
+
+    def _rows(self, op: str, args: dict[str, str]) -> str:
+        state = self.state
+        if op != "GetDate" and args.get("ArgComKey", "0").strip() != str(state.comm_key):
+            return _FAIL_ROW
+        if op == "GetAttLog":
+            pin = args.get("PIN", "All")
+            return "".join(
+                f"\r\n<Row><PIN>{escape(p.pin)}</PIN><DateTime>{p.ts:%Y-%m-%d %H:%M:%S}</DateTime>"
+                f"<Verified>{p.verify}</Verified><Status>{p.state}</Status><WorkCode>{escape(p.workcode)}</WorkCode></Row>"
+                for p in state.punches
+                if pin in ("", "All") or p.pin == pin
+            ) + "\r\n"
+        if op in ("GetAllUserInfo", "GetUserInfo"):
+            pin = args.get("PIN", "All") if op == "GetUserInfo" else "All"
+            return "".join(
+                f"\r\n<Row><PIN>{u.uid}</PIN><Name>{escape(u.name)}</Name><Password>{escape(u.password)}</Password>"
+                f"<Group>{u.group}</Group><Privilege>{u.privilege}</Privilege><Card>{u.card}</Card>"
+                f"<PIN2>{escape(u.pin)}</PIN2><TZ1>0</TZ1><TZ2>0</TZ2><TZ3>0</TZ3></Row>"
+                for u in state.users
+                if pin in ("", "All") or u.pin == pin
+            ) + "\r\n"
+        if op == "GetDate":
+            now = state.now()
+            return f"<Row><Date>{now:%Y-%m-%d}</Date><Time>{now:%H:%M:%S}</Time></Row>"
+        if op == "SetDate":
+            try:
+                target = datetime.strptime(f"{args.get('Date', '')} {args.get('Time', '')}", "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                return _FAIL_ROW
+            state.clock_offset = target - datetime.now().replace(microsecond=0)
+            return _OK_ROW
+        if op == "ClearData":
+            if args.get("Value") == "3":  # 3 = attendance logs (tad-php README, delete_data)
+                state.punches.clear()
+                return _OK_ROW
+            return _FAIL_ROW
+        if op == "GetOption":
+            values = {"~SerialNumber": state.serial_number, "~DeviceName": state.device_name, "~Platform": state.platform}
+            name = args.get("Name", "")
+            if name not in values:
+                return _FAIL_ROW
+            return f"<Row><Name>{escape(name)}</Name><Value>{escape(values[name])}</Value></Row>"
+        return _FAIL_ROW
+
+    def render(self, element: str, enveloped: bool) -> bytes:
+        """The reply bytes: optional declaration, optional envelope, element (un)qualified."""
+        if self.qualified and enveloped and not self.bare_replies:
+            head, sep, rest = element.partition(">")
+            element = f'{head} xmlns="{NS}"{sep}{rest}'
+        if enveloped and not self.bare_replies:
+            element = (
+                f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}" '
+                f'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">'
+                f"<SOAP-ENV:Body>{element}</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+            )
+        if self.declaration:
+            element = f'<?xml version="1.0" encoding="{self.encoding}" standalone="no"?>\r\n{element}'
+        return element.encode(self.encoding)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+class _SoapHandler(BaseHTTPRequestHandler):
+    terminal: ZKSoapTerminal
+    protocol_version = "HTTP/1.0"  # the PHP clients read until close; terminals speak 1.0
+    server_version = "ZK Web Server"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        """Quiet: a terminal does not log to our console."""
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+        if self.path.split("?")[0] != "/iWsService":
+            self._send(404, b"Not Found")
+            return
+        terminal = self.terminal
+        terminal.last_request = body
+        fault = terminal._take_fault()
+        if fault is not None and fault.name == "busy":
+            self._send(503, b"Service Unavailable")
+            return
+        if fault is not None and fault.name == "stall":
+            time.sleep(fault.seconds)
+        try:
+            element, enveloped = terminal.answer(body)
+        except SimulatorRequestError as exc:
+            self._send(400, str(exc).encode())
+            return
+        payload = terminal.render(element, enveloped)
+        terminal.requests_served += 1
+        if fault is not None and fault.name == "malformed":
+            payload = payload[: len(payload) // 2] + b"<Row><PIN>1</PI\x00N></Row"
+        if fault is not None and fault.name == "drop":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self._send(200, payload)
+
+    def _send(self, status: int, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)

@@ -1,0 +1,142 @@
+"""ZK SOAP driver (zeep + shipped WSDL) against the simulated terminal: data, reply quirks, faults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from drivers.base import AuthFailed, DeviceBusy, DeviceUnreachable, ProtocolError, RawPunch, RawUser, driver_class
+from drivers.zk_soap import ZKSoapDriver
+from simulators.sample_punches import SimPunch, make_punches, make_users
+from simulators.zk_soap import ZKSoapTerminal
+
+
+@pytest.fixture
+def terminal() -> Iterator[ZKSoapTerminal]:
+    with ZKSoapTerminal(users=12, records=100, seed=7, serial_number="CKJW201460001") as t:
+        yield t
+
+
+def expected_punches(sn: str, users: int, records: int, seed: int) -> list[RawPunch]:
+    return [
+        RawPunch(sn, p.pin, p.ts, p.state, p.state, p.verify, p.workcode)
+        for p in make_punches(make_users(users, seed), records, seed)
+    ]
+
+
+def test_registry_resolves_the_kind() -> None:
+    assert driver_class("zk-soap") is ZKSoapDriver
+
+
+def test_zeep_reads_20000_records_and_all_users() -> None:
+    with ZKSoapTerminal(users=40, records=20_000, seed=3, serial_number="OIN7030067011") as t:
+        with ZKSoapDriver(t.host, t.port, timeout=10) as driver:
+            punches = driver.read_punches()
+            users = driver.read_users()
+    assert punches == expected_punches("OIN7030067011", 40, 20_000, 3)
+    assert len(users) == 40
+    assert users[0] == RawUser("OIN7030067011", "1001", users[0].name, uid=1, privilege=14, card=users[0].card, group_id="1")
+    assert [u.pin for u in users] == [str(1001 + i) for i in range(40)]
+
+
+def test_request_uses_the_element_names_terminals_parse(terminal: ZKSoapTerminal) -> None:
+    with ZKSoapDriver(terminal.host, terminal.port, comm_key=0) as driver:
+        driver.read_punches()
+    body = terminal.last_request.decode()
+    assert (
+        '<GetAttLog xmlns="http://www.zksoftware/Service/message/">'
+        "<ArgComKey>0</ArgComKey><Arg><PIN>All</PIN></Arg></GetAttLog>"
+    ) in body
+
+
+@pytest.mark.parametrize(
+    ("qualified", "declaration", "bare_replies"),
+    [(True, True, False), (False, True, False), (True, False, False), (False, False, True)],
+    ids=["qualified", "unqualified", "no-declaration", "bare-no-envelope"],
+)
+def test_reply_shape_variants_parse_the_same(qualified: bool, declaration: bool, bare_replies: bool) -> None:
+    with ZKSoapTerminal(
+        users=5, records=30, seed=2, serial_number="SN-Q", qualified=qualified, declaration=declaration, bare_replies=bare_replies
+    ) as t:
+        with ZKSoapDriver(t.host, t.port) as driver:
+            assert driver.read_punches() == expected_punches("SN-Q", 5, 30, 2)
+            assert driver.info().serial_number == "SN-Q"
+
+
+def test_info_reports_what_the_soap_service_offers(terminal: ZKSoapTerminal) -> None:
+    with ZKSoapDriver(terminal.host, terminal.port) as driver:
+        info = driver.info()
+    assert (info.serial_number, info.model, info.platform, info.firmware) == ("CKJW201460001", "iClock580", "ZEM600_TFT", "")
+    assert (info.user_count, info.record_count, info.record_capacity) == (12, 100, 0)
+
+
+def test_set_time_then_get_time_and_clear(terminal: ZKSoapTerminal) -> None:
+    with ZKSoapDriver(terminal.host, terminal.port) as driver:
+        driver.set_time(datetime(2026, 1, 5, 8, 0, 0))
+        got = driver.get_time()
+        driver.clear_punches()
+        after_clear = driver.read_punches()
+    assert datetime(2026, 1, 5, 8, 0, 0) <= got <= datetime(2026, 1, 5, 8, 0, 5)
+    assert after_clear == []
+
+
+def test_wrong_comm_key_is_auth_failed_then_right_key_works() -> None:
+    with ZKSoapTerminal(users=3, records=6, seed=1, comm_key=1234, serial_number="SN-K") as t:
+        with pytest.raises(AuthFailed) as err:
+            ZKSoapDriver(t.host, t.port, comm_key=0).open()
+        assert str(err.value) == (
+            f"http://{t.host}:{t.port}/iWsService: terminal refused GetOption with comm key 0 (Result 0, 'Fail!'); "
+            "set the device's comm key in the config to the terminal's Comm. → PC Connection → Comm Key"
+        )
+        with ZKSoapDriver(t.host, t.port, comm_key=1234) as driver:
+            assert len(driver.read_punches()) == 6
+
+
+@pytest.mark.parametrize(
+    ("fault", "seconds", "error", "message_part"),
+    [
+        ("stall", 1.0, DeviceUnreachable, "GetAttLog got no reply within 0.3s"),
+        ("drop", 0.0, DeviceUnreachable, "connection dropped in the middle of the GetAttLog reply"),
+        ("malformed", 0.0, ProtocolError, "GetAttLog reply is not well-formed XML"),
+        ("busy", 0.0, DeviceBusy, "terminal answered GetAttLog with HTTP 503"),
+    ],
+)
+def test_fault_maps_to_error_and_retry_succeeds(
+    terminal: ZKSoapTerminal, fault: str, seconds: float, error: type[Exception], message_part: str
+) -> None:
+    with ZKSoapDriver(terminal.host, terminal.port, timeout=0.3) as driver:
+        terminal.inject(fault, times=1, seconds=seconds)
+        with pytest.raises(error) as err:
+            driver.read_punches()
+        assert message_part in str(err.value)
+        assert str(err.value).startswith(f"http://{terminal.host}:{terminal.port}/iWsService: ")
+        assert driver.read_punches() == expected_punches("CKJW201460001", 12, 100, 7)
+
+
+def test_refused_connection_is_unreachable_and_retry_after_restart_succeeds(terminal: ZKSoapTerminal) -> None:
+    terminal.inject("refuse")
+    with pytest.raises(DeviceUnreachable) as err:
+        ZKSoapDriver(terminal.host, terminal.port, timeout=2).open()
+    assert "cannot connect for GetOption (ConnectionError); check host, port" in str(err.value)
+    terminal.heal()
+    with ZKSoapDriver(terminal.host, terminal.port, timeout=2) as driver:
+        assert len(driver.read_punches()) == 100
+
+
+def test_incomplete_record_names_row_and_field(terminal: ZKSoapTerminal) -> None:
+    terminal.state.punches[4] = SimPunch("", datetime(2026, 3, 2, 8, 0), 0, 1)
+    with ZKSoapDriver(terminal.host, terminal.port) as driver:
+        with pytest.raises(ProtocolError) as err:
+            driver.read_punches()
+    assert str(err.value).endswith("GetAttLog row 5 has no <PIN>; the terminal sent an incomplete record")
+
+
+def test_http_error_on_wrong_path_says_what_to_check(terminal: ZKSoapTerminal) -> None:
+    driver = ZKSoapDriver(terminal.host, terminal.port)
+    driver.url = f"http://{terminal.host}:{terminal.port}/wrong"
+    with pytest.raises(ProtocolError) as err:
+        driver.open()
+    assert "GetOption got HTTP 404; is" in str(err.value)
+    assert "first bytes: 4e 6f 74 20 46 6f 75 6e 64" in str(err.value)
