@@ -1,0 +1,199 @@
+"""The gateway's TOML config: offices, devices, database, poller and API settings.
+
+`load_config(path)` either returns a fully checked `Config` or raises `ConfigError` listing every
+problem as `file: key.path: reason`, so a wrong config fails at start and not at 3 a.m. on the first
+poll of the broken device. See `punchclock.example.toml` for a commented example.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from drivers.base import known_kinds
+from gateway.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Office(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    timezone: str
+    city: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    double_punch_window_s: Annotated[int, Field(ge=0, le=3600)] = 60
+    shift_rule: str = "standard"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown IANA time zone {value!r}: use a name such as 'Asia/Shanghai' or 'Asia/Urumqi'"
+            ) from None
+        return value
+
+
+class Device(_Strict):
+    name: str = ""
+    sn: str | None = None
+    kind: str
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=0, le=65535)] = 4370
+    comm_key: Annotated[int, Field(ge=0, le=999999)] = 0
+    office: str
+    poll_interval_s: Annotated[float, Field(gt=0)] = 60.0
+    timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    clear_after_download: bool = False
+    sync_clock: bool = False
+    max_clock_drift_s: Annotated[int, Field(ge=1)] = 60
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in known_kinds():
+            raise ValueError(f"unknown device kind {value!r}: use one of {', '.join(known_kinds())}")
+        return value
+
+    @property
+    def label(self) -> str:
+        return self.name or self.sn or f"{self.host}:{self.port}"
+
+
+class Database(_Strict):
+    url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError(
+                f"unsupported database url {value!r}: use 'sqlite:///FILE.db' or "
+                "'postgresql+psycopg://USER:PASSWORD@HOST:5432/DB'"
+            )
+        return value
+
+
+class Poller(_Strict):
+    max_workers: Annotated[int, Field(ge=1, le=1024)] = 64
+    backoff_base_s: Annotated[float, Field(gt=0)] = 5.0
+    backoff_max_s: Annotated[float, Field(gt=0)] = 900.0
+    future_tolerance_s: Annotated[int, Field(ge=0)] = 300
+
+
+class ApiToken(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    token: Annotated[str, Field(min_length=16)]
+    role: Literal["admin", "hr", "viewer", "employee"]
+    employee: str | None = None
+
+
+class Api(_Strict):
+    bind: Annotated[str, Field(pattern=r"^[^\s:]+:\d{1,5}$")] = "127.0.0.1:8080"
+    tokens: list[ApiToken] = []
+
+
+class Config(_Strict):
+    offices: list[Office] = []
+    devices: list[Device] = []
+    database: Database = Database()
+    poller: Poller = Poller()
+    api: Api = Api()
+
+    def office(self, name: str) -> Office:
+        return next(o for o in self.offices if o.name == name)
+
+    def device(self, name_or_sn: str) -> Device:
+        """The device whose name or serial number is `name_or_sn` (KeyError names the known ones)."""
+        for device in self.devices:
+            if name_or_sn in (device.label, device.sn):
+                return device
+        raise KeyError(
+            f"no device {name_or_sn!r} in the config: known devices are "
+            + ", ".join(d.label for d in self.devices)
+        )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check the config at `path`; relative SQLite paths are resolved against its folder."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), [("", "file not found: pass --config PATH or create it from punchclock.example.toml")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [("", f"not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(str(path), [(_key_path(e["loc"]), _reason(e)) for e in exc.errors()]) from None
+    problems = _cross_reference_problems(config)
+    if problems:
+        raise ConfigError(str(path), problems)
+    return _resolve_sqlite_path(config, path.parent)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    """Pydantic's ('devices', 2, 'office') as the TOML reader sees it: devices[2].office."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _reason(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key: check its spelling against punchclock.example.toml"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind.startswith("value_error"):
+        return message
+    return f"{message} (got {error['input']!r})"
+
+
+def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    office_names = [o.name for o in config.offices]
+    for i, name in enumerate(office_names):
+        if name in office_names[:i]:
+            problems.append((f"offices[{i}].name", f"duplicate office name {name!r}: office names must be unique"))
+    seen: dict[str, int] = {}
+    for i, device in enumerate(config.devices):
+        if device.office not in office_names:
+            known = ", ".join(repr(n) for n in office_names) or "none (add an [[offices]] table)"
+            problems.append((f"devices[{i}].office", f"no office named {device.office!r}; offices are {known}"))
+        for key, value in (("name", device.label), ("sn", device.sn)):
+            if value is None:
+                continue
+            if value in seen:
+                problems.append(
+                    (f"devices[{i}].{key}", f"{value!r} is already used by devices[{seen[value]}]: give each device its own name and sn")
+                )
+            else:
+                seen[value] = i
+    for i, token in enumerate(config.api.tokens):
+        if token.role == "employee" and not token.employee:
+            problems.append((f"api.tokens[{i}].employee", "an employee token must name the employee code it belongs to, e.g. employee = \"E001\""))
+    return problems
+
+
+def _resolve_sqlite_path(config: Config, base: Path) -> Config:
+    prefix = "sqlite:///"
+    url = config.database.url
+    if not url.startswith(prefix) or url == "sqlite://" or url[len(prefix):].startswith((":memory:", "/")):
+        return config
+    absolute = (base / url[len(prefix):]).resolve()
+    return config.model_copy(update={"database": Database(url=f"{prefix}{absolute}")})

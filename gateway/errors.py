@@ -1,0 +1,30 @@
+"""The gateway's error family: everything the gateway raises on purpose is a `GatewayError`.
+
+Callers (CLI, API) catch `GatewayError` to turn it into a message a person can act on; anything else
+is a bug. Driver failures keep their own family (`drivers.base.DriverError`) because drivers may not
+import the gateway.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every deliberate gateway error."""
+
+
+class ConfigError(GatewayError):
+    """The config file is unreadable or wrong; each problem names the file, the key path and the fix."""
+
+    def __init__(self, path: str, problems: list[tuple[str, str]]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = [f"{path}: {key}: {reason}" if key else f"{path}: {reason}" for key, reason in problems]
+        super().__init__("\n".join(lines))
+
+
+class IngestError(GatewayError):
+    """Punches cannot be stored as asked (for example: no time zone is known for the device)."""
+
+
+class UnverifiedDownload(GatewayError):
+    """After commit, some records read from a device are not in the database, so it must not be cleared."""

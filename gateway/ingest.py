@@ -1,0 +1,222 @@
+"""Exactly-once storage of raw punches.
+
+The key `(device_sn, pin, ts_local)` is UNIQUE and every insert is `INSERT … ON CONFLICT DO NOTHING`,
+so storing the same records again (a re-read log, a re-sent push, a gateway killed mid-batch and
+restarted) never duplicates a punch and never fails. Each batch is one transaction; `ingest_punches`
+returns only after the last one committed, which is what lets callers acknowledge a push or clear a
+device afterwards. Keys already stored are skipped before normalization, so re-reading a whole log
+costs one indexed range scan per batch instead of a write per record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.base import RawPunch
+from gateway.crashpoints import crashpoint
+from gateway.errors import IngestError
+from gateway.normalize import NormalizeContext, device_now_local, normalize_punches, unknown_pin_reason
+from gateway.store import Badge, Device, Office, Punch, Quarantine
+
+DEFAULT_BATCH_SIZE = 5000
+DEFAULT_FUTURE_TOLERANCE_S = 300
+_KEY = ["device_sn", "pin", "ts_local"]
+_punches = Punch.__table__
+_quarantine = Quarantine.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    read: int
+    new: int
+    duplicate: int
+    quarantined: int
+
+
+def ingest_punches(
+    session_factory: sessionmaker[Session],
+    device_sn: str,
+    punches: Sequence[RawPunch],
+    *,
+    source: str,
+    office_tz: str | None = None,
+    double_tap_window_s: int | None = None,
+    clock_offset_s: int | None = None,
+    future_tolerance_s: int = DEFAULT_FUTURE_TOLERANCE_S,
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> IngestResult:
+    """Store `punches` read from `device_sn`; idempotent, one transaction per `batch_size` punches.
+
+    `office_tz`, `double_tap_window_s` and `clock_offset_s` default to what the store knows about the
+    device (its office's zone and window, its last measured clock offset). `now` (naive UTC) is for
+    tests. Unknown pins are stored and quarantined with the reason.
+    """
+    for index, punch in enumerate(punches):
+        if punch.device_sn != device_sn:
+            raise IngestError(
+                f"punch #{index} (pin {punch.pin!r} at {punch.ts_local}) says device {punch.device_sn!r} "
+                f"but is being stored for device {device_sn!r}: ingest each device's punches separately"
+            )
+    unique = sorted({(p.pin, p.ts_local): p for p in reversed(punches)}.values(), key=lambda p: p.ts_local)
+    received_at = (now or datetime.now(UTC).replace(tzinfo=None))
+    with session_factory() as session:
+        ctx, first_record = _context(
+            session, device_sn, unique, source, office_tz, double_tap_window_s, clock_offset_s,
+            future_tolerance_s, received_at,
+        )
+        if first_record is not None:
+            session.execute(
+                update(Device).where(Device.sn == device_sn, Device.first_record_ts_local.is_(None))
+                .values(first_record_ts_local=first_record)
+            )
+            session.commit()
+    new = quarantined = 0
+    for start in range(0, len(unique), batch_size):
+        batch_new, batch_quarantined = _store_batch(session_factory, unique[start:start + batch_size], ctx)
+        new += batch_new
+        quarantined += batch_quarantined
+    return IngestResult(read=len(punches), new=new, duplicate=len(punches) - new, quarantined=quarantined)
+
+
+def _context(
+    session: Session,
+    device_sn: str,
+    punches: Sequence[RawPunch],
+    source: str,
+    office_tz: str | None,
+    double_tap_window_s: int | None,
+    clock_offset_s: int | None,
+    future_tolerance_s: int,
+    received_at: datetime,
+) -> tuple[NormalizeContext, datetime | None]:
+    """The normalization context, and the first-record time to record if the device has none yet."""
+    row = session.execute(
+        select(Device, Office).outerjoin(Office, Device.office_id == Office.id).where(Device.sn == device_sn)
+    ).first()
+    device, office = (row[0], row[1]) if row else (None, None)
+    zone_name = office_tz or (office.timezone if office else None)
+    if zone_name is None:
+        raise IngestError(
+            f"no time zone for device {device_sn!r}: give the device an office in the config "
+            "(devices[].office) or pass office_tz"
+        )
+    window = double_tap_window_s if double_tap_window_s is not None else (office.double_punch_window_s if office else 0)
+    offset = clock_offset_s if clock_offset_s is not None else (device.clock_offset_s if device else None)
+    zone = ZoneInfo(zone_name)
+    future_limit = device_now_local(received_at, zone, offset or 0) + timedelta(seconds=future_tolerance_s)
+    badges = {
+        (pin, sn): employee_id
+        for pin, sn, employee_id in session.execute(
+            select(Badge.pin, Badge.device_sn, Badge.employee_id).where(
+                (Badge.device_sn == device_sn) | Badge.device_sn.is_(None)
+            )
+        )
+    }
+    first_known = device.first_record_ts_local if device else None
+    ctx = NormalizeContext(
+        device_sn=device_sn,
+        zone=zone,
+        double_tap_window=timedelta(seconds=window),
+        badges=badges,
+        future_limit_local=future_limit,
+        first_record_ts_local=first_known,
+        source=source,
+        received_at=received_at,
+    )
+    first_record = punches[0].ts_local if device is not None and first_known is None and punches else None
+    return ctx, first_record
+
+
+def _store_batch(factory: sessionmaker[Session], batch: Sequence[RawPunch], ctx: NormalizeContext) -> tuple[int, int]:
+    """Insert one batch in one transaction; returns (newly inserted, newly quarantined)."""
+    with factory() as session, session.begin():
+        connection = session.connection()
+        stored = _stored_between(connection, ctx.device_sn, batch[0].ts_local - ctx.double_tap_window, batch[-1].ts_local)
+        known = {(pin, ts) for pin, ts, _double in stored}
+        fresh = [p for p in batch if (p.pin, p.ts_local) not in known]
+        if not fresh:
+            return 0, 0
+        rows = normalize_punches(fresh, stored, ctx)
+        inserted = connection.execute(
+            _insert(connection).on_conflict_do_nothing(index_elements=_KEY).returning(
+                _punches.c.id, _punches.c.pin, _punches.c.employee_id
+            ),
+            rows,
+        ).all()
+        unknown = [
+            {"punch_id": punch_id, "reason": unknown_pin_reason(pin, ctx.device_sn), "created_at": ctx.received_at}
+            for punch_id, pin, employee_id in inserted
+            if employee_id is None
+        ]
+        if unknown:
+            connection.execute(_quarantine.insert(), unknown)
+        crashpoint("ingest.before_commit")
+    return len(inserted), len(unknown)
+
+
+def _insert(connection: Connection):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT, which is the one that knows ON CONFLICT."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(_punches)
+    if dialect == "postgresql":
+        return postgresql.insert(_punches)
+    raise IngestError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+
+
+def _stored_between(connection: Connection, device_sn: str, low: datetime, high: datetime) -> list[tuple[str, datetime, bool]]:
+    return [
+        (pin, ts, bool(double))
+        for pin, ts, double in connection.execute(
+            select(_punches.c.pin, _punches.c.ts_local, _punches.c.is_double_tap).where(
+                _punches.c.device_sn == device_sn, _punches.c.ts_local.between(low, high)
+            )
+        )
+    ]
+
+
+def missing_keys(factory: sessionmaker[Session], device_sn: str, punches: Sequence[RawPunch]) -> list[tuple[str, datetime]]:
+    """Keys of `punches` that the database does not hold (sorted); empty means it is safe to clear the device."""
+    if not punches:
+        return []
+    wanted = {(p.pin, p.ts_local) for p in punches}
+    low = min(ts for _pin, ts in wanted)
+    high = max(ts for _pin, ts in wanted)
+    with factory() as session:
+        held = {(pin, ts) for pin, ts, _double in _stored_between(session.connection(), device_sn, low, high)}
+    return sorted(wanted - held, key=lambda key: (key[1], key[0]))
+
+
+def remap_quarantine(session: Session, pin: str, employee_id: int, device_sn: str | None = None) -> int:
+    """After a badge for `pin` is added: give its quarantined punches to `employee_id` and resolve them.
+
+    `device_sn` limits the re-map to that device (a device-bound badge); None re-maps every device
+    (a company-wide badge). Returns how many punches were re-mapped; the caller commits.
+    """
+    open_punch_ids = (
+        select(Quarantine.punch_id)
+        .join(Punch, Punch.id == Quarantine.punch_id)
+        .where(Quarantine.resolved_at.is_(None), Punch.pin == pin, Punch.employee_id.is_(None))
+    )
+    if device_sn is not None:
+        open_punch_ids = open_punch_ids.where(Punch.device_sn == device_sn)
+    ids = list(session.scalars(open_punch_ids))
+    if not ids:
+        return 0
+    resolved_at = datetime.now(UTC).replace(tzinfo=None)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        session.execute(update(Punch).where(Punch.id.in_(chunk)).values(employee_id=employee_id))
+        session.execute(
+            update(Quarantine).where(Quarantine.punch_id.in_(chunk), Quarantine.resolved_at.is_(None))
+            .values(resolved_at=resolved_at)
+        )
+    return len(ids)

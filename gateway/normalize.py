@@ -1,0 +1,127 @@
+"""Raw device punches → rows for the `punches` table: UTC time, employee, flags, double taps.
+
+Pure functions over plain values, so the rules are testable without a database:
+
+- **Time zone.** A terminal's clock has no zone; its wall time is read in the office's IANA zone.
+  A wall time that occurs twice (DST fall-back) is read as its *first* occurrence (`fold=0`) and
+  flagged `DST_AMBIGUOUS`; a wall time that never occurs (spring-forward gap) is read with the offset
+  in force *before* the jump (`fold=0`, so 02:30 in a 02:00→03:00 gap becomes 03:30 after it) and
+  flagged `DST_GAP`. `ts_utc` is *not* shifted by the measured clock offset: the offset at the moment
+  of a past punch is unknown (and the poller corrects drifting clocks), so the raw reading is kept and
+  the offset is recorded on the device instead.
+- **Employee.** A badge bound to this device wins over a company-wide badge; no badge → no employee,
+  and the caller quarantines the punch.
+- **Flags.** `FUTURE`: later than the device's own clock (now + its measured offset) plus a tolerance;
+  `BEFORE_FIRST_RECORD`: earlier than the first record the device ever gave us (a reset clock).
+  Flagged punches are stored and reported, never dropped.
+- **Double taps.** A punch within the office window after the last *accepted* (non-double-tap) punch
+  of the same pin on the same device is marked `is_double_tap`; it stays in the raw log and
+  attendance ignores it. Anchoring on the accepted punch means a run of taps 20 s apart with a 30 s
+  window keeps every other tap rather than collapsing a whole minute into one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from drivers.base import RawPunch
+from gateway.store import PunchFlag
+
+
+def local_to_utc(ts_local: datetime, zone: ZoneInfo) -> tuple[datetime, PunchFlag]:
+    """Naive device wall time in `zone` → naive UTC, with the DST flag when the wall time is irregular."""
+    first = ts_local.replace(tzinfo=zone, fold=0)
+    utc = first.astimezone(UTC).replace(tzinfo=None)
+    if first.utcoffset() == ts_local.replace(tzinfo=zone, fold=1).utcoffset():
+        return utc, PunchFlag.NONE
+    round_trip = (utc.replace(tzinfo=UTC)).astimezone(zone).replace(tzinfo=None)
+    return utc, PunchFlag.DST_AMBIGUOUS if round_trip == ts_local else PunchFlag.DST_GAP
+
+
+def device_now_local(now_utc: datetime, zone: ZoneInfo, clock_offset_s: int) -> datetime:
+    """What the device's clock reads at `now_utc` (naive UTC), given its offset (device − true, seconds)."""
+    true_local = now_utc.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+    return true_local + timedelta(seconds=clock_offset_s)
+
+
+def employee_for(pin: str, device_sn: str, badges: Mapping[tuple[str, str | None], int]) -> int | None:
+    """The employee behind `pin` on `device_sn`: the device's own badge first, then a company-wide one."""
+    found = badges.get((pin, device_sn))
+    return found if found is not None else badges.get((pin, None))
+
+
+def unknown_pin_reason(pin: str, device_sn: str) -> str:
+    return (
+        f"unknown badge pin {pin!r} on device {device_sn}: add a badge for pin {pin!r} "
+        "(company-wide or for this device) and its quarantined punches are re-mapped"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizeContext:
+    """Everything normalization needs to know about one device at ingest time."""
+
+    device_sn: str
+    zone: ZoneInfo
+    double_tap_window: timedelta
+    badges: Mapping[tuple[str, str | None], int]
+    future_limit_local: datetime | None  # device wall time after which a punch is FUTURE
+    first_record_ts_local: datetime | None
+    source: str
+    received_at: datetime  # naive UTC
+
+
+def normalize_punches(
+    new: Sequence[RawPunch],
+    stored: Iterable[tuple[str, datetime, bool]],
+    ctx: NormalizeContext,
+) -> list[dict[str, Any]]:
+    """Rows for the `new` punches (sorted by `ts_local`), given the punches already `stored` for the
+    device from `window` before the first new punch up to the last one, as (pin, ts_local, is_double_tap).
+
+    Stored punches are not re-judged; they only serve as double-tap anchors.
+    """
+    events: list[tuple[datetime, int, str, bool, RawPunch | None]] = [
+        (ts, 0, pin, double, None) for pin, ts, double in stored
+    ]
+    events.extend((p.ts_local, 1, p.pin, False, p) for p in new)
+    events.sort(key=lambda e: (e[0], e[1]))
+    last_accepted: dict[str, datetime] = {}
+    window = ctx.double_tap_window
+    rows: list[dict[str, Any]] = []
+    for ts, _order, pin, stored_double, punch in events:
+        previous = last_accepted.get(pin)
+        if punch is None:
+            if not stored_double:
+                last_accepted[pin] = ts
+            continue
+        is_double_tap = previous is not None and ts - previous <= window
+        if not is_double_tap:
+            last_accepted[pin] = ts
+        ts_utc, flags = local_to_utc(ts, ctx.zone)
+        if ctx.future_limit_local is not None and ts > ctx.future_limit_local:
+            flags |= PunchFlag.FUTURE
+        if ctx.first_record_ts_local is not None and ts < ctx.first_record_ts_local:
+            flags |= PunchFlag.BEFORE_FIRST_RECORD
+        rows.append(
+            {
+                "device_sn": ctx.device_sn,
+                "pin": pin,
+                "ts_local": ts,
+                "ts_utc": ts_utc,
+                "status": punch.status,
+                "punch_state": punch.punch_state,
+                "verify_mode": punch.verify_mode,
+                "workcode": punch.workcode,
+                "source": ctx.source,
+                "received_at": ctx.received_at,
+                "employee_id": employee_for(pin, ctx.device_sn, ctx.badges),
+                "flags": int(flags),
+                "is_double_tap": is_double_tap,
+            }
+        )
+    return rows
