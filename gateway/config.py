@@ -21,7 +21,7 @@ DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Office(_Strict):

@@ -1,0 +1,81 @@
+"""Config loading: the example parses, and every malformed config names file, key path and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.config import load_config
+from gateway.errors import ConfigError
+
+EXAMPLE = Path(__file__).parents[2] / "punchclock.example.toml"
+
+OFFICE = '[[offices]]\nname = "HQ"\ntimezone = "Asia/Shanghai"\ncity = "shanghai"\n'
+DEVICE = '[[devices]]\nname = "door"\nkind = "zk-tcp"\nhost = "10.0.0.5"\noffice = "HQ"\n'
+
+
+def error_for(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "punchclock.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    return str(error.value).replace(str(path), "FILE")
+
+
+def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
+    config = load_config(EXAMPLE)
+    assert [o.name for o in config.offices] == ["Shanghai HQ", "Urumqi plant"]
+    assert [(d.label, d.kind, d.port, d.office) for d in config.devices] == [
+        ("hq-front-door", "zk-tcp", 4370, "Shanghai HQ"),
+        ("urumqi-gate", "zk-udp", 4370, "Urumqi plant"),
+    ]
+    assert config.database.url == f"sqlite:///{EXAMPLE.parent / 'punchclock.db'}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (OFFICE + DEVICE.replace('office = "HQ"', 'office = "Beijing"'),
+         "FILE: devices[0].office: no office named 'Beijing'; offices are 'HQ'"),
+        (OFFICE.replace("Asia/Shanghai", "Asia/Shangai") + DEVICE,
+         "FILE: offices[0].timezone: unknown IANA time zone 'Asia/Shangai': use a name such as 'Asia/Shanghai' or 'Asia/Urumqi'"),
+        (OFFICE + DEVICE.replace("zk-tcp", "zk-tpc"),
+         "FILE: devices[0].kind: unknown device kind 'zk-tpc': use one of comet-csv, zk-soap, zk-tcp, zk-udp"),
+        (OFFICE + DEVICE + "port = 70000\n",
+         "FILE: devices[0].port: Input should be less than or equal to 65535 (got 70000)"),
+        (OFFICE + DEVICE + "poll_intervall_s = 5\n",
+         "FILE: devices[0].poll_intervall_s: unknown key: check its spelling against punchclock.example.toml"),
+        (OFFICE + DEVICE.replace('host = "10.0.0.5"\n', ""),
+         "FILE: devices[0].host: required key is missing"),
+        (OFFICE + DEVICE + DEVICE,
+         "FILE: devices[1].name: 'door' is already used by devices[0]: give each device its own name and sn"),
+        (OFFICE + OFFICE, "FILE: offices[1].name: duplicate office name 'HQ': office names must be unique"),
+        ('[database]\nurl = "mysql://x"\n',
+         "FILE: database.url: unsupported database url 'mysql://x': use 'sqlite:///FILE.db' or "
+         "'postgresql+psycopg://USER:PASSWORD@HOST:5432/DB'"),
+        ('[api]\n[[api.tokens]]\nname = "me"\ntoken = "0123456789abcdef"\nrole = "employee"\n',
+         "FILE: api.tokens[0].employee: an employee token must name the employee code it belongs to, e.g. employee = \"E001\""),
+        (OFFICE + "double_punch_window_s = \"60\"\n",
+         "FILE: offices[0].double_punch_window_s: Input should be a valid integer (got '60')"),
+        ("[[offices]\nname = 1\n", "FILE: invalid TOML: Expected ']]' at the end of an array declaration (at line 1, column 10)"),
+    ],
+    ids=["unknown-office", "bad-zone", "bad-kind", "port-range", "typo-key", "missing-host", "duplicate-device",
+         "duplicate-office", "bad-db", "employee-token", "string-for-int", "bad-toml"],
+)
+def test_malformed_config_names_file_key_and_reason(tmp_path: Path, text: str, expected: str) -> None:
+    assert error_for(tmp_path, text) == expected
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = OFFICE + DEVICE.replace('host = "10.0.0.5"\n', "") + "comm_key = -1\n"
+    assert error_for(tmp_path, text).splitlines() == [
+        "FILE: devices[0].host: required key is missing",
+        "FILE: devices[0].comm_key: Input should be greater than or equal to 0 (got -1)",
+    ]
+
+
+def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path / "nope.toml")
+    assert str(error.value) == f"{tmp_path / 'nope.toml'}: file not found: pass --config PATH or create it from punchclock.example.toml"

@@ -1,0 +1,69 @@
+"""Device wall time → UTC across offices: China's single zone, Xinjiang's own, a night shift, a DST office."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.ingest import ingest_punches
+from gateway.normalize import local_to_utc
+from gateway.store import Punch, PunchFlag
+from gateway_testkit import punch, seed_device, seed_employee
+
+NOW = datetime(2026, 12, 1, 0, 0, 0)
+
+
+def utc_rows(factory: sessionmaker[Session], sn: str) -> list[tuple[str, str, int]]:
+    with factory() as session:
+        return [
+            (p.ts_local.isoformat(" "), p.ts_utc.isoformat(" "), p.flags)
+            for p in session.scalars(select(Punch).where(Punch.device_sn == sn).order_by(Punch.ts_local))
+        ]
+
+
+def test_same_wall_time_in_shanghai_and_urumqi_is_two_hours_apart(factory: sessionmaker[Session]) -> None:
+    seed_device(factory, sn="SH", timezone="Asia/Shanghai", office="Shanghai HQ")
+    seed_device(factory, sn="XJ", timezone="Asia/Urumqi", office="Urumqi plant")
+    seed_employee(factory, "E001", pin="1")
+    ingest_punches(factory, "SH", [punch("1", "2026-06-01 09:00:00", sn="SH")], source="zk-tcp", now=NOW)
+    ingest_punches(factory, "XJ", [punch("1", "2026-06-01 09:00:00", sn="XJ")], source="zk-tcp", now=NOW)
+    assert utc_rows(factory, "SH") == [("2026-06-01 09:00:00", "2026-06-01 01:00:00", 0)]
+    assert utc_rows(factory, "XJ") == [("2026-06-01 09:00:00", "2026-06-01 03:00:00", 0)]
+
+
+def test_night_shift_across_midnight_keeps_its_order_and_dates(factory: sessionmaker[Session]) -> None:
+    seed_device(factory, sn="SH")
+    seed_employee(factory, "E001", pin="1")
+    shift = [punch("1", "2026-06-01 22:00:00", sn="SH"), punch("1", "2026-06-02 06:05:00", sn="SH")]
+    ingest_punches(factory, "SH", shift, source="zk-tcp", now=NOW)
+    assert utc_rows(factory, "SH") == [
+        ("2026-06-01 22:00:00", "2026-06-01 14:00:00", 0),
+        ("2026-06-02 06:05:00", "2026-06-01 22:05:00", 0),
+    ]
+
+
+def test_dst_office_fall_back_and_spring_forward(factory: sessionmaker[Session]) -> None:
+    seed_device(factory, sn="NY", timezone="America/New_York", office="New York sales", window_s=0)
+    seed_employee(factory, "E001", pin="1")
+    punches = [
+        punch("1", "2026-03-08 01:59:00", sn="NY"),  # EST, before the spring-forward jump
+        punch("1", "2026-03-08 02:30:00", sn="NY"),  # does not exist: read with EST → 03:30 EDT
+        punch("1", "2026-03-08 03:00:00", sn="NY"),  # EDT
+        punch("1", "2026-11-01 01:30:00", sn="NY"),  # occurs twice: first (EDT) occurrence taken
+        punch("1", "2026-11-01 02:00:00", sn="NY"),  # EST again
+    ]
+    ingest_punches(factory, "NY", punches, source="zk-tcp", now=NOW)
+    assert utc_rows(factory, "NY") == [
+        ("2026-03-08 01:59:00", "2026-03-08 06:59:00", 0),
+        ("2026-03-08 02:30:00", "2026-03-08 07:30:00", PunchFlag.DST_GAP),
+        ("2026-03-08 03:00:00", "2026-03-08 07:00:00", 0),
+        ("2026-11-01 01:30:00", "2026-11-01 05:30:00", PunchFlag.DST_AMBIGUOUS),
+        ("2026-11-01 02:00:00", "2026-11-01 07:00:00", 0),
+    ]
+
+
+def test_local_to_utc_is_plain_offset_where_no_dst() -> None:
+    assert local_to_utc(datetime(2026, 1, 1, 0, 0), ZoneInfo("Asia/Shanghai")) == (datetime(2025, 12, 31, 16, 0), PunchFlag.NONE)
