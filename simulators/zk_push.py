@@ -1,0 +1,195 @@
+"""A simulated ZKTeco terminal in ADMS ("iclock" PUSH) mode: it is the HTTP client, the gateway the server.
+
+It encodes its requests on its own (never importing `drivers/`), following the ADMS sources cited in
+`drivers/zk_push.py`: handshake `GET /iclock/cdata?SN=…&options=all`, uploads
+`POST /iclock/cdata?SN=…&table=ATTLOG&Stamp=…` with `PIN\\tYYYY-MM-DD HH:MM:SS\\tStatus\\tVerify\\tWorkcode\\t0\\t0…`
+lines, command polls `GET /iclock/getrequest?SN=…`, results `POST /iclock/devicecmd` as
+`ID=…&Return=…&CMD=…`.
+
+Behaviour that matters for exactly-once delivery, as the protocol describes it: a batch is dropped
+from the terminal's queue only after an answer starting with `OK`; anything else (HTTP error, garbage,
+connection refused or reset, timeout) means the same batch is sent again after a backoff. The
+terminal's `Stamp` is the number of records uploaded so far; on handshake it resumes after the
+server's `ATTLOGStamp` (so a server that lost its data gets everything again).
+
+Commands obeyed: `SET OPTION DateTime=<packed int | YYYY-MM-DD HH:MM:SS>` moves the clock;
+`DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…` re-uploads that range; anything else is answered
+`Return=-1` (unsupported) like a terminal without the feature.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from simulators.sample_punches import SimPunch, make_punches, make_users
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+RETURN_OK = 0
+RETURN_UNSUPPORTED = -1
+
+
+@dataclass
+class PushReport:
+    """What one `push_all` did: handy for tests and the CLI summary."""
+
+    batches_accepted: int = 0
+    records_sent: int = 0
+    retries: int = 0
+    commands_run: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def decode_packed_time(value: int) -> datetime:
+    """Inverse of the firmware's packed time (zkemsdk EncodeTime): 31-day months since 2000."""
+    second, value = value % 60, value // 60
+    minute, value = value % 60, value // 60
+    hour, value = value % 24, value // 24
+    day, value = value % 31 + 1, value // 31
+    month, year = value % 12 + 1, value // 12 + 2000
+    return datetime(year, month, day, hour, minute, second)
+
+
+class PushTerminal:
+    """`PushTerminal("http://gateway:8000", "CQZ7224160001", records=500).push_all()`."""
+
+    def __init__(
+        self,
+        server: str,
+        serial_number: str,
+        *,
+        users: int = 20,
+        records: int = 500,
+        seed: int = 1,
+        batch_size: int = 200,
+        timeout: float = 10.0,
+        backoff_s: float = 0.05,
+        max_backoff_s: float = 2.0,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.serial_number = serial_number
+        self.punches: list[SimPunch] = make_punches(make_users(users, seed), records, seed)
+        self.batch_size = batch_size
+        self.stamp = 0  # records uploaded so far, as told to the server
+        self.clock_offset = timedelta()
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self._rng = random.Random(f"backoff:{seed}")
+        self._sleep = sleep
+        self._client = client or httpx.Client(base_url=server, timeout=timeout)
+        self._owns_client = client is None
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    # -- protocol steps --------------------------------------------------------------------
+    def handshake(self) -> dict[str, str]:
+        """Ask for options; resume after the server's ATTLOGStamp (None/unknown means from the start)."""
+        text = self._get("/iclock/cdata", {"SN": self.serial_number, "options": "all", "pushver": "2.4.1"})
+        options = dict(line.split("=", 1) for line in text.splitlines()[1:] if "=" in line)
+        stamp = options.get("ATTLOGStamp", "None")
+        self.stamp = min(int(stamp), len(self.punches)) if stamp.isdigit() else 0
+        return options
+
+    def upload(self, batch: list[SimPunch], stamp: int) -> bool:
+        """POST one ATTLOG batch; True only when the server answered OK."""
+        body = "".join(
+            f"{p.pin}\t{p.ts:{TIME_FORMAT}}\t{p.state}\t{p.verify}\t{p.workcode}\t0\t0\t0\t0\t0\r\n" for p in batch
+        )
+        response = self._client.post(
+            "/iclock/cdata",
+            params={"SN": self.serial_number, "table": "ATTLOG", "Stamp": str(stamp)},
+            content=body.encode(),
+            headers={"Content-Type": "text/plain"},
+        )
+        return response.status_code == 200 and response.text.startswith("OK")
+
+    def poll_commands(self, report: PushReport) -> int:
+        """One getrequest poll; runs each command and posts its result. Returns commands run."""
+        text = self._get("/iclock/getrequest", {"SN": self.serial_number})
+        results = []
+        for line in text.splitlines():
+            if not line.startswith("C:"):
+                continue
+            _c, command_id, command = line.split(":", 2)
+            code = self._obey(command, report)
+            report.commands_run.append(command)
+            results.append(f"ID={command_id}&Return={code}&CMD={command.split(' ', 1)[0]}")
+        if results:
+            self._retrying(lambda: self._post_text("/iclock/devicecmd", "\n".join(results) + "\n"), report)
+        return len(results)
+
+    def push_all(self, report: PushReport | None = None) -> PushReport:
+        """Handshake, then upload every record not yet accepted, polling commands after each batch."""
+        report = report or PushReport()
+        self._retrying(self.handshake, report)
+        while self.stamp < len(self.punches):
+            end = min(self.stamp + self.batch_size, len(self.punches))
+            batch = self.punches[self.stamp:end]
+            self._retrying(lambda: self.upload(batch, end) or self._raise("server did not answer OK"), report)
+            self.stamp = end
+            report.batches_accepted += 1
+            report.records_sent += len(batch)
+            self._retrying(lambda: self.poll_commands(report), report)
+        return report
+
+    def now(self) -> datetime:
+        return datetime.now().replace(microsecond=0) + self.clock_offset
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _obey(self, command: str, report: PushReport) -> int:
+        if command.startswith("SET OPTION DateTime="):
+            value = command.split("=", 1)[1].strip()
+            target = decode_packed_time(int(value)) if value.isdigit() else datetime.strptime(value, TIME_FORMAT)
+            self.clock_offset = target - datetime.now().replace(microsecond=0)
+            return RETURN_OK
+        if command.startswith("DATA QUERY ATTLOG"):
+            args = dict(part.split("=", 1) for part in command[len("DATA QUERY ATTLOG"):].strip().split("\t") if "=" in part)
+            start = datetime.strptime(args["StartTime"], TIME_FORMAT)
+            end = datetime.strptime(args["EndTime"], TIME_FORMAT)
+            wanted = [p for p in self.punches if start <= p.ts <= end]
+            for offset in range(0, len(wanted), self.batch_size):
+                batch = wanted[offset:offset + self.batch_size]
+                self._retrying(lambda: self.upload(batch, self.stamp) or self._raise("server did not answer OK"), report)
+                report.records_sent += len(batch)
+            return RETURN_OK
+        return RETURN_UNSUPPORTED
+
+    def _get(self, path: str, params: dict[str, str]) -> str:
+        response = self._client.get(path, params=params)
+        if response.status_code != 200:
+            raise httpx.HTTPStatusError(f"{path}: HTTP {response.status_code}: {response.text[:200]}", request=response.request, response=response)
+        return response.text
+
+    def _post_text(self, path: str, text: str) -> None:
+        response = self._client.post(path, params={"SN": self.serial_number}, content=text.encode())
+        if response.status_code != 200:
+            raise httpx.HTTPStatusError(f"{path}: HTTP {response.status_code}", request=response.request, response=response)
+
+    @staticmethod
+    def _raise(message: str) -> bool:
+        raise _NotAccepted(message)
+
+    def _retrying(self, step: Callable[[], object], report: PushReport) -> None:
+        """Run `step` until it succeeds; exponential backoff with jitter, like the firmware's ErrorDelay."""
+        delay = self.backoff_s
+        while True:
+            try:
+                step()
+                return
+            except (httpx.HTTPError, _NotAccepted) as exc:
+                report.retries += 1
+                report.errors.append(str(exc) or exc.__class__.__name__)
+                self._sleep(delay * (1 + self._rng.random()))
+                delay = min(delay * 2, self.max_backoff_s)
+
+
+class _NotAccepted(Exception):
+    """The server answered, but not `OK`: the batch stays queued."""

@@ -1,0 +1,78 @@
+"""ADMS line format: tolerant of real-world variants, precise about garbage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from drivers.base import ProtocolError, RawPunch
+from drivers.zk_push import (
+    CommandResult,
+    PushOptions,
+    command_line,
+    encode_zk_time,
+    handshake_reply,
+    parse_attlog,
+    parse_devicecmd,
+    reupload_command,
+    set_time_command,
+)
+
+
+def test_attlog_variants_crlf_trailing_tabs_missing_columns_blank_lines() -> None:
+    body = (
+        "1001\t2026-03-02 08:29:58\t0\t1\t0\t0\t0\t0\t0\t0\r\n"
+        "1002\t2026-03-02 08:31:07\t1\t15\t\t\t\r\n"
+        "\r\n"
+        "1003\t2026-03-02 08:40:00\n"
+        "  1004 \t2026-03-02 08:41:00\t0\t4\t7\n"
+    ).encode()
+    assert parse_attlog(body, "SN9") == [
+        RawPunch("SN9", "1001", datetime(2026, 3, 2, 8, 29, 58), 0, 0, 1, "0"),
+        RawPunch("SN9", "1002", datetime(2026, 3, 2, 8, 31, 7), 1, 1, 15, ""),
+        RawPunch("SN9", "1003", datetime(2026, 3, 2, 8, 40), 0, 0, 0, ""),
+        RawPunch("SN9", "1004", datetime(2026, 3, 2, 8, 41), 0, 0, 4, "7"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("1001 2026-03-02 08:29:58", "ATTLOG from SN9, line 2 '1001 2026-03-02 08:29:58': expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…"),
+        ("1001\t02/03/2026 08:29\t0", "ATTLOG from SN9, line 2 '1001\\t02/03/2026 08:29\\t0': time '02/03/2026 08:29' is not YYYY-MM-DD HH:MM:SS"),
+        ("1001\t2026-03-02 08:29:58\tin\t1", "ATTLOG from SN9, line 2 '1001\\t2026-03-02 08:29:58\\tin\\t1': Status 'in' is not an integer"),
+        ("\t2026-03-02 08:29:58\t0", "ATTLOG from SN9, line 2 '\\t2026-03-02 08:29:58\\t0': expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…"),
+    ],
+)
+def test_attlog_garbage_names_line_number_and_text(line: str, message: str) -> None:
+    with pytest.raises(ProtocolError) as err:
+        parse_attlog("1000\t2026-03-02 08:00:00\t0\t1\n" + line + "\n", "SN9")
+    assert str(err.value) == message
+
+
+def test_non_text_body_is_a_protocol_error_with_hex() -> None:
+    with pytest.raises(ProtocolError) as err:
+        parse_attlog(b"\xff\xfe\xfa", "SN9")
+    assert str(err.value) == "ATTLOG from SN9: body is neither UTF-8 nor GB18030; first bytes: ff fe fa"
+
+
+def test_devicecmd_results() -> None:
+    body = b"ID=7&Return=0&CMD=DATA\nID=8&Return=-1002&CMD=SET OPTION\n"
+    assert parse_devicecmd(body, "SN9") == [CommandResult("7", 0, "DATA"), CommandResult("8", -1002, "SET OPTION")]
+    with pytest.raises(ProtocolError) as err:
+        parse_devicecmd(b"Return=0", "SN9")
+    assert str(err.value) == "devicecmd from SN9, line 1 'Return=0': expected ID=<id>&Return=<code>&CMD=<command>"
+
+
+def test_handshake_and_commands() -> None:
+    assert handshake_reply("CQZ7224160001", PushOptions(attlog_stamp="120")) == (
+        "GET OPTION FROM: CQZ7224160001\nATTLOGStamp=120\nOPERLOGStamp=9999\nErrorDelay=30\nDelay=10\n"
+        "TransTimes=00:00;14:05\nTransInterval=1\nTransFlag=TransData AttLog\nTimeZone=8\nRealtime=1\nEncrypt=None\n"
+    )
+    # packed time, as pyzk encodes it: ((26*12 + 2)*31 + 1) * 86400 + (8*60 + 30)*60 + 5
+    assert encode_zk_time(datetime(2026, 3, 2, 8, 30, 5)) == ((26 * 12 + 2) * 31 + 1) * 86400 + 30605
+    assert command_line(5, set_time_command(datetime(2026, 3, 2, 8, 30, 5))) == f"C:5:SET OPTION DateTime={((26 * 12 + 2) * 31 + 1) * 86400 + 30605}"
+    assert reupload_command(datetime(2026, 3, 1), datetime(2026, 3, 31, 23, 59, 59)) == (
+        "DATA QUERY ATTLOG StartTime=2026-03-01 00:00:00\tEndTime=2026-03-31 23:59:59"
+    )
