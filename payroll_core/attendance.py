@@ -243,6 +243,13 @@ def _check_columns(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, n
     if roster.size and (roster.min() < 0 or roster.max() >= len(rules.shifts)):
         raise AttendanceInputError(f"roster: shift indices must be 0..{len(rules.shifts) - 1} "
                                    f"(use RuleBook.shift_index); got {roster.min()}..{roster.max()}")
+    office = np.array([s.office for s in rules.shifts], dtype=np.int32)[roster]
+    moved = np.flatnonzero((office != office[:, :1]).any(axis=1))
+    if moved.size:
+        e = int(moved[0])
+        d = int(np.flatnonzero(office[e] != office[e, 0])[0])
+        raise AttendanceInputError(f"roster: employee {e} changes office on column {d}; an employee's shifts in "
+                                   "one period must all belong to one office (split the period at a transfer)")
     if emp.size and (emp.min() < 0 or emp.max() >= n_emp):
         bad = int(np.flatnonzero((emp < 0) | (emp >= n_emp))[0])
         raise AttendanceInputError(f"punches: row {bad} has employee {emp[bad]}, outside the roster's 0..{n_emp - 1}")

@@ -1,0 +1,1 @@
+"""Plain-Python reference twins of the payroll_core kernels."""
