@@ -10,7 +10,7 @@ costs one indexed range scan per batch instead of a write per record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -52,12 +52,14 @@ def ingest_punches(
     future_tolerance_s: int = DEFAULT_FUTURE_TOLERANCE_S,
     now: datetime | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestResult:
     """Store `punches` read from `device_sn`; idempotent, one transaction per `batch_size` punches.
 
     `office_tz`, `double_tap_window_s` and `clock_offset_s` default to what the store knows about the
     device (its office's zone and window, its last measured clock offset). `now` (naive UTC) is for
-    tests. Unknown pins are stored and quarantined with the reason.
+    tests. Unknown pins are stored and quarantined with the reason. `progress(done, total)` is called
+    after each committed batch.
     """
     for index, punch in enumerate(punches):
         if punch.device_sn != device_sn:
@@ -83,6 +85,8 @@ def ingest_punches(
         batch_new, batch_quarantined = _store_batch(session_factory, unique[start:start + batch_size], ctx)
         new += batch_new
         quarantined += batch_quarantined
+        if progress is not None:
+            progress(min(start + batch_size, len(unique)), len(unique))
     return IngestResult(read=len(punches), new=new, duplicate=len(punches) - new, quarantined=quarantined)
 
 

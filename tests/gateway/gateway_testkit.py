@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.base import RawPunch
+from drivers.base import DeviceInfo, RawPunch, RawUser
 from gateway.store import Badge, Device, Employee, Office
 
 
@@ -41,3 +43,56 @@ def seed_employee(factory: sessionmaker[Session], code: str, pin: str | None = N
 
 def punch(pin: str, ts: str, sn: str = "SN1", **fields: object) -> RawPunch:
     return RawPunch(device_sn=sn, pin=pin, ts_local=datetime.fromisoformat(ts), **fields)  # type: ignore[arg-type]
+
+
+class FakeDriver:
+    """An in-memory terminal for poller tests; the ZK simulator tests cover the real bytes."""
+
+    def __init__(self, sn: str, records: list[RawPunch], *, clock_offset_s: int = 0, error: Exception | None = None,
+                 grows_during_download: int = 0, gate: threading.Event | None = None) -> None:
+        self.sn = sn
+        self.records = list(records)
+        self.clock_offset = timedelta(seconds=clock_offset_s)
+        self.error = error
+        self.grows_during_download = grows_during_download
+        self.gate = gate
+        self.set_times: list[datetime] = []
+        self.cleared = 0
+
+    def __enter__(self) -> "FakeDriver":
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def info(self) -> DeviceInfo:
+        return DeviceInfo(serial_number=self.sn, model="Fake", firmware="1", user_count=3, user_capacity=1000,
+                          record_count=len(self.records), record_capacity=100000)
+
+    def read_users(self) -> list[RawUser]:
+        return []
+
+    def read_punches(self) -> list[RawPunch]:
+        if self.gate is not None:
+            self.gate.wait()
+        read = list(self.records)
+        for n in range(self.grows_during_download):
+            self.records.append(RawPunch(self.sn, "1", datetime(2026, 3, 3, 8, 0, n)))
+        return read
+
+    def get_time(self) -> datetime:
+        return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None) + self.clock_offset
+
+    def set_time(self, dt: datetime) -> None:
+        self.set_times.append(dt)
+        self.clock_offset = timedelta(0)
+
+    def clear_punches(self) -> None:
+        self.cleared += 1
+        self.records.clear()

@@ -1,0 +1,287 @@
+"""Polling terminals: one device poll (`poll_device`) and the scheduler that runs them (`Poller`).
+
+A poll is: connect → identify (serial, counts) → measure the clock (and correct it past the drift
+threshold, with an audit entry) → download the whole log → `ingest_punches` (committed) → confirm every
+record read is in the database → optionally clear the device → record health and watermark.
+The device is cleared only after that confirmation, and only if it holds no more records than we
+read (a punch made during the download would otherwise be wiped unread); a crash anywhere before the
+clear leaves the records on the device for the next poll, and re-storing them is a no-op.
+
+Driver calls block, so each poll runs in a worker thread; the scheduler never waits on one device,
+so a hung or broken terminal only occupies its own thread until its driver timeout fires.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.base import Driver, DriverError, driver_class
+from gateway import config as cfg
+from gateway.audit import record_audit
+from gateway.crashpoints import crashpoint
+from gateway.errors import GatewayError, UnverifiedDownload
+from gateway.ingest import ingest_punches, missing_keys
+from gateway.store import Device
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+DriverFactory = Callable[[cfg.Device], Driver]
+
+
+def build_driver(device: cfg.Device) -> Driver:
+    """The registered driver for the device's kind, constructed the one way every driver accepts."""
+    driver: Driver = driver_class(device.kind)(device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s)
+    return driver
+
+
+@dataclass
+class PollResult:
+    device: str
+    sn: str | None = None
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    cleared: bool = False
+    clock_offset_s: int | None = None
+    clock_set: bool = False
+    note: str = ""
+    error: str | None = None
+
+
+def describe(error: BaseException) -> str:
+    """The health text for a failure: the error type (what kind of fix) and the driver's own message."""
+    return f"{type(error).__name__}: {error}"
+
+
+def poll_device(
+    factory: sessionmaker[Session],
+    device: cfg.Device,
+    office: cfg.Office,
+    *,
+    build: DriverFactory = build_driver,
+    future_tolerance_s: int = 300,
+    progress: Progress | None = None,
+) -> PollResult:
+    """Poll one terminal once; failures are caught, written to the device's health and returned."""
+    result = PollResult(device=device.label)
+    try:
+        _poll(factory, device, office, build, future_tolerance_s, progress or (lambda *_: None), result)
+    except (DriverError, GatewayError) as error:
+        result.error = describe(error)
+    except Exception as error:  # a bug or an unmapped library error must not stop the other devices
+        log.exception("poll of %s failed unexpectedly", device.label)
+        result.error = describe(error)
+    if result.error is not None:
+        _record_failure(factory, device.label, result.error)
+    return result
+
+
+def _poll(
+    factory: sessionmaker[Session],
+    device: cfg.Device,
+    office: cfg.Office,
+    build: DriverFactory,
+    future_tolerance_s: int,
+    progress: Progress,
+    result: PollResult,
+) -> None:
+    zone = ZoneInfo(office.timezone)
+    progress("connecting", 0, 1)
+    with build(device) as driver:
+        info = driver.info()
+        sn = info.serial_number
+        if device.sn is not None and sn != device.sn:
+            raise GatewayError(
+                f"device {device.label} at {device.host}:{device.port} reports serial {sn!r} but the config says "
+                f"sn = {device.sn!r}: fix the sn or the host in the config"
+            )
+        result.sn = sn
+        _bind_serial(factory, device.label, sn)
+        result.clock_offset_s = offset = _clock_offset(driver.get_time(), zone)
+        if device.sync_clock and abs(offset) > device.max_clock_drift_s:
+            result.clock_set = True
+            result.clock_offset_s = _correct_clock(factory, driver, sn, zone, offset)
+        progress("reading", 0, max(info.record_count, 1))
+        punches = driver.read_punches()
+        progress("storing", 0, max(len(punches), 1))
+        stored = ingest_punches(
+            factory, sn, punches, source=device.kind, office_tz=office.timezone,
+            double_tap_window_s=office.double_punch_window_s, clock_offset_s=offset,
+            future_tolerance_s=future_tolerance_s, progress=lambda done, total: progress("storing", done, total),
+        )
+        result.read, result.new, result.duplicate, result.quarantined = stored.read, stored.new, stored.duplicate, stored.quarantined
+        crashpoint("poll.before_verify")
+        missing = missing_keys(factory, sn, punches)
+        if missing:
+            pin, ts = missing[0]
+            raise UnverifiedDownload(
+                f"{len(missing)} of {len(punches)} records read from {sn} are not in the database after commit "
+                f"(first: pin {pin!r} at {ts}); the device was not cleared"
+            )
+        record_count = info.record_count
+        if device.clear_after_download and punches:
+            record_count = driver.info().record_count
+            if record_count == len(punches):
+                crashpoint("poll.before_clear")
+                driver.clear_punches()
+                crashpoint("poll.after_clear")
+                result.cleared, record_count = True, 0
+            else:
+                result.note = (
+                    f"not cleared: the device holds {record_count} records but {len(punches)} were read "
+                    "(punches made during the download); it is cleared on a later poll"
+                )
+    newest = max((p.ts_local for p in punches), default=None)
+    _record_success(factory, device.label, info, record_count, result.clock_offset_s, newest)
+    progress("done", 1, 1)
+
+
+def _clock_offset(device_time: datetime, zone: ZoneInfo) -> int:
+    """Device clock minus true office wall time, in whole seconds (positive: the device is fast)."""
+    true_local = datetime.now(UTC).astimezone(zone).replace(tzinfo=None)
+    return round((device_time - true_local).total_seconds())
+
+
+def _correct_clock(factory: sessionmaker[Session], driver: Driver, sn: str, zone: ZoneInfo, offset: int) -> int:
+    """Set the device clock to true office time, audit it, and return the offset measured afterwards."""
+    true_local = datetime.now(UTC).astimezone(zone).replace(tzinfo=None, microsecond=0)
+    driver.set_time(true_local)
+    record_audit(
+        factory, "poller", "device.set_time", f"device:{sn}",
+        {"device_time": (true_local + timedelta(seconds=offset)).isoformat(), "offset_s": offset},
+        {"device_time": true_local.isoformat(), "offset_s": 0},
+    )
+    return _clock_offset(driver.get_time(), zone)
+
+
+def _bind_serial(factory: sessionmaker[Session], label: str, sn: str) -> None:
+    with factory() as session, session.begin():
+        owner = session.scalar(select(Device.name).where(Device.sn == sn))
+        if owner is not None and owner != label:
+            raise GatewayError(
+                f"device {label} reports serial {sn!r}, which belongs to device {owner}: two config entries "
+                "point at the same terminal; remove one"
+            )
+        session.execute(update(Device).where(Device.name == label).values(sn=sn))
+
+
+def _record_success(
+    factory: sessionmaker[Session], label: str, info, record_count: int, offset: int | None, newest: datetime | None,  # type: ignore[no-untyped-def]
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with factory() as session, session.begin():
+        row = session.scalars(select(Device).where(Device.name == label)).one()
+        row.last_success_at, row.consecutive_failures = now, 0
+        row.model, row.firmware = info.model, info.firmware
+        row.record_count, row.record_capacity, row.user_count = record_count, info.record_capacity, info.user_count
+        row.clock_offset_s = offset
+        if newest is not None and (row.watermark_ts_local is None or newest > row.watermark_ts_local):
+            row.watermark_ts_local = newest
+
+
+def _record_failure(factory: sessionmaker[Session], label: str, message: str) -> None:
+    with factory() as session, session.begin():
+        session.execute(
+            update(Device).where(Device.name == label).values(
+                last_error=message,
+                last_error_at=datetime.now(UTC).replace(tzinfo=None),
+                consecutive_failures=Device.consecutive_failures + 1,
+            )
+        )
+
+
+def backoff_delay(failures: int, base_s: float, cap_s: float, rng: random.Random) -> float:
+    """Seconds to wait after `failures` consecutive failures: base·2^(n−1) capped, jittered to 50–100 %
+    so that terminals that failed together (a switch reboot) do not all retry in the same instant."""
+    return min(cap_s, base_s * 2 ** (failures - 1)) * rng.uniform(0.5, 1.0)
+
+
+@dataclass
+class PollerStats:
+    polls: int = 0
+    failures: int = 0
+    max_lag_s: float = 0.0  # how late a poll started after it was due (scheduler or worker saturation)
+    results: dict[str, PollResult] = field(default_factory=dict)
+
+
+class Poller:
+    """Poll every configured device on its own schedule until `stop` is set.
+
+    When stopped, no new poll starts and the polls in flight finish (their batch commits) before
+    `run` returns, which is what `serve` relies on for a clean SIGTERM.
+    """
+
+    def __init__(
+        self,
+        config: cfg.Config,
+        factory: sessionmaker[Session],
+        *,
+        build: DriverFactory = build_driver,
+        rng: random.Random | None = None,
+        on_result: Callable[[PollResult], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.factory = factory
+        self.build = build
+        self.rng = rng or random.Random()
+        self.on_result = on_result
+        self.stats = PollerStats()
+
+    def run(self, stop: threading.Event) -> PollerStats:
+        devices = {d.label: d for d in self.config.devices}
+        if not devices:
+            return self.stats
+        due = {label: time.monotonic() for label in devices}
+        failures = dict.fromkeys(devices, 0)
+        in_flight: dict[Future[PollResult], tuple[str, float]] = {}
+        workers = min(self.config.poller.max_workers, len(devices))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+            while not stop.is_set():
+                now = time.monotonic()
+                busy = {label for label, _ in in_flight.values()}
+                for label, when in due.items():
+                    if when <= now and label not in busy:
+                        self.stats.max_lag_s = max(self.stats.max_lag_s, now - when)
+                        device = devices[label]
+                        future = pool.submit(
+                            poll_device, self.factory, device, self.config.office(device.office),
+                            build=self.build, future_tolerance_s=self.config.poller.future_tolerance_s,
+                        )
+                        in_flight[future] = (label, now)
+                        due[label] = float("inf")
+                next_due = min(due.values())
+                timeout = max(0.0, min(next_due - time.monotonic(), 0.2))
+                done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED) if in_flight else (set(), None)
+                if not in_flight:
+                    stop.wait(timeout)
+                for future in done:
+                    label, started = in_flight.pop(future)
+                    due[label] = self._next_due(devices[label], future.result(), started, failures)
+            for future, (label, started) in in_flight.items():  # the polls in flight finish and are counted
+                self._next_due(devices[label], future.result(), started, failures)
+        return self.stats
+
+    def _next_due(self, device: cfg.Device, result: PollResult, started: float, failures: dict[str, int]) -> float:
+        self.stats.polls += 1
+        self.stats.results[device.label] = result
+        if self.on_result is not None:
+            self.on_result(result)
+        if result.error is None:
+            failures[device.label] = 0
+            return started + device.poll_interval_s
+        self.stats.failures += 1
+        failures[device.label] += 1
+        poller = self.config.poller
+        return time.monotonic() + backoff_delay(failures[device.label], poller.backoff_base_s, poller.backoff_max_s, self.rng)
