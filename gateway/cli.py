@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from gateway.cli_gateway import db_app, serve, sync
 from gateway.cli_payroll import app as payroll_app
 from simulators.cli import app as sim_app
 
@@ -19,6 +20,9 @@ app = typer.Typer(
 )
 app.add_typer(sim_app, name="sim", help="Run a simulated terminal that speaks the real protocol bytes.")
 app.add_typer(payroll_app, name="payroll", help="Pay runs and pay case checks.")
+app.add_typer(db_app, name="db", help="Database schema (Alembic migrations shipped in the package).")
+app.command()(serve)
+app.command()(sync)
 
 
 @app.command()

@@ -1,0 +1,99 @@
+"""`punchclock serve`, `punchclock sync` and `punchclock db upgrade`.
+
+Heavy imports (SQLAlchemy, drivers) happen inside the commands so that `punchclock --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The gateway's TOML config file.")]
+DEFAULT_CONFIG = Path("punchclock.toml")
+
+db_app = typer.Typer(no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    """The checked config, or exit 2 with every problem listed."""
+    from gateway.config import load_config
+    from gateway.errors import ConfigError
+
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        console.print(f"[red]config error[/red]\n{error}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _prepare(path: Path):  # type: ignore[no-untyped-def]
+    """Config, migrated database with the config's offices and devices, and a session factory."""
+    from gateway.inventory import register_config
+    from gateway.store import make_engine, session_factory, upgrade
+
+    config = _load(path)
+    upgrade(config.database.url)
+    factory = session_factory(make_engine(config.database.url))
+    register_config(factory, config)
+    return config, factory
+
+
+def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Poll every configured device on its schedule until stopped (SIGTERM/Ctrl-C finish the polls in flight)."""
+    from gateway.poller import Poller, PollResult
+
+    cfg, factory = _prepare(config)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        console.print(f"{signal.Signals(signum).name}: finishing the polls in flight, then exiting")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    def report(result: PollResult) -> None:
+        if result.error:
+            console.print(f"[red]{result.device}[/red]: {result.error}", highlight=False)
+        else:
+            console.print(f"{result.device} ({result.sn}): read {result.read}, new {result.new}, "
+                          f"quarantined {result.quarantined}{', cleared' if result.cleared else ''}", highlight=False)
+
+    console.print(f"polling {len(cfg.devices)} devices into {cfg.database.url}")
+    stats = Poller(cfg, factory, on_result=report).run(stop)
+    console.print(f"stopped after {stats.polls} polls ({stats.failures} failed)")
+
+
+def sync(
+    config: ConfigOption = DEFAULT_CONFIG,
+    device: Annotated[str | None, typer.Option("--device", "-d", help="Only this device (name or serial number).")] = None,
+) -> None:
+    """Poll every device (or one) once, with progress bars and a summary; exit 1 if any device failed."""
+    from gateway.sync import run_sync
+
+    cfg, factory = _prepare(config)
+    if device is not None:
+        try:
+            cfg.device(device)
+        except KeyError as error:
+            console.print(error.args[0], highlight=False)
+            raise typer.Exit(2) from None
+    results = run_sync(cfg, factory, only=device, console=Console())
+    if any(r.error for r in results):
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Create or migrate the database named in the config to the newest schema."""
+    from gateway.store import upgrade
+
+    cfg = _load(config)
+    upgrade(cfg.database.url)
+    console.print(f"database at {cfg.database.url} is at the newest schema")
