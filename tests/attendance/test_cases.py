@@ -180,3 +180,23 @@ def test_dst_changes_the_length_of_a_night_shift(run, day, facts):
     october = run("2026-10", ["berlin/night"], punches)
     assert day(october, 0, "2026-10-24") == facts(scheduled_minutes=510, worked_minutes=510, regular_minutes=510,
                                                   punches=2)
+
+
+def test_month_summary_feeds_the_pay_case_keys(run):
+    # Shanghai, February 2026: 20 weekdays - 6 off in Spring Festival (16-20, 23) + 2 make-up
+    # Saturdays (14, 28) = 16 scheduled days.
+    punches = []
+    for d in (9, 10, 11, 12, 13, 14, 24, 25, 26, 27, 28):
+        punches += sh(f"2026-02-{d:02}", "09:00", "18:00")
+    punches += sh("2026-02-03", "09:20", "18:00")   # late 20
+    punches += sh("2026-02-04", "09:00", "20:00")   # workday OT 120
+    punches += sh("2026-02-05", "09:00")            # missing punch (worked day, not judged)
+    punches += sh("2026-02-06", "09:00", "12:00")   # half-day absence; 2 Feb: no punch, absent
+    punches += sh("2026-02-07", "09:00", "12:00")   # Saturday: rest-day OT 180
+    punches += sh("2026-02-16", "09:00", "18:00")   # 除夕, statutory: holiday OT 480
+    punches += sh("2026-02-20", "09:00", "13:00")   # off but not statutory: rest-day OT 240 - 60 lunch = 180
+    r = run("2026-02", ["shanghai/office"], punches)
+    assert {k: int(v[0]) for k, v in r.summary.items()} == {
+        "scheduled_days": 16, "worked_days": 14, "absent_days": 1, "absent_half_days": 1, "late_minutes": 20,
+        "early_minutes": 0, "ot_workday_minutes": 120, "ot_restday_minutes": 360, "ot_holiday_minutes": 480,
+        "missing_punches": 1}
