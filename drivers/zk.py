@@ -1,0 +1,452 @@
+"""ZKTeco terminals on the binary protocol (port 4370), TCP (`zk-tcp`) or UDP (`zk-udp`).
+
+pyzk 0.9 is the wire client. Its traps, and what this driver does about each:
+
+- **Ping before connect**: pyzk shells out to `ping` unless told not to; terminals on many networks
+  drop ICMP. Always `ommit_ping=True`.
+- **TCP probe and transport**: pyzk probes TCP with a fixed 10 s timeout and, when the probe fails,
+  carries on regardless (its `connect_ex` ignores the error) so the failure surfaces later as a
+  "Broken pipe". `zk-tcp` connects itself, with the driver's timeout, and fails with a clear
+  "connection refused"; it never falls back to UDP. `zk-udp` forces UDP (no TCP probe at all).
+- **Dropped links**: pyzk reads the rest of a chunk with `while size > 0: recv(size)`, which spins
+  forever once the terminal closes the connection (recv returns b""). The socket pyzk uses is
+  wrapped so that end-of-stream raises instead.
+- **Unchecked replies**: pyzk never verifies the checksum or session id of what it receives. Each
+  reply header is checked here; a bad one is a `ProtocolError` carrying the packet in hex.
+- **Large logs**: `get_attendance()` re-reads the user table, slices the buffer record by record
+  (quadratic in the log size) and, for 8/16-byte records, scans the user list per record. This
+  driver fetches the log with pyzk's `read_with_buffer` and parses it in one pass with dict lookups.
+- **uid vs badge**: 8-byte records carry only the terminal's internal uid and 16-byte ones a badge
+  number as an integer (pyzk then compares an int with a string, so its uid fallback never matches).
+  Both are mapped to the user table's badge string (`RawPunch.pin`); a number that matches no user
+  is kept as its decimal string so the gateway can quarantine it.
+- **Time**: timestamps are the terminal's naive local clock (`RawPunch.ts_local`); no zone is applied.
+
+Field mapping (the same as the SOAP driver's): the in/out byte (pyzk `punch`) is both
+`RawPunch.status` and `punch_state`; the verify-type byte (pyzk `status`) is `verify_mode`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, ClassVar
+
+from zk import ZK
+from zk import const as zkconst
+from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
+
+from drivers.base import (
+    AuthFailed,
+    DeviceInfo,
+    DeviceUnreachable,
+    DriverBase,
+    DriverError,
+    ProtocolError,
+    RawPunch,
+    RawUser,
+)
+
+_HEADER = struct.Struct("<4H")
+_REC40 = struct.Struct("<H24sBIB8s")  # uid, badge, verify type, time, in/out, spare
+_REC16 = struct.Struct("<IIBB2sI")  # badge (int), time, verify type, in/out, reserved, workcode
+_REC8 = struct.Struct("<HBIB")  # uid, verify type, time, in/out
+_HEX_LIMIT = 64  # bytes of an offending packet quoted in an error message
+
+
+class _EndOfStream(ConnectionResetError):
+    """The terminal closed the connection while pyzk still expected bytes."""
+
+
+class _GuardedSocket:
+    """The socket pyzk talks through: end-of-stream raises, and the last whole datagram is kept.
+
+    pyzk reads UDP replies with a receive size that can be smaller than the datagram; reading the
+    whole datagram here (and handing pyzk the part it asked for) lets the driver check the checksum.
+    """
+
+    def __init__(self, sock: socket.socket, udp: bool) -> None:
+        self._sock = sock
+        self._udp = udp
+        self.last_datagram = b""
+
+    def recv(self, size: int) -> bytes:
+        if self._udp:
+            self.last_datagram = self._sock.recv(65535)
+            return self.last_datagram[:size]
+        data = self._sock.recv(size)
+        if not data and size > 0:
+            raise _EndOfStream("the terminal closed the connection (restarted, or dropped us mid-transfer)")
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _Probe:
+    """Stands in for pyzk's ZK_helper: no ping, no separate TCP probe (the real connect follows)."""
+
+    def test_ping(self) -> bool:
+        return True
+
+    def test_tcp(self) -> int:
+        return 0
+
+
+class _CheckedZK(ZK):
+    """pyzk's client with its socket guarded and every reply header checked.
+
+    Overrides two of pyzk's private methods (`__create_socket`, `__send_command`, name-mangled to
+    `_ZK__…`): the smallest hook that fixes the traps listed in the module docstring.
+    """
+
+    def __init__(self, host: str, port: int, *, timeout: float, comm_key: int, udp: bool, where: Callable[[], str]) -> None:
+        super().__init__(host, port, timeout=timeout, password=comm_key, force_udp=udp, ommit_ping=True)
+        self.helper = _Probe()
+        self._where = where
+        self._guarded: _GuardedSocket | None = None
+
+    def _ZK__create_socket(self) -> None:  # noqa: N802 - pyzk's private name
+        address = (self.helper_address, self.helper_port)
+        if self.tcp:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.settimeout(self._ZK__timeout)
+            error = sock.connect_ex(address)
+            if error:
+                sock.close()
+                raise ConnectionRefusedError(error, os.strerror(error))
+        else:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.settimeout(self._ZK__timeout)
+        self._guarded = _GuardedSocket(sock, udp=not self.tcp)
+        self._ZK__sock = self._guarded
+
+    def _ZK__send_command(self, command: int, command_string: bytes = b"", response_size: int = 8) -> dict[str, Any]:  # noqa: N802
+        result: dict[str, Any] = ZK._ZK__send_command(self, command, command_string, response_size)  # type: ignore[attr-defined]
+        self._check_reply(command)
+        return result
+
+    @property
+    def helper_address(self) -> str:
+        return self._ZK__address[0]
+
+    @property
+    def helper_port(self) -> int:
+        return self._ZK__address[1]
+
+    def last_reply(self) -> bytes:
+        """The last reply packet as received (header + data, no TCP prefix), as far as pyzk read it."""
+        if not self.tcp and self._guarded is not None:
+            return self._guarded.last_datagram
+        data: bytes = self._ZK__data_recv or b""
+        return data[: self._ZK__tcp_length] if self.tcp else data
+
+    def _check_reply(self, command: int) -> None:
+        packet = self.last_reply()
+        if len(packet) < _HEADER.size:
+            return
+        code, stated, session_id, _ = _HEADER.unpack_from(packet)
+        complete = not self.tcp or len(packet) == self._ZK__tcp_length
+        if complete and not _checksum_ok(packet):
+            raise ProtocolError(
+                f"{self._where()} answered command {command} with a bad checksum (0x{stated:04x}); "
+                f"the link corrupts data or this is not a ZKTeco terminal. Packet: {_hex(packet)}"
+            )
+        if command not in (zkconst.CMD_CONNECT,) and session_id != self._ZK__session_id:
+            raise ProtocolError(
+                f"{self._where()} answered command {command} for session {session_id}, ours is "
+                f"{self._ZK__session_id}: another client may be talking to it; retry. Packet: {_hex(packet)}"
+            )
+        if code == zkconst.CMD_ACK_UNAUTH and command not in (zkconst.CMD_CONNECT, zkconst.CMD_AUTH):
+            raise _SessionLost(
+                f"{self._where()} no longer knows our session (it restarted, or dropped us); reconnect"
+            )
+
+
+class _SessionLost(Exception):
+    """The terminal answered CMD_ACK_UNAUTH mid-session."""
+
+
+def _checksum_ok(packet: bytes) -> bool:
+    """Ones' complement sum of all 16-bit words, checksum included, is all ones (protocol.md)."""
+    data = packet + b"\x00" if len(packet) % 2 else packet
+    total = sum(struct.unpack(f"<{len(data) // 2}H", data))
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total in (0xFFFF, 0)
+
+
+def _hex(data: bytes) -> str:
+    shown = data[:_HEX_LIMIT].hex(" ")
+    return shown + (f" … ({len(data)} bytes)" if len(data) > _HEX_LIMIT else "")
+
+
+def decode_time(value: int) -> datetime:
+    """DecodeTime of the SDK: seconds in a calendar of 12 months of 31 days from 2000."""
+    value, second = divmod(value, 60)
+    value, minute = divmod(value, 60)
+    value, hour = divmod(value, 24)
+    value, day = divmod(value, 31)
+    year, month = divmod(value, 12)
+    return datetime(2000 + year, month + 1, day + 1, hour, minute, second)
+
+
+class _ZKDriver(DriverBase):
+    """Shared implementation; the subclasses only choose the transport."""
+
+    udp: ClassVar[bool]
+
+    def __init__(self, host: str, port: int = 4370, *, comm_key: int = 0, timeout: float = 10.0) -> None:
+        self.host = host
+        self.port = port
+        self.comm_key = comm_key
+        self.timeout = timeout
+        self.serial_number = ""
+        self._zk: _CheckedZK | None = None
+
+    # --- Driver protocol ------------------------------------------------------------------------
+
+    def open(self) -> None:
+        self.close()
+        client = _CheckedZK(
+            self.host, self.port, timeout=self.timeout, comm_key=self.comm_key, udp=self.udp, where=self._where
+        )
+        self._zk = client
+        with self._guard("connect"):
+            client.connect()
+            self.serial_number = client.get_serialnumber()
+
+    def close(self) -> None:
+        """Say goodbye (CMD_EXIT) and close the socket; a failing goodbye is not an error."""
+        client = self._zk
+        if client is None:
+            return
+        try:
+            if client.is_connect:
+                client.disconnect()
+        except Exception:  # noqa: BLE001 - the link is going away either way
+            pass
+        finally:
+            self._abandon()
+
+    def _abandon(self) -> None:
+        """Close the socket without the CMD_EXIT exchange (after a failure it would only wait again)."""
+        client, self._zk = self._zk, None
+        if client is not None and client._guarded is not None:
+            client._guarded.close()
+
+    def info(self) -> DeviceInfo:
+        with self._guard("read device info") as zk:
+            platform = zk.get_platform()
+            model = zk.get_device_name()
+            firmware = zk.get_firmware_version()
+            zk.read_sizes()
+            return DeviceInfo(
+                serial_number=self.serial_number,
+                model=model,
+                platform=platform,
+                firmware=firmware,
+                user_count=zk.users,
+                user_capacity=zk.users_cap,
+                record_count=zk.records,
+                record_capacity=zk.rec_cap,
+                fingerprint_count=zk.fingers,
+                fingerprint_capacity=zk.fingers_cap,
+            )
+
+    def read_users(self) -> list[RawUser]:
+        with self._guard("read users") as zk:
+            return [
+                RawUser(
+                    device_sn=self.serial_number,
+                    pin=u.user_id,
+                    name=u.name,
+                    uid=u.uid,
+                    privilege=u.privilege,
+                    card=u.card,
+                    password=u.password,
+                    group_id=u.group_id,
+                )
+                for u in zk.get_users()
+            ]
+
+    def read_punches(self) -> list[RawPunch]:
+        with self._guard("read attendance log") as zk:
+            zk.read_sizes()
+            if zk.records == 0:
+                return []
+            data, _ = zk.read_with_buffer(zkconst.CMD_ATTLOG_RRQ)
+            return decode_log(data, zk.records, self.serial_number, users=lambda: self._badges(zk), where=self._where())
+
+    def get_time(self) -> datetime:
+        with self._guard("read the clock") as zk:
+            return zk.get_time()
+
+    def set_time(self, dt: datetime) -> None:
+        if not 2000 <= dt.year <= 2099:
+            raise DriverError(f"cannot set {self._where()} to {dt.isoformat()}: the terminal clock holds years 2000-2099")
+        with self._guard("set the clock") as zk:
+            zk.set_time(dt.replace(tzinfo=None))
+
+    def clear_punches(self) -> None:
+        """Delete the whole attendance log (data-record.md: disable, clear, refresh, enable)."""
+        with self._guard("clear the attendance log") as zk:
+            zk.disable_device()
+            try:
+                zk.clear_attendance()
+                zk.refresh_data()
+            finally:
+                zk.enable_device()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        serial = f" (serial {self.serial_number})" if self.serial_number else ""
+        return f"{'UDP' if self.udp else 'TCP'} device {self.host}:{self.port}{serial}"
+
+    def _badges(self, zk: _CheckedZK) -> tuple[set[str], dict[int, str]]:
+        """The user table's badges, and its badge by uid."""
+        users = zk.get_users()
+        return {u.user_id for u in users}, {u.uid: u.user_id for u in users}
+
+    @contextmanager
+    def _guard(self, operation: str) -> Iterator[_CheckedZK]:
+        """Run one operation; translate whatever pyzk or the socket raises into a driver error."""
+        zk = self._zk
+        if zk is None:
+            raise DriverError(f"{self._where()} is not open: call open() (or use the driver as a context manager) first")
+        try:
+            yield zk
+        except DriverError:
+            self._abandon()
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure below is translated, none swallowed
+            error = self._translate(exc, operation, zk)
+            self._abandon()
+            raise error from exc
+
+    def _translate(self, exc: Exception, operation: str, zk: _CheckedZK) -> DriverError:
+        where = self._where()
+        reason = str(exc)
+        if isinstance(exc, _SessionLost):
+            return DeviceUnreachable(f"{reason} (during {operation})")
+        if isinstance(exc, ZKErrorResponse) and "Unauthenticated" in reason:
+            return AuthFailed(
+                f"wrong comm key for {where}: set `comm_key` in the config to the terminal's Comm Key "
+                f"(Menu → Comm. → Comm Key); 0 means none"
+            )
+        timed_out = isinstance(exc, TimeoutError) or "timed out" in reason
+        if timed_out:
+            return DeviceUnreachable(
+                f"no answer from {where} within {self.timeout:g} s during {operation}: check that it is "
+                f"powered on, the address and port are right and no firewall drops port {self.port}"
+                + (" (UDP: a terminal set to TCP only never answers)" if self.udp else "")
+            )
+        if isinstance(exc, ConnectionRefusedError) or "refused" in reason.lower():
+            return DeviceUnreachable(
+                f"{where} refused the TCP connection during {operation}: check the port (4370 by default) "
+                f"and that the terminal's TCP/IP communication is on; if it only speaks UDP use kind zk-udp"
+            )
+        if isinstance(exc, (OSError, ZKNetworkError)):
+            return DeviceUnreachable(f"lost the connection to {where} during {operation}: {reason}; retry")
+        if isinstance(exc, ZKErrorConnection):
+            return DriverError(f"{where} is not connected: call open() first")
+        if isinstance(exc, ZKErrorResponse):
+            return ProtocolError(f"{where} refused to {operation} ({reason}). Last reply: {_hex(zk.last_reply())}")
+        return ProtocolError(
+            f"{where} sent bytes we cannot read during {operation} ({type(exc).__name__}: {reason}). "
+            f"Last reply: {_hex(zk.last_reply())}"
+        )
+
+
+def decode_log(
+    data: bytes,
+    record_count: int,
+    device_sn: str,
+    *,
+    users: Callable[[], tuple[set[str], dict[int, str]]],
+    where: str = "device",
+) -> list[RawPunch]:
+    """Parse an attendance buffer (4-byte total size, then equal-size records) in one pass.
+
+    `record_count` is the count from CMD_GET_FREE_SIZES; with the buffer's size it fixes the record
+    size (8, 16 or 40 bytes). `users` returns the user table as (badges, uid → badge); it is called at
+    most once, and only when records do not carry their badge as text.
+    """
+    if len(data) < 4:
+        raise ProtocolError(f"{where} sent an attendance buffer of {len(data)} bytes, shorter than its size field: {_hex(data)}")
+    total = struct.unpack_from("<I", data)[0]
+    body = memoryview(data)[4 : 4 + total]
+    size = _record_size(total, record_count)
+    if len(body) != total or size is None:
+        raise ProtocolError(
+            f"{where} announced {total} bytes for {record_count} records ({len(body)} received), which fits "
+            f"no known record size (8, 16, 40); buffer starts: {_hex(bytes(data[:48]))}"
+        )
+    table: tuple[set[str], dict[int, str]] | None = None
+
+    def badge_tables() -> tuple[set[str], dict[int, str]]:
+        nonlocal table
+        if table is None:
+            table = users()
+        return table
+
+    times: dict[int, datetime] = {}
+
+    def when(value: int) -> datetime:
+        ts = times.get(value)
+        if ts is None:
+            try:
+                ts = times[value] = decode_time(value)
+            except ValueError:
+                raise ProtocolError(f"{where} sent a record time {value} that is not a calendar date") from None
+        return ts
+
+    punches: list[RawPunch] = []
+    if size == 40:
+        for uid, raw_pin, verify, t, state, _ in _REC40.iter_unpack(body):
+            pin = raw_pin.split(b"\x00", 1)[0].decode("utf-8", errors="replace")
+            if not pin:  # some firmware leaves the text badge empty: fall back to the uid
+                pin = badge_tables()[1].get(uid, str(uid))
+            punches.append(RawPunch(device_sn, pin, when(t), state, state, verify, ""))
+    elif size == 16:
+        badges, by_uid = badge_tables()
+        for number, t, verify, state, _, workcode in _REC16.iter_unpack(body):
+            text = str(number)
+            pin = text if text in badges else by_uid.get(number, text)
+            punches.append(RawPunch(device_sn, pin, when(t), state, state, verify, str(workcode) if workcode else ""))
+    elif size == 8:
+        by_uid = badge_tables()[1]
+        for uid, verify, t, state in _REC8.iter_unpack(body):
+            punches.append(RawPunch(device_sn, by_uid.get(uid, str(uid)), when(t), state, state, verify, ""))
+    return punches
+
+
+def _record_size(total: int, count: int) -> int | None:
+    """The record size that splits `total` bytes into `count` records.
+
+    A punch can land between CMD_GET_FREE_SIZES and the download, so when no size divides exactly,
+    the size giving the smallest count not below `count` wins (pyzk would silently misparse).
+    """
+    if count <= 0:
+        return None
+    if total % count == 0 and total // count in (40, 16, 8):
+        return total // count
+    fits = [(total // size - count, size) for size in (40, 16, 8) if total % size == 0 and total // size >= count]
+    return min(fits)[1] if fits else None
+
+
+class ZKTcpDriver(_ZKDriver):
+    """`zk-tcp`: the binary protocol over TCP port 4370 (never falls back to UDP)."""
+
+    udp = False
+
+
+class ZKUdpDriver(_ZKDriver):
+    """`zk-udp`: the binary protocol over UDP port 4370 (older terminals, or TCP switched off)."""
+
+    udp = True
