@@ -1,0 +1,106 @@
+"""Payslip explanation lines, built after the kernel from its inputs and outputs.
+
+The kernel stays columnar and fast; a payslip asks for its lines one row at a time. Every line
+carries its code, signed amount (deductions negative), the quantities it came from and the rule
+(formula, rounding) that made it, so "why is my pay this?" is answered from the payslip alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from payroll_core.pay import HOURLY, MONTHLY
+from payroll_core.rules import SOCIAL_ITEMS
+
+if TYPE_CHECKING:
+    from payroll_core.pipeline import PayResult
+
+
+@dataclass(frozen=True)
+class Line:
+    code: str
+    amount_fen: int
+    quantities: dict[str, int | str] = field(default_factory=dict)
+    rule: str = ""
+
+
+def _ratio(value: Fraction) -> str:
+    """A rate as people write it ("21.75", "0.08"); rule data only holds terminating decimals."""
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+def build_lines(result: PayResult, i: int) -> list[Line]:
+    """The lines of row ``i``; zero amounts are left out except base pay, gross, net and tax."""
+    inputs, rules, pieces = result.inputs, result.rules, result.pieces
+    assert inputs is not None and rules is not None and pieces is not None
+    emp = {name: int(col[i]) for name, col in vars(inputs).items()}
+    out = result.row(i)
+    city = rules.cities[emp["city"]]
+    conv = city.conventions
+    pay_days = _ratio(conv.pay_days_per_month)
+    lines: list[Line] = []
+
+    def add(code: str, amount: int, rule: str, keep: bool = False, **quantities: int | str) -> None:
+        if amount or keep:
+            lines.append(Line(code, amount, quantities, rule))
+
+    if emp["pay_basis"] == MONTHLY:
+        add("BASE_PAY", out["base_pay_fen"], "monthly × employed_days ÷ scheduled_days, fen_half_up", True,
+            monthly_salary_fen=emp["monthly_salary_fen"], employed_days=emp["employed_days"],
+            scheduled_days=emp["scheduled_days"])
+        add("ABSENCE", -out["absence_fen"], f"monthly × absent_days ÷ {pay_days}, fen_half_up, at most base pay",
+            monthly_salary_fen=emp["monthly_salary_fen"], absent_days=emp["absent_days"])
+        add("LATE", -out["late_fen"], f"monthly ÷ {pay_days} ÷ {conv.hours_per_day} ÷ 60 × minutes beyond grace, fen_half_up",
+            late_minutes=emp["late_minutes"], grace_minutes=conv.late_grace_minutes, method=conv.late_method)
+    elif emp["pay_basis"] == HOURLY:
+        add("BASE_PAY", out["base_pay_fen"], "hourly rate × worked_minutes ÷ 60, fen_half_up", True,
+            hourly_rate_fen=emp["hourly_rate_fen"], worked_minutes=emp["worked_minutes"])
+    for j in range(int(pieces.offsets[i]), int(pieces.offsets[i + 1])):
+        add("PIECE", int(result.piece_item_pay_fen[j]),
+            "(qty − rejects) × unit (unit_above beyond quota) × coef, fen_half_up, once per record", True,
+            record=j, qty=int(pieces.qty[j]), rejects=int(pieces.rejects[j]), unit_fen=int(pieces.unit_fen[j]),
+            quota=int(pieces.quota[j]), unit_above_fen=int(pieces.unit_above_fen[j]),
+            grade_coef=f"{int(pieces.coef_num[j])}/{int(pieces.coef_den[j])}")
+    multipliers = {"workday": conv.ot_workday, "restday": conv.ot_restday, "holiday": conv.ot_holiday}
+    for kind, mult in multipliers.items():
+        if emp["pay_basis"] == MONTHLY:
+            rule = f"monthly ÷ {pay_days} ÷ {conv.hours_per_day} ÷ 60 × minutes × {_ratio(mult)}, fen_half_up"
+        elif emp["pay_basis"] == HOURLY:
+            rule = f"hourly rate ÷ 60 × minutes × {_ratio(mult)}, fen_half_up"
+        else:
+            rule = f"piece pay × minutes ÷ all minutes worked × ({_ratio(mult)} − 1), fen_half_up"
+        add(f"OT_{kind.upper()}", out[f"ot_{kind}_fen"], rule, minutes=emp[f"ot_{kind}_minutes"], multiplier=_ratio(mult))
+    add("ALLOWANCES", emp["allowances_fen"], "as given")
+    add("NIGHT_ALLOWANCE", emp["night_allowance_fen"], "as given; not counted towards the minimum wage")
+    add("ANNUAL_LEAVE_PAY", out["leave_pay_fen"],
+        f"leave base ÷ {pay_days} × {_ratio(conv.leave_extra_multiplier)} × unused days (the 300 % rule: 100 % already paid), fen_half_up",
+        leave_base_fen=emp["leave_base_fen"], leave_days_unused=emp["leave_days_unused"])
+    add("MIN_WAGE_TOP_UP", out["min_wage_topup_fen"], "minimum wage floor − pay that counts",
+        floor_fen=out["min_wage_floor_fen"], shortfall_fen=out["min_wage_shortfall_fen"],
+        minimum_wage_fen=city.minimum_wage_fen, minimum_wage_from=city.minimum_wage_from)
+    add("GROSS", out["gross_fen"], "sum of the lines above", True)
+    raw_base = emp["si_base_fen"]
+    if raw_base < 0:
+        raw_base = emp["monthly_salary_fen"] if emp["pay_basis"] == MONTHLY else 0
+    for name in (*SOCIAL_ITEMS, "housing_fund"):
+        item = city.items[name]
+        column = "hf" if name == "housing_fund" else name
+        rate = _ratio(item.employee_rate)
+        if name == "housing_fund" and emp["hf_rate_den"] > 0:
+            rate = _ratio(Fraction(emp["hf_rate_num"], emp["hf_rate_den"]))
+        add(f"{name.upper()}_EMPLOYEE", -out[f"{column}_employee_fen"],
+            f"base clipped to [{item.base_floor_fen}, {item.base_cap_fen}] fen × rate, {item.rounding}, per item",
+            base_fen=min(max(raw_base, item.base_floor_fen), item.base_cap_fen), rate=rate,
+            fixed_fen=item.employee_fixed_fen, contribution_from=city.contribution_from)
+    add("IIT", -out["iit_fen"], "cumulative withholding: max(0, tax on cumulative taxable − tax already withheld)", True,
+        taxable_cumulative_fen=out["taxable_cumulative_fen"], tax_cumulative_fen=out["tax_cumulative_fen"],
+        ytd_tax_withheld_fen=emp["ytd_tax_withheld_fen"], months=emp["ytd_months"] + 1)
+    add("NET", out["net_fen"], "gross − employee SI − employee HF − IIT", True)
+    for name in (*SOCIAL_ITEMS, "housing_fund"):
+        column = "hf" if name == "housing_fund" else name
+        add(f"{name.upper()}_EMPLOYER", out[f"{column}_employer_fen"], "employer cost, not deducted from pay",
+            rate=_ratio(city.items[name].employer_rate))
+    return lines

@@ -1,0 +1,125 @@
+"""Time-based pay lines: base pay, proration, absence and late deductions, overtime, leave pay.
+
+All amounts are exact rationals of int64 fen rounded once by `money.round_half_up_div`.
+The pay-day divisor comes from rule data as a fraction (21.75 = 87/4), so
+daily = monthly × 4 / 87, hourly = monthly × 4 / (87 × 8) = monthly / 174, and
+overtime = monthly × minutes × multiplier / (174 × 60): 600,000 fen with 600 workday minutes at
+3/2 gives round(600000 × 600 × 3 / 20880) = 51,724 fen.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numba
+import numpy as np
+
+from payroll_core.money import round_half_up_div
+from payroll_core.rules import Rules
+
+MONTHLY, HOURLY, PIECE = 0, 1, 2
+PAY_BASES = {"monthly": MONTHLY, "hourly": HOURLY, "piece": PIECE}
+
+# Columns of the per-city pay table (one row per city of a `Rules`).
+(
+    PAY_DAYS_NUM,
+    PAY_DAYS_DEN,
+    HOURS_PER_DAY,
+    OT_WORKDAY_NUM,
+    OT_WORKDAY_DEN,
+    OT_RESTDAY_NUM,
+    OT_RESTDAY_DEN,
+    OT_HOLIDAY_NUM,
+    OT_HOLIDAY_DEN,
+    LATE_PRO_RATA,
+    LATE_GRACE_MINUTES,
+    MIN_WAGE_FEN,
+    MIN_WAGE_EXCLUDES_SI_HF,
+    MIN_WAGE_TOP_UP,
+    LEAVE_EXTRA_NUM,
+    LEAVE_EXTRA_DEN,
+) = range(16)
+PAY_TABLE_WIDTH = 16
+
+
+def pay_table(rules: Rules) -> np.ndarray:
+    """The city conventions and minimum wages as an int64 table the kernels index by city."""
+
+    def pair(value: Fraction) -> tuple[int, int]:
+        return value.numerator, value.denominator
+
+    rows = []
+    for city in rules.cities:
+        conv = city.conventions
+        rows.append(
+            (
+                *pair(conv.pay_days_per_month),
+                conv.hours_per_day,
+                *pair(conv.ot_workday),
+                *pair(conv.ot_restday),
+                *pair(conv.ot_holiday),
+                int(conv.late_method == "pro_rata_minutes"),
+                conv.late_grace_minutes,
+                city.minimum_wage_fen,
+                int(city.minimum_wage_excludes_si_hf),
+                int(conv.minimum_wage_top_up),
+                *pair(conv.leave_extra_multiplier),
+            )
+        )
+    return np.array(rows, dtype=np.int64).reshape(len(rows), PAY_TABLE_WIDTH)
+
+
+@numba.njit(cache=True)
+def prorated(monthly_fen: int, employed_days: int, scheduled_days: int) -> int:
+    """Monthly salary × scheduled days employed ÷ scheduled days of the month (joiners, leavers)."""
+    return round_half_up_div(monthly_fen * employed_days, scheduled_days)
+
+
+@numba.njit(cache=True)
+def per_pay_day(
+    monthly_fen: int, days: int, mult_num: int, mult_den: int, pay_days_num: int, pay_days_den: int
+) -> int:
+    """Monthly ÷ 21.75 × days × multiplier: absence deduction (×1) and unused-leave pay (×2)."""
+    return round_half_up_div(
+        monthly_fen * days * mult_num * pay_days_den, pay_days_num * mult_den
+    )
+
+
+@numba.njit(cache=True)
+def per_pay_minute(
+    monthly_fen: int,
+    minutes: int,
+    mult_num: int,
+    mult_den: int,
+    pay_days_num: int,
+    pay_days_den: int,
+    hours_per_day: int,
+) -> int:
+    """Monthly ÷ 21.75 ÷ 8 ÷ 60 × minutes × multiplier: overtime and late deductions of salaried staff."""
+    return round_half_up_div(
+        monthly_fen * minutes * mult_num * pay_days_den,
+        pay_days_num * hours_per_day * 60 * mult_den,
+    )
+
+
+@numba.njit(cache=True)
+def hourly_amount(hourly_fen: int, minutes: int, mult_num: int, mult_den: int) -> int:
+    """Hourly rate × minutes ÷ 60 × multiplier: hourly workers' base pay (×1) and overtime."""
+    return round_half_up_div(hourly_fen * minutes * mult_num, 60 * mult_den)
+
+
+@numba.njit(cache=True)
+def piece_overtime_premium(
+    piece_pay_fen: int, ot_minutes: int, total_minutes: int, mult_num: int, mult_den: int
+) -> int:
+    """The premium (multiplier − 1) on the share of piece pay earned in overtime.
+
+    Piece pay already pays overtime output at 100 % of the unit price; the law asks for 150/200/300 %
+    of the unit price on it (工资支付暂行规定 art. 13). Output per minute is taken as uniform over
+    the month, so the overtime share of piece pay is ot_minutes ÷ total minutes worked.
+    """
+    if total_minutes <= 0:
+        return 0
+    return round_half_up_div(
+        piece_pay_fen * ot_minutes * (mult_num - mult_den), total_minutes * mult_den
+    )

@@ -1,0 +1,92 @@
+"""Kernel == Decimal reference, to the fen, over thousands of generated employee-months."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns, compute
+from payroll_core.reference.pay import pay_rows, piece_pay
+from payroll_core.rules import load_rules
+
+RULES = load_rules("2026-03")
+MAX_MIN = 31 * 24 * 60
+# Extremes on purpose: zero pay, pay above every cap, all-overtime months, all-reject piece records.
+money = st.one_of(st.just(0), st.integers(0, 3_000_000), st.integers(3_000_000, 10**10))
+
+
+@st.composite
+def piece_record(draw: st.DrawFn) -> dict[str, int]:
+    qty = draw(st.one_of(st.just(0), st.integers(0, 10**7)))
+    coef_den = draw(st.sampled_from([1, 10, 100, 10**4, 10**6]))
+    return {
+        "qty": qty,
+        "rejects": draw(st.one_of(st.just(0), st.just(qty), st.integers(0, qty))),
+        "unit_fen": draw(st.integers(0, 10**6)),
+        "quota": draw(st.one_of(st.just(0), st.integers(0, qty + 1))),
+        "unit_above_fen": draw(st.integers(0, 10**6)),
+        "coef_num": draw(st.integers(0, 10 * coef_den)),
+        "coef_den": coef_den,
+    }
+
+
+@st.composite
+def employee_month(draw: st.DrawFn) -> tuple[dict[str, int], list[dict[str, int]]]:
+    scheduled = draw(st.integers(1, 31))
+    employed = draw(st.one_of(st.just(scheduled), st.integers(0, scheduled)))
+    hf_den = draw(st.sampled_from([0, 0, 100, 1000]))
+    minutes = st.one_of(st.just(0), st.just(MAX_MIN), st.integers(0, MAX_MIN))
+    row = {
+        "city": draw(st.integers(0, len(RULES.cities) - 1)),
+        "pay_basis": draw(st.integers(0, 2)),
+        "monthly_salary_fen": draw(money),
+        "hourly_rate_fen": draw(st.integers(0, 10**6)),
+        "scheduled_days": scheduled,
+        "employed_days": employed,
+        "absent_days": draw(st.integers(0, employed)),
+        "worked_minutes": draw(minutes),
+        "late_minutes": draw(minutes),
+        "ot_workday_minutes": draw(minutes),
+        "ot_restday_minutes": draw(minutes),
+        "ot_holiday_minutes": draw(minutes),
+        "allowances_fen": draw(money),
+        "night_allowance_fen": draw(st.integers(0, 100_000)),
+        "si_base_fen": draw(st.one_of(st.just(-1), money)),
+        "hf_rate_num": draw(st.integers(0, hf_den)),
+        "hf_rate_den": hf_den,
+        "special_deductions_fen": draw(st.integers(0, 1_000_000)),
+        "other_deductions_fen": draw(st.integers(0, 1_000_000)),
+        "ytd_months": draw(st.integers(0, 11)),
+        "ytd_income_fen": draw(st.integers(0, 10**11)),
+        "ytd_si_hf_fen": draw(st.integers(0, 10**8)),
+        "ytd_special_deductions_fen": draw(st.integers(0, 10**7)),
+        "ytd_other_deductions_fen": draw(st.integers(0, 10**7)),
+        "ytd_tax_withheld_fen": draw(st.integers(0, 10**10)),
+        "leave_days_unused": draw(st.integers(0, 15)),
+        "leave_base_fen": draw(money),
+    }
+    return row, draw(st.lists(piece_record(), max_size=4))
+
+
+def _columns(batch: list[tuple[dict[str, int], list[dict[str, int]]]]) -> tuple[EmployeeMonthColumns, PieceColumns]:
+    rows = [row for row, _ in batch]
+    inputs = EmployeeMonthColumns.build(len(rows), **{k: np.array([r[k] for r in rows]) for k in rows[0]})
+    records = [item for _, items in batch for item in items]
+    offsets = np.cumsum([0] + [len(items) for _, items in batch])
+    keys = ("qty", "rejects", "unit_fen", "quota", "unit_above_fen", "coef_num", "coef_den")
+    pieces = PieceColumns.build(offsets=offsets, **{k: np.array([r[k] for r in records], dtype=np.int64) for k in keys})
+    return inputs, pieces
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(employee_month(), min_size=1, max_size=120))
+def test_kernel_equals_reference_to_the_fen(batch: list[tuple[dict[str, int], list[dict[str, int]]]]) -> None:
+    inputs, pieces = _columns(batch)
+    result = compute(inputs, RULES, pieces)
+    expected = pay_rows(inputs, pieces, RULES, range(len(batch)))
+    for i, want in enumerate(expected):
+        got = {name: int(getattr(result, name)[i]) for name in OUTPUT_COLUMNS}
+        assert got == {name: want[name] for name in OUTPUT_COLUMNS}, f"row {i}: {batch[i]}"
+    records = [item for _, items in batch for item in items]
+    assert [int(v) for v in result.piece_item_pay_fen] == [piece_pay(item) for item in records]
