@@ -138,7 +138,11 @@ def _overlap(a: int, b: int, lo: int, hi: int) -> int:
 
 @numba.njit(cache=True)
 def _add_interval(a: int, b: int, bnd: np.ndarray, n_breaks: int, acc: np.ndarray) -> None:
-    """Add interval [a, b) to acc = (worked, in-span, after-end), all net of unpaid breaks."""
+    """Add interval [a, b) to acc = (worked, in span, after the end), the first two net of unpaid breaks.
+
+    "After the end" is measured from EARLY_REF, which is the shift end for fixed shifts (breaks lie
+    inside the shift, so none falls after it); flex shifts do not use it.
+    """
     brk = 0
     for k in range(n_breaks):
         brk += _overlap(a, b, bnd[Bound.BREAKS + 2 * k], bnd[Bound.BREAKS + 2 * k + 1])

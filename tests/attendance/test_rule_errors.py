@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from payroll_core.attendance import AttendanceInputError, Period, PunchColumns, compute_attendance
-from payroll_core.calendar import holiday_year, load_holiday_year
+from payroll_core.calendar import DayType, holiday_year, load_holiday_year
 from payroll_core.errors import RuleDataError
 from payroll_core.shifts import load_rules
 
@@ -87,10 +88,28 @@ def test_holiday_file_checks(tmp_path):
 
 
 def test_shipped_calendars_count_thirteen_statutory_days():
-    # Decree 795: 13 statutory holiday days a year from 2025.
+    # Decree 795: 13 statutory holiday days a year from 2025; make-up days as in the two notices.
     assert len(holiday_year("cn", 2025).statutory) == 13
     assert len(holiday_year("cn", 2026).statutory) == 13
+    assert len(holiday_year("cn", 2025).makeup_workdays) == 5
     assert len(holiday_year("cn", 2026).makeup_workdays) == 6
+
+
+@pytest.mark.parametrize("day, kind", [
+    ("2025-01-26", DayType.WORKDAY),   # Sunday worked before Spring Festival
+    ("2025-10-06", DayType.HOLIDAY),   # Mid-Autumn inside Golden Week
+    ("2025-10-08", DayType.RESTDAY),   # off, but not a statutory day
+    ("2026-02-15", DayType.RESTDAY),   # 腊月二十八: first day off, not statutory
+    ("2026-02-16", DayType.HOLIDAY),   # 除夕
+    ("2026-04-05", DayType.HOLIDAY),   # Qingming falls on a Sunday
+    ("2026-04-06", DayType.RESTDAY),   # the Monday off that goes with it
+    ("2026-09-20", DayType.WORKDAY),   # Sunday worked before Mid-Autumn
+    ("2026-03-04", DayType.WORKDAY),
+    ("2026-03-07", DayType.RESTDAY),
+])
+def test_day_types_from_the_notices(day, kind):
+    d = dt.date.fromisoformat(day)
+    assert holiday_year("cn", d.year).day_type(d, frozenset({6, 7})) is kind
 
 
 def test_bad_inputs(tmp_path):
