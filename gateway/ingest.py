@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,14 +22,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from drivers.base import RawPunch
 from gateway.crashpoints import crashpoint
 from gateway.errors import IngestError
-from gateway.normalize import NormalizeContext, device_now_local, normalize_punches, unknown_pin_reason
+from gateway.normalize import (
+    NormalizeContext,
+    PunchRow,
+    UtcConverter,
+    device_now_local,
+    normalize_punches,
+    unknown_pin_reason,
+)
 from gateway.store import Badge, Device, Office, Punch, Quarantine
 
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_FUTURE_TOLERANCE_S = 300
-_KEY = ["device_sn", "pin", "ts_local"]
 _punches = Punch.__table__
 _quarantine = Quarantine.__table__
+_INSERT_SQL = (
+    f"INSERT INTO punches ({', '.join(PunchRow._fields)}) VALUES ({{values}}) "
+    "ON CONFLICT (device_sn, pin, ts_local) DO NOTHING"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +124,10 @@ def _context(
         )
     window = double_tap_window_s if double_tap_window_s is not None else (office.double_punch_window_s if office else 0)
     offset = clock_offset_s if clock_offset_s is not None else (device.clock_offset_s if device else None)
-    zone = ZoneInfo(zone_name)
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise IngestError(f"unknown IANA time zone {zone_name!r} for device {device_sn!r}: use a name such as 'Asia/Shanghai'") from None
     future_limit = device_now_local(received_at, zone, offset or 0) + timedelta(seconds=future_tolerance_s)
     badges = {
         (pin, sn): employee_id
@@ -127,7 +140,7 @@ def _context(
     first_known = device.first_record_ts_local if device else None
     ctx = NormalizeContext(
         device_sn=device_sn,
-        zone=zone,
+        to_utc=UtcConverter(zone),
         double_tap_window=timedelta(seconds=window),
         badges=badges,
         future_limit_local=future_limit,
@@ -143,37 +156,66 @@ def _store_batch(factory: sessionmaker[Session], batch: Sequence[RawPunch], ctx:
     """Insert one batch in one transaction; returns (newly inserted, newly quarantined)."""
     with factory() as session, session.begin():
         connection = session.connection()
-        stored = _stored_between(connection, ctx.device_sn, batch[0].ts_local - ctx.double_tap_window, batch[-1].ts_local)
+        low, high = batch[0].ts_local - ctx.double_tap_window, batch[-1].ts_local
+        stored = _stored_between(connection, ctx.device_sn, low, high)
         known = {(pin, ts) for pin, ts, _double in stored}
         fresh = [p for p in batch if (p.pin, p.ts_local) not in known]
         if not fresh:
             return 0, 0
         rows = normalize_punches(fresh, stored, ctx)
-        inserted = connection.execute(
-            _insert(connection).on_conflict_do_nothing(index_elements=_KEY).returning(
-                _punches.c.id, _punches.c.pin, _punches.c.employee_id
-            ),
-            rows,
-        ).all()
-        unknown = [
-            {"punch_id": punch_id, "reason": unknown_pin_reason(pin, ctx.device_sn), "created_at": ctx.received_at}
-            for punch_id, pin, employee_id in inserted
-            if employee_id is None
-        ]
-        if unknown:
-            connection.execute(_quarantine.insert(), unknown)
+        inserted = _insert_rows(connection, rows)
+        unknown = {(r.pin, r.ts_local) for r in rows if r.employee_id is None}
+        quarantined = _quarantine_unknown(connection, ctx, unknown, low, high) if unknown else 0
         crashpoint("ingest.before_commit")
-    return len(inserted), len(unknown)
+    return inserted, quarantined
 
 
-def _insert(connection: Connection):  # type: ignore[no-untyped-def]
-    """The dialect's INSERT, which is the one that knows ON CONFLICT."""
+def _insert_rows(connection: Connection, rows: list[PunchRow]) -> int:
+    """`INSERT … ON CONFLICT DO NOTHING` of `rows` through the driver's executemany; returns rows inserted.
+
+    This is the hot path, so it skips SQLAlchemy's per-parameter processing. On SQLite, datetimes are
+    therefore written as text here in exactly SQLAlchemy's SQLite DATETIME storage format
+    (`YYYY-MM-DD HH:MM:SS.ffffff`), which the ORM reads back and which the unique key compares
+    (tests hold the two paths to the same key).
+    """
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        return sqlite.insert(_punches)
-    if dialect == "postgresql":
-        return postgresql.insert(_punches)
-    raise IngestError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+        received = rows[0].received_at.isoformat(" ", "microseconds")
+        params: list[tuple[object, ...]] = [
+            (r.device_sn, r.pin, r.ts_local.isoformat(" ", "microseconds"), r.ts_utc.isoformat(" ", "microseconds"),
+             r.status, r.punch_state, r.verify_mode, r.workcode, r.source, received, r.employee_id, r.flags,
+             r.is_double_tap)
+            for r in rows
+        ]
+        placeholder = "?"
+    elif dialect == "postgresql":
+        params, placeholder = list(rows), "%s"
+    else:
+        raise IngestError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+    sql = _INSERT_SQL.format(values=", ".join([placeholder] * len(PunchRow._fields)))
+    return connection.exec_driver_sql(sql, params).rowcount
+
+
+def _quarantine_unknown(
+    connection: Connection, ctx: NormalizeContext, unknown: set[tuple[str, datetime]], low: datetime, high: datetime,
+) -> int:
+    """Quarantine the rows this batch inserted for unknown pins (rows a concurrent writer inserted first
+    carry its `received_at` and are quarantined by that writer)."""
+    ids = [
+        {"punch_id": punch_id, "reason": unknown_pin_reason(pin, ctx.device_sn), "created_at": ctx.received_at}
+        for punch_id, pin, ts in connection.execute(
+            select(_punches.c.id, _punches.c.pin, _punches.c.ts_local).where(
+                _punches.c.device_sn == ctx.device_sn, _punches.c.ts_local.between(low, high),
+                _punches.c.employee_id.is_(None), _punches.c.received_at == ctx.received_at,
+            )
+        )
+        if (pin, ts) in unknown
+    ]
+    if not ids:
+        return 0
+    insert = sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert
+    statement = insert(_quarantine).on_conflict_do_nothing(index_elements=["punch_id"]).returning(_quarantine.c.id)
+    return len(connection.execute(statement, ids).all())
 
 
 def _stored_between(connection: Connection, device_sn: str, low: datetime, high: datetime) -> list[tuple[str, datetime, bool]]:

@@ -25,11 +25,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from drivers.base import RawPunch
 from gateway.store import PunchFlag
+
+_HOUR = timedelta(hours=1)
+_LAST_MICROSECOND = timedelta(hours=1, microseconds=-1)
 
 
 def local_to_utc(ts_local: datetime, zone: ZoneInfo) -> tuple[datetime, PunchFlag]:
@@ -40,6 +43,37 @@ def local_to_utc(ts_local: datetime, zone: ZoneInfo) -> tuple[datetime, PunchFla
         return utc, PunchFlag.NONE
     round_trip = (utc.replace(tzinfo=UTC)).astimezone(zone).replace(tzinfo=None)
     return utc, PunchFlag.DST_AMBIGUOUS if round_trip == ts_local else PunchFlag.DST_GAP
+
+
+class UtcConverter:
+    """`local_to_utc` for one zone, remembering the offset of each regular wall-clock hour.
+
+    An hour is regular when its first and last microsecond have one unambiguous offset; every punch in
+    it then converts by subtraction. Hours holding a transition fall back to `local_to_utc`. (This
+    assumes no zone changes its offset twice within one hour, which no tz database zone does.)
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._hours: dict[datetime, timedelta | None] = {}
+
+    def __call__(self, ts_local: datetime) -> tuple[datetime, PunchFlag]:
+        hour = ts_local.replace(minute=0, second=0, microsecond=0)
+        try:
+            offset = self._hours[hour]
+        except KeyError:
+            offset = self._hours[hour] = self._regular_offset(hour)
+        if offset is None:
+            return local_to_utc(ts_local, self.zone)
+        return ts_local - offset, PunchFlag.NONE
+
+    def _regular_offset(self, hour: datetime) -> timedelta | None:
+        offsets = {
+            moment.replace(tzinfo=self.zone, fold=fold).utcoffset()
+            for moment in (hour, hour + _LAST_MICROSECOND)
+            for fold in (0, 1)
+        }
+        return offsets.pop() if len(offsets) == 1 else None
 
 
 def device_now_local(now_utc: datetime, zone: ZoneInfo, clock_offset_s: int) -> datetime:
@@ -61,12 +95,30 @@ def unknown_pin_reason(pin: str, device_sn: str) -> str:
     )
 
 
+class PunchRow(NamedTuple):
+    """One row for the `punches` table, fields in the table's column order (minus `id`)."""
+
+    device_sn: str
+    pin: str
+    ts_local: datetime
+    ts_utc: datetime
+    status: int
+    punch_state: int
+    verify_mode: int
+    workcode: str
+    source: str
+    received_at: datetime
+    employee_id: int | None
+    flags: int
+    is_double_tap: bool
+
+
 @dataclass(frozen=True, slots=True)
 class NormalizeContext:
     """Everything normalization needs to know about one device at ingest time."""
 
     device_sn: str
-    zone: ZoneInfo
+    to_utc: UtcConverter
     double_tap_window: timedelta
     badges: Mapping[tuple[str, str | None], int]
     future_limit_local: datetime | None  # device wall time after which a punch is FUTURE
@@ -79,7 +131,7 @@ def normalize_punches(
     new: Sequence[RawPunch],
     stored: Iterable[tuple[str, datetime, bool]],
     ctx: NormalizeContext,
-) -> list[dict[str, Any]]:
+) -> list[PunchRow]:
     """Rows for the `new` punches (sorted by `ts_local`), given the punches already `stored` for the
     device from `window` before the first new punch up to the last one, as (pin, ts_local, is_double_tap).
 
@@ -88,11 +140,17 @@ def normalize_punches(
     events: list[tuple[datetime, int, str, bool, RawPunch | None]] = [
         (ts, 0, pin, double, None) for pin, ts, double in stored
     ]
-    events.extend((p.ts_local, 1, p.pin, False, p) for p in new)
-    events.sort(key=lambda e: (e[0], e[1]))
+    if events:
+        events.extend((p.ts_local, 1, p.pin, False, p) for p in new)
+        events.sort(key=lambda e: (e[0], e[1]))
+    else:  # the common case of fresh records: no merge needed
+        events = [(p.ts_local, 1, p.pin, False, p) for p in new]
     last_accepted: dict[str, datetime] = {}
     window = ctx.double_tap_window
-    rows: list[dict[str, Any]] = []
+    future_limit = ctx.future_limit_local
+    first_record = ctx.first_record_ts_local
+    to_utc = ctx.to_utc
+    rows: list[PunchRow] = []
     for ts, _order, pin, stored_double, punch in events:
         previous = last_accepted.get(pin)
         if punch is None:
@@ -102,26 +160,15 @@ def normalize_punches(
         is_double_tap = previous is not None and ts - previous <= window
         if not is_double_tap:
             last_accepted[pin] = ts
-        ts_utc, flags = local_to_utc(ts, ctx.zone)
-        if ctx.future_limit_local is not None and ts > ctx.future_limit_local:
+        ts_utc, flags = to_utc(ts)
+        if future_limit is not None and ts > future_limit:
             flags |= PunchFlag.FUTURE
-        if ctx.first_record_ts_local is not None and ts < ctx.first_record_ts_local:
+        if first_record is not None and ts < first_record:
             flags |= PunchFlag.BEFORE_FIRST_RECORD
         rows.append(
-            {
-                "device_sn": ctx.device_sn,
-                "pin": pin,
-                "ts_local": ts,
-                "ts_utc": ts_utc,
-                "status": punch.status,
-                "punch_state": punch.punch_state,
-                "verify_mode": punch.verify_mode,
-                "workcode": punch.workcode,
-                "source": ctx.source,
-                "received_at": ctx.received_at,
-                "employee_id": employee_for(pin, ctx.device_sn, ctx.badges),
-                "flags": int(flags),
-                "is_double_tap": is_double_tap,
-            }
+            PunchRow(
+                ctx.device_sn, pin, ts, ts_utc, punch.status, punch.punch_state, punch.verify_mode, punch.workcode,
+                ctx.source, ctx.received_at, employee_for(pin, ctx.device_sn, ctx.badges), int(flags), is_double_tap,
+            )
         )
     return rows

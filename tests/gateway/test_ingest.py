@@ -160,3 +160,20 @@ def test_missing_keys_lists_what_the_database_lacks(factory: sessionmaker[Sessio
     assert missing_keys(factory, "SN1", held) == []
     assert missing_keys(factory, "SN1", [*held, extra]) == [("3", datetime(2026, 3, 2, 8, 0))]
     assert missing_keys(factory, "SN2", held[:1]) == [("1", datetime(2026, 3, 2, 9, 0))]
+
+
+def test_orm_written_punch_and_bulk_ingest_share_one_key(factory: sessionmaker[Session]) -> None:
+    """The bulk path writes datetimes itself; a punch stored through the ORM must still be its duplicate."""
+    seed_device(factory)
+    with factory() as session, session.begin():
+        session.add(Punch(device_sn="SN1", pin="1", ts_local=datetime(2026, 3, 2, 9, 0, 0, 250000),
+                          ts_utc=datetime(2026, 3, 2, 1, 0, 0, 250000), source="push", received_at=NOW,
+                          status=0, punch_state=0, verify_mode=0, workcode="", flags=0, is_double_tap=False))
+    again = punch("1", "2026-03-02 09:00:00.250000")
+    assert ingest_punches(factory, "SN1", [again], source="zk-tcp", now=NOW) == IngestResult(1, 0, 1, 0)
+
+
+def test_unknown_zone_name_is_refused(factory: sessionmaker[Session]) -> None:
+    with pytest.raises(IngestError) as error:
+        ingest_punches(factory, "X", [punch("1", "2026-03-02 09:00:00", sn="X")], source="push", office_tz="Mars/Olympus")
+    assert str(error.value) == "unknown IANA time zone 'Mars/Olympus' for device 'X': use a name such as 'Asia/Shanghai'"

@@ -67,3 +67,17 @@ def test_dst_office_fall_back_and_spring_forward(factory: sessionmaker[Session])
 
 def test_local_to_utc_is_plain_offset_where_no_dst() -> None:
     assert local_to_utc(datetime(2026, 1, 1, 0, 0), ZoneInfo("Asia/Shanghai")) == (datetime(2025, 12, 31, 16, 0), PunchFlag.NONE)
+
+
+def test_hour_cache_agrees_with_the_exact_conversion_around_transitions() -> None:
+    from datetime import timedelta
+
+    from gateway.normalize import UtcConverter
+
+    for name in ("America/New_York", "Australia/Lord_Howe", "Asia/Shanghai", "America/St_Johns"):
+        zone = ZoneInfo(name)
+        convert = UtcConverter(zone)
+        for start in (datetime(2026, 3, 7, 22, 0), datetime(2026, 10, 31, 22, 0), datetime(2026, 4, 4, 22, 0), datetime(2026, 11, 1, 0, 0)):
+            for minute in range(0, 6 * 60, 7):
+                ts = start + timedelta(minutes=minute, seconds=13)
+                assert convert(ts) == local_to_utc(ts, zone), (name, ts)
