@@ -138,17 +138,22 @@ def _overlap(a: int, b: int, lo: int, hi: int) -> int:
 
 @numba.njit(cache=True)
 def _add_interval(a: int, b: int, bnd: np.ndarray, n_breaks: int, acc: np.ndarray) -> None:
-    """Add interval [a, b) to acc = (worked, in span, after the end), the first two net of unpaid breaks.
+    """Add interval [a, b) to acc = (worked, in span, after the end), each net of its unpaid breaks.
 
-    "After the end" is measured from EARLY_REF, which is the shift end for fixed shifts (breaks lie
-    inside the shift, so none falls after it); flex shifts do not use it.
+    A break lies either inside the span or after the end (checked by the loader), so one
+    comparison sorts it. "After the end" is measured from EARLY_REF, which is the shift end for
+    fixed shifts; flex shifts do not use it.
     """
-    brk = 0
+    brk = in_span = 0
     for k in range(n_breaks):
-        brk += _overlap(a, b, bnd[Bound.BREAKS + 2 * k], bnd[Bound.BREAKS + 2 * k + 1])
+        hi = bnd[Bound.BREAKS + 2 * k + 1]
+        on_break = _overlap(a, b, bnd[Bound.BREAKS + 2 * k], hi)
+        brk += on_break
+        if hi <= bnd[Bound.SPAN_END]:
+            in_span += on_break
     acc[0] += b - a - brk
-    acc[1] += _overlap(a, b, bnd[Bound.SPAN_START], bnd[Bound.SPAN_END]) - brk
-    acc[2] += max(0, b - max(a, bnd[Bound.EARLY_REF]))
+    acc[1] += _overlap(a, b, bnd[Bound.SPAN_START], bnd[Bound.SPAN_END]) - in_span
+    acc[2] += max(0, b - max(a, bnd[Bound.EARLY_REF])) - (brk - in_span)
 
 
 @numba.njit(cache=True, parallel=True)

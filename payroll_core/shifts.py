@@ -19,7 +19,8 @@ ot_unit_minutes = 30             # overtime is rounded down to a multiple of thi
 kind = "fixed"                   # fixed | flex
 start = "09:00"                  # HH:MM; an `end` at or before `start` is on the next day
 end = "18:00"
-breaks = [{ from = "12:00", to = "13:00" }]   # unpaid; times before `start` are on the next day
+breaks = [{ from = "12:00", to = "13:00" }]   # unpaid; times before `start` are on the next day;
+                                 # a break after `end` (before planned overtime) comes off overtime
 late_grace_minutes = 5           # later than this after start: the whole lateness counts
 early_grace_minutes = 0
 window_before_minutes = 180      # punches from start - this ...
@@ -188,8 +189,9 @@ class RuleBook:
                 if s.kind is ShiftKind.FLEX:
                     row[Bound.SCHEDULED] = s.required_minutes
                 else:
+                    inside = [(lo, hi) for lo, hi in zip(brk[0::2], brk[1::2]) if hi <= row[Bound.SPAN_END]]
                     row[Bound.SCHEDULED] = (row[Bound.SPAN_END] - row[Bound.SPAN_START]
-                                            - sum(brk[1::2]) + sum(brk[0::2]))
+                                            - sum(hi - lo for lo, hi in inside))
         types = np.full((len(self.offices), len(days)), DayType.RESTDAY, dtype=np.int8)
         for o, office in enumerate(self.offices):
             for d, day in enumerate(days[1:], start=1):
@@ -256,6 +258,11 @@ def _shift(path: Path, office: int, name: str, table: Any) -> Shift:
     start = r.clock("start", r.get("start"))
     end = r.clock("end", r.get("end"))
     end = end + DAY if end <= start else end
+    before = r.minutes("window_before_minutes", 120)
+    after = r.minutes("window_after_minutes", 240)
+    # Fixed shifts may have breaks after the end (a meal before planned overtime); they come off
+    # the overtime, not the scheduled time. A flex shift's breaks lie inside its span.
+    last = end + after if kind is ShiftKind.FIXED else end
     breaks: list[tuple[int, int]] = []
     raw_breaks = r.get("breaks", [])
     if not isinstance(raw_breaks, list) or len(raw_breaks) > MAX_BREAKS:
@@ -265,10 +272,11 @@ def _shift(path: Path, office: int, name: str, table: Any) -> Shift:
             raise r.fail(f"breaks[{i}]", "expected { from = \"HH:MM\", to = \"HH:MM\" }")
         lo = _after(start, r.clock(f"breaks[{i}].from", b["from"]))
         hi = _after(start, r.clock(f"breaks[{i}].to", b["to"]))
-        if not lo < hi <= end or (breaks and lo < breaks[-1][1]):
-            raise r.fail(f"breaks[{i}]", "must lie inside start..end, in order, without overlapping")
+        if not lo < hi <= last or lo < end < hi or (breaks and lo < breaks[-1][1]):
+            span = "start..end" if kind is ShiftKind.FLEX else "start..end or end..end + window_after_minutes"
+            raise r.fail(f"breaks[{i}]", f"must lie inside {span}, in order, without overlapping")
         breaks.append((lo, hi))
-    paid = end - start - sum(hi - lo for lo, hi in breaks)
+    paid = end - start - sum(hi - lo for lo, hi in breaks if hi <= end)
     if kind is ShiftKind.FLEX:
         core_t = r.get("core")
         if not isinstance(core_t, dict) or set(core_t) != {"from", "to"}:
@@ -289,8 +297,7 @@ def _shift(path: Path, office: int, name: str, table: Any) -> Shift:
     if absent > half and half:
         raise r.fail("absent_below_minutes", f"{absent} is above half_day_below_minutes {half}")
     return Shift(office, name, kind, (start, end), core, tuple(breaks), required,
-                 r.minutes("late_grace_minutes", 0), r.minutes("early_grace_minutes", 0),
-                 r.minutes("window_before_minutes", 120), r.minutes("window_after_minutes", 240),
+                 r.minutes("late_grace_minutes", 0), r.minutes("early_grace_minutes", 0), before, after,
                  half, absent)
 
 

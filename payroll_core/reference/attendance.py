@@ -70,16 +70,15 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.date
 
     worked = in_span = after_end = 0
     for a, b in intervals:
-        on_break = sum(_clip(a, b, lo, hi) for lo, hi in breaks)
-        worked += _minutes(b - a) - on_break
-        in_span += _clip(a, b, *span) - on_break
-        after_end += _clip(a, b, core[1], b)
+        worked += _minutes(b - a) - sum(_clip(a, b, lo, hi) for lo, hi in breaks)
+        in_span += _clip(a, b, *span) - sum(_clip(a, b, max(lo, span[0]), min(hi, span[1])) for lo, hi in breaks)
+        after_end += _clip(a, b, core[1], b) - sum(_clip(a, b, max(lo, core[1]), hi) for lo, hi in breaks)
     if shift.kind is ShiftKind.FLEX:
         scheduled = shift.required_minutes
         regular = min(in_span, scheduled)
         workday_ot = max(0, in_span - scheduled)
     else:
-        scheduled = _minutes(span[1] - span[0]) - sum(_minutes(hi - lo) for lo, hi in breaks)
+        scheduled = _minutes(span[1] - span[0]) - sum(_clip(lo, hi, *span) for lo, hi in breaks)
         regular = in_span
         workday_ot = after_end
 

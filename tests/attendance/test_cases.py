@@ -31,17 +31,17 @@ def test_early_leave_counts_without_grace(run, day, facts):
 
 
 def test_night_shift_belongs_to_its_start_day_across_the_month_end(run, day, facts):
-    # Dongguan night 20:00-08:00, breaks 00:00-01:00 and 05:00-05:30: scheduled 720 - 90 = 630.
-    # In 19:55 on Tue 31 March, out 08:10 on 1 April: worked 735 - 90 = 645, regular 630,
-    # OT after 08:00 = 10 < 30 minimum -> 0.
+    # Dongguan night 20:00-05:00 regular (break 00:00-01:00: scheduled 480), then break 05:00-05:30
+    # and planned overtime to 08:00. In 19:55 on Tue 31 March, out 08:10 on 1 April:
+    # worked 735 - 90 = 645; regular 540 - 60 = 480; after 05:00: 190 - 30 = 160 -> 150 (30-min units).
     punches = [(0, f"2026-03-31 19:55 {SH}"), (0, f"2026-04-01 08:10 {SH}")]
     march = run("2026-03", ["dongguan/night"], punches)
-    assert day(march, 0, "2026-03-31") == facts(scheduled_minutes=630, worked_minutes=645, regular_minutes=630,
-                                                punches=2)
+    assert day(march, 0, "2026-03-31") == facts(scheduled_minutes=480, worked_minutes=645, regular_minutes=480,
+                                                ot_workday_minutes=150, punches=2)
     # In April the 08:10 punch is claimed by 31 March's night shift (roster column 0), so the
     # day shift of 1 April has no punch: a full-day absence, not a 10-minute lateness.
     april = run("2026-04", [["dongguan/night"] + ["dongguan/day"] * 30], punches)
-    assert day(april, 0, "2026-04-01") == facts(scheduled_minutes=630, absence=FULL)
+    assert day(april, 0, "2026-04-01") == facts(scheduled_minutes=480, absence=FULL)
 
 
 def test_night_shift_of_previous_month_is_not_counted(run, day, facts):
@@ -52,11 +52,13 @@ def test_night_shift_of_previous_month_is_not_counted(run, day, facts):
 
 
 def test_split_shift_paired_punches_around_both_meal_breaks(run, day, facts):
-    # Dongguan day 08:00-20:00, breaks 12:00-13:00 and 17:00-17:30, scheduled 630.
-    # Pairs 07:58-12:01 (243, 1 on break), 12:58-17:02 (244, 2+2 on break), 17:29-20:00 (151, 1 on break):
-    # worked 638 - 6 = 632; regular (from 08:00) 632 - 2 = 630.
+    # Dongguan day 08:00-17:00 with lunch 12:00-13:00 (scheduled 480), dinner 17:00-17:30, then
+    # planned overtime. Pairs 07:58-12:01 (243, 1 on lunch), 12:58-17:02 (244, 2 on lunch, 2 on
+    # dinner), 17:29-20:00 (151, 1 on dinner): worked 638 - 6 = 632; regular from 08:00 to 17:00
+    # 240 + 240 = 480; after 17:00: 2 + 151 - 3 on dinner = 150.
     r = run("2026-03", ["dongguan/day"], sh("2026-03-02", "07:58", "12:01", "12:58", "17:02", "17:29", "20:00"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=630, worked_minutes=632, regular_minutes=630, punches=6)
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=632, regular_minutes=480,
+                                            ot_workday_minutes=150, punches=6)
 
 
 @pytest.mark.parametrize("times, expect", [

@@ -42,7 +42,9 @@ def load(tmp_path: Path, text: str):
      "window_before_minutes"),
     ('"Asia/Shanghai"', '"Asia/Shangai"',
      "[office].timezone: 'Asia/Shangai' is not an IANA timezone name; use e.g. \"Asia/Shanghai\""),
-    ('to = "13:00"', 'to = "19:00"', "[shifts.day].breaks[0]: must lie inside start..end, in order, without overlapping"),
+    ('to = "13:00"', 'to = "19:00"',
+     "[shifts.day].breaks[0]: must lie inside start..end or end..end + window_after_minutes, in order, "
+     "without overlapping"),
     ('kind = "fixed"', 'kind = "flex"', "[shifts.day].core: missing"),
     ('kind = "fixed"', 'kind = "fixed"\nrequired_minutes = 480',
      "[shifts.day].required_minutes: only a flex shift has this; remove it or set kind = \"flex\""),
