@@ -1,0 +1,24 @@
+"""Helpers shared by the ZKTeco tests (imported by name: conftest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from zk import ZK
+
+from simulators.zk import ZKTerminal
+
+FROZEN = datetime(2026, 3, 2, 9, 30, 0)
+
+
+def frozen_clock() -> datetime:
+    return FROZEN
+
+
+def pyzk(t: ZKTerminal, *, password: int = 0, timeout: float = 5) -> ZK:
+    """pyzk itself, pointed at the simulator the way the driver points it at a terminal."""
+    return ZK("127.0.0.1", t.port, timeout=timeout, password=password, force_udp=t.udp, ommit_ping=True)
+
+
+def expected_attendance(t: ZKTerminal) -> list[tuple[str, datetime, int, int]]:
+    return [(r.user_id, r.timestamp, r.status, r.punch) for r in t.records]
