@@ -3,7 +3,7 @@
 Public API::
 
     rules = load_rules([Path("payroll_core/rules/offices/shanghai.toml"), ...])
-    roster = np.full(n_employees, rules.shift_index("shanghai", "day"), dtype=np.int32)
+    roster = np.full(n_employees, rules.shift_index("shanghai", "office"), dtype=np.int32)
     result = compute_attendance(PunchColumns(employee, utc_minute), roster, rules, Period(2026, 3))
     result.day("late_minutes")        # int32 [n_employees, days in month]
     result.summary["ot_workday_minutes"]   # int64 [n_employees], the pay case `attendance:` keys
@@ -12,7 +12,10 @@ Inputs
 - `PunchColumns`: employee index (int32, 0..n-1) and UTC minute (int64, minutes since
   1970-01-01T00:00Z). Any order: they are sorted here by (employee, minute) unless already sorted
   (checked in O(n)). Pass punches from the day before the period to the day after it, so night
-  shifts at both month ends see both their punches.
+  shifts at both month ends see both their punches. There is no office column: a punch is
+  judged against the employee's shift in that shift office's timezone, whichever terminal took it
+  (a Shanghai employee punching in Urumqi still works Shanghai hours); the terminal's office only
+  matters earlier, when the gateway turns the device's local time into UTC.
 - `roster`: shift index per employee (`[n]`, the same shift every day) or per employee and day
   (`[n, days + 1]`, column 0 being the last day of the previous month, whose night shift may own
   punches of the 1st). The office of the day's shift gives the timezone and the day type.
@@ -32,7 +35,8 @@ Rules per employee-day (each a documented choice, mirrored by `payroll_core/refe
   no punch at all is a full-day absence; regular below `absent_below` / `half_day_below` is a
   full / half-day absence; otherwise late = first in - start (or core start) when above the grace,
   early = end (or core end) - last out when above the grace (the whole lateness counts, not the
-  part beyond the grace). Overtime candidate = worked after the shift end (flex: worked - required).
+  part beyond the grace). Overtime candidate = worked after the shift end, net of breaks there
+  (flex: worked in span - required).
 - Rest day / statutory holiday: scheduled 0, overtime candidate = worked, into the rest-day
   (200 %) or holiday (300 %) bucket.
 - Overtime = 0 below `ot_min_minutes`, else rounded down to `ot_unit_minutes` (`round_overtime`).
