@@ -1,0 +1,301 @@
+"""Pay case files: hand-checked pay months with exact expected fen, run through the pipeline.
+
+Format (a contract, see DESIGN.md "Pay case files"): a YAML mapping with ``name``, ``period``,
+``city``, ``employees`` and ``expect``; a file may hold several cases as YAML documents (``---``).
+Per employee, besides the DESIGN.md keys, this runner accepts:
+``attendance.employed_days`` (scheduled days employed, for joiners/leavers; default scheduled_days),
+``attendance.worked_minutes`` (default worked_days × hours per day × 60), ``night_allowance_fen``,
+``other_deductions_fen``, ``ytd_before.other_deductions_fen``, piece ``quota`` and ``unit_above_fen``,
+and ``settlement: {last_day, cumulative_years, leave_taken_days, employed_since?, leave_base_fen?}``
+or ``settlement: {leave_days_unused, leave_base_fen?}`` for a leaver's final payslip.
+Expected fields are any output column of ``pipeline.PayResult``.
+Decimal fractions (grade_coef, hf_rate) must be strings: a YAML float is refused, because 1.10 read
+as a float is not 1.10.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from payroll_core.errors import PayrollCoreError
+from payroll_core.money import MoneyError, parse_fraction
+from payroll_core.pay import PAY_BASES
+from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns, compute
+from payroll_core.errors import RuleDataError
+from payroll_core.rules import Conventions, load_rules
+from payroll_core.settlement import SettlementError, unused_annual_leave
+
+CASE_KEYS = {"name", "period", "city", "employees", "expect"}
+EMPLOYEE_KEYS = {
+    "id", "pay_basis", "monthly_salary_fen", "hourly_rate_fen", "attendance", "pieces", "allowances_fen",
+    "night_allowance_fen", "si_base_fen", "hf_rate", "special_deductions_fen", "other_deductions_fen",
+    "ytd_before", "settlement",
+}
+ATTENDANCE_KEYS = {
+    "scheduled_days", "employed_days", "worked_days", "worked_minutes", "absent_days", "late_minutes",
+    "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes",
+}
+PIECE_KEYS = {"item", "qty", "rejects", "unit_fen", "grade_coef", "quota", "unit_above_fen"}
+YTD_KEYS = {"months", "income_fen", "si_hf_fen", "special_deductions_fen", "other_deductions_fen", "tax_withheld_fen"}
+SETTLEMENT_KEYS = {"last_day", "cumulative_years", "leave_taken_days", "employed_since", "leave_days_unused", "leave_base_fen"}
+_YTD_COLUMNS = {
+    "months": "ytd_months", "income_fen": "ytd_income_fen", "si_hf_fen": "ytd_si_hf_fen",
+    "special_deductions_fen": "ytd_special_deductions_fen", "other_deductions_fen": "ytd_other_deductions_fen",
+    "tax_withheld_fen": "ytd_tax_withheld_fen",
+}
+_PLAIN_COLUMNS = ("monthly_salary_fen", "hourly_rate_fen", "allowances_fen", "night_allowance_fen",
+                  "si_base_fen", "special_deductions_fen", "other_deductions_fen")
+
+
+class CaseFileError(PayrollCoreError):
+    """A case file that cannot be run; the message names the file, the case and the key."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    case: str
+    employee: str
+    field: str
+    expected: int
+    got: int
+
+    def __str__(self) -> str:
+        return f"{self.case}, {self.employee}, {self.field}: expected {self.expected} fen, got {self.got} fen"
+
+
+@dataclass
+class CaseReport:
+    file: Path
+    case: str
+    rules_version: str
+    checked: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+
+class _Where:
+    """Builds "file, case 'name', employees[0].attendance: …" messages."""
+
+    def __init__(self, path: Path, case: str) -> None:
+        self.path, self.case = path, case
+
+    def error(self, key: str, message: str) -> CaseFileError:
+        return CaseFileError(f"{self.path}, case {self.case!r}, {key}: {message}")
+
+
+def _refuse_floats(value: Any, key: str, where: _Where) -> None:
+    if isinstance(value, float):
+        raise where.error(key, f"{value!r} is a YAML float; write decimal fractions as strings, e.g. \"{value}\"")
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _refuse_floats(v, f"{key}.{k}" if key else str(k), where)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _refuse_floats(v, f"{key}[{i}]", where)
+
+
+def _mapping(value: Any, key: str, known: set[str], where: _Where, required: Iterable[str] = ()) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise where.error(key, f"expected a mapping, got {type(value).__name__}")
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise where.error(key, f"unknown key(s) {', '.join(map(str, unknown))}; known: {', '.join(sorted(known))}")
+    for name in required:
+        if name not in value:
+            raise where.error(key, f"missing key {name!r}")
+    return value
+
+
+def _int(table: Mapping[str, Any], name: str, key: str, where: _Where, default: int | None = None) -> int:
+    if name not in table:
+        if default is None:
+            raise where.error(key, f"missing key {name!r}")
+        return default
+    value = table[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise where.error(f"{key}.{name}", f"expected a whole number, got {value!r}")
+    return value
+
+
+def _fraction(value: Any, key: str, where: _Where) -> Fraction:
+    try:
+        return parse_fraction(value, key)
+    except MoneyError as exc:
+        raise where.error(key, str(exc).split(": ", 1)[1]) from None
+
+
+def _date(value: Any, key: str, where: _Where) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise where.error(key, f"{value!r} is not a date like 2026-03-13") from None
+
+
+@dataclass
+class _Case:
+    name: str
+    period: str
+    city: str
+    ids: list[str]
+    rows: list[dict[str, int]]
+    pieces: list[list[dict[str, int]]]
+    expect: dict[str, dict[str, int]]
+
+
+def _employee(emp: Any, i: int, where: _Where, conventions: Conventions) -> tuple[str, dict[str, int], list[dict[str, int]]]:
+    key = f"employees[{i}]"
+    emp = _mapping(emp, key, EMPLOYEE_KEYS, where, ("id", "pay_basis", "attendance"))
+    emp_id = str(emp["id"])
+    basis = emp["pay_basis"]
+    if basis not in PAY_BASES:
+        raise where.error(f"{key}.pay_basis", f"{basis!r} is not one of {', '.join(PAY_BASES)}")
+    row = {"pay_basis": PAY_BASES[basis]}
+    for name in _PLAIN_COLUMNS:
+        if name in emp:
+            row[name] = _int(emp, name, key, where)
+    att_key = f"{key}.attendance"
+    att = _mapping(emp["attendance"], att_key, ATTENDANCE_KEYS, where, ("scheduled_days",))
+    for name in ATTENDANCE_KEYS - {"worked_days"}:
+        if name in att:
+            row[name] = _int(att, name, att_key, where)
+    if "worked_minutes" not in att:
+        row["worked_minutes"] = _int(att, "worked_days", att_key, where, 0) * conventions.hours_per_day * 60
+    if "hf_rate" in emp:
+        rate = _fraction(emp["hf_rate"], f"{key}.hf_rate", where)
+        row["hf_rate_num"], row["hf_rate_den"] = rate.numerator, rate.denominator
+    if "ytd_before" in emp:
+        ytd = _mapping(emp["ytd_before"], f"{key}.ytd_before", YTD_KEYS, where)
+        for name, column in _YTD_COLUMNS.items():
+            row[column] = _int(ytd, name, f"{key}.ytd_before", where, 0)
+    if "settlement" in emp:
+        row.update(_settlement(emp["settlement"], f"{key}.settlement", where, row, conventions))
+    pieces = []
+    for j, piece in enumerate(emp.get("pieces") or []):
+        p_key = f"{key}.pieces[{j}]"
+        piece = _mapping(piece, p_key, PIECE_KEYS, where, ("qty", "unit_fen"))
+        coef = _fraction(piece.get("grade_coef", "1"), f"{p_key}.grade_coef", where)
+        pieces.append({
+            "qty": _int(piece, "qty", p_key, where), "rejects": _int(piece, "rejects", p_key, where, 0),
+            "unit_fen": _int(piece, "unit_fen", p_key, where), "quota": _int(piece, "quota", p_key, where, 0),
+            "unit_above_fen": _int(piece, "unit_above_fen", p_key, where, 0),
+            "coef_num": coef.numerator, "coef_den": coef.denominator,
+        })
+    return emp_id, row, pieces
+
+
+def _settlement(value: Any, key: str, where: _Where, row: dict[str, int], conventions: Conventions) -> dict[str, int]:
+    table = _mapping(value, key, SETTLEMENT_KEYS, where)
+    out = {"leave_base_fen": _int(table, "leave_base_fen", key, where, row.get("monthly_salary_fen", 0))}
+    if "leave_days_unused" in table:
+        out["leave_days_unused"] = _int(table, "leave_days_unused", key, where)
+        return out
+    for name in ("last_day", "cumulative_years"):
+        if name not in table:
+            raise where.error(key, f"missing key {name!r} (or give leave_days_unused)")
+    since = _date(table["employed_since"], f"{key}.employed_since", where) if "employed_since" in table else None
+    try:
+        leave = unused_annual_leave(
+            last_day=_date(table["last_day"], f"{key}.last_day", where),
+            cumulative_years=_int(table, "cumulative_years", key, where),
+            taken_days=_int(table, "leave_taken_days", key, where, 0),
+            conventions=conventions,
+            employed_since=since,
+        )
+    except SettlementError as exc:
+        raise where.error(key, str(exc)) from None
+    out["leave_days_unused"] = leave.unused_days
+    return out
+
+
+def _parse(doc: Any, path: Path, number: int) -> _Case:
+    label = doc.get("name", f"document {number}") if isinstance(doc, Mapping) else f"document {number}"
+    where = _Where(path, str(label))
+    _refuse_floats(doc, "", where)
+    doc = _mapping(doc, "case", CASE_KEYS, where, sorted(CASE_KEYS))
+    try:
+        rules = load_rules(str(doc["period"]), [str(doc["city"])])
+    except RuleDataError as exc:
+        raise where.error("period/city", str(exc)) from None
+    conventions = rules.cities[0].conventions
+    employees = doc["employees"]
+    if not isinstance(employees, list) or not employees:
+        raise where.error("employees", "expected a non-empty list of employees")
+    ids, rows, pieces = [], [], []
+    for i, emp in enumerate(employees):
+        emp_id, row, items = _employee(emp, i, where, conventions)
+        if emp_id in ids:
+            raise where.error(f"employees[{i}].id", f"duplicate employee id {emp_id!r}")
+        ids.append(emp_id)
+        rows.append(row)
+        pieces.append(items)
+    expect = _mapping(doc["expect"], "expect", set(ids), where)
+    checked: dict[str, dict[str, int]] = {}
+    for emp_id, fields_ in expect.items():
+        fields_ = _mapping(fields_, f"expect.{emp_id}", set(OUTPUT_COLUMNS), where)
+        checked[emp_id] = {name: _int(fields_, name, f"expect.{emp_id}", where) for name in fields_}
+    return _Case(str(label), str(doc["period"]), str(doc["city"]), ids, rows, pieces, checked)
+
+
+def load_cases(path: Path) -> list[_Case]:
+    """Every case in a file, validated; a malformed file raises `CaseFileError` naming file, case, key."""
+    try:
+        docs = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
+    except OSError as exc:
+        raise CaseFileError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError(f"{path}: invalid YAML: {exc}") from None
+    if not docs:
+        raise CaseFileError(f"{path}: no case in the file")
+    return [_parse(doc, path, number) for number, doc in enumerate(docs, start=1)]
+
+
+def _run(case: _Case, path: Path) -> CaseReport:
+    rules = load_rules(case.period, [case.city])
+    n = len(case.rows)
+    columns = {name: np.array([row.get(name, _default(name, row)) for row in case.rows], dtype=np.int64)
+               for name in {k for row in case.rows for k in row}}
+    inputs = EmployeeMonthColumns.build(n, city=0, **columns)
+    records = [item for items in case.pieces for item in items]
+    offsets = np.cumsum([0] + [len(items) for items in case.pieces])
+    piece_columns = {k: np.array([r[k] for r in records], dtype=np.int64)
+                     for k in ("qty", "rejects", "unit_fen", "quota", "unit_above_fen", "coef_num", "coef_den")}
+    where = _Where(path, case.name)
+    try:
+        result = compute(inputs, rules, PieceColumns.build(offsets=offsets, **piece_columns), ids=case.ids)
+    except PayrollCoreError as exc:
+        raise where.error("employees", str(exc)) from None
+    report = CaseReport(path, case.name, result.rules_version)
+    for i, emp_id in enumerate(case.ids):
+        for name, expected in case.expect.get(emp_id, {}).items():
+            got = int(getattr(result, name)[i])
+            report.checked += 1
+            if got != expected:
+                report.mismatches.append(Mismatch(case.name, emp_id, name, expected, got))
+    return report
+
+
+def _default(name: str, row: dict[str, int]) -> int:
+    """Per-row default of a column some other employee of the case sets."""
+    if name == "employed_days":
+        return row["scheduled_days"]
+    if name == "si_base_fen":
+        return -1
+    return 0
+
+
+def run_file(path: Path) -> list[CaseReport]:
+    return [_run(case, path) for case in load_cases(path)]
+
+
+def run_files(paths: Iterable[Path]) -> Iterator[CaseReport]:
+    for path in paths:
+        yield from run_file(Path(path))

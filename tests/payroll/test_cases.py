@@ -1,0 +1,99 @@
+"""Every hand-checked case file passes; the runner and `punchclock payroll check` report exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gateway.cli_payroll import app
+from payroll_core.cases import CaseFileError, run_file
+
+CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.yaml"))
+GOOD = """\
+name: one employee
+period: 2026-04
+city: shenzhen
+employees:
+  - id: S01
+    pay_basis: monthly
+    monthly_salary_fen: 600000
+    attendance: {scheduled_days: 22, worked_days: 22, ot_workday_minutes: 600}
+expect:
+  S01: {ot_workday_fen: 51724, gross_fen: 651724}
+"""
+
+
+def test_there_are_at_least_forty_case_files() -> None:
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case_file_matches(path: Path) -> None:
+    reports = run_file(path)
+    assert [str(m) for r in reports for m in r.mismatches] == []
+    assert all(r.checked > 0 for r in reports)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_cli_passes_and_reports_mismatches_exactly(tmp_path: Path) -> None:
+    runner = CliRunner()
+    good = _write(tmp_path, GOOD)
+    result = runner.invoke(app, ["check", str(good)])
+    assert (result.exit_code, result.output) == (0, "1 cases, 2 fields checked, 0 mismatches\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("gross_fen: 651724", "gross_fen: 651000"))
+    result = runner.invoke(app, ["check", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "one employee, S01, gross_fen: expected 651000 fen, got 651724 fen\n"
+        "2 cases, 4 fields checked, 1 mismatches\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('monthly_salary_fen: 600000', 'monthly_salary_fen: 600000\n    hf_rate: 0.05',
+         r"case 'one employee', employees\[0\]\.hf_rate: 0\.05 is a YAML float; write decimal fractions as strings, e\.g\. \"0\.05\"$"),
+        ("ot_workday_minutes: 600", "ot_minutes: 600",
+         r"case 'one employee', employees\[0\]\.attendance: unknown key\(s\) ot_minutes; known: absent_days, employed_days, "),
+        ("city: shenzhen\n", "",
+         r"case 'one employee', case: missing key 'city'$"),
+        ("gross_fen: 651724", "gross_yuan: 6517",
+         r"case 'one employee', expect\.S01: unknown key\(s\) gross_yuan; known: "),
+        ("  S01: {", "  S99: {",
+         r"case 'one employee', expect: unknown key\(s\) S99; known: S01$"),
+        ("pay_basis: monthly", "pay_basis: weekly",
+         r"case 'one employee', employees\[0\]\.pay_basis: 'weekly' is not one of monthly, hourly, piece$"),
+        ("monthly_salary_fen: 600000", "monthly_salary_fen: '6000'",
+         r"case 'one employee', employees\[0\]\.monthly_salary_fen: expected a whole number, got '6000'$"),
+        ("city: shenzhen", "city: lhasa",
+         r"case 'one employee', period/city: unknown city 'lhasa'"),
+        ("scheduled_days: 22, worked_days: 22", "scheduled_days: 22, absent_days: 30",
+         r"case 'one employee', employees: row 0 \(employee S01\): absent_days = 30, employed_days = 22: absent_days must be 0\.\.employed_days$"),
+    ],
+)
+def test_malformed_case_file_names_file_case_and_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(CaseFileError, match=rf"^{path}, " + message):
+        run_file(path)
+
+
+def test_cli_exits_2_on_a_malformed_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD.replace("hf_rate", "x").replace("monthly_salary_fen: 600000", "monthly_salary_fen: 6000.5"))
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "employees[0].monthly_salary_fen: 6000.5 is a YAML float" in result.output
+
+
+def test_several_cases_in_one_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + "---\n" + GOOD.replace("one employee", "second month"))
+    assert [r.case for r in run_file(path)] == ["one employee", "second month"]
