@@ -111,11 +111,11 @@ class _CheckedZK(ZK):
         self._guarded: _GuardedSocket | None = None
 
     def _ZK__create_socket(self) -> None:  # noqa: N802 - pyzk's private name
-        address = (self.helper_address, self.helper_port)
+        self._ZK__sock.close()  # the UDP socket pyzk's __init__ made, or the previous connection's
         if self.tcp:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.settimeout(self._ZK__timeout)
-            error = sock.connect_ex(address)
+            error = sock.connect_ex(self._ZK__address)
             if error:
                 sock.close()
                 raise ConnectionRefusedError(error, os.strerror(error))
@@ -129,14 +129,6 @@ class _CheckedZK(ZK):
         result: dict[str, Any] = ZK._ZK__send_command(self, command, command_string, response_size)  # type: ignore[attr-defined]
         self._check_reply(command)
         return result
-
-    @property
-    def helper_address(self) -> str:
-        return self._ZK__address[0]
-
-    @property
-    def helper_port(self) -> int:
-        return self._ZK__address[1]
 
     def last_reply(self) -> bytes:
         """The last reply packet as received (header + data, no TCP prefix), as far as pyzk read it."""

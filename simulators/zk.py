@@ -255,11 +255,15 @@ class ZKTerminal:
         self._stop.clear()
         self._wake_r, self._wake_w = os.pipe()
         self._bind()
+        if self.faults.refuse:
+            self._close_listener()
         loop = self._udp_loop if self.udp else self._accept_loop
         self._spawn(loop, f"zk-sim-{self.serial}")
         return self
 
     def stop(self) -> None:
+        if self._wake_w < 0:
+            return
         self._stop.set()
         self._wake()
         with self._lock:
@@ -271,6 +275,7 @@ class ZKTerminal:
         self._threads.clear()
         os.close(self._wake_r)
         os.close(self._wake_w)
+        self._wake_r, self._wake_w = -1, -1
 
     def __enter__(self) -> Self:
         return self.start()
@@ -301,10 +306,11 @@ class ZKTerminal:
         """A badge is presented: store the punch and send an EF_ATTLOG event to every registered session.
 
         Waits for each session's CMD_ACK_OK (so that two events never share one read) and returns how
-        many sessions acknowledged.
+        many sessions acknowledged. A full log stores nothing and reports nothing (returns 0).
         """
         record = ZKRecord(user_id, timestamp or self.device_time(), status, punch)
-        self.add_punch(record.user_id, record.timestamp, record.status, record.punch)
+        if not self.add_punch(record.user_id, record.timestamp, record.status, record.punch):
+            return 0
         with self._lock:
             targets = [s for s in self._sessions.values() if s.events & EF_ATTLOG]
         acked = 0

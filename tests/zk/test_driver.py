@@ -158,3 +158,21 @@ def test_impossible_record_time_is_a_protocol_error() -> None:
     bad = struct.pack("<H24sBIB8s", 3, b"1003", 1, 840_931_200, 0, b"")
     with pytest.raises(ProtocolError, match=r"device sent a record time 840931200 that is not a calendar date"):
         decode_log(_log(bad), 1, "SN", users=lambda: (set(), {}))
+
+
+def test_never_pings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyzk shells out to `ping` before connecting unless told not to; many sites drop ICMP.
+    import subprocess
+
+    def no_ping(*args: object, **kwargs: object) -> int:
+        raise AssertionError(f"the driver ran {args}")
+
+    monkeypatch.setattr(subprocess, "call", no_ping)
+    with ZKTerminal(users=2, records=5) as t, driver_for(t) as d:
+        assert [p.ts_local.tzinfo for p in d.read_punches()] == [None] * 5  # naive device time
+
+
+def test_full_log_takes_no_realtime_punch() -> None:
+    with ZKTerminal(users=2, records=5, capacity=5) as t:
+        assert t.push_event("1001", datetime(2026, 3, 2, 8, 0)) == 0
+        assert len(t.records) == 5
