@@ -141,7 +141,9 @@ def _date(value: Any, key: str, where: _Where) -> dt.date:
 
 
 @dataclass
-class _Case:
+class Case:
+    """One validated pay month of a case file, ready for the pipeline."""
+
     name: str
     period: str
     city: str
@@ -216,7 +218,7 @@ def _settlement(value: Any, key: str, where: _Where, row: dict[str, int], conven
     return out
 
 
-def _parse(doc: Any, path: Path, number: int) -> _Case:
+def _parse(doc: Any, path: Path, number: int) -> Case:
     label = doc.get("name", f"document {number}") if isinstance(doc, Mapping) else f"document {number}"
     where = _Where(path, str(label))
     _refuse_floats(doc, "", where)
@@ -242,10 +244,10 @@ def _parse(doc: Any, path: Path, number: int) -> _Case:
     for emp_id, fields_ in expect.items():
         fields_ = _mapping(fields_, f"expect.{emp_id}", set(OUTPUT_COLUMNS), where)
         checked[emp_id] = {name: _int(fields_, name, f"expect.{emp_id}", where) for name in fields_}
-    return _Case(str(label), str(doc["period"]), str(doc["city"]), ids, rows, pieces, checked)
+    return Case(str(label), str(doc["period"]), str(doc["city"]), ids, rows, pieces, checked)
 
 
-def load_cases(path: Path) -> list[_Case]:
+def load_cases(path: Path) -> list[Case]:
     """Every case in a file, validated; a malformed file raises `CaseFileError` naming file, case, key."""
     try:
         docs = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
@@ -258,7 +260,7 @@ def load_cases(path: Path) -> list[_Case]:
     return [_parse(doc, path, number) for number, doc in enumerate(docs, start=1)]
 
 
-def _run(case: _Case, path: Path) -> CaseReport:
+def _run(case: Case, path: Path) -> CaseReport:
     rules = load_rules(case.period, [case.city])
     n = len(case.rows)
     columns = {name: np.array([row.get(name, _default(name, row)) for row in case.rows], dtype=np.int64)
