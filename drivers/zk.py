@@ -164,7 +164,11 @@ class _SessionLost(Exception):
 
 
 def _checksum_ok(packet: bytes) -> bool:
-    """Ones' complement sum of all 16-bit words, checksum included, is all ones (protocol.md)."""
+    """Ones' complement sum of all 16-bit words, checksum included, is all ones (protocol.md).
+
+    Written here rather than shared with `simulators/zk_codec`: the two sides stay independent so
+    that one codec bug cannot cancel itself out in the tests.
+    """
     data = packet + b"\x00" if len(packet) % 2 else packet
     total = sum(struct.unpack(f"<{len(data) // 2}H", data))
     while total > 0xFFFF:

@@ -33,8 +33,9 @@ def test_registry_resolves_both_kinds() -> None:
     assert driver_class("zk-udp") is ZKUdpDriver
 
 
-def test_driver_reads_100k_records_over_tcp() -> None:
-    with ZKTerminal(users=50, records=100_000, comm_key=4242) as t, driver_for(t, comm_key=4242) as d:
+@pytest.mark.parametrize("udp", [False, True], ids=["tcp", "udp"])
+def test_driver_reads_100k_records(udp: bool) -> None:
+    with ZKTerminal(users=50, records=100_000, udp=udp, comm_key=4242) as t, driver_for(t, comm_key=4242) as d:
         assert d.read_punches() == expected_punches(t)
 
 
