@@ -1,0 +1,170 @@
+"""Attendance assembly: stored punches → numpy columns → `payroll_core.attendance` → month summaries.
+
+Which shift an office works comes from `Office.shift_rule`, read as ``RULES/SHIFT``: the office rule
+file ``payroll_core/rules/offices/RULES.toml`` and the shift named SHIFT in it (e.g. ``dongguan/day``).
+``RULES`` alone takes the file's first shift, and the config default ``standard`` means the first
+shift of the file named like the office's city, so a config that never mentions shifts still works.
+
+Days outside an employee's employment (before `hired_on`, after `left_on`) are blanked before the
+month summary is made: a joiner is not absent on the days before joining. `scheduled_days` is the
+month's scheduled workdays, `employed_days` the part of them while employed (the pay pipeline
+prorates a joiner's base pay by the two).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.errors import GatewayError
+from gateway.store import Employee, Office, Punch
+from payroll_core.attendance import (
+    AttendanceInputError,
+    Fact,
+    Period,
+    PunchColumns,
+    compute_attendance,
+    summarize,
+)
+from payroll_core.calendar import DayType
+from payroll_core.errors import RuleDataError
+from payroll_core.rules.loader import RULES_DIR
+from payroll_core.shifts import RuleBook, load_rules as load_office_rules
+
+OFFICE_RULES_DIR = RULES_DIR / "offices"
+DEFAULT_SHIFT_RULE = "standard"
+#: Punches this far either side of the month are read, so night shifts at both month ends see both
+#: their punches (the kernel ignores punches outside every shift window).
+_MARGIN = dt.timedelta(days=2)
+
+
+class AttendanceError(GatewayError):
+    """Attendance cannot be assembled (bad period, unknown shift rule, ...); the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class MonthAttendance:
+    """Per-employee month figures, one row per entry of `employees` (ordered by employee code)."""
+
+    period: Period
+    employees: list[Employee]
+    # int64 columns, keys as `payroll_core.attendance.summarize` (scheduled_days: the whole month's
+    # scheduled workdays) plus "employed_days" and "worked_minutes" (regular, non-overtime minutes)
+    summary: dict[str, np.ndarray]
+
+    def row(self, i: int) -> dict[str, int]:
+        return {key: int(column[i]) for key, column in self.summary.items()}
+
+
+def parse_period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except AttendanceInputError as exc:
+        raise AttendanceError(str(exc)) from None
+
+
+def resolve_shift_rule(office: Office) -> tuple[Path, str | None]:
+    """The office rule file and shift name (None: the file's first shift) that `office.shift_rule` names."""
+    rule = office.shift_rule or DEFAULT_SHIFT_RULE
+    if rule == DEFAULT_SHIFT_RULE:
+        rules_name, shift = office.city, None
+    else:
+        rules_name, _, shift_name = rule.partition("/")
+        shift = shift_name or None
+    path = OFFICE_RULES_DIR / f"{rules_name}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in OFFICE_RULES_DIR.glob("*.toml")))
+        raise AttendanceError(
+            f"office {office.name!r}: shift_rule {rule!r} needs the office rule file {path}, which does not exist; "
+            f"set shift_rule to RULES/SHIFT with RULES one of: {known} (e.g. \"{known.split(', ')[0]}\")"
+        )
+    return path, shift
+
+
+def _rule_book(offices: list[Office]) -> tuple[RuleBook, dict[int, int]]:
+    """One RuleBook for every office in scope, and each office id's shift index in it."""
+    resolved = {office.id: resolve_shift_rule(office) for office in offices}
+    paths = sorted({path for path, _ in resolved.values()})
+    try:
+        book = load_office_rules(paths)
+    except RuleDataError as exc:
+        raise AttendanceError(str(exc)) from None
+    names = {path: book.offices[i].name for i, path in enumerate(paths)}
+    shift_of: dict[int, int] = {}
+    for office in offices:
+        path, shift = resolved[office.id]
+        office_index = paths.index(path)
+        if shift is None:
+            shift_of[office.id] = next(i for i, s in enumerate(book.shifts) if s.office == office_index)
+            continue
+        try:
+            shift_of[office.id] = book.shift_index(names[path], shift)
+        except RuleDataError as exc:
+            raise AttendanceError(f"office {office.name!r}, shift_rule {office.shift_rule!r}: {exc}") from None
+    return book, shift_of
+
+
+def employees_in_scope(session: Session, period: Period, office: Office | None) -> list[Employee]:
+    """Employees of `office` (None: of every office) employed on at least one day of `period`."""
+    first, last = period.days[0], period.days[-1]
+    query = select(Employee).where(Employee.office_id.is_not(None))
+    if office is not None:
+        query = query.where(Employee.office_id == office.id)
+    query = query.where((Employee.hired_on.is_(None)) | (Employee.hired_on <= last))
+    query = query.where((Employee.left_on.is_(None)) | (Employee.left_on >= first))
+    return list(session.scalars(query.order_by(Employee.code)))
+
+
+def _punch_columns(session: Session, employees: list[Employee], period: Period) -> PunchColumns:
+    index = {e.id: i for i, e in enumerate(employees)}
+    low = dt.datetime.combine(period.days[0], dt.time()) - _MARGIN
+    high = dt.datetime.combine(period.days[-1], dt.time()) + _MARGIN
+    rows = session.execute(
+        select(Punch.employee_id, Punch.ts_utc).where(
+            Punch.employee_id.in_(list(index)), Punch.ts_utc >= low, Punch.ts_utc < high,
+            Punch.is_double_tap.is_(False),
+        )
+    ).all()
+    employee = np.fromiter((index[r[0]] for r in rows), dtype=np.int32, count=len(rows))
+    # datetime64[m] truncates the seconds: a punch at 08:59:59 is at minute 08:59.
+    minute = np.array([r[1] for r in rows], dtype="datetime64[m]").astype(np.int64)
+    return PunchColumns(employee, minute.reshape(-1))
+
+
+def _employed_mask(employees: list[Employee], days: list[dt.date]) -> np.ndarray:
+    mask = np.ones((len(employees), len(days)), dtype=bool)
+    day_numbers = np.array([d.toordinal() for d in days])
+    for i, e in enumerate(employees):
+        if e.hired_on is not None:
+            mask[i] &= day_numbers >= e.hired_on.toordinal()
+        if e.left_on is not None:
+            mask[i] &= day_numbers <= e.left_on.toordinal()
+    return mask
+
+
+def month_attendance(session: Session, period: Period, office: Office | None) -> MonthAttendance:
+    """Attendance of every employee in scope for `period`, computed by the payroll_core kernel."""
+    employees = employees_in_scope(session, period, office)
+    offices = [office] if office is not None else list(
+        session.scalars(select(Office).where(Office.id.in_({e.office_id for e in employees})))
+    )
+    if not employees:
+        return MonthAttendance(period, [], {})
+    book, shift_of = _rule_book(offices)
+    roster = np.array([shift_of[e.office_id] for e in employees], dtype=np.int32)
+    result = compute_attendance(_punch_columns(session, employees, period), roster, book, period)
+    facts = result.facts.copy()
+    workday = facts[:, :, Fact.DAY_TYPE] == DayType.WORKDAY
+    outside = ~_employed_mask(employees, period.days)
+    facts[outside] = 0
+    facts[:, :, Fact.DAY_TYPE][outside] = DayType.RESTDAY
+    summary = summarize(facts)
+    summary["employed_days"] = summary["scheduled_days"]
+    summary["scheduled_days"] = workday.sum(axis=1, dtype=np.int64)
+    summary["worked_minutes"] = facts[:, :, Fact.REGULAR_MINUTES].sum(axis=1, dtype=np.int64)
+    return MonthAttendance(period, employees, summary)

@@ -1,0 +1,300 @@
+"""Pay runs: create for a period and scope → compute → review → lock.
+
+- A run covers one period (``YYYY-MM``) and one scope: an office's name, or ``all`` offices. Two runs
+  may not cover the same employee-month, so ``all`` excludes every office run of that period.
+- Computing assembles attendance from the stored punches (`gateway.attendance`), adds salaries, piece
+  records and year-to-date figures, and pays everyone in one `payroll_core.pipeline.compute` call.
+  The payslips (every output column, the inputs, the attendance and the explanation lines) replace
+  the run's previous ones; the run records the pay rule version used and, on a recompute, what
+  changed (employee, field, old, new).
+- IIT is withheld cumulatively, so year-to-date income, SI/HF, deductions and tax come from the
+  employee's earlier LOCKED runs of the same year: a draft is never a basis for another month.
+- A locked run is immutable: computing it again is refused (`PayRunLocked`); pay corrections go into
+  a later month's run.
+
+Every function works inside the caller's session and transaction, and writes its audit row there,
+so the change and its audit row commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from gateway.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
+from gateway.audit import append_audit
+from gateway.errors import GatewayError
+from gateway.store import Employee, Office
+from gateway.store_pay import RUN_COMPUTED, RUN_DRAFT, RUN_LOCKED, SCOPE_ALL, PayRun, Payslip, PayslipLine, PieceRecord
+from payroll_core.errors import PayrollCoreError
+from payroll_core.pay import PAY_BASES
+from payroll_core.pipeline import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns, compute
+from payroll_core.rules import Rules, load_rules
+
+#: Attendance summary keys the pay pipeline takes as they are.
+_ATTENDANCE_INPUTS = ("scheduled_days", "employed_days", "absent_days", "worked_minutes", "late_minutes",
+                      "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes")
+_YTD_COLUMNS = ("ytd_months", "ytd_income_fen", "ytd_si_hf_fen", "ytd_special_deductions_fen",
+                "ytd_other_deductions_fen", "ytd_tax_withheld_fen")
+
+
+class PayRunError(GatewayError):
+    """A pay run operation that cannot be done as asked."""
+
+
+class PayRunNotFound(PayRunError):
+    pass
+
+
+class PayRunConflict(PayRunError):
+    """The run's state forbids the operation (not computed yet, overlapping scope, ...)."""
+
+
+class PayRunLocked(PayRunConflict):
+    """The run is locked and therefore immutable."""
+
+
+class PayRunInputError(PayRunError):
+    """The data a run needs is missing or wrong (salary, office rules, period); the message says which."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two computations: `old` None = new payslip, `new` None = payslip gone."""
+
+    employee: str
+    field: str
+    old: int | None
+    new: int | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _describe(run: PayRun) -> dict[str, object]:
+    return {"id": run.id, "period": run.period, "scope": run.scope, "status": run.status,
+            "rules_version": run.rules_version, "gross_total_fen": run.gross_total_fen,
+            "net_total_fen": run.net_total_fen}
+
+
+def get_payrun(session: Session, run_id: int) -> PayRun:
+    run = session.get(PayRun, run_id)
+    if run is None:
+        raise PayRunNotFound(f"no pay run with id {run_id}; list the runs with GET /api/v1/payruns")
+    return run
+
+
+def create_payrun(session: Session, period: str, scope: str, actor: str) -> PayRun:
+    """A draft run for `period` and `scope` (an office name or "all")."""
+    try:
+        parse_period(period)
+    except AttendanceError as exc:
+        raise PayRunInputError(str(exc)) from None
+    office_id = None
+    if scope != SCOPE_ALL:
+        office = session.scalar(select(Office).where(Office.name == scope))
+        if office is None:
+            known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name)))
+            raise PayRunInputError(f"scope {scope!r} is neither {SCOPE_ALL!r} nor an office name; offices: {known or 'none'}")
+        office_id = office.id
+    for other in session.scalars(select(PayRun).where(PayRun.period == period)):
+        if SCOPE_ALL in (other.scope, scope) or other.scope == scope:
+            raise PayRunConflict(
+                f"pay run {other.id} ({period}, scope {other.scope!r}, {other.status}) already covers these "
+                f"employees for {period}; compute that run instead of creating another"
+            )
+    run = PayRun(period=period, scope=scope, office_id=office_id, status=RUN_DRAFT, rules_version="",
+                 created_at=_now(), created_by=actor, gross_total_fen=0, net_total_fen=0, last_diff_json="[]")
+    session.add(run)
+    session.flush()
+    append_audit(session, actor, "payrun.create", f"payrun/{run.id}", None, _describe(run))
+    return run
+
+
+def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
+    """(Re)compute the run's payslips; returns what changed against the previous computation."""
+    run = get_payrun(session, run_id)
+    if run.status == RUN_LOCKED:
+        raise PayRunLocked(
+            f"pay run {run.id} ({run.period}, scope {run.scope!r}) was locked at {run.locked_at:%Y-%m-%d %H:%M} UTC "
+            f"by {run.locked_by}; a locked run is immutable, so pay any correction in a later month's run"
+        )
+    before = _describe(run)
+    office = session.get(Office, run.office_id) if run.office_id is not None else None
+    try:
+        attendance = month_attendance(session, parse_period(run.period), office)
+    except AttendanceError as exc:
+        raise PayRunInputError(f"pay run {run.id}: {exc}") from None
+    if not attendance.employees:
+        raise PayRunInputError(
+            f"pay run {run.id}: no employee of {'any office' if office is None else repr(office.name)} is employed "
+            f"in {run.period}; add employees (with an office, hired_on/left_on) first"
+        )
+    result = _pay(session, run, attendance)
+    old = {code: figures for code, figures in _stored_figures(session, run.id)}
+    session.execute(delete(PayslipLine).where(PayslipLine.payslip_id.in_(select(Payslip.id).where(Payslip.payrun_id == run.id))))
+    session.execute(delete(Payslip).where(Payslip.payrun_id == run.id))
+    _store_payslips(session, run, attendance, result)
+    new = {e.code: result.row(i) for i, e in enumerate(attendance.employees)}
+    changes = diff_figures(old, new) if run.status != RUN_DRAFT else []
+    run.status = RUN_COMPUTED
+    run.rules_version = result.rules_version
+    run.computed_at = _now()
+    run.gross_total_fen = int(result.gross_fen.sum())
+    run.net_total_fen = int(result.net_fen.sum())
+    run.last_diff_json = json.dumps([asdict(c) for c in changes])
+    session.flush()
+    append_audit(session, actor, "payrun.compute", f"payrun/{run.id}", before,
+                 {**_describe(run), "payslips": len(new), "changes": len(changes)})
+    return changes
+
+
+def lock_payrun(session: Session, run_id: int, actor: str) -> PayRun:
+    run = get_payrun(session, run_id)
+    if run.status == RUN_LOCKED:
+        raise PayRunLocked(f"pay run {run.id} ({run.period}, scope {run.scope!r}) is already locked")
+    if run.status != RUN_COMPUTED:
+        raise PayRunConflict(f"pay run {run.id} ({run.period}) has not been computed; compute and review it before locking")
+    before = _describe(run)
+    run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
+    session.flush()
+    append_audit(session, actor, "payrun.lock", f"payrun/{run.id}", before, _describe(run))
+    return run
+
+
+def run_payroll(session: Session, period: str, scope: str, actor: str, *, lock: bool = False) -> tuple[PayRun, list[Change]]:
+    """Create (or reuse the unlocked run of) `period`/`scope`, compute it and optionally lock it."""
+    run = session.scalar(select(PayRun).where(PayRun.period == period, PayRun.scope == scope))
+    if run is None:
+        run = create_payrun(session, period, scope, actor)
+    changes = compute_payrun(session, run.id, actor)
+    if lock:
+        lock_payrun(session, run.id, actor)
+    return run, changes
+
+
+def diff_figures(old: dict[str, dict[str, int]], new: dict[str, dict[str, int]]) -> list[Change]:
+    """Field-by-field differences, by employee code; a payslip that appears or goes away is one net_fen change."""
+    changes = []
+    for code in sorted(old.keys() | new.keys()):
+        if code not in old or code not in new:
+            changes.append(Change(code, "net_fen", old.get(code, {}).get("net_fen"), new.get(code, {}).get("net_fen")))
+            continue
+        changes.extend(Change(code, name, old[code][name], new[code][name])
+                       for name in OUTPUT_COLUMNS if old[code].get(name) != new[code][name])
+    return changes
+
+
+def payslips_of(session: Session, run_id: int) -> list[tuple[Payslip, Employee]]:
+    """The run's payslips with their employees, ordered by employee code."""
+    rows = session.execute(select(Payslip, Employee).join(Employee, Payslip.employee_id == Employee.id)
+                           .where(Payslip.payrun_id == run_id).order_by(Employee.code))
+    return [(slip, emp) for slip, emp in rows]
+
+
+def lines_of(session: Session, payslip_id: int) -> list[PayslipLine]:
+    return list(session.scalars(select(PayslipLine).where(PayslipLine.payslip_id == payslip_id).order_by(PayslipLine.position)))
+
+
+# --- computing ----------------------------------------------------------------------------------
+
+
+def _pay(session: Session, run: PayRun, attendance: MonthAttendance) -> PayResult:
+    employees = attendance.employees
+    offices = {o.id: o for o in session.scalars(select(Office))}
+    cities = [e.si_city or offices[e.office_id].city for e in employees]  # type: ignore[index]
+    try:
+        rules = load_rules(run.period, sorted(set(cities)))
+        inputs = _inputs(session, run, attendance, rules, cities)
+        return compute(inputs, rules, _pieces(session, run.period, employees), ids=[e.code for e in employees])
+    except PayrollCoreError as exc:
+        raise PayRunInputError(f"pay run {run.id} ({run.period}): {exc}") from None
+
+
+def _inputs(session: Session, run: PayRun, attendance: MonthAttendance, rules: Rules, cities: list[str]) -> EmployeeMonthColumns:
+    employees = attendance.employees
+    for e in employees:
+        needed = {"monthly": "monthly_salary_fen", "hourly": "hourly_rate_fen"}.get(e.pay_basis)
+        if needed and getattr(e, needed) is None:
+            raise PayRunInputError(f"employee {e.code} ({e.name}) is paid {e.pay_basis} but has no {needed}; set it first")
+    ytd = _year_to_date(session, run, [e.id for e in employees])
+    columns: dict[str, object] = {key: attendance.summary[key] for key in _ATTENDANCE_INPUTS}
+    columns.update(
+        city=np.array([rules.city_index(c) for c in cities]),
+        pay_basis=np.array([PAY_BASES[e.pay_basis] for e in employees]),
+        monthly_salary_fen=np.array([e.monthly_salary_fen or 0 for e in employees]),
+        hourly_rate_fen=np.array([e.hourly_rate_fen or 0 for e in employees]),
+        special_deductions_fen=np.array([e.special_deductions_fen for e in employees]),
+        **{name: np.array([ytd[e.id][name] for e in employees]) for name in _YTD_COLUMNS},
+    )
+    return EmployeeMonthColumns.build(len(employees), **columns)
+
+
+def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Sums over each employee's payslips in LOCKED runs of the same year before `run.period`."""
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_YTD_COLUMNS, 0))
+    rows = session.execute(
+        select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json).join(PayRun)
+        .where(PayRun.status == RUN_LOCKED, PayRun.period >= f"{run.period[:4]}-01", PayRun.period < run.period,
+               Payslip.employee_id.in_(employee_ids))
+    )
+    for employee_id, figures_json, inputs_json in rows:
+        figures, inputs = json.loads(figures_json), json.loads(inputs_json)
+        t = totals[employee_id]
+        t["ytd_months"] += 1
+        t["ytd_income_fen"] += figures["gross_fen"]
+        t["ytd_si_hf_fen"] += figures["si_employee_fen"] + figures["hf_employee_fen"]
+        t["ytd_special_deductions_fen"] += inputs["special_deductions_fen"]
+        t["ytd_other_deductions_fen"] += inputs["other_deductions_fen"]
+        t["ytd_tax_withheld_fen"] += figures["iit_fen"]
+    return totals
+
+
+def _pieces(session: Session, period: str, employees: list[Employee]) -> PieceColumns:
+    index = {e.id: i for i, e in enumerate(employees)}
+    records = sorted(
+        session.scalars(select(PieceRecord).where(PieceRecord.period == period, PieceRecord.employee_id.in_(list(index)))),
+        key=lambda r: (index[r.employee_id], r.id),
+    )
+    counts = np.bincount(np.array([index[r.employee_id] for r in records], dtype=np.int64), minlength=len(employees))
+
+    def column(name: str) -> np.ndarray:
+        return np.array([getattr(r, name) for r in records], dtype=np.int64)
+
+    zeros = np.zeros(len(records), dtype=np.int64)
+    return PieceColumns.build(
+        offsets=np.concatenate(([0], np.cumsum(counts))), qty=column("qty"), rejects=column("rejects"),
+        unit_fen=column("unit_fen"), quota=zeros, unit_above_fen=zeros, coef_num=column("coef_num"),
+        coef_den=column("coef_den"),
+    )
+
+
+def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, int]]]:
+    return [(emp.code, slip.figures) for slip, emp in payslips_of(session, run_id)]
+
+
+def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
+    inputs = result.inputs
+    assert inputs is not None
+    for i, employee in enumerate(attendance.employees):
+        figures = result.row(i)
+        slip = Payslip(
+            payrun_id=run.id, employee_id=employee.id, gross_fen=figures["gross_fen"], net_fen=figures["net_fen"],
+            iit_fen=figures["iit_fen"], figures_json=json.dumps(figures),
+            inputs_json=json.dumps({name: int(getattr(inputs, name)[i]) for name in INPUT_COLUMNS}),
+            attendance_json=json.dumps(attendance.row(i)),
+        )
+        session.add(slip)
+        session.flush()
+        session.add_all(
+            PayslipLine(payslip_id=slip.id, position=n, code=line.code, amount_fen=line.amount_fen,
+                        quantities_json=json.dumps(line.quantities, ensure_ascii=False), rule=line.rule)
+            for n, line in enumerate(result.lines(i))
+        )

@@ -1,0 +1,128 @@
+"""Pay-side tables: pay runs, payslips and their lines, piece records, employees' bank accounts.
+
+They share `gateway.store.Base` (one metadata, one Alembic history; migration 0003 creates them).
+Money columns are `BigInteger` fen. A payslip keeps every output column of
+`payroll_core.pipeline.PayResult` (`figures_json`) and the inputs it was computed from
+(`inputs_json`), both as JSON objects of integers, so a pay run can be diffed, exported and
+explained without recomputing it, and the year-to-date figures of a later month come from it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.store import Base
+
+RUN_DRAFT, RUN_COMPUTED, RUN_LOCKED = "draft", "computed", "locked"
+SCOPE_ALL = "all"
+
+
+class PayRun(Base):
+    """One pay month for one office (`scope` = the office name) or for every office (`scope` = "all")."""
+
+    __tablename__ = "payruns"
+    __table_args__ = (
+        UniqueConstraint("period", "scope", name="uq_payruns_period_scope"),
+        CheckConstraint("status IN ('draft', 'computed', 'locked')", name="ck_payruns_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))
+    scope: Mapped[str] = mapped_column(String(100))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    status: Mapped[str] = mapped_column(String(16), default=RUN_DRAFT)
+    rules_version: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    computed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    gross_total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    net_total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the latest recompute changed: a JSON list of {employee, field, old, new} ("[]": nothing).
+    last_diff_json: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class Payslip(Base):
+    __tablename__ = "payslips"
+    __table_args__ = (UniqueConstraint("payrun_id", "employee_id", name="uq_payslips_run_employee"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payrun_id: Mapped[int] = mapped_column(ForeignKey("payruns.id", ondelete="CASCADE"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    gross_fen: Mapped[int] = mapped_column(BigInteger)
+    net_fen: Mapped[int] = mapped_column(BigInteger)
+    iit_fen: Mapped[int] = mapped_column(BigInteger)
+    figures_json: Mapped[str] = mapped_column(Text)
+    inputs_json: Mapped[str] = mapped_column(Text)
+    attendance_json: Mapped[str] = mapped_column(Text)
+
+    @property
+    def figures(self) -> dict[str, int]:
+        return json.loads(self.figures_json)
+
+    @property
+    def inputs(self) -> dict[str, int]:
+        return json.loads(self.inputs_json)
+
+    @property
+    def attendance(self) -> dict[str, int]:
+        return json.loads(self.attendance_json)
+
+
+class PayslipLine(Base):
+    """One explanation line: signed amount (deductions negative), its quantities and the rule applied."""
+
+    __tablename__ = "payslip_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payslip_id: Mapped[int] = mapped_column(ForeignKey("payslips.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    quantities_json: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(Text)
+
+    @property
+    def quantities(self) -> dict[str, Any]:
+        return json.loads(self.quantities_json)
+
+
+class PieceRecord(Base):
+    """Pieces one employee made in a pay month; the grade coefficient is the exact fraction num/den."""
+
+    __tablename__ = "piece_records"
+    __table_args__ = (
+        CheckConstraint("qty >= 0 AND rejects >= 0 AND rejects <= qty", name="ck_piece_records_qty"),
+        CheckConstraint("coef_den >= 1", name="ck_piece_records_coef"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    work_date: Mapped[date | None] = mapped_column(Date)
+    item: Mapped[str] = mapped_column(String(64))
+    qty: Mapped[int] = mapped_column(BigInteger)
+    rejects: Mapped[int] = mapped_column(BigInteger)
+    unit_fen: Mapped[int] = mapped_column(BigInteger)
+    coef_num: Mapped[int] = mapped_column(BigInteger)
+    coef_den: Mapped[int] = mapped_column(BigInteger)
+    grade_coef: Mapped[str] = mapped_column(String(16))  # as written in the import, for people
+    source: Mapped[str] = mapped_column(String(255))  # file name and row, e.g. "march.xlsx row 7"
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BankAccount(Base):
+    """Where an employee's net pay goes (one account per employee) for the bank transfer file."""
+
+    __tablename__ = "bank_accounts"
+
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    bank_name: Mapped[str] = mapped_column(String(100))
+    account_no: Mapped[str] = mapped_column(String(64))
+    account_name: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,188 @@
+"""Pay run lifecycle on the store: attendance from punches, exact payslips, recompute diff, lock, YTD."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.audit import verify_chain
+from gateway.payrun import (
+    Change,
+    PayRunConflict,
+    PayRunInputError,
+    PayRunLocked,
+    compute_payrun,
+    create_payrun,
+    lines_of,
+    lock_payrun,
+    payslips_of,
+    run_payroll,
+)
+from gateway.store import AuditLog, Employee, Office, Punch
+from gateway.store_pay import PieceRecord
+from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns, compute
+from payroll_core.rules import load_rules
+
+MARCH = [date(2026, 3, d) for d in range(1, 32)]
+WORKDAYS = [d for d in MARCH if d.isoweekday() < 6]  # March 2026 has no holiday: 22 workdays
+
+
+def _add_punch(session: Session, employee_id: int, local: datetime) -> None:
+    utc = local - timedelta(hours=8)  # Asia/Shanghai
+    session.add(Punch(device_sn="SN1", pin=str(employee_id), ts_local=local, ts_utc=utc, source="test",
+                      received_at=utc, employee_id=employee_id))
+
+
+def seed_shanghai(factory: sessionmaker[Session], *, absent_on: date | None = date(2026, 3, 10),
+                  late_on: date | None = None) -> int:
+    """One monthly employee (600,000 fen) at the Shanghai office, 09:00-18:00 every workday but `absent_on`."""
+    with factory() as s, s.begin():
+        office = Office(name="Shanghai HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60,
+                        shift_rule="shanghai/office")
+        s.add(office)
+        s.flush()
+        emp = Employee(code="E001", name="Zhang Wei", office_id=office.id, pay_basis="monthly",
+                       monthly_salary_fen=600_000, special_deductions_fen=200_000)
+        s.add(emp)
+        s.flush()
+        for day in WORKDAYS:
+            if day == absent_on:
+                continue
+            start = datetime(day.year, day.month, day.day, 9, 20 if day == late_on else 0)
+            _add_punch(s, emp.id, start - timedelta(minutes=5))
+            _add_punch(s, emp.id, start.replace(hour=18, minute=0))
+        return emp.id
+
+
+def _expected(**attendance: int) -> dict[str, int]:
+    """The same month computed directly by payroll_core from hand-written attendance."""
+    rules = load_rules("2026-03", ["shanghai"])
+    inputs = EmployeeMonthColumns.build(1, city=0, pay_basis=0, monthly_salary_fen=600_000,
+                                        special_deductions_fen=200_000, **attendance)
+    return compute(inputs, rules, PieceColumns.empty(1)).row(0)
+
+
+def test_compute_pays_the_attendance_the_punches_show(factory: sessionmaker[Session]) -> None:
+    seed_shanghai(factory)
+    with factory() as s, s.begin():
+        run = create_payrun(s, "2026-03", "all", "hr")
+        assert compute_payrun(s, run.id, "hr") == []
+    with factory() as s:
+        [(slip, emp)] = payslips_of(s, run.id)
+        assert emp.code == "E001"
+        assert slip.attendance["scheduled_days"] == 22
+        assert slip.attendance["absent_days"] == 1
+        assert slip.attendance["worked_minutes"] == 21 * 480
+        expected = _expected(scheduled_days=22, absent_days=1, worked_minutes=21 * 480)
+        assert slip.figures == expected
+        assert expected["absence_fen"] == 27_586  # 600000 × 1 ÷ 21.75 = 27586.2 → 27586
+        assert slip.net_fen == expected["net_fen"]
+        lines = lines_of(s, slip.id)
+        assert [line.code for line in lines][:2] == ["BASE_PAY", "ABSENCE"]
+        assert lines[1].amount_fen == -27_586
+        stored = s.get(type(run), run.id)
+        assert stored.status == "computed"
+        assert stored.rules_version == load_rules("2026-03", ["shanghai"]).version
+        assert stored.net_total_fen == expected["net_fen"]
+
+
+def test_recompute_reports_each_changed_field(factory: sessionmaker[Session]) -> None:
+    emp_id = seed_shanghai(factory)
+    with factory() as s, s.begin():
+        run = create_payrun(s, "2026-03", "Shanghai HQ", "hr")
+        compute_payrun(s, run.id, "hr")
+    with factory() as s, s.begin():
+        _add_punch(s, emp_id, datetime(2026, 3, 10, 8, 58))  # the absent day turns out to be worked
+        _add_punch(s, emp_id, datetime(2026, 3, 10, 18, 0))
+    before = _expected(scheduled_days=22, absent_days=1, worked_minutes=21 * 480)
+    after = _expected(scheduled_days=22, absent_days=0, worked_minutes=22 * 480)
+    with factory() as s, s.begin():
+        changes = compute_payrun(s, run.id, "hr")
+    expected = [Change("E001", name, before[name], after[name]) for name in OUTPUT_COLUMNS if before[name] != after[name]]
+    assert changes == expected
+    assert Change("E001", "absence_fen", 27_586, 0) in changes
+    with factory() as s:
+        assert json.loads(s.get(type(run), run.id).last_diff_json)[0] == {
+            "employee": "E001", "field": expected[0].field, "old": expected[0].old, "new": expected[0].new}
+        assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "payrun.compute")) == 2
+
+
+def test_locked_run_is_immutable(factory: sessionmaker[Session]) -> None:
+    seed_shanghai(factory)
+    with factory() as s, s.begin():
+        run, _ = run_payroll(s, "2026-03", "all", "hr", lock=True)
+    with factory() as s, s.begin(), pytest.raises(PayRunLocked, match=r"pay run 1 \(2026-03, scope 'all'\) was locked at .* by hr; a locked run is immutable"):
+        compute_payrun(s, run.id, "hr")
+    with factory() as s, s.begin(), pytest.raises(PayRunLocked, match="already locked"):
+        lock_payrun(s, run.id, "hr")
+    with factory() as s:
+        assert verify_chain(s) is None
+        assert [a for (a,) in s.execute(select(AuditLog.action).order_by(AuditLog.id))] == [
+            "payrun.create", "payrun.compute", "payrun.lock"]
+
+
+def test_lock_needs_a_computed_run_and_scopes_may_not_overlap(factory: sessionmaker[Session]) -> None:
+    seed_shanghai(factory)
+    with factory() as s, s.begin():
+        run = create_payrun(s, "2026-03", "Shanghai HQ", "hr")
+    with factory() as s, s.begin(), pytest.raises(PayRunConflict, match="has not been computed"):
+        lock_payrun(s, run.id, "hr")
+    with factory() as s, s.begin(), pytest.raises(PayRunConflict, match=r"pay run 1 \(2026-03, scope 'Shanghai HQ', draft\) already covers"):
+        create_payrun(s, "2026-03", "all", "hr")
+    with factory() as s, s.begin(), pytest.raises(PayRunInputError, match="scope 'Beijing' is neither 'all' nor an office name; offices: 'Shanghai HQ'"):
+        create_payrun(s, "2026-04", "Beijing", "hr")
+    with factory() as s, s.begin(), pytest.raises(PayRunInputError, match="period '2026-13': expected YYYY-MM"):
+        create_payrun(s, "2026-13", "all", "hr")
+
+
+def test_missing_salary_is_named(factory: sessionmaker[Session]) -> None:
+    seed_shanghai(factory)
+    with factory() as s, s.begin():
+        s.scalar(select(Employee)).monthly_salary_fen = None
+    with factory() as s, s.begin(), pytest.raises(PayRunInputError, match=r"employee E001 \(Zhang Wei\) is paid monthly but has no monthly_salary_fen"):
+        run_payroll(s, "2026-03", "all", "hr")
+
+
+def test_iit_year_to_date_comes_from_locked_runs_only(factory: sessionmaker[Session]) -> None:
+    emp_id = seed_shanghai(factory, absent_on=None)
+    with factory() as s, s.begin():
+        for day in [date(2026, 4, d) for d in range(1, 31)]:
+            if day.isoweekday() < 6 and day not in (date(2026, 4, 6),):  # 6 April 2026: Qingming
+                _add_punch(s, emp_id, datetime(2026, 4, day.day, 8, 55))
+                _add_punch(s, emp_id, datetime(2026, 4, day.day, 18, 0))
+    with factory() as s, s.begin():
+        march, _ = run_payroll(s, "2026-03", "all", "hr")  # computed, not locked
+        april, _ = run_payroll(s, "2026-04", "all", "hr")
+        [(slip, _e)] = payslips_of(s, april.id)
+        assert slip.inputs["ytd_months"] == 0
+        lock_payrun(s, march.id, "hr")
+        compute_payrun(s, april.id, "hr")
+    with factory() as s:
+        [(march_slip, _e)] = payslips_of(s, march.id)
+        [(april_slip, _e)] = payslips_of(s, april.id)
+        m = march_slip.figures
+        assert april_slip.inputs["ytd_months"] == 1
+        assert april_slip.inputs["ytd_income_fen"] == m["gross_fen"]
+        assert april_slip.inputs["ytd_si_hf_fen"] == m["si_employee_fen"] + m["hf_employee_fen"]
+        assert april_slip.inputs["ytd_special_deductions_fen"] == 200_000
+        assert april_slip.inputs["ytd_tax_withheld_fen"] == m["iit_fen"]
+        assert april_slip.figures["tax_cumulative_fen"] - m["iit_fen"] == april_slip.figures["iit_fen"]
+
+
+def test_piece_records_are_paid(factory: sessionmaker[Session]) -> None:
+    emp_id = seed_shanghai(factory)
+    with factory() as s, s.begin():
+        s.get(Employee, emp_id).pay_basis = "piece"
+        s.add(PieceRecord(employee_id=emp_id, period="2026-03", item="LAMP-01", qty=300, rejects=4, unit_fen=120,
+                          coef_num=11, coef_den=10, grade_coef="1.10", source="test", imported_at=datetime(2026, 4, 1)))
+    with factory() as s, s.begin():
+        run, _ = run_payroll(s, "2026-03", "all", "hr")
+        [(slip, _e)] = payslips_of(s, run.id)
+        # (300 − 4) × 120 × 1.10 = 39,072 fen
+        assert slip.figures["piece_pay_fen"] == 39_072
+        assert np.int64(slip.gross_fen) >= 39_072
