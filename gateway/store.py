@@ -210,8 +210,9 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (default: the newest schema)."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the database at `url` to `revision` (default: every head, so that migrations added by
+    separate features on the same parent all apply until someone merges them)."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
