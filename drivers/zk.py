@@ -28,7 +28,6 @@ Field mapping (the same as the SOAP driver's): the in/out byte (pyzk `punch`) is
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 from collections.abc import Callable, Iterator
@@ -60,6 +59,10 @@ _HEX_LIMIT = 64  # bytes of an offending packet quoted in an error message
 
 class _EndOfStream(ConnectionResetError):
     """The terminal closed the connection while pyzk still expected bytes."""
+
+
+class _SessionLost(Exception):
+    """The terminal answered CMD_ACK_UNAUTH mid-session."""
 
 
 class _GuardedSocket:
@@ -115,10 +118,11 @@ class _CheckedZK(ZK):
         if self.tcp:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.settimeout(self._ZK__timeout)
-            error = sock.connect_ex(self._ZK__address)
-            if error:
+            try:  # unlike pyzk's connect_ex, let refusal, timeout or no route surface here
+                sock.connect(self._ZK__address)
+            except OSError:
                 sock.close()
-                raise ConnectionRefusedError(error, os.strerror(error))
+                raise
         else:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.settimeout(self._ZK__timeout)
@@ -157,10 +161,6 @@ class _CheckedZK(ZK):
             raise _SessionLost(
                 f"{self._where()} no longer knows our session (it restarted, or dropped us); reconnect"
             )
-
-
-class _SessionLost(Exception):
-    """The terminal answered CMD_ACK_UNAUTH mid-session."""
 
 
 def _checksum_ok(packet: bytes) -> bool:
@@ -346,6 +346,12 @@ class _ZKDriver(DriverBase):
             return DeviceUnreachable(
                 f"{where} refused the TCP connection during {operation}: check the port (4370 by default) "
                 f"and that the terminal's TCP/IP communication is on; if it only speaks UDP use kind zk-udp"
+            )
+        if isinstance(exc, ZKNetworkError) and "TCP packet invalid" in reason:
+            received = getattr(zk, "_ZK__tcp_data_recv", b"")
+            return ProtocolError(
+                f"{where} answered {operation} with bytes that are not a ZKTeco TCP packet (they must start "
+                f"50 50 82 7d): is port {self.port} really the terminal's? Received: {_hex(received) or 'nothing'}"
             )
         if isinstance(exc, (OSError, ZKNetworkError)):
             return DeviceUnreachable(f"lost the connection to {where} during {operation}: {reason}; retry")

@@ -177,3 +177,26 @@ def test_full_log_takes_no_realtime_punch() -> None:
     with ZKTerminal(users=2, records=5, capacity=5) as t:
         assert t.push_event("1001", datetime(2026, 3, 2, 8, 0)) == 0
         assert len(t.records) == 5
+
+
+def test_something_else_on_the_port_is_a_protocol_error_with_its_bytes() -> None:
+    import socket
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        def answer_like_a_web_server() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(64)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+        thread = threading.Thread(target=answer_like_a_web_server)
+        thread.start()
+        port = server.getsockname()[1]
+        with pytest.raises(
+            ProtocolError,
+            match=rf"TCP device 127\.0\.0\.1:{port} answered connect with bytes that are not a ZKTeco TCP packet "
+            rf"\(they must start 50 50 82 7d\): is port {port} really the terminal's\? Received: 48 54 54 50 2f 31",
+        ):
+            ZKTcpDriver("127.0.0.1", port, timeout=2).open()
+        thread.join(5)
