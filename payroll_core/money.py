@@ -10,8 +10,8 @@ named by the rule data:
 ``yuan_half_up`` to 1 yuan (e.g. Shanghai's housing fund, each side rounded to whole yuan)
 
 The helpers are ``numba.njit`` so the kernels call the very same code as plain Python callers.
-Range: numerators up to 2**62 (about 4.6e18); kernels keep products far below that (a salary of
-10 million yuan a month times 44,640 minutes times a multiplier numerator of 3 is about 1.3e17).
+Range: numerators below ``INT64_EXACT_LIMIT`` (2**62, about 4.6e18); the pipeline's input limits
+and the rule checks in `pay.pay_table` keep every product below it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import numpy as np
 from payroll_core.errors import PayrollCoreError
 
 FEN_PER_YUAN: Final = 100
+#: Numerators at or above this could overflow int64 inside `round_half_up_div` (it doubles them).
+INT64_EXACT_LIMIT: Final = 2**62
 
 #: Rounding modes the rule data may name, mapped to the unit they round to, in fen.
 ROUNDING_UNITS_FEN: Final[dict[str, int]] = {

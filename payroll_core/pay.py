@@ -14,8 +14,16 @@ from fractions import Fraction
 import numba
 import numpy as np
 
-from payroll_core.money import round_half_up_div
-from payroll_core.rules import Rules
+from payroll_core.money import INT64_EXACT_LIMIT, round_half_up_div
+from payroll_core.rules import RuleError, Rules
+
+# Input limits: the pipeline refuses rows beyond them, which keeps every product below
+# money.INT64_EXACT_LIMIT for rule data that passes `pay_table`.
+MAX_FEN = 10**10  # 100 million yuan: a month's salary, allowance or base above this is a data error
+MAX_PIECE_PAY_FEN = 10**11  # a row's piece pay, all records together
+MAX_MINUTES = 31 * 24 * 60
+MAX_DAYS = 31
+MAX_LEAVE_DAYS = 366
 
 MONTHLY, HOURLY, PIECE = 0, 1, 2
 PAY_BASES = {"monthly": MONTHLY, "hourly": HOURLY, "piece": PIECE}
@@ -51,6 +59,8 @@ def pay_table(rules: Rules) -> np.ndarray:
     rows = []
     for city in rules.cities:
         conv = city.conventions
+        _check_exact(city.key, conv.pay_days_per_month, conv.hours_per_day,
+                     (conv.ot_workday, conv.ot_restday, conv.ot_holiday), conv.leave_extra_multiplier)
         rows.append(
             (
                 *pair(conv.pay_days_per_month),
@@ -67,6 +77,22 @@ def pay_table(rules: Rules) -> np.ndarray:
             )
         )
     return np.array(rows, dtype=np.int64).reshape(len(rows), PAY_TABLE_WIDTH)
+
+
+def _check_exact(
+    city: str, pay_days: Fraction, hours_per_day: int, overtime: tuple[Fraction, ...], leave: Fraction
+) -> None:
+    """Refuse rule figures so fine-grained that a pay line at the input limits would overflow int64."""
+    worst = [MAX_FEN * MAX_LEAVE_DAYS * leave.numerator * pay_days.denominator]
+    for mult in overtime:
+        worst.append(MAX_FEN * MAX_MINUTES * mult.numerator * pay_days.denominator)
+        worst.append(MAX_PIECE_PAY_FEN * MAX_MINUTES * abs(mult.numerator - mult.denominator))
+    worst.append(pay_days.numerator * hours_per_day * 60 * max(m.denominator for m in overtime))
+    if max(worst) >= INT64_EXACT_LIMIT or hours_per_day < 1 or pay_days <= 0:
+        raise RuleError(
+            f"{city}: pay_days_per_month {pay_days}, hours_per_day {hours_per_day}, overtime multipliers and the "
+            f"leave multiplier must be positive with at most 2 decimals for exact int64 pay lines"
+        )
 
 
 @numba.njit(cache=True)

@@ -42,6 +42,11 @@ from payroll_core.errors import PayrollCoreError
 from payroll_core.money import as_int64_column, MoneyError, round_half_up_div
 from payroll_core.pay import (
     HOURLY,
+    MAX_DAYS,
+    MAX_FEN,
+    MAX_LEAVE_DAYS,
+    MAX_MINUTES,
+    MAX_PIECE_PAY_FEN,
     HOURS_PER_DAY,
     LATE_GRACE_MINUTES,
     LATE_PRO_RATA,
@@ -88,10 +93,7 @@ from payroll_core.tax import cumulative_tax, tax_table
 if TYPE_CHECKING:
     from payroll_core.lines import Line
 
-MAX_FEN = 10**10  # 100 million yuan: a month's salary, allowance or base above this is a data error
 MAX_YTD_FEN = 10**12
-MAX_MINUTES = 31 * 24 * 60
-MAX_DAYS = 31
 MAX_PIECE_QTY = 10**7
 MAX_PIECE_UNIT_FEN = 10**6
 MAX_COEF_DEN = 10**6
@@ -455,7 +457,7 @@ def validate_inputs(
     for name in ("ytd_income_fen", "ytd_si_hf_fen", "ytd_special_deductions_fen", "ytd_other_deductions_fen", "ytd_tax_withheld_fen"):
         values = getattr(col, name)
         _check((values < 0) | (values > MAX_YTD_FEN), f"{name} must be 0..{MAX_YTD_FEN} fen", ids, **{name: values})
-    _check((col.leave_days_unused < 0) | (col.leave_days_unused > 366), "leave_days_unused must be 0..366", ids,
+    _check((col.leave_days_unused < 0) | (col.leave_days_unused > MAX_LEAVE_DAYS), f"leave_days_unused must be 0..{MAX_LEAVE_DAYS}", ids,
            leave_days_unused=col.leave_days_unused)
     _validate_pieces(pieces, n, ids)
 
@@ -481,6 +483,13 @@ def _validate_pieces(pieces: PieceColumns, n: int, ids: Sequence[str] | None) ->
     _check((p.coef_den < 1) | (p.coef_den > MAX_COEF_DEN) | (p.coef_num < 0) | (p.coef_num > 10 * p.coef_den),
            "the grade coefficient coef_num/coef_den must be 0..10 with 1 <= coef_den <= 10**6", item_ids,
            coef_num=p.coef_num, coef_den=p.coef_den)
+    if m:
+        # Upper bound of each row's piece pay, in float64 only because it is a magnitude check, never money.
+        bound = p.qty * np.maximum(p.unit_fen, p.unit_above_fen).astype(np.float64) * (p.coef_num / p.coef_den)
+        running = np.concatenate(([0.0], np.cumsum(bound)))
+        per_row = running[pieces.offsets[1:]] - running[pieces.offsets[:-1]]
+        _check(per_row > MAX_PIECE_PAY_FEN, f"piece pay could exceed {MAX_PIECE_PAY_FEN} fen; check qty and unit prices",
+               ids, piece_records=np.diff(pieces.offsets))
 
 
 def compute(

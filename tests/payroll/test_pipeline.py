@@ -131,3 +131,24 @@ def test_bad_piece_record_is_refused() -> None:
                                 coef_num=[1], coef_den=[1])
     with pytest.raises(PayInputError, match=r"^row 0 \(employee E001, piece record 0\): rejects = 11, qty = 10: rejects must be 0\.\.qty$"):
         compute(inputs, RULES, pieces, ids=["E001"])
+
+
+def test_piece_pay_beyond_the_exact_range_is_refused() -> None:
+    inputs = EmployeeMonthColumns.build(2, city=0, pay_basis=PIECE, scheduled_days=22)
+    pieces = PieceColumns.build(offsets=[0, 0, 2], qty=[10**7, 10**7], rejects=[0, 0], unit_fen=[10**6, 1],
+                                quota=[0, 0], unit_above_fen=[0, 0], coef_num=[1, 1], coef_den=[1, 1])
+    with pytest.raises(PayInputError, match=r"^row 1 \(employee E2\): piece_records = 2: piece pay could exceed 100000000000 fen"):
+        compute(inputs, RULES, pieces, ids=["E1", "E2"])
+
+
+def test_rule_figures_too_fine_for_int64_are_refused() -> None:
+    from dataclasses import replace
+    from fractions import Fraction
+
+    from payroll_core.pay import pay_table
+    from payroll_core.rules import RuleError
+
+    city = RULES.cities[0]
+    fine = replace(city, conventions=replace(city.conventions, ot_workday=Fraction(1234567, 1000000)))
+    with pytest.raises(RuleError, match=r"^beijing: pay_days_per_month 87/4, hours_per_day 8, overtime multipliers"):
+        pay_table(replace(RULES, cities=(fine,), _index={}))

@@ -18,14 +18,15 @@ money = st.one_of(st.just(0), st.integers(0, 3_000_000), st.integers(3_000_000, 
 
 @st.composite
 def piece_record(draw: st.DrawFn) -> dict[str, int]:
-    qty = draw(st.one_of(st.just(0), st.integers(0, 10**7)))
+    # Up to 4 records of at most 10**5 × 2·10**4 fen × 10 stay within the pipeline's piece-pay limit.
+    qty = draw(st.one_of(st.just(0), st.just(10**5), st.integers(0, 10**5)))
     coef_den = draw(st.sampled_from([1, 10, 100, 10**4, 10**6]))
     return {
         "qty": qty,
         "rejects": draw(st.one_of(st.just(0), st.just(qty), st.integers(0, qty))),
-        "unit_fen": draw(st.integers(0, 10**6)),
+        "unit_fen": draw(st.integers(0, 2 * 10**4)),
         "quota": draw(st.one_of(st.just(0), st.integers(0, qty + 1))),
-        "unit_above_fen": draw(st.integers(0, 10**6)),
+        "unit_above_fen": draw(st.integers(0, 2 * 10**4)),
         "coef_num": draw(st.integers(0, 10 * coef_den)),
         "coef_den": coef_den,
     }
