@@ -28,7 +28,7 @@ import yaml
 from payroll_core.errors import PayrollCoreError
 from payroll_core.money import MoneyError, parse_fraction
 from payroll_core.pay import PAY_BASES
-from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns, compute
+from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns, compute
 from payroll_core.errors import RuleDataError
 from payroll_core.rules import Conventions, load_rules
 from payroll_core.settlement import SettlementError, unused_annual_leave
@@ -260,7 +260,8 @@ def load_cases(path: Path) -> list[Case]:
     return [_parse(doc, path, number) for number, doc in enumerate(docs, start=1)]
 
 
-def _run(case: Case, path: Path) -> CaseReport:
+def result_of(case: Case, path: Path) -> PayResult:
+    """The pipeline's result for a case (errors from the pipeline name the case file)."""
     rules = load_rules(case.period, [case.city])
     n = len(case.rows)
     columns = {name: np.array([row.get(name, _default(name, row)) for row in case.rows], dtype=np.int64)
@@ -270,11 +271,14 @@ def _run(case: Case, path: Path) -> CaseReport:
     offsets = np.cumsum([0] + [len(items) for items in case.pieces])
     piece_columns = {k: np.array([r[k] for r in records], dtype=np.int64)
                      for k in ("qty", "rejects", "unit_fen", "quota", "unit_above_fen", "coef_num", "coef_den")}
-    where = _Where(path, case.name)
     try:
-        result = compute(inputs, rules, PieceColumns.build(offsets=offsets, **piece_columns), ids=case.ids)
+        return compute(inputs, rules, PieceColumns.build(offsets=offsets, **piece_columns), ids=case.ids)
     except PayrollCoreError as exc:
-        raise where.error("employees", str(exc)) from None
+        raise _Where(path, case.name).error("employees", str(exc)) from None
+
+
+def _run(case: Case, path: Path) -> CaseReport:
+    result = result_of(case, path)
     report = CaseReport(path, case.name, result.rules_version)
     for i, emp_id in enumerate(case.ids):
         for name, expected in case.expect.get(emp_id, {}).items():

@@ -97,3 +97,17 @@ def test_cli_exits_2_on_a_malformed_file(tmp_path: Path) -> None:
 def test_several_cases_in_one_file(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD + "---\n" + GOOD.replace("one employee", "second month"))
     assert [r.case for r in run_file(path)] == ["one employee", "second month"]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_payslip_lines_add_up_to_gross_and_net(path: Path) -> None:
+    from payroll_core.cases import load_cases, result_of
+
+    for case in load_cases(path):
+        result = result_of(case, path)
+        for i in range(len(case.ids)):
+            lines = result.lines(i)
+            codes = [line.code for line in lines]
+            gross, net = codes.index("GROSS"), codes.index("NET")
+            assert sum(line.amount_fen for line in lines[:gross]) == int(result.gross_fen[i])
+            assert sum(line.amount_fen for line in lines[gross:net]) == int(result.net_fen[i])
