@@ -19,7 +19,7 @@ def payroll() -> None:
 
 @app.command()
 def check(
-    files: list[Path] = typer.Argument(..., help="Pay case files (YAML, format in DESIGN.md)", exists=False),
+    files: list[Path] = typer.Argument(..., help="Pay case files (YAML, format in DESIGN.md)"),
 ) -> None:
     """Run pay case files; print each mismatch as `case, employee, field: expected X fen, got Y fen`.
 

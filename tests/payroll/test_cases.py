@@ -111,3 +111,8 @@ def test_payslip_lines_add_up_to_gross_and_net(path: Path) -> None:
             gross, net = codes.index("GROSS"), codes.index("NET")
             assert sum(line.amount_fen for line in lines[:gross]) == int(result.gross_fen[i])
             assert sum(line.amount_fen for line in lines[gross:net]) == int(result.net_fen[i])
+
+
+def test_cli_exits_2_on_a_missing_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "nope.yaml")])
+    assert (result.exit_code, result.output) == (2, f"error: {tmp_path / 'nope.yaml'}: cannot read: No such file or directory\n")
