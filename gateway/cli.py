@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from gateway.cli_api import audit_app, token_app
 from gateway.cli_gateway import db_app, serve, sync
 from gateway.cli_payroll import app as payroll_app
 from simulators.cli import app as sim_app
@@ -21,6 +22,8 @@ app = typer.Typer(
 app.add_typer(sim_app, name="sim", help="Run a simulated terminal that speaks the real protocol bytes.")
 app.add_typer(payroll_app, name="payroll", help="Pay runs and pay case checks.")
 app.add_typer(db_app, name="db", help="Database schema (Alembic migrations shipped in the package).")
+app.add_typer(token_app, name="token", help="API tokens.")
+app.add_typer(audit_app, name="audit", help="The hash-chained audit log.")
 app.command()(serve)
 app.command()(sync)
 

@@ -46,9 +46,19 @@ def _prepare(path: Path):  # type: ignore[no-untyped-def]
 
 def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Poll every configured device on its schedule until stopped (SIGTERM/Ctrl-C finish the polls in flight)."""
+    from gateway.errors import GatewayError
     from gateway.poller import Poller, PollResult
 
+    from api.app import ApiServer
+
     cfg, factory = _prepare(config)
+    try:
+        api = ApiServer(cfg, factory)
+        api.start()
+    except GatewayError as error:
+        console.print(f"[red]API not started[/red]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"API and HR page at {api.url}", highlight=False)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -67,6 +77,8 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
     console.print(f"polling {len(cfg.devices)} devices into {cfg.database.url}")
     stats = Poller(cfg, factory, on_result=report).run(stop)
+    stop.wait()  # with no devices the poller returns at once; the API serves until stopped
+    api.stop()
     console.print(f"stopped after {stats.polls} polls ({stats.failures} failed)")
 
 

@@ -1,0 +1,106 @@
+"""The FastAPI application: `create_app(settings)` wires the routes, auth, errors and the web page.
+
+`punchclock serve` runs it with uvicorn next to the poller (`ApiServer`), on the config's `[api] bind`.
+Routes live under `/api/v1`; the ADMS receiver at `/iclock/*` (the paths terminals use); the HR page at `/`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import errors, iclock
+from api.routes import audit, devices, employees, punches, quarantine, tokens
+from api.schemas import Health, Problem
+from gateway.config import Config
+from gateway.errors import GatewayError
+from gateway.poller import DriverFactory, build_driver
+from gateway.tokens import sync_config_tokens
+
+API_PREFIX = "/api/v1"
+WEB_DIR = Path(__file__).with_name("web")
+_PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"description": description, **_PROBLEM}
+    for status, description in ((401, "No valid token"), (403, "Role not allowed"), (404, "Not found"),
+                                (409, "Conflicts with stored data"), (422, "Invalid request"))
+}
+
+
+class ApiStartError(GatewayError):
+    """The API server could not start (its address is taken or invalid)."""
+
+
+@dataclass
+class ApiSettings:
+    """What the app needs: the store, and the gateway config (offices, devices, poll options) if any.
+
+    `build_driver` makes the driver for `POST /devices/{sn}/sync`; tests pass one that talks to a simulator.
+    """
+
+    session_factory: sessionmaker[Session]
+    config: Config = field(default_factory=Config)
+    build_driver: DriverFactory = build_driver
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    app = FastAPI(
+        title="punchclock",
+        version="1",
+        description="Attendance-device gateway and payroll. Every endpoint but /health and /iclock/* needs "
+                    "`Authorization: Bearer <token>`; errors are RFC 9457 problem+json.",
+    )
+    app.state.settings = settings
+    errors.install(app)
+    iclock.mount(app, settings.session_factory)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    for module in (devices, employees, punches, quarantine, audit, tokens):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health() -> Health:
+        """Liveness: answers without a token."""
+        return Health(status="ok")
+
+    @app.get("/", include_in_schema=False)
+    def web_page() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html")
+
+    app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
+    return app
+
+
+class ApiServer:
+    """uvicorn serving the app in a background thread, so `punchclock serve` keeps the poller in the main one."""
+
+    def __init__(self, config: Config, factory: sessionmaker[Session]) -> None:
+        with factory() as session, session.begin():
+            sync_config_tokens(session, list(config.api.tokens))
+        host, _, port = config.api.bind.rpartition(":")
+        app = create_app(ApiSettings(session_factory=factory, config=config))
+        self.url = f"http://{host}:{port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)
+
+    def start(self) -> None:
+        """Start serving; returns once the socket is bound, or raises `ApiStartError` saying why not."""
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise ApiStartError(f"the API could not listen on {self.url} (see the log above; is the port in use?): "
+                                    "change [api] bind in the config")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Finish the requests in flight, then stop."""
+        self._server.should_exit = True
+        self._thread.join()

@@ -1,0 +1,68 @@
+"""Bearer-token authentication and role checks for the API routes.
+
+How a route declares who may call it: add a parameter typed with `require(...)`::
+
+    @router.get("/things")
+    def list_things(who: Annotated[Principal, require(*READERS)]) -> ...
+
+`require(*roles)` answers 401 (problem+json, `WWW-Authenticate: Bearer`) without a valid token and
+403 when the token's role is not among `roles`; otherwise it returns the `Principal` (token name,
+role, and for `employee` tokens the employee's id). Use `principal.actor` as the audit "who".
+
+Roles: `admin` (devices, tokens, and everything hr may do), `hr` (people, punches, pay), `viewer`
+(read-only), `employee` (their own punches and payslips only). Routes that an employee token may
+call must pass every employee-owned row through `ensure_visible(principal, employee_id, what)`,
+which answers 404 — not 403 — for anyone else's data, so an employee cannot even learn it exists.
+
+Only `/health` and `/iclock/*` are reachable without a token. Tokens are checked by
+`gateway.tokens.authenticate` (stored as SHA-256 digests, compared in constant time).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import Forbidden, NotFound, Unauthorized
+from gateway.tokens import Principal, authenticate
+
+ADMINS = ("admin",)
+WRITERS = ("admin", "hr")
+READERS = ("admin", "hr", "viewer")
+EVERYONE = ("admin", "hr", "viewer", "employee")
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer pc_…` (see `punchclock token create`)")
+
+
+def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>' "
+                           "(an admin creates one with `punchclock token create`)")
+    with request.app.state.session_factory() as session:
+        principal = authenticate(session, credentials.credentials)
+    if principal is None:
+        raise Unauthorized("the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one")
+    return principal
+
+
+def require(*roles: str) -> Any:
+    """A dependency returning the caller's `Principal` if its role is one of `roles` (see the module doc)."""
+    allowed = frozenset(roles)
+
+    def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Principal:
+        principal = _principal(request, credentials)
+        if principal.role not in allowed:
+            raise Forbidden(f"token {principal.name!r} has role {principal.role!r}; this needs one of: {', '.join(sorted(allowed))}")
+        return principal
+
+    return Depends(dependency)
+
+
+def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> None:
+    """404 `what` for an employee token looking at another employee's row (or at an unassigned one)."""
+    if principal.role == "employee" and employee_id != principal.employee_id:
+        raise NotFound(f"{what} does not exist")

@@ -1,0 +1,46 @@
+"""Database access for route handlers: one session per request, one transaction per change.
+
+`write(request, work)` runs `work(session)` in one transaction and commits it, so a request that
+fails half-way (bad input found after a first insert) leaves nothing behind. Audit rows chain on the
+previous row's hash, whose column is UNIQUE: when a concurrent request appended first, the commit
+fails on `prev_hash` and the whole unit of work is re-run on the new chain head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.errors import Conflict
+
+T = TypeVar("T")
+_ATTEMPTS = 10
+
+
+def factory(request: Request) -> sessionmaker[Session]:
+    result: sessionmaker[Session] = request.app.state.session_factory
+    return result
+
+
+def read(request: Request) -> Session:
+    """A session for reading; use as `with read(request) as session:`."""
+    return factory(request)()
+
+
+def write(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction and commit; retried when another writer took the audit chain head."""
+    for attempt in range(_ATTEMPTS):
+        with factory(request)() as session:
+            try:
+                with session.begin():
+                    return work(session)
+            except IntegrityError as error:
+                if "prev_hash" not in str(error.orig) or attempt == _ATTEMPTS - 1:
+                    raise Conflict(
+                        "the change conflicts with data saved at the same time (a duplicate key): reload and try again"
+                    ) from error
+    raise AssertionError("unreachable")

@@ -1,0 +1,134 @@
+"""Every error the API answers is RFC 9457 `application/problem+json`, with a message a person can act on.
+
+Routes raise `ApiError` subclasses (`NotFound`, `Conflict`, …); `install(app)` turns those, FastAPI's
+request validation errors, unknown paths and methods, and any unexpected exception into problem
+documents. A 500 says only that the server failed and which log entry holds the details: a traceback
+never leaves the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.schemas import Problem
+
+log = logging.getLogger(__name__)
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ApiError(Exception):
+    """Base of every deliberate API error: an HTTP status, a short title, and the actionable detail."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+
+class Unauthorized(ApiError):
+    status, title = 401, "Not authenticated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ApiError):
+    status, title = 403, "Not allowed for this role"
+
+
+class NotFound(ApiError):
+    status, title = 404, "Not found"
+
+
+class Conflict(ApiError):
+    status, title = 409, "Conflicts with the current state"
+
+
+class Unprocessable(ApiError):
+    status, title = 422, "Invalid request"
+
+
+class BadGateway(ApiError):
+    status, title = 502, "Device did not answer as expected"
+
+
+def problem(status: int, title: str, detail: str, request: Request, *, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
+    body = Problem(type="about:blank", title=title, status=status, detail=detail, instance=request.url.path, **extra)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers,
+                        media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    """('query', 'limit') → query parameter `limit`; ('body', 'items', 0, 'pin') → body field items[0].pin."""
+    where, *path = loc
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    if where == "body":
+        return f"body field {name}" if name else "request body"
+    return f"{where} parameter {name}" if name else str(where)
+
+
+def _validation_messages(errors: Sequence[Any]) -> list[str]:
+    messages = []
+    for error in errors:
+        text = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if error.get("type") == "missing":
+            text = "is required"
+        elif error.get("type") == "extra_forbidden":
+            text = "is not a known field: check its spelling against /docs"
+        elif "input" in error and error.get("type") != "json_invalid":
+            text = f"{text} (got {error['input']!r})"
+        messages.append(f"{_location(error.get('loc', ('request',)))}: {text}")
+    return messages
+
+
+async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return problem(exc.status, exc.title, exc.detail, request, headers=exc.headers)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    messages = _validation_messages(exc.errors())
+    return problem(422, "Invalid request", "; ".join(messages) + ".", request, errors=messages)
+
+
+_HTTP_DETAILS = {
+    404: "no such endpoint: see /docs for the API's paths (they start with /api/v1)",
+    405: "this endpoint does not accept that HTTP method: see /docs for the methods it takes",
+}
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    return problem(exc.status_code, title, detail, request, headers=exc.headers)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    incident = uuid.uuid4().hex[:12]
+    log.error("unhandled error %s on %s %s", incident, request.method, request.url.path, exc_info=exc)
+    return problem(500, "Internal server error",
+                   f"the server failed to answer this request; the server log has the details under incident {incident}",
+                   request)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

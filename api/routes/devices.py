@@ -1,0 +1,161 @@
+"""Devices: list with health, add and edit (admin), and `POST /devices/{ref}/sync` to poll one now.
+
+A device is addressed by its serial number or, before its first contact reported one, by its name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from api.auth import ADMINS, READERS, WRITERS, require
+from api.db import read, write
+from api.errors import BadGateway, Conflict, NotFound, Unprocessable
+from api.schemas import PUSH_KIND, DeviceCreate, DeviceHealth, DeviceOut, DeviceUpdate, SyncResult
+from gateway import config as cfg
+from gateway.audit import append_audit
+from gateway.poller import poll_device
+from gateway.store import Device, Office
+from gateway.tokens import Principal
+
+router = APIRouter(prefix="/devices", tags=["devices"])
+
+
+def device_out(device: Device, office: str | None) -> DeviceOut:
+    if device.consecutive_failures:
+        state = "failing"
+    elif device.last_success_at is not None:
+        state = "ok"
+    else:
+        state = "never polled"
+    return DeviceOut(
+        name=device.name, sn=device.sn, kind=device.kind, host=device.host, port=device.port, office=office,
+        model=device.model, firmware=device.firmware,
+        health=DeviceHealth(
+            state=state, last_success_at=device.last_success_at, last_error=device.last_error,
+            last_error_at=device.last_error_at, consecutive_failures=device.consecutive_failures,
+            clock_offset_s=device.clock_offset_s, record_count=device.record_count,
+            record_capacity=device.record_capacity, user_count=device.user_count,
+        ),
+    )
+
+
+def _find(session: Session, ref: str) -> tuple[Device, str | None]:
+    row = session.execute(
+        select(Device, Office.name).outerjoin(Office, Device.office_id == Office.id)
+        .where(or_(Device.sn == ref, Device.name == ref)).order_by((Device.sn == ref).desc())
+    ).first()
+    if row is None:
+        raise NotFound(f"no device with serial number or name {ref!r}: GET /api/v1/devices lists them")
+    return row[0], row[1]
+
+
+def _office_id(session: Session, name: str) -> int:
+    office_id = session.scalar(select(Office.id).where(Office.name == name))
+    if office_id is None:
+        known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name))) or "none"
+        raise Unprocessable(f"no office named {name!r}: offices are {known} (offices come from the config file)")
+    return office_id
+
+
+def _check_unique(session: Session, device_id: int | None, name: str | None, sn: str | None) -> None:
+    for column, value in ((Device.name, name), (Device.sn, sn)):
+        if value is None:
+            continue
+        owner = session.scalar(select(Device.name).where(column == value, Device.id != (device_id or -1)))
+        if owner is not None:
+            raise Conflict(f"{column.key} {value!r} is already used by device {owner!r}: each device needs its own")
+
+
+def _snapshot(device: Device, office: str | None) -> dict[str, object]:
+    return {"name": device.name, "sn": device.sn, "kind": device.kind, "host": device.host, "port": device.port,
+            "office": office}
+
+
+@router.get("")
+def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]) -> list[DeviceOut]:
+    """Every device with its health: last success and error, clock offset, fill level."""
+    with read(request) as session:
+        rows = session.execute(select(Device, Office.name).outerjoin(Office, Device.office_id == Office.id).order_by(Device.name))
+        return [device_out(device, office) for device, office in rows]
+
+
+@router.get("/{ref}")
+def get_device(request: Request, ref: str, _who: Annotated[Principal, require(*READERS)]) -> DeviceOut:
+    with read(request) as session:
+        return device_out(*_find(session, ref))
+
+
+@router.post("", status_code=201)
+def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, require(*ADMINS)]) -> DeviceOut:
+    """Add a terminal. ADMS push terminals need `sn`: the receiver only accepts serial numbers it knows."""
+
+    def work(session: Session) -> DeviceOut:
+        _check_unique(session, None, body.name, body.sn)
+        device = Device(name=body.name, sn=body.sn, kind=body.kind, host=body.host, port=body.port,
+                        office_id=_office_id(session, body.office), model="", firmware="", consecutive_failures=0)
+        session.add(device)
+        session.flush()
+        append_audit(session, who.actor, "device.add", f"device:{body.name}", None, _snapshot(device, body.office))
+        return device_out(device, body.office)
+
+    return write(request, work)
+
+
+@router.patch("/{ref}")
+def edit_device(request: Request, ref: str, body: DeviceUpdate, who: Annotated[Principal, require(*ADMINS)]) -> DeviceOut:
+    """Change the given fields. A device listed in the config file is reset from it on the next `serve` start."""
+    changes = body.model_dump(exclude_unset=True)
+    if any(value is None for value in changes.values()):
+        raise Unprocessable("a device field cannot be set to null: leave it out to keep its value")
+
+    def work(session: Session) -> DeviceOut:
+        device, office = _find(session, ref)
+        before = _snapshot(device, office)
+        _check_unique(session, device.id, changes.get("name"), changes.get("sn"))
+        if "office" in changes:
+            device.office_id, office = _office_id(session, changes["office"]), changes["office"]
+        for key in ("name", "sn", "kind", "host", "port"):
+            if key in changes:
+                setattr(device, key, changes[key])
+        session.flush()
+        append_audit(session, who.actor, "device.edit", f"device:{device.name}", before, _snapshot(device, office))
+        return device_out(device, office)
+
+    return write(request, work)
+
+
+@router.post("/{ref}/sync")
+def sync_device(request: Request, ref: str, _who: Annotated[Principal, require(*WRITERS)]) -> SyncResult:
+    """Poll this device once now (download, store, verify; clear and clock-set only as its config says).
+
+    Runs in a worker thread through the same `gateway.poller.poll_device` the poller uses; a device
+    that fails answers 502 with the driver's reason (also recorded in its health).
+    """
+    settings = request.app.state.settings
+    with read(request) as session:
+        device, office_name = _find(session, ref)
+        office = session.scalar(select(Office).where(Office.id == device.office_id))
+    if office is None:
+        raise Conflict(f"device {device.name!r} has no office, so its clock's time zone is unknown: set its office first")
+    if device.kind == PUSH_KIND:
+        raise Conflict(f"device {device.name!r} pushes its punches (ADMS); it cannot be polled")
+    if not device.host:
+        raise Conflict(f"device {device.name!r} has no host: set it with PATCH /api/v1/devices/{ref}")
+    try:
+        device_cfg = settings.config.device(device.name)
+    except KeyError:  # added through the API: polled with default options and comm key 0
+        device_cfg = cfg.Device(name=device.name, sn=device.sn, kind=device.kind, host=device.host,
+                                port=device.port, office=office.name)
+    office_cfg = cfg.Office(name=office.name, timezone=office.timezone, city=office.city,
+                            double_punch_window_s=office.double_punch_window_s, shift_rule=office.shift_rule)
+    result = poll_device(request.app.state.session_factory, device_cfg, office_cfg, build=settings.build_driver,
+                         future_tolerance_s=settings.config.poller.future_tolerance_s)
+    if result.error is not None:
+        raise BadGateway(f"polling {device.name} ({device.host}:{device.port}) failed: {result.error}")
+    return SyncResult(device=result.device, sn=result.sn, read=result.read, new=result.new, duplicate=result.duplicate,
+                      quarantined=result.quarantined, cleared=result.cleared, clock_offset_s=result.clock_offset_s,
+                      clock_set=result.clock_set, note=result.note)

@@ -1,0 +1,214 @@
+"""Employees (CRUD) and their badge mappings. Adding a badge re-maps the pin's quarantined punches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, require
+from api.db import read, write
+from api.errors import Conflict, NotFound, Unprocessable
+from api.schemas import BadgeAdded, BadgeIn, BadgeOut, EmployeeCreate, EmployeeFields, EmployeeOut, EmployeePage, EmployeeUpdate
+from gateway.audit import append_audit
+from gateway.ingest import remap_quarantine
+from gateway.store import Badge, Device, Employee, Office, Punch
+from gateway.store_api import ApiToken, PunchCorrection
+from gateway.tokens import Principal
+
+router = APIRouter(prefix="/employees", tags=["employees"])
+_FIELDS = tuple(EmployeeFields.model_fields)
+
+
+def find_employee(session: Session, code: str) -> Employee:
+    employee = session.scalar(select(Employee).where(Employee.code == code))
+    if employee is None:
+        raise NotFound(f"no employee with code {code!r}")
+    return employee
+
+
+def _offices(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Office.id, Office.name)).tuples())
+
+
+def _office_id(session: Session, name: str | None) -> int | None:
+    if name is None:
+        return None
+    office_id = session.scalar(select(Office.id).where(Office.name == name))
+    if office_id is None:
+        known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name))) or "none"
+        raise Unprocessable(f"no office named {name!r}: offices are {known}")
+    return office_id
+
+
+def _fields(employee: Employee, offices: dict[int, str]) -> dict[str, Any]:
+    values = {key: getattr(employee, key) for key in _FIELDS if key != "office"}
+    values["office"] = offices.get(employee.office_id) if employee.office_id is not None else None
+    return values
+
+
+def _out(employee: Employee, offices: dict[int, str], badges: list[Badge]) -> EmployeeOut:
+    return EmployeeOut(code=employee.code, **_fields(employee, offices),
+                       badges=[BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in badges])
+
+
+def _badges(session: Session, employee_ids: list[int]) -> dict[int, list[Badge]]:
+    found: dict[int, list[Badge]] = defaultdict(list)
+    for badge in session.scalars(select(Badge).where(Badge.employee_id.in_(employee_ids)).order_by(Badge.id)):
+        found[badge.employee_id].append(badge)
+    return found
+
+
+def _apply(session: Session, employee: Employee, fields: EmployeeFields) -> None:
+    employee.office_id = _office_id(session, fields.office)
+    for key in _FIELDS:
+        if key != "office":
+            setattr(employee, key, getattr(fields, key))
+
+
+@router.get("")
+def list_employees(
+    request: Request,
+    _who: Annotated[Principal, require(*READERS)],
+    office: Annotated[str | None, Query(max_length=100, description="only this office")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="code or name contains this")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EmployeePage:
+    with read(request) as session:
+        query = select(Employee)
+        if office is not None:
+            query = query.where(Employee.office_id == _office_id(session, office))
+        if q:
+            pattern = f"%{q}%"
+            query = query.where(or_(Employee.code.like(pattern), Employee.name.like(pattern)))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        employees = list(session.scalars(query.order_by(Employee.code).limit(limit).offset(offset)))
+        offices, badges = _offices(session), _badges(session, [e.id for e in employees])
+        return EmployeePage(items=[_out(e, offices, badges[e.id]) for e in employees], total=total)
+
+
+@router.get("/{code}")
+def get_employee(request: Request, code: str, who: Annotated[Principal, require(*EVERYONE)]) -> EmployeeOut:
+    """An employee token sees only its own record (404 for anyone else)."""
+    with read(request) as session:
+        employee = session.scalar(select(Employee).where(Employee.code == code))
+        ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
+        if employee is None:
+            raise NotFound(f"no employee with code {code!r}")
+        return _out(employee, _offices(session), _badges(session, [employee.id])[employee.id])
+
+
+@router.post("", status_code=201)
+def add_employee(request: Request, body: EmployeeCreate, who: Annotated[Principal, require(*WRITERS)]) -> EmployeeOut:
+    def work(session: Session) -> EmployeeOut:
+        if session.scalar(select(Employee.id).where(Employee.code == body.code)) is not None:
+            raise Conflict(f"employee code {body.code!r} is already used: pick another code or edit that employee")
+        employee = Employee(code=body.code)
+        _apply(session, employee, body)
+        session.add(employee)
+        session.flush()
+        offices = _offices(session)
+        append_audit(session, who.actor, "employee.add", f"employee:{body.code}", None, _fields(employee, offices))
+        return _out(employee, offices, [])
+
+    return write(request, work)
+
+
+@router.patch("/{code}")
+def edit_employee(request: Request, code: str, body: EmployeeUpdate, who: Annotated[Principal, require(*WRITERS)]) -> EmployeeOut:
+    """Change the given fields (null clears an optional one); the result is checked as a whole."""
+
+    def work(session: Session) -> EmployeeOut:
+        employee = find_employee(session, code)
+        offices = _offices(session)
+        before = _fields(employee, offices)
+        try:
+            merged = EmployeeFields.model_validate({**before, **body.model_dump(exclude_unset=True)})
+        except ValidationError as error:
+            raise Unprocessable("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())) from None
+        _apply(session, employee, merged)
+        session.flush()
+        append_audit(session, who.actor, "employee.edit", f"employee:{code}", before, _fields(employee, offices))
+        return _out(employee, offices, _badges(session, [employee.id])[employee.id])
+
+    return write(request, work)
+
+
+@router.delete("/{code}", status_code=204)
+def delete_employee(request: Request, code: str, who: Annotated[Principal, require(*WRITERS)]) -> Response:
+    """Only an employee with no punches, corrections or tokens can be deleted; otherwise set `left_on`."""
+
+    def work(session: Session) -> None:
+        employee = find_employee(session, code)
+        for table, column in ((Punch, Punch.employee_id), (PunchCorrection, PunchCorrection.employee_id),
+                              (ApiToken, ApiToken.employee_id)):
+            if session.scalar(select(func.count()).select_from(table).where(column == employee.id)):
+                raise Conflict(f"employee {code!r} has {table.__tablename__.replace('_', ' ')}, which must stay "
+                               "attributable: set left_on instead of deleting")
+        before = _fields(employee, _offices(session))
+        badges = list(session.scalars(select(Badge).where(Badge.employee_id == employee.id)))
+        for badge in badges:
+            session.delete(badge)
+        session.delete(employee)
+        append_audit(session, who.actor, "employee.delete", f"employee:{code}",
+                     {**before, "badges": [(b.pin, b.device_sn) for b in badges]}, None)
+
+    write(request, work)
+    return Response(status_code=204)
+
+
+@router.get("/{code}/badges")
+def list_badges(request: Request, code: str, who: Annotated[Principal, require(*EVERYONE)]) -> list[BadgeOut]:
+    with read(request) as session:
+        employee = session.scalar(select(Employee).where(Employee.code == code))
+        ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
+        if employee is None:
+            raise NotFound(f"no employee with code {code!r}")
+        return [BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in _badges(session, [employee.id])[employee.id]]
+
+
+@router.post("/{code}/badges", status_code=201)
+def add_badge(request: Request, code: str, body: BadgeIn, who: Annotated[Principal, require(*WRITERS)]) -> BadgeAdded:
+    """Map a badge pin to this employee (on one terminal, or company-wide) and re-map its quarantined punches."""
+
+    def work(session: Session) -> BadgeAdded:
+        employee = find_employee(session, code)
+        if body.device_sn is not None and session.scalar(select(Device.id).where(Device.sn == body.device_sn)) is None:
+            raise Unprocessable(f"no device with serial number {body.device_sn!r}: omit device_sn for a company-wide badge")
+        clash = session.execute(
+            select(Employee.code).join(Badge, Badge.employee_id == Employee.id)
+            .where(Badge.pin == body.pin, Badge.device_sn.is_(None) if body.device_sn is None else Badge.device_sn == body.device_sn)
+        ).scalar()
+        if clash is not None:
+            where = f"on device {body.device_sn}" if body.device_sn else "company-wide"
+            raise Conflict(f"pin {body.pin!r} {where} already belongs to employee {clash!r}: remove that badge first")
+        badge = Badge(pin=body.pin, employee_id=employee.id, device_sn=body.device_sn)
+        session.add(badge)
+        session.flush()
+        remapped = remap_quarantine(session, body.pin, employee.id, body.device_sn)
+        append_audit(session, who.actor, "badge.add", f"employee:{code}", None,
+                     {"pin": body.pin, "device_sn": body.device_sn, "remapped_punches": remapped})
+        return BadgeAdded(badge=BadgeOut(id=badge.id, pin=badge.pin, device_sn=badge.device_sn), remapped_punches=remapped)
+
+    return write(request, work)
+
+
+@router.delete("/{code}/badges/{badge_id}", status_code=204)
+def remove_badge(request: Request, code: str, badge_id: int, who: Annotated[Principal, require(*WRITERS)]) -> Response:
+    """Unmap a badge. Punches already attributed keep their employee; later ones with this pin are quarantined."""
+
+    def work(session: Session) -> None:
+        employee = find_employee(session, code)
+        badge = session.scalar(select(Badge).where(Badge.id == badge_id, Badge.employee_id == employee.id))
+        if badge is None:
+            raise NotFound(f"employee {code!r} has no badge with id {badge_id}")
+        session.delete(badge)
+        append_audit(session, who.actor, "badge.remove", f"employee:{code}", {"pin": badge.pin, "device_sn": badge.device_sn}, None)
+
+    write(request, work)
+    return Response(status_code=204)

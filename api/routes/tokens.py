@@ -1,0 +1,63 @@
+"""API tokens (admin only): list, issue (the secret is shown once), revoke."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import ADMINS, require
+from api.db import read, write
+from api.errors import Conflict, NotFound, Unprocessable
+from api.schemas import TokenCreate, TokenCreated, TokenOut
+from gateway.store import Employee
+from gateway.store_api import ApiToken
+from gateway.tokens import Principal, TokenError, TokenNameTaken, issue_token, revoke_token
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+def _out(row: ApiToken, employee_code: str | None) -> TokenOut:
+    return TokenOut(id=row.id, name=row.name, prefix=row.prefix, role=row.role, employee=employee_code,
+                    source=row.source, created_at=row.created_at, revoked_at=row.revoked_at)
+
+
+@router.get("")
+def list_tokens(request: Request, _who: Annotated[Principal, require(*ADMINS)]) -> list[TokenOut]:
+    with read(request) as session:
+        rows = session.execute(select(ApiToken, Employee.code).outerjoin(Employee, ApiToken.employee_id == Employee.id)
+                               .order_by(ApiToken.id))
+        return [_out(row, code) for row, code in rows]
+
+
+@router.post("", status_code=201)
+def create_token(request: Request, body: TokenCreate, who: Annotated[Principal, require(*ADMINS)]) -> TokenCreated:
+    def work(session: Session) -> TokenCreated:
+        try:
+            row, secret = issue_token(session, body.name, body.role, body.employee, who.actor)
+        except TokenNameTaken as error:
+            raise Conflict(str(error)) from None
+        except TokenError as error:
+            raise Unprocessable(str(error)) from None
+        return TokenCreated(token=_out(row, body.employee), secret=secret)
+
+    return write(request, work)
+
+
+@router.delete("/{token_id}")
+def revoke(request: Request, token_id: int, who: Annotated[Principal, require(*ADMINS)]) -> TokenOut:
+    """Revoke a token at once. Config-file tokens come back on the next start unless removed from the config."""
+
+    def work(session: Session) -> TokenOut:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFound(f"no token with id {token_id}")
+        if row.revoked_at is not None:
+            raise Conflict(f"token {row.name!r} was already revoked")
+        revoke_token(session, row, who.actor)
+        code = session.scalar(select(Employee.code).where(Employee.id == row.employee_id)) if row.employee_id else None
+        return _out(row, code)
+
+    return write(request, work)

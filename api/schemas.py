@@ -1,0 +1,313 @@
+"""Request and response bodies of the HTTP API (pydantic v2). Money is integer fen, never a float.
+
+Times the API returns are UTC with an explicit offset, except `ts_local`, which is the terminal's own
+wall clock exactly as it reported it. Times the API accepts must carry an offset (`…+08:00` or `…Z`):
+a bare local time is ambiguous across offices, so it is refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+
+from drivers.base import known_kinds
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give the time with its UTC offset, e.g. 2026-03-02T08:00:00+08:00 or 2026-03-02T00:00:00Z")
+    return value.astimezone(UTC)
+
+
+UtcOut = Annotated[datetime, AfterValidator(_as_utc)]
+"""A stored naive-UTC time, returned with its `+00:00` offset."""
+AwareIn = Annotated[datetime, AfterValidator(_aware)]
+"""A time given by a client; must carry an offset; converted to UTC."""
+Fen = Annotated[StrictInt, Field(ge=0, le=10**13, description="integer fen (1/100 yuan)")]
+Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Pin = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+Role = Literal["admin", "hr", "viewer", "employee"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[str] | None = Field(None, description="one line per invalid field (validation errors only)")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class DeviceHealth(BaseModel):
+    state: Literal["ok", "failing", "never polled"]
+    last_success_at: UtcOut | None
+    last_error: str | None
+    last_error_at: UtcOut | None
+    consecutive_failures: int
+    clock_offset_s: int | None
+    record_count: int | None
+    record_capacity: int | None
+    user_count: int | None
+
+
+class DeviceOut(BaseModel):
+    name: str
+    sn: str | None
+    kind: str
+    host: str
+    port: int
+    office: str | None
+    model: str
+    firmware: str
+    health: DeviceHealth
+
+
+PUSH_KIND = "zk-push"
+"""Kind of an ADMS push terminal: it posts to /iclock and is never polled, so no driver is registered for it."""
+
+
+def _known_kind(value: str) -> str:
+    kinds = [*known_kinds(), PUSH_KIND]
+    if value not in kinds:
+        raise ValueError(f"unknown device kind {value!r}: use one of {', '.join(kinds)}")
+    return value
+
+
+Kind = Annotated[str, AfterValidator(_known_kind)]
+Port = Annotated[StrictInt, Field(ge=0, le=65535)]
+Host = Annotated[str, Field(max_length=255)]
+
+
+class DeviceCreate(_In):
+    name: Name
+    sn: Serial | None = Field(None, description="required for ADMS push terminals; polled terminals report their own")
+    kind: Kind
+    host: Host = ""
+    port: Port = 4370
+    office: Name
+
+
+class DeviceUpdate(_In):
+    name: Name | None = None
+    sn: Serial | None = None
+    kind: Kind | None = None
+    host: Host | None = None
+    port: Port | None = None
+    office: Name | None = None
+
+
+class SyncResult(BaseModel):
+    device: str
+    sn: str | None
+    read: int
+    new: int
+    duplicate: int
+    quarantined: int
+    cleared: bool
+    clock_offset_s: int | None
+    clock_set: bool
+    note: str
+
+
+class BadgeIn(_In):
+    pin: Pin
+    device_sn: Serial | None = Field(None, description="only on this terminal; omit for a company-wide badge")
+
+
+class BadgeOut(BaseModel):
+    id: int
+    pin: str
+    device_sn: str | None
+
+
+class BadgeAdded(BaseModel):
+    badge: BadgeOut
+    remapped_punches: int = Field(description="quarantined punches of this pin now given to the employee")
+
+
+class EmployeeFields(_In):
+    """The editable fields of an employee, checked together (a monthly employee needs a salary, …)."""
+
+    name: Name
+    office: Name | None = None
+    pay_basis: Literal["monthly", "hourly", "piece"] = "monthly"
+    monthly_salary_fen: Fen | None = None
+    hourly_rate_fen: Fen | None = None
+    hired_on: date | None = None
+    left_on: date | None = None
+    si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
+    special_deductions_fen: Fen = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EmployeeFields:
+        if self.pay_basis == "monthly" and self.monthly_salary_fen is None:
+            raise ValueError("a monthly employee needs monthly_salary_fen (integer fen, e.g. 600000 for 6,000.00 yuan)")
+        if self.pay_basis == "hourly" and self.hourly_rate_fen is None:
+            raise ValueError("an hourly employee needs hourly_rate_fen (integer fen per hour, e.g. 2500 for 25.00 yuan)")
+        if self.hired_on and self.left_on and self.left_on < self.hired_on:
+            raise ValueError(f"left_on {self.left_on} is before hired_on {self.hired_on}: fix one of the dates")
+        return self
+
+
+class EmployeeCreate(EmployeeFields):
+    code: Code
+
+
+class EmployeeUpdate(_In):
+    """Only the fields given change; the result is checked like a new employee."""
+
+    name: Name | None = None
+    office: Name | None = None
+    pay_basis: Literal["monthly", "hourly", "piece"] | None = None
+    monthly_salary_fen: Fen | None = None
+    hourly_rate_fen: Fen | None = None
+    hired_on: date | None = None
+    left_on: date | None = None
+    si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
+    special_deductions_fen: Fen | None = None
+
+
+class EmployeeOut(BaseModel):
+    code: str
+    name: str
+    office: str | None
+    pay_basis: str
+    monthly_salary_fen: int | None
+    hourly_rate_fen: int | None
+    hired_on: date | None
+    left_on: date | None
+    si_city: str | None
+    special_deductions_fen: int
+    badges: list[BadgeOut]
+
+
+class EmployeePage(BaseModel):
+    items: list[EmployeeOut]
+    total: int
+
+
+class PunchOut(BaseModel):
+    id: int
+    device_sn: str
+    pin: str
+    employee: str | None = Field(description="employee code; null while the pin is unknown (quarantined)")
+    ts_local: datetime = Field(description="the terminal's wall clock, exactly as it reported it (no zone)")
+    ts_utc: UtcOut
+    status: int
+    punch_state: int
+    verify_mode: int
+    workcode: str
+    source: str
+    flags: list[str]
+    is_double_tap: bool
+    received_at: UtcOut
+
+
+class PunchPage(BaseModel):
+    items: list[PunchOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class CorrectionIn(_In):
+    action: Literal["add", "void", "move"] = Field(
+        description="add: a missed punch (employee + ts_utc); void: punch_id does not count; move: punch_id counts at ts_utc")
+    punch_id: StrictInt | None = None
+    employee: Code | None = Field(None, description="employee code; required for add, implied by the punch otherwise")
+    ts_utc: AwareIn | None = None
+    reason: Annotated[str, Field(min_length=3, max_length=1000, pattern=r"\S")]
+
+    @model_validator(mode="after")
+    def _shape(self) -> CorrectionIn:
+        if self.action == "add" and (self.employee is None or self.ts_utc is None or self.punch_id is not None):
+            raise ValueError("action 'add' takes employee and ts_utc and no punch_id")
+        if self.action == "void" and (self.punch_id is None or self.ts_utc is not None):
+            raise ValueError("action 'void' takes punch_id and no ts_utc")
+        if self.action == "move" and (self.punch_id is None or self.ts_utc is None):
+            raise ValueError("action 'move' takes punch_id and the new ts_utc")
+        return self
+
+
+class CorrectionOut(BaseModel):
+    id: int
+    action: str
+    employee: str
+    punch_id: int | None
+    ts_utc: UtcOut | None
+    reason: str
+    created_by: str
+    created_at: UtcOut
+
+
+class QuarantineOut(BaseModel):
+    id: int
+    state: Literal["open", "mapped", "dismissed"]
+    reason: str
+    created_at: UtcOut
+    resolved_at: UtcOut | None
+    punch: PunchOut
+
+
+class QuarantinePage(BaseModel):
+    items: list[QuarantineOut]
+    total: int
+
+
+class DismissIn(_In):
+    reason: Annotated[str, Field(min_length=3, max_length=1000, pattern=r"\S")]
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: UtcOut
+    actor: str
+    action: str
+    target: str
+    before: Any
+    after: Any
+    prev_hash: str
+    row_hash: str
+
+
+class AuditVerify(BaseModel):
+    intact: bool
+    first_broken_id: int | None = Field(description="the first row whose hash or link does not check out")
+
+
+class TokenCreate(_In):
+    name: Name
+    role: Role
+    employee: Code | None = Field(None, description="employee code; required for (and only for) role employee")
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    role: str
+    employee: str | None
+    source: str
+    created_at: UtcOut
+    revoked_at: UtcOut | None
+
+
+class TokenCreated(BaseModel):
+    token: TokenOut
+    secret: str = Field(description="the bearer token; shown only in this response, store it now")

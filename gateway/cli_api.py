@@ -1,0 +1,64 @@
+"""`punchclock token create` and `punchclock audit verify`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gateway.cli_gateway import DEFAULT_CONFIG, ConfigOption, _load
+
+token_app = typer.Typer(no_args_is_help=True)
+audit_app = typer.Typer(no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _factory(config):  # type: ignore[no-untyped-def]
+    from gateway.store import make_engine, session_factory, upgrade
+
+    upgrade(config.database.url)
+    return session_factory(make_engine(config.database.url))
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the token, e.g. hr-laptop.")],
+    role: Annotated[str, typer.Option("--role", help="admin | hr | viewer | employee")],
+    employee: Annotated[str | None, typer.Option("--employee", help="Employee code (only for --role employee).")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Issue an API token and print its secret once (only its SHA-256 digest is stored)."""
+    from gateway.tokens import TokenError, issue_token
+
+    factory = _factory(_load(config))
+    try:
+        with factory() as session, session.begin():
+            row, secret = issue_token(session, name, role, employee, "cli")
+    except TokenError as error:
+        console.print(f"[red]token not created[/red]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"token {row.name!r} (role {row.role}) created; it is shown only now:", highlight=False)
+    print(secret)
+
+
+@audit_app.command("verify")
+def audit_verify(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first row that was edited or follows a deleted one."""
+    from sqlalchemy import func, select
+
+    from gateway.audit import verify_chain
+    from gateway.store import AuditLog
+
+    factory = _factory(_load(config))
+    with factory() as session:
+        broken = verify_chain(session)
+        rows = session.scalar(select(func.count()).select_from(AuditLog))
+        if broken is None:
+            console.print(f"audit chain intact ({rows} rows)")
+            return
+        row = session.get(AuditLog, broken)
+        assert row is not None
+    console.print(f"[red]audit chain broken at row {broken}[/red] ({row.at.isoformat()}Z {row.actor} {row.action} "
+                  f"{row.target}): that row was edited, or the row before it was deleted", highlight=False)
+    raise typer.Exit(1)

@@ -1,0 +1,148 @@
+"""API bearer tokens: issue, check and mirror from the config. Only SHA-256 digests are stored.
+
+An issued token reads `pc_<prefix>_<secret>`: the 12-hex `prefix` is public and names the row, the
+secret is 32 random bytes (URL-safe base64). Checking looks the row up by prefix and compares the
+secret's digest with `hmac.compare_digest`, so neither the lookup nor the comparison leaks how much of
+a guessed secret was right. Tokens written in the config file (`[[api.tokens]]`, any string of 16+
+characters) have no embedded prefix; theirs is derived from the token's own digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.audit import append_audit
+from gateway.config import ApiToken as ConfigToken
+from gateway.errors import GatewayError
+from gateway.store import Employee
+from gateway.store_api import ROLES, ApiToken, utcnow
+
+_ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+
+
+class TokenError(GatewayError):
+    """A token cannot be issued as asked (unknown role or employee)."""
+
+
+class TokenNameTaken(TokenError):
+    """Another token already has this name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the token's name and role, and for `employee` tokens the employee's id."""
+
+    token_id: int
+    name: str
+    role: str
+    employee_id: int | None
+
+    @property
+    def actor(self) -> str:
+        """How this caller is named in the audit log."""
+        return f"{self.role}:{self.name}"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _split(token: str) -> tuple[str, str]:
+    """(prefix, secret) of a presented token; config tokens have their prefix derived from the digest."""
+    match = _ISSUED.match(token)
+    if match:
+        return match.group(1), match.group(2)
+    return "cfg_" + _digest(token)[:16], token
+
+
+def authenticate(session: Session, token: str) -> Principal | None:
+    """The principal for `token`, or None when it is unknown, revoked or wrong."""
+    prefix, secret = _split(token)
+    row = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(_digest(secret), row.secret_sha256):
+        return None
+    return Principal(row.id, row.name, row.role, row.employee_id)
+
+
+def _employee_id(session: Session, role: str, employee_code: str | None) -> int | None:
+    if role not in ROLES:
+        raise TokenError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if role != "employee":
+        if employee_code is not None:
+            raise TokenError(f"only employee tokens are bound to an employee: drop the employee code for a {role} token")
+        return None
+    if not employee_code:
+        raise TokenError("an employee token must name the employee it belongs to (its employee code, e.g. E001)")
+    employee_id = session.scalar(select(Employee.id).where(Employee.code == employee_code))
+    if employee_id is None:
+        raise TokenError(f"no employee with code {employee_code!r}: add the employee first, then issue the token")
+    return employee_id
+
+
+def issue_token(session: Session, name: str, role: str, employee_code: str | None, actor: str) -> tuple[ApiToken, str]:
+    """Add a new token row (audited) to `session` and return it with its secret, shown this once.
+
+    The caller commits. Raises `TokenError` for an unknown role or employee or a name already in use.
+    """
+    employee_id = _employee_id(session, role, employee_code)
+    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+        raise TokenNameTaken(f"a token named {name!r} already exists: pick another name or revoke that one")
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    row = ApiToken(name=name, prefix=prefix, secret_sha256=_digest(secret), role=role, employee_id=employee_id,
+                   source="issued", created_at=utcnow())
+    session.add(row)
+    session.flush()
+    append_audit(session, actor, "token.create", f"token:{name}", None, describe_token(row, employee_code))
+    return row, f"pc_{prefix}_{secret}"
+
+
+def revoke_token(session: Session, row: ApiToken, actor: str) -> None:
+    """Mark `row` revoked (audited); the caller commits. Revoked rows stay so the audit trail can name them."""
+    before = describe_token(row, None)
+    row.revoked_at = utcnow()
+    append_audit(session, actor, "token.revoke", f"token:{row.name}", before, describe_token(row, None))
+
+
+def describe_token(row: ApiToken, employee_code: str | None) -> dict[str, object]:
+    """What the audit log records about a token (never its secret or digest)."""
+    return {"name": row.name, "prefix": row.prefix, "role": row.role, "employee": employee_code,
+            "source": row.source, "revoked_at": row.revoked_at}
+
+
+def sync_config_tokens(session: Session, tokens: list[ConfigToken]) -> None:
+    """Make the `config` token rows equal the config's `[[api.tokens]]` (audited); the caller commits.
+
+    A config token whose name is taken by an issued token is refused, so a config edit can never
+    silently replace a token someone issued.
+    """
+    wanted = {t.name: t for t in tokens}
+    rows = {r.name: r for r in session.scalars(select(ApiToken))}
+    for name, token in wanted.items():
+        row = rows.get(name)
+        if row is not None and row.source != "config":
+            raise TokenNameTaken(f"api.tokens: name {name!r} is already used by an issued token: rename the config token")
+        prefix, secret = _split(token.token)
+        fields = {"prefix": prefix, "secret_sha256": _digest(secret), "role": token.role,
+                  "employee_id": _employee_id(session, token.role, token.employee), "revoked_at": None}
+        if row is None:
+            row = ApiToken(name=name, source="config", created_at=utcnow(), **fields)
+            session.add(row)
+            session.flush()
+            append_audit(session, "config", "token.create", f"token:{name}", None, describe_token(row, token.employee))
+        elif any(getattr(row, key) != value for key, value in fields.items()):
+            before = describe_token(row, None)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            append_audit(session, "config", "token.update", f"token:{name}", before, describe_token(row, token.employee))
+    for name, row in rows.items():
+        if row.source == "config" and name not in wanted and row.revoked_at is None:
+            revoke_token(session, row, "config")

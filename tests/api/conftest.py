@@ -1,0 +1,108 @@
+"""API test fixtures: a migrated SQLite store with two offices, devices, employees, punches, and one token per role.
+
+The database is built once per session from the migrations and copied per test, so every test starts
+from the same known rows.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import ApiSettings, create_app
+from drivers.base import RawPunch
+from gateway.ingest import ingest_punches
+from gateway.store import Badge, Device, Employee, Office, make_engine, session_factory, upgrade
+from gateway.tokens import issue_token
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+SN_SH, SN_UR = "SH0001", "UR0001"
+ROLES = ("admin", "hr", "viewer", "employee")
+
+
+def seed(factory: sessionmaker[Session]) -> dict[str, str]:
+    """Offices, devices, employees E001 (pin 1001) and E002 (pin 1002), punches, an unknown pin; tokens per role."""
+    with factory() as session, session.begin():
+        sh = Office(name="Shanghai HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60, shift_rule="standard")
+        ur = Office(name="Urumqi plant", timezone="Asia/Urumqi", city="urumqi", double_punch_window_s=60, shift_rule="standard")
+        session.add_all([sh, ur])
+        session.flush()
+        session.add_all([
+            Device(name="hq-door", sn=SN_SH, kind="zk-tcp", host="127.0.0.1", port=4370, office_id=sh.id, model="", firmware="",
+                   consecutive_failures=0),
+            Device(name="urumqi-gate", sn=SN_UR, kind="zk-udp", host="127.0.0.1", port=4370, office_id=ur.id, model="",
+                   firmware="", consecutive_failures=2, last_error="DeviceUnreachable: timed out",
+                   last_error_at=datetime(2026, 3, 2, 1, 0)),
+        ])
+        for code, pin, office in (("E001", "1001", sh.id), ("E002", "1002", ur.id)):
+            employee = Employee(code=code, name=f"Worker {code}", office_id=office, pay_basis="monthly",
+                                monthly_salary_fen=600000, special_deductions_fen=0)
+            session.add(employee)
+            session.flush()
+            session.add(Badge(pin=pin, employee_id=employee.id, device_sn=None))
+    ingest_punches(factory, SN_SH, [
+        RawPunch(SN_SH, "1001", datetime(2026, 3, 2, 8, 0)), RawPunch(SN_SH, "1001", datetime(2026, 3, 2, 18, 0)),
+        RawPunch(SN_SH, "9999", datetime(2026, 3, 2, 8, 5)),
+    ], source="zk-tcp", now=datetime(2026, 3, 3))
+    ingest_punches(factory, SN_UR, [RawPunch(SN_UR, "1002", datetime(2026, 3, 2, 9, 0))], source="zk-udp",
+                   now=datetime(2026, 3, 3))
+    secrets = {}
+    with factory() as session, session.begin():
+        for role in ROLES:
+            _row, secrets[role] = issue_token(session, f"{role}-token", role, "E001" if role == "employee" else None, "test")
+    return secrets
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    path = tmp_path_factory.mktemp("api") / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    secrets = seed(session_factory(engine))
+    engine.dispose()
+    return path, secrets
+
+
+@pytest.fixture
+def db_url(template: tuple[Path, dict[str, str]], tmp_path: Path) -> str:
+    path = tmp_path / "api.db"
+    shutil.copyfile(template[0], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def secrets(template: tuple[Path, dict[str, str]]) -> dict[str, str]:
+    return template[1]
+
+
+@pytest.fixture
+def settings(factory: sessionmaker[Session]) -> ApiSettings:
+    return ApiSettings(session_factory=factory)
+
+
+@pytest.fixture
+def client(settings: ApiSettings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def as_role(client: TestClient, secrets: dict[str, str]):  # type: ignore[no-untyped-def]
+    """`as_role("hr")` → headers carrying that role's token."""
+    return lambda role: {"Authorization": f"Bearer {secrets[role]}"}

@@ -1,0 +1,55 @@
+"""Authentication and roles: no token → 401 problem+json; wrong role → 403; tokens hashed at rest."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.store_api import ApiToken
+from gateway.tokens import authenticate
+
+
+def test_health_needs_no_token(client: TestClient) -> None:
+    response = client.get("/health")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/devices", "/api/v1/employees", "/api/v1/punches", "/api/v1/quarantine",
+                                  "/api/v1/audit", "/api/v1/tokens", "/api/v1/employees/E001"])
+def test_every_api_route_refuses_a_missing_token(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json() == {
+        "type": "about:blank", "title": "Not authenticated", "status": 401, "instance": path,
+        "detail": "this endpoint needs a token: send 'Authorization: Bearer <token>' (an admin creates one with "
+                  "`punchclock token create`)",
+    }
+
+
+def test_a_wrong_secret_with_a_real_prefix_is_refused(client: TestClient, secrets: dict[str, str]) -> None:
+    forged = secrets["admin"][:-4] + "AAAA"
+    response = client.get("/api/v1/devices", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+    assert response.json()["detail"].startswith("the bearer token is unknown or revoked")
+
+
+def test_role_outside_the_route_gets_403_naming_the_roles(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/tokens", headers=as_role("hr"))
+    assert response.status_code == 403
+    assert response.json()["detail"] == "token 'hr-token' has role 'hr'; this needs one of: admin"
+
+
+def test_only_the_digest_is_stored(factory: sessionmaker[Session], secrets: dict[str, str]) -> None:
+    prefix, secret = secrets["viewer"].removeprefix("pc_").split("_", 1)
+    with factory() as session:
+        row = session.scalars(select(ApiToken).where(ApiToken.name == "viewer-token")).one()
+        assert (row.prefix, row.secret_sha256) == (prefix, hashlib.sha256(secret.encode()).hexdigest())
+        assert secret not in (row.prefix, row.secret_sha256, row.name)
+        principal = authenticate(session, secrets["viewer"])
+        assert principal is not None and (principal.name, principal.role, principal.employee_id) == ("viewer-token", "viewer", None)
