@@ -20,9 +20,7 @@ know is answered with CMD_ACK_UNAUTH.
 
 from __future__ import annotations
 
-import os
 import random
-import select
 import socket
 import struct
 import threading
@@ -47,7 +45,6 @@ from simulators.zk_codec import (
     encode_time,
     parse_packet,
     parse_tcp_prefix,
-    tcp_frame,
 )
 from simulators.zk_data import (
     DEFAULT_FIRST_DAY,
@@ -61,6 +58,7 @@ from simulators.zk_data import (
     generate_records,
     generate_users,
 )
+from simulators.zk_transport import Link, Listener, TcpLink, UdpLink, recv_exact, shutdown
 
 # CMD_PREPARE_DATA carries the size and a fixed 4-byte field written "0010" in ex_data.md.
 _PREPARE_DATA_FIXED = b"\x00\x10\x00\x00"
@@ -104,55 +102,10 @@ class ZKFaults:
         self.wrong_session = False
 
 
-class _TcpLink:
-    """One client TCP connection: every packet goes out with the 8-byte prefix."""
-
-    def __init__(self, conn: socket.socket) -> None:
-        self.conn = conn
-        self._lock = threading.Lock()
-
-    def send(self, packets: list[bytes]) -> None:
-        with self._lock:
-            self.conn.sendall(b"".join(tcp_frame(p) for p in packets))
-
-    def send_cut(self, packets: list[bytes]) -> None:
-        """PREPARE_DATA and the first half of the CMD_DATA packet, then the link goes down."""
-        framed = tcp_frame(packets[0]) + tcp_frame(packets[1])
-        with self._lock:
-            self.conn.sendall(framed[: len(framed) - len(packets[1]) // 2])
-        self.drop()
-
-    def drop(self) -> None:
-        _shutdown(self.conn)
-
-
-class _UdpLink:
-    """A UDP client address: bare packets, one datagram each."""
-
-    def __init__(self, sock: socket.socket, addr: tuple[str, int]) -> None:
-        self.sock = sock
-        self.addr = addr
-
-    def send(self, packets: list[bytes]) -> None:
-        for packet in packets:
-            self.sock.sendto(packet, self.addr)
-
-    def send_cut(self, packets: list[bytes]) -> None:
-        """PREPARE_DATA and the first half of the CMD_DATA packets; the rest never comes."""
-        data_packets = packets[1:-1]
-        self.send(packets[:1] + data_packets[: len(data_packets) // 2])
-
-    def drop(self) -> None:
-        """UDP has no link to drop: forgetting the session is all a reboot does."""
-
-
-_Link = _TcpLink | _UdpLink
-
-
 @dataclass(eq=False)
 class _Session:
     session_id: int
-    link: _Link
+    link: Link
     authenticated: bool = False
     buffer: bytes | None = None
     chunks_served: int = 0
@@ -233,19 +186,16 @@ class ZKTerminal:
         self._log_cache: bytes | None = None
         self._sessions: dict[int, _Session] = {}
         self._next_session = random.Random(f"session:{seed}").randrange(0x1000, 0x8000)
-        self._requested_port = port
-        self._port = 0
-        self._sock: socket.socket | None = None
+        self._listener = Listener(host, port, udp=udp)
         self._tcp_clients: set[socket.socket] = set()
         self._stop = threading.Event()
-        self._wake_r, self._wake_w = -1, -1
         self._threads: list[threading.Thread] = []
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     @property
     def port(self) -> int:
-        return self._port
+        return self._listener.port
 
     @property
     def kind(self) -> str:
@@ -253,29 +203,23 @@ class ZKTerminal:
 
     def start(self) -> Self:
         self._stop.clear()
-        self._wake_r, self._wake_w = os.pipe()
-        self._bind()
-        if self.faults.refuse:
-            self._close_listener()
+        self._listener.open(refused=self.faults.refuse)
         loop = self._udp_loop if self.udp else self._accept_loop
         self._spawn(loop, f"zk-sim-{self.serial}")
         return self
 
     def stop(self) -> None:
-        if self._wake_w < 0:
+        if not self._listener.is_open:
             return
         self._stop.set()
-        self._wake()
+        self._listener.wake()
         with self._lock:
-            self._close_listener()
             for client in list(self._tcp_clients):
-                _shutdown(client)
+                shutdown(client)
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
-        self._wake_r, self._wake_w = -1, -1
+        self._listener.close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -342,49 +286,13 @@ class ZKTerminal:
         self._threads.append(thread)
         thread.start()
 
-    def _wake(self) -> None:
-        os.write(self._wake_w, b"x")
-
-    def _bind(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if self.udp else socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._port or self._requested_port))
-        if not self.udp:
-            sock.listen(16)
-        self._port = sock.getsockname()[1]
-        self._sock = sock
-
-    def _close_listener(self) -> None:
-        if self._sock is not None:
-            _shutdown(self._sock)
-            self._sock = None
-
     def _set_refuse(self, refuse: bool) -> None:
-        if self._wake_w < 0 or self._stop.is_set():
-            return
         with self._lock:
-            if refuse:
-                self._close_listener()
-            elif self._sock is None:
-                self._bind()
-        self._wake()
-
-    def _wait_readable(self) -> socket.socket | None:
-        """Block until the listening socket is readable; None when woken (stop, refuse toggled)."""
-        sock = self._sock
-        watch = [self._wake_r] + ([sock] if sock is not None else [])
-        try:
-            ready, _, _ = select.select(watch, [], [])
-        except (OSError, ValueError):  # the socket was closed under us by refuse/stop
-            return None
-        if self._wake_r in ready:
-            os.read(self._wake_r, 64)
-            return None
-        return sock
+            self._listener.refuse(refuse)
 
     def _accept_loop(self) -> None:
         while not self._stop.is_set():
-            sock = self._wait_readable()
+            sock = self._listener.wait()
             if sock is None:
                 continue
             try:
@@ -397,17 +305,17 @@ class ZKTerminal:
             self._spawn(self._serve_tcp, f"zk-sim-{self.serial}-conn", conn)
 
     def _serve_tcp(self, conn: socket.socket) -> None:
-        link = _TcpLink(conn)
+        link = TcpLink(conn)
         session: _Session | None = None
         try:
             while not self._stop.is_set():
-                prefix = _recv_exact(conn, 8)
+                prefix = recv_exact(conn, 8)
                 if prefix is None:
                     return
                 size = parse_tcp_prefix(prefix)
                 if not HEADER.size <= size <= _MAX_TCP_PACKET:
                     return
-                raw = _recv_exact(conn, size)
+                raw = recv_exact(conn, size)
                 if raw is None:
                     return
                 packet = parse_packet(raw)
@@ -427,7 +335,7 @@ class ZKTerminal:
 
     def _udp_loop(self) -> None:
         while not self._stop.is_set():
-            sock = self._wait_readable()
+            sock = self._listener.wait()
             if sock is None:
                 continue
             try:
@@ -435,7 +343,7 @@ class ZKTerminal:
                 packet = parse_packet(raw)
             except (OSError, CodecError):
                 continue
-            link = _UdpLink(sock, addr)
+            link = UdpLink(sock, addr)
             if packet.command == Cmd.CONNECT:
                 session: _Session | None = self._new_session(link)
             else:
@@ -450,7 +358,7 @@ class ZKTerminal:
 
     # --- protocol -----------------------------------------------------------------------------
 
-    def _new_session(self, link: _Link) -> _Session:
+    def _new_session(self, link: Link) -> _Session:
         with self._lock:
             self._next_session = self._next_session % 0xFFFE + 1
             session = _Session(self._next_session, link)
@@ -462,7 +370,7 @@ class ZKTerminal:
             if self._sessions.get(session.session_id) is session:
                 del self._sessions[session.session_id]
 
-    def _answer(self, session: _Session | None, link: _Link, packet: Packet) -> None:
+    def _answer(self, session: _Session | None, link: Link, packet: Packet) -> None:
         """Answer one client packet, applying the fault knobs."""
         if not packet.checksum_ok:
             return
@@ -638,24 +546,3 @@ class ZKTerminal:
 
 
 _FINGER_CAPACITY = 3000
-
-
-def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
-    """Exactly `size` bytes, or None when the peer closed the connection."""
-    chunks = []
-    while size:
-        chunk = conn.recv(size)
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    """End a socket now, waking any thread blocked on it."""
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    sock.close()
