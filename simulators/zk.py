@@ -394,9 +394,8 @@ class ZKTerminal:
         if self.faults.stall_s > 0 and self._stop.wait(self.faults.stall_s):
             return
         try:
-            if cut:
-                assert session is not None
-                session.silenced = True
+            if session is not None and cut:
+                session.silenced = True  # over UDP, the rest of this transfer goes unanswered
                 link.send_cut(packets)
             else:
                 link.send(packets)
