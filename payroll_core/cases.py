@@ -40,7 +40,7 @@ EMPLOYEE_KEYS = {
     "ytd_before", "settlement",
 }
 ATTENDANCE_KEYS = {
-    "scheduled_days", "employed_days", "worked_days", "worked_minutes", "absent_days", "late_minutes",
+    "scheduled_days", "employed_days", "worked_days", "worked_minutes", "absent_days", "absent_half_days", "late_minutes",
     "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes",
 }
 PIECE_KEYS = {"item", "qty", "rejects", "unit_fen", "grade_coef", "quota", "unit_above_fen"}

@@ -51,8 +51,9 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
         add("BASE_PAY", out["base_pay_fen"], "monthly × employed_days ÷ scheduled_days, fen_half_up", True,
             monthly_salary_fen=emp["monthly_salary_fen"], employed_days=emp["employed_days"],
             scheduled_days=emp["scheduled_days"])
-        add("ABSENCE", -out["absence_fen"], f"monthly × absent_days ÷ {pay_days}, fen_half_up, at most base pay",
-            monthly_salary_fen=emp["monthly_salary_fen"], absent_days=emp["absent_days"])
+        add("ABSENCE", -out["absence_fen"], f"monthly × (absent_days + absent_half_days ÷ 2) ÷ {pay_days}, fen_half_up, at most base pay",
+            monthly_salary_fen=emp["monthly_salary_fen"], absent_days=emp["absent_days"],
+            absent_half_days=emp["absent_half_days"])
         add("LATE", -out["late_fen"], f"monthly ÷ {pay_days} ÷ {conv.hours_per_day} ÷ 60 × minutes beyond grace, fen_half_up",
             late_minutes=emp["late_minutes"], grace_minutes=conv.late_grace_minutes, method=conv.late_method)
     elif emp["pay_basis"] == HOURLY:

@@ -16,13 +16,13 @@ Order of computation per row (one fused numba kernel, parallel over rows):
 pieces → base pay, absence, late → overtime → unused-leave pay → social insurance and housing fund →
 minimum-wage floor and top-up → gross → cumulative IIT → net.
 Conventions (the rule data can change the figures, not the formulas):
-- joiners/leavers: base = monthly × employed_days ÷ scheduled_days; absence = monthly × absent_days ÷ 21.75;
+- joiners/leavers: base = monthly × employed_days ÷ scheduled_days; absence = monthly × (absent_days + absent_half_days ÷ 2) ÷ 21.75;
   late = monthly ÷ 174 ÷ 60 × minutes beyond the month's grace; both deductions together never exceed base pay;
 - hourly workers are paid worked_minutes; piece workers get piece pay plus the overtime premium on the overtime
   share of it (`pay.piece_overtime_premium`);
 - the SI/HF base defaults to the monthly salary (monthly staff) or the city floor (hourly, piece), clipped per item;
   ``hf_rate_num/hf_rate_den`` (den 0: the city's rate) replace the housing-fund rate on both sides;
-- minimum wage: the floor is the city minimum × (employed_days − absent_days) ÷ scheduled_days; pay that counts is
+- minimum wage: the floor is the city minimum × (employed_days − absent_days − absent_half_days ÷ 2) ÷ scheduled_days; pay that counts is
   base − absence − late + pieces + allowances (not overtime, not the night-shift allowance, not leave pay), less the
   employee's SI/HF where the city says so; a shortfall is reported and, if the rule says top_up, paid;
 - unused annual leave: leave_base_fen ÷ 21.75 × the extra multiplier (200 %) × leave_days_unused.
@@ -113,7 +113,8 @@ class EmployeeMonthColumns:
     hourly_rate_fen: np.ndarray
     scheduled_days: np.ndarray  # scheduled workdays of the month
     employed_days: np.ndarray  # scheduled workdays while employed (joiners, leavers)
-    absent_days: np.ndarray
+    absent_days: np.ndarray  # whole days absent
+    absent_half_days: np.ndarray  # half-day absences, each deducted as 0.5 day (attendance's `absent_half_days`)
     worked_minutes: np.ndarray  # normal (non-overtime) minutes: hourly pay, piece overtime share
     late_minutes: np.ndarray
     ot_workday_minutes: np.ndarray
@@ -170,6 +171,7 @@ INPUT_DEFAULTS: dict[str, int | None] = {
     "hourly_rate_fen": 0,
     "employed_days": None,
     "absent_days": 0,
+    "absent_half_days": 0,
     "worked_minutes": 0,
     "late_minutes": 0,
     "ot_workday_minutes": 0,
@@ -282,6 +284,7 @@ PIECE_COLUMNS = tuple(f.name for f in fields(PieceColumns))
 @numba.njit(cache=True, parallel=True)
 def _pay_kernel(
     city, pay_basis, monthly_salary_fen, hourly_rate_fen, scheduled_days, employed_days, absent_days,
+    absent_half_days,
     worked_minutes, late_minutes, ot_workday_minutes, ot_restday_minutes, ot_holiday_minutes,
     allowances_fen, night_allowance_fen, si_base_fen, hf_rate_num, hf_rate_den, special_deductions_fen,
     other_deductions_fen, ytd_months, ytd_income_fen, ytd_si_hf_fen, ytd_special_deductions_fen,
@@ -321,7 +324,7 @@ def _pay_kernel(
         late = 0
         if pay_basis[i] == MONTHLY:
             base = prorated(monthly, employed_days[i], scheduled_days[i])
-            absence = min(per_pay_day(monthly, absent_days[i], 1, 1, pdn, pdd), base)
+            absence = min(per_pay_day(monthly, 2 * absent_days[i] + absent_half_days[i], 1, 2, pdn, pdd), base)
             late_chargeable = 0
             if pt[LATE_PRO_RATA] == 1:
                 late_chargeable = max(0, late_minutes[i] - pt[LATE_GRACE_MINUTES])
@@ -365,7 +368,9 @@ def _pay_kernel(
         hf_ee = contribution(b, hf_ee_num, hf_ee_den, p[UNIT], p[EE_FIXED])
         hf_er = contribution(b, hf_er_num, hf_er_den, p[UNIT], p[ER_FIXED])
 
-        floor = round_half_up_div(pt[MIN_WAGE_FEN] * (employed_days[i] - absent_days[i]), scheduled_days[i])
+        floor = round_half_up_div(
+            pt[MIN_WAGE_FEN] * (2 * (employed_days[i] - absent_days[i]) - absent_half_days[i]), 2 * scheduled_days[i]
+        )
         counted = base - absence - late + pieces + allowances_fen[i]
         if pt[MIN_WAGE_EXCLUDES_SI_HF] == 1:
             counted -= si_ee + hf_ee
@@ -440,6 +445,9 @@ def validate_inputs(
            employed_days=col.employed_days, scheduled_days=col.scheduled_days)
     _check((col.absent_days < 0) | (col.absent_days > col.employed_days), "absent_days must be 0..employed_days", ids,
            absent_days=col.absent_days, employed_days=col.employed_days)
+    _check((col.absent_half_days < 0) | (2 * col.absent_days + col.absent_half_days > 2 * col.employed_days),
+           "absent_half_days must be >= 0 and absent_days + absent_half_days ÷ 2 at most employed_days", ids,
+           absent_half_days=col.absent_half_days, absent_days=col.absent_days, employed_days=col.employed_days)
     for name in ("worked_minutes", "late_minutes", "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes"):
         values = getattr(col, name)
         _check((values < 0) | (values > MAX_MINUTES), f"{name} must be 0..{MAX_MINUTES} (a 31-day month)", ids, **{name: values})

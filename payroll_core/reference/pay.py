@@ -65,7 +65,8 @@ def _pay_month(emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city
     ot: dict[str, int] = {}
     if emp["pay_basis"] == 0:  # monthly
         base = _fen(monthly * emp["employed_days"] / emp["scheduled_days"])
-        absence = min(_fen(monthly * emp["absent_days"] / pay_days), base)
+        absent = Decimal(emp["absent_days"]) + Decimal(emp["absent_half_days"]) / 2
+        absence = min(_fen(monthly * absent / pay_days), base)
         chargeable = 0
         if conv.late_method == "pro_rata_minutes":
             chargeable = max(0, emp["late_minutes"] - conv.late_grace_minutes)
@@ -106,7 +107,7 @@ def _pay_month(emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city
     hf_ee = _fen(hf_base * ee_rate, hf.unit_fen) + hf.employee_fixed_fen
     hf_er = _fen(hf_base * er_rate, hf.unit_fen) + hf.employer_fixed_fen
 
-    due_days = emp["employed_days"] - emp["absent_days"]
+    due_days = emp["employed_days"] - emp["absent_days"] - Decimal(emp["absent_half_days"]) / 2
     floor = _fen(Decimal(city.minimum_wage_fen) * due_days / emp["scheduled_days"])
     counted = base - absence - late + pieces_total + emp["allowances_fen"]
     if city.minimum_wage_excludes_si_hf:

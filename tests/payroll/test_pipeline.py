@@ -87,6 +87,17 @@ def test_deductions_never_exceed_base_pay() -> None:
     assert (int(result.base_pay_fen[0]), int(result.absence_fen[0]), int(result.late_fen[0])) == (68_182, 68_182, 0)
 
 
+def test_half_day_absences_deduct_half_a_day_each() -> None:
+    result = one("wuhan", pay_basis=MONTHLY, monthly_salary_fen=600_000, absent_days=1, absent_half_days=3)
+    # 1 + 3 × 0.5 = 2.5 days: 600,000 × 2.5 ÷ 21.75 = 68,965.517… → 68,966 fen
+    assert int(result.absence_fen[0]) == 68_966
+
+
+def test_half_days_cannot_exceed_employed_days() -> None:
+    with pytest.raises(PayInputError, match=r"absent_half_days = 3, absent_days = 2, employed_days = 3: absent_half_days must be"):
+        one("wuhan", pay_basis=MONTHLY, monthly_salary_fen=600_000, employed_days=3, absent_days=2, absent_half_days=3)
+
+
 def test_lines_explain_gross_and_net() -> None:
     result = one("beijing", pay_basis=MONTHLY, monthly_salary_fen=1_234_567, absent_days=1, late_minutes=7,
                  ot_workday_minutes=95, ot_holiday_minutes=480, allowances_fen=50_000, night_allowance_fen=3_000)
