@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.store import Employee, Office, Punch
+from gateway.store_api import PunchCorrection
 from payroll_core.attendance import (
     AttendanceInputError,
     Fact,
@@ -121,18 +122,34 @@ def employees_in_scope(session: Session, period: Period, office: Office | None) 
 
 
 def _punch_columns(session: Session, employees: list[Employee], period: Period) -> PunchColumns:
+    """Raw punches of `employees` around `period`, with the manual corrections applied on top.
+
+    A `void` drops its raw punch, a `move` puts it at the corrected time, an `add` adds one; for a
+    punch corrected twice the later correction counts. The raw log itself is never changed.
+    """
     index = {e.id: i for i, e in enumerate(employees)}
     low = dt.datetime.combine(period.days[0], dt.time()) - _MARGIN
     high = dt.datetime.combine(period.days[-1], dt.time()) + _MARGIN
+    corrected: dict[int, tuple[int, dt.datetime | None]] = {}
+    added: list[tuple[int, dt.datetime]] = []
+    for c in session.scalars(select(PunchCorrection).where(PunchCorrection.employee_id.in_(list(index)))
+                             .order_by(PunchCorrection.id)):
+        if c.action == "add":
+            added.append((c.employee_id, c.ts_utc))  # type: ignore[arg-type]
+        else:
+            corrected[c.punch_id] = (c.employee_id, c.ts_utc)  # type: ignore[index]
     rows = session.execute(
-        select(Punch.employee_id, Punch.ts_utc).where(
+        select(Punch.id, Punch.employee_id, Punch.ts_utc).where(
             Punch.employee_id.in_(list(index)), Punch.ts_utc >= low, Punch.ts_utc < high,
             Punch.is_double_tap.is_(False),
         )
     ).all()
-    employee = np.fromiter((index[r[0]] for r in rows), dtype=np.int32, count=len(rows))
+    kept = [(employee_id, ts) for punch_id, employee_id, ts in rows if punch_id not in corrected]
+    moved = [(employee_id, ts) for employee_id, ts in corrected.values() if ts is not None]
+    kept += [(employee_id, ts) for employee_id, ts in added + moved if low <= ts < high]
+    employee = np.fromiter((index[e] for e, _ in kept), dtype=np.int32, count=len(kept))
     # datetime64[m] truncates the seconds: a punch at 08:59:59 is at minute 08:59.
-    minute = np.array([r[1] for r in rows], dtype="datetime64[m]").astype(np.int64)
+    minute = np.array([ts for _, ts in kept], dtype="datetime64[m]").astype(np.int64)
     return PunchColumns(employee, minute.reshape(-1))
 
 

@@ -38,7 +38,7 @@ from payroll_core.pipeline import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthCo
 from payroll_core.rules import Rules, load_rules
 
 #: Attendance summary keys the pay pipeline takes as they are.
-_ATTENDANCE_INPUTS = ("scheduled_days", "employed_days", "absent_days", "worked_minutes", "late_minutes",
+_ATTENDANCE_INPUTS = ("scheduled_days", "employed_days", "absent_days", "absent_half_days", "worked_minutes", "late_minutes",
                       "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes")
 _YTD_COLUMNS = ("ytd_months", "ytd_income_fen", "ytd_si_hf_fen", "ytd_special_deductions_fen",
                 "ytd_other_deductions_fen", "ytd_tax_withheld_fen")

@@ -24,6 +24,7 @@ from gateway.payrun import (
     run_payroll,
 )
 from gateway.store import AuditLog, Employee, Office, Punch
+from gateway.store_api import PunchCorrection
 from gateway.store_pay import PieceRecord
 from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns, compute
 from payroll_core.rules import load_rules
@@ -186,3 +187,20 @@ def test_piece_records_are_paid(factory: sessionmaker[Session]) -> None:
         # (300 − 4) × 120 × 1.10 = 39,072 fen
         assert slip.figures["piece_pay_fen"] == 39_072
         assert np.int64(slip.gross_fen) >= 39_072
+
+
+def test_manual_corrections_count_and_the_raw_log_stays(factory: sessionmaker[Session]) -> None:
+    emp_id = seed_shanghai(factory)
+    with factory() as s, s.begin():
+        for hour in (1, 10):  # 09:00 and 18:00 Shanghai on the absent day, in UTC
+            s.add(PunchCorrection(action="add", employee_id=emp_id, ts_utc=datetime(2026, 3, 10, hour), reason="forgot badge",
+                                  created_by="hr", created_at=datetime(2026, 4, 1)))
+        evening = s.scalar(select(Punch).where(Punch.ts_local == datetime(2026, 3, 11, 18, 0)))
+        s.add(PunchCorrection(action="void", employee_id=emp_id, punch_id=evening.id, reason="colleague's tap",
+                              created_by="hr", created_at=datetime(2026, 4, 1)))
+    with factory() as s, s.begin():
+        run, _ = run_payroll(s, "2026-03", "all", "hr")
+        [(slip, _e)] = payslips_of(s, run.id)
+        assert slip.attendance["absent_days"] == 0
+        assert slip.attendance["missing_punches"] == 1  # 11 March: only the morning punch counts
+        assert s.scalar(select(func.count()).select_from(Punch)) == 42

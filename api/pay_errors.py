@@ -1,0 +1,25 @@
+"""Gateway pay errors as API problems: one mapping for every pay route (payruns, payslips, pieces, exports)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from api.errors import Conflict, NotFound, Unprocessable
+from gateway.attendance import AttendanceError
+from gateway.exports import ExportError
+from gateway.payrun import PayRunConflict, PayRunInputError, PayRunNotFound
+
+
+@contextmanager
+def pay_errors() -> Iterator[None]:
+    """Not found → 404; a state that forbids the change (locked, not computed, not locked for the bank) → 409;
+    data the computation cannot use → 422. The gateway's message is the problem's detail, unchanged."""
+    try:
+        yield
+    except PayRunNotFound as exc:
+        raise NotFound(str(exc)) from None
+    except (PayRunConflict, ExportError) as exc:
+        raise Conflict(str(exc)) from None
+    except (PayRunInputError, AttendanceError) as exc:
+        raise Unprocessable(str(exc)) from None

@@ -1,0 +1,115 @@
+"""Pay runs: create for a period and scope → compute (again, while unlocked) → review → lock."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.auth import READERS, WRITERS, require
+from api.db import read, write
+from api.pay_errors import pay_errors
+from gateway.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
+from gateway.store_pay import PayRun
+from gateway.tokens import Principal
+
+router = APIRouter(prefix="/payruns", tags=["pay runs"])
+
+
+class PayRunIn(BaseModel):
+    period: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-03"])
+    scope: str = Field("all", min_length=1, max_length=100, description="an office name, or 'all' offices")
+
+
+class ChangeOut(BaseModel):
+    employee: str
+    field: str
+    old: int | None
+    new: int | None
+
+
+class PayslipSummary(BaseModel):
+    id: int
+    employee: str
+    name: str
+    gross_fen: int
+    net_fen: int
+    iit_fen: int
+
+
+class PayRunOut(BaseModel):
+    id: int
+    period: str
+    scope: str
+    status: Literal["draft", "computed", "locked"]
+    rules_version: str
+    created_at: datetime
+    created_by: str
+    computed_at: datetime | None
+    locked_at: datetime | None
+    locked_by: str | None
+    gross_total_fen: int
+    net_total_fen: int
+    changes: list[ChangeOut] = Field(description="what the latest recompute changed (empty after the first computation)")
+    payslips: list[PayslipSummary] | None = None
+
+
+def payrun_out(run: PayRun, payslips: list[PayslipSummary] | None = None) -> PayRunOut:
+    return PayRunOut(
+        id=run.id, period=run.period, scope=run.scope, status=run.status, rules_version=run.rules_version,  # type: ignore[arg-type]
+        created_at=run.created_at, created_by=run.created_by, computed_at=run.computed_at, locked_at=run.locked_at,
+        locked_by=run.locked_by, gross_total_fen=run.gross_total_fen, net_total_fen=run.net_total_fen,
+        changes=[ChangeOut(**c) for c in json.loads(run.last_diff_json)], payslips=payslips,
+    )
+
+
+@router.get("")
+def list_payruns(
+    request: Request,
+    _who: Annotated[Principal, require(*READERS)],
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+) -> list[PayRunOut]:
+    with read(request) as session:
+        query = select(PayRun).order_by(PayRun.period.desc(), PayRun.id)
+        if period is not None:
+            query = query.where(PayRun.period == period)
+        return [payrun_out(run) for run in session.scalars(query)]
+
+
+@router.post("", status_code=201)
+def add_payrun(request: Request, body: PayRunIn, who: Annotated[Principal, require(*WRITERS)]) -> PayRunOut:
+    with pay_errors():
+        return write(request, lambda session: payrun_out(create_payrun(session, body.period, body.scope, who.actor)))
+
+
+@router.get("/{run_id}")
+def show_payrun(request: Request, run_id: int, _who: Annotated[Principal, require(*READERS)]) -> PayRunOut:
+    """The run, the changes of its latest recompute, and a summary line per payslip."""
+    with read(request) as session, pay_errors():
+        run = get_payrun(session, run_id)
+        slips = [PayslipSummary(id=s.id, employee=e.code, name=e.name, gross_fen=s.gross_fen, net_fen=s.net_fen,
+                                iit_fen=s.iit_fen) for s, e in payslips_of(session, run_id)]
+        return payrun_out(run, slips)
+
+
+@router.post("/{run_id}/compute")
+def compute(request: Request, run_id: int, who: Annotated[Principal, require(*WRITERS)]) -> PayRunOut:
+    """(Re)compute an unlocked run; `changes` lists every field that differs from the previous computation.
+
+    A locked run answers 409: it is immutable."""
+    def work(session):  # type: ignore[no-untyped-def]
+        compute_payrun(session, run_id, who.actor)
+        return payrun_out(get_payrun(session, run_id))
+
+    with pay_errors():
+        return write(request, work)
+
+
+@router.post("/{run_id}/lock")
+def lock(request: Request, run_id: int, who: Annotated[Principal, require(*WRITERS)]) -> PayRunOut:
+    with pay_errors():
+        return write(request, lambda session: payrun_out(lock_payrun(session, run_id, who.actor)))

@@ -1,0 +1,43 @@
+"""Builders for the pay API tests, on top of the fixture store of `conftest.py` (E001 at Shanghai HQ, pin 1001).
+
+`full_month` gives E001 a March 2026 at the office (09:00-18:00 shift) with one absent day, so the
+pay figures are small enough to check by hand (see test_exports.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.base import RawPunch
+from gateway.ingest import ingest_punches
+from gateway.store import Employee
+from gateway.store_pay import BankAccount
+
+SN_SH = "SH0001"
+PERIOD = "2026-03"
+SCOPE = "Shanghai HQ"
+SALARY_FEN = 1_234_567
+ABSENT_ON = date(2026, 3, 10)
+WORKDAYS = [date(2026, 3, d) for d in range(1, 32) if date(2026, 3, d).isoweekday() < 6]  # 22, no holiday
+
+
+def punch_day(factory: sessionmaker[Session], day: date, pin: str = "1001") -> None:
+    ingest_punches(factory, SN_SH, [RawPunch(SN_SH, pin, datetime(day.year, day.month, day.day, 8, 55)),
+                                    RawPunch(SN_SH, pin, datetime(day.year, day.month, day.day, 18, 0))],
+                   source="zk-tcp", now=datetime(2026, 4, 1))
+
+
+def full_month(factory: sessionmaker[Session]) -> None:
+    """E001: salary SALARY_FEN, a bank account, punches on every March workday but ABSENT_ON."""
+    with factory() as session, session.begin():
+        employee = session.scalar(select(Employee).where(Employee.code == "E001"))
+        assert employee is not None
+        employee.monthly_salary_fen = SALARY_FEN
+        session.add(BankAccount(employee_id=employee.id, bank_name="ICBC Shanghai", account_no="6222020000000001",
+                                account_name="Worker E001"))
+    for day in WORKDAYS:
+        if day != ABSENT_ON:
+            punch_day(factory, day)
