@@ -40,3 +40,82 @@ def zk(
             threading.Event().wait()
         except KeyboardInterrupt:
             typer.echo("stopped")
+
+
+@app.command("zk-soap")
+def zk_soap(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8080, help="Port to listen on (real terminals use 80; 0 picks a free one)."),
+    users: int = typer.Option(50, min=0, help="Users in the terminal's user table."),
+    records: int = typer.Option(10_000, min=0, help="Attendance records in the log."),
+    seed: int = typer.Option(1, help="Seed of the deterministic users and log."),
+    comm_key: int = typer.Option(0, "--comm-key", min=0, help="Comm Key (ArgComKey) clients must send."),
+    serial_number: str = typer.Option("", "--sn", help="Serial number to report (default from the seed)."),
+) -> None:
+    """A ZKTeco terminal's SOAP web service (POST /iWsService), until Ctrl-C."""
+    from simulators.zk_soap import ZKSoapTerminal
+
+    terminal = ZKSoapTerminal(host=host, port=port, users=users, records=records, seed=seed,
+                              comm_key=comm_key, serial_number=serial_number)
+    terminal.start()
+    typer.echo(
+        f"ZKTeco SOAP terminal {terminal.state.serial_number} on http://{host}:{terminal.port}/iWsService "
+        f"({users} users, {len(terminal.state.punches)} records); Ctrl-C stops it"
+    )
+    try:
+        terminal.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
+@app.command("push")
+def push(
+    server: str = typer.Option(..., help="Gateway base URL, e.g. http://127.0.0.1:8000 (the terminal posts to /iclock/*)."),
+    sn: str = typer.Option("CQZ7224160001", "--sn", help="Serial number the terminal identifies itself with."),
+    users: int = typer.Option(50, min=1, help="Users whose punches are generated."),
+    records: int = typer.Option(2_000, min=0, help="Punches to push."),
+    seed: int = typer.Option(1, help="Seed of the deterministic punches."),
+    batch_size: int = typer.Option(200, min=1, help="Punches per ATTLOG upload."),
+    follow: bool = typer.Option(False, "--follow", help="After pushing, keep polling for commands until Ctrl-C."),
+) -> None:
+    """A ZKTeco terminal in ADMS push mode: uploads its punches, re-sends until OK, obeys commands."""
+    import time
+
+    import httpx
+
+    from simulators.zk_push import PushReport, PushTerminal
+
+    terminal = PushTerminal(server, sn, users=users, records=records, seed=seed, batch_size=batch_size)
+    report = PushReport()
+    try:
+        terminal.push_all(report)
+        typer.echo(f"{sn}: {report.records_sent} punches accepted in {report.batches_accepted} batches, {report.retries} retries")
+        while follow:
+            time.sleep(10)
+            try:
+                if terminal.poll_commands(report):
+                    typer.echo(f"{sn}: ran {report.commands_run[-1]!r}")
+            except httpx.HTTPError as exc:
+                typer.echo(f"{sn}: poll failed ({exc}); retrying in 10 s")
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        terminal.close()
+
+
+@app.command("comet")
+def comet(
+    out: str = typer.Option(..., help="File to write: .xlsx for a workbook, anything else for CSV."),
+    records: int = typer.Option(500, min=0, help="Punches to write."),
+    users: int = typer.Option(20, min=1, help="Users whose punches are generated."),
+    seed: int = typer.Option(1, help="Seed of the deterministic punches."),
+    machine_no: int = typer.Option(1, help="Machine number (机器号) written in every row."),
+    encoding: str = typer.Option("gb18030", help="CSV text encoding (gb18030, utf-8, utf-8-sig)."),
+) -> None:
+    """Write a sample Comet (科密)-style attendance export for the comet-csv import driver."""
+    from pathlib import Path
+
+    from simulators.comet_export import write_export
+
+    count = write_export(Path(out), users=users, records=records, seed=seed, machine_no=machine_no, encoding=encoding)
+    typer.echo(f"wrote {count} punches to {out}")

@@ -146,7 +146,8 @@ class ZKSoapTerminal:
 
     def serve_forever(self) -> None:
         """Block serving (the CLI entry point); Ctrl-C stops."""
-        self.start()
+        if self._server is None:
+            self.start()
         try:
             while self._thread is not None and self._thread.is_alive():
                 self._thread.join(0.5)
