@@ -84,12 +84,17 @@ def _location(loc: Sequence[int | str]) -> str:
 def _validation_messages(errors: Sequence[Any]) -> list[str]:
     messages = []
     for error in errors:
+        if error.get("type") == "json_invalid":
+            position = error["loc"][-1]
+            reason = error.get("ctx", {}).get("error", "")
+            messages.append(f"request body: is not valid JSON ({reason} at character {position}): send a JSON object")
+            continue
         text = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
         if error.get("type") == "missing":
             text = "is required"
         elif error.get("type") == "extra_forbidden":
             text = "is not a known field: check its spelling against /docs"
-        elif "input" in error and error.get("type") != "json_invalid":
+        elif "input" in error and not isinstance(error["input"], dict | list):
             text = f"{text} (got {error['input']!r})"
         messages.append(f"{_location(error.get('loc', ('request',)))}: {text}")
     return messages

@@ -32,7 +32,7 @@ def find_employee(session: Session, code: str) -> Employee:
 
 
 def _offices(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Office.id, Office.name)).tuples())
+    return {office_id: name for office_id, name in session.execute(select(Office.id, Office.name))}
 
 
 def _office_id(session: Session, name: str | None) -> int | None:
