@@ -183,5 +183,6 @@ def month_attendance(session: Session, period: Period, office: Office | None) ->
     summary = summarize(facts)
     summary["employed_days"] = summary["scheduled_days"]
     summary["scheduled_days"] = workday.sum(axis=1, dtype=np.int64)
-    summary["worked_minutes"] = facts[:, :, Fact.REGULAR_MINUTES].sum(axis=1, dtype=np.int64)
+    # Regular minutes of workdays only: time worked on a rest day or holiday is all overtime, paid once as such.
+    summary["worked_minutes"] = np.where(workday & ~outside, facts[:, :, Fact.REGULAR_MINUTES], 0).sum(axis=1, dtype=np.int64)
     return MonthAttendance(period, employees, summary)

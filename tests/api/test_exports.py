@@ -1,0 +1,109 @@
+"""Exports of a small hand-checked month: exact pay sheet CSV, the same figures in XLSX, exact bank CSV.
+
+E001 (Shanghai HQ, 1,234,567 fen a month, March 2026: 22 workdays, absent on 10 March), by hand:
+  absence   1,234,567 ÷ 21.75                       =  56,761.7  →  56,762
+  gross     1,234,567 − 56,762                                     = 1,177,805
+  pension   8 % × 1,234,567 = 98,765.36 → 98,765;  medical 2 % → 24,691.34 → 24,691
+  unemployment 0.5 % → 6,172.835 → 6,173;          SI employee = 129,629
+  housing fund 7 % × 1,234,567 = 86,419.69 fen = 864.20 yuan → whole yuan (Shanghai) → 86,400
+  taxable   1,177,805 − 500,000 − 129,629 − 86,400                 =   461,776;  IIT 3 % = 13,853.28 → 13,853
+  net       1,177,805 − 129,629 − 86,400 − 13,853                  =   947,923  → bank file "9479.23"
+  employer  pension 16 % 197,531; medical 9 % 111,111; unemployment 6,173; injury 0.16 % 1,975; maternity 1 % 12,346
+  minimum-wage floor 274,000 × 21 ÷ 22 = 261,545.45 → 261,545
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.exports import PAY_SHEET_HEADER, fen_to_yuan
+from pay_testkit import PERIOD, SCOPE, full_month
+
+E001 = {
+    "base_pay_fen": 1_234_567, "absence_fen": 56_762, "late_fen": 0, "ot_workday_fen": 0, "ot_restday_fen": 0,
+    "ot_holiday_fen": 0, "ot_pay_fen": 0, "piece_pay_fen": 0, "leave_pay_fen": 0, "min_wage_floor_fen": 261_545,
+    "min_wage_shortfall_fen": 0, "min_wage_topup_fen": 0, "gross_fen": 1_177_805, "pension_employee_fen": 98_765,
+    "pension_employer_fen": 197_531, "medical_employee_fen": 24_691, "medical_employer_fen": 111_111,
+    "unemployment_employee_fen": 6_173, "unemployment_employer_fen": 6_173, "injury_employee_fen": 0,
+    "injury_employer_fen": 1_975, "maternity_employee_fen": 0, "maternity_employer_fen": 12_346,
+    "si_employee_fen": 129_629, "si_employer_fen": 329_136, "hf_employee_fen": 86_400, "hf_employer_fen": 86_400,
+    "taxable_cumulative_fen": 461_776, "tax_cumulative_fen": 13_853, "iit_fen": 13_853, "net_fen": 947_923,
+}
+
+
+@pytest.fixture
+def run_id(client: TestClient, as_role, factory: sessionmaker[Session]) -> int:  # type: ignore[no-untyped-def]
+    full_month(factory)
+    hr = as_role("hr")
+    run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()["id"]
+    assert client.post(f"/api/v1/payruns/{run}/compute", headers=hr).status_code == 200
+    return int(run)
+
+
+def _lock(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    assert client.post(f"/api/v1/payruns/{run_id}/lock", headers=as_role("hr")).status_code == 200
+
+
+def test_pay_sheet_csv_is_exact(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/api/v1/exports/{PERIOD}/csv", headers=as_role("viewer"))
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == f'attachment; filename="paysheet-{PERIOD}.csv"'
+    expected = ",".join(PAY_SHEET_HEADER) + "\r\n" + ",".join(
+        ["E001", "Worker E001", SCOPE, str(run_id), "computed", *(str(v) for v in E001.values())]) + "\r\n"
+    assert list(E001) == list(PAY_SHEET_HEADER[5:])
+    assert response.content == "\ufeff".encode() + expected.encode()
+
+
+def test_pay_sheet_xlsx_holds_the_same_figures(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    _lock(client, as_role, run_id)
+    response = client.get(f"/api/v1/exports/{PERIOD}/xlsx", headers=as_role("hr"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows == [list(PAY_SHEET_HEADER), ["E001", "Worker E001", SCOPE, run_id, "locked", *E001.values()]]
+    assert all(isinstance(v, int) for v in rows[1][5:])
+
+
+def test_bank_csv_amounts_are_exact_and_need_a_locked_run(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    hr = as_role("hr")
+    early = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
+    assert early.status_code == 409
+    assert early.json()["detail"] == (f"pay run(s) {run_id} ({SCOPE}, computed) of {PERIOD} are not locked; review and "
+                                      "lock them before exporting the bank transfer file")
+    _lock(client, as_role, run_id)
+    assert client.get(f"/api/v1/exports/{PERIOD}/bank", headers=as_role("viewer")).status_code == 403
+    response = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [["employee", "account_name", "bank_name", "account_no", "amount_yuan"],
+                    ["E001", "Worker E001", "ICBC Shanghai", "6222020000000001", "9479.23"]]
+
+
+def test_bank_csv_names_employees_without_an_account(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    hr = as_role("hr")
+    client.post("/api/v1/employees", json={"code": "E003", "name": "Worker E003", "office": SCOPE, "pay_basis": "monthly",
+                                           "monthly_salary_fen": 500_000}, headers=hr)
+    client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
+    _lock(client, as_role, run_id)
+    response = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
+    assert response.status_code == 409
+    assert response.json()["detail"] == "no bank account for employee(s) E003; add their accounts, then export again"
+
+
+def test_nothing_to_export(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/exports/2026-05/csv", headers=as_role("hr"))
+    assert response.status_code == 409
+    assert response.json()["detail"] == ("no computed pay run for 2026-05; create and compute one first "
+                                         "(punchclock payroll run --period 2026-05)")
+
+
+@pytest.mark.parametrize(("fen", "text"), [(0, "0.00"), (5, "0.05"), (100, "1.00"), (947_923, "9479.23"),
+                                           (-5, "-0.05"), (123_456_789_012, "1234567890.12")])
+def test_fen_to_yuan(fen: int, text: str) -> None:
+    assert fen_to_yuan(fen) == text
