@@ -12,7 +12,9 @@ the handshake as `ATTLOGStamp`, so a rebooted terminal resumes where the databas
 
 Unknown serial numbers (no device with that `sn` in the store) are refused with HTTP 403 on every
 path and remembered in `PushState.unknown` (first/last seen, attempts, address), which the API can
-list; they are logged once per serial. The gateway never adds devices on its own.
+list; they are logged once per serial. The gateway never adds devices on its own. For known
+terminals every request records `Device.last_success_at`, and the `INFO=` health a getrequest poll
+may carry (firmware, user and record counts) is stored on the device.
 
 Tables other than ATTLOG (OPERLOG, ATTPHOTO, BIODATA…) are acknowledged but not stored: refusing
 them would make the terminal resend them forever.
@@ -45,6 +47,7 @@ from drivers.zk_push import (
     handshake_reply,
     parse_attlog,
     parse_devicecmd,
+    parse_info,
 )
 from gateway.errors import GatewayError
 from gateway.ingest import IngestResult, ingest_punches
@@ -132,9 +135,19 @@ def _text(body: str, status: int = 200) -> PlainTextResponse:
     return PlainTextResponse(body, status_code=status)
 
 
-def _device(factory: sessionmaker[Session], serial_number: str) -> Device | None:
-    with factory() as session:
-        return session.scalar(select(Device).where(Device.sn == serial_number))
+def _seen(factory: sessionmaker[Session], serial_number: str, info: str | None = None) -> Device | None:
+    """The device with this serial number, its last contact recorded (and `INFO=` health, if sent)."""
+    with factory() as session, session.begin():
+        device = session.scalar(select(Device).where(Device.sn == serial_number))
+        if device is None:
+            return None
+        device.last_success_at = datetime.now(UTC).replace(tzinfo=None)
+        if info:
+            health = parse_info(serial_number, info)
+            device.firmware = health.firmware or device.firmware
+            device.user_count = health.user_count
+            device.record_count = health.record_count
+        return device
 
 
 def _refuse_unknown(state: PushState, serial_number: str, request: Request) -> PlainTextResponse:
@@ -145,7 +158,7 @@ def _refuse_unknown(state: PushState, serial_number: str, request: Request) -> P
 @router.get("/cdata")
 async def handshake(request: Request, sn: SerialNumber, factory: Factory, state: State) -> PlainTextResponse:
     """`GET /iclock/cdata?SN=…&options=all`: tell the terminal where to resume and how to upload."""
-    device = await run_in_threadpool(_device, factory, sn)
+    device = await run_in_threadpool(_seen, factory, sn)
     if device is None:
         return _refuse_unknown(state, sn, request)
     options = state.options
@@ -166,7 +179,7 @@ async def upload(
 ) -> PlainTextResponse:
     """`POST /iclock/cdata?SN=…&table=ATTLOG&Stamp=…`: store the batch, then (only then) answer OK."""
     body = await request.body()
-    device = await run_in_threadpool(_device, factory, sn)
+    device = await run_in_threadpool(_seen, factory, sn)
     if device is None:
         return _refuse_unknown(state, sn, request)
     if table != "ATTLOG":
@@ -194,9 +207,15 @@ def _store(factory: sessionmaker[Session], ingest: IngestFn, sn: str, punches: S
 
 
 @router.get("/getrequest")
-async def getrequest(request: Request, sn: SerialNumber, factory: Factory, state: State) -> PlainTextResponse:
+async def getrequest(
+    request: Request,
+    sn: SerialNumber,
+    factory: Factory,
+    state: State,
+    info: Annotated[str | None, Query(alias="INFO", max_length=500)] = None,
+) -> PlainTextResponse:
     """`GET /iclock/getrequest?SN=…`: hand over queued commands, or `OK` when there are none."""
-    if await run_in_threadpool(_device, factory, sn) is None:
+    if await run_in_threadpool(_seen, factory, sn, info) is None:
         return _refuse_unknown(state, sn, request)
     commands = state.take_commands(sn)
     return _text("\n".join(commands) + "\n" if commands else "OK")
@@ -206,7 +225,7 @@ async def getrequest(request: Request, sn: SerialNumber, factory: Factory, state
 async def devicecmd(request: Request, sn: SerialNumber, factory: Factory, state: State) -> PlainTextResponse:
     """`POST /iclock/devicecmd?SN=…`: record the terminal's command results."""
     body = await request.body()
-    if await run_in_threadpool(_device, factory, sn) is None:
+    if await run_in_threadpool(_seen, factory, sn) is None:
         return _refuse_unknown(state, sn, request)
     try:
         results = parse_devicecmd(body, sn)

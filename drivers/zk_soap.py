@@ -47,6 +47,7 @@ from drivers.base import (
     RawPunch,
     RawUser,
 )
+from drivers.zk_push import parse_zk_text_time
 
 WSDL_PATH = Path(__file__).with_name("wsdl") / "zk_soap.wsdl"
 NS = "http://www.zksoftware/Service/message/"
@@ -267,7 +268,7 @@ def _int(value: Any, name: str, where: str, driver: ZKSoapDriver) -> int:
 def _datetime(value: Any, where: str, driver: ZKSoapDriver) -> datetime:
     text = _text(value)
     try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+        return parse_zk_text_time(text)
     except ValueError:
         raise ProtocolError(f"{driver.url}: {where} time is {text!r}, expected YYYY-MM-DD HH:MM:SS") from None
 

@@ -3,7 +3,7 @@
 It encodes its requests on its own (never importing `drivers/`), following the ADMS sources cited in
 `drivers/zk_push.py`: handshake `GET /iclock/cdata?SN=…&options=all`, uploads
 `POST /iclock/cdata?SN=…&table=ATTLOG&Stamp=…` with `PIN\\tYYYY-MM-DD HH:MM:SS\\tStatus\\tVerify\\tWorkcode\\t0\\t0…`
-lines, command polls `GET /iclock/getrequest?SN=…`, results `POST /iclock/devicecmd` as
+lines, command polls `GET /iclock/getrequest?SN=…&INFO=firmware,users,fingerprints,records,ip`, results `POST /iclock/devicecmd` as
 `ID=…&Return=…&CMD=…`.
 
 Behaviour that matters for exactly-once delivery, as the protocol describes it: a batch is dropped
@@ -32,6 +32,7 @@ from simulators.sample_punches import SimPunch, make_punches, make_users
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 RETURN_OK = 0
 RETURN_UNSUPPORTED = -1
+FIRMWARE = "Ver 8.0.4.2-20200317"
 
 
 @dataclass
@@ -74,6 +75,7 @@ class PushTerminal:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.serial_number = serial_number
+        self.user_count = users
         self.punches: list[SimPunch] = make_punches(make_users(users, seed), records, seed)
         self.batch_size = batch_size
         self.stamp = 0  # records uploaded so far, as told to the server
@@ -113,7 +115,8 @@ class PushTerminal:
 
     def poll_commands(self, report: PushReport) -> int:
         """One getrequest poll; runs each command and posts its result. Returns commands run."""
-        text = self._get("/iclock/getrequest", {"SN": self.serial_number})
+        info = f"{FIRMWARE},{self.user_count},{self.user_count},{len(self.punches)},127.0.0.1"
+        text = self._get("/iclock/getrequest", {"SN": self.serial_number, "INFO": info})
         results = []
         for line in text.splitlines():
             if not line.startswith("C:"):

@@ -17,8 +17,9 @@ It encodes replies on its own (stdlib only, never `drivers/`), in the shape real
   whatever the key.
 
 Quirk knobs: `qualified=False` answers with the response element in no namespace, `declaration=False`
-drops the XML declaration, `bare_replies=True` answers even an enveloped request without envelope. Fault knobs (`inject`): refuse (nothing listens), stall N seconds, drop
-the connection mid-reply, malformed XML, busy (HTTP 503). Each fault lasts for `times` requests.
+drops the XML declaration, `bare_replies=True` answers even an enveloped request without envelope.
+Fault knobs (`inject`): refuse (nothing listens), stall N seconds, drop the connection mid-reply,
+malformed XML, busy (HTTP 503). Each fault lasts for `times` requests.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ class ZKSoapTerminal:
         if self._server is None:
             self.start()
 
-    def _take_fault(self) -> _Fault | None:
+    def take_fault(self) -> _Fault | None:
         with self._lock:
             fault = self._fault
             if fault is None:
@@ -280,7 +281,7 @@ class _SoapHandler(BaseHTTPRequestHandler):
             return
         terminal = self.terminal
         terminal.last_request = body
-        fault = terminal._take_fault()
+        fault = terminal.take_fault()
         if fault is not None and fault.name == "busy":
             self._send(503, b"Service Unavailable")
             return
@@ -311,4 +312,7 @@ class _SoapHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (the stall fault); a terminal does not complain either

@@ -135,3 +135,12 @@ def test_commands_set_time_and_reupload_are_obeyed(app: FastAPI, client: TestCli
     assert report.records_sent == 20  # 10 users x in/out on 2026-03-02, sent again
     assert [(r.command_id, r.return_code) for r in state.results[SN]] == [(str(set_id), 0), (str(query_id), 0), (str(odd_id), -1)]
     assert stored_keys(factory) == expected_keys(200)
+
+
+def test_polls_record_last_contact_and_info_health(client: TestClient, factory: sessionmaker[Session]) -> None:
+    t = terminal(client, 120)
+    t.push_all()
+    with factory() as session:
+        device = session.scalar(select(Device).where(Device.sn == SN))
+    assert (device.firmware, device.user_count, device.record_count) == ("Ver 8.0.4.2-20200317", 10, 120)
+    assert device.last_success_at is not None
