@@ -28,7 +28,7 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
     try:
         return load_config(path)
     except ConfigError as error:
-        console.print(f"[red]config error[/red]\n{error}", markup=True, highlight=False)
+        console.print(f"[red]config error[/red]\n{error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -70,7 +70,7 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
     def report(result: PollResult) -> None:
         if result.error:
-            console.print(f"[red]{result.device}[/red]: {result.error}", highlight=False)
+            console.print(f"[red]{result.device}[/red]: {result.error}", highlight=False, soft_wrap=True)
         else:
             console.print(f"{result.device} ({result.sn}): read {result.read}, new {result.new}, "
                           f"quarantined {result.quarantined}{', cleared' if result.cleared else ''}", highlight=False)
@@ -94,7 +94,7 @@ def sync(
         try:
             cfg.device(device)
         except KeyError as error:
-            console.print(error.args[0], highlight=False)
+            console.print(error.args[0], highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     results = run_sync(cfg, factory, only=device, console=Console())
     if any(r.error for r in results):
