@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import random
-import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,43 +19,15 @@ from gateway.store import Punch
 from simulators.sample_punches import make_punches, make_users
 from simulators.zk_push import PushTerminal
 
+if TYPE_CHECKING:
+    from conftest import RestartableServer
+
 SN = "CQZ7224160001"
 RECORDS = 50_000
 
 
-class RestartableServer:
-    """uvicorn in a thread, stopped and started again on the same port (a gateway restart)."""
-
-    def __init__(self, app: FastAPI, port: int) -> None:
-        self.app = app
-        self.port = port
-        self.starts = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="critical", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        while not self._server.started:
-            self._thread.join(0.01)
-        self.starts += 1
-
-    def stop(self) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.should_exit = True
-        self._thread.join()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def server(factory: sessionmaker[Session]) -> Iterator[RestartableServer]:
+def server(factory: sessionmaker[Session], live_server: Callable[[FastAPI], RestartableServer]) -> Iterator[RestartableServer]:
     app = FastAPI()
     iclock.mount(app, factory)
     rng = random.Random(11)
@@ -71,10 +42,7 @@ def server(factory: sessionmaker[Session]) -> Iterator[RestartableServer]:
         return result
 
     app.dependency_overrides[iclock.get_ingest] = lambda: faulty_ingest
-    srv = RestartableServer(app, free_port())
-    srv.start()
-    yield srv
-    srv.stop()
+    yield live_server(app)
 
 
 @pytest.mark.slow

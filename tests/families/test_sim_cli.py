@@ -1,0 +1,61 @@
+"""`punchclock sim comet|push|zk-soap`: the commands run the simulators with their options."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from api import iclock
+from drivers.comet import CometCsvDriver
+from drivers.zk_soap import ZKSoapDriver
+from gateway.store import Punch
+from simulators.cli import app
+
+if TYPE_CHECKING:
+    from conftest import RestartableServer
+
+SN = "CQZ7224160001"
+
+
+def test_sim_comet_writes_an_export_the_driver_reads(tmp_path: Path) -> None:
+    out = tmp_path / "march.xlsx"
+    result = CliRunner().invoke(app, ["comet", "--out", str(out), "--records", "40", "--machine-no", "3"])
+    assert (result.exit_code, result.output) == (0, f"wrote 40 punches to {out}\n")
+    with CometCsvDriver(str(out)) as driver:
+        assert (driver.info().serial_number, len(driver.read_punches())) == ("COMET-3", 40)
+
+
+def test_sim_push_delivers_to_a_gateway(
+    factory: sessionmaker[Session], live_server: Callable[[FastAPI], RestartableServer]
+) -> None:
+    gateway = FastAPI()
+    iclock.mount(gateway, factory)
+    server = live_server(gateway)
+    result = CliRunner().invoke(app, ["push", "--server", f"http://127.0.0.1:{server.port}", "--sn", SN, "--records", "250", "--batch-size", "100"])
+    assert (result.exit_code, result.output) == (0, f"{SN}: 250 punches accepted in 3 batches, 0 retries\n")
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Punch)) == 250
+
+
+def test_sim_zk_soap_serves_until_stopped() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from gateway.cli import main; main()", "sim", "zk-soap", "--port", "0", "--records", "30", "--sn", "CLI-SOAP"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        banner = process.stdout.readline() if process.stdout else ""
+        url = banner.split(" on ", 1)[1].split(" ", 1)[0]
+        host, port = url.removeprefix("http://").removesuffix("/iWsService").split(":")
+        with ZKSoapDriver(host, int(port)) as driver:
+            assert (driver.info().serial_number, len(driver.read_punches())) == ("CLI-SOAP", 30)
+    finally:
+        process.terminate()
+        process.wait()
