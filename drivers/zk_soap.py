@@ -112,7 +112,17 @@ class ZKSoapDriver(DriverBase):
         client = Client(str(WSDL_PATH), transport=transport, settings=settings, plugins=[_TerminalDialect()])
         self._client = client
         self._service = client.create_service(f"{{{NS}}}ZKTerminalBinding", self.url)
-        self._serial = self._option("~SerialNumber", check_key=True)
+        try:
+            self._serial = self._option("~SerialNumber", check_key=True)
+        except DriverError:
+            self.close()
+            raise
+        if not self._serial:
+            self.close()
+            raise ProtocolError(
+                f"{self.url}: GetOption(~SerialNumber) returned no serial number, which punches need as their "
+                "device key; this firmware may not serve it over SOAP — use kind zk-tcp for this terminal"
+            )
 
     def close(self) -> None:
         if self._client is not None:
@@ -122,6 +132,7 @@ class ZKSoapDriver(DriverBase):
 
     # -- Driver protocol -------------------------------------------------------------------
     def info(self) -> DeviceInfo:
+        """Identity via GetOption; user and record counts by downloading both tables (SOAP has no count call)."""
         users = self._call("GetAllUserInfo", ArgComKey=self._key())
         records = self._call("GetAttLog", ArgComKey=self._key(), Arg={"PIN": "All"})
         return DeviceInfo(

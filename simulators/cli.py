@@ -77,15 +77,17 @@ def push(
     seed: int = typer.Option(1, help="Seed of the deterministic punches."),
     batch_size: int = typer.Option(200, min=1, help="Punches per ATTLOG upload."),
     follow: bool = typer.Option(False, "--follow", help="After pushing, keep polling for commands until Ctrl-C."),
+    max_attempts: int = typer.Option(20, min=0, help="Give up a step after this many failures (0: retry forever, like a terminal)."),
 ) -> None:
     """A ZKTeco terminal in ADMS push mode: uploads its punches, re-sends until OK, obeys commands."""
     import time
 
     import httpx
 
-    from simulators.zk_push import PushReport, PushTerminal
+    from simulators.zk_push import PushGaveUp, PushReport, PushTerminal
 
-    terminal = PushTerminal(server, sn, users=users, records=records, seed=seed, batch_size=batch_size)
+    terminal = PushTerminal(server, sn, users=users, records=records, seed=seed, batch_size=batch_size,
+                            max_attempts=max_attempts or None)
     report = PushReport()
     try:
         terminal.push_all(report)
@@ -97,6 +99,9 @@ def push(
                     typer.echo(f"{sn}: ran {report.commands_run[-1]!r}")
             except httpx.HTTPError as exc:
                 typer.echo(f"{sn}: poll failed ({exc}); retrying in 10 s")
+    except PushGaveUp as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo("stopped")
     finally:

@@ -71,6 +71,7 @@ class PushTerminal:
         timeout: float = 10.0,
         backoff_s: float = 0.05,
         max_backoff_s: float = 2.0,
+        max_attempts: int | None = None,
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -82,6 +83,7 @@ class PushTerminal:
         self.clock_offset = timedelta()
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
+        self.max_attempts = max_attempts
         self._rng = random.Random(f"backoff:{seed}")
         self._sleep = sleep
         self._client = client or httpx.Client(base_url=server, timeout=timeout)
@@ -181,17 +183,29 @@ class PushTerminal:
         raise _NotAccepted(message)
 
     def _retrying(self, step: Callable[[], object], report: PushReport) -> None:
-        """Run `step` until it succeeds; exponential backoff with jitter, like the firmware's ErrorDelay."""
+        """Run `step` until it succeeds, with exponential backoff and jitter like the firmware's ErrorDelay.
+
+        A real terminal retries forever; `max_attempts` lets a person running the simulator see why
+        nothing arrives (for example an SN the gateway does not know) instead of a silent loop.
+        """
         delay = self.backoff_s
+        attempts = 0
         while True:
             try:
                 step()
                 return
             except (httpx.HTTPError, _NotAccepted) as exc:
+                attempts += 1
                 report.retries += 1
                 report.errors.append(str(exc) or exc.__class__.__name__)
+                if self.max_attempts is not None and attempts >= self.max_attempts:
+                    raise PushGaveUp(f"{self.serial_number}: gave up after {attempts} attempts; last error: {report.errors[-1]}") from exc
                 self._sleep(delay * (1 + self._rng.random()))
                 delay = min(delay * 2, self.max_backoff_s)
+
+
+class PushGaveUp(Exception):
+    """`max_attempts` consecutive failures of one step."""
 
 
 class _NotAccepted(Exception):

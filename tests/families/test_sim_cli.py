@@ -59,3 +59,16 @@ def test_sim_zk_soap_serves_until_stopped() -> None:
     finally:
         process.terminate()
         process.wait()
+
+
+def test_sim_push_with_an_unknown_serial_says_why_nothing_arrives(
+    factory: sessionmaker[Session], live_server: Callable[[FastAPI], RestartableServer]
+) -> None:
+    gateway = FastAPI()
+    iclock.mount(gateway, factory)
+    server = live_server(gateway)
+    result = CliRunner().invoke(app, ["push", "--server", f"http://127.0.0.1:{server.port}", "--sn", "NOPE1", "--max-attempts", "2"])
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        "NOPE1: gave up after 2 attempts; last error: /iclock/cdata: HTTP 403: UNKNOWN DEVICE NOPE1: not in the gateway config\n"
+    )

@@ -140,3 +140,10 @@ def test_http_error_on_wrong_path_says_what_to_check(terminal: ZKSoapTerminal) -
         driver.open()
     assert "GetOption got HTTP 404; is" in str(err.value)
     assert "first bytes: 4e 6f 74 20 46 6f 75 6e 64" in str(err.value)
+
+
+def test_terminal_without_serial_number_is_refused_with_the_alternative(terminal: ZKSoapTerminal) -> None:
+    terminal.state.serial_number = ""
+    with pytest.raises(ProtocolError) as err:
+        ZKSoapDriver(terminal.host, terminal.port).open()
+    assert str(err.value).endswith("this firmware may not serve it over SOAP — use kind zk-tcp for this terminal")
