@@ -16,6 +16,11 @@ list; they are logged once per serial. The gateway never adds devices on its own
 terminals every request records `Device.last_success_at`, and the `INFO=` health a getrequest poll
 may carry (firmware, user and record counts) is stored on the device.
 
+A batch that cannot be parsed or stored is answered with an error (400/500), logged, and kept as
+`PushState.last_error[sn]` until that terminal's next batch is stored. Commands are handed out once
+(at-most-once): a poll reply lost on the network loses its commands, which are only clock syncs and
+re-upload requests that the caller can queue again.
+
 Tables other than ATTLOG (OPERLOG, ATTPHOTO, BIODATA…) are acknowledged but not stored: refusing
 them would make the terminal resend them forever.
 """
@@ -74,6 +79,7 @@ class PushState:
 
     options: PushOptions = field(default_factory=PushOptions)
     unknown: dict[str, UnknownTerminal] = field(default_factory=dict)
+    last_error: dict[str, str] = field(default_factory=dict)  # serial -> why its last upload was refused
     results: dict[str, list[CommandResult]] = field(default_factory=dict)
     _queues: dict[str, deque[str]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -182,20 +188,26 @@ async def upload(
     device = await run_in_threadpool(_seen, factory, sn)
     if device is None:
         return _refuse_unknown(state, sn, request)
-    if table != "ATTLOG":
-        lines = [line for line in decode_body(body, f"{table} from {sn}").splitlines() if line.strip()]
-        return _text(accepted_reply(len(lines)))
     try:
+        if table != "ATTLOG":
+            lines = [line for line in decode_body(body, f"{table} from {sn}").splitlines() if line.strip()]
+            return _text(accepted_reply(len(lines)))
         punches = parse_attlog(body, sn)
     except DriverError as exc:
-        log.warning("refused ADMS batch: %s", exc)
-        return _text(f"ERROR: {exc}", 400)
+        # The terminal will send this batch again and again until someone looks: make it visible.
+        return _refuse_batch(state, sn, f"refused ADMS batch: {exc}", 400)
     try:
         result = await run_in_threadpool(_store, factory, ingest, sn, punches, stamp)
     except GatewayError as exc:
-        log.error("ADMS batch from %s not stored: %s", sn, exc)
-        return _text(f"ERROR: {exc}", 500)
+        return _refuse_batch(state, sn, f"ADMS batch from {sn} not stored: {exc}", 500)
+    state.last_error.pop(sn, None)
     return _text(accepted_reply(result.read))
+
+
+def _refuse_batch(state: PushState, sn: str, message: str, status: int) -> PlainTextResponse:
+    log.error(message)
+    state.last_error[sn] = message
+    return _text(f"ERROR: {message}", status)
 
 
 def _store(factory: sessionmaker[Session], ingest: IngestFn, sn: str, punches: Sequence[RawPunch], stamp: str | None) -> IngestResult:

@@ -82,12 +82,16 @@ def test_ok_is_the_count_after_commit_and_stamp_is_persisted(client: TestClient,
     assert client.get("/iclock/cdata", params={"SN": SN, "options": "all"}).text.splitlines()[1] == "ATTLOGStamp=2"
 
 
-def test_garbage_line_is_refused_with_the_line(client: TestClient, factory: sessionmaker[Session]) -> None:
+def test_garbage_line_is_refused_with_the_line(app: FastAPI, client: TestClient, factory: sessionmaker[Session]) -> None:
     response = client.post("/iclock/cdata", params={"SN": SN, "table": "ATTLOG", "Stamp": "2"},
                            content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\nhello\n")
-    assert (response.status_code, response.text) == (
-        400, f"ERROR: ATTLOG from {SN}, line 2 'hello': expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…")
+    message = f"refused ADMS batch: ATTLOG from {SN}, line 2 'hello': expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…"
+    assert (response.status_code, response.text) == (400, f"ERROR: {message}")
     assert stored_keys(factory) == []
+    assert app.state.push_state.last_error == {SN: message}
+    fixed = client.post("/iclock/cdata", params={"SN": SN, "table": "ATTLOG"}, content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\n")
+    assert fixed.text == "OK: 1"
+    assert app.state.push_state.last_error == {}
 
 
 @pytest.mark.parametrize("dies", ["before_commit", "after_commit_before_ok"])
@@ -144,3 +148,10 @@ def test_polls_record_last_contact_and_info_health(client: TestClient, factory: 
         device = session.scalar(select(Device).where(Device.sn == SN))
     assert (device.firmware, device.user_count, device.record_count) == ("Ver 8.0.4.2-20200317", 10, 120)
     assert device.last_success_at is not None
+
+
+def test_other_tables_are_acknowledged_not_stored(client: TestClient, factory: sessionmaker[Session]) -> None:
+    response = client.post("/iclock/cdata", params={"SN": SN, "table": "OPERLOG", "Stamp": "9"},
+                           content=b"OPLOG 4\t0\t2026-03-02 08:00:00\t0\t0\t0\t0\r\nUSER PIN=1\tName=x\r\n")
+    assert (response.status_code, response.text) == (200, "OK: 2")
+    assert stored_keys(factory) == []
