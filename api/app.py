@@ -30,7 +30,7 @@ WEB_DIR = Path(__file__).with_name("web")
 _PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"description": description, **_PROBLEM}
-    for status, description in ((401, "No valid token"), (403, "Role not allowed"), (404, "Not found"),
+    for status, description in ((400, "Body is not JSON"), (401, "No valid token"), (403, "Role not allowed"), (404, "Not found"),
                                 (409, "Conflicts with stored data"), (422, "Invalid request"))
 }
 

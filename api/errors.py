@@ -112,6 +112,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 
 _HTTP_DETAILS = {
+    400: "the request body could not be read as JSON (is it UTF-8 text?): send a JSON object with "
+         "Content-Type: application/json",
     404: "no such endpoint: see /docs for the API's paths (they start with /api/v1)",
     405: "this endpoint does not accept that HTTP method: see /docs for the methods it takes",
 }
@@ -120,7 +122,7 @@ _HTTP_DETAILS = {
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
     return problem(exc.status_code, title, detail, request, headers=exc.headers)
 
 

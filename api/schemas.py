@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, model_validator
 
 from drivers.base import known_kinds
 
@@ -27,6 +27,11 @@ def _aware(value: datetime) -> datetime:
 
 UtcOut = Annotated[datetime, AfterValidator(_as_utc)]
 """A stored naive-UTC time, returned with its `+00:00` offset."""
+LocalOut = Annotated[datetime, WithJsonSchema({
+    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
+    "description": "the terminal's wall clock exactly as it reported it, without a zone (terminals know none)",
+})]
+"""A device-local time: ISO 8601 without an offset, so not an RFC 3339 `date-time`."""
 AwareIn = Annotated[datetime, AfterValidator(_aware)]
 """A time given by a client; must carry an offset; converted to UTC."""
 Fen = Annotated[StrictInt, Field(ge=0, le=10**13, description="integer fen (1/100 yuan)")]
@@ -209,7 +214,7 @@ class PunchOut(BaseModel):
     device_sn: str
     pin: str
     employee: str | None = Field(description="employee code; null while the pin is unknown (quarantined)")
-    ts_local: datetime = Field(description="the terminal's wall clock, exactly as it reported it (no zone)")
+    ts_local: LocalOut
     ts_utc: UtcOut
     status: int
     punch_state: int
