@@ -85,14 +85,9 @@ class DeviceOut(BaseModel):
     health: DeviceHealth
 
 
-PUSH_KIND = "zk-push"
-"""Kind of an ADMS push terminal: it posts to /iclock and is never polled, so no driver is registered for it."""
-
-
 def _known_kind(value: str) -> str:
-    kinds = [*known_kinds(), PUSH_KIND]
-    if value not in kinds:
-        raise ValueError(f"unknown device kind {value!r}: use one of {', '.join(kinds)}")
+    if value not in known_kinds():
+        raise ValueError(f"unknown device kind {value!r}: use one of {', '.join(known_kinds())}")
     return value
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.store import Base
+from gateway.store import Base, Punch
 
 ROLES = ("admin", "hr", "viewer", "employee")
 
@@ -18,6 +18,10 @@ ROLES = ("admin", "hr", "viewer", "employee")
 def utcnow() -> datetime:
     """Now as the store keeps times: naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+# The punch listing pages through all punches in (ts_utc, id) order; without this index every page
+# of a multi-million-punch log is a full scan and sort. Declared here, next to the API that needs it.
+Index("ix_punches_ts_utc_id", Punch.ts_utc, Punch.id)
 
 
 class ApiToken(Base):

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from api.auth import ADMINS, READERS, WRITERS, require
 from api.db import read, write
 from api.errors import BadGateway, Conflict, NotFound, Unprocessable
-from api.schemas import PUSH_KIND, DeviceCreate, DeviceHealth, DeviceOut, DeviceUpdate, SyncResult
+from api.schemas import DeviceCreate, DeviceHealth, DeviceOut, DeviceUpdate, SyncResult
+from drivers.base import PUSH_KINDS
 from gateway import config as cfg
 from gateway.audit import append_audit
 from gateway.poller import poll_device
@@ -141,7 +142,7 @@ def sync_device(request: Request, ref: str, _who: Annotated[Principal, require(*
         office = session.scalar(select(Office).where(Office.id == device.office_id))
     if office is None:
         raise Conflict(f"device {device.name!r} has no office, so its clock's time zone is unknown: set its office first")
-    if device.kind == PUSH_KIND:
+    if device.kind in PUSH_KINDS:
         raise Conflict(f"device {device.name!r} pushes its punches (ADMS); it cannot be polled")
     if not device.host:
         raise Conflict(f"device {device.name!r} has no host: set it with PATCH /api/v1/devices/{ref}")

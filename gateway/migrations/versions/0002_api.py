@@ -1,4 +1,4 @@
-"""API tables: bearer tokens (hashed) and punch corrections.
+"""API tables: bearer tokens (hashed) and punch corrections; the punches' time-order index for paging.
 
 Revision ID: 0002_api
 Revises: 0001
@@ -56,9 +56,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_punch_corrections_employee", "punch_corrections", ["employee_id", "id"])
+    op.create_index("ix_punches_ts_utc_id", "punches", ["ts_utc", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_punches_ts_utc_id", table_name="punches")
     op.drop_index("ix_punch_corrections_employee", table_name="punch_corrections")
     op.drop_table("punch_corrections")
     op.drop_table("api_tokens")
