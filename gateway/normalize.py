@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 from drivers.base import RawPunch
 from gateway.store import PunchFlag
 
-_HOUR = timedelta(hours=1)
 _LAST_MICROSECOND = timedelta(hours=1, microseconds=-1)
 
 
@@ -55,14 +54,15 @@ class UtcConverter:
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        self._hours: dict[datetime, timedelta | None] = {}
+        self._hours: dict[int, timedelta | None] = {}  # hours since 0001-01-01 → offset, None if irregular
 
     def __call__(self, ts_local: datetime) -> tuple[datetime, PunchFlag]:
-        hour = ts_local.replace(minute=0, second=0, microsecond=0)
+        hour = ts_local.toordinal() * 24 + ts_local.hour  # integer key: far cheaper than datetime.replace
         try:
             offset = self._hours[hour]
         except KeyError:
-            offset = self._hours[hour] = self._regular_offset(hour)
+            start = datetime.fromordinal(hour // 24) + timedelta(hours=hour % 24)
+            offset = self._hours[hour] = self._regular_offset(start)
         if offset is None:
             return local_to_utc(ts_local, self.zone)
         return ts_local - offset, PunchFlag.NONE
@@ -135,28 +135,25 @@ def normalize_punches(
     """Rows for the `new` punches (sorted by `ts_local`), given the punches already `stored` for the
     device from `window` before the first new punch up to the last one, as (pin, ts_local, is_double_tap).
 
-    Stored punches are not re-judged; they only serve as double-tap anchors.
+    Stored punches are not re-judged; they only serve as double-tap anchors, merged in time order
+    (a stored punch at the same instant as a new one counts as earlier).
     """
-    events: list[tuple[datetime, int, str, bool, RawPunch | None]] = [
-        (ts, 0, pin, double, None) for pin, ts, double in stored
-    ]
-    if events:
-        events.extend((p.ts_local, 1, p.pin, False, p) for p in new)
-        events.sort(key=lambda e: (e[0], e[1]))
-    else:  # the common case of fresh records: no merge needed
-        events = [(p.ts_local, 1, p.pin, False, p) for p in new]
+    anchors = sorted(stored, key=lambda s: s[1])
+    next_anchor = 0
     last_accepted: dict[str, datetime] = {}
     window = ctx.double_tap_window
     future_limit = ctx.future_limit_local
     first_record = ctx.first_record_ts_local
     to_utc = ctx.to_utc
     rows: list[PunchRow] = []
-    for ts, _order, pin, stored_double, punch in events:
+    for punch in new:
+        ts, pin = punch.ts_local, punch.pin
+        while next_anchor < len(anchors) and anchors[next_anchor][1] <= ts:
+            anchor_pin, anchor_ts, anchor_double = anchors[next_anchor]
+            if not anchor_double:
+                last_accepted[anchor_pin] = anchor_ts
+            next_anchor += 1
         previous = last_accepted.get(pin)
-        if punch is None:
-            if not stored_double:
-                last_accepted[pin] = ts
-            continue
         is_double_tap = previous is not None and ts - previous <= window
         if not is_double_tap:
             last_accepted[pin] = ts

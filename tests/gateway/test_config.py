@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from drivers.base import known_kinds
 from gateway.config import load_config
 from gateway.errors import ConfigError
 
@@ -41,7 +42,7 @@ def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
         (OFFICE.replace("Asia/Shanghai", "Asia/Shangai") + DEVICE,
          "FILE: offices[0].timezone: unknown IANA time zone 'Asia/Shangai': use a name such as 'Asia/Shanghai' or 'Asia/Urumqi'"),
         (OFFICE + DEVICE.replace("zk-tcp", "zk-tpc"),
-         "FILE: devices[0].kind: unknown device kind 'zk-tpc': use one of comet-csv, zk-soap, zk-tcp, zk-udp"),
+         f"FILE: devices[0].kind: unknown device kind 'zk-tpc': use one of {', '.join(known_kinds())}"),
         (OFFICE + DEVICE + "port = 70000\n",
          "FILE: devices[0].port: Input should be less than or equal to 65535 (got 70000)"),
         (OFFICE + DEVICE + "poll_intervall_s = 5\n",
