@@ -36,10 +36,8 @@ DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_FUTURE_TOLERANCE_S = 300
 _punches = Punch.__table__
 _quarantine = Quarantine.__table__
-_INSERT_SQL = (
-    f"INSERT INTO punches ({', '.join(PunchRow._fields)}) VALUES ({{values}}) "
-    "ON CONFLICT (device_sn, pin, ts_local) DO NOTHING"
-)
+_COLUMNS = ", ".join(PunchRow._fields)
+_ON_CONFLICT = "ON CONFLICT (device_sn, pin, ts_local) DO NOTHING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,29 +169,39 @@ def _store_batch(factory: sessionmaker[Session], batch: Sequence[RawPunch], ctx:
 
 
 def _insert_rows(connection: Connection, rows: list[PunchRow]) -> int:
-    """`INSERT … ON CONFLICT DO NOTHING` of `rows` through the driver's executemany; returns rows inserted.
+    """`INSERT … ON CONFLICT DO NOTHING` of `rows`; returns how many were inserted.
 
-    This is the hot path, so it skips SQLAlchemy's per-parameter processing. On SQLite, datetimes are
-    therefore written as text here in exactly SQLAlchemy's SQLite DATETIME storage format
-    (`YYYY-MM-DD HH:MM:SS.ffffff`), which the ORM reads back and which the unique key compares
-    (tests hold the two paths to the same key).
+    This is the hot path, so it bypasses SQLAlchemy's per-parameter processing:
+    - SQLite: the driver's executemany. Datetimes are written as text in exactly SQLAlchemy's SQLite
+      DATETIME storage format (`YYYY-MM-DD HH:MM:SS.ffffff`), which the ORM reads back and which the
+      unique key compares (a test holds the ORM and this path to the same key).
+    - PostgreSQL: COPY into a transaction-scoped temporary table, then one INSERT … SELECT, which is
+      several times faster than executemany's round trips.
     """
     dialect = connection.dialect.name
     if dialect == "sqlite":
         received = rows[0].received_at.isoformat(" ", "microseconds")
-        params: list[tuple[object, ...]] = [
+        params = [
             (r.device_sn, r.pin, r.ts_local.isoformat(" ", "microseconds"), r.ts_utc.isoformat(" ", "microseconds"),
              r.status, r.punch_state, r.verify_mode, r.workcode, r.source, received, r.employee_id, r.flags,
              r.is_double_tap)
             for r in rows
         ]
-        placeholder = "?"
-    elif dialect == "postgresql":
-        params, placeholder = list(rows), "%s"
-    else:
-        raise IngestError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
-    sql = _INSERT_SQL.format(values=", ".join([placeholder] * len(PunchRow._fields)))
-    return connection.exec_driver_sql(sql, params).rowcount
+        sql = f"INSERT INTO punches ({_COLUMNS}) VALUES ({', '.join('?' * len(PunchRow._fields))}) {_ON_CONFLICT}"
+        return connection.exec_driver_sql(sql, params).rowcount
+    if dialect == "postgresql":
+        connection.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS punches_incoming ON COMMIT DELETE ROWS AS "
+            f"SELECT {_COLUMNS} FROM punches WITH NO DATA"
+        )
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY punches_incoming ({_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return connection.exec_driver_sql(
+            f"INSERT INTO punches ({_COLUMNS}) SELECT {_COLUMNS} FROM punches_incoming {_ON_CONFLICT}"
+        ).rowcount
+    raise IngestError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
 
 
 def _quarantine_unknown(
