@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.errors import IngestError
@@ -177,3 +177,31 @@ def test_unknown_zone_name_is_refused(factory: sessionmaker[Session]) -> None:
     with pytest.raises(IngestError) as error:
         ingest_punches(factory, "X", [punch("1", "2026-03-02 09:00:00", sn="X")], source="push", office_tz="Mars/Olympus")
     assert str(error.value) == "unknown IANA time zone 'Mars/Olympus' for device 'X': use a name such as 'Asia/Shanghai'"
+
+
+def test_concurrent_writers_store_each_punch_once(factory: sessionmaker[Session]) -> None:
+    """Two sites (or a retrying pusher) storing overlapping punches at once: every key once, counted once."""
+    import threading
+    from datetime import timedelta
+
+    seed_device(factory, window_s=0)
+    seed_employee(factory, "E001", pin="1")
+    start = datetime(2026, 3, 1, 0, 0)
+    punches = [punch(str(1 + n % 3), (start + timedelta(seconds=n)).isoformat()) for n in range(3000)]
+    results: list[IngestResult] = []
+    go = threading.Barrier(2)
+
+    def writer(batch_size: int) -> None:
+        go.wait()
+        results.append(ingest_punches(factory, "SN1", punches, source="zk-tcp", now=NOW, batch_size=batch_size))
+
+    threads = [threading.Thread(target=writer, args=(size,)) for size in (250, 700)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.new for r in results) == 3000 and sum(r.duplicate for r in results) == 3000
+    assert sum(r.quarantined for r in results) == 2000  # pins 2 and 3 have no badge
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Punch)) == 3000
+        assert session.scalar(select(func.count()).select_from(Quarantine)) == 2000
