@@ -53,3 +53,17 @@ def test_only_the_digest_is_stored(factory: sessionmaker[Session], secrets: dict
         assert secret not in (row.prefix, row.secret_sha256, row.name)
         principal = authenticate(session, secrets["viewer"])
         assert principal is not None and (principal.name, principal.role, principal.employee_id) == ("viewer-token", "viewer", None)
+
+
+def test_no_operation_but_health_and_iclock_answers_without_a_token(client: TestClient) -> None:
+    """Walks every operation in the schema (pay routes included), so a new route cannot forget its `require(...)`."""
+    checked = []
+    for path, operations in client.app.openapi()["paths"].items():  # type: ignore[attr-defined]
+        if path == "/health" or path.startswith("/iclock/"):
+            continue
+        concrete = path.replace("{", "").replace("}", "")  # any value: auth runs before the lookup
+        for method in sorted(operations):
+            response = client.request(method.upper(), concrete)
+            assert (response.status_code, response.headers["content-type"]) == (401, "application/problem+json"), (method, path)
+            checked.append(f"{method.upper()} {path}")
+    assert len(checked) >= 20 and "POST /api/v1/devices/{ref}/sync" in checked
