@@ -146,6 +146,10 @@ _REGISTRY: dict[str, str] = {
     "comet-csv": "drivers.comet:CometCsvDriver",
 }
 
+# Kinds whose terminals connect to us (ADMS push to /iclock, see api/iclock.py): they are listed in the
+# config so the receiver knows their serial number and office, and have no driver: never polled.
+PUSH_KINDS: frozenset[str] = frozenset({"zk-push"})
+
 
 def register(kind: str, target: str) -> None:
     """Make `kind` resolvable to the class named by `target` ("module:Class")."""
@@ -153,7 +157,7 @@ def register(kind: str, target: str) -> None:
 
 
 def known_kinds() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted({*_REGISTRY, *PUSH_KINDS})
 
 
 def driver_class(kind: str) -> type:
