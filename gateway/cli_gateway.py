@@ -8,10 +8,15 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from gateway.config import Config
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The gateway's TOML config file.")]
 DEFAULT_CONFIG = Path("punchclock.toml")
@@ -20,7 +25,7 @@ db_app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True)
 
 
-def _load(path: Path):  # type: ignore[no-untyped-def]
+def _load(path: Path) -> Config:
     """The checked config, or exit 2 with every problem listed."""
     from gateway.config import load_config
     from gateway.errors import ConfigError
@@ -32,7 +37,7 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
-def _prepare(path: Path):  # type: ignore[no-untyped-def]
+def _prepare(path: Path) -> tuple[Config, sessionmaker[Session]]:
     """Config, migrated database with the config's offices and devices, and a session factory."""
     from gateway.inventory import register_config
     from gateway.store import make_engine, session_factory, upgrade
@@ -92,10 +97,14 @@ def sync(
     cfg, factory = _prepare(config)
     if device is not None:
         try:
-            cfg.device(device)
+            chosen = cfg.device(device)
         except KeyError as error:
             console.print(error.args[0], highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        if not chosen.polled:
+            console.print(f"device {chosen.label} is a {chosen.kind} terminal: it sends its punches to /iclock, "
+                          "there is nothing to poll", highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
     results = run_sync(cfg, factory, only=device, console=Console())
     if any(r.error for r in results):
         raise typer.Exit(1)

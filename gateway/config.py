@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from drivers.base import known_kinds
+from drivers.base import PUSH_KINDS, known_kinds
 from gateway.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
@@ -47,7 +47,7 @@ class Device(_Strict):
     name: str = ""
     sn: str | None = None
     kind: str
-    host: Annotated[str, Field(min_length=1)]
+    host: str = ""  # required for polled kinds; push terminals (zk-push) connect to us instead
     port: Annotated[int, Field(ge=0, le=65535)] = 4370
     comm_key: Annotated[int, Field(ge=0, le=999999)] = 0
     office: str
@@ -67,6 +67,11 @@ class Device(_Strict):
     @property
     def label(self) -> str:
         return self.name or self.sn or f"{self.host}:{self.port}"
+
+    @property
+    def polled(self) -> bool:
+        """False for push terminals: they send their punches to /iclock, there is nothing to poll."""
+        return self.kind not in PUSH_KINDS
 
 
 class Database(_Strict):
@@ -111,6 +116,10 @@ class Config(_Strict):
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)
+
+    @property
+    def polled_devices(self) -> list[Device]:
+        return [d for d in self.devices if d.polled]
 
     def device(self, name_or_sn: str) -> Device:
         """The device whose name or serial number is `name_or_sn` (KeyError names the known ones)."""
@@ -175,6 +184,10 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
         if device.office not in office_names:
             known = ", ".join(repr(n) for n in office_names) or "none (add an [[offices]] table)"
             problems.append((f"devices[{i}].office", f"no office named {device.office!r}; offices are {known}"))
+        if device.polled and not device.host:
+            problems.append((f"devices[{i}].host", f"required for a {device.kind} device: its IP address or host name"))
+        if not device.polled and not device.sn:
+            problems.append((f"devices[{i}].sn", f"required for a {device.kind} device: the serial number it pushes as (SN=…)"))
         for key, value in (("name", device.label), ("sn", device.sn)):
             if value is None:
                 continue

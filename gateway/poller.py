@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.base import Driver, DriverError, driver_class
+from drivers.base import DeviceInfo, Driver, DriverError, driver_class
 from gateway import config as cfg
 from gateway.audit import record_audit
 from gateway.crashpoints import crashpoint
@@ -58,6 +58,7 @@ class PollResult:
     clock_set: bool = False
     note: str = ""
     error: str | None = None
+    elapsed_s: float = 0.0
 
 
 def describe(error: BaseException) -> str:
@@ -76,6 +77,7 @@ def poll_device(
 ) -> PollResult:
     """Poll one terminal once; failures are caught, written to the device's health and returned."""
     result = PollResult(device=device.label)
+    started = time.perf_counter()
     try:
         _poll(factory, device, office, build, future_tolerance_s, progress or (lambda *_: None), result)
     except (DriverError, GatewayError) as error:
@@ -85,6 +87,7 @@ def poll_device(
         result.error = describe(error)
     if result.error is not None:
         _record_failure(factory, device.label, result.error)
+    result.elapsed_s = time.perf_counter() - started
     return result
 
 
@@ -178,7 +181,8 @@ def _bind_serial(factory: sessionmaker[Session], label: str, sn: str) -> None:
 
 
 def _record_success(
-    factory: sessionmaker[Session], label: str, info, record_count: int, offset: int | None, newest: datetime | None,  # type: ignore[no-untyped-def]
+    factory: sessionmaker[Session], label: str, info: DeviceInfo, record_count: int, offset: int | None,
+    newest: datetime | None,
 ) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     with factory() as session, session.begin():
@@ -238,12 +242,16 @@ class Poller:
         self.rng = rng or random.Random()
         self.on_result = on_result
         self.stats = PollerStats()
+        self._lock = threading.Lock()
 
     def run(self, stop: threading.Event) -> PollerStats:
-        devices = {d.label: d for d in self.config.devices}
+        devices = {d.label: d for d in self.config.polled_devices}
         if not devices:
             return self.stats
-        due = {label: time.monotonic() for label in devices}
+        # Spread the first polls over each device's interval so that a site's terminals are not all
+        # polled in the same instant forever after (each next poll is due one interval after the last).
+        start = time.monotonic()
+        due = {label: start + d.poll_interval_s * i / len(devices) for i, (label, d) in enumerate(devices.items())}
         failures = dict.fromkeys(devices, 0)
         in_flight: dict[Future[PollResult], tuple[str, float]] = {}
         workers = min(self.config.poller.max_workers, len(devices))
@@ -253,13 +261,7 @@ class Poller:
                 busy = {label for label, _ in in_flight.values()}
                 for label, when in due.items():
                     if when <= now and label not in busy:
-                        self.stats.max_lag_s = max(self.stats.max_lag_s, now - when)
-                        device = devices[label]
-                        future = pool.submit(
-                            poll_device, self.factory, device, self.config.office(device.office),
-                            build=self.build, future_tolerance_s=self.config.poller.future_tolerance_s,
-                        )
-                        in_flight[future] = (label, now)
+                        in_flight[pool.submit(self._poll, devices[label], when)] = (label, when)
                         due[label] = float("inf")
                 next_due = min(due.values())
                 timeout = max(0.0, min(next_due - time.monotonic(), 0.2))
@@ -267,20 +269,28 @@ class Poller:
                 if not in_flight:
                     stop.wait(timeout)
                 for future in done:
-                    label, started = in_flight.pop(future)
-                    due[label] = self._next_due(devices[label], future.result(), started, failures)
-            for future, (label, started) in in_flight.items():  # the polls in flight finish and are counted
-                self._next_due(devices[label], future.result(), started, failures)
+                    label, was_due = in_flight.pop(future)
+                    due[label] = self._next_due(devices[label], future.result(), was_due, failures)
+            for future, (label, was_due) in in_flight.items():  # the polls in flight finish and are counted
+                self._next_due(devices[label], future.result(), was_due, failures)
         return self.stats
 
-    def _next_due(self, device: cfg.Device, result: PollResult, started: float, failures: dict[str, int]) -> float:
+    def _poll(self, device: cfg.Device, was_due: float) -> PollResult:
+        """Runs in a worker: the lag is measured here, so a saturated pool shows up as lag too."""
+        lag = time.monotonic() - was_due
+        with self._lock:
+            self.stats.max_lag_s = max(self.stats.max_lag_s, lag)
+        return poll_device(self.factory, device, self.config.office(device.office), build=self.build,
+                           future_tolerance_s=self.config.poller.future_tolerance_s)
+
+    def _next_due(self, device: cfg.Device, result: PollResult, was_due: float, failures: dict[str, int]) -> float:
         self.stats.polls += 1
         self.stats.results[device.label] = result
         if self.on_result is not None:
             self.on_result(result)
         if result.error is None:
             failures[device.label] = 0
-            return started + device.poll_interval_s
+            return was_due + device.poll_interval_s  # on the device's own grid, so polls never drift
         self.stats.failures += 1
         failures[device.label] += 1
         poller = self.config.poller

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.config import Config
+from gateway.config import Config, Device
 from gateway.poller import DriverFactory, PollResult, build_driver, poll_device
 
 
@@ -25,9 +25,9 @@ def run_sync(
     console: Console | None = None,
     build: DriverFactory = build_driver,
 ) -> list[PollResult]:
-    """Poll every device (or just `only`, a name or serial) once; results in config order."""
+    """Poll every polled device (or just `only`, a name or serial) once; results in config order."""
     console = console or Console()
-    devices = [config.device(only)] if only is not None else list(config.devices)
+    devices = [config.device(only)] if only is not None else config.polled_devices
     if not devices:
         return []
     columns = (TextColumn("{task.description:<24}"), TextColumn("{task.fields[stage]:<10}"), BarColumn(),
@@ -35,7 +35,7 @@ def run_sync(
     with Progress(*columns, console=console, transient=False) as progress:
         tasks = {d.label: progress.add_task(d.label, total=None, stage="waiting") for d in devices}
 
-        def poll(device):  # type: ignore[no-untyped-def]
+        def poll(device: Device) -> PollResult:
             task = tasks[device.label]
 
             def report(stage: str, done: int, total: int) -> None:

@@ -48,7 +48,7 @@ def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
         (OFFICE + DEVICE + "poll_intervall_s = 5\n",
          "FILE: devices[0].poll_intervall_s: unknown key: check its spelling against punchclock.example.toml"),
         (OFFICE + DEVICE.replace('host = "10.0.0.5"\n', ""),
-         "FILE: devices[0].host: required key is missing"),
+         "FILE: devices[0].host: required for a zk-tcp device: its IP address or host name"),
         (OFFICE + DEVICE + DEVICE,
          "FILE: devices[1].name: 'door' is already used by devices[0]: give each device its own name and sn"),
         (OFFICE + OFFICE, "FILE: offices[1].name: duplicate office name 'HQ': office names must be unique"),
@@ -69,11 +69,23 @@ def test_malformed_config_names_file_key_and_reason(tmp_path: Path, text: str, e
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    text = OFFICE + DEVICE.replace('host = "10.0.0.5"\n', "") + "comm_key = -1\n"
+    text = OFFICE + DEVICE.replace('kind = "zk-tcp"\n', "") + "comm_key = -1\n"
     assert error_for(tmp_path, text).splitlines() == [
-        "FILE: devices[0].host: required key is missing",
+        "FILE: devices[0].kind: required key is missing",
         "FILE: devices[0].comm_key: Input should be greater than or equal to 0 (got -1)",
     ]
+
+
+def test_push_terminal_needs_its_serial_not_a_host_and_is_never_polled(tmp_path: Path) -> None:
+    push = '[[devices]]\nname = "lobby"\nkind = "zk-push"\noffice = "HQ"\n'
+    assert error_for(tmp_path, OFFICE + push) == (
+        "FILE: devices[0].sn: required for a zk-push device: the serial number it pushes as (SN=…)"
+    )
+    path = tmp_path / "ok.toml"
+    path.write_text(OFFICE + DEVICE + push + 'sn = "CGXH201360003"\n', encoding="utf-8")
+    config = load_config(path)
+    assert [d.label for d in config.polled_devices] == ["door"]
+    assert config.device("CGXH201360003").label == "lobby"
 
 
 def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:

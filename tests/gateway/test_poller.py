@@ -163,3 +163,19 @@ def test_failed_device_is_retried_with_backoff_and_recovers(factory: sessionmake
     assert [r.error for r in results] == ["AuthFailed: wrong comm key"] * fail_times + [None]
     assert (stats.polls, stats.failures) == (fail_times + 1, fail_times)
     assert device_row(factory).consecutive_failures == 0
+
+
+def test_push_terminals_are_registered_but_never_polled(factory: sessionmaker[Session]) -> None:
+    push = cfg.Device(name="lobby", kind="zk-push", sn="PUSH1", office="HQ")
+    config = setup(factory, push, device(poll_interval_s=0.01))
+    stop = threading.Event()
+    seen: list[str] = []
+
+    def on_result(result: PollResult) -> None:
+        seen.append(result.device)
+        if len(seen) == 3:
+            stop.set()
+
+    Poller(config, factory, build=lambda d: FakeDriver("ZK1", RECORDS), on_result=on_result).run(stop)
+    assert seen == ["door"] * 3
+    assert device_row(factory, "lobby").sn == "PUSH1"
