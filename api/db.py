@@ -33,14 +33,16 @@ def read(request: Request) -> Session:
 
 def write(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work` in one transaction and commit; retried when another writer took the audit chain head."""
-    for attempt in range(_ATTEMPTS):
+    attempt = 0
+    while True:
+        attempt += 1
         with factory(request)() as session:
             try:
                 with session.begin():
                     return work(session)
             except IntegrityError as error:
-                if "prev_hash" not in str(error.orig) or attempt == _ATTEMPTS - 1:
-                    raise Conflict(
-                        "the change conflicts with data saved at the same time (a duplicate key): reload and try again"
-                    ) from error
-    raise AssertionError("unreachable")
+                if "prev_hash" in str(error.orig) and attempt < _ATTEMPTS:
+                    continue
+                raise Conflict(
+                    "the change conflicts with data saved at the same time (a duplicate key): reload and try again"
+                ) from error

@@ -125,9 +125,10 @@ def prepare(path: Path, employees: int, days: int) -> dict[str, object]:
         build_database(path, employees, days)
         print(f"built {employees:,} employees and {expected:,} punches in {time.perf_counter() - started:.0f} s")
     factory = session_factory(make_engine(url))
+    from sqlalchemy import select
+
     from gateway.payrun import run_payroll
     from gateway.store_pay import PayRun, Payslip
-    from sqlalchemy import select
 
     with factory() as session:
         payslip_ids = list(session.scalars(select(Payslip.id).join(PayRun).where(PayRun.period == PERIOD)))

@@ -6,10 +6,10 @@ import socket
 from datetime import datetime
 
 import pytest
+from api_testkit import audit_rows
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api_testkit import audit_rows
 from gateway.store import Device, Punch
 from simulators.zk import ZKTerminal
 
