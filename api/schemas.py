@@ -114,6 +114,16 @@ class DeviceUpdate(_In):
     office: Name | None = None
 
 
+class UnknownTerminalOut(BaseModel):
+    """An ADMS push terminal the receiver refused because no device has its serial number (since the last start)."""
+
+    serial_number: str
+    address: str
+    first_seen: UtcOut
+    last_seen: UtcOut
+    attempts: int
+
+
 class SyncResult(BaseModel):
     device: str
     sn: str | None

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from api.auth import ADMINS, READERS, WRITERS, require
 from api.db import read, write
 from api.errors import BadGateway, Conflict, NotFound, Unprocessable
-from api.schemas import DeviceCreate, DeviceHealth, DeviceOut, DeviceUpdate, SyncResult
+from api.iclock import get_push_state
+from api.schemas import DeviceCreate, DeviceHealth, DeviceOut, DeviceUpdate, SyncResult, UnknownTerminalOut
 from drivers.base import PUSH_KINDS
 from gateway import config as cfg
 from gateway.audit import append_audit
@@ -84,6 +85,15 @@ def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]
         return [device_out(device, office) for device, office in rows]
 
 
+@router.get("/unknown-push")
+def unknown_push_terminals(request: Request, _who: Annotated[Principal, require(*READERS)]) -> list[UnknownTerminalOut]:
+    """Terminals pushing to /iclock with a serial number no device has: add one with that `sn` to accept them."""
+    state = get_push_state(request)
+    return [UnknownTerminalOut(serial_number=t.serial_number, address=t.address, first_seen=t.first_seen,
+                               last_seen=t.last_seen, attempts=t.attempts)
+            for t in sorted(state.unknown.values(), key=lambda t: t.serial_number)]
+
+
 @router.get("/{ref}")
 def get_device(request: Request, ref: str, _who: Annotated[Principal, require(*READERS)]) -> DeviceOut:
     with read(request) as session:
@@ -103,7 +113,10 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
         append_audit(session, who.actor, "device.add", f"device:{body.name}", None, _snapshot(device, body.office))
         return device_out(device, body.office)
 
-    return write(request, work)
+    added = write(request, work)
+    if body.sn is not None:  # the receiver accepts it from now on
+        get_push_state(request).unknown.pop(body.sn, None)
+    return added
 
 
 @router.patch("/{ref}")

@@ -58,6 +58,15 @@ async function loadDevices() {
   }
 }
 
+async function loadUnknownPush() {
+  const body = document.querySelector("#unknown-push tbody");
+  body.replaceChildren();
+  for (const t of await call("/devices/unknown-push")) {
+    const row = body.insertRow();
+    cell(row, t.serial_number); cell(row, t.address); cell(row, t.first_seen); cell(row, t.last_seen); cell(row, t.attempts);
+  }
+}
+
 async function loadQuarantine() {
   const body = document.querySelector("#quarantine tbody");
   body.replaceChildren();
@@ -95,6 +104,7 @@ async function refresh() {
   showError("");
   try {
     await loadDevices();
+    await loadUnknownPush();
     await loadQuarantine();
     await loadPunches(false);
   } catch (e) { showError(e.message); }

@@ -132,3 +132,14 @@ def test_sync_of_an_unreachable_device_is_a_502_with_the_driver_reason(client: T
 
 def test_sync_is_not_for_viewers(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
     assert client.post("/api/v1/devices/SH0001/sync", headers=as_role("viewer")).status_code == 403
+
+
+def test_refused_push_terminals_are_listed_until_added(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):
+        assert client.get("/iclock/cdata", params={"SN": "STRANGER9", "options": "all"}).status_code == 403
+    listed = client.get("/api/v1/devices/unknown-push", headers=as_role("viewer")).json()
+    assert [(t["serial_number"], t["address"], t["attempts"]) for t in listed] == [("STRANGER9", "testclient", 2)]
+    assert client.get("/api/v1/devices/unknown-push", headers=as_role("employee")).status_code == 403
+    client.post("/api/v1/devices", json={**NEW_DEVICE, "sn": "STRANGER9"}, headers=as_role("admin"))
+    assert client.get("/api/v1/devices/unknown-push", headers=as_role("viewer")).json() == []
+    assert client.get("/iclock/cdata", params={"SN": "STRANGER9", "options": "all"}).status_code == 200
