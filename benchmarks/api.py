@@ -203,6 +203,23 @@ async def measure(base: str, make: Callable[[], Request], total: int, clients: i
     return time.perf_counter() - started, latencies
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by the uvicorn process `pid` and its worker processes (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        pending += [int(child) for child in children]
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -234,15 +251,19 @@ def main() -> None:
         rng = random.Random(3)
         print(f"{args.requests:,} requests per scenario with {CLIENTS} clients in flight, then {args.requests // 10:,} from "
               f"one client alone (the route's own latency, no queueing); {args.workers} uvicorn worker(s), SQLite WAL")
-        print(f"{'scenario':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} | {'alone p50':>9} {'alone p99':>9}")
+        print(f"{'scenario':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/req':>15} | {'alone p50':>9} {'alone p99':>9}")
         for name, make in scenarios(ctx, rng).items():
             asyncio.run(measure(base, make, min(300, args.requests), CLIENTS))  # warm caches and connections
+            cpu_before = server_cpu_seconds(server.pid)
             seconds, latencies = asyncio.run(measure(base, make, args.requests, CLIENTS))
+            cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
             _alone_s, alone = asyncio.run(measure(base, make, args.requests // 10, 1))
             q, a = statistics.quantiles(latencies, n=100), statistics.quantiles(alone, n=100)
-            print(f"{name:<28} {len(latencies) / seconds:>7.0f} {q[49]:>7.1f} {q[98]:>7.1f} | {a[49]:>9.1f} {a[98]:>9.1f}")
+            print(f"{name:<28} {len(latencies) / seconds:>7.0f} {q[49]:>7.1f} {q[98]:>7.1f} {cpu_ms:>15.2f} | "
+                  f"{a[49]:>9.1f} {a[98]:>9.1f}")
         print("At 50 in flight, latency is mostly queueing: about 50 / (req/s). The reference row is the floor that "
-              "uvicorn, loopback and the httpx clients set on this machine.")
+              "uvicorn, loopback and the httpx clients set on this machine; server CPU ms/req is what one request costs "
+              "the server, so one core serves at most 1000 / that many requests per second.")
     finally:
         server.terminate()
         server.wait(timeout=30)
