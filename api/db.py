@@ -44,5 +44,6 @@ def write(request: Request, work: Callable[[Session], T]) -> T:
                 if "prev_hash" in str(error.orig) and attempt < _ATTEMPTS:
                     continue
                 raise Conflict(
-                    "the change conflicts with data saved at the same time (a duplicate key): reload and try again"
+                    "the database refused the change (a uniqueness or reference rule; another change may have "
+                    "landed meanwhile): reload and try again"
                 ) from error

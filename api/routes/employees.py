@@ -16,8 +16,7 @@ from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import BadgeAdded, BadgeIn, BadgeOut, EmployeeCreate, EmployeeFields, EmployeeOut, EmployeePage, EmployeeUpdate
 from gateway.audit import append_audit
 from gateway.ingest import remap_quarantine
-from gateway.store import Badge, Device, Employee, Office, Punch
-from gateway.store_api import ApiToken, PunchCorrection
+from gateway.store import Badge, Base, Device, Employee, Office
 from gateway.tokens import Principal
 
 router = APIRouter(prefix="/employees", tags=["employees"])
@@ -130,7 +129,10 @@ def edit_employee(request: Request, code: str, body: EmployeeUpdate, who: Annota
         try:
             merged = EmployeeFields.model_validate({**before, **body.model_dump(exclude_unset=True)})
         except ValidationError as error:
-            raise Unprocessable("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())) from None
+            raise Unprocessable("; ".join(
+                (f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "") + str(e["msg"]).removeprefix("Value error, ")
+                for e in error.errors()
+            )) from None
         _apply(session, employee, merged)
         session.flush()
         append_audit(session, who.actor, "employee.edit", f"employee:{code}", before, _fields(employee, offices))
@@ -145,11 +147,13 @@ def delete_employee(request: Request, code: str, who: Annotated[Principal, requi
 
     def work(session: Session) -> None:
         employee = find_employee(session, code)
-        for table, column in ((Punch, Punch.employee_id), (PunchCorrection, PunchCorrection.employee_id),
-                              (ApiToken, ApiToken.employee_id)):
-            if session.scalar(select(func.count()).select_from(table).where(column == employee.id)):
-                raise Conflict(f"employee {code!r} has {table.__tablename__.replace('_', ' ')}, which must stay "
-                               "attributable: set left_on instead of deleting")
+        for table in Base.metadata.sorted_tables:  # every table that refers to employees, pay tables included
+            for key in table.foreign_keys:
+                if key.column.table.name != "employees" or table.name == "badges":
+                    continue
+                if session.scalar(select(func.count()).select_from(table).where(key.parent == employee.id)):
+                    raise Conflict(f"employee {code!r} has {table.name.replace('_', ' ')}, which must stay "
+                                   "attributable: set left_on instead of deleting")
         before = _fields(employee, _offices(session))
         badges = list(session.scalars(select(Badge).where(Badge.employee_id == employee.id)))
         for badge in badges:

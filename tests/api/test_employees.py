@@ -87,12 +87,19 @@ def test_pay_fields_are_checked_together(client: TestClient, as_role) -> None:  
         "request body: a monthly employee needs monthly_salary_fen (integer fen, e.g. 600000 for 6,000.00 yuan)"]
     patch = client.patch("/api/v1/employees/E001", json={"hired_on": "2026-03-01", "left_on": "2026-02-01"}, headers=as_role("hr"))
     assert (patch.status_code, patch.json()["detail"]) == (422, "left_on 2026-02-01 is before hired_on 2026-03-01: fix one of the dates")
+    null_name = client.patch("/api/v1/employees/E001", json={"name": None}, headers=as_role("hr"))
+    assert (null_name.status_code, null_name.json()["detail"]) == (422, "name: Input should be a valid string")
 
 
-def test_employee_with_punches_cannot_be_deleted(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
-    response = client.delete("/api/v1/employees/E001", headers=as_role("hr"))
+def test_employee_with_punches_or_tokens_cannot_be_deleted(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    response = client.delete("/api/v1/employees/E002", headers=as_role("hr"))
     assert (response.status_code, response.json()["detail"]) == (
-        409, "employee 'E001' has punches, which must stay attributable: set left_on instead of deleting")
+        409, "employee 'E002' has punches, which must stay attributable: set left_on instead of deleting")
+    client.post("/api/v1/employees", json=NEW, headers=as_role("hr"))
+    client.post("/api/v1/tokens", json={"name": "li", "role": "employee", "employee": "E100"}, headers=as_role("admin"))
+    response = client.delete("/api/v1/employees/E100", headers=as_role("hr"))
+    assert (response.status_code, response.json()["detail"]) == (
+        409, "employee 'E100' has api tokens, which must stay attributable: set left_on instead of deleting")
 
 
 def test_adding_a_badge_remaps_its_quarantined_punches(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
