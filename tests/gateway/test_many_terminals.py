@@ -20,8 +20,11 @@ from simulators.zk import ZKTerminal
 
 TERMINALS = 50
 COMM_KEY = 4711
-# index → fault; everything else is healthy. Drop faults need transfers longer than one chunk.
-FAULTS = {i: "refuse" for i in (0, 1, 2, 3)} | {i: "stall" for i in (4, 5, 6, 7)} \
+# index → fault; everything else is healthy (odd index = UDP). Drop faults need transfers longer than
+# one chunk. "refuse" is on TCP terminals only: a refusing UDP simulator frees its port, which the
+# kernel may hand to another terminal's client socket in this same process — a collision no real
+# site has (a silent UDP terminal is what "stall" covers).
+FAULTS = {i: "refuse" for i in (0, 2, 16, 18)} | {i: "stall" for i in (4, 5, 6, 7)} \
     | {i: "drop" for i in (8, 9, 10, 11)} | {i: "comm_key" for i in (12, 13, 14, 15)}
 
 
