@@ -81,3 +81,36 @@ def test_hour_cache_agrees_with_the_exact_conversion_around_transitions() -> Non
             for minute in range(0, 6 * 60, 7):
                 ts = start + timedelta(minutes=minute, seconds=13)
                 assert convert(ts) == local_to_utc(ts, zone), (name, ts)
+
+
+def test_simulated_terminal_seven_minutes_fast_is_measured_kept_and_then_corrected(factory: sessionmaker[Session]) -> None:
+    from datetime import UTC
+
+    from gateway import config as cfg
+    from gateway.inventory import register_config
+    from gateway.poller import poll_device
+    from gateway.store import AuditLog, Device
+    from simulators.zk import ZKTerminal
+
+    def shanghai_now() -> datetime:
+        return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+
+    with ZKTerminal(users=3, records=0, seed=5, clock=shanghai_now, clock_drift_s=420) as sim:
+        sim.add_punch("1001", sim.device_time())  # stamped by the fast clock: 7 minutes "ahead"
+        office = cfg.Office(name="HQ", timezone="Asia/Shanghai", city="shanghai")
+        device = cfg.Device(name="gate", kind="zk-tcp", host="127.0.0.1", port=sim.port, office="HQ", timeout_s=2.0)
+        register_config(factory, cfg.Config(offices=[office], devices=[device]))
+
+        first = poll_device(factory, device, office)
+        assert (first.error, first.new, first.clock_set) == (None, 1, False)
+        assert first.clock_offset_s in (419, 420, 421)
+        with factory() as session:
+            assert session.scalars(select(Punch.flags)).all() == [0]  # not FUTURE: the device clock is known fast
+            assert session.scalars(select(Device.clock_offset_s)).one() == first.clock_offset_s
+
+        fixing = device.model_copy(update={"sync_clock": True, "max_clock_drift_s": 60})
+        second = poll_device(factory, fixing, office)
+        assert second.clock_set is True and second.clock_offset_s in (-1, 0, 1)
+        assert abs((sim.device_time() - shanghai_now()).total_seconds()) <= 1
+        with factory() as session:
+            assert session.scalars(select(AuditLog.action)).all() == ["device.set_time"]
