@@ -62,11 +62,18 @@ class MonthAttendance:
         return {key: int(column[i]) for key, column in self.summary.items()}
 
 
+#: Pay months the gateway accepts; rule data (holiday calendars, tax tables) exists only for some of them.
+YEARS = range(2000, 2100)
+
+
 def parse_period(text: str) -> Period:
     try:
-        return Period.parse(text)
+        period = Period.parse(text)
     except AttendanceInputError as exc:
         raise AttendanceError(str(exc)) from None
+    if period.year not in YEARS:
+        raise AttendanceError(f"period {text!r}: the year must be {YEARS.start}..{YEARS.stop - 1}")
+    return period
 
 
 def resolve_shift_rule(office: Office) -> tuple[Path, str | None]:
@@ -174,7 +181,10 @@ def month_attendance(session: Session, period: Period, office: Office | None) ->
         return MonthAttendance(period, [], {})
     book, shift_of = _rule_book(offices)
     roster = np.array([shift_of[e.office_id] for e in employees], dtype=np.int32)
-    result = compute_attendance(_punch_columns(session, employees, period), roster, book, period)
+    try:
+        result = compute_attendance(_punch_columns(session, employees, period), roster, book, period)
+    except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet
+        raise AttendanceError(str(exc)) from None
     facts = result.facts.copy()
     workday = facts[:, :, Fact.DAY_TYPE] == DayType.WORKDAY
     outside = ~_employed_mask(employees, period.days)

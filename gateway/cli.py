@@ -10,7 +10,7 @@ import typer
 
 from gateway.cli_api import audit_app, token_app
 from gateway.cli_gateway import db_app, serve, sync
-from gateway.cli_payroll import app as payroll_app
+from gateway.cli_payroll import app as payroll_app, export
 from simulators.cli import app as sim_app
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(token_app, name="token", help="API tokens.")
 app.add_typer(audit_app, name="audit", help="The hash-chained audit log.")
 app.command()(serve)
 app.command()(sync)
+app.command()(export)
 
 
 @app.command()

@@ -41,3 +41,63 @@ def check(
     typer.echo(f"{cases} cases, {fields} fields checked, {mismatches} mismatches")
     if mismatches:
         raise typer.Exit(EXIT_MISMATCH)
+
+
+def _actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+@app.command("run")
+def run(
+    period: str = typer.Option(..., "--period", help="Pay month YYYY-MM"),
+    config: Path = typer.Option(Path("punchclock.toml"), "--config", "-c", help="The gateway's TOML config file."),
+    scope: str = typer.Option("all", "--scope", help="An office name, or 'all' offices"),
+    lock: bool = typer.Option(False, "--lock", help="Lock the run after computing it (it becomes immutable)"),
+) -> None:
+    """Create (or reuse the unlocked run of) the period, compute it, print the payslips and what changed.
+
+    Exit status: 0 done, 2 the run cannot be computed (the message says why: locked, missing salary, ...).
+    """
+    from rich.console import Console
+
+    from gateway.cli_gateway import _prepare
+    from gateway.errors import GatewayError
+    from gateway.payrun import payslips_of, run_payroll
+    from gateway.report import payrun_table
+
+    _config, factory = _prepare(config)
+    console = Console()
+    try:
+        with factory() as session, session.begin():
+            payrun, changes = run_payroll(session, period, scope, _actor(), lock=lock)
+            console.print(payrun_table(payrun, payslips_of(session, payrun.id)))
+    except GatewayError as error:
+        console.print(f"[red]pay run not computed[/red]: {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_FILE) from None
+    for change in changes:
+        console.print(f"changed: {change.employee} {change.field}: {change.old} → {change.new}", highlight=False)
+    console.print(f"pay run {payrun.id} {payrun.status}; rules {payrun.rules_version}", highlight=False)
+
+
+def export(
+    period: str = typer.Option(..., "--period", help="Pay month YYYY-MM"),
+    fmt: str = typer.Option(..., "--format", help="xlsx | csv (pay sheet) | bank (transfer file, locked runs only)"),
+    out: Path = typer.Option(..., "--out", help="File to write"),
+    config: Path = typer.Option(Path("punchclock.toml"), "--config", "-c", help="The gateway's TOML config file."),
+) -> None:
+    """Write the pay sheet or the bank transfer file of a pay month."""
+    from gateway.cli_gateway import _prepare
+    from gateway.errors import GatewayError
+    from gateway.exports import export as make_export
+
+    _config, factory = _prepare(config)
+    try:
+        with factory() as session:
+            content = make_export(session, period, fmt)
+    except GatewayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_FILE) from None
+    out.write_bytes(content)
+    typer.echo(f"wrote {out} ({len(content)} bytes)")

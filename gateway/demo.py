@@ -1,58 +1,328 @@
-"""`punchclock demo`: simulated terminals, downloaded through the real drivers, summarised.
+"""`punchclock demo`: two offices of simulated terminals → gateway → locked pay run → API, on a temporary SQLite.
 
-For now: two simulated ZKTeco terminals on loopback (one TCP with a comm key, one UDP), their users
-and attendance logs read through `zk-tcp` / `zk-udp` exactly as from hardware, and a table of what
-came back.
+What `setup_demo` builds, all in one temporary folder and on localhost:
+- Shanghai HQ (office shift 09:00-18:00): a ZKTeco SOAP terminal and an ADMS push terminal that pushes
+  into the running API; Dongguan plant (paired punches, day shift 08:00-17:00 + planned overtime, and a
+  night shift office for the night workers): a ZK binary-protocol terminal over TCP, one over UDP,
+  and a Comet export file.
+- Employees and badge mappings for the simulators' pins (badges are per terminal, since every
+  simulator numbers its badges from 1001), with one pin per terminal left unmapped so the quarantine
+  shows something (the ZK terminals add a few unknown badges of their own). Monthly staff in
+  Shanghai and on the ZK TCP terminal, hourly workers on the UDP terminal, piece workers on the
+  Comet file, whose piece counts are imported from a generated CSV.
+- Punches for LAST month (relative to `today`), synced through the real drivers and the push receiver;
+  then last month's pay run is computed and locked, and an HR token issued.
+
+`run_demo` prints the URL, the token and a summary, and serves until Ctrl-C, then cleans up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
+import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import ApiSettings, create_app
 from drivers.base import driver_class
+from gateway import config as cfg
+from gateway.exports import fen_to_yuan
+from gateway.ingest import IngestResult, ingest_punches
+from gateway.inventory import register_config
+from gateway.payrun import payslips_of, run_payroll
+from gateway.piece_import import import_piece_file
+from gateway.report import payrun_table
+from gateway.store import Badge, Device, Employee, Office, Punch, Quarantine, make_engine, session_factory, upgrade
+from gateway.store_pay import BankAccount
+from gateway.sync import run_sync
+from gateway.tokens import issue_token
+from simulators.comet_export import write_export
+from simulators.sample_punches import make_punches, make_users
 from simulators.zk import ZKTerminal
+from simulators.zk_data import generate_records, generate_users
+from simulators.zk_push import PushTerminal
+from simulators.zk_soap import ZKSoapTerminal
+
+HQ, PLANT, PLANT_NIGHT = "Shanghai HQ", "Dongguan plant", "Dongguan plant night shift"
+PREFERRED_PORT = 8080
+ACTOR = "demo"
+PUSH_SN = "CQZ7224160001"
+COMET_MACHINE = 3
+COMET_SN = f"COMET-{COMET_MACHINE}"  # the comet-csv driver names a file's device after its 机器号
+ZK_RECORD_LAYOUT, ZK_USER_LAYOUT = 40, 72  # current firmware layouts (simulators/zk_data.py)
 
 
-@dataclass(frozen=True, slots=True)
-class _DemoTerminal:
-    users: int
-    records: int
-    seed: int
-    udp: bool
-    comm_key: int
+@dataclass
+class DemoResult:
+    url: str
+    token: str
+    period: str
+    workdir: Path
+    summary: dict[str, int]
+    tables: list[Table]
+    _cleanup: ExitStack = field(repr=False)
+
+    def stop(self) -> None:
+        """Stop the server and the simulators and delete the temporary folder."""
+        self._cleanup.close()
 
 
-_TERMINALS = (
-    _DemoTerminal(users=50, records=10_000, seed=1, udp=False, comm_key=1234),
-    _DemoTerminal(users=30, records=5_000, seed=2, udp=True, comm_key=0),
-)
+def last_month(today: date) -> date:
+    """The first day of the month before `today`'s."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def run_demo(console: Console | None = None) -> Table:
-    """Start the terminals, download everything through the drivers, print and return the summary."""
+def _month_end(first: date) -> datetime:
+    """Midnight after the month's last day, plus the morning that closes its last night shift."""
+    return datetime.combine((first + timedelta(days=32)).replace(day=1), time(12, 0))
+
+
+def zk_terminal_for_month(first: date, seed: int, users: int, *, udp: bool) -> ZKTerminal:
+    """A ZK terminal holding exactly the punches of the month starting `first` (its log is a prefix of one seed)."""
+    staff = generate_users(users, seed, ZK_USER_LAYOUT)
+    end = _month_end(first)
+    probe = generate_records(staff, users * 4 * 32, seed, layout=ZK_RECORD_LAYOUT, first_day=first)
+    count = sum(1 for r in probe if r.timestamp < end)
+    return ZKTerminal(users=users, records=count, seed=seed, udp=udp, first_day=first, record_layout=ZK_RECORD_LAYOUT,
+                      user_layout=ZK_USER_LAYOUT, serial=f"DG{'U' if udp else 'T'}{seed:06d}")
+
+
+def _weekdays(first: date) -> int:
+    end = _month_end(first).date()
+    return sum(1 for n in range((end - first).days) if (first + timedelta(days=n)).weekday() < 5)
+
+
+def _free_socket(preferred: int) -> socket.socket:
+    """A listening socket on localhost: the preferred port if free, else any free one."""
+    for port in (preferred, 0):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            continue
+        sock.listen(128)
+        return sock
+    raise OSError("no free TCP port on 127.0.0.1")
+
+
+def _serve(stack: ExitStack, factory: sessionmaker[Session], config: cfg.Config, port: int) -> str:
+    sock = _free_socket(port)
+    server = uvicorn.Server(uvicorn.Config(create_app(ApiSettings(session_factory=factory, config=config)),
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="demo-api", daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        threading.Event().wait(0.02)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join()
+        sock.close()
+
+    stack.callback(stop)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@dataclass(frozen=True)
+class _Staff:
+    """Employees of one terminal: `pins` get badges on device `sn`; the last pin is left unmapped."""
+
+    prefix: str
+    sn: str
+    office: str
+    pins: list[tuple[str, str]]  # (pin, name)
+    pay: Callable[[int], dict[str, object]]
+    night_pins: frozenset[str] = frozenset()
+
+
+def _add_staff(factory: sessionmaker[Session], staff: list[_Staff]) -> None:
+    with factory() as session, session.begin():
+        offices = {o.name: o.id for o in session.scalars(select(Office))}
+        for group in staff:
+            for k, (pin, name) in enumerate(group.pins[:-1]):
+                office = PLANT_NIGHT if pin in group.night_pins else group.office
+                employee = Employee(code=f"{group.prefix}{pin}", name=name, office_id=offices[office],
+                                    special_deductions_fen=100_000 if k % 3 == 0 else 0, **group.pay(k))
+                session.add(employee)
+                session.flush()
+                session.add(Badge(pin=pin, employee_id=employee.id, device_sn=group.sn))
+                session.add(BankAccount(employee_id=employee.id, bank_name="ICBC", account_no=f"622202{employee.id:010d}",
+                                        account_name=name))
+
+
+def _import_comet_file(factory: sessionmaker[Session], path: Path) -> IngestResult:
+    """Read the export through the comet-csv driver and store it (a file has no clock, so it is not polled)."""
+    with driver_class("comet-csv")(str(path), 0) as driver:
+        return ingest_punches(factory, COMET_SN, driver.read_punches(), source="comet-csv")
+
+
+def _piece_csv(first: date, piece_workers: list[str]) -> bytes:
+    """A month of piece counts for the Comet file's workers: two products each, fixed figures per worker."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["employee", "period", "item", "qty", "rejects", "unit_fen", "grade_coef"])
+    for k, code in enumerate(piece_workers):
+        writer.writerow([code, f"{first:%Y-%m}", "LAMP-01", 4_000 + 150 * k, 20 + k, 120, "1.10" if k % 2 else "1.00"])
+        writer.writerow([code, f"{first:%Y-%m}", "SHADE-07", 1_200 + 40 * k, 5, 85, "1.05"])
+    return out.getvalue().encode()
+
+
+def setup_demo(workdir: Path, *, today: date | None = None, port: int = PREFERRED_PORT,
+               console: Console | None = None) -> DemoResult:
+    """Build and start everything (see the module docstring); `DemoResult.stop()` undoes it."""
     console = console or Console()
-    table = Table(title="Simulated ZKTeco terminals, read through the drivers")
-    for column in ("device", "serial", "users", "records", "first punch", "last punch"):
-        table.add_column(column, justify="right" if column in ("users", "records") else "left")
-    for spec in _TERMINALS:
-        with ZKTerminal(spec.users, spec.records, spec.seed, udp=spec.udp, comm_key=spec.comm_key) as terminal:
-            driver = driver_class(terminal.kind)("127.0.0.1", terminal.port, comm_key=spec.comm_key, timeout=5.0)
-            with console.status(f"downloading {terminal.kind} 127.0.0.1:{terminal.port}"), driver:
-                info = driver.info()
-                users = driver.read_users()
-                punches = driver.read_punches()
-            first = min(p.ts_local for p in punches) if punches else None
-            last = max(p.ts_local for p in punches) if punches else None
-            table.add_row(
-                f"{terminal.kind} 127.0.0.1:{terminal.port}",
-                info.serial_number,
-                f"{len(users):,}",
-                f"{len(punches):,}",
-                f"{first:%Y-%m-%d %H:%M:%S}" if first else "-",
-                f"{last:%Y-%m-%d %H:%M:%S}" if last else "-",
-            )
-    console.print(table)
+    first = last_month(today or date.today())
+    period = f"{first:%Y-%m}"
+    stack = ExitStack()
+    try:
+        return _setup(workdir, first, period, port, console, stack)
+    except BaseException:
+        stack.close()
+        raise
+
+
+def _setup(workdir: Path, first: date, period: str, port: int, console: Console, stack: ExitStack) -> DemoResult:
+    url_db = f"sqlite:///{workdir / 'punchclock.db'}"
+    upgrade(url_db)
+    engine = make_engine(url_db)
+    stack.callback(engine.dispose)
+    factory = session_factory(engine)
+
+    tcp = zk_terminal_for_month(first, seed=11, users=24, udp=False)
+    udp = zk_terminal_for_month(first, seed=12, users=12, udp=True)
+    soap_users = 10
+    soap = ZKSoapTerminal(users=soap_users, records=0, seed=21, serial_number="SOAP0000021")
+    soap.state.punches = make_punches(soap.state.users, soap_users * 2 * _weekdays(first), 21, start=first)
+    for sim in (tcp, udp):
+        sim.start()
+        stack.callback(sim.stop)
+    soap.start()
+    stack.callback(soap.stop)
+    comet_users = 8
+    comet_file = workdir / f"comet-{period}.csv"
+    write_export(comet_file, users=comet_users, records=comet_users * 2 * _weekdays(first), seed=31,
+                 machine_no=COMET_MACHINE, start=first)
+
+    offices = [
+        cfg.Office(name=HQ, timezone="Asia/Shanghai", city="shanghai", shift_rule="shanghai/office"),
+        cfg.Office(name=PLANT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/day"),
+        cfg.Office(name=PLANT_NIGHT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/night"),
+    ]
+    devices = [
+        cfg.Device(name="dg-line-tcp", sn=tcp.serial, kind="zk-tcp", host="127.0.0.1", port=tcp.port, office=PLANT),
+        cfg.Device(name="dg-gate-udp", sn=udp.serial, kind="zk-udp", host="127.0.0.1", port=udp.port, office=PLANT),
+        cfg.Device(name="hq-soap", sn=soap.state.serial_number, kind="zk-soap", host="127.0.0.1", port=soap.port, office=HQ),
+    ]
+    config = cfg.Config(offices=offices, devices=devices, database=cfg.Database(url=url_db))
+    register_config(factory, config)
+    with factory() as session, session.begin():
+        ids = {name: office_id for name, office_id in session.execute(select(Office.name, Office.id))}
+        session.add(Device(name="hq-push", sn=PUSH_SN, kind="zk-push", host="", port=0, office_id=ids[HQ],
+                           model="", firmware="", consecutive_failures=0))
+        session.add(Device(name="dg-comet-file", sn=COMET_SN, kind="comet-csv", host=str(comet_file), port=0,
+                           office_id=ids[PLANT], model="", firmware="", consecutive_failures=0))
+
+    push_users = 8
+    push_people = make_users(push_users, 22)
+    night = frozenset(r.user_id for r in tcp.records if r.timestamp.hour >= 18)
+    comet_people = make_users(comet_users, 31, chinese_names=True)
+    staff = [
+        _Staff("SH-S", soap.state.serial_number, HQ, [(u.pin, u.name) for u in soap.state.users],
+               lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 900_000 + 75_000 * k}),
+        _Staff("SH-P", PUSH_SN, HQ, [(u.pin, u.name) for u in push_people],
+               lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 1_500_000 + 110_000 * k}),
+        _Staff("DG-T", tcp.serial, PLANT, [(u.user_id, u.name) for u in tcp.users],
+               lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 520_000 + 15_000 * k}, night),
+        _Staff("DG-U", udp.serial, PLANT, [(u.user_id, u.name) for u in udp.users],
+               lambda k: {"pay_basis": "hourly", "hourly_rate_fen": 2_600 + 100 * k}),
+        _Staff("DG-C", COMET_SN, PLANT, [(u.pin, u.name) for u in comet_people],
+               lambda k: {"pay_basis": "piece"}),
+    ]
+    _add_staff(factory, staff)
+    with factory() as session, session.begin():
+        _row, token = issue_token(session, "demo-hr", "hr", None, ACTOR)
+
+    url = _serve(stack, factory, config, port)
+    run_sync(config, factory, console=console)
+    comet = _import_comet_file(factory, comet_file)
+    console.print(f"comet export {comet_file.name}: {comet.read} punches, {comet.new} new, "
+                  f"{comet.quarantined} quarantined", highlight=False)
+    pusher = PushTerminal(url, PUSH_SN, users=push_users, records=0, seed=22)
+    pusher.punches = make_punches(push_people, push_users * 2 * _weekdays(first), 22, start=first)
+    try:
+        pushed = pusher.push_all()
+    finally:
+        pusher.close()
+    console.print(f"push terminal {PUSH_SN}: {pushed.records_sent} punches in {pushed.batches_accepted} batches", highlight=False)
+
+    piece_workers = [f"DG-C{pin}" for pin, _name in staff[-1].pins[:-1]]
+    with factory() as session, session.begin():
+        import_piece_file(session, f"pieces-{period}.csv", _piece_csv(first, piece_workers), ACTOR)
+    with factory() as session, session.begin():
+        run, _changes = run_payroll(session, period, "all", ACTOR, lock=True)
+        slips = payslips_of(session, run.id)
+        summary = {
+            "employees": session.scalar(select(func.count()).select_from(Employee)) or 0,
+            "punches": session.scalar(select(func.count()).select_from(Punch)) or 0,
+            "quarantined": session.scalar(select(func.count()).select_from(Quarantine)) or 0,
+            "payslips": len(slips),
+            "gross_fen": run.gross_total_fen,
+            "net_fen": run.net_total_fen,
+            "payrun": run.id,
+        }
+        tables = [_summary_table(summary, period), payrun_table(run, slips, largest=3)]
+    return DemoResult(url, token, period, workdir, summary, tables, stack)
+
+
+def _summary_table(summary: dict[str, int], period: str) -> Table:
+    table = Table(title=f"punchclock demo — pay month {period}")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key in ("employees", "punches", "quarantined", "payslips"):
+        table.add_row(key, str(summary[key]))
+    table.add_row("gross total (yuan)", fen_to_yuan(summary["gross_fen"]))
+    table.add_row("net total (yuan)", fen_to_yuan(summary["net_fen"]))
     return table
+
+
+def run_demo(port: int = PREFERRED_PORT) -> None:
+    """Set the demo up, print how to use it, serve until Ctrl-C (or SIGTERM), then clean up."""
+    console = Console()
+    workdir = Path(tempfile.mkdtemp(prefix="punchclock-demo-"))
+    stop = threading.Event()
+    try:
+        result = setup_demo(workdir, port=port, console=console)
+        try:
+            for table in result.tables:
+                console.print(table)
+            console.print(f"\nAPI:      {result.url}/docs   (HR page: {result.url}/)", highlight=False)
+            console.print(f"HR token: {result.token}", highlight=False)
+            console.print(f"try:      curl -H 'Authorization: Bearer {result.token}' "
+                          f"'{result.url}/api/v1/payslips?period={result.period}'", highlight=False, soft_wrap=True)
+            console.print("Ctrl-C stops the demo and deletes its temporary database.")
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            try:
+                while not stop.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+        finally:
+            result.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

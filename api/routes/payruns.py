@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
+from api.schemas import UtcOut
 from gateway.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
 from gateway.store_pay import PayRun
 from gateway.tokens import Principal
@@ -47,10 +47,10 @@ class PayRunOut(BaseModel):
     scope: str
     status: Literal["draft", "computed", "locked"]
     rules_version: str
-    created_at: datetime
+    created_at: UtcOut
     created_by: str
-    computed_at: datetime | None
-    locked_at: datetime | None
+    computed_at: UtcOut | None
+    locked_at: UtcOut | None
     locked_by: str | None
     gross_total_fen: int
     net_total_fen: int

@@ -1,0 +1,134 @@
+"""End to end: simulated terminal → driver → sync → pay run → payslip via the API, against payroll_core directly.
+
+The expected payslips are built without the gateway: the simulator's own records go through the
+plain-Python attendance reference (`payroll_core.reference.attendance`), its month totals are written
+into `EmployeeMonthColumns` by hand, and `payroll_core.pipeline.compute` pays them. The API's payslip
+must equal that in every fen field. Then the demo's setup runs end to end (without blocking).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import ApiSettings, create_app
+from gateway import config as cfg
+from gateway.demo import setup_demo, zk_terminal_for_month
+from gateway.inventory import register_config
+from gateway.store import Badge, Employee, Office, make_engine, session_factory, upgrade
+from gateway.sync import run_sync
+from gateway.tokens import issue_token
+from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, compute
+from payroll_core.reference.attendance import reference_attendance, reference_summary
+from payroll_core.rules import load_rules
+from payroll_core.shifts import load_rules as load_office_rules
+from gateway.attendance import OFFICE_RULES_DIR
+
+FIRST = date(2026, 3, 1)
+PERIOD = "2026-03"
+DAYS = 31
+SALARY = {0: 600_000, 1: 650_000, 2: 700_000, 3: 750_000, 4: 800_000, 5: 850_000}
+PLANT, NIGHT = "Dongguan plant", "Dongguan plant night shift"
+
+
+@pytest.fixture
+def factory(tmp_path: Path) -> sessionmaker[Session]:
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    upgrade(url)
+    return session_factory(make_engine(url))
+
+
+def _expected(records, pins: list[str], night: set[str]) -> tuple[dict[str, dict[str, int]], list[dict[str, int]]]:  # type: ignore[no-untyped-def]
+    """Payslip figures per employee code, and the reference month summaries they were paid from."""
+    book = load_office_rules([OFFICE_RULES_DIR / "dongguan.toml"])
+    day, night_shift = book.shift_index("dongguan", "day"), book.shift_index("dongguan", "night")
+    index = {pin: i for i, pin in enumerate(pins)}
+    epoch = datetime(1970, 1, 1)
+    employee, minute = [], []
+    for r in records:
+        if r.user_id in index:  # Asia/Shanghai has no DST: UTC = local − 8 h; seconds truncated like the gateway
+            employee.append(index[r.user_id])
+            minute.append(int((r.timestamp - timedelta(hours=8) - epoch).total_seconds()) // 60)
+    roster = [[night_shift if pin in night else day] * (DAYS + 1) for pin in pins]
+    facts = reference_attendance(employee, minute, roster, book, FIRST, DAYS)
+    summaries = [reference_summary(days) for days in facts]
+    regular = [sum(d["regular_minutes"] for d in days if d["day_type"] == 0) for days in facts]
+    inputs = EmployeeMonthColumns.build(
+        len(pins), city=0, pay_basis=0, monthly_salary_fen=[SALARY[i] for i in range(len(pins))],
+        worked_minutes=regular,
+        **{key: [s[key] for s in summaries] for key in (
+            "scheduled_days", "absent_days", "absent_half_days", "late_minutes", "ot_workday_minutes",
+            "ot_restday_minutes", "ot_holiday_minutes")},
+    )
+    result = compute(inputs, load_rules(PERIOD, ["dongguan"]))
+    return {f"DG{pin}": result.row(i) for i, pin in enumerate(pins)}, summaries
+
+
+def test_simulator_to_payslip_equals_payroll_core(factory: sessionmaker[Session]) -> None:
+    terminal = zk_terminal_for_month(FIRST, seed=4, users=6, udp=False)
+    with terminal:
+        night = {r.user_id for r in terminal.records if r.timestamp.hour >= 18}
+        pins = [u.user_id for u in terminal.users]
+        config = cfg.Config(
+            offices=[cfg.Office(name=PLANT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/day"),
+                     cfg.Office(name=NIGHT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/night")],
+            devices=[cfg.Device(name="line-1", sn=terminal.serial, kind="zk-tcp", host="127.0.0.1", port=terminal.port,
+                                office=PLANT)],
+        )
+        register_config(factory, config)
+        with factory() as s, s.begin():
+            offices = {o.name: o.id for o in s.query(Office)}
+            for i, pin in enumerate(pins):
+                e = Employee(code=f"DG{pin}", name=f"Worker {pin}", office_id=offices[NIGHT if pin in night else PLANT],
+                             pay_basis="monthly", monthly_salary_fen=SALARY[i], special_deductions_fen=0)
+                s.add(e)
+                s.flush()
+                s.add(Badge(pin=pin, employee_id=e.id, device_sn=terminal.serial))
+            _row, token = issue_token(s, "e2e-hr", "hr", None, "test")
+        [result] = run_sync(config, factory, console=Console(file=io.StringIO()))
+        assert (result.error, result.read) == (None, len(terminal.records))
+        expected, summaries = _expected(terminal.records, pins, night)
+    assert night  # the seed gives at least one night worker, so both shifts are exercised
+    hr = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(ApiSettings(session_factory=factory))) as client:
+        run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": "all"}, headers=hr).json()
+        assert client.post(f"/api/v1/payruns/{run['id']}/compute", headers=hr).status_code == 200
+        slips = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()
+    got = {s["employee"]: s["figures"] for s in slips}
+    assert set(got) == set(expected)
+    for code, figures in expected.items():
+        assert {k: got[code][k] for k in OUTPUT_COLUMNS} == figures, code
+    # not a trivially perfect month: everyone comes late some days, and some punches are missing
+    assert all(s["late_minutes"] > 0 for s in summaries)
+    assert sum(s["missing_punches"] for s in summaries) == 3
+
+@pytest.mark.timeout(120)
+def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
+    out = io.StringIO()
+    demo = setup_demo(tmp_path, today=date(2026, 4, 15), port=0, console=Console(file=out, width=160))
+    try:
+        assert demo.period == "2026-03"
+        assert demo.url.startswith("http://127.0.0.1:")
+        summary = demo.summary
+        # 10 SOAP + 8 push + 24 ZK TCP + 12 ZK UDP + 8 Comet users, one pin per terminal left unmapped
+        assert (summary["employees"], summary["payslips"]) == (57, 57)
+        assert summary["quarantined"] > 0
+        hr = {"Authorization": f"Bearer {demo.token}"}
+        runs = httpx.get(f"{demo.url}/api/v1/payruns", headers=hr).json()
+        assert [(r["period"], r["status"], r["net_total_fen"]) for r in runs] == [("2026-03", "locked", summary["net_fen"])]
+        slips = httpx.get(f"{demo.url}/api/v1/payslips?period=2026-03", headers=hr).json()
+        assert sum(s["gross_fen"] for s in slips) == summary["gross_fen"]
+        assert sum(s["figures"]["piece_pay_fen"] for s in slips if s["employee"].startswith("DG-C")) > 0
+        bank = httpx.get(f"{demo.url}/api/v1/exports/2026-03/bank", headers=hr)
+        assert bank.status_code == 200
+        assert len(bank.text.strip().splitlines()) == 58
+        assert "push terminal CQZ7224160001" in out.getvalue()
+    finally:
+        demo.stop()
