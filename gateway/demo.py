@@ -106,7 +106,7 @@ def _weekdays(first: date) -> int:
     return sum(1 for n in range((end - first).days) if (first + timedelta(days=n)).weekday() < 5)
 
 
-def _free_socket(preferred: int) -> socket.socket:
+def free_socket(preferred: int) -> socket.socket:
     """A listening socket on localhost: the preferred port if free, else any free one."""
     for port in (preferred, 0):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -122,7 +122,7 @@ def _free_socket(preferred: int) -> socket.socket:
 
 
 def _serve(stack: ExitStack, factory: sessionmaker[Session], config: cfg.Config, port: int) -> str:
-    sock = _free_socket(port)
+    sock = free_socket(port)
     server = uvicorn.Server(uvicorn.Config(create_app(ApiSettings(session_factory=factory, config=config)),
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="demo-api", daemon=True)

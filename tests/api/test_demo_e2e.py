@@ -132,3 +132,16 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert "push terminal CQZ7224160001" in out.getvalue()
     finally:
         demo.stop()
+
+
+def test_a_taken_port_is_replaced_by_a_free_one() -> None:
+    from gateway.demo import free_socket
+
+    taken = free_socket(0)
+    port = taken.getsockname()[1]
+    try:
+        other = free_socket(port)
+        assert other.getsockname()[1] not in (port, 0)
+        other.close()
+    finally:
+        taken.close()

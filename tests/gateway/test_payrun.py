@@ -204,3 +204,38 @@ def test_manual_corrections_count_and_the_raw_log_stays(factory: sessionmaker[Se
         assert slip.attendance["absent_days"] == 0
         assert slip.attendance["missing_punches"] == 1  # 11 March: only the morning punch counts
         assert s.scalar(select(func.count()).select_from(Punch)) == 42
+
+
+def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from gateway.cli import app
+    from gateway.store import make_engine, session_factory, upgrade
+
+    db = tmp_path / "pay.db"
+    config = tmp_path / "punchclock.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n\n[[offices]]\nname = "Shanghai HQ"\ntimezone = "Asia/Shanghai"\n'
+                      'city = "shanghai"\nshift_rule = "shanghai/office"\n', encoding="utf-8")
+    upgrade(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{db}")
+    seed_shanghai(session_factory(engine))
+    engine.dispose()
+    runner = CliRunner()
+    expected = _expected(scheduled_days=22, absent_days=1, worked_minutes=21 * 480)
+
+    ran = runner.invoke(app, ["payroll", "run", "--period", "2026-03", "--config", str(config), "--lock"])
+    assert ran.exit_code == 0, ran.output
+    assert "pay run 1 locked" in ran.output
+    again = runner.invoke(app, ["payroll", "run", "--period", "2026-03", "--config", str(config)])
+    assert again.exit_code == 2
+    assert "a locked run is immutable" in again.output
+    sheet = tmp_path / "sheet.csv"
+    exported = runner.invoke(app, ["export", "--period", "2026-03", "--format", "csv", "--out", str(sheet), "--config", str(config)])
+    assert exported.exit_code == 0, exported.output
+    row = sheet.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
+    assert row[:5] == ["E001", "Zhang Wei", "Shanghai HQ", "1", "locked"]
+    assert [int(v) for v in row[5:]] == [expected[name] for name in OUTPUT_COLUMNS]
+    bank = runner.invoke(app, ["export", "--period", "2026-03", "--format", "bank", "--out", str(tmp_path / "b.csv"),
+                               "--config", str(config)])
+    assert bank.exit_code == 2
+    assert "no bank account for employee(s) E001" in bank.output
