@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from gateway.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
@@ -281,20 +281,21 @@ def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, 
 
 
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
+    """Bulk-insert the payslips, then their lines (one executemany each: a plant's month is thousands of rows)."""
     inputs = result.inputs
     assert inputs is not None
+    rows = []
     for i, employee in enumerate(attendance.employees):
         figures = result.row(i)
-        slip = Payslip(
+        rows.append(dict(
             payrun_id=run.id, employee_id=employee.id, gross_fen=figures["gross_fen"], net_fen=figures["net_fen"],
             iit_fen=figures["iit_fen"], figures_json=json.dumps(figures),
             inputs_json=json.dumps({name: int(getattr(inputs, name)[i]) for name in INPUT_COLUMNS}),
             attendance_json=json.dumps(attendance.row(i)),
-        )
-        session.add(slip)
-        session.flush()
-        session.add_all(
-            PayslipLine(payslip_id=slip.id, position=n, code=line.code, amount_fen=line.amount_fen,
-                        quantities_json=json.dumps(line.quantities, ensure_ascii=False), rule=line.rule)
-            for n, line in enumerate(result.lines(i))
-        )
+        ))
+    ids = session.scalars(insert(Payslip).returning(Payslip.id, sort_by_parameter_order=True), rows).all()
+    session.execute(insert(PayslipLine), [
+        dict(payslip_id=slip_id, position=n, code=line.code, amount_fen=line.amount_fen,
+             quantities_json=json.dumps(line.quantities, ensure_ascii=False), rule=line.rule)
+        for i, slip_id in enumerate(ids) for n, line in enumerate(result.lines(i))
+    ])
