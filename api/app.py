@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import errors, iclock
-from api.routes import attendance, audit, devices, employees, exports, payruns, payslips, piece_records, punches, quarantine, tokens
+from api.routes import attendance, audit, bank_accounts, devices, employees, exports, payruns, payslips, piece_records, punches, quarantine, tokens
 from api.schemas import Health, Problem
 from gateway.config import Config
 from gateway.errors import GatewayError
@@ -62,7 +62,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     errors.install(app)
     iclock.mount(app, settings.session_factory)
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (devices, employees, punches, quarantine, audit, tokens, attendance, piece_records, payruns, payslips, exports):
+    for module in (devices, employees, punches, quarantine, audit, tokens, attendance, piece_records, payruns, payslips, exports, bank_accounts):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -96,6 +96,25 @@ def test_bank_csv_names_employees_without_an_account(client: TestClient, as_role
     assert response.json()["detail"] == "no bank account for employee(s) E003; add their accounts, then export again"
 
 
+def test_bank_account_set_through_the_api_is_used(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    hr, me = as_role("hr"), as_role("employee")
+    account = {"bank_name": "CCB Pudong", "account_no": "6217000010001234567", "account_name": "Worker E001"}
+    put = client.put("/api/v1/employees/E001/bank-account", json=account, headers=hr)
+    assert put.status_code == 200
+    assert client.get("/api/v1/employees/E001/bank-account", headers=me).json() == {"employee": "E001", **account}
+    assert client.get("/api/v1/employees/E002/bank-account", headers=me).status_code == 404
+    assert client.put("/api/v1/employees/E001/bank-account", json=account, headers=me).status_code == 403
+    bad = client.put("/api/v1/employees/E001/bank-account", json={**account, "account_no": "6217-0000"}, headers=hr)
+    assert bad.status_code == 422
+    _lock(client, as_role, run_id)
+    rows = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr).content.decode("utf-8-sig").splitlines()
+    assert rows[1] == "E001,Worker E001,CCB Pudong,6217000010001234567,9479.23"
+    audit = client.get("/api/v1/audit", headers=as_role("admin")).json()
+    entries = audit["items"] if isinstance(audit, dict) else audit
+    [entry] = [e for e in entries if e["action"] == "employee.bank_account"]
+    assert entry["before"]["bank_name"] == "ICBC Shanghai" and entry["after"]["bank_name"] == "CCB Pudong"
+
+
 def test_nothing_to_export(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/v1/exports/2026-05/csv", headers=as_role("hr"))
     assert response.status_code == 409
