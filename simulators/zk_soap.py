@@ -258,7 +258,7 @@ class ZKSoapTerminal:
                 f"<SOAP-ENV:Body>{element}</SOAP-ENV:Body></SOAP-ENV:Envelope>"
             )
         if self.declaration:
-            element = f'<?xml version="1.0" encoding="{self.encoding}" standalone="no"?>\r\n{element}'
+            element = f'<?xml version="1.0" encoding="{self.encoding}" standalone="no"?>{element}'
         return element.encode(self.encoding)
 
 

@@ -92,3 +92,20 @@ def test_old_xls_and_missing_file_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DriverError) as err:
         CometCsvDriver(str(tmp_path / "none.csv")).open()
     assert "cannot read the export file (No such file or directory); check the path in the device config" in str(err.value)
+
+
+def test_xlsx_with_real_date_and_time_cells(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    path = tmp_path / "cells.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["考勤号码", "姓名", "日期", "时间", "机器号"])
+    sheet.append([1001, "张伟", datetime(2026, 3, 2), datetime(2026, 3, 2, 8, 29, 58).time(), 1])
+    sheet.append([1002, "王芳", datetime(2026, 3, 2, 0, 0), "17:31:05", 1])
+    book.save(path)
+    with CometCsvDriver(str(path)) as driver:
+        assert driver.read_punches() == [
+            RawPunch("COMET-1", "1001", datetime(2026, 3, 2, 8, 29, 58), 0, 0, 0, ""),
+            RawPunch("COMET-1", "1002", datetime(2026, 3, 2, 17, 31, 5), 0, 0, 0, ""),
+        ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.base import ProtocolError, RawPunch
 from drivers.zk_push import (
@@ -76,3 +78,26 @@ def test_handshake_and_commands() -> None:
     assert reupload_command(datetime(2026, 3, 1), datetime(2026, 3, 31, 23, 59, 59)) == (
         "DATA QUERY ATTLOG StartTime=2026-03-01 00:00:00\tEndTime=2026-03-31 23:59:59"
     )
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.from_regex(r"[0-9A-Za-z]{1,12}", fullmatch=True),
+            st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)).map(lambda d: d.replace(microsecond=0)),
+            st.integers(0, 5),
+            st.integers(0, 25),
+            st.from_regex(r"[0-9]{0,6}", fullmatch=True),
+            st.integers(0, 5),  # trailing reserved columns
+        ),
+        max_size=30,
+    ),
+    crlf=st.booleans(),
+)
+def test_attlog_lines_round_trip(rows: list[tuple[str, datetime, int, int, str, int]], crlf: bool) -> None:
+    eol = "\r\n" if crlf else "\n"
+    body = "".join(f"{pin}\t{ts:%Y-%m-%d %H:%M:%S}\t{state}\t{verify}\t{wc}" + "\t0" * extra + eol
+                   for pin, ts, state, verify, wc, extra in rows)
+    assert parse_attlog(body.encode(), "SNH") == [
+        RawPunch("SNH", pin, ts, state, state, verify, wc) for pin, ts, state, verify, wc, _extra in rows
+    ]

@@ -147,3 +147,16 @@ def test_terminal_without_serial_number_is_refused_with_the_alternative(terminal
     with pytest.raises(ProtocolError) as err:
         ZKSoapDriver(terminal.host, terminal.port).open()
     assert str(err.value).endswith("this firmware may not serve it over SOAP — use kind zk-tcp for this terminal")
+
+
+def test_bare_php_style_request_gets_the_reply_recorded_from_a_real_terminal(terminal: ZKSoapTerminal) -> None:
+    """Byte shape of cobisja/tad-php test/lib/RealTADTest.php build_expected_response('SetDateResponse')."""
+    import urllib.request
+
+    body = b"<SetDate><ArgComKey>0</ArgComKey><Arg><Date>2026-01-05</Date><Time>08:00:00</Time></Arg></SetDate>"
+    request = urllib.request.Request(f"http://{terminal.host}:{terminal.port}/iWsService", data=body, headers={"Content-Type": "text/xml"})
+    with urllib.request.urlopen(request, timeout=5) as reply:
+        assert reply.read() == (
+            b'<?xml version="1.0" encoding="iso8859-1" standalone="no"?>'
+            b"<SetDateResponse><Row><Result>1</Result><Information>Successfully!</Information></Row></SetDateResponse>"
+        )
