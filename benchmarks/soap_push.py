@@ -15,22 +15,28 @@ from __future__ import annotations
 
 import argparse
 import socket
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import uvicorn
-from fastapi import FastAPI
+# Run as a script, Python puts benchmarks/ first on sys.path, where the benchmark benchmarks/api.py
+# would shadow the `api` package imported below.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
 
-from api import iclock
-from drivers.zk import ZKTcpDriver
-from drivers.zk_soap import ZKSoapDriver
-from gateway.store import Device, Office, make_engine, session_factory, upgrade
-from simulators.zk import ZKTerminal
-from simulators.zk_push import PushTerminal
-from simulators.zk_soap import ZKSoapTerminal
+import uvicorn  # noqa: E402 - after the sys.path fix above
+from fastapi import FastAPI  # noqa: E402
+
+from api import iclock  # noqa: E402
+from drivers.zk import ZKTcpDriver  # noqa: E402
+from drivers.zk_soap import ZKSoapDriver  # noqa: E402
+from gateway.store import Device, Office, make_engine, session_factory, upgrade  # noqa: E402
+from simulators.zk import ZKTerminal  # noqa: E402
+from simulators.zk_push import PushTerminal  # noqa: E402
+from simulators.zk_soap import ZKSoapTerminal  # noqa: E402
 
 PUSH_SN = "BENCH0000001"
 
