@@ -63,7 +63,7 @@ def test_cli_passes_and_reports_mismatches_exactly(tmp_path: Path) -> None:
         ('monthly_salary_fen: 600000', 'monthly_salary_fen: 600000\n    hf_rate: 0.05',
          r"case 'one employee', employees\[0\]\.hf_rate: 0\.05 is a YAML float; write decimal fractions as strings, e\.g\. \"0\.05\"$"),
         ("ot_workday_minutes: 600", "ot_minutes: 600",
-         r"case 'one employee', employees\[0\]\.attendance: unknown key\(s\) ot_minutes; known: absent_days, employed_days, "),
+         r"case 'one employee', employees\[0\]\.attendance: unknown key\(s\) ot_minutes; known: absent_days, absent_half_days, employed_days, "),
         ("city: shenzhen\n", "",
          r"case 'one employee', case: missing key 'city'$"),
         ("gross_fen: 651724", "gross_yuan: 6517",
