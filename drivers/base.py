@@ -83,7 +83,14 @@ class DeviceBusy(DriverError):
 
 @runtime_checkable
 class Driver(Protocol):
-    """One connection to one terminal. Use as a context manager: `with driver: driver.read_punches()`."""
+    """One connection to one terminal. Use as a context manager: `with driver: driver.read_punches()`.
+
+    `has_clock` is False for a source without a clock (an export file): `get_time`/`set_time` raise and
+    the poller measures no offset. `clearable` is False for a source punchclock must never clear.
+    """
+
+    has_clock: bool
+    clearable: bool
 
     def open(self) -> None: ...
 
@@ -117,7 +124,13 @@ class DriverBase:
     Every registered driver class is constructed the same way, so the gateway can build any kind
     from config: `cls(host, port, *, comm_key=0, timeout=10.0)` (a file-based kind takes the file path
     as `host` and ignores `port`).
+
+    A terminal has a clock and can be cleared; a source without either (an export file) sets
+    `has_clock = False` / `clearable = False` so the poller neither reads its clock nor clears it.
     """
+
+    has_clock: bool = True
+    clearable: bool = True
 
     def open(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

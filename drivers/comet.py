@@ -74,6 +74,9 @@ class CometCsvDriver(DriverBase):
     `port`, `comm_key` and `timeout` exist for the common driver signature and are unused.
     """
 
+    has_clock = False
+    clearable = False
+
     def __init__(
         self,
         path: str,

@@ -1,10 +1,12 @@
 """Polling terminals: one device poll (`poll_device`) and the scheduler that runs them (`Poller`).
 
 A poll is: connect → identify (serial, counts) → measure the clock (and correct it past the drift
-threshold, with an audit entry) → download the whole log → `ingest_punches` (committed) → confirm every
+threshold, with an audit entry; skipped for a source without a clock, such as an export file, whose
+offset stays unknown) → download the whole log → `ingest_punches` (committed) → confirm every
 record read is in the database → optionally clear the device → record health and watermark.
 The device is cleared only after that confirmation, and only if it holds no more records than we
-read (a punch made during the download would otherwise be wiped unread); a crash anywhere before the
+read (a punch made during the download would otherwise be wiped unread), and never when the driver
+says its source is not `clearable` (an export file belongs to whoever wrote it); a crash anywhere before the
 clear leaves the records on the device for the next poll, and re-storing them is a no-op.
 
 Driver calls block, so each poll runs in a worker thread; the scheduler never waits on one device,
@@ -112,10 +114,12 @@ def _poll(
             )
         result.sn = sn
         _bind_serial(factory, device.label, sn)
-        result.clock_offset_s = offset = _clock_offset(driver.get_time(), zone)
-        if device.sync_clock and abs(offset) > device.max_clock_drift_s:
-            result.clock_set = True
-            result.clock_offset_s = _correct_clock(factory, driver, sn, zone, offset)
+        offset: int | None = None
+        if driver.has_clock:
+            result.clock_offset_s = offset = _clock_offset(driver.get_time(), zone)
+            if device.sync_clock and abs(offset) > device.max_clock_drift_s:
+                result.clock_set = True
+                result.clock_offset_s = _correct_clock(factory, driver, sn, zone, offset)
         progress("reading", 0, max(info.record_count, 1))
         punches = driver.read_punches()
         progress("storing", 0, max(len(punches), 1))
@@ -134,7 +138,9 @@ def _poll(
                 f"(first: pin {pin!r} at {ts}); the device was not cleared"
             )
         record_count = info.record_count
-        if device.clear_after_download and punches:
+        if device.clear_after_download and punches and not driver.clearable:
+            result.note = f"not cleared: a {device.kind} source is never cleared by punchclock"
+        elif device.clear_after_download and punches:
             record_count = driver.info().record_count
             if record_count == len(punches):
                 crashpoint("poll.before_clear")

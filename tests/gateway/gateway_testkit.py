@@ -48,6 +48,9 @@ def punch(pin: str, ts: str, sn: str = "SN1", **fields: object) -> RawPunch:
 class FakeDriver:
     """An in-memory terminal for poller tests; the ZK simulator tests cover the real bytes."""
 
+    has_clock = True
+    clearable = True
+
     def __init__(self, sn: str, records: list[RawPunch], *, clock_offset_s: int = 0, error: Exception | None = None,
                  grows_during_download: int = 0, gate: threading.Event | None = None) -> None:
         self.sn = sn

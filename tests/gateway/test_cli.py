@@ -15,7 +15,10 @@ from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from gateway.cli import app
-from gateway.store import make_engine
+from gateway.config import load_config
+from gateway.store import make_engine, session_factory
+from gateway.sync import run_sync
+from simulators.comet_export import write_export
 from simulators.zk import ZKTerminal
 
 runner = CliRunner()
@@ -66,6 +69,35 @@ def test_sync_prints_a_summary_and_fails_when_a_device_fails(terminals: list[ZKT
     assert ok.exit_code == 0, ok.stdout
     assert "SIMT0000001" in ok.stdout and "SIMU0000002" not in ok.stdout
     assert punch_count(tmp_path) == 100
+
+
+def test_sync_imports_a_comet_file_without_reading_a_clock_or_clearing_it(tmp_path: Path) -> None:
+    export = tmp_path / "comet-2026-03.csv"
+    written = write_export(export, users=6, records=90, seed=3, machine_no=7)
+    before = export.read_bytes()
+    config = tmp_path / "punchclock.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n\n[[offices]]\nname = "HQ"\ntimezone = "Asia/Shanghai"\n'
+        f'city = "shanghai"\n\n[[devices]]\nname = "plant-file"\nkind = "comet-csv"\nhost = "{export}"\noffice = "HQ"\n'
+        "clear_after_download = true\nsync_clock = true\n",
+        encoding="utf-8",
+    )
+    first = runner.invoke(app, ["sync", "--config", str(config)], env={"COLUMNS": "250"})
+    assert first.exit_code == 0, first.stdout
+    assert "COMET-7" in first.stdout and "not cleared: a comet-csv source is never cleared by punchclock" in first.stdout
+    assert written == 90 and punch_count(tmp_path) == 90
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        [again] = run_sync(load_config(config), session_factory(engine))
+        with engine.connect() as connection:
+            health = connection.execute(text("SELECT sn, clock_offset_s, record_count FROM devices")).one()
+    finally:
+        engine.dispose()
+    assert (again.error, again.read, again.new, again.duplicate) == (None, 90, 0, 90)
+    assert (again.clock_offset_s, again.clock_set, again.cleared) == (None, False, False)
+    assert tuple(health) == ("COMET-7", None, 90)
+    assert export.read_bytes() == before and punch_count(tmp_path) == 90
 
 
 def test_sync_of_an_unknown_device_names_the_known_ones(terminals: list[ZKTerminal], tmp_path: Path) -> None:
