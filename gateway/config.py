@@ -31,6 +31,19 @@ class Office(_Strict):
     double_punch_window_s: Annotated[int, Field(ge=0, le=3600)] = 60
     shift_rule: str = "standard"
 
+    @field_validator("city")
+    @classmethod
+    def _known_city(cls, value: str) -> str:
+        """Refuse at start a city with no pay rule data: otherwise only the first pay run would fail."""
+        from payroll_core.rules.loader import available_cities
+
+        if value not in available_cities():
+            raise ValueError(
+                f"no pay rule data for city {value!r}: use one of {', '.join(available_cities())} "
+                f"(or add payroll_core/rules/cities/{value}.toml)"
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

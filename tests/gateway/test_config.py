@@ -26,10 +26,10 @@ def error_for(tmp_path: Path, text: str) -> str:
 
 def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
     config = load_config(EXAMPLE)
-    assert [o.name for o in config.offices] == ["Shanghai HQ", "Urumqi plant"]
+    assert [o.name for o in config.offices] == ["Shanghai HQ", "Dongguan plant"]
     assert [(d.label, d.kind, d.port, d.office) for d in config.devices] == [
         ("hq-front-door", "zk-tcp", 4370, "Shanghai HQ"),
-        ("urumqi-gate", "zk-udp", 4370, "Urumqi plant"),
+        ("plant-gate", "zk-udp", 4370, "Dongguan plant"),
     ]
     assert config.database.url == f"sqlite:///{EXAMPLE.parent / 'punchclock.db'}"
 
@@ -41,6 +41,9 @@ def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
          "FILE: devices[0].office: no office named 'Beijing'; offices are 'HQ'"),
         (OFFICE.replace("Asia/Shanghai", "Asia/Shangai") + DEVICE,
          "FILE: offices[0].timezone: unknown IANA time zone 'Asia/Shangai': use a name such as 'Asia/Shanghai' or 'Asia/Urumqi'"),
+        (OFFICE.replace('city = "shanghai"', 'city = "urumqi"') + DEVICE,
+         "FILE: offices[0].city: no pay rule data for city 'urumqi': use one of beijing, chengdu, dongguan, guangzhou, "
+         "hangzhou, shanghai, shenzhen, suzhou, wuhan (or add payroll_core/rules/cities/urumqi.toml)"),
         (OFFICE + DEVICE.replace("zk-tcp", "zk-tpc"),
          f"FILE: devices[0].kind: unknown device kind 'zk-tpc': use one of {', '.join(known_kinds())}"),
         (OFFICE + DEVICE + "port = 70000\n",
@@ -61,7 +64,7 @@ def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
          "FILE: offices[0].double_punch_window_s: Input should be a valid integer (got '60')"),
         ("[[offices]\nname = 1\n", "FILE: invalid TOML: Expected ']]' at the end of an array declaration (at line 1, column 10)"),
     ],
-    ids=["unknown-office", "bad-zone", "bad-kind", "port-range", "typo-key", "missing-host", "duplicate-device",
+    ids=["unknown-office", "bad-zone", "unknown-city", "bad-kind", "port-range", "typo-key", "missing-host", "duplicate-device",
          "duplicate-office", "bad-db", "employee-token", "string-for-int", "bad-toml"],
 )
 def test_malformed_config_names_file_key_and_reason(tmp_path: Path, text: str, expected: str) -> None:
