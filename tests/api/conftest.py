@@ -1,35 +1,31 @@
 """API test fixtures: a migrated store with two offices, devices, employees, punches, and one token per role.
 
 Every test runs on SQLite and on PostgreSQL (`PUNCHCLOCK_TEST_PG_URL`, skipped with the reason when it
-is not set). SQLite: the seeded database is built once per session and copied per test. PostgreSQL: one
-migrated scratch database per session, emptied and re-seeded per test. Either way a test starts from
-the same known rows (ids included).
+is not set). SQLite: the seeded database is built once per session and copied per test. PostgreSQL: the
+session's scratch database (root `tests/conftest.py`), emptied and re-seeded per test. Either way a
+test starts from the same known rows (ids included).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from drivers.base import RawPunch
 from gateway.ingest import ingest_punches
-from gateway.store import Badge, Base, Device, Employee, Office, make_engine, session_factory, upgrade
+from gateway.store import Badge, Device, Employee, Office, make_engine, session_factory, upgrade
 from gateway.tokens import issue_token
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-PG_ENV = "PUNCHCLOCK_TEST_PG_URL"
 SN_SH, SN_UR = "SH0001", "UR0001"
 ROLES = ("admin", "hr", "viewer", "employee")
 
@@ -78,23 +74,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     return path, secrets
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    admin_url = os.environ.get(PG_ENV)
-    if not admin_url:
-        pytest.skip(f"{PG_ENV} is not set (run .ci/postgres.sh and export it to test PostgreSQL)")
-    name = f"punchclock_api_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture
 def sqlite_seeded(template: tuple[Path, dict[str, str]], tmp_path: Path) -> tuple[str, dict[str, str]]:
     """(database url, token secret per role) of a fresh copy of the seeded SQLite template."""
@@ -109,10 +88,8 @@ def seeded(request: pytest.FixtureRequest) -> tuple[str, dict[str, str]]:
     if request.param == "sqlite":
         result: tuple[str, dict[str, str]] = request.getfixturevalue("sqlite_seeded")
         return result
-    url: str = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("pg_empty_url")
     engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} RESTART IDENTITY CASCADE"))
     secrets = seed(session_factory(engine))
     engine.dispose()
     return url, secrets
