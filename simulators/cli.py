@@ -22,6 +22,7 @@ def zk(
     """A ZKTeco terminal on the binary protocol (port 4370), until Ctrl-C."""
     import threading
 
+    from simulators.errors import SimulatorError
     from simulators.zk import ZKTerminal
 
     try:
@@ -29,7 +30,7 @@ def zk(
             users, records, seed, udp=udp, comm_key=comm_key, host=host, port=port,
             record_layout=record_layout, user_layout=user_layout,
         )
-    except ValueError as exc:
+    except (ValueError, SimulatorError) as exc:  # bad arguments, or a name the user layout cannot hold
         raise typer.BadParameter(str(exc)) from None
     with terminal:
         typer.echo(

@@ -27,9 +27,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import TracebackType
 from typing import Self
 
+from simulators.lifecycle import Served
 from simulators.zk_codec import (
     DIRECT_DATA_MAX,
     EF_ATTLOG,
@@ -114,7 +114,7 @@ class _Session:
     silenced: bool = False  # after a drop fault over UDP: the rest of the transfer goes unanswered
 
 
-class ZKTerminal:
+class ZKTerminal(Served):
     """One simulated terminal; see the module docstring."""
 
     def __init__(
@@ -220,14 +220,6 @@ class ZKTerminal:
             thread.join(timeout=5)
         self._threads.clear()
         self._listener.close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # --- what tests and demos drive -----------------------------------------------------------
 

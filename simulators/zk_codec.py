@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
+from simulators.errors import SimulatorError
+
 
 class Cmd(IntEnum):
     """Command and reply codes (protocol.md, "Command/Reply Identifiers")."""
@@ -63,7 +65,7 @@ DIRECT_DATA_MAX = 1016
 UDP_DATA_PACKET = 1024
 
 
-class CodecError(ValueError):
+class CodecError(SimulatorError):
     """Bytes that are not a well-formed ZKTeco packet; the message carries them in hex."""
 
 

@@ -30,10 +30,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Self
 from xml.sax.saxutils import escape
 
+from simulators.errors import SimulatorError
+from simulators.lifecycle import Served
 from simulators.sample_punches import SimPunch, SimUser, make_punches, make_users
 
 NS = "http://www.zksoftware/Service/message/"
@@ -43,7 +44,7 @@ _FAIL_ROW = "<Row><Result>0</Result><Information>Fail!</Information></Row>"
 _OK_ROW = "<Row><Result>1</Result><Information>Successfully!</Information></Row>"
 
 
-class SimulatorRequestError(ValueError):
+class SimulatorRequestError(SimulatorError):
     """A request the simulated terminal cannot read (the real one would answer garbage or nothing)."""
 
 
@@ -70,7 +71,7 @@ class TerminalState:
         return datetime.now().replace(microsecond=0) + self.clock_offset
 
 
-class ZKSoapTerminal:
+class ZKSoapTerminal(Served):
     """`with ZKSoapTerminal(users=20, records=500, seed=1) as t: …` serves on `t.host:t.port`."""
 
     def __init__(
@@ -118,7 +119,7 @@ class ZKSoapTerminal:
     def port(self) -> int:
         return self._port
 
-    def start(self) -> None:
+    def start(self) -> Self:
         handler = type("Handler", (_SoapHandler,), {"terminal": self})
         server = ThreadingHTTPServer((self._host, self._port), handler)
         server.daemon_threads = True
@@ -126,6 +127,7 @@ class ZKSoapTerminal:
         self._port = server.server_address[1]
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"zk-soap-sim:{self._port}", daemon=True)
         self._thread.start()
+        return self
 
     def stop(self) -> None:
         if self._server is not None:
@@ -135,15 +137,6 @@ class ZKSoapTerminal:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def serve_forever(self) -> None:
         """Block serving (the CLI entry point); Ctrl-C stops."""
