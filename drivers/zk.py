@@ -13,6 +13,9 @@ pyzk 0.9 is the wire client. Its traps, and what this driver does about each:
   wrapped so that end-of-stream raises instead.
 - **Unchecked replies**: pyzk never verifies the checksum or session id of what it receives. Each
   reply header is checked here; a bad one is a `ProtocolError` carrying the packet in hex.
+- **Any sender**: pyzk's UDP socket is not connected, so a datagram from any address passes for the
+  terminal's reply. `zk-udp` connects its socket to the terminal: the kernel drops other senders'
+  datagrams, and a port nobody listens on reports "port unreachable" at once instead of a timeout.
 - **Large logs**: `get_attendance()` re-reads the user table, slices the buffer record by record
   (quadratic in the log size) and, for 8/16-byte records, scans the user list per record. This
   driver fetches the log with pyzk's `read_with_buffer` and parses it in one pass with dict lookups.
@@ -126,6 +129,10 @@ class _CheckedZK(ZK):
         else:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.settimeout(self._ZK__timeout)
+            # Connected, the kernel drops datagrams from anyone but the terminal (another terminal's
+            # answer through a reused port would otherwise pass for ours). pyzk's `sendto` to the same
+            # address still works on a connected UDP socket.
+            sock.connect(self._ZK__address)
         self._guarded = _GuardedSocket(sock, udp=not self.tcp)
         self._ZK__sock = self._guarded
 
@@ -342,7 +349,14 @@ class _ZKDriver(DriverBase):
                 f"powered on, the address and port are right and no firewall drops port {self.port}"
                 + (" (UDP: a terminal set to TCP only never answers)" if self.udp else "")
             )
-        if isinstance(exc, ConnectionRefusedError) or "refused" in reason.lower():
+        refused = isinstance(exc, ConnectionRefusedError) or "refused" in reason.lower()
+        if refused and self.udp:  # ICMP port unreachable, reported on the connected UDP socket
+            return DeviceUnreachable(
+                f"{where} answered port unreachable during {operation}: nothing listens on UDP port "
+                f"{self.port} there; check the port (4370 by default) and that the terminal speaks UDP "
+                f"(a terminal set to TCP only needs kind zk-tcp)"
+            )
+        if refused:
             return DeviceUnreachable(
                 f"{where} refused the TCP connection during {operation}: check the port (4370 by default) "
                 f"and that the terminal's TCP/IP communication is on; if it only speaks UDP use kind zk-udp"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import struct
 from datetime import datetime
 
@@ -105,10 +106,22 @@ def test_zk_tcp_never_falls_back_to_udp() -> None:
             ZKTcpDriver("127.0.0.1", t.port, timeout=1).open()
 
 
-def test_zk_udp_against_a_tcp_only_terminal_times_out() -> None:
+def test_zk_udp_against_a_tcp_only_terminal_says_nothing_listens_on_udp() -> None:
     with ZKTerminal(users=1, records=1) as t:
-        with pytest.raises(DeviceUnreachable, match=r"no answer from UDP device 127\.0\.0\.1:\d+ within 0\.5 s during connect"):
+        with pytest.raises(DeviceUnreachable, match=rf"UDP device 127\.0\.0\.1:{t.port} answered port unreachable during "
+                           r"connect: .* \(a terminal set to TCP only needs kind zk-tcp\)"):
             ZKUdpDriver("127.0.0.1", t.port, timeout=0.5).open()
+
+
+def test_zk_udp_hears_only_its_terminal() -> None:
+    # A datagram from another local socket (another terminal answering through a reused port) is
+    # queued ahead of the terminal's reply on an unconnected socket and read as the reply; the
+    # connected socket never receives it.
+    with ZKTerminal(users=3, records=5, seed=4, udp=True) as t, ZKUdpDriver("127.0.0.1", t.port, timeout=1) as d:
+        assert d._zk is not None and d._zk._guarded is not None
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as intruder:
+            intruder.sendto(b"\xd0\x07\x00\x00\x00\x00\x00\x00intruder", d._zk._guarded.getsockname())
+        assert [(p.pin, p.ts_local) for p in d.read_punches()] == [(r.user_id, r.timestamp) for r in t.records]
 
 
 # --- decode_log: the parts pyzk gets wrong, on fixed bytes -------------------------------------

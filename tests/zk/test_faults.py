@@ -50,8 +50,8 @@ def fails_mid_session(t: ZKTerminal, inject: Callable[[], None], error: type[Dri
 
 def test_refused(terminal: ZKTerminal) -> None:
     terminal.faults.refuse = True
-    if terminal.udp:
-        pattern = rf"no answer from {ADDR} within 1 s during connect: check that it is powered on"
+    if terminal.udp:  # the connected UDP socket hears the ICMP port unreachable: no timeout to wait for
+        pattern = rf"{ADDR} answered port unreachable during connect: nothing listens on UDP port {terminal.port} there"
     else:
         pattern = rf"{ADDR} refused the TCP connection during connect: check the port \(4370 by default\)"
     with pytest.raises(DeviceUnreachable, match=pattern):
