@@ -42,4 +42,6 @@ def test_bad_queries(client: TestClient, as_role) -> None:  # type: ignore[no-un
     assert (unknown.status_code, unknown.json()["detail"]) == (404, "no office named 'Beijing'")
     month13 = client.get("/api/v1/attendance?period=2026-13", headers=hr)
     assert (month13.status_code, month13.json()["detail"]) == (422, "period '2026-13': expected YYYY-MM, e.g. 2026-03")
+    year1 = client.get("/api/v1/attendance?period=0001-01", headers=hr)  # once a 500: the month before underflowed
+    assert (year1.status_code, year1.json()["detail"]) == (422, "period '0001-01': the year must be 2000..2099")
     assert client.get(f"/api/v1/attendance?period={PERIOD}").status_code == 401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -23,6 +25,7 @@ def month(factory: sessionmaker[Session]) -> None:
 def _run(client: TestClient, headers: dict[str, str]) -> int:
     response = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=headers)
     assert response.status_code == 201, response.text
+    assert datetime.fromisoformat(response.json()["created_at"]).utcoffset() == timedelta(0)  # UTC said, as elsewhere
     return int(response.json()["id"])
 
 
