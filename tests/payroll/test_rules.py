@@ -1,3 +1,4 @@
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,6 +30,72 @@ def test_entry_in_force_follows_the_period() -> None:
     assert load_rules("2026-06", ["beijing"]).cities[0].contribution_from == "2025-07"
     assert load_rules("2025-08", ["beijing"]).cities[0].minimum_wage_fen == 242_000
     assert load_rules("2025-09", ["beijing"]).cities[0].minimum_wage_fen == 254_000
+
+
+# (city, contribution entry, minimum wage entry, minimum wage fen, pension floor/cap fen, HF floor/cap fen, HF employee rate)
+# in force for pay period 2026-10: the figures and their sources are in payroll_core/rules/cities/<city>.toml.
+CURRENT_YEAR = [
+    ("beijing", "2026-07", "2025-09", 254_000, (727_000, 3_634_800), (254_000, 3_634_800), Fraction(12, 100)),
+    ("shanghai", "2026-07", "2025-07", 274_000, (754_600, 3_773_100), (274_000, 3_773_100), Fraction(7, 100)),
+    ("guangzhou", "2026-07", "2026-09", 268_000, (551_000, 2_754_900), (250_000, 4_169_700), Fraction(5, 100)),
+    ("shenzhen", "2026-07", "2026-09", 270_000, (477_500, 2_754_900), (252_000, 4_847_100), Fraction(5, 100)),
+    ("dongguan", "2026-01", "2026-09", 230_000, (477_500, 2_754_900), (208_000, 2_739_100), Fraction(5, 100)),
+    ("hangzhou", "2026-07", "2026-07", 266_000, (295_000, 2_493_000), (266_000, 4_215_100), Fraction(12, 100)),
+    ("suzhou", "2026-07", "2026-07", 266_000, (495_200, 2_439_600), (495_200, 4_060_000), Fraction(5, 100)),
+    ("chengdu", "2025-01", "2025-01", 233_000, (458_800, 2_293_800), (197_000, 2_955_000), Fraction(5, 100)),
+    ("wuhan", "2026-07", "2025-12", 240_000, (400_700, 2_246_700), (240_000, 3_607_225), Fraction(8, 100)),
+]
+
+
+@pytest.mark.parametrize("key, si_from, mw_from, minimum, pension, hf, hf_rate", CURRENT_YEAR, ids=[row[0] for row in CURRENT_YEAR])
+def test_current_contribution_year_figures(
+    key: str, si_from: str, mw_from: str, minimum: int, pension: tuple[int, int], hf: tuple[int, int], hf_rate: Fraction
+) -> None:
+    city = load_rules("2026-10", [key]).cities[0]
+    assert (city.contribution_from, city.minimum_wage_from, city.minimum_wage_fen) == (si_from, mw_from, minimum)
+    social = {(city.items[item].base_floor_fen, city.items[item].base_cap_fen) for item in loader.SOCIAL_ITEMS}
+    assert social == {pension}, "every social-insurance item shares the city's floor and cap"
+    housing = city.items["housing_fund"]
+    assert (housing.base_floor_fen, housing.base_cap_fen, housing.employee_rate, housing.employer_rate) == (*hf, hf_rate, hf_rate)
+
+
+def _rates(city: loader.CityRules) -> dict[str, tuple[Fraction, Fraction, int]]:
+    return {item: (c.employee_rate, c.employer_rate, c.employee_fixed_fen) for item, c in city.items.items()}
+
+
+def test_current_year_rates_of_the_two_cities_with_2026_notices() -> None:
+    beijing, shanghai = load_rules("2026-10", ["beijing", "shanghai"]).cities
+    assert _rates(beijing) == {
+        "pension": (Fraction(8, 100), Fraction(16, 100), 0),
+        "medical": (Fraction(2, 100), Fraction(98, 1000), 300),
+        "unemployment": (Fraction(5, 1000), Fraction(5, 1000), 0),
+        "injury": (Fraction(0), Fraction(2, 1000), 0),
+        "maternity": (Fraction(0), Fraction(0), 0),
+        "housing_fund": (Fraction(12, 100), Fraction(12, 100), 0),
+    }
+    assert _rates(shanghai) == {
+        "pension": (Fraction(8, 100), Fraction(16, 100), 0),
+        "medical": (Fraction(2, 100), Fraction(9, 100), 0),
+        "unemployment": (Fraction(5, 1000), Fraction(5, 1000), 0),
+        "injury": (Fraction(0), Fraction(16, 10000), 0),
+        "maternity": (Fraction(0), Fraction(0), 0),
+        "housing_fund": (Fraction(7, 100), Fraction(7, 100), 0),
+    }
+    assert (shanghai.items["housing_fund"].rounding, shanghai.items["housing_fund"].unit_fen) == ("yuan_half_up", 100)
+
+
+def test_newer_entries_start_in_their_own_month() -> None:
+    assert [load_rules(p, ["beijing"]).cities[0].contribution_from for p in ("2026-06", "2026-07")] == ["2025-07", "2026-07"]
+    assert [load_rules(p, ["guangzhou"]).cities[0].minimum_wage_fen for p in ("2026-08", "2026-09")] == [250_000, 268_000]
+    assert [load_rules(p, ["shenzhen"]).cities[0].contribution_from for p in ("2025-06", "2025-07")] == ["2024-07", "2025-07"]
+    assert [load_rules(p, ["wuhan"]).cities[0].minimum_wage_fen for p in ("2025-11", "2025-12")] == [221_000, 240_000]
+    assert [load_rules(p, ["dongguan"]).cities[0].items["housing_fund"].base_cap_fen for p in ("2025-12", "2026-01")] == [
+        3_957_900, 2_739_100]
+
+
+def test_every_entry_in_force_names_its_source_and_marker() -> None:
+    for city in load_rules("2026-10").cities:
+        assert re.search(r"\[[CTD]\]", city.contribution_source), f"{city.key}: source {city.contribution_source!r} has no [C]/[T]/[D]"
 
 
 def test_tax_table_and_version() -> None:
