@@ -38,15 +38,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
-from drivers.base import driver_class
 from gateway import config as cfg
 from gateway.exports import fen_to_yuan
-from gateway.ingest import IngestResult, ingest_punches
 from gateway.inventory import register_config
 from gateway.payrun import payslips_of, run_payroll
 from gateway.piece_import import import_piece_file
 from gateway.report import payrun_table
-from gateway.store import Badge, Device, Employee, Office, Punch, Quarantine, make_engine, session_factory, upgrade
+from gateway.store import (
+    Badge,
+    Device,
+    Employee,
+    Office,
+    Punch,
+    Quarantine,
+    make_engine,
+    session_factory,
+    upgrade,
+)
 from gateway.store_pay import BankAccount
 from gateway.sync import run_sync
 from gateway.tokens import issue_token
@@ -166,12 +174,6 @@ def _add_staff(factory: sessionmaker[Session], staff: list[_Staff]) -> None:
                                         account_name=name))
 
 
-def _import_comet_file(factory: sessionmaker[Session], path: Path) -> IngestResult:
-    """Read the export through the comet-csv driver and store it (a file has no clock, so it is not polled)."""
-    with driver_class("comet-csv")(str(path), 0) as driver:
-        return ingest_punches(factory, COMET_SN, driver.read_punches(), source="comet-csv")
-
-
 def _piece_csv(first: date, piece_workers: list[str]) -> bytes:
     """A month of piece counts for the Comet file's workers: two products each, fixed figures per worker."""
     out = io.StringIO()
@@ -228,6 +230,7 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
         cfg.Device(name="dg-line-tcp", sn=tcp.serial, kind="zk-tcp", host="127.0.0.1", port=tcp.port, office=PLANT),
         cfg.Device(name="dg-gate-udp", sn=udp.serial, kind="zk-udp", host="127.0.0.1", port=udp.port, office=PLANT),
         cfg.Device(name="hq-soap", sn=soap.state.serial_number, kind="zk-soap", host="127.0.0.1", port=soap.port, office=HQ),
+        cfg.Device(name="dg-comet-file", sn=COMET_SN, kind="comet-csv", host=str(comet_file), port=0, office=PLANT),
     ]
     config = cfg.Config(offices=offices, devices=devices, database=cfg.Database(url=url_db))
     register_config(factory, config)
@@ -235,8 +238,6 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
         ids = {name: office_id for name, office_id in session.execute(select(Office.name, Office.id))}
         session.add(Device(name="hq-push", sn=PUSH_SN, kind="zk-push", host="", port=0, office_id=ids[HQ],
                            model="", firmware="", consecutive_failures=0))
-        session.add(Device(name="dg-comet-file", sn=COMET_SN, kind="comet-csv", host=str(comet_file), port=0,
-                           office_id=ids[PLANT], model="", firmware="", consecutive_failures=0))
 
     push_users = 8
     push_people = make_users(push_users, 22)
@@ -260,9 +261,6 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
 
     url = _serve(stack, factory, config, port)
     run_sync(config, factory, console=console)
-    comet = _import_comet_file(factory, comet_file)
-    console.print(f"comet export {comet_file.name}: {comet.read} punches, {comet.new} new, "
-                  f"{comet.quarantined} quarantined", highlight=False)
     pusher = PushTerminal(url, PUSH_SN, users=push_users, records=0, seed=22)
     pusher.punches = make_punches(push_people, push_users * 2 * _weekdays(first), 22, start=first)
     try:
