@@ -8,7 +8,8 @@ E001 (Shanghai HQ, 1,234,567 fen a month, March 2026: 22 workdays, absent on 10 
   housing fund 7 % × 1,234,567 = 86,419.69 fen = 864.20 yuan → whole yuan (Shanghai) → 86,400
   taxable   1,177,805 − 500,000 − 129,629 − 86,400                 =   461,776;  IIT 3 % = 13,853.28 → 13,853
   net       1,177,805 − 129,629 − 86,400 − 13,853                  =   947,923  → bank file "9479.23"
-  employer  pension 16 % 197,531; medical 9 % 111,111; unemployment 6,173; injury 0.16 % 1,975; maternity 1 % 12,346
+  employer  pension 16 % 197,531; medical 9 % (maternity included, shanghai.toml [T]) 111,111; unemployment 6,173;
+            injury 0.16 % 1,975; maternity 0;  SI employer = 197,531 + 111,111 + 6,173 + 1,975 + 0 = 316,790
   minimum-wage floor 274,000 × 21 ÷ 22 = 261,545.45 → 261,545
 """
 
@@ -31,8 +32,8 @@ E001 = {
     "min_wage_shortfall_fen": 0, "min_wage_topup_fen": 0, "gross_fen": 1_177_805, "pension_employee_fen": 98_765,
     "pension_employer_fen": 197_531, "medical_employee_fen": 24_691, "medical_employer_fen": 111_111,
     "unemployment_employee_fen": 6_173, "unemployment_employer_fen": 6_173, "injury_employee_fen": 0,
-    "injury_employer_fen": 1_975, "maternity_employee_fen": 0, "maternity_employer_fen": 12_346,
-    "si_employee_fen": 129_629, "si_employer_fen": 329_136, "hf_employee_fen": 86_400, "hf_employer_fen": 86_400,
+    "injury_employer_fen": 1_975, "maternity_employee_fen": 0, "maternity_employer_fen": 0,
+    "si_employee_fen": 129_629, "si_employer_fen": 316_790, "hf_employee_fen": 86_400, "hf_employer_fen": 86_400,
     "taxable_cumulative_fen": 461_776, "tax_cumulative_fen": 13_853, "iit_fen": 13_853, "net_fen": 947_923,
 }
 
