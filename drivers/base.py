@@ -106,7 +106,14 @@ class Driver(Protocol):
 
     def set_time(self, dt: datetime) -> None: ...
 
-    def clear_punches(self) -> None: ...
+    def clear_punches(self, expected_count: int) -> int:
+        """Clear the attendance log only if it holds exactly `expected_count` records (those the caller stored).
+
+        Returns how many records the device held at that check; the log was cleared exactly when that
+        equals `expected_count`. Drivers that can lock the terminal (ZK binary: disable device) hold the
+        lock from the count to the clear, so a punch made meanwhile is never wiped.
+        """
+        ...
 
     def __enter__(self) -> Self: ...
 

@@ -127,7 +127,7 @@ class CometCsvDriver(DriverBase):
     def set_time(self, dt: datetime) -> None:
         raise DriverError(f"{self.path}: an export file has no clock to set; set the time on the terminal")
 
-    def clear_punches(self) -> None:
+    def clear_punches(self, expected_count: int) -> int:
         raise DriverError(f"{self.path}: an export file is never cleared by punchclock; archive or delete it yourself once imported")
 
     # -- reading ---------------------------------------------------------------------------

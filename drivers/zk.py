@@ -295,13 +295,21 @@ class _ZKDriver(DriverBase):
         with self._guard("set the clock") as zk:
             zk.set_time(dt.replace(tzinfo=None))
 
-    def clear_punches(self) -> None:
-        """Delete the whole attendance log (data-record.md: disable, clear, refresh, enable)."""
+    def clear_punches(self, expected_count: int) -> int:
+        """Delete the attendance log if it still holds exactly `expected_count` records.
+
+        The terminal is disabled (it takes no punches) from the count to the clear, so a punch made
+        during the download or the check stays on the device (data-record.md: disable, clear, refresh, enable).
+        """
         with self._guard("clear the attendance log") as zk:
             zk.disable_device()
             try:
-                zk.clear_attendance()
-                zk.refresh_data()
+                zk.read_sizes()
+                held = int(zk.records)
+                if held == expected_count:
+                    zk.clear_attendance()
+                    zk.refresh_data()
+                return held
             finally:
                 zk.enable_device()
 

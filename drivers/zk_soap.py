@@ -190,8 +190,14 @@ class ZKSoapDriver(DriverBase):
     def set_time(self, dt: datetime) -> None:
         self._call("SetDate", ArgComKey=self._key(), Arg={"Date": f"{dt:%Y-%m-%d}", "Time": f"{dt:%H:%M:%S}"})
 
-    def clear_punches(self) -> None:
-        self._call("ClearData", ArgComKey=self._key(), Arg={"Value": CLEAR_ATTENDANCE_LOGS})
+    def clear_punches(self, expected_count: int) -> int:
+        """Clear the log if it holds `expected_count` records. The SOAP service has no way to lock the
+        terminal, so a punch made between the count and ClearData could still be lost: prefer zk-tcp
+        (or leave clear_after_download off) where both protocols are available."""
+        held = len(_rows(self._call("GetAttLog", ArgComKey=self._key(), Arg={"PIN": "All"})))
+        if held == expected_count:
+            self._call("ClearData", ArgComKey=self._key(), Arg={"Value": CLEAR_ATTENDANCE_LOGS})
+        return held
 
     # -- plumbing --------------------------------------------------------------------------
     def _key(self) -> str:

@@ -141,10 +141,9 @@ def _poll(
         if device.clear_after_download and punches and not driver.clearable:
             result.note = f"not cleared: a {device.kind} source is never cleared by punchclock"
         elif device.clear_after_download and punches:
-            record_count = driver.info().record_count
+            crashpoint("poll.before_clear")
+            record_count = driver.clear_punches(len(punches))
             if record_count == len(punches):
-                crashpoint("poll.before_clear")
-                driver.clear_punches()
                 crashpoint("poll.after_clear")
                 result.cleared, record_count = True, 0
             else:

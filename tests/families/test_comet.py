@@ -79,7 +79,7 @@ def test_file_has_no_clock_and_is_never_cleared(tmp_path: Path) -> None:
     with CometCsvDriver(str(path)) as driver:
         for call, message in ((driver.get_time, "an export file has no clock"),
                               (lambda: driver.set_time(datetime(2026, 1, 1)), "an export file has no clock to set"),
-                              (driver.clear_punches, "an export file is never cleared by punchclock")):
+                              (lambda: driver.clear_punches(4), "an export file is never cleared by punchclock")):
             with pytest.raises(DriverError) as err:
                 call()
             assert message in str(err.value)

@@ -76,8 +76,10 @@ def test_set_time_then_get_time_and_clear(terminal: ZKSoapTerminal) -> None:
     with ZKSoapDriver(terminal.host, terminal.port) as driver:
         driver.set_time(datetime(2026, 1, 5, 8, 0, 0))
         got = driver.get_time()
-        driver.clear_punches()
+        refused = (driver.clear_punches(99), len(driver.read_punches()))  # not what we stored: nothing cleared
+        held = driver.clear_punches(100)
         after_clear = driver.read_punches()
+    assert refused == (100, 100) and held == 100
     assert datetime(2026, 1, 5, 8, 0, 0) <= got <= datetime(2026, 1, 5, 8, 0, 5)
     assert after_clear == []
 

@@ -96,6 +96,9 @@ class FakeDriver:
         self.set_times.append(dt)
         self.clock_offset = timedelta(0)
 
-    def clear_punches(self) -> None:
-        self.cleared += 1
-        self.records.clear()
+    def clear_punches(self, expected_count: int) -> int:
+        held = len(self.records)
+        if held == expected_count:
+            self.cleared += 1
+            self.records.clear()
+        return held

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,7 +38,12 @@ def terminals() -> Iterator[list[ZKTerminal]]:
 
 
 def write_config(tmp_path: Path, sims: list[ZKTerminal], interval_s: float = 60.0) -> Path:
-    text_ = f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n\n[[offices]]\nname = "HQ"\ntimezone = "UTC"\ncity = "shanghai"\n'
+    # serve also starts the API: bind it to a free port, not 8080, which a running demo may hold
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        api_port = probe.getsockname()[1]
+    text_ = (f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n\n[api]\nbind = "127.0.0.1:{api_port}"\n\n'
+             '[[offices]]\nname = "HQ"\ntimezone = "UTC"\ncity = "shanghai"\n')
     for i, sim in enumerate(sims):
         text_ += (f'\n[[devices]]\nname = "gate-{i}"\nkind = "{sim.kind}"\nhost = "127.0.0.1"\nport = {sim.port}\n'
                   f'office = "HQ"\ntimeout_s = 1\npoll_interval_s = {interval_s}\n')

@@ -84,7 +84,9 @@ def test_reading_never_clears_and_clear_only_when_called() -> None:
         d.read_users()
         d.info()
         assert not t.was_cleared and len(t.records) == 500
-        d.clear_punches()
+        assert d.clear_punches(499) == 500  # not what we stored: nothing is cleared
+        assert t.clear_count == 0 and len(t.records) == 500 and t.enabled
+        assert d.clear_punches(500) == 500
         assert t.clear_count == 1 and t.records == [] and t.enabled
         assert d.read_punches() == []
 
