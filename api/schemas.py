@@ -40,6 +40,10 @@ Pin = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$
 Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
 Role = Literal["admin", "hr", "viewer", "employee"]
+ShiftRule = Annotated[str, Field(
+    max_length=100, pattern=r"^([a-z][a-z0-9_-]*/)?[A-Za-z0-9_-]+$", examples=["night", "dongguan/night"],
+    description="the employee's own shift: SHIFT of the office's rule file or RULES/SHIFT; null = the office's shift",
+)]
 
 
 class _In(BaseModel):
@@ -165,6 +169,7 @@ class EmployeeFields(_In):
     left_on: date | None = None
     si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
     special_deductions_fen: Fen = 0
+    shift_rule: ShiftRule | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> EmployeeFields:
@@ -174,6 +179,8 @@ class EmployeeFields(_In):
             raise ValueError("an hourly employee needs hourly_rate_fen (integer fen per hour, e.g. 2500 for 25.00 yuan)")
         if self.hired_on and self.left_on and self.left_on < self.hired_on:
             raise ValueError(f"left_on {self.left_on} is before hired_on {self.hired_on}: fix one of the dates")
+        if self.shift_rule is not None and self.office is None:
+            raise ValueError("a shift_rule needs an office: give office, or leave shift_rule null")
         return self
 
 
@@ -193,6 +200,7 @@ class EmployeeUpdate(_In):
     left_on: date | None = None
     si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
     special_deductions_fen: Fen | None = None
+    shift_rule: ShiftRule | None = None
 
 
 class EmployeeOut(BaseModel):
@@ -206,6 +214,7 @@ class EmployeeOut(BaseModel):
     left_on: date | None
     si_city: str | None
     special_deductions_fen: int
+    shift_rule: str | None
     badges: list[BadgeOut]
 
 

@@ -4,6 +4,10 @@ Which shift an office works comes from `Office.shift_rule`, read as ``RULES/SHIF
 file ``payroll_core/rules/offices/RULES.toml`` and the shift named SHIFT in it (e.g. ``dongguan/day``).
 ``RULES`` alone takes the file's first shift, and the config default ``standard`` means the first
 shift of the file named like the office's city, so a config that never mentions shifts still works.
+An employee's own `Employee.shift_rule` overrides the office's: ``SHIFT`` (a shift of the office's rule
+file, e.g. ``night``) or ``RULES/SHIFT`` (a rule file keeping the office's timezone), so day and night
+workers share one office. Employees are grouped by (office, own shift_rule) to resolve each shift once;
+the kernel gets one RuleBook with every rule file in scope and a per-employee roster, in one call.
 
 Days outside an employee's employment (before `hired_on`, after `left_on`) are blanked before the
 month summary is made: a joiner is not absent on the days before joining. `scheduled_days` is the
@@ -14,8 +18,11 @@ prorates a joiner's base pay by the two).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import select
@@ -39,6 +46,7 @@ from payroll_core.shifts import RuleBook, load_rules as load_office_rules
 
 OFFICE_RULES_DIR = RULES_DIR / "offices"
 DEFAULT_SHIFT_RULE = "standard"
+T = TypeVar("T")
 #: Punches this far either side of the month are read, so night shifts at both month ends see both
 #: their punches (the kernel ignores punches outside every shift window).
 _MARGIN = dt.timedelta(days=2)
@@ -76,45 +84,123 @@ def parse_period(text: str) -> Period:
     return period
 
 
-def resolve_shift_rule(office: Office) -> tuple[Path, str | None]:
-    """The office rule file and shift name (None: the file's first shift) that `office.shift_rule` names."""
-    rule = office.shift_rule or DEFAULT_SHIFT_RULE
-    if rule == DEFAULT_SHIFT_RULE:
-        rules_name, shift = office.city, None
-    else:
-        rules_name, _, shift_name = rule.partition("/")
-        shift = shift_name or None
+@dataclass(frozen=True)
+class ShiftRef:
+    """A shift a `shift_rule` names: its office rule file, and the shift's name (None: the file's first)."""
+
+    path: Path
+    shift: str | None
+
+
+def _rule_file(rules_name: str) -> Path:
     path = OFFICE_RULES_DIR / f"{rules_name}.toml"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in OFFICE_RULES_DIR.glob("*.toml")))
         raise AttendanceError(
-            f"office {office.name!r}: shift_rule {rule!r} needs the office rule file {path}, which does not exist; "
+            f"the office rule file {path} does not exist; "
             f"set shift_rule to RULES/SHIFT with RULES one of: {known} (e.g. \"{known.split(', ')[0]}\")"
         )
-    return path, shift
+    return path
 
 
-def _rule_book(offices: list[Office]) -> tuple[RuleBook, dict[int, int]]:
-    """One RuleBook for every office in scope, and each office id's shift index in it."""
-    resolved = {office.id: resolve_shift_rule(office) for office in offices}
-    paths = sorted({path for path, _ in resolved.values()})
+def resolve_shift_rule(office: Office) -> ShiftRef:
+    """The shift that `office.shift_rule` names."""
+    rule = office.shift_rule or DEFAULT_SHIFT_RULE
+    if rule == DEFAULT_SHIFT_RULE:
+        return ShiftRef(_rule_file(office.city), None)
+    rules_name, _, shift_name = rule.partition("/")
+    return ShiftRef(_rule_file(rules_name), shift_name or None)
+
+
+def resolve_employee_shift(office: Office, rule: str | None) -> ShiftRef:
+    """The shift an employee of `office` works: `rule` is the employee's own `shift_rule` (None: the office's).
+
+    ``SHIFT`` is a shift of the office's rule file, ``RULES/SHIFT`` a shift of the rule file RULES.
+    """
+    if rule is None:
+        return resolve_shift_rule(office)
+    rules_name, slash, shift = rule.rpartition("/")
+    if not shift:
+        raise AttendanceError("names no shift: give SHIFT or RULES/SHIFT, e.g. \"night\"")
+    return ShiftRef(_rule_file(rules_name) if slash else resolve_shift_rule(office).path, shift)
+
+
+def _shift_index(book: RuleBook, office: Office, rule: str | None) -> int:
+    """Index in `book` (which holds the rule file) of the shift that `rule` names for an employee of `office`."""
+    ref = resolve_employee_shift(office, rule)
+    file_index = next(i for i, rules in enumerate(book.offices) if rules.source == ref.path)
+    own = [i for i, s in enumerate(book.shifts) if s.office == file_index]
+    zone = book.offices[file_index].timezone
+    if rule is not None and "/" in rule and zone != office.timezone:
+        # Punches are turned into UTC with the office's zone, shift times with the rule file's.
+        raise AttendanceError(f"rule file {ref.path.stem!r} keeps time in {zone}, but office {office.name!r} is in "
+                              f"{office.timezone}: pick a shift of a rule file in the office's timezone")
+    if ref.shift is None:
+        return own[0]
+    for i in own:
+        if book.shifts[i].name == ref.shift:
+            return i
+    known = ", ".join(book.shifts[i].name for i in own)
+    raise AttendanceError(f"rule file {ref.path.stem!r} has no shift {ref.shift!r}; its shifts are: {known}")
+
+
+def _load(paths: set[Path]) -> RuleBook:
     try:
-        book = load_office_rules(paths)
+        return load_office_rules(sorted(paths))
     except RuleDataError as exc:
         raise AttendanceError(str(exc)) from None
-    names = {path: book.offices[i].name for i, path in enumerate(paths)}
-    shift_of: dict[int, int] = {}
-    for office in offices:
-        path, shift = resolved[office.id]
-        office_index = paths.index(path)
-        if shift is None:
-            shift_of[office.id] = next(i for i, s in enumerate(book.shifts) if s.office == office_index)
-            continue
+
+
+def check_employee_shift(office: Office, rule: str) -> None:
+    """Raise AttendanceError, saying how to fix it, unless `rule` names a shift for an employee of `office`."""
+    try:
+        office_path = resolve_shift_rule(office).path
+    except AttendanceError as exc:
+        raise AttendanceError(f"office {office.name!r} has shift_rule {office.shift_rule!r}: {exc}") from None
+    try:
+        _shift_index(_load({office_path, resolve_employee_shift(office, rule).path}), office, rule)
+    except AttendanceError as exc:
+        raise AttendanceError(f"shift_rule {rule!r}: {exc}; give a shift of office {office.name!r} (rule file "
+                              f"{office_path.stem!r}), RULES/SHIFT, or null for the office's shift") from None
+
+
+def _roster(offices: list[Office], employees: list[Employee]) -> tuple[RuleBook, np.ndarray]:
+    """One RuleBook for every rule file in scope, and each employee's shift index in it.
+
+    Employees are grouped by (office, own shift_rule), so each rule file is read once and each distinct
+    shift resolved once. An error names the office, or for an employee's own shift_rule the first
+    employee that has it.
+    """
+    by_id = {office.id: office for office in offices}
+    groups: dict[tuple[int, str | None], list[Employee]] = {}
+    for e in employees:
+        groups.setdefault((e.office_id, e.shift_rule), []).append(e)  # type: ignore[arg-type]
+
+    def failed(office_id: int, rule: str | None, exc: AttendanceError) -> AttendanceError:
+        office = by_id[office_id]
+        if rule is None:
+            return AttendanceError(f"office {office.name!r}, shift_rule {office.shift_rule!r}: {exc}")
+        first, more = groups[(office_id, rule)][0], len(groups[(office_id, rule)]) - 1
+        also = f" and {more} more employee(s)" if more else ""
+        return AttendanceError(f"employee {first.code} ({first.name}){also} of office {office.name!r}, shift_rule "
+                               f"{rule!r}: {exc}; correct the shift_rule, or set it to null for the office's shift")
+
+    for office_id in {office_id for office_id, _ in groups}:  # an office's own rule first, so its error names the office
         try:
-            shift_of[office.id] = book.shift_index(names[path], shift)
-        except RuleDataError as exc:
-            raise AttendanceError(f"office {office.name!r}, shift_rule {office.shift_rule!r}: {exc}") from None
-    return book, shift_of
+            resolve_shift_rule(by_id[office_id])
+        except AttendanceError as exc:
+            raise failed(office_id, None, exc) from None
+
+    def resolve(key: tuple[int, str | None], step: Callable[[Office, str | None], T]) -> T:
+        try:
+            return step(by_id[key[0]], key[1])
+        except AttendanceError as exc:
+            raise failed(*key, exc) from None
+
+    book = _load({resolve(key, resolve_employee_shift).path for key in groups})
+    index = {key: resolve(key, partial(_shift_index, book)) for key in groups}
+    roster = np.array([index[(e.office_id, e.shift_rule)] for e in employees], dtype=np.int32)  # type: ignore[index]
+    return book, roster
 
 
 def employees_in_scope(session: Session, period: Period, office: Office | None) -> list[Employee]:
@@ -179,8 +265,7 @@ def month_attendance(session: Session, period: Period, office: Office | None) ->
     )
     if not employees:
         return MonthAttendance(period, [], {})
-    book, shift_of = _rule_book(offices)
-    roster = np.array([shift_of[e.office_id] for e in employees], dtype=np.int32)
+    book, roster = _roster(offices, employees)
     try:
         result = compute_attendance(_punch_columns(session, employees, period), roster, book, period)
     except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet

@@ -107,6 +107,9 @@ class Employee(Base):
     left_on: Mapped[date | None] = mapped_column(Date)
     si_city: Mapped[str | None] = mapped_column(String(64))
     special_deductions_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The employee's own shift: "SHIFT" of the office's rule file or "RULES/SHIFT"; NULL = the office's
+    # shift_rule. Lets day and night workers share one office (resolved in gateway.attendance).
+    shift_rule: Mapped[str | None] = mapped_column(String(100))
 
 
 class Badge(Base):

@@ -14,6 +14,7 @@ from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, require
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import BadgeAdded, BadgeIn, BadgeOut, EmployeeCreate, EmployeeFields, EmployeeOut, EmployeePage, EmployeeUpdate
+from gateway.attendance import AttendanceError, check_employee_shift
 from gateway.audit import append_audit
 from gateway.ingest import remap_quarantine
 from gateway.store import Badge, Base, Device, Employee, Office
@@ -64,6 +65,11 @@ def _badges(session: Session, employee_ids: list[int]) -> dict[int, list[Badge]]
 
 def _apply(session: Session, employee: Employee, fields: EmployeeFields) -> None:
     employee.office_id = _office_id(session, fields.office)
+    if fields.shift_rule is not None:
+        try:
+            check_employee_shift(session.get_one(Office, employee.office_id), fields.shift_rule)
+        except AttendanceError as exc:
+            raise Unprocessable(str(exc)) from None
     for key in _FIELDS:
         if key != "office":
             setattr(employee, key, getattr(fields, key))

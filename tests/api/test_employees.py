@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from drivers.base import RawPunch
+from gateway.attendance import OFFICE_RULES_DIR
 from gateway.ingest import ingest_punches
 from gateway.store import Employee, Punch, Quarantine
 
@@ -24,7 +25,7 @@ def test_readers_list_and_filter(client: TestClient, as_role, role: str) -> None
     assert page["items"][0] == {
         "code": "E001", "name": "Worker E001", "office": "Shanghai HQ", "pay_basis": "monthly", "monthly_salary_fen": 600000,
         "hourly_rate_fen": None, "hired_on": None, "left_on": None, "si_city": None, "special_deductions_fen": 0,
-        "badges": [{"id": 1, "pin": "1001", "device_sn": None}],
+        "shift_rule": None, "badges": [{"id": 1, "pin": "1001", "device_sn": None}],
     }
     urumqi = client.get("/api/v1/employees", params={"office": "Urumqi plant"}, headers=as_role(role)).json()
     assert [e["code"] for e in urumqi["items"]] == ["E002"]
@@ -89,6 +90,61 @@ def test_pay_fields_are_checked_together(client: TestClient, as_role) -> None:  
     assert (patch.status_code, patch.json()["detail"]) == (422, "left_on 2026-02-01 is before hired_on 2026-03-01: fix one of the dates")
     null_name = client.patch("/api/v1/employees/E001", json={"name": None}, headers=as_role("hr"))
     assert (null_name.status_code, null_name.json()["detail"]) == (422, "name: Input should be a valid string")
+
+
+def test_an_employee_shift_is_stored_checked_against_the_office_and_audited(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    created = client.post("/api/v1/employees", json={**NEW, "shift_rule": "flex"}, headers=as_role("hr"))
+    assert (created.status_code, created.json()["shift_rule"]) == (201, "flex")
+    assert audit_rows(factory)[-1][4]["shift_rule"] == "flex"  # type: ignore[index]
+    # Shanghai HQ and the Dongguan rule file both keep Asia/Shanghai time, so RULES/SHIFT may name it
+    edited = client.patch("/api/v1/employees/E100", json={"shift_rule": "dongguan/night"}, headers=as_role("hr"))
+    assert (edited.status_code, edited.json()["shift_rule"]) == (200, "dongguan/night")
+    _actor, action, _target, before, after = audit_rows(factory)[-1]
+    assert (action, before["shift_rule"], after["shift_rule"]) == ("employee.edit", "flex", "dongguan/night")  # type: ignore[index]
+    cleared = client.patch("/api/v1/employees/E100", json={"shift_rule": None}, headers=as_role("hr"))
+    assert (cleared.status_code, cleared.json()["shift_rule"]) == (200, None)
+    with factory() as session:
+        assert session.scalar(select(Employee.shift_rule).where(Employee.code == "E100")) is None
+
+
+SHIFTS_OF_HQ = "give a shift of office 'Shanghai HQ' (rule file 'shanghai'), RULES/SHIFT, or null for the office's shift"
+
+
+@pytest.mark.parametrize(("code", "body", "detail"), [
+    ("E001", {"shift_rule": "night"},
+     f"shift_rule 'night': rule file 'shanghai' has no shift 'night'; its shifts are: office, flex; {SHIFTS_OF_HQ}"),
+    ("E001", {"shift_rule": "dongguan/evening"},
+     f"shift_rule 'dongguan/evening': rule file 'dongguan' has no shift 'evening'; its shifts are: day, night; {SHIFTS_OF_HQ}"),
+    ("E001", {"shift_rule": "beijing/day"},
+     f"shift_rule 'beijing/day': the office rule file {OFFICE_RULES_DIR / 'beijing.toml'} does not exist; set shift_rule to "
+     f"RULES/SHIFT with RULES one of: dongguan, shanghai, urumqi (e.g. \"dongguan\"); {SHIFTS_OF_HQ}"),
+    ("E002", {"shift_rule": "shanghai/office"},
+     "shift_rule 'shanghai/office': rule file 'shanghai' keeps time in Asia/Shanghai, but office 'Urumqi plant' is in "
+     "Asia/Urumqi: pick a shift of a rule file in the office's timezone; give a shift of office 'Urumqi plant' "
+     "(rule file 'urumqi'), RULES/SHIFT, or null for the office's shift"),
+])
+def test_an_unknown_shift_is_refused_naming_the_office_shifts(client: TestClient, as_role, factory, code, body, detail) -> None:  # type: ignore[no-untyped-def]
+    before = audit_rows(factory)
+    response = client.patch(f"/api/v1/employees/{code}", json=body, headers=as_role("hr"))
+    assert (response.status_code, response.headers["content-type"], response.json()["detail"]) == (
+        422, "application/problem+json", detail)
+    assert audit_rows(factory) == before
+
+
+def test_a_shift_is_rechecked_when_the_office_changes(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    assert client.patch("/api/v1/employees/E001", json={"shift_rule": "flex"}, headers=as_role("hr")).status_code == 200
+    moved = client.patch("/api/v1/employees/E001", json={"office": "Urumqi plant"}, headers=as_role("hr"))
+    assert (moved.status_code, moved.json()["detail"]) == (
+        422, "shift_rule 'flex': rule file 'urumqi' has no shift 'flex'; its shifts are: office; give a shift of office "
+             "'Urumqi plant' (rule file 'urumqi'), RULES/SHIFT, or null for the office's shift")
+    both = client.patch("/api/v1/employees/E001", json={"office": "Urumqi plant", "shift_rule": "office"}, headers=as_role("hr"))
+    assert (both.status_code, both.json()["office"], both.json()["shift_rule"]) == (200, "Urumqi plant", "office")
+    homeless = client.patch("/api/v1/employees/E001", json={"office": None}, headers=as_role("hr"))
+    assert (homeless.status_code, homeless.json()["detail"]) == (
+        422, "a shift_rule needs an office: give office, or leave shift_rule null")
+    path = client.post("/api/v1/employees", json={**NEW, "shift_rule": "../secrets/x"}, headers=as_role("hr"))
+    assert (path.status_code, path.json()["errors"]) == (
+        422, ["body field shift_rule: String should match pattern '^([a-z][a-z0-9_-]*/)?[A-Za-z0-9_-]+$' (got '../secrets/x')"])
 
 
 def test_employee_with_punches_or_tokens_cannot_be_deleted(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
