@@ -1,4 +1,5 @@
 // The HR page: plain fetch() calls to /api/v1 with the pasted bearer token. No framework, no build step.
+// format.js (pure formatting) and pay.js (pay runs, payslips) load before this file, which starts the page.
 "use strict";
 
 const api = "/api/v1";
@@ -12,16 +13,49 @@ function showError(text) {
   box.hidden = !text;
 }
 
-async function call(path, options = {}) {
+// Every API error is problem+json: its title and detail (what to fix) become the error's message.
+async function request(path, options = {}) {
   const response = await fetch(api + path, {
     ...options,
     headers: { "Authorization": "Bearer " + token(), "Content-Type": "application/json" },
   });
-  const body = response.status === 204 ? null : await response.json();
-  if (!response.ok) {  // problem+json: detail says what to fix
-    throw new Error(`${body.title} (${response.status}): ${body.detail}`);
-  }
-  return body;
+  if (!response.ok) throw new Error(problemText(response.status, await response.json().catch(() => null)));
+  return response;
+}
+
+async function call(path, options = {}) {
+  const response = await request(path, options);
+  return response.status === 204 ? null : response.json();
+}
+
+// A plain link cannot send the Authorization header, so a file is fetched and saved from an object URL.
+async function download(path) {
+  const response = await request(path);
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = named ? named[1] : path.split("/").pop();
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);  // revoking at once can cancel the download in some browsers
+}
+
+// A button that runs `work` once at a time and shows its error in the error box.
+function actionButton(text, work) {
+  const button = document.createElement("button");
+  button.textContent = text;
+  button.onclick = async (event) => {
+    event.stopPropagation();
+    button.disabled = true;
+    try {
+      await work();
+      showError("");
+    } catch (e) { showError(e.message); }
+    button.disabled = false;
+  };
+  return button;
 }
 
 function cell(row, text, cls) {
@@ -34,7 +68,10 @@ function cell(row, text, cls) {
 async function loadDevices() {
   const body = document.querySelector("#devices tbody");
   body.replaceChildren();
-  for (const d of await call("/devices")) {
+  const devices = await call("/devices");
+  const offices = [...new Set(devices.map((d) => d.office).filter(Boolean))].sort();
+  document.getElementById("offices").replaceChildren(...offices.map((name) => new Option(name)));  // pay run scopes
+  for (const d of devices) {
     const row = body.insertRow();
     const h = d.health;
     cell(row, d.name); cell(row, d.sn); cell(row, d.office);
@@ -42,19 +79,12 @@ async function loadDevices() {
     cell(row, h.last_success_at); cell(row, h.last_error);
     cell(row, h.clock_offset_s === null ? "" : h.clock_offset_s + " s");
     cell(row, h.record_count === null ? "" : `${h.record_count} / ${h.record_capacity}`);
-    const button = document.createElement("button");
-    button.textContent = "Sync now";
-    button.onclick = async () => {
-      button.disabled = true;
+    row.insertCell().append(actionButton("Sync now", async () => {
       try {
         const r = await call(`/devices/${encodeURIComponent(d.sn || d.name)}/sync`, { method: "POST" });
-        showError("");
         alert(`${r.device}: read ${r.read}, new ${r.new}, quarantined ${r.quarantined}`);
-      } catch (e) { showError(e.message); }
-      button.disabled = false;
-      await loadDevices();
-    };
-    row.insertCell().append(button);
+      } finally { await loadDevices(); }  // a failed sync changes the device's health too
+    }));
   }
 }
 
@@ -100,14 +130,15 @@ async function loadPunches(append) {
   document.getElementById("more").hidden = !nextCursor;
 }
 
+// Each section loads on its own, so a role that may not see one (a viewer and the bank file, an employee
+// and the devices) still gets the others; every refusal is listed.
 async function refresh() {
   showError("");
-  try {
-    await loadDevices();
-    await loadUnknownPush();
-    await loadQuarantine();
-    await loadPunches(false);
-  } catch (e) { showError(e.message); }
+  const problems = [];
+  for (const load of [loadPay, loadDevices, loadUnknownPush, loadQuarantine, () => loadPunches(false)]) {
+    try { await load(); } catch (e) { problems.push(e.message); }
+  }
+  showError([...new Set(problems)].join("\n"));
 }
 
 document.getElementById("login").onsubmit = (event) => {
@@ -118,6 +149,14 @@ document.getElementById("login").onsubmit = (event) => {
 document.getElementById("punch-filter").onsubmit = (event) => {
   event.preventDefault();
   loadPunches(false).catch((e) => showError(e.message));
+};
+document.getElementById("payrun-form").onsubmit = (event) => {
+  event.preventDefault();
+  createRun(event.target).catch((e) => showError(e.message));
+};
+document.getElementById("payslip-filter").onsubmit = (event) => {
+  event.preventDefault();
+  loadPayslips().catch((e) => showError(e.message));
 };
 document.getElementById("more").onclick = () => loadPunches(true).catch((e) => showError(e.message));
 if (token()) refresh();
