@@ -135,7 +135,7 @@ async function loadPunches(append) {
 async function refresh() {
   showError("");
   const problems = [];
-  for (const load of [loadPay, loadDevices, loadUnknownPush, loadQuarantine, () => loadPunches(false)]) {
+  for (const load of [loadPayRuns, loadPayslips, loadDevices, loadUnknownPush, loadQuarantine, () => loadPunches(false)]) {
     try { await load(); } catch (e) { problems.push(e.message); }
   }
   showError([...new Set(problems)].join("\n"));

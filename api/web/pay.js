@@ -26,7 +26,7 @@ async function loadPayRuns() {
     const row = body.insertRow();
     const computed = run.status !== "draft";
     cell(row, run.id); cell(row, run.period, "nowrap"); cell(row, run.scope, "nowrap"); cell(row, run.status, `status-${run.status}`);
-    cell(row, run.rules_version, "rules");
+    cell(row, run.rules_version.split(" ").join("\n"), "rules");  // one rule source a line, never cut inside
     cell(row, computed ? run.payslips.length : "", "num");
     if (computed) { moneyCell(row, run.gross_total_fen); moneyCell(row, run.net_total_fen); }
     else { cell(row, "not computed", "hint"); cell(row, ""); }
@@ -35,16 +35,15 @@ async function loadPayRuns() {
       recompute.append(actionButton(`${run.changes.length} changes`, async () => showChanges(run, false)));
     }
     const actions = row.insertCell();
-    actions.className = "nowrap";
     if (run.status !== "locked") actions.append(actionButton(computed ? "Recompute" : "Compute", () => computeRun(run)));
     if (run.status === "computed") actions.append(actionButton("Lock", () => lockRun(run)));
     if (computed) actions.append(actionButton("Payslips", () => showPayslipsOf(run.period)));
     const exports = row.insertCell();
-    exports.className = "nowrap";
     if (computed) exports.append(exportLink(run.period, "csv", "CSV"), " ", exportLink(run.period, "xlsx", "XLSX"));
-    if (run.status === "locked") exports.append(" ", exportLink(run.period, "bank", "bank CSV"));
+    if (run.status === "locked") exports.append(" ", exportLink(run.period, "bank", "bank\u00a0CSV"));
   }
-  return runs;
+  const period = document.getElementById("payslip-filter").elements.period;
+  if (!period.value && runs.length) period.value = runs[0].period;  // the newest month is what HR looks at first
 }
 
 async function computeRun(run) {
@@ -142,12 +141,4 @@ async function showPayslipsOf(period) {
   form.elements.employee.value = "";
   await loadPayslips();
   document.getElementById("payslips-section").scrollIntoView();
-}
-
-// The newest month is what HR looks at first.
-async function loadPay() {
-  const runs = await loadPayRuns();
-  const period = document.getElementById("payslip-filter").elements.period;
-  if (!period.value && runs.length) period.value = runs[0].period;
-  await loadPayslips();
 }
