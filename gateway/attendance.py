@@ -33,6 +33,7 @@ from gateway.store import Employee, Office, Punch
 from gateway.store_api import PunchCorrection
 from payroll_core.attendance import (
     AttendanceInputError,
+    N_FACTS,
     Fact,
     Period,
     PunchColumns,
@@ -62,6 +63,9 @@ class MonthAttendance:
 
     period: Period
     employees: list[Employee]
+    # int32 [employee, day of the month, Fact]: the kernel's per-day facts, days outside employment
+    # blanked to rest days (what the summary is made from)
+    facts: np.ndarray
     # int64 columns, keys as `payroll_core.attendance.summarize` (scheduled_days: the whole month's
     # scheduled workdays) plus "employed_days" and "worked_minutes" (regular, non-overtime minutes)
     summary: dict[str, np.ndarray]
@@ -264,7 +268,7 @@ def month_attendance(session: Session, period: Period, office: Office | None) ->
         session.scalars(select(Office).where(Office.id.in_({e.office_id for e in employees})))
     )
     if not employees:
-        return MonthAttendance(period, [], {})
+        return MonthAttendance(period, [], np.zeros((0, len(period.days), N_FACTS), dtype=np.int32), {})
     book, roster = _roster(offices, employees)
     try:
         result = compute_attendance(_punch_columns(session, employees, period), roster, book, period)
@@ -280,4 +284,4 @@ def month_attendance(session: Session, period: Period, office: Office | None) ->
     summary["scheduled_days"] = workday.sum(axis=1, dtype=np.int64)
     # Regular minutes of workdays only: time worked on a rest day or holiday is all overtime, paid once as such.
     summary["worked_minutes"] = np.where(workday & ~outside, facts[:, :, Fact.REGULAR_MINUTES], 0).sum(axis=1, dtype=np.int64)
-    return MonthAttendance(period, employees, summary)
+    return MonthAttendance(period, employees, facts, summary)

@@ -2,9 +2,9 @@
 
 What `setup_demo` builds, all in one temporary folder and on localhost:
 - Shanghai HQ (office shift 09:00-18:00): a ZKTeco SOAP terminal and an ADMS push terminal that pushes
-  into the running API; Dongguan plant (paired punches, day shift 08:00-17:00 + planned overtime, and a
-  night shift office for the night workers): a ZK binary-protocol terminal over TCP, one over UDP,
-  and a Comet export file.
+  into the running API; Dongguan plant (paired punches, office shift: day 08:00-17:00 + planned
+  overtime; the ZK TCP terminal's night workers have their own `shift_rule = "night"`, 20:00-05:00):
+  a ZK binary-protocol terminal over TCP, one over UDP, and a Comet export file.
 - Employees and badge mappings for the simulators' pins (badges are per terminal, since every
   simulator numbers its badges from 1001), with one pin per terminal left unmapped so the quarantine
   shows something (the ZK terminals add a few unknown badges of their own). Monthly staff in
@@ -65,7 +65,8 @@ from simulators.zk_data import generate_records, generate_users
 from simulators.zk_push import PushTerminal
 from simulators.zk_soap import ZKSoapTerminal
 
-HQ, PLANT, PLANT_NIGHT = "Shanghai HQ", "Dongguan plant", "Dongguan plant night shift"
+HQ, PLANT = "Shanghai HQ", "Dongguan plant"
+NIGHT_SHIFT = "night"  # a shift of the plant's rule file (payroll_core/rules/offices/dongguan.toml)
 PREFERRED_PORT = 8080
 ACTOR = "demo"
 PUSH_SN = "CQZ7224160001"
@@ -149,7 +150,10 @@ def _serve(stack: ExitStack, factory: sessionmaker[Session], config: cfg.Config,
 
 @dataclass(frozen=True)
 class _Staff:
-    """Employees of one terminal: `pins` get badges on device `sn`; the last pin is left unmapped."""
+    """Employees of one terminal: `pins` get badges on device `sn`; the last pin is left unmapped.
+
+    `night_pins` work the night shift of the office's rule file instead of the office's own shift.
+    """
 
     prefix: str
     sn: str
@@ -164,8 +168,8 @@ def _add_staff(factory: sessionmaker[Session], staff: list[_Staff]) -> None:
         offices = {o.name: o.id for o in session.scalars(select(Office))}
         for group in staff:
             for k, (pin, name) in enumerate(group.pins[:-1]):
-                office = PLANT_NIGHT if pin in group.night_pins else group.office
-                employee = Employee(code=f"{group.prefix}{pin}", name=name, office_id=offices[office],
+                employee = Employee(code=f"{group.prefix}{pin}", name=name, office_id=offices[group.office],
+                                    shift_rule=NIGHT_SHIFT if pin in group.night_pins else None,
                                     special_deductions_fen=100_000 if k % 3 == 0 else 0, **group.pay(k))
                 session.add(employee)
                 session.flush()
@@ -224,7 +228,6 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     offices = [
         cfg.Office(name=HQ, timezone="Asia/Shanghai", city="shanghai", shift_rule="shanghai/office"),
         cfg.Office(name=PLANT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/day"),
-        cfg.Office(name=PLANT_NIGHT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/night"),
     ]
     devices = [
         cfg.Device(name="dg-line-tcp", sn=tcp.serial, kind="zk-tcp", host="127.0.0.1", port=tcp.port, office=PLANT),

@@ -35,7 +35,7 @@ FIRST = date(2026, 3, 1)
 PERIOD = "2026-03"
 DAYS = 31
 SALARY = {0: 600_000, 1: 650_000, 2: 700_000, 3: 750_000, 4: 800_000, 5: 850_000}
-PLANT, NIGHT = "Dongguan plant", "Dongguan plant night shift"
+PLANT = "Dongguan plant"
 
 
 @pytest.fixture
@@ -77,16 +77,16 @@ def test_simulator_to_payslip_equals_payroll_core(factory: sessionmaker[Session]
         night = {r.user_id for r in terminal.records if r.timestamp.hour >= 18}
         pins = [u.user_id for u in terminal.users]
         config = cfg.Config(
-            offices=[cfg.Office(name=PLANT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/day"),
-                     cfg.Office(name=NIGHT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/night")],
+            offices=[cfg.Office(name=PLANT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/day")],
             devices=[cfg.Device(name="line-1", sn=terminal.serial, kind="zk-tcp", host="127.0.0.1", port=terminal.port,
                                 office=PLANT)],
         )
         register_config(factory, config)
         with factory() as s, s.begin():
-            offices = {o.name: o.id for o in s.query(Office)}
-            for i, pin in enumerate(pins):
-                e = Employee(code=f"DG{pin}", name=f"Worker {pin}", office_id=offices[NIGHT if pin in night else PLANT],
+            plant = s.query(Office).filter_by(name=PLANT).one()
+            for i, pin in enumerate(pins):  # day and night workers share the plant; night workers have their own shift
+                e = Employee(code=f"DG{pin}", name=f"Worker {pin}", office_id=plant.id,
+                             shift_rule="night" if pin in night else None,
                              pay_basis="monthly", monthly_salary_fen=SALARY[i], special_deductions_fen=0)
                 s.add(e)
                 s.flush()
@@ -130,6 +130,13 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert bank.status_code == 200
         assert len(bank.text.strip().splitlines()) == 58
         assert "push terminal CQZ7224160001" in out.getvalue()
+        staff = httpx.get(f"{demo.url}/api/v1/employees", params={"limit": 500}, headers=hr).json()["items"]
+        # one plant office for day and night workers: the ZK TCP terminal's night workers carry shift "night"
+        assert {e["office"] for e in staff if e["code"].startswith("DG-")} == {"Dongguan plant"}
+        # (the pins whose seed-11 records start after 18:00; pin 1024 is the terminal's unmapped one)
+        assert [e["code"] for e in staff if e["shift_rule"] is not None] == [
+            "DG-T1004", "DG-T1013", "DG-T1015", "DG-T1018", "DG-T1021", "DG-T1022"]
+        assert {e["shift_rule"] for e in staff} == {None, "night"}
     finally:
         demo.stop()
 
