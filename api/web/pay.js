@@ -5,6 +5,8 @@
 
 function moneyCell(row, fen) { return cell(row, yuan(fen), fen < 0 ? "num negative" : "num"); }
 
+function changesText(count) { return `${count} change${count === 1 ? "" : "s"}`; }
+
 function exportLink(period, format, text) {
   const link = document.createElement("a");
   link.href = `${api}/exports/${period}/${format}`;  // only a hint on hover: a plain click would send no token
@@ -32,7 +34,7 @@ async function loadPayRuns() {
     else { cell(row, "not computed", "hint"); cell(row, ""); }
     const recompute = row.insertCell();
     if (run.changes.length) {
-      recompute.append(actionButton(`${run.changes.length} changes`, async () => showChanges(run, false)));
+      recompute.append(actionButton(changesText(run.changes.length), async () => showChanges(run, false)));
     }
     const actions = row.insertCell();
     if (run.status !== "locked") actions.append(actionButton(computed ? "Recompute" : "Compute", () => computeRun(run)));
@@ -42,8 +44,10 @@ async function loadPayRuns() {
     if (computed) exports.append(exportLink(run.period, "csv", "CSV"), " ", exportLink(run.period, "xlsx", "XLSX"));
     if (run.status === "locked") exports.append(" ", exportLink(run.period, "bank", "bank\u00a0CSV"));
   }
+  // The newest computed month is what HR looks at first (runs come newest period first).
   const period = document.getElementById("payslip-filter").elements.period;
-  if (!period.value && runs.length) period.value = runs[0].period;  // the newest month is what HR looks at first
+  const newest = runs.find((run) => run.status !== "draft");
+  if (!period.value && newest) period.value = newest.period;
 }
 
 async function computeRun(run) {
@@ -68,7 +72,7 @@ function showChanges(run, firstComputation) {
   const what = `Run ${run.id} (${run.period}, ${run.scope})`;
   document.getElementById("payrun-changes-title").textContent = firstComputation
     ? `${what} computed for the first time: there is no earlier computation to compare with.`
-    : `${what}: ${run.changes.length === 0 ? "the recompute changed nothing" : `${run.changes.length} changes in its latest recompute`}`;
+    : `${what}: ${run.changes.length === 0 ? "the recompute changed nothing" : `${changesText(run.changes.length)} in its latest recompute`}`;
   for (const change of run.changes) {
     const row = body.insertRow();
     const [field] = namedValue(change.field, change.new ?? change.old);
