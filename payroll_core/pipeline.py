@@ -24,7 +24,7 @@ Conventions (the rule data can change the figures, not the formulas):
   ``hf_rate_num/hf_rate_den`` (den 0: the city's rate) replace the housing-fund rate on both sides;
 - minimum wage: the floor is the city minimum × (employed_days − absent_days − absent_half_days ÷ 2) ÷ scheduled_days; pay that counts is
   base − absence − late + pieces + allowances (not overtime, not the night-shift allowance, not leave pay), less the
-  employee's SI/HF where the city says so; a shortfall is reported and, if the rule says top_up, paid;
+  employee's SI/HF where the city says so; a shortfall is reported and, if the rule says top_up, paid; a month with a floor of 0 (no normal work) has none;
 - unused annual leave: leave_base_fen ÷ 21.75 × the extra multiplier (200 %) × leave_days_unused.
 """
 
@@ -374,7 +374,9 @@ def _pay_kernel(
         counted = base - absence - late + pieces + allowances_fen[i]
         if pt[MIN_WAGE_EXCLUDES_SI_HF] == 1:
             counted -= si_ee + hf_ee
-        shortfall = max(0, floor - counted)
+        # No normal work in the month (floor 0): the minimum wage guarantees nothing (最低工资规定 art. 3),
+        # even where the employee's own SI/HF would make the counted pay negative.
+        shortfall = max(0, floor - counted) if floor > 0 else 0
         topup = shortfall if pt[MIN_WAGE_TOP_UP] == 1 else 0
 
         ot = otw + otr + oth

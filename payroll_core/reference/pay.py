@@ -112,7 +112,7 @@ def _pay_month(emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city
     counted = base - absence - late + pieces_total + emp["allowances_fen"]
     if city.minimum_wage_excludes_si_hf:
         counted -= si_ee + hf_ee
-    shortfall = max(0, floor - counted)
+    shortfall = 0 if floor == 0 else max(0, floor - counted)  # no normal work: no minimum-wage guarantee
     topup = shortfall if conv.minimum_wage_top_up else 0
 
     ot_total = sum(ot.values())
