@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, model_validator
+from fastapi import Query
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 
 from drivers.base import known_kinds
 
@@ -330,3 +339,8 @@ class TokenOut(BaseModel):
 class TokenCreated(BaseModel):
     token: TokenOut
     secret: str = Field(description="the bearer token; shown only in this response, store it now")
+
+
+# Paging query parameters shared by the list routes: newest first, then `before_id` to go further back.
+PageLimit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
+BeforeId = Annotated[int | None, Query(ge=1, description="only rows older than this id (paging)")]

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(no_args_is_help=True)
 
+# Options every simulated terminal shares, declared once.
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Seed = Annotated[int, typer.Option(help="Seed of the deterministic users and punches.")]
+CommKey = Annotated[int, typer.Option("--comm-key", min=0, help="Comm Key clients must present (0: none).")]
+TableUsers = Annotated[int, typer.Option(min=0, help="Users in the terminal's user table.")]
+LogRecords = Annotated[int, typer.Option(min=0, help="Attendance records in the log.")]
+
 
 @app.command("zk")
 def zk(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    host: Host = "127.0.0.1",
     port: int = typer.Option(4370, help="Port to listen on (0 picks a free one)."),
-    users: int = typer.Option(50, min=0, help="Users in the terminal's user table."),
-    records: int = typer.Option(10_000, min=0, help="Attendance records in the log."),
-    seed: int = typer.Option(1, help="Seed of the deterministic users and log."),
+    users: TableUsers = 50,
+    records: LogRecords = 10_000,
+    seed: Seed = 1,
     udp: bool = typer.Option(False, "--udp", help="Speak UDP instead of TCP."),
-    comm_key: int = typer.Option(0, "--comm-key", min=0, help="Comm Key clients must present (0: none)."),
+    comm_key: CommKey = 0,
     record_layout: int = typer.Option(40, help="Attendance record size in bytes: 40, 16 or 8."),
     user_layout: int = typer.Option(72, help="User record size in bytes: 72 or 28."),
 ) -> None:
@@ -45,12 +54,12 @@ def zk(
 
 @app.command("zk-soap")
 def zk_soap(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    host: Host = "127.0.0.1",
     port: int = typer.Option(8080, help="Port to listen on (real terminals use 80; 0 picks a free one)."),
-    users: int = typer.Option(50, min=0, help="Users in the terminal's user table."),
-    records: int = typer.Option(10_000, min=0, help="Attendance records in the log."),
-    seed: int = typer.Option(1, help="Seed of the deterministic users and log."),
-    comm_key: int = typer.Option(0, "--comm-key", min=0, help="Comm Key (ArgComKey) clients must send."),
+    users: TableUsers = 50,
+    records: LogRecords = 10_000,
+    seed: Seed = 1,
+    comm_key: CommKey = 0,
     serial_number: str = typer.Option("", "--sn", help="Serial number to report (default from the seed)."),
 ) -> None:
     """A ZKTeco terminal's SOAP web service (POST /iWsService), until Ctrl-C."""
@@ -75,7 +84,7 @@ def push(
     sn: str = typer.Option("CQZ7224160001", "--sn", help="Serial number the terminal identifies itself with."),
     users: int = typer.Option(50, min=1, help="Users whose punches are generated."),
     records: int = typer.Option(2_000, min=0, help="Punches to push."),
-    seed: int = typer.Option(1, help="Seed of the deterministic punches."),
+    seed: Seed = 1,
     batch_size: int = typer.Option(200, min=1, help="Punches per ATTLOG upload."),
     follow: bool = typer.Option(False, "--follow", help="After pushing, keep polling for commands until Ctrl-C."),
     max_attempts: int = typer.Option(20, min=0, help="Give up a step after this many failures (0: retry forever, like a terminal)."),
@@ -114,7 +123,7 @@ def comet(
     out: str = typer.Option(..., help="File to write: .xlsx for a workbook, anything else for CSV."),
     records: int = typer.Option(500, min=0, help="Punches to write."),
     users: int = typer.Option(20, min=1, help="Users whose punches are generated."),
-    seed: int = typer.Option(1, help="Seed of the deterministic punches."),
+    seed: Seed = 1,
     machine_no: int = typer.Option(1, help="Machine number (机器号) written in every row."),
     encoding: str = typer.Option("gb18030", help="CSV text encoding (gb18030, utf-8, utf-8-sig)."),
 ) -> None:

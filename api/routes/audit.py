@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.auth import WRITERS, require
 from api.db import read
-from api.schemas import AuditOut, AuditVerify
+from api.schemas import AuditOut, AuditVerify, BeforeId, PageLimit
 from gateway.audit import verify_chain
 from gateway.store import AuditLog
 from gateway.tokens import Principal
@@ -23,8 +23,8 @@ def list_audit(
     request: Request,
     _who: Annotated[Principal, require(*WRITERS)],
     target: Annotated[str | None, Query(max_length=255, description="e.g. employee:E001 or device:SN1")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: Annotated[int | None, Query(ge=1, description="only entries older than this id (paging)")] = None,
+    limit: PageLimit = 100,
+    before_id: BeforeId = None,
 ) -> list[AuditOut]:
     with read(request) as session:
         query = select(AuditLog)

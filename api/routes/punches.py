@@ -18,7 +18,15 @@ from api.auth import EVERYONE, WRITERS, ensure_visible, require
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.routes.employees import find_employee
-from api.schemas import AwareIn, CorrectionIn, CorrectionOut, PunchOut, PunchPage
+from api.schemas import (
+    AwareIn,
+    BeforeId,
+    CorrectionIn,
+    CorrectionOut,
+    PageLimit,
+    PunchOut,
+    PunchPage,
+)
 from gateway.audit import append_audit
 from gateway.store import Device, Employee, Office, Punch, PunchFlag
 from gateway.store_api import PunchCorrection, utcnow
@@ -70,7 +78,7 @@ def list_punches(
     device: Annotated[str | None, Query(max_length=64, description="terminal serial number")] = None,
     start: Annotated[AwareIn | None, Query(description="from this time (inclusive), with offset")] = None,
     end: Annotated[AwareIn | None, Query(description="before this time (exclusive), with offset")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
 ) -> PunchPage:
     """Raw punches in time order. An employee token sees only its own."""
@@ -109,8 +117,8 @@ def list_corrections(
     request: Request,
     who: Annotated[Principal, require(*EVERYONE)],
     employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: Annotated[int | None, Query(ge=1, description="only corrections older than this id (paging)")] = None,
+    limit: PageLimit = 100,
+    before_id: BeforeId = None,
 ) -> list[CorrectionOut]:
     """Corrections, newest first. An employee token sees only its own."""
     with read(request) as session:

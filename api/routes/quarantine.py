@@ -16,7 +16,7 @@ from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.errors import Conflict, NotFound
 from api.routes.punches import punch_out
-from api.schemas import DismissIn, QuarantineOut, QuarantinePage
+from api.schemas import DismissIn, PageLimit, QuarantineOut, QuarantinePage
 from gateway.audit import append_audit
 from gateway.store import Employee, Punch, Quarantine
 from gateway.store_api import utcnow
@@ -45,7 +45,7 @@ def list_quarantine(
     _who: Annotated[Principal, require(*READERS)],
     state: Annotated[Literal["open", "resolved", "all"], Query()] = "open",
     device: Annotated[str | None, Query(max_length=64, description="terminal serial number")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> QuarantinePage:
     """Quarantined punches, oldest first (open ones by default)."""
