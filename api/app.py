@@ -22,8 +22,8 @@ from api.routes import attendance, audit, bank_accounts, devices, employees, exp
 from api.schemas import Health, Problem
 from gateway.config import Config
 from gateway.errors import GatewayError
-from gateway.poller import DriverFactory, build_driver
-from gateway.tokens import sync_config_tokens
+from gateway.devices.poller import DriverFactory, build_driver
+from gateway.access.tokens import sync_config_tokens
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).with_name("web")

@@ -15,7 +15,7 @@ call must pass every employee-owned row through `ensure_visible(principal, emplo
 which answers 404 — not 403 — for anyone else's data, so an employee cannot even learn it exists.
 
 Only `/health` and `/iclock/*` are reachable without a token. Tokens are checked by
-`gateway.tokens.authenticate` (stored as SHA-256 digests, compared in constant time).
+`gateway.access.tokens.authenticate` (stored as SHA-256 digests, compared in constant time).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Forbidden, NotFound, Unauthorized
-from gateway.tokens import Principal, authenticate
+from gateway.access.tokens import Principal, authenticate
 
 ADMINS = ("admin",)
 WRITERS = ("admin", "hr")

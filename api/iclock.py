@@ -3,7 +3,7 @@
 Mount with `app.include_router(iclock.router, prefix="/iclock")` and set `app.state.session_factory`
 (the gateway's `sessionmaker`). The wire format and its sources are in `drivers.zk_push`.
 
-Exactly-once: a posted ATTLOG batch is answered `OK: N` only after `gateway.ingest.ingest_punches`
+Exactly-once: a posted ATTLOG batch is answered `OK: N` only after `gateway.devices.ingest.ingest_punches`
 returned, i.e. after the transaction holding the punches committed. Any failure before that answers
 HTTP 500 (never OK), so the terminal keeps the batch and sends it again; since ingest is idempotent on
 `(device_sn, pin, ts_local)`, a batch that was committed but whose OK was lost is stored once. The
@@ -55,7 +55,7 @@ from drivers.zk_push import (
     parse_info,
 )
 from gateway.errors import GatewayError
-from gateway.ingest import IngestResult, ingest_punches
+from gateway.devices.ingest import IngestResult, ingest_punches
 from gateway.store import Device
 
 log = logging.getLogger(__name__)

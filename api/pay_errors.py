@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.errors import Conflict, NotFound, Unprocessable
-from gateway.attendance import AttendanceError
-from gateway.exports import ExportError
-from gateway.payrun import PayRunConflict, PayRunInputError, PayRunNotFound
+from gateway.pay.attendance import AttendanceError
+from gateway.pay.exports import ExportError
+from gateway.pay.payrun import PayRunConflict, PayRunInputError, PayRunNotFound
 
 
 @contextmanager

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.store import make_engine, session_factory, upgrade  # noqa: E402
-from gateway.tokens import issue_token  # noqa: E402
+from gateway.access.tokens import issue_token  # noqa: E402
 
 CLIENTS = 50
 DEVICES = 20
@@ -127,8 +127,8 @@ def prepare(path: Path, employees: int, days: int) -> dict[str, object]:
     factory = session_factory(make_engine(url))
     from sqlalchemy import select
 
-    from gateway.payrun import run_payroll
-    from gateway.store_pay import PayRun, Payslip
+    from gateway.pay.payrun import run_payroll
+    from gateway.store import PayRun, Payslip
 
     with factory() as session:
         payslip_ids = list(session.scalars(select(Payslip.id).join(PayRun).where(PayRun.period == PERIOD)))

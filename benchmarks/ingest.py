@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
 from gateway import config as cfg
-from gateway.ingest import ingest_punches
-from gateway.inventory import register_config
+from gateway.devices.ingest import ingest_punches
+from gateway.devices.inventory import register_config
 from gateway.store import Badge, Device, Employee, Office, Punch, make_engine, session_factory, upgrade
 
 SN = "BENCH0001"
@@ -140,7 +140,7 @@ def bench_polling(terminals: int, interval_s: float, seconds: float) -> None:
             factory = session_factory(engine)
             register_config(factory, config)
             stop = threading.Event()
-            from gateway.poller import Poller, PollResult
+            from gateway.devices.poller import Poller, PollResult
 
             durations: list[float] = []
 

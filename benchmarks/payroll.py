@@ -15,14 +15,8 @@ import numba
 import numpy as np
 
 from payroll_core.pay import HOURLY, MONTHLY, PIECE
-from payroll_core.pipeline import (
-    OUTPUT_COLUMNS,
-    EmployeeMonthColumns,
-    PieceColumns,
-    _pay_kernel,
-    compute,
-    validate_inputs,
-)
+from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
+from payroll_core.pipeline import _pay_kernel, compute, validate_inputs
 from payroll_core.reference.pay import pay_rows
 from payroll_core.rules import load_rules
 

@@ -1,7 +1,7 @@
 """What every terminal driver is and returns: the `Driver` protocol, the raw record types, the errors, the registry.
 
 Drivers turn device bytes into raw records and nothing more: no database, no time zones, no employee
-mapping (that is `gateway.normalize`), and never a device clear unless the caller asks for it.
+mapping (that is `gateway.devices.normalize`), and never a device clear unless the caller asks for it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class RawPunch:
     """One attendance record exactly as the terminal reports it.
 
     `ts_local` is the device's own wall-clock time, naive: terminals know no time zone, so the
-    office's zone is applied later by `gateway.normalize`. `(device_sn, pin, ts_local)` is the
+    office's zone is applied later by `gateway.devices.normalize`. `(device_sn, pin, ts_local)` is the
     idempotent key of a punch.
     """
 

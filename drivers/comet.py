@@ -1,6 +1,6 @@
 """Comet (科密) terminals: import the attendance export file (kind `comet-csv`); no wire protocol.
 
-What public material says (see /work/shared/research/comet.md and the searches repeated for this
+What public material says (the project's research notes and the searches repeated for this
 module, in Chinese and English, code and web): **no Comet/科密 wire protocol, SDK document or export
 file layout is publicly described.** So this module speaks no bytes under Comet's name. It reads the
 attendance export that Comet's own PC software writes (CSV/TXT or XLSX), through a configurable

@@ -1,8 +1,8 @@
 """Pay case files: hand-checked pay months with exact expected fen, run through the pipeline.
 
-Format (a contract, see DESIGN.md "Pay case files"): a YAML mapping with ``name``, ``period``,
+Format (a contract, see docs/ARCHITECTURE.md "Pay case files"): a YAML mapping with ``name``, ``period``,
 ``city``, ``employees`` and ``expect``; a file may hold several cases as YAML documents (``---``).
-Per employee, besides the DESIGN.md keys, this runner accepts:
+Per employee, besides the keys documented there, this runner accepts:
 ``attendance.employed_days`` (scheduled days employed, for joiners/leavers; default scheduled_days),
 ``attendance.worked_minutes`` (default worked_days × hours per day × 60), ``night_allowance_fen``,
 ``other_deductions_fen``, ``ytd_before.other_deductions_fen``, piece ``quota`` and ``unit_above_fen``,
@@ -28,7 +28,8 @@ import yaml
 from payroll_core.errors import PayrollCoreError
 from payroll_core.money import MoneyError, parse_fraction
 from payroll_core.pay import PAY_BASES
-from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns, compute
+from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
+from payroll_core.pipeline import compute
 from payroll_core.errors import RuleDataError
 from payroll_core.rules import Conventions, load_rules
 from payroll_core.settlement import SettlementError, unused_annual_leave

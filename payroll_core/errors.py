@@ -14,3 +14,7 @@ class RuleDataError(PayrollCoreError):
 
     The message names the file, the key and what to change.
     """
+
+
+class PayInputError(PayrollCoreError):
+    """Input columns the pipeline refuses; the message names the row, employee and column."""

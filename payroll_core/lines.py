@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
+from payroll_core.columns import PayResult
 from payroll_core.pay import HOURLY, MONTHLY
 from payroll_core.rules import SOCIAL_ITEMS
-
-if TYPE_CHECKING:
-    from payroll_core.pipeline import PayResult
 
 
 @dataclass(frozen=True)

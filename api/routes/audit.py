@@ -11,9 +11,9 @@ from sqlalchemy import select
 from api.auth import WRITERS, require
 from api.db import read
 from api.schemas import AuditOut, AuditVerify, BeforeId, PageLimit
-from gateway.audit import verify_chain
+from gateway.access.audit import verify_chain
 from gateway.store import AuditLog
-from gateway.tokens import Principal
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -12,9 +12,9 @@ from api.auth import EVERYONE, WRITERS, ensure_visible, require
 from api.db import read, write
 from api.errors import NotFound
 from api.routes.employees import find_employee
-from gateway.audit import append_audit
-from gateway.store_pay import BankAccount
-from gateway.tokens import Principal
+from gateway.access.audit import append_audit
+from gateway.store import BankAccount
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/employees/{code}/bank-account", tags=["employees"])
 

@@ -18,10 +18,10 @@ from api.iclock import get_push_state
 from api.schemas import DeviceCreate, DeviceHealth, DeviceOut, DeviceUpdate, SyncResult, UnknownTerminalOut
 from drivers.base import PUSH_KINDS
 from gateway import config as cfg
-from gateway.audit import append_audit
-from gateway.poller import poll_device
+from gateway.access.audit import append_audit
+from gateway.devices.poller import poll_device
 from gateway.store import Device, Office
-from gateway.tokens import Principal
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
@@ -146,7 +146,7 @@ def edit_device(request: Request, ref: str, body: DeviceUpdate, who: Annotated[P
 def sync_device(request: Request, ref: str, _who: Annotated[Principal, require(*WRITERS)]) -> SyncResult:
     """Poll this device once now (download, store, verify; clear and clock-set only as its config says).
 
-    Runs in a worker thread through the same `gateway.poller.poll_device` the poller uses; a device
+    Runs in a worker thread through the same `gateway.devices.poller.poll_device` the poller uses; a device
     that fails answers 502 with the driver's reason (also recorded in its health).
     """
     settings = request.app.state.settings

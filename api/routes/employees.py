@@ -14,11 +14,11 @@ from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, require
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import BadgeAdded, BadgeIn, BadgeOut, EmployeeCreate, EmployeeFields, EmployeeOut, EmployeePage, EmployeeUpdate
-from gateway.attendance import AttendanceError, check_employee_shift
-from gateway.audit import append_audit
-from gateway.ingest import remap_quarantine
+from gateway.pay.attendance import AttendanceError, check_employee_shift
+from gateway.access.audit import append_audit
+from gateway.devices.ingest import remap_quarantine
 from gateway.store import Badge, Base, Device, Employee, Office
-from gateway.tokens import Principal
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 _FIELDS = tuple(EmployeeFields.model_fields)

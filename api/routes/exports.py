@@ -10,8 +10,8 @@ from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import Forbidden
 from api.pay_errors import pay_errors
-from gateway.exports import MEDIA_TYPES, export
-from gateway.tokens import Principal
+from gateway.pay.exports import MEDIA_TYPES, export
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -13,9 +13,9 @@ from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
 from api.schemas import UtcOut
-from gateway.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
-from gateway.store_pay import PayRun
-from gateway.tokens import Principal
+from gateway.pay.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
+from gateway.store import PayRun
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/payruns", tags=["pay runs"])
 

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from api.auth import EVERYONE, ensure_visible, require
 from api.db import read
 from api.errors import NotFound
-from gateway.payrun import lines_of
+from gateway.pay.payrun import lines_of
 from gateway.store import Employee
-from gateway.store_pay import RUN_LOCKED, PayRun, Payslip
-from gateway.tokens import Principal
+from gateway.store import RUN_LOCKED, PayRun, Payslip
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/payslips", tags=["payslips"])
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.errors import problem
-from gateway.piece_import import MAX_UPLOAD_BYTES, PieceImportError, import_piece_file
+from gateway.pay.piece_import import MAX_UPLOAD_BYTES, PieceImportError, import_piece_file
 from gateway.store import Employee
-from gateway.store_pay import PieceRecord
-from gateway.tokens import Principal
+from gateway.store import PieceRecord
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/piece-records", tags=["piece records"])
 

@@ -27,10 +27,10 @@ from api.schemas import (
     PunchOut,
     PunchPage,
 )
-from gateway.audit import append_audit
+from gateway.access.audit import append_audit
 from gateway.store import Device, Employee, Office, Punch, PunchFlag
-from gateway.store_api import PunchCorrection, utcnow
-from gateway.tokens import Principal
+from gateway.store import PunchCorrection, utcnow
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/punches", tags=["punches"])
 _FLAG_NAMES = [(flag, flag.name.lower()) for flag in PunchFlag if flag and flag.name]

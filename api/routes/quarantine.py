@@ -17,10 +17,10 @@ from api.db import read, write
 from api.errors import Conflict, NotFound
 from api.routes.punches import punch_out
 from api.schemas import DismissIn, PageLimit, QuarantineOut, QuarantinePage
-from gateway.audit import append_audit
+from gateway.access.audit import append_audit
 from gateway.store import Employee, Punch, Quarantine
-from gateway.store_api import utcnow
-from gateway.tokens import Principal
+from gateway.store import utcnow
+from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/quarantine", tags=["quarantine"])
 

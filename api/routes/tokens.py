@@ -13,8 +13,8 @@ from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import TokenCreate, TokenCreated, TokenOut
 from gateway.store import Employee
-from gateway.store_api import ApiToken
-from gateway.tokens import Principal, TokenError, TokenNameTaken, issue_token, revoke_token
+from gateway.store import ApiToken
+from gateway.access.tokens import Principal, TokenError, TokenNameTaken, issue_token, revoke_token
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from drivers.base import RawPunch
-from gateway.ingest import ingest_punches
+from gateway.devices.ingest import ingest_punches
 from gateway.store import Badge, Device, Employee, Office, make_engine, session_factory, upgrade
-from gateway.tokens import issue_token
+from gateway.access.tokens import issue_token
 
 sys.path.insert(0, str(Path(__file__).parent))
 

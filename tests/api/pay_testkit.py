@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
-from gateway.ingest import ingest_punches
+from gateway.devices.ingest import ingest_punches
 from gateway.store import Employee
-from gateway.store_pay import BankAccount
+from gateway.store import BankAccount
 
 SN_SH = "SH0001"
 PERIOD = "2026-03"

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.store_api import ApiToken
-from gateway.tokens import authenticate
+from gateway.store import ApiToken
+from gateway.access.tokens import authenticate
 
 
 def test_health_needs_no_token(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import ApiServer
-from gateway.audit import verify_chain
+from gateway.access.audit import verify_chain
 from gateway.config import Api, ApiToken, Config, Database
 from gateway.store import AuditLog, Employee
 

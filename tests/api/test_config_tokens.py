@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from gateway.config import ApiToken as ConfigToken
-from gateway.store_api import ApiToken
-from gateway.tokens import TokenNameTaken, sync_config_tokens
+from gateway.store import ApiToken
+from gateway.access.tokens import TokenNameTaken, sync_config_tokens
 
 SECRET = "a-long-config-secret-0001"
 

@@ -20,16 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from gateway import config as cfg
-from gateway.demo import setup_demo, zk_terminal_for_month
-from gateway.inventory import register_config
+from gateway.cli.demo import setup_demo, zk_terminal_for_month
+from gateway.devices.inventory import register_config
 from gateway.store import Badge, Employee, Office, make_engine, session_factory, upgrade
-from gateway.sync import run_sync
-from gateway.tokens import issue_token
-from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, compute
+from gateway.devices.sync import run_sync
+from gateway.access.tokens import issue_token
+from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns
+from payroll_core.pipeline import compute
 from payroll_core.reference.attendance import reference_attendance, reference_summary
 from payroll_core.rules import load_rules
 from payroll_core.shifts import load_rules as load_office_rules
-from gateway.attendance import OFFICE_RULES_DIR
+from gateway.pay.attendance import OFFICE_RULES_DIR
 
 FIRST = date(2026, 3, 1)
 PERIOD = "2026-03"
@@ -142,7 +143,7 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
 
 
 def test_a_taken_port_is_replaced_by_a_free_one() -> None:
-    from gateway.demo import free_socket
+    from gateway.cli.demo import free_socket
 
     taken = free_socket(0)
     port = taken.getsockname()[1]

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from drivers.base import RawPunch
-from gateway.attendance import OFFICE_RULES_DIR
-from gateway.ingest import ingest_punches
+from gateway.pay.attendance import OFFICE_RULES_DIR
+from gateway.devices.ingest import ingest_punches
 from gateway.store import Employee, Punch, Quarantine
 
 NEW = {"code": "E100", "name": "Li Lei", "office": "Shanghai HQ", "pay_basis": "hourly", "hourly_rate_fen": 2500,

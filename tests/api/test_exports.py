@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.exports import PAY_SHEET_HEADER, fen_to_yuan
+from gateway.pay.exports import PAY_SHEET_HEADER, fen_to_yuan
 from pay_testkit import PERIOD, SCOPE, full_month
 
 E001 = {

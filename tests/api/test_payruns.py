@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.audit import verify_chain
+from gateway.access.audit import verify_chain
 from gateway.store import AuditLog
 from payroll_core.rules import load_rules
 from pay_testkit import ABSENT_ON, PERIOD, SCOPE, full_month, punch_day

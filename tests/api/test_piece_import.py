@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.store import AuditLog
-from gateway.store_pay import PieceRecord
+from gateway.store import PieceRecord
 from pay_testkit import PERIOD, SCOPE, full_month
 
 HEADER = ["employee", "period", "item", "qty", "rejects", "unit_fen", "grade_coef"]

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from drivers.base import RawPunch
-from gateway.ingest import ingest_punches
+from gateway.devices.ingest import ingest_punches
 from gateway.store import Punch
-from gateway.store_api import PunchCorrection
+from gateway.store import PunchCorrection
 
 # Seeded: E001 at SH0001 2026-03-02 08:00 and 18:00 Shanghai (00:00Z, 10:00Z); unknown pin 9999 08:05 (00:05Z);
 # E002 at UR0001 09:00 Urumqi (03:00Z).

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from gateway.cli import app as cli
+from gateway.cli.app import app as cli
 from gateway.store import AuditLog
 
 

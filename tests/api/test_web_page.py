@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import WEB_DIR
-from gateway.exports import fen_to_yuan
+from gateway.pay.exports import fen_to_yuan
 
 ASSETS = {"/web/format.js": "javascript", "/web/pay.js": "javascript", "/web/app.js": "javascript",
           "/web/style.css": "text/css"}

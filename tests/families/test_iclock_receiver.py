@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import iclock
 from drivers.zk_push import reupload_command, set_time_command
-from gateway.ingest import ingest_punches
+from gateway.devices.ingest import ingest_punches
 from gateway.store import Device, Punch
 from simulators.sample_punches import make_punches, make_users
 from simulators.zk_push import PushTerminal

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import iclock
-from gateway.ingest import ingest_punches
+from gateway.devices.ingest import ingest_punches
 from gateway.store import Punch
 from simulators.sample_punches import make_punches, make_users
 from simulators.zk_push import PushTerminal

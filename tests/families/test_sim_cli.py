@@ -47,7 +47,7 @@ def test_sim_push_delivers_to_a_gateway(
 
 def test_sim_zk_soap_serves_until_stopped() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", "from gateway.cli import main; main()", "sim", "zk-soap", "--port", "0", "--records", "30", "--sn", "CLI-SOAP"],
+        [sys.executable, "-c", "from gateway.cli.app import main; main()", "sim", "zk-soap", "--port", "0", "--records", "30", "--sn", "CLI-SOAP"],
         stdout=subprocess.PIPE, text=True,
     )
     try:

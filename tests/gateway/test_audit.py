@@ -8,7 +8,7 @@ import json
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.audit import GENESIS_HASH, append_audit, record_audit, verify_chain
+from gateway.access.audit import GENESIS_HASH, append_audit, record_audit, verify_chain
 from gateway.store import AuditLog
 
 

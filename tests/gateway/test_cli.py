@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
-from gateway.cli import app
+from gateway.cli.app import app
 from gateway.config import load_config
 from gateway.store import make_engine, session_factory
-from gateway.sync import run_sync
+from gateway.devices.sync import run_sync
 from simulators.comet_export import write_export
 from simulators.zk import ZKTerminal
 

@@ -1,7 +1,7 @@
 """SIGKILL the gateway again and again while it syncs 200,000 punches: nothing is lost, nothing doubled.
 
 The simulated terminals live in this test process; `punchclock sync` runs as a subprocess that is
-killed at random moments and, through `gateway.crashpoints`, exactly inside the insert transaction,
+killed at random moments and, through `gateway.devices.crashpoints`, exactly inside the insert transaction,
 between commit and verification, just before and just after the device clear. After every kill the
 test checks that no terminal was cleared of a punch the database lacks; after a final clean sync the
 database holds every punch any terminal ever recorded, exactly once.

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
-from gateway.attendance import AttendanceError, month_attendance
-from gateway.ingest import ingest_punches
+from gateway.pay.attendance import AttendanceError, month_attendance
+from gateway.devices.ingest import ingest_punches
 from gateway.store import Badge, Device, Employee, Office
 from payroll_core.attendance import Absence, Fact, Period
 from payroll_core.calendar import DayType

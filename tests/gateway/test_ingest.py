@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.errors import IngestError
-from gateway.ingest import IngestResult, ingest_punches, missing_keys, remap_quarantine
+from gateway.devices.ingest import IngestResult, ingest_punches, missing_keys, remap_quarantine
 from gateway.store import Device, Punch, PunchFlag, Quarantine
 from gateway_testkit import punch, seed_device, seed_employee
 

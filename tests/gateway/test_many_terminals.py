@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import config as cfg
-from gateway.inventory import register_config
-from gateway.poller import PollResult
+from gateway.devices.inventory import register_config
+from gateway.devices.poller import PollResult
 from gateway.store import Device, Punch, make_engine, session_factory, upgrade
-from gateway.sync import run_sync
+from gateway.devices.sync import run_sync
 from simulators.zk import ZKTerminal
 
 TERMINALS = 50

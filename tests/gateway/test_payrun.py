@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.audit import verify_chain
-from gateway.payrun import (
+from gateway.access.audit import verify_chain
+from gateway.pay.payrun import (
     Change,
     PayRunConflict,
     PayRunInputError,
@@ -24,9 +24,10 @@ from gateway.payrun import (
     run_payroll,
 )
 from gateway.store import AuditLog, Employee, Office, Punch
-from gateway.store_api import PunchCorrection
-from gateway.store_pay import PieceRecord
-from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns, compute
+from gateway.store import PunchCorrection
+from gateway.store import PieceRecord
+from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
+from payroll_core.pipeline import compute
 from payroll_core.rules import load_rules
 
 MARCH = [date(2026, 3, d) for d in range(1, 32)]
@@ -209,7 +210,7 @@ def test_manual_corrections_count_and_the_raw_log_stays(factory: sessionmaker[Se
 def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from gateway.cli import app
+    from gateway.cli.app import app
     from gateway.store import make_engine, session_factory, upgrade
 
     db = tmp_path / "pay.db"

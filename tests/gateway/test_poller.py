@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import AuthFailed
 from gateway import config as cfg
-from gateway.inventory import register_config
-from gateway.poller import Poller, PollResult, backoff_delay, poll_device
+from gateway.devices.inventory import register_config
+from gateway.devices.poller import Poller, PollResult, backoff_delay, poll_device
 from gateway.store import AuditLog, Device, Punch
 from gateway_testkit import FakeDriver, punch
 

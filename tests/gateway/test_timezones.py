@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.ingest import ingest_punches
-from gateway.normalize import local_to_utc
+from gateway.devices.ingest import ingest_punches
+from gateway.devices.normalize import local_to_utc
 from gateway.store import Punch, PunchFlag
 from gateway_testkit import punch, seed_device, seed_employee
 
@@ -72,7 +72,7 @@ def test_local_to_utc_is_plain_offset_where_no_dst() -> None:
 def test_hour_cache_agrees_with_the_exact_conversion_around_transitions() -> None:
     from datetime import timedelta
 
-    from gateway.normalize import UtcConverter
+    from gateway.devices.normalize import UtcConverter
 
     for name in ("America/New_York", "Australia/Lord_Howe", "Asia/Shanghai", "America/St_Johns"):
         zone = ZoneInfo(name)
@@ -87,8 +87,8 @@ def test_simulated_terminal_seven_minutes_fast_is_measured_kept_and_then_correct
     from datetime import UTC
 
     from gateway import config as cfg
-    from gateway.inventory import register_config
-    from gateway.poller import poll_device
+    from gateway.devices.inventory import register_config
+    from gateway.devices.poller import poll_device
     from gateway.store import AuditLog, Device
     from simulators.zk import ZKTerminal
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli_payroll import app
+from gateway.cli.payroll import app
 from payroll_core.cases import CaseFileError, run_file
+from payroll_core.lines import build_lines
 
 CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.yaml"))
 GOOD = """\
@@ -106,7 +107,7 @@ def test_payslip_lines_add_up_to_gross_and_net(path: Path) -> None:
     for case in load_cases(path):
         result = result_of(case, path)
         for i in range(len(case.ids)):
-            lines = result.lines(i)
+            lines = build_lines(result, i)
             codes = [line.code for line in lines]
             gross, net = codes.index("GROSS"), codes.index("NET")
             assert sum(line.amount_fen for line in lines[:gross]) == int(result.gross_fen[i])

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from payroll_core.pay import HOURLY, MONTHLY, PIECE
-from payroll_core.pipeline import EmployeeMonthColumns, PayInputError, PieceColumns, compute
+from payroll_core.columns import EmployeeMonthColumns, PieceColumns
+from payroll_core.errors import PayInputError
+from payroll_core.lines import build_lines
+from payroll_core.pipeline import compute
 from payroll_core.rules import load_rules
 
 RULES = load_rules("2026-03")
@@ -101,7 +104,7 @@ def test_half_days_cannot_exceed_employed_days() -> None:
 def test_lines_explain_gross_and_net() -> None:
     result = one("beijing", pay_basis=MONTHLY, monthly_salary_fen=1_234_567, absent_days=1, late_minutes=7,
                  ot_workday_minutes=95, ot_holiday_minutes=480, allowances_fen=50_000, night_allowance_fen=3_000)
-    lines = result.lines(0)
+    lines = build_lines(result, 0)
     codes = [line.code for line in lines]
     gross_at = codes.index("GROSS")
     net_at = codes.index("NET")

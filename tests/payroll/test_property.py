@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payroll_core.pipeline import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns, compute
+from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
+from payroll_core.pipeline import compute
 from payroll_core.reference.pay import pay_rows, piece_pay
 from payroll_core.rules import load_rules
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from gateway.exports import fen_to_yuan
+from gateway.pay.exports import fen_to_yuan
 from gateway.store import Employee
-from gateway.store_pay import PayRun, Payslip
+from gateway.store import PayRun, Payslip
 
 
 def payrun_table(run: PayRun, slips: list[tuple[Payslip, Employee]], largest: int | None = None) -> Table:

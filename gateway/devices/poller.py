@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import DeviceInfo, Driver, DriverError, driver_class
 from gateway import config as cfg
-from gateway.audit import record_audit
-from gateway.crashpoints import crashpoint
+from gateway.access.audit import record_audit
+from gateway.devices.crashpoints import crashpoint
 from gateway.errors import GatewayError, UnverifiedDownload
-from gateway.ingest import ingest_punches, missing_keys
+from gateway.devices.ingest import ingest_punches, missing_keys
 from gateway.store import Device
 
 log = logging.getLogger(__name__)

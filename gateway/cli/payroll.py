@@ -19,7 +19,7 @@ def payroll() -> None:
 
 @app.command()
 def check(
-    files: list[Path] = typer.Argument(..., help="Pay case files (YAML, format in DESIGN.md)"),
+    files: list[Path] = typer.Argument(..., help="Pay case files (YAML, format in docs/ARCHITECTURE.md, \"Pay case files\")"),
 ) -> None:
     """Run pay case files; print each mismatch as `case, employee, field: expected X fen, got Y fen`.
 
@@ -62,12 +62,12 @@ def run(
     """
     from rich.console import Console
 
-    from gateway.cli_gateway import _prepare
+    from gateway.cli.common import prepare_store
     from gateway.errors import GatewayError
-    from gateway.payrun import payslips_of, run_payroll
-    from gateway.report import payrun_table
+    from gateway.pay.payrun import payslips_of, run_payroll
+    from gateway.cli.report import payrun_table
 
-    _config, factory = _prepare(config)
+    _config, factory = prepare_store(config)
     console = Console()
     try:
         with factory() as session, session.begin():
@@ -88,11 +88,11 @@ def export(
     config: Path = typer.Option(Path("punchclock.toml"), "--config", "-c", help="The gateway's TOML config file."),
 ) -> None:
     """Write the pay sheet or the bank transfer file of a pay month."""
-    from gateway.cli_gateway import _prepare
+    from gateway.cli.common import prepare_store
     from gateway.errors import GatewayError
-    from gateway.exports import export as make_export
+    from gateway.pay.exports import export as make_export
 
-    _config, factory = _prepare(config)
+    _config, factory = prepare_store(config)
     try:
         with factory() as session:
             content = make_export(session, period, fmt)

@@ -1,8 +1,8 @@
 """Pay-side tables: pay runs, payslips and their lines, piece records, employees' bank accounts.
 
-They share `gateway.store.Base` (one metadata, one Alembic history; migration 0003 creates them).
+They share `gateway.store.base.Base` (one metadata, one Alembic history; migration 0003 creates them).
 Money columns are `BigInteger` fen. A payslip keeps every output column of
-`payroll_core.pipeline.PayResult` (`figures_json`) and the inputs it was computed from
+`payroll_core.columns.PayResult` (`figures_json`) and the inputs it was computed from
 (`inputs_json`), both as JSON objects of integers, so a pay run can be diffed, exported and
 explained without recomputing it, and the year-to-date figures of a later month come from it.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.store import Base
+from gateway.store.base import Base
 
 RUN_DRAFT, RUN_COMPUTED, RUN_LOCKED = "draft", "computed", "locked"
 SCOPE_ALL = "all"

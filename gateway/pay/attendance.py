@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.store import Employee, Office, Punch
-from gateway.store_api import PunchCorrection
+from gateway.store import PunchCorrection
 from payroll_core.attendance import (
     AttendanceInputError,
     N_FACTS,

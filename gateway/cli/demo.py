@@ -39,11 +39,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from gateway import config as cfg
-from gateway.exports import fen_to_yuan
-from gateway.inventory import register_config
-from gateway.payrun import payslips_of, run_payroll
-from gateway.piece_import import import_piece_file
-from gateway.report import payrun_table
+from gateway.pay.exports import fen_to_yuan
+from gateway.devices.inventory import register_config
+from gateway.pay.payrun import payslips_of, run_payroll
+from gateway.pay.piece_import import import_piece_file
+from gateway.cli.report import payrun_table
 from gateway.store import (
     Badge,
     Device,
@@ -55,9 +55,9 @@ from gateway.store import (
     session_factory,
     upgrade,
 )
-from gateway.store_pay import BankAccount
-from gateway.sync import run_sync
-from gateway.tokens import issue_token
+from gateway.store import BankAccount
+from gateway.devices.sync import run_sync
+from gateway.access.tokens import issue_token
 from simulators.comet_export import write_export
 from simulators.sample_punches import make_punches, make_users
 from simulators.zk import ZKTerminal

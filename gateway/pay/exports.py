@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
-from gateway.payrun import payslips_of
+from gateway.pay.payrun import payslips_of
 from gateway.store import Employee, Office
-from gateway.store_pay import RUN_DRAFT, RUN_LOCKED, BankAccount, PayRun, Payslip
+from gateway.store import RUN_DRAFT, RUN_LOCKED, BankAccount, PayRun, Payslip
 from payroll_core.money import FEN_PER_YUAN
-from payroll_core.pipeline import OUTPUT_COLUMNS
+from payroll_core.columns import OUTPUT_COLUMNS
 
 PAY_SHEET_HEADER = ("employee", "name", "office", "payrun", "status", *OUTPUT_COLUMNS)
 BANK_HEADER = ("employee", "account_name", "bank_name", "account_no", "amount_yuan")

@@ -1,62 +1,25 @@
-"""`punchclock serve`, `punchclock sync` and `punchclock db upgrade`.
-
-Heavy imports (SQLAlchemy, drivers) happen inside the commands so that `punchclock --help` stays fast.
-"""
+"""`punchclock serve` and `punchclock sync`: poll the terminals (and serve the API) from the command line."""
 
 from __future__ import annotations
 
 import signal
 import threading
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from gateway.config import Config
-
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The gateway's TOML config file.")]
-DEFAULT_CONFIG = Path("punchclock.toml")
-
-db_app = typer.Typer(no_args_is_help=True)
-console = Console(stderr=True)
-
-
-def _load(path: Path) -> Config:
-    """The checked config, or exit 2 with every problem listed."""
-    from gateway.config import load_config
-    from gateway.errors import ConfigError
-
-    try:
-        return load_config(path)
-    except ConfigError as error:
-        console.print(f"[red]config error[/red]\n{error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
-def _prepare(path: Path) -> tuple[Config, sessionmaker[Session]]:
-    """Config, migrated database with the config's offices and devices, and a session factory."""
-    from gateway.inventory import register_config
-    from gateway.store import make_engine, session_factory, upgrade
-
-    config = _load(path)
-    upgrade(config.database.url)
-    factory = session_factory(make_engine(config.database.url))
-    register_config(factory, config)
-    return config, factory
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, prepare_store
 
 
 def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Poll every configured device on its schedule until stopped (SIGTERM/Ctrl-C finish the polls in flight)."""
     from gateway.errors import GatewayError
-    from gateway.poller import Poller, PollResult
+    from gateway.devices.poller import Poller, PollResult
 
     from api.app import ApiServer
 
-    cfg, factory = _prepare(config)
+    cfg, factory = prepare_store(config)
     try:
         api = ApiServer(cfg, factory)
         api.start()
@@ -92,9 +55,9 @@ def sync(
     device: Annotated[str | None, typer.Option("--device", "-d", help="Only this device (name or serial number).")] = None,
 ) -> None:
     """Poll every device (or one) once, with progress bars and a summary; exit 1 if any device failed."""
-    from gateway.sync import run_sync
+    from gateway.devices.sync import run_sync
 
-    cfg, factory = _prepare(config)
+    cfg, factory = prepare_store(config)
     if device is not None:
         try:
             chosen = cfg.device(device)
@@ -108,13 +71,3 @@ def sync(
     results = run_sync(cfg, factory, only=device, console=Console())
     if any(r.error for r in results):
         raise typer.Exit(1)
-
-
-@db_app.command("upgrade")
-def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Create or migrate the database named in the config to the newest schema."""
-    from gateway.store import upgrade
-
-    cfg = _load(config)
-    upgrade(cfg.database.url)
-    console.print(f"database at {cfg.database.url} is at the newest schema")

@@ -31,12 +31,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit import append_audit
+from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
 from gateway.store import Employee
-from gateway.store_pay import RUN_LOCKED, PayRun, PieceRecord
+from gateway.store import RUN_LOCKED, PayRun, PieceRecord
 from payroll_core.money import MoneyError, parse_fraction
-from payroll_core.pipeline import MAX_PIECE_QTY, MAX_PIECE_UNIT_FEN
+from payroll_core.columns import MAX_PIECE_QTY, MAX_PIECE_UNIT_FEN
 
 COLUMNS = ("employee", "period", "item", "qty", "rejects", "unit_fen", "grade_coef")
 MAX_GRADE_COEF = 10

@@ -2,7 +2,7 @@
 
 - A run covers one period (``YYYY-MM``) and one scope: an office's name, or ``all`` offices. Two runs
   may not cover the same employee-month, so ``all`` excludes every office run of that period.
-- Computing assembles attendance from the stored punches (`gateway.attendance`), adds salaries, piece
+- Computing assembles attendance from the stored punches (`gateway.pay.attendance`), adds salaries, piece
   records and year-to-date figures, and pays everyone in one `payroll_core.pipeline.compute` call.
   The payslips (every output column, the inputs, the attendance and the explanation lines) replace
   the run's previous ones; the run records the pay rule version used and, on a recompute, what
@@ -27,14 +27,16 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from gateway.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
-from gateway.audit import append_audit
+from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
+from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
 from gateway.store import Employee, Office
-from gateway.store_pay import RUN_COMPUTED, RUN_DRAFT, RUN_LOCKED, SCOPE_ALL, PayRun, Payslip, PayslipLine, PieceRecord
+from gateway.store import RUN_COMPUTED, RUN_DRAFT, RUN_LOCKED, SCOPE_ALL, PayRun, Payslip, PayslipLine, PieceRecord
 from payroll_core.errors import PayrollCoreError
+from payroll_core.lines import build_lines
 from payroll_core.pay import PAY_BASES
-from payroll_core.pipeline import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns, compute
+from payroll_core.columns import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
+from payroll_core.pipeline import compute
 from payroll_core.rules import Rules, load_rules
 
 #: Attendance summary keys the pay pipeline takes as they are.
@@ -297,5 +299,5 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
     session.execute(insert(PayslipLine), [
         dict(payslip_id=slip_id, position=n, code=line.code, amount_fen=line.amount_fen,
              quantities_json=json.dumps(line.quantities, ensure_ascii=False), rule=line.rule)
-        for i, slip_id in enumerate(ids) for n, line in enumerate(result.lines(i))
+        for i, slip_id in enumerate(ids) for n, line in enumerate(build_lines(result, i))
     ])

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit import append_audit
+from gateway.access.audit import append_audit
 from gateway.config import ApiToken as ConfigToken
 from gateway.errors import GatewayError
 from gateway.store import Employee
-from gateway.store_api import ROLES, ApiToken, utcnow
+from gateway.store import ROLES, ApiToken, utcnow
 
 _ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 

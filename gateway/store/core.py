@@ -1,18 +1,12 @@
-"""The gateway's SQL store: SQLAlchemy 2 models, engine and session helpers, and `upgrade` (Alembic).
+"""Core tables: offices, terminals, employees and their badges, punches, quarantine and punch corrections.
 
-Conventions every table follows:
-- Money is `BigInteger` fen; no float column exists.
-- `*_at` and `ts_utc` columns are naive UTC; `ts_local` / `*_ts_local` are the device's own naive wall
-  clock, kept exactly as read because `(device_sn, pin, ts_local)` is the punch's idempotent key.
-- The schema is owned by the Alembic migrations in `gateway/migrations`; `upgrade(url)` builds it.
+The raw punch log is never edited: a correction is its own row, applied on top by attendance.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -20,22 +14,16 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Engine,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker, Session
+from sqlalchemy.orm import Mapped, mapped_column
 
-if TYPE_CHECKING:
-    from alembic.config import Config as AlembicConfig
-
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+from gateway.store.base import Base
 
 
 class PunchFlag(enum.IntFlag):
@@ -46,10 +34,6 @@ class PunchFlag(enum.IntFlag):
     BEFORE_FIRST_RECORD = 2  # earlier than the first record this device ever gave us (clock reset?)
     DST_AMBIGUOUS = 4  # local time occurs twice (DST fall-back); the first occurrence was taken
     DST_GAP = 8  # local time does not exist (DST spring-forward); read with the pre-transition offset
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Office(Base):
@@ -108,7 +92,7 @@ class Employee(Base):
     si_city: Mapped[str | None] = mapped_column(String(64))
     special_deductions_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # The employee's own shift: "SHIFT" of the office's rule file or "RULES/SHIFT"; NULL = the office's
-    # shift_rule. Lets day and night workers share one office (resolved in gateway.attendance).
+    # shift_rule. Lets day and night workers share one office (resolved in gateway.pay.attendance).
     shift_rule: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -133,6 +117,9 @@ class Punch(Base):
     __table_args__ = (
         UniqueConstraint("device_sn", "ts_local", "pin", name="uq_punches_key"),
         Index("ix_punches_employee_ts", "employee_id", "ts_utc"),
+        # The punch listing pages through all punches in (ts_utc, id) order; without this index every
+        # page of a multi-million-punch log is a full scan and sort.
+        Index("ix_punches_ts_utc_id", "ts_utc", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -163,64 +150,31 @@ class Quarantine(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class AuditLog(Base):
-    """Append-only, hash-chained log of changes (see `gateway.audit`)."""
+class PunchCorrection(Base):
+    """A manual correction of an employee's punches; the raw punch it concerns is never edited.
 
-    __tablename__ = "audit_log"
+    `add`: a punch the terminal missed (`ts_utc`, no `punch_id`); `void`: the raw punch `punch_id`
+    does not count; `move`: the raw punch `punch_id` counts at `ts_utc` instead. Attendance applies
+    corrections on top of the raw log, so the raw log stays exactly what the terminals reported.
+    """
+
+    __tablename__ = "punch_corrections"
+    __table_args__ = (
+        CheckConstraint("action IN ('add', 'void', 'move')", name="ck_punch_corrections_action"),
+        CheckConstraint(
+            "(action = 'add' AND punch_id IS NULL AND ts_utc IS NOT NULL)"
+            " OR (action = 'void' AND punch_id IS NOT NULL AND ts_utc IS NULL)"
+            " OR (action = 'move' AND punch_id IS NOT NULL AND ts_utc IS NOT NULL)",
+            name="ck_punch_corrections_shape",
+        ),
+        Index("ix_punch_corrections_employee", "employee_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
-    actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(100))
-    target: Mapped[str] = mapped_column(String(255))
-    before_json: Mapped[str] = mapped_column(Text)
-    after_json: Mapped[str] = mapped_column(Text)
-    # UNIQUE: two writers appending after the same row cannot both commit, so the chain never forks.
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    row_hash: Mapped[str] = mapped_column(String(64))
-
-
-def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection.
-
-    WAL lets the API read while the poller writes; the busy timeout makes concurrent writers (poller
-    threads, push receiver) queue instead of failing with "database is locked". `synchronous` stays
-    at SQLite's default FULL: a device is cleared right after our commit, so the commit must survive
-    a power cut, not only a process crash.
-    """
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA cache_size=-65536")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-def alembic_config(url: str) -> AlembicConfig:
-    """The Alembic config for the migrations shipped inside this package (no alembic.ini needed)."""
-    from alembic.config import Config as AlembicConfig
-
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
-def upgrade(url: str, revision: str = "heads") -> None:
-    """Bring the database at `url` to `revision` (default: every head, so that migrations added by
-    separate features on the same parent all apply until someone merges them)."""
-    from alembic import command
-
-    command.upgrade(alembic_config(url), revision)
+    action: Mapped[str] = mapped_column(String(8))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    punch_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("punches.id"))
+    ts_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config, Device
-from gateway.poller import DriverFactory, PollResult, build_driver, poll_device
+from gateway.devices.poller import DriverFactory, PollResult, build_driver, poll_device
 
 
 def run_sync(

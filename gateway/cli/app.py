@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli_api import audit_app, token_app
-from gateway.cli_gateway import db_app, serve, sync
-from gateway.cli_payroll import app as payroll_app, export
+from gateway.cli.access import audit_app, token_app
+from gateway.cli.db import db_app
+from gateway.cli.devices import serve, sync
+from gateway.cli.payroll import app as payroll_app, export
 from simulators.cli import app as sim_app
 
 app = typer.Typer(
@@ -32,7 +33,7 @@ app.command()(export)
 @app.command()
 def demo() -> None:
     """Start simulated terminals, download their punches through the drivers and print a summary."""
-    from gateway.demo import run_demo
+    from gateway.cli.demo import run_demo
 
     run_demo()
 

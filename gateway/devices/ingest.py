@@ -20,9 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
-from gateway.crashpoints import crashpoint
+from gateway.devices.crashpoints import crashpoint
 from gateway.errors import IngestError
-from gateway.normalize import (
+from gateway.devices.normalize import (
     NormalizeContext,
     PunchRow,
     UtcConverter,

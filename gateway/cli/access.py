@@ -5,20 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from gateway.cli_gateway import DEFAULT_CONFIG, ConfigOption, _load
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, load_checked_config, open_store
 
 token_app = typer.Typer(no_args_is_help=True)
 audit_app = typer.Typer(no_args_is_help=True)
-console = Console(stderr=True)
-
-
-def _factory(config):  # type: ignore[no-untyped-def]
-    from gateway.store import make_engine, session_factory, upgrade
-
-    upgrade(config.database.url)
-    return session_factory(make_engine(config.database.url))
 
 
 @token_app.command("create")
@@ -29,9 +20,9 @@ def token_create(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Issue an API token and print its secret once (only its SHA-256 digest is stored)."""
-    from gateway.tokens import TokenError, issue_token
+    from gateway.access.tokens import TokenError, issue_token
 
-    factory = _factory(_load(config))
+    factory = open_store(load_checked_config(config))
     try:
         with factory() as session, session.begin():
             row, secret = issue_token(session, name, role, employee, "cli")
@@ -47,10 +38,10 @@ def audit_verify(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Recompute the audit log's hash chain; exit 1 naming the first row that was edited or follows a deleted one."""
     from sqlalchemy import func, select
 
-    from gateway.audit import verify_chain
+    from gateway.access.audit import verify_chain
     from gateway.store import AuditLog
 
-    factory = _factory(_load(config))
+    factory = open_store(load_checked_config(config))
     with factory() as session:
         broken = verify_chain(session)
         rows = session.scalar(select(func.count()).select_from(AuditLog))

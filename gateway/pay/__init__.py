@@ -1,0 +1,10 @@
+"""The pay side: stored punches → attendance → `payroll_core` → payslips, and the files HR hands on.
+
+`attendance` assembles a month's punches and corrections into columns for the attendance kernel;
+`payrun` creates, computes, diffs and locks pay runs; `exports` writes the pay sheet and bank file;
+`piece_import` reads piece-count files (CSV/XLSX) all-or-nothing.
+
+May import: `payroll_core`, `gateway.access`, `gateway.store`, `gateway.config`, `gateway.errors`.
+Never `gateway.devices` (pay reads what the device side stored, not the terminals), `gateway.cli`
+or `api`.
+"""

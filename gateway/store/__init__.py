@@ -1,0 +1,57 @@
+"""The store: SQLAlchemy 2 models split by domain, engine and session helpers, and the Alembic migrations.
+
+`base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
+punches, quarantine and punch corrections; `access` API tokens and the audit log; `pay` pay runs,
+payslips, piece records and bank accounts; `engine` engines, sessions and `upgrade`; `migrations/`
+the schema history (the only way the schema changes). Everything public is re-exported here, so
+callers write `from gateway.store import Employee, make_engine`.
+
+May import: SQLAlchemy, Alembic and the standard library; nothing else of punchclock, so every other
+part of the gateway can stand on it.
+"""
+
+from gateway.store.access import ROLES, ApiToken, AuditLog
+from gateway.store.base import Base, utcnow
+from gateway.store.core import Badge, Device, Employee, Office, Punch, PunchCorrection, PunchFlag, Quarantine
+from gateway.store.engine import MIGRATIONS_DIR, alembic_config, make_engine, session_factory, upgrade
+from gateway.store.pay import (
+    RUN_COMPUTED,
+    RUN_DRAFT,
+    RUN_LOCKED,
+    SCOPE_ALL,
+    BankAccount,
+    PayRun,
+    Payslip,
+    PayslipLine,
+    PieceRecord,
+)
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "ROLES",
+    "RUN_COMPUTED",
+    "RUN_DRAFT",
+    "RUN_LOCKED",
+    "SCOPE_ALL",
+    "ApiToken",
+    "AuditLog",
+    "Badge",
+    "BankAccount",
+    "Base",
+    "Device",
+    "Employee",
+    "Office",
+    "PayRun",
+    "Payslip",
+    "PayslipLine",
+    "PieceRecord",
+    "Punch",
+    "PunchCorrection",
+    "PunchFlag",
+    "Quarantine",
+    "alembic_config",
+    "make_engine",
+    "session_factory",
+    "upgrade",
+    "utcnow",
+]

@@ -1,0 +1,195 @@
+"""The pay pipeline's columns: one row per employee-month in, one row per employee-month out.
+
+`EmployeeMonthColumns` (inputs), `PieceColumns` (piece records, CSR by row) and `PayResult` (outputs)
+are plain data; `payroll_core.pipeline.compute` turns the first two into the third and
+`payroll_core.lines.build_lines` explains one row of it. Every column is int64 (fen, days, minutes,
+counts); the `MAX_*` bounds are what the pipeline accepts, so importers can check against them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from payroll_core.errors import PayInputError
+from payroll_core.money import MoneyError, as_int64_column
+from payroll_core.rules import Rules
+
+MAX_YTD_FEN = 10**12
+MAX_PIECE_QTY = 10**7
+MAX_PIECE_UNIT_FEN = 10**6
+MAX_COEF_DEN = 10**6
+
+
+@dataclass
+class EmployeeMonthColumns:
+    """One row per employee-month; every column int64 (fen, days, minutes, counts)."""
+
+    city: np.ndarray
+    pay_basis: np.ndarray
+    monthly_salary_fen: np.ndarray
+    hourly_rate_fen: np.ndarray
+    scheduled_days: np.ndarray  # scheduled workdays of the month
+    employed_days: np.ndarray  # scheduled workdays while employed (joiners, leavers)
+    absent_days: np.ndarray  # whole days absent
+    absent_half_days: np.ndarray  # half-day absences, each deducted as 0.5 day (attendance's `absent_half_days`)
+    worked_minutes: np.ndarray  # normal (non-overtime) minutes: hourly pay, piece overtime share
+    late_minutes: np.ndarray
+    ot_workday_minutes: np.ndarray
+    ot_restday_minutes: np.ndarray
+    ot_holiday_minutes: np.ndarray
+    allowances_fen: np.ndarray
+    night_allowance_fen: np.ndarray  # excluded from the minimum-wage test (最低工资规定 art. 12)
+    si_base_fen: np.ndarray  # -1: default (see module docstring)
+    hf_rate_num: np.ndarray
+    hf_rate_den: np.ndarray  # 0: the city's housing-fund rate
+    special_deductions_fen: np.ndarray
+    other_deductions_fen: np.ndarray
+    ytd_months: np.ndarray  # months already paid by this employer this year
+    ytd_income_fen: np.ndarray
+    ytd_si_hf_fen: np.ndarray
+    ytd_special_deductions_fen: np.ndarray
+    ytd_other_deductions_fen: np.ndarray
+    ytd_tax_withheld_fen: np.ndarray
+    leave_days_unused: np.ndarray  # final settlement: unused statutory annual leave days
+    leave_base_fen: np.ndarray  # monthly wage the leave pay is based on (12-month average excl. overtime)
+
+    @classmethod
+    def build(cls, n: int, **columns: object) -> EmployeeMonthColumns:
+        """Columns from keyword arrays (or scalars, broadcast to n rows), the rest from defaults."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(columns) - names)
+        if unknown:
+            raise PayInputError(f"unknown input column(s) {unknown}; known: {sorted(names)}")
+        missing = sorted(names - set(columns) - set(INPUT_DEFAULTS))
+        if missing:
+            raise PayInputError(f"input column(s) {missing} are required")
+        built = {}
+        for name in names:
+            value = columns.get(name, INPUT_DEFAULTS.get(name))
+            if value is None:  # employed_days defaults to the month's scheduled days
+                value = columns["scheduled_days"]
+            array = np.asarray(value)
+            if array.ndim == 0:
+                array = np.full(n, array)
+            try:
+                built[name] = as_int64_column(array, name)
+            except MoneyError as exc:
+                raise PayInputError(str(exc)) from None
+            if built[name].shape != (n,):
+                raise PayInputError(f"column {name!r} has shape {built[name].shape}; expected ({n},)")
+        return cls(**built)
+
+    def __len__(self) -> int:
+        return len(self.city)
+
+
+INPUT_DEFAULTS: dict[str, int | None] = {
+    "monthly_salary_fen": 0,
+    "hourly_rate_fen": 0,
+    "employed_days": None,
+    "absent_days": 0,
+    "absent_half_days": 0,
+    "worked_minutes": 0,
+    "late_minutes": 0,
+    "ot_workday_minutes": 0,
+    "ot_restday_minutes": 0,
+    "ot_holiday_minutes": 0,
+    "allowances_fen": 0,
+    "night_allowance_fen": 0,
+    "si_base_fen": -1,
+    "hf_rate_num": 0,
+    "hf_rate_den": 0,
+    "special_deductions_fen": 0,
+    "other_deductions_fen": 0,
+    "ytd_months": 0,
+    "ytd_income_fen": 0,
+    "ytd_si_hf_fen": 0,
+    "ytd_special_deductions_fen": 0,
+    "ytd_other_deductions_fen": 0,
+    "ytd_tax_withheld_fen": 0,
+    "leave_days_unused": 0,
+    "leave_base_fen": 0,
+}
+
+
+@dataclass
+class PieceColumns:
+    """Piece records, flat, with CSR offsets: row i owns items offsets[i]:offsets[i+1]."""
+
+    offsets: np.ndarray
+    qty: np.ndarray
+    rejects: np.ndarray
+    unit_fen: np.ndarray
+    quota: np.ndarray  # 0: no tier
+    unit_above_fen: np.ndarray  # unit price above the quota
+    coef_num: np.ndarray  # grade coefficient = coef_num / coef_den
+    coef_den: np.ndarray
+
+    @classmethod
+    def build(cls, **columns: object) -> PieceColumns:
+        try:
+            return cls(**{f.name: as_int64_column(columns[f.name], f.name) for f in fields(cls)})
+        except KeyError as exc:
+            raise PayInputError(f"piece column {exc.args[0]!r} is required") from None
+        except MoneyError as exc:
+            raise PayInputError(str(exc)) from None
+
+    @classmethod
+    def empty(cls, rows: int) -> PieceColumns:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(np.zeros(rows + 1, dtype=np.int64), none, none, none, none, none, none, none)
+
+
+@dataclass
+class PayResult:
+    """Output columns (int64 fen unless named otherwise), one row per input row."""
+
+    base_pay_fen: np.ndarray
+    absence_fen: np.ndarray
+    late_fen: np.ndarray
+    ot_workday_fen: np.ndarray
+    ot_restday_fen: np.ndarray
+    ot_holiday_fen: np.ndarray
+    ot_pay_fen: np.ndarray
+    piece_pay_fen: np.ndarray
+    leave_pay_fen: np.ndarray
+    min_wage_floor_fen: np.ndarray
+    min_wage_shortfall_fen: np.ndarray
+    min_wage_topup_fen: np.ndarray
+    gross_fen: np.ndarray
+    pension_employee_fen: np.ndarray
+    pension_employer_fen: np.ndarray
+    medical_employee_fen: np.ndarray
+    medical_employer_fen: np.ndarray
+    unemployment_employee_fen: np.ndarray
+    unemployment_employer_fen: np.ndarray
+    injury_employee_fen: np.ndarray
+    injury_employer_fen: np.ndarray
+    maternity_employee_fen: np.ndarray
+    maternity_employer_fen: np.ndarray
+    si_employee_fen: np.ndarray
+    si_employer_fen: np.ndarray
+    hf_employee_fen: np.ndarray
+    hf_employer_fen: np.ndarray
+    taxable_cumulative_fen: np.ndarray
+    tax_cumulative_fen: np.ndarray
+    iit_fen: np.ndarray
+    net_fen: np.ndarray
+    piece_item_pay_fen: np.ndarray = field(repr=False)  # per piece record, aligned with PieceColumns
+    rules_version: str = ""
+    inputs: EmployeeMonthColumns | None = field(default=None, repr=False)
+    pieces: PieceColumns | None = field(default=None, repr=False)
+    rules: Rules | None = field(default=None, repr=False)
+    ids: Sequence[str] | None = None
+
+    def row(self, i: int) -> dict[str, int]:
+        """Every output column of row i as plain ints."""
+        return {name: int(getattr(self, name)[i]) for name in OUTPUT_COLUMNS}
+
+
+OUTPUT_COLUMNS = tuple(f.name for f in fields(PayResult) if f.type == "np.ndarray" and f.name != "piece_item_pay_fen")
+INPUT_COLUMNS = tuple(f.name for f in fields(EmployeeMonthColumns))
+PIECE_COLUMNS = tuple(f.name for f in fields(PieceColumns))
