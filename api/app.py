@@ -18,20 +18,39 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import errors, iclock
-from api.routes import attendance, audit, bank_accounts, devices, employees, exports, payruns, payslips, piece_records, punches, quarantine, tokens
+from api.routes import (
+    attendance,
+    audit,
+    bank_accounts,
+    devices,
+    employees,
+    exports,
+    payruns,
+    payslips,
+    piece_records,
+    punches,
+    quarantine,
+    tokens,
+)
 from api.schemas import Health, Problem
-from gateway.config import Config
-from gateway.errors import GatewayError
-from gateway.devices.poller import DriverFactory, build_driver
 from gateway.access.tokens import sync_config_tokens
+from gateway.config import Config
+from gateway.devices.poller import DriverFactory, build_driver
+from gateway.errors import GatewayError
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).with_name("web")
 _PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"description": description, **_PROBLEM}
-    for status, description in ((400, "Body is not JSON"), (401, "No valid token"), (403, "Role not allowed"), (404, "Not found"),
-                                (409, "Conflicts with stored data"), (422, "Invalid request"))
+    for status, description in (
+        (400, "Body is not JSON"),
+        (401, "No valid token"),
+        (403, "Role not allowed"),
+        (404, "Not found"),
+        (409, "Conflicts with stored data"),
+        (422, "Invalid request"),
+    )
 }
 
 
@@ -56,13 +75,26 @@ def create_app(settings: ApiSettings) -> FastAPI:
         title="punchclock",
         version="1",
         description="Attendance-device gateway and payroll. Every endpoint but /health and /iclock/* needs "
-                    "`Authorization: Bearer <token>`; errors are RFC 9457 problem+json.",
+        "`Authorization: Bearer <token>`; errors are RFC 9457 problem+json.",
     )
     app.state.settings = settings
     errors.install(app)
     iclock.mount(app, settings.session_factory)
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (devices, employees, punches, quarantine, audit, tokens, attendance, piece_records, payruns, payslips, exports, bank_accounts):
+    for module in (
+        devices,
+        employees,
+        punches,
+        quarantine,
+        audit,
+        tokens,
+        attendance,
+        piece_records,
+        payruns,
+        payslips,
+        exports,
+        bank_accounts,
+    ):
         api.include_router(module.router)
     app.include_router(api)
 
@@ -96,8 +128,10 @@ class ApiServer:
         self._thread.start()
         while not self._server.started:
             if not self._thread.is_alive():
-                raise ApiStartError(f"the API could not listen on {self.url} (see the log above; is the port in use?): "
-                                    "change [api] bind in the config")
+                raise ApiStartError(
+                    f"the API could not listen on {self.url} (see the log above; is the port in use?): "
+                    "change [api] bind in the config"
+                )
             time.sleep(0.05)
 
     def stop(self) -> None:

@@ -38,12 +38,16 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer pc_â€
 
 def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>' "
-                           "(an admin creates one with `punchclock token create`)")
+        raise Unauthorized(
+            "this endpoint needs a token: send 'Authorization: Bearer <token>' "
+            "(an admin creates one with `punchclock token create`)"
+        )
     with request.app.state.session_factory() as session:
         principal = authenticate(session, credentials.credentials)
     if principal is None:
-        raise Unauthorized("the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one")
+        raise Unauthorized(
+            "the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one"
+        )
     return principal
 
 
@@ -56,7 +60,9 @@ def require(*roles: str) -> Any:
     ) -> Principal:
         principal = _principal(request, credentials)
         if principal.role not in allowed:
-            raise Forbidden(f"token {principal.name!r} has role {principal.role!r}; this needs one of: {', '.join(sorted(allowed))}")
+            raise Forbidden(
+                f"token {principal.name!r} has role {principal.role!r}; this needs one of: {', '.join(sorted(allowed))}"
+            )
         return principal
 
     return Depends(dependency)

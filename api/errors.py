@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,11 +63,13 @@ class BadGateway(ApiError):
     status, title = 502, "Device did not answer as expected"
 
 
-def problem(status: int, title: str, detail: str, request: Request, *, headers: dict[str, str] | None = None,
-            **extra: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str, request: Request, *, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = Problem(type="about:blank", title=title, status=status, detail=detail, instance=request.url.path, **extra)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers,
-                        media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def _location(loc: Sequence[int | str]) -> str:
@@ -113,7 +115,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 _HTTP_DETAILS = {
     400: "the request body could not be read as JSON (is it UTF-8 text?): send a JSON object with "
-         "Content-Type: application/json",
+    "Content-Type: application/json",
     404: "no such endpoint: see /docs for the API's paths (they start with /api/v1)",
     405: "this endpoint does not accept that HTTP method: see /docs for the methods it takes",
 }
@@ -129,9 +131,12 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     incident = uuid.uuid4().hex[:12]
     log.error("unhandled error %s on %s %s", incident, request.method, request.url.path, exc_info=exc)
-    return problem(500, "Internal server error",
-                   f"the server failed to answer this request; the server log has the details under incident {incident}",
-                   request)
+    return problem(
+        500,
+        "Internal server error",
+        f"the server failed to answer this request; the server log has the details under incident {incident}",
+        request,
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -54,8 +54,8 @@ from drivers.zk_push import (
     parse_devicecmd,
     parse_info,
 )
-from gateway.errors import GatewayError
 from gateway.devices.ingest import IngestResult, ingest_punches
+from gateway.errors import GatewayError
 from gateway.store import Device
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,11 @@ class PushState:
             seen = self.unknown.get(serial_number)
             if seen is None:
                 self.unknown[serial_number] = UnknownTerminal(serial_number, address, now, now)
-                log.warning("refused ADMS push from unknown terminal SN=%s at %s: add it to the config to accept it", serial_number, address)
+                log.warning(
+                    "refused ADMS push from unknown terminal SN=%s at %s: add it to the config to accept it",
+                    serial_number,
+                    address,
+                )
             else:
                 seen.attempts += 1
                 seen.last_seen = now
@@ -210,7 +214,9 @@ def _refuse_batch(state: PushState, sn: str, message: str, status: int) -> Plain
     return _text(f"ERROR: {message}", status)
 
 
-def _store(factory: sessionmaker[Session], ingest: IngestFn, sn: str, punches: Sequence[RawPunch], stamp: str | None) -> IngestResult:
+def _store(
+    factory: sessionmaker[Session], ingest: IngestFn, sn: str, punches: Sequence[RawPunch], stamp: str | None
+) -> IngestResult:
     result = ingest(factory, sn, punches, source=PUSH_SOURCE)
     if stamp:
         with factory() as session, session.begin():
@@ -246,7 +252,13 @@ async def devicecmd(request: Request, sn: SerialNumber, factory: Factory, state:
     state.results.setdefault(sn, []).extend(results)
     for result in results:
         if result.return_code != 0:
-            log.warning("terminal %s: command %s (%s) failed with Return=%d", sn, result.command_id, result.command, result.return_code)
+            log.warning(
+                "terminal %s: command %s (%s) failed with Return=%d",
+                sn,
+                result.command_id,
+                result.command,
+                result.return_code,
+            )
     return _text("OK")
 
 

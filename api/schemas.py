@@ -36,10 +36,16 @@ def _aware(value: datetime) -> datetime:
 
 UtcOut = Annotated[datetime, AfterValidator(_as_utc)]
 """A stored naive-UTC time, returned with its `+00:00` offset."""
-LocalOut = Annotated[datetime, WithJsonSchema({
-    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
-    "description": "the terminal's wall clock exactly as it reported it, without a zone (terminals know none)",
-})]
+LocalOut = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
+            "description": "the terminal's wall clock exactly as it reported it, without a zone (terminals know none)",
+        }
+    ),
+]
 """A device-local time: ISO 8601 without an offset, so not an RFC 3339 `date-time`."""
 AwareIn = Annotated[datetime, AfterValidator(_aware)]
 """A time given by a client; must carry an offset; converted to UTC."""
@@ -49,10 +55,18 @@ Pin = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$
 Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
 Role = Literal["admin", "hr", "viewer", "employee"]
-ShiftRule = Annotated[str, Field(
-    max_length=100, pattern=r"^([a-z][a-z0-9_-]*/)?[A-Za-z0-9_-]+$", examples=["night", "dongguan/night"],
-    description="the employee's own shift: SHIFT of the office's rule file or RULES/SHIFT; null = the office's shift",
-)]
+DeviceState = Literal["ok", "failing", "never polled"]
+QuarantineState = Literal["open", "mapped", "dismissed"]
+ShiftRule = Annotated[
+    str,
+    Field(
+        max_length=100,
+        pattern=r"^([a-z][a-z0-9_-]*/)?[A-Za-z0-9_-]+$",
+        examples=["night", "dongguan/night"],
+        description="the employee's own shift: SHIFT of the office's rule file or RULES/SHIFT; null = the office's "
+        "shift",
+    ),
+]
 
 
 class _In(BaseModel):
@@ -75,7 +89,7 @@ class Health(BaseModel):
 
 
 class DeviceHealth(BaseModel):
-    state: Literal["ok", "failing", "never polled"]
+    state: DeviceState
     last_success_at: UtcOut | None
     last_error: str | None
     last_error_at: UtcOut | None
@@ -185,7 +199,9 @@ class EmployeeFields(_In):
         if self.pay_basis == "monthly" and self.monthly_salary_fen is None:
             raise ValueError("a monthly employee needs monthly_salary_fen (integer fen, e.g. 600000 for 6,000.00 yuan)")
         if self.pay_basis == "hourly" and self.hourly_rate_fen is None:
-            raise ValueError("an hourly employee needs hourly_rate_fen (integer fen per hour, e.g. 2500 for 25.00 yuan)")
+            raise ValueError(
+                "an hourly employee needs hourly_rate_fen (integer fen per hour, e.g. 2500 for 25.00 yuan)"
+            )
         if self.hired_on and self.left_on and self.left_on < self.hired_on:
             raise ValueError(f"left_on {self.left_on} is before hired_on {self.hired_on}: fix one of the dates")
         if self.shift_rule is not None and self.office is None:
@@ -256,7 +272,9 @@ class PunchPage(BaseModel):
 
 class CorrectionIn(_In):
     action: Literal["add", "void", "move"] = Field(
-        description="add: a missed punch (employee + ts_utc); void: punch_id does not count; move: punch_id counts at ts_utc")
+        description="add: a missed punch (employee + ts_utc); void: punch_id does not count; move: punch_id counts "
+        "at ts_utc"
+    )
     punch_id: StrictInt | None = None
     employee: Code | None = Field(None, description="employee code; required for add, implied by the punch otherwise")
     ts_utc: AwareIn | None = None
@@ -286,7 +304,7 @@ class CorrectionOut(BaseModel):
 
 class QuarantineOut(BaseModel):
     id: int
-    state: Literal["open", "mapped", "dismissed"]
+    state: QuarantineState
     reason: str
     created_at: UtcOut
     resolved_at: UtcOut | None

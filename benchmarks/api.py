@@ -2,8 +2,8 @@
 
 The database (SQLite, WAL) holds 10,000 employees and 3,000,000 punches (two per employee per workday,
 150 workdays, on 20 terminals), generated with bulk inserts, and a computed, locked pay run for
-2026-03 (10,000 payslips with their lines). uvicorn (with httptools/uvloop) serves the app from a subprocess; httpx async
-clients keep 50 requests in flight (`--workers` uvicorn processes, default 2). Scenarios:
+2026-03 (10,000 payslips with their lines). uvicorn (with httptools/uvloop) serves the app from a subprocess;
+httpx async clients keep 50 requests in flight (`--workers` uvicorn processes, default 2). Scenarios:
 
 - payslip: `GET /payslips/{id}` for random payslips (hr token) — the "why is my pay this?" page;
 - own payslips: `GET /payslips?period=2026-03` with random employee tokens (employee-scoped query);
@@ -38,8 +38,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.store import make_engine, session_factory, upgrade  # noqa: E402
 from gateway.access.tokens import issue_token  # noqa: E402
+from gateway.store import make_engine, session_factory, upgrade  # noqa: E402
 
 CLIENTS = 50
 DEVICES = 20
@@ -62,7 +62,8 @@ if __name__ == "__main__":
 
 def workdays(count: int) -> list[date]:
     """The last `count` Monday–Friday dates up to LAST_DAY, oldest first."""
-    days, day = [], LAST_DAY
+    days: list[date] = []
+    day = LAST_DAY
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
@@ -77,27 +78,41 @@ def build_database(path: Path, employees: int, days: int) -> None:
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
     for name, city, rule in OFFICES:
-        db.execute("INSERT INTO offices (name, timezone, city, double_punch_window_s, shift_rule) VALUES (?, 'Asia/Shanghai', ?, 60, ?)",
-                   (name, city, rule))
+        db.execute(
+            "INSERT INTO offices (name, timezone, city, double_punch_window_s, shift_rule) VALUES (?, "
+            "'Asia/Shanghai', ?, 60, ?)",
+            (name, city, rule),
+        )
     db.executemany(
         "INSERT INTO devices (name, sn, kind, host, port, office_id, model, firmware, consecutive_failures) "
         "VALUES (?, ?, 'zk-tcp', '127.0.0.1', 4370, ?, '', '', 0)",
         [(f"door-{d:02d}", f"BENCH{d:04d}", 1 + d % 2) for d in range(DEVICES)],
     )
     db.executemany(
-        "INSERT INTO employees (id, code, name, office_id, pay_basis, monthly_salary_fen, hired_on, special_deductions_fen) "
+        "INSERT INTO employees (id, code, name, office_id, pay_basis, monthly_salary_fen, hired_on, "
+        "special_deductions_fen) "
         "VALUES (?, ?, ?, ?, 'monthly', ?, '2020-01-01', 0)",
-        [(i, f"E{i:05d}", f"Worker {i}", 1 + (i % DEVICES) % 2, 600_000 + (i % 50) * 1_000) for i in range(1, employees + 1)],
+        [
+            (i, f"E{i:05d}", f"Worker {i}", 1 + (i % DEVICES) % 2, 600_000 + (i % 50) * 1_000)
+            for i in range(1, employees + 1)
+        ],
     )
-    db.executemany("INSERT INTO badges (pin, employee_id, device_sn) VALUES (?, ?, NULL)",
-                   [(str(10_000 + i), i) for i in range(1, employees + 1)])
+    db.executemany(
+        "INSERT INTO badges (pin, employee_id, device_sn) VALUES (?, ?, NULL)",
+        [(str(10_000 + i), i) for i in range(1, employees + 1)],
+    )
     rng = random.Random(7)
     # Shanghai is UTC+8 all year: 08:xx local is 00:xx UTC and 17:xx/18:xx local is 09:xx/10:xx UTC, same date.
     ins = [(f"08:{m:02d}:{s:02d}.000000", f"00:{m:02d}:{s:02d}.000000") for m in range(0, 60, 3) for s in (7, 31, 52)]
-    outs = [(f"{17 + m // 60}:{m % 60:02d}:{s:02d}.000000", f"{9 + m // 60:02d}:{m % 60:02d}:{s:02d}.000000")
-            for m in range(0, 120, 4) for s in (3, 44)]
-    sql = ("INSERT INTO punches (device_sn, pin, ts_local, ts_utc, status, punch_state, verify_mode, workcode, source, "
-           "received_at, employee_id, flags, is_double_tap) VALUES (?, ?, ?, ?, ?, 0, 1, '', 'zk-tcp', ?, ?, 0, 0)")
+    outs = [
+        (f"{17 + m // 60}:{m % 60:02d}:{s:02d}.000000", f"{9 + m // 60:02d}:{m % 60:02d}:{s:02d}.000000")
+        for m in range(0, 120, 4)
+        for s in (3, 44)
+    ]
+    sql = (
+        "INSERT INTO punches (device_sn, pin, ts_local, ts_utc, status, punch_state, verify_mode, workcode, source, "
+        "received_at, employee_id, flags, is_double_tap) VALUES (?, ?, ?, ?, ?, 0, 1, '', 'zk-tcp', ?, ?, 0, 0)"
+    )
     for day in workdays(days):
         received = f"{day + timedelta(days=1)} 00:00:00.000000"
         rows = []
@@ -138,16 +153,27 @@ def prepare(path: Path, employees: int, days: int) -> dict[str, object]:
             run_payroll(session, PERIOD, "all", "benchmark", lock=True)
         with factory() as session:
             payslip_ids = list(session.scalars(select(Payslip.id).join(PayRun).where(PayRun.period == PERIOD)))
-        print(f"pay run {PERIOD}: {len(payslip_ids):,} payslips computed and locked in {time.perf_counter() - started:.0f} s")
+        print(
+            f"pay run {PERIOD}: {len(payslip_ids):,} payslips computed and locked in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
     rng = random.Random(1)
     with factory() as session, session.begin():
         suffix = f"{time.time_ns()}"
         _row, hr = issue_token(session, f"bench-hr-{suffix}", "hr", None, "benchmark")
         employee_codes = [f"E{rng.randrange(1, employees + 1):05d}" for _ in range(CLIENTS)]
-        employee_tokens = [issue_token(session, f"bench-{code}-{suffix}-{n}", "employee", code, "benchmark")[1]
-                           for n, code in enumerate(employee_codes)]
-    return {"url": url, "hr": hr, "payslips": payslip_ids, "employees": employees,
-            "employee_tokens": employee_tokens, "days": workdays(days)}
+        employee_tokens = [
+            issue_token(session, f"bench-{code}-{suffix}-{n}", "employee", code, "benchmark")[1]
+            for n, code in enumerate(employee_codes)
+        ]
+    return {
+        "url": url,
+        "hr": hr,
+        "payslips": payslip_ids,
+        "employees": employees,
+        "employee_tokens": employee_tokens,
+        "days": workdays(days),
+    }
 
 
 Request = tuple[str, dict[str, str], dict[str, str]]  # path, query, headers
@@ -161,12 +187,25 @@ def scenarios(ctx: dict[str, object], rng: random.Random) -> dict[str, Callable[
     employees: int = ctx["employees"]  # type: ignore[assignment]
     return {
         "payslip (hr, by id)": lambda: (f"/api/v1/payslips/{rng.choice(payslips)}", {}, hr),
-        "own payslips (employee)": lambda: ("/api/v1/payslips", {"period": PERIOD},
-                                            {"Authorization": f"Bearer {rng.choice(employee_tokens)}"}),
-        "employee punches, 1 month": lambda: ("/api/v1/punches", {
-            "employee": f"E{rng.randrange(1, employees + 1):05d}", "start": "2026-03-01T00:00:00+08:00",
-            "end": "2026-04-01T00:00:00+08:00"}, hr),
-        "punch page (whole log)": lambda: ("/api/v1/punches", {"start": f"{rng.choice(days)}T00:00:00Z", "limit": "100"}, hr),
+        "own payslips (employee)": lambda: (
+            "/api/v1/payslips",
+            {"period": PERIOD},
+            {"Authorization": f"Bearer {rng.choice(employee_tokens)}"},
+        ),
+        "employee punches, 1 month": lambda: (
+            "/api/v1/punches",
+            {
+                "employee": f"E{rng.randrange(1, employees + 1):05d}",
+                "start": "2026-03-01T00:00:00+08:00",
+                "end": "2026-04-01T00:00:00+08:00",
+            },
+            hr,
+        ),
+        "punch page (whole log)": lambda: (
+            "/api/v1/punches",
+            {"start": f"{rng.choice(days)}T00:00:00Z", "limit": "100"},
+            hr,
+        ),
         "reference: /health": lambda: ("/health", {}, {}),
     }
 
@@ -238,8 +277,11 @@ def main() -> None:
     port = free_port()
     script = Path(tempfile.gettempdir()) / "punchclock_bench_api_server.py"
     script.write_text(SERVER, encoding="utf-8")
-    server = subprocess.Popen([sys.executable, str(script), str(port), str(args.workers)], cwd=ROOT,
-                              env={**os.environ, "BENCH_DB_URL": str(ctx["url"]), "PYTHONPATH": str(ROOT)})
+    server = subprocess.Popen(
+        [sys.executable, str(script), str(port), str(args.workers)],
+        cwd=ROOT,
+        env={**os.environ, "BENCH_DB_URL": str(ctx["url"]), "PYTHONPATH": str(ROOT)},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -249,9 +291,15 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         rng = random.Random(3)
-        print(f"{args.requests:,} requests per scenario with {CLIENTS} clients in flight, then {args.requests // 10:,} from "
-              f"one client alone (the route's own latency, no queueing); {args.workers} uvicorn worker(s), SQLite WAL")
-        print(f"{'scenario':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/req':>15} | {'alone p50':>9} {'alone p99':>9}")
+        print(
+            f"{args.requests:,} requests per scenario with {CLIENTS} clients in flight, then "
+            f"{args.requests // 10:,} from "
+            f"one client alone (the route's own latency, no queueing); {args.workers} uvicorn worker(s), SQLite WAL"
+        )
+        print(
+            f"{'scenario':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/req':>15} | {'alone p50':>9} "
+            f"{'alone p99':>9}"
+        )
         for name, make in scenarios(ctx, rng).items():
             asyncio.run(measure(base, make, min(300, args.requests), CLIENTS))  # warm caches and connections
             cpu_before = server_cpu_seconds(server.pid)
@@ -259,11 +307,15 @@ def main() -> None:
             cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
             _alone_s, alone = asyncio.run(measure(base, make, args.requests // 10, 1))
             q, a = statistics.quantiles(latencies, n=100), statistics.quantiles(alone, n=100)
-            print(f"{name:<28} {len(latencies) / seconds:>7.0f} {q[49]:>7.1f} {q[98]:>7.1f} {cpu_ms:>15.2f} | "
-                  f"{a[49]:>9.1f} {a[98]:>9.1f}")
-        print("At 50 in flight, latency is mostly queueing: about 50 / (req/s). The reference row is the floor that "
-              "uvicorn, loopback and the httpx clients set on this machine; server CPU ms/req is what one request costs "
-              "the server, so one core serves at most 1000 / that many requests per second.")
+            print(
+                f"{name:<28} {len(latencies) / seconds:>7.0f} {q[49]:>7.1f} {q[98]:>7.1f} {cpu_ms:>15.2f} | "
+                f"{a[49]:>9.1f} {a[98]:>9.1f}"
+            )
+        print(
+            "At 50 in flight, latency is mostly queueing: about 50 / (req/s). The reference row is the floor that "
+            "uvicorn, loopback and the httpx clients set on this machine; server CPU ms/req is what one request costs "
+            "the server, so one core serves at most 1000 / that many requests per second."
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

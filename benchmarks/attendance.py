@@ -21,7 +21,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from payroll_core.attendance import Fact, Period, PunchColumns, _attendance_kernel, compute_attendance
+from payroll_core.attendance import AttendanceResult, Fact, Period, PunchColumns, _attendance_kernel, compute_attendance
 from payroll_core.reference.attendance import reference_attendance
 from payroll_core.shifts import Bound, load_rules
 
@@ -33,12 +33,17 @@ PUNCHES_PER_DAY = 4 * 0.85 * 1.1
 def synthetic(rules, n_employees: int, rng: np.random.Generator) -> tuple[np.ndarray, PunchColumns]:
     days = PERIOD.days
     bounds, _ = rules.day_tables([days[0] - dt.timedelta(days=1), *days])
-    shift_ids = np.array([rules.shift_index(o, s) for o, s in
-                          [("shanghai", "office"), ("dongguan", "day"), ("dongguan", "night"), ("urumqi", "office")]])
+    shift_ids = np.array(
+        [
+            rules.shift_index(o, s)
+            for o, s in [("shanghai", "office"), ("dongguan", "day"), ("dongguan", "night"), ("urumqi", "office")]
+        ]
+    )
     roster = rng.choice(shift_ids, size=n_employees).astype(np.int32)
-    b = bounds[roster]                                  # [emp, day, bound]
-    marks = np.stack([b[..., Bound.SPAN_START], b[..., Bound.BREAKS], b[..., Bound.BREAKS + 1],
-                      b[..., Bound.SPAN_END]], axis=-1)  # [emp, day, 4]
+    b = bounds[roster]  # [emp, day, bound]
+    marks = np.stack(
+        [b[..., Bound.SPAN_START], b[..., Bound.BREAKS], b[..., Bound.BREAKS + 1], b[..., Bound.SPAN_END]], axis=-1
+    )  # [emp, day, 4]
     minute = marks + rng.normal(0, 15, size=marks.shape).astype(np.int64)
     keep = np.repeat(rng.random(marks.shape[:2]) >= 0.15, 4, axis=1).reshape(marks.shape)
     emp = np.broadcast_to(np.arange(n_employees, dtype=np.int32)[:, None, None], marks.shape)
@@ -72,17 +77,20 @@ def main() -> None:
     compute_attendance(tiny, tiny_roster, rules, PERIOD)
     first_call = time.perf_counter() - t0
     stats = _attendance_kernel.stats
-    print(f"numba first call (compile or cache load): {first_call:.2f} s "
-          f"(cache hits {sum(stats.cache_hits.values())}, misses {sum(stats.cache_misses.values())})")
+    print(
+        f"numba first call (compile or cache load): {first_call:.2f} s "
+        f"(cache hits {sum(stats.cache_hits.values())}, misses {sum(stats.cache_misses.values())})"
+    )
 
     n_emp = int(args.punches / (len(PERIOD.days) + 1) / PUNCHES_PER_DAY)
     t0 = time.perf_counter()
     roster, punches = synthetic(rules, n_emp, rng)
     n = punches.employee.size
-    print(f"generated {n:,} punches for {n_emp:,} employees x {len(PERIOD.days)} days in "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"generated {n:,} punches for {n_emp:,} employees x {len(PERIOD.days)} days in {time.perf_counter() - t0:.1f} s"
+    )
 
-    result = None
+    result: AttendanceResult | None = None
 
     def kernel() -> None:
         nonlocal result
@@ -100,15 +108,25 @@ def main() -> None:
     cut = int(np.searchsorted(punches.employee, k))
     full_roster = np.repeat(roster[:k, None], len(PERIOD.days) + 1, axis=1).tolist()
     t0 = time.perf_counter()
-    expect = reference_attendance(punches.employee[:cut].tolist(), punches.utc_minute[:cut].tolist(), full_roster,
-                                  rules, PERIOD.days[0], len(PERIOD.days))
+    expect = reference_attendance(
+        punches.employee[:cut].tolist(),
+        punches.utc_minute[:cut].tolist(),
+        full_roster,
+        rules,
+        PERIOD.days[0],
+        len(PERIOD.days),
+    )
     ref = time.perf_counter() - t0
-    got = [[{f.name.lower(): int(result.facts[e, d, f]) for f in Fact} for d in range(len(PERIOD.days))]
-           for e in range(k)]
+    assert result is not None
+    got = [
+        [{f.name.lower(): int(result.facts[e, d, f]) for f in Fact} for d in range(len(PERIOD.days))] for e in range(k)
+    ]
     assert got == expect, "kernel and reference disagree on the sample"
     print(f"reference        : {ref:.2f} s for {cut:,} punches ({k} employees)  {cut / ref:,.0f} punches/s")
-    print(f"ratio kernel/reference: {(n / one) / (cut / ref):,.0f}x on 1 thread, "
-          f"{(n / many) / (cut / ref):,.0f}x on {threads} threads")
+    print(
+        f"ratio kernel/reference: {(n / one) / (cut / ref):,.0f}x on 1 thread, "
+        f"{(n / many) / (cut / ref):,.0f}x on {threads} threads"
+    )
 
 
 if __name__ == "__main__":

@@ -53,13 +53,28 @@ def make_load(count: int, seed: int = 42) -> list[RawPunch]:
 def seed(factory: sessionmaker[Session]) -> None:
     """One office, the device, and badges for pins 1000–2999 (so 1000+ pins above 3000 are unknown)."""
     with factory() as session, session.begin():
-        office = Office(name="HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60, shift_rule="standard")
+        office = Office(
+            name="HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60, shift_rule="standard"
+        )
         session.add(office)
         session.flush()
-        session.add(Device(name=SN, sn=SN, kind="zk-tcp", host="", port=0, office_id=office.id, model="", firmware="",
-                           consecutive_failures=0))
-        employees = [Employee(code=f"E{pin}", name=f"Worker {pin}", pay_basis="monthly", special_deductions_fen=0)
-                     for pin in range(1000, 3000)]
+        session.add(
+            Device(
+                name=SN,
+                sn=SN,
+                kind="zk-tcp",
+                host="",
+                port=0,
+                office_id=office.id,
+                model="",
+                firmware="",
+                consecutive_failures=0,
+            )
+        )
+        employees = [
+            Employee(code=f"E{pin}", name=f"Worker {pin}", pay_basis="monthly", special_deductions_fen=0)
+            for pin in range(1000, 3000)
+        ]
         session.add_all(employees)
         session.flush()
         session.add_all(Badge(pin=str(1000 + i), employee_id=e.id) for i, e in enumerate(employees))
@@ -73,12 +88,27 @@ def reference_insert(factory: sessionmaker[Session], punches: list[RawPunch]) ->
             badges[b.pin] = b.employee_id
         now = datetime.now(UTC).replace(tzinfo=None)
         for p in punches:
-            exists = session.scalar(select(Punch.id).where(Punch.device_sn == SN + "REF", Punch.pin == p.pin,
-                                                            Punch.ts_local == p.ts_local))
+            exists = session.scalar(
+                select(Punch.id).where(Punch.device_sn == SN + "REF", Punch.pin == p.pin, Punch.ts_local == p.ts_local)
+            )
             if exists is None:
-                session.add(Punch(device_sn=SN + "REF", pin=p.pin, ts_local=p.ts_local, ts_utc=p.ts_local - timedelta(hours=8),
-                                  status=p.status, punch_state=p.punch_state, verify_mode=0, workcode="", source="zk-tcp",
-                                  received_at=now, employee_id=badges.get(p.pin), flags=0, is_double_tap=False))
+                session.add(
+                    Punch(
+                        device_sn=SN + "REF",
+                        pin=p.pin,
+                        ts_local=p.ts_local,
+                        ts_utc=p.ts_local - timedelta(hours=8),
+                        status=p.status,
+                        punch_state=p.punch_state,
+                        verify_mode=0,
+                        workcode="",
+                        source="zk-tcp",
+                        received_at=now,
+                        employee_id=badges.get(p.pin),
+                        flags=0,
+                        is_double_tap=False,
+                    )
+                )
                 session.flush()
 
 
@@ -95,17 +125,23 @@ def bench_database(label: str, url: str, punches: list[RawPunch]) -> None:
     seed(factory)
     seconds = timed(lambda: ingest_punches(factory, SN, punches, source="zk-tcp", office_tz="Asia/Shanghai"))
     result_holder: list[object] = []
-    again = timed(lambda: result_holder.append(ingest_punches(factory, SN, punches, source="zk-tcp", office_tz="Asia/Shanghai")))
+    again = timed(
+        lambda: result_holder.append(ingest_punches(factory, SN, punches, source="zk-tcp", office_tz="Asia/Shanghai"))
+    )
     sample = [RawPunch(SN + "REF", p.pin, p.ts_local, p.status, p.punch_state) for p in punches[:REFERENCE_SAMPLE]]
     ref_seconds = timed(lambda: reference_insert(factory, sample))
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT count(*) FROM punches WHERE device_sn = :sn"), {"sn": SN}).scalar_one()
     engine.dispose()
     rate, ref_rate = len(punches) / seconds, len(sample) / ref_seconds
-    print(f"{label:10} ingest {len(punches):,} punches: {seconds:6.2f} s = {rate:>9,.0f} punches/s "
-          f"({stored:,} stored); re-ingest of the same load {len(punches) / again:>9,.0f} punches/s")
-    print(f"{label:10} reference row-by-row ORM on {len(sample):,}: {ref_rate:>9,.0f} punches/s "
-          f"→ bulk ingest is {rate / ref_rate:.1f}× faster")
+    print(
+        f"{label:10} ingest {len(punches):,} punches: {seconds:6.2f} s = {rate:>9,.0f} punches/s "
+        f"({stored:,} stored); re-ingest of the same load {len(punches) / again:>9,.0f} punches/s"
+    )
+    print(
+        f"{label:10} reference row-by-row ORM on {len(sample):,}: {ref_rate:>9,.0f} punches/s "
+        f"→ bulk ingest is {rate / ref_rate:.1f}× faster"
+    )
 
 
 @contextmanager
@@ -130,8 +166,18 @@ def bench_polling(terminals: int, interval_s: float, seconds: float) -> None:
     sims = [ZKTerminal(users=10, records=40, seed=i + 1, udp=i % 3 == 0).start() for i in range(terminals)]
     try:
         office = cfg.Office(name="HQ", timezone="Asia/Shanghai", city="shanghai")
-        devices = [cfg.Device(name=f"t{i:03d}", kind=s.kind, host="127.0.0.1", port=s.port, office="HQ",
-                              poll_interval_s=interval_s, timeout_s=5.0) for i, s in enumerate(sims)]
+        devices = [
+            cfg.Device(
+                name=f"t{i:03d}",
+                kind=s.kind,
+                host="127.0.0.1",
+                port=s.port,
+                office="HQ",
+                poll_interval_s=interval_s,
+                timeout_s=5.0,
+            )
+            for i, s in enumerate(sims)
+        ]
         config = cfg.Config(offices=[office], devices=devices, poller=cfg.Poller(max_workers=64))
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/poll.db"
@@ -159,18 +205,24 @@ def bench_polling(terminals: int, interval_s: float, seconds: float) -> None:
             elapsed = time.perf_counter() - started
             engine.dispose()
         rounds = stats.polls / terminals
-        print(f"polling    {terminals} terminals every {interval_s:g} s for {elapsed:.1f} s: {stats.polls} polls "
-              f"({rounds:.1f} per terminal, {stats.failures} failed) = {stats.polls / elapsed:.1f} polls/s; "
-              f"worst start lag {stats.max_lag_s:.2f} s "
-              f"({'keeps up' if stats.max_lag_s < interval_s else 'FALLS BEHIND'}; needed {terminals / interval_s:.0f} polls/s)")
+        print(
+            f"polling    {terminals} terminals every {interval_s:g} s for {elapsed:.1f} s: {stats.polls} polls "
+            f"({rounds:.1f} per terminal, {stats.failures} failed) = {stats.polls / elapsed:.1f} polls/s; "
+            f"worst start lag {stats.max_lag_s:.2f} s "
+            f"({'keeps up' if stats.max_lag_s < interval_s else 'FALLS BEHIND'}; needed "
+            f"{terminals / interval_s:.0f} polls/s)"
+        )
         for error in errors[:5]:
             print(f"polling    failed poll: {error}")
         durations.sort()
         mean = sum(durations) / len(durations)
-        print(f"polling    one poll (connect, info, time, download 40 records, store, verify): mean {mean * 1000:.0f} ms, "
-              f"p95 {durations[int(len(durations) * 0.95)] * 1000:.0f} ms; even strictly one at a time that is "
-              f"{1 / mean:,.0f} polls/s ≈ {interval_s / mean:,.0f} terminals at a {interval_s:g} s interval "
-              f"(the worker threads add headroom for slow or timing-out terminals)")
+        print(
+            "polling    one poll (connect, info, time, download 40 records, store, verify): mean "
+            f"{mean * 1000:.0f} ms, "
+            f"p95 {durations[int(len(durations) * 0.95)] * 1000:.0f} ms; even strictly one at a time that is "
+            f"{1 / mean:,.0f} polls/s ≈ {interval_s / mean:,.0f} terminals at a {interval_s:g} s interval "
+            f"(the worker threads add headroom for slow or timing-out terminals)"
+        )
     finally:
         for s in sims:
             s.stop()

@@ -14,8 +14,8 @@ import time
 import numba
 import numpy as np
 
-from payroll_core.pay import HOURLY, MONTHLY, PIECE
 from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
+from payroll_core.pay import HOURLY, MONTHLY, PIECE
 from payroll_core.pipeline import _pay_kernel, compute, validate_inputs
 from payroll_core.reference.pay import pay_rows
 from payroll_core.rules import load_rules
@@ -74,8 +74,10 @@ def workload(n: int, n_cities: int, seed: int = 2026) -> tuple[EmployeeMonthColu
 def main() -> None:
     rules = load_rules("2026-03")
     inputs, pieces = workload(ROWS, len(rules.cities))
-    print(f"payroll pipeline: {ROWS:,} employee-months, {len(pieces.qty):,} piece records, "
-          f"{numba.get_num_threads()} numba threads, rules {rules.version.split()[0]}")
+    print(
+        f"payroll pipeline: {ROWS:,} employee-months, {len(pieces.qty):,} piece records, "
+        f"{numba.get_num_threads()} numba threads, rules {rules.version.split()[0]}"
+    )
 
     small_in, small_pieces = workload(10, len(rules.cities), seed=1)
     started = time.perf_counter()
@@ -94,20 +96,24 @@ def main() -> None:
     started = time.perf_counter()
     validate_inputs(inputs, pieces, len(rules.cities), None)
     checks = time.perf_counter() - started
-    print(f"  pipeline: {best:.3f} s best of {REPEATS} -> {rate:,.0f} employee-months/s "
-          f"(of which input validation {checks:.3f} s)")
+    print(
+        f"  pipeline: {best:.3f} s best of {REPEATS} -> {rate:,.0f} employee-months/s "
+        f"(of which input validation {checks:.3f} s)"
+    )
 
     sample = np.random.default_rng(7).choice(ROWS, size=min(SAMPLE, ROWS), replace=False)
     started = time.perf_counter()
     expected = pay_rows(inputs, pieces, rules, sample.tolist())
     ref_time = time.perf_counter() - started
     ref_rate = len(sample) / ref_time
-    for i, want in zip(sample, expected):
+    for i, want in zip(sample, expected, strict=True):
         got = {name: int(getattr(result, name)[i]) for name in OUTPUT_COLUMNS}
         if got != {name: want[name] for name in OUTPUT_COLUMNS}:
             raise SystemExit(f"row {i}: kernel and Decimal reference differ")
-    print(f"  Decimal reference: {len(sample):,} rows in {ref_time:.2f} s -> {ref_rate:,.0f} employee-months/s "
-          f"(all equal to the fen)")
+    print(
+        f"  Decimal reference: {len(sample):,} rows in {ref_time:.2f} s -> {ref_rate:,.0f} employee-months/s "
+        f"(all equal to the fen)"
+    )
     print(f"  ratio pipeline / reference: {rate / ref_rate:,.0f}x")
 
 

@@ -27,16 +27,16 @@ from pathlib import Path
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)
 
-import uvicorn  # noqa: E402 - after the sys.path fix above
-from fastapi import FastAPI  # noqa: E402
+import uvicorn
+from fastapi import FastAPI
 
-from api import iclock  # noqa: E402
-from drivers.zk import ZKTcpDriver  # noqa: E402
-from drivers.zk_soap import ZKSoapDriver  # noqa: E402
-from gateway.store import Device, Office, make_engine, session_factory, upgrade  # noqa: E402
-from simulators.zk import ZKTerminal  # noqa: E402
-from simulators.zk_push import PushTerminal  # noqa: E402
-from simulators.zk_soap import ZKSoapTerminal  # noqa: E402
+from api import iclock
+from drivers.zk import ZKTcpDriver
+from drivers.zk_soap import ZKSoapDriver
+from gateway.store import Device, Office, make_engine, session_factory, upgrade
+from simulators.zk import ZKTerminal
+from simulators.zk_push import PushTerminal
+from simulators.zk_soap import ZKSoapTerminal
 
 PUSH_SN = "BENCH0000001"
 
@@ -52,17 +52,21 @@ def timed_read(read: Callable[[], int], expected: int, what: str) -> float:
 
 def zk_tcp(records: int, users: int, runs: int) -> float:
     with ZKTerminal(users=users, records=records, capacity=max(records, 100_000)) as terminal:
+
         def read() -> int:
             with ZKTcpDriver("127.0.0.1", terminal.port, timeout=30) as driver:
                 return len(driver.read_punches())
+
         return min(timed_read(read, records, "zk-tcp") for _ in range(runs))
 
 
 def soap(records: int, users: int, runs: int) -> float:
     with ZKSoapTerminal(users=users, records=records, seed=1) as terminal:
+
         def read() -> int:
             with ZKSoapDriver(terminal.host, terminal.port, timeout=60) as driver:
                 return len(driver.read_punches())
+
         return min(timed_read(read, records, "zk-soap") for _ in range(runs))
 
 
@@ -74,7 +78,9 @@ def push_once(records: int, users: int, batch_size: int) -> float:
         engine = make_engine(url)
         factory = session_factory(engine)
         with factory() as session, session.begin():
-            office = Office(name="bench", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60, shift_rule="standard")
+            office = Office(
+                name="bench", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60, shift_rule="standard"
+            )
             session.add(office)
             session.flush()
             session.add(Device(name="bench", sn=PUSH_SN, kind="zk-push", office_id=office.id, consecutive_failures=0))
@@ -88,7 +94,9 @@ def push_once(records: int, users: int, batch_size: int) -> float:
         thread.start()
         while not server.started:
             thread.join(0.01)
-        terminal = PushTerminal(f"http://127.0.0.1:{port}", PUSH_SN, users=users, records=records, batch_size=batch_size)
+        terminal = PushTerminal(
+            f"http://127.0.0.1:{port}", PUSH_SN, users=users, records=records, batch_size=batch_size
+        )
         try:
             return timed_read(lambda: terminal.push_all().records_sent, records, "push")
         finally:
@@ -113,8 +121,14 @@ def main() -> None:
     tcp_rate = n / tcp_s
     print(f"records: {n:,}  (best of {args.runs})")
     print(f"ZK TCP download (reference): {tcp_s:7.3f} s  {tcp_rate:12,.0f} records/s")
-    print(f"SOAP download (zeep):        {soap_s:7.3f} s  {n / soap_s:12,.0f} records/s  ratio to ZK TCP {tcp_s / soap_s:6.3f}")
-    print(f"ADMS push accepted (+commit): {push_s:6.3f} s  {n / push_s:12,.0f} punches/s  ratio to ZK TCP {tcp_s / push_s:6.3f}")
+    print(
+        f"SOAP download (zeep):        {soap_s:7.3f} s  {n / soap_s:12,.0f} records/s  ratio to ZK TCP "
+        f"{tcp_s / soap_s:6.3f}"
+    )
+    print(
+        f"ADMS push accepted (+commit): {push_s:6.3f} s  {n / push_s:12,.0f} punches/s  ratio to ZK TCP "
+        f"{tcp_s / push_s:6.3f}"
+    )
 
 
 if __name__ == "__main__":

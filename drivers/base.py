@@ -185,8 +185,7 @@ def driver_class(kind: str) -> type:
     try:
         target = _REGISTRY[kind]
     except KeyError:
-        raise DriverError(
-            f"unknown device kind {kind!r}: use one of {', '.join(known_kinds())}"
-        ) from None
+        raise DriverError(f"unknown device kind {kind!r}: use one of {', '.join(known_kinds())}") from None
     module_name, _, class_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    driver: type = getattr(importlib.import_module(module_name), class_name)
+    return driver

@@ -39,8 +39,20 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M")
 _HEADER_SCAN_ROWS = 20
 _STATE_LABELS = {
-    "签到": 0, "上班": 0, "上班签到": 0, "进": 0, "in": 0, "c/in": 0, "check-in": 0,
-    "签退": 1, "下班": 1, "下班签退": 1, "出": 1, "out": 1, "c/out": 1, "check-out": 1,
+    "签到": 0,
+    "上班": 0,
+    "上班签到": 0,
+    "进": 0,
+    "in": 0,
+    "c/in": 0,
+    "check-in": 0,
+    "签退": 1,
+    "下班": 1,
+    "下班签退": 1,
+    "出": 1,
+    "out": 1,
+    "c/out": 1,
+    "check-out": 1,
 }
 
 
@@ -51,9 +63,30 @@ class ColumnMapping:
     A record needs a pin and either a combined date-time column or a date column plus a time column.
     """
 
-    pin: tuple[str, ...] = ("工号", "考勤号码", "考勤号", "登记号码", "人员编号", "员工编号", "用户编号", "ac-no.", "pin", "user id", "badge")
+    pin: tuple[str, ...] = (
+        "工号",
+        "考勤号码",
+        "考勤号",
+        "登记号码",
+        "人员编号",
+        "员工编号",
+        "用户编号",
+        "ac-no.",
+        "pin",
+        "user id",
+        "badge",
+    )
     name: tuple[str, ...] = ("姓名", "名字", "name")
-    timestamp: tuple[str, ...] = ("日期时间", "签到时间", "打卡时间", "考勤时间", "刷卡时间", "datetime", "date time", "punch time")
+    timestamp: tuple[str, ...] = (
+        "日期时间",
+        "签到时间",
+        "打卡时间",
+        "考勤时间",
+        "刷卡时间",
+        "datetime",
+        "date time",
+        "punch time",
+    )
     date: tuple[str, ...] = ("日期", "考勤日期", "date")
     time: tuple[str, ...] = ("时间", "time")
     machine: tuple[str, ...] = ("机器号", "机号", "设备号", "终端号", "machine", "device")
@@ -128,12 +161,16 @@ class CometCsvDriver(DriverBase):
         raise DriverError(f"{self.path}: an export file has no clock to set; set the time on the terminal")
 
     def clear_punches(self, expected_count: int) -> int:
-        raise DriverError(f"{self.path}: an export file is never cleared by punchclock; archive or delete it yourself once imported")
+        raise DriverError(
+            f"{self.path}: an export file is never cleared by punchclock; archive or delete it yourself once imported"
+        )
 
     # -- reading ---------------------------------------------------------------------------
     def _loaded(self) -> list[tuple[RawPunch, str]]:
         if self._records is None:
-            raise DriverError(f"{self.path}: driver is not open; use `with CometCsvDriver(path) as d:` or call open() first")
+            raise DriverError(
+                f"{self.path}: driver is not open; use `with CometCsvDriver(path) as d:` or call open() first"
+            )
         return self._records
 
     def _device_sn(self) -> str:
@@ -144,7 +181,9 @@ class CometCsvDriver(DriverBase):
     def _rows(self) -> Iterable[Sequence[Any]]:
         suffix = self.path.suffix.lower()
         if suffix == ".xls":
-            raise DriverError(f"{self.path}: old binary Excel (.xls) is not read; open it and save as .xlsx or CSV (UTF-8 or GBK)")
+            raise DriverError(
+                f"{self.path}: old binary Excel (.xls) is not read; open it and save as .xlsx or CSV (UTF-8 or GBK)"
+            )
         try:
             if suffix in (".xlsx", ".xlsm"):
                 from openpyxl import load_workbook
@@ -157,7 +196,9 @@ class CometCsvDriver(DriverBase):
                 return
             raw = self.path.read_bytes()
         except OSError as exc:
-            raise DriverError(f"{self.path}: cannot read the export file ({exc.strerror or exc}); check the path in the device config") from exc
+            raise DriverError(
+                f"{self.path}: cannot read the export file ({exc.strerror or exc}); check the path in the device config"
+            ) from exc
         text = _decode(raw, self.path)
         try:
             dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
@@ -222,7 +263,9 @@ def _decode(raw: bytes, path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ProtocolError(f"{path}: text is neither UTF-8 nor GBK/GB18030; first bytes: {raw[:32].hex(' ')}; re-export as CSV UTF-8")
+    raise ProtocolError(
+        f"{path}: text is neither UTF-8 nor GBK/GB18030; first bytes: {raw[:32].hex(' ')}; re-export as CSV UTF-8"
+    )
 
 
 def _cell(row: Sequence[Any], column: int | None) -> Any:
@@ -273,7 +316,9 @@ def _parse(text: str, formats: Sequence[str], where: str, what: str) -> datetime
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise ProtocolError(f"{where}: {what} {text!r} not understood; expected e.g. {datetime(2026, 3, 2, 8, 30).strftime(formats[0])}")
+    raise ProtocolError(
+        f"{where}: {what} {text!r} not understood; expected e.g. {datetime(2026, 3, 2, 8, 30).strftime(formats[0])}"
+    )
 
 
 def _state(value: Any, where: str) -> int:
@@ -285,4 +330,7 @@ def _state(value: Any, where: str) -> int:
     try:
         return _STATE_LABELS[text.lower()]
     except KeyError:
-        raise ProtocolError(f"{where}: state {text!r} not understood; use 签到/签退, In/Out or a number, or drop the state column from the mapping") from None
+        raise ProtocolError(
+            f"{where}: state {text!r} not understood; use 签到/签退, In/Out or a number, or drop the state column from "
+            "the mapping"
+        ) from None

@@ -110,7 +110,9 @@ class _CheckedZK(ZK):
     `_ZK__…`): the smallest hook that fixes the traps listed in the module docstring.
     """
 
-    def __init__(self, host: str, port: int, *, timeout: float, comm_key: int, udp: bool, where: Callable[[], str]) -> None:
+    def __init__(
+        self, host: str, port: int, *, timeout: float, comm_key: int, udp: bool, where: Callable[[], str]
+    ) -> None:
         super().__init__(host, port, timeout=timeout, password=comm_key, force_udp=udp, ommit_ping=True)
         self.helper = _Probe()
         self._where = where
@@ -137,7 +139,7 @@ class _CheckedZK(ZK):
         self._ZK__sock = self._guarded
 
     def _ZK__send_command(self, command: int, command_string: bytes = b"", response_size: int = 8) -> dict[str, Any]:  # noqa: N802
-        result: dict[str, Any] = ZK._ZK__send_command(self, command, command_string, response_size)  # type: ignore[attr-defined]
+        result = ZK._ZK__send_command(self, command, command_string, response_size)
         self._check_reply(command)
         return result
 
@@ -165,9 +167,7 @@ class _CheckedZK(ZK):
                 f"{self._ZK__session_id}: another client may be talking to it; retry. Packet: {_hex(packet)}"
             )
         if code == zkconst.CMD_ACK_UNAUTH and command not in (zkconst.CMD_CONNECT, zkconst.CMD_AUTH):
-            raise _SessionLost(
-                f"{self._where()} no longer knows our session (it restarted, or dropped us); reconnect"
-            )
+            raise _SessionLost(f"{self._where()} no longer knows our session (it restarted, or dropped us); reconnect")
 
 
 def _checksum_ok(packet: bytes) -> bool:
@@ -231,7 +231,7 @@ class _ZKDriver(DriverBase):
         try:
             if client.is_connect:
                 client.disconnect()
-        except Exception:  # noqa: BLE001 - the link is going away either way
+        except Exception:
             pass
         finally:
             self._abandon()
@@ -291,7 +291,9 @@ class _ZKDriver(DriverBase):
 
     def set_time(self, dt: datetime) -> None:
         if not 2000 <= dt.year <= 2099:
-            raise DriverError(f"cannot set {self._where()} to {dt.isoformat()}: the terminal clock holds years 2000-2099")
+            raise DriverError(
+                f"cannot set {self._where()} to {dt.isoformat()}: the terminal clock holds years 2000-2099"
+            )
         with self._guard("set the clock") as zk:
             zk.set_time(dt.replace(tzinfo=None))
 
@@ -329,13 +331,15 @@ class _ZKDriver(DriverBase):
         """Run one operation; translate whatever pyzk or the socket raises into a driver error."""
         zk = self._zk
         if zk is None:
-            raise DriverError(f"{self._where()} is not open: call open() (or use the driver as a context manager) first")
+            raise DriverError(
+                f"{self._where()} is not open: call open() (or use the driver as a context manager) first"
+            )
         try:
             yield zk
         except DriverError:
             self._abandon()
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure below is translated, none swallowed
+        except Exception as exc:
             error = self._translate(exc, operation, zk)
             self._abandon()
             raise error from exc
@@ -402,7 +406,9 @@ def decode_log(
     most once, and only when records do not carry their badge as text.
     """
     if len(data) < 4:
-        raise ProtocolError(f"{where} sent an attendance buffer of {len(data)} bytes, shorter than its size field: {_hex(data)}")
+        raise ProtocolError(
+            f"{where} sent an attendance buffer of {len(data)} bytes, shorter than its size field: {_hex(data)}"
+        )
     total = struct.unpack_from("<I", data)[0]
     body = memoryview(data)[4 : 4 + total]
     size = _record_size(total, record_count)

@@ -91,7 +91,11 @@ def accepted_reply(count: int) -> str:
 
 def encode_zk_time(dt: datetime) -> int:
     """The firmware's packed time (zkemsdk EncodeTime; pyzk `__encode_time`): 31-day months since 2000."""
-    return ((dt.year % 100) * 12 * 31 + (dt.month - 1) * 31 + dt.day - 1) * 86400 + (dt.hour * 60 + dt.minute) * 60 + dt.second
+    return (
+        ((dt.year % 100) * 12 * 31 + (dt.month - 1) * 31 + dt.day - 1) * 86400
+        + (dt.hour * 60 + dt.minute) * 60
+        + dt.second
+    )
 
 
 def command_line(command_id: int, command: str) -> str:

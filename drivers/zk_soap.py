@@ -59,13 +59,15 @@ _HEX_PREVIEW = 96  # bytes of a bad reply quoted in hex in the error
 class _TerminalDialect(Plugin):
     """Adapts zeep's SOAP to what ZK firmware writes and reads (see the module docstring)."""
 
-    def egress(self, envelope: Any, http_headers: dict, operation: Any, binding_options: Any) -> tuple:
+    def egress(
+        self, envelope: Any, http_headers: dict[str, str], operation: Any, binding_options: Any
+    ) -> tuple[Any, dict[str, str]]:
         body = envelope.find(f"{{{SOAP_ENV}}}Body")
         for index, call in enumerate(list(body)):
             body[index] = _unprefixed(call)
         return envelope, http_headers
 
-    def ingress(self, envelope: Any, http_headers: dict, operation: Any) -> tuple:
+    def ingress(self, envelope: Any, http_headers: dict[str, str], operation: Any) -> tuple[Any, dict[str, str]]:
         if etree.QName(envelope).localname != "Envelope":
             wrapper = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENV})
             etree.SubElement(wrapper, f"{{{SOAP_ENV}}}Body").append(envelope)
@@ -80,7 +82,8 @@ class _TerminalDialect(Plugin):
 
 def _unprefixed(element: Any, *, root: bool = True) -> Any:
     """A copy of `element` whose subtree uses the service namespace as default (no prefix)."""
-    clone = etree.Element(element.tag, nsmap={None: NS} if root else None)
+    # lxml takes None as the key of the default namespace; lxml-stubs only admit str keys.
+    clone = etree.Element(element.tag, nsmap={None: NS} if root else None)  # type: ignore[dict-item]
     clone.text = element.text
     clone.tail = None if root else element.tail
     for child in element:
@@ -184,7 +187,9 @@ class ZKSoapDriver(DriverBase):
     def get_time(self) -> datetime:
         rows = _rows(self._call("GetDate", ArgComKey=self._key()))
         if not rows or rows[0].Date is None:
-            raise ProtocolError(f"{self.url}: GetDate answered without a <Date>; the terminal firmware may not serve GetDate over SOAP")
+            raise ProtocolError(
+                f"{self.url}: GetDate answered without a <Date>; the terminal firmware may not serve GetDate over SOAP"
+            )
         return _datetime(f"{_text(rows[0].Date)} {_text(rows[0].Time)}", "GetDate row 1", self)
 
     def set_time(self, dt: datetime) -> None:
@@ -210,23 +215,43 @@ class ZKSoapDriver(DriverBase):
     def _call(self, op: str, *, refusal_is_auth: bool = True, **kwargs: Any) -> Any:
         """One SOAP call with every failure mapped onto the driver error types."""
         if self._service is None:
-            raise DriverError(f"{self.url}: driver is not open; use `with ZKSoapDriver(...) as d:` or call open() first")
+            raise DriverError(
+                f"{self.url}: driver is not open; use `with ZKSoapDriver(...) as d:` or call open() first"
+            )
         try:
             reply = getattr(self._service, op)(**kwargs)
         except requests.exceptions.ConnectTimeout as exc:
-            raise DeviceUnreachable(f"{self.url}: no answer to connect within {self.timeout:g}s during {op}; check the terminal is powered and on this network") from exc
+            raise DeviceUnreachable(
+                f"{self.url}: no answer to connect within {self.timeout:g}s during {op}; check the terminal is "
+                "powered and on this network"
+            ) from exc
         except requests.exceptions.ReadTimeout as exc:
-            raise DeviceUnreachable(f"{self.url}: {op} got no reply within {self.timeout:g}s; the terminal may be overloaded — retry later or raise the timeout") from exc
+            raise DeviceUnreachable(
+                f"{self.url}: {op} got no reply within {self.timeout:g}s; the terminal may be overloaded — retry "
+                "later or raise the timeout"
+            ) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
-            raise DeviceUnreachable(f"{self.url}: connection dropped in the middle of the {op} reply; retry (nothing was changed on the terminal)") from exc
+            raise DeviceUnreachable(
+                f"{self.url}: connection dropped in the middle of the {op} reply; retry (nothing was changed on "
+                "the terminal)"
+            ) from exc
         except requests.exceptions.ConnectionError as exc:
             if "IncompleteRead" in str(exc) or "Connection broken" in str(exc):
-                raise DeviceUnreachable(f"{self.url}: connection dropped in the middle of the {op} reply; retry (nothing was changed on the terminal)") from exc
-            raise DeviceUnreachable(f"{self.url}: cannot connect for {op} ({exc.__class__.__name__}); check host, port (SOAP is usually 80) and that the web service is enabled on the terminal") from exc
+                raise DeviceUnreachable(
+                    f"{self.url}: connection dropped in the middle of the {op} reply; retry (nothing was changed "
+                    "on the terminal)"
+                ) from exc
+            raise DeviceUnreachable(
+                f"{self.url}: cannot connect for {op} ({exc.__class__.__name__}); check host, port (SOAP is "
+                "usually 80) and that the web service is enabled on the terminal"
+            ) from exc
         except requests.exceptions.RequestException as exc:
             raise DeviceUnreachable(f"{self.url}: HTTP failure during {op}: {exc}") from exc
         except Fault as exc:
-            raise ProtocolError(f"{self.url}: terminal answered {op} with SOAP fault {exc.code or ''} {exc.message!r}; check the call is supported by this firmware") from exc
+            raise ProtocolError(
+                f"{self.url}: terminal answered {op} with SOAP fault {exc.code or ''} {exc.message!r}; check the "
+                "call is supported by this firmware"
+            ) from exc
         except TransportError as exc:
             raise self._transport_error(op, exc) from exc
         except (ZeepError, etree.XMLSyntaxError) as exc:
@@ -238,10 +263,19 @@ class ZKSoapDriver(DriverBase):
         status = exc.status_code
         content = exc.content or b""
         if status == 503:
-            return DeviceBusy(f"{self.url}: terminal answered {op} with HTTP 503 (busy, e.g. enrolling or serving another client); retry in a minute")
+            return DeviceBusy(
+                f"{self.url}: terminal answered {op} with HTTP 503 (busy, e.g. enrolling or serving another "
+                "client); retry in a minute"
+            )
         if status == 200:
-            return ProtocolError(f"{self.url}: {op} reply is not well-formed XML ({exc.message.splitlines()[0]}); first bytes: {_hex(content)}")
-        return ProtocolError(f"{self.url}: {op} got HTTP {status}; is {self.host}:{self.port} a ZKTeco terminal with the SOAP web service on /iWsService? first bytes: {_hex(content)}")
+            return ProtocolError(
+                f"{self.url}: {op} reply is not well-formed XML ({exc.message.splitlines()[0]}); first bytes: "
+                f"{_hex(content)}"
+            )
+        return ProtocolError(
+            f"{self.url}: {op} got HTTP {status}; is {self.host}:{self.port} a ZKTeco terminal with the SOAP web "
+            f"service on /iWsService? first bytes: {_hex(content)}"
+        )
 
     def _check_refusal(self, op: str, reply: Any, refusal_is_auth: bool) -> None:
         rows = _rows(reply)
@@ -252,7 +286,10 @@ class ZKSoapDriver(DriverBase):
                     f"{self.url}: terminal refused {op} with comm key {self.comm_key} (Result 0, {info!r}); "
                     "set the device's comm key in the config to the terminal's Comm. → PC Connection → Comm Key"
                 )
-            raise ProtocolError(f"{self.url}: terminal refused {op} (Result 0, {info!r}) although it accepted the comm key; this firmware may not support it")
+            raise ProtocolError(
+                f"{self.url}: terminal refused {op} (Result 0, {info!r}) although it accepted the comm key; this "
+                "firmware may not support it"
+            )
 
 
 def _rows(reply: Any) -> list[Any]:
@@ -292,4 +329,3 @@ def _datetime(value: Any, where: str, driver: ZKSoapDriver) -> datetime:
 
 def _hex(content: bytes) -> str:
     return content[:_HEX_PREVIEW].hex(" ") + (" …" if len(content) > _HEX_PREVIEW else "")
-

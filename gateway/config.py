@@ -140,8 +140,7 @@ class Config(_Strict):
             if name_or_sn in (device.label, device.sn):
                 return device
         raise KeyError(
-            f"no device {name_or_sn!r} in the config: known devices are "
-            + ", ".join(d.label for d in self.devices)
+            f"no device {name_or_sn!r} in the config: known devices are " + ", ".join(d.label for d in self.devices)
         )
 
 
@@ -151,9 +150,13 @@ def load_config(path: str | Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(str(path), [("", "file not found: pass --config PATH or create it from punchclock.example.toml")]) from None
+        raise ConfigError(
+            str(path), [("", "file not found: pass --config PATH or create it from punchclock.example.toml")]
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), [("", f"not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8")]) from None
+        raise ConfigError(
+            str(path), [("", f"not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8")]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
     try:
@@ -200,26 +203,36 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
         if device.polled and not device.host:
             problems.append((f"devices[{i}].host", f"required for a {device.kind} device: its IP address or host name"))
         if not device.polled and not device.sn:
-            problems.append((f"devices[{i}].sn", f"required for a {device.kind} device: the serial number it pushes as (SN=…)"))
+            problems.append(
+                (f"devices[{i}].sn", f"required for a {device.kind} device: the serial number it pushes as (SN=…)")
+            )
         for key, value in (("name", device.label), ("sn", device.sn)):
             if value is None:
                 continue
             if value in seen:
                 problems.append(
-                    (f"devices[{i}].{key}", f"{value!r} is already used by devices[{seen[value]}]: give each device its own name and sn")
+                    (
+                        f"devices[{i}].{key}",
+                        f"{value!r} is already used by devices[{seen[value]}]: give each device its own name and sn",
+                    )
                 )
             else:
                 seen[value] = i
     for i, token in enumerate(config.api.tokens):
         if token.role == "employee" and not token.employee:
-            problems.append((f"api.tokens[{i}].employee", "an employee token must name the employee code it belongs to, e.g. employee = \"E001\""))
+            problems.append(
+                (
+                    f"api.tokens[{i}].employee",
+                    'an employee token must name the employee code it belongs to, e.g. employee = "E001"',
+                )
+            )
     return problems
 
 
 def _resolve_sqlite_path(config: Config, base: Path) -> Config:
     prefix = "sqlite:///"
     url = config.database.url
-    if not url.startswith(prefix) or url == "sqlite://" or url[len(prefix):].startswith((":memory:", "/")):
+    if not url.startswith(prefix) or url == "sqlite://" or url[len(prefix) :].startswith((":memory:", "/")):
         return config
-    absolute = (base / url[len(prefix):]).resolve()
+    absolute = (base / url[len(prefix) :]).resolve()
     return config.model_copy(update={"database": Database(url=f"{prefix}{absolute}")})

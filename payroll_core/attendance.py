@@ -55,7 +55,7 @@ from numba import prange
 
 from payroll_core.calendar import DayType
 from payroll_core.errors import PayrollCoreError
-from payroll_core.shifts import MAX_BREAKS, Bound, Param, PunchMode, RuleBook, ShiftKind
+from payroll_core.shifts import Bound, Param, PunchMode, RuleBook, ShiftKind
 
 
 class AttendanceInputError(PayrollCoreError):
@@ -112,15 +112,15 @@ class Period:
 
 @dataclass(frozen=True)
 class PunchColumns:
-    employee: np.ndarray    # int32
+    employee: np.ndarray  # int32
     utc_minute: np.ndarray  # int64 minutes since the Unix epoch, UTC
 
 
 @dataclass(frozen=True)
 class AttendanceResult:
     period: Period
-    facts: np.ndarray                 # int32 [n_employees, n_days, N_FACTS]
-    summary: dict[str, np.ndarray]    # int64 [n_employees] per key, keys as in the pay case YAML
+    facts: np.ndarray  # int32 [n_employees, n_days, N_FACTS]
+    summary: dict[str, np.ndarray]  # int64 [n_employees] per key, keys as in the pay case YAML
 
     def day(self, fact: str) -> np.ndarray:
         """One fact for every employee-day, e.g. `day("late_minutes")`: int32 [n_employees, n_days]."""
@@ -161,9 +161,16 @@ def _add_interval(a: int, b: int, bnd: np.ndarray, n_breaks: int, acc: np.ndarra
 
 
 @numba.njit(cache=True, parallel=True)
-def _attendance_kernel(lo: np.ndarray, hi: np.ndarray, minute: np.ndarray, roster: np.ndarray,
-                       bounds: np.ndarray, params: np.ndarray, day_type: np.ndarray,
-                       out: np.ndarray) -> None:
+def _attendance_kernel(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    minute: np.ndarray,
+    roster: np.ndarray,
+    bounds: np.ndarray,
+    params: np.ndarray,
+    day_type: np.ndarray,
+    out: np.ndarray,
+) -> None:
     """Employees in parallel; per employee one forward pass over its punches and days (`lo..hi`)."""
     n_days = roster.shape[1]
     for e in prange(roster.shape[0]):
@@ -216,10 +223,7 @@ def _attendance_kernel(lo: np.ndarray, hi: np.ndarray, minute: np.ndarray, roste
                 row[Fact.OT_HOLIDAY_MINUTES if kind == DayType.HOLIDAY else Fact.OT_RESTDAY_MINUTES] = ot
                 continue
             row[Fact.SCHEDULED_MINUTES] = bnd[Bound.SCHEDULED]
-            if prm[Param.KIND] == ShiftKind.FLEX:
-                cand = max(0, acc[1] - bnd[Bound.SCHEDULED])
-            else:
-                cand = acc[2]
+            cand = max(0, acc[1] - bnd[Bound.SCHEDULED]) if prm[Param.KIND] == ShiftKind.FLEX else acc[2]
             row[Fact.OT_WORKDAY_MINUTES] = round_overtime(cand, prm[Param.OT_MIN], prm[Param.OT_UNIT])
             if count == 0 or (not missing and regular < prm[Param.ABSENT_BELOW]):
                 row[Fact.ABSENCE] = Absence.FULL
@@ -245,24 +249,32 @@ def _is_sorted(employee: np.ndarray, minute: np.ndarray) -> bool:
 def _check_columns(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, n_days: int) -> np.ndarray:
     emp, minute = punches.employee, punches.utc_minute
     if emp.dtype != np.int32 or minute.dtype != np.int64 or emp.shape != minute.shape or emp.ndim != 1:
-        raise AttendanceInputError(f"punches: employee must be int32 and utc_minute int64 of one length; got "
-                                   f"{emp.dtype}{emp.shape} and {minute.dtype}{minute.shape}")
+        raise AttendanceInputError(
+            f"punches: employee must be int32 and utc_minute int64 of one length; got "
+            f"{emp.dtype}{emp.shape} and {minute.dtype}{minute.shape}"
+        )
     n_emp = roster.shape[0]
     if roster.ndim == 1:
         roster = np.repeat(roster[:, None], n_days + 1, axis=1)
     if roster.ndim != 2 or roster.shape[1] != n_days + 1:
-        raise AttendanceInputError(f"roster: shape {roster.shape}; expected [n_employees] or "
-                                   f"[n_employees, {n_days + 1}] (the previous month's last day, then each day)")
+        raise AttendanceInputError(
+            f"roster: shape {roster.shape}; expected [n_employees] or "
+            f"[n_employees, {n_days + 1}] (the previous month's last day, then each day)"
+        )
     if roster.size and (roster.min() < 0 or roster.max() >= len(rules.shifts)):
-        raise AttendanceInputError(f"roster: shift indices must be 0..{len(rules.shifts) - 1} "
-                                   f"(use RuleBook.shift_index); got {roster.min()}..{roster.max()}")
+        raise AttendanceInputError(
+            f"roster: shift indices must be 0..{len(rules.shifts) - 1} "
+            f"(use RuleBook.shift_index); got {roster.min()}..{roster.max()}"
+        )
     office = np.array([s.office for s in rules.shifts], dtype=np.int32)[roster]
     moved = np.flatnonzero((office != office[:, :1]).any(axis=1))
     if moved.size:
         e = int(moved[0])
         d = int(np.flatnonzero(office[e] != office[e, 0])[0])
-        raise AttendanceInputError(f"roster: employee {e} changes office on column {d}; an employee's shifts in "
-                                   "one period must all belong to one office (split the period at a transfer)")
+        raise AttendanceInputError(
+            f"roster: employee {e} changes office on column {d}; an employee's shifts in "
+            "one period must all belong to one office (split the period at a transfer)"
+        )
     if emp.size and (emp.min() < 0 or emp.max() >= n_emp):
         bad = int(np.flatnonzero((emp < 0) | (emp >= n_emp))[0])
         raise AttendanceInputError(f"punches: row {bad} has employee {emp[bad]}, outside the roster's 0..{n_emp - 1}")
@@ -296,10 +308,12 @@ def summarize(facts: np.ndarray) -> dict[str, np.ndarray]:
     absence = facts[:, :, Fact.ABSENCE]
 
     def total(f: Fact) -> np.ndarray:
-        return facts[:, :, f].sum(axis=1, dtype=np.int64)
+        summed: np.ndarray = facts[:, :, f].sum(axis=1, dtype=np.int64)
+        return summed
 
     def days(mask: np.ndarray) -> np.ndarray:
-        return mask.sum(axis=1, dtype=np.int64)
+        counted: np.ndarray = mask.sum(axis=1, dtype=np.int64)
+        return counted
 
     return {
         "scheduled_days": days(workday),

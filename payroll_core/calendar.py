@@ -89,18 +89,19 @@ def load_holiday_year(path: Path) -> HolidayYear:
         stat = _dates(path, f"{where}.statutory", entry.get("statutory"), year)
         for d in stat:
             if d not in days:
-                raise RuleDataError(f"{path}: {where}.statutory: {d} is outside off {first}..{last}; "
-                                    "list only dates inside `off`")
+                raise RuleDataError(
+                    f"{path}: {where}.statutory: {d} is outside off {first}..{last}; list only dates inside `off`"
+                )
         mk = _dates(path, f"{where}.makeup_workdays", entry.get("makeup_workdays"), year)
         for d in mk:
             if d in days or d.isoweekday() < 6:
-                raise RuleDataError(f"{path}: {where}.makeup_workdays: {d} must be a Saturday or Sunday "
-                                    f"outside off {first}..{last}")
+                raise RuleDataError(
+                    f"{path}: {where}.makeup_workdays: {d} must be a Saturday or Sunday outside off {first}..{last}"
+                )
         statutory.update(stat)
         off.update(days)
         makeup.update(mk)
-    return HolidayYear(data["country"], year, data["source"], frozenset(statutory), frozenset(off),
-                       frozenset(makeup))
+    return HolidayYear(data["country"], year, data["source"], frozenset(statutory), frozenset(off), frozenset(makeup))
 
 
 @cache
@@ -108,10 +109,11 @@ def holiday_year(country: str, year: int) -> HolidayYear:
     """The shipped calendar for `country` and `year`, or an error saying which file to add."""
     path = HOLIDAY_DIR / f"{country}-{year}.toml"
     if not path.is_file():
-        raise RuleDataError(f"{path}: no holiday calendar for {country} {year}; add this file from the "
-                            f"official notice (see {country}-2026.toml for the layout)")
+        raise RuleDataError(
+            f"{path}: no holiday calendar for {country} {year}; add this file from the "
+            f"official notice (see {country}-2026.toml for the layout)"
+        )
     cal = load_holiday_year(path)
     if (cal.country, cal.year) != (country, year):
-        raise RuleDataError(f"{path}: says country={cal.country!r} year={cal.year}, "
-                            f"but its name says {country}-{year}")
+        raise RuleDataError(f"{path}: says country={cal.country!r} year={cal.year}, but its name says {country}-{year}")
     return cal

@@ -25,35 +25,70 @@ from typing import Any
 import numpy as np
 import yaml
 
-from payroll_core.errors import PayrollCoreError
+from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
+from payroll_core.errors import PayrollCoreError, RuleDataError
 from payroll_core.money import MoneyError, parse_fraction
 from payroll_core.pay import PAY_BASES
-from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
 from payroll_core.pipeline import compute
-from payroll_core.errors import RuleDataError
 from payroll_core.rules import Conventions, load_rules
 from payroll_core.settlement import SettlementError, unused_annual_leave
 
 CASE_KEYS = {"name", "period", "city", "employees", "expect"}
 EMPLOYEE_KEYS = {
-    "id", "pay_basis", "monthly_salary_fen", "hourly_rate_fen", "attendance", "pieces", "allowances_fen",
-    "night_allowance_fen", "si_base_fen", "hf_rate", "special_deductions_fen", "other_deductions_fen",
-    "ytd_before", "settlement",
+    "id",
+    "pay_basis",
+    "monthly_salary_fen",
+    "hourly_rate_fen",
+    "attendance",
+    "pieces",
+    "allowances_fen",
+    "night_allowance_fen",
+    "si_base_fen",
+    "hf_rate",
+    "special_deductions_fen",
+    "other_deductions_fen",
+    "ytd_before",
+    "settlement",
 }
 ATTENDANCE_KEYS = {
-    "scheduled_days", "employed_days", "worked_days", "worked_minutes", "absent_days", "absent_half_days", "late_minutes",
-    "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes",
+    "scheduled_days",
+    "employed_days",
+    "worked_days",
+    "worked_minutes",
+    "absent_days",
+    "absent_half_days",
+    "late_minutes",
+    "ot_workday_minutes",
+    "ot_restday_minutes",
+    "ot_holiday_minutes",
 }
 PIECE_KEYS = {"item", "qty", "rejects", "unit_fen", "grade_coef", "quota", "unit_above_fen"}
 YTD_KEYS = {"months", "income_fen", "si_hf_fen", "special_deductions_fen", "other_deductions_fen", "tax_withheld_fen"}
-SETTLEMENT_KEYS = {"last_day", "cumulative_years", "leave_taken_days", "employed_since", "leave_days_unused", "leave_base_fen"}
+SETTLEMENT_KEYS = {
+    "last_day",
+    "cumulative_years",
+    "leave_taken_days",
+    "employed_since",
+    "leave_days_unused",
+    "leave_base_fen",
+}
 _YTD_COLUMNS = {
-    "months": "ytd_months", "income_fen": "ytd_income_fen", "si_hf_fen": "ytd_si_hf_fen",
-    "special_deductions_fen": "ytd_special_deductions_fen", "other_deductions_fen": "ytd_other_deductions_fen",
+    "months": "ytd_months",
+    "income_fen": "ytd_income_fen",
+    "si_hf_fen": "ytd_si_hf_fen",
+    "special_deductions_fen": "ytd_special_deductions_fen",
+    "other_deductions_fen": "ytd_other_deductions_fen",
     "tax_withheld_fen": "ytd_tax_withheld_fen",
 }
-_PLAIN_COLUMNS = ("monthly_salary_fen", "hourly_rate_fen", "allowances_fen", "night_allowance_fen",
-                  "si_base_fen", "special_deductions_fen", "other_deductions_fen")
+_PLAIN_COLUMNS = (
+    "monthly_salary_fen",
+    "hourly_rate_fen",
+    "allowances_fen",
+    "night_allowance_fen",
+    "si_base_fen",
+    "special_deductions_fen",
+    "other_deductions_fen",
+)
 
 
 class CaseFileError(PayrollCoreError):
@@ -93,7 +128,7 @@ class _Where:
 
 def _refuse_floats(value: Any, key: str, where: _Where) -> None:
     if isinstance(value, float):
-        raise where.error(key, f"{value!r} is a YAML float; write decimal fractions as strings, e.g. \"{value}\"")
+        raise where.error(key, f'{value!r} is a YAML float; write decimal fractions as strings, e.g. "{value}"')
     if isinstance(value, Mapping):
         for k, v in value.items():
             _refuse_floats(v, f"{key}.{k}" if key else str(k), where)
@@ -154,7 +189,9 @@ class Case:
     expect: dict[str, dict[str, int]]
 
 
-def _employee(emp: Any, i: int, where: _Where, conventions: Conventions) -> tuple[str, dict[str, int], list[dict[str, int]]]:
+def _employee(
+    emp: Any, i: int, where: _Where, conventions: Conventions
+) -> tuple[str, dict[str, int], list[dict[str, int]]]:
     key = f"employees[{i}]"
     emp = _mapping(emp, key, EMPLOYEE_KEYS, where, ("id", "pay_basis", "attendance"))
     emp_id = str(emp["id"])
@@ -186,12 +223,17 @@ def _employee(emp: Any, i: int, where: _Where, conventions: Conventions) -> tupl
         p_key = f"{key}.pieces[{j}]"
         piece = _mapping(piece, p_key, PIECE_KEYS, where, ("qty", "unit_fen"))
         coef = _fraction(piece.get("grade_coef", "1"), f"{p_key}.grade_coef", where)
-        pieces.append({
-            "qty": _int(piece, "qty", p_key, where), "rejects": _int(piece, "rejects", p_key, where, 0),
-            "unit_fen": _int(piece, "unit_fen", p_key, where), "quota": _int(piece, "quota", p_key, where, 0),
-            "unit_above_fen": _int(piece, "unit_above_fen", p_key, where, 0),
-            "coef_num": coef.numerator, "coef_den": coef.denominator,
-        })
+        pieces.append(
+            {
+                "qty": _int(piece, "qty", p_key, where),
+                "rejects": _int(piece, "rejects", p_key, where, 0),
+                "unit_fen": _int(piece, "unit_fen", p_key, where),
+                "quota": _int(piece, "quota", p_key, where, 0),
+                "unit_above_fen": _int(piece, "unit_above_fen", p_key, where, 0),
+                "coef_num": coef.numerator,
+                "coef_den": coef.denominator,
+            }
+        )
     return emp_id, row, pieces
 
 
@@ -265,13 +307,17 @@ def result_of(case: Case, path: Path) -> PayResult:
     """The pipeline's result for a case (errors from the pipeline name the case file)."""
     rules = load_rules(case.period, [case.city])
     n = len(case.rows)
-    columns = {name: np.array([row.get(name, _default(name, row)) for row in case.rows], dtype=np.int64)
-               for name in {k for row in case.rows for k in row}}
+    columns = {
+        name: np.array([row.get(name, _default(name, row)) for row in case.rows], dtype=np.int64)
+        for name in {k for row in case.rows for k in row}
+    }
     inputs = EmployeeMonthColumns.build(n, city=0, **columns)
     records = [item for items in case.pieces for item in items]
     offsets = np.cumsum([0] + [len(items) for items in case.pieces])
-    piece_columns = {k: np.array([r[k] for r in records], dtype=np.int64)
-                     for k in ("qty", "rejects", "unit_fen", "quota", "unit_above_fen", "coef_num", "coef_den")}
+    piece_columns = {
+        k: np.array([r[k] for r in records], dtype=np.int64)
+        for k in ("qty", "rejects", "unit_fen", "quota", "unit_above_fen", "coef_num", "coef_den")
+    }
     try:
         return compute(inputs, rules, PieceColumns.build(offsets=offsets, **piece_columns), ids=case.ids)
     except PayrollCoreError as exc:

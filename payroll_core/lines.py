@@ -45,23 +45,54 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
             lines.append(Line(code, amount, quantities, rule))
 
     if emp["pay_basis"] == MONTHLY:
-        add("BASE_PAY", out["base_pay_fen"], "monthly × employed_days ÷ scheduled_days, fen_half_up", True,
-            monthly_salary_fen=emp["monthly_salary_fen"], employed_days=emp["employed_days"],
-            scheduled_days=emp["scheduled_days"])
-        add("ABSENCE", -out["absence_fen"], f"monthly × (absent_days + absent_half_days ÷ 2) ÷ {pay_days}, fen_half_up, at most base pay",
-            monthly_salary_fen=emp["monthly_salary_fen"], absent_days=emp["absent_days"],
-            absent_half_days=emp["absent_half_days"])
-        add("LATE", -out["late_fen"], f"monthly ÷ {pay_days} ÷ {conv.hours_per_day} ÷ 60 × minutes beyond grace, fen_half_up",
-            late_minutes=emp["late_minutes"], grace_minutes=conv.late_grace_minutes, method=conv.late_method)
+        add(
+            "BASE_PAY",
+            out["base_pay_fen"],
+            "monthly × employed_days ÷ scheduled_days, fen_half_up",
+            True,
+            monthly_salary_fen=emp["monthly_salary_fen"],
+            employed_days=emp["employed_days"],
+            scheduled_days=emp["scheduled_days"],
+        )
+        add(
+            "ABSENCE",
+            -out["absence_fen"],
+            f"monthly × (absent_days + absent_half_days ÷ 2) ÷ {pay_days}, fen_half_up, at most base pay",
+            monthly_salary_fen=emp["monthly_salary_fen"],
+            absent_days=emp["absent_days"],
+            absent_half_days=emp["absent_half_days"],
+        )
+        add(
+            "LATE",
+            -out["late_fen"],
+            f"monthly ÷ {pay_days} ÷ {conv.hours_per_day} ÷ 60 × minutes beyond grace, fen_half_up",
+            late_minutes=emp["late_minutes"],
+            grace_minutes=conv.late_grace_minutes,
+            method=conv.late_method,
+        )
     elif emp["pay_basis"] == HOURLY:
-        add("BASE_PAY", out["base_pay_fen"], "hourly rate × worked_minutes ÷ 60, fen_half_up", True,
-            hourly_rate_fen=emp["hourly_rate_fen"], worked_minutes=emp["worked_minutes"])
+        add(
+            "BASE_PAY",
+            out["base_pay_fen"],
+            "hourly rate × worked_minutes ÷ 60, fen_half_up",
+            True,
+            hourly_rate_fen=emp["hourly_rate_fen"],
+            worked_minutes=emp["worked_minutes"],
+        )
     for j in range(int(pieces.offsets[i]), int(pieces.offsets[i + 1])):
-        add("PIECE", int(result.piece_item_pay_fen[j]),
-            "(qty − rejects) × unit (unit_above beyond quota) × coef, fen_half_up, once per record", True,
-            record=j, qty=int(pieces.qty[j]), rejects=int(pieces.rejects[j]), unit_fen=int(pieces.unit_fen[j]),
-            quota=int(pieces.quota[j]), unit_above_fen=int(pieces.unit_above_fen[j]),
-            grade_coef=f"{int(pieces.coef_num[j])}/{int(pieces.coef_den[j])}")
+        add(
+            "PIECE",
+            int(result.piece_item_pay_fen[j]),
+            "(qty − rejects) × unit (unit_above beyond quota) × coef, fen_half_up, once per record",
+            True,
+            record=j,
+            qty=int(pieces.qty[j]),
+            rejects=int(pieces.rejects[j]),
+            unit_fen=int(pieces.unit_fen[j]),
+            quota=int(pieces.quota[j]),
+            unit_above_fen=int(pieces.unit_above_fen[j]),
+            grade_coef=f"{int(pieces.coef_num[j])}/{int(pieces.coef_den[j])}",
+        )
     multipliers = {"workday": conv.ot_workday, "restday": conv.ot_restday, "holiday": conv.ot_holiday}
     for kind, mult in multipliers.items():
         if emp["pay_basis"] == MONTHLY:
@@ -70,15 +101,32 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
             rule = f"hourly rate ÷ 60 × minutes × {_ratio(mult)}, fen_half_up"
         else:
             rule = f"piece pay × minutes ÷ all minutes worked × ({_ratio(mult)} − 1), fen_half_up"
-        add(f"OT_{kind.upper()}", out[f"ot_{kind}_fen"], rule, minutes=emp[f"ot_{kind}_minutes"], multiplier=_ratio(mult))
+        add(
+            f"OT_{kind.upper()}",
+            out[f"ot_{kind}_fen"],
+            rule,
+            minutes=emp[f"ot_{kind}_minutes"],
+            multiplier=_ratio(mult),
+        )
     add("ALLOWANCES", emp["allowances_fen"], "as given")
     add("NIGHT_ALLOWANCE", emp["night_allowance_fen"], "as given; not counted towards the minimum wage")
-    add("ANNUAL_LEAVE_PAY", out["leave_pay_fen"],
-        f"leave base ÷ {pay_days} × {_ratio(conv.leave_extra_multiplier)} × unused days (the 300 % rule: 100 % already paid), fen_half_up",
-        leave_base_fen=emp["leave_base_fen"], leave_days_unused=emp["leave_days_unused"])
-    add("MIN_WAGE_TOP_UP", out["min_wage_topup_fen"], "minimum wage floor − pay that counts",
-        floor_fen=out["min_wage_floor_fen"], shortfall_fen=out["min_wage_shortfall_fen"],
-        minimum_wage_fen=city.minimum_wage_fen, minimum_wage_from=city.minimum_wage_from)
+    add(
+        "ANNUAL_LEAVE_PAY",
+        out["leave_pay_fen"],
+        f"leave base ÷ {pay_days} × {_ratio(conv.leave_extra_multiplier)} × unused days (the 300 % rule: 100 % "
+        "already paid), fen_half_up",
+        leave_base_fen=emp["leave_base_fen"],
+        leave_days_unused=emp["leave_days_unused"],
+    )
+    add(
+        "MIN_WAGE_TOP_UP",
+        out["min_wage_topup_fen"],
+        "minimum wage floor − pay that counts",
+        floor_fen=out["min_wage_floor_fen"],
+        shortfall_fen=out["min_wage_shortfall_fen"],
+        minimum_wage_fen=city.minimum_wage_fen,
+        minimum_wage_from=city.minimum_wage_from,
+    )
     add("GROSS", out["gross_fen"], "sum of the lines above", True)
     raw_base = emp["si_base_fen"]
     if raw_base < 0:
@@ -89,16 +137,32 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
         rate = _ratio(item.employee_rate)
         if name == "housing_fund" and emp["hf_rate_den"] > 0:
             rate = _ratio(Fraction(emp["hf_rate_num"], emp["hf_rate_den"]))
-        add(f"{name.upper()}_EMPLOYEE", -out[f"{column}_employee_fen"],
+        add(
+            f"{name.upper()}_EMPLOYEE",
+            -out[f"{column}_employee_fen"],
             f"base clipped to [{item.base_floor_fen}, {item.base_cap_fen}] fen × rate, {item.rounding}, per item",
-            base_fen=min(max(raw_base, item.base_floor_fen), item.base_cap_fen), rate=rate,
-            fixed_fen=item.employee_fixed_fen, contribution_from=city.contribution_from)
-    add("IIT", -out["iit_fen"], "cumulative withholding: max(0, tax on cumulative taxable − tax already withheld)", True,
-        taxable_cumulative_fen=out["taxable_cumulative_fen"], tax_cumulative_fen=out["tax_cumulative_fen"],
-        ytd_tax_withheld_fen=emp["ytd_tax_withheld_fen"], months=emp["ytd_months"] + 1)
+            base_fen=min(max(raw_base, item.base_floor_fen), item.base_cap_fen),
+            rate=rate,
+            fixed_fen=item.employee_fixed_fen,
+            contribution_from=city.contribution_from,
+        )
+    add(
+        "IIT",
+        -out["iit_fen"],
+        "cumulative withholding: max(0, tax on cumulative taxable − tax already withheld)",
+        True,
+        taxable_cumulative_fen=out["taxable_cumulative_fen"],
+        tax_cumulative_fen=out["tax_cumulative_fen"],
+        ytd_tax_withheld_fen=emp["ytd_tax_withheld_fen"],
+        months=emp["ytd_months"] + 1,
+    )
     add("NET", out["net_fen"], "gross − employee SI − employee HF − IIT", True)
     for name in (*SOCIAL_ITEMS, "housing_fund"):
         column = "hf" if name == "housing_fund" else name
-        add(f"{name.upper()}_EMPLOYER", out[f"{column}_employer_fen"], "employer cost, not deducted from pay",
-            rate=_ratio(city.items[name].employer_rate))
+        add(
+            f"{name.upper()}_EMPLOYER",
+            out[f"{column}_employer_fen"],
+            "employer cost, not deducted from pay",
+            rate=_ratio(city.items[name].employer_rate),
+        )
     return lines

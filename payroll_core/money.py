@@ -68,22 +68,20 @@ def parse_fraction(text: object, where: str, *, max_decimals: int = 6) -> Fracti
 
     Floats are refused: ``0.1`` as a float is not one tenth, and a pay rule must be exact.
     """
-    if isinstance(text, bool) or isinstance(text, float):
-        raise MoneyError(
-            f"{where}: {text!r} is a float; write decimal fractions as strings, e.g. \"{text}\""
-        )
+    if isinstance(text, (bool, float)):
+        raise MoneyError(f'{where}: {text!r} is a float; write decimal fractions as strings, e.g. "{text}"')
     if isinstance(text, int):
         value = Fraction(text)
     elif isinstance(text, str):
         body = text.strip()
         head, _, decimals = body.partition(".")
         if not body or not head.lstrip("-").isdigit() or (decimals and not decimals.isdigit()):
-            raise MoneyError(f"{where}: {text!r} is not a decimal number like \"1.10\"")
+            raise MoneyError(f'{where}: {text!r} is not a decimal number like "1.10"')
         if len(decimals) > max_decimals:
             raise MoneyError(f"{where}: {text!r} has more than {max_decimals} decimal places")
         value = Fraction(body)
     else:
-        raise MoneyError(f"{where}: expected a decimal string like \"0.08\", got {type(text).__name__}")
+        raise MoneyError(f'{where}: expected a decimal string like "0.08", got {type(text).__name__}')
     if value < 0:
         raise MoneyError(f"{where}: {text!r} is negative; rates and coefficients are >= 0")
     return value

@@ -59,8 +59,13 @@ def pay_table(rules: Rules) -> np.ndarray:
     rows = []
     for city in rules.cities:
         conv = city.conventions
-        _check_exact(city.key, conv.pay_days_per_month, conv.hours_per_day,
-                     (conv.ot_workday, conv.ot_restday, conv.ot_holiday), conv.leave_extra_multiplier)
+        _check_exact(
+            city.key,
+            conv.pay_days_per_month,
+            conv.hours_per_day,
+            (conv.ot_workday, conv.ot_restday, conv.ot_holiday),
+            conv.leave_extra_multiplier,
+        )
         rows.append(
             (
                 *pair(conv.pay_days_per_month),
@@ -102,13 +107,9 @@ def prorated(monthly_fen: int, employed_days: int, scheduled_days: int) -> int:
 
 
 @numba.njit(cache=True)
-def per_pay_day(
-    monthly_fen: int, days: int, mult_num: int, mult_den: int, pay_days_num: int, pay_days_den: int
-) -> int:
+def per_pay_day(monthly_fen: int, days: int, mult_num: int, mult_den: int, pay_days_num: int, pay_days_den: int) -> int:
     """Monthly ÷ 21.75 × days × multiplier: absence deduction (×1) and unused-leave pay (×2)."""
-    return round_half_up_div(
-        monthly_fen * days * mult_num * pay_days_den, pay_days_num * mult_den
-    )
+    return round_half_up_div(monthly_fen * days * mult_num * pay_days_den, pay_days_num * mult_den)
 
 
 @numba.njit(cache=True)
@@ -146,6 +147,4 @@ def piece_overtime_premium(
     """
     if total_minutes <= 0:
         return 0
-    return round_half_up_div(
-        piece_pay_fen * ot_minutes * (mult_num - mult_den), total_minutes * mult_den
-    )
+    return round_half_up_div(piece_pay_fen * ot_minutes * (mult_num - mult_den), total_minutes * mult_den)

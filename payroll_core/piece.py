@@ -19,8 +19,5 @@ def piece_item_pay(
     qty: int, rejects: int, unit_fen: int, quota: int, unit_above_fen: int, coef_num: int, coef_den: int
 ) -> int:
     good = qty - rejects
-    if quota > 0 and good > quota:
-        amount = quota * unit_fen + (good - quota) * unit_above_fen
-    else:
-        amount = good * unit_fen
+    amount = quota * unit_fen + (good - quota) * unit_above_fen if quota > 0 and good > quota else good * unit_fen
     return round_half_up_div(amount * coef_num, coef_den)

@@ -58,9 +58,7 @@ def unused_annual_leave(
 ) -> LeaveSettlement:
     """The leave a leaver is paid for; ``employed_since`` matters only for a joiner of this year."""
     if cumulative_years < 0 or taken_days < 0:
-        raise SettlementError(
-            f"cumulative_years ({cumulative_years}) and taken_days ({taken_days}) must be >= 0"
-        )
+        raise SettlementError(f"cumulative_years ({cumulative_years}) and taken_days ({taken_days}) must be >= 0")
     start = date(last_day.year, 1, 1)
     if employed_since is not None:
         if employed_since > last_day:

@@ -45,6 +45,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -81,7 +82,7 @@ class Bound(IntEnum):
     LATE_REF = 4
     EARLY_REF = 5
     SCHEDULED = 6  # scheduled minutes of the shift on that day (not a timestamp)
-    BREAKS = 7     # then MAX_BREAKS pairs (start, end); unused pairs are (0, 0)
+    BREAKS = 7  # then MAX_BREAKS pairs (start, end); unused pairs are (0, 0)
 
 
 N_BOUNDS = Bound.BREAKS + 2 * MAX_BREAKS
@@ -114,9 +115,9 @@ class Shift:
     name: str
     kind: ShiftKind
     span: tuple[int, int]
-    core: tuple[int, int]          # late/early references: the shift itself for fixed shifts
+    core: tuple[int, int]  # late/early references: the shift itself for fixed shifts
     breaks: tuple[tuple[int, int], ...]
-    required_minutes: int          # flex only; fixed shifts schedule span minus breaks
+    required_minutes: int  # flex only; fixed shifts schedule span minus breaks
     late_grace: int
     early_grace: int
     window_before: int
@@ -161,8 +162,19 @@ class RuleBook:
         out = np.zeros((len(self.shifts), N_PARAMS), dtype=np.int64)
         for i, s in enumerate(self.shifts):
             o = self.offices[s.office]
-            out[i] = (s.kind, o.punch_mode, o.double_tap, o.ot_min, o.ot_unit, s.late_grace,
-                      s.early_grace, s.half_day_below, s.absent_below, s.office, len(s.breaks))
+            out[i] = (
+                s.kind,
+                o.punch_mode,
+                o.double_tap,
+                o.ot_min,
+                o.ot_unit,
+                s.late_grace,
+                s.early_grace,
+                s.half_day_below,
+                s.absent_below,
+                s.office,
+                len(s.breaks),
+            )
         return out
 
     def day_tables(self, days: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
@@ -176,22 +188,20 @@ class RuleBook:
             tz = ZoneInfo(self.offices[s.office].timezone)
             marks = [*s.window, *s.span, *s.core]
             for d, day in enumerate(days):
-                midnight = dt.datetime(day.year, day.month, day.day)
-
-                def utc(minute: int) -> int:
-                    local = (midnight + dt.timedelta(minutes=minute)).replace(tzinfo=tz)
-                    return int(local.timestamp()) // 60
-
+                utc = partial(_utc_minute, dt.datetime(day.year, day.month, day.day), tz)
                 row = bounds[i, d]
                 row[: Bound.SCHEDULED] = [utc(m) for m in marks]
                 brk = [utc(m) for pair in s.breaks for m in pair]
-                row[Bound.BREAKS: Bound.BREAKS + len(brk)] = brk
+                row[Bound.BREAKS : Bound.BREAKS + len(brk)] = brk
                 if s.kind is ShiftKind.FLEX:
                     row[Bound.SCHEDULED] = s.required_minutes
                 else:
-                    inside = [(lo, hi) for lo, hi in zip(brk[0::2], brk[1::2]) if hi <= row[Bound.SPAN_END]]
-                    row[Bound.SCHEDULED] = (row[Bound.SPAN_END] - row[Bound.SPAN_START]
-                                            - sum(hi - lo for lo, hi in inside))
+                    inside = [
+                        (lo, hi) for lo, hi in zip(brk[0::2], brk[1::2], strict=True) if hi <= row[Bound.SPAN_END]
+                    ]
+                    row[Bound.SCHEDULED] = (
+                        row[Bound.SPAN_END] - row[Bound.SPAN_START] - sum(hi - lo for lo, hi in inside)
+                    )
         types = np.full((len(self.offices), len(days)), DayType.RESTDAY, dtype=np.int8)
         for o, office in enumerate(self.offices):
             for d, day in enumerate(days[1:], start=1):
@@ -238,8 +248,14 @@ class _Reader:
     def clock(self, key: str, value: Any) -> int:
         m = _CLOCK.fullmatch(value) if isinstance(value, str) else None
         if m is None:
-            raise self.fail(key, f"{value!r} is not a 24-hour HH:MM time like \"09:00\"")
+            raise self.fail(key, f'{value!r} is not a 24-hour HH:MM time like "09:00"')
         return int(m[1]) * 60 + int(m[2])
+
+
+def _utc_minute(midnight: dt.datetime, tz: ZoneInfo, minute: int) -> int:
+    """Minutes since the epoch (UTC) of `minute` minutes after a local `midnight` in zone `tz`."""
+    local = (midnight + dt.timedelta(minutes=minute)).replace(tzinfo=tz)
+    return int(local.timestamp()) // 60
 
 
 def _after(start: int, clock: int) -> int:
@@ -247,9 +263,20 @@ def _after(start: int, clock: int) -> int:
     return clock if clock >= start else clock + DAY
 
 
-_SHIFT_KEYS = {"kind", "start", "end", "breaks", "core", "required_minutes", "late_grace_minutes",
-               "early_grace_minutes", "window_before_minutes", "window_after_minutes",
-               "half_day_below_minutes", "absent_below_minutes"}
+_SHIFT_KEYS = {
+    "kind",
+    "start",
+    "end",
+    "breaks",
+    "core",
+    "required_minutes",
+    "late_grace_minutes",
+    "early_grace_minutes",
+    "window_before_minutes",
+    "window_after_minutes",
+    "half_day_below_minutes",
+    "absent_below_minutes",
+}
 
 
 def _shift(path: Path, office: int, name: str, table: Any) -> Shift:
@@ -266,10 +293,10 @@ def _shift(path: Path, office: int, name: str, table: Any) -> Shift:
     breaks: list[tuple[int, int]] = []
     raw_breaks = r.get("breaks", [])
     if not isinstance(raw_breaks, list) or len(raw_breaks) > MAX_BREAKS:
-        raise r.fail("breaks", f"expected a list of at most {MAX_BREAKS} {{ from = \"HH:MM\", to = \"HH:MM\" }}")
+        raise r.fail("breaks", f'expected a list of at most {MAX_BREAKS} {{ from = "HH:MM", to = "HH:MM" }}')
     for i, b in enumerate(raw_breaks):
         if not isinstance(b, dict) or set(b) != {"from", "to"}:
-            raise r.fail(f"breaks[{i}]", "expected { from = \"HH:MM\", to = \"HH:MM\" }")
+            raise r.fail(f"breaks[{i}]", 'expected { from = "HH:MM", to = "HH:MM" }')
         lo = _after(start, r.clock(f"breaks[{i}].from", b["from"]))
         hi = _after(start, r.clock(f"breaks[{i}].to", b["to"]))
         if not lo < hi <= last or lo < end < hi or (breaks and lo < breaks[-1][1]):
@@ -280,25 +307,39 @@ def _shift(path: Path, office: int, name: str, table: Any) -> Shift:
     if kind is ShiftKind.FLEX:
         core_t = r.get("core")
         if not isinstance(core_t, dict) or set(core_t) != {"from", "to"}:
-            raise r.fail("core", "expected { from = \"HH:MM\", to = \"HH:MM\" } for a flex shift")
+            raise r.fail("core", 'expected { from = "HH:MM", to = "HH:MM" } for a flex shift')
         core = (_after(start, r.clock("core.from", core_t["from"])), _after(start, r.clock("core.to", core_t["to"])))
         if not start <= core[0] < core[1] <= end:
             raise r.fail("core", "must lie inside start..end and not be empty")
         required = r.minutes("required_minutes")
         if not 0 < required <= paid:
-            raise r.fail("required_minutes", f"{required} must be > 0 and at most the {paid} paid minutes of start..end")
+            raise r.fail(
+                "required_minutes", f"{required} must be > 0 and at most the {paid} paid minutes of start..end"
+            )
     else:
         for key in ("core", "required_minutes"):
             if key in table:
-                raise r.fail(key, "only a flex shift has this; remove it or set kind = \"flex\"")
+                raise r.fail(key, 'only a flex shift has this; remove it or set kind = "flex"')
         core, required = (start, end), 0
     half = r.minutes("half_day_below_minutes", 0)
     absent = r.minutes("absent_below_minutes", 0)
     if absent > half and half:
         raise r.fail("absent_below_minutes", f"{absent} is above half_day_below_minutes {half}")
-    return Shift(office, name, kind, (start, end), core, tuple(breaks), required,
-                 r.minutes("late_grace_minutes", 0), r.minutes("early_grace_minutes", 0), before, after,
-                 half, absent)
+    return Shift(
+        office,
+        name,
+        kind,
+        (start, end),
+        core,
+        tuple(breaks),
+        required,
+        r.minutes("late_grace_minutes", 0),
+        r.minutes("early_grace_minutes", 0),
+        before,
+        after,
+        half,
+        absent,
+    )
 
 
 def _office(path: Path, data: dict[str, Any]) -> Office:
@@ -307,18 +348,30 @@ def _office(path: Path, data: dict[str, Any]) -> Office:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise r.fail("timezone", f"{tz!r} is not an IANA timezone name; use e.g. \"Asia/Shanghai\"") from exc
+        raise r.fail("timezone", f'{tz!r} is not an IANA timezone name; use e.g. "Asia/Shanghai"') from exc
     rest = r.get("rest_weekdays", [6, 7])
     if not isinstance(rest, list) or not all(type(w) is int and 1 <= w <= 7 for w in rest):
         raise r.fail("rest_weekdays", f"{rest!r}: expected ISO weekday numbers 1 (Monday) .. 7 (Sunday)")
-    a = _Reader(path, "attendance", data.get("attendance", {}),
-                {"punch_mode", "double_tap_minutes", "ot_min_minutes", "ot_unit_minutes"})
+    a = _Reader(
+        path,
+        "attendance",
+        data.get("attendance", {}),
+        {"punch_mode", "double_tap_minutes", "ot_min_minutes", "ot_unit_minutes"},
+    )
     unit = a.minutes("ot_unit_minutes", 1)
     if unit == 0:
         raise a.fail("ot_unit_minutes", "must be at least 1 (1 = no rounding)")
-    return Office(r.get("name"), tz, r.get("holidays", "cn"), frozenset(rest),
-                  a.choice("punch_mode", {"first_last": PunchMode.FIRST_LAST, "pairs": PunchMode.PAIRS}, "first_last"),
-                  a.minutes("double_tap_minutes", 0), a.minutes("ot_min_minutes", 0), unit, path)
+    return Office(
+        r.get("name"),
+        tz,
+        r.get("holidays", "cn"),
+        frozenset(rest),
+        a.choice("punch_mode", {"first_last": PunchMode.FIRST_LAST, "pairs": PunchMode.PAIRS}, "first_last"),
+        a.minutes("double_tap_minutes", 0),
+        a.minutes("ot_min_minutes", 0),
+        unit,
+        path,
+    )
 
 
 def load_rules(paths: list[Path]) -> RuleBook:
@@ -342,9 +395,11 @@ def load_rules(paths: list[Path]) -> RuleBook:
         own = [_shift(Path(path), len(offices), name, t) for name, t in table.items()]
         starts = [s.window[0] for s in own]
         if max(starts) - min(starts) > SHORTEST_DAY:
-            raise RuleDataError(f"{path}: [shifts]: punch windows start {max(starts) - min(starts)} minutes apart "
-                                f"(start - window_before_minutes); keep them within {SHORTEST_DAY} so a "
-                                "day's window never opens before the previous day's")
+            raise RuleDataError(
+                f"{path}: [shifts]: punch windows start {max(starts) - min(starts)} minutes apart "
+                f"(start - window_before_minutes); keep them within {SHORTEST_DAY} so a "
+                "day's window never opens before the previous day's"
+            )
         offices.append(office)
         shifts.extend(own)
     return RuleBook(tuple(offices), tuple(shifts))

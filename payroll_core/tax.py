@@ -23,7 +23,12 @@ def tax_table(rules: Rules) -> np.ndarray:
     """int64 table [bracket, (upto fen or -1, rate num, rate den, quick deduction fen)]."""
     return np.array(
         [
-            (UNBOUNDED if b.upto_fen is None else b.upto_fen, b.rate.numerator, b.rate.denominator, b.quick_deduction_fen)
+            (
+                UNBOUNDED if b.upto_fen is None else b.upto_fen,
+                b.rate.numerator,
+                b.rate.denominator,
+                b.quick_deduction_fen,
+            )
             for b in rules.tax.brackets
         ],
         dtype=np.int64,
@@ -38,4 +43,4 @@ def cumulative_tax(taxable_fen: int, table: np.ndarray) -> int:
     k = 0
     while table[k, UPTO] != UNBOUNDED and taxable_fen > table[k, UPTO]:
         k += 1
-    return round_half_up_div(taxable_fen * table[k, RATE_NUM], table[k, RATE_DEN]) - table[k, QUICK]
+    return round_half_up_div(taxable_fen * table[k, RATE_NUM], table[k, RATE_DEN]) - int(table[k, QUICK])

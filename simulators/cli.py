@@ -36,8 +36,15 @@ def zk(
 
     try:
         terminal = ZKTerminal(
-            users, records, seed, udp=udp, comm_key=comm_key, host=host, port=port,
-            record_layout=record_layout, user_layout=user_layout,
+            users,
+            records,
+            seed,
+            udp=udp,
+            comm_key=comm_key,
+            host=host,
+            port=port,
+            record_layout=record_layout,
+            user_layout=user_layout,
         )
     except (ValueError, SimulatorError) as exc:  # bad arguments, or a name the user layout cannot hold
         raise typer.BadParameter(str(exc)) from None
@@ -65,8 +72,9 @@ def zk_soap(
     """A ZKTeco terminal's SOAP web service (POST /iWsService), until Ctrl-C."""
     from simulators.zk_soap import ZKSoapTerminal
 
-    terminal = ZKSoapTerminal(host=host, port=port, users=users, records=records, seed=seed,
-                              comm_key=comm_key, serial_number=serial_number)
+    terminal = ZKSoapTerminal(
+        host=host, port=port, users=users, records=records, seed=seed, comm_key=comm_key, serial_number=serial_number
+    )
     terminal.start()
     typer.echo(
         f"ZKTeco SOAP terminal {terminal.state.serial_number} on http://{host}:{terminal.port}/iWsService "
@@ -80,14 +88,18 @@ def zk_soap(
 
 @app.command("push")
 def push(
-    server: str = typer.Option(..., help="Gateway base URL, e.g. http://127.0.0.1:8000 (the terminal posts to /iclock/*)."),
+    server: str = typer.Option(
+        ..., help="Gateway base URL, e.g. http://127.0.0.1:8000 (the terminal posts to /iclock/*)."
+    ),
     sn: str = typer.Option("CQZ7224160001", "--sn", help="Serial number the terminal identifies itself with."),
     users: int = typer.Option(50, min=1, help="Users whose punches are generated."),
     records: int = typer.Option(2_000, min=0, help="Punches to push."),
     seed: Seed = 1,
     batch_size: int = typer.Option(200, min=1, help="Punches per ATTLOG upload."),
     follow: bool = typer.Option(False, "--follow", help="After pushing, keep polling for commands until Ctrl-C."),
-    max_attempts: int = typer.Option(20, min=0, help="Give up a step after this many failures (0: retry forever, like a terminal)."),
+    max_attempts: int = typer.Option(
+        20, min=0, help="Give up a step after this many failures (0: retry forever, like a terminal)."
+    ),
 ) -> None:
     """A ZKTeco terminal in ADMS push mode: uploads its punches, re-sends until OK, obeys commands."""
     import time
@@ -96,12 +108,16 @@ def push(
 
     from simulators.zk_push import PushGaveUp, PushReport, PushTerminal
 
-    terminal = PushTerminal(server, sn, users=users, records=records, seed=seed, batch_size=batch_size,
-                            max_attempts=max_attempts or None)
+    terminal = PushTerminal(
+        server, sn, users=users, records=records, seed=seed, batch_size=batch_size, max_attempts=max_attempts or None
+    )
     report = PushReport()
     try:
         terminal.push_all(report)
-        typer.echo(f"{sn}: {report.records_sent} punches accepted in {report.batches_accepted} batches, {report.retries} retries")
+        typer.echo(
+            f"{sn}: {report.records_sent} punches accepted in {report.batches_accepted} batches, {report.retries} "
+            "retries"
+        )
         while follow:
             time.sleep(10)
             try:

@@ -19,8 +19,16 @@ HEADER = ("部门", "工号", "姓名", "日期时间", "机器号", "状态")
 _STATE = {0: "签到", 1: "签退"}
 
 
-def write_export(path: Path, *, users: int = 20, records: int = 500, seed: int = 1, machine_no: int = 1,
-                 encoding: str = "gb18030", start: date = DEFAULT_START) -> int:
+def write_export(
+    path: Path,
+    *,
+    users: int = 20,
+    records: int = 500,
+    seed: int = 1,
+    machine_no: int = 1,
+    encoding: str = "gb18030",
+    start: date = DEFAULT_START,
+) -> int:
     """Write the sample to `path` (`.xlsx` → workbook, else CSV in `encoding`); returns the record count."""
     staff = make_users(users, seed, chinese_names=True)
     names = {u.pin: u.name for u in staff}
@@ -32,7 +40,7 @@ def write_export(path: Path, *, users: int = 20, records: int = 500, seed: int =
         from openpyxl import Workbook
 
         workbook = Workbook()
-        sheet = workbook.active
+        sheet = workbook.worksheets[0]  # a new workbook holds one sheet
         sheet.append([TITLE])
         sheet.append(list(HEADER))
         for row in rows:

@@ -57,9 +57,7 @@ def make_users(count: int, seed: int, *, chinese_names: bool = False) -> list[Si
     return users
 
 
-def make_punches(
-    users: list[SimUser], count: int, seed: int, *, start: date = DEFAULT_START
-) -> list[SimPunch]:
+def make_punches(users: list[SimUser], count: int, seed: int, *, start: date = DEFAULT_START) -> list[SimPunch]:
     """Exactly `count` punches in time order per day: workdays from `start`, in and out per user."""
     if not users and count:
         raise ValueError("cannot make punches without users: pass at least one user")

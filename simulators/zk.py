@@ -24,7 +24,7 @@ import random
 import socket
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Self
@@ -160,7 +160,7 @@ class ZKTerminal(Served):
             "~SerialNumber": self.serial,
             "~Platform": platform,
             "~DeviceName": device_name,
-            "MAC": "00:17:61:%02x:%02x:%02x" % tuple(random.Random(f"mac:{seed}:{udp}").randbytes(3)),
+            "MAC": "00:17:61:{:02x}:{:02x}:{:02x}".format(*tuple(random.Random(f"mac:{seed}:{udp}").randbytes(3))),
             "~ZKFPVersion": "10",
             "ZKFaceVersion": "0",
             "~OS": "1",
@@ -237,7 +237,13 @@ class ZKTerminal(Served):
             return True
 
     def push_event(
-        self, user_id: str, timestamp: datetime | None = None, status: int = 1, punch: int = 0, *, ack_timeout: float = 2.0
+        self,
+        user_id: str,
+        timestamp: datetime | None = None,
+        status: int = 1,
+        punch: int = 0,
+        *,
+        ack_timeout: float = 2.0,
     ) -> int:
         """A badge is presented: store the punch and send an EF_ATTLOG event to every registered session.
 
@@ -371,7 +377,7 @@ class ZKTerminal(Served):
                 session.event_acked.set()
             return
         if session is None:  # no CONNECT on this link, or a session id the terminal forgot
-            replies = [(Cmd.ACK_UNAUTH, b"")]
+            replies: list[tuple[int, bytes]] = [(Cmd.ACK_UNAUTH, b"")]
             session_id = packet.session_id
         else:
             if session.silenced and packet.command == Cmd.READ_BUFFER:
@@ -401,7 +407,7 @@ class ZKTerminal(Served):
         command, chk, session_id, reply_id = HEADER.unpack_from(packet)
         return HEADER.pack(command, chk ^ 0x0101, session_id, reply_id) + packet[HEADER.size :]
 
-    def _cut_transfer(self, session: _Session, packet: Packet, replies: list[tuple[int, bytes]]) -> bool:
+    def _cut_transfer(self, session: _Session, packet: Packet, replies: Sequence[tuple[int, bytes]]) -> bool:
         """Whether the drop fault cuts this READ_BUFFER answer (counting the chunks served so far)."""
         limit = self.faults.drop_after_chunks
         if packet.command != Cmd.READ_BUFFER or replies[0][0] != Cmd.PREPARE_DATA:

@@ -164,16 +164,28 @@ def encode_users(users: list[ZKUser], layout: int) -> bytes:
     if layout == 72:
         body = b"".join(
             _USER72.pack(
-                u.uid, u.privilege, _text(u.password, 8), _text(u.name, 24), u.card, 1,
-                _text(u.group_id, 7), _text(u.user_id, 24),
+                u.uid,
+                u.privilege,
+                _text(u.password, 8),
+                _text(u.name, 24),
+                u.card,
+                1,
+                _text(u.group_id, 7),
+                _text(u.user_id, 24),
             )
             for u in users
         )
     elif layout == 28:
         body = b"".join(
             _USER28.pack(
-                u.uid, u.privilege, _text(u.password, 5), _text(u.name, 8), u.card,
-                int(u.group_id or 0), 0, int(u.user_id),
+                u.uid,
+                u.privilege,
+                _text(u.password, 5),
+                _text(u.name, 8),
+                u.card,
+                int(u.group_id or 0),
+                0,
+                int(u.user_id),
             )
             for u in users
         )
@@ -192,8 +204,12 @@ def encode_records(records: list[ZKRecord], users: list[ZKUser], layout: int) ->
     if layout == 40:
         body = b"".join(
             _REC40.pack(
-                uid_of.get(r.user_id, 0), _text(r.user_id, 24), r.status, encode_time(r.timestamp),
-                r.punch, _REC40_TAIL,
+                uid_of.get(r.user_id, 0),
+                _text(r.user_id, 24),
+                r.status,
+                encode_time(r.timestamp),
+                r.punch,
+                _REC40_TAIL,
             )
             for r in records
         )

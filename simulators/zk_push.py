@@ -3,7 +3,8 @@
 It encodes its requests on its own (never importing `drivers/`), following the ADMS sources cited in
 `drivers/zk_push.py`: handshake `GET /iclock/cdata?SN=…&options=all`, uploads
 `POST /iclock/cdata?SN=…&table=ATTLOG&Stamp=…` with `PIN\\tYYYY-MM-DD HH:MM:SS\\tStatus\\tVerify\\tWorkcode\\t0\\t0…`
-lines, command polls `GET /iclock/getrequest?SN=…&INFO=firmware,users,fingerprints,records,ip`, results `POST /iclock/devicecmd` as
+lines, command polls `GET /iclock/getrequest?SN=…&INFO=firmware,users,fingerprints,records,ip`, results
+`POST /iclock/devicecmd` as
 `ID=…&Return=…&CMD=…`.
 
 Behaviour that matters for exactly-once delivery, as the protocol describes it: a batch is dropped
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 
@@ -137,8 +139,8 @@ class PushTerminal:
         self._retrying(self.handshake, report)
         while self.stamp < len(self.punches):
             end = min(self.stamp + self.batch_size, len(self.punches))
-            batch = self.punches[self.stamp:end]
-            self._retrying(lambda: self.upload(batch, end) or self._raise("server did not answer OK"), report)
+            batch = self.punches[self.stamp : end]
+            self._retrying(partial(self._upload_accepted, batch, end), report)
             self.stamp = end
             report.batches_accepted += 1
             report.records_sent += len(batch)
@@ -156,13 +158,15 @@ class PushTerminal:
             self.clock_offset = target - datetime.now().replace(microsecond=0)
             return RETURN_OK
         if command.startswith("DATA QUERY ATTLOG"):
-            args = dict(part.split("=", 1) for part in command[len("DATA QUERY ATTLOG"):].strip().split("\t") if "=" in part)
+            args = dict(
+                part.split("=", 1) for part in command[len("DATA QUERY ATTLOG") :].strip().split("\t") if "=" in part
+            )
             start = datetime.strptime(args["StartTime"], TIME_FORMAT)
             end = datetime.strptime(args["EndTime"], TIME_FORMAT)
             wanted = [p for p in self.punches if start <= p.ts <= end]
             for offset in range(0, len(wanted), self.batch_size):
-                batch = wanted[offset:offset + self.batch_size]
-                self._retrying(lambda: self.upload(batch, self.stamp) or self._raise("server did not answer OK"), report)
+                batch = wanted[offset : offset + self.batch_size]
+                self._retrying(partial(self._upload_accepted, batch, self.stamp), report)
                 report.records_sent += len(batch)
             return RETURN_OK
         return RETURN_UNSUPPORTED
@@ -170,17 +174,23 @@ class PushTerminal:
     def _get(self, path: str, params: dict[str, str]) -> str:
         response = self._client.get(path, params=params)
         if response.status_code != 200:
-            raise httpx.HTTPStatusError(f"{path}: HTTP {response.status_code}: {response.text[:200]}", request=response.request, response=response)
+            raise httpx.HTTPStatusError(
+                f"{path}: HTTP {response.status_code}: {response.text[:200]}",
+                request=response.request,
+                response=response,
+            )
         return response.text
 
     def _post_text(self, path: str, text: str) -> None:
         response = self._client.post(path, params={"SN": self.serial_number}, content=text.encode())
         if response.status_code != 200:
-            raise httpx.HTTPStatusError(f"{path}: HTTP {response.status_code}", request=response.request, response=response)
+            raise httpx.HTTPStatusError(
+                f"{path}: HTTP {response.status_code}", request=response.request, response=response
+            )
 
-    @staticmethod
-    def _raise(message: str) -> bool:
-        raise _NotAccepted(message)
+    def _upload_accepted(self, batch: list[SimPunch], stamp: int) -> None:
+        if not self.upload(batch, stamp):
+            raise _NotAccepted("server did not answer OK")
 
     def _retrying(self, step: Callable[[], object], report: PushReport) -> None:
         """Run `step` until it succeeds, with exponential backoff and jitter like the firmware's ErrorDelay.
@@ -199,7 +209,9 @@ class PushTerminal:
                 report.retries += 1
                 report.errors.append(str(exc) or exc.__class__.__name__)
                 if self.max_attempts is not None and attempts >= self.max_attempts:
-                    raise PushGaveUp(f"{self.serial_number}: gave up after {attempts} attempts; last error: {report.errors[-1]}") from exc
+                    raise PushGaveUp(
+                        f"{self.serial_number}: gave up after {attempts} attempts; last error: {report.errors[-1]}"
+                    ) from exc
                 self._sleep(delay * (1 + self._rng.random()))
                 delay = min(delay * 2, self.max_backoff_s)
 

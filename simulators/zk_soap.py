@@ -24,6 +24,7 @@ malformed XML, busy (HTTP 503). Each fault lasts for `times` requests.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -125,7 +126,9 @@ class ZKSoapTerminal(Served):
         server.daemon_threads = True
         self._server = server
         self._port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"zk-soap-sim:{self._port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name=f"zk-soap-sim:{self._port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -201,21 +204,27 @@ class ZKSoapTerminal(Served):
             return _FAIL_ROW
         if op == "GetAttLog":
             pin = args.get("PIN", "All")
-            return "".join(
-                f"\r\n<Row><PIN>{escape(p.pin)}</PIN><DateTime>{p.ts:%Y-%m-%d %H:%M:%S}</DateTime>"
-                f"<Verified>{p.verify}</Verified><Status>{p.state}</Status><WorkCode>{escape(p.workcode)}</WorkCode></Row>"
-                for p in state.punches
-                if pin in ("", "All") or p.pin == pin
-            ) + "\r\n"
+            return (
+                "".join(
+                    f"\r\n<Row><PIN>{escape(p.pin)}</PIN><DateTime>{p.ts:%Y-%m-%d %H:%M:%S}</DateTime>"
+                    f"<Verified>{p.verify}</Verified><Status>{p.state}</Status><WorkCode>{escape(p.workcode)}</WorkCode></Row>"
+                    for p in state.punches
+                    if pin in ("", "All") or p.pin == pin
+                )
+                + "\r\n"
+            )
         if op in ("GetAllUserInfo", "GetUserInfo"):
             pin = args.get("PIN", "All") if op == "GetUserInfo" else "All"
-            return "".join(
-                f"\r\n<Row><PIN>{u.uid}</PIN><Name>{escape(u.name)}</Name><Password>{escape(u.password)}</Password>"
-                f"<Group>{u.group}</Group><Privilege>{u.privilege}</Privilege><Card>{u.card}</Card>"
-                f"<PIN2>{escape(u.pin)}</PIN2><TZ1>0</TZ1><TZ2>0</TZ2><TZ3>0</TZ3></Row>"
-                for u in state.users
-                if pin in ("", "All") or u.pin == pin
-            ) + "\r\n"
+            return (
+                "".join(
+                    f"\r\n<Row><PIN>{u.uid}</PIN><Name>{escape(u.name)}</Name><Password>{escape(u.password)}</Password>"
+                    f"<Group>{u.group}</Group><Privilege>{u.privilege}</Privilege><Card>{u.card}</Card>"
+                    f"<PIN2>{escape(u.pin)}</PIN2><TZ1>0</TZ1><TZ2>0</TZ2><TZ3>0</TZ3></Row>"
+                    for u in state.users
+                    if pin in ("", "All") or u.pin == pin
+                )
+                + "\r\n"
+            )
         if op == "GetDate":
             now = state.now()
             return f"<Row><Date>{now:%Y-%m-%d}</Date><Time>{now:%H:%M:%S}</Time></Row>"
@@ -232,7 +241,11 @@ class ZKSoapTerminal(Served):
                 return _OK_ROW
             return _FAIL_ROW
         if op == "GetOption":
-            values = {"~SerialNumber": state.serial_number, "~DeviceName": state.device_name, "~Platform": state.platform}
+            values = {
+                "~SerialNumber": state.serial_number,
+                "~DeviceName": state.device_name,
+                "~Platform": state.platform,
+            }
             name = args.get("Name", "")
             if name not in values:
                 return _FAIL_ROW
@@ -264,10 +277,10 @@ class _SoapHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"  # the PHP clients read until close; terminals speak 1.0
     server_version = "ZK Web Server"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: a terminal does not log to our console."""
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
         if self.path.split("?")[0] != "/iWsService":
             self._send(404, b"Not Found")
@@ -305,7 +318,6 @@ class _SoapHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        try:
+        # The client may have given up waiting (the stall fault); a terminal does not complain either.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (the stall fault); a terminal does not complain either

@@ -6,6 +6,7 @@ and answers; this module only moves framed packets and ends links on request.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -147,8 +148,6 @@ def recv_exact(conn: socket.socket, size: int) -> bytes | None:
 
 def shutdown(sock: socket.socket) -> None:
     """End a socket now, waking any thread blocked on it."""
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

@@ -12,9 +12,9 @@ from api.auth import EVERYONE, require
 from api.db import read
 from api.errors import NotFound
 from api.pay_errors import pay_errors
+from gateway.access.tokens import Principal
 from gateway.pay.attendance import month_attendance, parse_period
 from gateway.store import Office
-from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/attendance", tags=["attendance"])
 PERIOD = Query(pattern=r"^\d{4}-\d{2}$", description="pay month YYYY-MM", examples=["2026-03"])

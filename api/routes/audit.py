@@ -12,8 +12,8 @@ from api.auth import WRITERS, require
 from api.db import read
 from api.schemas import AuditOut, AuditVerify, BeforeId, PageLimit
 from gateway.access.audit import verify_chain
-from gateway.store import AuditLog
 from gateway.access.tokens import Principal
+from gateway.store import AuditLog
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -33,9 +33,17 @@ def list_audit(
         if before_id is not None:
             query = query.where(AuditLog.id < before_id)
         return [
-            AuditOut(id=row.id, at=row.at, actor=row.actor, action=row.action, target=row.target,
-                     before=json.loads(row.before_json), after=json.loads(row.after_json),
-                     prev_hash=row.prev_hash, row_hash=row.row_hash)
+            AuditOut(
+                id=row.id,
+                at=row.at,
+                actor=row.actor,
+                action=row.action,
+                target=row.target,
+                before=json.loads(row.before_json),
+                after=json.loads(row.after_json),
+                prev_hash=row.prev_hash,
+                row_hash=row.row_hash,
+            )
             for row in session.scalars(query.order_by(AuditLog.id.desc()).limit(limit))
         ]
 

@@ -13,8 +13,8 @@ from api.db import read, write
 from api.errors import NotFound
 from api.routes.employees import find_employee
 from gateway.access.audit import append_audit
-from gateway.store import BankAccount
 from gateway.access.tokens import Principal
+from gateway.store import BankAccount
 
 router = APIRouter(prefix="/employees/{code}/bank-account", tags=["employees"])
 
@@ -32,8 +32,9 @@ class BankAccountOut(BankAccountIn):
 
 
 def _out(code: str, account: BankAccount) -> BankAccountOut:
-    return BankAccountOut(employee=code, bank_name=account.bank_name, account_no=account.account_no,
-                          account_name=account.account_name)
+    return BankAccountOut(
+        employee=code, bank_name=account.bank_name, account_no=account.account_no, account_name=account.account_name
+    )
 
 
 @router.get("")
@@ -49,9 +50,11 @@ def show_bank_account(request: Request, code: str, who: Annotated[Principal, req
 
 
 @router.put("")
-def set_bank_account(request: Request, code: str, body: BankAccountIn,
-                     who: Annotated[Principal, require(*WRITERS)]) -> BankAccountOut:
+def set_bank_account(
+    request: Request, code: str, body: BankAccountIn, who: Annotated[Principal, require(*WRITERS)]
+) -> BankAccountOut:
     """Create or replace the account (audited with the old and new values)."""
+
     def work(session: Session) -> BankAccountOut:
         employee = find_employee(session, code)
         account = session.get(BankAccount, employee.id)

@@ -15,18 +15,27 @@ from api.auth import ADMINS, READERS, WRITERS, require
 from api.db import read, write
 from api.errors import BadGateway, Conflict, NotFound, Unprocessable
 from api.iclock import get_push_state
-from api.schemas import DeviceCreate, DeviceHealth, DeviceOut, DeviceUpdate, SyncResult, UnknownTerminalOut
+from api.schemas import (
+    DeviceCreate,
+    DeviceHealth,
+    DeviceOut,
+    DeviceState,
+    DeviceUpdate,
+    SyncResult,
+    UnknownTerminalOut,
+)
 from drivers.base import PUSH_KINDS
 from gateway import config as cfg
 from gateway.access.audit import append_audit
+from gateway.access.tokens import Principal
 from gateway.devices.poller import poll_device
 from gateway.store import Device, Office
-from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
 
 def device_out(device: Device, office: str | None) -> DeviceOut:
+    state: DeviceState
     if device.consecutive_failures:
         state = "failing"
     elif device.last_success_at is not None:
@@ -34,21 +43,34 @@ def device_out(device: Device, office: str | None) -> DeviceOut:
     else:
         state = "never polled"
     return DeviceOut(
-        name=device.name, sn=device.sn, kind=device.kind, host=device.host, port=device.port, office=office,
-        model=device.model, firmware=device.firmware,
+        name=device.name,
+        sn=device.sn,
+        kind=device.kind,
+        host=device.host,
+        port=device.port,
+        office=office,
+        model=device.model,
+        firmware=device.firmware,
         health=DeviceHealth(
-            state=state, last_success_at=device.last_success_at, last_error=device.last_error,
-            last_error_at=device.last_error_at, consecutive_failures=device.consecutive_failures,
-            clock_offset_s=device.clock_offset_s, record_count=device.record_count,
-            record_capacity=device.record_capacity, user_count=device.user_count,
+            state=state,
+            last_success_at=device.last_success_at,
+            last_error=device.last_error,
+            last_error_at=device.last_error_at,
+            consecutive_failures=device.consecutive_failures,
+            clock_offset_s=device.clock_offset_s,
+            record_count=device.record_count,
+            record_capacity=device.record_capacity,
+            user_count=device.user_count,
         ),
     )
 
 
 def _find(session: Session, ref: str) -> tuple[Device, str | None]:
     row = session.execute(
-        select(Device, Office.name).outerjoin(Office, Device.office_id == Office.id)
-        .where(or_(Device.sn == ref, Device.name == ref)).order_by((Device.sn == ref).desc())
+        select(Device, Office.name)
+        .outerjoin(Office, Device.office_id == Office.id)
+        .where(or_(Device.sn == ref, Device.name == ref))
+        .order_by((Device.sn == ref).desc())
     ).first()
     if row is None:
         raise NotFound(f"no device with serial number or name {ref!r}: GET /api/v1/devices lists them")
@@ -73,15 +95,23 @@ def _check_unique(session: Session, device_id: int | None, name: str | None, sn:
 
 
 def _snapshot(device: Device, office: str | None) -> dict[str, object]:
-    return {"name": device.name, "sn": device.sn, "kind": device.kind, "host": device.host, "port": device.port,
-            "office": office}
+    return {
+        "name": device.name,
+        "sn": device.sn,
+        "kind": device.kind,
+        "host": device.host,
+        "port": device.port,
+        "office": office,
+    }
 
 
 @router.get("")
 def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]) -> list[DeviceOut]:
     """Every device with its health: last success and error, clock offset, fill level."""
     with read(request) as session:
-        rows = session.execute(select(Device, Office.name).outerjoin(Office, Device.office_id == Office.id).order_by(Device.name))
+        rows = session.execute(
+            select(Device, Office.name).outerjoin(Office, Device.office_id == Office.id).order_by(Device.name)
+        )
         return [device_out(device, office) for device, office in rows]
 
 
@@ -89,9 +119,16 @@ def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]
 def unknown_push_terminals(request: Request, _who: Annotated[Principal, require(*READERS)]) -> list[UnknownTerminalOut]:
     """Terminals pushing to /iclock with a serial number no device has: add one with that `sn` to accept them."""
     state = get_push_state(request)
-    return [UnknownTerminalOut(serial_number=t.serial_number, address=t.address, first_seen=t.first_seen,
-                               last_seen=t.last_seen, attempts=t.attempts)
-            for t in sorted(state.unknown.values(), key=lambda t: t.serial_number)]
+    return [
+        UnknownTerminalOut(
+            serial_number=t.serial_number,
+            address=t.address,
+            first_seen=t.first_seen,
+            last_seen=t.last_seen,
+            attempts=t.attempts,
+        )
+        for t in sorted(state.unknown.values(), key=lambda t: t.serial_number)
+    ]
 
 
 @router.get("/{ref}")
@@ -106,8 +143,17 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
 
     def work(session: Session) -> DeviceOut:
         _check_unique(session, None, body.name, body.sn)
-        device = Device(name=body.name, sn=body.sn, kind=body.kind, host=body.host, port=body.port,
-                        office_id=_office_id(session, body.office), model="", firmware="", consecutive_failures=0)
+        device = Device(
+            name=body.name,
+            sn=body.sn,
+            kind=body.kind,
+            host=body.host,
+            port=body.port,
+            office_id=_office_id(session, body.office),
+            model="",
+            firmware="",
+            consecutive_failures=0,
+        )
         session.add(device)
         session.flush()
         append_audit(session, who.actor, "device.add", f"device:{body.name}", None, _snapshot(device, body.office))
@@ -120,7 +166,9 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
 
 
 @router.patch("/{ref}")
-def edit_device(request: Request, ref: str, body: DeviceUpdate, who: Annotated[Principal, require(*ADMINS)]) -> DeviceOut:
+def edit_device(
+    request: Request, ref: str, body: DeviceUpdate, who: Annotated[Principal, require(*ADMINS)]
+) -> DeviceOut:
     """Change the given fields. A device listed in the config file is reset from it on the next `serve` start."""
     changes = body.model_dump(exclude_unset=True)
     if any(value is None for value in changes.values()):
@@ -154,7 +202,9 @@ def sync_device(request: Request, ref: str, _who: Annotated[Principal, require(*
         device, office_name = _find(session, ref)
         office = session.scalar(select(Office).where(Office.id == device.office_id))
     if office is None:
-        raise Conflict(f"device {device.name!r} has no office, so its clock's time zone is unknown: set its office first")
+        raise Conflict(
+            f"device {device.name!r} has no office, so its clock's time zone is unknown: set its office first"
+        )
     if device.kind in PUSH_KINDS:
         raise Conflict(f"device {device.name!r} pushes its punches (ADMS); it cannot be polled")
     if not device.host:
@@ -162,14 +212,34 @@ def sync_device(request: Request, ref: str, _who: Annotated[Principal, require(*
     try:
         device_cfg = settings.config.device(device.name)
     except KeyError:  # added through the API: polled with default options and comm key 0
-        device_cfg = cfg.Device(name=device.name, sn=device.sn, kind=device.kind, host=device.host,
-                                port=device.port, office=office.name)
-    office_cfg = cfg.Office(name=office.name, timezone=office.timezone, city=office.city,
-                            double_punch_window_s=office.double_punch_window_s, shift_rule=office.shift_rule)
-    result = poll_device(request.app.state.session_factory, device_cfg, office_cfg, build=settings.build_driver,
-                         future_tolerance_s=settings.config.poller.future_tolerance_s)
+        device_cfg = cfg.Device(
+            name=device.name, sn=device.sn, kind=device.kind, host=device.host, port=device.port, office=office.name
+        )
+    office_cfg = cfg.Office(
+        name=office.name,
+        timezone=office.timezone,
+        city=office.city,
+        double_punch_window_s=office.double_punch_window_s,
+        shift_rule=office.shift_rule,
+    )
+    result = poll_device(
+        request.app.state.session_factory,
+        device_cfg,
+        office_cfg,
+        build=settings.build_driver,
+        future_tolerance_s=settings.config.poller.future_tolerance_s,
+    )
     if result.error is not None:
         raise BadGateway(f"polling {device.name} ({device.host}:{device.port}) failed: {result.error}")
-    return SyncResult(device=result.device, sn=result.sn, read=result.read, new=result.new, duplicate=result.duplicate,
-                      quarantined=result.quarantined, cleared=result.cleared, clock_offset_s=result.clock_offset_s,
-                      clock_set=result.clock_set, note=result.note)
+    return SyncResult(
+        device=result.device,
+        sn=result.sn,
+        read=result.read,
+        new=result.new,
+        duplicate=result.duplicate,
+        quarantined=result.quarantined,
+        cleared=result.cleared,
+        clock_offset_s=result.clock_offset_s,
+        clock_set=result.clock_set,
+        note=result.note,
+    )

@@ -13,12 +13,21 @@ from sqlalchemy.orm import Session
 from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, require
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
-from api.schemas import BadgeAdded, BadgeIn, BadgeOut, EmployeeCreate, EmployeeFields, EmployeeOut, EmployeePage, EmployeeUpdate
-from gateway.pay.attendance import AttendanceError, check_employee_shift
+from api.schemas import (
+    BadgeAdded,
+    BadgeIn,
+    BadgeOut,
+    EmployeeCreate,
+    EmployeeFields,
+    EmployeeOut,
+    EmployeePage,
+    EmployeeUpdate,
+)
 from gateway.access.audit import append_audit
-from gateway.devices.ingest import remap_quarantine
-from gateway.store import Badge, Base, Device, Employee, Office
 from gateway.access.tokens import Principal
+from gateway.devices.ingest import remap_quarantine
+from gateway.pay.attendance import AttendanceError, check_employee_shift
+from gateway.store import Badge, Base, Device, Employee, Office
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 _FIELDS = tuple(EmployeeFields.model_fields)
@@ -32,7 +41,7 @@ def find_employee(session: Session, code: str) -> Employee:
 
 
 def _offices(session: Session) -> dict[int, str]:
-    return {office_id: name for office_id, name in session.execute(select(Office.id, Office.name))}
+    return dict(session.execute(select(Office.id, Office.name)).all())
 
 
 def _office_id(session: Session, name: str | None) -> int | None:
@@ -52,8 +61,11 @@ def _fields(employee: Employee, offices: dict[int, str]) -> dict[str, Any]:
 
 
 def _out(employee: Employee, offices: dict[int, str], badges: list[Badge]) -> EmployeeOut:
-    return EmployeeOut(code=employee.code, **_fields(employee, offices),
-                       badges=[BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in badges])
+    return EmployeeOut(
+        code=employee.code,
+        **_fields(employee, offices),
+        badges=[BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in badges],
+    )
 
 
 def _badges(session: Session, employee_ids: list[int]) -> dict[int, list[Badge]]:
@@ -125,7 +137,9 @@ def add_employee(request: Request, body: EmployeeCreate, who: Annotated[Principa
 
 
 @router.patch("/{code}")
-def edit_employee(request: Request, code: str, body: EmployeeUpdate, who: Annotated[Principal, require(*WRITERS)]) -> EmployeeOut:
+def edit_employee(
+    request: Request, code: str, body: EmployeeUpdate, who: Annotated[Principal, require(*WRITERS)]
+) -> EmployeeOut:
     """Change the given fields (null clears an optional one); the result is checked as a whole."""
 
     def work(session: Session) -> EmployeeOut:
@@ -135,10 +149,13 @@ def edit_employee(request: Request, code: str, body: EmployeeUpdate, who: Annota
         try:
             merged = EmployeeFields.model_validate({**before, **body.model_dump(exclude_unset=True)})
         except ValidationError as error:
-            raise Unprocessable("; ".join(
-                (f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "") + str(e["msg"]).removeprefix("Value error, ")
-                for e in error.errors()
-            )) from None
+            raise Unprocessable(
+                "; ".join(
+                    (f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "")
+                    + str(e["msg"]).removeprefix("Value error, ")
+                    for e in error.errors()
+                )
+            ) from None
         _apply(session, employee, merged)
         session.flush()
         append_audit(session, who.actor, "employee.edit", f"employee:{code}", before, _fields(employee, offices))
@@ -158,15 +175,23 @@ def delete_employee(request: Request, code: str, who: Annotated[Principal, requi
                 if key.column.table.name != "employees" or table.name == "badges":
                     continue
                 if session.scalar(select(func.count()).select_from(table).where(key.parent == employee.id)):
-                    raise Conflict(f"employee {code!r} has {table.name.replace('_', ' ')}, which must stay "
-                                   "attributable: set left_on instead of deleting")
+                    raise Conflict(
+                        f"employee {code!r} has {table.name.replace('_', ' ')}, which must stay "
+                        "attributable: set left_on instead of deleting"
+                    )
         before = _fields(employee, _offices(session))
         badges = list(session.scalars(select(Badge).where(Badge.employee_id == employee.id)))
         for badge in badges:
             session.delete(badge)
         session.delete(employee)
-        append_audit(session, who.actor, "employee.delete", f"employee:{code}",
-                     {**before, "badges": [(b.pin, b.device_sn) for b in badges]}, None)
+        append_audit(
+            session,
+            who.actor,
+            "employee.delete",
+            f"employee:{code}",
+            {**before, "badges": [(b.pin, b.device_sn) for b in badges]},
+            None,
+        )
 
     write(request, work)
     return Response(status_code=204)
@@ -179,7 +204,9 @@ def list_badges(request: Request, code: str, who: Annotated[Principal, require(*
         ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
         if employee is None:
             raise NotFound(f"no employee with code {code!r}")
-        return [BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in _badges(session, [employee.id])[employee.id]]
+        return [
+            BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in _badges(session, [employee.id])[employee.id]
+        ]
 
 
 @router.post("/{code}/badges", status_code=201)
@@ -189,10 +216,16 @@ def add_badge(request: Request, code: str, body: BadgeIn, who: Annotated[Princip
     def work(session: Session) -> BadgeAdded:
         employee = find_employee(session, code)
         if body.device_sn is not None and session.scalar(select(Device.id).where(Device.sn == body.device_sn)) is None:
-            raise Unprocessable(f"no device with serial number {body.device_sn!r}: omit device_sn for a company-wide badge")
+            raise Unprocessable(
+                f"no device with serial number {body.device_sn!r}: omit device_sn for a company-wide badge"
+            )
         clash = session.execute(
-            select(Employee.code).join(Badge, Badge.employee_id == Employee.id)
-            .where(Badge.pin == body.pin, Badge.device_sn.is_(None) if body.device_sn is None else Badge.device_sn == body.device_sn)
+            select(Employee.code)
+            .join(Badge, Badge.employee_id == Employee.id)
+            .where(
+                Badge.pin == body.pin,
+                Badge.device_sn.is_(None) if body.device_sn is None else Badge.device_sn == body.device_sn,
+            )
         ).scalar()
         if clash is not None:
             where = f"on device {body.device_sn}" if body.device_sn else "company-wide"
@@ -201,9 +234,17 @@ def add_badge(request: Request, code: str, body: BadgeIn, who: Annotated[Princip
         session.add(badge)
         session.flush()
         remapped = remap_quarantine(session, body.pin, employee.id, body.device_sn)
-        append_audit(session, who.actor, "badge.add", f"employee:{code}", None,
-                     {"pin": body.pin, "device_sn": body.device_sn, "remapped_punches": remapped})
-        return BadgeAdded(badge=BadgeOut(id=badge.id, pin=badge.pin, device_sn=badge.device_sn), remapped_punches=remapped)
+        append_audit(
+            session,
+            who.actor,
+            "badge.add",
+            f"employee:{code}",
+            None,
+            {"pin": body.pin, "device_sn": body.device_sn, "remapped_punches": remapped},
+        )
+        return BadgeAdded(
+            badge=BadgeOut(id=badge.id, pin=badge.pin, device_sn=badge.device_sn), remapped_punches=remapped
+        )
 
     return write(request, work)
 
@@ -218,7 +259,14 @@ def remove_badge(request: Request, code: str, badge_id: int, who: Annotated[Prin
         if badge is None:
             raise NotFound(f"employee {code!r} has no badge with id {badge_id}")
         session.delete(badge)
-        append_audit(session, who.actor, "badge.remove", f"employee:{code}", {"pin": badge.pin, "device_sn": badge.device_sn}, None)
+        append_audit(
+            session,
+            who.actor,
+            "badge.remove",
+            f"employee:{code}",
+            {"pin": badge.pin, "device_sn": badge.device_sn},
+            None,
+        )
 
     write(request, work)
     return Response(status_code=204)

@@ -10,16 +10,20 @@ from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import Forbidden
 from api.pay_errors import pay_errors
-from gateway.pay.exports import MEDIA_TYPES, export
 from gateway.access.tokens import Principal
+from gateway.pay.exports import MEDIA_TYPES, export
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
 
-@router.get("/{period}/{fmt}", response_class=Response,
-            responses={200: {"content": {media: {} for media in set(MEDIA_TYPES.values())}}})
-def download(request: Request, period: str, fmt: Literal["csv", "xlsx", "bank"],
-             who: Annotated[Principal, require(*READERS)]) -> Response:
+@router.get(
+    "/{period}/{fmt}",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in set(MEDIA_TYPES.values())}}},
+)
+def download(
+    request: Request, period: str, fmt: Literal["csv", "xlsx", "bank"], who: Annotated[Principal, require(*READERS)]
+) -> Response:
     """`csv` / `xlsx`: the pay sheet of every computed or locked run of the period; `bank`: the transfer file
     of its locked runs (409 while a run is unlocked or an employee has no bank account)."""
     if fmt == "bank" and who.role not in WRITERS:
@@ -28,4 +32,6 @@ def download(request: Request, period: str, fmt: Literal["csv", "xlsx", "bank"],
         content = export(session, period, fmt)
     suffix = "xlsx" if fmt == "xlsx" else "csv"
     name = f"bank-{period}.csv" if fmt == "bank" else f"paysheet-{period}.{suffix}"
-    return Response(content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

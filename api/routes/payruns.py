@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
 from api.schemas import UtcOut
+from gateway.access.tokens import Principal
 from gateway.pay.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
 from gateway.store import PayRun
-from gateway.access.tokens import Principal
 
 router = APIRouter(prefix="/payruns", tags=["pay runs"])
 
@@ -41,11 +42,14 @@ class PayslipSummary(BaseModel):
     iit_fen: int
 
 
+PayRunStatus = Literal["draft", "computed", "locked"]
+
+
 class PayRunOut(BaseModel):
     id: int
     period: str
     scope: str
-    status: Literal["draft", "computed", "locked"]
+    status: PayRunStatus
     rules_version: str
     created_at: UtcOut
     created_by: str
@@ -54,16 +58,28 @@ class PayRunOut(BaseModel):
     locked_by: str | None
     gross_total_fen: int
     net_total_fen: int
-    changes: list[ChangeOut] = Field(description="what the latest recompute changed (empty after the first computation)")
+    changes: list[ChangeOut] = Field(
+        description="what the latest recompute changed (empty after the first computation)"
+    )
     payslips: list[PayslipSummary] | None = None
 
 
 def payrun_out(run: PayRun, payslips: list[PayslipSummary] | None = None) -> PayRunOut:
     return PayRunOut(
-        id=run.id, period=run.period, scope=run.scope, status=run.status, rules_version=run.rules_version,  # type: ignore[arg-type]
-        created_at=run.created_at, created_by=run.created_by, computed_at=run.computed_at, locked_at=run.locked_at,
-        locked_by=run.locked_by, gross_total_fen=run.gross_total_fen, net_total_fen=run.net_total_fen,
-        changes=[ChangeOut(**c) for c in json.loads(run.last_diff_json)], payslips=payslips,
+        id=run.id,
+        period=run.period,
+        scope=run.scope,
+        status=cast(PayRunStatus, run.status),  # the CHECK constraint ck_payruns_status holds it to these
+        rules_version=run.rules_version,
+        created_at=run.created_at,
+        created_by=run.created_by,
+        computed_at=run.computed_at,
+        locked_at=run.locked_at,
+        locked_by=run.locked_by,
+        gross_total_fen=run.gross_total_fen,
+        net_total_fen=run.net_total_fen,
+        changes=[ChangeOut(**c) for c in json.loads(run.last_diff_json)],
+        payslips=payslips,
     )
 
 
@@ -91,8 +107,12 @@ def show_payrun(request: Request, run_id: int, _who: Annotated[Principal, requir
     """The run, the changes of its latest recompute, and a summary line per payslip."""
     with read(request) as session, pay_errors():
         run = get_payrun(session, run_id)
-        slips = [PayslipSummary(id=s.id, employee=e.code, name=e.name, gross_fen=s.gross_fen, net_fen=s.net_fen,
-                                iit_fen=s.iit_fen) for s, e in payslips_of(session, run_id)]
+        slips = [
+            PayslipSummary(
+                id=s.id, employee=e.code, name=e.name, gross_fen=s.gross_fen, net_fen=s.net_fen, iit_fen=s.iit_fen
+            )
+            for s, e in payslips_of(session, run_id)
+        ]
         return payrun_out(run, slips)
 
 
@@ -101,7 +121,8 @@ def compute(request: Request, run_id: int, who: Annotated[Principal, require(*WR
     """(Re)compute an unlocked run; `changes` lists every field that differs from the previous computation.
 
     A locked run answers 409: it is immutable."""
-    def work(session):  # type: ignore[no-untyped-def]
+
+    def work(session: Session) -> PayRunOut:
         compute_payrun(session, run_id, who.actor)
         return payrun_out(get_payrun(session, run_id))
 

@@ -10,15 +10,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, ensure_visible, require
 from api.db import read
 from api.errors import NotFound
-from gateway.pay.payrun import lines_of
-from gateway.store import Employee
-from gateway.store import RUN_LOCKED, PayRun, Payslip
 from gateway.access.tokens import Principal
+from gateway.pay.payrun import lines_of
+from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip
 
 router = APIRouter(prefix="/payslips", tags=["payslips"])
 
@@ -46,7 +46,7 @@ class PayslipOut(BaseModel):
     lines: list[LineOut]
 
 
-def _visible_query(who: Principal):  # type: ignore[no-untyped-def]
+def _visible_query(who: Principal) -> Select[Payslip, PayRun, Employee]:
     query = select(Payslip, PayRun, Employee).join(PayRun).join(Employee, Payslip.employee_id == Employee.id)
     if who.role == "employee":
         query = query.where(Payslip.employee_id == who.employee_id, PayRun.status == RUN_LOCKED)
@@ -81,9 +81,23 @@ def show_payslip(request: Request, payslip_id: int, who: Annotated[Principal, re
         return _out(session, *row)
 
 
-def _out(session, slip: Payslip, run: PayRun, employee: Employee) -> PayslipOut:  # type: ignore[no-untyped-def]
-    lines = [LineOut(code=line.code, amount_fen=line.amount_fen, quantities=line.quantities, rule=line.rule)
-             for line in lines_of(session, slip.id)]
-    return PayslipOut(id=slip.id, payrun=run.id, period=run.period, status=run.status, employee=employee.code,
-                      name=employee.name, gross_fen=slip.gross_fen, net_fen=slip.net_fen, iit_fen=slip.iit_fen,
-                      figures=slip.figures, attendance=slip.attendance, inputs=slip.inputs, lines=lines)
+def _out(session: Session, slip: Payslip, run: PayRun, employee: Employee) -> PayslipOut:
+    lines = [
+        LineOut(code=line.code, amount_fen=line.amount_fen, quantities=line.quantities, rule=line.rule)
+        for line in lines_of(session, slip.id)
+    ]
+    return PayslipOut(
+        id=slip.id,
+        payrun=run.id,
+        period=run.period,
+        status=run.status,
+        employee=employee.code,
+        name=employee.name,
+        gross_fen=slip.gross_fen,
+        net_fen=slip.net_fen,
+        iit_fen=slip.iit_fen,
+        figures=slip.figures,
+        attendance=slip.attendance,
+        inputs=slip.inputs,
+        lines=lines,
+    )

@@ -18,10 +18,9 @@ from sqlalchemy import select
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.errors import problem
-from gateway.pay.piece_import import MAX_UPLOAD_BYTES, PieceImportError, import_piece_file
-from gateway.store import Employee
-from gateway.store import PieceRecord
 from gateway.access.tokens import Principal
+from gateway.pay.piece_import import MAX_UPLOAD_BYTES, PieceImportError, import_piece_file
+from gateway.store import Employee, PieceRecord
 
 router = APIRouter(prefix="/piece-records", tags=["piece records"])
 
@@ -50,18 +49,29 @@ class PieceRecordOut(BaseModel):
 async def upload(
     request: Request,
     who: Annotated[Principal, require(*WRITERS)],
-    filename: Annotated[str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")],
+    filename: Annotated[
+        str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")
+    ],
 ) -> ImportOut | JSONResponse:
     content = await request.body()
     if len(content) > MAX_UPLOAD_BYTES:
-        return problem(413, "File too large", f"the upload has {len(content)} bytes; split it into files of at most "
-                       f"{MAX_UPLOAD_BYTES} bytes", request)
+        return problem(
+            413,
+            "File too large",
+            f"the upload has {len(content)} bytes; split it into files of at most {MAX_UPLOAD_BYTES} bytes",
+            request,
+        )
     try:
         result = write(request, lambda session: import_piece_file(session, filename, content, who.actor))
     except PieceImportError as exc:
-        return problem(422, "Piece file refused", f"{exc.source}: nothing imported, {len(exc.problems)} problem(s); "
-                       "fix every row listed in errors and upload the whole file again", request,
-                       errors=[str(p) for p in exc.problems])
+        return problem(
+            422,
+            "Piece file refused",
+            f"{exc.source}: nothing imported, {len(exc.problems)} problem(s); "
+            "fix every row listed in errors and upload the whole file again",
+            request,
+            errors=[str(p) for p in exc.problems],
+        )
     return ImportOut(source=result.source, imported=result.imported, periods=list(result.periods), qty=result.qty)
 
 
@@ -73,10 +83,25 @@ def list_piece_records(
     employee: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[PieceRecordOut]:
     with read(request) as session:
-        query = (select(PieceRecord, Employee.code).join(Employee, PieceRecord.employee_id == Employee.id)
-                 .where(PieceRecord.period == period))
+        query = (
+            select(PieceRecord, Employee.code)
+            .join(Employee, PieceRecord.employee_id == Employee.id)
+            .where(PieceRecord.period == period)
+        )
         if employee is not None:
             query = query.where(Employee.code == employee)
-        return [PieceRecordOut(id=r.id, employee=code, period=r.period, work_date=r.work_date, item=r.item, qty=r.qty,
-                               rejects=r.rejects, unit_fen=r.unit_fen, grade_coef=r.grade_coef, source=r.source)
-                for r, code in session.execute(query.order_by(Employee.code, PieceRecord.id))]
+        return [
+            PieceRecordOut(
+                id=r.id,
+                employee=code,
+                period=r.period,
+                work_date=r.work_date,
+                item=r.item,
+                qty=r.qty,
+                rejects=r.rejects,
+                unit_fen=r.unit_fen,
+                grade_coef=r.grade_coef,
+                source=r.source,
+            )
+            for r, code in session.execute(query.order_by(Employee.code, PieceRecord.id))
+        ]

@@ -28,9 +28,8 @@ from api.schemas import (
     PunchPage,
 )
 from gateway.access.audit import append_audit
-from gateway.store import Device, Employee, Office, Punch, PunchFlag
-from gateway.store import PunchCorrection, utcnow
 from gateway.access.tokens import Principal
+from gateway.store import Device, Employee, Office, Punch, PunchCorrection, PunchFlag, utcnow
 
 router = APIRouter(prefix="/punches", tags=["punches"])
 _FLAG_NAMES = [(flag, flag.name.lower()) for flag in PunchFlag if flag and flag.name]
@@ -38,10 +37,20 @@ _FLAG_NAMES = [(flag, flag.name.lower()) for flag in PunchFlag if flag and flag.
 
 def punch_out(punch: Punch, employee_code: str | None) -> PunchOut:
     return PunchOut(
-        id=punch.id, device_sn=punch.device_sn, pin=punch.pin, employee=employee_code, ts_local=punch.ts_local,
-        ts_utc=punch.ts_utc, status=punch.status, punch_state=punch.punch_state, verify_mode=punch.verify_mode,
-        workcode=punch.workcode, source=punch.source, flags=[name for flag, name in _FLAG_NAMES if punch.flags & flag],
-        is_double_tap=punch.is_double_tap, received_at=punch.received_at,
+        id=punch.id,
+        device_sn=punch.device_sn,
+        pin=punch.pin,
+        employee=employee_code,
+        ts_local=punch.ts_local,
+        ts_utc=punch.ts_utc,
+        status=punch.status,
+        punch_state=punch.punch_state,
+        verify_mode=punch.verify_mode,
+        workcode=punch.workcode,
+        source=punch.source,
+        flags=[name for flag, name in _FLAG_NAMES if punch.flags & flag],
+        is_double_tap=punch.is_double_tap,
+        received_at=punch.received_at,
     )
 
 
@@ -54,8 +63,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         ts, _, punch_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return datetime.fromisoformat(ts), int(punch_id)
     except (binascii.Error, UnicodeError, ValueError):
-        raise Unprocessable(f"query parameter cursor: {cursor!r} is not a cursor this API issued: "
-                            "pass next_cursor from the previous page unchanged") from None
+        raise Unprocessable(
+            f"query parameter cursor: {cursor!r} is not a cursor this API issued: "
+            "pass next_cursor from the previous page unchanged"
+        ) from None
 
 
 def _employee_id(session: Session, who: Principal, code: str | None) -> int | None:
@@ -83,7 +94,7 @@ def list_punches(
 ) -> PunchPage:
     """Raw punches in time order. An employee token sees only its own."""
     with read(request) as session:
-        query: Select[tuple[Punch, str | None]] = select(Punch, Employee.code).outerjoin(Employee, Punch.employee_id == Employee.id)
+        query: Select[Punch, str] = select(Punch, Employee.code).outerjoin(Employee, Punch.employee_id == Employee.id)
         employee_id = _employee_id(session, who, employee)
         if employee_id is not None:
             query = query.where(Punch.employee_id == employee_id)
@@ -107,9 +118,16 @@ def list_punches(
 
 
 def _correction_out(correction: PunchCorrection, employee_code: str) -> CorrectionOut:
-    return CorrectionOut(id=correction.id, action=correction.action, employee=employee_code, punch_id=correction.punch_id,
-                         ts_utc=correction.ts_utc, reason=correction.reason, created_by=correction.created_by,
-                         created_at=correction.created_at)
+    return CorrectionOut(
+        id=correction.id,
+        action=correction.action,
+        employee=employee_code,
+        punch_id=correction.punch_id,
+        ts_utc=correction.ts_utc,
+        reason=correction.reason,
+        created_by=correction.created_by,
+        created_at=correction.created_at,
+    )
 
 
 @router.get("/corrections")
@@ -143,26 +161,37 @@ def correct_punch(request: Request, body: CorrectionIn, who: Annotated[Principal
             if punch is None:
                 raise NotFound(f"no punch with id {body.punch_id}")
             if punch.employee_id is None:
-                raise Conflict(f"punch {punch.id} (pin {punch.pin!r} on {punch.device_sn}) belongs to no employee yet: "
-                               "map its badge first (POST /api/v1/employees/{code}/badges), then correct it")
+                raise Conflict(
+                    f"punch {punch.id} (pin {punch.pin!r} on {punch.device_sn}) belongs to no employee yet: "
+                    "map its badge first (POST /api/v1/employees/{code}/badges), then correct it"
+                )
             employee = session.get(Employee, punch.employee_id)
             assert employee is not None
             if body.employee is not None and body.employee != employee.code:
-                raise Unprocessable(f"punch {punch.id} belongs to employee {employee.code!r}, not {body.employee!r}: "
-                                    "omit employee or give the punch's own")
+                raise Unprocessable(
+                    f"punch {punch.id} belongs to employee {employee.code!r}, not {body.employee!r}: "
+                    "omit employee or give the punch's own"
+                )
         else:
             assert body.employee is not None
             employee = find_employee(session, body.employee)
         ts_utc = body.ts_utc.replace(tzinfo=None) if body.ts_utc is not None else None
-        correction = PunchCorrection(action=body.action, employee_id=employee.id, punch_id=body.punch_id, ts_utc=ts_utc,
-                                     reason=body.reason, created_by=who.actor,
-                                     created_at=utcnow())
+        correction = PunchCorrection(
+            action=body.action,
+            employee_id=employee.id,
+            punch_id=body.punch_id,
+            ts_utc=ts_utc,
+            reason=body.reason,
+            created_by=who.actor,
+            created_at=utcnow(),
+        )
         session.add(correction)
         session.flush()
         out = _correction_out(correction, employee.code)
         before = punch_out(punch, employee.code).model_dump(mode="json") if punch is not None else None
-        append_audit(session, who.actor, f"punch.{body.action}", f"employee:{employee.code}", before,
-                     out.model_dump(mode="json"))
+        append_audit(
+            session, who.actor, f"punch.{body.action}", f"employee:{employee.code}", before, out.model_dump(mode="json")
+        )
         return out
 
     return write(request, work)
@@ -172,7 +201,9 @@ def correct_punch(request: Request, body: CorrectionIn, who: Annotated[Principal
 def get_punch(request: Request, punch_id: int, who: Annotated[Principal, require(*EVERYONE)]) -> PunchOut:
     with read(request) as session:
         row = session.execute(
-            select(Punch, Employee.code).outerjoin(Employee, Punch.employee_id == Employee.id).where(Punch.id == punch_id)
+            select(Punch, Employee.code)
+            .outerjoin(Employee, Punch.employee_id == Employee.id)
+            .where(Punch.id == punch_id)
         ).first()
         ensure_visible(who, row[0].employee_id if row else None, f"punch {punch_id}")
         if row is None:

@@ -9,34 +9,41 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.errors import Conflict, NotFound
 from api.routes.punches import punch_out
-from api.schemas import DismissIn, PageLimit, QuarantineOut, QuarantinePage
+from api.schemas import DismissIn, PageLimit, QuarantineOut, QuarantinePage, QuarantineState
 from gateway.access.audit import append_audit
-from gateway.store import Employee, Punch, Quarantine
-from gateway.store import utcnow
 from gateway.access.tokens import Principal
+from gateway.store import Employee, Punch, Quarantine, utcnow
 
 router = APIRouter(prefix="/quarantine", tags=["quarantine"])
 
 
 def _out(entry: Quarantine, punch: Punch, employee_code: str | None) -> QuarantineOut:
-    if entry.resolved_at is None:
-        state = "open"
-    else:
-        state = "mapped" if punch.employee_id is not None else "dismissed"
-    return QuarantineOut(id=entry.id, state=state, reason=entry.reason, created_at=entry.created_at,
-                         resolved_at=entry.resolved_at, punch=punch_out(punch, employee_code))
+    state: QuarantineState = (
+        "open" if entry.resolved_at is None else "mapped" if punch.employee_id is not None else "dismissed"
+    )
+    return QuarantineOut(
+        id=entry.id,
+        state=state,
+        reason=entry.reason,
+        created_at=entry.created_at,
+        resolved_at=entry.resolved_at,
+        punch=punch_out(punch, employee_code),
+    )
 
 
-def _joined():  # type: ignore[no-untyped-def]
-    return (select(Quarantine, Punch, Employee.code).join(Punch, Quarantine.punch_id == Punch.id)
-            .outerjoin(Employee, Punch.employee_id == Employee.id))
+def _joined() -> Select[Quarantine, Punch, str]:
+    return (
+        select(Quarantine, Punch, Employee.code)
+        .join(Punch, Quarantine.punch_id == Punch.id)
+        .outerjoin(Employee, Punch.employee_id == Employee.id)
+    )
 
 
 @router.get("")
@@ -52,7 +59,9 @@ def list_quarantine(
     with read(request) as session:
         query = _joined()
         if state != "all":
-            query = query.where(Quarantine.resolved_at.is_(None) if state == "open" else Quarantine.resolved_at.is_not(None))
+            query = query.where(
+                Quarantine.resolved_at.is_(None) if state == "open" else Quarantine.resolved_at.is_not(None)
+            )
         if device is not None:
             query = query.where(Punch.device_sn == device)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -61,7 +70,9 @@ def list_quarantine(
 
 
 @router.post("/{entry_id}/dismiss")
-def dismiss(request: Request, entry_id: int, body: DismissIn, who: Annotated[Principal, require(*WRITERS)]) -> QuarantineOut:
+def dismiss(
+    request: Request, entry_id: int, body: DismissIn, who: Annotated[Principal, require(*WRITERS)]
+) -> QuarantineOut:
     """Close an open entry whose punch belongs to nobody; the punch stays in the raw log, unattributed."""
 
     def work(session: Session) -> QuarantineOut:
@@ -72,8 +83,14 @@ def dismiss(request: Request, entry_id: int, body: DismissIn, who: Annotated[Pri
         if entry.resolved_at is not None:
             raise Conflict(f"quarantine entry {entry_id} was already resolved at {entry.resolved_at.isoformat()}Z")
         entry.resolved_at = utcnow()
-        append_audit(session, who.actor, "quarantine.dismiss", f"punch:{punch.id}",
-                     {"reason": entry.reason}, {"dismissed_because": body.reason})
+        append_audit(
+            session,
+            who.actor,
+            "quarantine.dismiss",
+            f"punch:{punch.id}",
+            {"reason": entry.reason},
+            {"dismissed_because": body.reason},
+        )
         return _out(entry, punch, code)
 
     return write(request, work)

@@ -12,23 +12,33 @@ from api.auth import ADMINS, require
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import TokenCreate, TokenCreated, TokenOut
-from gateway.store import Employee
-from gateway.store import ApiToken
 from gateway.access.tokens import Principal, TokenError, TokenNameTaken, issue_token, revoke_token
+from gateway.store import ApiToken, Employee
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 def _out(row: ApiToken, employee_code: str | None) -> TokenOut:
-    return TokenOut(id=row.id, name=row.name, prefix=row.prefix, role=row.role, employee=employee_code,
-                    source=row.source, created_at=row.created_at, revoked_at=row.revoked_at)
+    return TokenOut(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        role=row.role,
+        employee=employee_code,
+        source=row.source,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 @router.get("")
 def list_tokens(request: Request, _who: Annotated[Principal, require(*ADMINS)]) -> list[TokenOut]:
     with read(request) as session:
-        rows = session.execute(select(ApiToken, Employee.code).outerjoin(Employee, ApiToken.employee_id == Employee.id)
-                               .order_by(ApiToken.id))
+        rows = session.execute(
+            select(ApiToken, Employee.code)
+            .outerjoin(Employee, ApiToken.employee_id == Employee.id)
+            .order_by(ApiToken.id)
+        )
         return [_out(row, code) for row, code in rows]
 
 

@@ -72,7 +72,9 @@ def verify_chain(session: Session) -> int | None:
     """The id of the first row whose link or content does not check out, or None when the chain is intact."""
     expected_prev = GENESIS_HASH
     for row in session.scalars(select(AuditLog).order_by(AuditLog.id)).yield_per(1000):
-        recomputed = _row_hash(row.prev_hash, row.at, row.actor, row.action, row.target, row.before_json, row.after_json)
+        recomputed = _row_hash(
+            row.prev_hash, row.at, row.actor, row.action, row.target, row.before_json, row.after_json
+        )
         if row.prev_hash != expected_prev or row.row_hash != recomputed:
             return row.id
         expected_prev = row.row_hash

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.config import ApiToken as ConfigToken
 from gateway.errors import GatewayError
-from gateway.store import Employee
-from gateway.store import ROLES, ApiToken, utcnow
+from gateway.store import ROLES, ApiToken, Employee, utcnow
 
 _ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 
@@ -78,7 +77,9 @@ def _employee_id(session: Session, role: str, employee_code: str | None) -> int 
         raise TokenError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     if role != "employee":
         if employee_code is not None:
-            raise TokenError(f"only employee tokens are bound to an employee: drop the employee code for a {role} token")
+            raise TokenError(
+                f"only employee tokens are bound to an employee: drop the employee code for a {role} token"
+            )
         return None
     if not employee_code:
         raise TokenError("an employee token must name the employee it belongs to (its employee code, e.g. E001)")
@@ -97,8 +98,15 @@ def issue_token(session: Session, name: str, role: str, employee_code: str | Non
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise TokenNameTaken(f"a token named {name!r} already exists: pick another name or revoke that one")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    row = ApiToken(name=name, prefix=prefix, secret_sha256=_digest(secret), role=role, employee_id=employee_id,
-                   source="issued", created_at=utcnow())
+    row = ApiToken(
+        name=name,
+        prefix=prefix,
+        secret_sha256=_digest(secret),
+        role=role,
+        employee_id=employee_id,
+        source="issued",
+        created_at=utcnow(),
+    )
     session.add(row)
     session.flush()
     append_audit(session, actor, "token.create", f"token:{name}", None, describe_token(row, employee_code))
@@ -114,8 +122,14 @@ def revoke_token(session: Session, row: ApiToken, actor: str) -> None:
 
 def describe_token(row: ApiToken, employee_code: str | None) -> dict[str, object]:
     """What the audit log records about a token (never its secret or digest)."""
-    return {"name": row.name, "prefix": row.prefix, "role": row.role, "employee": employee_code,
-            "source": row.source, "revoked_at": row.revoked_at}
+    return {
+        "name": row.name,
+        "prefix": row.prefix,
+        "role": row.role,
+        "employee": employee_code,
+        "source": row.source,
+        "revoked_at": row.revoked_at,
+    }
 
 
 def sync_config_tokens(session: Session, tokens: list[ConfigToken]) -> None:
@@ -129,10 +143,17 @@ def sync_config_tokens(session: Session, tokens: list[ConfigToken]) -> None:
     for name, token in wanted.items():
         row = rows.get(name)
         if row is not None and row.source != "config":
-            raise TokenNameTaken(f"api.tokens: name {name!r} is already used by an issued token: rename the config token")
+            raise TokenNameTaken(
+                f"api.tokens: name {name!r} is already used by an issued token: rename the config token"
+            )
         prefix, secret = _split(token.token)
-        fields = {"prefix": prefix, "secret_sha256": _digest(secret), "role": token.role,
-                  "employee_id": _employee_id(session, token.role, token.employee), "revoked_at": None}
+        fields = {
+            "prefix": prefix,
+            "secret_sha256": _digest(secret),
+            "role": token.role,
+            "employee_id": _employee_id(session, token.role, token.employee),
+            "revoked_at": None,
+        }
         if row is None:
             row = ApiToken(name=name, source="config", created_at=utcnow(), **fields)
             session.add(row)
@@ -142,7 +163,9 @@ def sync_config_tokens(session: Session, tokens: list[ConfigToken]) -> None:
             before = describe_token(row, None)
             for key, value in fields.items():
                 setattr(row, key, value)
-            append_audit(session, "config", "token.update", f"token:{name}", before, describe_token(row, token.employee))
+            append_audit(
+                session, "config", "token.update", f"token:{name}", before, describe_token(row, token.employee)
+            )
     for name, row in rows.items():
         if row.source == "config" and name not in wanted and row.revoked_at is None:
             revoke_token(session, row, "config")

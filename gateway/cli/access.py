@@ -16,7 +16,9 @@ audit_app = typer.Typer(no_args_is_help=True)
 def token_create(
     name: Annotated[str, typer.Option("--name", help="Who or what uses the token, e.g. hr-laptop.")],
     role: Annotated[str, typer.Option("--role", help="admin | hr | viewer | employee")],
-    employee: Annotated[str | None, typer.Option("--employee", help="Employee code (only for --role employee).")] = None,
+    employee: Annotated[
+        str | None, typer.Option("--employee", help="Employee code (only for --role employee).")
+    ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Issue an API token and print its secret once (only its SHA-256 digest is stored)."""
@@ -50,6 +52,9 @@ def audit_verify(config: ConfigOption = DEFAULT_CONFIG) -> None:
             return
         row = session.get(AuditLog, broken)
         assert row is not None
-    console.print(f"[red]audit chain broken at row {broken}[/red] ({row.at.isoformat()}Z {row.actor} {row.action} "
-                  f"{row.target}): that row was edited, or the row before it was deleted", highlight=False)
+    console.print(
+        f"[red]audit chain broken at row {broken}[/red] ({row.at.isoformat()}Z {row.actor} {row.action} "
+        f"{row.target}): that row was edited, or the row before it was deleted",
+        highlight=False,
+    )
     raise typer.Exit(1)

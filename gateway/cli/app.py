@@ -11,7 +11,8 @@ import typer
 from gateway.cli.access import audit_app, token_app
 from gateway.cli.db import db_app
 from gateway.cli.devices import serve, sync
-from gateway.cli.payroll import app as payroll_app, export
+from gateway.cli.payroll import app as payroll_app
+from gateway.cli.payroll import export
 from simulators.cli import app as sim_app
 
 app = typer.Typer(

@@ -39,13 +39,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from gateway import config as cfg
-from gateway.pay.exports import fen_to_yuan
+from gateway.access.tokens import issue_token
+from gateway.cli.report import payrun_table
 from gateway.devices.inventory import register_config
+from gateway.devices.sync import run_sync
+from gateway.pay.exports import fen_to_yuan
 from gateway.pay.payrun import payslips_of, run_payroll
 from gateway.pay.piece_import import import_piece_file
-from gateway.cli.report import payrun_table
 from gateway.store import (
     Badge,
+    BankAccount,
     Device,
     Employee,
     Office,
@@ -55,9 +58,6 @@ from gateway.store import (
     session_factory,
     upgrade,
 )
-from gateway.store import BankAccount
-from gateway.devices.sync import run_sync
-from gateway.access.tokens import issue_token
 from simulators.comet_export import write_export
 from simulators.sample_punches import make_punches, make_users
 from simulators.zk import ZKTerminal
@@ -106,8 +106,16 @@ def zk_terminal_for_month(first: date, seed: int, users: int, *, udp: bool) -> Z
     end = _month_end(first)
     probe = generate_records(staff, users * 4 * 32, seed, layout=ZK_RECORD_LAYOUT, first_day=first)
     count = sum(1 for r in probe if r.timestamp < end)
-    return ZKTerminal(users=users, records=count, seed=seed, udp=udp, first_day=first, record_layout=ZK_RECORD_LAYOUT,
-                      user_layout=ZK_USER_LAYOUT, serial=f"DG{'U' if udp else 'T'}{seed:06d}")
+    return ZKTerminal(
+        users=users,
+        records=count,
+        seed=seed,
+        udp=udp,
+        first_day=first,
+        record_layout=ZK_RECORD_LAYOUT,
+        user_layout=ZK_USER_LAYOUT,
+        serial=f"DG{'U' if udp else 'T'}{seed:06d}",
+    )
 
 
 def _weekdays(first: date) -> int:
@@ -132,8 +140,11 @@ def free_socket(preferred: int) -> socket.socket:
 
 def _serve(stack: ExitStack, factory: sessionmaker[Session], config: cfg.Config, port: int) -> str:
     sock = free_socket(port)
-    server = uvicorn.Server(uvicorn.Config(create_app(ApiSettings(session_factory=factory, config=config)),
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ApiSettings(session_factory=factory, config=config)), log_level="warning", lifespan="on"
+        )
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="demo-api", daemon=True)
     thread.start()
     while not server.started and thread.is_alive():
@@ -168,14 +179,25 @@ def _add_staff(factory: sessionmaker[Session], staff: list[_Staff]) -> None:
         offices = {o.name: o.id for o in session.scalars(select(Office))}
         for group in staff:
             for k, (pin, name) in enumerate(group.pins[:-1]):
-                employee = Employee(code=f"{group.prefix}{pin}", name=name, office_id=offices[group.office],
-                                    shift_rule=NIGHT_SHIFT if pin in group.night_pins else None,
-                                    special_deductions_fen=100_000 if k % 3 == 0 else 0, **group.pay(k))
+                employee = Employee(
+                    code=f"{group.prefix}{pin}",
+                    name=name,
+                    office_id=offices[group.office],
+                    shift_rule=NIGHT_SHIFT if pin in group.night_pins else None,
+                    special_deductions_fen=100_000 if k % 3 == 0 else 0,
+                    **group.pay(k),
+                )
                 session.add(employee)
                 session.flush()
                 session.add(Badge(pin=pin, employee_id=employee.id, device_sn=group.sn))
-                session.add(BankAccount(employee_id=employee.id, bank_name="ICBC", account_no=f"622202{employee.id:010d}",
-                                        account_name=name))
+                session.add(
+                    BankAccount(
+                        employee_id=employee.id,
+                        bank_name="ICBC",
+                        account_no=f"622202{employee.id:010d}",
+                        account_name=name,
+                    )
+                )
 
 
 def _piece_csv(first: date, piece_workers: list[str]) -> bytes:
@@ -189,8 +211,9 @@ def _piece_csv(first: date, piece_workers: list[str]) -> bytes:
     return out.getvalue().encode()
 
 
-def setup_demo(workdir: Path, *, today: date | None = None, port: int = PREFERRED_PORT,
-               console: Console | None = None) -> DemoResult:
+def setup_demo(
+    workdir: Path, *, today: date | None = None, port: int = PREFERRED_PORT, console: Console | None = None
+) -> DemoResult:
     """Build and start everything (see the module docstring); `DemoResult.stop()` undoes it."""
     console = console or Console()
     first = last_month(today or date.today())
@@ -222,8 +245,14 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     stack.callback(soap.stop)
     comet_users = 8
     comet_file = workdir / f"comet-{period}.csv"
-    write_export(comet_file, users=comet_users, records=comet_users * 2 * _weekdays(first), seed=31,
-                 machine_no=COMET_MACHINE, start=first)
+    write_export(
+        comet_file,
+        users=comet_users,
+        records=comet_users * 2 * _weekdays(first),
+        seed=31,
+        machine_no=COMET_MACHINE,
+        start=first,
+    )
 
     offices = [
         cfg.Office(name=HQ, timezone="Asia/Shanghai", city="shanghai", shift_rule="shanghai/office"),
@@ -232,31 +261,64 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     devices = [
         cfg.Device(name="dg-line-tcp", sn=tcp.serial, kind="zk-tcp", host="127.0.0.1", port=tcp.port, office=PLANT),
         cfg.Device(name="dg-gate-udp", sn=udp.serial, kind="zk-udp", host="127.0.0.1", port=udp.port, office=PLANT),
-        cfg.Device(name="hq-soap", sn=soap.state.serial_number, kind="zk-soap", host="127.0.0.1", port=soap.port, office=HQ),
+        cfg.Device(
+            name="hq-soap", sn=soap.state.serial_number, kind="zk-soap", host="127.0.0.1", port=soap.port, office=HQ
+        ),
         cfg.Device(name="dg-comet-file", sn=COMET_SN, kind="comet-csv", host=str(comet_file), port=0, office=PLANT),
     ]
     config = cfg.Config(offices=offices, devices=devices, database=cfg.Database(url=url_db))
     register_config(factory, config)
     with factory() as session, session.begin():
-        ids = {name: office_id for name, office_id in session.execute(select(Office.name, Office.id))}
-        session.add(Device(name="hq-push", sn=PUSH_SN, kind="zk-push", host="", port=0, office_id=ids[HQ],
-                           model="", firmware="", consecutive_failures=0))
+        ids = dict(session.execute(select(Office.name, Office.id)).all())
+        session.add(
+            Device(
+                name="hq-push",
+                sn=PUSH_SN,
+                kind="zk-push",
+                host="",
+                port=0,
+                office_id=ids[HQ],
+                model="",
+                firmware="",
+                consecutive_failures=0,
+            )
+        )
 
     push_users = 8
     push_people = make_users(push_users, 22)
     night = frozenset(r.user_id for r in tcp.records if r.timestamp.hour >= 18)
     comet_people = make_users(comet_users, 31, chinese_names=True)
     staff = [
-        _Staff("SH-S", soap.state.serial_number, HQ, [(u.pin, u.name) for u in soap.state.users],
-               lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 900_000 + 75_000 * k}),
-        _Staff("SH-P", PUSH_SN, HQ, [(u.pin, u.name) for u in push_people],
-               lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 1_500_000 + 110_000 * k}),
-        _Staff("DG-T", tcp.serial, PLANT, [(u.user_id, u.name) for u in tcp.users],
-               lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 520_000 + 15_000 * k}, night),
-        _Staff("DG-U", udp.serial, PLANT, [(u.user_id, u.name) for u in udp.users],
-               lambda k: {"pay_basis": "hourly", "hourly_rate_fen": 2_600 + 100 * k}),
-        _Staff("DG-C", COMET_SN, PLANT, [(u.pin, u.name) for u in comet_people],
-               lambda k: {"pay_basis": "piece"}),
+        _Staff(
+            "SH-S",
+            soap.state.serial_number,
+            HQ,
+            [(u.pin, u.name) for u in soap.state.users],
+            lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 900_000 + 75_000 * k},
+        ),
+        _Staff(
+            "SH-P",
+            PUSH_SN,
+            HQ,
+            [(u.pin, u.name) for u in push_people],
+            lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 1_500_000 + 110_000 * k},
+        ),
+        _Staff(
+            "DG-T",
+            tcp.serial,
+            PLANT,
+            [(u.user_id, u.name) for u in tcp.users],
+            lambda k: {"pay_basis": "monthly", "monthly_salary_fen": 520_000 + 15_000 * k},
+            night,
+        ),
+        _Staff(
+            "DG-U",
+            udp.serial,
+            PLANT,
+            [(u.user_id, u.name) for u in udp.users],
+            lambda k: {"pay_basis": "hourly", "hourly_rate_fen": 2_600 + 100 * k},
+        ),
+        _Staff("DG-C", COMET_SN, PLANT, [(u.pin, u.name) for u in comet_people], lambda k: {"pay_basis": "piece"}),
     ]
     _add_staff(factory, staff)
     with factory() as session, session.begin():
@@ -270,7 +332,9 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
         pushed = pusher.push_all()
     finally:
         pusher.close()
-    console.print(f"push terminal {PUSH_SN}: {pushed.records_sent} punches in {pushed.batches_accepted} batches", highlight=False)
+    console.print(
+        f"push terminal {PUSH_SN}: {pushed.records_sent} punches in {pushed.batches_accepted} batches", highlight=False
+    )
 
     piece_workers = [f"DG-C{pin}" for pin, _name in staff[-1].pins[:-1]]
     with factory() as session, session.begin():
@@ -314,8 +378,12 @@ def run_demo(port: int = PREFERRED_PORT) -> None:
                 console.print(table)
             console.print(f"\nAPI:      {result.url}/docs   (HR page: {result.url}/)", highlight=False)
             console.print(f"HR token: {result.token}", highlight=False)
-            console.print(f"try:      curl -H 'Authorization: Bearer {result.token}' "
-                          f"'{result.url}/api/v1/payslips?period={result.period}'", highlight=False, soft_wrap=True)
+            console.print(
+                f"try:      curl -H 'Authorization: Bearer {result.token}' "
+                f"'{result.url}/api/v1/payslips?period={result.period}'",
+                highlight=False,
+                soft_wrap=True,
+            )
             console.print("Ctrl-C stops the demo and deletes its temporary database.")
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             try:

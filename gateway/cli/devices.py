@@ -14,10 +14,9 @@ from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, prepare_st
 
 def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Poll every configured device on its schedule until stopped (SIGTERM/Ctrl-C finish the polls in flight)."""
-    from gateway.errors import GatewayError
-    from gateway.devices.poller import Poller, PollResult
-
     from api.app import ApiServer
+    from gateway.devices.poller import Poller, PollResult
+    from gateway.errors import GatewayError
 
     cfg, factory = prepare_store(config)
     try:
@@ -40,8 +39,11 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
         if result.error:
             console.print(f"[red]{result.device}[/red]: {result.error}", highlight=False, soft_wrap=True)
         else:
-            console.print(f"{result.device} ({result.sn}): read {result.read}, new {result.new}, "
-                          f"quarantined {result.quarantined}{', cleared' if result.cleared else ''}", highlight=False)
+            console.print(
+                f"{result.device} ({result.sn}): read {result.read}, new {result.new}, "
+                f"quarantined {result.quarantined}{', cleared' if result.cleared else ''}",
+                highlight=False,
+            )
 
     console.print(f"polling {len(cfg.devices)} devices into {cfg.database.url}")
     stats = Poller(cfg, factory, on_result=report).run(stop)
@@ -52,7 +54,9 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 def sync(
     config: ConfigOption = DEFAULT_CONFIG,
-    device: Annotated[str | None, typer.Option("--device", "-d", help="Only this device (name or serial number).")] = None,
+    device: Annotated[
+        str | None, typer.Option("--device", "-d", help="Only this device (name or serial number).")
+    ] = None,
 ) -> None:
     """Poll every device (or one) once, with progress bars and a summary; exit 1 if any device failed."""
     from gateway.devices.sync import run_sync
@@ -65,8 +69,12 @@ def sync(
             console.print(error.args[0], highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         if not chosen.polled:
-            console.print(f"device {chosen.label} is a {chosen.kind} terminal: it sends its punches to /iclock, "
-                          "there is nothing to poll", highlight=False, soft_wrap=True)
+            console.print(
+                f"device {chosen.label} is a {chosen.kind} terminal: it sends its punches to /iclock, "
+                "there is nothing to poll",
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(2)
     results = run_sync(cfg, factory, only=device, console=Console())
     if any(r.error for r in results):

@@ -1,12 +1,17 @@
-"""`punchclock payroll …`: pay case checks (and, later, pay runs)."""
+"""`punchclock payroll check|run` and `punchclock export`: pay case checks, pay runs and their files."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption
+
 app = typer.Typer(no_args_is_help=True)
+
+PeriodOption = Annotated[str, typer.Option("--period", help="Pay month YYYY-MM")]
 
 EXIT_MISMATCH = 1
 EXIT_BAD_FILE = 2
@@ -19,7 +24,9 @@ def payroll() -> None:
 
 @app.command()
 def check(
-    files: list[Path] = typer.Argument(..., help="Pay case files (YAML, format in docs/ARCHITECTURE.md, \"Pay case files\")"),
+    files: Annotated[
+        list[Path], typer.Argument(help='Pay case files (YAML, format in docs/ARCHITECTURE.md, "Pay case files")')
+    ],
 ) -> None:
     """Run pay case files; print each mismatch as `case, employee, field: expected X fen, got Y fen`.
 
@@ -51,10 +58,12 @@ def _actor() -> str:
 
 @app.command("run")
 def run(
-    period: str = typer.Option(..., "--period", help="Pay month YYYY-MM"),
-    config: Path = typer.Option(Path("punchclock.toml"), "--config", "-c", help="The gateway's TOML config file."),
-    scope: str = typer.Option("all", "--scope", help="An office name, or 'all' offices"),
-    lock: bool = typer.Option(False, "--lock", help="Lock the run after computing it (it becomes immutable)"),
+    period: PeriodOption,
+    config: ConfigOption = DEFAULT_CONFIG,
+    scope: Annotated[str, typer.Option("--scope", help="An office name, or 'all' offices")] = "all",
+    lock: Annotated[
+        bool, typer.Option("--lock", help="Lock the run after computing it (it becomes immutable)")
+    ] = False,
 ) -> None:
     """Create (or reuse the unlocked run of) the period, compute it, print the payslips and what changed.
 
@@ -63,9 +72,9 @@ def run(
     from rich.console import Console
 
     from gateway.cli.common import prepare_store
+    from gateway.cli.report import payrun_table
     from gateway.errors import GatewayError
     from gateway.pay.payrun import payslips_of, run_payroll
-    from gateway.cli.report import payrun_table
 
     _config, factory = prepare_store(config)
     console = Console()
@@ -82,10 +91,12 @@ def run(
 
 
 def export(
-    period: str = typer.Option(..., "--period", help="Pay month YYYY-MM"),
-    fmt: str = typer.Option(..., "--format", help="xlsx | csv (pay sheet) | bank (transfer file, locked runs only)"),
-    out: Path = typer.Option(..., "--out", help="File to write"),
-    config: Path = typer.Option(Path("punchclock.toml"), "--config", "-c", help="The gateway's TOML config file."),
+    period: PeriodOption,
+    fmt: Annotated[
+        str, typer.Option("--format", help="xlsx | csv (pay sheet) | bank (transfer file, locked runs only)")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="File to write")],
+    config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Write the pay sheet or the bank transfer file of a pay month."""
     from gateway.cli.common import prepare_store

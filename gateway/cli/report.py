@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from gateway.pay.exports import fen_to_yuan
-from gateway.store import Employee
-from gateway.store import PayRun, Payslip
+from gateway.store import Employee, PayRun, Payslip
 
 
 def payrun_table(run: PayRun, slips: list[tuple[Payslip, Employee]], largest: int | None = None) -> Table:
@@ -15,14 +14,28 @@ def payrun_table(run: PayRun, slips: list[tuple[Payslip, Employee]], largest: in
     title = f"pay run {run.id}: {run.period}, {run.scope}, {run.status}"
     if largest:
         title += f" — the {len(shown)} largest of {len(slips)} payslips"
-    table = Table(title=title, caption=f"{len(slips)} payslips; gross {fen_to_yuan(run.gross_total_fen)} yuan, "
-                                       f"net {fen_to_yuan(run.net_total_fen)} yuan")
-    for name, justify in (("employee", "left"), ("name", "left"), ("gross", "right"), ("SI+HF", "right"),
-                          ("IIT", "right"), ("net", "right")):
+    table = Table(
+        title=title,
+        caption=f"{len(slips)} payslips; gross {fen_to_yuan(run.gross_total_fen)} yuan, "
+        f"net {fen_to_yuan(run.net_total_fen)} yuan",
+    )
+    for name, justify in (
+        ("employee", "left"),
+        ("name", "left"),
+        ("gross", "right"),
+        ("SI+HF", "right"),
+        ("IIT", "right"),
+        ("net", "right"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for slip, employee in shown:
         figures = slip.figures
-        table.add_row(employee.code, employee.name, fen_to_yuan(slip.gross_fen),
-                      fen_to_yuan(figures["si_employee_fen"] + figures["hf_employee_fen"]), fen_to_yuan(slip.iit_fen),
-                      fen_to_yuan(slip.net_fen))
+        table.add_row(
+            employee.code,
+            employee.name,
+            fen_to_yuan(slip.gross_fen),
+            fen_to_yuan(figures["si_employee_fen"] + figures["hf_employee_fen"]),
+            fen_to_yuan(slip.iit_fen),
+            fen_to_yuan(slip.net_fen),
+        )
     return table

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
 from gateway.devices.crashpoints import crashpoint
-from gateway.errors import IngestError
 from gateway.devices.normalize import (
     NormalizeContext,
     PunchRow,
@@ -30,12 +29,12 @@ from gateway.devices.normalize import (
     normalize_punches,
     unknown_pin_reason,
 )
+from gateway.errors import IngestError
 from gateway.store import Badge, Device, Office, Punch, Quarantine
 
 DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_FUTURE_TOLERANCE_S = 300
 _punches = Punch.__table__
-_quarantine = Quarantine.__table__
 _COLUMNS = ", ".join(PunchRow._fields)
 _ON_CONFLICT = "ON CONFLICT (device_sn, pin, ts_local) DO NOTHING"
 
@@ -76,21 +75,29 @@ def ingest_punches(
                 f"but is being stored for device {device_sn!r}: ingest each device's punches separately"
             )
     unique = sorted({(p.pin, p.ts_local): p for p in reversed(punches)}.values(), key=lambda p: p.ts_local)
-    received_at = (now or datetime.now(UTC).replace(tzinfo=None))
+    received_at = now or datetime.now(UTC).replace(tzinfo=None)
     with session_factory() as session:
         ctx, first_record = _context(
-            session, device_sn, unique, source, office_tz, double_tap_window_s, clock_offset_s,
-            future_tolerance_s, received_at,
+            session,
+            device_sn,
+            unique,
+            source,
+            office_tz,
+            double_tap_window_s,
+            clock_offset_s,
+            future_tolerance_s,
+            received_at,
         )
         if first_record is not None:
             session.execute(
-                update(Device).where(Device.sn == device_sn, Device.first_record_ts_local.is_(None))
+                update(Device)
+                .where(Device.sn == device_sn, Device.first_record_ts_local.is_(None))
                 .values(first_record_ts_local=first_record)
             )
             session.commit()
     new = quarantined = 0
     for start in range(0, len(unique), batch_size):
-        batch_new, batch_quarantined = _store_batch(session_factory, unique[start:start + batch_size], ctx)
+        batch_new, batch_quarantined = _store_batch(session_factory, unique[start : start + batch_size], ctx)
         new += batch_new
         quarantined += batch_quarantined
         if progress is not None:
@@ -125,7 +132,9 @@ def _context(
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise IngestError(f"unknown IANA time zone {zone_name!r} for device {device_sn!r}: use a name such as 'Asia/Shanghai'") from None
+        raise IngestError(
+            f"unknown IANA time zone {zone_name!r} for device {device_sn!r}: use a name such as 'Asia/Shanghai'"
+        ) from None
     future_limit = device_now_local(received_at, zone, offset or 0) + timedelta(seconds=future_tolerance_s)
     badges = {
         (pin, sn): employee_id
@@ -182,9 +191,21 @@ def _insert_rows(connection: Connection, rows: list[PunchRow]) -> int:
     if dialect == "sqlite":
         received = rows[0].received_at.isoformat(" ", "microseconds")
         params = [
-            (r.device_sn, r.pin, r.ts_local.isoformat(" ", "microseconds"), r.ts_utc.isoformat(" ", "microseconds"),
-             r.status, r.punch_state, r.verify_mode, r.workcode, r.source, received, r.employee_id, r.flags,
-             r.is_double_tap)
+            (
+                r.device_sn,
+                r.pin,
+                r.ts_local.isoformat(" ", "microseconds"),
+                r.ts_utc.isoformat(" ", "microseconds"),
+                r.status,
+                r.punch_state,
+                r.verify_mode,
+                r.workcode,
+                r.source,
+                received,
+                r.employee_id,
+                r.flags,
+                r.is_double_tap,
+            )
             for r in rows
         ]
         sql = f"INSERT INTO punches ({_COLUMNS}) VALUES ({', '.join('?' * len(PunchRow._fields))}) {_ON_CONFLICT}"
@@ -205,7 +226,11 @@ def _insert_rows(connection: Connection, rows: list[PunchRow]) -> int:
 
 
 def _quarantine_unknown(
-    connection: Connection, ctx: NormalizeContext, unknown: set[tuple[str, datetime]], low: datetime, high: datetime,
+    connection: Connection,
+    ctx: NormalizeContext,
+    unknown: set[tuple[str, datetime]],
+    low: datetime,
+    high: datetime,
 ) -> int:
     """Quarantine the rows this batch inserted for unknown pins (rows a concurrent writer inserted first
     carry its `received_at` and are quarantined by that writer)."""
@@ -213,8 +238,10 @@ def _quarantine_unknown(
         {"punch_id": punch_id, "reason": unknown_pin_reason(pin, ctx.device_sn), "created_at": ctx.received_at}
         for punch_id, pin, ts in connection.execute(
             select(_punches.c.id, _punches.c.pin, _punches.c.ts_local).where(
-                _punches.c.device_sn == ctx.device_sn, _punches.c.ts_local.between(low, high),
-                _punches.c.employee_id.is_(None), _punches.c.received_at == ctx.received_at,
+                _punches.c.device_sn == ctx.device_sn,
+                _punches.c.ts_local.between(low, high),
+                _punches.c.employee_id.is_(None),
+                _punches.c.received_at == ctx.received_at,
             )
         )
         if (pin, ts) in unknown
@@ -222,11 +249,13 @@ def _quarantine_unknown(
     if not ids:
         return 0
     insert = sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert
-    statement = insert(_quarantine).on_conflict_do_nothing(index_elements=["punch_id"]).returning(_quarantine.c.id)
+    statement = insert(Quarantine).on_conflict_do_nothing(index_elements=["punch_id"]).returning(Quarantine.id)
     return len(connection.execute(statement, ids).all())
 
 
-def _stored_between(connection: Connection, device_sn: str, low: datetime, high: datetime) -> list[tuple[str, datetime, bool]]:
+def _stored_between(
+    connection: Connection, device_sn: str, low: datetime, high: datetime
+) -> list[tuple[str, datetime, bool]]:
     return [
         (pin, ts, bool(double))
         for pin, ts, double in connection.execute(
@@ -237,7 +266,9 @@ def _stored_between(connection: Connection, device_sn: str, low: datetime, high:
     ]
 
 
-def missing_keys(factory: sessionmaker[Session], device_sn: str, punches: Sequence[RawPunch]) -> list[tuple[str, datetime]]:
+def missing_keys(
+    factory: sessionmaker[Session], device_sn: str, punches: Sequence[RawPunch]
+) -> list[tuple[str, datetime]]:
     """Keys of `punches` that the database does not hold (sorted); empty means it is safe to clear the device."""
     if not punches:
         return []
@@ -267,10 +298,11 @@ def remap_quarantine(session: Session, pin: str, employee_id: int, device_sn: st
         return 0
     resolved_at = datetime.now(UTC).replace(tzinfo=None)
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         session.execute(update(Punch).where(Punch.id.in_(chunk)).values(employee_id=employee_id))
         session.execute(
-            update(Quarantine).where(Quarantine.punch_id.in_(chunk), Quarantine.resolved_at.is_(None))
+            update(Quarantine)
+            .where(Quarantine.punch_id.in_(chunk), Quarantine.resolved_at.is_(None))
             .values(resolved_at=resolved_at)
         )
     return len(ids)

@@ -23,9 +23,9 @@ def register_config(factory: sessionmaker[Session], config: Config) -> None:
         session.flush()
         devices = {d.name: d for d in session.scalars(select(Device))}
         for dev in config.devices:
-            row = devices.get(dev.label) or Device(name=dev.label, model="", firmware="", consecutive_failures=0)
-            row.kind, row.host, row.port = dev.kind, dev.host, dev.port
-            row.office_id = offices[dev.office].id
+            device = devices.get(dev.label) or Device(name=dev.label, model="", firmware="", consecutive_failures=0)
+            device.kind, device.host, device.port = dev.kind, dev.host, dev.port
+            device.office_id = offices[dev.office].id
             if dev.sn is not None:
-                row.sn = dev.sn
-            session.add(row)
+                device.sn = dev.sn
+            session.add(device)

@@ -164,8 +164,19 @@ def normalize_punches(
             flags |= PunchFlag.BEFORE_FIRST_RECORD
         rows.append(
             PunchRow(
-                ctx.device_sn, pin, ts, ts_utc, punch.status, punch.punch_state, punch.verify_mode, punch.workcode,
-                ctx.source, ctx.received_at, employee_for(pin, ctx.device_sn, ctx.badges), int(flags), is_double_tap,
+                ctx.device_sn,
+                pin,
+                ts,
+                ts_utc,
+                punch.status,
+                punch.punch_state,
+                punch.verify_mode,
+                punch.workcode,
+                ctx.source,
+                ctx.received_at,
+                employee_for(pin, ctx.device_sn, ctx.badges),
+                int(flags),
+                is_double_tap,
             )
         )
     return rows

@@ -32,8 +32,8 @@ from drivers.base import DeviceInfo, Driver, DriverError, driver_class
 from gateway import config as cfg
 from gateway.access.audit import record_audit
 from gateway.devices.crashpoints import crashpoint
-from gateway.errors import GatewayError, UnverifiedDownload
 from gateway.devices.ingest import ingest_punches, missing_keys
+from gateway.errors import GatewayError, UnverifiedDownload
 from gateway.store import Device
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ DriverFactory = Callable[[cfg.Device], Driver]
 
 def build_driver(device: cfg.Device) -> Driver:
     """The registered driver for the device's kind, constructed the one way every driver accepts."""
-    driver: Driver = driver_class(device.kind)(device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s)
+    driver: Driver = driver_class(device.kind)(
+        device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s
+    )
     return driver
 
 
@@ -124,11 +126,22 @@ def _poll(
         punches = driver.read_punches()
         progress("storing", 0, max(len(punches), 1))
         stored = ingest_punches(
-            factory, sn, punches, source=device.kind, office_tz=office.timezone,
-            double_tap_window_s=office.double_punch_window_s, clock_offset_s=offset,
-            future_tolerance_s=future_tolerance_s, progress=lambda done, total: progress("storing", done, total),
+            factory,
+            sn,
+            punches,
+            source=device.kind,
+            office_tz=office.timezone,
+            double_tap_window_s=office.double_punch_window_s,
+            clock_offset_s=offset,
+            future_tolerance_s=future_tolerance_s,
+            progress=lambda done, total: progress("storing", done, total),
         )
-        result.read, result.new, result.duplicate, result.quarantined = stored.read, stored.new, stored.duplicate, stored.quarantined
+        result.read, result.new, result.duplicate, result.quarantined = (
+            stored.read,
+            stored.new,
+            stored.duplicate,
+            stored.quarantined,
+        )
         crashpoint("poll.before_verify")
         missing = missing_keys(factory, sn, punches)
         if missing:
@@ -167,7 +180,10 @@ def _correct_clock(factory: sessionmaker[Session], driver: Driver, sn: str, zone
     true_local = datetime.now(UTC).astimezone(zone).replace(tzinfo=None, microsecond=0)
     driver.set_time(true_local)
     record_audit(
-        factory, "poller", "device.set_time", f"device:{sn}",
+        factory,
+        "poller",
+        "device.set_time",
+        f"device:{sn}",
         {"device_time": (true_local + timedelta(seconds=offset)).isoformat(), "offset_s": offset},
         {"device_time": true_local.isoformat(), "offset_s": 0},
     )
@@ -186,7 +202,11 @@ def _bind_serial(factory: sessionmaker[Session], label: str, sn: str) -> None:
 
 
 def _record_success(
-    factory: sessionmaker[Session], label: str, info: DeviceInfo, record_count: int, offset: int | None,
+    factory: sessionmaker[Session],
+    label: str,
+    info: DeviceInfo,
+    record_count: int,
+    offset: int | None,
     newest: datetime | None,
 ) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -203,7 +223,9 @@ def _record_success(
 def _record_failure(factory: sessionmaker[Session], label: str, message: str) -> None:
     with factory() as session, session.begin():
         session.execute(
-            update(Device).where(Device.name == label).values(
+            update(Device)
+            .where(Device.name == label)
+            .values(
                 last_error=message,
                 last_error_at=datetime.now(UTC).replace(tzinfo=None),
                 consecutive_failures=Device.consecutive_failures + 1,
@@ -285,8 +307,13 @@ class Poller:
         lag = time.monotonic() - was_due
         with self._lock:
             self.stats.max_lag_s = max(self.stats.max_lag_s, lag)
-        return poll_device(self.factory, device, self.config.office(device.office), build=self.build,
-                           future_tolerance_s=self.config.poller.future_tolerance_s)
+        return poll_device(
+            self.factory,
+            device,
+            self.config.office(device.office),
+            build=self.build,
+            future_tolerance_s=self.config.poller.future_tolerance_s,
+        )
 
     def _next_due(self, device: cfg.Device, result: PollResult, was_due: float, failures: dict[str, int]) -> float:
         self.stats.polls += 1
@@ -299,4 +326,6 @@ class Poller:
         self.stats.failures += 1
         failures[device.label] += 1
         poller = self.config.poller
-        return time.monotonic() + backoff_delay(failures[device.label], poller.backoff_base_s, poller.backoff_max_s, self.rng)
+        return time.monotonic() + backoff_delay(
+            failures[device.label], poller.backoff_base_s, poller.backoff_max_s, self.rng
+        )

@@ -30,8 +30,13 @@ def run_sync(
     devices = [config.device(only)] if only is not None else config.polled_devices
     if not devices:
         return []
-    columns = (TextColumn("{task.description:<24}"), TextColumn("{task.fields[stage]:<10}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:<24}"),
+        TextColumn("{task.fields[stage]:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         tasks = {d.label: progress.add_task(d.label, total=None, stage="waiting") for d in devices}
 
@@ -42,13 +47,19 @@ def run_sync(
                 progress.update(task, stage=stage, completed=done, total=total)
 
             result = poll_device(
-                factory, device, config.office(device.office), build=build,
-                future_tolerance_s=config.poller.future_tolerance_s, progress=report,
+                factory,
+                device,
+                config.office(device.office),
+                build=build,
+                future_tolerance_s=config.poller.future_tolerance_s,
+                progress=report,
             )
             progress.update(task, stage="failed" if result.error else "done")
             return result
 
-        with ThreadPoolExecutor(max_workers=min(config.poller.max_workers, len(devices)), thread_name_prefix="sync") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(config.poller.max_workers, len(devices)), thread_name_prefix="sync"
+        ) as pool:
             results = list(pool.map(poll, devices))
     console.print(summary_table(results))
     return results
@@ -56,10 +67,26 @@ def run_sync(
 
 def summary_table(results: list[PollResult]) -> Table:
     table = Table(title="sync summary")
-    for name, justify in (("device", "left"), ("sn", "left"), ("read", "right"), ("new", "right"),
-                          ("duplicate", "right"), ("quarantined", "right"), ("cleared", "left"), ("error", "left")):
+    for name, justify in (
+        ("device", "left"),
+        ("sn", "left"),
+        ("read", "right"),
+        ("new", "right"),
+        ("duplicate", "right"),
+        ("quarantined", "right"),
+        ("cleared", "left"),
+        ("error", "left"),
+    ):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in results:
-        table.add_row(r.device, r.sn or "", str(r.read), str(r.new), str(r.duplicate), str(r.quarantined),
-                      "yes" if r.cleared else "", r.error or r.note)
+        table.add_row(
+            r.device,
+            r.sn or "",
+            str(r.read),
+            str(r.new),
+            str(r.duplicate),
+            str(r.quarantined),
+            "yes" if r.cleared else "",
+            r.error or r.note,
+        )
     return table

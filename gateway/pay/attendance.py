@@ -29,11 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
-from gateway.store import Employee, Office, Punch
-from gateway.store import PunchCorrection
+from gateway.store import Employee, Office, Punch, PunchCorrection
 from payroll_core.attendance import (
-    AttendanceInputError,
     N_FACTS,
+    AttendanceInputError,
     Fact,
     Period,
     PunchColumns,
@@ -43,7 +42,8 @@ from payroll_core.attendance import (
 from payroll_core.calendar import DayType
 from payroll_core.errors import RuleDataError
 from payroll_core.rules.loader import RULES_DIR
-from payroll_core.shifts import RuleBook, load_rules as load_office_rules
+from payroll_core.shifts import RuleBook
+from payroll_core.shifts import load_rules as load_office_rules
 
 OFFICE_RULES_DIR = RULES_DIR / "offices"
 DEFAULT_SHIFT_RULE = "standard"
@@ -102,7 +102,7 @@ def _rule_file(rules_name: str) -> Path:
         known = ", ".join(sorted(p.stem for p in OFFICE_RULES_DIR.glob("*.toml")))
         raise AttendanceError(
             f"the office rule file {path} does not exist; "
-            f"set shift_rule to RULES/SHIFT with RULES one of: {known} (e.g. \"{known.split(', ')[0]}\")"
+            f'set shift_rule to RULES/SHIFT with RULES one of: {known} (e.g. "{known.split(", ")[0]}")'
         )
     return path
 
@@ -125,7 +125,7 @@ def resolve_employee_shift(office: Office, rule: str | None) -> ShiftRef:
         return resolve_shift_rule(office)
     rules_name, slash, shift = rule.rpartition("/")
     if not shift:
-        raise AttendanceError("names no shift: give SHIFT or RULES/SHIFT, e.g. \"night\"")
+        raise AttendanceError('names no shift: give SHIFT or RULES/SHIFT, e.g. "night"')
     return ShiftRef(_rule_file(rules_name) if slash else resolve_shift_rule(office).path, shift)
 
 
@@ -137,8 +137,10 @@ def _shift_index(book: RuleBook, office: Office, rule: str | None) -> int:
     zone = book.offices[file_index].timezone
     if rule is not None and "/" in rule and zone != office.timezone:
         # Punches are turned into UTC with the office's zone, shift times with the rule file's.
-        raise AttendanceError(f"rule file {ref.path.stem!r} keeps time in {zone}, but office {office.name!r} is in "
-                              f"{office.timezone}: pick a shift of a rule file in the office's timezone")
+        raise AttendanceError(
+            f"rule file {ref.path.stem!r} keeps time in {zone}, but office {office.name!r} is in "
+            f"{office.timezone}: pick a shift of a rule file in the office's timezone"
+        )
     if ref.shift is None:
         return own[0]
     for i in own:
@@ -164,8 +166,10 @@ def check_employee_shift(office: Office, rule: str) -> None:
     try:
         _shift_index(_load({office_path, resolve_employee_shift(office, rule).path}), office, rule)
     except AttendanceError as exc:
-        raise AttendanceError(f"shift_rule {rule!r}: {exc}; give a shift of office {office.name!r} (rule file "
-                              f"{office_path.stem!r}), RULES/SHIFT, or null for the office's shift") from None
+        raise AttendanceError(
+            f"shift_rule {rule!r}: {exc}; give a shift of office {office.name!r} (rule file "
+            f"{office_path.stem!r}), RULES/SHIFT, or null for the office's shift"
+        ) from None
 
 
 def _roster(offices: list[Office], employees: list[Employee]) -> tuple[RuleBook, np.ndarray]:
@@ -186,10 +190,14 @@ def _roster(offices: list[Office], employees: list[Employee]) -> tuple[RuleBook,
             return AttendanceError(f"office {office.name!r}, shift_rule {office.shift_rule!r}: {exc}")
         first, more = groups[(office_id, rule)][0], len(groups[(office_id, rule)]) - 1
         also = f" and {more} more employee(s)" if more else ""
-        return AttendanceError(f"employee {first.code} ({first.name}){also} of office {office.name!r}, shift_rule "
-                               f"{rule!r}: {exc}; correct the shift_rule, or set it to null for the office's shift")
+        return AttendanceError(
+            f"employee {first.code} ({first.name}){also} of office {office.name!r}, shift_rule "
+            f"{rule!r}: {exc}; correct the shift_rule, or set it to null for the office's shift"
+        )
 
-    for office_id in {office_id for office_id, _ in groups}:  # an office's own rule first, so its error names the office
+    for office_id in {
+        office_id for office_id, _ in groups
+    }:  # an office's own rule first, so its error names the office
         try:
             resolve_shift_rule(by_id[office_id])
         except AttendanceError as exc:
@@ -229,19 +237,22 @@ def _punch_columns(session: Session, employees: list[Employee], period: Period) 
     high = dt.datetime.combine(period.days[-1], dt.time()) + _MARGIN
     corrected: dict[int, tuple[int, dt.datetime | None]] = {}
     added: list[tuple[int, dt.datetime]] = []
-    for c in session.scalars(select(PunchCorrection).where(PunchCorrection.employee_id.in_(list(index)))
-                             .order_by(PunchCorrection.id)):
+    for c in session.scalars(
+        select(PunchCorrection).where(PunchCorrection.employee_id.in_(list(index))).order_by(PunchCorrection.id)
+    ):
         if c.action == "add":
             added.append((c.employee_id, c.ts_utc))  # type: ignore[arg-type]
         else:
             corrected[c.punch_id] = (c.employee_id, c.ts_utc)  # type: ignore[index]
     rows = session.execute(
         select(Punch.id, Punch.employee_id, Punch.ts_utc).where(
-            Punch.employee_id.in_(list(index)), Punch.ts_utc >= low, Punch.ts_utc < high,
+            Punch.employee_id.in_(list(index)),
+            Punch.ts_utc >= low,
+            Punch.ts_utc < high,
             Punch.is_double_tap.is_(False),
         )
     ).all()
-    kept = [(employee_id, ts) for punch_id, employee_id, ts in rows if punch_id not in corrected]
+    kept = [(e, ts) for punch_id, e, ts in rows if punch_id not in corrected and e is not None]
     moved = [(employee_id, ts) for employee_id, ts in corrected.values() if ts is not None]
     kept += [(employee_id, ts) for employee_id, ts in added + moved if low <= ts < high]
     employee = np.fromiter((index[e] for e, _ in kept), dtype=np.int32, count=len(kept))
@@ -264,8 +275,10 @@ def _employed_mask(employees: list[Employee], days: list[dt.date]) -> np.ndarray
 def month_attendance(session: Session, period: Period, office: Office | None) -> MonthAttendance:
     """Attendance of every employee in scope for `period`, computed by the payroll_core kernel."""
     employees = employees_in_scope(session, period, office)
-    offices = [office] if office is not None else list(
-        session.scalars(select(Office).where(Office.id.in_({e.office_id for e in employees})))
+    offices = (
+        [office]
+        if office is not None
+        else list(session.scalars(select(Office).where(Office.id.in_({e.office_id for e in employees}))))
     )
     if not employees:
         return MonthAttendance(period, [], np.zeros((0, len(period.days), N_FACTS), dtype=np.int32), {})
@@ -283,5 +296,7 @@ def month_attendance(session: Session, period: Period, office: Office | None) ->
     summary["employed_days"] = summary["scheduled_days"]
     summary["scheduled_days"] = workday.sum(axis=1, dtype=np.int64)
     # Regular minutes of workdays only: time worked on a rest day or holiday is all overtime, paid once as such.
-    summary["worked_minutes"] = np.where(workday & ~outside, facts[:, :, Fact.REGULAR_MINUTES], 0).sum(axis=1, dtype=np.int64)
+    summary["worked_minutes"] = np.where(workday & ~outside, facts[:, :, Fact.REGULAR_MINUTES], 0).sum(
+        axis=1, dtype=np.int64
+    )
     return MonthAttendance(period, employees, facts, summary)

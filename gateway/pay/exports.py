@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pay.payrun import payslips_of
-from gateway.store import Employee, Office
-from gateway.store import RUN_DRAFT, RUN_LOCKED, BankAccount, PayRun, Payslip
-from payroll_core.money import FEN_PER_YUAN
+from gateway.store import RUN_DRAFT, RUN_LOCKED, BankAccount, Employee, Office, PayRun, Payslip
 from payroll_core.columns import OUTPUT_COLUMNS
+from payroll_core.money import FEN_PER_YUAN
 
 PAY_SHEET_HEADER = ("employee", "name", "office", "payrun", "status", *OUTPUT_COLUMNS)
 BANK_HEADER = ("employee", "account_name", "bank_name", "account_no", "amount_yuan")
@@ -53,18 +52,28 @@ def sheet_rows(session: Session, period: str) -> list[SheetRow]:
     """Payslips of every computed or locked run of `period`, by employee code."""
     runs = list(session.scalars(select(PayRun).where(PayRun.period == period, PayRun.status != RUN_DRAFT)))
     if not runs:
-        raise ExportError(f"no computed pay run for {period}; create and compute one first "
-                          f"(punchclock payroll run --period {period})")
+        raise ExportError(
+            f"no computed pay run for {period}; create and compute one first (punchclock payroll run --period {period})"
+        )
     offices = {o.id: o.name for o in session.scalars(select(Office))}
-    rows = [SheetRow(slip, emp, offices.get(emp.office_id, ""), run)  # type: ignore[arg-type]
-            for run in runs for slip, emp in payslips_of(session, run.id)]
+    rows = [
+        SheetRow(slip, emp, offices.get(emp.office_id, ""), run)  # type: ignore[arg-type]
+        for run in runs
+        for slip, emp in payslips_of(session, run.id)
+    ]
     return sorted(rows, key=lambda r: r.employee.code)
 
 
 def _sheet_values(row: SheetRow) -> list[str | int]:
     figures = row.slip.figures
-    return [row.employee.code, row.employee.name, row.office, row.run.id, row.run.status,
-            *(figures[name] for name in OUTPUT_COLUMNS)]
+    return [
+        row.employee.code,
+        row.employee.name,
+        row.office,
+        row.run.id,
+        row.run.status,
+        *(figures[name] for name in OUTPUT_COLUMNS),
+    ]
 
 
 def pay_sheet_csv(session: Session, period: str) -> bytes:
@@ -79,7 +88,7 @@ def pay_sheet_xlsx(session: Session, period: str) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook holds one sheet
     sheet.title = f"pay {period}"
     sheet.append(list(PAY_SHEET_HEADER))
     for row in sheet_rows(session, period):
@@ -94,19 +103,24 @@ def bank_csv(session: Session, period: str) -> bytes:
     rows = sheet_rows(session, period)
     unlocked = sorted({f"{r.run.id} ({r.run.scope}, {r.run.status})" for r in rows if r.run.status != RUN_LOCKED})
     if unlocked:
-        raise ExportError(f"pay run(s) {', '.join(unlocked)} of {period} are not locked; review and lock them "
-                          "before exporting the bank transfer file")
+        raise ExportError(
+            f"pay run(s) {', '.join(unlocked)} of {period} are not locked; review and lock them "
+            "before exporting the bank transfer file"
+        )
     accounts = {a.employee_id: a for a in session.scalars(select(BankAccount))}
     missing = [r.employee.code for r in rows if r.employee.id not in accounts]
     if missing:
-        raise ExportError(f"no bank account for employee(s) {', '.join(missing)}; add their accounts, then export again")
+        raise ExportError(
+            f"no bank account for employee(s) {', '.join(missing)}; add their accounts, then export again"
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(BANK_HEADER)
     for r in rows:
         account = accounts[r.employee.id]
-        writer.writerow([r.employee.code, account.account_name, account.bank_name, account.account_no,
-                         fen_to_yuan(r.slip.net_fen)])
+        writer.writerow(
+            [r.employee.code, account.account_name, account.bank_name, account.account_no, fen_to_yuan(r.slip.net_fen)]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -118,5 +132,8 @@ def export(session: Session, period: str, fmt: str) -> bytes:
     return makers[fmt](session, period)
 
 
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "bank": "text/csv; charset=utf-8",
-               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "bank": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}

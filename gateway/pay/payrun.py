@@ -27,23 +27,48 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
-from gateway.store import Employee, Office
-from gateway.store import RUN_COMPUTED, RUN_DRAFT, RUN_LOCKED, SCOPE_ALL, PayRun, Payslip, PayslipLine, PieceRecord
+from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
+from gateway.store import (
+    RUN_COMPUTED,
+    RUN_DRAFT,
+    RUN_LOCKED,
+    SCOPE_ALL,
+    Employee,
+    Office,
+    PayRun,
+    Payslip,
+    PayslipLine,
+    PieceRecord,
+)
+from payroll_core.columns import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
 from payroll_core.errors import PayrollCoreError
 from payroll_core.lines import build_lines
 from payroll_core.pay import PAY_BASES
-from payroll_core.columns import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
 from payroll_core.pipeline import compute
 from payroll_core.rules import Rules, load_rules
 
 #: Attendance summary keys the pay pipeline takes as they are.
-_ATTENDANCE_INPUTS = ("scheduled_days", "employed_days", "absent_days", "absent_half_days", "worked_minutes", "late_minutes",
-                      "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes")
-_YTD_COLUMNS = ("ytd_months", "ytd_income_fen", "ytd_si_hf_fen", "ytd_special_deductions_fen",
-                "ytd_other_deductions_fen", "ytd_tax_withheld_fen")
+_ATTENDANCE_INPUTS = (
+    "scheduled_days",
+    "employed_days",
+    "absent_days",
+    "absent_half_days",
+    "worked_minutes",
+    "late_minutes",
+    "ot_workday_minutes",
+    "ot_restday_minutes",
+    "ot_holiday_minutes",
+)
+_YTD_COLUMNS = (
+    "ytd_months",
+    "ytd_income_fen",
+    "ytd_si_hf_fen",
+    "ytd_special_deductions_fen",
+    "ytd_other_deductions_fen",
+    "ytd_tax_withheld_fen",
+)
 
 
 class PayRunError(GatewayError):
@@ -81,9 +106,15 @@ def _now() -> datetime:
 
 
 def _describe(run: PayRun) -> dict[str, object]:
-    return {"id": run.id, "period": run.period, "scope": run.scope, "status": run.status,
-            "rules_version": run.rules_version, "gross_total_fen": run.gross_total_fen,
-            "net_total_fen": run.net_total_fen}
+    return {
+        "id": run.id,
+        "period": run.period,
+        "scope": run.scope,
+        "status": run.status,
+        "rules_version": run.rules_version,
+        "gross_total_fen": run.gross_total_fen,
+        "net_total_fen": run.net_total_fen,
+    }
 
 
 def get_payrun(session: Session, run_id: int) -> PayRun:
@@ -104,7 +135,9 @@ def create_payrun(session: Session, period: str, scope: str, actor: str) -> PayR
         office = session.scalar(select(Office).where(Office.name == scope))
         if office is None:
             known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name)))
-            raise PayRunInputError(f"scope {scope!r} is neither {SCOPE_ALL!r} nor an office name; offices: {known or 'none'}")
+            raise PayRunInputError(
+                f"scope {scope!r} is neither {SCOPE_ALL!r} nor an office name; offices: {known or 'none'}"
+            )
         office_id = office.id
     for other in session.scalars(select(PayRun).where(PayRun.period == period)):
         if SCOPE_ALL in (other.scope, scope) or other.scope == scope:
@@ -112,8 +145,18 @@ def create_payrun(session: Session, period: str, scope: str, actor: str) -> PayR
                 f"pay run {other.id} ({period}, scope {other.scope!r}, {other.status}) already covers these "
                 f"employees for {period}; compute that run instead of creating another"
             )
-    run = PayRun(period=period, scope=scope, office_id=office_id, status=RUN_DRAFT, rules_version="",
-                 created_at=_now(), created_by=actor, gross_total_fen=0, net_total_fen=0, last_diff_json="[]")
+    run = PayRun(
+        period=period,
+        scope=scope,
+        office_id=office_id,
+        status=RUN_DRAFT,
+        rules_version="",
+        created_at=_now(),
+        created_by=actor,
+        gross_total_fen=0,
+        net_total_fen=0,
+        last_diff_json="[]",
+    )
     session.add(run)
     session.flush()
     append_audit(session, actor, "payrun.create", f"payrun/{run.id}", None, _describe(run))
@@ -140,8 +183,10 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
             f"in {run.period}; add employees (with an office, hired_on/left_on) first"
         )
     result = _pay(session, run, attendance)
-    old = {code: figures for code, figures in _stored_figures(session, run.id)}
-    session.execute(delete(PayslipLine).where(PayslipLine.payslip_id.in_(select(Payslip.id).where(Payslip.payrun_id == run.id))))
+    old = dict(_stored_figures(session, run.id))
+    session.execute(
+        delete(PayslipLine).where(PayslipLine.payslip_id.in_(select(Payslip.id).where(Payslip.payrun_id == run.id)))
+    )
     session.execute(delete(Payslip).where(Payslip.payrun_id == run.id))
     _store_payslips(session, run, attendance, result)
     new = {e.code: result.row(i) for i, e in enumerate(attendance.employees)}
@@ -153,8 +198,14 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     run.net_total_fen = int(result.net_fen.sum())
     run.last_diff_json = json.dumps([asdict(c) for c in changes])
     session.flush()
-    append_audit(session, actor, "payrun.compute", f"payrun/{run.id}", before,
-                 {**_describe(run), "payslips": len(new), "changes": len(changes)})
+    append_audit(
+        session,
+        actor,
+        "payrun.compute",
+        f"payrun/{run.id}",
+        before,
+        {**_describe(run), "payslips": len(new), "changes": len(changes)},
+    )
     return changes
 
 
@@ -163,7 +214,9 @@ def lock_payrun(session: Session, run_id: int, actor: str) -> PayRun:
     if run.status == RUN_LOCKED:
         raise PayRunLocked(f"pay run {run.id} ({run.period}, scope {run.scope!r}) is already locked")
     if run.status != RUN_COMPUTED:
-        raise PayRunConflict(f"pay run {run.id} ({run.period}) has not been computed; compute and review it before locking")
+        raise PayRunConflict(
+            f"pay run {run.id} ({run.period}) has not been computed; compute and review it before locking"
+        )
     before = _describe(run)
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
     session.flush()
@@ -171,7 +224,9 @@ def lock_payrun(session: Session, run_id: int, actor: str) -> PayRun:
     return run
 
 
-def run_payroll(session: Session, period: str, scope: str, actor: str, *, lock: bool = False) -> tuple[PayRun, list[Change]]:
+def run_payroll(
+    session: Session, period: str, scope: str, actor: str, *, lock: bool = False
+) -> tuple[PayRun, list[Change]]:
     """Create (or reuse the unlocked run of) `period`/`scope`, compute it and optionally lock it."""
     run = session.scalar(select(PayRun).where(PayRun.period == period, PayRun.scope == scope))
     if run is None:
@@ -189,20 +244,29 @@ def diff_figures(old: dict[str, dict[str, int]], new: dict[str, dict[str, int]])
         if code not in old or code not in new:
             changes.append(Change(code, "net_fen", old.get(code, {}).get("net_fen"), new.get(code, {}).get("net_fen")))
             continue
-        changes.extend(Change(code, name, old[code][name], new[code][name])
-                       for name in OUTPUT_COLUMNS if old[code].get(name) != new[code][name])
+        changes.extend(
+            Change(code, name, old[code][name], new[code][name])
+            for name in OUTPUT_COLUMNS
+            if old[code].get(name) != new[code][name]
+        )
     return changes
 
 
 def payslips_of(session: Session, run_id: int) -> list[tuple[Payslip, Employee]]:
     """The run's payslips with their employees, ordered by employee code."""
-    rows = session.execute(select(Payslip, Employee).join(Employee, Payslip.employee_id == Employee.id)
-                           .where(Payslip.payrun_id == run_id).order_by(Employee.code))
+    rows = session.execute(
+        select(Payslip, Employee)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .where(Payslip.payrun_id == run_id)
+        .order_by(Employee.code)
+    )
     return [(slip, emp) for slip, emp in rows]
 
 
 def lines_of(session: Session, payslip_id: int) -> list[PayslipLine]:
-    return list(session.scalars(select(PayslipLine).where(PayslipLine.payslip_id == payslip_id).order_by(PayslipLine.position)))
+    return list(
+        session.scalars(select(PayslipLine).where(PayslipLine.payslip_id == payslip_id).order_by(PayslipLine.position))
+    )
 
 
 # --- computing ----------------------------------------------------------------------------------
@@ -220,12 +284,16 @@ def _pay(session: Session, run: PayRun, attendance: MonthAttendance) -> PayResul
         raise PayRunInputError(f"pay run {run.id} ({run.period}): {exc}") from None
 
 
-def _inputs(session: Session, run: PayRun, attendance: MonthAttendance, rules: Rules, cities: list[str]) -> EmployeeMonthColumns:
+def _inputs(
+    session: Session, run: PayRun, attendance: MonthAttendance, rules: Rules, cities: list[str]
+) -> EmployeeMonthColumns:
     employees = attendance.employees
     for e in employees:
         needed = {"monthly": "monthly_salary_fen", "hourly": "hourly_rate_fen"}.get(e.pay_basis)
         if needed and getattr(e, needed) is None:
-            raise PayRunInputError(f"employee {e.code} ({e.name}) is paid {e.pay_basis} but has no {needed}; set it first")
+            raise PayRunInputError(
+                f"employee {e.code} ({e.name}) is paid {e.pay_basis} but has no {needed}; set it first"
+            )
     ytd = _year_to_date(session, run, [e.id for e in employees])
     columns: dict[str, object] = {key: attendance.summary[key] for key in _ATTENDANCE_INPUTS}
     columns.update(
@@ -243,9 +311,14 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
     """Sums over each employee's payslips in LOCKED runs of the same year before `run.period`."""
     totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_YTD_COLUMNS, 0))
     rows = session.execute(
-        select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json).join(PayRun)
-        .where(PayRun.status == RUN_LOCKED, PayRun.period >= f"{run.period[:4]}-01", PayRun.period < run.period,
-               Payslip.employee_id.in_(employee_ids))
+        select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json)
+        .join(PayRun)
+        .where(
+            PayRun.status == RUN_LOCKED,
+            PayRun.period >= f"{run.period[:4]}-01",
+            PayRun.period < run.period,
+            Payslip.employee_id.in_(employee_ids),
+        )
     )
     for employee_id, figures_json, inputs_json in rows:
         figures, inputs = json.loads(figures_json), json.loads(inputs_json)
@@ -262,7 +335,9 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
 def _pieces(session: Session, period: str, employees: list[Employee]) -> PieceColumns:
     index = {e.id: i for i, e in enumerate(employees)}
     records = sorted(
-        session.scalars(select(PieceRecord).where(PieceRecord.period == period, PieceRecord.employee_id.in_(list(index)))),
+        session.scalars(
+            select(PieceRecord).where(PieceRecord.period == period, PieceRecord.employee_id.in_(list(index)))
+        ),
         key=lambda r: (index[r.employee_id], r.id),
     )
     counts = np.bincount(np.array([index[r.employee_id] for r in records], dtype=np.int64), minlength=len(employees))
@@ -272,8 +347,13 @@ def _pieces(session: Session, period: str, employees: list[Employee]) -> PieceCo
 
     zeros = np.zeros(len(records), dtype=np.int64)
     return PieceColumns.build(
-        offsets=np.concatenate(([0], np.cumsum(counts))), qty=column("qty"), rejects=column("rejects"),
-        unit_fen=column("unit_fen"), quota=zeros, unit_above_fen=zeros, coef_num=column("coef_num"),
+        offsets=np.concatenate(([0], np.cumsum(counts))),
+        qty=column("qty"),
+        rejects=column("rejects"),
+        unit_fen=column("unit_fen"),
+        quota=zeros,
+        unit_above_fen=zeros,
+        coef_num=column("coef_num"),
         coef_den=column("coef_den"),
     )
 
@@ -289,15 +369,31 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
     rows = []
     for i, employee in enumerate(attendance.employees):
         figures = result.row(i)
-        rows.append(dict(
-            payrun_id=run.id, employee_id=employee.id, gross_fen=figures["gross_fen"], net_fen=figures["net_fen"],
-            iit_fen=figures["iit_fen"], figures_json=json.dumps(figures),
-            inputs_json=json.dumps({name: int(getattr(inputs, name)[i]) for name in INPUT_COLUMNS}),
-            attendance_json=json.dumps(attendance.row(i)),
-        ))
+        rows.append(
+            {
+                "payrun_id": run.id,
+                "employee_id": employee.id,
+                "gross_fen": figures["gross_fen"],
+                "net_fen": figures["net_fen"],
+                "iit_fen": figures["iit_fen"],
+                "figures_json": json.dumps(figures),
+                "inputs_json": json.dumps({name: int(getattr(inputs, name)[i]) for name in INPUT_COLUMNS}),
+                "attendance_json": json.dumps(attendance.row(i)),
+            }
+        )
     ids = session.scalars(insert(Payslip).returning(Payslip.id, sort_by_parameter_order=True), rows).all()
-    session.execute(insert(PayslipLine), [
-        dict(payslip_id=slip_id, position=n, code=line.code, amount_fen=line.amount_fen,
-             quantities_json=json.dumps(line.quantities, ensure_ascii=False), rule=line.rule)
-        for i, slip_id in enumerate(ids) for n, line in enumerate(build_lines(result, i))
-    ])
+    session.execute(
+        insert(PayslipLine),
+        [
+            {
+                "payslip_id": slip_id,
+                "position": n,
+                "code": line.code,
+                "amount_fen": line.amount_fen,
+                "quantities_json": json.dumps(line.quantities, ensure_ascii=False),
+                "rule": line.rule,
+            }
+            for i, slip_id in enumerate(ids)
+            for n, line in enumerate(build_lines(result, i))
+        ],
+    )

@@ -33,10 +33,9 @@ from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
-from gateway.store import Employee
-from gateway.store import RUN_LOCKED, PayRun, PieceRecord
-from payroll_core.money import MoneyError, parse_fraction
+from gateway.store import RUN_LOCKED, Employee, PayRun, PieceRecord
 from payroll_core.columns import MAX_PIECE_QTY, MAX_PIECE_UNIT_FEN
+from payroll_core.money import MoneyError, parse_fraction
 
 COLUMNS = ("employee", "period", "item", "qty", "rejects", "unit_fen", "grade_coef")
 MAX_GRADE_COEF = 10
@@ -50,7 +49,11 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}" if self.column else f"row {self.row}: {self.message}"
+        return (
+            f"row {self.row}, column {self.column}: {self.message}"
+            if self.column
+            else f"row {self.row}: {self.message}"
+        )
 
 
 class PieceImportError(GatewayError):
@@ -88,10 +91,14 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
             try:
                 text = content.decode("gb18030")
             except UnicodeDecodeError:
-                raise PieceImportError(filename, [RowProblem(1, "", "the CSV is neither UTF-8 nor GB18030 text; save it as CSV UTF-8")]) from None
+                raise PieceImportError(
+                    filename, [RowProblem(1, "", "the CSV is neither UTF-8 nor GB18030 text; save it as CSV UTF-8")]
+                ) from None
         yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
     else:
-        raise PieceImportError(filename, [RowProblem(1, "", f"unsupported file type {suffix or '(none)'!r}; upload .csv or .xlsx")])
+        raise PieceImportError(
+            filename, [RowProblem(1, "", f"unsupported file type {suffix or '(none)'!r}; upload .csv or .xlsx")]
+        )
 
 
 def _blank(values: Iterable[Any]) -> bool:
@@ -143,16 +150,24 @@ def parse_piece_file(session: Session, filename: str, content: bytes) -> list[Pi
     problems: list[RowProblem] = []
     header_row = next(rows, None)
     if header_row is None:
-        raise PieceImportError(filename, [RowProblem(1, "", f"the file is empty; the first row must be the header {', '.join(COLUMNS)}")])
+        raise PieceImportError(
+            filename, [RowProblem(1, "", f"the file is empty; the first row must be the header {', '.join(COLUMNS)}")]
+        )
     header = [str(v or "").strip().lower() for v in header_row[1]]
     while header and not header[-1]:
         header.pop()
     missing = [c for c in COLUMNS if c not in header]
     extra = [c for c in header if c not in COLUMNS]
     if missing or extra or len(set(header)) != len(header):
-        detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unknown {', '.join(map(repr, extra))}",
-                                         len(set(header)) != len(header) and "a column appears twice"]))
-        raise PieceImportError(filename, [RowProblem(1, "", f"header must name the columns {', '.join(COLUMNS)} ({detail})")])
+        faults = [
+            f"missing {', '.join(missing)}" if missing else "",
+            f"unknown {', '.join(map(repr, extra))}" if extra else "",
+            "a column appears twice" if len(set(header)) != len(header) else "",
+        ]
+        detail = "; ".join(fault for fault in faults if fault)
+        raise PieceImportError(
+            filename, [RowProblem(1, "", f"header must name the columns {', '.join(COLUMNS)} ({detail})")]
+        )
     position = {name: header.index(name) for name in COLUMNS}
     employees = {e.code: e.id for e in session.scalars(select(Employee))}
     locked = {r.period: r.id for r in session.scalars(select(PayRun).where(PayRun.status == RUN_LOCKED))}
@@ -178,19 +193,37 @@ def parse_piece_file(session: Session, filename: str, content: bytes) -> list[Pi
             except ValueError as exc:
                 problems.append(RowProblem(number, name, str(exc)))
         if "qty" in parsed and "rejects" in parsed and parsed["rejects"] > parsed["qty"]:
-            problems.append(RowProblem(number, "rejects", f"{parsed['rejects']} rejects exceed the qty of {parsed['qty']}"))
+            problems.append(
+                RowProblem(number, "rejects", f"{parsed['rejects']} rejects exceed the qty of {parsed['qty']}")
+            )
         if "period" in parsed and parsed["period"][0] in locked:
             period = parsed["period"][0]
-            problems.append(RowProblem(number, "period", f"{period} is already paid in locked pay run {locked[period]}; "
-                                                         "enter these pieces in a later month"))
+            problems.append(
+                RowProblem(
+                    number,
+                    "period",
+                    f"{period} is already paid in locked pay run {locked[period]}; enter these pieces in a later month",
+                )
+            )
         if len(parsed) == len(checks) and not problems:
             period, work_date = parsed["period"]
             text, num, den = parsed["grade_coef"]
-            records.append(PieceRecord(
-                employee_id=parsed["employee"], period=period, work_date=work_date, item=parsed["item"],
-                qty=parsed["qty"], rejects=parsed["rejects"], unit_fen=parsed["unit_fen"], coef_num=num, coef_den=den,
-                grade_coef=text, source=f"{PurePath(filename).name} row {number}"[:255], imported_at=now,
-            ))
+            records.append(
+                PieceRecord(
+                    employee_id=parsed["employee"],
+                    period=period,
+                    work_date=work_date,
+                    item=parsed["item"],
+                    qty=parsed["qty"],
+                    rejects=parsed["rejects"],
+                    unit_fen=parsed["unit_fen"],
+                    coef_num=num,
+                    coef_den=den,
+                    grade_coef=text,
+                    source=f"{PurePath(filename).name} row {number}"[:255],
+                    imported_at=now,
+                )
+            )
     if problems:
         raise PieceImportError(filename, problems)
     if not records:
@@ -217,9 +250,20 @@ def import_piece_file(session: Session, filename: str, content: bytes, actor: st
     records = parse_piece_file(session, filename, content)
     session.add_all(records)
     session.flush()
-    result = ImportResult(PurePath(filename).name, len(records), tuple(sorted({r.period for r in records})),
-                          sum(r.qty for r in records))
-    append_audit(session, actor, "piece_records.import", result.source, None,
-                 {"rows": result.imported, "periods": list(result.periods), "qty": result.qty,
-                  "ids": [records[0].id, records[-1].id]})
+    result = ImportResult(
+        PurePath(filename).name, len(records), tuple(sorted({r.period for r in records})), sum(r.qty for r in records)
+    )
+    append_audit(
+        session,
+        actor,
+        "piece_records.import",
+        result.source,
+        None,
+        {
+            "rows": result.imported,
+            "periods": list(result.periods),
+            "qty": result.qty,
+            "ids": [records[0].id, records[-1].id],
+        },
+    )
     return result

@@ -76,9 +76,7 @@ class Device(Base):
 
 class Employee(Base):
     __tablename__ = "employees"
-    __table_args__ = (
-        CheckConstraint("pay_basis IN ('monthly', 'hourly', 'piece')", name="ck_employees_pay_basis"),
-    )
+    __table_args__ = (CheckConstraint("pay_basis IN ('monthly', 'hourly', 'piece')", name="ck_employees_pay_basis"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

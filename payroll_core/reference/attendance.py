@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from payroll_core.calendar import holiday_year
 from payroll_core.shifts import Office, PunchMode, RuleBook, Shift, ShiftKind
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 WORKDAY, RESTDAY, HOLIDAY = "workday", "restday", "holiday"
 DAY_TYPE_CODE = {WORKDAY: 0, RESTDAY: 1, HOLIDAY: 2}
 
@@ -62,7 +62,7 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.date
         if not kept or t - kept[-1] >= dt.timedelta(minutes=office.double_tap):
             kept.append(t)
     if office.punch_mode is PunchMode.PAIRS:
-        intervals = list(zip(kept[0::2], kept[1::2]))
+        intervals = list(zip(kept[0::2], kept[1::2], strict=False))  # an odd last punch is `missing`
         missing = len(kept) % 2
     else:
         intervals = [(kept[0], kept[-1])] if len(kept) >= 2 else []
@@ -83,9 +83,20 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.date
         workday_ot = after_end
 
     kind = _kind_of_day(day, office)
-    facts = dict(day_type=DAY_TYPE_CODE[kind], scheduled_minutes=0, worked_minutes=worked, regular_minutes=regular,
-                 late_minutes=0, early_minutes=0, absence=0, missing_punch=missing, ot_workday_minutes=0,
-                 ot_restday_minutes=0, ot_holiday_minutes=0, punches=len(kept))
+    facts = {
+        "day_type": DAY_TYPE_CODE[kind],
+        "scheduled_minutes": 0,
+        "worked_minutes": worked,
+        "regular_minutes": regular,
+        "late_minutes": 0,
+        "early_minutes": 0,
+        "absence": 0,
+        "missing_punch": missing,
+        "ot_workday_minutes": 0,
+        "ot_restday_minutes": 0,
+        "ot_holiday_minutes": 0,
+        "punches": len(kept),
+    }
     if kind == HOLIDAY:
         facts["ot_holiday_minutes"] = _ot(worked, office)
         return facts
@@ -109,17 +120,23 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.date
     return facts
 
 
-def reference_attendance(employee: list[int], utc_minute: list[int], roster: list[list[int]], rules: RuleBook,
-                         first_day: dt.date, n_days: int) -> list[list[dict[str, int]]]:
+def reference_attendance(
+    employee: list[int],
+    utc_minute: list[int],
+    roster: list[list[int]],
+    rules: RuleBook,
+    first_day: dt.date,
+    n_days: int,
+) -> list[list[dict[str, int]]]:
     """Facts per employee, per day of the period; `roster[e]` has n_days + 1 shift indices (day before first)."""
     days = [first_day + dt.timedelta(days=k) for k in range(-1, n_days)]
     by_employee: dict[int, list[dt.datetime]] = {}
-    for e, m in zip(employee, utc_minute):
+    for e, m in zip(employee, utc_minute, strict=True):
         by_employee.setdefault(e, []).append(dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(minutes=m))
     result = []
     for e, shifts in enumerate(roster):
         windows = []
-        for day, s in zip(days, shifts):
+        for day, s in zip(days, shifts, strict=True):
             shift = rules.shifts[s]
             tz = ZoneInfo(rules.offices[shift.office].timezone)
             windows.append((_at(day, shift.window[0], tz), _at(day, shift.window[1], tz)))

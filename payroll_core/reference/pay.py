@@ -41,13 +41,17 @@ def piece_pay(item: Mapping[str, int]) -> int:
     return _fen(amount * Decimal(item["coef_num"]) / Decimal(item["coef_den"]))
 
 
-def pay_month(emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules) -> dict[str, int]:
+def pay_month(
+    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules
+) -> dict[str, int]:
     """Every output column of one employee-month (names as in ``pipeline.PayResult``)."""
     with localcontext(_CONTEXT):
         return _pay_month(emp, pieces, city, tax)
 
 
-def _pay_month(emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules) -> dict[str, int]:
+def _pay_month(
+    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules
+) -> dict[str, int]:
     conv = city.conventions
     pay_days = _dec(conv.pay_days_per_month)  # 21.75
     hours = Decimal(conv.hours_per_day)
@@ -116,13 +120,29 @@ def _pay_month(emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city
     topup = shortfall if conv.minimum_wage_top_up else 0
 
     ot_total = sum(ot.values())
-    gross = (base - absence - late + ot_total + pieces_total + emp["allowances_fen"] + emp["night_allowance_fen"]
-             + leave + topup)
+    gross = (
+        base
+        - absence
+        - late
+        + ot_total
+        + pieces_total
+        + emp["allowances_fen"]
+        + emp["night_allowance_fen"]
+        + leave
+        + topup
+    )
 
     months = emp["ytd_months"] + 1
-    deductions = (tax.basic_deduction_monthly_fen * months + emp["ytd_si_hf_fen"] + si_ee + hf_ee
-                  + emp["ytd_special_deductions_fen"] + emp["special_deductions_fen"]
-                  + emp["ytd_other_deductions_fen"] + emp["other_deductions_fen"])
+    deductions = (
+        tax.basic_deduction_monthly_fen * months
+        + emp["ytd_si_hf_fen"]
+        + si_ee
+        + hf_ee
+        + emp["ytd_special_deductions_fen"]
+        + emp["special_deductions_fen"]
+        + emp["ytd_other_deductions_fen"]
+        + emp["other_deductions_fen"]
+    )
     taxable = max(0, emp["ytd_income_fen"] + gross - deductions)
     tax_cum = 0
     if taxable > 0:

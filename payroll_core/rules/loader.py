@@ -108,9 +108,7 @@ class Rules:
     def version(self) -> str:
         """The rule version a pay run records: tax, conventions and each city's entries in force."""
         parts = [self.tax.version, self.conventions_version]
-        parts += [
-            f"{c.key}:si@{c.contribution_from},mw@{c.minimum_wage_from}" for c in self.cities
-        ]
+        parts += [f"{c.key}:si@{c.contribution_from},mw@{c.minimum_wage_from}" for c in self.cities]
         return " ".join(parts)
 
     def city_index(self, key: str) -> int:
@@ -290,5 +288,7 @@ def _load_city(key: str, period: str, conventions: dict[str, Any], conventions_p
         contribution_from=contribution["from"],
         contribution_source=_get(contribution, "source", str, f"{path}: contribution", ""),
         items=items,
-        conventions=_conventions(conventions, _get(data, "conventions", dict, path, {}), f"{conventions_path} + {path}"),
+        conventions=_conventions(
+            conventions, _get(data, "conventions", dict, path, {}), f"{conventions_path} + {path}"
+        ),
     )

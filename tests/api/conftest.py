@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from drivers.base import RawPunch
+from gateway.access.tokens import issue_token
 from gateway.devices.ingest import ingest_punches
 from gateway.store import Badge, Device, Employee, Office, make_engine, session_factory, upgrade
-from gateway.access.tokens import issue_token
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -33,33 +33,78 @@ ROLES = ("admin", "hr", "viewer", "employee")
 def seed(factory: sessionmaker[Session]) -> dict[str, str]:
     """Offices, devices, employees E001 (pin 1001) and E002 (pin 1002), punches, an unknown pin; tokens per role."""
     with factory() as session, session.begin():
-        sh = Office(name="Shanghai HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60, shift_rule="standard")
-        ur = Office(name="Urumqi plant", timezone="Asia/Urumqi", city="urumqi", double_punch_window_s=60, shift_rule="standard")
+        sh = Office(
+            name="Shanghai HQ",
+            timezone="Asia/Shanghai",
+            city="shanghai",
+            double_punch_window_s=60,
+            shift_rule="standard",
+        )
+        ur = Office(
+            name="Urumqi plant", timezone="Asia/Urumqi", city="urumqi", double_punch_window_s=60, shift_rule="standard"
+        )
         session.add_all([sh, ur])
         session.flush()
-        session.add_all([
-            Device(name="hq-door", sn=SN_SH, kind="zk-tcp", host="127.0.0.1", port=4370, office_id=sh.id, model="", firmware="",
-                   consecutive_failures=0),
-            Device(name="urumqi-gate", sn=SN_UR, kind="zk-udp", host="127.0.0.1", port=4370, office_id=ur.id, model="",
-                   firmware="", consecutive_failures=2, last_error="DeviceUnreachable: timed out",
-                   last_error_at=datetime(2026, 3, 2, 1, 0)),
-        ])
+        session.add_all(
+            [
+                Device(
+                    name="hq-door",
+                    sn=SN_SH,
+                    kind="zk-tcp",
+                    host="127.0.0.1",
+                    port=4370,
+                    office_id=sh.id,
+                    model="",
+                    firmware="",
+                    consecutive_failures=0,
+                ),
+                Device(
+                    name="urumqi-gate",
+                    sn=SN_UR,
+                    kind="zk-udp",
+                    host="127.0.0.1",
+                    port=4370,
+                    office_id=ur.id,
+                    model="",
+                    firmware="",
+                    consecutive_failures=2,
+                    last_error="DeviceUnreachable: timed out",
+                    last_error_at=datetime(2026, 3, 2, 1, 0),
+                ),
+            ]
+        )
         for code, pin, office in (("E001", "1001", sh.id), ("E002", "1002", ur.id)):
-            employee = Employee(code=code, name=f"Worker {code}", office_id=office, pay_basis="monthly",
-                                monthly_salary_fen=600000, special_deductions_fen=0)
+            employee = Employee(
+                code=code,
+                name=f"Worker {code}",
+                office_id=office,
+                pay_basis="monthly",
+                monthly_salary_fen=600000,
+                special_deductions_fen=0,
+            )
             session.add(employee)
             session.flush()
             session.add(Badge(pin=pin, employee_id=employee.id, device_sn=None))
-    ingest_punches(factory, SN_SH, [
-        RawPunch(SN_SH, "1001", datetime(2026, 3, 2, 8, 0)), RawPunch(SN_SH, "1001", datetime(2026, 3, 2, 18, 0)),
-        RawPunch(SN_SH, "9999", datetime(2026, 3, 2, 8, 5)),
-    ], source="zk-tcp", now=datetime(2026, 3, 3))
-    ingest_punches(factory, SN_UR, [RawPunch(SN_UR, "1002", datetime(2026, 3, 2, 9, 0))], source="zk-udp",
-                   now=datetime(2026, 3, 3))
+    ingest_punches(
+        factory,
+        SN_SH,
+        [
+            RawPunch(SN_SH, "1001", datetime(2026, 3, 2, 8, 0)),
+            RawPunch(SN_SH, "1001", datetime(2026, 3, 2, 18, 0)),
+            RawPunch(SN_SH, "9999", datetime(2026, 3, 2, 8, 5)),
+        ],
+        source="zk-tcp",
+        now=datetime(2026, 3, 3),
+    )
+    ingest_punches(
+        factory, SN_UR, [RawPunch(SN_UR, "1002", datetime(2026, 3, 2, 9, 0))], source="zk-udp", now=datetime(2026, 3, 3)
+    )
     secrets = {}
     with factory() as session, session.begin():
         for role in ROLES:
-            _row, secrets[role] = issue_token(session, f"{role}-token", role, "E001" if role == "employee" else None, "test")
+            _row, secrets[role] = issue_token(
+                session, f"{role}-token", role, "E001" if role == "employee" else None, "test"
+            )
     return secrets
 
 

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
 from gateway.devices.ingest import ingest_punches
-from gateway.store import Employee
-from gateway.store import BankAccount
+from gateway.store import BankAccount, Employee
 
 SN_SH = "SH0001"
 PERIOD = "2026-03"
@@ -25,9 +24,16 @@ WORKDAYS = [date(2026, 3, d) for d in range(1, 32) if date(2026, 3, d).isoweekda
 
 
 def punch_day(factory: sessionmaker[Session], day: date, pin: str = "1001") -> None:
-    ingest_punches(factory, SN_SH, [RawPunch(SN_SH, pin, datetime(day.year, day.month, day.day, 8, 55)),
-                                    RawPunch(SN_SH, pin, datetime(day.year, day.month, day.day, 18, 0))],
-                   source="zk-tcp", now=datetime(2026, 4, 1))
+    ingest_punches(
+        factory,
+        SN_SH,
+        [
+            RawPunch(SN_SH, pin, datetime(day.year, day.month, day.day, 8, 55)),
+            RawPunch(SN_SH, pin, datetime(day.year, day.month, day.day, 18, 0)),
+        ],
+        source="zk-tcp",
+        now=datetime(2026, 4, 1),
+    )
 
 
 def full_month(factory: sessionmaker[Session]) -> None:
@@ -36,8 +42,14 @@ def full_month(factory: sessionmaker[Session]) -> None:
         employee = session.scalar(select(Employee).where(Employee.code == "E001"))
         assert employee is not None
         employee.monthly_salary_fen = SALARY_FEN
-        session.add(BankAccount(employee_id=employee.id, bank_name="ICBC Shanghai", account_no="6222020000000001",
-                                account_name="Worker E001"))
+        session.add(
+            BankAccount(
+                employee_id=employee.id,
+                bank_name="ICBC Shanghai",
+                account_no="6222020000000001",
+                account_name="Worker E001",
+            )
+        )
     for day in WORKDAYS:
         if day != ABSENT_ON:
             punch_day(factory, day)

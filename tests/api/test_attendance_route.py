@@ -5,21 +5,33 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi.testclient import TestClient
+from pay_testkit import PERIOD, SCOPE, full_month, punch_day
 from sqlalchemy.orm import Session, sessionmaker
 
-from pay_testkit import PERIOD, SCOPE, full_month, punch_day
-
 E001_MARCH = {
-    "employee": "E001", "name": "Worker E001", "office": SCOPE, "scheduled_days": 22, "employed_days": 22,
-    "worked_days": 21, "absent_days": 1, "absent_half_days": 0, "late_minutes": 0, "early_minutes": 0,
-    "worked_minutes": 21 * 480, "ot_workday_minutes": 0, "ot_restday_minutes": 480, "ot_holiday_minutes": 0,
+    "employee": "E001",
+    "name": "Worker E001",
+    "office": SCOPE,
+    "scheduled_days": 22,
+    "employed_days": 22,
+    "worked_days": 21,
+    "absent_days": 1,
+    "absent_half_days": 0,
+    "late_minutes": 0,
+    "early_minutes": 0,
+    "worked_minutes": 21 * 480,
+    "ot_workday_minutes": 0,
+    "ot_restday_minutes": 480,
+    "ot_holiday_minutes": 0,
     "missing_punches": 0,
 }
 
 
 def test_month_totals_per_employee(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:  # type: ignore[no-untyped-def]
     full_month(factory)
-    punch_day(factory, date(2026, 3, 14), pin="1001")  # a Saturday, 08:55-18:00: 545 − 60 lunch = 485 min → 480 in 30-min units, all overtime
+    punch_day(
+        factory, date(2026, 3, 14), pin="1001"
+    )  # a Saturday, 08:55-18:00: 545 − 60 lunch = 485 min → 480 in 30-min units, all overtime
     response = client.get(f"/api/v1/attendance?period={PERIOD}&office={SCOPE}", headers=as_role("viewer"))
     assert response.status_code == 200
     assert response.json() == {"period": PERIOD, "office": SCOPE, "employees": [E001_MARCH]}
@@ -27,8 +39,17 @@ def test_month_totals_per_employee(client: TestClient, as_role, factory: session
 
 def test_employee_sees_only_own_row(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:  # type: ignore[no-untyped-def]
     full_month(factory)
-    client.post("/api/v1/employees", json={"code": "E003", "name": "Worker E003", "office": SCOPE, "pay_basis": "monthly",
-                                           "monthly_salary_fen": 500_000}, headers=as_role("hr"))
+    client.post(
+        "/api/v1/employees",
+        json={
+            "code": "E003",
+            "name": "Worker E003",
+            "office": SCOPE,
+            "pay_basis": "monthly",
+            "monthly_salary_fen": 500_000,
+        },
+        headers=as_role("hr"),
+    )
     everyone = client.get(f"/api/v1/attendance?period={PERIOD}&office={SCOPE}", headers=as_role("hr")).json()
     assert [e["employee"] for e in everyone["employees"]] == ["E001", "E003"]
     assert everyone["employees"][1]["absent_days"] == 22

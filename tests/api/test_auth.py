@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.store import ApiToken
 from gateway.access.tokens import authenticate
+from gateway.store import ApiToken
 
 
 def test_health_needs_no_token(client: TestClient) -> None:
@@ -18,17 +18,30 @@ def test_health_needs_no_token(client: TestClient) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-@pytest.mark.parametrize("path", ["/api/v1/devices", "/api/v1/employees", "/api/v1/punches", "/api/v1/quarantine",
-                                  "/api/v1/audit", "/api/v1/tokens", "/api/v1/employees/E001"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/devices",
+        "/api/v1/employees",
+        "/api/v1/punches",
+        "/api/v1/quarantine",
+        "/api/v1/audit",
+        "/api/v1/tokens",
+        "/api/v1/employees/E001",
+    ],
+)
 def test_every_api_route_refuses_a_missing_token(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["www-authenticate"] == "Bearer"
     assert response.json() == {
-        "type": "about:blank", "title": "Not authenticated", "status": 401, "instance": path,
+        "type": "about:blank",
+        "title": "Not authenticated",
+        "status": 401,
+        "instance": path,
         "detail": "this endpoint needs a token: send 'Authorization: Bearer <token>' (an admin creates one with "
-                  "`punchclock token create`)",
+        "`punchclock token create`)",
     }
 
 
@@ -52,7 +65,11 @@ def test_only_the_digest_is_stored(factory: sessionmaker[Session], secrets: dict
         assert (row.prefix, row.secret_sha256) == (prefix, hashlib.sha256(secret.encode()).hexdigest())
         assert secret not in (row.prefix, row.secret_sha256, row.name)
         principal = authenticate(session, secrets["viewer"])
-        assert principal is not None and (principal.name, principal.role, principal.employee_id) == ("viewer-token", "viewer", None)
+        assert principal is not None and (principal.name, principal.role, principal.employee_id) == (
+            "viewer-token",
+            "viewer",
+            None,
+        )
 
 
 def test_no_operation_but_health_and_iclock_answers_without_a_token(client: TestClient) -> None:
@@ -64,6 +81,9 @@ def test_no_operation_but_health_and_iclock_answers_without_a_token(client: Test
         concrete = path.replace("{", "").replace("}", "")  # any value: auth runs before the lookup
         for method in sorted(operations):
             response = client.request(method.upper(), concrete)
-            assert (response.status_code, response.headers["content-type"]) == (401, "application/problem+json"), (method, path)
+            assert (response.status_code, response.headers["content-type"]) == (401, "application/problem+json"), (
+                method,
+                path,
+            )
             checked.append(f"{method.upper()} {path}")
     assert len(checked) >= 20 and "POST /api/v1/devices/{ref}/sync" in checked

@@ -42,8 +42,10 @@ def test_api_server_serves_config_tokens_and_stops(db_url: str, factory) -> None
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     secret = "config-token-for-serve-test"
-    config = Config(database=Database(url=db_url),
-                    api=Api(bind=f"127.0.0.1:{port}", tokens=[ApiToken(name="ops", token=secret, role="viewer")]))
+    config = Config(
+        database=Database(url=db_url),
+        api=Api(bind=f"127.0.0.1:{port}", tokens=[ApiToken(name="ops", token=secret, role="viewer")]),
+    )
     server = ApiServer(config, factory)
     server.start()
     try:

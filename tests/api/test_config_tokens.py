@@ -7,9 +7,9 @@ from api_testkit import audit_rows
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from gateway.access.tokens import TokenNameTaken, sync_config_tokens
 from gateway.config import ApiToken as ConfigToken
 from gateway.store import ApiToken
-from gateway.access.tokens import TokenNameTaken, sync_config_tokens
 
 SECRET = "a-long-config-secret-0001"
 
@@ -32,9 +32,14 @@ def test_config_token_works_then_follows_the_file(client: TestClient, factory) -
     sync(factory)  # removed from the file: revoked
     assert client.get("/api/v1/punches", headers=headers).status_code == 401
     assert [(actor, action) for actor, action, target, _b, _a in audit_rows(factory) if target == "token:kiosk"] == [
-        ("config", "token.create"), ("config", "token.update"), ("config", "token.revoke")]
+        ("config", "token.create"),
+        ("config", "token.update"),
+        ("config", "token.revoke"),
+    ]
 
 
 def test_config_cannot_take_over_an_issued_token(factory) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(TokenNameTaken, match="api.tokens: name 'hr-token' is already used by an issued token: rename the config token"):
+    with pytest.raises(
+        TokenNameTaken, match="api.tokens: name 'hr-token' is already used by an issued token: rename the config token"
+    ):
         sync(factory, ConfigToken(name="hr-token", token=SECRET, role="admin"))

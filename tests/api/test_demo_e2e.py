@@ -20,17 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from gateway import config as cfg
+from gateway.access.tokens import issue_token
 from gateway.cli.demo import setup_demo, zk_terminal_for_month
 from gateway.devices.inventory import register_config
-from gateway.store import Badge, Employee, Office, make_engine, session_factory, upgrade
 from gateway.devices.sync import run_sync
-from gateway.access.tokens import issue_token
+from gateway.pay.attendance import OFFICE_RULES_DIR
+from gateway.store import Badge, Employee, Office, make_engine, session_factory, upgrade
 from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns
 from payroll_core.pipeline import compute
 from payroll_core.reference.attendance import reference_attendance, reference_summary
 from payroll_core.rules import load_rules
 from payroll_core.shifts import load_rules as load_office_rules
-from gateway.pay.attendance import OFFICE_RULES_DIR
 
 FIRST = date(2026, 3, 1)
 PERIOD = "2026-03"
@@ -62,11 +62,23 @@ def _expected(records, pins: list[str], night: set[str]) -> tuple[dict[str, dict
     summaries = [reference_summary(days) for days in facts]
     regular = [sum(d["regular_minutes"] for d in days if d["day_type"] == 0) for days in facts]
     inputs = EmployeeMonthColumns.build(
-        len(pins), city=0, pay_basis=0, monthly_salary_fen=[SALARY[i] for i in range(len(pins))],
+        len(pins),
+        city=0,
+        pay_basis=0,
+        monthly_salary_fen=[SALARY[i] for i in range(len(pins))],
         worked_minutes=regular,
-        **{key: [s[key] for s in summaries] for key in (
-            "scheduled_days", "absent_days", "absent_half_days", "late_minutes", "ot_workday_minutes",
-            "ot_restday_minutes", "ot_holiday_minutes")},
+        **{
+            key: [s[key] for s in summaries]
+            for key in (
+                "scheduled_days",
+                "absent_days",
+                "absent_half_days",
+                "late_minutes",
+                "ot_workday_minutes",
+                "ot_restday_minutes",
+                "ot_holiday_minutes",
+            )
+        },
     )
     result = compute(inputs, load_rules(PERIOD, ["dongguan"]))
     return {f"DG{pin}": result.row(i) for i, pin in enumerate(pins)}, summaries
@@ -79,16 +91,25 @@ def test_simulator_to_payslip_equals_payroll_core(factory: sessionmaker[Session]
         pins = [u.user_id for u in terminal.users]
         config = cfg.Config(
             offices=[cfg.Office(name=PLANT, timezone="Asia/Shanghai", city="dongguan", shift_rule="dongguan/day")],
-            devices=[cfg.Device(name="line-1", sn=terminal.serial, kind="zk-tcp", host="127.0.0.1", port=terminal.port,
-                                office=PLANT)],
+            devices=[
+                cfg.Device(
+                    name="line-1", sn=terminal.serial, kind="zk-tcp", host="127.0.0.1", port=terminal.port, office=PLANT
+                )
+            ],
         )
         register_config(factory, config)
         with factory() as s, s.begin():
             plant = s.query(Office).filter_by(name=PLANT).one()
             for i, pin in enumerate(pins):  # day and night workers share the plant; night workers have their own shift
-                e = Employee(code=f"DG{pin}", name=f"Worker {pin}", office_id=plant.id,
-                             shift_rule="night" if pin in night else None,
-                             pay_basis="monthly", monthly_salary_fen=SALARY[i], special_deductions_fen=0)
+                e = Employee(
+                    code=f"DG{pin}",
+                    name=f"Worker {pin}",
+                    office_id=plant.id,
+                    shift_rule="night" if pin in night else None,
+                    pay_basis="monthly",
+                    monthly_salary_fen=SALARY[i],
+                    special_deductions_fen=0,
+                )
                 s.add(e)
                 s.flush()
                 s.add(Badge(pin=pin, employee_id=e.id, device_sn=terminal.serial))
@@ -110,6 +131,7 @@ def test_simulator_to_payslip_equals_payroll_core(factory: sessionmaker[Session]
     assert all(s["late_minutes"] > 0 for s in summaries)
     assert sum(s["missing_punches"] for s in summaries) == 3
 
+
 @pytest.mark.timeout(120)
 def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
     out = io.StringIO()
@@ -123,7 +145,9 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert summary["quarantined"] > 0
         hr = {"Authorization": f"Bearer {demo.token}"}
         runs = httpx.get(f"{demo.url}/api/v1/payruns", headers=hr).json()
-        assert [(r["period"], r["status"], r["net_total_fen"]) for r in runs] == [("2026-03", "locked", summary["net_fen"])]
+        assert [(r["period"], r["status"], r["net_total_fen"]) for r in runs] == [
+            ("2026-03", "locked", summary["net_fen"])
+        ]
         slips = httpx.get(f"{demo.url}/api/v1/payslips?period=2026-03", headers=hr).json()
         assert sum(s["gross_fen"] for s in slips) == summary["gross_fen"]
         assert sum(s["figures"]["piece_pay_fen"] for s in slips if s["employee"].startswith("DG-C")) > 0
@@ -136,7 +160,13 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert {e["office"] for e in staff if e["code"].startswith("DG-")} == {"Dongguan plant"}
         # (the pins whose seed-11 records start after 18:00; pin 1024 is the terminal's unmapped one)
         assert [e["code"] for e in staff if e["shift_rule"] is not None] == [
-            "DG-T1004", "DG-T1013", "DG-T1015", "DG-T1018", "DG-T1021", "DG-T1022"]
+            "DG-T1004",
+            "DG-T1013",
+            "DG-T1015",
+            "DG-T1018",
+            "DG-T1021",
+            "DG-T1022",
+        ]
         assert {e["shift_rule"] for e in staff} == {None, "night"}
     finally:
         demo.stop()

@@ -22,9 +22,15 @@ def test_readers_see_every_device_with_health(client: TestClient, as_role, role:
     assert sorted(by_name) == ["hq-door", "urumqi-gate"]
     assert by_name["urumqi-gate"]["office"] == "Urumqi plant"
     assert by_name["urumqi-gate"]["health"] == {
-        "state": "failing", "last_success_at": None, "last_error": "DeviceUnreachable: timed out",
-        "last_error_at": "2026-03-02T01:00:00Z", "consecutive_failures": 2, "clock_offset_s": None,
-        "record_count": None, "record_capacity": None, "user_count": None,
+        "state": "failing",
+        "last_success_at": None,
+        "last_error": "DeviceUnreachable: timed out",
+        "last_error_at": "2026-03-02T01:00:00Z",
+        "consecutive_failures": 2,
+        "clock_offset_s": None,
+        "record_count": None,
+        "record_capacity": None,
+        "user_count": None,
     }
     assert by_name["hq-door"]["health"]["state"] == "never polled"
 
@@ -38,7 +44,9 @@ def test_get_by_serial_or_name(client: TestClient, as_role) -> None:  # type: ig
     assert client.get("/api/v1/devices/hq-door", headers=as_role("viewer")).json()["sn"] == "SH0001"
     missing = client.get("/api/v1/devices/NOPE", headers=as_role("viewer"))
     assert (missing.status_code, missing.json()["detail"]) == (
-        404, "no device with serial number or name 'NOPE': GET /api/v1/devices lists them")
+        404,
+        "no device with serial number or name 'NOPE': GET /api/v1/devices lists them",
+    )
 
 
 NEW_DEVICE = {"name": "hq-push", "sn": "PUSH0001", "kind": "zk-push", "office": "Shanghai HQ"}
@@ -48,10 +56,20 @@ def test_admin_adds_a_push_terminal_and_it_is_audited(client: TestClient, as_rol
     response = client.post("/api/v1/devices", json=NEW_DEVICE, headers=as_role("admin"))
     assert response.status_code == 201
     assert {k: response.json()[k] for k in ("name", "sn", "kind", "host", "port", "office")} == {
-        "name": "hq-push", "sn": "PUSH0001", "kind": "zk-push", "host": "", "port": 4370, "office": "Shanghai HQ"}
-    assert audit_rows(factory)[-1] == ("admin:admin-token", "device.add", "device:hq-push", None,
-                                       {"name": "hq-push", "sn": "PUSH0001", "kind": "zk-push", "host": "", "port": 4370,
-                                        "office": "Shanghai HQ"})
+        "name": "hq-push",
+        "sn": "PUSH0001",
+        "kind": "zk-push",
+        "host": "",
+        "port": 4370,
+        "office": "Shanghai HQ",
+    }
+    assert audit_rows(factory)[-1] == (
+        "admin:admin-token",
+        "device.add",
+        "device:hq-push",
+        None,
+        {"name": "hq-push", "sn": "PUSH0001", "kind": "zk-push", "host": "", "port": 4370, "office": "Shanghai HQ"},
+    )
     handshake = client.get("/iclock/cdata", params={"SN": "PUSH0001", "options": "all"})
     assert handshake.status_code == 200  # the ADMS receiver now accepts the terminal
 
@@ -64,13 +82,29 @@ def test_only_admins_add_or_edit_devices(client: TestClient, as_role, factory, r
     assert audit_rows(factory) == before
 
 
-@pytest.mark.parametrize(("body", "status", "detail"), [
-    ({**NEW_DEVICE, "sn": "SH0001"}, 409, "sn 'SH0001' is already used by device 'hq-door': each device needs its own"),
-    ({**NEW_DEVICE, "name": "hq-door"}, 409, "name 'hq-door' is already used by device 'hq-door': each device needs its own"),
-    ({**NEW_DEVICE, "office": "Mars"}, 422,
-     "no office named 'Mars': offices are 'Shanghai HQ', 'Urumqi plant' (offices come from the config file)"),
-])
-def test_bad_device_is_refused_and_nothing_is_written(client: TestClient, as_role, factory, body, status, detail) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        (
+            {**NEW_DEVICE, "sn": "SH0001"},
+            409,
+            "sn 'SH0001' is already used by device 'hq-door': each device needs its own",
+        ),
+        (
+            {**NEW_DEVICE, "name": "hq-door"},
+            409,
+            "name 'hq-door' is already used by device 'hq-door': each device needs its own",
+        ),
+        (
+            {**NEW_DEVICE, "office": "Mars"},
+            422,
+            "no office named 'Mars': offices are 'Shanghai HQ', 'Urumqi plant' (offices come from the config file)",
+        ),
+    ],
+)
+def test_bad_device_is_refused_and_nothing_is_written(
+    client: TestClient, as_role, factory, body, status, detail
+) -> None:  # type: ignore[no-untyped-def]
     before = audit_rows(factory)
     response = client.post("/api/v1/devices", json=body, headers=as_role("admin"))
     assert (response.status_code, response.json()["detail"]) == (status, detail)
@@ -83,26 +117,57 @@ def test_unknown_kind_lists_the_known_ones(client: TestClient, as_role) -> None:
     response = client.post("/api/v1/devices", json={**NEW_DEVICE, "kind": "hikvision"}, headers=as_role("admin"))
     assert response.json()["errors"] == [
         "body field kind: unknown device kind 'hikvision': use one of comet-csv, zk-push, zk-soap, zk-tcp, zk-udp "
-        "(got 'hikvision')"]
+        "(got 'hikvision')"
+    ]
 
 
 def test_edit_changes_only_given_fields_and_audits_before_and_after(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
-    response = client.patch("/api/v1/devices/SH0001", json={"host": "10.0.0.9", "office": "Urumqi plant"}, headers=as_role("admin"))
+    response = client.patch(
+        "/api/v1/devices/SH0001", json={"host": "10.0.0.9", "office": "Urumqi plant"}, headers=as_role("admin")
+    )
     assert response.status_code == 200
-    assert (response.json()["host"], response.json()["office"], response.json()["port"]) == ("10.0.0.9", "Urumqi plant", 4370)
+    assert (response.json()["host"], response.json()["office"], response.json()["port"]) == (
+        "10.0.0.9",
+        "Urumqi plant",
+        4370,
+    )
     assert audit_rows(factory)[-1] == (
-        "admin:admin-token", "device.edit", "device:hq-door",
-        {"name": "hq-door", "sn": "SH0001", "kind": "zk-tcp", "host": "127.0.0.1", "port": 4370, "office": "Shanghai HQ"},
-        {"name": "hq-door", "sn": "SH0001", "kind": "zk-tcp", "host": "10.0.0.9", "port": 4370, "office": "Urumqi plant"},
+        "admin:admin-token",
+        "device.edit",
+        "device:hq-door",
+        {
+            "name": "hq-door",
+            "sn": "SH0001",
+            "kind": "zk-tcp",
+            "host": "127.0.0.1",
+            "port": 4370,
+            "office": "Shanghai HQ",
+        },
+        {
+            "name": "hq-door",
+            "sn": "SH0001",
+            "kind": "zk-tcp",
+            "host": "10.0.0.9",
+            "port": 4370,
+            "office": "Urumqi plant",
+        },
     )
     null = client.patch("/api/v1/devices/SH0001", json={"host": None}, headers=as_role("admin"))
-    assert (null.status_code, null.json()["detail"]) == (422, "a device field cannot be set to null: leave it out to keep its value")
+    assert (null.status_code, null.json()["detail"]) == (
+        422,
+        "a device field cannot be set to null: leave it out to keep its value",
+    )
 
 
 def test_sync_polls_the_terminal_over_the_zk_protocol(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
-    with ZKTerminal(users=3, records=12, seed=4, serial="SIMSYNC1", clock=lambda: datetime(2026, 3, 2, 9, 30)) as terminal:
-        added = client.post("/api/v1/devices", json={"name": "lab", "kind": "zk-tcp", "host": "127.0.0.1",
-                                                     "port": terminal.port, "office": "Shanghai HQ"}, headers=as_role("admin"))
+    with ZKTerminal(
+        users=3, records=12, seed=4, serial="SIMSYNC1", clock=lambda: datetime(2026, 3, 2, 9, 30)
+    ) as terminal:
+        added = client.post(
+            "/api/v1/devices",
+            json={"name": "lab", "kind": "zk-tcp", "host": "127.0.0.1", "port": terminal.port, "office": "Shanghai HQ"},
+            headers=as_role("admin"),
+        )
         assert added.status_code == 201
         response = client.post("/api/v1/devices/lab/sync", headers=as_role("hr"))
         assert response.status_code == 200, response.text
@@ -110,9 +175,19 @@ def test_sync_polls_the_terminal_over_the_zk_protocol(client: TestClient, as_rol
     assert sum(pin == "1003" for pin, _ts in expected_keys) == 5  # the one pin without a badge
     result = response.json()
     assert {k: result[k] for k in ("device", "sn", "read", "new", "duplicate", "quarantined", "cleared")} == {
-        "device": "lab", "sn": "SIMSYNC1", "read": 12, "new": 12, "duplicate": 0, "quarantined": 5, "cleared": False}
+        "device": "lab",
+        "sn": "SIMSYNC1",
+        "read": 12,
+        "new": 12,
+        "duplicate": 0,
+        "quarantined": 5,
+        "cleared": False,
+    }
     with factory() as session:
-        stored = sorted((pin, ts) for pin, ts in session.execute(select(Punch.pin, Punch.ts_local).where(Punch.device_sn == "SIMSYNC1")))
+        stored = sorted(
+            (pin, ts)
+            for pin, ts in session.execute(select(Punch.pin, Punch.ts_local).where(Punch.device_sn == "SIMSYNC1"))
+        )
     assert stored == expected_keys
     health = client.get("/api/v1/devices/SIMSYNC1", headers=as_role("viewer")).json()["health"]
     assert (health["state"], health["record_count"], health["record_capacity"]) == ("ok", 12, 100000)

@@ -11,7 +11,9 @@ from api.app import ApiSettings, create_app
 
 
 def test_validation_error_names_the_field_and_the_fix(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/api/v1/punches", params={"limit": 5000, "start": "2026-03-02T08:00:00"}, headers=as_role("hr"))
+    response = client.get(
+        "/api/v1/punches", params={"limit": 5000, "start": "2026-03-02T08:00:00"}, headers=as_role("hr")
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -25,8 +27,11 @@ def test_validation_error_names_the_field_and_the_fix(client: TestClient, as_rol
 
 
 def test_body_errors_name_the_body_field(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/api/v1/employees", json={"code": "E9", "name": "X", "monthly_salary_fen": 1.5, "colour": "red"},
-                           headers=as_role("hr"))
+    response = client.post(
+        "/api/v1/employees",
+        json={"code": "E9", "name": "X", "monthly_salary_fen": 1.5, "colour": "red"},
+        headers=as_role("hr"),
+    )
     assert response.status_code == 422
     assert response.json()["errors"] == [
         "body field monthly_salary_fen: Input should be a valid integer (got 1.5)",
@@ -35,11 +40,14 @@ def test_body_errors_name_the_body_field(client: TestClient, as_role) -> None:  
 
 
 def test_malformed_json_is_a_problem_too(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/api/v1/employees", content=b"{not json", headers={**as_role("hr"), "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/employees", content=b"{not json", headers={**as_role("hr"), "Content-Type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [
-        "request body: is not valid JSON (Expecting property name enclosed in double quotes at character 1): send a JSON object"
+        "request body: is not valid JSON (Expecting property name enclosed in double quotes at character 1): send "
+        "a JSON object"
     ]
 
 
@@ -69,5 +77,7 @@ def test_a_server_error_says_where_the_details_are_and_nothing_else(crashing_cli
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert set(body) == {"type", "title", "status", "detail", "instance"}
-    assert body["detail"].startswith("the server failed to answer this request; the server log has the details under incident ")
+    assert body["detail"].startswith(
+        "the server failed to answer this request; the server log has the details under incident "
+    )
     assert "secret" not in response.text and "Traceback" not in response.text

@@ -21,20 +21,43 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from pay_testkit import PERIOD, SCOPE, full_month
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pay.exports import PAY_SHEET_HEADER, fen_to_yuan
-from pay_testkit import PERIOD, SCOPE, full_month
 
 E001 = {
-    "base_pay_fen": 1_234_567, "absence_fen": 56_762, "late_fen": 0, "ot_workday_fen": 0, "ot_restday_fen": 0,
-    "ot_holiday_fen": 0, "ot_pay_fen": 0, "piece_pay_fen": 0, "leave_pay_fen": 0, "min_wage_floor_fen": 261_545,
-    "min_wage_shortfall_fen": 0, "min_wage_topup_fen": 0, "gross_fen": 1_177_805, "pension_employee_fen": 98_765,
-    "pension_employer_fen": 197_531, "medical_employee_fen": 24_691, "medical_employer_fen": 111_111,
-    "unemployment_employee_fen": 6_173, "unemployment_employer_fen": 6_173, "injury_employee_fen": 0,
-    "injury_employer_fen": 1_975, "maternity_employee_fen": 0, "maternity_employer_fen": 0,
-    "si_employee_fen": 129_629, "si_employer_fen": 316_790, "hf_employee_fen": 86_400, "hf_employer_fen": 86_400,
-    "taxable_cumulative_fen": 461_776, "tax_cumulative_fen": 13_853, "iit_fen": 13_853, "net_fen": 947_923,
+    "base_pay_fen": 1_234_567,
+    "absence_fen": 56_762,
+    "late_fen": 0,
+    "ot_workday_fen": 0,
+    "ot_restday_fen": 0,
+    "ot_holiday_fen": 0,
+    "ot_pay_fen": 0,
+    "piece_pay_fen": 0,
+    "leave_pay_fen": 0,
+    "min_wage_floor_fen": 261_545,
+    "min_wage_shortfall_fen": 0,
+    "min_wage_topup_fen": 0,
+    "gross_fen": 1_177_805,
+    "pension_employee_fen": 98_765,
+    "pension_employer_fen": 197_531,
+    "medical_employee_fen": 24_691,
+    "medical_employer_fen": 111_111,
+    "unemployment_employee_fen": 6_173,
+    "unemployment_employer_fen": 6_173,
+    "injury_employee_fen": 0,
+    "injury_employer_fen": 1_975,
+    "maternity_employee_fen": 0,
+    "maternity_employer_fen": 0,
+    "si_employee_fen": 129_629,
+    "si_employer_fen": 316_790,
+    "hf_employee_fen": 86_400,
+    "hf_employer_fen": 86_400,
+    "taxable_cumulative_fen": 461_776,
+    "tax_cumulative_fen": 13_853,
+    "iit_fen": 13_853,
+    "net_fen": 947_923,
 }
 
 
@@ -55,8 +78,12 @@ def test_pay_sheet_csv_is_exact(client: TestClient, as_role, run_id: int) -> Non
     response = client.get(f"/api/v1/exports/{PERIOD}/csv", headers=as_role("viewer"))
     assert response.status_code == 200
     assert response.headers["content-disposition"] == f'attachment; filename="paysheet-{PERIOD}.csv"'
-    expected = ",".join(PAY_SHEET_HEADER) + "\r\n" + ",".join(
-        ["E001", "Worker E001", SCOPE, str(run_id), "computed", *(str(v) for v in E001.values())]) + "\r\n"
+    expected = (
+        ",".join(PAY_SHEET_HEADER)
+        + "\r\n"
+        + ",".join(["E001", "Worker E001", SCOPE, str(run_id), "computed", *(str(v) for v in E001.values())])
+        + "\r\n"
+    )
     assert list(E001) == list(PAY_SHEET_HEADER[5:])
     assert response.content == "\ufeff".encode() + expected.encode()
 
@@ -75,21 +102,34 @@ def test_bank_csv_amounts_are_exact_and_need_a_locked_run(client: TestClient, as
     hr = as_role("hr")
     early = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
     assert early.status_code == 409
-    assert early.json()["detail"] == (f"pay run(s) {run_id} ({SCOPE}, computed) of {PERIOD} are not locked; review and "
-                                      "lock them before exporting the bank transfer file")
+    assert early.json()["detail"] == (
+        f"pay run(s) {run_id} ({SCOPE}, computed) of {PERIOD} are not locked; review and "
+        "lock them before exporting the bank transfer file"
+    )
     _lock(client, as_role, run_id)
     assert client.get(f"/api/v1/exports/{PERIOD}/bank", headers=as_role("viewer")).status_code == 403
     response = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows == [["employee", "account_name", "bank_name", "account_no", "amount_yuan"],
-                    ["E001", "Worker E001", "ICBC Shanghai", "6222020000000001", "9479.23"]]
+    assert rows == [
+        ["employee", "account_name", "bank_name", "account_no", "amount_yuan"],
+        ["E001", "Worker E001", "ICBC Shanghai", "6222020000000001", "9479.23"],
+    ]
 
 
 def test_bank_csv_names_employees_without_an_account(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
     hr = as_role("hr")
-    client.post("/api/v1/employees", json={"code": "E003", "name": "Worker E003", "office": SCOPE, "pay_basis": "monthly",
-                                           "monthly_salary_fen": 500_000}, headers=hr)
+    client.post(
+        "/api/v1/employees",
+        json={
+            "code": "E003",
+            "name": "Worker E003",
+            "office": SCOPE,
+            "pay_basis": "monthly",
+            "monthly_salary_fen": 500_000,
+        },
+        headers=hr,
+    )
     client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
     _lock(client, as_role, run_id)
     response = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
@@ -119,11 +159,14 @@ def test_bank_account_set_through_the_api_is_used(client: TestClient, as_role, r
 def test_nothing_to_export(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/v1/exports/2026-05/csv", headers=as_role("hr"))
     assert response.status_code == 409
-    assert response.json()["detail"] == ("no computed pay run for 2026-05; create and compute one first "
-                                         "(punchclock payroll run --period 2026-05)")
+    assert response.json()["detail"] == (
+        "no computed pay run for 2026-05; create and compute one first (punchclock payroll run --period 2026-05)"
+    )
 
 
-@pytest.mark.parametrize(("fen", "text"), [(0, "0.00"), (5, "0.05"), (100, "1.00"), (947_923, "9479.23"),
-                                           (-5, "-0.05"), (123_456_789_012, "1234567890.12")])
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [(0, "0.00"), (5, "0.05"), (100, "1.00"), (947_923, "9479.23"), (-5, "-0.05"), (123_456_789_012, "1234567890.12")],
+)
 def test_fen_to_yuan(fen: int, text: str) -> None:
     assert fen_to_yuan(fen) == text

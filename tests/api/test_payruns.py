@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pay_testkit import ABSENT_ON, PERIOD, SCOPE, full_month, punch_day
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.access.audit import verify_chain
 from gateway.store import AuditLog
 from payroll_core.rules import load_rules
-from pay_testkit import ABSENT_ON, PERIOD, SCOPE, full_month, punch_day
 
 PROBLEM = "application/problem+json"
 
@@ -41,11 +41,17 @@ def test_writers_create_compute_and_lock(client: TestClient, as_role, month: Non
     assert computed["rules_version"] == load_rules(PERIOD, ["shanghai"]).version
     shown = client.get(f"/api/v1/payruns/{run_id}", headers=as_role("viewer")).json()
     assert [(s["employee"], s["gross_fen"], s["net_fen"], s["iit_fen"]) for s in shown["payslips"]] == [
-        ("E001", 1_177_805, 947_923, 13_853)]
+        ("E001", 1_177_805, 947_923, 13_853)
+    ]
     locked = client.post(f"/api/v1/payruns/{run_id}/lock", headers=headers).json()
     assert (locked["status"], locked["locked_by"]) == ("locked", f"{role}:{role}-token")
     with factory() as session:
-        actions = [a for (a,) in session.execute(select(AuditLog.action).where(AuditLog.action.like("payrun.%")).order_by(AuditLog.id))]
+        actions = [
+            a
+            for (a,) in session.execute(
+                select(AuditLog.action).where(AuditLog.action.like("payrun.%")).order_by(AuditLog.id)
+            )
+        ]
         assert actions == ["payrun.create", "payrun.compute", "payrun.lock"]
         assert verify_chain(session) is None
 
@@ -75,7 +81,10 @@ def test_employee_sees_only_own_locked_payslip(client: TestClient, as_role, mont
     body = own.json()
     assert (body["employee"], body["net_fen"], body["status"]) == ("E001", 947_923, "locked")
     assert [(line["code"], line["amount_fen"]) for line in body["lines"][:3]] == [
-        ("BASE_PAY", 1_234_567), ("ABSENCE", -56_762), ("GROSS", 1_177_805)]
+        ("BASE_PAY", 1_234_567),
+        ("ABSENCE", -56_762),
+        ("GROSS", 1_177_805),
+    ]
     assert body["lines"][1]["quantities"] == {"monthly_salary_fen": 1_234_567, "absent_days": 1, "absent_half_days": 0}
     assert body["attendance"]["absent_days"] == 1
     other = client.get(f"/api/v1/payslips/{slip['id'] + 1}", headers=me)
@@ -85,8 +94,17 @@ def test_employee_sees_only_own_locked_payslip(client: TestClient, as_role, mont
 
 def test_employee_gets_404_for_another_employees_payslip(client: TestClient, as_role, month: None, factory) -> None:  # type: ignore[no-untyped-def]
     hr = as_role("hr")
-    added = client.post("/api/v1/employees", json={"code": "E003", "name": "Worker E003", "office": SCOPE,
-                                                   "pay_basis": "monthly", "monthly_salary_fen": 500_000}, headers=hr)
+    added = client.post(
+        "/api/v1/employees",
+        json={
+            "code": "E003",
+            "name": "Worker E003",
+            "office": SCOPE,
+            "pay_basis": "monthly",
+            "monthly_salary_fen": 500_000,
+        },
+        headers=hr,
+    )
     assert added.status_code == 201, added.text
     run_id = _run(client, hr)
     client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
@@ -99,7 +117,9 @@ def test_employee_gets_404_for_another_employees_payslip(client: TestClient, as_
     assert [s["employee"] for s in client.get("/api/v1/payslips", headers=as_role("employee")).json()] == ["E001"]
 
 
-def test_recompute_returns_the_diff_and_locked_run_refuses_with_409(client: TestClient, as_role, month: None, factory) -> None:  # type: ignore[no-untyped-def]
+def test_recompute_returns_the_diff_and_locked_run_refuses_with_409(
+    client: TestClient, as_role, month: None, factory
+) -> None:  # type: ignore[no-untyped-def]
     hr = as_role("hr")
     run_id = _run(client, hr)
     client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
@@ -108,8 +128,15 @@ def test_recompute_returns_the_diff_and_locked_run_refuses_with_409(client: Test
     diff = {c["field"]: (c["old"], c["new"]) for c in recomputed["changes"] if c["employee"] == "E001"}
     assert diff["absence_fen"] == (56_762, 0)
     assert diff["gross_fen"] == (1_177_805, 1_234_567)
-    assert set(diff) >= {"absence_fen", "gross_fen", "min_wage_floor_fen", "taxable_cumulative_fen", "tax_cumulative_fen",
-                         "iit_fen", "net_fen"}
+    assert set(diff) >= {
+        "absence_fen",
+        "gross_fen",
+        "min_wage_floor_fen",
+        "taxable_cumulative_fen",
+        "tax_cumulative_fen",
+        "iit_fen",
+        "net_fen",
+    }
     assert client.get(f"/api/v1/payruns/{run_id}", headers=hr).json()["changes"] == recomputed["changes"]
     client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr)
     refused = client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
@@ -124,14 +151,24 @@ def test_bad_requests_are_precise_problems(client: TestClient, as_role, month: N
     hr = as_role("hr")
     unknown = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": "Beijing"}, headers=hr)
     assert unknown.status_code == 422
-    assert unknown.json()["detail"] == "scope 'Beijing' is neither 'all' nor an office name; offices: 'Shanghai HQ', 'Urumqi plant'"
+    assert (
+        unknown.json()["detail"]
+        == "scope 'Beijing' is neither 'all' nor an office name; offices: 'Shanghai HQ', 'Urumqi plant'"
+    )
     run_id = _run(client, hr)
     twice = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": "all"}, headers=hr)
     assert twice.status_code == 409
-    assert twice.json()["detail"] == (f"pay run {run_id} ({PERIOD}, scope '{SCOPE}', draft) already covers these employees "
-                                      f"for {PERIOD}; compute that run instead of creating another")
+    assert twice.json()["detail"] == (
+        f"pay run {run_id} ({PERIOD}, scope '{SCOPE}', draft) already covers these employees "
+        f"for {PERIOD}; compute that run instead of creating another"
+    )
     early = client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr)
     assert (early.status_code, early.json()["detail"]) == (
-        409, f"pay run {run_id} ({PERIOD}) has not been computed; compute and review it before locking")
+        409,
+        f"pay run {run_id} ({PERIOD}) has not been computed; compute and review it before locking",
+    )
     missing = client.get("/api/v1/payruns/999", headers=hr)
-    assert (missing.status_code, missing.json()["detail"]) == (404, "no pay run with id 999; list the runs with GET /api/v1/payruns")
+    assert (missing.status_code, missing.json()["detail"]) == (
+        404,
+        "no pay run with id 999; list the runs with GET /api/v1/payruns",
+    )

@@ -7,20 +7,23 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
+from pay_testkit import PERIOD, SCOPE, full_month
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.store import AuditLog
-from gateway.store import PieceRecord
-from pay_testkit import PERIOD, SCOPE, full_month
+from gateway.store import AuditLog, PieceRecord
 
 HEADER = ["employee", "period", "item", "qty", "rejects", "unit_fen", "grade_coef"]
-GOOD = [["E001", "2026-03", "LAMP-01", "300", "4", "120", "1.10"],
-        ["E002", "2026-03-17", "LAMP-02", "50", "0", "95", "1"]]
-BAD = [["E001", "2026-03", "LAMP-01", "300", "4", "120", "1.10"],
-       ["E404", "2026-03", "LAMP-01", "10", "0", "120", "1"],
-       ["E001", "March", "LAMP-01", "ten", "11", "12.5", "1.1234567"],
-       ["E002", "2026-03", "", "5", "6", "120", "-1"]]
+GOOD = [
+    ["E001", "2026-03", "LAMP-01", "300", "4", "120", "1.10"],
+    ["E002", "2026-03-17", "LAMP-02", "50", "0", "95", "1"],
+]
+BAD = [
+    ["E001", "2026-03", "LAMP-01", "300", "4", "120", "1.10"],
+    ["E404", "2026-03", "LAMP-01", "10", "0", "120", "1"],
+    ["E001", "March", "LAMP-01", "ten", "11", "12.5", "1.1234567"],
+    ["E002", "2026-03", "", "5", "6", "120", "-1"],
+]
 BAD_REPORT = [
     "row 3, column employee: no employee with code 'E404'; add the employee first or fix the code",
     "row 4, column period: 'March' is neither a pay month YYYY-MM nor a date YYYY-MM-DD",
@@ -55,35 +58,54 @@ def _count(factory: sessionmaker[Session]) -> int:
         return int(session.scalar(select(func.count()).select_from(PieceRecord)) or 0)
 
 
-@pytest.mark.parametrize(("name", "content"), [("march.csv", _csv(GOOD)), ("march.xlsx", _xlsx(
-    [["E001", "2026-03", "LAMP-01", 300, 4, 120, "1.10"], ["E002", "2026-03-17", "LAMP-02", 50, 0, 95, 1]]))])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("march.csv", _csv(GOOD)),
+        (
+            "march.xlsx",
+            _xlsx(
+                [["E001", "2026-03", "LAMP-01", 300, 4, 120, "1.10"], ["E002", "2026-03-17", "LAMP-02", 50, 0, 95, 1]]
+            ),
+        ),
+    ],
+)
 def test_valid_file_is_imported(client: TestClient, as_role, factory, name: str, content: bytes) -> None:  # type: ignore[no-untyped-def]
     response = _upload(client, as_role("hr"), name, content)
     assert response.status_code == 201, response.text
     assert response.json() == {"source": name, "imported": 2, "periods": ["2026-03"], "qty": 350}
     listed = client.get("/api/v1/piece-records?period=2026-03", headers=as_role("viewer")).json()
-    assert [(r["employee"], r["item"], r["qty"], r["rejects"], r["unit_fen"], r["grade_coef"], r["work_date"], r["source"])
-            for r in listed] == [("E001", "LAMP-01", 300, 4, 120, "1.10", None, f"{name} row 2"),
-                                 ("E002", "LAMP-02", 50, 0, 95, "1", "2026-03-17", f"{name} row 3")]
+    assert [
+        (r["employee"], r["item"], r["qty"], r["rejects"], r["unit_fen"], r["grade_coef"], r["work_date"], r["source"])
+        for r in listed
+    ] == [
+        ("E001", "LAMP-01", 300, 4, 120, "1.10", None, f"{name} row 2"),
+        ("E002", "LAMP-02", 50, 0, 95, "1", "2026-03-17", f"{name} row 3"),
+    ]
     with factory() as session:
         assert session.scalar(select(AuditLog.action).order_by(AuditLog.id.desc()).limit(1)) == "piece_records.import"
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_any_bad_row_imports_nothing_and_every_problem_is_listed(client: TestClient, as_role, factory, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_any_bad_row_imports_nothing_and_every_problem_is_listed(
+    client: TestClient, as_role, factory, kind: str
+) -> None:  # type: ignore[no-untyped-def]
     content = _csv(BAD) if kind == "csv" else _xlsx(BAD)
     response = _upload(client, as_role("hr"), f"bad.{kind}", content)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert body["detail"] == (f"bad.{kind}: nothing imported, 8 problem(s); fix every row listed in errors and upload "
-                              "the whole file again")
+    assert body["detail"] == (
+        f"bad.{kind}: nothing imported, 8 problem(s); fix every row listed in errors and upload the whole file again"
+    )
     assert body["errors"] == BAD_REPORT
     assert _count(factory) == 0
 
 
 def test_xlsx_numbers_are_read_exactly(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
-    content = _xlsx([["E001", "2026-03", "LAMP-01", 300.0, 4, 120, 1.1], ["E001", "2026-03", "LAMP-02", 3.5, 0, 120, 1]])
+    content = _xlsx(
+        [["E001", "2026-03", "LAMP-01", 300.0, 4, 120, 1.1], ["E001", "2026-03", "LAMP-02", 3.5, 0, 120, 1]]
+    )
     response = _upload(client, as_role("hr"), "floats.xlsx", content)
     assert response.json()["errors"] == ["row 3, column qty: 3.5 is not a whole number"]
     ok = _upload(client, as_role("hr"), "floats.xlsx", _xlsx([["E001", "2026-03", "LAMP-01", 300.0, 4, 120, 1.1]]))
@@ -94,10 +116,16 @@ def test_xlsx_numbers_are_read_exactly(client: TestClient, as_role, factory) -> 
 
 
 def test_wrong_header_and_roles(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
-    wrong = _upload(client, as_role("hr"), "p.csv", b"employee,month,item,qty,rejects,unit_fen,grade_coef\r\nE001,2026-03,A,1,0,1,1\r\n")
+    wrong = _upload(
+        client,
+        as_role("hr"),
+        "p.csv",
+        b"employee,month,item,qty,rejects,unit_fen,grade_coef\r\nE001,2026-03,A,1,0,1,1\r\n",
+    )
     assert wrong.json()["errors"] == [
         "row 1: header must name the columns employee, period, item, qty, rejects, unit_fen, grade_coef "
-        "(missing period; unknown 'month')"]
+        "(missing period; unknown 'month')"
+    ]
     viewer = _upload(client, as_role("viewer"), "march.csv", _csv(GOOD))
     assert viewer.status_code == 403
     odd = client.post("/api/v1/piece-records?filename=march.txt", content=b"x", headers=as_role("hr"))
@@ -116,4 +144,5 @@ def test_imported_pieces_are_paid_and_a_locked_month_refuses_more(client: TestCl
     client.post(f"/api/v1/payruns/{run}/lock", headers=hr)
     late = _upload(client, hr, "late.csv", _csv(GOOD[:1]))
     assert late.json()["errors"] == [
-        f"row 2, column period: 2026-03 is already paid in locked pay run {run}; enter these pieces in a later month"]
+        f"row 2, column period: 2026-03 is already paid in locked pay run {run}; enter these pieces in a later month"
+    ]

@@ -20,10 +20,20 @@ def test_open_quarantine_lists_the_unknown_pin(client: TestClient, as_role, role
     assert page["total"] == 1
     entry = page["items"][0]
     assert (entry["id"], entry["state"], entry["punch"]["pin"], entry["punch"]["device_sn"], entry["resolved_at"]) == (
-        1, "open", "9999", "SH0001", None)
-    assert entry["reason"] == ("unknown badge pin '9999' on device SH0001: add a badge for pin '9999' (company-wide or for "
-                               "this device) and its quarantined punches are re-mapped")
-    assert client.get("/api/v1/quarantine", params={"device": "UR0001"}, headers=as_role(role)).json() == {"items": [], "total": 0}
+        1,
+        "open",
+        "9999",
+        "SH0001",
+        None,
+    )
+    assert entry["reason"] == (
+        "unknown badge pin '9999' on device SH0001: add a badge for pin '9999' (company-wide or for "
+        "this device) and its quarantined punches are re-mapped"
+    )
+    assert client.get("/api/v1/quarantine", params={"device": "UR0001"}, headers=as_role(role)).json() == {
+        "items": [],
+        "total": 0,
+    }
 
 
 def test_employees_cannot_see_quarantine(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
@@ -31,11 +41,19 @@ def test_employees_cannot_see_quarantine(client: TestClient, as_role) -> None:  
 
 
 def test_dismiss_closes_once_and_is_audited(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
-    assert client.post("/api/v1/quarantine/1/dismiss", json={"reason": "visitor"}, headers=as_role("viewer")).status_code == 403
+    assert (
+        client.post("/api/v1/quarantine/1/dismiss", json={"reason": "visitor"}, headers=as_role("viewer")).status_code
+        == 403
+    )
     response = client.post("/api/v1/quarantine/1/dismiss", json={"reason": "visitor card"}, headers=as_role("hr"))
     assert (response.status_code, response.json()["state"]) == (200, "dismissed")
-    assert audit_rows(factory)[-1] == ("hr:hr-token", "quarantine.dismiss", "punch:2", {"reason": response.json()["reason"]},
-                                       {"dismissed_because": "visitor card"})
+    assert audit_rows(factory)[-1] == (
+        "hr:hr-token",
+        "quarantine.dismiss",
+        "punch:2",
+        {"reason": response.json()["reason"]},
+        {"dismissed_because": "visitor card"},
+    )
     again = client.post("/api/v1/quarantine/1/dismiss", json={"reason": "visitor card"}, headers=as_role("hr"))
     assert again.status_code == 409 and again.json()["detail"].startswith("quarantine entry 1 was already resolved at ")
     assert client.get("/api/v1/quarantine", headers=as_role("hr")).json()["total"] == 0
@@ -47,7 +65,9 @@ def test_audit_lists_newest_first_and_verifies(client: TestClient, as_role) -> N
     client.post("/api/v1/employees/E002/badges", json={"pin": "9999"}, headers=as_role("hr"))
     rows = client.get("/api/v1/audit", params={"limit": 2}, headers=as_role("admin")).json()
     assert [(r["id"], r["action"], r["target"], r["actor"]) for r in rows] == [
-        (5, "badge.add", "employee:E002", "hr:hr-token"), (4, "token.create", "token:employee-token", "test")]
+        (5, "badge.add", "employee:E002", "hr:hr-token"),
+        (4, "token.create", "token:employee-token", "test"),
+    ]
     assert rows[0]["after"] == {"pin": "9999", "device_sn": None, "remapped_punches": 1}
     assert rows[0]["prev_hash"] == rows[1]["row_hash"]
     older = client.get("/api/v1/audit", params={"before_id": 2}, headers=as_role("hr")).json()
@@ -63,7 +83,9 @@ def config_file(tmp_path: Path, db_url: str) -> Path:
     return path
 
 
-def test_cli_audit_verify_names_the_row_edited_behind_the_apps_back(client: TestClient, as_role, factory, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_audit_verify_names_the_row_edited_behind_the_apps_back(
+    client: TestClient, as_role, factory, db_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     client.patch("/api/v1/devices/SH0001", json={"host": "10.0.0.9"}, headers=as_role("admin"))
     client.post("/api/v1/employees/E002/badges", json={"pin": "9999"}, headers=as_role("hr"))
     config = config_file(tmp_path, db_url)
@@ -75,14 +97,21 @@ def test_cli_audit_verify_names_the_row_edited_behind_the_apps_back(client: Test
     broken = runner.invoke(cli, ["audit", "verify", "--config", str(config)])
     assert broken.exit_code == 1
     assert " ".join(broken.output.split()).startswith("audit chain broken at row 5 (")
-    assert "admin:admin-token device.edit device:hq-door): that row was edited, or the row before it was deleted" in " ".join(broken.output.split())
-    assert client.get("/api/v1/audit/verify", headers=as_role("admin")).json() == {"intact": False, "first_broken_id": 5}
+    assert (
+        "admin:admin-token device.edit device:hq-door): that row was edited, or the row before it was deleted"
+        in " ".join(broken.output.split())
+    )
+    assert client.get("/api/v1/audit/verify", headers=as_role("admin")).json() == {
+        "intact": False,
+        "first_broken_id": 5,
+    }
 
 
 def test_cli_token_create_prints_a_working_secret_once(client: TestClient, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     config = config_file(tmp_path, db_url)
-    result = CliRunner().invoke(cli, ["token", "create", "--name", "ops", "--role", "employee", "--employee", "E002",
-                                      "--config", str(config)])
+    result = CliRunner().invoke(
+        cli, ["token", "create", "--name", "ops", "--role", "employee", "--employee", "E002", "--config", str(config)]
+    )
     assert result.exit_code == 0, result.output
     secret = result.output.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {secret}"}
@@ -90,7 +119,8 @@ def test_cli_token_create_prints_a_working_secret_once(client: TestClient, db_ur
     bad = CliRunner().invoke(cli, ["token", "create", "--name", "x", "--role", "employee", "--config", str(config)])
     assert bad.exit_code == 2
     assert " ".join(bad.output.split()) == (
-        "token not created: an employee token must name the employee it belongs to (its employee code, e.g. E001)")
+        "token not created: an employee token must name the employee it belongs to (its employee code, e.g. E001)"
+    )
 
 
 def test_admin_issues_lists_and_revokes_tokens(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
@@ -101,24 +131,44 @@ def test_admin_issues_lists_and_revokes_tokens(client: TestClient, as_role, fact
     assert client.get("/api/v1/employees", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     listed = client.get("/api/v1/tokens", headers=as_role("admin")).json()
     assert [(t["name"], t["role"], t["employee"]) for t in listed] == [
-        ("admin-token", "admin", None), ("hr-token", "hr", None), ("viewer-token", "viewer", None),
-        ("employee-token", "employee", "E001"), ("payroll-pc", "hr", None)]
+        ("admin-token", "admin", None),
+        ("hr-token", "hr", None),
+        ("viewer-token", "viewer", None),
+        ("employee-token", "employee", "E001"),
+        ("payroll-pc", "hr", None),
+    ]
     assert all("secret" not in t and "secret_sha256" not in t for t in listed)
     revoked = client.delete(f"/api/v1/tokens/{token['id']}", headers=as_role("admin"))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
     assert client.get("/api/v1/employees", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
-    assert [row[1:3] for row in audit_rows(factory)[-2:]] == [("token.create", "token:payroll-pc"), ("token.revoke", "token:payroll-pc")]
+    assert [row[1:3] for row in audit_rows(factory)[-2:]] == [
+        ("token.create", "token:payroll-pc"),
+        ("token.revoke", "token:payroll-pc"),
+    ]
     assert secret not in str(audit_rows(factory))
     assert client.delete(f"/api/v1/tokens/{token['id']}", headers=as_role("admin")).status_code == 409
 
 
-@pytest.mark.parametrize(("body", "status", "detail"), [
-    ({"name": "hr-token", "role": "hr"}, 409, "a token named 'hr-token' already exists: pick another name or revoke that one"),
-    ({"name": "n", "role": "hr", "employee": "E001"}, 422,
-     "only employee tokens are bound to an employee: drop the employee code for a hr token"),
-    ({"name": "n", "role": "employee", "employee": "E404"}, 422,
-     "no employee with code 'E404': add the employee first, then issue the token"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        (
+            {"name": "hr-token", "role": "hr"},
+            409,
+            "a token named 'hr-token' already exists: pick another name or revoke that one",
+        ),
+        (
+            {"name": "n", "role": "hr", "employee": "E001"},
+            422,
+            "only employee tokens are bound to an employee: drop the employee code for a hr token",
+        ),
+        (
+            {"name": "n", "role": "employee", "employee": "E404"},
+            422,
+            "no employee with code 'E404': add the employee first, then issue the token",
+        ),
+    ],
+)
 def test_bad_token_requests(client: TestClient, as_role, body, status, detail) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/api/v1/tokens", json=body, headers=as_role("admin"))
     assert (response.status_code, response.json()["detail"]) == (status, detail)

@@ -29,8 +29,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Building the schema touches no database, so the operation list can be read from an app without one.
 LABELS = sorted(
     result.ok().label
-    for result in schemathesis.openapi.from_dict(create_app(ApiSettings(session_factory=sessionmaker())).openapi())
-    .get_all_operations()
+    for result in schemathesis.openapi.from_dict(
+        create_app(ApiSettings(session_factory=sessionmaker())).openapi()
+    ).get_all_operations()
     if not result.ok().path.startswith("/iclock")  # the terminals' plain-text protocol; its own tests cover it
 )
 
@@ -54,8 +55,13 @@ def test_operation_conforms_to_the_schema(label: str, mode: GenerationMode, fact
     strategy = operation.as_strategy(mode, headers={"Authorization": f"Bearer {secrets['admin']}"})
 
     @given(case=strategy)
-    @settings(max_examples=20, derandomize=True, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=20,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def run(case) -> None:  # type: ignore[no-untyped-def]
         case.call_and_validate(checks=CHECKS)
 

@@ -21,11 +21,28 @@ from fastapi.testclient import TestClient
 from api.app import WEB_DIR
 from gateway.pay.exports import fen_to_yuan
 
-ASSETS = {"/web/format.js": "javascript", "/web/pay.js": "javascript", "/web/app.js": "javascript",
-          "/web/style.css": "text/css"}
-PAY_IDS = {"pay-runs", "payrun-form", "payruns", "offices", "payrun-changes", "payrun-changes-title",
-           "payslips-section", "payslip-filter", "payslips", "payslip-detail", "payslip-title", "payslip-attendance",
-           "payslip-lines", "error"}
+ASSETS = {
+    "/web/format.js": "javascript",
+    "/web/pay.js": "javascript",
+    "/web/app.js": "javascript",
+    "/web/style.css": "text/css",
+}
+PAY_IDS = {
+    "pay-runs",
+    "payrun-form",
+    "payruns",
+    "offices",
+    "payrun-changes",
+    "payrun-changes-title",
+    "payslips-section",
+    "payslip-filter",
+    "payslips",
+    "payslip-detail",
+    "payslip-title",
+    "payslip-attendance",
+    "payslip-lines",
+    "error",
+}
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed: the page's JavaScript cannot run here")
 
@@ -54,12 +71,20 @@ def parse_page() -> _Page:
 
 def run_js(body: str, payload: Any) -> Any:
     """Run `body` under Node with format.js's exports in scope as `f` and `payload` as `input`; return `output`."""
-    script = ("const f = require(process.argv[1]);"
-              "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              f"let output; {body}; process.stdout.write(JSON.stringify(output));")
+    script = (
+        "const f = require(process.argv[1]);"
+        "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        f"let output; {body}; process.stdout.write(JSON.stringify(output));"
+    )
     assert NODE is not None
-    done = subprocess.run([NODE, "-e", script, str(WEB_DIR / "format.js")], input=json.dumps(payload),
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [NODE, "-e", script, str(WEB_DIR / "format.js")],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -96,13 +121,40 @@ def test_every_element_the_scripts_look_up_exists() -> None:
 
 @needs_node
 def test_yuan_is_the_exports_text_for_every_integer_fen() -> None:
-    edges = [0, 1, -1, 5, -5, 99, 100, -100, 101, 29, 1234567, -99310, 78292233, 10**13, -(10**13),
-             2**53 - 1, -(2**53 - 1), 2**53, 2**53 + 1, 2**63 - 1, -(2**63)]
+    edges = [
+        0,
+        1,
+        -1,
+        5,
+        -5,
+        99,
+        100,
+        -100,
+        101,
+        29,
+        1234567,
+        -99310,
+        78292233,
+        10**13,
+        -(10**13),
+        2**53 - 1,
+        -(2**53 - 1),
+        2**53,
+        2**53 + 1,
+        2**63 - 1,
+        -(2**63),
+    ]
     rng = random.Random(20261123)
-    values = edges + [rng.randint(-(2**63), 2**63 - 1) for _ in range(500)] + [rng.randint(-10**9, 10**9) for _ in range(500)]
+    values = (
+        edges
+        + [rng.randint(-(2**63), 2**63 - 1) for _ in range(500)]
+        + [rng.randint(-(10**9), 10**9) for _ in range(500)]
+    )
     safe = [v for v in values if abs(v) <= 2**53 - 1]
-    got = run_js("output = {big: input.big.map((v) => f.yuan(BigInt(v))), num: input.num.map(f.yuan)}",
-                 {"big": [str(v) for v in values], "num": safe})
+    got = run_js(
+        "output = {big: input.big.map((v) => f.yuan(BigInt(v))), num: input.num.map(f.yuan)}",
+        {"big": [str(v) for v in values], "num": safe},
+    )
     assert got["big"] == [fen_to_yuan(v) for v in values]
     assert got["num"] == [fen_to_yuan(v) for v in safe]
     assert got["big"][:6] == ["0.00", "0.01", "-0.01", "0.05", "-0.05", "0.99"]
@@ -110,20 +162,31 @@ def test_yuan_is_the_exports_text_for_every_integer_fen() -> None:
 
 @needs_node
 def test_yuan_refuses_what_is_not_an_exact_integer() -> None:
-    got = run_js("output = input.map((v) => { try { return f.yuan(v); } catch (e) { return `${e.name}: ${e.message}`; } })",
-                 [1.5, 2**53, "100", None])
-    assert got == ["RangeError: not an exact integer number of fen: 1.5",
-                   "RangeError: not an exact integer number of fen: 9007199254740992",
-                   "TypeError: fen must be an integer number, got string: 100",
-                   "TypeError: fen must be an integer number, got object: null"]
+    got = run_js(
+        "output = input.map((v) => { try { return f.yuan(v); } catch (e) { return `${e.name}: ${e.message}`; } })",
+        [1.5, 2**53, "100", None],
+    )
+    assert got == [
+        "RangeError: not an exact integer number of fen: 1.5",
+        "RangeError: not an exact integer number of fen: 9007199254740992",
+        "TypeError: fen must be an integer number, got string: 100",
+        "TypeError: fen must be an integer number, got object: null",
+    ]
 
 
 @needs_node
 def test_payslip_quantities_show_money_in_yuan_under_their_name() -> None:
-    quantities = {"monthly_salary_fen": 2160000, "absent_days": 1, "multiplier": "1.5", "base_fen": -5,
-                  "contribution_from": "2026-07", "missing": None}
+    quantities = {
+        "monthly_salary_fen": 2160000,
+        "absent_days": 1,
+        "multiplier": "1.5",
+        "base_fen": -5,
+        "contribution_from": "2026-07",
+        "missing": None,
+    }
     assert run_js("output = f.quantitiesText(input)", quantities) == (
-        "monthly_salary 21600.00 · absent_days 1 · multiplier 1.5 · base -0.05 · contribution_from 2026-07 · missing —")
+        "monthly_salary 21600.00 · absent_days 1 · multiplier 1.5 · base -0.05 · contribution_from 2026-07 · missing —"
+    )
 
 
 @needs_node
@@ -132,9 +195,19 @@ def test_api_problems_become_title_status_and_detail(client: TestClient, as_role
     assert refused.status_code == 422
     problem = refused.json()
     assert problem["detail"].startswith("scope 'Nowhere' is neither 'all' nor an office name")
-    got = run_js("output = input.map(([status, body]) => f.problemText(status, body))",
-                 [[422, problem], [409, {"title": "Conflicts with the current state", "status": 409}],
-                  [502, None], [504, "<html>Gateway Timeout</html>"]])
+    got = run_js(
+        "output = input.map(([status, body]) => f.problemText(status, body))",
+        [
+            [422, problem],
+            [409, {"title": "Conflicts with the current state", "status": 409}],
+            [502, None],
+            [504, "<html>Gateway Timeout</html>"],
+        ],
+    )
     fallback = "the server answered without a problem description (is a proxy in the way?)"
-    assert got == [f"Invalid request (422): {problem['detail']}", "Conflicts with the current state (409)",
-                   f"HTTP 502: {fallback}", f"HTTP 504: {fallback}"]
+    assert got == [
+        f"Invalid request (422): {problem['detail']}",
+        "Conflicts with the current state (409)",
+        f"HTTP 502: {fallback}",
+        f"HTTP 504: {fallback}",
+    ]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -15,7 +15,8 @@ from payroll_core.shifts import RuleBook, load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICE_FILES = sorted((ROOT / "payroll_core/rules/offices").glob("*.toml")) + sorted(
-    (Path(__file__).parent / "data").glob("*.toml"))
+    (Path(__file__).parent / "data").glob("*.toml")
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +46,10 @@ def run(rules: RuleBook) -> Run:
             return rules.shift_index(*name.split("/"))
 
         shifts = np.array([[idx(n) for n in r] if isinstance(r, list) else idx(r) for r in roster], dtype=np.int32)
-        cols = PunchColumns(np.array([e for e, _ in punches], dtype=np.int32),
-                            np.array([utc_minute(t) for _, t in punches], dtype=np.int64))
+        cols = PunchColumns(
+            np.array([e for e, _ in punches], dtype=np.int32),
+            np.array([utc_minute(t) for _, t in punches], dtype=np.int64),
+        )
         return compute_attendance(cols, shifts, rules, Period.parse(period))
 
     return _run

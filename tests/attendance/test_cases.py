@@ -19,15 +19,17 @@ def sh(day: str, *times: str) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("arrive, late, regular", [("09:05", 0, 475), ("09:06", 6, 474)])
 def test_late_within_and_beyond_grace(run, day, facts, arrive, late, regular):
     r = run("2026-03", ["shanghai/office"], sh("2026-03-02", arrive, "18:00"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=regular, regular_minutes=regular,
-                                            late_minutes=late, punches=2)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=regular, regular_minutes=regular, late_minutes=late, punches=2
+    )
 
 
 def test_early_leave_counts_without_grace(run, day, facts):
     r = run("2026-03", ["shanghai/office"], sh("2026-03-02", "08:50", "17:31"))
     # worked 08:50-17:31 = 521 - 60 lunch = 461; regular from 09:00 = 451; early 18:00-17:31 = 29
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=461, regular_minutes=451,
-                                            early_minutes=29, punches=2)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=461, regular_minutes=451, early_minutes=29, punches=2
+    )
 
 
 def test_night_shift_belongs_to_its_start_day_across_the_month_end(run, day, facts):
@@ -36,8 +38,9 @@ def test_night_shift_belongs_to_its_start_day_across_the_month_end(run, day, fac
     # worked 735 - 90 = 645; regular 540 - 60 = 480; after 05:00: 190 - 30 = 160 -> 150 (30-min units).
     punches = [(0, f"2026-03-31 19:55 {SH}"), (0, f"2026-04-01 08:10 {SH}")]
     march = run("2026-03", ["dongguan/night"], punches)
-    assert day(march, 0, "2026-03-31") == facts(scheduled_minutes=480, worked_minutes=645, regular_minutes=480,
-                                                ot_workday_minutes=150, punches=2)
+    assert day(march, 0, "2026-03-31") == facts(
+        scheduled_minutes=480, worked_minutes=645, regular_minutes=480, ot_workday_minutes=150, punches=2
+    )
     # In April the 08:10 punch is claimed by 31 March's night shift (roster column 0), so the
     # day shift of 1 April has no punch: a full-day absence, not a 10-minute lateness.
     april = run("2026-04", [["dongguan/night"] + ["dongguan/day"] * 30], punches)
@@ -57,38 +60,47 @@ def test_split_shift_paired_punches_around_both_meal_breaks(run, day, facts):
     # dinner), 17:29-20:00 (151, 1 on dinner): worked 638 - 6 = 632; regular from 08:00 to 17:00
     # 240 + 240 = 480; after 17:00: 2 + 151 - 3 on dinner = 150.
     r = run("2026-03", ["dongguan/day"], sh("2026-03-02", "07:58", "12:01", "12:58", "17:02", "17:29", "20:00"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=632, regular_minutes=480,
-                                            ot_workday_minutes=150, punches=6)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=632, regular_minutes=480, ot_workday_minutes=150, punches=6
+    )
 
 
-@pytest.mark.parametrize("times, expect", [
-    # core 10:00-16:00, 480 required between 07:00 and 21:00, lunch 12:00-13:00 unpaid
-    (("10:20", "19:30"), dict(worked_minutes=490, regular_minutes=480, late_minutes=20)),   # OT 10 < 60
-    (("07:30", "16:30"), dict(worked_minutes=480, regular_minutes=480)),
-    (("08:00", "15:00"), dict(worked_minutes=360, regular_minutes=360, early_minutes=60)),
-    # 07:00-19:30 = 750 - 60 = 690 worked; 690 - 480 = 210 over the requirement, a multiple of 30
-    (("07:00", "19:30"), dict(worked_minutes=690, regular_minutes=480, ot_workday_minutes=210)),
-])
+@pytest.mark.parametrize(
+    "times, expect",
+    [
+        # core 10:00-16:00, 480 required between 07:00 and 21:00, lunch 12:00-13:00 unpaid
+        (("10:20", "19:30"), {"worked_minutes": 490, "regular_minutes": 480, "late_minutes": 20}),  # OT 10 < 60
+        (("07:30", "16:30"), {"worked_minutes": 480, "regular_minutes": 480}),
+        (("08:00", "15:00"), {"worked_minutes": 360, "regular_minutes": 360, "early_minutes": 60}),
+        # 07:00-19:30 = 750 - 60 = 690 worked; 690 - 480 = 210 over the requirement, a multiple of 30
+        (("07:00", "19:30"), {"worked_minutes": 690, "regular_minutes": 480, "ot_workday_minutes": 210}),
+    ],
+)
 def test_flex_shift_core_hours_and_required_minutes(run, day, facts, times, expect):
     r = run("2026-03", ["shanghai/flex"], sh("2026-03-03", *times))
     assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, punches=2, **expect)
 
 
-@pytest.mark.parametrize("office, worked, regular, missing", [
-    ("shanghai/office", 487, 480, 0),        # one interval 08:55-18:02: 547 - 60 lunch; regular 09:00-18:00
-    ("shanghai-pairs/office", 477, 470, 0),  # 08:55-12:05 (190 - 5 lunch) + 13:10-18:02 (292); regular 180 + 290
-])
+@pytest.mark.parametrize(
+    "office, worked, regular, missing",
+    [
+        ("shanghai/office", 487, 480, 0),  # one interval 08:55-18:02: 547 - 60 lunch; regular 09:00-18:00
+        ("shanghai-pairs/office", 477, 470, 0),  # 08:55-12:05 (190 - 5 lunch) + 13:10-18:02 (292); regular 180 + 290
+    ],
+)
 def test_first_in_last_out_versus_pairs_with_four_punches(run, day, facts, office, worked, regular, missing):
     r = run("2026-03", [office], sh("2026-03-02", "08:55", "12:05", "13:10", "18:02"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=worked, regular_minutes=regular,
-                                            missing_punch=missing, punches=4)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=worked, regular_minutes=regular, missing_punch=missing, punches=4
+    )
 
 
 def test_pairs_with_an_odd_punch_count_flag_a_missing_punch(run, day, facts):
     # 5th punch unpaired: the two complete pairs count, late/early/absence are not judged.
     r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "09:20", "12:00", "13:00", "18:00", "18:30"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=460, regular_minutes=460,
-                                            missing_punch=1, punches=5)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=460, regular_minutes=460, missing_punch=1, punches=5
+    )
 
 
 def test_double_taps_collapse_relative_to_the_last_kept_punch(run, day, facts):
@@ -96,19 +108,24 @@ def test_double_taps_collapse_relative_to_the_last_kept_punch(run, day, facts):
     r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "09:01", "09:02", "09:03", "18:00"))
     assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=479, regular_minutes=479, punches=2)
     r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "09:01", "09:04", "18:00"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=3, regular_minutes=3,
-                                            missing_punch=1, punches=3)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=3, regular_minutes=3, missing_punch=1, punches=3
+    )
 
 
-@pytest.mark.parametrize("leave, worked, ot", [
-    ("18:59", 539, 0),     # 59 after the end: under the 60-minute minimum
-    ("19:00", 540, 60),
-    ("20:29", 629, 120),   # 149 rounded down to 30-minute units
-])
+@pytest.mark.parametrize(
+    "leave, worked, ot",
+    [
+        ("18:59", 539, 0),  # 59 after the end: under the 60-minute minimum
+        ("19:00", 540, 60),
+        ("20:29", 629, 120),  # 149 rounded down to 30-minute units
+    ],
+)
 def test_overtime_minimum_and_rounding(run, day, facts, leave, worked, ot):
     r = run("2026-03", ["shanghai/office"], sh("2026-03-02", "09:00", leave))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=worked, regular_minutes=480,
-                                            ot_workday_minutes=ot, punches=2)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=worked, regular_minutes=480, ot_workday_minutes=ot, punches=2
+    )
 
 
 def test_statutory_holiday_and_shifted_rest_day(run, day, facts):
@@ -116,17 +133,20 @@ def test_statutory_holiday_and_shifted_rest_day(run, day, facts):
     # statutory, so it is a rest day (200 %).
     punches = sh("2026-05-01", "09:00", "18:00") + sh("2026-05-04", "09:00", "18:00")
     r = run("2026-05", ["shanghai/office"], punches)
-    assert day(r, 0, "2026-05-01") == facts(HOLIDAY, worked_minutes=480, regular_minutes=480,
-                                            ot_holiday_minutes=480, punches=2)
-    assert day(r, 0, "2026-05-04") == facts(RESTDAY, worked_minutes=480, regular_minutes=480,
-                                            ot_restday_minutes=480, punches=2)
+    assert day(r, 0, "2026-05-01") == facts(
+        HOLIDAY, worked_minutes=480, regular_minutes=480, ot_holiday_minutes=480, punches=2
+    )
+    assert day(r, 0, "2026-05-04") == facts(
+        RESTDAY, worked_minutes=480, regular_minutes=480, ot_restday_minutes=480, punches=2
+    )
 
 
 def test_make_up_saturday_is_a_workday(run, day, facts):
     # Sat 9 May 2026 is a 调休 workday: scheduled, lateness judged, no rest-day overtime.
     r = run("2026-05", ["shanghai/office"], sh("2026-05-09", "09:30", "18:00"))
-    assert day(r, 0, "2026-05-09") == facts(scheduled_minutes=480, worked_minutes=450, regular_minutes=450,
-                                            late_minutes=30, punches=2)
+    assert day(r, 0, "2026-05-09") == facts(
+        scheduled_minutes=480, worked_minutes=450, regular_minutes=450, late_minutes=30, punches=2
+    )
     # Sat 28 Feb 2026 is one too: no punch there is a full-day absence.
     r = run("2026-02", ["shanghai/office"], [])
     assert day(r, 0, "2026-02-28") == facts(scheduled_minutes=480, absence=FULL)
@@ -135,8 +155,9 @@ def test_make_up_saturday_is_a_workday(run, day, facts):
 def test_rest_day_overtime_is_all_worked_time_rounded(run, day, facts):
     # Sat 7 March 2026: 10:00-15:10 = 310 - 60 lunch = 250, rounded down to 240.
     r = run("2026-03", ["shanghai/office"], sh("2026-03-07", "10:00", "15:10"))
-    assert day(r, 0, "2026-03-07") == facts(RESTDAY, worked_minutes=250, regular_minutes=250,
-                                            ot_restday_minutes=240, punches=2)
+    assert day(r, 0, "2026-03-07") == facts(
+        RESTDAY, worked_minutes=250, regular_minutes=250, ot_restday_minutes=240, punches=2
+    )
 
 
 def test_missing_out_punch_is_flagged_not_judged(run, day, facts):
@@ -144,15 +165,19 @@ def test_missing_out_punch_is_flagged_not_judged(run, day, facts):
     assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1)
 
 
-@pytest.mark.parametrize("times, absence, regular", [
-    ((), FULL, 0),
-    (("09:00", "09:30"), FULL, 30),     # below absent_below_minutes 60
-    (("09:00", "12:00"), HALF, 180),    # below half_day_below_minutes 240
-])
+@pytest.mark.parametrize(
+    "times, absence, regular",
+    [
+        ((), FULL, 0),
+        (("09:00", "09:30"), FULL, 30),  # below absent_below_minutes 60
+        (("09:00", "12:00"), HALF, 180),  # below half_day_below_minutes 240
+    ],
+)
 def test_absence_full_and_half_day(run, day, facts, times, absence, regular):
     r = run("2026-03", ["shanghai/office"], sh("2026-03-02", *times))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=regular, regular_minutes=regular,
-                                            absence=absence, punches=len(times))
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=regular, regular_minutes=regular, absence=absence, punches=len(times)
+    )
 
 
 def test_same_utc_punches_in_shanghai_and_urumqi(run, day, facts):
@@ -160,12 +185,19 @@ def test_same_utc_punches_in_shanghai_and_urumqi(run, day, facts):
     punches = [(0, "2026-03-02T02:00Z"), (0, "2026-03-02T11:30Z"), (1, "2026-03-02T02:00Z"), (1, "2026-03-02T11:30Z")]
     r = run("2026-03", ["shanghai/office", "urumqi/office"], punches)
     # Shanghai 10:00-19:30: 570 - 60 = 510 worked, 420 regular, late 60, 90 after 18:00
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=510, regular_minutes=420,
-                                            late_minutes=60, ot_workday_minutes=90, punches=2)
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480,
+        worked_minutes=510,
+        regular_minutes=420,
+        late_minutes=60,
+        ot_workday_minutes=90,
+        punches=2,
+    )
     # Urumqi 10:00-19:30 with lunch 14:00-15:30 (scheduled 480): 08:00-17:30 = 570 - 90 = 480
     # worked, 360 regular (from 10:00), early 120
-    assert day(r, 1, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=480, regular_minutes=360,
-                                            early_minutes=120, punches=2)
+    assert day(r, 1, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=480, regular_minutes=360, early_minutes=120, punches=2
+    )
 
 
 def test_dst_changes_the_length_of_a_night_shift(run, day, facts):
@@ -174,14 +206,20 @@ def test_dst_changes_the_length_of_a_night_shift(run, day, facts):
     # read with the pre-transition offset (zoneinfo fold=0), i.e. 03:00-03:30 CEST, still 30 min:
     # scheduled 420 - 30 = 390. On 24/25 October clocks go 03:00 -> 02:00: 9 h - 30 = 510 (the
     # ambiguous break is read at its first occurrence).
-    punches = [(0, "2026-03-28 22:00 Europe/Berlin"), (0, "2026-03-29 06:00 Europe/Berlin"),
-               (0, "2026-10-24 22:00 Europe/Berlin"), (0, "2026-10-25 06:00 Europe/Berlin")]
+    punches = [
+        (0, "2026-03-28 22:00 Europe/Berlin"),
+        (0, "2026-03-29 06:00 Europe/Berlin"),
+        (0, "2026-10-24 22:00 Europe/Berlin"),
+        (0, "2026-10-25 06:00 Europe/Berlin"),
+    ]
     march = run("2026-03", ["berlin/night"], punches)
-    assert day(march, 0, "2026-03-28") == facts(scheduled_minutes=390, worked_minutes=390, regular_minutes=390,
-                                                punches=2)
+    assert day(march, 0, "2026-03-28") == facts(
+        scheduled_minutes=390, worked_minutes=390, regular_minutes=390, punches=2
+    )
     october = run("2026-10", ["berlin/night"], punches)
-    assert day(october, 0, "2026-10-24") == facts(scheduled_minutes=510, worked_minutes=510, regular_minutes=510,
-                                                  punches=2)
+    assert day(october, 0, "2026-10-24") == facts(
+        scheduled_minutes=510, worked_minutes=510, regular_minutes=510, punches=2
+    )
 
 
 def test_month_summary_feeds_the_pay_case_keys(run):
@@ -190,15 +228,23 @@ def test_month_summary_feeds_the_pay_case_keys(run):
     punches = []
     for d in (9, 10, 11, 12, 13, 14, 24, 25, 26, 27, 28):
         punches += sh(f"2026-02-{d:02}", "09:00", "18:00")
-    punches += sh("2026-02-03", "09:20", "18:00")   # late 20
-    punches += sh("2026-02-04", "09:00", "20:00")   # workday OT 120
-    punches += sh("2026-02-05", "09:00")            # missing punch (worked day, not judged)
-    punches += sh("2026-02-06", "09:00", "12:00")   # half-day absence; 2 Feb: no punch, absent
-    punches += sh("2026-02-07", "09:00", "12:00")   # Saturday: rest-day OT 180
-    punches += sh("2026-02-16", "09:00", "18:00")   # 除夕, statutory: holiday OT 480
-    punches += sh("2026-02-20", "09:00", "13:00")   # off but not statutory: rest-day OT 240 - 60 lunch = 180
+    punches += sh("2026-02-03", "09:20", "18:00")  # late 20
+    punches += sh("2026-02-04", "09:00", "20:00")  # workday OT 120
+    punches += sh("2026-02-05", "09:00")  # missing punch (worked day, not judged)
+    punches += sh("2026-02-06", "09:00", "12:00")  # half-day absence; 2 Feb: no punch, absent
+    punches += sh("2026-02-07", "09:00", "12:00")  # Saturday: rest-day OT 180
+    punches += sh("2026-02-16", "09:00", "18:00")  # 除夕, statutory: holiday OT 480
+    punches += sh("2026-02-20", "09:00", "13:00")  # off but not statutory: rest-day OT 240 - 60 lunch = 180
     r = run("2026-02", ["shanghai/office"], punches)
     assert {k: int(v[0]) for k, v in r.summary.items()} == {
-        "scheduled_days": 16, "worked_days": 14, "absent_days": 1, "absent_half_days": 1, "late_minutes": 20,
-        "early_minutes": 0, "ot_workday_minutes": 120, "ot_restday_minutes": 360, "ot_holiday_minutes": 480,
-        "missing_punches": 1}
+        "scheduled_days": 16,
+        "worked_days": 14,
+        "absent_days": 1,
+        "absent_half_days": 1,
+        "late_minutes": 20,
+        "early_minutes": 0,
+        "ot_workday_minutes": 120,
+        "ot_restday_minutes": 360,
+        "ot_holiday_minutes": 480,
+        "missing_punches": 1,
+    }

@@ -23,7 +23,7 @@ def random_punches(rng: np.random.Generator, roster: np.ndarray, bounds: np.ndar
             if rng.random() < 0.15:
                 continue  # a day without punches
             b = bounds[roster[e, d], d]
-            marks = [b[Bound.SPAN_START], b[Bound.SPAN_END], *b[Bound.BREAKS:][b[Bound.BREAKS:] > 0]]
+            marks = [b[Bound.SPAN_START], b[Bound.SPAN_END], *b[Bound.BREAKS :][b[Bound.BREAKS :] > 0]]
             for m in marks:
                 if rng.random() < 0.8:
                     t = int(m + rng.normal(0, 45))
@@ -36,9 +36,12 @@ def random_punches(rng: np.random.Generator, roster: np.ndarray, bounds: np.ndar
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), office=st.sampled_from(["shanghai", "dongguan", "urumqi", "berlin",
-                                                                  "shanghai-pairs"]),
-       month=st.sampled_from(MONTHS), n_emp=st.integers(1, 8))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    office=st.sampled_from(["shanghai", "dongguan", "urumqi", "berlin", "shanghai-pairs"]),
+    month=st.sampled_from(MONTHS),
+    n_emp=st.integers(1, 8),
+)
 def test_kernel_equals_reference(rules, seed, office, month, n_emp):
     rng = np.random.default_rng(seed)
     period = Period.parse(month)
@@ -53,6 +56,6 @@ def test_kernel_equals_reference(rules, seed, office, month, n_emp):
     for e in range(n_emp):
         for d, want in enumerate(expect[e]):
             got = {f.name.lower(): int(result.facts[e, d, f]) for f in Fact}
-            assert got == want, f"employee {e}, {days[d]}, shifts {roster[e, d:d + 2]}"
+            assert got == want, f"employee {e}, {days[d]}, shifts {roster[e, d : d + 2]}"
         got_summary = {k: int(v[e]) for k, v in result.summary.items()}
         assert got_summary == reference_summary(expect[e])

@@ -25,7 +25,13 @@ def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(url)
     engine = make_engine(url)
     with session_factory(engine)() as session, session.begin():
-        office = Office(name="Dongguan plant", timezone="Asia/Shanghai", city="dongguan", double_punch_window_s=60, shift_rule="standard")
+        office = Office(
+            name="Dongguan plant",
+            timezone="Asia/Shanghai",
+            city="dongguan",
+            double_punch_window_s=60,
+            shift_rule="standard",
+        )
         session.add(office)
         session.flush()
         session.add(Device(name="gate-1", sn=PUSH_SN, kind="zk-push", office_id=office.id, consecutive_failures=0))

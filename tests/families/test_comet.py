@@ -14,14 +14,18 @@ from simulators.sample_punches import make_punches, make_users
 
 
 def expected(records: int, seed: int, sn: str = "COMET-1") -> list[RawPunch]:
-    return [RawPunch(sn, p.pin, p.ts, p.state, p.state, 0, "") for p in make_punches(make_users(20, seed), records, seed)]
+    return [
+        RawPunch(sn, p.pin, p.ts, p.state, p.state, 0, "") for p in make_punches(make_users(20, seed), records, seed)
+    ]
 
 
 def test_registry_resolves_the_kind() -> None:
     assert driver_class("comet-csv") is CometCsvDriver
 
 
-@pytest.mark.parametrize("name,encoding", [("gbk.csv", "gb18030"), ("bom.csv", "utf-8-sig"), ("plain.csv", "utf-8"), ("book.xlsx", "")])
+@pytest.mark.parametrize(
+    "name,encoding", [("gbk.csv", "gb18030"), ("bom.csv", "utf-8-sig"), ("plain.csv", "utf-8"), ("book.xlsx", "")]
+)
 def test_sample_export_reads_back_exactly(tmp_path: Path, name: str, encoding: str) -> None:
     path = tmp_path / name
     assert write_export(path, records=300, seed=4, encoding=encoding or "utf-8") == 300
@@ -36,7 +40,10 @@ def test_sample_export_reads_back_exactly(tmp_path: Path, name: str, encoding: s
 
 def test_separate_date_and_time_columns_tab_separated_english_headers(tmp_path: Path) -> None:
     path = tmp_path / "export.txt"
-    path.write_text("AC-No.\tName\tDate\tTime\tState\n1001\tLi Na\t2026/3/2\t8:29\tC/In\n1001\tLi Na\t2026/3/2\t17:31\tC/Out\n", encoding="utf-8")
+    path.write_text(
+        "AC-No.\tName\tDate\tTime\tState\n1001\tLi Na\t2026/3/2\t8:29\tC/In\n1001\tLi Na\t2026/3/2\t17:31\tC/Out\n",
+        encoding="utf-8",
+    )
     with CometCsvDriver(str(path), serial_number="GATE-A") as driver:
         assert driver.read_punches() == [
             RawPunch("GATE-A", "1001", datetime(2026, 3, 2, 8, 29), 0, 0, 0, ""),
@@ -77,9 +84,11 @@ def test_file_has_no_clock_and_is_never_cleared(tmp_path: Path) -> None:
     path = tmp_path / "e.csv"
     write_export(path, records=4, seed=1)
     with CometCsvDriver(str(path)) as driver:
-        for call, message in ((driver.get_time, "an export file has no clock"),
-                              (lambda: driver.set_time(datetime(2026, 1, 1)), "an export file has no clock to set"),
-                              (lambda: driver.clear_punches(4), "an export file is never cleared by punchclock")):
+        for call, message in (
+            (driver.get_time, "an export file has no clock"),
+            (lambda: driver.set_time(datetime(2026, 1, 1)), "an export file has no clock to set"),
+            (lambda: driver.clear_punches(4), "an export file is never cleared by punchclock"),
+        ):
             with pytest.raises(DriverError) as err:
                 call()
             assert message in str(err.value)
@@ -88,10 +97,14 @@ def test_file_has_no_clock_and_is_never_cleared(tmp_path: Path) -> None:
 def test_old_xls_and_missing_file_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DriverError) as err:
         CometCsvDriver(str(tmp_path / "old.xls")).open()
-    assert str(err.value).endswith("old binary Excel (.xls) is not read; open it and save as .xlsx or CSV (UTF-8 or GBK)")
+    assert str(err.value).endswith(
+        "old binary Excel (.xls) is not read; open it and save as .xlsx or CSV (UTF-8 or GBK)"
+    )
     with pytest.raises(DriverError) as err:
         CometCsvDriver(str(tmp_path / "none.csv")).open()
-    assert "cannot read the export file (No such file or directory); check the path in the device config" in str(err.value)
+    assert "cannot read the export file (No such file or directory); check the path in the device config" in str(
+        err.value
+    )
 
 
 def test_xlsx_with_real_date_and_time_cells(tmp_path: Path) -> None:

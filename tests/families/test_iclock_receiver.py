@@ -35,13 +35,23 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 def terminal(client: TestClient, records: int, *, sn: str = SN, batch_size: int = 100) -> PushTerminal:
-    return PushTerminal("http://testserver", sn, users=10, records=records, seed=5, batch_size=batch_size,
-                        client=client, sleep=lambda _s: None)
+    return PushTerminal(
+        "http://testserver",
+        sn,
+        users=10,
+        records=records,
+        seed=5,
+        batch_size=batch_size,
+        client=client,
+        sleep=lambda _s: None,
+    )
 
 
 def stored_keys(factory: sessionmaker[Session]) -> list[tuple[str, datetime]]:
     with factory() as session:
-        return sorted((pin, ts) for pin, ts in session.execute(select(Punch.pin, Punch.ts_local).where(Punch.device_sn == SN)))
+        return sorted(
+            (pin, ts) for pin, ts in session.execute(select(Punch.pin, Punch.ts_local).where(Punch.device_sn == SN))
+        )
 
 
 def expected_keys(records: int) -> list[tuple[str, datetime]]:
@@ -54,10 +64,15 @@ def test_handshake_answers_options_for_a_known_terminal(client: TestClient) -> N
     assert response.text.splitlines()[:3] == [f"GET OPTION FROM: {SN}", "ATTLOGStamp=None", "OPERLOGStamp=9999"]
 
 
-def test_unknown_terminal_is_refused_and_listed(client: TestClient, app: FastAPI, factory: sessionmaker[Session]) -> None:
+def test_unknown_terminal_is_refused_and_listed(
+    client: TestClient, app: FastAPI, factory: sessionmaker[Session]
+) -> None:
     for _ in range(2):
-        response = client.post("/iclock/cdata", params={"SN": "STRANGER1", "table": "ATTLOG", "Stamp": "1"},
-                               content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\n")
+        response = client.post(
+            "/iclock/cdata",
+            params={"SN": "STRANGER1", "table": "ATTLOG", "Stamp": "1"},
+            content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\n",
+        )
         assert (response.status_code, response.text) == (403, "UNKNOWN DEVICE STRANGER1: not in the gateway config")
     seen = app.state.push_state.unknown["STRANGER1"]
     assert (seen.serial_number, seen.attempts, seen.address) == ("STRANGER1", 2, "testclient")
@@ -73,23 +88,38 @@ def test_same_batch_pushed_twice_is_stored_once(client: TestClient, factory: ses
     assert stored_keys(factory) == expected_keys(50)
 
 
-def test_ok_is_the_count_after_commit_and_stamp_is_persisted(client: TestClient, factory: sessionmaker[Session]) -> None:
-    response = client.post("/iclock/cdata", params={"SN": SN, "table": "ATTLOG", "Stamp": "2"},
-                           content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\r\n1002\t2026-03-02 08:01:00\t0\t1\t0\r\n")
+def test_ok_is_the_count_after_commit_and_stamp_is_persisted(
+    client: TestClient, factory: sessionmaker[Session]
+) -> None:
+    response = client.post(
+        "/iclock/cdata",
+        params={"SN": SN, "table": "ATTLOG", "Stamp": "2"},
+        content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\r\n1002\t2026-03-02 08:01:00\t0\t1\t0\r\n",
+    )
     assert (response.status_code, response.text) == (200, "OK: 2")
     with factory() as session:
         assert session.scalar(select(Device.push_stamp).where(Device.sn == SN)) == "2"
     assert client.get("/iclock/cdata", params={"SN": SN, "options": "all"}).text.splitlines()[1] == "ATTLOGStamp=2"
 
 
-def test_garbage_line_is_refused_with_the_line(app: FastAPI, client: TestClient, factory: sessionmaker[Session]) -> None:
-    response = client.post("/iclock/cdata", params={"SN": SN, "table": "ATTLOG", "Stamp": "2"},
-                           content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\nhello\n")
-    message = f"refused ADMS batch: ATTLOG from {SN}, line 2 'hello': expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…"
+def test_garbage_line_is_refused_with_the_line(
+    app: FastAPI, client: TestClient, factory: sessionmaker[Session]
+) -> None:
+    response = client.post(
+        "/iclock/cdata",
+        params={"SN": SN, "table": "ATTLOG", "Stamp": "2"},
+        content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\nhello\n",
+    )
+    message = (
+        f"refused ADMS batch: ATTLOG from {SN}, line 2 'hello': expected PIN<TAB>YYYY-MM-DD "
+        "HH:MM:SS<TAB>Status<TAB>Verify…"
+    )
     assert (response.status_code, response.text) == (400, f"ERROR: {message}")
     assert stored_keys(factory) == []
     assert app.state.push_state.last_error == {SN: message}
-    fixed = client.post("/iclock/cdata", params={"SN": SN, "table": "ATTLOG"}, content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\n")
+    fixed = client.post(
+        "/iclock/cdata", params={"SN": SN, "table": "ATTLOG"}, content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\n"
+    )
     assert fixed.text == "OK: 1"
     assert app.state.push_state.last_error == {}
 
@@ -126,7 +156,9 @@ def test_rebooted_terminal_resumes_from_the_persisted_stamp(client: TestClient) 
     assert (again.stamp, report.records_sent) == (300, 0)
 
 
-def test_commands_set_time_and_reupload_are_obeyed(app: FastAPI, client: TestClient, factory: sessionmaker[Session]) -> None:
+def test_commands_set_time_and_reupload_are_obeyed(
+    app: FastAPI, client: TestClient, factory: sessionmaker[Session]
+) -> None:
     t = terminal(client, 200)
     t.push_all()
     state = app.state.push_state
@@ -137,7 +169,11 @@ def test_commands_set_time_and_reupload_are_obeyed(app: FastAPI, client: TestCli
     assert t.poll_commands(report) == 3
     assert datetime(2027, 1, 4, 9, 0, 0) <= t.now() <= datetime(2027, 1, 4, 9, 0, 5)
     assert report.records_sent == 20  # 10 users x in/out on 2026-03-02, sent again
-    assert [(r.command_id, r.return_code) for r in state.results[SN]] == [(str(set_id), 0), (str(query_id), 0), (str(odd_id), -1)]
+    assert [(r.command_id, r.return_code) for r in state.results[SN]] == [
+        (str(set_id), 0),
+        (str(query_id), 0),
+        (str(odd_id), -1),
+    ]
     assert stored_keys(factory) == expected_keys(200)
 
 
@@ -151,7 +187,10 @@ def test_polls_record_last_contact_and_info_health(client: TestClient, factory: 
 
 
 def test_other_tables_are_acknowledged_not_stored(client: TestClient, factory: sessionmaker[Session]) -> None:
-    response = client.post("/iclock/cdata", params={"SN": SN, "table": "OPERLOG", "Stamp": "9"},
-                           content=b"OPLOG 4\t0\t2026-03-02 08:00:00\t0\t0\t0\t0\r\nUSER PIN=1\tName=x\r\n")
+    response = client.post(
+        "/iclock/cdata",
+        params={"SN": SN, "table": "OPERLOG", "Stamp": "9"},
+        content=b"OPLOG 4\t0\t2026-03-02 08:00:00\t0\t0\t0\t0\r\nUSER PIN=1\tName=x\r\n",
+    )
     assert (response.status_code, response.text) == (200, "OK: 2")
     assert stored_keys(factory) == []

@@ -27,7 +27,9 @@ RECORDS = 50_000
 
 
 @pytest.fixture
-def server(factory: sessionmaker[Session], live_server: Callable[[FastAPI], RestartableServer]) -> Iterator[RestartableServer]:
+def server(
+    factory: sessionmaker[Session], live_server: Callable[[FastAPI], RestartableServer]
+) -> Iterator[RestartableServer]:
     app = FastAPI()
     iclock.mount(app, factory)
     rng = random.Random(11)
@@ -49,8 +51,17 @@ def server(factory: sessionmaker[Session], live_server: Callable[[FastAPI], Rest
 def test_50000_punches_arrive_exactly_once_through_restarts_and_faults(
     server: RestartableServer, factory: sessionmaker[Session]
 ) -> None:
-    terminal = PushTerminal(f"http://127.0.0.1:{server.port}", SN, users=100, records=RECORDS, seed=9,
-                            batch_size=1000, timeout=5, backoff_s=0.01, max_backoff_s=0.2)
+    terminal = PushTerminal(
+        f"http://127.0.0.1:{server.port}",
+        SN,
+        users=100,
+        records=RECORDS,
+        seed=9,
+        batch_size=1000,
+        timeout=5,
+        backoff_s=0.01,
+        max_backoff_s=0.2,
+    )
     done = threading.Event()
 
     def restarter() -> None:

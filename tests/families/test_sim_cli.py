@@ -39,7 +39,10 @@ def test_sim_push_delivers_to_a_gateway(
     gateway = FastAPI()
     iclock.mount(gateway, factory)
     server = live_server(gateway)
-    result = CliRunner().invoke(app, ["push", "--server", f"http://127.0.0.1:{server.port}", "--sn", SN, "--records", "250", "--batch-size", "100"])
+    result = CliRunner().invoke(
+        app,
+        ["push", "--server", f"http://127.0.0.1:{server.port}", "--sn", SN, "--records", "250", "--batch-size", "100"],
+    )
     assert (result.exit_code, result.output) == (0, f"{SN}: 250 punches accepted in 3 batches, 0 retries\n")
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Punch)) == 250
@@ -47,8 +50,21 @@ def test_sim_push_delivers_to_a_gateway(
 
 def test_sim_zk_soap_serves_until_stopped() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", "from gateway.cli.app import main; main()", "sim", "zk-soap", "--port", "0", "--records", "30", "--sn", "CLI-SOAP"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from gateway.cli.app import main; main()",
+            "sim",
+            "zk-soap",
+            "--port",
+            "0",
+            "--records",
+            "30",
+            "--sn",
+            "CLI-SOAP",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         banner = process.stdout.readline() if process.stdout else ""
@@ -67,8 +83,11 @@ def test_sim_push_with_an_unknown_serial_says_why_nothing_arrives(
     gateway = FastAPI()
     iclock.mount(gateway, factory)
     server = live_server(gateway)
-    result = CliRunner().invoke(app, ["push", "--server", f"http://127.0.0.1:{server.port}", "--sn", "NOPE1", "--max-attempts", "2"])
+    result = CliRunner().invoke(
+        app, ["push", "--server", f"http://127.0.0.1:{server.port}", "--sn", "NOPE1", "--max-attempts", "2"]
+    )
     assert result.exit_code == 1
     assert result.output.endswith(
-        "NOPE1: gave up after 2 attempts; last error: /iclock/cdata: HTTP 403: UNKNOWN DEVICE NOPE1: not in the gateway config\n"
+        "NOPE1: gave up after 2 attempts; last error: /iclock/cdata: HTTP 403: UNKNOWN DEVICE NOPE1: not in the "
+        "gateway config\n"
     )

@@ -24,12 +24,12 @@ from drivers.zk_push import (
 
 def test_attlog_variants_crlf_trailing_tabs_missing_columns_blank_lines() -> None:
     body = (
-        "1001\t2026-03-02 08:29:58\t0\t1\t0\t0\t0\t0\t0\t0\r\n"
-        "1002\t2026-03-02 08:31:07\t1\t15\t\t\t\r\n"
-        "\r\n"
-        "1003\t2026-03-02 08:40:00\n"
-        "  1004 \t2026-03-02 08:41:00\t0\t4\t7\n"
-    ).encode()
+        b"1001\t2026-03-02 08:29:58\t0\t1\t0\t0\t0\t0\t0\t0\r\n"
+        b"1002\t2026-03-02 08:31:07\t1\t15\t\t\t\r\n"
+        b"\r\n"
+        b"1003\t2026-03-02 08:40:00\n"
+        b"  1004 \t2026-03-02 08:41:00\t0\t4\t7\n"
+    )
     assert parse_attlog(body, "SN9") == [
         RawPunch("SN9", "1001", datetime(2026, 3, 2, 8, 29, 58), 0, 0, 1, "0"),
         RawPunch("SN9", "1002", datetime(2026, 3, 2, 8, 31, 7), 1, 1, 15, ""),
@@ -41,10 +41,24 @@ def test_attlog_variants_crlf_trailing_tabs_missing_columns_blank_lines() -> Non
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("1001 2026-03-02 08:29:58", "ATTLOG from SN9, line 2 '1001 2026-03-02 08:29:58': expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…"),
-        ("1001\t02/03/2026 08:29\t0", "ATTLOG from SN9, line 2 '1001\\t02/03/2026 08:29\\t0': time '02/03/2026 08:29' is not YYYY-MM-DD HH:MM:SS"),
-        ("1001\t2026-03-02 08:29:58\tin\t1", "ATTLOG from SN9, line 2 '1001\\t2026-03-02 08:29:58\\tin\\t1': Status 'in' is not an integer"),
-        ("\t2026-03-02 08:29:58\t0", "ATTLOG from SN9, line 2 '\\t2026-03-02 08:29:58\\t0': expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…"),
+        (
+            "1001 2026-03-02 08:29:58",
+            "ATTLOG from SN9, line 2 '1001 2026-03-02 08:29:58': expected PIN<TAB>YYYY-MM-DD "
+            "HH:MM:SS<TAB>Status<TAB>Verify…",
+        ),
+        (
+            "1001\t02/03/2026 08:29\t0",
+            "ATTLOG from SN9, line 2 '1001\\t02/03/2026 08:29\\t0': time '02/03/2026 08:29' is not YYYY-MM-DD HH:MM:SS",
+        ),
+        (
+            "1001\t2026-03-02 08:29:58\tin\t1",
+            "ATTLOG from SN9, line 2 '1001\\t2026-03-02 08:29:58\\tin\\t1': Status 'in' is not an integer",
+        ),
+        (
+            "\t2026-03-02 08:29:58\t0",
+            "ATTLOG from SN9, line 2 '\\t2026-03-02 08:29:58\\t0': expected PIN<TAB>YYYY-MM-DD "
+            "HH:MM:SS<TAB>Status<TAB>Verify…",
+        ),
     ],
 )
 def test_attlog_garbage_names_line_number_and_text(line: str, message: str) -> None:
@@ -74,7 +88,10 @@ def test_handshake_and_commands() -> None:
     )
     # packed time, as pyzk encodes it: ((26*12 + 2)*31 + 1) * 86400 + (8*60 + 30)*60 + 5
     assert encode_zk_time(datetime(2026, 3, 2, 8, 30, 5)) == ((26 * 12 + 2) * 31 + 1) * 86400 + 30605
-    assert command_line(5, set_time_command(datetime(2026, 3, 2, 8, 30, 5))) == f"C:5:SET OPTION DateTime={((26 * 12 + 2) * 31 + 1) * 86400 + 30605}"
+    assert (
+        command_line(5, set_time_command(datetime(2026, 3, 2, 8, 30, 5)))
+        == f"C:5:SET OPTION DateTime={((26 * 12 + 2) * 31 + 1) * 86400 + 30605}"
+    )
     assert reupload_command(datetime(2026, 3, 1), datetime(2026, 3, 31, 23, 59, 59)) == (
         "DATA QUERY ATTLOG StartTime=2026-03-01 00:00:00\tEndTime=2026-03-31 23:59:59"
     )
@@ -84,7 +101,9 @@ def test_handshake_and_commands() -> None:
     rows=st.lists(
         st.tuples(
             st.from_regex(r"[0-9A-Za-z]{1,12}", fullmatch=True),
-            st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)).map(lambda d: d.replace(microsecond=0)),
+            st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)).map(
+                lambda d: d.replace(microsecond=0)
+            ),
             st.integers(0, 5),
             st.integers(0, 25),
             st.from_regex(r"[0-9]{0,6}", fullmatch=True),
@@ -96,8 +115,10 @@ def test_handshake_and_commands() -> None:
 )
 def test_attlog_lines_round_trip(rows: list[tuple[str, datetime, int, int, str, int]], crlf: bool) -> None:
     eol = "\r\n" if crlf else "\n"
-    body = "".join(f"{pin}\t{ts:%Y-%m-%d %H:%M:%S}\t{state}\t{verify}\t{wc}" + "\t0" * extra + eol
-                   for pin, ts, state, verify, wc, extra in rows)
+    body = "".join(
+        f"{pin}\t{ts:%Y-%m-%d %H:%M:%S}\t{state}\t{verify}\t{wc}" + "\t0" * extra + eol
+        for pin, ts, state, verify, wc, extra in rows
+    )
     assert parse_attlog(body.encode(), "SNH") == [
         RawPunch("SNH", pin, ts, state, state, verify, wc) for pin, ts, state, verify, wc, _extra in rows
     ]

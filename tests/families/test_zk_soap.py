@@ -31,13 +31,17 @@ def test_registry_resolves_the_kind() -> None:
 
 
 def test_zeep_reads_20000_records_and_all_users() -> None:
-    with ZKSoapTerminal(users=40, records=20_000, seed=3, serial_number="OIN7030067011") as t:
-        with ZKSoapDriver(t.host, t.port, timeout=10) as driver:
-            punches = driver.read_punches()
-            users = driver.read_users()
+    with (
+        ZKSoapTerminal(users=40, records=20_000, seed=3, serial_number="OIN7030067011") as t,
+        ZKSoapDriver(t.host, t.port, timeout=10) as driver,
+    ):
+        punches = driver.read_punches()
+        users = driver.read_users()
     assert punches == expected_punches("OIN7030067011", 40, 20_000, 3)
     assert len(users) == 40
-    assert users[0] == RawUser("OIN7030067011", "1001", users[0].name, uid=1, privilege=14, card=users[0].card, group_id="1")
+    assert users[0] == RawUser(
+        "OIN7030067011", "1001", users[0].name, uid=1, privilege=14, card=users[0].card, group_id="1"
+    )
     assert [u.pin for u in users] == [str(1001 + i) for i in range(40)]
 
 
@@ -57,18 +61,31 @@ def test_request_uses_the_element_names_terminals_parse(terminal: ZKSoapTerminal
     ids=["qualified", "unqualified", "no-declaration", "bare-no-envelope"],
 )
 def test_reply_shape_variants_parse_the_same(qualified: bool, declaration: bool, bare_replies: bool) -> None:
-    with ZKSoapTerminal(
-        users=5, records=30, seed=2, serial_number="SN-Q", qualified=qualified, declaration=declaration, bare_replies=bare_replies
-    ) as t:
-        with ZKSoapDriver(t.host, t.port) as driver:
-            assert driver.read_punches() == expected_punches("SN-Q", 5, 30, 2)
-            assert driver.info().serial_number == "SN-Q"
+    with (
+        ZKSoapTerminal(
+            users=5,
+            records=30,
+            seed=2,
+            serial_number="SN-Q",
+            qualified=qualified,
+            declaration=declaration,
+            bare_replies=bare_replies,
+        ) as t,
+        ZKSoapDriver(t.host, t.port) as driver,
+    ):
+        assert driver.read_punches() == expected_punches("SN-Q", 5, 30, 2)
+        assert driver.info().serial_number == "SN-Q"
 
 
 def test_info_reports_what_the_soap_service_offers(terminal: ZKSoapTerminal) -> None:
     with ZKSoapDriver(terminal.host, terminal.port) as driver:
         info = driver.info()
-    assert (info.serial_number, info.model, info.platform, info.firmware) == ("CKJW201460001", "iClock580", "ZEM600_TFT", "")
+    assert (info.serial_number, info.model, info.platform, info.firmware) == (
+        "CKJW201460001",
+        "iClock580",
+        "ZEM600_TFT",
+        "",
+    )
     assert (info.user_count, info.record_count, info.record_capacity) == (12, 100, 0)
 
 
@@ -129,9 +146,8 @@ def test_refused_connection_is_unreachable_and_retry_after_restart_succeeds(term
 
 def test_incomplete_record_names_row_and_field(terminal: ZKSoapTerminal) -> None:
     terminal.state.punches[4] = SimPunch("", datetime(2026, 3, 2, 8, 0), 0, 1)
-    with ZKSoapDriver(terminal.host, terminal.port) as driver:
-        with pytest.raises(ProtocolError) as err:
-            driver.read_punches()
+    with ZKSoapDriver(terminal.host, terminal.port) as driver, pytest.raises(ProtocolError) as err:
+        driver.read_punches()
     assert str(err.value).endswith("GetAttLog row 5 has no <PIN>; the terminal sent an incomplete record")
 
 
@@ -156,7 +172,9 @@ def test_bare_php_style_request_gets_the_reply_recorded_from_a_real_terminal(ter
     import urllib.request
 
     body = b"<SetDate><ArgComKey>0</ArgComKey><Arg><Date>2026-01-05</Date><Time>08:00:00</Time></Arg></SetDate>"
-    request = urllib.request.Request(f"http://{terminal.host}:{terminal.port}/iWsService", data=body, headers={"Content-Type": "text/xml"})
+    request = urllib.request.Request(
+        f"http://{terminal.host}:{terminal.port}/iWsService", data=body, headers={"Content-Type": "text/xml"}
+    )
     with urllib.request.urlopen(request, timeout=5) as reply:
         assert reply.read() == (
             b'<?xml version="1.0" encoding="iso8859-1" standalone="no"?>'

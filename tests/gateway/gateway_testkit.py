@@ -23,17 +23,34 @@ def seed_device(
     with factory() as session, session.begin():
         office_row = session.query(Office).filter_by(name=office).one_or_none()
         if office_row is None:
-            office_row = Office(name=office, timezone=timezone, city="shanghai", double_punch_window_s=window_s, shift_rule="standard")
+            office_row = Office(
+                name=office, timezone=timezone, city="shanghai", double_punch_window_s=window_s, shift_rule="standard"
+            )
             session.add(office_row)
             session.flush()
-        session.add(Device(name=sn, sn=sn, kind="zk-tcp", host="127.0.0.1", port=4370, office_id=office_row.id,
-                           model="", firmware="", consecutive_failures=0, clock_offset_s=clock_offset_s))
+        session.add(
+            Device(
+                name=sn,
+                sn=sn,
+                kind="zk-tcp",
+                host="127.0.0.1",
+                port=4370,
+                office_id=office_row.id,
+                model="",
+                firmware="",
+                consecutive_failures=0,
+                clock_offset_s=clock_offset_s,
+            )
+        )
 
 
-def seed_employee(factory: sessionmaker[Session], code: str, pin: str | None = None, device_sn: str | None = None) -> int:
+def seed_employee(
+    factory: sessionmaker[Session], code: str, pin: str | None = None, device_sn: str | None = None
+) -> int:
     with factory() as session, session.begin():
-        employee = Employee(code=code, name=f"Worker {code}", pay_basis="monthly", monthly_salary_fen=600000,
-                            special_deductions_fen=0)
+        employee = Employee(
+            code=code, name=f"Worker {code}", pay_basis="monthly", monthly_salary_fen=600000, special_deductions_fen=0
+        )
         session.add(employee)
         session.flush()
         if pin is not None:
@@ -51,8 +68,16 @@ class FakeDriver:
     has_clock = True
     clearable = True
 
-    def __init__(self, sn: str, records: list[RawPunch], *, clock_offset_s: int = 0, error: Exception | None = None,
-                 grows_during_download: int = 0, gate: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        sn: str,
+        records: list[RawPunch],
+        *,
+        clock_offset_s: int = 0,
+        error: Exception | None = None,
+        grows_during_download: int = 0,
+        gate: threading.Event | None = None,
+    ) -> None:
         self.sn = sn
         self.records = list(records)
         self.clock_offset = timedelta(seconds=clock_offset_s)
@@ -62,7 +87,7 @@ class FakeDriver:
         self.set_times: list[datetime] = []
         self.cleared = 0
 
-    def __enter__(self) -> "FakeDriver":
+    def __enter__(self) -> FakeDriver:
         if self.error is not None:
             raise self.error
         return self
@@ -75,8 +100,15 @@ class FakeDriver:
     def close(self) -> None: ...
 
     def info(self) -> DeviceInfo:
-        return DeviceInfo(serial_number=self.sn, model="Fake", firmware="1", user_count=3, user_capacity=1000,
-                          record_count=len(self.records), record_capacity=100000)
+        return DeviceInfo(
+            serial_number=self.sn,
+            model="Fake",
+            firmware="1",
+            user_count=3,
+            user_capacity=1000,
+            record_count=len(self.records),
+            record_capacity=100000,
+        )
 
     def read_users(self) -> list[RawUser]:
         return []

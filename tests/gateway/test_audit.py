@@ -23,8 +23,12 @@ def test_rows_chain_from_genesis_and_verify(factory: sessionmaker[Session]) -> N
         rows = session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
         assert [r.prev_hash for r in rows] == [GENESIS_HASH, rows[0].row_hash, rows[1].row_hash]
         first = rows[0]
-        content = json.dumps([GENESIS_HASH, first.at.isoformat(), "hr:alice", "badge.add", "employee:E000", "null", '{"pin":"0"}'],
-                             sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        content = json.dumps(
+            [GENESIS_HASH, first.at.isoformat(), "hr:alice", "badge.add", "employee:E000", "null", '{"pin":"0"}'],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         assert first.row_hash == hashlib.sha256(content.encode()).hexdigest()
         assert verify_chain(session) is None
 
@@ -52,5 +56,8 @@ def test_append_in_the_callers_transaction_rolls_back_with_it(factory: sessionma
         session.rollback()
     fill(factory, 1)
     with factory() as session:
-        assert session.scalars(select(AuditLog.target).order_by(AuditLog.id)).all() == ["employee:E000", "employee:E000"]
+        assert session.scalars(select(AuditLog.target).order_by(AuditLog.id)).all() == [
+            "employee:E000",
+            "employee:E000",
+        ]
         assert verify_chain(session) is None

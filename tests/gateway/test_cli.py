@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from typer.testing import CliRunner
 
 from gateway.cli.app import app
 from gateway.config import load_config
-from gateway.store import make_engine, session_factory
 from gateway.devices.sync import run_sync
+from gateway.store import make_engine, session_factory
 from simulators.comet_export import write_export
 from simulators.zk import ZKTerminal
 
@@ -42,11 +41,15 @@ def write_config(tmp_path: Path, sims: list[ZKTerminal], interval_s: float = 60.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         api_port = probe.getsockname()[1]
-    text_ = (f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n\n[api]\nbind = "127.0.0.1:{api_port}"\n\n'
-             '[[offices]]\nname = "HQ"\ntimezone = "UTC"\ncity = "shanghai"\n')
+    text_ = (
+        f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n\n[api]\nbind = "127.0.0.1:{api_port}"\n\n'
+        '[[offices]]\nname = "HQ"\ntimezone = "UTC"\ncity = "shanghai"\n'
+    )
     for i, sim in enumerate(sims):
-        text_ += (f'\n[[devices]]\nname = "gate-{i}"\nkind = "{sim.kind}"\nhost = "127.0.0.1"\nport = {sim.port}\n'
-                  f'office = "HQ"\ntimeout_s = 1\npoll_interval_s = {interval_s}\n')
+        text_ += (
+            f'\n[[devices]]\nname = "gate-{i}"\nkind = "{sim.kind}"\nhost = "127.0.0.1"\nport = {sim.port}\n'
+            f'office = "HQ"\ntimeout_s = 1\npoll_interval_s = {interval_s}\n'
+        )
     path = tmp_path / "punchclock.toml"
     path.write_text(text_, encoding="utf-8")
     return path
@@ -90,7 +93,9 @@ def test_sync_imports_a_comet_file_without_reading_a_clock_or_clearing_it(tmp_pa
     )
     first = runner.invoke(app, ["sync", "--config", str(config)], env={"COLUMNS": "250"})
     assert first.exit_code == 0, first.stdout
-    assert "COMET-7" in first.stdout and "not cleared: a comet-csv source is never cleared by punchclock" in first.stdout
+    assert (
+        "COMET-7" in first.stdout and "not cleared: a comet-csv source is never cleared by punchclock" in first.stdout
+    )
     assert written == 90 and punch_count(tmp_path) == 90
 
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
@@ -134,8 +139,13 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
 def test_serve_finishes_the_batch_in_flight_on_sigterm(terminals: list[ZKTerminal], tmp_path: Path) -> None:
     config = write_config(tmp_path, terminals[:1], interval_s=0.2)
     env = dict(os.environ, PUNCHCLOCK_CRASHPOINT="ingest.before_commit", PUNCHCLOCK_CRASHPOINT_PAUSE_S="1")
-    serve = subprocess.Popen([str(Path(sys.executable).with_name("punchclock")), "serve", "--config", str(config)],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [str(Path(sys.executable).with_name("punchclock")), "serve", "--config", str(config)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert serve.stderr is not None
     for line in serve.stderr:
         if line.startswith("CRASHPOINT ingest.before_commit"):

@@ -37,35 +37,76 @@ def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (OFFICE + DEVICE.replace('office = "HQ"', 'office = "Beijing"'),
-         "FILE: devices[0].office: no office named 'Beijing'; offices are 'HQ'"),
-        (OFFICE.replace("Asia/Shanghai", "Asia/Shangai") + DEVICE,
-         "FILE: offices[0].timezone: unknown IANA time zone 'Asia/Shangai': use a name such as 'Asia/Shanghai' or 'Asia/Urumqi'"),
-        (OFFICE.replace('city = "shanghai"', 'city = "urumqi"') + DEVICE,
-         "FILE: offices[0].city: no pay rule data for city 'urumqi': use one of beijing, chengdu, dongguan, guangzhou, "
-         "hangzhou, shanghai, shenzhen, suzhou, wuhan (or add payroll_core/rules/cities/urumqi.toml)"),
-        (OFFICE + DEVICE.replace("zk-tcp", "zk-tpc"),
-         f"FILE: devices[0].kind: unknown device kind 'zk-tpc': use one of {', '.join(known_kinds())}"),
-        (OFFICE + DEVICE + "port = 70000\n",
-         "FILE: devices[0].port: Input should be less than or equal to 65535 (got 70000)"),
-        (OFFICE + DEVICE + "poll_intervall_s = 5\n",
-         "FILE: devices[0].poll_intervall_s: unknown key: check its spelling against punchclock.example.toml"),
-        (OFFICE + DEVICE.replace('host = "10.0.0.5"\n', ""),
-         "FILE: devices[0].host: required for a zk-tcp device: its IP address or host name"),
-        (OFFICE + DEVICE + DEVICE,
-         "FILE: devices[1].name: 'door' is already used by devices[0]: give each device its own name and sn"),
+        (
+            OFFICE + DEVICE.replace('office = "HQ"', 'office = "Beijing"'),
+            "FILE: devices[0].office: no office named 'Beijing'; offices are 'HQ'",
+        ),
+        (
+            OFFICE.replace("Asia/Shanghai", "Asia/Shangai") + DEVICE,
+            "FILE: offices[0].timezone: unknown IANA time zone 'Asia/Shangai': use a name such as 'Asia/Shanghai' "
+            "or 'Asia/Urumqi'",
+        ),
+        (
+            OFFICE.replace('city = "shanghai"', 'city = "urumqi"') + DEVICE,
+            "FILE: offices[0].city: no pay rule data for city 'urumqi': use one of beijing, chengdu, dongguan, "
+            "guangzhou, "
+            "hangzhou, shanghai, shenzhen, suzhou, wuhan (or add payroll_core/rules/cities/urumqi.toml)",
+        ),
+        (
+            OFFICE + DEVICE.replace("zk-tcp", "zk-tpc"),
+            f"FILE: devices[0].kind: unknown device kind 'zk-tpc': use one of {', '.join(known_kinds())}",
+        ),
+        (
+            OFFICE + DEVICE + "port = 70000\n",
+            "FILE: devices[0].port: Input should be less than or equal to 65535 (got 70000)",
+        ),
+        (
+            OFFICE + DEVICE + "poll_intervall_s = 5\n",
+            "FILE: devices[0].poll_intervall_s: unknown key: check its spelling against punchclock.example.toml",
+        ),
+        (
+            OFFICE + DEVICE.replace('host = "10.0.0.5"\n', ""),
+            "FILE: devices[0].host: required for a zk-tcp device: its IP address or host name",
+        ),
+        (
+            OFFICE + DEVICE + DEVICE,
+            "FILE: devices[1].name: 'door' is already used by devices[0]: give each device its own name and sn",
+        ),
         (OFFICE + OFFICE, "FILE: offices[1].name: duplicate office name 'HQ': office names must be unique"),
-        ('[database]\nurl = "mysql://x"\n',
-         "FILE: database.url: unsupported database url 'mysql://x': use 'sqlite:///FILE.db' or "
-         "'postgresql+psycopg://USER:PASSWORD@HOST:5432/DB'"),
-        ('[api]\n[[api.tokens]]\nname = "me"\ntoken = "0123456789abcdef"\nrole = "employee"\n',
-         "FILE: api.tokens[0].employee: an employee token must name the employee code it belongs to, e.g. employee = \"E001\""),
-        (OFFICE + "double_punch_window_s = \"60\"\n",
-         "FILE: offices[0].double_punch_window_s: Input should be a valid integer (got '60')"),
-        ("[[offices]\nname = 1\n", "FILE: invalid TOML: Expected ']]' at the end of an array declaration (at line 1, column 10)"),
+        (
+            '[database]\nurl = "mysql://x"\n',
+            "FILE: database.url: unsupported database url 'mysql://x': use 'sqlite:///FILE.db' or "
+            "'postgresql+psycopg://USER:PASSWORD@HOST:5432/DB'",
+        ),
+        (
+            '[api]\n[[api.tokens]]\nname = "me"\ntoken = "0123456789abcdef"\nrole = "employee"\n',
+            "FILE: api.tokens[0].employee: an employee token must name the employee code it belongs to, e.g. "
+            'employee = "E001"',
+        ),
+        (
+            OFFICE + 'double_punch_window_s = "60"\n',
+            "FILE: offices[0].double_punch_window_s: Input should be a valid integer (got '60')",
+        ),
+        (
+            "[[offices]\nname = 1\n",
+            "FILE: invalid TOML: Expected ']]' at the end of an array declaration (at line 1, column 10)",
+        ),
     ],
-    ids=["unknown-office", "bad-zone", "unknown-city", "bad-kind", "port-range", "typo-key", "missing-host", "duplicate-device",
-         "duplicate-office", "bad-db", "employee-token", "string-for-int", "bad-toml"],
+    ids=[
+        "unknown-office",
+        "bad-zone",
+        "unknown-city",
+        "bad-kind",
+        "port-range",
+        "typo-key",
+        "missing-host",
+        "duplicate-device",
+        "duplicate-office",
+        "bad-db",
+        "employee-token",
+        "string-for-int",
+        "bad-toml",
+    ],
 )
 def test_malformed_config_names_file_key_and_reason(tmp_path: Path, text: str, expected: str) -> None:
     assert error_for(tmp_path, text) == expected
@@ -94,4 +135,7 @@ def test_push_terminal_needs_its_serial_not_a_host_and_is_never_polled(tmp_path:
 def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_config(tmp_path / "nope.toml")
-    assert str(error.value) == f"{tmp_path / 'nope.toml'}: file not found: pass --config PATH or create it from punchclock.example.toml"
+    assert (
+        str(error.value)
+        == f"{tmp_path / 'nope.toml'}: file not found: pass --config PATH or create it from punchclock.example.toml"
+    )

@@ -36,8 +36,10 @@ RANDOM_KILLS = 7
 
 @pytest.fixture
 def terminals() -> Iterator[list[ZKTerminal]]:
-    sims = [ZKTerminal(users=300, records=n, seed=7 + i, udp=udp, capacity=100_000).start()
-            for i, (n, udp, _clear) in enumerate(TERMINALS)]
+    sims = [
+        ZKTerminal(users=300, records=n, seed=7 + i, udp=udp, capacity=100_000).start()
+        for i, (n, udp, _clear) in enumerate(TERMINALS)
+    ]
     try:
         yield sims
     finally:
@@ -46,11 +48,15 @@ def terminals() -> Iterator[list[ZKTerminal]]:
 
 
 def write_config(path: Path, sims: list[ZKTerminal]) -> None:
-    lines = [f'[database]\nurl = "sqlite:///{path.parent / "crash.db"}"\n',
-             '[[offices]]\nname = "HQ"\ntimezone = "UTC"\ncity = "shanghai"\n']
-    for i, (sim, (_n, _udp, clear)) in enumerate(zip(sims, TERMINALS)):
-        lines.append(f'[[devices]]\nname = "t{i}"\nkind = "{sim.kind}"\nhost = "127.0.0.1"\nport = {sim.port}\n'
-                     f'office = "HQ"\ntimeout_s = 10\nclear_after_download = {str(clear).lower()}\n')
+    lines = [
+        f'[database]\nurl = "sqlite:///{path.parent / "crash.db"}"\n',
+        '[[offices]]\nname = "HQ"\ntimezone = "UTC"\ncity = "shanghai"\n',
+    ]
+    for i, (sim, (_n, _udp, clear)) in enumerate(zip(sims, TERMINALS, strict=True)):
+        lines.append(
+            f'[[devices]]\nname = "t{i}"\nkind = "{sim.kind}"\nhost = "127.0.0.1"\nport = {sim.port}\n'
+            f'office = "HQ"\ntimeout_s = 10\nclear_after_download = {str(clear).lower()}\n'
+        )
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -59,8 +65,13 @@ class Gateway:
 
     def __init__(self, config: Path, crashpoint: str | None) -> None:
         env = dict(os.environ, PUNCHCLOCK_CRASHPOINT=crashpoint or "", PUNCHCLOCK_CRASHPOINT_PAUSE_S="30")
-        self.process = subprocess.Popen([PUNCHCLOCK, "sync", "--config", str(config)], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [PUNCHCLOCK, "sync", "--config", str(config)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -92,7 +103,9 @@ def keys_in_db(db: Path) -> dict[str, set[tuple[str, str]]]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT device_sn, pin, ts_local FROM punches")).all()
-            distinct = connection.execute(text("SELECT count(*) FROM (SELECT DISTINCT device_sn, pin, ts_local FROM punches)")).scalar_one()
+            distinct = connection.execute(
+                text("SELECT count(*) FROM (SELECT DISTINCT device_sn, pin, ts_local FROM punches)")
+            ).scalar_one()
     except Exception:  # the first gateway may be killed before it created the schema
         return {}
     finally:
@@ -146,10 +159,12 @@ def test_sigkill_at_any_moment_loses_and_duplicates_nothing(terminals: list[ZKTe
         for sim in terminals:
             cleared_away = ever[sim.serial] - sim_keys(sim.records)
             missing = cleared_away - stored.get(sim.serial, set())
-            assert not missing, f"round {round_no} ({point}): {sim.serial} was cleared of {len(missing)} punches the database lacks"
+            assert not missing, (
+                f"round {round_no} ({point}): {sim.serial} was cleared of {len(missing)} punches the database lacks"
+            )
 
     final = subprocess.run([PUNCHCLOCK, "sync", "--config", str(config)], capture_output=True, text=True, timeout=120)
     assert final.returncode == 0, final.stderr[-2000:]
     assert keys_in_db(db) == ever
-    assert [len(sim.records) for sim, (_n, _u, clear) in zip(terminals, TERMINALS) if clear] == [0, 0]
+    assert [len(sim.records) for sim, (_n, _u, clear) in zip(terminals, TERMINALS, strict=True) if clear] == [0, 0]
     assert sum(kills.values()) >= 20 and all(kills.get(p, 0) >= 3 for p in CRASHPOINTS), kills

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
-from gateway.pay.attendance import AttendanceError, month_attendance
 from gateway.devices.ingest import ingest_punches
+from gateway.pay.attendance import AttendanceError, month_attendance
 from gateway.store import Badge, Device, Employee, Office
 from payroll_core.attendance import Absence, Fact, Period
 from payroll_core.calendar import DayType
@@ -29,15 +29,38 @@ MARCH = Period(2026, 3)  # 1 March 2026 is a Sunday; Dongguan rests on Sundays o
 def _seed(factory: sessionmaker[Session], shifts: dict[str, str | None], office_rule: str = "dongguan/day") -> None:
     """Office "Dongguan plant" on `office_rule`, one terminal, and one employee per code with its own shift_rule."""
     with factory() as s, s.begin():
-        office = Office(name="Dongguan plant", timezone="Asia/Shanghai", city="dongguan", double_punch_window_s=60,
-                        shift_rule=office_rule)
+        office = Office(
+            name="Dongguan plant",
+            timezone="Asia/Shanghai",
+            city="dongguan",
+            double_punch_window_s=60,
+            shift_rule=office_rule,
+        )
         s.add(office)
         s.flush()
-        s.add(Device(name="line-1", sn=SN, kind="zk-tcp", host="127.0.0.1", port=4370, office_id=office.id, model="",
-                     firmware="", consecutive_failures=0))
+        s.add(
+            Device(
+                name="line-1",
+                sn=SN,
+                kind="zk-tcp",
+                host="127.0.0.1",
+                port=4370,
+                office_id=office.id,
+                model="",
+                firmware="",
+                consecutive_failures=0,
+            )
+        )
         for pin, (code, shift_rule) in enumerate(shifts.items(), start=1):
-            employee = Employee(code=code, name=f"Worker {code}", office_id=office.id, pay_basis="monthly",
-                                monthly_salary_fen=600_000, special_deductions_fen=0, shift_rule=shift_rule)
+            employee = Employee(
+                code=code,
+                name=f"Worker {code}",
+                office_id=office.id,
+                pay_basis="monthly",
+                monthly_salary_fen=600_000,
+                special_deductions_fen=0,
+                shift_rule=shift_rule,
+            )
             s.add(employee)
             s.flush()
             s.add(Badge(pin=str(pin), employee_id=employee.id, device_sn=None))
@@ -45,10 +68,23 @@ def _seed(factory: sessionmaker[Session], shifts: dict[str, str | None], office_
 
 def test_day_and_night_workers_of_one_office_each_get_their_own_shift(factory: sessionmaker[Session]) -> None:
     _seed(factory, {"D001": None, "N001": "night"})
-    taps = [("1", "2026-03-02 07:58"), ("1", "2026-03-02 12:01"), ("1", "2026-03-02 12:58"), ("1", "2026-03-02 20:00"),
-            ("2", "2026-03-02 20:05"), ("2", "2026-03-03 00:02"), ("2", "2026-03-03 01:00"), ("2", "2026-03-03 08:00")]
-    stored = ingest_punches(factory, SN, [RawPunch(SN, pin, datetime.fromisoformat(ts)) for pin, ts in taps],
-                            source="zk-tcp", now=datetime(2026, 3, 4))
+    taps = [
+        ("1", "2026-03-02 07:58"),
+        ("1", "2026-03-02 12:01"),
+        ("1", "2026-03-02 12:58"),
+        ("1", "2026-03-02 20:00"),
+        ("2", "2026-03-02 20:05"),
+        ("2", "2026-03-03 00:02"),
+        ("2", "2026-03-03 01:00"),
+        ("2", "2026-03-03 08:00"),
+    ]
+    stored = ingest_punches(
+        factory,
+        SN,
+        [RawPunch(SN, pin, datetime.fromisoformat(ts)) for pin, ts in taps],
+        source="zk-tcp",
+        now=datetime(2026, 3, 4),
+    )
     assert (stored.new, stored.quarantined) == (8, 0)
     with factory() as s:
         month = month_attendance(s, MARCH, None)
@@ -70,18 +106,30 @@ def test_day_and_night_workers_of_one_office_each_get_their_own_shift(factory: s
     assert month.facts[:, 2].tolist() == [absent.tolist()] * 2
     assert month.facts[:, 0, Fact.DAY_TYPE].tolist() == [DayType.RESTDAY] * 2  # Sunday 1 March
     # 26 scheduled workdays (31 days less 5 Sundays), one worked by each
-    assert {k: month.summary[k].tolist() for k in ("scheduled_days", "absent_days", "late_minutes",
-                                                   "ot_workday_minutes", "worked_minutes")} == {
-        "scheduled_days": [26, 26], "absent_days": [25, 25], "late_minutes": [0, 5],
-        "ot_workday_minutes": [150, 150], "worked_minutes": [480, 475]}
+    assert {
+        k: month.summary[k].tolist()
+        for k in ("scheduled_days", "absent_days", "late_minutes", "ot_workday_minutes", "worked_minutes")
+    } == {
+        "scheduled_days": [26, 26],
+        "absent_days": [25, 25],
+        "late_minutes": [0, 5],
+        "ot_workday_minutes": [150, 150],
+        "worked_minutes": [480, 475],
+    }
 
 
 def test_the_office_shift_judges_both_when_nobody_has_an_own_shift(factory: sessionmaker[Session]) -> None:
-    """The same night taps on the day shift: 20:05 opens no day-shift pair, so the figures really come from the roster."""
+    """The same night taps on the day shift: 20:05 opens no day-shift pair, so the figures really come from the
+    roster."""
     _seed(factory, {"N001": None})
     taps = ["2026-03-02 20:05", "2026-03-03 00:02", "2026-03-03 01:00", "2026-03-03 08:00"]
-    ingest_punches(factory, SN, [RawPunch(SN, "1", datetime.fromisoformat(ts)) for ts in taps], source="zk-tcp",
-                   now=datetime(2026, 3, 4))
+    ingest_punches(
+        factory,
+        SN,
+        [RawPunch(SN, "1", datetime.fromisoformat(ts)) for ts in taps],
+        source="zk-tcp",
+        now=datetime(2026, 3, 4),
+    )
     with factory() as s:
         month = month_attendance(s, MARCH, None)
     # day-shift windows are 06:00-21:00: 20:05 falls in Monday's (one punch: missing), 08:00 in Tuesday's (missing)
@@ -96,16 +144,21 @@ def test_an_unknown_own_shift_names_the_employee(factory: sessionmaker[Session])
     assert str(caught.value) == (
         "employee N001 (Worker N001) and 1 more employee(s) of office 'Dongguan plant', shift_rule 'evening': "
         "rule file 'dongguan' has no shift 'evening'; its shifts are: day, night; correct the shift_rule, "
-        "or set it to null for the office's shift")
+        "or set it to null for the office's shift"
+    )
 
 
-def test_a_bad_office_shift_names_the_office_even_when_an_employee_has_an_own_shift(factory: sessionmaker[Session]) -> None:
+def test_a_bad_office_shift_names_the_office_even_when_an_employee_has_an_own_shift(
+    factory: sessionmaker[Session],
+) -> None:
     _seed(factory, {"D001": None, "N001": "night"}, office_rule="dongguan/evening")
     with factory() as s:
         with pytest.raises(AttendanceError) as caught:
             month_attendance(s, MARCH, None)
-        assert str(caught.value) == ("office 'Dongguan plant', shift_rule 'dongguan/evening': rule file 'dongguan' has "
-                                     "no shift 'evening'; its shifts are: day, night")
+        assert str(caught.value) == (
+            "office 'Dongguan plant', shift_rule 'dongguan/evening': rule file 'dongguan' has "
+            "no shift 'evening'; its shifts are: day, night"
+        )
     with factory() as s, s.begin():
         s.scalar(select(Employee).where(Employee.code == "D001")).shift_rule = "day"
     with factory() as s:  # nobody works the office's own shift any more, so it is not needed

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from gateway_testkit import punch, seed_device, seed_employee
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.errors import IngestError
 from gateway.devices.ingest import IngestResult, ingest_punches, missing_keys, remap_quarantine
+from gateway.errors import IngestError
 from gateway.store import Device, Punch, PunchFlag, Quarantine
-from gateway_testkit import punch, seed_device, seed_employee
 
 NOW = datetime(2026, 3, 2, 14, 0, 0)  # naive UTC = 22:00 in Shanghai
 
@@ -48,7 +48,13 @@ def test_raw_fields_and_source_are_kept(factory: sessionmaker[Session]) -> None:
     with factory() as session:
         row = session.scalars(select(Punch)).one()
         assert (row.status, row.punch_state, row.verify_mode, row.workcode, row.source, row.received_at) == (
-            1, 4, 15, "W42", "push", NOW)
+            1,
+            4,
+            15,
+            "W42",
+            "push",
+            NOW,
+        )
 
 
 def test_unknown_pin_is_stored_and_quarantined_then_remapped_by_a_new_badge(factory: sessionmaker[Session]) -> None:
@@ -56,7 +62,9 @@ def test_unknown_pin_is_stored_and_quarantined_then_remapped_by_a_new_badge(fact
     seed_device(factory, sn="SN2")
     punches = [punch("99", "2026-03-02 09:00:00"), punch("99", "2026-03-02 18:00:00")]
     assert ingest_punches(factory, "SN1", punches, source="zk-tcp", now=NOW) == IngestResult(2, 2, 0, 2)
-    assert ingest_punches(factory, "SN2", [punch("99", "2026-03-02 09:05:00", sn="SN2")], source="zk-tcp", now=NOW) == IngestResult(1, 1, 0, 1)
+    assert ingest_punches(
+        factory, "SN2", [punch("99", "2026-03-02 09:05:00", sn="SN2")], source="zk-tcp", now=NOW
+    ) == IngestResult(1, 1, 0, 1)
     with factory() as session:
         reasons = session.scalars(select(Quarantine.reason).order_by(Quarantine.id)).all()
     assert reasons[0] == (
@@ -112,14 +120,18 @@ def test_clock_seven_minutes_fast_moves_the_future_limit(factory: sessionmaker[S
     assert [row[5] for row in stored(factory)] == [0, 0, PunchFlag.FUTURE]
     # The same punch from a device with an accurate clock is in the future.
     seed_device(factory, sn="SN2", clock_offset_s=0)
-    ingest_punches(factory, "SN2", [punch("1", "2026-03-02 22:07:00", sn="SN2")], source="zk-tcp", now=NOW, future_tolerance_s=300)
+    ingest_punches(
+        factory, "SN2", [punch("1", "2026-03-02 22:07:00", sn="SN2")], source="zk-tcp", now=NOW, future_tolerance_s=300
+    )
     assert stored(factory)[1][:2] == ("SN2", "1") and stored(factory)[1][5] == PunchFlag.FUTURE
 
 
 def test_punches_before_the_first_record_are_flagged_and_kept(factory: sessionmaker[Session]) -> None:
     seed_device(factory)
     seed_employee(factory, "E001", pin="1")
-    ingest_punches(factory, "SN1", [punch("1", "2026-03-01 09:00:00"), punch("1", "2026-03-02 09:00:00")], source="zk-tcp", now=NOW)
+    ingest_punches(
+        factory, "SN1", [punch("1", "2026-03-01 09:00:00"), punch("1", "2026-03-02 09:00:00")], source="zk-tcp", now=NOW
+    )
     with factory() as session:
         assert session.scalars(select(Device.first_record_ts_local)).one() == datetime(2026, 3, 1, 9, 0)
     # A battery-dead terminal restarts at 2000-01-01.
@@ -134,7 +146,12 @@ def test_punches_before_the_first_record_are_flagged_and_kept(factory: sessionma
 def test_punch_from_another_device_is_refused_with_the_index(factory: sessionmaker[Session]) -> None:
     seed_device(factory)
     with pytest.raises(IngestError) as error:
-        ingest_punches(factory, "SN1", [punch("1", "2026-03-02 09:00:00"), punch("1", "2026-03-02 09:01:00", sn="SN9")], source="zk-tcp")
+        ingest_punches(
+            factory,
+            "SN1",
+            [punch("1", "2026-03-02 09:00:00"), punch("1", "2026-03-02 09:01:00", sn="SN9")],
+            source="zk-tcp",
+        )
     assert str(error.value) == (
         "punch #1 (pin '1' at 2026-03-02 09:01:00) says device 'SN9' but is being stored for device 'SN1': "
         "ingest each device's punches separately"
@@ -148,7 +165,9 @@ def test_unknown_device_without_time_zone_is_refused(factory: sessionmaker[Sessi
     assert str(error.value) == (
         "no time zone for device 'NEW': give the device an office in the config (devices[].office) or pass office_tz"
     )
-    result = ingest_punches(factory, "NEW", [punch("1", "2026-03-02 09:00:00", sn="NEW")], source="push", office_tz="Asia/Shanghai", now=NOW)
+    result = ingest_punches(
+        factory, "NEW", [punch("1", "2026-03-02 09:00:00", sn="NEW")], source="push", office_tz="Asia/Shanghai", now=NOW
+    )
     assert result == IngestResult(1, 1, 0, 1)
 
 
@@ -166,17 +185,34 @@ def test_orm_written_punch_and_bulk_ingest_share_one_key(factory: sessionmaker[S
     """The bulk path writes datetimes itself; a punch stored through the ORM must still be its duplicate."""
     seed_device(factory)
     with factory() as session, session.begin():
-        session.add(Punch(device_sn="SN1", pin="1", ts_local=datetime(2026, 3, 2, 9, 0, 0, 250000),
-                          ts_utc=datetime(2026, 3, 2, 1, 0, 0, 250000), source="push", received_at=NOW,
-                          status=0, punch_state=0, verify_mode=0, workcode="", flags=0, is_double_tap=False))
+        session.add(
+            Punch(
+                device_sn="SN1",
+                pin="1",
+                ts_local=datetime(2026, 3, 2, 9, 0, 0, 250000),
+                ts_utc=datetime(2026, 3, 2, 1, 0, 0, 250000),
+                source="push",
+                received_at=NOW,
+                status=0,
+                punch_state=0,
+                verify_mode=0,
+                workcode="",
+                flags=0,
+                is_double_tap=False,
+            )
+        )
     again = punch("1", "2026-03-02 09:00:00.250000")
     assert ingest_punches(factory, "SN1", [again], source="zk-tcp", now=NOW) == IngestResult(1, 0, 1, 0)
 
 
 def test_unknown_zone_name_is_refused(factory: sessionmaker[Session]) -> None:
     with pytest.raises(IngestError) as error:
-        ingest_punches(factory, "X", [punch("1", "2026-03-02 09:00:00", sn="X")], source="push", office_tz="Mars/Olympus")
-    assert str(error.value) == "unknown IANA time zone 'Mars/Olympus' for device 'X': use a name such as 'Asia/Shanghai'"
+        ingest_punches(
+            factory, "X", [punch("1", "2026-03-02 09:00:00", sn="X")], source="push", office_tz="Mars/Olympus"
+        )
+    assert (
+        str(error.value) == "unknown IANA time zone 'Mars/Olympus' for device 'X': use a name such as 'Asia/Shanghai'"
+    )
 
 
 def test_concurrent_writers_store_each_punch_once(factory: sessionmaker[Session]) -> None:

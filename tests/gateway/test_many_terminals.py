@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway import config as cfg
 from gateway.devices.inventory import register_config
 from gateway.devices.poller import PollResult
-from gateway.store import Device, Punch, make_engine, session_factory, upgrade
 from gateway.devices.sync import run_sync
+from gateway.store import Device, Punch, make_engine, session_factory, upgrade
 from simulators.zk import ZKTerminal
 
 TERMINALS = 50
@@ -24,8 +24,12 @@ COMM_KEY = 4711
 # one chunk. "refuse" is on TCP terminals only: a refusing UDP simulator frees its port, which the
 # kernel may hand to another terminal's client socket in this same process — a collision no real
 # site has (a silent UDP terminal is what "stall" covers).
-FAULTS = {i: "refuse" for i in (0, 2, 16, 18)} | {i: "stall" for i in (4, 5, 6, 7)} \
-    | {i: "drop" for i in (8, 9, 10, 11)} | {i: "comm_key" for i in (12, 13, 14, 15)}
+FAULTS = (
+    dict.fromkeys((0, 2, 16, 18), "refuse")
+    | dict.fromkeys((4, 5, 6, 7), "stall")
+    | dict.fromkeys((8, 9, 10, 11), "drop")
+    | dict.fromkeys((12, 13, 14, 15), "comm_key")
+)
 
 
 def records_for(index: int) -> int:
@@ -34,8 +38,10 @@ def records_for(index: int) -> int:
 
 @pytest.fixture
 def terminals() -> Iterator[list[ZKTerminal]]:
-    sims = [ZKTerminal(users=12, records=records_for(i), seed=100 + i, udp=i % 2 == 1, comm_key=COMM_KEY).start()
-            for i in range(TERMINALS)]
+    sims = [
+        ZKTerminal(users=12, records=records_for(i), seed=100 + i, udp=i % 2 == 1, comm_key=COMM_KEY).start()
+        for i in range(TERMINALS)
+    ]
     try:
         yield sims
     finally:
@@ -56,7 +62,9 @@ def break_terminal(sim: ZKTerminal, fault: str) -> None:
 
 def stored_keys(factory: sessionmaker[Session], sn: str) -> list[tuple[str, str]]:
     with factory() as session:
-        rows = session.execute(select(Punch.pin, Punch.ts_local).where(Punch.device_sn == sn).order_by(Punch.ts_local, Punch.pin))
+        rows = session.execute(
+            select(Punch.pin, Punch.ts_local).where(Punch.device_sn == sn).order_by(Punch.ts_local, Punch.pin)
+        )
         return [(pin, ts.isoformat()) for pin, ts in rows]
 
 
@@ -83,8 +91,12 @@ def test_healthy_terminals_deliver_broken_ones_report_and_recover(terminals: lis
     engine = make_engine(url)
     factory = session_factory(engine)
     office = cfg.Office(name="HQ", timezone="UTC", city="shanghai")
-    devices = [cfg.Device(name=f"t{i:02d}", kind=s.kind, host="127.0.0.1", port=s.port, comm_key=COMM_KEY,
-                          office="HQ", timeout_s=1.0) for i, s in enumerate(terminals)]
+    devices = [
+        cfg.Device(
+            name=f"t{i:02d}", kind=s.kind, host="127.0.0.1", port=s.port, comm_key=COMM_KEY, office="HQ", timeout_s=1.0
+        )
+        for i, s in enumerate(terminals)
+    ]
     config = cfg.Config(offices=[office], devices=devices)
     register_config(factory, config)
     for index, fault in FAULTS.items():
@@ -97,7 +109,10 @@ def test_healthy_terminals_deliver_broken_ones_report_and_recover(terminals: lis
         result: PollResult = first[f"t{i:02d}"]
         if i in FAULTS:
             kind, phrase = expected_error(sim, FAULTS[i])
-            assert result.error is not None and result.error.startswith(f"{kind}: ") and phrase in result.error, (i, result.error)
+            assert result.error is not None and result.error.startswith(f"{kind}: ") and phrase in result.error, (
+                i,
+                result.error,
+            )
         else:
             assert (result.error, result.sn, result.read, result.new) == (None, sim.serial, 30, 30), i
             assert stored_keys(factory, sim.serial) == sim_keys(sim)
@@ -119,5 +134,7 @@ def test_healthy_terminals_deliver_broken_ones_report_and_recover(terminals: lis
         if i in FAULTS:
             assert second[f"t{i:02d}"].new == records_for(i)
     with factory() as session:
-        assert all(d.consecutive_failures == 0 and d.last_success_at is not None for d in session.scalars(select(Device)))
+        assert all(
+            d.consecutive_failures == 0 and d.last_success_at is not None for d in session.scalars(select(Device))
+        )
     engine.dispose()

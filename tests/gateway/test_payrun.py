@@ -23,9 +23,7 @@ from gateway.pay.payrun import (
     payslips_of,
     run_payroll,
 )
-from gateway.store import AuditLog, Employee, Office, Punch
-from gateway.store import PunchCorrection
-from gateway.store import PieceRecord
+from gateway.store import AuditLog, Employee, Office, PieceRecord, Punch, PunchCorrection
 from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
 from payroll_core.pipeline import compute
 from payroll_core.rules import load_rules
@@ -36,20 +34,41 @@ WORKDAYS = [d for d in MARCH if d.isoweekday() < 6]  # March 2026 has no holiday
 
 def _add_punch(session: Session, employee_id: int, local: datetime) -> None:
     utc = local - timedelta(hours=8)  # Asia/Shanghai
-    session.add(Punch(device_sn="SN1", pin=str(employee_id), ts_local=local, ts_utc=utc, source="test",
-                      received_at=utc, employee_id=employee_id))
+    session.add(
+        Punch(
+            device_sn="SN1",
+            pin=str(employee_id),
+            ts_local=local,
+            ts_utc=utc,
+            source="test",
+            received_at=utc,
+            employee_id=employee_id,
+        )
+    )
 
 
-def seed_shanghai(factory: sessionmaker[Session], *, absent_on: date | None = date(2026, 3, 10),
-                  late_on: date | None = None) -> int:
+def seed_shanghai(
+    factory: sessionmaker[Session], *, absent_on: date | None = date(2026, 3, 10), late_on: date | None = None
+) -> int:
     """One monthly employee (600,000 fen) at the Shanghai office, 09:00-18:00 every workday but `absent_on`."""
     with factory() as s, s.begin():
-        office = Office(name="Shanghai HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60,
-                        shift_rule="shanghai/office")
+        office = Office(
+            name="Shanghai HQ",
+            timezone="Asia/Shanghai",
+            city="shanghai",
+            double_punch_window_s=60,
+            shift_rule="shanghai/office",
+        )
         s.add(office)
         s.flush()
-        emp = Employee(code="E001", name="Zhang Wei", office_id=office.id, pay_basis="monthly",
-                       monthly_salary_fen=600_000, special_deductions_fen=200_000)
+        emp = Employee(
+            code="E001",
+            name="Zhang Wei",
+            office_id=office.id,
+            pay_basis="monthly",
+            monthly_salary_fen=600_000,
+            special_deductions_fen=200_000,
+        )
         s.add(emp)
         s.flush()
         for day in WORKDAYS:
@@ -64,8 +83,9 @@ def seed_shanghai(factory: sessionmaker[Session], *, absent_on: date | None = da
 def _expected(**attendance: int) -> dict[str, int]:
     """The same month computed directly by payroll_core from hand-written attendance."""
     rules = load_rules("2026-03", ["shanghai"])
-    inputs = EmployeeMonthColumns.build(1, city=0, pay_basis=0, monthly_salary_fen=600_000,
-                                        special_deductions_fen=200_000, **attendance)
+    inputs = EmployeeMonthColumns.build(
+        1, city=0, pay_basis=0, monthly_salary_fen=600_000, special_deductions_fen=200_000, **attendance
+    )
     return compute(inputs, rules, PieceColumns.empty(1)).row(0)
 
 
@@ -105,12 +125,18 @@ def test_recompute_reports_each_changed_field(factory: sessionmaker[Session]) ->
     after = _expected(scheduled_days=22, absent_days=0, worked_minutes=22 * 480)
     with factory() as s, s.begin():
         changes = compute_payrun(s, run.id, "hr")
-    expected = [Change("E001", name, before[name], after[name]) for name in OUTPUT_COLUMNS if before[name] != after[name]]
+    expected = [
+        Change("E001", name, before[name], after[name]) for name in OUTPUT_COLUMNS if before[name] != after[name]
+    ]
     assert changes == expected
     assert Change("E001", "absence_fen", 27_586, 0) in changes
     with factory() as s:
         assert json.loads(s.get(type(run), run.id).last_diff_json)[0] == {
-            "employee": "E001", "field": expected[0].field, "old": expected[0].old, "new": expected[0].new}
+            "employee": "E001",
+            "field": expected[0].field,
+            "old": expected[0].old,
+            "new": expected[0].new,
+        }
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "payrun.compute")) == 2
 
 
@@ -118,14 +144,23 @@ def test_locked_run_is_immutable(factory: sessionmaker[Session]) -> None:
     seed_shanghai(factory)
     with factory() as s, s.begin():
         run, _ = run_payroll(s, "2026-03", "all", "hr", lock=True)
-    with factory() as s, s.begin(), pytest.raises(PayRunLocked, match=r"pay run 1 \(2026-03, scope 'all'\) was locked at .* by hr; a locked run is immutable"):
+    with (
+        factory() as s,
+        s.begin(),
+        pytest.raises(
+            PayRunLocked, match=r"pay run 1 \(2026-03, scope 'all'\) was locked at .* by hr; a locked run is immutable"
+        ),
+    ):
         compute_payrun(s, run.id, "hr")
     with factory() as s, s.begin(), pytest.raises(PayRunLocked, match="already locked"):
         lock_payrun(s, run.id, "hr")
     with factory() as s:
         assert verify_chain(s) is None
         assert [a for (a,) in s.execute(select(AuditLog.action).order_by(AuditLog.id))] == [
-            "payrun.create", "payrun.compute", "payrun.lock"]
+            "payrun.create",
+            "payrun.compute",
+            "payrun.lock",
+        ]
 
 
 def test_lock_needs_a_computed_run_and_scopes_may_not_overlap(factory: sessionmaker[Session]) -> None:
@@ -134,9 +169,19 @@ def test_lock_needs_a_computed_run_and_scopes_may_not_overlap(factory: sessionma
         run = create_payrun(s, "2026-03", "Shanghai HQ", "hr")
     with factory() as s, s.begin(), pytest.raises(PayRunConflict, match="has not been computed"):
         lock_payrun(s, run.id, "hr")
-    with factory() as s, s.begin(), pytest.raises(PayRunConflict, match=r"pay run 1 \(2026-03, scope 'Shanghai HQ', draft\) already covers"):
+    with (
+        factory() as s,
+        s.begin(),
+        pytest.raises(PayRunConflict, match=r"pay run 1 \(2026-03, scope 'Shanghai HQ', draft\) already covers"),
+    ):
         create_payrun(s, "2026-03", "all", "hr")
-    with factory() as s, s.begin(), pytest.raises(PayRunInputError, match="scope 'Beijing' is neither 'all' nor an office name; offices: 'Shanghai HQ'"):
+    with (
+        factory() as s,
+        s.begin(),
+        pytest.raises(
+            PayRunInputError, match="scope 'Beijing' is neither 'all' nor an office name; offices: 'Shanghai HQ'"
+        ),
+    ):
         create_payrun(s, "2026-04", "Beijing", "hr")
     with factory() as s, s.begin(), pytest.raises(PayRunInputError, match="period '2026-13': expected YYYY-MM"):
         create_payrun(s, "2026-13", "all", "hr")
@@ -146,7 +191,13 @@ def test_missing_salary_is_named(factory: sessionmaker[Session]) -> None:
     seed_shanghai(factory)
     with factory() as s, s.begin():
         s.scalar(select(Employee)).monthly_salary_fen = None
-    with factory() as s, s.begin(), pytest.raises(PayRunInputError, match=r"employee E001 \(Zhang Wei\) is paid monthly but has no monthly_salary_fen"):
+    with (
+        factory() as s,
+        s.begin(),
+        pytest.raises(
+            PayRunInputError, match=r"employee E001 \(Zhang Wei\) is paid monthly but has no monthly_salary_fen"
+        ),
+    ):
         run_payroll(s, "2026-03", "all", "hr")
 
 
@@ -180,8 +231,21 @@ def test_piece_records_are_paid(factory: sessionmaker[Session]) -> None:
     emp_id = seed_shanghai(factory)
     with factory() as s, s.begin():
         s.get(Employee, emp_id).pay_basis = "piece"
-        s.add(PieceRecord(employee_id=emp_id, period="2026-03", item="LAMP-01", qty=300, rejects=4, unit_fen=120,
-                          coef_num=11, coef_den=10, grade_coef="1.10", source="test", imported_at=datetime(2026, 4, 1)))
+        s.add(
+            PieceRecord(
+                employee_id=emp_id,
+                period="2026-03",
+                item="LAMP-01",
+                qty=300,
+                rejects=4,
+                unit_fen=120,
+                coef_num=11,
+                coef_den=10,
+                grade_coef="1.10",
+                source="test",
+                imported_at=datetime(2026, 4, 1),
+            )
+        )
     with factory() as s, s.begin():
         run, _ = run_payroll(s, "2026-03", "all", "hr")
         [(slip, _e)] = payslips_of(s, run.id)
@@ -194,11 +258,27 @@ def test_manual_corrections_count_and_the_raw_log_stays(factory: sessionmaker[Se
     emp_id = seed_shanghai(factory)
     with factory() as s, s.begin():
         for hour in (1, 10):  # 09:00 and 18:00 Shanghai on the absent day, in UTC
-            s.add(PunchCorrection(action="add", employee_id=emp_id, ts_utc=datetime(2026, 3, 10, hour), reason="forgot badge",
-                                  created_by="hr", created_at=datetime(2026, 4, 1)))
+            s.add(
+                PunchCorrection(
+                    action="add",
+                    employee_id=emp_id,
+                    ts_utc=datetime(2026, 3, 10, hour),
+                    reason="forgot badge",
+                    created_by="hr",
+                    created_at=datetime(2026, 4, 1),
+                )
+            )
         evening = s.scalar(select(Punch).where(Punch.ts_local == datetime(2026, 3, 11, 18, 0)))
-        s.add(PunchCorrection(action="void", employee_id=emp_id, punch_id=evening.id, reason="colleague's tap",
-                              created_by="hr", created_at=datetime(2026, 4, 1)))
+        s.add(
+            PunchCorrection(
+                action="void",
+                employee_id=emp_id,
+                punch_id=evening.id,
+                reason="colleague's tap",
+                created_by="hr",
+                created_at=datetime(2026, 4, 1),
+            )
+        )
     with factory() as s, s.begin():
         run, _ = run_payroll(s, "2026-03", "all", "hr")
         [(slip, _e)] = payslips_of(s, run.id)
@@ -215,8 +295,11 @@ def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untype
 
     db = tmp_path / "pay.db"
     config = tmp_path / "punchclock.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n\n[[offices]]\nname = "Shanghai HQ"\ntimezone = "Asia/Shanghai"\n'
-                      'city = "shanghai"\nshift_rule = "shanghai/office"\n', encoding="utf-8")
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{db}"\n\n[[offices]]\nname = "Shanghai HQ"\ntimezone = "Asia/Shanghai"\n'
+        'city = "shanghai"\nshift_rule = "shanghai/office"\n',
+        encoding="utf-8",
+    )
     upgrade(f"sqlite:///{db}")
     engine = make_engine(f"sqlite:///{db}")
     seed_shanghai(session_factory(engine))
@@ -231,12 +314,26 @@ def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untype
     assert again.exit_code == 2
     assert "a locked run is immutable" in again.output
     sheet = tmp_path / "sheet.csv"
-    exported = runner.invoke(app, ["export", "--period", "2026-03", "--format", "csv", "--out", str(sheet), "--config", str(config)])
+    exported = runner.invoke(
+        app, ["export", "--period", "2026-03", "--format", "csv", "--out", str(sheet), "--config", str(config)]
+    )
     assert exported.exit_code == 0, exported.output
     row = sheet.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
     assert row[:5] == ["E001", "Zhang Wei", "Shanghai HQ", "1", "locked"]
     assert [int(v) for v in row[5:]] == [expected[name] for name in OUTPUT_COLUMNS]
-    bank = runner.invoke(app, ["export", "--period", "2026-03", "--format", "bank", "--out", str(tmp_path / "b.csv"),
-                               "--config", str(config)])
+    bank = runner.invoke(
+        app,
+        [
+            "export",
+            "--period",
+            "2026-03",
+            "--format",
+            "bank",
+            "--out",
+            str(tmp_path / "b.csv"),
+            "--config",
+            str(config),
+        ],
+    )
     assert bank.exit_code == 2
     assert "no bank account for employee(s) E001" in bank.output

@@ -7,6 +7,7 @@ import threading
 from datetime import datetime
 
 import pytest
+from gateway_testkit import FakeDriver, punch
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +16,6 @@ from gateway import config as cfg
 from gateway.devices.inventory import register_config
 from gateway.devices.poller import Poller, PollResult, backoff_delay, poll_device
 from gateway.store import AuditLog, Device, Punch
-from gateway_testkit import FakeDriver, punch
 
 OFFICE = cfg.Office(name="HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=0)
 RECORDS = [punch("1", "2026-03-02 09:00:00", sn="ZK1"), punch("2", "2026-03-02 09:01:00", sn="ZK1")]
@@ -26,7 +26,9 @@ def device(name: str = "door", **fields: object) -> cfg.Device:
 
 
 def setup(factory: sessionmaker[Session], *devices: cfg.Device) -> cfg.Config:
-    config = cfg.Config(offices=[OFFICE], devices=list(devices), poller=cfg.Poller(backoff_base_s=0.01, backoff_max_s=0.02))
+    config = cfg.Config(
+        offices=[OFFICE], devices=list(devices), poller=cfg.Poller(backoff_base_s=0.01, backoff_max_s=0.02)
+    )
     register_config(factory, config)
     return config
 
@@ -42,11 +44,24 @@ def test_poll_stores_punches_and_health(factory: sessionmaker[Session]) -> None:
     fake = FakeDriver("ZK1", RECORDS, clock_offset_s=-90)
     result = poll_device(factory, dev, OFFICE, build=lambda _d: fake)
     assert (result.sn, result.read, result.new, result.duplicate, result.quarantined, result.cleared, result.error) == (
-        "ZK1", 2, 2, 0, 2, False, None)
+        "ZK1",
+        2,
+        2,
+        0,
+        2,
+        False,
+        None,
+    )
     assert result.clock_offset_s in (-91, -90, -89)
     row = device_row(factory)
     assert (row.sn, row.model, row.record_count, row.record_capacity, row.user_count, row.consecutive_failures) == (
-        "ZK1", "Fake", 2, 100000, 3, 0)
+        "ZK1",
+        "Fake",
+        2,
+        100000,
+        3,
+        0,
+    )
     assert row.watermark_ts_local == datetime(2026, 3, 2, 9, 1)
     assert row.last_success_at is not None and row.last_error is None
     assert fake.set_times == [] and fake.cleared == 0
@@ -86,7 +101,9 @@ def test_clock_beyond_the_drift_threshold_is_corrected_and_audited(factory: sess
     with factory() as session:
         audit = session.scalars(select(AuditLog)).one()
     assert (audit.actor, audit.action, audit.target) == ("poller", "device.set_time", "device:ZK1")
-    assert '"offset_s":0' in audit.after_json and ('"offset_s":420' in audit.before_json or '"offset_s":419' in audit.before_json)
+    assert '"offset_s":0' in audit.after_json and (
+        '"offset_s":420' in audit.before_json or '"offset_s":419' in audit.before_json
+    )
     # Within the threshold nothing is touched.
     fake.clock_offset = fake.clock_offset.__class__(seconds=30)
     assert poll_device(factory, dev, OFFICE, build=lambda _d: fake).clock_set is False and len(fake.set_times) == 1
@@ -97,14 +114,22 @@ def test_driver_error_lands_in_health_with_its_message(factory: sessionmaker[Ses
     setup(factory, dev)
     fake = FakeDriver("ZK1", RECORDS, error=AuthFailed("wrong comm key for device 10.0.0.5:4370"))
     for _ in range(2):
-        assert poll_device(factory, dev, OFFICE, build=lambda _d: fake).error == "AuthFailed: wrong comm key for device 10.0.0.5:4370"
+        assert (
+            poll_device(factory, dev, OFFICE, build=lambda _d: fake).error
+            == "AuthFailed: wrong comm key for device 10.0.0.5:4370"
+        )
     row = device_row(factory)
     assert (row.last_error, row.consecutive_failures, row.last_success_at) == (
-        "AuthFailed: wrong comm key for device 10.0.0.5:4370", 2, None)
+        "AuthFailed: wrong comm key for device 10.0.0.5:4370",
+        2,
+        None,
+    )
     fake.error = None
     assert poll_device(factory, dev, OFFICE, build=lambda _d: fake).error is None
     row = device_row(factory)
-    assert row.consecutive_failures == 0 and row.last_success_at is not None and row.last_success_at >= row.last_error_at
+    assert (
+        row.consecutive_failures == 0 and row.last_success_at is not None and row.last_success_at >= row.last_error_at
+    )
 
 
 def test_serial_that_contradicts_the_config_is_refused(factory: sessionmaker[Session]) -> None:
@@ -120,7 +145,7 @@ def test_serial_that_contradicts_the_config_is_refused(factory: sessionmaker[Ses
 def test_backoff_doubles_caps_and_jitters() -> None:
     rng = random.Random(7)
     delays = [backoff_delay(n, 5.0, 60.0, rng) for n in (1, 2, 3, 4, 5, 6)]
-    for delay, full in zip(delays, (5, 10, 20, 40, 60, 60)):
+    for delay, full in zip(delays, (5, 10, 20, 40, 60, 60), strict=True):
         assert full * 0.5 <= delay <= full
     assert len(set(delays)) == 6
 

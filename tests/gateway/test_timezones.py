@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from gateway_testkit import punch, seed_device, seed_employee
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.devices.ingest import ingest_punches
 from gateway.devices.normalize import local_to_utc
 from gateway.store import Punch, PunchFlag
-from gateway_testkit import punch, seed_device, seed_employee
 
 NOW = datetime(2026, 12, 1, 0, 0, 0)
 
@@ -66,7 +66,10 @@ def test_dst_office_fall_back_and_spring_forward(factory: sessionmaker[Session])
 
 
 def test_local_to_utc_is_plain_offset_where_no_dst() -> None:
-    assert local_to_utc(datetime(2026, 1, 1, 0, 0), ZoneInfo("Asia/Shanghai")) == (datetime(2025, 12, 31, 16, 0), PunchFlag.NONE)
+    assert local_to_utc(datetime(2026, 1, 1, 0, 0), ZoneInfo("Asia/Shanghai")) == (
+        datetime(2025, 12, 31, 16, 0),
+        PunchFlag.NONE,
+    )
 
 
 def test_hour_cache_agrees_with_the_exact_conversion_around_transitions() -> None:
@@ -77,13 +80,20 @@ def test_hour_cache_agrees_with_the_exact_conversion_around_transitions() -> Non
     for name in ("America/New_York", "Australia/Lord_Howe", "Asia/Shanghai", "America/St_Johns"):
         zone = ZoneInfo(name)
         convert = UtcConverter(zone)
-        for start in (datetime(2026, 3, 7, 22, 0), datetime(2026, 10, 31, 22, 0), datetime(2026, 4, 4, 22, 0), datetime(2026, 11, 1, 0, 0)):
+        for start in (
+            datetime(2026, 3, 7, 22, 0),
+            datetime(2026, 10, 31, 22, 0),
+            datetime(2026, 4, 4, 22, 0),
+            datetime(2026, 11, 1, 0, 0),
+        ):
             for minute in range(0, 6 * 60, 7):
                 ts = start + timedelta(minutes=minute, seconds=13)
                 assert convert(ts) == local_to_utc(ts, zone), (name, ts)
 
 
-def test_simulated_terminal_seven_minutes_fast_is_measured_kept_and_then_corrected(factory: sessionmaker[Session]) -> None:
+def test_simulated_terminal_seven_minutes_fast_is_measured_kept_and_then_corrected(
+    factory: sessionmaker[Session],
+) -> None:
     from datetime import UTC
 
     from gateway import config as cfg

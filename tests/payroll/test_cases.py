@@ -53,32 +53,49 @@ def test_cli_passes_and_reports_mismatches_exactly(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(good), str(bad)])
     assert result.exit_code == 1
     assert result.output == (
-        "one employee, S01, gross_fen: expected 651000 fen, got 651724 fen\n"
-        "2 cases, 4 fields checked, 1 mismatches\n"
+        "one employee, S01, gross_fen: expected 651000 fen, got 651724 fen\n2 cases, 4 fields checked, 1 mismatches\n"
     )
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('monthly_salary_fen: 600000', 'monthly_salary_fen: 600000\n    hf_rate: 0.05',
-         r"case 'one employee', employees\[0\]\.hf_rate: 0\.05 is a YAML float; write decimal fractions as strings, e\.g\. \"0\.05\"$"),
-        ("ot_workday_minutes: 600", "ot_minutes: 600",
-         r"case 'one employee', employees\[0\]\.attendance: unknown key\(s\) ot_minutes; known: absent_days, absent_half_days, employed_days, "),
-        ("city: shenzhen\n", "",
-         r"case 'one employee', case: missing key 'city'$"),
-        ("gross_fen: 651724", "gross_yuan: 6517",
-         r"case 'one employee', expect\.S01: unknown key\(s\) gross_yuan; known: "),
-        ("  S01: {", "  S99: {",
-         r"case 'one employee', expect: unknown key\(s\) S99; known: S01$"),
-        ("pay_basis: monthly", "pay_basis: weekly",
-         r"case 'one employee', employees\[0\]\.pay_basis: 'weekly' is not one of monthly, hourly, piece$"),
-        ("monthly_salary_fen: 600000", "monthly_salary_fen: '6000'",
-         r"case 'one employee', employees\[0\]\.monthly_salary_fen: expected a whole number, got '6000'$"),
-        ("city: shenzhen", "city: lhasa",
-         r"case 'one employee', period/city: unknown city 'lhasa'"),
-        ("scheduled_days: 22, worked_days: 22", "scheduled_days: 22, absent_days: 30",
-         r"case 'one employee', employees: row 0 \(employee S01\): absent_days = 30, employed_days = 22: absent_days must be 0\.\.employed_days$"),
+        (
+            "monthly_salary_fen: 600000",
+            "monthly_salary_fen: 600000\n    hf_rate: 0.05",
+            r"case 'one employee', employees\[0\]\.hf_rate: 0\.05 is a YAML float; write decimal fractions as "
+            r"strings, e\.g\. \"0\.05\"$",
+        ),
+        (
+            "ot_workday_minutes: 600",
+            "ot_minutes: 600",
+            r"case 'one employee', employees\[0\]\.attendance: unknown key\(s\) ot_minutes; known: absent_days, "
+            r"absent_half_days, employed_days, ",
+        ),
+        ("city: shenzhen\n", "", r"case 'one employee', case: missing key 'city'$"),
+        (
+            "gross_fen: 651724",
+            "gross_yuan: 6517",
+            r"case 'one employee', expect\.S01: unknown key\(s\) gross_yuan; known: ",
+        ),
+        ("  S01: {", "  S99: {", r"case 'one employee', expect: unknown key\(s\) S99; known: S01$"),
+        (
+            "pay_basis: monthly",
+            "pay_basis: weekly",
+            r"case 'one employee', employees\[0\]\.pay_basis: 'weekly' is not one of monthly, hourly, piece$",
+        ),
+        (
+            "monthly_salary_fen: 600000",
+            "monthly_salary_fen: '6000'",
+            r"case 'one employee', employees\[0\]\.monthly_salary_fen: expected a whole number, got '6000'$",
+        ),
+        ("city: shenzhen", "city: lhasa", r"case 'one employee', period/city: unknown city 'lhasa'"),
+        (
+            "scheduled_days: 22, worked_days: 22",
+            "scheduled_days: 22, absent_days: 30",
+            r"case 'one employee', employees: row 0 \(employee S01\): absent_days = 30, employed_days = 22: "
+            r"absent_days must be 0\.\.employed_days$",
+        ),
     ],
 )
 def test_malformed_case_file_names_file_case_and_key(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -89,7 +106,9 @@ def test_malformed_case_file_names_file_case_and_key(tmp_path: Path, old: str, n
 
 
 def test_cli_exits_2_on_a_malformed_file(tmp_path: Path) -> None:
-    path = _write(tmp_path, GOOD.replace("hf_rate", "x").replace("monthly_salary_fen: 600000", "monthly_salary_fen: 6000.5"))
+    path = _write(
+        tmp_path, GOOD.replace("hf_rate", "x").replace("monthly_salary_fen: 600000", "monthly_salary_fen: 6000.5")
+    )
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 2
     assert "employees[0].monthly_salary_fen: 6000.5 is a YAML float" in result.output
@@ -116,4 +135,7 @@ def test_payslip_lines_add_up_to_gross_and_net(path: Path) -> None:
 
 def test_cli_exits_2_on_a_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(tmp_path / "nope.yaml")])
-    assert (result.exit_code, result.output) == (2, f"error: {tmp_path / 'nope.yaml'}: cannot read: No such file or directory\n")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: {tmp_path / 'nope.yaml'}: cannot read: No such file or directory\n",
+    )

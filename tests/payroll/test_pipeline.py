@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from payroll_core.pay import HOURLY, MONTHLY, PIECE
 from payroll_core.columns import EmployeeMonthColumns, PieceColumns
 from payroll_core.errors import PayInputError
 from payroll_core.lines import build_lines
+from payroll_core.pay import HOURLY, MONTHLY, PIECE
 from payroll_core.pipeline import compute
 from payroll_core.rules import load_rules
 
@@ -36,11 +36,22 @@ def test_sta_cumulative_withholding_example() -> None:
     for month in range(3):
         rules = load_rules(f"2026-0{month + 1}", ["shanghai"])
         inputs = EmployeeMonthColumns.build(
-            1, city=0, pay_basis=MONTHLY, scheduled_days=22, monthly_salary_fen=3_000_000,
-            si_base_fen=3_000_000, hf_rate_num=0, hf_rate_den=1,
-            special_deductions_fen=200_000, ytd_months=month, ytd_income_fen=ytd_income,
-            ytd_si_hf_fen=315_000 * month, ytd_special_deductions_fen=200_000 * month,
-            other_deductions_fen=135_000, ytd_other_deductions_fen=135_000 * month, ytd_tax_withheld_fen=ytd_tax,
+            1,
+            city=0,
+            pay_basis=MONTHLY,
+            scheduled_days=22,
+            monthly_salary_fen=3_000_000,
+            si_base_fen=3_000_000,
+            hf_rate_num=0,
+            hf_rate_den=1,
+            special_deductions_fen=200_000,
+            ytd_months=month,
+            ytd_income_fen=ytd_income,
+            ytd_si_hf_fen=315_000 * month,
+            ytd_special_deductions_fen=200_000 * month,
+            other_deductions_fen=135_000,
+            ytd_other_deductions_fen=135_000 * month,
+            ytd_tax_withheld_fen=ytd_tax,
         )
         result = compute(inputs, rules)
         # employee SI on 30,000: 8 % + 2 % + 0.5 % = 3,150 yuan; + 1,350 other = 4,500 as in the STA example
@@ -62,12 +73,23 @@ def test_shanghai_minimum_wage_is_tested_after_employee_si_hf() -> None:
 
 def test_piece_tiers_rejects_and_overtime_premium() -> None:
     inputs = EmployeeMonthColumns.build(
-        1, city=RULES.city_index("dongguan"), pay_basis=PIECE, scheduled_days=22,
-        worked_minutes=22 * 480, ot_workday_minutes=1_320, si_base_fen=0,
+        1,
+        city=RULES.city_index("dongguan"),
+        pay_basis=PIECE,
+        scheduled_days=22,
+        worked_minutes=22 * 480,
+        ot_workday_minutes=1_320,
+        si_base_fen=0,
     )
     pieces = PieceColumns.build(
-        offsets=[0, 2], qty=[3_000, 500], rejects=[40, 500], unit_fen=[100, 120], quota=[2_000, 0],
-        unit_above_fen=[130, 0], coef_num=[11, 1], coef_den=[10, 1],
+        offsets=[0, 2],
+        qty=[3_000, 500],
+        rejects=[40, 500],
+        unit_fen=[100, 120],
+        quota=[2_000, 0],
+        unit_above_fen=[130, 0],
+        coef_num=[11, 1],
+        coef_den=[10, 1],
     )
     result = compute(inputs, RULES, pieces)
     # good 2,960: (2,000 × 1.00 + 960 × 1.30) × 1.10 = 3,572.80 yuan; all-reject record pays 0
@@ -78,14 +100,17 @@ def test_piece_tiers_rejects_and_overtime_premium() -> None:
 
 
 def test_hourly_worker() -> None:
-    result = one("chengdu", pay_basis=HOURLY, hourly_rate_fen=2_550, worked_minutes=100 * 60 + 30,
-                 ot_restday_minutes=90)
+    result = one(
+        "chengdu", pay_basis=HOURLY, hourly_rate_fen=2_550, worked_minutes=100 * 60 + 30, ot_restday_minutes=90
+    )
     # 25.50 × 100.5 h = 2,562.75 yuan; rest day 25.50 × 1.5 h × 2 = 76.50 yuan
     assert (int(result.base_pay_fen[0]), int(result.ot_restday_fen[0])) == (256_275, 7_650)
 
 
 def test_deductions_never_exceed_base_pay() -> None:
-    result = one("wuhan", pay_basis=MONTHLY, monthly_salary_fen=500_000, employed_days=3, absent_days=3, late_minutes=600)
+    result = one(
+        "wuhan", pay_basis=MONTHLY, monthly_salary_fen=500_000, employed_days=3, absent_days=3, late_minutes=600
+    )
     # base = 500,000 × 3 ÷ 22 = 68,181.8 → 68,182; absence would be 68,965.5 → capped at 68,182; late 0
     assert (int(result.base_pay_fen[0]), int(result.absence_fen[0]), int(result.late_fen[0])) == (68_182, 68_182, 0)
 
@@ -97,30 +122,51 @@ def test_half_day_absences_deduct_half_a_day_each() -> None:
 
 
 def test_half_days_cannot_exceed_employed_days() -> None:
-    with pytest.raises(PayInputError, match=r"absent_half_days = 3, absent_days = 2, employed_days = 3: absent_half_days must be"):
+    with pytest.raises(
+        PayInputError, match=r"absent_half_days = 3, absent_days = 2, employed_days = 3: absent_half_days must be"
+    ):
         one("wuhan", pay_basis=MONTHLY, monthly_salary_fen=600_000, employed_days=3, absent_days=2, absent_half_days=3)
 
 
 def test_lines_explain_gross_and_net() -> None:
-    result = one("beijing", pay_basis=MONTHLY, monthly_salary_fen=1_234_567, absent_days=1, late_minutes=7,
-                 ot_workday_minutes=95, ot_holiday_minutes=480, allowances_fen=50_000, night_allowance_fen=3_000)
+    result = one(
+        "beijing",
+        pay_basis=MONTHLY,
+        monthly_salary_fen=1_234_567,
+        absent_days=1,
+        late_minutes=7,
+        ot_workday_minutes=95,
+        ot_holiday_minutes=480,
+        allowances_fen=50_000,
+        night_allowance_fen=3_000,
+    )
     lines = build_lines(result, 0)
     codes = [line.code for line in lines]
     gross_at = codes.index("GROSS")
     net_at = codes.index("NET")
     assert sum(line.amount_fen for line in lines[:gross_at]) == lines[gross_at].amount_fen == int(result.gross_fen[0])
-    assert lines[gross_at].amount_fen + sum(line.amount_fen for line in lines[gross_at + 1:net_at]) == int(result.net_fen[0])
+    assert lines[gross_at].amount_fen + sum(line.amount_fen for line in lines[gross_at + 1 : net_at]) == int(
+        result.net_fen[0]
+    )
     medical = lines[codes.index("MEDICAL_EMPLOYEE")]
     # Beijing medical: 2 % of 12,345.67 = 246.9134 → 246.91, + 3 yuan mutual aid = 249.91 yuan
     assert medical.amount_fen == -24_991
-    assert medical.quantities == {"base_fen": 1_234_567, "rate": "0.02", "fixed_fen": 300, "contribution_from": "2025-07"}
+    assert medical.quantities == {
+        "base_fen": 1_234_567,
+        "rate": "0.02",
+        "fixed_fen": 300,
+        "contribution_from": "2025-07",
+    }
     assert result.rules_version.startswith("cn-iit-2026.1 cn-conventions-2026.1 beijing:si@2025-07")
 
 
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
-        ({"absent_days": 23}, r"^row 0 \(employee E001\): absent_days = 23, employed_days = 22: absent_days must be 0\.\.employed_days$"),
+        (
+            {"absent_days": 23},
+            r"^row 0 \(employee E001\): absent_days = 23, employed_days = 22: absent_days must be 0\.\.employed_days$",
+        ),
         ({"scheduled_days": 0}, r"^row 0 \(employee E001\): scheduled_days = 0: scheduled_days must be 1\.\.31$"),
         ({"pay_basis": 7}, r"pay_basis = 7: pay_basis must be 0 \(monthly\), 1 \(hourly\) or 2 \(piece\)$"),
         ({"ot_workday_minutes": -5}, r"ot_workday_minutes = -5: ot_workday_minutes must be 0\.\.44640"),
@@ -135,23 +181,39 @@ def test_bad_rows_are_refused_with_row_employee_and_value(columns: dict[str, int
 
 
 def test_float_money_column_is_refused() -> None:
-    with pytest.raises(PayInputError, match=r"^column 'monthly_salary_fen' is float \(float64\); money and counts must be integers$"):
+    with pytest.raises(
+        PayInputError, match=r"^column 'monthly_salary_fen' is float \(float64\); money and counts must be integers$"
+    ):
         EmployeeMonthColumns.build(1, city=0, pay_basis=0, scheduled_days=22, monthly_salary_fen=np.array([5000.5]))
 
 
 def test_bad_piece_record_is_refused() -> None:
     inputs = EmployeeMonthColumns.build(1, city=0, pay_basis=PIECE, scheduled_days=22)
-    pieces = PieceColumns.build(offsets=[0, 1], qty=[10], rejects=[11], unit_fen=[5], quota=[0], unit_above_fen=[0],
-                                coef_num=[1], coef_den=[1])
-    with pytest.raises(PayInputError, match=r"^row 0 \(employee E001, piece record 0\): rejects = 11, qty = 10: rejects must be 0\.\.qty$"):
+    pieces = PieceColumns.build(
+        offsets=[0, 1], qty=[10], rejects=[11], unit_fen=[5], quota=[0], unit_above_fen=[0], coef_num=[1], coef_den=[1]
+    )
+    with pytest.raises(
+        PayInputError,
+        match=r"^row 0 \(employee E001, piece record 0\): rejects = 11, qty = 10: rejects must be 0\.\.qty$",
+    ):
         compute(inputs, RULES, pieces, ids=["E001"])
 
 
 def test_piece_pay_beyond_the_exact_range_is_refused() -> None:
     inputs = EmployeeMonthColumns.build(2, city=0, pay_basis=PIECE, scheduled_days=22)
-    pieces = PieceColumns.build(offsets=[0, 0, 2], qty=[10**7, 10**7], rejects=[0, 0], unit_fen=[10**6, 1],
-                                quota=[0, 0], unit_above_fen=[0, 0], coef_num=[1, 1], coef_den=[1, 1])
-    with pytest.raises(PayInputError, match=r"^row 1 \(employee E2\): piece_records = 2: piece pay could exceed 100000000000 fen"):
+    pieces = PieceColumns.build(
+        offsets=[0, 0, 2],
+        qty=[10**7, 10**7],
+        rejects=[0, 0],
+        unit_fen=[10**6, 1],
+        quota=[0, 0],
+        unit_above_fen=[0, 0],
+        coef_num=[1, 1],
+        coef_den=[1, 1],
+    )
+    with pytest.raises(
+        PayInputError, match=r"^row 1 \(employee E2\): piece_records = 2: piece pay could exceed 100000000000 fen"
+    ):
         compute(inputs, RULES, pieces, ids=["E1", "E2"])
 
 

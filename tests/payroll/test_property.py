@@ -101,20 +101,68 @@ def test_extremes_equal_the_reference() -> None:
     for city in range(len(RULES.cities)):
         for basis in (0, 1, 2):
             for salary, minutes, si_base in ((0, 0, -1), (10**10, MAX_MIN, 10**10), (3_730_200, MAX_MIN, -1)):
-                row = {name: 0 for name in ("hf_rate_num", "hf_rate_den", "special_deductions_fen", "other_deductions_fen",
-                                            "ytd_months", "ytd_income_fen", "ytd_si_hf_fen", "ytd_special_deductions_fen",
-                                            "ytd_other_deductions_fen", "ytd_tax_withheld_fen", "night_allowance_fen")}
-                row.update(city=city, pay_basis=basis, monthly_salary_fen=salary, hourly_rate_fen=min(salary, 10**6),
-                           scheduled_days=31, employed_days=31, absent_days=0, worked_minutes=minutes,
-                           late_minutes=minutes, ot_workday_minutes=minutes, ot_restday_minutes=minutes,
-                           ot_holiday_minutes=minutes, allowances_fen=salary, si_base_fen=si_base,
-                           leave_days_unused=15 if salary else 0, leave_base_fen=salary)
-                items = [{"qty": 10**5, "rejects": 10**5, "unit_fen": 2 * 10**4, "quota": 0, "unit_above_fen": 0,
-                          "coef_num": 10, "coef_den": 1},
-                         {"qty": 10**5, "rejects": 0, "unit_fen": 2 * 10**4, "quota": 1, "unit_above_fen": 2 * 10**4,
-                          "coef_num": 10, "coef_den": 1}] if salary else []
+                row = dict.fromkeys(
+                    (
+                        "hf_rate_num",
+                        "hf_rate_den",
+                        "special_deductions_fen",
+                        "other_deductions_fen",
+                        "ytd_months",
+                        "ytd_income_fen",
+                        "ytd_si_hf_fen",
+                        "ytd_special_deductions_fen",
+                        "ytd_other_deductions_fen",
+                        "ytd_tax_withheld_fen",
+                        "night_allowance_fen",
+                    ),
+                    0,
+                )
+                row.update(
+                    city=city,
+                    pay_basis=basis,
+                    monthly_salary_fen=salary,
+                    hourly_rate_fen=min(salary, 10**6),
+                    scheduled_days=31,
+                    employed_days=31,
+                    absent_days=0,
+                    worked_minutes=minutes,
+                    late_minutes=minutes,
+                    ot_workday_minutes=minutes,
+                    ot_restday_minutes=minutes,
+                    ot_holiday_minutes=minutes,
+                    allowances_fen=salary,
+                    si_base_fen=si_base,
+                    leave_days_unused=15 if salary else 0,
+                    leave_base_fen=salary,
+                )
+                items = (
+                    [
+                        {
+                            "qty": 10**5,
+                            "rejects": 10**5,
+                            "unit_fen": 2 * 10**4,
+                            "quota": 0,
+                            "unit_above_fen": 0,
+                            "coef_num": 10,
+                            "coef_den": 1,
+                        },
+                        {
+                            "qty": 10**5,
+                            "rejects": 0,
+                            "unit_fen": 2 * 10**4,
+                            "quota": 1,
+                            "unit_above_fen": 2 * 10**4,
+                            "coef_num": 10,
+                            "coef_den": 1,
+                        },
+                    ]
+                    if salary
+                    else []
+                )
                 batch.append((row, items))
     inputs, pieces = _columns(batch)
     result = compute(inputs, RULES, pieces)
     for i, want in enumerate(pay_rows(inputs, pieces, RULES, range(len(batch)))):
-        assert {name: int(getattr(result, name)[i]) for name in OUTPUT_COLUMNS} == {name: want[name] for name in OUTPUT_COLUMNS}
+        assert {name: int(getattr(result, name)[i]) for name in OUTPUT_COLUMNS} == {
+            name: want[name] for name in OUTPUT_COLUMNS
+        }

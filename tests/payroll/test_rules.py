@@ -1,28 +1,41 @@
 import re
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from payroll_core.rules import RuleError, available_cities, load_rules
-from payroll_core.rules import loader
+from payroll_core.rules import RuleError, available_cities, load_rules, loader
 
 REQUIRED = {"shanghai", "beijing", "shenzhen", "guangzhou", "dongguan", "suzhou", "hangzhou", "chengdu", "wuhan"}
 
 
 def test_every_required_city_has_data_for_the_current_year() -> None:
-    assert REQUIRED <= set(available_cities())
+    assert set(available_cities()) >= REQUIRED
     rules = load_rules("2026-11")
     assert {c.key for c in rules.cities} >= REQUIRED
 
 
 def test_shanghai_2025_07_figures() -> None:
     city = load_rules("2026-03", ["shanghai"]).cities[0]
-    assert (city.minimum_wage_fen, city.minimum_wage_excludes_si_hf, city.contribution_from) == (274_000, True, "2025-07")
+    assert (city.minimum_wage_fen, city.minimum_wage_excludes_si_hf, city.contribution_from) == (
+        274_000,
+        True,
+        "2025-07",
+    )
     pension = city.items["pension"]
-    assert (pension.base_floor_fen, pension.base_cap_fen, pension.employee_rate) == (746_000, 3_730_200, Fraction(8, 100))
+    assert (pension.base_floor_fen, pension.base_cap_fen, pension.employee_rate) == (
+        746_000,
+        3_730_200,
+        Fraction(8, 100),
+    )
     hf = city.items["housing_fund"]
-    assert (hf.base_floor_fen, hf.base_cap_fen, hf.employee_rate, hf.unit_fen) == (269_000, 3_730_200, Fraction(7, 100), 100)
+    assert (hf.base_floor_fen, hf.base_cap_fen, hf.employee_rate, hf.unit_fen) == (
+        269_000,
+        3_730_200,
+        Fraction(7, 100),
+        100,
+    )
 
 
 def test_entry_in_force_follows_the_period() -> None:
@@ -32,7 +45,8 @@ def test_entry_in_force_follows_the_period() -> None:
     assert load_rules("2025-09", ["beijing"]).cities[0].minimum_wage_fen == 254_000
 
 
-# (city, contribution entry, minimum wage entry, minimum wage fen, pension floor/cap fen, HF floor/cap fen, HF employee rate)
+# (city, contribution entry, minimum wage entry, minimum wage fen, pension floor/cap fen, HF floor/cap fen,
+#  HF employee rate)
 # in force for pay period 2026-10: the figures and their sources are in payroll_core/rules/cities/<city>.toml.
 CURRENT_YEAR = [
     ("beijing", "2026-07", "2025-09", 254_000, (727_000, 3_634_800), (254_000, 3_634_800), Fraction(12, 100)),
@@ -47,7 +61,9 @@ CURRENT_YEAR = [
 ]
 
 
-@pytest.mark.parametrize("key, si_from, mw_from, minimum, pension, hf, hf_rate", CURRENT_YEAR, ids=[row[0] for row in CURRENT_YEAR])
+@pytest.mark.parametrize(
+    "key, si_from, mw_from, minimum, pension, hf, hf_rate", CURRENT_YEAR, ids=[row[0] for row in CURRENT_YEAR]
+)
 def test_current_contribution_year_figures(
     key: str, si_from: str, mw_from: str, minimum: int, pension: tuple[int, int], hf: tuple[int, int], hf_rate: Fraction
 ) -> None:
@@ -56,7 +72,11 @@ def test_current_contribution_year_figures(
     social = {(city.items[item].base_floor_fen, city.items[item].base_cap_fen) for item in loader.SOCIAL_ITEMS}
     assert social == {pension}, "every social-insurance item shares the city's floor and cap"
     housing = city.items["housing_fund"]
-    assert (housing.base_floor_fen, housing.base_cap_fen, housing.employee_rate, housing.employer_rate) == (*hf, hf_rate, hf_rate)
+    assert (housing.base_floor_fen, housing.base_cap_fen, housing.employee_rate, housing.employer_rate) == (
+        *hf,
+        hf_rate,
+        hf_rate,
+    )
 
 
 def _rates(city: loader.CityRules) -> dict[str, tuple[Fraction, Fraction, int]]:
@@ -85,30 +105,44 @@ def test_current_year_rates_of_the_two_cities_with_2026_notices() -> None:
 
 
 def test_newer_entries_start_in_their_own_month() -> None:
-    assert [load_rules(p, ["beijing"]).cities[0].contribution_from for p in ("2026-06", "2026-07")] == ["2025-07", "2026-07"]
-    assert [load_rules(p, ["guangzhou"]).cities[0].minimum_wage_fen for p in ("2026-08", "2026-09")] == [250_000, 268_000]
-    assert [load_rules(p, ["shenzhen"]).cities[0].contribution_from for p in ("2025-06", "2025-07")] == ["2024-07", "2025-07"]
+    assert [load_rules(p, ["beijing"]).cities[0].contribution_from for p in ("2026-06", "2026-07")] == [
+        "2025-07",
+        "2026-07",
+    ]
+    assert [load_rules(p, ["guangzhou"]).cities[0].minimum_wage_fen for p in ("2026-08", "2026-09")] == [
+        250_000,
+        268_000,
+    ]
+    assert [load_rules(p, ["shenzhen"]).cities[0].contribution_from for p in ("2025-06", "2025-07")] == [
+        "2024-07",
+        "2025-07",
+    ]
     assert [load_rules(p, ["wuhan"]).cities[0].minimum_wage_fen for p in ("2025-11", "2025-12")] == [221_000, 240_000]
-    assert [load_rules(p, ["dongguan"]).cities[0].items["housing_fund"].base_cap_fen for p in ("2025-12", "2026-01")] == [
-        3_957_900, 2_739_100]
+    assert [
+        load_rules(p, ["dongguan"]).cities[0].items["housing_fund"].base_cap_fen for p in ("2025-12", "2026-01")
+    ] == [3_957_900, 2_739_100]
 
 
 def test_every_entry_in_force_names_its_source_and_marker() -> None:
     for city in load_rules("2026-10").cities:
-        assert re.search(r"\[[CTD]\]", city.contribution_source), f"{city.key}: source {city.contribution_source!r} has no [C]/[T]/[D]"
+        assert re.search(r"\[[CTD]\]", city.contribution_source), (
+            f"{city.key}: source {city.contribution_source!r} has no [C]/[T]/[D]"
+        )
 
 
 def test_tax_table_and_version() -> None:
     rules = load_rules("2026-01", ["shanghai"])
     assert [(b.upto_fen, b.rate, b.quick_deduction_fen) for b in rules.tax.brackets][:2] == [
-        (3_600_000, Fraction(3, 100), 0), (14_400_000, Fraction(1, 10), 252_000)]
+        (3_600_000, Fraction(3, 100), 0),
+        (14_400_000, Fraction(1, 10), 252_000),
+    ]
     assert rules.tax.brackets[-1].upto_fen is None
     assert rules.version == "cn-iit-2026.1 cn-conventions-2026.1 shanghai:si@2025-07,mw@2025-07"
 
 
 def test_quick_deductions_follow_from_the_brackets() -> None:
     brackets = load_rules("2026-01", ["shanghai"]).tax.brackets
-    for prev, cur in zip(brackets, brackets[1:]):
+    for prev, cur in pairwise(brackets):
         assert cur.quick_deduction_fen == prev.quick_deduction_fen + prev.upto_fen * (cur.rate - prev.rate)
 
 
@@ -119,13 +153,22 @@ def test_errors_name_what_and_where() -> None:
         load_rules("2031-01")
     with pytest.raises(RuleError, match=r"^unknown city 'atlantis': no .*atlantis\.toml; known cities: beijing, "):
         load_rules("2026-01", ["atlantis"])
-    with pytest.raises(RuleError, match=r"shanghai\.toml: contribution: no entry in force for 2025-01 \(earliest from = 2025-07\); add one$"):
+    with pytest.raises(
+        RuleError,
+        match=r"shanghai\.toml: contribution: no entry in force for 2025-01 \(earliest from = 2025-07\); add one$",
+    ):
         load_rules("2025-01", ["shanghai"])
 
 
 def test_bad_city_file_is_reported_with_file_and_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (loader.CITIES_DIR / "shanghai.toml").read_text().replace('employee_rate = "0.08"', "employee_rate = 0.08", 1)
+    text = (
+        (loader.CITIES_DIR / "shanghai.toml").read_text().replace('employee_rate = "0.08"', "employee_rate = 0.08", 1)
+    )
     (tmp_path / "shanghai.toml").write_text(text)
     monkeypatch.setattr(loader, "CITIES_DIR", tmp_path)
-    with pytest.raises(RuleError, match=r"shanghai\.toml: contribution from 2025-07 \[pension\]: employee_rate: 0.08 is a float; write decimal fractions as strings, e.g. \"0.08\"$"):
+    with pytest.raises(
+        RuleError,
+        match=r"shanghai\.toml: contribution from 2025-07 \[pension\]: employee_rate: 0.08 is a float; write "
+        r"decimal fractions as strings, e.g. \"0.08\"$",
+    ):
         load_rules("2026-01", ["shanghai"])

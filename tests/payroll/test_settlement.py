@@ -16,16 +16,23 @@ def test_entitlement_tiers(years: int, days: int) -> None:
 def test_accrual_floors_the_fraction_and_subtracts_taken_days() -> None:
     # 2026-01-01..2026-07-31 = 212 days; 212 ÷ 365 × 15 = 8.71 → 8; − 3 taken = 5
     assert unused_annual_leave(last_day=date(2026, 7, 31), cumulative_years=25, taken_days=3, conventions=CONV) == (
-        LeaveSettlement(15, 212, 8, 3, 5))
+        LeaveSettlement(15, 212, 8, 3, 5)
+    )
 
 
 def test_joiner_of_this_year_counts_from_joining_and_overtaken_leave_is_not_clawed_back() -> None:
     # 2026-02-01..2026-05-15 = 104 days; 104 ÷ 365 × 5 = 1.42 → 1; 4 taken → 0, not −3
-    assert unused_annual_leave(last_day=date(2026, 5, 15), cumulative_years=3, taken_days=4, conventions=CONV,
-                               employed_since=date(2026, 2, 1)) == LeaveSettlement(5, 104, 1, 4, 0)
+    assert unused_annual_leave(
+        last_day=date(2026, 5, 15), cumulative_years=3, taken_days=4, conventions=CONV, employed_since=date(2026, 2, 1)
+    ) == LeaveSettlement(5, 104, 1, 4, 0)
 
 
 def test_impossible_dates_are_refused() -> None:
     with pytest.raises(SettlementError, match=r"^employed_since 2026-06-01 is after the last day 2026-05-15$"):
-        unused_annual_leave(last_day=date(2026, 5, 15), cumulative_years=3, taken_days=0, conventions=CONV,
-                            employed_since=date(2026, 6, 1))
+        unused_annual_leave(
+            last_day=date(2026, 5, 15),
+            cumulative_years=3,
+            taken_days=0,
+            conventions=CONV,
+            employed_since=date(2026, 6, 1),
+        )

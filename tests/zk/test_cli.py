@@ -17,13 +17,30 @@ PUNCHCLOCK = str(Path(sys.executable).parent / "punchclock")
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("udp", [False, True], ids=["tcp", "udp"])
 def test_sim_zk_prints_its_address_and_serves(udp: bool) -> None:
-    args = [PUNCHCLOCK, "sim", "zk", "--port", "0", "--users", "5", "--records", "321", "--seed", "4", "--comm-key", "77"]
-    proc = subprocess.Popen([*args, "--udp"] if udp else args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = [
+        PUNCHCLOCK,
+        "sim",
+        "zk",
+        "--port",
+        "0",
+        "--users",
+        "5",
+        "--records",
+        "321",
+        "--seed",
+        "4",
+        "--comm-key",
+        "77",
+    ]
+    proc = subprocess.Popen(
+        [*args, "--udp"] if udp else args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         line = proc.stdout.readline()
         transport = "udp" if udp else "tcp"
         match = re.fullmatch(
-            rf"ZKTeco terminal SIM[TU]0000004 listening on {transport}://127\.0\.0\.1:(\d+) \(5 users, 321 records\); Ctrl-C stops it\n",
+            rf"ZKTeco terminal SIM[TU]0000004 listening on {transport}://127\.0\.0\.1:(\d+) \(5 users, 321 "
+            r"records\); Ctrl-C stops it\n",
             line,
         )
         assert match, line

@@ -126,32 +126,27 @@ def test_record_layout_40_bytes() -> None:
     # [doc] data-record.md: uid(2) badge(24) verify type(1) time(4) state(1) 00000000ff000000.
     users = [ZKUser(7, "1001", "A")]
     data = encode_records([ZKRecord("1001", T0, 1, 0)], users, 40)
-    assert data == bytes.fromhex(
-        "28000000" "0700" "31303031" + "00" * 20 + "01" "00ab2232" "00" "00000000ff000000"
-    )
+    assert data == bytes.fromhex("28000000070031303031" + "00" * 20 + "0100ab22320000000000ff000000")
 
 
 def test_record_layout_16_and_8_bytes() -> None:
     users = [ZKUser(7, "1001", "A")]
     record = ZKRecord("1001", T0, 4, 1, workcode=3)
     # 16: badge as u32, time, verify, state, 2 reserved, workcode (pyzk: <I4sBB2sI)
-    assert encode_records([record], users, 16) == bytes.fromhex("10000000" "e9030000" "00ab2232" "04" "01" "0000" "03000000")
+    assert encode_records([record], users, 16) == bytes.fromhex("10000000e903000000ab22320401000003000000")
     # 8: uid, verify, time, state (pyzk: HB4sB); a badge outside the table is stored as its number
-    assert encode_records([record], users, 8) == bytes.fromhex("08000000" "0700" "04" "00ab2232" "01")
-    assert encode_records([ZKRecord("65001", T0, 4, 1)], users, 8) == bytes.fromhex("08000000" "e9fd" "04" "00ab2232" "01")
+    assert encode_records([record], users, 8) == bytes.fromhex("0800000007000400ab223201")
+    assert encode_records([ZKRecord("65001", T0, 4, 1)], users, 8) == bytes.fromhex("08000000e9fd0400ab223201")
 
 
 def test_user_layouts() -> None:
     user = ZKUser(uid=2, user_id="1002", name="Li Na", privilege=14, password="12", card=0x01020304, group_id="1")
     # 72: [doc] data.md "users info" entry; byte 39 is the fixed 01.
     assert encode_users([user], 72) == bytes.fromhex(
-        "48000000" "0200" "0e" "3132000000000000" "4c69204e61" + "00" * 19
-        + "04030201" "01" "31000000000000" "00" "31303032" + "00" * 20
+        "4800000002000e31320000000000004c69204e61" + "00" * 19 + "0403020101310000000000000031303032" + "00" * 20
     )
     # 28: uid, privilege, password(5), name(8), card, pad, group, timezone, badge as u32.
-    assert encode_users([user], 28) == bytes.fromhex(
-        "1c000000" "0200" "0e" "3132000000" "4c69204e61000000" "04030201" "00" "01" "0000" "ea030000"
-    )
+    assert encode_users([user], 28) == bytes.fromhex("1c00000002000e31320000004c69204e610000000403020100010000ea030000")
     with pytest.raises(CodecError, match="'Zhang Wei!' needs 10 bytes but the field holds 8"):
         encode_users([ZKUser(1, "1", "Zhang Wei!")], 28)
 

@@ -7,12 +7,12 @@ import struct
 from datetime import datetime
 
 import pytest
+from zk_testkit import FROZEN, frozen_clock
 
 from drivers.base import DeviceInfo, DeviceUnreachable, DriverError, ProtocolError, RawPunch, RawUser, driver_class
 from drivers.zk import ZKTcpDriver, ZKUdpDriver, decode_log
 from simulators.zk import ZKTerminal
 from simulators.zk_codec import encode_time
-from zk_testkit import FROZEN, frozen_clock
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -43,15 +43,22 @@ def test_driver_reads_100k_records(udp: bool) -> None:
 @pytest.mark.parametrize(
     ("udp", "record_layout", "user_layout"),
     [
-        (False, 40, 72), (True, 40, 72), (False, 16, 28), (True, 16, 72),
-        (False, 8, 28), (True, 8, 72),
+        (False, 40, 72),
+        (True, 40, 72),
+        (False, 16, 28),
+        (True, 16, 72),
+        (False, 8, 28),
+        (True, 8, 72),
     ],
 )
 def test_driver_reads_every_layout_field_by_field(udp: bool, record_layout: int, user_layout: int) -> None:
-    with ZKTerminal(users=40, records=3_000, udp=udp, record_layout=record_layout, user_layout=user_layout, comm_key=99) as t:
+    with ZKTerminal(
+        users=40, records=3_000, udp=udp, record_layout=record_layout, user_layout=user_layout, comm_key=99
+    ) as t:
         with driver_for(t, comm_key=99) as d:
             assert d.read_users() == [
-                RawUser(t.serial, u.user_id, u.name, u.uid, u.privilege, u.card, u.password, u.group_id) for u in t.users
+                RawUser(t.serial, u.user_id, u.name, u.uid, u.privilege, u.card, u.password, u.group_id)
+                for u in t.users
             ]
             punches = d.read_punches()
         assert punches == expected_punches(t)
@@ -63,9 +70,16 @@ def test_driver_reads_every_layout_field_by_field(udp: bool, record_layout: int,
 def test_info(udp: bool) -> None:
     with ZKTerminal(users=12, records=345, udp=udp, capacity=50_000, user_capacity=3_000) as t, driver_for(t) as d:
         assert d.info() == DeviceInfo(
-            serial_number=t.serial, model="K40", platform="ZMM220_TFT", firmware="Ver 6.60 Apr 28 2017",
-            user_count=12, user_capacity=3_000, record_count=345, record_capacity=50_000,
-            fingerprint_count=0, fingerprint_capacity=3_000,
+            serial_number=t.serial,
+            model="K40",
+            platform="ZMM220_TFT",
+            firmware="Ver 6.60 Apr 28 2017",
+            user_count=12,
+            user_capacity=3_000,
+            record_count=345,
+            record_capacity=50_000,
+            fingerprint_count=0,
+            fingerprint_capacity=3_000,
         )
 
 
@@ -74,7 +88,11 @@ def test_clock_is_naive_device_time_and_can_be_set() -> None:
         assert d.get_time() == datetime(2026, 3, 2, 9, 32, 5)
         d.set_time(FROZEN)
         assert d.get_time() == FROZEN and d.get_time().tzinfo is None
-        with pytest.raises(DriverError, match=r"cannot set TCP device 127\.0\.0\.1:\d+ \(serial SIMT0000001\) to 2100-01-01T00:00:00: the terminal clock holds years 2000-2099"):
+        with pytest.raises(
+            DriverError,
+            match=r"cannot set TCP device 127\.0\.0\.1:\d+ \(serial SIMT0000001\) to 2100-01-01T00:00:00: the "
+            r"terminal clock holds years 2000-2099",
+        ):
             d.set_time(datetime(2100, 1, 1))
 
 
@@ -97,22 +115,33 @@ def test_small_log_via_direct_data_packet() -> None:
 
 
 def test_calls_before_open_say_what_to_do() -> None:
-    with pytest.raises(DriverError, match=r"TCP device 10\.0\.0\.9:4370 is not open: call open\(\) \(or use the driver as a context manager\) first"):
+    with pytest.raises(
+        DriverError,
+        match=r"TCP device 10\.0\.0\.9:4370 is not open: call open\(\) "
+        r"\(or use the driver as a context manager\) first",
+    ):
         ZKTcpDriver("10.0.0.9").read_punches()
 
 
 def test_zk_tcp_never_falls_back_to_udp() -> None:
     # pyzk probes TCP and carries on whatever the result; the zk-tcp driver must fail loudly instead.
-    with ZKTerminal(users=1, records=1, udp=True) as t:
-        with pytest.raises(DeviceUnreachable, match="refused the TCP connection during connect.*use kind zk-udp"):
-            ZKTcpDriver("127.0.0.1", t.port, timeout=1).open()
+    with (
+        ZKTerminal(users=1, records=1, udp=True) as t,
+        pytest.raises(DeviceUnreachable, match="refused the TCP connection during connect.*use kind zk-udp"),
+    ):
+        ZKTcpDriver("127.0.0.1", t.port, timeout=1).open()
 
 
 def test_zk_udp_against_a_tcp_only_terminal_says_nothing_listens_on_udp() -> None:
-    with ZKTerminal(users=1, records=1) as t:
-        with pytest.raises(DeviceUnreachable, match=rf"UDP device 127\.0\.0\.1:{t.port} answered port unreachable during "
-                           r"connect: .* \(a terminal set to TCP only needs kind zk-tcp\)"):
-            ZKUdpDriver("127.0.0.1", t.port, timeout=0.5).open()
+    with (
+        ZKTerminal(users=1, records=1) as t,
+        pytest.raises(
+            DeviceUnreachable,
+            match=rf"UDP device 127\.0\.0\.1:{t.port} answered port unreachable during "
+            r"connect: .* \(a terminal set to TCP only needs kind zk-tcp\)",
+        ),
+    ):
+        ZKUdpDriver("127.0.0.1", t.port, timeout=0.5).open()
 
 
 def test_zk_udp_hears_only_its_terminal() -> None:
@@ -138,13 +167,17 @@ def _log(body: bytes) -> bytes:
 def test_16_byte_records_carrying_a_uid_map_to_the_badge() -> None:
     # pyzk compares the int with the string badge list, then an int uid with a string: no match, so
     # it reports "3". The user table says uid 3 is badge 1003.
-    body = struct.pack("<IIBB2sI", 3, encode_time(T), 1, 0, b"\0\0", 0) + struct.pack("<IIBB2sI", 1001, encode_time(T), 4, 1, b"\0\0", 7)
+    body = struct.pack("<IIBB2sI", 3, encode_time(T), 1, 0, b"\0\0", 0) + struct.pack(
+        "<IIBB2sI", 1001, encode_time(T), 4, 1, b"\0\0", 7
+    )
     punches = decode_log(_log(body), 2, "SN", users=lambda: ({"1001", "1003"}, {1: "1001", 3: "1003"}))
     assert punches == [RawPunch("SN", "1003", T, 0, 0, 1, ""), RawPunch("SN", "1001", T, 1, 1, 4, "7")]
 
 
 def test_40_byte_record_with_empty_badge_falls_back_to_uid() -> None:
-    body = struct.pack("<H24sBIB8s", 3, b"", 1, encode_time(T), 0, b"") + struct.pack("<H24sBIB8s", 9, b"", 1, encode_time(T), 1, b"")
+    body = struct.pack("<H24sBIB8s", 3, b"", 1, encode_time(T), 0, b"") + struct.pack(
+        "<H24sBIB8s", 9, b"", 1, encode_time(T), 1, b""
+    )
     assert [p.pin for p in decode_log(_log(body), 2, "SN", users=lambda: (set(), {3: "1003"}))] == ["1003", "9"]
 
 
@@ -163,7 +196,11 @@ def test_punch_arriving_between_sizes_and_download_does_not_misparse() -> None:
 
 
 def test_unknown_record_size_is_a_protocol_error_with_the_bytes() -> None:
-    with pytest.raises(ProtocolError, match=r"announced 36 bytes for 3 records \(36 received\), which fits no known record size \(8, 16, 40\); buffer starts: 24 00 00 00 00 00"):
+    with pytest.raises(
+        ProtocolError,
+        match=r"announced 36 bytes for 3 records \(36 received\), which fits no known record size \(8, 16, 40\); "
+        r"buffer starts: 24 00 00 00 00 00",
+    ):
         decode_log(_log(bytes(36)), 3, "SN", users=lambda: (set(), {}), where="TCP device 1.2.3.4:4370")
     with pytest.raises(ProtocolError, match=r"announced 80 bytes for 2 records \(40 received\)"):
         decode_log(struct.pack("<I", 80) + bytes(40), 2, "SN", users=lambda: (set(), {}))
@@ -199,6 +236,7 @@ def test_something_else_on_the_port_is_a_protocol_error_with_its_bytes() -> None
     import threading
 
     with socket.create_server(("127.0.0.1", 0)) as server:
+
         def answer_like_a_web_server() -> None:
             conn, _ = server.accept()
             with conn:

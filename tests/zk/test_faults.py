@@ -62,7 +62,8 @@ def test_refused(terminal: ZKTerminal) -> None:
 def test_wrong_comm_key(terminal: ZKTerminal) -> None:
     with pytest.raises(
         AuthFailed,
-        match=rf"wrong comm key for {ADDR}: set `comm_key` in the config to the terminal's Comm Key \(Menu → Comm\. → Comm Key\)",
+        match=rf"wrong comm key for {ADDR}: set `comm_key` in the config to the terminal's Comm Key \(Menu → "
+        r"Comm\. → Comm Key\)",
     ):
         driver(terminal, comm_key=31338).open()
     retry_succeeds(terminal)
@@ -84,7 +85,9 @@ def test_connection_dropped_mid_transfer(terminal: ZKTerminal) -> None:
     if terminal.udp:  # UDP: the rest of the chunk never comes
         pattern = rf"no answer from {ADDR}{SERIAL} within 1 s during read attendance log"
     else:  # TCP: pyzk would spin forever on recv() == b""; the guarded socket raises
-        pattern = rf"lost the connection to {ADDR}{SERIAL} during read attendance log: the terminal closed the connection"
+        pattern = (
+            rf"lost the connection to {ADDR}{SERIAL} during read attendance log: the terminal closed the connection"
+        )
     fails_mid_session(terminal, drop, DeviceUnreachable, pattern)
 
 
@@ -93,7 +96,9 @@ def test_corrupt_checksum(terminal: ZKTerminal) -> None:
         terminal.faults.corrupt_checksum = True
 
     fails_mid_session(
-        terminal, corrupt, ProtocolError,
+        terminal,
+        corrupt,
+        ProtocolError,
         rf"{ADDR}{SERIAL} answered command 50 with a bad checksum \(0x[0-9a-f]{{4}}\); .* Packet: d0 07 ",
     )
 
@@ -103,16 +108,24 @@ def test_wrong_session_id(terminal: ZKTerminal) -> None:
         terminal.faults.wrong_session = True
 
     fails_mid_session(
-        terminal, wrong, ProtocolError,
-        rf"{ADDR}{SERIAL} answered command 50 for session \d+, ours is \d+: another client may be talking to it; retry\. Packet: d0 07 ",
+        terminal,
+        wrong,
+        ProtocolError,
+        rf"{ADDR}{SERIAL} answered command 50 for session \d+, ours is \d+: another client may be talking to it; "
+        r"retry\. Packet: d0 07 ",
     )
 
 
 def test_reboot_forgets_the_session(terminal: ZKTerminal) -> None:
     if terminal.udp:
-        pattern = rf"{ADDR}{SERIAL} no longer knows our session \(it restarted, or dropped us\); reconnect \(during read attendance log\)"
+        pattern = (
+            rf"{ADDR}{SERIAL} no longer knows our session \(it restarted, or dropped us\); reconnect "
+            r"\(during read attendance log\)"
+        )
     else:
-        pattern = rf"lost the connection to {ADDR}{SERIAL} during read attendance log: the terminal closed the connection"
+        pattern = (
+            rf"lost the connection to {ADDR}{SERIAL} during read attendance log: the terminal closed the connection"
+        )
     fails_mid_session(terminal, terminal.reboot, DeviceUnreachable, pattern)
 
 
@@ -120,4 +133,10 @@ def test_faults_clear_resets_every_knob(terminal: ZKTerminal) -> None:
     f = terminal.faults
     f.refuse, f.stall_s, f.drop_after_chunks, f.corrupt_checksum, f.wrong_session = True, 3.0, 1, True, True
     f.clear()
-    assert (f.refuse, f.stall_s, f.drop_after_chunks, f.corrupt_checksum, f.wrong_session) == (False, 0.0, None, False, False)
+    assert (f.refuse, f.stall_s, f.drop_after_chunks, f.corrupt_checksum, f.wrong_session) == (
+        False,
+        0.0,
+        None,
+        False,
+        False,
+    )

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 from zk.exception import ZKErrorResponse
+from zk_testkit import FROZEN, expected_attendance, frozen_clock, pyzk
 
 from simulators.zk import ZKTerminal
-from zk_testkit import FROZEN, expected_attendance, frozen_clock, pyzk
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -46,7 +46,9 @@ def test_pyzk_reads_every_layout(udp: bool, record_layout: int, user_layout: int
         client = pyzk(t)
         client.connect()
         users = client.get_users()
-        assert [(u.uid, u.user_id, u.name, u.card) for u in users] == [(u.uid, u.user_id, u.name, u.card) for u in t.users]
+        assert [(u.uid, u.user_id, u.name, u.card) for u in users] == [
+            (u.uid, u.user_id, u.name, u.card) for u in t.users
+        ]
         assert client.user_packet_size == user_layout
         got = [(a.user_id, a.timestamp, a.status, a.punch) for a in client.get_attendance()]
         assert got == expected_attendance(t)

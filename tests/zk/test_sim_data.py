@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -47,7 +48,8 @@ def test_log_has_day_and_night_shifts_double_taps_and_unknown_badges(log) -> Non
     # lunch: check-outs around noon
     assert any(r.punch == 1 and r.timestamp.hour in (11, 12) for r in records)
     taps = [
-        (a, b) for a, b in zip(records, records[1:])
+        (a, b)
+        for a, b in pairwise(records)
         if a.user_id == b.user_id and timedelta(0) < b.timestamp - a.timestamp < timedelta(seconds=10)
     ]
     assert taps
