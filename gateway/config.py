@@ -120,12 +120,19 @@ class Api(_Strict):
     tokens: list[ApiToken] = []
 
 
+class Security(_Strict):
+    # The key file (audit HMAC key, data encryption keys); relative to the config file's folder.
+    # PUNCHCLOCK_KEYS / PUNCHCLOCK_KEY_FILE in the environment take precedence (gateway.access.keys).
+    key_file: Annotated[str, Field(min_length=1)] = "punchclock.key"
+
+
 class Config(_Strict):
     offices: list[Office] = []
     devices: list[Device] = []
     database: Database = Database()
     poller: Poller = Poller()
     api: Api = Api()
+    security: Security = Security()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)
@@ -166,7 +173,7 @@ def load_config(path: str | Path) -> Config:
     problems = _cross_reference_problems(config)
     if problems:
         raise ConfigError(str(path), problems)
-    return _resolve_sqlite_path(config, path.parent)
+    return _resolve_paths(config, path.parent)
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
@@ -229,10 +236,11 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
     return problems
 
 
-def _resolve_sqlite_path(config: Config, base: Path) -> Config:
+def _resolve_paths(config: Config, base: Path) -> Config:
+    """Relative paths in the config (SQLite file, key file) are relative to the config file's folder."""
+    update: dict[str, object] = {"security": Security(key_file=str((base / config.security.key_file).resolve()))}
     prefix = "sqlite:///"
     url = config.database.url
-    if not url.startswith(prefix) or url == "sqlite://" or url[len(prefix) :].startswith((":memory:", "/")):
-        return config
-    absolute = (base / url[len(prefix) :]).resolve()
-    return config.model_copy(update={"database": Database(url=f"{prefix}{absolute}")})
+    if url.startswith(prefix) and url != "sqlite://" and not url[len(prefix) :].startswith((":memory:", "/")):
+        update["database"] = Database(url=f"{prefix}{(base / url[len(prefix) :]).resolve()}")
+    return config.model_copy(update=update)

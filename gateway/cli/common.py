@@ -14,6 +14,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from gateway.access.keys import KeyRing
     from gateway.config import Config
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The gateway's TOML config file.")]
@@ -34,12 +35,40 @@ def load_checked_config(path: Path) -> Config:
         raise typer.Exit(2) from None
 
 
+def load_checked_keys(config: Config, *, new_database: bool = False) -> KeyRing:
+    """The key ring the config names, or exit 2 saying how to create or fix it.
+
+    For a database that does not exist yet a missing key file is created (and announced): nothing can
+    have been encrypted or chained with another key. For an existing database it never is, because
+    a new key would silently make the old data unreadable.
+    """
+    from gateway.access.keys import KeysError, create_key_file, load_keys
+
+    path = Path(config.security.key_file)
+    try:
+        if new_database and not path.exists():
+            ring = create_key_file(path)
+            console.print(
+                f"new database: created the key file {path} (mode 0600); keep a copy apart from the backups",
+                highlight=False,
+            )
+            return ring
+        return load_keys(path)
+    except KeysError as error:
+        console.print(f"[red]keys[/red]: {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 def open_store(config: Config) -> sessionmaker[Session]:
-    """A session factory on the config's database, migrated to the newest schema first."""
+    """A session factory on the config's database (migrated to the newest schema first), with the keys."""
+    from sqlalchemy import inspect
+
     from gateway.store import make_engine, session_factory, upgrade
 
+    engine = make_engine(config.database.url)
+    keys = load_checked_keys(config, new_database=not inspect(engine).has_table("alembic_version"))
     upgrade(config.database.url)
-    return session_factory(make_engine(config.database.url))
+    return session_factory(engine, keys=keys)
 
 
 def prepare_store(path: Path) -> tuple[Config, sessionmaker[Session]]:

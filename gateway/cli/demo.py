@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from gateway import config as cfg
+from gateway.access.keys import create_key_file
 from gateway.access.tokens import issue_token
 from gateway.cli.report import payrun_table
 from gateway.devices.inventory import register_config
@@ -231,7 +232,7 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     upgrade(url_db)
     engine = make_engine(url_db)
     stack.callback(engine.dispose)
-    factory = session_factory(engine)
+    factory = session_factory(engine, keys=create_key_file(workdir / "punchclock.key"))
 
     tcp = zk_terminal_for_month(first, seed=11, users=24, udp=False)
     udp = zk_terminal_for_month(first, seed=12, users=12, udp=True)
@@ -266,7 +267,12 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
         ),
         cfg.Device(name="dg-comet-file", sn=COMET_SN, kind="comet-csv", host=str(comet_file), port=0, office=PLANT),
     ]
-    config = cfg.Config(offices=offices, devices=devices, database=cfg.Database(url=url_db))
+    config = cfg.Config(
+        offices=offices,
+        devices=devices,
+        database=cfg.Database(url=url_db),
+        security=cfg.Security(key_file=str(workdir / "punchclock.key")),
+    )
     register_config(factory, config)
     with factory() as session, session.begin():
         ids = dict(session.execute(select(Office.name, Office.id)).all())

@@ -38,8 +38,13 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, keys: object = None) -> sessionmaker[Session]:
+    """Sessions on `engine`; `keys` (a `gateway.access.keys.KeyRing`) rides along in `session.info`.
+
+    The store does not look at the keys; the audit log and the encrypted columns reach them through
+    `gateway.access.keys.keys_of(session)`.
+    """
+    return sessionmaker(engine, expire_on_commit=False, info={"keys": keys} if keys is not None else {})
 
 
 def alembic_config(url: str) -> AlembicConfig:
