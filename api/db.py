@@ -3,11 +3,13 @@
 `write(request, work)` runs `work(session)` in one transaction and commits it, so a request that
 fails half-way (bad input found after a first insert) leaves nothing behind. Audit rows chain on the
 previous row's hash, whose column is UNIQUE: when a concurrent request appended first, the commit
-fails on `prev_hash` and the whole unit of work is re-run on the new chain head.
+fails on `seq`/`prev_hash` and the whole unit of work is re-run on the new chain head.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.errors import Conflict
 
 T = TypeVar("T")
-_ATTEMPTS = 10
+_ATTEMPTS = 30
 
 
 def factory(request: Request) -> sessionmaker[Session]:
@@ -41,7 +43,10 @@ def write(request: Request, work: Callable[[Session], T]) -> T:
                 with session.begin():
                     return work(session)
             except IntegrityError as error:
-                if "prev_hash" in str(error.orig) and attempt < _ATTEMPTS:
+                # audit_log.seq / prev_hash are UNIQUE: another writer extended the chain first. Back off a
+                # little, with jitter, so that a crowd of writers does not collide again in lockstep.
+                if "audit_log" in str(error.orig) and attempt < _ATTEMPTS:
+                    time.sleep(random.uniform(0, 0.005 * attempt))
                     continue
                 raise Conflict(
                     "the database refused the change (a uniqueness or reference rule; another change may have "

@@ -30,10 +30,13 @@ class ApiError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers
+        self.extra = extra or {}  # more members of the problem document (e.g. a lock's `warnings`)
 
 
 class Unauthorized(ApiError):
@@ -104,7 +107,7 @@ def _validation_messages(errors: Sequence[Any]) -> list[str]:
 
 async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return problem(exc.status, exc.title, exc.detail, request, headers=exc.headers)
+    return problem(exc.status, exc.title, exc.detail, request, headers=exc.headers, **exc.extra)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:

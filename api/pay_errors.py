@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from api.errors import Conflict, NotFound, Unprocessable
 from gateway.pay.attendance import AttendanceError
 from gateway.pay.exports import ExportError
-from gateway.pay.payrun import PayRunConflict, PayRunInputError, PayRunNotFound
+from gateway.pay.payrun import PayRunConflict, PayRunInputError, PayRunNotFound, PayRunWarnings
 
 
 @contextmanager
@@ -19,6 +19,8 @@ def pay_errors() -> Iterator[None]:
         yield
     except PayRunNotFound as exc:
         raise NotFound(str(exc)) from None
+    except PayRunWarnings as exc:
+        raise Conflict(str(exc), extra={"warnings": [w.as_dict() for w in exc.warnings]}) from None
     except (PayRunConflict, ExportError) as exc:
         raise Conflict(str(exc)) from None
     except (PayRunInputError, AttendanceError) as exc:

@@ -8,7 +8,7 @@ a bare local time is ambiguous across offices, so it is refused rather than gues
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Query
 from pydantic import (
@@ -22,6 +22,8 @@ from pydantic import (
 )
 
 from drivers.base import known_kinds
+from gateway.access.audit import FindingKind
+from gateway.pay.lock_checks import WARNING_CODES
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -73,6 +75,16 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+WarningCode = Literal["net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account"]
+assert set(get_args(WarningCode)) == set(WARNING_CODES), "WarningCode must list gateway.pay.lock_checks' codes"
+
+
+class LockWarningOut(BaseModel):
+    code: WarningCode
+    message: str
+    items: list[str] = Field(description="who or what the warning is about (employees, badges, terminals)")
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
@@ -82,6 +94,9 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[str] | None = Field(None, description="one line per invalid field (validation errors only)")
+    warnings: list[LockWarningOut] | None = Field(
+        None, description="a refused lock: every warning not acknowledged (acknowledge their codes to lock)"
+    )
 
 
 class Health(BaseModel):
@@ -332,9 +347,22 @@ class AuditOut(BaseModel):
     row_hash: str
 
 
+class AuditFinding(BaseModel):
+    kind: FindingKind
+    message: str
+    row_id: int | None = Field(description="the audit row concerned, when there is one")
+
+
 class AuditVerify(BaseModel):
     intact: bool
-    first_broken_id: int | None = Field(description="the first row whose hash or link does not check out")
+    first_broken_id: int | None = Field(description="the first audit row with a finding, if any")
+    rows: int
+    head_seq: int
+    anchors: int = Field(description="anchors found in the anchor file and checked")
+    locked_runs: int
+    bank_accounts: int
+    findings: list[AuditFinding]
+    notes: list[str]
 
 
 class TokenCreate(_In):

@@ -124,6 +124,8 @@ class Security(_Strict):
     # The key file (audit HMAC key, data encryption keys); relative to the config file's folder.
     # PUNCHCLOCK_KEYS / PUNCHCLOCK_KEY_FILE in the environment take precedence (gateway.access.keys).
     key_file: Annotated[str, Field(min_length=1)] = "punchclock.key"
+    # Where the audit chain's anchors are appended (gateway.access.anchors); relative to the config's folder.
+    anchor_file: Annotated[str, Field(min_length=1)] = "punchclock.anchors"
 
 
 class Config(_Strict):
@@ -238,7 +240,13 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
 
 def _resolve_paths(config: Config, base: Path) -> Config:
     """Relative paths in the config (SQLite file, key file) are relative to the config file's folder."""
-    update: dict[str, object] = {"security": Security(key_file=str((base / config.security.key_file).resolve()))}
+    security = config.security
+    update: dict[str, object] = {
+        "security": Security(
+            key_file=str((base / security.key_file).resolve()),
+            anchor_file=str((base / security.anchor_file).resolve()),
+        )
+    }
     prefix = "sqlite:///"
     url = config.database.url
     if url.startswith(prefix) and url != "sqlite://" and not url[len(prefix) :].startswith((":memory:", "/")):

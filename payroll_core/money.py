@@ -102,3 +102,10 @@ def as_int64_column(values: object, name: str) -> np.ndarray:
     if array.dtype.kind not in "iub":
         raise MoneyError(f"column {name!r} has dtype {array.dtype}; expected integers")
     return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def fen_to_yuan(fen: int) -> str:
+    """Integer fen as yuan with exactly two decimals, e.g. 1234567 → "12345.67", -5 → "-0.05"."""
+    sign = "-" if fen < 0 else ""
+    yuan, rest = divmod(abs(fen), FEN_PER_YUAN)
+    return f"{sign}{yuan}.{rest:02d}"

@@ -8,14 +8,16 @@ variant skips with a one-line reason.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import Engine, make_url, text
 
-from gateway.store import Base, make_engine, upgrade
+from gateway.access.keys import KeyRing
+from gateway.store import MIGRATIONS_DIR, Base, make_engine, upgrade
 
 PG_ENV = "PUNCHCLOCK_TEST_PG_URL"
 
@@ -47,3 +49,56 @@ def pg_empty_url(pg_url: str) -> str:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return pg_url
+
+
+@pytest.fixture(scope="session")
+def test_keys() -> KeyRing:
+    """One key ring for the whole test session, so seeded templates and the tests using them agree."""
+    return KeyRing.generate()
+
+
+def _drop_triggers(engine: Engine) -> None:
+    """What an attacker with the database's password does first: drop the guard triggers."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            names = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+            for name in list(names):
+                connection.execute(text(f'DROP TRIGGER "{name}"'))
+        else:
+            rows = connection.execute(
+                text(
+                    "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON t.tgrelid = c.oid "
+                    "WHERE NOT t.tgisinternal"
+                )
+            ).all()
+            for trigger, table in rows:
+                connection.execute(text(f'DROP TRIGGER "{trigger}" ON "{table}"'))
+
+
+def _guard_statements(dialect: str) -> list[str]:
+    path = MIGRATIONS_DIR / "versions" / "0005_payrun_integrity.py"
+    spec = importlib.util.spec_from_file_location("migration_0005", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    statements: list[str] = module.guard_statements(dialect)
+    return statements
+
+
+@pytest.fixture
+def drop_triggers() -> Iterator[Callable[[Engine], None]]:
+    """Drops the guard triggers of an engine's database, and puts them back after the test (PostgreSQL's
+    scratch database is shared by the whole session)."""
+    dropped: list[Engine] = []
+
+    def drop(engine: Engine) -> None:
+        _drop_triggers(engine)
+        if engine not in dropped:
+            dropped.append(engine)
+
+    yield drop
+    for engine in dropped:
+        _drop_triggers(engine)  # whatever the test left, then every guard once
+        with engine.begin() as connection:
+            for statement in _guard_statements(connection.dialect.name):
+                connection.execute(text(statement))

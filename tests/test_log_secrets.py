@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 
 from api.app import ApiSettings, create_app
+from gateway.access.keys import KeyRing
 from gateway.access.tokens import issue_token
 from gateway.config import load_config
 from gateway.devices.inventory import register_config
@@ -47,7 +48,7 @@ def test_a_sync_logs_no_comm_key(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     with ZKTerminal(users=3, records=20, seed=4, comm_key=COMM_KEY) as terminal:
         config = load_config(_config(tmp_path, terminal.port, configured_key))
         upgrade(config.database.url)
-        factory = session_factory(make_engine(config.database.url))
+        factory = session_factory(make_engine(config.database.url), keys=KeyRing.generate())
         register_config(factory, config)
         [result] = run_sync(config, factory, console=Console(quiet=True))
     assert (result.error is None) == (configured_key == COMM_KEY)
@@ -60,7 +61,7 @@ def test_a_sync_logs_no_comm_key(tmp_path: Path, caplog: pytest.LogCaptureFixtur
 def test_authentication_logs_no_token(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     url = f"sqlite:///{tmp_path / 'tokens.db'}"
     upgrade(url)
-    factory = session_factory(make_engine(url))
+    factory = session_factory(make_engine(url), keys=KeyRing.generate())
     with factory() as session, session.begin():
         _row, secret = issue_token(session, "payroll-office", "hr", None, "test")
     caplog.set_level(logging.DEBUG)

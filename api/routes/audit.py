@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from api.auth import WRITERS, require
 from api.db import read
-from api.schemas import AuditOut, AuditVerify, BeforeId, PageLimit
-from gateway.access.audit import verify_chain
+from api.schemas import AuditFinding, AuditOut, AuditVerify, BeforeId, PageLimit
 from gateway.access.tokens import Principal
+from gateway.access.verify import verify_all
 from gateway.store import AuditLog
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -50,7 +50,17 @@ def list_audit(
 
 @router.get("/verify")
 def verify(request: Request, _who: Annotated[Principal, require(*WRITERS)]) -> AuditVerify:
-    """Recompute every row's hash and link; names the first row that was edited or follows a deleted one."""
+    """Check the keyed chain, its anchors, every locked pay run and bank account; name each finding."""
     with read(request) as session:
-        broken = verify_chain(session)
-    return AuditVerify(intact=broken is None, first_broken_id=broken)
+        report = verify_all(session)
+    return AuditVerify(
+        intact=report.intact,
+        first_broken_id=next((f.row_id for f in report.findings if f.row_id is not None), None),
+        rows=report.rows,
+        head_seq=report.head_seq,
+        anchors=report.anchors,
+        locked_runs=report.locked_runs,
+        bank_accounts=report.bank_accounts,
+        findings=[AuditFinding(kind=f.kind, message=f.message, row_id=f.row_id) for f in report.findings],
+        notes=list(report.notes),
+    )

@@ -13,7 +13,10 @@ from api.db import read, write
 from api.errors import NotFound
 from api.routes.employees import find_employee
 from gateway.access.audit import append_audit
+from gateway.access.integrity import bank_account_digest
+from gateway.access.keys import keys_of
 from gateway.access.tokens import Principal
+from gateway.access.verify import BANK_ACCOUNT_ACTION
 from gateway.store import BankAccount
 
 router = APIRouter(prefix="/employees/{code}/bank-account", tags=["employees"])
@@ -65,7 +68,9 @@ def set_bank_account(
         account.bank_name, account.account_no, account.account_name = body.bank_name, body.account_no, body.account_name
         session.flush()
         after = _out(code, account)
-        append_audit(session, who.actor, "employee.bank_account", f"employee:{code}", before, after.model_dump())
+        # The digest lets `audit verify` tell this row from one edited in the database behind our back.
+        recorded = {**after.model_dump(), "digest": bank_account_digest(keys_of(session).audit_key, account)}
+        append_audit(session, who.actor, BANK_ACCOUNT_ACTION, f"employee:{code}", before, recorded)
         return after
 
     return write(request, work)

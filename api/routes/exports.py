@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 
 from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import Forbidden
 from api.pay_errors import pay_errors
 from gateway.access.tokens import Principal
-from gateway.pay.exports import MEDIA_TYPES, export
+from gateway.pay.exports import MEDIA_TYPES, bank_file, export
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
@@ -34,4 +35,31 @@ def download(
     name = f"bank-{period}.csv" if fmt == "bank" else f"paysheet-{period}.{suffix}"
     return Response(
         content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+class ExcludedOut(BaseModel):
+    employee: str
+    name: str
+    net_fen: int
+    reason: str
+
+
+class BankCheck(BaseModel):
+    transfers: int = Field(description="rows in the bank file")
+    total_fen: int = Field(description="their sum")
+    excluded: list[ExcludedOut] = Field(description="payslips the file leaves out, for HR to settle another way")
+
+
+@router.get("/{period}/bank/check")
+def bank_check(request: Request, period: str, _who: Annotated[Principal, require(*WRITERS)]) -> BankCheck:
+    """What the bank file of the period pays, and who it leaves out (zero or negative net pay, no account)."""
+    with read(request) as session, pay_errors():
+        bank = bank_file(session, period)
+    return BankCheck(
+        transfers=bank.paid,
+        total_fen=bank.total_fen,
+        excluded=[
+            ExcludedOut(employee=e.employee, name=e.name, net_fen=e.net_fen, reason=e.reason) for e in bank.excluded
+        ],
     )

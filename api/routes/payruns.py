@@ -6,14 +6,14 @@ import json
 from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
-from api.schemas import UtcOut
+from api.schemas import LockWarningOut, UtcOut, WarningCode
 from gateway.access.tokens import Principal
 from gateway.pay.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
 from gateway.store import PayRun
@@ -109,7 +109,12 @@ def show_payrun(request: Request, run_id: int, _who: Annotated[Principal, requir
         run = get_payrun(session, run_id)
         slips = [
             PayslipSummary(
-                id=s.id, employee=e.code, name=e.name, gross_fen=s.gross_fen, net_fen=s.net_fen, iit_fen=s.iit_fen
+                id=s.id,
+                employee=s.employee_code or e.code,  # a locked run lists its snapshot
+                name=s.employee_name or e.name,
+                gross_fen=s.gross_fen,
+                net_fen=s.net_fen,
+                iit_fen=s.iit_fen,
             )
             for s, e in payslips_of(session, run_id)
         ]
@@ -130,7 +135,48 @@ def compute(request: Request, run_id: int, who: Annotated[Principal, require(*WR
         return write(request, work)
 
 
-@router.post("/{run_id}/lock")
-def lock(request: Request, run_id: int, who: Annotated[Principal, require(*WRITERS)]) -> PayRunOut:
+class LockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    acknowledge: list[WarningCode] = Field(
+        default=[],
+        max_length=5,
+        description="warning codes a previous lock answer listed that you have checked and accept",
+    )
+
+
+class AnchorOut(BaseModel):
+    seq: int = Field(description="the audit chain's length at the lock")
+    head: str = Field(description="the keyed hash of its newest row; keep it: `audit verify` checks against it")
+    at: str
+
+
+class LockOut(PayRunOut):
+    digest: str = Field(description="keyed digest of every payslip and line as locked")
+    acknowledged: list[LockWarningOut]
+    anchor: AnchorOut | None = Field(description="where the audit chain stood at the lock (written outside the DB)")
+
+
+@router.post(
+    "/{run_id}/lock",
+    responses={409: {"description": "locked already, not computed, or warnings not acknowledged (`warnings`)"}},
+)
+def lock(
+    request: Request, run_id: int, who: Annotated[Principal, require(*WRITERS)], body: LockIn | None = None
+) -> LockOut:
+    """Lock a computed run for good. Refused (409) while it has warnings the body does not `acknowledge`:
+    zero or negative net pay, employees without punches, open quarantine, terminals not read since the
+    period ended. The answer carries the run's digest and the audit anchor written at the lock."""
+
+    def work(session: Session) -> LockOut:
+        result = lock_payrun(session, run_id, who.actor, body.acknowledge if body else ())
+        anchor = result.anchor
+        return LockOut(
+            **payrun_out(result.run).model_dump(),
+            digest=result.digest,
+            acknowledged=[LockWarningOut.model_validate(w.as_dict()) for w in result.acknowledged],
+            anchor=AnchorOut(seq=anchor.seq, head=anchor.head, at=anchor.at) if anchor else None,
+        )
+
     with pay_errors():
-        return write(request, lambda session: payrun_out(lock_payrun(session, run_id, who.actor)))
+        return write(request, work)

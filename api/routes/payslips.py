@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
-from sqlalchemy import Select, select
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, ensure_visible, require
+from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read
 from api.errors import NotFound
 from gateway.access.tokens import Principal
@@ -53,22 +54,48 @@ def _visible_query(who: Principal) -> Select[Payslip, PayRun, Employee]:
     return query
 
 
+class PayslipPage(BaseModel):
+    items: list[PayslipOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
 @router.get("")
 def list_payslips(
     request: Request,
     who: Annotated[Principal, require(*EVERYONE)],
     period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
-) -> list[PayslipOut]:
-    """Payslips, newest period first; an employee token gets its own locked ones."""
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many payslips")] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
+) -> PayslipPage:
+    """Payslips, newest period first, then by employee code, a page at a time; an employee token gets its own
+    locked ones."""
     with read(request) as session:
         query = _visible_query(who)
         if period is not None:
             query = query.where(PayRun.period == period)
         if employee is not None:
             query = query.where(Employee.code == employee)
-        rows = session.execute(query.order_by(PayRun.period.desc(), Employee.code)).all()
-        return [_out(session, *row) for row in rows]
+        if cursor is not None:
+            last_period, last_code, last_id = decode_cursor(cursor, 3)
+            if not last_id.isdigit():
+                raise bad_cursor(cursor)
+            query = query.where(
+                or_(
+                    PayRun.period < last_period,
+                    and_(
+                        PayRun.period == last_period,
+                        or_(Employee.code > last_code, and_(Employee.code == last_code, Payslip.id > int(last_id))),
+                    ),
+                )
+            )
+        rows = session.execute(query.order_by(PayRun.period.desc(), Employee.code, Payslip.id).limit(limit + 1)).all()
+        items = [_out(session, *row) for row in rows[:limit]]
+        last = rows[limit - 1] if len(rows) > limit else None
+        return PayslipPage(
+            items=items,
+            next_cursor=encode_cursor(last[1].period, last[2].code, last[0].id) if last is not None else None,
+        )
 
 
 @router.get("/{payslip_id}")
@@ -91,8 +118,9 @@ def _out(session: Session, slip: Payslip, run: PayRun, employee: Employee) -> Pa
         payrun=run.id,
         period=run.period,
         status=run.status,
-        employee=employee.code,
-        name=employee.name,
+        # A locked payslip shows who was paid as of the lock (its snapshot), not later renames.
+        employee=slip.employee_code or employee.code if run.status == RUN_LOCKED else employee.code,
+        name=slip.employee_name or employee.name if run.status == RUN_LOCKED else employee.name,
         gross_fen=slip.gross_fen,
         net_fen=slip.net_fen,
         iit_fen=slip.iit_fen,

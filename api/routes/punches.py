@@ -5,8 +5,6 @@ Pages are keyset-paginated on (ts_utc, id), so page 1,000 of a 3-million-punch l
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated
 
@@ -15,6 +13,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, WRITERS, ensure_visible, require
+from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.routes.employees import find_employee
@@ -55,18 +54,15 @@ def punch_out(punch: Punch, employee_code: str | None) -> PunchOut:
 
 
 def _encode_cursor(punch: Punch) -> str:
-    return base64.urlsafe_b64encode(f"{punch.ts_utc.isoformat()}|{punch.id}".encode()).decode()
+    return encode_cursor(punch.ts_utc.isoformat(), punch.id)
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    ts, punch_id = decode_cursor(cursor, 2)
     try:
-        ts, _, punch_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return datetime.fromisoformat(ts), int(punch_id)
-    except (binascii.Error, UnicodeError, ValueError):
-        raise Unprocessable(
-            f"query parameter cursor: {cursor!r} is not a cursor this API issued: "
-            "pass next_cursor from the previous page unchanged"
-        ) from None
+    except ValueError:
+        raise bad_cursor(cursor) from None
 
 
 def _employee_id(session: Session, who: Principal, code: str | None) -> int | None:

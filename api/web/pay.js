@@ -101,7 +101,7 @@ function payslipQuery() {
 
 async function loadPayslips() {
   document.getElementById("payslip-detail").hidden = true;
-  const slips = await call("/payslips?" + payslipQuery());
+  const slips = (await call("/payslips?" + payslipQuery())).items;
   const body = document.querySelector("#payslips tbody");
   body.replaceChildren();
   for (const slip of slips) {

@@ -37,24 +37,26 @@ def token_create(
 
 @audit_app.command("verify")
 def audit_verify(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Recompute the audit log's hash chain; exit 1 naming the first row that was edited or follows a deleted one."""
-    from sqlalchemy import func, select
+    """Check the audit chain, its anchors, every locked pay run and every bank account.
 
-    from gateway.access.audit import verify_chain
-    from gateway.store import AuditLog
+    Prints what each finding is (edited, re-chained, missing, reordered, truncated, emptied rows; pay runs
+    or bank accounts changed outside punchclock) and where; exit 1 if there is any, 0 when all is intact.
+    """
+    from gateway.access.verify import verify_all
 
     factory = open_store(load_checked_config(config))
     with factory() as session:
-        broken = verify_chain(session)
-        rows = session.scalar(select(func.count()).select_from(AuditLog))
-        if broken is None:
-            console.print(f"audit chain intact ({rows} rows)")
-            return
-        row = session.get(AuditLog, broken)
-        assert row is not None
-    console.print(
-        f"[red]audit chain broken at row {broken}[/red] ({row.at.isoformat()}Z {row.actor} {row.action} "
-        f"{row.target}): that row was edited, or the row before it was deleted",
-        highlight=False,
+        report = verify_all(session)
+    summary = (
+        f"{report.rows} audit rows (head seq {report.head_seq}), {report.anchors} anchors, "
+        f"{report.locked_runs} locked pay runs, {report.bank_accounts} bank accounts checked"
     )
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+    if report.intact:
+        console.print(f"audit log intact: {summary}", highlight=False)
+        return
+    console.print(f"[red]{len(report.findings)} finding(s)[/red] in {summary}:", highlight=False)
+    for finding in report.findings:
+        console.print(f"  [red]{finding.kind}[/red]: {finding.message}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)

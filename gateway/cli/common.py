@@ -68,7 +68,7 @@ def open_store(config: Config) -> sessionmaker[Session]:
     engine = make_engine(config.database.url)
     keys = load_checked_keys(config, new_database=not inspect(engine).has_table("alembic_version"))
     upgrade(config.database.url)
-    return session_factory(engine, keys=keys)
+    return session_factory(engine, keys=keys, anchor_file=config.security.anchor_file)
 
 
 def prepare_store(path: Path) -> tuple[Config, sessionmaker[Session]]:

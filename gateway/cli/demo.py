@@ -44,7 +44,6 @@ from gateway.access.tokens import issue_token
 from gateway.cli.report import payrun_table
 from gateway.devices.inventory import register_config
 from gateway.devices.sync import run_sync
-from gateway.pay.exports import fen_to_yuan
 from gateway.pay.payrun import payslips_of, run_payroll
 from gateway.pay.piece_import import import_piece_file
 from gateway.store import (
@@ -59,6 +58,7 @@ from gateway.store import (
     session_factory,
     upgrade,
 )
+from payroll_core.money import fen_to_yuan
 from simulators.comet_export import write_export
 from simulators.sample_punches import make_punches, make_users
 from simulators.zk import ZKTerminal
@@ -232,7 +232,9 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     upgrade(url_db)
     engine = make_engine(url_db)
     stack.callback(engine.dispose)
-    factory = session_factory(engine, keys=create_key_file(workdir / "punchclock.key"))
+    factory = session_factory(
+        engine, keys=create_key_file(workdir / "punchclock.key"), anchor_file=workdir / "punchclock.anchors"
+    )
 
     tcp = zk_terminal_for_month(first, seed=11, users=24, udp=False)
     udp = zk_terminal_for_month(first, seed=12, users=12, udp=True)
@@ -271,7 +273,9 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
         offices=offices,
         devices=devices,
         database=cfg.Database(url=url_db),
-        security=cfg.Security(key_file=str(workdir / "punchclock.key")),
+        security=cfg.Security(
+            key_file=str(workdir / "punchclock.key"), anchor_file=str(workdir / "punchclock.anchors")
+        ),
     )
     register_config(factory, config)
     with factory() as session, session.begin():
@@ -346,7 +350,8 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     with factory() as session, session.begin():
         import_piece_file(session, f"pieces-{period}.csv", _piece_csv(first, piece_workers), ACTOR)
     with factory() as session, session.begin():
-        run, _changes = run_payroll(session, period, "all", ACTOR, lock=True)
+        # The demo keeps a few unknown badges on purpose, so the quarantine screen has something to show.
+        run, _changes = run_payroll(session, period, "all", ACTOR, lock=True, acknowledge=["open_quarantine"])
         slips = payslips_of(session, run.id)
         summary = {
             "employees": session.scalar(select(func.count()).select_from(Employee)) or 0,

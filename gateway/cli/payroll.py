@@ -64,29 +64,60 @@ def run(
     lock: Annotated[
         bool, typer.Option("--lock", help="Lock the run after computing it (it becomes immutable)")
     ] = False,
+    acknowledge: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--acknowledge",
+            help="With --lock: a warning code you have checked and accept (repeat for several): "
+            "net_not_positive, no_punches, open_quarantine, stale_terminals, no_bank_account",
+        ),
+    ] = None,
 ) -> None:
     """Create (or reuse the unlocked run of) the period, compute it, print the payslips and what changed.
 
-    Exit status: 0 done, 2 the run cannot be computed (the message says why: locked, missing salary, ...).
+    With --lock the computed run is then locked, unless it has warnings not acknowledged (they are
+    listed; the computed run stays, unlocked). Exit status: 0 done, 2 the run cannot be computed or
+    locked (the message says why: locked already, missing salary, warnings, ...).
     """
     from rich.console import Console
 
     from gateway.cli.common import prepare_store
     from gateway.cli.report import payrun_table
     from gateway.errors import GatewayError
-    from gateway.pay.payrun import payslips_of, run_payroll
+    from gateway.pay.payrun import PayRunWarnings, lock_payrun, payslips_of, run_payroll
 
     _config, factory = prepare_store(config)
     console = Console()
     try:
         with factory() as session, session.begin():
-            payrun, changes = run_payroll(session, period, scope, _actor(), lock=lock)
+            payrun, changes = run_payroll(session, period, scope, _actor())
             console.print(payrun_table(payrun, payslips_of(session, payrun.id)))
     except GatewayError as error:
         console.print(f"[red]pay run not computed[/red]: {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_FILE) from None
     for change in changes:
         console.print(f"changed: {change.employee} {change.field}: {change.old} → {change.new}", highlight=False)
+    if lock:
+        try:
+            with factory() as session, session.begin():
+                result = lock_payrun(session, payrun.id, _actor(), acknowledge or ())
+        except PayRunWarnings as refused:
+            console.print(f"[red]pay run {payrun.id} computed but not locked[/red]:", highlight=False)
+            for warning in refused.warnings:
+                console.print(f"  {warning.code}: {warning.message}", highlight=False, soft_wrap=True)
+            console.print("fix these, or pass --acknowledge CODE for each you accept", highlight=False)
+            raise typer.Exit(EXIT_BAD_FILE) from None
+        except GatewayError as error:
+            console.print(f"[red]pay run not locked[/red]: {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_FILE) from None
+        payrun = result.run
+        console.print(f"locked; digest {result.digest}", highlight=False)
+        if result.anchor is not None:
+            console.print(
+                f"audit anchor: seq {result.anchor.seq}, head {result.anchor.head} ({result.anchor.at} UTC); "
+                "keep this line: `punchclock audit verify` checks the log against it",
+                highlight=False,
+            )
     console.print(f"pay run {payrun.id} {payrun.status}; rules {payrun.rules_version}", highlight=False)
 
 
@@ -98,17 +129,33 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="File to write")],
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Write the pay sheet or the bank transfer file of a pay month."""
+    """Write the pay sheet or the bank transfer file of a pay month.
+
+    The bank file never holds a zero or negative amount, nor anyone without a bank account at the lock:
+    those are listed here for HR to settle another way.
+    """
     from gateway.cli.common import prepare_store
     from gateway.errors import GatewayError
+    from gateway.pay.exports import bank_file
     from gateway.pay.exports import export as make_export
+    from payroll_core.money import fen_to_yuan
 
     _config, factory = prepare_store(config)
     try:
         with factory() as session:
-            content = make_export(session, period, fmt)
+            if fmt == "bank":
+                bank = bank_file(session, period)
+                content = bank.content
+            else:
+                content = make_export(session, period, fmt)
     except GatewayError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_FILE) from None
     out.write_bytes(content)
     typer.echo(f"wrote {out} ({len(content)} bytes)")
+    if fmt == "bank":
+        typer.echo(f"{bank.paid} transfers, {fen_to_yuan(bank.total_fen)} yuan in all")
+        for left in bank.excluded:
+            typer.echo(
+                f"not in the file: {left.employee} {left.name} ({fen_to_yuan(left.net_fen)} yuan): {left.reason}"
+            )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from gateway.pay.exports import fen_to_yuan
 from gateway.store import Employee, PayRun, Payslip
+from payroll_core.money import fen_to_yuan
 
 
 def payrun_table(run: PayRun, slips: list[tuple[Payslip, Employee]], largest: int | None = None) -> Table:

@@ -1,12 +1,17 @@
 """Exports of a pay month: the pay sheet (CSV, XLSX) and the bank transfer file (CSV).
 
 - Pay sheet: one row per payslip of every computed or locked run of the period, with the employee,
-  office, run and every output column of `payroll_core.pipeline.PayResult`, in integer fen, so the
+  office, run and every output column of `payroll_core.columns.PayResult`, in integer fen, so the
   sheet adds up to the fen and re-importing it loses nothing. The XLSX holds the same rows as numbers.
 - Bank file: employee code, account holder, bank, account number and net pay in yuan with two
   decimals, formatted from integer fen (`fen_to_yuan`, no float anywhere). Only LOCKED runs can be
-  paid, and every employee needs a bank account, otherwise nothing is exported and the error names
-  who is missing.
+  paid. A row is never written for zero or negative net pay, nor for an employee who had no bank
+  account when the run was locked: those are listed for HR (`bank_check`) to settle another way.
+- A locked run is exported from its snapshot (name, office, bank account as of the lock), never from
+  the employee's or bank account's rows as they are now, so a locked month's files never change.
+- Every text cell starting with =, +, -, @, a tab or a carriage return is neutralised with a leading
+  apostrophe (the OWASP rule against spreadsheet formula injection), and XLSX text cells are written
+  as strings, never as formulas.
 """
 
 from __future__ import annotations
@@ -20,17 +25,23 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pay.payrun import payslips_of
-from gateway.store import RUN_DRAFT, RUN_LOCKED, BankAccount, Employee, Office, PayRun, Payslip
+from gateway.store import RUN_DRAFT, RUN_LOCKED, Employee, Office, PayRun, Payslip
 from payroll_core.columns import OUTPUT_COLUMNS
-from payroll_core.money import FEN_PER_YUAN
+from payroll_core.money import fen_to_yuan
 
 PAY_SHEET_HEADER = ("employee", "name", "office", "payrun", "status", *OUTPUT_COLUMNS)
 BANK_HEADER = ("employee", "account_name", "bank_name", "account_no", "amount_yuan")
 FORMATS = ("csv", "xlsx", "bank")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(GatewayError):
     """Nothing can be exported as asked; the message says what is missing."""
+
+
+def neutralise(text: str) -> str:
+    """`text` safe for a spreadsheet cell: a leading apostrophe if it could start a formula (OWASP)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 @dataclass(frozen=True)
@@ -40,12 +51,18 @@ class SheetRow:
     office: str
     run: PayRun
 
+    # A locked run shows its snapshot; a computed one the employee as they are now.
+    @property
+    def code(self) -> str:
+        return self.slip.employee_code or "" if self.run.status == RUN_LOCKED else self.employee.code
 
-def fen_to_yuan(fen: int) -> str:
-    """Integer fen as yuan with exactly two decimals, e.g. 1234567 → "12345.67", -5 → "-0.05"."""
-    sign = "-" if fen < 0 else ""
-    yuan, rest = divmod(abs(fen), FEN_PER_YUAN)
-    return f"{sign}{yuan}.{rest:02d}"
+    @property
+    def name(self) -> str:
+        return self.slip.employee_name or "" if self.run.status == RUN_LOCKED else self.employee.name
+
+    @property
+    def office_name(self) -> str:
+        return self.slip.office_name or "" if self.run.status == RUN_LOCKED else self.office
 
 
 def sheet_rows(session: Session, period: str) -> list[SheetRow]:
@@ -61,27 +78,31 @@ def sheet_rows(session: Session, period: str) -> list[SheetRow]:
         for run in runs
         for slip, emp in payslips_of(session, run.id)
     ]
-    return sorted(rows, key=lambda r: r.employee.code)
+    return sorted(rows, key=lambda r: r.code)
 
 
 def _sheet_values(row: SheetRow) -> list[str | int]:
     figures = row.slip.figures
     return [
-        row.employee.code,
-        row.employee.name,
-        row.office,
+        neutralise(row.code),
+        neutralise(row.name),
+        neutralise(row.office_name),
         row.run.id,
         row.run.status,
         *(figures[name] for name in OUTPUT_COLUMNS),
     ]
 
 
-def pay_sheet_csv(session: Session, period: str) -> bytes:
+def _csv(header: tuple[str, ...], rows: list[list[str | int]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(PAY_SHEET_HEADER)
-    writer.writerows(_sheet_values(row) for row in sheet_rows(session, period))
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Chinese names as UTF-8
+
+
+def pay_sheet_csv(session: Session, period: str) -> bytes:
+    return _csv(PAY_SHEET_HEADER, [_sheet_values(row) for row in sheet_rows(session, period)])
 
 
 def pay_sheet_xlsx(session: Session, period: str) -> bytes:
@@ -93,13 +114,36 @@ def pay_sheet_xlsx(session: Session, period: str) -> bytes:
     sheet.append(list(PAY_SHEET_HEADER))
     for row in sheet_rows(session, period):
         sheet.append(_sheet_values(row))
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a value, never a formula, whatever it starts with
     sheet.freeze_panes = "C2"
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def bank_csv(session: Session, period: str) -> bytes:
+@dataclass(frozen=True)
+class Excluded:
+    """A payslip the bank file leaves out, and why (HR pays it another way or settles the debt)."""
+
+    employee: str
+    name: str
+    net_fen: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class BankFile:
+    content: bytes
+    paid: int
+    total_fen: int
+    excluded: list[Excluded]
+
+
+def bank_file(session: Session, period: str) -> BankFile:
+    """The transfer file of the period's locked runs, from their snapshots, and what it leaves out."""
     rows = sheet_rows(session, period)
     unlocked = sorted({f"{r.run.id} ({r.run.scope}, {r.run.status})" for r in rows if r.run.status != RUN_LOCKED})
     if unlocked:
@@ -107,26 +151,33 @@ def bank_csv(session: Session, period: str) -> bytes:
             f"pay run(s) {', '.join(unlocked)} of {period} are not locked; review and lock them "
             "before exporting the bank transfer file"
         )
-    accounts = {a.employee_id: a for a in session.scalars(select(BankAccount))}
-    missing = [r.employee.code for r in rows if r.employee.id not in accounts]
-    if missing:
-        raise ExportError(
-            f"no bank account for employee(s) {', '.join(missing)}; add their accounts, then export again"
-        )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(BANK_HEADER)
+    lines: list[list[str | int]] = []
+    excluded: list[Excluded] = []
     for r in rows:
-        account = accounts[r.employee.id]
-        writer.writerow(
-            [r.employee.code, account.account_name, account.bank_name, account.account_no, fen_to_yuan(r.slip.net_fen)]
-        )
-    return buffer.getvalue().encode("utf-8-sig")
+        slip = r.slip
+        if slip.net_fen <= 0:
+            excluded.append(Excluded(r.code, r.name, slip.net_fen, "net pay is not positive"))
+        elif not slip.account_no:
+            excluded.append(Excluded(r.code, r.name, slip.net_fen, "no bank account when the run was locked"))
+        else:
+            lines.append(
+                [
+                    neutralise(r.code),
+                    neutralise(slip.account_name or ""),
+                    neutralise(slip.bank_name or ""),
+                    neutralise(slip.account_no),
+                    fen_to_yuan(slip.net_fen),
+                ]
+            )
+    total = sum(r.slip.net_fen for r in rows if r.slip.net_fen > 0 and r.slip.account_no)
+    return BankFile(_csv(BANK_HEADER, lines), len(lines), total, excluded)
 
 
 def export(session: Session, period: str, fmt: str) -> bytes:
     """The export `fmt` (one of FORMATS) of `period` as file bytes."""
-    makers = {"csv": pay_sheet_csv, "xlsx": pay_sheet_xlsx, "bank": bank_csv}
+    if fmt == "bank":
+        return bank_file(session, period).content
+    makers = {"csv": pay_sheet_csv, "xlsx": pay_sheet_xlsx}
     if fmt not in makers:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     return makers[fmt](session, period)

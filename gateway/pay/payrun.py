@@ -10,7 +10,16 @@
 - IIT is withheld cumulatively, so year-to-date income, SI/HF, deductions and tax come from the
   employee's earlier LOCKED runs of the same year: a draft is never a basis for another month.
 - A locked run is immutable: computing it again is refused (`PayRunLocked`); pay corrections go into
-  a later month's run.
+  a later month's run. Locking takes a snapshot into each payslip (employee code, name, office, bank
+  account as stored), writes each payslip's keyed digest and the run's (`gateway.access.integrity`)
+  into the lock's audit row, and is refused while `gateway.pay.lock_checks` warns of something the
+  request did not acknowledge. Database triggers refuse any later change to the run's rows.
+- State transitions are serialized by the database, not decided in Python: compute and lock begin
+  with `_claim`, a conditional UPDATE of the run's row whose WHERE names the states the step may start
+  from. It takes the row's write lock (PostgreSQL row lock; SQLite's database write lock) for the rest
+  of the transaction, and its row count is the decision: a compute that loses the race against a lock
+  finds no row to claim and is refused, and a lock waits for a compute in flight and then locks exactly
+  what it wrote.
 
 Every function works inside the caller's session and transaction, and writes its audit row there,
 so the change and its audit row commit together or not at all.
@@ -20,21 +29,27 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from gateway.access.anchors import Anchor, pending_anchor
 from gateway.access.audit import append_audit
+from gateway.access.integrity import current_digests, payrun_digest
+from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
+from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
     RUN_LOCKED,
     SCOPE_ALL,
+    BankAccount,
     Employee,
     Office,
     PayRun,
@@ -89,6 +104,27 @@ class PayRunLocked(PayRunConflict):
 
 class PayRunInputError(PayRunError):
     """The data a run needs is missing or wrong (salary, office rules, period); the message says which."""
+
+
+class PayRunWarnings(PayRunConflict):
+    """The lock is refused: `warnings` hold what the request did not acknowledge."""
+
+    def __init__(self, run: PayRun, warnings: list[LockWarning]) -> None:
+        self.warnings = warnings
+        codes = ", ".join(f'"{w.code}"' for w in warnings)
+        super().__init__(
+            f"pay run {run.id} ({run.period}, scope {run.scope!r}) is not locked: "
+            + "; ".join(w.message for w in warnings)
+            + f". Fix these, or lock with acknowledge: [{codes}] to lock anyway (recorded in the audit log)"
+        )
+
+
+@dataclass(frozen=True)
+class LockResult:
+    run: PayRun
+    digest: str
+    acknowledged: list[LockWarning]
+    anchor: Anchor | None
 
 
 @dataclass(frozen=True)
@@ -163,14 +199,35 @@ def create_payrun(session: Session, period: str, scope: str, actor: str) -> PayR
     return run
 
 
+def _claim(session: Session, run_id: int, allowed: tuple[str, ...]) -> PayRun | None:
+    """Take the run's row for this transaction if its status is one of `allowed` (see the module doc).
+
+    The no-op `status = status` write is what takes the lock; the UPDATE's row count decides. Returns
+    the run re-read under the lock, or None when its status is not allowed (the caller says why).
+    """
+    claimed = session.execute(
+        update(PayRun)
+        .where(PayRun.id == run_id, PayRun.status.in_(allowed))
+        .values(status=PayRun.status)
+        .execution_options(synchronize_session=False)
+    )
+    run = session.get(PayRun, run_id, populate_existing=True)
+    return run if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _locked_message(run: PayRun) -> str:
+    return (
+        f"pay run {run.id} ({run.period}, scope {run.scope!r}) was locked at {run.locked_at:%Y-%m-%d %H:%M} UTC "
+        f"by {run.locked_by}; a locked run is immutable, so pay any correction in a later month's run"
+    )
+
+
 def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     """(Re)compute the run's payslips; returns what changed against the previous computation."""
-    run = get_payrun(session, run_id)
-    if run.status == RUN_LOCKED:
-        raise PayRunLocked(
-            f"pay run {run.id} ({run.period}, scope {run.scope!r}) was locked at {run.locked_at:%Y-%m-%d %H:%M} UTC "
-            f"by {run.locked_by}; a locked run is immutable, so pay any correction in a later month's run"
-        )
+    get_payrun(session, run_id)
+    run = _claim(session, run_id, (RUN_DRAFT, RUN_COMPUTED))
+    if run is None:
+        raise PayRunLocked(_locked_message(get_payrun(session, run_id)))
     before = _describe(run)
     office = session.get(Office, run.office_id) if run.office_id is not None else None
     try:
@@ -209,23 +266,75 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     return changes
 
 
-def lock_payrun(session: Session, run_id: int, actor: str) -> PayRun:
-    run = get_payrun(session, run_id)
-    if run.status == RUN_LOCKED:
-        raise PayRunLocked(f"pay run {run.id} ({run.period}, scope {run.scope!r}) is already locked")
-    if run.status != RUN_COMPUTED:
+def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable[str] = ()) -> LockResult:
+    """Lock a computed run: check the warnings, snapshot, digest, then mark it locked (see the module doc).
+
+    `acknowledge` names the warning codes (`lock_checks.WARNING_CODES`) the caller has looked at and
+    accepts; any other warning refuses the lock with `PayRunWarnings`.
+    """
+    acknowledged_codes = set(acknowledge)
+    unknown = sorted(acknowledged_codes - set(WARNING_CODES))
+    if unknown:
+        raise PayRunInputError(f"unknown warning code(s) {', '.join(map(repr, unknown))}; codes are "
+                               f"{', '.join(WARNING_CODES)}")  # fmt: skip
+    current = get_payrun(session, run_id)
+    run = _claim(session, run_id, (RUN_COMPUTED,))
+    if run is None:
+        if current.status == RUN_LOCKED:  # re-read under the claim's lock
+            raise PayRunLocked(f"pay run {run_id} ({current.period}, scope {current.scope!r}) is already locked")
         raise PayRunConflict(
-            f"pay run {run.id} ({run.period}) has not been computed; compute and review it before locking"
+            f"pay run {run_id} ({current.period}) has not been computed; compute and review it before locking"
         )
+    warnings = lock_warnings(session, run, _now())
+    refused = [w for w in warnings if w.code not in acknowledged_codes]
+    if refused:
+        raise PayRunWarnings(run, refused)
     before = _describe(run)
+    _snapshot(session, run)
+    key = keys_of(session).audit_key
+    digests = current_digests(session, run)
+    session.execute(update(Payslip), [{"id": slip_id, "digest": digest} for slip_id, digest in digests.items()])
+    run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
     session.flush()
-    append_audit(session, actor, "payrun.lock", f"payrun/{run.id}", before, _describe(run))
-    return run
+    after = {
+        **_describe(run),
+        "payslips": len(digests),
+        "digest": run.digest,
+        "acknowledged": [w.as_dict() for w in warnings],
+    }
+    row = append_audit(session, actor, "payrun.lock", f"payrun/{run.id}", before, after)
+    return LockResult(run, run.digest, warnings, pending_anchor(session, row.seq))
+
+
+def _snapshot(session: Session, run: PayRun) -> None:
+    """Copy who was paid, where, and into which account onto each payslip, as of now (the lock)."""
+    rows = session.execute(
+        select(Payslip.id, Employee.code, Employee.name, Office.name, BankAccount)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .outerjoin(Office, Employee.office_id == Office.id)
+        .outerjoin(BankAccount, BankAccount.employee_id == Employee.id)
+        .where(Payslip.payrun_id == run.id)
+    ).all()
+    session.execute(
+        update(Payslip),
+        [
+            {
+                "id": slip_id,
+                "employee_code": code,
+                "employee_name": name,
+                "office_name": office,
+                "bank_name": account.bank_name if account else None,
+                "account_name": account.account_name if account else None,
+                "account_no": account.account_no if account else None,
+            }
+            for slip_id, code, name, office, account in rows
+        ],
+    )
 
 
 def run_payroll(
-    session: Session, period: str, scope: str, actor: str, *, lock: bool = False
+    session: Session, period: str, scope: str, actor: str, *, lock: bool = False, acknowledge: Iterable[str] = ()
 ) -> tuple[PayRun, list[Change]]:
     """Create (or reuse the unlocked run of) `period`/`scope`, compute it and optionally lock it."""
     run = session.scalar(select(PayRun).where(PayRun.period == period, PayRun.scope == scope))
@@ -233,7 +342,7 @@ def run_payroll(
         run = create_payrun(session, period, scope, actor)
     changes = compute_payrun(session, run.id, actor)
     if lock:
-        lock_payrun(session, run.id, actor)
+        lock_payrun(session, run.id, actor, acknowledge)
     return run, changes
 
 

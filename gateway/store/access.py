@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.store.base import Base
@@ -37,7 +37,10 @@ class ApiToken(Base):
 
 
 class AuditLog(Base):
-    """Append-only, hash-chained log of changes (see `gateway.access.audit`)."""
+    """Append-only (database triggers refuse UPDATE and DELETE), keyed hash chain of changes.
+
+    See `gateway.access.audit`.
+    """
 
     __tablename__ = "audit_log"
 
@@ -48,6 +51,8 @@ class AuditLog(Base):
     target: Mapped[str] = mapped_column(String(255))
     before_json: Mapped[str] = mapped_column(Text)
     after_json: Mapped[str] = mapped_column(Text)
+    # The row's place in the chain: 1, 2, 3, … with no gap (ids may skip on PostgreSQL), covered by row_hash.
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     # UNIQUE: two writers appending after the same row cannot both commit, so the chain never forks.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     row_hash: Mapped[str] = mapped_column(String(64))

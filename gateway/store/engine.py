@@ -38,13 +38,13 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def session_factory(engine: Engine, *, keys: object = None) -> sessionmaker[Session]:
-    """Sessions on `engine`; `keys` (a `gateway.access.keys.KeyRing`) rides along in `session.info`.
+def session_factory(engine: Engine, **info: object) -> sessionmaker[Session]:
+    """Sessions on `engine`, each carrying `info` (`session.info`) for the code above the store.
 
-    The store does not look at the keys; the audit log and the encrypted columns reach them through
-    `gateway.access.keys.keys_of(session)`.
+    The store does not look at it: the key ring (`keys=`) and the audit anchor file (`anchor_file=`)
+    travel this way to `gateway.access.keys.keys_of(session)` and `gateway.access.anchors`.
     """
-    return sessionmaker(engine, expire_on_commit=False, info={"keys": keys} if keys is not None else {})
+    return sessionmaker(engine, expire_on_commit=False, info={k: v for k, v in info.items() if v is not None})
 
 
 def alembic_config(url: str) -> AlembicConfig:

@@ -46,9 +46,13 @@ class PayRun(Base):
     net_total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # What the latest recompute changed: a JSON list of {employee, field, old, new} ("[]": nothing).
     last_diff_json: Mapped[str] = mapped_column(Text, default="[]")
+    # Set at lock: the keyed digest over every payslip digest (`gateway.access.integrity`).
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Payslip(Base):
+    """One employee's pay month; once its run is locked, database triggers refuse any change to it."""
+
     __tablename__ = "payslips"
     __table_args__ = (UniqueConstraint("payrun_id", "employee_id", name="uq_payslips_run_employee"),)
 
@@ -61,6 +65,16 @@ class Payslip(Base):
     figures_json: Mapped[str] = mapped_column(Text)
     inputs_json: Mapped[str] = mapped_column(Text)
     attendance_json: Mapped[str] = mapped_column(Text)
+    # The snapshot taken when the run is locked: who was paid, where, into which account, as of the lock.
+    # Exports and payslips of a locked run read these, never the employee's or bank account's live rows.
+    employee_code: Mapped[str | None] = mapped_column(String(32))
+    employee_name: Mapped[str | None] = mapped_column(String(100))
+    office_name: Mapped[str | None] = mapped_column(String(100))
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    account_name: Mapped[str | None] = mapped_column(String(100))
+    account_no: Mapped[str | None] = mapped_column(Text)  # exactly as bank_accounts stores it (sealed)
+    # Set at lock: the keyed digest of this payslip and its lines (`gateway.access.integrity`).
+    digest: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def figures(self) -> dict[str, int]:

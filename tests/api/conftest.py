@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from drivers.base import RawPunch
+from gateway.access.keys import KeyRing
 from gateway.access.tokens import issue_token
 from gateway.devices.ingest import ingest_punches
 from gateway.store import Badge, Device, Employee, Office, make_engine, session_factory, upgrade
@@ -109,12 +110,12 @@ def seed(factory: sessionmaker[Session]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def template(tmp_path_factory: pytest.TempPathFactory, test_keys: KeyRing) -> tuple[Path, dict[str, str]]:
     path = tmp_path_factory.mktemp("api") / "template.db"
     url = f"sqlite:///{path}"
     upgrade(url)
     engine = make_engine(url)
-    secrets = seed(session_factory(engine))
+    secrets = seed(session_factory(engine, keys=test_keys))
     engine.dispose()
     return path, secrets
 
@@ -135,7 +136,7 @@ def seeded(request: pytest.FixtureRequest) -> tuple[str, dict[str, str]]:
         return result
     url: str = request.getfixturevalue("pg_empty_url")
     engine = make_engine(url)
-    secrets = seed(session_factory(engine))
+    secrets = seed(session_factory(engine, keys=request.getfixturevalue("test_keys")))
     engine.dispose()
     return url, secrets
 
@@ -146,9 +147,9 @@ def db_url(seeded: tuple[str, dict[str, str]]) -> str:
 
 
 @pytest.fixture
-def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+def factory(db_url: str, test_keys: KeyRing, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
-    yield session_factory(engine)
+    yield session_factory(engine, keys=test_keys, anchor_file=tmp_path / "punchclock.anchors")
     engine.dispose()
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from gateway import config as cfg
+from gateway.access.keys import KeyRing
 from gateway.access.tokens import issue_token
 from gateway.cli.demo import setup_demo, zk_terminal_for_month
 from gateway.devices.inventory import register_config
@@ -43,7 +44,7 @@ PLANT = "Dongguan plant"
 def factory(tmp_path: Path) -> sessionmaker[Session]:
     url = f"sqlite:///{tmp_path / 'e2e.db'}"
     upgrade(url)
-    return session_factory(make_engine(url))
+    return session_factory(make_engine(url), keys=KeyRing.generate())
 
 
 def _expected(records, pins: list[str], night: set[str]) -> tuple[dict[str, dict[str, int]], list[dict[str, int]]]:  # type: ignore[no-untyped-def]
@@ -122,7 +123,7 @@ def test_simulator_to_payslip_equals_payroll_core(factory: sessionmaker[Session]
     with TestClient(create_app(ApiSettings(session_factory=factory))) as client:
         run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": "all"}, headers=hr).json()
         assert client.post(f"/api/v1/payruns/{run['id']}/compute", headers=hr).status_code == 200
-        slips = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()
+        slips = client.get(f"/api/v1/payslips?period={PERIOD}&limit=500", headers=hr).json()["items"]
     got = {s["employee"]: s["figures"] for s in slips}
     assert set(got) == set(expected)
     for code, figures in expected.items():
@@ -148,7 +149,7 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert [(r["period"], r["status"], r["net_total_fen"]) for r in runs] == [
             ("2026-03", "locked", summary["net_fen"])
         ]
-        slips = httpx.get(f"{demo.url}/api/v1/payslips?period=2026-03", headers=hr).json()
+        slips = httpx.get(f"{demo.url}/api/v1/payslips?period=2026-03&limit=500", headers=hr).json()["items"]
         assert sum(s["gross_fen"] for s in slips) == summary["gross_fen"]
         assert sum(s["figures"]["piece_pay_fen"] for s in slips if s["employee"].startswith("DG-C")) > 0
         bank = httpx.get(f"{demo.url}/api/v1/exports/2026-03/bank", headers=hr)

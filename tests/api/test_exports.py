@@ -22,9 +22,12 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pay_testkit import PERIOD, SCOPE, full_month
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.pay.exports import PAY_SHEET_HEADER, fen_to_yuan
+from gateway.pay.exports import PAY_SHEET_HEADER, neutralise
+from gateway.store import BankAccount
+from payroll_core.money import fen_to_yuan
 
 E001 = {
     "base_pay_fen": 1_234_567,
@@ -117,24 +120,48 @@ def test_bank_csv_amounts_are_exact_and_need_a_locked_run(client: TestClient, as
     ]
 
 
-def test_bank_csv_names_employees_without_an_account(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+def test_the_bank_file_leaves_out_zero_pay_and_missing_accounts_and_lists_them(
+    client: TestClient, as_role, run_id: int, factory
+) -> None:  # type: ignore[no-untyped-def]
+    """E003 joined without ever coming (negative net pay); E001's account is removed before the lock."""
     hr = as_role("hr")
-    client.post(
-        "/api/v1/employees",
-        json={
-            "code": "E003",
-            "name": "Worker E003",
-            "office": SCOPE,
-            "pay_basis": "monthly",
-            "monthly_salary_fen": 500_000,
-        },
-        headers=hr,
-    )
+    body = {
+        "code": "E003",
+        "name": "Worker E003",
+        "office": SCOPE,
+        "pay_basis": "monthly",
+        "monthly_salary_fen": 500_000,
+    }
+    client.post("/api/v1/employees", json=body, headers=hr)
     client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
-    _lock(client, as_role, run_id)
-    response = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
-    assert response.status_code == 409
-    assert response.json()["detail"] == "no bank account for employee(s) E003; add their accounts, then export again"
+    with factory() as session, session.begin():
+        session.execute(delete(BankAccount))
+    refused = client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr)
+    assert refused.status_code == 409
+    warnings = {w["code"]: w for w in refused.json()["warnings"]}
+    assert list(warnings) == ["net_not_positive", "no_bank_account", "no_punches"]
+    # A month with no work still owes the employee's social insurance and housing fund: negative net pay.
+    assert warnings["net_not_positive"]["items"] == ["E003 Worker E003 (-1133.30 yuan)"]
+    assert warnings["no_bank_account"]["items"] == ["E001 Worker E001"]
+    assert warnings["no_bank_account"]["message"].startswith(
+        "1 employee(s) with net pay but no bank account: E001 Worker E001; add their accounts first"
+    )
+    assert refused.json()["detail"].endswith(
+        'Fix these, or lock with acknowledge: ["net_not_positive", "no_bank_account", "no_punches"] to lock anyway '
+        "(recorded in the audit log)"
+    )
+    locked = client.post(f"/api/v1/payruns/{run_id}/lock", json={"acknowledge": list(warnings)}, headers=hr)
+    assert locked.status_code == 200, locked.text
+    assert [w["code"] for w in locked.json()["acknowledged"]] == list(warnings)
+    bank = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr)
+    assert bank.status_code == 200
+    assert bank.text.removeprefix("\ufeff").splitlines() == ["employee,account_name,bank_name,account_no,amount_yuan"]
+    check = client.get(f"/api/v1/exports/{PERIOD}/bank/check", headers=hr).json()
+    assert (check["transfers"], check["total_fen"]) == (0, 0)
+    assert [(e["employee"], e["net_fen"], e["reason"]) for e in check["excluded"]] == [
+        ("E001", 947_923, "no bank account when the run was locked"),
+        ("E003", -113_330, "net pay is not positive"),
+    ]
 
 
 def test_bank_account_set_through_the_api_is_used(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -152,7 +179,7 @@ def test_bank_account_set_through_the_api_is_used(client: TestClient, as_role, r
     assert rows[1] == "E001,Worker E001,CCB Pudong,6217000010001234567,9479.23"
     audit = client.get("/api/v1/audit", headers=as_role("admin")).json()
     entries = audit["items"] if isinstance(audit, dict) else audit
-    [entry] = [e for e in entries if e["action"] == "employee.bank_account"]
+    entry = [e for e in entries if e["action"] == "employee.bank_account"][0]  # newest first
     assert entry["before"]["bank_name"] == "ICBC Shanghai" and entry["after"]["bank_name"] == "CCB Pudong"
 
 
@@ -170,3 +197,32 @@ def test_nothing_to_export(client: TestClient, as_role) -> None:  # type: ignore
 )
 def test_fen_to_yuan(fen: int, text: str) -> None:
     assert fen_to_yuan(fen) == text
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
+
+
+def test_formula_like_names_are_neutralised_in_every_export(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Spreadsheet formula injection (OWASP): a name that starts a formula is written as text with an apostrophe."""
+    hr = as_role("hr")
+    name, holder, bank_name = FORMULAS[0], FORMULAS[1], FORMULAS[2]
+    assert client.patch("/api/v1/employees/E001", json={"name": name}, headers=hr).status_code == 200
+    account = {"bank_name": bank_name, "account_no": "6222020000000001", "account_name": holder}
+    assert client.put("/api/v1/employees/E001/bank-account", json=account, headers=hr).status_code == 200
+    client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
+    _lock(client, as_role, run_id)
+    sheet = list(csv.reader(io.StringIO(client.get(f"/api/v1/exports/{PERIOD}/csv", headers=hr).text.lstrip("\ufeff"))))
+    assert sheet[1][:3] == ["E001", "'" + name, SCOPE]
+    bank = list(csv.reader(io.StringIO(client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr).text.lstrip("\ufeff"))))
+    assert bank[1][:4] == ["E001", "'" + holder, "'" + bank_name, "6222020000000001"]
+    workbook = load_workbook(io.BytesIO(client.get(f"/api/v1/exports/{PERIOD}/xlsx", headers=hr).content))
+    cell = workbook.active["B2"]  # type: ignore[index]
+    assert (cell.value, cell.data_type) == ("'" + name, "s")
+    formulas = [c.coordinate for row in workbook.active.iter_rows() for c in row if c.data_type == "f"]  # type: ignore[union-attr]
+    assert formulas == []
+
+
+@pytest.mark.parametrize("text", FORMULAS + ["\tcalc", "\rcalc"])
+def test_neutralise_follows_the_owasp_rule(text: str) -> None:
+    assert neutralise(text) == "'" + text
+    assert neutralise("张伟") == "张伟" and neutralise("E001") == "E001" and neutralise("") == ""

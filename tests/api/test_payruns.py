@@ -72,9 +72,9 @@ def test_employee_sees_only_own_locked_payslip(client: TestClient, as_role, mont
     run_id = _run(client, hr)
     client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
     assert client.get(f"/api/v1/payruns/{run_id}", headers=me).status_code == 403
-    [slip] = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()
+    [slip] = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()["items"]
     assert client.get(f"/api/v1/payslips/{slip['id']}", headers=me).status_code == 404  # not locked yet
-    assert client.get("/api/v1/payslips", headers=me).json() == []
+    assert client.get("/api/v1/payslips", headers=me).json()["items"] == []
     client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr)
     own = client.get(f"/api/v1/payslips/{slip['id']}", headers=me)
     assert own.status_code == 200
@@ -108,13 +108,20 @@ def test_employee_gets_404_for_another_employees_payslip(client: TestClient, as_
     assert added.status_code == 201, added.text
     run_id = _run(client, hr)
     client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
-    client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr)
-    slips = {s["employee"]: s["id"] for s in client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()}
+    refused = client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr).json()  # E003 never came: warnings
+    codes = [w["code"] for w in refused["warnings"]]
+    assert codes == ["net_not_positive", "no_punches"]
+    assert client.post(f"/api/v1/payruns/{run_id}/lock", json={"acknowledge": codes}, headers=hr).status_code == 200
+    slips = {
+        s["employee"]: s["id"] for s in client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()["items"]
+    }
     assert set(slips) == {"E001", "E003"}
     response = client.get(f"/api/v1/payslips/{slips['E003']}", headers=as_role("employee"))
     assert response.status_code == 404
     assert response.json()["detail"] == f"payslip {slips['E003']} does not exist"
-    assert [s["employee"] for s in client.get("/api/v1/payslips", headers=as_role("employee")).json()] == ["E001"]
+    assert [s["employee"] for s in client.get("/api/v1/payslips", headers=as_role("employee")).json()["items"]] == [
+        "E001"
+    ]
 
 
 def test_recompute_returns_the_diff_and_locked_run_refuses_with_409(

@@ -139,7 +139,7 @@ def test_imported_pieces_are_paid_and_a_locked_month_refuses_more(client: TestCl
     assert _upload(client, hr, "march.csv", _csv(GOOD[:1])).status_code == 201
     run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()["id"]
     client.post(f"/api/v1/payruns/{run}/compute", headers=hr)
-    [slip] = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()
+    [slip] = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()["items"]
     assert slip["figures"]["piece_pay_fen"] == 39_072  # (300 − 4) × 120 × 1.10
     client.post(f"/api/v1/payruns/{run}/lock", headers=hr)
     late = _upload(client, hr, "late.csv", _csv(GOOD[:1]))

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
+from gateway.access.keys import KeyRing, write_private
 from gateway.cli.app import app as cli
 from gateway.store import AuditLog
 
@@ -72,43 +73,56 @@ def test_audit_lists_newest_first_and_verifies(client: TestClient, as_role) -> N
     assert rows[0]["prev_hash"] == rows[1]["row_hash"]
     older = client.get("/api/v1/audit", params={"before_id": 2}, headers=as_role("hr")).json()
     assert [r["id"] for r in older] == [1]
-    assert client.get("/api/v1/audit/verify", headers=as_role("hr")).json() == {"intact": True, "first_broken_id": None}
+    verified = client.get("/api/v1/audit/verify", headers=as_role("hr")).json()
+    assert (verified["intact"], verified["first_broken_id"], verified["rows"], verified["findings"]) == (
+        True,
+        None,
+        5,
+        [],
+    )
     for role in ("viewer", "employee"):
         assert client.get("/api/v1/audit", headers=as_role(role)).status_code == 403
 
 
-def config_file(tmp_path: Path, db_url: str) -> Path:
+@pytest.fixture
+def config_file(tmp_path: Path, db_url: str, test_keys: KeyRing) -> Path:
+    """A config for the CLI on the test's database, with the test's key file (and its anchor file)."""
+    write_private(tmp_path / "punchclock.key", test_keys.to_json().encode())
     path = tmp_path / "punchclock.toml"
     path.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
     return path
 
 
 def test_cli_audit_verify_names_the_row_edited_behind_the_apps_back(
-    client: TestClient, as_role, factory, db_url, tmp_path
+    client: TestClient, as_role, factory, config_file, drop_triggers
 ) -> None:  # type: ignore[no-untyped-def]
     client.patch("/api/v1/devices/SH0001", json={"host": "10.0.0.9"}, headers=as_role("admin"))
     client.post("/api/v1/employees/E002/badges", json={"pin": "9999"}, headers=as_role("hr"))
-    config = config_file(tmp_path, db_url)
     runner = CliRunner()
-    intact = runner.invoke(cli, ["audit", "verify", "--config", str(config)])
-    assert (intact.exit_code, intact.output.strip()) == (0, "audit chain intact (6 rows)")
+    intact = runner.invoke(cli, ["audit", "verify", "--config", str(config_file)])
+    assert intact.exit_code == 0, intact.output
+    assert " ".join(intact.output.split()).endswith(
+        "audit log intact: 6 audit rows (head seq 6), 0 anchors, 0 locked pay runs, 0 bank accounts checked"
+    )
+    drop_triggers(factory.kw["bind"])
     with factory() as session, session.begin():  # someone edits the device change's record in the database
         session.execute(update(AuditLog).where(AuditLog.id == 5).values(after_json='{"host":"127.0.0.1"}'))
-    broken = runner.invoke(cli, ["audit", "verify", "--config", str(config)])
+    broken = runner.invoke(cli, ["audit", "verify", "--config", str(config_file)])
     assert broken.exit_code == 1
-    assert " ".join(broken.output.split()).startswith("audit chain broken at row 5 (")
+    said = " ".join(broken.output.split())
+    assert "1 finding(s) in 6 audit rows" in said
+    assert "edited: row 5 (seq 5, " in said
     assert (
-        "admin:admin-token device.edit device:hq-door): that row was edited, or the row before it was deleted"
-        in " ".join(broken.output.split())
+        "admin:admin-token, device.edit device:hq-door) was edited: its content no longer matches its keyed hash"
+        in said
     )
-    assert client.get("/api/v1/audit/verify", headers=as_role("admin")).json() == {
-        "intact": False,
-        "first_broken_id": 5,
-    }
+    verified = client.get("/api/v1/audit/verify", headers=as_role("admin")).json()
+    assert (verified["intact"], verified["first_broken_id"]) == (False, 5)
+    assert [f["kind"] for f in verified["findings"]] == ["edited"]
 
 
-def test_cli_token_create_prints_a_working_secret_once(client: TestClient, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    config = config_file(tmp_path, db_url)
+def test_cli_token_create_prints_a_working_secret_once(client: TestClient, config_file) -> None:  # type: ignore[no-untyped-def]
+    config = config_file
     result = CliRunner().invoke(
         cli, ["token", "create", "--name", "ops", "--role", "employee", "--employee", "E002", "--config", str(config)]
     )

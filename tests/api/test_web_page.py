@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import WEB_DIR
-from gateway.pay.exports import fen_to_yuan
+from payroll_core.money import fen_to_yuan
 
 ASSETS = {
     "/web/format.js": "javascript",

@@ -13,18 +13,19 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.access.keys import KeyRing
 from gateway.store import Device, Office, make_engine, session_factory, upgrade
 
 PUSH_SN = "CQZ7224160001"
 
 
 @pytest.fixture(scope="session")
-def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def store_template(tmp_path_factory: pytest.TempPathFactory, test_keys: KeyRing) -> Path:
     path = tmp_path_factory.mktemp("families-template") / "template.db"
     url = f"sqlite:///{path}"
     upgrade(url)
     engine = make_engine(url)
-    with session_factory(engine)() as session, session.begin():
+    with session_factory(engine, keys=test_keys)() as session, session.begin():
         office = Office(
             name="Dongguan plant",
             timezone="Asia/Shanghai",
@@ -40,11 +41,11 @@ def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def factory(store_template: Path, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+def factory(store_template: Path, tmp_path: Path, test_keys: KeyRing) -> Iterator[sessionmaker[Session]]:
     path = tmp_path / "punchclock.db"
     shutil.copyfile(store_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    yield session_factory(engine)
+    yield session_factory(engine, keys=test_keys)
     engine.dispose()
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.access.keys import KeyRing
 from gateway.store import make_engine, session_factory, upgrade
 
 # pytest's importlib mode puts no test folder on sys.path; the tests here share `gateway_testkit`.
@@ -46,5 +47,5 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def factory(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
+def factory(engine: Engine, test_keys: KeyRing, tmp_path: Path) -> sessionmaker[Session]:
+    return session_factory(engine, keys=test_keys, anchor_file=tmp_path / "punchclock.anchors")

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
+from gateway.access.keys import load_keys
 from gateway.cli.app import app
 from gateway.config import load_config
 from gateway.devices.sync import run_sync
@@ -100,7 +101,7 @@ def test_sync_imports_a_comet_file_without_reading_a_clock_or_clearing_it(tmp_pa
 
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     try:
-        [again] = run_sync(load_config(config), session_factory(engine))
+        [again] = run_sync(load_config(config), session_factory(engine, keys=load_keys(tmp_path / "punchclock.key")))
         with engine.connect() as connection:
             health = connection.execute(text("SELECT sn, clock_offset_s, record_count FROM devices")).one()
     finally:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import config as cfg
+from gateway.access.keys import KeyRing
 from gateway.devices.inventory import register_config
 from gateway.devices.poller import PollResult
 from gateway.devices.sync import run_sync
@@ -89,7 +90,7 @@ def test_healthy_terminals_deliver_broken_ones_report_and_recover(terminals: lis
     url = f"sqlite:///{tmp_path / 'many.db'}"
     upgrade(url)
     engine = make_engine(url)
-    factory = session_factory(engine)
+    factory = session_factory(engine, keys=KeyRing.generate())
     office = cfg.Office(name="HQ", timezone="UTC", city="shanghai")
     devices = [
         cfg.Device(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.access.audit import verify_chain
+from gateway.access.keys import create_key_file
 from gateway.pay.payrun import (
     Change,
     PayRunConflict,
@@ -23,8 +24,9 @@ from gateway.pay.payrun import (
     payslips_of,
     run_payroll,
 )
-from gateway.store import AuditLog, Employee, Office, PieceRecord, Punch, PunchCorrection
+from gateway.store import AuditLog, BankAccount, Employee, Office, PieceRecord, Punch, PunchCorrection
 from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
+from payroll_core.money import fen_to_yuan
 from payroll_core.pipeline import compute
 from payroll_core.rules import load_rules
 
@@ -71,6 +73,11 @@ def seed_shanghai(
         )
         s.add(emp)
         s.flush()
+        s.add(
+            BankAccount(
+                employee_id=emp.id, bank_name="ICBC", account_no="6222020200012345678", account_name="Zhang Wei"
+            )
+        )
         for day in WORKDAYS:
             if day == absent_on:
                 continue
@@ -302,7 +309,7 @@ def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untype
     )
     upgrade(f"sqlite:///{db}")
     engine = make_engine(f"sqlite:///{db}")
-    seed_shanghai(session_factory(engine))
+    seed_shanghai(session_factory(engine, keys=create_key_file(tmp_path / "punchclock.key")))
     engine.dispose()
     runner = CliRunner()
     expected = _expected(scheduled_days=22, absent_days=1, worked_minutes=21 * 480)
@@ -335,5 +342,9 @@ def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untype
             str(config),
         ],
     )
-    assert bank.exit_code == 2
-    assert "no bank account for employee(s) E001" in bank.output
+    assert bank.exit_code == 0, bank.output
+    assert f"1 transfers, {fen_to_yuan(expected['net_fen'])} yuan in all" in bank.output
+    assert (tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "employee,account_name,bank_name,account_no,amount_yuan",
+        f"E001,Zhang Wei,ICBC,6222020200012345678,{fen_to_yuan(expected['net_fen'])}",
+    ]

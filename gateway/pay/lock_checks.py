@@ -1,0 +1,166 @@
+"""What HR must look at before a pay run is locked, since a locked run can never be changed.
+
+A lock is refused while any of these holds, unless the request acknowledges the warning's code
+(recorded in the lock's audit row):
+
+- `net_not_positive`: a payslip with zero or negative net pay (nothing, or a debt, would be paid);
+- `no_punches`: an employee of the run with no punch at all in the period (a terminal not read, a
+  badge not mapped, or someone who really did not come);
+- `open_quarantine`: punches of the run's offices in the period still in quarantine (unknown badges
+  whose hours are missing from someone's pay);
+- `stale_terminals`: terminals of the run's offices not read since the period ended (their last
+  punches of the month may be missing);
+- `no_bank_account`: an employee with positive net pay and no bank account: the locked snapshot would
+  hold none, so the bank file could not pay them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.store import BankAccount, Device, Employee, Office, PayRun, Payslip, Punch, Quarantine
+from payroll_core.money import fen_to_yuan
+
+WARNING_CODES = ("net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account")
+_SHOWN = 20  # items named per warning; the count says how many there are in all
+
+
+@dataclass(frozen=True)
+class LockWarning:
+    code: str
+    message: str
+    items: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "items": self.items}
+
+
+def _offices(session: Session, run: PayRun) -> list[Office]:
+    query = select(Office).order_by(Office.name)
+    if run.office_id is not None:
+        query = query.where(Office.id == run.office_id)
+    return list(session.scalars(query))
+
+
+def _utc_bounds(period: str, office: Office) -> tuple[dt.datetime, dt.datetime]:
+    """The period's first and next month's first midnight in the office's zone, as naive UTC."""
+    year, month = int(period[:4]), int(period[5:7])
+    start = dt.datetime(year, month, 1, tzinfo=ZoneInfo(office.timezone))
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=ZoneInfo(office.timezone))
+    return tuple(t.astimezone(dt.UTC).replace(tzinfo=None) for t in (start, end))  # type: ignore[return-value]
+
+
+def _named(items: list[str]) -> str:
+    shown = ", ".join(items[:_SHOWN])
+    return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
+
+
+def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockWarning]:
+    """Every warning that holds for `run` now (`now` is naive UTC)."""
+    warnings: list[LockWarning] = []
+    slips = session.execute(
+        select(Employee.code, Employee.name, Employee.office_id, Payslip.employee_id, Payslip.net_fen)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .where(Payslip.payrun_id == run.id)
+        .order_by(Employee.code)
+    ).all()
+    negative = [f"{code} {name} ({fen_to_yuan(net)} yuan)" for code, name, _o, _e, net in slips if net <= 0]
+    if negative:
+        warnings.append(
+            LockWarning(
+                "net_not_positive",
+                f"{len(negative)} payslip(s) with zero or negative net pay: "
+                f"{_named(negative)}; the bank file leaves them out",
+                negative,
+            )
+        )
+    accounts = set(session.scalars(select(BankAccount.employee_id)))
+    unpayable = [f"{code} {name}" for code, name, _o, e, net in slips if net > 0 and e not in accounts]
+    if unpayable:
+        warnings.append(
+            LockWarning(
+                "no_bank_account",
+                f"{len(unpayable)} employee(s) with net pay but no bank account: {_named(unpayable)}; add their "
+                "accounts first, or the bank file leaves them out",
+                unpayable,
+            )
+        )
+    offices = _offices(session, run)
+    bounds = {office.id: _utc_bounds(run.period, office) for office in offices}
+    punched: set[int] = set()
+    for office in offices:
+        low, high = bounds[office.id]
+        punched.update(
+            session.scalars(
+                select(Punch.employee_id)
+                .join(Employee, Punch.employee_id == Employee.id)
+                .where(Employee.office_id == office.id, Punch.ts_utc >= low, Punch.ts_utc < high)
+                .distinct()
+            )
+        )
+    silent = [f"{code} {name}" for code, name, _o, employee_id, _net in slips if employee_id not in punched]
+    if silent:
+        warnings.append(
+            LockWarning(
+                "no_punches",
+                f"{len(silent)} employee(s) without a single punch in {run.period}: {_named(silent)}",
+                silent,
+            )
+        )
+    open_items = []
+    for office in offices:
+        low, high = bounds[office.id]
+        rows = session.execute(
+            select(Punch.pin, func.count())
+            .join(Quarantine, Quarantine.punch_id == Punch.id)
+            .join(Device, Device.sn == Punch.device_sn)
+            .where(Device.office_id == office.id, Quarantine.resolved_at.is_(None))
+            .where(Punch.ts_utc >= low, Punch.ts_utc < high)
+            .group_by(Punch.pin)
+            .order_by(Punch.pin)
+        ).all()
+        open_items += [f"{office.name}: badge {pin} ({count} punches)" for pin, count in rows]
+    if open_items:
+        warnings.append(
+            LockWarning(
+                "open_quarantine",
+                f"{len(open_items)} unknown badge(s) with punches of "
+                f"{run.period} still in quarantine: {_named(open_items)}; map them to "
+                "employees (or dismiss them) first",
+                open_items,
+            )
+        )
+    stale = []
+    for office in offices:
+        _low, high = bounds[office.id]
+        for device in session.scalars(select(Device).where(Device.office_id == office.id).order_by(Device.name)):
+            if device.last_success_at is None or device.last_success_at < high:
+                when = (
+                    "never" if device.last_success_at is None else f"last {device.last_success_at:%Y-%m-%d %H:%M} UTC"
+                )
+                stale.append(f"{device.name} ({office.name}, read {when})")
+    if stale and now >= max(high for _low, high in bounds.values()):
+        warnings.append(
+            LockWarning(
+                "stale_terminals",
+                f"{len(stale)} terminal(s) not read since {run.period} "
+                f"ended: {_named(stale)}; read them (sync) so the month's last punches "
+                "are in",
+                stale,
+            )
+        )
+    elif stale:
+        warnings.append(
+            LockWarning(
+                "stale_terminals",
+                f"{run.period} has not ended yet: the terminals of "
+                f"{_named([o.name for o in offices])} can still record punches of it",
+                stale,
+            )
+        )
+    return warnings
