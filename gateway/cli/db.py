@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, load_checked_config
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, load_checked_config, open_store
 
 db_app = typer.Typer(no_args_is_help=True)
 
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Create or migrate the database named in the config to the newest schema."""
-    from gateway.store import upgrade
-
+    """Create or migrate the database named in the config to the newest schema (with the key file, which
+    encrypts the values a migration starts protecting; a new database gets a new key file)."""
     cfg = load_checked_config(config)
-    upgrade(cfg.database.url)
+    open_store(cfg)
     console.print(f"database at {cfg.database.url} is at the newest schema")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from drivers.base import RawPunch
+from gateway.access.keys import KeyRing
 from gateway.access.tokens import issue_token
 from gateway.devices.ingest import ingest_punches
 from gateway.store import Badge, Device, Employee, Office, make_engine, session_factory, upgrade
@@ -145,10 +146,16 @@ def db_url(seeded: tuple[str, dict[str, str]]) -> str:
     return seeded[0]
 
 
+@pytest.fixture(scope="session")
+def keys() -> KeyRing:
+    """The key ring of every API test's store (bank account and ID numbers are sealed with it)."""
+    return KeyRing.generate()
+
+
 @pytest.fixture
-def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+def factory(db_url: str, keys: KeyRing) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
-    yield session_factory(engine)
+    yield session_factory(engine, keys=keys)
     engine.dispose()
 
 

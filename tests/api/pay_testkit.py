@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
+from gateway.access.vault import BANK_ACCOUNT_NO, seal_for
 from gateway.devices.ingest import ingest_punches
 from gateway.store import BankAccount, Employee
 
@@ -46,7 +47,7 @@ def full_month(factory: sessionmaker[Session]) -> None:
             BankAccount(
                 employee_id=employee.id,
                 bank_name="ICBC Shanghai",
-                account_no="6222020000000001",
+                account_no=seal_for(session, BANK_ACCOUNT_NO, employee.id, "6222020000000001"),
                 account_name="Worker E001",
             )
         )
