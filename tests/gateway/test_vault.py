@@ -137,7 +137,9 @@ def _clear_account_at_0004(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(
-            text("INSERT INTO employees (code, name, pay_basis, special_deductions_fen) VALUES ('E1', 'Li', 'monthly', 0)")
+            text(
+                "INSERT INTO employees (code, name, pay_basis, special_deductions_fen) VALUES ('E1', 'Li', 'monthly', 0)"
+            )
         )
         connection.execute(
             text("INSERT INTO bank_accounts VALUES (1, 'ICBC', :number, 'Li')"),
