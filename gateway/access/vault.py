@@ -65,6 +65,12 @@ def is_sealed(value: str) -> bool:
     return value.startswith(f"{PREFIX}:")
 
 
+def key_id_of(sealed: str) -> str:
+    """The data key id a sealed value names (`""` for a value that is not sealed)."""
+    prefix, _, rest = sealed.partition(":")
+    return rest.partition(":")[0] if prefix == PREFIX else ""
+
+
 def seal(ring: KeyRing, plaintext: str, context: str) -> str:
     """`plaintext` encrypted under the ring's active data key, bound to `context`."""
     nonce = secrets.token_bytes(NONCE_BYTES)

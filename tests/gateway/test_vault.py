@@ -138,7 +138,8 @@ def _clear_account_at_0004(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO employees (code, name, pay_basis, special_deductions_fen) VALUES ('E1', 'Li', 'monthly', 0)"
+                "INSERT INTO employees (code, name, pay_basis, special_deductions_fen) "
+                "VALUES ('E1', 'Li', 'monthly', 0)"
             )
         )
         connection.execute(
