@@ -118,12 +118,38 @@ class ApiToken(_Strict):
 class Api(_Strict):
     bind: Annotated[str, Field(pattern=r"^[^\s:]+:\d{1,5}$")] = "127.0.0.1:8080"
     tokens: list[ApiToken] = []
+    # HTTPS: the certificate (chain) and its private key, PEM files relative to the config file's folder;
+    # both or neither (neither: plain HTTP, fine on 127.0.0.1 behind a reverse proxy).
+    tls_cert: Annotated[str, Field(min_length=1)] | None = None
+    tls_key: Annotated[str, Field(min_length=1)] | None = None
 
 
 class Security(_Strict):
     # The key file (audit HMAC key, data encryption keys); relative to the config file's folder.
     # PUNCHCLOCK_KEYS / PUNCHCLOCK_KEY_FILE in the environment take precedence (gateway.access.keys).
     key_file: Annotated[str, Field(min_length=1)] = "punchclock.key"
+
+
+_UNITS_S = {"m": 60, "h": 3600, "d": 86400}
+
+
+class Backup(_Strict):
+    # Scheduled backups by `punchclock serve` into `dir` (relative to the config file's folder; none without it).
+    dir: Annotated[str, Field(min_length=1)] | None = None
+    every: str = "24h"
+    keep: Annotated[int, Field(ge=1, le=10000)] = 14
+
+    @field_validator("every")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        number, unit = value[:-1], value[-1:]
+        if not (number.isdigit() and int(number) > 0 and unit in _UNITS_S):
+            raise ValueError(f'every = {value!r} is not an interval: write a whole number and m, h or d, e.g. "24h"')
+        return value
+
+    @property
+    def every_s(self) -> int:
+        return int(self.every[:-1]) * _UNITS_S[self.every[-1]]
 
 
 class Config(_Strict):
@@ -133,6 +159,7 @@ class Config(_Strict):
     poller: Poller = Poller()
     api: Api = Api()
     security: Security = Security()
+    backup: Backup = Backup()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)
@@ -225,6 +252,11 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
                 )
             else:
                 seen[value] = i
+    if (config.api.tls_cert is None) != (config.api.tls_key is None):
+        missing = "tls_key" if config.api.tls_key is None else "tls_cert"
+        problems.append(
+            (f"api.{missing}", "HTTPS needs both tls_cert and tls_key (PEM files); give both, or neither for HTTP")
+        )
     for i, token in enumerate(config.api.tokens):
         if token.role == "employee" and not token.employee:
             problems.append(
@@ -237,8 +269,18 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
-    """Relative paths in the config (SQLite file, key file) are relative to the config file's folder."""
+    """Relative paths in the config (SQLite file, key file, backup folder, TLS files) are relative to the
+    config file's folder."""
     update: dict[str, object] = {"security": Security(key_file=str((base / config.security.key_file).resolve()))}
+    if config.backup.dir is not None:
+        update["backup"] = config.backup.model_copy(update={"dir": str((base / config.backup.dir).resolve())})
+    if config.api.tls_cert is not None and config.api.tls_key is not None:
+        update["api"] = config.api.model_copy(
+            update={
+                "tls_cert": str((base / config.api.tls_cert).resolve()),
+                "tls_key": str((base / config.api.tls_key).resolve()),
+            }
+        )
     prefix = "sqlite:///"
     url = config.database.url
     if url.startswith(prefix) and url != "sqlite://" and not url[len(prefix) :].startswith((":memory:", "/")):
