@@ -158,7 +158,10 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3] or 0))
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: [int(part) for part in p.parts[-3].split(".") if part.isdigit()],
+    )
     if candidates:
         return str(candidates[-1])
     raise BackupError(

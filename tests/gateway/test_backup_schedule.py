@@ -12,10 +12,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from gateway.access.backup_schedule import BackupResult, ScheduledBackups
 from gateway.access.keys import KeyRing
+from gateway.config import load_config
+from gateway.errors import ConfigError
 from gateway.store import AuditLog, make_engine, session_factory, upgrade
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -103,3 +106,17 @@ def test_serve_takes_a_backup_at_start_when_none_is_recent(tmp_path: Path) -> No
     assert written == f"backup written to {backup}\n"
     assert oct(backup.stat().st_mode & 0o777) == "0o600"
     assert oct((tmp_path / "backups").stat().st_mode & 0o777) == "0o700"
+
+
+def test_backup_settings_are_checked(tmp_path: Path) -> None:
+    config = tmp_path / "punchclock.toml"
+    config.write_text('[backup]\ndir = "b"\nevery = "1w"\nkeep = 0\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(config)
+    assert str(error.value).splitlines() == [
+        f"{config}: backup.every: every = '1w' is not an interval: write a whole number and m, h or d, e.g. \"24h\"",
+        f"{config}: backup.keep: Input should be greater than or equal to 1 (got 0)",
+    ]
+    config.write_text('[backup]\ndir = "b"\nevery = "90m"\n', encoding="utf-8")
+    loaded = load_config(config).backup
+    assert (loaded.dir, loaded.every_s, loaded.keep) == (str(tmp_path / "b"), 5400, 14)

@@ -184,12 +184,15 @@ def test_migration_0006_seals_the_stored_numbers_and_leaves_no_clear_copy(tmp_pa
 
 
 def test_a_new_sqlite_database_and_its_wal_are_private(tmp_path: Path) -> None:
-    os.umask(0o022)
     path = tmp_path / "new.db"
-    upgrade(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as connection:
-        connection.execute(text("SELECT count(*) FROM employees"))
-        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
-    engine.dispose()
+    umask = os.umask(0o022)  # the usual umask, under which files are created world-readable
+    try:
+        upgrade(f"sqlite:///{path}")
+        engine = make_engine(f"sqlite:///{path}")
+        with engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM employees"))
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+        engine.dispose()
+    finally:
+        os.umask(umask)
     assert modes == {"new.db": 0o600, "new.db-wal": 0o600, "new.db-shm": 0o600}
