@@ -6,6 +6,7 @@ Routes live under `/api/v1`; the ADMS receiver at `/iclock/*` (the paths termina
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -111,16 +112,47 @@ def create_app(settings: ApiSettings) -> FastAPI:
     return app
 
 
+def check_tls_files(cert: str, key: str) -> None:
+    """`ApiStartError` unless `cert` and `key` are readable PEM files that belong together (so a wrong path
+    fails at start with the file named, not at the first HTTPS client)."""
+    for name, path in (("tls_cert", cert), ("tls_key", key)):
+        if not Path(path).is_file():
+            raise ApiStartError(
+                f"[api] {name} = {path}: no such file; give the PEM file's path (relative to the config)"
+            )
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as error:
+        raise ApiStartError(
+            f"[api] tls_cert = {cert} and tls_key = {key} cannot be used ({error.strerror or error}): give a PEM "
+            "certificate (chain) and the unencrypted PEM private key that belongs to it"
+        ) from None
+
+
 class ApiServer:
-    """uvicorn serving the app in a background thread, so `punchclock serve` keeps the poller in the main one."""
+    """uvicorn serving the app in a background thread, so `punchclock serve` keeps the poller in the main one.
+
+    With `[api] tls_cert` and `tls_key` it serves HTTPS only (a plain HTTP request gets no answer)."""
 
     def __init__(self, config: Config, factory: sessionmaker[Session]) -> None:
+        cert, key = config.api.tls_cert, config.api.tls_key
+        if cert is not None and key is not None:
+            check_tls_files(cert, key)
         with factory() as session, session.begin():
             sync_config_tokens(session, list(config.api.tokens))
         host, _, port = config.api.bind.rpartition(":")
         app = create_app(ApiSettings(session_factory=factory, config=config))
-        self.url = f"http://{host}:{port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning"))
+        self.url = f"{'https' if cert else 'http'}://{host}:{port}"
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=int(port),
+                log_level="warning",
+                ssl_certfile=cert,
+                ssl_keyfile=key,
+            )
+        )
         self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)
 
     def start(self) -> None:

@@ -68,6 +68,13 @@ def require(*roles: str) -> Any:
     return Depends(dependency)
 
 
+def sees_full_numbers(principal: Principal) -> bool:
+    """Whether the caller gets bank account and ID numbers in full (`admin`, `hr`) or masked, `**** 6890`
+    (`viewer`, and an employee looking at their own: the last four digits are enough to recognise it, and
+    a phone left unlocked does not give the whole number away)."""
+    return principal.role in WRITERS
+
+
 def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> None:
     """404 `what` for an employee token looking at another employee's row (or at an unassigned one)."""
     if principal.role == "employee" and employee_id != principal.employee_id:

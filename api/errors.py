@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import Problem
+from gateway.access.vault import VaultError
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -131,6 +132,12 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, title, detail, request, headers=exc.headers)
 
 
+async def _on_vault_error(request: Request, exc: Exception) -> JSONResponse:
+    """A stored encrypted value does not open: the database was altered (the message names the row, never a value)."""
+    log.error("encrypted value does not open on %s %s: %s", request.method, request.url.path, exc)
+    return problem(500, "Stored data does not verify", str(exc), request)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     incident = uuid.uuid4().hex[:12]
     log.error("unhandled error %s on %s %s", incident, request.method, request.url.path, exc_info=exc)
@@ -146,4 +153,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(VaultError, _on_vault_error)
     app.add_exception_handler(Exception, _on_unexpected)

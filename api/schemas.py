@@ -23,6 +23,7 @@ from pydantic import (
 
 from drivers.base import known_kinds
 from gateway.access.audit import FindingKind
+from gateway.access.identity import IdNumberError, IdType, normalize_id_number
 from gateway.pay.lock_checks import WARNING_CODES
 
 
@@ -68,6 +69,22 @@ ShiftRule = Annotated[
         description="the employee's own shift: SHIFT of the office's rule file or RULES/SHIFT; null = the office's "
         "shift",
     ),
+]
+
+
+IdNumber = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        examples=["11010519491231002X"],
+        description="the document's number (证件号码); a resident_id is checked: 18 characters, GB 11643 check "
+        "character, birth date",
+    ),
+]
+IdTypeField = Annotated[
+    IdType,
+    Field(description="the identity document (证件类型) for tax filing; resident_id = 居民身份证"),
 ]
 
 
@@ -208,6 +225,8 @@ class EmployeeFields(_In):
     si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
     special_deductions_fen: Fen = 0
     shift_rule: ShiftRule | None = None
+    id_type: IdTypeField | None = None
+    id_number: IdNumber | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> EmployeeFields:
@@ -221,6 +240,15 @@ class EmployeeFields(_In):
             raise ValueError(f"left_on {self.left_on} is before hired_on {self.hired_on}: fix one of the dates")
         if self.shift_rule is not None and self.office is None:
             raise ValueError("a shift_rule needs an office: give office, or leave shift_rule null")
+        if (self.id_type is None) != (self.id_number is None):
+            raise ValueError(
+                "id_type and id_number go together: give both (e.g. resident_id and the 18 characters), or neither"
+            )
+        if self.id_type is not None and self.id_number is not None:
+            try:
+                self.id_number = normalize_id_number(self.id_type, self.id_number)
+            except IdNumberError as error:
+                raise ValueError(f"id_number: {error}") from None
         return self
 
 
@@ -241,6 +269,8 @@ class EmployeeUpdate(_In):
     si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
     special_deductions_fen: Fen | None = None
     shift_rule: ShiftRule | None = None
+    id_type: IdTypeField | None = None
+    id_number: IdNumber | None = None
 
 
 class EmployeeOut(BaseModel):
@@ -255,6 +285,10 @@ class EmployeeOut(BaseModel):
     si_city: str | None
     special_deductions_fen: int
     shift_rule: str | None
+    id_type: str | None
+    id_number: str | None = Field(
+        description="in full for admin and hr; masked ('**** 002X') for a viewer or the employee"
+    )
     badges: list[BadgeOut]
 
 

@@ -118,6 +118,10 @@ class ApiToken(_Strict):
 class Api(_Strict):
     bind: Annotated[str, Field(pattern=r"^[^\s:]+:\d{1,5}$")] = "127.0.0.1:8080"
     tokens: list[ApiToken] = []
+    # HTTPS: the certificate (chain) and its private key, PEM files relative to the config file's folder;
+    # both or neither (neither: plain HTTP, fine on 127.0.0.1 behind a reverse proxy).
+    tls_cert: Annotated[str, Field(min_length=1)] | None = None
+    tls_key: Annotated[str, Field(min_length=1)] | None = None
 
 
 class Security(_Strict):
@@ -128,6 +132,28 @@ class Security(_Strict):
     anchor_file: Annotated[str, Field(min_length=1)] = "punchclock.anchors"
 
 
+_UNITS_S = {"m": 60, "h": 3600, "d": 86400}
+
+
+class Backup(_Strict):
+    # Scheduled backups by `punchclock serve` into `dir` (relative to the config file's folder; none without it).
+    dir: Annotated[str, Field(min_length=1)] | None = None
+    every: str = "24h"
+    keep: Annotated[int, Field(ge=1, le=10000)] = 14
+
+    @field_validator("every")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        number, unit = value[:-1], value[-1:]
+        if not (number.isdigit() and int(number) > 0 and unit in _UNITS_S):
+            raise ValueError(f'every = {value!r} is not an interval: write a whole number and m, h or d, e.g. "24h"')
+        return value
+
+    @property
+    def every_s(self) -> int:
+        return int(self.every[:-1]) * _UNITS_S[self.every[-1]]
+
+
 class Config(_Strict):
     offices: list[Office] = []
     devices: list[Device] = []
@@ -135,6 +161,7 @@ class Config(_Strict):
     poller: Poller = Poller()
     api: Api = Api()
     security: Security = Security()
+    backup: Backup = Backup()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)
@@ -227,6 +254,11 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
                 )
             else:
                 seen[value] = i
+    if (config.api.tls_cert is None) != (config.api.tls_key is None):
+        missing = "tls_key" if config.api.tls_key is None else "tls_cert"
+        problems.append(
+            (f"api.{missing}", "HTTPS needs both tls_cert and tls_key (PEM files); give both, or neither for HTTP")
+        )
     for i, token in enumerate(config.api.tokens):
         if token.role == "employee" and not token.employee:
             problems.append(
@@ -239,7 +271,8 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
-    """Relative paths in the config (SQLite file, key file) are relative to the config file's folder."""
+    """Relative paths in the config (SQLite file, key and anchor files, backup folder, TLS files) are relative
+    to the config file's folder."""
     security = config.security
     update: dict[str, object] = {
         "security": Security(
@@ -247,6 +280,15 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             anchor_file=str((base / security.anchor_file).resolve()),
         )
     }
+    if config.backup.dir is not None:
+        update["backup"] = config.backup.model_copy(update={"dir": str((base / config.backup.dir).resolve())})
+    if config.api.tls_cert is not None and config.api.tls_key is not None:
+        update["api"] = config.api.model_copy(
+            update={
+                "tls_cert": str((base / config.api.tls_cert).resolve()),
+                "tls_key": str((base / config.api.tls_key).resolve()),
+            }
+        )
     prefix = "sqlite:///"
     url = config.database.url
     if url.startswith(prefix) and url != "sqlite://" and not url[len(prefix) :].startswith((":memory:", "/")):

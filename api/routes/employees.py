@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, require
+from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, require, sees_full_numbers
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import (
@@ -25,6 +25,7 @@ from api.schemas import (
 )
 from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
+from gateway.access.vault import EMPLOYEE_ID_NUMBER, mask, reveal, seal_for
 from gateway.devices.ingest import remap_quarantine
 from gateway.pay.attendance import AttendanceError, check_employee_shift
 from gateway.store import Badge, Base, Device, Employee, Office
@@ -54,16 +55,28 @@ def _office_id(session: Session, name: str | None) -> int | None:
     return office_id
 
 
-def _fields(employee: Employee, offices: dict[int, str]) -> dict[str, Any]:
-    values = {key: getattr(employee, key) for key in _FIELDS if key != "office"}
+def _fields(session: Session, employee: Employee, offices: dict[int, str]) -> dict[str, Any]:
+    """The editable fields as a client writes them: the office by name, the ID number opened."""
+    values = {key: getattr(employee, key) for key in _FIELDS if key not in ("office", "id_number")}
     values["office"] = offices.get(employee.office_id) if employee.office_id is not None else None
+    values["id_number"] = (
+        None if employee.id_number is None else reveal(session, EMPLOYEE_ID_NUMBER, employee.id, employee.id_number)
+    )
     return values
 
 
-def _out(employee: Employee, offices: dict[int, str], badges: list[Badge]) -> EmployeeOut:
+def _masked(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with the ID number masked: what the audit log and a masked reader get."""
+    return {**values, "id_number": None if values["id_number"] is None else mask(values["id_number"])}
+
+
+def _out(
+    session: Session, employee: Employee, offices: dict[int, str], badges: list[Badge], *, full: bool
+) -> EmployeeOut:
+    values = _fields(session, employee, offices)
     return EmployeeOut(
         code=employee.code,
-        **_fields(employee, offices),
+        **(values if full else _masked(values)),
         badges=[BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in badges],
     )
 
@@ -83,14 +96,20 @@ def _apply(session: Session, employee: Employee, fields: EmployeeFields) -> None
         except AttendanceError as exc:
             raise Unprocessable(str(exc)) from None
     for key in _FIELDS:
-        if key != "office":
+        if key not in ("office", "id_number"):
             setattr(employee, key, getattr(fields, key))
+    if employee.id is None:  # the sealed ID number is bound to the employee's id
+        session.add(employee)
+        session.flush()
+    employee.id_number = (
+        None if fields.id_number is None else seal_for(session, EMPLOYEE_ID_NUMBER, employee.id, fields.id_number)
+    )
 
 
 @router.get("")
 def list_employees(
     request: Request,
-    _who: Annotated[Principal, require(*READERS)],
+    who: Annotated[Principal, require(*READERS)],
     office: Annotated[str | None, Query(max_length=100, description="only this office")] = None,
     q: Annotated[str | None, Query(max_length=100, description="code or name contains this")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -106,7 +125,8 @@ def list_employees(
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         employees = list(session.scalars(query.order_by(Employee.code).limit(limit).offset(offset)))
         offices, badges = _offices(session), _badges(session, [e.id for e in employees])
-        return EmployeePage(items=[_out(e, offices, badges[e.id]) for e in employees], total=total)
+        full = sees_full_numbers(who)
+        return EmployeePage(items=[_out(session, e, offices, badges[e.id], full=full) for e in employees], total=total)
 
 
 @router.get("/{code}")
@@ -117,7 +137,13 @@ def get_employee(request: Request, code: str, who: Annotated[Principal, require(
         ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
         if employee is None:
             raise NotFound(f"no employee with code {code!r}")
-        return _out(employee, _offices(session), _badges(session, [employee.id])[employee.id])
+        return _out(
+            session,
+            employee,
+            _offices(session),
+            _badges(session, [employee.id])[employee.id],
+            full=sees_full_numbers(who),
+        )
 
 
 @router.post("", status_code=201)
@@ -127,11 +153,17 @@ def add_employee(request: Request, body: EmployeeCreate, who: Annotated[Principa
             raise Conflict(f"employee code {body.code!r} is already used: pick another code or edit that employee")
         employee = Employee(code=body.code)
         _apply(session, employee, body)
-        session.add(employee)
         session.flush()
         offices = _offices(session)
-        append_audit(session, who.actor, "employee.add", f"employee:{body.code}", None, _fields(employee, offices))
-        return _out(employee, offices, [])
+        append_audit(
+            session,
+            who.actor,
+            "employee.add",
+            f"employee:{body.code}",
+            None,
+            _masked(_fields(session, employee, offices)),
+        )
+        return _out(session, employee, offices, [], full=True)
 
     return write(request, work)
 
@@ -145,7 +177,7 @@ def edit_employee(
     def work(session: Session) -> EmployeeOut:
         employee = find_employee(session, code)
         offices = _offices(session)
-        before = _fields(employee, offices)
+        before = _fields(session, employee, offices)
         try:
             merged = EmployeeFields.model_validate({**before, **body.model_dump(exclude_unset=True)})
         except ValidationError as error:
@@ -158,8 +190,9 @@ def edit_employee(
             ) from None
         _apply(session, employee, merged)
         session.flush()
-        append_audit(session, who.actor, "employee.edit", f"employee:{code}", before, _fields(employee, offices))
-        return _out(employee, offices, _badges(session, [employee.id])[employee.id])
+        after = _fields(session, employee, offices)
+        append_audit(session, who.actor, "employee.edit", f"employee:{code}", _masked(before), _masked(after))
+        return _out(session, employee, offices, _badges(session, [employee.id])[employee.id], full=True)
 
     return write(request, work)
 
@@ -179,7 +212,7 @@ def delete_employee(request: Request, code: str, who: Annotated[Principal, requi
                         f"employee {code!r} has {table.name.replace('_', ' ')}, which must stay "
                         "attributable: set left_on instead of deleting"
                     )
-        before = _fields(employee, _offices(session))
+        before = _masked(_fields(session, employee, _offices(session)))
         badges = list(session.scalars(select(Badge).where(Badge.employee_id == employee.id)))
         for badge in badges:
             session.delete(badge)

@@ -18,6 +18,8 @@ from gateway.access.digests import keyed_hash
 from gateway.access.keys import keys_of
 from gateway.store import BankAccount, PayRun, Payslip, PayslipLine
 
+BANK_ACCOUNT_ACTION = "employee.bank_account"  # the audit action of every change to a bank account row
+
 _SLIP_FIELDS = (
     "id",
     "payrun_id",
@@ -34,6 +36,8 @@ _SLIP_FIELDS = (
     "bank_name",
     "account_name",
     "account_no",
+    "id_type",
+    "id_number",
 )
 _LINE_FIELDS = ("position", "code", "amount_fen", "quantities_json", "rule")
 

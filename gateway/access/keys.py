@@ -71,6 +71,12 @@ class KeyRing:
                 "restore the key file this database was written with"
             ) from None
 
+    def with_new_data_key(self) -> KeyRing:
+        """This ring plus a fresh data key `k<n+1>` made active; the older keys stay, so their values still open."""
+        numbers = [int(key_id[1:]) for key_id in self.data_keys if key_id[:1] == "k" and key_id[1:].isdigit()]
+        new_id = f"k{max(numbers, default=0) + 1}"
+        return KeyRing(self.audit_key, {**self.data_keys, new_id: secrets.token_bytes(KEY_BYTES)}, new_id)
+
     def to_json(self) -> str:
         def b64(key: bytes) -> str:
             return base64.b64encode(key).decode("ascii")
@@ -114,10 +120,41 @@ def _key(value: object, name: str) -> bytes:
 
 
 def write_private(path: Path, content: bytes) -> None:
-    """Create `path` with mode 0600 from the start (never world-readable, not even for a moment)."""
+    """Create `path` with mode 0600 from the start (never world-readable, not even for a moment), on disk
+    before this returns."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(content)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def replace_key_file(path: Path, ring: KeyRing) -> None:
+    """Replace the key file at `path` with `ring` atomically: a temporary file (0600, fsynced) beside it is
+    renamed over it, so a crash leaves either the old file or the new one, never a torn one."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    write_private(temporary, ring.to_json().encode("utf-8"))
+    try:
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def key_file_path(path: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """The key file `load_keys` reads (`PUNCHCLOCK_KEY_FILE` wins over `path`); `KeysError` when the keys
+    come from `PUNCHCLOCK_KEYS`, which no program can rewrite."""
+    if environ.get(ENV_KEYS):
+        raise KeysError(
+            f"the keys come from ${ENV_KEYS}, not from a file: put them in a key file (mode 0600) named by "
+            f"[security] key_file or ${ENV_FILE}, rotate, then hand the new content to ${ENV_KEYS}"
+        )
+    return Path(environ[ENV_FILE]) if environ.get(ENV_FILE) else path
 
 
 def create_key_file(path: Path) -> KeyRing:
@@ -133,8 +170,7 @@ def load_keys(path: Path, environ: Mapping[str, str] = os.environ) -> KeyRing:
     """The key ring from `PUNCHCLOCK_KEYS`, else the file `PUNCHCLOCK_KEY_FILE`, else `path`."""
     if environ.get(ENV_KEYS):
         return KeyRing.from_json(environ[ENV_KEYS], f"${ENV_KEYS}")
-    if environ.get(ENV_FILE):
-        path = Path(environ[ENV_FILE])
+    path = key_file_path(path, environ)
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:

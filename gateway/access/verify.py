@@ -16,11 +16,9 @@ from sqlalchemy.orm import Session
 from gateway.access.anchors import anchor_file_of, read_anchors
 from gateway.access.audit import Finding, walk_chain
 from gateway.access.digests import same
-from gateway.access.integrity import bank_account_digest, current_digests, payrun_digest
+from gateway.access.integrity import BANK_ACCOUNT_ACTION, bank_account_digest, current_digests, payrun_digest
 from gateway.access.keys import keys_of
 from gateway.store import RUN_LOCKED, AuditLog, BankAccount, Employee, PayRun, Payslip
-
-BANK_ACCOUNT_ACTION = "employee.bank_account"
 
 
 @dataclass(frozen=True)

@@ -60,14 +60,30 @@ def load_checked_keys(config: Config, *, new_database: bool = False) -> KeyRing:
 
 
 def open_store(config: Config) -> sessionmaker[Session]:
-    """A session factory on the config's database (migrated to the newest schema first), with the keys."""
+    """A session factory on the config's database (migrated to the newest schema first), with the keys.
+
+    The migrations get the key ring's vault, so one that starts encrypting a column seals the values
+    already stored in the same run (migration 0006: bank account numbers).
+    """
+    import stat
+
     from sqlalchemy import inspect
 
+    from gateway.access.vault import Vault
     from gateway.store import make_engine, session_factory, upgrade
+    from gateway.store.engine import sqlite_path
 
     engine = make_engine(config.database.url)
     keys = load_checked_keys(config, new_database=not inspect(engine).has_table("alembic_version"))
-    upgrade(config.database.url)
+    upgrade(config.database.url, vault=Vault(keys))
+    path = sqlite_path(config.database.url)
+    if path is not None and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        console.print(
+            f"[yellow]warning[/yellow]: the database file {path} is readable by other users "
+            f"(mode {stat.filemode(path.stat().st_mode)}): run chmod 600 {path}",
+            highlight=False,
+            soft_wrap=True,
+        )
     return session_factory(engine, keys=keys, anchor_file=config.security.anchor_file)
 
 

@@ -41,6 +41,7 @@ from api.app import ApiSettings, create_app
 from gateway import config as cfg
 from gateway.access.keys import create_key_file
 from gateway.access.tokens import issue_token
+from gateway.access.vault import BANK_ACCOUNT_NO, seal_for
 from gateway.cli.report import payrun_table
 from gateway.devices.inventory import register_config
 from gateway.devices.sync import run_sync
@@ -195,7 +196,7 @@ def _add_staff(factory: sessionmaker[Session], staff: list[_Staff]) -> None:
                     BankAccount(
                         employee_id=employee.id,
                         bank_name="ICBC",
-                        account_no=f"622202{employee.id:010d}",
+                        account_no=seal_for(session, BANK_ACCOUNT_NO, employee.id, f"622202{employee.id:010d}"),
                         account_name=name,
                     )
                 )

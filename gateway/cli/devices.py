@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, prepare_store
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from gateway.config import Config
+
 
 def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Poll every configured device on its schedule until stopped (SIGTERM/Ctrl-C finish the polls in flight)."""
+    """Poll every configured device on its schedule and serve the API (HTTPS with [api] tls_cert/tls_key) until
+    stopped (SIGTERM/Ctrl-C finish the polls in flight); with [backup] dir set, take scheduled backups too."""
     from api.app import ApiServer
     from gateway.devices.poller import Poller, PollResult
     from gateway.errors import GatewayError
@@ -27,6 +34,8 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
         raise typer.Exit(2) from None
     console.print(f"API and HR page at {api.url}", highlight=False)
     stop = threading.Event()
+    if cfg.backup.dir is not None:
+        _start_backups(cfg, factory, stop)
 
     def request_stop(signum: int, _frame: object) -> None:
         console.print(f"{signal.Signals(signum).name}: finishing the polls in flight, then exiting")
@@ -50,6 +59,41 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     stop.wait()  # with no devices the poller returns at once; the API serves until stopped
     api.stop()
     console.print(f"stopped after {stats.polls} polls ({stats.failures} failed)")
+
+
+def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:
+    """Scheduled backups in their own thread (`[backup]`), each one reported here."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from gateway.access.backup_schedule import BackupResult, ScheduledBackups
+    from gateway.access.keys import keys_of
+
+    assert cfg.backup.dir is not None
+    folder = Path(cfg.backup.dir)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        console.print(f"[red]backups not started[/red]: {error}: fix [backup] dir", highlight=False)
+        raise typer.Exit(2) from None
+
+    def report(result: BackupResult) -> None:
+        if result.error is not None:
+            console.print(f"[red]backup failed[/red]: {escape(result.error)}", highlight=False, soft_wrap=True)
+        else:
+            pruned = f", removed {len(result.removed)} older" if result.removed else ""
+            console.print(f"backup written to {result.path}{pruned}", highlight=False, soft_wrap=True)
+
+    with factory() as session:
+        keys = keys_of(session)
+    every = timedelta(seconds=cfg.backup.every_s)
+    ScheduledBackups(cfg.database.url, keys, folder, every, cfg.backup.keep, report).start(stop)
+    console.print(
+        f"backups every {cfg.backup.every} into {folder}, keeping {cfg.backup.keep}; the key file is not in them: "
+        "keep a copy of it apart",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def sync(

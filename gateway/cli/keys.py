@@ -1,12 +1,13 @@
-"""`punchclock keys create`: the key file that keys the audit chain and encrypts personal data."""
+"""`punchclock keys create` and `keys rotate`: the key file that keys the audit chain and encrypts personal data."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, load_checked_config
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, load_checked_config, open_store
 
 keys_app = typer.Typer(no_args_is_help=True)
 
@@ -26,4 +27,32 @@ def keys_create(config: ConfigOption = DEFAULT_CONFIG) -> None:
         f"key file written to {path} (mode 0600). Keep a copy somewhere safe and apart from the database "
         "backups: without it the encrypted data and the audit chain cannot be checked or read.",
         highlight=False,
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Add a new active data key to the key file and re-encrypt every bank account and ID number under it
+    (audited). Older keys stay in the file: locked payslips keep values sealed under them."""
+    from gateway.access.keys import KeysError, key_file_path
+    from gateway.access.rotation import add_data_key, reseal_all
+    from gateway.access.vault import BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER
+
+    cfg = load_checked_config(config)
+    try:
+        path = key_file_path(Path(cfg.security.key_file))
+        old, new = add_data_key(path)
+    except KeysError as error:
+        console.print(f"[red]keys not rotated[/red]: {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    factory = open_store(cfg)
+    with factory() as session, session.begin():
+        counts = reseal_all(session, "cli", old.active_id)
+    console.print(
+        f"data key {new.active_id} is now active in {path}; re-encrypted {counts[BANK_ACCOUNT_NO]} bank account "
+        f"numbers and {counts[EMPLOYEE_ID_NUMBER]} ID numbers. Keys {', '.join(sorted(old.data_keys))} stay in the "
+        "file. Restart a running `punchclock serve` so it reads the new key, and replace your safe copy of the key "
+        "file: the old copy cannot open values sealed from now on.",
+        highlight=False,
+        soft_wrap=True,
     )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.access.vault import BANK_ACCOUNT_NO, reveal
 from gateway.errors import GatewayError
 from gateway.pay.payrun import payslips_of
 from gateway.store import RUN_DRAFT, RUN_LOCKED, Employee, Office, PayRun, Payslip
@@ -165,7 +166,7 @@ def bank_file(session: Session, period: str) -> BankFile:
                     neutralise(r.code),
                     neutralise(slip.account_name or ""),
                     neutralise(slip.bank_name or ""),
-                    neutralise(slip.account_no),
+                    neutralise(reveal(session, BANK_ACCOUNT_NO, slip.employee_id, slip.account_no)),
                     fen_to_yuan(slip.net_fen),
                 ]
             )

@@ -308,9 +308,12 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
 
 
 def _snapshot(session: Session, run: PayRun) -> None:
-    """Copy who was paid, where, and into which account onto each payslip, as of now (the lock)."""
+    """Copy who was paid, where, into which account and under which ID onto each payslip, as of now (the lock).
+
+    Sealed numbers are copied as they are stored: the vault opens a copy with the original's context.
+    """
     rows = session.execute(
-        select(Payslip.id, Employee.code, Employee.name, Office.name, BankAccount)
+        select(Payslip.id, Employee, Office.name, BankAccount)
         .join(Employee, Payslip.employee_id == Employee.id)
         .outerjoin(Office, Employee.office_id == Office.id)
         .outerjoin(BankAccount, BankAccount.employee_id == Employee.id)
@@ -321,14 +324,16 @@ def _snapshot(session: Session, run: PayRun) -> None:
         [
             {
                 "id": slip_id,
-                "employee_code": code,
-                "employee_name": name,
+                "employee_code": employee.code,
+                "employee_name": employee.name,
                 "office_name": office,
                 "bank_name": account.bank_name if account else None,
                 "account_name": account.account_name if account else None,
-                "account_no": account.account_no if account else None,
+                "account_no": account.account_no if account else None,  # sealed: copied, never opened
+                "id_type": employee.id_type,
+                "id_number": employee.id_number,  # sealed likewise
             }
-            for slip_id, code, name, office, account in rows
+            for slip_id, employee, office, account in rows
         ],
     )
 

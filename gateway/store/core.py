@@ -92,6 +92,10 @@ class Employee(Base):
     # The employee's own shift: "SHIFT" of the office's rule file or "RULES/SHIFT"; NULL = the office's
     # shift_rule. Lets day and night workers share one office (resolved in gateway.pay.attendance).
     shift_rule: Mapped[str | None] = mapped_column(String(100))
+    # The identity document for tax filing (证件类型 / 证件号码): the type in clear, the number sealed by
+    # gateway.access.vault (AES-256-GCM, "pc1:<key id>:…"); both NULL or both set (migration 0006).
+    id_type: Mapped[str | None] = mapped_column(String(32))
+    id_number: Mapped[str | None] = mapped_column(Text)
 
 
 class Badge(Base):

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+VAULT_ATTRIBUTE = "vault"
+
+
+class Sealer(Protocol):
+    """What a migration needs to encrypt a value (`gateway.access.vault.Vault`; the store knows no keys)."""
+
+    def seal(self, plaintext: str, context: str) -> str: ...
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite `url` (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file with mode 0600; SQLite gives its -wal and -shm files the same mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -20,9 +45,14 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     WAL lets the API read while the poller writes; the busy timeout makes concurrent writers (poller
     threads, push receiver) queue instead of failing with "database is locked". `synchronous` stays
     at SQLite's default FULL: a device is cleared right after our commit, so the commit must survive
-    a power cut, not only a process crash.
+    a power cut, not only a process crash. A new database file is created readable by its owner only
+    (0600), and `secure_delete` overwrites deleted and replaced content with zeros, so a value that
+    was once stored in clear (before migration 0006 sealed it) does not linger in free pages.
     """
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None and path.parent.is_dir():
+            _create_private(path)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -32,6 +62,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA cache_size=-65536")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -47,19 +78,26 @@ def session_factory(engine: Engine, **info: object) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, info={k: v for k, v in info.items() if v is not None})
 
 
-def alembic_config(url: str) -> AlembicConfig:
-    """The Alembic config for the migrations shipped inside this package (no alembic.ini needed)."""
+def alembic_config(url: str, vault: Sealer | None = None) -> AlembicConfig:
+    """The Alembic config for the migrations shipped inside this package (no alembic.ini needed).
+
+    `vault` reaches the migrations that encrypt existing values as `config.attributes["vault"]`.
+    """
     from alembic.config import Config as AlembicConfig
 
-    config = AlembicConfig()
+    config = AlembicConfig(attributes={VAULT_ATTRIBUTE: vault})
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "heads", *, vault: Sealer | None = None) -> None:
     """Bring the database at `url` to `revision` (default: every head, so that migrations added by
-    separate features on the same parent all apply until someone merges them)."""
+    separate features on the same parent all apply until someone merges them).
+
+    `vault` seals values a migration starts encrypting (0006: bank account numbers already stored);
+    without one such a migration refuses to run on a database that holds them, before changing anything.
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, vault), revision)

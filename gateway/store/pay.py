@@ -73,6 +73,8 @@ class Payslip(Base):
     bank_name: Mapped[str | None] = mapped_column(String(100))
     account_name: Mapped[str | None] = mapped_column(String(100))
     account_no: Mapped[str | None] = mapped_column(Text)  # exactly as bank_accounts stores it (sealed)
+    id_type: Mapped[str | None] = mapped_column(String(32))
+    id_number: Mapped[str | None] = mapped_column(Text)  # exactly as employees stores it (sealed)
     # Set at lock: the keyed digest of this payslip and its lines (`gateway.access.integrity`).
     digest: Mapped[str | None] = mapped_column(String(64))
 
@@ -132,11 +134,15 @@ class PieceRecord(Base):
 
 
 class BankAccount(Base):
-    """Where an employee's net pay goes (one account per employee) for the bank transfer file."""
+    """Where an employee's net pay goes (one account per employee) for the bank transfer file.
+
+    `account_no` holds the number sealed by `gateway.access.vault` ("pc1:<key id>:…", bound to
+    `bank_accounts.account_no:<employee id>`), never the digits themselves (migration 0006).
+    """
 
     __tablename__ = "bank_accounts"
 
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
     bank_name: Mapped[str] = mapped_column(String(100))
-    account_no: Mapped[str] = mapped_column(String(64))
+    account_no: Mapped[str] = mapped_column(Text)
     account_name: Mapped[str] = mapped_column(String(100))

@@ -125,6 +125,7 @@ def sqlite_seeded(template: tuple[Path, dict[str, str]], tmp_path: Path) -> tupl
     """(database url, token secret per role) of a fresh copy of the seeded SQLite template."""
     path = tmp_path / "api.db"
     shutil.copyfile(template[0], path)
+    path.chmod(0o600)  # as punchclock creates its databases
     return f"sqlite:///{path}", template[1]
 
 
@@ -144,6 +145,12 @@ def seeded(request: pytest.FixtureRequest) -> tuple[str, dict[str, str]]:
 @pytest.fixture
 def db_url(seeded: tuple[str, dict[str, str]]) -> str:
     return seeded[0]
+
+
+@pytest.fixture(scope="session")
+def keys(test_keys: KeyRing) -> KeyRing:
+    """The key ring of every API test's store (bank account and ID numbers are sealed with it)."""
+    return test_keys
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
 from gateway.access.audit import append_audit
-from gateway.access.integrity import bank_account_digest
+from gateway.access.integrity import BANK_ACCOUNT_ACTION, bank_account_digest
 from gateway.access.keys import keys_of
-from gateway.access.verify import BANK_ACCOUNT_ACTION
+from gateway.access.vault import BANK_ACCOUNT_NO, seal_for
 from gateway.devices.ingest import ingest_punches
 from gateway.store import BankAccount, Device, Employee, Quarantine
 
@@ -53,7 +53,7 @@ def full_month(factory: sessionmaker[Session]) -> None:
         account = BankAccount(
             employee_id=employee.id,
             bank_name="ICBC Shanghai",
-            account_no="6222020000000001",
+            account_no=seal_for(session, BANK_ACCOUNT_NO, employee.id, "6222020000000001"),
             account_name="Worker E001",
         )
         session.add(account)

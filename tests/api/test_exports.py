@@ -169,7 +169,9 @@ def test_bank_account_set_through_the_api_is_used(client: TestClient, as_role, r
     account = {"bank_name": "CCB Pudong", "account_no": "6217000010001234567", "account_name": "Worker E001"}
     put = client.put("/api/v1/employees/E001/bank-account", json=account, headers=hr)
     assert put.status_code == 200
-    assert client.get("/api/v1/employees/E001/bank-account", headers=me).json() == {"employee": "E001", **account}
+    assert put.json() == {"employee": "E001", **account}
+    mine = client.get("/api/v1/employees/E001/bank-account", headers=me).json()
+    assert mine == {"employee": "E001", **account, "account_no": "**** 4567"}
     assert client.get("/api/v1/employees/E002/bank-account", headers=me).status_code == 404
     assert client.put("/api/v1/employees/E001/bank-account", json=account, headers=me).status_code == 403
     bad = client.put("/api/v1/employees/E001/bank-account", json={**account, "account_no": "6217-0000"}, headers=hr)

@@ -44,6 +44,7 @@ def store_template(tmp_path_factory: pytest.TempPathFactory, test_keys: KeyRing)
 def factory(store_template: Path, tmp_path: Path, test_keys: KeyRing) -> Iterator[sessionmaker[Session]]:
     path = tmp_path / "punchclock.db"
     shutil.copyfile(store_template, path)
+    path.chmod(0o600)  # as punchclock creates its databases
     engine = make_engine(f"sqlite:///{path}")
     yield session_factory(engine, keys=test_keys)
     engine.dispose()

@@ -34,6 +34,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         path = tmp_path / "punchclock.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path.chmod(0o600)  # as punchclock creates its databases
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("pg_empty_url")
     return url

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.access.audit import verify_chain
 from gateway.access.keys import create_key_file
+from gateway.access.vault import BANK_ACCOUNT_NO, seal_for
 from gateway.pay.payrun import (
     Change,
     PayRunConflict,
@@ -75,7 +76,10 @@ def seed_shanghai(
         s.flush()
         s.add(
             BankAccount(
-                employee_id=emp.id, bank_name="ICBC", account_no="6222020200012345678", account_name="Zhang Wei"
+                employee_id=emp.id,
+                bank_name="ICBC",
+                account_no=seal_for(s, BANK_ACCOUNT_NO, emp.id, "6222020200012345678"),
+                account_name="Zhang Wei",
             )
         )
         for day in WORKDAYS:

@@ -3,8 +3,9 @@
 - `audit_log.seq`: the row's position in the chain (1, 2, 3, … without gaps, unique), covered by the
   row's keyed hash, so a row deleted from the middle shows as a gap even where ids skip (PostgreSQL
   sequences do). Existing rows get their position by id.
-- `payslips`: the snapshot taken at lock (employee code, name, office, bank, holder, account number as
-  stored) and `digest`, the keyed hash of the payslip and its lines; `payruns.digest` covers them all.
+- `payslips`: the snapshot taken at lock (employee code, name, office, bank, holder, account number and
+  identity document as stored) and `digest`, the keyed hash of the payslip and its lines;
+  `payruns.digest` covers them all.
 - Triggers, on SQLite and PostgreSQL: the audit log refuses UPDATE and DELETE; a locked pay run, its
   payslips and their lines refuse INSERT, UPDATE and DELETE. The application never tries either; the
   triggers stop a bug or a hand-typed statement (someone who drops them is still caught by
@@ -31,6 +32,8 @@ _SNAPSHOT = (
     ("bank_name", sa.String(100)),
     ("account_name", sa.String(100)),
     ("account_no", sa.Text()),
+    ("id_type", sa.String(32)),
+    ("id_number", sa.Text()),
     ("digest", sa.String(64)),
 )
 
