@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from api.auth import EVERYONE, ensure_visible, require
 from api.db import read
 from api.errors import NotFound
+from api.schemas import PathId, PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.payrun import lines_of
 from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip
@@ -57,7 +58,7 @@ def _visible_query(who: Principal) -> Select[Payslip, PayRun, Employee]:
 def list_payslips(
     request: Request,
     who: Annotated[Principal, require(*EVERYONE)],
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    period: Annotated[PayMonth | None, Query()] = None,
     employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
 ) -> list[PayslipOut]:
     """Payslips, newest period first; an employee token gets its own locked ones."""
@@ -72,7 +73,7 @@ def list_payslips(
 
 
 @router.get("/{payslip_id}")
-def show_payslip(request: Request, payslip_id: int, who: Annotated[Principal, require(*EVERYONE)]) -> PayslipOut:
+def show_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*EVERYONE)]) -> PayslipOut:
     with read(request) as session:
         row = session.execute(_visible_query(who).where(Payslip.id == payslip_id)).first()
         if row is None:

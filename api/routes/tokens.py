@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.auth import ADMINS, require
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
-from api.schemas import TokenCreate, TokenCreated, TokenOut
+from api.schemas import PathId, TokenCreate, TokenCreated, TokenOut
 from gateway.access.tokens import Principal, TokenError, TokenNameTaken, issue_token, revoke_token
 from gateway.store import ApiToken, Employee
 
@@ -57,7 +57,7 @@ def create_token(request: Request, body: TokenCreate, who: Annotated[Principal, 
 
 
 @router.delete("/{token_id}")
-def revoke(request: Request, token_id: int, who: Annotated[Principal, require(*ADMINS)]) -> TokenOut:
+def revoke(request: Request, token_id: PathId, who: Annotated[Principal, require(*ADMINS)]) -> TokenOut:
     """Revoke a token at once. Config-file tokens come back on the next start unless removed from the config."""
 
     def work(session: Session) -> TokenOut:

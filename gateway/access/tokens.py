@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.config import ApiToken as ConfigToken
 from gateway.errors import GatewayError
+from gateway.inputs import check_name
 from gateway.store import ROLES, ApiToken, Employee, utcnow
 
 _ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+NAME_MAX = 100  # the width of api_tokens.name
 
 
 class TokenError(GatewayError):
@@ -89,11 +91,21 @@ def _employee_id(session: Session, role: str, employee_code: str | None) -> int 
     return employee_id
 
 
+def _check_token_name(name: str) -> None:
+    if not name.strip() or len(name) > NAME_MAX:
+        raise TokenError(f"token name {name[:20]!r}: give 1 to {NAME_MAX} characters, not only spaces")
+    try:
+        check_name(name)
+    except ValueError as exc:
+        raise TokenError(f"token name {name!r}: {exc}") from None
+
+
 def issue_token(session: Session, name: str, role: str, employee_code: str | None, actor: str) -> tuple[ApiToken, str]:
     """Add a new token row (audited) to `session` and return it with its secret, shown this once.
 
-    The caller commits. Raises `TokenError` for an unknown role or employee or a name already in use.
+    The caller commits. Raises `TokenError` for a bad name, an unknown role or employee or a name already in use.
     """
+    _check_token_name(name)
     employee_id = _employee_id(session, role, employee_code)
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise TokenNameTaken(f"a token named {name!r} already exists: pick another name or revoke that one")

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
+from gateway.access.keys import create_key_file
 from gateway.cli.app import app as cli
 from gateway.store import AuditLog
 
@@ -78,8 +79,10 @@ def test_audit_lists_newest_first_and_verifies(client: TestClient, as_role) -> N
 
 
 def config_file(tmp_path: Path, db_url: str) -> Path:
+    """A config on the test's database, with the key file an existing database needs next to it."""
     path = tmp_path / "punchclock.toml"
     path.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    create_key_file(tmp_path / "punchclock.key")
     return path
 
 
