@@ -19,7 +19,8 @@ employee's real code and an invented one get the same body. `visible_employee_id
 `employee=` filter.
 
 Only `/health` and `/iclock/*` are reachable without a token. Tokens are checked by
-`gateway.access.tokens.authenticate` (stored as SHA-256 digests, compared in constant time).
+`gateway.access.tokens.authenticate` (stored as SHA-256 digests, compared in constant time); an
+expired one answers 401 saying when it expired and how to get a new one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
-from gateway.access.tokens import Principal, authenticate
+from gateway.access.tokens import Principal, TokenExpired, authenticate
 from gateway.store import Employee
 
 ADMINS = ("admin",)
@@ -49,8 +50,11 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
             "this endpoint needs a token: send 'Authorization: Bearer <token>' "
             "(an admin creates one with `punchclock token create`)"
         )
-    with request.app.state.session_factory() as session:
-        principal = authenticate(session, credentials.credentials)
+    try:
+        with request.app.state.session_factory() as session:
+            principal = authenticate(session, credentials.credentials)
+    except TokenExpired as expired:
+        raise Unauthorized(str(expired)) from None
     if principal is None:
         raise Unauthorized(
             "the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one"

@@ -376,6 +376,16 @@ class TokenCreate(_In):
     name: Name
     role: Role
     employee: Code | None = Field(None, description="employee code; required for (and only for) role employee")
+    expires_at: AwareIn | None = Field(None, description="the token stops working at this time (with offset)")
+    expires_in: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,4}[dh]$", examples=["90d", "12h"])] | None = Field(
+        None, description="the token stops working this long from now: days (90d) or hours (12h)"
+    )
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> TokenCreate:
+        if self.expires_at is not None and self.expires_in is not None:
+            raise ValueError("give expires_at or expires_in, not both")
+        return self
 
 
 class TokenOut(BaseModel):
@@ -387,6 +397,7 @@ class TokenOut(BaseModel):
     source: str
     created_at: UtcOut
     revoked_at: UtcOut | None
+    expires_at: UtcOut | None = Field(description="null: never expires")
 
 
 class TokenCreated(BaseModel):

@@ -98,6 +98,12 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         {"json": {"left_on": "2100-01-31"}},
         f"body field left_on: {refused('2100')} (got '2100-01-31')",
     ),
+    (
+        "POST",
+        "/api/v1/tokens",
+        {"json": {"name": "kiosk", "role": "viewer", "expires_at": "0001-01-01T00:00:00+08:00"}},
+        f"body field expires_at: {refused('0001')} (got '0001-01-01T00:00:00+08:00')",
+    ),
 ]
 
 
