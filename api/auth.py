@@ -13,9 +13,14 @@ Roles: `admin` (devices, tokens, and everything hr may do), `hr` (people, punche
 (read-only), `employee` (their own punches and payslips only). Routes that an employee token may
 call must pass every employee-owned row through `ensure_visible(principal, employee_id, what)`,
 which answers 404 — not 403 — for anyone else's data, so an employee cannot even learn it exists.
+That 404 is `not_found(what)`, the very one a missing row answers ("employee 'E404' does not
+exist"): a route raises `not_found` for a missing row, never a 404 of its own wording, so another
+employee's real code and an invented one get the same body. `visible_employee_id` does both for an
+`employee=` filter.
 
 Only `/health` and `/iclock/*` are reachable without a token. Tokens are checked by
-`gateway.access.tokens.authenticate` (stored as SHA-256 digests, compared in constant time).
+`gateway.access.tokens.authenticate` (stored as SHA-256 digests, compared in constant time); an
+expired one answers 401 saying when it expired and how to get a new one.
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
-from gateway.access.tokens import Principal, authenticate
+from gateway.access.tokens import Principal, TokenExpired, authenticate
+from gateway.store import Employee
 
 ADMINS = ("admin",)
 WRITERS = ("admin", "hr")
@@ -42,8 +50,11 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
             "this endpoint needs a token: send 'Authorization: Bearer <token>' "
             "(an admin creates one with `punchclock token create`)"
         )
-    with request.app.state.session_factory() as session:
-        principal = authenticate(session, credentials.credentials)
+    try:
+        with request.app.state.session_factory() as session:
+            principal = authenticate(session, credentials.credentials)
+    except TokenExpired as expired:
+        raise Unauthorized(str(expired)) from None
     if principal is None:
         raise Unauthorized(
             "the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one"
@@ -75,7 +86,24 @@ def sees_full_numbers(principal: Principal) -> bool:
     return principal.role in WRITERS
 
 
+def not_found(what: str) -> NotFound:
+    """The one 404 of a row, e.g. `not_found(f"employee {code!r}")`: missing and not yours read alike."""
+    return NotFound(f"{what} does not exist")
+
+
 def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> None:
     """404 `what` for an employee token looking at another employee's row (or at an unassigned one)."""
     if principal.role == "employee" and employee_id != principal.employee_id:
-        raise NotFound(f"{what} does not exist")
+        raise not_found(what)
+
+
+def visible_employee_id(session: Session, principal: Principal, code: str | None) -> int | None:
+    """The employee an `employee=` filter names (None: no filter), 404 for an unknown code or, for an
+    employee token, anyone but itself; an employee token without the filter is limited to itself."""
+    if code is None:
+        return principal.employee_id if principal.role == "employee" else None
+    employee_id = session.scalar(select(Employee.id).where(Employee.code == code))
+    ensure_visible(principal, employee_id, f"employee {code!r}")
+    if employee_id is None:
+        raise not_found(f"employee {code!r}")
+    return employee_id

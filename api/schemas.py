@@ -3,14 +3,19 @@
 Times the API returns are UTC with an explicit offset, except `ts_local`, which is the terminal's own
 wall clock exactly as it reported it. Times the API accepts must carry an offset (`…+08:00` or `…Z`):
 a bare local time is ambiguous across offices, so it is refused rather than guessed.
+
+Every date, time and pay month the API accepts keeps to the years 2000 to 2099, every id to a signed
+64-bit integer, and every name is free of control characters: the rules of `gateway.inputs`, the
+same the config file and the command line apply.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,6 +29,7 @@ from pydantic import (
 from drivers.base import known_kinds
 from gateway.access.audit import FindingKind
 from gateway.access.identity import IdNumberError, IdType, normalize_id_number
+from gateway.inputs import MAX_ID, check_name, check_year
 from gateway.pay.lock_checks import WARNING_CODES
 
 
@@ -34,7 +40,23 @@ def _as_utc(value: datetime) -> datetime:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("give the time with its UTC offset, e.g. 2026-03-02T08:00:00+08:00 or 2026-03-02T00:00:00Z")
+    check_year(value.year)  # before the conversion, which overflows for year 0001 east of UTC
     return value.astimezone(UTC)
+
+
+def _in_years(value: date) -> date:
+    check_year(value.year)
+    return value
+
+
+_PAY_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _pay_month(text: str) -> str:
+    if re.fullmatch(_PAY_MONTH, text) is None:
+        raise ValueError("expected a pay month YYYY-MM (month 01 to 12), e.g. 2026-03")
+    check_year(int(text[:4]))
+    return text
 
 
 UtcOut = Annotated[datetime, AfterValidator(_as_utc)]
@@ -51,12 +73,25 @@ LocalOut = Annotated[
 ]
 """A device-local time: ISO 8601 without an offset, so not an RFC 3339 `date-time`."""
 AwareIn = Annotated[datetime, AfterValidator(_aware)]
-"""A time given by a client; must carry an offset; converted to UTC."""
+"""A time given by a client; must carry an offset and a year 2000..2099; converted to UTC."""
+DateIn = Annotated[date, AfterValidator(_in_years)]
+"""A calendar date given by a client, in the years 2000..2099."""
+PayMonth = Annotated[
+    str,
+    AfterValidator(_pay_month),
+    WithJsonSchema(
+        {"type": "string", "pattern": _PAY_MONTH, "description": "pay month YYYY-MM", "examples": ["2026-03"]}
+    ),
+]
+"""A pay month `YYYY-MM` of the years 2000..2099 (a query, path or body value)."""
 Fen = Annotated[StrictInt, Field(ge=0, le=10**13, description="integer fen (1/100 yuan)")]
+RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Pin = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+Printable = Annotated[str, AfterValidator(check_name)]
+"""Text without control characters or line breaks (`gateway.inputs.check_name`); add the length bounds."""
+Name = Annotated[Printable, Field(min_length=1, max_length=100, pattern=r"\S")]
 Role = Literal["admin", "hr", "viewer", "employee"]
 DeviceState = Literal["ok", "failing", "never polled"]
 QuarantineState = Literal["open", "mapped", "dismissed"]
@@ -220,8 +255,8 @@ class EmployeeFields(_In):
     pay_basis: Literal["monthly", "hourly", "piece"] = "monthly"
     monthly_salary_fen: Fen | None = None
     hourly_rate_fen: Fen | None = None
-    hired_on: date | None = None
-    left_on: date | None = None
+    hired_on: DateIn | None = None
+    left_on: DateIn | None = None
     si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
     special_deductions_fen: Fen = 0
     shift_rule: ShiftRule | None = None
@@ -264,8 +299,8 @@ class EmployeeUpdate(_In):
     pay_basis: Literal["monthly", "hourly", "piece"] | None = None
     monthly_salary_fen: Fen | None = None
     hourly_rate_fen: Fen | None = None
-    hired_on: date | None = None
-    left_on: date | None = None
+    hired_on: DateIn | None = None
+    left_on: DateIn | None = None
     si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
     special_deductions_fen: Fen | None = None
     shift_rule: ShiftRule | None = None
@@ -324,7 +359,7 @@ class CorrectionIn(_In):
         description="add: a missed punch (employee + ts_utc); void: punch_id does not count; move: punch_id counts "
         "at ts_utc"
     )
-    punch_id: StrictInt | None = None
+    punch_id: RowId | None = None
     employee: Code | None = Field(None, description="employee code; required for add, implied by the punch otherwise")
     ts_utc: AwareIn | None = None
     reason: Annotated[str, Field(min_length=3, max_length=1000, pattern=r"\S")]
@@ -403,6 +438,16 @@ class TokenCreate(_In):
     name: Name
     role: Role
     employee: Code | None = Field(None, description="employee code; required for (and only for) role employee")
+    expires_at: AwareIn | None = Field(None, description="the token stops working at this time (with offset)")
+    expires_in: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,4}[dh]$", examples=["90d", "12h"])] | None = Field(
+        None, description="the token stops working this long from now: days (90d) or hours (12h)"
+    )
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> TokenCreate:
+        if self.expires_at is not None and self.expires_in is not None:
+            raise ValueError("give expires_at or expires_in, not both")
+        return self
 
 
 class TokenOut(BaseModel):
@@ -414,6 +459,7 @@ class TokenOut(BaseModel):
     source: str
     created_at: UtcOut
     revoked_at: UtcOut | None
+    expires_at: UtcOut | None = Field(description="null: never expires")
 
 
 class TokenCreated(BaseModel):
@@ -423,4 +469,7 @@ class TokenCreated(BaseModel):
 
 # Paging query parameters shared by the list routes: newest first, then `before_id` to go further back.
 PageLimit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
-BeforeId = Annotated[int | None, Query(ge=1, description="only rows older than this id (paging)")]
+BeforeId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="only rows older than this id (paging)")]
+PageOffset = Annotated[int, Query(ge=0, le=MAX_ID, description="skip this many rows (paging)")]
+# A row id in a path (`/punches/{punch_id}`): a number no row can have answers 422 naming the parameter, not a 500.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

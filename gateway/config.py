@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from drivers.base import PUSH_KINDS, known_kinds
 from gateway.errors import ConfigError
+from gateway.inputs import check_name
 
 DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
+#: An office, device or token name: no control characters or line breaks (`gateway.inputs.check_name`).
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_name)]
 
 
 class _Strict(BaseModel):
@@ -25,7 +28,7 @@ class _Strict(BaseModel):
 
 
 class Office(_Strict):
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     timezone: str
     city: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
     double_punch_window_s: Annotated[int, Field(ge=0, le=3600)] = 60
@@ -57,7 +60,7 @@ class Office(_Strict):
 
 
 class Device(_Strict):
-    name: str = ""
+    name: Annotated[str, Field(max_length=100), AfterValidator(check_name)] = ""
     sn: str | None = None
     kind: str
     host: str = ""  # required for polled kinds; push terminals (zk-push) connect to us instead
@@ -109,7 +112,7 @@ class Poller(_Strict):
 
 
 class ApiToken(_Strict):
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     token: Annotated[str, Field(min_length=16)]
     role: Literal["admin", "hr", "viewer", "employee"]
     employee: str | None = None

@@ -102,3 +102,14 @@ def drop_triggers() -> Iterator[Callable[[Engine], None]]:
         with engine.begin() as connection:
             for statement in _guard_statements(connection.dialect.name):
                 connection.execute(text(statement))
+
+
+@pytest.fixture(scope="session")
+def schema_head() -> str:
+    """The newest migration's revision id (what `upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    from gateway.store import alembic_config
+
+    [head] = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    return head

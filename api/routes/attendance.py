@@ -8,16 +8,16 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.auth import EVERYONE, require
+from api.auth import EVERYONE, require, visible_employee_id
 from api.db import read
 from api.errors import NotFound
 from api.pay_errors import pay_errors
+from api.schemas import PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.attendance import month_attendance, parse_period
 from gateway.store import Office
 
 router = APIRouter(prefix="/attendance", tags=["attendance"])
-PERIOD = Query(pattern=r"^\d{4}-\d{2}$", description="pay month YYYY-MM", examples=["2026-03"])
 
 
 class EmployeeAttendance(BaseModel):
@@ -48,21 +48,23 @@ class AttendanceOut(BaseModel):
 def get_attendance(
     request: Request,
     who: Annotated[Principal, require(*EVERYONE)],
-    period: Annotated[str, PERIOD],
+    period: Annotated[PayMonth, Query(description="pay month YYYY-MM")],
     office: Annotated[str | None, Query(max_length=100, description="office name; all offices when left out")] = None,
+    employee: Annotated[str | None, Query(max_length=32, description="only this employee (code)")] = None,
 ) -> AttendanceOut:
-    """Per-employee month totals; an employee token sees only its own row."""
+    """Per-employee month totals. With `employee`, or for an employee token (always its own row), only that
+    employee's punches are read and computed."""
     with read(request) as session, pay_errors():
         office_row = None
         if office is not None:
             office_row = session.scalar(select(Office).where(Office.name == office))
             if office_row is None:
                 raise NotFound(f"no office named {office!r}")
-        result = month_attendance(session, parse_period(period), office_row)
+        only = visible_employee_id(session, who, employee)
+        result = month_attendance(session, parse_period(period), office_row, only=only)
         names = {o.id: o.name for o in session.scalars(select(Office))}
         rows = [
             EmployeeAttendance(employee=e.code, name=e.name, office=names[e.office_id], **result.row(i))  # type: ignore[index]
             for i, e in enumerate(result.employees)
-            if who.role != "employee" or e.id == who.employee_id
         ]
         return AttendanceOut(period=period, office=office, employees=rows)

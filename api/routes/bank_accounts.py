@@ -16,6 +16,7 @@ from api.auth import EVERYONE, WRITERS, ensure_visible, require, sees_full_numbe
 from api.db import read, write
 from api.errors import NotFound
 from api.routes.employees import find_employee
+from api.schemas import Name
 from gateway.access.audit import append_audit
 from gateway.access.integrity import BANK_ACCOUNT_ACTION, bank_account_digest
 from gateway.access.keys import keys_of
@@ -29,9 +30,9 @@ router = APIRouter(prefix="/employees/{code}/bank-account", tags=["employees"])
 class BankAccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    bank_name: str = Field(min_length=1, max_length=100, examples=["ICBC Shanghai Pudong branch"])
+    bank_name: Name = Field(examples=["ICBC Shanghai Pudong branch"])
     account_no: str = Field(pattern=r"^\d{8,32}$", description="digits only", examples=["6222020200012345678"])
-    account_name: str = Field(min_length=1, max_length=100, description="the holder's name as the bank has it")
+    account_name: Name = Field(description="the holder's name as the bank has it")
 
 
 class BankAccountOut(BaseModel):

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, require, sees_full_numbers
+from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, not_found, require, sees_full_numbers
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import (
@@ -22,6 +22,8 @@ from api.schemas import (
     EmployeeOut,
     EmployeePage,
     EmployeeUpdate,
+    PageOffset,
+    PathId,
 )
 from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
@@ -37,7 +39,7 @@ _FIELDS = tuple(EmployeeFields.model_fields)
 def find_employee(session: Session, code: str) -> Employee:
     employee = session.scalar(select(Employee).where(Employee.code == code))
     if employee is None:
-        raise NotFound(f"no employee with code {code!r}")
+        raise not_found(f"employee {code!r}")
     return employee
 
 
@@ -113,7 +115,7 @@ def list_employees(
     office: Annotated[str | None, Query(max_length=100, description="only this office")] = None,
     q: Annotated[str | None, Query(max_length=100, description="code or name contains this")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> EmployeePage:
     with read(request) as session:
         query = select(Employee)
@@ -136,7 +138,7 @@ def get_employee(request: Request, code: str, who: Annotated[Principal, require(
         employee = session.scalar(select(Employee).where(Employee.code == code))
         ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
         if employee is None:
-            raise NotFound(f"no employee with code {code!r}")
+            raise not_found(f"employee {code!r}")
         return _out(
             session,
             employee,
@@ -236,7 +238,7 @@ def list_badges(request: Request, code: str, who: Annotated[Principal, require(*
         employee = session.scalar(select(Employee).where(Employee.code == code))
         ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
         if employee is None:
-            raise NotFound(f"no employee with code {code!r}")
+            raise not_found(f"employee {code!r}")
         return [
             BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in _badges(session, [employee.id])[employee.id]
         ]
@@ -283,7 +285,9 @@ def add_badge(request: Request, code: str, body: BadgeIn, who: Annotated[Princip
 
 
 @router.delete("/{code}/badges/{badge_id}", status_code=204)
-def remove_badge(request: Request, code: str, badge_id: int, who: Annotated[Principal, require(*WRITERS)]) -> Response:
+def remove_badge(
+    request: Request, code: str, badge_id: PathId, who: Annotated[Principal, require(*WRITERS)]
+) -> Response:
     """Unmap a badge. Punches already attributed keep their employee; later ones with this pin are quarantined."""
 
     def work(session: Session) -> None:

@@ -11,6 +11,7 @@ from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import Forbidden
 from api.pay_errors import pay_errors
+from api.schemas import PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.exports import MEDIA_TYPES, bank_file, export
 
@@ -23,7 +24,10 @@ router = APIRouter(prefix="/exports", tags=["exports"])
     responses={200: {"content": {media: {} for media in set(MEDIA_TYPES.values())}}},
 )
 def download(
-    request: Request, period: str, fmt: Literal["csv", "xlsx", "bank"], who: Annotated[Principal, require(*READERS)]
+    request: Request,
+    period: PayMonth,
+    fmt: Literal["csv", "xlsx", "bank"],
+    who: Annotated[Principal, require(*READERS)],
 ) -> Response:
     """`csv` / `xlsx`: the pay sheet of every computed or locked run of the period; `bank`: the transfer file
     of its locked runs (409 while a run is unlocked or an employee has no bank account)."""

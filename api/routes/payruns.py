@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
-from api.schemas import LockWarningOut, UtcOut, WarningCode
+from api.schemas import LockWarningOut, PathId, PayMonth, UtcOut, WarningCode
 from gateway.access.tokens import Principal
 from gateway.pay.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
 from gateway.store import PayRun
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/payruns", tags=["pay runs"])
 
 
 class PayRunIn(BaseModel):
-    period: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-03"])
+    period: PayMonth
     scope: str = Field("all", min_length=1, max_length=100, description="an office name, or 'all' offices")
 
 
@@ -87,7 +87,7 @@ def payrun_out(run: PayRun, payslips: list[PayslipSummary] | None = None) -> Pay
 def list_payruns(
     request: Request,
     _who: Annotated[Principal, require(*READERS)],
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    period: Annotated[PayMonth | None, Query()] = None,
 ) -> list[PayRunOut]:
     with read(request) as session:
         query = select(PayRun).order_by(PayRun.period.desc(), PayRun.id)
@@ -103,7 +103,7 @@ def add_payrun(request: Request, body: PayRunIn, who: Annotated[Principal, requi
 
 
 @router.get("/{run_id}")
-def show_payrun(request: Request, run_id: int, _who: Annotated[Principal, require(*READERS)]) -> PayRunOut:
+def show_payrun(request: Request, run_id: PathId, _who: Annotated[Principal, require(*READERS)]) -> PayRunOut:
     """The run, the changes of its latest recompute, and a summary line per payslip."""
     with read(request) as session, pay_errors():
         run = get_payrun(session, run_id)
@@ -122,7 +122,7 @@ def show_payrun(request: Request, run_id: int, _who: Annotated[Principal, requir
 
 
 @router.post("/{run_id}/compute")
-def compute(request: Request, run_id: int, who: Annotated[Principal, require(*WRITERS)]) -> PayRunOut:
+def compute(request: Request, run_id: PathId, who: Annotated[Principal, require(*WRITERS)]) -> PayRunOut:
     """(Re)compute an unlocked run; `changes` lists every field that differs from the previous computation.
 
     A locked run answers 409: it is immutable."""
@@ -162,7 +162,7 @@ class LockOut(PayRunOut):
     responses={409: {"description": "locked already, not computed, or warnings not acknowledged (`warnings`)"}},
 )
 def lock(
-    request: Request, run_id: int, who: Annotated[Principal, require(*WRITERS)], body: LockIn | None = None
+    request: Request, run_id: PathId, who: Annotated[Principal, require(*WRITERS)], body: LockIn | None = None
 ) -> LockOut:
     """Lock a computed run for good. Refused (409) while it has warnings the body does not `acknowledge`:
     zero or negative net pay, employees without punches, open quarantine, terminals not read since the

@@ -17,6 +17,7 @@ from api.auth import EVERYONE, ensure_visible, require
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read
 from api.errors import NotFound
+from api.schemas import PathId, PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.payrun import lines_of
 from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip
@@ -63,7 +64,7 @@ class PayslipPage(BaseModel):
 def list_payslips(
     request: Request,
     who: Annotated[Principal, require(*EVERYONE)],
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    period: Annotated[PayMonth | None, Query()] = None,
     employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many payslips")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
@@ -99,7 +100,7 @@ def list_payslips(
 
 
 @router.get("/{payslip_id}")
-def show_payslip(request: Request, payslip_id: int, who: Annotated[Principal, require(*EVERYONE)]) -> PayslipOut:
+def show_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*EVERYONE)]) -> PayslipOut:
     with read(request) as session:
         row = session.execute(_visible_query(who).where(Payslip.id == payslip_id)).first()
         if row is None:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.errors import problem
+from api.schemas import PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.piece_import import MAX_UPLOAD_BYTES, PieceImportError, import_piece_file
 from gateway.store import Employee, PieceRecord
@@ -79,7 +80,7 @@ async def upload(
 def list_piece_records(
     request: Request,
     _who: Annotated[Principal, require(*READERS)],
-    period: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
+    period: Annotated[PayMonth, Query()],
     employee: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[PieceRecordOut]:
     with read(request) as session:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from api.auth import EVERYONE, WRITERS, ensure_visible, require
+from api.auth import EVERYONE, WRITERS, ensure_visible, not_found, require, visible_employee_id
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
@@ -23,11 +23,13 @@ from api.schemas import (
     CorrectionIn,
     CorrectionOut,
     PageLimit,
+    PathId,
     PunchOut,
     PunchPage,
 )
 from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
+from gateway.inputs import MAX_ID
 from gateway.store import Device, Employee, Office, Punch, PunchCorrection, PunchFlag, utcnow
 
 router = APIRouter(prefix="/punches", tags=["punches"])
@@ -58,22 +60,14 @@ def _encode_cursor(punch: Punch) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    ts, punch_id = decode_cursor(cursor, 2)
+    ts, text_id = decode_cursor(cursor, 2)
     try:
-        return datetime.fromisoformat(ts), int(punch_id)
+        punch_id = int(text_id)
+        if not 1 <= punch_id <= MAX_ID:  # an edited cursor: no punch has that id
+            raise ValueError(text_id)
+        return datetime.fromisoformat(ts), punch_id
     except ValueError:
         raise bad_cursor(cursor) from None
-
-
-def _employee_id(session: Session, who: Principal, code: str | None) -> int | None:
-    """The employee to filter on: an employee token is always limited to itself (404 for another code)."""
-    if code is None:
-        return who.employee_id if who.role == "employee" else None
-    employee_id = session.scalar(select(Employee.id).where(Employee.code == code))
-    ensure_visible(who, employee_id, f"employee {code!r}")
-    if employee_id is None:
-        raise NotFound(f"no employee with code {code!r}")
-    return employee_id
 
 
 @router.get("")
@@ -91,7 +85,7 @@ def list_punches(
     """Raw punches in time order. An employee token sees only its own."""
     with read(request) as session:
         query: Select[Punch, str] = select(Punch, Employee.code).outerjoin(Employee, Punch.employee_id == Employee.id)
-        employee_id = _employee_id(session, who, employee)
+        employee_id = visible_employee_id(session, who, employee)
         if employee_id is not None:
             query = query.where(Punch.employee_id == employee_id)
         if office is not None:
@@ -137,7 +131,7 @@ def list_corrections(
     """Corrections, newest first. An employee token sees only its own."""
     with read(request) as session:
         query = select(PunchCorrection, Employee.code).join(Employee, PunchCorrection.employee_id == Employee.id)
-        employee_id = _employee_id(session, who, employee)
+        employee_id = visible_employee_id(session, who, employee)
         if employee_id is not None:
             query = query.where(PunchCorrection.employee_id == employee_id)
         if before_id is not None:
@@ -155,7 +149,7 @@ def correct_punch(request: Request, body: CorrectionIn, who: Annotated[Principal
         if body.punch_id is not None:
             punch = session.get(Punch, body.punch_id)
             if punch is None:
-                raise NotFound(f"no punch with id {body.punch_id}")
+                raise not_found(f"punch {body.punch_id}")
             if punch.employee_id is None:
                 raise Conflict(
                     f"punch {punch.id} (pin {punch.pin!r} on {punch.device_sn}) belongs to no employee yet: "
@@ -194,7 +188,7 @@ def correct_punch(request: Request, body: CorrectionIn, who: Annotated[Principal
 
 
 @router.get("/{punch_id}")
-def get_punch(request: Request, punch_id: int, who: Annotated[Principal, require(*EVERYONE)]) -> PunchOut:
+def get_punch(request: Request, punch_id: PathId, who: Annotated[Principal, require(*EVERYONE)]) -> PunchOut:
     with read(request) as session:
         row = session.execute(
             select(Punch, Employee.code)
@@ -203,5 +197,5 @@ def get_punch(request: Request, punch_id: int, who: Annotated[Principal, require
         ).first()
         ensure_visible(who, row[0].employee_id if row else None, f"punch {punch_id}")
         if row is None:
-            raise NotFound(f"no punch with id {punch_id}")
+            raise not_found(f"punch {punch_id}")
         return punch_out(row[0], row[1])

@@ -16,7 +16,7 @@ from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.errors import Conflict, NotFound
 from api.routes.punches import punch_out
-from api.schemas import DismissIn, PageLimit, QuarantineOut, QuarantinePage, QuarantineState
+from api.schemas import DismissIn, PageLimit, PageOffset, PathId, QuarantineOut, QuarantinePage, QuarantineState
 from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
 from gateway.store import Employee, Punch, Quarantine, utcnow
@@ -53,7 +53,7 @@ def list_quarantine(
     state: Annotated[Literal["open", "resolved", "all"], Query()] = "open",
     device: Annotated[str | None, Query(max_length=64, description="terminal serial number")] = None,
     limit: PageLimit = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> QuarantinePage:
     """Quarantined punches, oldest first (open ones by default)."""
     with read(request) as session:
@@ -71,7 +71,7 @@ def list_quarantine(
 
 @router.post("/{entry_id}/dismiss")
 def dismiss(
-    request: Request, entry_id: int, body: DismissIn, who: Annotated[Principal, require(*WRITERS)]
+    request: Request, entry_id: PathId, body: DismissIn, who: Annotated[Principal, require(*WRITERS)]
 ) -> QuarantineOut:
     """Close an open entry whose punch belongs to nobody; the punch stays in the raw log, unattributed."""
 

@@ -5,6 +5,12 @@ secret is 32 random bytes (URL-safe base64). Checking looks the row up by prefix
 secret's digest with `hmac.compare_digest`, so neither the lookup nor the comparison leaks how much of
 a guessed secret was right. Tokens written in the config file (`[[api.tokens]]`, any string of 16+
 characters) have no embedded prefix; theirs is derived from the token's own digest.
+
+Expiry: an issued token may carry `expires_at` (`--expires 90d`, `12h`, `2027-01-31`, or a time with
+its offset); past it, `authenticate` raises `TokenExpired`, whose message says when and how to get
+a new token. Config-file tokens never expire and cannot be revoked here (`TokenFromConfig`): the
+config file is their one source, so a revocation that the next start undoes is refused instead of
+accepted — remove the token from `[[api.tokens]]` and restart.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +28,13 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.config import ApiToken as ConfigToken
 from gateway.errors import GatewayError
+from gateway.inputs import check_name, year_problem
 from gateway.store import ROLES, ApiToken, Employee, utcnow
 
 _ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+_DURATION = re.compile(r"^([1-9][0-9]{0,4})([dh])$")
+NAME_MAX = 100  # the width of api_tokens.name
+NEW_TOKEN_HINT = "ask an admin for a new one (`punchclock token create` or POST /api/v1/tokens)"
 
 
 class TokenError(GatewayError):
@@ -32,6 +43,22 @@ class TokenError(GatewayError):
 
 class TokenNameTaken(TokenError):
     """Another token already has this name."""
+
+
+class TokenFromConfig(TokenError):
+    """A config-file token cannot be revoked here: the config file manages it."""
+
+
+class TokenExpired(GatewayError):
+    """The token is genuine but past its expiry."""
+
+    def __init__(self, name: str, expired_at: datetime) -> None:
+        super().__init__(f"token {name!r} expired at {utc_text(expired_at)}: {NEW_TOKEN_HINT}")
+
+
+def utc_text(value: datetime) -> str:
+    """A stored naive-UTC time as the API writes times: ISO 8601 with its +00:00 offset."""
+    return value.replace(tzinfo=UTC).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +89,53 @@ def _split(token: str) -> tuple[str, str]:
 
 
 def authenticate(session: Session, token: str) -> Principal | None:
-    """The principal for `token`, or None when it is unknown, revoked or wrong."""
+    """The principal for `token`, or None when it is unknown, revoked or wrong.
+
+    Raises `TokenExpired` for a right secret past its expiry (only then: a wrong secret learns nothing).
+    """
     prefix, secret = _split(token)
     row = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(_digest(secret), row.secret_sha256):
         return None
+    if row.expires_at is not None and row.expires_at <= utcnow():
+        raise TokenExpired(row.name, row.expires_at)
     return Principal(row.id, row.name, row.role, row.employee_id)
+
+
+def parse_expiry(text: str, now: datetime) -> datetime:
+    """When a token given `--expires text` at `now` (naive UTC) expires, as naive UTC.
+
+    `90d` / `12h`: that long from now; `2027-01-31`: the start of that day in this computer's time
+    zone; `2027-01-31T18:00:00+08:00`: that instant. The year must be 2000..2099.
+    """
+    duration = _DURATION.match(text)
+    if duration:
+        count, unit = int(duration.group(1)), duration.group(2)
+        return now + (timedelta(days=count) if unit == "d" else timedelta(hours=count))
+    try:
+        given = datetime.fromisoformat(text)
+    except ValueError:
+        given = None
+    if given is None or (given.tzinfo is None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)):
+        raise TokenError(
+            f"expiry {text!r}: give a duration such as 90d or 12h, a date such as 2027-01-31, "
+            "or a time with its UTC offset such as 2027-01-31T18:00:00+08:00"
+        )
+    problem = year_problem(given.year)
+    if problem is not None:  # before converting: year 0001 east of UTC would overflow
+        raise TokenError(f"expiry {text!r}: {problem}")
+    return given.astimezone(UTC).replace(tzinfo=None)  # a bare date: midnight in this computer's zone
+
+
+def _check_expiry(expires_at: datetime, now: datetime) -> datetime:
+    problem = year_problem(expires_at.year)
+    if problem is not None:
+        raise TokenError(f"expiry {utc_text(expires_at)}: {problem}")
+    if expires_at <= now:
+        raise TokenError(f"expiry {utc_text(expires_at)} is not in the future: give a later time or a duration")
+    return expires_at.replace(microsecond=0)
 
 
 def _employee_id(session: Session, role: str, employee_code: str | None) -> int | None:
@@ -89,11 +155,33 @@ def _employee_id(session: Session, role: str, employee_code: str | None) -> int 
     return employee_id
 
 
-def issue_token(session: Session, name: str, role: str, employee_code: str | None, actor: str) -> tuple[ApiToken, str]:
+def _check_token_name(name: str) -> None:
+    if not name.strip() or len(name) > NAME_MAX:
+        raise TokenError(f"token name {name[:20]!r}: give 1 to {NAME_MAX} characters, not only spaces")
+    try:
+        check_name(name)
+    except ValueError as exc:
+        raise TokenError(f"token name {name!r}: {exc}") from None
+
+
+def issue_token(
+    session: Session,
+    name: str,
+    role: str,
+    employee_code: str | None,
+    actor: str,
+    *,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
     """Add a new token row (audited) to `session` and return it with its secret, shown this once.
 
-    The caller commits. Raises `TokenError` for an unknown role or employee or a name already in use.
+    `expires_at` (naive UTC, None: never) must lie in the future. The caller commits. Raises
+    `TokenError` for a bad name or expiry, an unknown role or employee, or a name already in use.
     """
+    _check_token_name(name)
+    now = utcnow()
+    if expires_at is not None:
+        expires_at = _check_expiry(expires_at, now)
     employee_id = _employee_id(session, role, employee_code)
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise TokenNameTaken(f"a token named {name!r} already exists: pick another name or revoke that one")
@@ -105,7 +193,8 @@ def issue_token(session: Session, name: str, role: str, employee_code: str | Non
         role=role,
         employee_id=employee_id,
         source="issued",
-        created_at=utcnow(),
+        created_at=now,
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
@@ -114,7 +203,19 @@ def issue_token(session: Session, name: str, role: str, employee_code: str | Non
 
 
 def revoke_token(session: Session, row: ApiToken, actor: str) -> None:
-    """Mark `row` revoked (audited); the caller commits. Revoked rows stay so the audit trail can name them."""
+    """Mark `row` revoked (audited); the caller commits. Revoked rows stay so the audit trail can name them.
+
+    Raises `TokenFromConfig` for a config-file token: only the config file revokes those.
+    """
+    if row.source == "config":
+        raise TokenFromConfig(
+            f"token {row.name!r} comes from the config file: remove it from [[api.tokens]] in the config and "
+            "restart (revoking it here would be undone by the next start)"
+        )
+    _revoke(session, row, actor)
+
+
+def _revoke(session: Session, row: ApiToken, actor: str) -> None:
     before = describe_token(row, None)
     row.revoked_at = utcnow()
     append_audit(session, actor, "token.revoke", f"token:{row.name}", before, describe_token(row, None))
@@ -129,6 +230,7 @@ def describe_token(row: ApiToken, employee_code: str | None) -> dict[str, object
         "employee": employee_code,
         "source": row.source,
         "revoked_at": row.revoked_at,
+        "expires_at": row.expires_at,
     }
 
 
@@ -168,4 +270,4 @@ def sync_config_tokens(session: Session, tokens: list[ConfigToken]) -> None:
             )
     for name, row in rows.items():
         if row.source == "config" and name not in wanted and row.revoked_at is None:
-            revoke_token(session, row, "config")
+            _revoke(session, row, "config")

@@ -19,19 +19,31 @@ def token_create(
     employee: Annotated[
         str | None, typer.Option("--employee", help="Employee code (only for --role employee).")
     ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="When the token stops working: a duration (90d, 12h), a date (2027-01-31: the start of that day "
+            "in this computer's time zone) or a time with its offset (2027-01-31T18:00:00+08:00). "
+            "Default: never.",
+        ),
+    ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Issue an API token and print its secret once (only its SHA-256 digest is stored)."""
-    from gateway.access.tokens import TokenError, issue_token
+    from gateway.access.tokens import TokenError, issue_token, parse_expiry, utc_text
+    from gateway.store import utcnow
 
-    factory = open_store(load_checked_config(config))
     try:
+        expires_at = parse_expiry(expires, utcnow()) if expires is not None else None
+        factory = open_store(load_checked_config(config))
         with factory() as session, session.begin():
-            row, secret = issue_token(session, name, role, employee, "cli")
+            row, secret = issue_token(session, name, role, employee, "cli", expires_at=expires_at)
     except TokenError as error:
         console.print(f"[red]token not created[/red]: {error}", highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"token {row.name!r} (role {row.role}) created; it is shown only now:", highlight=False)
+    until = f", valid until {utc_text(row.expires_at)}" if row.expires_at is not None else ""
+    console.print(f"token {row.name!r} (role {row.role}{until}) created; it is shown only now:", highlight=False)
     print(secret)
 
 

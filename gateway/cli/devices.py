@@ -20,9 +20,13 @@ if TYPE_CHECKING:
 
 def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Poll every configured device on its schedule and serve the API (HTTPS with [api] tls_cert/tls_key) until
-    stopped (SIGTERM/Ctrl-C finish the polls in flight); with [backup] dir set, take scheduled backups too."""
+    stopped (SIGTERM/Ctrl-C finish the polls in flight); with [backup] dir set, take scheduled backups too.
+    Only one serve per database polls: a second one says which process does and serves the API only."""
+    from sqlalchemy import make_url
+
     from api.app import ApiServer
-    from gateway.devices.poller import Poller, PollResult
+    from gateway.devices.poller import Poller, PollerStats, PollResult
+    from gateway.devices.poller_lock import poller_lock
     from gateway.errors import GatewayError
 
     cfg, factory = prepare_store(config)
@@ -34,8 +38,6 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
         raise typer.Exit(2) from None
     console.print(f"API and HR page at {api.url}", highlight=False)
     stop = threading.Event()
-    if cfg.backup.dir is not None:
-        _start_backups(cfg, factory, stop)
 
     def request_stop(signum: int, _frame: object) -> None:
         console.print(f"{signal.Signals(signum).name}: finishing the polls in flight, then exiting")
@@ -54,9 +56,17 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
                 highlight=False,
             )
 
-    console.print(f"polling {len(cfg.devices)} devices into {cfg.database.url}")
-    stats = Poller(cfg, factory, on_result=report).run(stop)
-    stop.wait()  # with no devices the poller returns at once; the API serves until stopped
+    with poller_lock(cfg.database.url) as lock:  # held until stopped, released by the OS if this process dies
+        if lock.holder is None:
+            where = make_url(cfg.database.url).render_as_string(hide_password=True)  # no password in the log
+            console.print(f"polling {len(cfg.devices)} devices into {where}", highlight=False)
+            if cfg.backup.dir is not None:  # one process per database backs it up: the one that polls
+                _start_backups(cfg, factory, stop)
+            stats = Poller(cfg, factory, on_result=report).run(stop)
+        else:
+            console.print(lock.refusal(), highlight=False, soft_wrap=True)
+            stats = PollerStats()
+        stop.wait()  # with no devices the poller returns at once; the API serves until stopped
     api.stop()
     console.print(f"stopped after {stats.polls} polls ({stats.failures} failed)")
 

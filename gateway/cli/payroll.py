@@ -11,7 +11,21 @@ from gateway.cli.common import DEFAULT_CONFIG, ConfigOption
 
 app = typer.Typer(no_args_is_help=True)
 
-PeriodOption = Annotated[str, typer.Option("--period", help="Pay month YYYY-MM")]
+
+def _pay_month(text: str) -> str:
+    """`--period` checked like every pay month (YYYY-MM of 2000..2099) before anything is opened."""
+    from gateway.pay.attendance import AttendanceError, parse_period
+
+    try:
+        parse_period(text)
+    except AttendanceError as error:
+        raise typer.BadParameter(str(error)) from None
+    return text
+
+
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="Pay month YYYY-MM (years 2000 to 2099)", callback=_pay_month)
+]
 
 EXIT_MISMATCH = 1
 EXIT_BAD_FILE = 2

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
+from gateway.inputs import year_problem
 from gateway.store import Employee, Office, Punch, PunchCorrection
 from payroll_core.attendance import (
     N_FACTS,
@@ -74,17 +75,15 @@ class MonthAttendance:
         return {key: int(column[i]) for key, column in self.summary.items()}
 
 
-#: Pay months the gateway accepts; rule data (holiday calendars, tax tables) exists only for some of them.
-YEARS = range(2000, 2100)
-
-
 def parse_period(text: str) -> Period:
+    """The pay month `text` (YYYY-MM) names; its year must pass the one year rule of `gateway.inputs`."""
     try:
         period = Period.parse(text)
     except AttendanceInputError as exc:
         raise AttendanceError(str(exc)) from None
-    if period.year not in YEARS:
-        raise AttendanceError(f"period {text!r}: the year must be {YEARS.start}..{YEARS.stop - 1}")
+    problem = year_problem(period.year)
+    if problem is not None:
+        raise AttendanceError(f"period {text!r}: {problem}")
     return period
 
 
@@ -215,12 +214,17 @@ def _roster(offices: list[Office], employees: list[Employee]) -> tuple[RuleBook,
     return book, roster
 
 
-def employees_in_scope(session: Session, period: Period, office: Office | None) -> list[Employee]:
-    """Employees of `office` (None: of every office) employed on at least one day of `period`."""
+def employees_in_scope(
+    session: Session, period: Period, office: Office | None, *, only: int | None = None
+) -> list[Employee]:
+    """Employees of `office` (None: of every office) employed on at least one day of `period`;
+    with `only` (an employee id), that employee alone if they are in scope."""
     first, last = period.days[0], period.days[-1]
     query = select(Employee).where(Employee.office_id.is_not(None))
     if office is not None:
         query = query.where(Employee.office_id == office.id)
+    if only is not None:
+        query = query.where(Employee.id == only)
     query = query.where((Employee.hired_on.is_(None)) | (Employee.hired_on <= last))
     query = query.where((Employee.left_on.is_(None)) | (Employee.left_on >= first))
     return list(session.scalars(query.order_by(Employee.code)))
@@ -272,9 +276,15 @@ def _employed_mask(employees: list[Employee], days: list[dt.date]) -> np.ndarray
     return mask
 
 
-def month_attendance(session: Session, period: Period, office: Office | None) -> MonthAttendance:
-    """Attendance of every employee in scope for `period`, computed by the payroll_core kernel."""
-    employees = employees_in_scope(session, period, office)
+def month_attendance(
+    session: Session, period: Period, office: Office | None, *, only: int | None = None
+) -> MonthAttendance:
+    """Attendance of every employee in scope for `period`, computed by the payroll_core kernel.
+
+    `only` (an employee id) limits the scope to that employee before anything is read, so one
+    employee's month costs one employee's punches, not the office's.
+    """
+    employees = employees_in_scope(session, period, office, only=only)
     offices = (
         [office]
         if office is not None

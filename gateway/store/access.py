@@ -34,6 +34,8 @@ class ApiToken(Base):
     source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Past this (naive UTC) the token is refused; NULL: it never expires (config tokens never do).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditLog(Base):

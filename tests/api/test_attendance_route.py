@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from pay_testkit import PERIOD, SCOPE, full_month, punch_day
 from sqlalchemy.orm import Session, sessionmaker
+
+import gateway.pay.attendance as attendance_module
 
 E001_MARCH = {
     "employee": "E001",
@@ -62,7 +65,51 @@ def test_bad_queries(client: TestClient, as_role) -> None:  # type: ignore[no-un
     unknown = client.get(f"/api/v1/attendance?period={PERIOD}&office=Beijing", headers=hr)
     assert (unknown.status_code, unknown.json()["detail"]) == (404, "no office named 'Beijing'")
     month13 = client.get("/api/v1/attendance?period=2026-13", headers=hr)
-    assert (month13.status_code, month13.json()["detail"]) == (422, "period '2026-13': expected YYYY-MM, e.g. 2026-03")
+    assert (month13.status_code, month13.json()["detail"]) == (
+        422,
+        "query parameter period: expected a pay month YYYY-MM (month 01 to 12), e.g. 2026-03 (got '2026-13').",
+    )
     year1 = client.get("/api/v1/attendance?period=0001-01", headers=hr)  # once a 500: the month before underflowed
-    assert (year1.status_code, year1.json()["detail"]) == (422, "period '0001-01': the year must be 2000..2099")
+    assert (year1.status_code, year1.json()["detail"]) == (
+        422,
+        "query parameter period: year 0001 is outside 2000-2099: punchclock keeps dates of the years 2000 to 2099 "
+        "(got '0001-01').",
+    )
     assert client.get(f"/api/v1/attendance?period={PERIOD}").status_code == 401
+
+
+@pytest.fixture
+def assembled(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], int]]:
+    """Every punch assembly of attendance: (employee codes it read punches for, punch rows it assembled)."""
+    calls: list[tuple[list[str], int]] = []
+    original = attendance_module._punch_columns
+
+    def spy(session, employees, period):  # type: ignore[no-untyped-def]
+        columns = original(session, employees, period)
+        calls.append(([e.code for e in employees], len(columns.employee)))
+        return columns
+
+    monkeypatch.setattr(attendance_module, "_punch_columns", spy)
+    return calls
+
+
+def test_an_employee_token_reads_only_its_own_punches(client: TestClient, as_role, factory, assembled) -> None:  # type: ignore[no-untyped-def]
+    # E001: 21 days x 2 punches and the seeded 08:00 of 2 March (its 18:00 is the same record); E002 (Urumqi)
+    # has its one seeded punch in March
+    full_month(factory)
+    own = client.get(f"/api/v1/attendance?period={PERIOD}", headers=as_role("employee"))
+    assert [(e["employee"], e["worked_days"]) for e in own.json()["employees"]] == [("E001", 21)]
+    assert assembled == [(["E001"], 43)]
+
+
+def test_an_employee_filter_reads_only_that_employee(client: TestClient, as_role, factory, assembled) -> None:  # type: ignore[no-untyped-def]
+    full_month(factory)
+    one = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E002", headers=as_role("hr"))
+    assert [(e["employee"], e["office"], e["worked_days"]) for e in one.json()["employees"]] == [
+        ("E002", "Urumqi plant", 1)
+    ]
+    everyone = client.get(f"/api/v1/attendance?period={PERIOD}", headers=as_role("hr"))
+    assert [e["employee"] for e in everyone.json()["employees"]] == ["E001", "E002"]
+    assert assembled == [(["E002"], 1), (["E001", "E002"], 44)]
+    mine_only = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E002", headers=as_role("employee"))
+    assert (mine_only.status_code, mine_only.json()["detail"]) == (404, "employee 'E002' does not exist")

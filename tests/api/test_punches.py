@@ -191,11 +191,11 @@ def test_add_and_move_corrections_and_who_sees_them(client: TestClient, as_role)
             422,
             "punch 1 belongs to employee 'E001', not 'E002': omit employee or give the punch's own",
         ),
-        ({"action": "void", "punch_id": 77, "reason": "gone"}, 404, "no punch with id 77"),
+        ({"action": "void", "punch_id": 77, "reason": "gone"}, 404, "punch 77 does not exist"),
         (
             {"action": "add", "employee": "E404", "ts_utc": "2026-03-02T00:00:00Z", "reason": "missed"},
             404,
-            "no employee with code 'E404'",
+            "employee 'E404' does not exist",
         ),
         (
             {"action": "move", "punch_id": 1, "reason": "no time"},
