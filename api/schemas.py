@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from drivers.base import known_kinds
+from gateway.config import MAX_PUSH_COMM_KEY_LENGTH, check_network
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -110,6 +111,8 @@ class DeviceOut(BaseModel):
     model: str
     firmware: str
     health: DeviceHealth
+    push_comm_key_set: bool = Field(description="zk-push: whether the terminal must send a push comm key (never shown)")
+    allow_from: list[str] = Field(description="zk-push: the networks it may push from; empty = anywhere")
 
 
 def _known_kind(value: str) -> str:
@@ -121,6 +124,19 @@ def _known_kind(value: str) -> str:
 Kind = Annotated[str, AfterValidator(_known_kind)]
 Port = Annotated[StrictInt, Field(ge=0, le=65535)]
 Host = Annotated[str, Field(max_length=255)]
+_PUSH_KEY_PATTERN = f"[A-Za-z0-9._~-]{{1,{MAX_PUSH_COMM_KEY_LENGTH}}}"
+PushCommKey = Annotated[
+    str,
+    Field(
+        pattern=f"^{_PUSH_KEY_PATTERN}$",
+        description="zk-push, write-only: the key the terminal appends to its handshake (Menu → Comm. → Cloud "
+        "Server); letters, digits and . _ ~ -",
+    ),
+]
+Network = Annotated[str, AfterValidator(check_network), Field(examples=["10.8.0.0/24", "10.8.0.20"])]
+AllowFrom = Annotated[
+    list[Network], Field(max_length=64, description="zk-push: CIDR networks it may push from; empty = anywhere")
+]
 
 
 class DeviceCreate(_In):
@@ -130,6 +146,8 @@ class DeviceCreate(_In):
     host: Host = ""
     port: Port = 4370
     office: Name
+    push_comm_key: PushCommKey | None = None
+    allow_from: AllowFrom = []
 
 
 class DeviceUpdate(_In):
@@ -139,16 +157,39 @@ class DeviceUpdate(_In):
     host: Host | None = None
     port: Port | None = None
     office: Name | None = None
+    push_comm_key: (
+        Annotated[str, Field(pattern=f"^({_PUSH_KEY_PATTERN})?$", description='as for a new device; "" removes it')]
+        | None
+    ) = None
+    allow_from: AllowFrom | None = None
 
 
 class UnknownTerminalOut(BaseModel):
-    """An ADMS push terminal the receiver refused because no device has its serial number (since the last start)."""
+    """An ADMS push terminal the receiver refused (since the last start), per serial number, address and reason."""
 
     serial_number: str
     address: str
     first_seen: UtcOut
     last_seen: UtcOut
     attempts: int
+    reason: str = Field(
+        description="unknown serial number | address not allowed | no push comm key | wrong push comm key | "
+        "no handshake from this address"
+    )
+    detail: str = Field(description="what to do about it")
+
+
+class PushRejectOut(BaseModel):
+    """A pushed ATTLOG line holding a value no ZKTeco record can hold: acknowledged, kept aside, never a punch."""
+
+    id: int
+    device_sn: str
+    line_number: int
+    line: str = Field(description="the line as received (its first 1000 characters)")
+    line_length: int
+    fields: str
+    reason: str
+    received_at: UtcOut
 
 
 class SyncResult(BaseModel):
