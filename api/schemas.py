@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from drivers.base import known_kinds
+from drivers.base import MAX_PIN_LENGTH, known_kinds
 from gateway.config import MAX_PUSH_COMM_KEY_LENGTH, check_network
 
 
@@ -52,7 +52,15 @@ AwareIn = Annotated[datetime, AfterValidator(_aware)]
 """A time given by a client; must carry an offset; converted to UTC."""
 Fen = Annotated[StrictInt, Field(ge=0, le=10**13, description="integer fen (1/100 yuan)")]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-Pin = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+Pin = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_PIN_LENGTH,
+        pattern=r"^[A-Za-z0-9]+$",
+        description=f"badge number: letters and digits, at most {MAX_PIN_LENGTH} (a ZKTeco terminal's PIN field)",
+    ),
+]
 Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
 Role = Literal["admin", "hr", "viewer", "employee"]
