@@ -28,6 +28,7 @@ from api.routes import (
     exports,
     payruns,
     payslips,
+    piece_batches,
     piece_records,
     punches,
     quarantine,
@@ -80,7 +81,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    iclock.mount(app, settings.session_factory)
+    iclock.mount(app, settings.session_factory, settings.config.push.max_body_bytes)
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (
         devices,
@@ -91,6 +92,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         tokens,
         attendance,
         piece_records,
+        piece_batches,
         payruns,
         payslips,
         exports,

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import Problem
+from drivers.base import quote
 from gateway.access.vault import VaultError
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,8 @@ def _validation_messages(errors: Sequence[Any]) -> list[str]:
         elif error.get("type") == "extra_forbidden":
             text = "is not a known field: check its spelling against /docs"
         elif "input" in error and not isinstance(error["input"], dict | list):
-            text = f"{text} (got {error['input']!r})"
+            given = error["input"]
+            text = f"{text} (got {quote(given) if isinstance(given, str) else repr(given)})"
         messages.append(f"{_location(error.get('loc', ('request',)))}: {text}")
     return messages
 

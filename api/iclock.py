@@ -10,16 +10,33 @@ HTTP 500 (never OK), so the terminal keeps the batch and sends it again; since i
 batch's `Stamp` is persisted on the device (`Device.push_stamp`) after the commit and handed back in
 the handshake as `ATTLOGStamp`, so a rebooted terminal resumes where the database is, not before.
 
-Unknown serial numbers (no device with that `sn` in the store) are refused with HTTP 403 on every
-path and remembered in `PushState.unknown` (first/last seen, attempts, address), which the API can
-list; they are logged once per serial. The gateway never adds devices on its own. For known
-terminals every request records `Device.last_success_at`, and the `INFO=` health a getrequest poll
-may carry (firmware, user and record counts) is stored on the device.
+Who may push (`gateway.access.push_auth`): a request is refused with HTTP 403, before its body is
+read, when no device has its serial number, when it comes from outside the device's `allow_from`
+networks, when the handshake of a device with a push comm key carries no key or the wrong one, or
+when a later request of such a device does not come from the address of its last good handshake
+(firmware sends the key on the handshake only). Refused terminals are remembered per (serial,
+address, reason) in `PushState.refused` (first/last seen, attempts; at most `MAX_REFUSED`, the
+longest-quiet dropped first), which the API lists; each is logged once. The gateway never adds
+devices on its own. For admitted terminals every request records `Device.last_success_at`, and the
+`INFO=` health a getrequest poll may carry (firmware, user and record counts) is stored on the device.
 
-A batch that cannot be parsed or stored is answered with an error (400/500), logged, and kept as
+Limits: a body over `PushState.max_body_bytes` (`[push] max_body_bytes`) is answered 413 — at once
+when its Content-Length says so, or as soon as a chunked body passes it (`api.bodies`). An ATTLOG line
+holding a value no ZKTeco record can (a PIN over 24 characters, a year outside 2000-2099, …; see
+`drivers.zk_push`) is kept aside in `push_rejects` with its reason (`GET /api/v1/devices/push-rejects`)
+and the rest of the batch is stored: the record stays in the terminal's log for good, so refusing
+the batch would stop every later punch of that terminal. Lines are kept aside before the punches are
+stored and the batch is answered OK after both, idempotently, so exactly-once holds for them too.
+Every message that quotes pushed data quotes a bounded part of it, and log lines are cut at
+`LOG_LIMIT` characters with their full length noted.
+
+A batch that cannot be parsed or stored is answered with an error (400/413/500), logged, and kept as
 `PushState.last_error[sn]` until that terminal's next batch is stored. Commands are handed out once
 (at-most-once): a poll reply lost on the network loses its commands, which are only clock syncs and
 re-upload requests that the caller can queue again.
+
+The handshake URL carries the push comm key; `mount` adds a filter to uvicorn's access logger that
+replaces its value with `***`, so even a server run at INFO level never logs it.
 
 Tables other than ATTLOG (OPERLOG, ATTPHOTO, BIODATA…) are acknowledged but not stored: refusing
 them would make the terminal resend them forever.
@@ -29,11 +46,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -42,32 +60,47 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from drivers.base import DriverError, RawPunch
+from api.bodies import BodyTooLarge, read_limited
+from drivers.base import DriverError
 from drivers.zk_push import (
+    AttlogBatch,
     CommandResult,
     PushOptions,
     accepted_reply,
     command_line,
     decode_body,
     handshake_reply,
-    parse_attlog,
     parse_devicecmd,
     parse_info,
+    read_attlog,
 )
+from gateway.access.push_auth import REFUSAL_UNKNOWN, Refusal, refuse_handshake, refuse_request
+from gateway.config import DEFAULT_PUSH_MAX_BODY_BYTES
 from gateway.devices.ingest import IngestResult, ingest_punches
+from gateway.devices.push_rejects import keep_rejected
 from gateway.errors import GatewayError
-from gateway.store import Device
+from gateway.store import Device, utcnow
 
 log = logging.getLogger(__name__)
 
 IngestFn = Callable[..., IngestResult]
 PUSH_SOURCE = "push"
+MAX_REFUSED = 1000
+LOG_LIMIT = 500
+_KEY_IN_URL = re.compile(r"(?i)(pushcommkey=)[^&\s]*")
+
+
+def clip(message: str, limit: int = LOG_LIMIT) -> str:
+    """`message` cut to `limit` characters, with its full length noted when it was longer."""
+    return message if len(message) <= limit else f"{message[:limit]}… ({len(message):,} characters)"
 
 
 @dataclass
-class UnknownTerminal:
+class RefusedTerminal:
     serial_number: str
     address: str
+    reason: str  # one of gateway.access.push_auth.REFUSAL_*
+    detail: str
     first_seen: datetime
     last_seen: datetime
     attempts: int = 1
@@ -75,10 +108,11 @@ class UnknownTerminal:
 
 @dataclass
 class PushState:
-    """Per-process receiver state: queued commands, their results, and refused terminals."""
+    """Per-process receiver state: limits, queued commands, their results, and refused terminals."""
 
     options: PushOptions = field(default_factory=PushOptions)
-    unknown: dict[str, UnknownTerminal] = field(default_factory=dict)
+    max_body_bytes: int = DEFAULT_PUSH_MAX_BODY_BYTES
+    refused: dict[tuple[str, str, str], RefusedTerminal] = field(default_factory=dict)
     last_error: dict[str, str] = field(default_factory=dict)  # serial -> why its last upload was refused
     results: dict[str, list[CommandResult]] = field(default_factory=dict)
     _queues: dict[str, deque[str]] = field(default_factory=dict)
@@ -97,21 +131,25 @@ class PushState:
             queue = self._queues.pop(serial_number, deque())
             return list(queue)
 
-    def note_unknown(self, serial_number: str, address: str) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None)
+    def note_refused(self, serial_number: str, address: str, refusal: Refusal) -> None:
+        now = utcnow()
+        key = (serial_number, address, refusal.reason)
         with self._lock:
-            seen = self.unknown.get(serial_number)
-            if seen is None:
-                self.unknown[serial_number] = UnknownTerminal(serial_number, address, now, now)
-                log.warning(
-                    "refused ADMS push from unknown terminal SN=%s at %s: add it to the config to accept it",
-                    serial_number,
-                    address,
-                )
-            else:
+            seen = self.refused.get(key)
+            if seen is not None:
                 seen.attempts += 1
-                seen.last_seen = now
-                seen.address = address
+                seen.last_seen, seen.detail = now, refusal.detail
+                return
+            if len(self.refused) >= MAX_REFUSED:
+                del self.refused[min(self.refused, key=lambda k: self.refused[k].last_seen)]
+            self.refused[key] = RefusedTerminal(serial_number, address, refusal.reason, refusal.detail, now, now)
+        log.warning(clip(f"refused ADMS push from SN={serial_number} at {address}: {refusal.reason}: {refusal.detail}"))
+
+    def forget_refused(self, serial_number: str) -> None:
+        """Drop the refusals of this serial number (its device was just added or its access changed)."""
+        with self._lock:
+            for key in [k for k in self.refused if k[0] == serial_number]:
+                del self.refused[key]
 
 
 def get_session_factory(request: Request) -> sessionmaker[Session]:
@@ -145,13 +183,35 @@ def _text(body: str, status: int = 200) -> PlainTextResponse:
     return PlainTextResponse(body, status_code=status)
 
 
-def _seen(factory: sessionmaker[Session], serial_number: str, info: str | None = None) -> Device | None:
-    """The device with this serial number, its last contact recorded (and `INFO=` health, if sent)."""
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _admit(
+    factory: sessionmaker[Session],
+    serial_number: str,
+    address: str,
+    *,
+    handshake_key: str | None = None,
+    handshake: bool = False,
+    info: str | None = None,
+) -> Device | Refusal:
+    """The device, admitted and its contact recorded (with `INFO=` health, and the handshake's address),
+    or why it is refused; decided and recorded in one transaction."""
     with factory() as session, session.begin():
         device = session.scalar(select(Device).where(Device.sn == serial_number))
         if device is None:
-            return None
-        device.last_success_at = datetime.now(UTC).replace(tzinfo=None)
+            return Refusal(
+                REFUSAL_UNKNOWN,
+                f"no device has serial number {serial_number}: add one with that sn (config or API) to accept it",
+            )
+        refusal = refuse_handshake(device, handshake_key, address) if handshake else refuse_request(device, address)
+        if refusal is not None:
+            return refusal
+        now = utcnow()
+        device.last_success_at = now
+        if handshake:
+            device.push_handshake_from, device.push_handshake_at = address, now
         if info:
             health = parse_info(serial_number, info)
             device.firmware = health.firmware or device.firmware
@@ -160,17 +220,27 @@ def _seen(factory: sessionmaker[Session], serial_number: str, info: str | None =
         return device
 
 
-def _refuse_unknown(state: PushState, serial_number: str, request: Request) -> PlainTextResponse:
-    state.note_unknown(serial_number, request.client.host if request.client else "")
-    return _text(f"UNKNOWN DEVICE {serial_number}: not in the gateway config", 403)
+def _refused(state: PushState, serial_number: str, request: Request, refusal: Refusal) -> PlainTextResponse:
+    """403, telling the terminal only the reason; the detail (networks, device name) is for the operator."""
+    state.note_refused(serial_number, _address(request), refusal)
+    if refusal.reason == REFUSAL_UNKNOWN:
+        return _text(f"UNKNOWN DEVICE {serial_number}: not in the gateway config", 403)
+    return _text(f"REFUSED {serial_number}: {refusal.reason}", 403)
+
+
+def _offered_key(request: Request) -> str | None:
+    """The handshake's `pushcommkey` (the firmware's spelling; other capitalisations accepted too)."""
+    return next((value for name, value in request.query_params.multi_items() if name.lower() == "pushcommkey"), None)
 
 
 @router.get("/cdata")
 async def handshake(request: Request, sn: SerialNumber, factory: Factory, state: State) -> PlainTextResponse:
-    """`GET /iclock/cdata?SN=…&options=all`: tell the terminal where to resume and how to upload."""
-    device = await run_in_threadpool(_seen, factory, sn)
-    if device is None:
-        return _refuse_unknown(state, sn, request)
+    """`GET /iclock/cdata?SN=…&options=all[&pushcommkey=…]`: tell the terminal where to resume and how to upload."""
+    device = await run_in_threadpool(
+        _admit, factory, sn, _address(request), handshake_key=_offered_key(request), handshake=True
+    )
+    if isinstance(device, Refusal):
+        return _refused(state, sn, request, device)
     options = state.options
     if device.push_stamp:
         options = replace(options, attlog_stamp=device.push_stamp)
@@ -184,40 +254,58 @@ async def upload(
     factory: Factory,
     state: State,
     ingest: Ingest,
-    table: Annotated[str, Query()] = "ATTLOG",
+    table: Annotated[str, Query(max_length=32)] = "ATTLOG",
     stamp: Annotated[str | None, Query(alias="Stamp", max_length=32)] = None,
 ) -> PlainTextResponse:
     """`POST /iclock/cdata?SN=…&table=ATTLOG&Stamp=…`: store the batch, then (only then) answer OK."""
-    body = await request.body()
-    device = await run_in_threadpool(_seen, factory, sn)
-    if device is None:
-        return _refuse_unknown(state, sn, request)
+    device = await run_in_threadpool(_admit, factory, sn, _address(request))
+    if isinstance(device, Refusal):
+        return _refused(state, sn, request, device)
+    try:
+        body = await read_limited(request, state.max_body_bytes)
+    except BodyTooLarge as exc:
+        return _refuse_batch(
+            state, sn, f"ADMS {table} upload from {sn} refused unread: {exc} ([push] max_body_bytes)", 413
+        )
     try:
         if table != "ATTLOG":
-            lines = [line for line in decode_body(body, f"{table} from {sn}").splitlines() if line.strip()]
-            return _text(accepted_reply(len(lines)))
-        punches = parse_attlog(body, sn)
+            return _text(accepted_reply(await run_in_threadpool(_count_lines, body, f"{table} from {sn}")))
+        batch = await run_in_threadpool(read_attlog, body, sn)
     except DriverError as exc:
         # The terminal will send this batch again and again until someone looks: make it visible.
         return _refuse_batch(state, sn, f"refused ADMS batch: {exc}", 400)
     try:
-        result = await run_in_threadpool(_store, factory, ingest, sn, punches, stamp)
+        await run_in_threadpool(_store, factory, ingest, sn, batch, stamp)
     except GatewayError as exc:
         return _refuse_batch(state, sn, f"ADMS batch from {sn} not stored: {exc}", 500)
     state.last_error.pop(sn, None)
-    return _text(accepted_reply(result.read))
+    return _text(accepted_reply(batch.records))
+
+
+def _count_lines(body: bytes, what: str) -> int:
+    return sum(1 for line in decode_body(body, what).splitlines() if line.strip())
 
 
 def _refuse_batch(state: PushState, sn: str, message: str, status: int) -> PlainTextResponse:
+    message = clip(message)
     log.error(message)
     state.last_error[sn] = message
     return _text(f"ERROR: {message}", status)
 
 
 def _store(
-    factory: sessionmaker[Session], ingest: IngestFn, sn: str, punches: Sequence[RawPunch], stamp: str | None
+    factory: sessionmaker[Session], ingest: IngestFn, sn: str, batch: AttlogBatch, stamp: str | None
 ) -> IngestResult:
-    result = ingest(factory, sn, punches, source=PUSH_SOURCE)
+    """Keep the rejected lines aside, store the punches, then the stamp: each step idempotent."""
+    if batch.rejected:
+        kept = keep_rejected(factory, sn, batch.rejected, utcnow())
+        log.warning(
+            clip(
+                f"ADMS batch from {sn}: {len(batch.rejected)} line(s) kept aside ({kept} new), not stored as "
+                f"punches (GET /api/v1/devices/push-rejects lists them); first: {batch.rejected[0].reason}"
+            )
+        )
+    result = ingest(factory, sn, batch.punches, source=PUSH_SOURCE)
     if stamp:
         with factory() as session, session.begin():
             session.execute(update(Device).where(Device.sn == sn).values(push_stamp=stamp))
@@ -233,8 +321,9 @@ async def getrequest(
     info: Annotated[str | None, Query(alias="INFO", max_length=500)] = None,
 ) -> PlainTextResponse:
     """`GET /iclock/getrequest?SN=…`: hand over queued commands, or `OK` when there are none."""
-    if await run_in_threadpool(_seen, factory, sn, info) is None:
-        return _refuse_unknown(state, sn, request)
+    device = await run_in_threadpool(_admit, factory, sn, _address(request), info=info)
+    if isinstance(device, Refusal):
+        return _refused(state, sn, request, device)
     commands = state.take_commands(sn)
     return _text("\n".join(commands) + "\n" if commands else "OK")
 
@@ -242,27 +331,40 @@ async def getrequest(
 @router.post("/devicecmd")
 async def devicecmd(request: Request, sn: SerialNumber, factory: Factory, state: State) -> PlainTextResponse:
     """`POST /iclock/devicecmd?SN=…`: record the terminal's command results."""
-    body = await request.body()
-    if await run_in_threadpool(_seen, factory, sn) is None:
-        return _refuse_unknown(state, sn, request)
+    device = await run_in_threadpool(_admit, factory, sn, _address(request))
+    if isinstance(device, Refusal):
+        return _refused(state, sn, request, device)
     try:
-        results = parse_devicecmd(body, sn)
+        results = parse_devicecmd(await read_limited(request, state.max_body_bytes), sn)
+    except BodyTooLarge as exc:
+        return _text(clip(f"ERROR: command results from {sn} refused unread: {exc}"), 413)
     except DriverError as exc:
-        return _text(f"ERROR: {exc}", 400)
+        return _text(clip(f"ERROR: {exc}"), 400)
     state.results.setdefault(sn, []).extend(results)
     for result in results:
         if result.return_code != 0:
             log.warning(
-                "terminal %s: command %s (%s) failed with Return=%d",
-                sn,
-                result.command_id,
-                result.command,
-                result.return_code,
+                clip(
+                    f"terminal {sn}: command {result.command_id} ({result.command}) failed: Return={result.return_code}"
+                )
             )
     return _text("OK")
 
 
-def mount(app: Any, session_factory: sessionmaker[Session]) -> None:
-    """Wire the receiver into `app` at /iclock with the gateway's session factory."""
+class RedactPushKey(logging.Filter):
+    """Replaces the value of `pushcommkey=` in uvicorn access-log lines (the handshake URL carries the key)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "=" in a for a in record.args):
+            record.args = tuple(_KEY_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def mount(app: Any, session_factory: sessionmaker[Session], max_body_bytes: int = DEFAULT_PUSH_MAX_BODY_BYTES) -> None:
+    """Wire the receiver into `app` at /iclock with the gateway's session factory and body size limit."""
     app.state.session_factory = session_factory
+    app.state.push_state = PushState(max_body_bytes=max_body_bytes)
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactPushKey) for f in access_log.filters):
+        access_log.addFilter(RedactPushKey())
     app.include_router(router, prefix="/iclock")

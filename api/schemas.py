@@ -26,9 +26,10 @@ from pydantic import (
     model_validator,
 )
 
-from drivers.base import known_kinds
+from drivers.base import MAX_PIN_LENGTH, known_kinds
 from gateway.access.audit import FindingKind
 from gateway.access.identity import IdNumberError, IdType, normalize_id_number
+from gateway.config import MAX_PUSH_COMM_KEY_LENGTH, check_network
 from gateway.inputs import MAX_ID, check_name, check_year
 from gateway.pay.lock_checks import WARNING_CODES
 
@@ -87,7 +88,15 @@ PayMonth = Annotated[
 Fen = Annotated[StrictInt, Field(ge=0, le=10**13, description="integer fen (1/100 yuan)")]
 RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-Pin = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+Pin = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_PIN_LENGTH,
+        pattern=r"^[A-Za-z0-9]+$",
+        description=f"badge number: letters and digits, at most {MAX_PIN_LENGTH} (a ZKTeco terminal's PIN field)",
+    ),
+]
 Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Printable = Annotated[str, AfterValidator(check_name)]
 """Text without control characters or line breaks (`gateway.inputs.check_name`); add the length bounds."""
@@ -177,6 +186,8 @@ class DeviceOut(BaseModel):
     model: str
     firmware: str
     health: DeviceHealth
+    push_comm_key_set: bool = Field(description="zk-push: whether the terminal must send a push comm key (never shown)")
+    allow_from: list[str] = Field(description="zk-push: the networks it may push from; empty = anywhere")
 
 
 def _known_kind(value: str) -> str:
@@ -188,6 +199,19 @@ def _known_kind(value: str) -> str:
 Kind = Annotated[str, AfterValidator(_known_kind)]
 Port = Annotated[StrictInt, Field(ge=0, le=65535)]
 Host = Annotated[str, Field(max_length=255)]
+_PUSH_KEY_PATTERN = f"[A-Za-z0-9._~-]{{1,{MAX_PUSH_COMM_KEY_LENGTH}}}"
+PushCommKey = Annotated[
+    str,
+    Field(
+        pattern=f"^{_PUSH_KEY_PATTERN}$",
+        description="zk-push, write-only: the key the terminal appends to its handshake (Menu → Comm. → Cloud "
+        "Server); letters, digits and . _ ~ -",
+    ),
+]
+Network = Annotated[str, AfterValidator(check_network), Field(examples=["10.8.0.0/24", "10.8.0.20"])]
+AllowFrom = Annotated[
+    list[Network], Field(max_length=64, description="zk-push: CIDR networks it may push from; empty = anywhere")
+]
 
 
 class DeviceCreate(_In):
@@ -197,6 +221,8 @@ class DeviceCreate(_In):
     host: Host = ""
     port: Port = 4370
     office: Name
+    push_comm_key: PushCommKey | None = None
+    allow_from: AllowFrom = []
 
 
 class DeviceUpdate(_In):
@@ -206,16 +232,39 @@ class DeviceUpdate(_In):
     host: Host | None = None
     port: Port | None = None
     office: Name | None = None
+    push_comm_key: (
+        Annotated[str, Field(pattern=f"^({_PUSH_KEY_PATTERN})?$", description='as for a new device; "" removes it')]
+        | None
+    ) = None
+    allow_from: AllowFrom | None = None
 
 
 class UnknownTerminalOut(BaseModel):
-    """An ADMS push terminal the receiver refused because no device has its serial number (since the last start)."""
+    """An ADMS push terminal the receiver refused (since the last start), per serial number, address and reason."""
 
     serial_number: str
     address: str
     first_seen: UtcOut
     last_seen: UtcOut
     attempts: int
+    reason: str = Field(
+        description="unknown serial number | address not allowed | no push comm key | wrong push comm key | "
+        "no handshake from this address"
+    )
+    detail: str = Field(description="what to do about it")
+
+
+class PushRejectOut(BaseModel):
+    """A pushed ATTLOG line holding a value no ZKTeco record can hold: acknowledged, kept aside, never a punch."""
+
+    id: int
+    device_sn: str
+    line_number: int
+    line: str = Field(description="the line as received (its first 1000 characters)")
+    line_length: int
+    fields: str
+    reason: str
+    received_at: UtcOut
 
 
 class SyncResult(BaseModel):

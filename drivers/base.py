@@ -12,6 +12,20 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
+#: The longest badge number (PIN) punchclock accepts from any source. ZKTeco terminals hold a PIN in a
+#: 24-byte field (pyzk reads user records as `<HB8s24sIx7sx24s` and attendance records as
+#: `<H24sB4sB8s`), so no ZK terminal can send more; export files (Comet) can, and are refused beyond it.
+MAX_PIN_LENGTH = 24
+QUOTE_LIMIT = 80
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as a Python literal for a message, cut to `limit` characters with its full length noted when
+    longer: what a device (or a client) sent is quoted in errors and logs, and may be megabytes long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
 
 @dataclass(frozen=True, slots=True)
 class RawPunch:

@@ -23,19 +23,38 @@ and `SET OPTION DateTime=…`. Public servers disagree on the DateTime value: so
 We send the packed integer, which both kinds of firmware reports describe; check against a real unit.
 
 Parsing is tolerant of what real terminals send (CRLF or LF, trailing tabs, blank lines, missing
-trailing columns) and strict about what would corrupt data: a line without a PIN or with a bad time
-is a `ProtocolError` naming the line number and quoting the line.
+trailing columns) and strict about what would corrupt data, in two degrees (`read_attlog`):
+
+* A line we cannot read as ATTLOG at all (no PIN, a time not shaped `YYYY-MM-DD HH:MM:SS`, a Status
+  or Verify that is not an integer) is a `ProtocolError` naming the line number and quoting the line:
+  the whole batch is refused, so the terminal sends it again once the server understands it.
+* A readable line whose value no ZKTeco record field can hold is a `RejectedLine` (the caller keeps it
+  aside and stores the rest): the field sizes are the firmware's own — PIN 24 characters
+  (`drivers.base.MAX_PIN_LENGTH`), Status and Verify one byte each (0..255), Workcode the 32-bit work
+  code of the binary record (pyzk reads the 16-byte record as `<I4sBB2sI`: at most 10 digits), and a
+  time in the years 2000-2099, all the packed clock can show (`encode_zk_time` keeps `year % 100`).
+  Such a record sits in the terminal's log for good, so refusing the batch would block every later
+  punch of that terminal without any fix possible on either side.
+
+Every message quotes a line or field through `drivers.base.quote` (at most 80 characters, with its
+full length noted), so a 50 MB line never reaches a log whole.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl
 
-from drivers.base import DeviceInfo, ProtocolError, RawPunch
+from drivers.base import MAX_PIN_LENGTH, DeviceInfo, ProtocolError, RawPunch, quote
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+BYTE_MAX = 255  # Status and Verify are one byte each in the terminal's record
+MAX_WORKCODE_LENGTH = 10  # the binary record's 32-bit work code: at most 4294967295
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the packed clock counts `year % 100` years from 2000
+_TIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
+_INTEGER = re.compile(r"-?\d+", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,35 +151,92 @@ def decode_body(body: bytes, what: str) -> str:
     raise ProtocolError(f"{what}: body is neither UTF-8 nor GB18030; first bytes: {body[:48].hex(' ')}")
 
 
-def parse_attlog(body: bytes | str, device_sn: str) -> list[RawPunch]:
-    """Punches from an ATTLOG upload body; see the module docstring for what is tolerated."""
+@dataclass(frozen=True, slots=True)
+class RejectedLine:
+    """A readable ATTLOG line holding a value no ZKTeco record can (see the module docstring)."""
+
+    line_number: int
+    line: str  # the whole line as received
+    fields: str  # the offending field names, e.g. "PIN" or "time, Status"
+    reason: str  # the full message, naming the device, line number and fields
+
+
+@dataclass(frozen=True, slots=True)
+class AttlogBatch:
+    """One ATTLOG upload: the punches to store and the lines kept aside."""
+
+    punches: list[RawPunch]
+    rejected: list[RejectedLine]
+
+    @property
+    def records(self) -> int:
+        """Every record the terminal sent (stored or kept aside): what `OK: N` acknowledges."""
+        return len(self.punches) + len(self.rejected)
+
+
+def read_attlog(body: bytes | str, device_sn: str) -> AttlogBatch:
+    """The punches and rejected lines of an ATTLOG upload body; `ProtocolError` for an unreadable line."""
     text = decode_body(body, f"ATTLOG from {device_sn}") if isinstance(body, bytes) else body
-    punches = []
+    punches: list[RawPunch] = []
+    rejected: list[RejectedLine] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
         if not line.strip():
             continue
         fields = [f.strip() for f in line.split("\t")]
-        where = f"ATTLOG from {device_sn}, line {number} {line!r}"
+        where = f"ATTLOG from {device_sn}, line {number} {quote(line)}"
         if len(fields) < 2 or not fields[0]:
             raise ProtocolError(f"{where}: expected PIN<TAB>YYYY-MM-DD HH:MM:SS<TAB>Status<TAB>Verify…")
-        try:
-            ts = parse_zk_text_time(fields[1])
-        except ValueError:
-            raise ProtocolError(f"{where}: time {fields[1]!r} is not YYYY-MM-DD HH:MM:SS") from None
-        state = _int_field(fields, 2, "Status", where)
-        punches.append(
-            RawPunch(
-                device_sn=device_sn,
-                pin=fields[0],
-                ts_local=ts,
-                status=state,
-                punch_state=state,
-                verify_mode=_int_field(fields, 3, "Verify", where),
-                workcode=fields[4] if len(fields) > 4 else "",
+        if not _TIME_SHAPE.fullmatch(fields[1]):
+            raise ProtocolError(f"{where}: time {quote(fields[1])} is not YYYY-MM-DD HH:MM:SS")
+        status = _int_field(fields, 2, "Status", where)
+        verify = _int_field(fields, 3, "Verify", where)
+        workcode = fields[4] if len(fields) > 4 else ""
+        problems: list[tuple[str, str]] = []
+        ts = _checked_time(fields[1], problems)
+        if len(fields[0]) > MAX_PIN_LENGTH:
+            problems.append(
+                ("PIN", f"PIN has {len(fields[0]):,} characters; a ZKTeco PIN holds at most {MAX_PIN_LENGTH}")
+            )
+        for name, index, value in (("Status", 2, status), ("Verify", 3, verify)):
+            if not 0 <= value <= BYTE_MAX:
+                problems.append(
+                    (name, f"{name} {quote(fields[index])} is outside 0..{BYTE_MAX} (one byte on the terminal)")
+                )
+        if len(workcode) > MAX_WORKCODE_LENGTH:
+            problems.append(
+                (
+                    "Workcode",
+                    f"Workcode has {len(workcode):,} characters; a ZKTeco work code holds at most "
+                    f"{MAX_WORKCODE_LENGTH} digits",
+                )
+            )
+        if problems or ts is None:
+            names = ", ".join(name for name, _text in problems)
+            reason = f"{where}: " + "; ".join(text for _name, text in problems)
+            rejected.append(RejectedLine(number, line, names, reason))
+            continue
+        punches.append(RawPunch(device_sn, fields[0], ts, status, status, verify, workcode))
+    return AttlogBatch(punches, rejected)
+
+
+def _checked_time(text: str, problems: list[tuple[str, str]]) -> datetime | None:
+    """The time of a `YYYY-MM-DD HH:MM:SS` field, or None with the problem appended."""
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        problems.append(("time", f"time {text!r} is not a date and time on the calendar"))
+        return None
+    if not FIRST_YEAR <= ts.year <= LAST_YEAR:
+        problems.append(
+            (
+                "time",
+                f"time {text!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} a ZKTeco clock can hold: the "
+                "terminal's clock was wrong when the punch was made",
             )
         )
-    return punches
+        return None
+    return ts
 
 
 def parse_info(serial_number: str, value: str) -> DeviceInfo:
@@ -194,21 +270,22 @@ def parse_devicecmd(body: bytes | str, device_sn: str) -> list[CommandResult]:
         if not line:
             continue
         fields = dict(parse_qsl(line, keep_blank_values=True))
-        where = f"devicecmd from {device_sn}, line {number} {line!r}"
+        where = f"devicecmd from {device_sn}, line {number} {quote(line)}"
         if "ID" not in fields or "Return" not in fields:
             raise ProtocolError(f"{where}: expected ID=<id>&Return=<code>&CMD=<command>")
         try:
             code = int(fields["Return"])
         except ValueError:
-            raise ProtocolError(f"{where}: Return {fields['Return']!r} is not an integer") from None
+            raise ProtocolError(f"{where}: Return {quote(fields['Return'])} is not an integer") from None
         results.append(CommandResult(fields["ID"], code, fields.get("CMD", "")))
     return results
 
 
 def _int_field(fields: list[str], index: int, name: str, where: str) -> int:
+    """An integer column (0 when absent); one of more than 9 digits is returned as -1, which no range accepts."""
     if len(fields) <= index or fields[index] == "":
         return 0
-    try:
-        return int(fields[index])
-    except ValueError:
-        raise ProtocolError(f"{where}: {name} {fields[index]!r} is not an integer") from None
+    text = fields[index]
+    if not _INTEGER.fullmatch(text):
+        raise ProtocolError(f"{where}: {name} {quote(text)} is not an integer")
+    return int(text) if len(text.lstrip("-")) <= 9 else -1

@@ -1,4 +1,4 @@
-"""The gateway's TOML config: offices, devices, database, poller and API settings.
+"""The gateway's TOML config: offices, devices, database, poller, API and push receiver settings.
 
 `load_config(path)` either returns a fully checked `Config` or raises `ConfigError` listing every
 problem as `file: key.path: reason`, so a wrong config fails at start and not at 3 a.m. on the first
@@ -7,12 +7,13 @@ poll of the broken device. See `punchclock.example.toml` for a commented example
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from drivers.base import PUSH_KINDS, known_kinds
 from gateway.errors import ConfigError
@@ -21,6 +22,48 @@ from gateway.inputs import check_name
 DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
 #: An office, device or token name: no control characters or line breaks (`gateway.inputs.check_name`).
 Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_name)]
+PUSH_COMM_KEY_CHARACTERS = "letters, digits and . _ ~ -"
+MAX_PUSH_COMM_KEY_LENGTH = 64
+DEFAULT_PUSH_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def check_network(value: str) -> str:
+    """A CIDR network ("10.1.2.0/24") or one address ("10.1.2.7"), as written; ValueError saying how to fix it."""
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not an IP network: write it as 10.1.2.0/24, or 10.1.2.7 for one address"
+        ) from None
+    if str(network) != value and str(network.network_address) != value:
+        address = value.split("/", 1)[0]
+        raise ValueError(
+            f"{value!r} has host bits set: write the network {network}, or {address} alone for one address"
+        )
+    return value
+
+
+def check_push_comm_key(value: object) -> str:
+    """The push comm key as text; ValueError that never quotes it (the message may reach a log).
+
+    Real firmware appends the key to its handshake URL without escaping it (`&pushcommkey=%s`, see
+    `gateway.access.push_auth`), so only characters that need no escaping in a URL are allowed.
+    """
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str):
+        raise ValueError('the push comm key must be text or a number, e.g. push_comm_key = "8137"')
+    if not 1 <= len(text) <= MAX_PUSH_COMM_KEY_LENGTH or not all(
+        c.isascii() and (c.isalnum() or c in "._~-") for c in text
+    ):
+        raise ValueError(
+            f"the push comm key must be 1 to {MAX_PUSH_COMM_KEY_LENGTH} {PUSH_COMM_KEY_CHARACTERS} (the terminal "
+            "sends it unescaped in a URL); the value given is not repeated here because it is a secret"
+        )
+    return text
+
+
+PushNetwork = Annotated[str, AfterValidator(check_network)]
+PushCommKey = Annotated[str, BeforeValidator(check_push_comm_key)]
 
 
 class _Strict(BaseModel):
@@ -72,6 +115,10 @@ class Device(_Strict):
     clear_after_download: bool = False
     sync_clock: bool = False
     max_clock_drift_s: Annotated[int, Field(ge=1)] = 60
+    # zk-push only: the key the terminal appends to its handshake (Menu → Comm. → Cloud Server), and the
+    # networks it may push from (empty: anywhere). See gateway.access.push_auth.
+    push_comm_key: PushCommKey | None = None
+    allow_from: list[PushNetwork] = []
 
     @field_validator("kind")
     @classmethod
@@ -109,6 +156,12 @@ class Poller(_Strict):
     backoff_base_s: Annotated[float, Field(gt=0)] = 5.0
     backoff_max_s: Annotated[float, Field(gt=0)] = 900.0
     future_tolerance_s: Annotated[int, Field(ge=0)] = 300
+
+
+class Push(_Strict):
+    """The ADMS receiver (/iclock): the largest request body it reads; a larger one is answered 413 unread."""
+
+    max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = DEFAULT_PUSH_MAX_BODY_BYTES
 
 
 class ApiToken(_Strict):
@@ -165,6 +218,7 @@ class Config(_Strict):
     api: Api = Api()
     security: Security = Security()
     backup: Backup = Backup()
+    push: Push = Push()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)
@@ -245,6 +299,16 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
             problems.append(
                 (f"devices[{i}].sn", f"required for a {device.kind} device: the serial number it pushes as (SN=…)")
             )
+        if device.polled:
+            for key, value in (("push_comm_key", device.push_comm_key), ("allow_from", device.allow_from)):
+                if value:
+                    problems.append(
+                        (
+                            f"devices[{i}].{key}",
+                            f"only for push terminals (kind zk-push); a {device.kind} device is polled"
+                            + (": its key is comm_key" if key == "push_comm_key" else ""),
+                        )
+                    )
         for key, value in (("name", device.label), ("sn", device.sn)):
             if value is None:
                 continue

@@ -100,6 +100,9 @@ def push(
     max_attempts: int = typer.Option(
         20, min=0, help="Give up a step after this many failures (0: retry forever, like a terminal)."
     ),
+    push_comm_key: str = typer.Option(
+        "", help="Push comm key sent on the handshake, like a terminal with one set (the gateway's push_comm_key)."
+    ),
 ) -> None:
     """A ZKTeco terminal in ADMS push mode: uploads its punches, re-sends until OK, obeys commands."""
     import time
@@ -109,7 +112,14 @@ def push(
     from simulators.zk_push import PushGaveUp, PushReport, PushTerminal
 
     terminal = PushTerminal(
-        server, sn, users=users, records=records, seed=seed, batch_size=batch_size, max_attempts=max_attempts or None
+        server,
+        sn,
+        users=users,
+        records=records,
+        seed=seed,
+        batch_size=batch_size,
+        max_attempts=max_attempts or None,
+        push_comm_key=push_comm_key or None,
     )
     report = PushReport()
     try:

@@ -13,6 +13,9 @@ connection refused or reset, timeout) means the same batch is sent again after a
 terminal's `Stamp` is the number of records uploaded so far; on handshake it resumes after the
 server's `ATTLOGStamp` (so a server that lost its data gets everything again).
 
+Like the firmware's PUSH SDK client (`svr_init`), the terminal appends `&pushcommkey=<key>` to its
+handshake only when it has a push comm key (`push_comm_key=`), and sends no key on any later request.
+
 Commands obeyed: `SET OPTION DateTime=<packed int | YYYY-MM-DD HH:MM:SS>` moves the clock;
 `DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…` re-uploads that range; anything else is answered
 `Return=-1` (unsupported) like a terminal without the feature.
@@ -74,10 +77,12 @@ class PushTerminal:
         backoff_s: float = 0.05,
         max_backoff_s: float = 2.0,
         max_attempts: int | None = None,
+        push_comm_key: str | None = None,
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.serial_number = serial_number
+        self.push_comm_key = push_comm_key
         self.user_count = users
         self.punches: list[SimPunch] = make_punches(make_users(users, seed), records, seed)
         self.batch_size = batch_size
@@ -98,7 +103,10 @@ class PushTerminal:
     # -- protocol steps --------------------------------------------------------------------
     def handshake(self) -> dict[str, str]:
         """Ask for options; resume after the server's ATTLOGStamp (None/unknown means from the start)."""
-        text = self._get("/iclock/cdata", {"SN": self.serial_number, "options": "all", "pushver": "2.4.1"})
+        params = {"SN": self.serial_number, "options": "all", "pushver": "2.4.1"}
+        if self.push_comm_key:
+            params["pushcommkey"] = self.push_comm_key
+        text = self._get("/iclock/cdata", params)
         options = dict(line.split("=", 1) for line in text.splitlines()[1:] if "=" in line)
         stamp = options.get("ATTLOGStamp", "None")
         self.stamp = min(int(stamp), len(self.punches)) if stamp.isdigit() else 0

@@ -1,13 +1,16 @@
 """Devices: list with health, add and edit (admin), and `POST /devices/{ref}/sync` to poll one now.
 
 A device is addressed by its serial number or, before its first contact reported one, by its name.
+A push terminal's `push_comm_key` is write-only: stored as its digest, shown only as
+`push_comm_key_set`, audited as "set" (see `gateway.access.push_auth`). Refused push terminals and the
+pushed lines kept aside are listed under `/devices/unknown-push` and `/devices/push-rejects`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -16,19 +19,25 @@ from api.db import read, write
 from api.errors import BadGateway, Conflict, NotFound, Unprocessable
 from api.iclock import get_push_state
 from api.schemas import (
+    BeforeId,
     DeviceCreate,
     DeviceHealth,
     DeviceOut,
     DeviceState,
     DeviceUpdate,
+    PageLimit,
+    PushRejectOut,
+    Serial,
     SyncResult,
     UnknownTerminalOut,
 )
 from drivers.base import PUSH_KINDS
 from gateway import config as cfg
 from gateway.access.audit import append_audit
+from gateway.access.push_auth import allowed_networks, set_allow_from, set_push_key
 from gateway.access.tokens import Principal
 from gateway.devices.poller import poll_device
+from gateway.devices.push_rejects import list_rejected
 from gateway.store import Device, Office
 
 router = APIRouter(prefix="/devices", tags=["devices"])
@@ -51,6 +60,8 @@ def device_out(device: Device, office: str | None) -> DeviceOut:
         office=office,
         model=device.model,
         firmware=device.firmware,
+        push_comm_key_set=device.push_key_sha256 is not None,
+        allow_from=allowed_networks(device),
         health=DeviceHealth(
             state=state,
             last_success_at=device.last_success_at,
@@ -95,7 +106,8 @@ def _check_unique(session: Session, device_id: int | None, name: str | None, sn:
 
 
 def _snapshot(device: Device, office: str | None) -> dict[str, object]:
-    return {
+    """What the audit log keeps of a device; a push terminal's key only as "set" or null."""
+    snapshot: dict[str, object] = {
         "name": device.name,
         "sn": device.sn,
         "kind": device.kind,
@@ -103,6 +115,18 @@ def _snapshot(device: Device, office: str | None) -> dict[str, object]:
         "port": device.port,
         "office": office,
     }
+    if device.kind in PUSH_KINDS:
+        snapshot["push_comm_key"] = "set" if device.push_key_sha256 else None
+        snapshot["allow_from"] = allowed_networks(device)
+    return snapshot
+
+
+def _check_push_access(device: Device) -> None:
+    if device.kind not in PUSH_KINDS and (device.push_key_sha256 or device.push_allow_from):
+        raise Unprocessable(
+            f"push_comm_key and allow_from are for push terminals (kind zk-push); {device.name!r} is a "
+            f"{device.kind} device, which is polled (its key is comm_key, in the config file)"
+        )
 
 
 @router.get("")
@@ -117,7 +141,9 @@ def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]
 
 @router.get("/unknown-push")
 def unknown_push_terminals(request: Request, _who: Annotated[Principal, require(*READERS)]) -> list[UnknownTerminalOut]:
-    """Terminals pushing to /iclock with a serial number no device has: add one with that `sn` to accept them."""
+    """ADMS terminals the receiver refused since the last start, per serial number, address and `reason`:
+    an unknown serial number (add a device with that `sn`), an address outside its `allow_from`, a
+    missing or wrong push comm key, or a request from an address that did not shake hands with the key."""
     state = get_push_state(request)
     return [
         UnknownTerminalOut(
@@ -126,9 +152,38 @@ def unknown_push_terminals(request: Request, _who: Annotated[Principal, require(
             first_seen=t.first_seen,
             last_seen=t.last_seen,
             attempts=t.attempts,
+            reason=t.reason,
+            detail=t.detail,
         )
-        for t in sorted(state.unknown.values(), key=lambda t: t.serial_number)
+        for t in sorted(state.refused.values(), key=lambda t: (t.serial_number, t.address, t.reason))
     ]
+
+
+@router.get("/push-rejects")
+def push_rejects(
+    request: Request,
+    _who: Annotated[Principal, require(*READERS)],
+    limit: PageLimit = 100,
+    before_id: BeforeId = None,
+    device_sn: Annotated[Serial | None, Query(description="only this terminal")] = None,
+) -> list[PushRejectOut]:
+    """Pushed ATTLOG lines holding a value no ZKTeco record can hold (a PIN over 24 characters, a year outside
+    2000-2099, …), newest first: acknowledged so the terminal moves on, kept here, never stored as punches.
+    Add a punch correction for a real punch among them."""
+    with read(request) as session:
+        return [
+            PushRejectOut(
+                id=r.id,
+                device_sn=r.device_sn,
+                line_number=r.line_number,
+                line=r.line,
+                line_length=r.line_length,
+                fields=r.fields,
+                reason=r.reason,
+                received_at=r.received_at,
+            )
+            for r in list_rejected(session, device_sn, limit, before_id)
+        ]
 
 
 @router.get("/{ref}")
@@ -154,6 +209,9 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
             firmware="",
             consecutive_failures=0,
         )
+        set_push_key(device, body.push_comm_key)
+        set_allow_from(device, body.allow_from)
+        _check_push_access(device)
         session.add(device)
         session.flush()
         append_audit(session, who.actor, "device.add", f"device:{body.name}", None, _snapshot(device, body.office))
@@ -161,7 +219,7 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
 
     added = write(request, work)
     if body.sn is not None:  # the receiver accepts it from now on
-        get_push_state(request).unknown.pop(body.sn, None)
+        get_push_state(request).forget_refused(body.sn)
     return added
 
 
@@ -183,11 +241,19 @@ def edit_device(
         for key in ("name", "sn", "kind", "host", "port"):
             if key in changes:
                 setattr(device, key, changes[key])
+        if "push_comm_key" in changes:
+            set_push_key(device, changes["push_comm_key"] or None)
+        if "allow_from" in changes:
+            set_allow_from(device, changes["allow_from"])
+        _check_push_access(device)
         session.flush()
         append_audit(session, who.actor, "device.edit", f"device:{device.name}", before, _snapshot(device, office))
         return device_out(device, office)
 
-    return write(request, work)
+    edited = write(request, work)
+    if edited.sn is not None:  # its access may have changed: earlier refusals no longer say much
+        get_push_state(request).forget_refused(edited.sn)
+    return edited
 
 
 @router.post("/{ref}/sync")

@@ -1,8 +1,13 @@
-"""Piece records: bulk upload of a CSV or XLSX file (all rows or none), and listing.
+"""Piece records: bulk upload of a CSV or XLSX file as one batch (all rows or none), and listing.
 
 Upload the file as the request body: `curl --data-binary @march.xlsx -H 'Authorization: Bearer …'
 'http://host/api/v1/piece-records?filename=march.xlsx'`. A refused file answers 422 with one line
-per problem in `errors` ("row 7, column qty: 'x' is not a whole number") and imports nothing.
+per problem in `errors` ("row 7, column qty: 'x' is not a whole number") and imports nothing; the
+same file again answers 409 naming the earlier batch (`/piece-batches` lists, shows and deletes them).
+
+The body is read under `MAX_UPLOAD_BYTES` (413 before reading when Content-Length says more), and
+parsing and storing run in worker threads, so the event loop — every other request, and the terminals'
+`/iclock` pushes — keeps being served during a large import.
 """
 
 from __future__ import annotations
@@ -12,18 +17,28 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import READERS, WRITERS, require
+from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import problem
-from api.schemas import PayMonth
+from api.pay_errors import pay_errors
+from api.schemas import PayMonth, Problem
 from gateway.access.tokens import Principal
-from gateway.pay.piece_import import MAX_UPLOAD_BYTES, PieceImportError, import_piece_file
+from gateway.pay.piece_import import (
+    MAX_UPLOAD_BYTES,
+    PieceImportError,
+    PreparedImport,
+    commit_import,
+    prepare_import,
+)
 from gateway.store import Employee, PieceRecord
 
 router = APIRouter(prefix="/piece-records", tags=["piece records"])
+_PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 
 
 class ImportOut(BaseModel):
@@ -31,6 +46,9 @@ class ImportOut(BaseModel):
     imported: int
     periods: list[str]
     qty: int
+    batch_id: int
+    name: str = Field(description="the batch's name: the `name` given, or the file's name")
+    sha256: str = Field(description="SHA-256 of the file's bytes; the same file again is refused")
 
 
 class PieceRecordOut(BaseModel):
@@ -44,26 +62,58 @@ class PieceRecordOut(BaseModel):
     unit_fen: int
     grade_coef: str
     source: str
+    batch_id: int
 
 
-@router.post("", status_code=201, response_model=ImportOut)
+def piece_record_out(record: PieceRecord, employee: str) -> PieceRecordOut:
+    return PieceRecordOut(
+        id=record.id,
+        employee=employee,
+        period=record.period,
+        work_date=record.work_date,
+        item=record.item,
+        qty=record.qty,
+        rejects=record.rejects,
+        unit_fen=record.unit_fen,
+        grade_coef=record.grade_coef,
+        source=record.source,
+        batch_id=record.batch_id,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ImportOut,
+    responses={413: {"description": "File too large", **_PROBLEM}},
+)
 async def upload(
     request: Request,
     who: Annotated[Principal, require(*WRITERS)],
     filename: Annotated[
         str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")
     ],
+    name: Annotated[
+        str | None, Query(min_length=1, max_length=255, description="the batch's name (default: the file's name)")
+    ] = None,
 ) -> ImportOut | JSONResponse:
-    content = await request.body()
-    if len(content) > MAX_UPLOAD_BYTES:
-        return problem(
-            413,
-            "File too large",
-            f"the upload has {len(content)} bytes; split it into files of at most {MAX_UPLOAD_BYTES} bytes",
-            request,
-        )
     try:
-        result = write(request, lambda session: import_piece_file(session, filename, content, who.actor))
+        content = await read_limited(request, MAX_UPLOAD_BYTES)
+    except BodyTooLarge as exc:
+        return problem(
+            413, "File too large", f"{exc}: split it into files of at most {MAX_UPLOAD_BYTES:,} bytes", request
+        )
+
+    def prepare() -> PreparedImport:
+        with read(request) as session:
+            return prepare_import(session, filename, content, name)
+
+    try:
+        with pay_errors():
+            prepared = await run_in_threadpool(prepare)
+            result = await run_in_threadpool(
+                write, request, lambda session: commit_import(session, prepared, who.actor)
+            )
     except PieceImportError as exc:
         return problem(
             422,
@@ -73,7 +123,15 @@ async def upload(
             request,
             errors=[str(p) for p in exc.problems],
         )
-    return ImportOut(source=result.source, imported=result.imported, periods=list(result.periods), qty=result.qty)
+    return ImportOut(
+        source=result.source,
+        imported=result.imported,
+        periods=list(result.periods),
+        qty=result.qty,
+        batch_id=result.batch_id,
+        name=result.name,
+        sha256=result.sha256,
+    )
 
 
 @router.get("")
@@ -91,18 +149,4 @@ def list_piece_records(
         )
         if employee is not None:
             query = query.where(Employee.code == employee)
-        return [
-            PieceRecordOut(
-                id=r.id,
-                employee=code,
-                period=r.period,
-                work_date=r.work_date,
-                item=r.item,
-                qty=r.qty,
-                rejects=r.rejects,
-                unit_fen=r.unit_fen,
-                grade_coef=r.grade_coef,
-                source=r.source,
-            )
-            for r, code in session.execute(query.order_by(Employee.code, PieceRecord.id))
-        ]
+        return [piece_record_out(r, code) for r, code in session.execute(query.order_by(Employee.code, PieceRecord.id))]

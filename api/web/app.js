@@ -93,7 +93,8 @@ async function loadUnknownPush() {
   body.replaceChildren();
   for (const t of await call("/devices/unknown-push")) {
     const row = body.insertRow();
-    cell(row, t.serial_number); cell(row, t.address); cell(row, t.first_seen); cell(row, t.last_seen); cell(row, t.attempts);
+    cell(row, t.serial_number); cell(row, t.address); cell(row, t.reason); cell(row, t.first_seen); cell(row, t.last_seen);
+    cell(row, t.attempts); cell(row, t.detail);
   }
 }
 

@@ -3,8 +3,9 @@
 `poller` owns each terminal's schedule, backoff and health; `sync` is one pass over every terminal
 with progress bars; `ingest` stores punches idempotently and decides when a watermark may advance or
 a terminal be cleared; `normalize` turns device wall-clock times into UTC and badges into employees;
-`inventory` writes the config's offices and terminals into the store; `crashpoints` are the named
-pause points of the kill tests.
+`inventory` writes the config's offices and terminals into the store; `push_rejects` keeps pushed
+ATTLOG lines no ZKTeco record can hold aside, exactly once; `crashpoints` are the named pause points
+of the kill tests.
 
 May import: `drivers`, `gateway.access`, `gateway.store`, `gateway.config`, `gateway.errors`. Never
 `gateway.pay`, `gateway.cli`, `api` or `simulators`.

@@ -1,10 +1,15 @@
-"""Mirror the config's offices and devices into the store, so health, punches and the API share one list."""
+"""Mirror the config's offices and devices into the store, so health, punches and the API share one list.
+
+A push terminal's key and networks are mirrored too (its key as a digest), so the /iclock receiver of
+every process reads them from the store.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.access.push_auth import set_allow_from, set_push_key
 from gateway.config import Config
 from gateway.store import Device, Office
 
@@ -28,4 +33,6 @@ def register_config(factory: sessionmaker[Session], config: Config) -> None:
             device.office_id = offices[dev.office].id
             if dev.sn is not None:
                 device.sn = dev.sn
+            set_push_key(device, dev.push_comm_key)
+            set_allow_from(device, dev.allow_from)
             session.add(device)

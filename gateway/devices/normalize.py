@@ -10,7 +10,9 @@ Pure functions over plain values, so the rules are testable without a database:
   of a past punch is unknown (and the poller corrects drifting clocks), so the raw reading is kept and
   the offset is recorded on the device instead.
 - **Employee.** A badge bound to this device wins over a company-wide badge; no badge → no employee,
-  and the caller quarantines the punch.
+  and the caller quarantines the punch. A badge number longer than `drivers.base.MAX_PIN_LENGTH` (24,
+  a ZKTeco PIN field) cannot come from a ZK terminal but can from an export file: the batch is refused
+  (`IngestError` naming the record), nothing of it is stored, and the poll reports it.
 - **Flags.** `FUTURE`: later than the device's own clock (now + its measured offset) plus a tolerance;
   `BEFORE_FIRST_RECORD`: earlier than the first record the device ever gave us (a reset clock).
   Flagged punches are stored and reported, never dropped.
@@ -28,7 +30,8 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from drivers.base import RawPunch
+from drivers.base import MAX_PIN_LENGTH, RawPunch
+from gateway.errors import IngestError
 from gateway.store import PunchFlag
 
 _LAST_MICROSECOND = timedelta(hours=1, microseconds=-1)
@@ -148,6 +151,12 @@ def normalize_punches(
     rows: list[PunchRow] = []
     for punch in new:
         ts, pin = punch.ts_local, punch.pin
+        if len(pin) > MAX_PIN_LENGTH:
+            raise IngestError(
+                f"device {ctx.device_sn}: the punch at {ts} has a badge number of {len(pin):,} characters "
+                f"({pin[:MAX_PIN_LENGTH]!r}…); badge numbers have at most {MAX_PIN_LENGTH}: fix the record at its "
+                "source (the export file) and read it again; nothing of this batch was stored"
+            )
         while next_anchor < len(anchors) and anchors[next_anchor][1] <= ts:
             anchor_pin, anchor_ts, anchor_double = anchors[next_anchor]
             if not anchor_double:

@@ -1,8 +1,8 @@
 """The store: SQLAlchemy 2 models split by domain, engine and session helpers, and the Alembic migrations.
 
 `base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
-punches, quarantine and punch corrections; `access` API tokens and the audit log; `pay` pay runs,
-payslips, piece records and bank accounts; `engine` engines, sessions and `upgrade`; `migrations/`
+punches, quarantine, punch corrections and rejected push lines; `access` API tokens and the audit log; `pay` pay runs,
+payslips, piece batches and records and bank accounts; `engine` engines, sessions and `upgrade`; `migrations/`
 the schema history (the only way the schema changes). Everything public is re-exported here, so
 callers write `from gateway.store import Employee, make_engine`.
 
@@ -12,7 +12,17 @@ part of the gateway can stand on it.
 
 from gateway.store.access import ROLES, ApiToken, AuditLog
 from gateway.store.base import Base, utcnow
-from gateway.store.core import Badge, Device, Employee, Office, Punch, PunchCorrection, PunchFlag, Quarantine
+from gateway.store.core import (
+    Badge,
+    Device,
+    Employee,
+    Office,
+    Punch,
+    PunchCorrection,
+    PunchFlag,
+    PushReject,
+    Quarantine,
+)
 from gateway.store.engine import MIGRATIONS_DIR, alembic_config, make_engine, session_factory, upgrade
 from gateway.store.pay import (
     RUN_COMPUTED,
@@ -23,6 +33,7 @@ from gateway.store.pay import (
     PayRun,
     Payslip,
     PayslipLine,
+    PieceBatch,
     PieceRecord,
 )
 
@@ -44,10 +55,12 @@ __all__ = [
     "PayRun",
     "Payslip",
     "PayslipLine",
+    "PieceBatch",
     "PieceRecord",
     "Punch",
     "PunchCorrection",
     "PunchFlag",
+    "PushReject",
     "Quarantine",
     "alembic_config",
     "make_engine",

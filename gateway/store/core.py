@@ -1,4 +1,5 @@
-"""Core tables: offices, terminals, employees and their badges, punches, quarantine and punch corrections.
+"""Core tables: offices, terminals, employees and their badges, punches, quarantine, punch corrections, and
+pushed lines kept aside (`push_rejects`).
 
 The raw punch log is never edited: a correction is its own row, applied on top by attendance.
 """
@@ -72,6 +73,13 @@ class Device(Base):
     first_record_ts_local: Mapped[datetime | None] = mapped_column(DateTime)
     watermark_ts_local: Mapped[datetime | None] = mapped_column(DateTime)
     push_stamp: Mapped[str | None] = mapped_column(String(32))
+    # ADMS push access (gateway.access.push_auth): the SHA-256 of the terminal's push comm key (never the
+    # key), the networks it may push from (a JSON list of CIDR strings; NULL = anywhere), and the address
+    # and time of its last handshake with the right key (later requests carry no key; they must come from there).
+    push_key_sha256: Mapped[str | None] = mapped_column(String(64))
+    push_allow_from: Mapped[str | None] = mapped_column(Text)
+    push_handshake_from: Mapped[str | None] = mapped_column(String(45))
+    push_handshake_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Employee(Base):
@@ -180,3 +188,26 @@ class PunchCorrection(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PushReject(Base):
+    """An ADMS ATTLOG line holding a value no ZKTeco record can hold, kept aside instead of stored as a punch.
+
+    Such a record stays in the terminal's log for good, so it is acknowledged (the terminal moves on)
+    and kept here for people to see; `(device_sn, line_sha256)` is UNIQUE, so a re-sent batch adds
+    nothing. `line` keeps the first `LINE_KEPT` characters, `line_length` the full length.
+    """
+
+    __tablename__ = "push_rejects"
+    __table_args__ = (UniqueConstraint("device_sn", "line_sha256", name="uq_push_rejects_line"),)
+    LINE_KEPT = 1000
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_sn: Mapped[str] = mapped_column(String(64))
+    line_number: Mapped[int] = mapped_column(Integer)
+    line: Mapped[str] = mapped_column(Text)
+    line_length: Mapped[int] = mapped_column(Integer)
+    line_sha256: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,4 +1,4 @@
-"""Pay-side tables: pay runs, payslips and their lines, piece records, employees' bank accounts.
+"""Pay-side tables: pay runs, payslips and their lines, piece batches and records, employees' bank accounts.
 
 They share `gateway.store.base.Base` (one metadata, one Alembic history; migration 0003 creates them).
 Money columns are `BigInteger` fen. A payslip keeps every output column of
@@ -109,6 +109,26 @@ class PayslipLine(Base):
         return json.loads(self.quantities_json)
 
 
+class PieceBatch(Base):
+    """One uploaded piece file: its name, the SHA-256 of its bytes (UNIQUE: the same file is imported once),
+    and what it held. Every piece record belongs to one batch; deleting a batch deletes its records.
+
+    `sha256` is NULL only for the batches migration 0007 made for records imported before batches
+    existed (one per earlier import: file name and import time).
+    """
+
+    __tablename__ = "piece_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    periods: Mapped[str] = mapped_column(String(255))  # the pay months it holds, sorted, comma-separated
+    row_count: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[int] = mapped_column(BigInteger)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class PieceRecord(Base):
     """Pieces one employee made in a pay month; the grade coefficient is the exact fraction num/den."""
 
@@ -131,6 +151,7 @@ class PieceRecord(Base):
     grade_coef: Mapped[str] = mapped_column(String(16))  # as written in the import, for people
     source: Mapped[str] = mapped_column(String(255))  # file name and row, e.g. "march.xlsx row 7"
     imported_at: Mapped[datetime] = mapped_column(DateTime)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("piece_batches.id", name="fk_piece_records_batch"), index=True)
 
 
 class BankAccount(Base):

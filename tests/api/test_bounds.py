@@ -45,13 +45,22 @@ PARAMETERS = integer_parameters()
 def test_the_walk_finds_every_integer_parameter() -> None:
     assert sorted(f"{m} {p} {q['in']}:{q['name']}" for m, p, q in PARAMETERS) == [
         "DELETE /api/v1/employees/{code}/badges/{badge_id} path:badge_id",
+        "DELETE /api/v1/piece-batches/{batch_id} path:batch_id",
         "DELETE /api/v1/tokens/{token_id} path:token_id",
         "GET /api/v1/audit query:before_id",
         "GET /api/v1/audit query:limit",
+        "GET /api/v1/devices/push-rejects query:before_id",
+        "GET /api/v1/devices/push-rejects query:limit",
         "GET /api/v1/employees query:limit",
         "GET /api/v1/employees query:offset",
         "GET /api/v1/payruns/{run_id} path:run_id",
+        "GET /api/v1/payslips query:limit",
         "GET /api/v1/payslips/{payslip_id} path:payslip_id",
+        "GET /api/v1/piece-batches query:before_id",
+        "GET /api/v1/piece-batches query:limit",
+        "GET /api/v1/piece-batches/{batch_id} path:batch_id",
+        "GET /api/v1/piece-batches/{batch_id} query:after_id",
+        "GET /api/v1/piece-batches/{batch_id} query:limit",
         "GET /api/v1/punches query:limit",
         "GET /api/v1/punches/corrections query:before_id",
         "GET /api/v1/punches/corrections query:limit",
@@ -73,7 +82,7 @@ def _request(client: TestClient, headers: dict[str, str], method: str, path: str
         url = url.replace("{" + name + "}", str(value))
     else:
         params[name] = str(value)
-    for leftover in ("run_id", "punch_id", "payslip_id", "badge_id", "token_id", "entry_id"):
+    for leftover in ("run_id", "punch_id", "payslip_id", "badge_id", "token_id", "entry_id", "batch_id"):
         url = url.replace("{" + leftover + "}", "1")
     return client.request(method, url, params=params, json=BODIES.get(path), headers=headers)
 

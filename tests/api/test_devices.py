@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from datetime import datetime
 
@@ -68,10 +69,74 @@ def test_admin_adds_a_push_terminal_and_it_is_audited(client: TestClient, as_rol
         "device.add",
         "device:hq-push",
         None,
-        {"name": "hq-push", "sn": "PUSH0001", "kind": "zk-push", "host": "", "port": 4370, "office": "Shanghai HQ"},
+        {
+            "name": "hq-push",
+            "sn": "PUSH0001",
+            "kind": "zk-push",
+            "host": "",
+            "port": 4370,
+            "office": "Shanghai HQ",
+            "push_comm_key": None,
+            "allow_from": [],
+        },
     )
     handshake = client.get("/iclock/cdata", params={"SN": "PUSH0001", "options": "all"})
     assert handshake.status_code == 200  # the ADMS receiver now accepts the terminal
+
+
+def test_a_push_key_is_write_only_and_audited_as_set(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    key = "lobby-Key.2026"
+    body = {**NEW_DEVICE, "push_comm_key": key, "allow_from": ["10.8.0.0/24", "10.9.0.7"]}
+    response = client.post("/api/v1/devices", json=body, headers=as_role("admin"))
+    assert response.status_code == 201
+    assert (response.json()["push_comm_key_set"], response.json()["allow_from"]) == (True, ["10.8.0.0/24", "10.9.0.7"])
+    listed = client.get("/api/v1/devices", headers=as_role("viewer"))
+    assert key not in response.text and key not in listed.text
+    assert audit_rows(factory)[-1][4] == {
+        **{k: body[k] for k in ("name", "sn", "kind", "office")},
+        "host": "",
+        "port": 4370,
+        "push_comm_key": "set",
+        "allow_from": ["10.8.0.0/24", "10.9.0.7"],
+    }
+    with factory() as session:
+        device = session.scalar(select(Device).where(Device.sn == "PUSH0001"))
+        assert device is not None
+        assert device.push_key_sha256 == hashlib.sha256(key.encode()).hexdigest()
+        assert key not in str([getattr(device, c.key) for c in Device.__table__.columns])
+    cleared = client.patch(
+        "/api/v1/devices/PUSH0001", json={"push_comm_key": "", "allow_from": []}, headers=as_role("admin")
+    )
+    assert (cleared.json()["push_comm_key_set"], cleared.json()["allow_from"]) == (False, [])
+    before, after = audit_rows(factory)[-1][3:]
+    assert (before["push_comm_key"], after["push_comm_key"], after["allow_from"]) == ("set", None, [])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {**NEW_DEVICE, "allow_from": ["10.8.0.1/24"]},
+            "body field allow_from[0]: '10.8.0.1/24' has host bits set: write the network 10.8.0.0/24, or 10.8.0.1 "
+            "alone for one address (got '10.8.0.1/24').",
+        ),
+        (
+            {**NEW_DEVICE, "allow_from": ["plant"]},
+            "body field allow_from[0]: 'plant' is not an IP network: write it as 10.1.2.0/24, or 10.1.2.7 for one "
+            "address (got 'plant').",
+        ),
+        (
+            {**NEW_DEVICE, "kind": "zk-tcp", "host": "10.8.0.5", "push_comm_key": "abc"},
+            "push_comm_key and allow_from are for push terminals (kind zk-push); 'hq-push' is a zk-tcp device, which "
+            "is polled (its key is comm_key, in the config file)",
+        ),
+    ],
+)
+def test_bad_push_access_is_refused_with_the_reason(client: TestClient, as_role, factory, body, message: str) -> None:  # type: ignore[no-untyped-def]
+    before = audit_rows(factory)
+    response = client.post("/api/v1/devices", json=body, headers=as_role("admin"))
+    assert (response.status_code, response.json()["detail"]) == (422, message)
+    assert audit_rows(factory) == before
 
 
 @pytest.mark.parametrize("role", ["hr", "viewer", "employee"])
@@ -213,7 +278,9 @@ def test_refused_push_terminals_are_listed_until_added(client: TestClient, as_ro
     for _ in range(2):
         assert client.get("/iclock/cdata", params={"SN": "STRANGER9", "options": "all"}).status_code == 403
     listed = client.get("/api/v1/devices/unknown-push", headers=as_role("viewer")).json()
-    assert [(t["serial_number"], t["address"], t["attempts"]) for t in listed] == [("STRANGER9", "testclient", 2)]
+    assert [(t["serial_number"], t["address"], t["attempts"], t["reason"]) for t in listed] == [
+        ("STRANGER9", "testclient", 2, "unknown serial number")
+    ]
     assert client.get("/api/v1/devices/unknown-push", headers=as_role("employee")).status_code == 403
     client.post("/api/v1/devices", json={**NEW_DEVICE, "sn": "STRANGER9"}, headers=as_role("admin"))
     assert client.get("/api/v1/devices/unknown-push", headers=as_role("viewer")).json() == []

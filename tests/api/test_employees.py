@@ -12,7 +12,7 @@ from sqlalchemy import select
 from drivers.base import RawPunch
 from gateway.devices.ingest import ingest_punches
 from gateway.pay.attendance import OFFICE_RULES_DIR
-from gateway.store import Employee, Punch, Quarantine
+from gateway.store import Badge, Employee, Punch, Quarantine
 
 NEW = {
     "code": "E100",
@@ -300,3 +300,20 @@ def test_removing_a_badge_is_audited(client: TestClient, as_role, factory) -> No
         None,
     )
     assert client.get("/api/v1/employees/E001/badges", headers=as_role("hr")).json() == []
+
+
+def test_a_badge_number_longer_than_a_zk_pin_is_refused(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    hr = as_role("hr")
+    longest = client.post("/api/v1/employees/E001/badges", json={"pin": "7" * 24}, headers=hr)
+    assert longest.status_code == 201
+    one_more = client.post("/api/v1/employees/E001/badges", json={"pin": "7" * 25}, headers=hr)
+    assert one_more.json()["errors"] == [f"body field pin: String should have at most 24 characters (got {'7' * 25!r})"]
+    refused = client.post("/api/v1/employees/E001/badges", json={"pin": "8" * 100_000}, headers=hr)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        f"body field pin: String should have at most 24 characters (got {'8' * 80!r}… (100,000 characters))"
+    ]
+    with factory() as session:
+        assert sorted(session.scalars(select(Badge.pin).where(Badge.pin.like("7%") | Badge.pin.like("8%")))) == [
+            "7" * 24
+        ]

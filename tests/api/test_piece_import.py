@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -73,7 +74,16 @@ def _count(factory: sessionmaker[Session]) -> int:
 def test_valid_file_is_imported(client: TestClient, as_role, factory, name: str, content: bytes) -> None:  # type: ignore[no-untyped-def]
     response = _upload(client, as_role("hr"), name, content)
     assert response.status_code == 201, response.text
-    assert response.json() == {"source": name, "imported": 2, "periods": ["2026-03"], "qty": 350}
+    body = response.json()
+    assert {k: v for k, v in body.items() if k != "sha256"} == {
+        "source": name,
+        "imported": 2,
+        "periods": ["2026-03"],
+        "qty": 350,
+        "batch_id": 1,
+        "name": name,
+    }
+    assert body["sha256"] == hashlib.sha256(content).hexdigest()
     listed = client.get("/api/v1/piece-records?period=2026-03", headers=as_role("viewer")).json()
     assert [
         (r["employee"], r["item"], r["qty"], r["rejects"], r["unit_fen"], r["grade_coef"], r["work_date"], r["source"])
@@ -142,7 +152,7 @@ def test_imported_pieces_are_paid_and_a_locked_month_refuses_more(client: TestCl
     [slip] = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()["items"]
     assert slip["figures"]["piece_pay_fen"] == 39_072  # (300 − 4) × 120 × 1.10
     client.post(f"/api/v1/payruns/{run}/lock", headers=hr)
-    late = _upload(client, hr, "late.csv", _csv(GOOD[:1]))
+    late = _upload(client, hr, "late.csv", _csv([["E001", "2026-03", "LAMP-01", "10", "0", "120", "1"]]))
     assert late.json()["errors"] == [
         f"row 2, column period: 2026-03 is already paid in locked pay run {run}; enter these pieces in a later month"
     ]

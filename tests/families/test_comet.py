@@ -6,9 +6,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import DriverError, ProtocolError, RawPunch, RawUser, driver_class
 from drivers.comet import ColumnMapping, CometCsvDriver
+from gateway import config as cfg
+from gateway.devices.inventory import register_config
+from gateway.devices.poller import poll_device
+from gateway.store import Device, Punch
 from simulators.comet_export import write_export
 from simulators.sample_punches import make_punches, make_users
 
@@ -122,3 +128,33 @@ def test_xlsx_with_real_date_and_time_cells(tmp_path: Path) -> None:
             RawPunch("COMET-1", "1001", datetime(2026, 3, 2, 8, 29, 58), 0, 0, 0, ""),
             RawPunch("COMET-1", "1002", datetime(2026, 3, 2, 17, 31, 5), 0, 0, 0, ""),
         ]
+
+
+def test_a_badge_number_longer_than_a_zk_pin_is_refused_and_nothing_stored(
+    tmp_path: Path, factory: sessionmaker[Session]
+) -> None:
+    """An export file can hold what no terminal can: a 100,000-character badge number is not stored as is."""
+    path = tmp_path / "export.csv"
+    long_pin = "9" * 100_000
+    path.write_text(
+        f"工号,姓名,打卡时间\n{'1' * 24},Li Na,2026-03-02 08:29:00\n{long_pin},Wang Wei,2026-03-02 08:31:00\n",
+        encoding="utf-8",
+    )
+    office = cfg.Office(name="Dongguan plant", timezone="Asia/Shanghai", city="dongguan")
+    device = cfg.Device(
+        name="comet-export", sn="COMET-FILE", kind="comet-csv", host=str(path), port=0, office=office.name
+    )
+    register_config(factory, cfg.Config(offices=[office], devices=[device]))
+    result = poll_device(factory, device, office)
+    assert result.error == (
+        "IngestError: device COMET-FILE: the punch at 2026-03-02 08:31:00 has a badge number of 100,000 characters "
+        f"({'9' * 24!r}…); badge numbers have at most 24: fix the record at its source (the export file) and read it "
+        "again; nothing of this batch was stored"
+    )
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Punch)) == 0
+        assert session.scalar(select(Device.last_error).where(Device.name == "comet-export")) == result.error
+    path.write_text(f"工号,姓名,打卡时间\n{'1' * 24},Li Na,2026-03-02 08:29:00\n", encoding="utf-8")
+    assert poll_device(factory, device, office).error is None
+    with factory() as session:
+        assert list(session.scalars(select(Punch.pin))) == ["1" * 24]

@@ -74,8 +74,13 @@ def test_unknown_terminal_is_refused_and_listed(
             content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\n",
         )
         assert (response.status_code, response.text) == (403, "UNKNOWN DEVICE STRANGER1: not in the gateway config")
-    seen = app.state.push_state.unknown["STRANGER1"]
-    assert (seen.serial_number, seen.attempts, seen.address) == ("STRANGER1", 2, "testclient")
+    seen = app.state.push_state.refused["STRANGER1", "testclient", "unknown serial number"]
+    assert (seen.serial_number, seen.attempts, seen.address, seen.detail) == (
+        "STRANGER1",
+        2,
+        "testclient",
+        "no device has serial number STRANGER1: add one with that sn (config or API) to accept it",
+    )
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Punch)) == 0
 

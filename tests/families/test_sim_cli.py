@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from api import iclock
 from drivers.comet import CometCsvDriver
 from drivers.zk_soap import ZKSoapDriver
-from gateway.store import Punch
+from gateway.access.push_auth import set_push_key
+from gateway.store import Device, Punch
 from simulators.cli import app
 
 if TYPE_CHECKING:
@@ -91,3 +92,23 @@ def test_sim_push_with_an_unknown_serial_says_why_nothing_arrives(
         "NOPE1: gave up after 2 attempts; last error: /iclock/cdata: HTTP 403: UNKNOWN DEVICE NOPE1: not in the "
         "gateway config\n"
     )
+
+
+def test_sim_push_sends_its_push_comm_key_on_the_handshake(
+    factory: sessionmaker[Session], live_server: Callable[[FastAPI], RestartableServer]
+) -> None:
+    with factory() as session, session.begin():
+        device = session.scalar(select(Device).where(Device.sn == SN))
+        assert device is not None
+        set_push_key(device, "cli-key.7")
+    gateway = FastAPI()
+    iclock.mount(gateway, factory)
+    server = live_server(gateway)
+    base = ["push", "--server", f"http://127.0.0.1:{server.port}", "--sn", SN, "--records", "30", "--max-attempts", "1"]
+    refused = CliRunner().invoke(app, base)
+    assert (refused.exit_code, refused.output.splitlines()[-1]) == (
+        1,
+        f"{SN}: gave up after 1 attempts; last error: /iclock/cdata: HTTP 403: REFUSED {SN}: no push comm key",
+    )
+    accepted = CliRunner().invoke(app, [*base, "--push-comm-key", "cli-key.7"])
+    assert (accepted.exit_code, accepted.output) == (0, f"{SN}: 30 punches accepted in 1 batches, 0 retries\n")

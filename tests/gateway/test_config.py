@@ -139,3 +139,74 @@ def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
         str(error.value)
         == f"{tmp_path / 'nope.toml'}: file not found: pass --config PATH or create it from punchclock.example.toml"
     )
+
+
+PUSH = '[[devices]]\nname = "lobby"\nkind = "zk-push"\nsn = "CGXH201360003"\noffice = "HQ"\n'
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            'allow_from = ["10.8.0.0/24", "10.8.1.9/24"]\n',
+            "FILE: devices[0].allow_from[1]: '10.8.1.9/24' has host bits set: write the network 10.8.1.0/24, or "
+            "10.8.1.9 alone for one address",
+        ),
+        (
+            'allow_from = ["plant-lan"]\n',
+            "FILE: devices[0].allow_from[0]: 'plant-lan' is not an IP network: write it as 10.1.2.0/24, or 10.1.2.7 "
+            "for one address",
+        ),
+        (
+            'push_comm_key = "s3cret key&x"\n',
+            "FILE: devices[0].push_comm_key: the push comm key must be 1 to 64 letters, digits and . _ ~ - (the "
+            "terminal sends it unescaped in a URL); the value given is not repeated here because it is a secret",
+        ),
+        (
+            "push_comm_key = 81.37\n",
+            'FILE: devices[0].push_comm_key: the push comm key must be text or a number, e.g. push_comm_key = "8137"',
+        ),
+    ],
+    ids=["host-bits", "not-a-network", "key-characters", "key-type"],
+)
+def test_bad_push_access_names_the_key_and_never_repeats_a_secret(tmp_path: Path, extra: str, expected: str) -> None:
+    assert error_for(tmp_path, OFFICE + PUSH + extra) == expected
+
+
+def test_push_access_is_only_for_push_terminals(tmp_path: Path) -> None:
+    text = OFFICE + DEVICE + 'push_comm_key = "abc"\nallow_from = ["10.0.0.0/8"]\n'
+    assert error_for(tmp_path, text).splitlines() == [
+        "FILE: devices[0].push_comm_key: only for push terminals (kind zk-push); a zk-tcp device is polled: its key "
+        "is comm_key",
+        "FILE: devices[0].allow_from: only for push terminals (kind zk-push); a zk-tcp device is polled",
+    ]
+
+
+def test_push_limits_and_access_load(tmp_path: Path) -> None:
+    path = tmp_path / "push.toml"
+    extra = 'push_comm_key = 8137\nallow_from = ["10.8.0.0/24", "2001:db8::7"]\n'
+    path.write_text(OFFICE + PUSH + extra + "[push]\nmax_body_bytes = 65536\n", encoding="utf-8")
+    config = load_config(path)
+    device = config.device("lobby")
+    assert (device.push_comm_key, device.allow_from, config.push.max_body_bytes) == (
+        "8137",
+        ["10.8.0.0/24", "2001:db8::7"],
+        65536,
+    )
+    assert error_for(tmp_path, "[push]\nmax_body_bytes = 100\n") == (
+        "FILE: push.max_body_bytes: Input should be greater than or equal to 1024 (got 100)"
+    )
+
+
+def test_the_examples_push_terminal_loads_once_uncommented(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index('# [[devices]]\n# name = "hq-lobby"')
+    block = text[start : text.index("\n\n", start)]
+    path = tmp_path / "punchclock.toml"
+    path.write_text(text.replace(block, "\n".join(line.removeprefix("# ") for line in block.splitlines())))
+    lobby = load_config(path).device("CGXH201360003")
+    assert (lobby.kind, lobby.push_comm_key, lobby.allow_from) == (
+        "zk-push",
+        "change-me-to-the-terminals-key",
+        ["192.168.1.0/24"],
+    )

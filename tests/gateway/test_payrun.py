@@ -25,7 +25,7 @@ from gateway.pay.payrun import (
     payslips_of,
     run_payroll,
 )
-from gateway.store import AuditLog, BankAccount, Employee, Office, PieceRecord, Punch, PunchCorrection
+from gateway.store import AuditLog, BankAccount, Employee, Office, PieceBatch, PieceRecord, Punch, PunchCorrection
 from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
 from payroll_core.money import fen_to_yuan
 from payroll_core.pipeline import compute
@@ -242,6 +242,11 @@ def test_piece_records_are_paid(factory: sessionmaker[Session]) -> None:
     emp_id = seed_shanghai(factory)
     with factory() as s, s.begin():
         s.get(Employee, emp_id).pay_basis = "piece"
+        batch = PieceBatch(
+            name="test", periods="2026-03", row_count=1, qty=300, imported_by="hr", imported_at=datetime(2026, 4, 1)
+        )
+        s.add(batch)
+        s.flush()
         s.add(
             PieceRecord(
                 employee_id=emp_id,
@@ -255,6 +260,7 @@ def test_piece_records_are_paid(factory: sessionmaker[Session]) -> None:
                 grade_coef="1.10",
                 source="test",
                 imported_at=datetime(2026, 4, 1),
+                batch_id=batch.id,
             )
         )
     with factory() as s, s.begin():
