@@ -155,6 +155,7 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[str] | None = Field(None, description="one line per invalid field (validation errors only)")
+    locked_until: datetime | None = Field(None, description="a locked login: when it opens again")
     warnings: list[LockWarningOut] | None = Field(
         None, description="a refused lock: every warning not acknowledged (acknowledge their codes to lock)"
     )
