@@ -77,7 +77,10 @@ def problem(
 ) -> JSONResponse:
     body = Problem(type="about:blank", title=title, status=status, detail=detail, instance=request.url.path, **extra)
     return JSONResponse(
-        body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
     )
 
 
