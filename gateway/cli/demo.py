@@ -389,9 +389,7 @@ def _add_logins(session: Session) -> list[DemoLogin]:
     for prefix in ("SH", "DG-T"):
         employee = session.scalar(select(Employee).where(Employee.code.like(f"{prefix}%")).order_by(Employee.code))
         assert employee is not None
-        create_user(
-            session, ACTOR, employee.code, employee.name, "employee", DEMO_PASSWORD_EMPLOYEE, employee=employee
-        )
+        create_user(session, ACTOR, employee.code, employee.name, "employee", DEMO_PASSWORD_EMPLOYEE, employee=employee)
         logins.append(DemoLogin("employee", employee.code, DEMO_PASSWORD_EMPLOYEE, employee.name))
     return logins
 
