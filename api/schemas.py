@@ -136,7 +136,9 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-WarningCode = Literal["net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account"]
+WarningCode = Literal[
+    "net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account", "changed_since_compute"
+]
 assert set(get_args(WarningCode)) == set(WARNING_CODES), "WarningCode must list gateway.pay.lock_checks' codes"
 
 
