@@ -23,6 +23,7 @@ from api.routes import (
     attendance,
     audit,
     bank_accounts,
+    dashboard,
     devices,
     employees,
     exports,
@@ -97,6 +98,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         payslips,
         exports,
         bank_accounts,
+        dashboard,
     ):
         api.include_router(module.router)
     app.include_router(api)
