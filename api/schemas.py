@@ -460,6 +460,7 @@ class QuarantineOut(BaseModel):
 class QuarantinePage(BaseModel):
     items: list[QuarantineOut]
     total: int
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
 class DismissIn(_In):
