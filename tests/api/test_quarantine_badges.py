@@ -19,7 +19,7 @@ SN_SH, SN_UR = "SH0001", "UR0001"
 
 @pytest.fixture
 def unknown_badges(factory) -> None:  # type: ignore[no-untyped-def]
-    """Besides the seed's pin 9999 on SH0001 at 08:05 on 2 March: 9999 again at 12:30, 9999 on UR0001, 7777 on SH0001."""
+    """Besides the seed's pin 9999 on SH0001 (2 March 08:05): 9999 again at 12:30, 9999 on UR0001, 7777 on SH0001."""
     ingest_punches(
         factory,
         SN_SH,
