@@ -25,6 +25,7 @@ from api.routes import (
     bank_accounts,
     dashboard,
     devices,
+    employee_month,
     employees,
     exports,
     payruns,
@@ -99,6 +100,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         exports,
         bank_accounts,
         dashboard,
+        employee_month,
     ):
         api.include_router(module.router)
     app.include_router(api)
