@@ -26,6 +26,7 @@ from api.routes import (
     dashboard,
     devices,
     employee_month,
+    employee_sheets,
     employees,
     exports,
     payruns,
@@ -87,6 +88,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (
         devices,
+        employee_sheets,  # before employees: /employees/{code} would take /employees/template.xlsx
         employees,
         punches,
         quarantine,
