@@ -215,7 +215,8 @@ def test_every_problem_is_reported_by_row_and_column_and_nothing_is_imported(
         "row 8, column 考勤号: pin '1001' company-wide already belongs to employee 'E001': remove that badge first",
         "row 8, column 考勤号: 2001 is also given to E100 on row 2: a badge belongs to one employee",
         "row 9, column 班次: shift_rule 'moon': rule file 'shanghai' has no shift 'moon'; its shifts are: office, "
-        "flex; give a shift of office 'Shanghai HQ' (rule file 'shanghai'), RULES/SHIFT, or null for the office's shift",
+        "flex; give a shift of office 'Shanghai HQ' (rule file 'shanghai'), RULES/SHIFT, or null for the office's "
+        "shift",
         "row 10, column 离职日期: 2026-02-01 is before the 入职日期 2026-03-01: fix one of the dates",
     ]
     with factory() as session:
