@@ -67,6 +67,7 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/punches/{punch_id} path:punch_id",
         "GET /api/v1/quarantine query:limit",
         "GET /api/v1/quarantine query:offset",
+        "GET /api/v1/quarantine/badges query:limit",
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",
         "POST /api/v1/quarantine/{entry_id}/dismiss path:entry_id",
