@@ -1,4 +1,4 @@
-"""Employees in bulk through the employee sheet (`gateway.people.employee_sheet`): the template, an export in
+"""Employees in bulk through the employee sheet (`gateway.people.employee_sheet`, `employee_import`): the template, an export in
 the same layout, and the import (multipart, the workbook in the field `file`), all rows or none.
 
 A refused sheet answers 422 with one line per problem in `errors` (`row 7, column 月薪(元): …`, the Chinese
@@ -24,14 +24,8 @@ from api.db import read, write
 from api.errors import Unprocessable, problem
 from api.schemas import Problem
 from gateway.access.tokens import Principal
-from gateway.people.employee_sheet import (
-    MAX_SHEET_BYTES,
-    EmployeeSheetError,
-    SheetReport,
-    export_sheet,
-    import_sheet,
-    template,
-)
+from gateway.people.employee_import import MAX_SHEET_BYTES, EmployeeSheetError, SheetReport, import_sheet
+from gateway.people.employee_sheet import export_sheet, template
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -70,7 +70,7 @@ def employee_import(
 ) -> None:
     """Create or update (by 工号) every employee of the sheet with their badges and bank accounts — all rows or
     none: any problem prints the row report (`row N, column 月薪(元): …`) and exits 2."""
-    from gateway.people.employee_sheet import EmployeeSheetError, import_sheet
+    from gateway.people.employee_import import EmployeeSheetError, import_sheet
 
     content = _read(file)
     _config, factory = prepare_store(config)
