@@ -1,5 +1,6 @@
-"""Employees in bulk through the employee sheet (`gateway.people.employee_sheet`, `employee_import`): the template, an export in
-the same layout, and the import (multipart, the workbook in the field `file`), all rows or none.
+"""Employees in bulk through the employee sheet (`gateway.people.employee_sheet`, `employee_import`): the
+template, an export in the same layout, and the import (multipart, the workbook in the field `file`), all
+rows or none.
 
 A refused sheet answers 422 with one line per problem in `errors` (`row 7, column 月薪(元): …`, the Chinese
 column names of the sheet) and imports nothing; `dry_run=true` checks and reports without storing.
