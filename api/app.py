@@ -23,7 +23,10 @@ from api.routes import (
     attendance,
     audit,
     bank_accounts,
+    dashboard,
     devices,
+    employee_month,
+    employee_sheets,
     employees,
     exports,
     payruns,
@@ -87,6 +90,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (
         devices,
+        employee_sheets,  # before employees: /employees/{code} would take /employees/template.xlsx
         employees,
         punches,
         quarantine,
@@ -101,6 +105,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         payslips,
         exports,
         bank_accounts,
+        dashboard,
+        employee_month,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -30,6 +30,7 @@ from drivers.base import MAX_PIN_LENGTH, known_kinds
 from gateway.access.audit import FindingKind
 from gateway.access.identity import IdNumberError, IdType, normalize_id_number
 from gateway.config import MAX_PUSH_COMM_KEY_LENGTH, check_network
+from gateway.devices.health import ProblemCode
 from gateway.inputs import MAX_ID, check_name, check_year
 from gateway.pay.lock_checks import WARNING_CODES
 
@@ -102,7 +103,7 @@ Printable = Annotated[str, AfterValidator(check_name)]
 """Text without control characters or line breaks (`gateway.inputs.check_name`); add the length bounds."""
 Name = Annotated[Printable, Field(min_length=1, max_length=100, pattern=r"\S")]
 Role = Literal["admin", "hr", "viewer", "employee"]
-DeviceState = Literal["ok", "failing", "never polled"]
+DeviceState = Literal["ok", "warning", "failing", "never polled"]
 QuarantineState = Literal["open", "mapped", "dismissed"]
 ShiftRule = Annotated[
     str,
@@ -167,8 +168,20 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class DeviceProblemOut(BaseModel):
+    """Why a terminal is failing or warned about (`gateway.devices.health`), with the fix in `message`."""
+
+    code: ProblemCode
+    message: str
+    clock_offset_s: int | None = Field(description="clock_drift: the terminal's clock minus true time, in seconds")
+
+
 class DeviceHealth(BaseModel):
-    state: DeviceState
+    state: DeviceState = Field(
+        description="failing: the last poll failed; warning: polled, but its clock is off beyond max_clock_drift_s "
+        "or it has not been read for 3 poll intervals; never polled; ok"
+    )
+    problems: list[DeviceProblemOut]
     last_success_at: UtcOut | None
     last_error: str | None
     last_error_at: UtcOut | None
@@ -450,6 +463,7 @@ class QuarantineOut(BaseModel):
 class QuarantinePage(BaseModel):
     items: list[QuarantineOut]
     total: int
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
 class DismissIn(_In):

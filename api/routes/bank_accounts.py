@@ -17,11 +17,8 @@ from api.db import read, write
 from api.errors import NotFound
 from api.routes.employees import find_employee
 from api.schemas import Name
-from gateway.access.audit import append_audit
-from gateway.access.integrity import BANK_ACCOUNT_ACTION, bank_account_digest
-from gateway.access.keys import keys_of
 from gateway.access.tokens import Principal
-from gateway.access.vault import BANK_ACCOUNT_NO, mask, reveal, seal_for
+from gateway.people.bank_accounts import ACCOUNT_NO_PATTERN, account_view, save_bank_account
 from gateway.store import BankAccount
 
 router = APIRouter(prefix="/employees/{code}/bank-account", tags=["employees"])
@@ -31,7 +28,7 @@ class BankAccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     bank_name: Name = Field(examples=["ICBC Shanghai Pudong branch"])
-    account_no: str = Field(pattern=r"^\d{8,32}$", description="digits only", examples=["6222020200012345678"])
+    account_no: str = Field(pattern=ACCOUNT_NO_PATTERN, description="digits only", examples=["6222020200012345678"])
     account_name: Name = Field(description="the holder's name as the bank has it")
 
 
@@ -45,12 +42,9 @@ class BankAccountOut(BaseModel):
 
 
 def _out(session: Session, code: str, account: BankAccount, *, full: bool) -> BankAccountOut:
-    number = reveal(session, BANK_ACCOUNT_NO, account.employee_id, account.account_no)
+    view = account_view(session, account, full=full)
     return BankAccountOut(
-        employee=code,
-        bank_name=account.bank_name,
-        account_no=number if full else mask(number),
-        account_name=account.account_name,
+        employee=code, bank_name=view.bank_name, account_no=view.account_no, account_name=view.account_name
     )
 
 
@@ -74,18 +68,7 @@ def set_bank_account(
 
     def work(session: Session) -> BankAccountOut:
         employee = find_employee(session, code)
-        account = session.get(BankAccount, employee.id)
-        before = None if account is None else _out(session, code, account, full=False).model_dump()
-        if account is None:
-            account = BankAccount(employee_id=employee.id)
-            session.add(account)
-        account.bank_name, account.account_name = body.bank_name, body.account_name
-        account.account_no = seal_for(session, BANK_ACCOUNT_NO, employee.id, body.account_no)
-        session.flush()
-        after = _out(session, code, account, full=False).model_dump()
-        # The digest lets `audit verify` tell this row from one edited in the database behind our back.
-        after["digest"] = bank_account_digest(keys_of(session).audit_key, account)
-        append_audit(session, who.actor, BANK_ACCOUNT_ACTION, f"employee:{code}", before, after)
+        account = save_bank_account(session, employee, body.bank_name, body.account_no, body.account_name, who.actor)
         return _out(session, code, account, full=True)
 
     return write(request, work)

@@ -23,7 +23,7 @@ from api.schemas import (
     DeviceCreate,
     DeviceHealth,
     DeviceOut,
-    DeviceState,
+    DeviceProblemOut,
     DeviceUpdate,
     PageLimit,
     PushRejectOut,
@@ -36,21 +36,17 @@ from gateway import config as cfg
 from gateway.access.audit import append_audit
 from gateway.access.push_auth import allowed_networks, set_allow_from, set_push_key
 from gateway.access.tokens import Principal
+from gateway.devices.health import HealthProblem, settings_for, terminal_health
 from gateway.devices.poller import poll_device
 from gateway.devices.push_rejects import list_rejected
-from gateway.store import Device, Office
+from gateway.store import Device, Office, utcnow
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
 
-def device_out(device: Device, office: str | None) -> DeviceOut:
-    state: DeviceState
-    if device.consecutive_failures:
-        state = "failing"
-    elif device.last_success_at is not None:
-        state = "ok"
-    else:
-        state = "never polled"
+def device_out(request: Request, device: Device, office: str | None) -> DeviceOut:
+    """The device with its health as `gateway.devices.health` judges it (the dashboard shows the same)."""
+    health = terminal_health(device, settings_for(request.app.state.settings.config, device), utcnow())
     return DeviceOut(
         name=device.name,
         sn=device.sn,
@@ -63,7 +59,8 @@ def device_out(device: Device, office: str | None) -> DeviceOut:
         push_comm_key_set=device.push_key_sha256 is not None,
         allow_from=allowed_networks(device),
         health=DeviceHealth(
-            state=state,
+            state=health.state,
+            problems=[problem_out(p) for p in health.problems],
             last_success_at=device.last_success_at,
             last_error=device.last_error,
             last_error_at=device.last_error_at,
@@ -74,6 +71,10 @@ def device_out(device: Device, office: str | None) -> DeviceOut:
             user_count=device.user_count,
         ),
     )
+
+
+def problem_out(problem: HealthProblem) -> DeviceProblemOut:
+    return DeviceProblemOut(code=problem.code, message=problem.message, clock_offset_s=problem.clock_offset_s)
 
 
 def _find(session: Session, ref: str) -> tuple[Device, str | None]:
@@ -136,7 +137,7 @@ def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]
         rows = session.execute(
             select(Device, Office.name).outerjoin(Office, Device.office_id == Office.id).order_by(Device.name)
         )
-        return [device_out(device, office) for device, office in rows]
+        return [device_out(request, device, office) for device, office in rows]
 
 
 @router.get("/unknown-push")
@@ -189,7 +190,7 @@ def push_rejects(
 @router.get("/{ref}")
 def get_device(request: Request, ref: str, _who: Annotated[Principal, require(*READERS)]) -> DeviceOut:
     with read(request) as session:
-        return device_out(*_find(session, ref))
+        return device_out(request, *_find(session, ref))
 
 
 @router.post("", status_code=201)
@@ -215,7 +216,7 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
         session.add(device)
         session.flush()
         append_audit(session, who.actor, "device.add", f"device:{body.name}", None, _snapshot(device, body.office))
-        return device_out(device, body.office)
+        return device_out(request, device, body.office)
 
     added = write(request, work)
     if body.sn is not None:  # the receiver accepts it from now on
@@ -248,7 +249,7 @@ def edit_device(
         _check_push_access(device)
         session.flush()
         append_audit(session, who.actor, "device.edit", f"device:{device.name}", before, _snapshot(device, office))
-        return device_out(device, office)
+        return device_out(request, device, office)
 
     edited = write(request, work)
     if edited.sn is not None:  # its access may have changed: earlier refusals no longer say much

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
@@ -27,13 +29,27 @@ from api.schemas import (
 )
 from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
-from gateway.access.vault import EMPLOYEE_ID_NUMBER, mask, reveal, seal_for
-from gateway.devices.ingest import remap_quarantine
-from gateway.pay.attendance import AttendanceError, check_employee_shift
-from gateway.store import Badge, Base, Device, Employee, Office
+from gateway.people import badges as badge_records
+from gateway.people import employees as records
+from gateway.people.employees import EMPLOYEE_FIELDS, EmployeeError, EmployeeValues, fields_of, masked, office_names
+from gateway.store import Badge, Base, Employee, Office
 
 router = APIRouter(prefix="/employees", tags=["employees"])
-_FIELDS = tuple(EmployeeFields.model_fields)
+assert set(EmployeeFields.model_fields) == set(EMPLOYEE_FIELDS), "EmployeeFields must hold gateway.people's fields"
+
+
+@contextmanager
+def _employee_errors() -> Iterator[None]:
+    """An office or shift the record names that does not exist → 422 with the service's message."""
+    try:
+        yield
+    except EmployeeError as error:
+        raise Unprocessable(str(error)) from None
+
+
+def _office(session: Session, name: str) -> Office:
+    with _employee_errors():
+        return records.office_by_name(session, name)
 
 
 def find_employee(session: Session, code: str) -> Employee:
@@ -43,42 +59,17 @@ def find_employee(session: Session, code: str) -> Employee:
     return employee
 
 
-def _offices(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Office.id, Office.name)).all())
-
-
-def _office_id(session: Session, name: str | None) -> int | None:
-    if name is None:
-        return None
-    office_id = session.scalar(select(Office.id).where(Office.name == name))
-    if office_id is None:
-        known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name))) or "none"
-        raise Unprocessable(f"no office named {name!r}: offices are {known}")
-    return office_id
-
-
-def _fields(session: Session, employee: Employee, offices: dict[int, str]) -> dict[str, Any]:
-    """The editable fields as a client writes them: the office by name, the ID number opened."""
-    values = {key: getattr(employee, key) for key in _FIELDS if key not in ("office", "id_number")}
-    values["office"] = offices.get(employee.office_id) if employee.office_id is not None else None
-    values["id_number"] = (
-        None if employee.id_number is None else reveal(session, EMPLOYEE_ID_NUMBER, employee.id, employee.id_number)
-    )
-    return values
-
-
-def _masked(values: dict[str, Any]) -> dict[str, Any]:
-    """`values` with the ID number masked: what the audit log and a masked reader get."""
-    return {**values, "id_number": None if values["id_number"] is None else mask(values["id_number"])}
+def _values(fields: EmployeeFields) -> EmployeeValues:
+    return records.values_of({key: getattr(fields, key) for key in EMPLOYEE_FIELDS})
 
 
 def _out(
     session: Session, employee: Employee, offices: dict[int, str], badges: list[Badge], *, full: bool
 ) -> EmployeeOut:
-    values = _fields(session, employee, offices)
+    values = fields_of(session, employee, offices)
     return EmployeeOut(
         code=employee.code,
-        **(values if full else _masked(values)),
+        **(values if full else masked(values)),
         badges=[BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in badges],
     )
 
@@ -88,24 +79,6 @@ def _badges(session: Session, employee_ids: list[int]) -> dict[int, list[Badge]]
     for badge in session.scalars(select(Badge).where(Badge.employee_id.in_(employee_ids)).order_by(Badge.id)):
         found[badge.employee_id].append(badge)
     return found
-
-
-def _apply(session: Session, employee: Employee, fields: EmployeeFields) -> None:
-    employee.office_id = _office_id(session, fields.office)
-    if fields.shift_rule is not None:
-        try:
-            check_employee_shift(session.get_one(Office, employee.office_id), fields.shift_rule)
-        except AttendanceError as exc:
-            raise Unprocessable(str(exc)) from None
-    for key in _FIELDS:
-        if key not in ("office", "id_number"):
-            setattr(employee, key, getattr(fields, key))
-    if employee.id is None:  # the sealed ID number is bound to the employee's id
-        session.add(employee)
-        session.flush()
-    employee.id_number = (
-        None if fields.id_number is None else seal_for(session, EMPLOYEE_ID_NUMBER, employee.id, fields.id_number)
-    )
 
 
 @router.get("")
@@ -120,13 +93,13 @@ def list_employees(
     with read(request) as session:
         query = select(Employee)
         if office is not None:
-            query = query.where(Employee.office_id == _office_id(session, office))
+            query = query.where(Employee.office_id == _office(session, office).id)
         if q:
             pattern = f"%{q}%"
             query = query.where(or_(Employee.code.like(pattern), Employee.name.like(pattern)))
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         employees = list(session.scalars(query.order_by(Employee.code).limit(limit).offset(offset)))
-        offices, badges = _offices(session), _badges(session, [e.id for e in employees])
+        offices, badges = office_names(session), _badges(session, [e.id for e in employees])
         full = sees_full_numbers(who)
         return EmployeePage(items=[_out(session, e, offices, badges[e.id], full=full) for e in employees], total=total)
 
@@ -142,7 +115,7 @@ def get_employee(request: Request, code: str, who: Annotated[Principal, require(
         return _out(
             session,
             employee,
-            _offices(session),
+            office_names(session),
             _badges(session, [employee.id])[employee.id],
             full=sees_full_numbers(who),
         )
@@ -153,19 +126,9 @@ def add_employee(request: Request, body: EmployeeCreate, who: Annotated[Principa
     def work(session: Session) -> EmployeeOut:
         if session.scalar(select(Employee.id).where(Employee.code == body.code)) is not None:
             raise Conflict(f"employee code {body.code!r} is already used: pick another code or edit that employee")
-        employee = Employee(code=body.code)
-        _apply(session, employee, body)
-        session.flush()
-        offices = _offices(session)
-        append_audit(
-            session,
-            who.actor,
-            "employee.add",
-            f"employee:{body.code}",
-            None,
-            _masked(_fields(session, employee, offices)),
-        )
-        return _out(session, employee, offices, [], full=True)
+        with _employee_errors():
+            employee = records.add_employee(session, body.code, _values(body), who.actor)
+        return _out(session, employee, office_names(session), [], full=True)
 
     return write(request, work)
 
@@ -178,10 +141,11 @@ def edit_employee(
 
     def work(session: Session) -> EmployeeOut:
         employee = find_employee(session, code)
-        offices = _offices(session)
-        before = _fields(session, employee, offices)
+        offices = office_names(session)
         try:
-            merged = EmployeeFields.model_validate({**before, **body.model_dump(exclude_unset=True)})
+            merged = EmployeeFields.model_validate(
+                {**fields_of(session, employee, offices), **body.model_dump(exclude_unset=True)}
+            )
         except ValidationError as error:
             raise Unprocessable(
                 "; ".join(
@@ -190,10 +154,8 @@ def edit_employee(
                     for e in error.errors()
                 )
             ) from None
-        _apply(session, employee, merged)
-        session.flush()
-        after = _fields(session, employee, offices)
-        append_audit(session, who.actor, "employee.edit", f"employee:{code}", _masked(before), _masked(after))
+        with _employee_errors():
+            records.edit_employee(session, employee, _values(merged), who.actor)
         return _out(session, employee, offices, _badges(session, [employee.id])[employee.id], full=True)
 
     return write(request, work)
@@ -214,7 +176,7 @@ def delete_employee(request: Request, code: str, who: Annotated[Principal, requi
                         f"employee {code!r} has {table.name.replace('_', ' ')}, which must stay "
                         "attributable: set left_on instead of deleting"
                     )
-        before = _masked(_fields(session, employee, _offices(session)))
+        before = masked(fields_of(session, employee, office_names(session)))
         badges = list(session.scalars(select(Badge).where(Badge.employee_id == employee.id)))
         for badge in badges:
             session.delete(badge)
@@ -250,35 +212,13 @@ def add_badge(request: Request, code: str, body: BadgeIn, who: Annotated[Princip
 
     def work(session: Session) -> BadgeAdded:
         employee = find_employee(session, code)
-        if body.device_sn is not None and session.scalar(select(Device.id).where(Device.sn == body.device_sn)) is None:
-            raise Unprocessable(
-                f"no device with serial number {body.device_sn!r}: omit device_sn for a company-wide badge"
-            )
-        clash = session.execute(
-            select(Employee.code)
-            .join(Badge, Badge.employee_id == Employee.id)
-            .where(
-                Badge.pin == body.pin,
-                Badge.device_sn.is_(None) if body.device_sn is None else Badge.device_sn == body.device_sn,
-            )
-        ).scalar()
-        if clash is not None:
-            where = f"on device {body.device_sn}" if body.device_sn else "company-wide"
-            raise Conflict(f"pin {body.pin!r} {where} already belongs to employee {clash!r}: remove that badge first")
-        badge = Badge(pin=body.pin, employee_id=employee.id, device_sn=body.device_sn)
-        session.add(badge)
-        session.flush()
-        remapped = remap_quarantine(session, body.pin, employee.id, body.device_sn)
-        append_audit(
-            session,
-            who.actor,
-            "badge.add",
-            f"employee:{code}",
-            None,
-            {"pin": body.pin, "device_sn": body.device_sn, "remapped_punches": remapped},
-        )
+        try:
+            added = badge_records.add_badge(session, employee, body.pin, body.device_sn, who.actor)
+        except badge_records.BadgeError as error:
+            raise (Conflict if error.conflict else Unprocessable)(str(error)) from None
         return BadgeAdded(
-            badge=BadgeOut(id=badge.id, pin=badge.pin, device_sn=badge.device_sn), remapped_punches=remapped
+            badge=BadgeOut(id=added.badge.id, pin=added.badge.pin, device_sn=added.badge.device_sn),
+            remapped_punches=added.remapped,
         )
 
     return write(request, work)

@@ -4,6 +4,8 @@ Upload the file as the request body: `curl --data-binary @march.xlsx -H 'Authori
 'http://host/api/v1/piece-records?filename=march.xlsx'`. A refused file answers 422 with one line
 per problem in `errors` ("row 7, column qty: 'x' is not a whole number") and imports nothing; the
 same file again answers 409 naming the earlier batch (`/piece-batches` lists, shows and deletes them).
+`POST /piece-records/preview` reads a file the same way and stores nothing: the rows, totals per
+employee and the row report, for HR to look at before importing.
 
 The body is read under `MAX_UPLOAD_BYTES` (413 before reading when Content-Length says more), and
 parsing and storing run in worker threads, so the event loop — every other request, and the terminals'
@@ -35,6 +37,7 @@ from gateway.pay.piece_import import (
     commit_import,
     prepare_import,
 )
+from gateway.pay.piece_preview import SHOWN_ROWS, PiecePreview, preview_piece_file
 from gateway.store import Employee, PieceRecord
 
 router = APIRouter(prefix="/piece-records", tags=["piece records"])
@@ -150,3 +153,76 @@ def list_piece_records(
         if employee is not None:
             query = query.where(Employee.code == employee)
         return [piece_record_out(r, code) for r, code in session.execute(query.order_by(Employee.code, PieceRecord.id))]
+
+
+class PreviewRowOut(BaseModel):
+    row: int = Field(description="the spreadsheet's row number (the header is row 1)")
+    employee: str
+    period: str
+    work_date: date | None
+    item: str
+    qty: int
+    rejects: int
+    unit_fen: int
+    grade_coef: str
+
+
+class EmployeeTotalOut(BaseModel):
+    employee: str
+    name: str
+    rows: int
+    qty: int
+    rejects: int
+
+
+class PiecePreviewOut(BaseModel):
+    source: str
+    sha256: str
+    importable: bool = Field(description="no problem and not imported before: POST /piece-records would take it")
+    rows_read: int = Field(description="rows that passed every check")
+    rows: list[PreviewRowOut] = Field(description=f"the first {SHOWN_ROWS} of those rows")
+    totals: list[EmployeeTotalOut] = Field(description="per employee (by code), over every row that passed")
+    periods: list[str]
+    errors: list[str] = Field(description="the row report: one line per problem, as the import would refuse it")
+    duplicate_of_batch: int | None = Field(description="the piece batch these exact bytes were imported as")
+    notes: list[str]
+
+
+@router.post(
+    "/preview",
+    response_model=PiecePreviewOut,
+    responses={413: {"description": "File too large", **_PROBLEM}},
+)
+async def preview(
+    request: Request,
+    _who: Annotated[Principal, require(*WRITERS)],
+    filename: Annotated[
+        str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")
+    ],
+) -> PiecePreviewOut | JSONResponse:
+    """Read the file (the body, as for the import) with the import's own parser and checks, and store nothing:
+    the rows as read, totals per employee and the row report."""
+    try:
+        content = await read_limited(request, MAX_UPLOAD_BYTES)
+    except BodyTooLarge as exc:
+        return problem(
+            413, "File too large", f"{exc}: split it into files of at most {MAX_UPLOAD_BYTES:,} bytes", request
+        )
+
+    def run() -> PiecePreview:
+        with read(request) as session:
+            return preview_piece_file(session, filename, content)
+
+    seen = await run_in_threadpool(run)
+    return PiecePreviewOut(
+        source=seen.source,
+        sha256=seen.sha256,
+        importable=not seen.problems and seen.duplicate_of is None,
+        rows_read=seen.rows_read,
+        rows=[PreviewRowOut(**vars(r)) for r in seen.rows],
+        totals=[EmployeeTotalOut(**vars(t)) for t in seen.totals],
+        periods=seen.periods,
+        errors=[str(p) for p in seen.problems],
+        duplicate_of_batch=None if seen.duplicate_of is None else seen.duplicate_of.id,
+        notes=seen.notes,
+    )

@@ -14,6 +14,7 @@ from gateway.cli.devices import serve, sync
 from gateway.cli.keys import keys_app
 from gateway.cli.payroll import app as payroll_app
 from gateway.cli.payroll import export
+from gateway.cli.people import badge_app, employee_app, piece_app
 from gateway.cli.users import user_app
 from simulators.cli import app as sim_app
 
@@ -30,6 +31,9 @@ app.add_typer(token_app, name="token", help="API tokens.")
 app.add_typer(audit_app, name="audit", help="The hash-chained audit log.")
 app.add_typer(user_app, name="user", help="Web-app logins: users and employees' activation codes.")
 app.add_typer(keys_app, name="keys", help="The key file: audit chain key and data encryption keys.")
+app.add_typer(employee_app, name="employee", help="Employees: the Excel sheet (template, import) and adding one.")
+app.add_typer(badge_app, name="badge", help="Badge numbers: give one to an employee (re-maps its quarantine).")
+app.add_typer(piece_app, name="piece", help="Piece counts: import a CSV or XLSX file as one batch.")
 app.command()(serve)
 app.command()(sync)
 app.command()(export)

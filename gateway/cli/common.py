@@ -23,6 +23,13 @@ DEFAULT_CONFIG = Path("punchclock.toml")
 console = Console(stderr=True)
 
 
+def actor() -> str:
+    """The audit "who" of a command: the operating-system user that ran it."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
 def load_checked_config(path: Path) -> Config:
     """The checked config, or exit 2 with every problem listed."""
     from gateway.config import load_config

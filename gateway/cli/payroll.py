@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli.common import DEFAULT_CONFIG, ConfigOption
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, actor
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -64,12 +64,6 @@ def check(
         raise typer.Exit(EXIT_MISMATCH)
 
 
-def _actor() -> str:
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
-
-
 @app.command("run")
 def run(
     period: PeriodOption,
@@ -104,7 +98,7 @@ def run(
     console = Console()
     try:
         with factory() as session, session.begin():
-            payrun, changes = run_payroll(session, period, scope, _actor())
+            payrun, changes = run_payroll(session, period, scope, actor())
             console.print(payrun_table(payrun, payslips_of(session, payrun.id)))
     except GatewayError as error:
         console.print(f"[red]pay run not computed[/red]: {error}", highlight=False, soft_wrap=True)
@@ -114,7 +108,7 @@ def run(
     if lock:
         try:
             with factory() as session, session.begin():
-                result = lock_payrun(session, payrun.id, _actor(), acknowledge or ())
+                result = lock_payrun(session, payrun.id, actor(), acknowledge or ())
         except PayRunWarnings as refused:
             console.print(f"[red]pay run {payrun.id} computed but not locked[/red]:", highlight=False)
             for warning in refused.warnings:

@@ -230,15 +230,15 @@ def employees_in_scope(
     return list(session.scalars(query.order_by(Employee.code)))
 
 
-def _punch_columns(session: Session, employees: list[Employee], period: Period) -> PunchColumns:
-    """Raw punches of `employees` around `period`, with the manual corrections applied on top.
+def _punch_columns(session: Session, employees: list[Employee], first: dt.date, last: dt.date) -> PunchColumns:
+    """Raw punches of `employees` around the days `first`..`last`, with the manual corrections applied on top.
 
     A `void` drops its raw punch, a `move` puts it at the corrected time, an `add` adds one; for a
     punch corrected twice the later correction counts. The raw log itself is never changed.
     """
     index = {e.id: i for i, e in enumerate(employees)}
-    low = dt.datetime.combine(period.days[0], dt.time()) - _MARGIN
-    high = dt.datetime.combine(period.days[-1], dt.time()) + _MARGIN
+    low = dt.datetime.combine(first, dt.time()) - _MARGIN
+    high = dt.datetime.combine(last, dt.time()) + _MARGIN
     corrected: dict[int, tuple[int, dt.datetime | None]] = {}
     added: list[tuple[int, dt.datetime]] = []
     for c in session.scalars(
@@ -277,12 +277,15 @@ def _employed_mask(employees: list[Employee], days: list[dt.date]) -> np.ndarray
 
 
 def month_attendance(
-    session: Session, period: Period, office: Office | None, *, only: int | None = None
+    session: Session, period: Period, office: Office | None, *, only: int | None = None, day: dt.date | None = None
 ) -> MonthAttendance:
     """Attendance of every employee in scope for `period`, computed by the payroll_core kernel.
 
     `only` (an employee id) limits the scope to that employee before anything is read, so one
-    employee's month costs one employee's punches, not the office's.
+    employee's month costs one employee's punches, not the office's. `day` (a date of `period`) reads
+    only the punches around that day: its facts are exact (every punch a shift window of that day can
+    hold is read) and the other days' are not (they see no punches), which is what a dashboard of one
+    day needs at the cost of a few days' punches instead of a month's.
     """
     employees = employees_in_scope(session, period, office, only=only)
     offices = (
@@ -294,7 +297,8 @@ def month_attendance(
         return MonthAttendance(period, [], np.zeros((0, len(period.days), N_FACTS), dtype=np.int32), {})
     book, roster = _roster(offices, employees)
     try:
-        result = compute_attendance(_punch_columns(session, employees, period), roster, book, period)
+        first, last = (day, day) if day is not None else (period.days[0], period.days[-1])
+        result = compute_attendance(_punch_columns(session, employees, first, last), roster, book, period)
     except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet
         raise AttendanceError(str(exc)) from None
     facts = result.facts.copy()
@@ -310,3 +314,11 @@ def month_attendance(
         axis=1, dtype=np.int64
     )
     return MonthAttendance(period, employees, facts, summary)
+
+
+def employee_shift(session: Session, employee: Employee) -> tuple[RuleBook, int]:
+    """The rules of `employee`'s shift (the office's, or the employee's own `shift_rule`) and its index in them."""
+    if employee.office_id is None:
+        raise AttendanceError(f"employee {employee.code} has no office, so no shift: set the employee's office")
+    book, roster = _roster([session.get_one(Office, employee.office_id)], [employee])
+    return book, int(roster[0])

@@ -247,7 +247,7 @@ def _locked_problem(number: int, period: str, run_id: int) -> RowProblem:
     )
 
 
-def _locked_periods(session: Session, periods: Iterable[str] | None = None) -> dict[str, int]:
+def locked_periods(session: Session, periods: Iterable[str] | None = None) -> dict[str, int]:
     """Locked pay runs by period. With `periods`: every run of those periods is row-locked until commit
     (PostgreSQL; SQLite has one writer at a time), so none can be locked between this check and the insert."""
     if periods is None:
@@ -272,6 +272,19 @@ def parse_piece_rows(
     filename: str, content: bytes, employees: dict[str, int], locked: dict[str, int]
 ) -> list[PieceRow]:
     """Every data row checked, or PieceImportError listing every problem; touches no database."""
+    parsed_rows, problems = check_piece_rows(filename, content, employees, locked)
+    if problems:
+        raise PieceImportError(filename, problems)
+    if not parsed_rows:
+        raise PieceImportError(filename, [RowProblem(2, "", "no data rows below the header")])
+    return parsed_rows
+
+
+def check_piece_rows(
+    filename: str, content: bytes, employees: dict[str, int], locked: dict[str, int]
+) -> tuple[list[PieceRow], list[RowProblem]]:
+    """The rows that passed every check and the problems of the others (a preview shows both); a file that
+    cannot be read at all, or a wrong header, raises PieceImportError. Touches no database."""
     rows = read_rows(filename, content)
     header_row = next(rows, None)
     if header_row is None:
@@ -309,6 +322,7 @@ def parse_piece_rows(
     for number, values in rows:
         if _blank(values):
             continue
+        found = len(problems)
         parsed: dict[str, Any] = {}
         for name, index in position:
             try:
@@ -321,7 +335,7 @@ def parse_piece_rows(
             )
         if "period" in parsed and parsed["period"][0] in locked:
             problems.append(_locked_problem(number, parsed["period"][0], locked[parsed["period"][0]]))
-        if len(parsed) == len(checks) and not problems:
+        if len(parsed) == len(checks) and len(problems) == found:
             period, work_date = parsed["period"]
             text, num, den = parsed["grade_coef"]
             parsed_rows.append(
@@ -340,11 +354,7 @@ def parse_piece_rows(
                     f"{source} row {number}"[:255],
                 )
             )
-    if problems:
-        raise PieceImportError(filename, problems)
-    if not parsed_rows:
-        raise PieceImportError(filename, [RowProblem(2, "", "no data rows below the header")])
-    return parsed_rows
+    return parsed_rows, problems
 
 
 def prepare_import(session: Session, filename: str, content: bytes, name: str | None = None) -> PreparedImport:
@@ -353,7 +363,7 @@ def prepare_import(session: Session, filename: str, content: bytes, name: str | 
     digest = file_digest(content)
     _refuse_duplicate(session, source, digest)
     employees = dict(session.execute(select(Employee.code, Employee.id)).all())
-    rows = parse_piece_rows(filename, content, employees, _locked_periods(session))
+    rows = parse_piece_rows(filename, content, employees, locked_periods(session))
     return PreparedImport(source=source, name=(name or source)[:255], sha256=digest, rows=rows)
 
 
@@ -374,7 +384,7 @@ def commit_import(session: Session, prepared: PreparedImport, actor: str) -> Imp
     )
     session.add(batch)
     session.flush()  # the first write: on SQLite it takes the write lock before the lock check below
-    locked = _locked_periods(session, periods)
+    locked = locked_periods(session, periods)
     problems = [_locked_problem(r[0], r[_PERIOD], locked[r[_PERIOD]]) for r in prepared.rows if r[_PERIOD] in locked]
     if problems:
         raise PieceImportError(prepared.source, problems)

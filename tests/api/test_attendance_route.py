@@ -84,8 +84,8 @@ def assembled(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], int]]:
     calls: list[tuple[list[str], int]] = []
     original = attendance_module._punch_columns
 
-    def spy(session, employees, period):  # type: ignore[no-untyped-def]
-        columns = original(session, employees, period)
+    def spy(session, employees, period, day=None):  # type: ignore[no-untyped-def]
+        columns = original(session, employees, period, day)
         calls.append(([e.code for e in employees], len(columns.employee)))
         return columns
 

@@ -70,6 +70,7 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/punches/{punch_id} path:punch_id",
         "GET /api/v1/quarantine query:limit",
         "GET /api/v1/quarantine query:offset",
+        "GET /api/v1/quarantine/badges query:limit",
         "PATCH /api/v1/users/{user_id} path:user_id",
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",

@@ -24,6 +24,14 @@ def test_readers_see_every_device_with_health(client: TestClient, as_role, role:
     assert by_name["urumqi-gate"]["office"] == "Urumqi plant"
     assert by_name["urumqi-gate"]["health"] == {
         "state": "failing",
+        "problems": [
+            {
+                "code": "unreachable",
+                "message": "no answer from 127.0.0.1:4370 (DeviceUnreachable: timed out): check the terminal's power "
+                "and network cable, its IP address (Menu → Comm. → Ethernet) and any firewall between",
+                "clock_offset_s": None,
+            }
+        ],
         "last_success_at": None,
         "last_error": "DeviceUnreachable: timed out",
         "last_error_at": "2026-03-02T01:00:00Z",
@@ -255,7 +263,10 @@ def test_sync_polls_the_terminal_over_the_zk_protocol(client: TestClient, as_rol
         )
     assert stored == expected_keys
     health = client.get("/api/v1/devices/SIMSYNC1", headers=as_role("viewer")).json()["health"]
-    assert (health["state"], health["record_count"], health["record_capacity"]) == ("ok", 12, 100000)
+    assert (health["record_count"], health["record_capacity"]) == (12, 100000)
+    # The simulator's clock stands at 2026-03-02 09:30, months from now: read, but warned about, with the offset.
+    assert (health["state"], [p["code"] for p in health["problems"]]) == ("warning", ["clock_drift"])
+    assert health["problems"][0]["clock_offset_s"] == health["clock_offset_s"] < -86_400
 
 
 def test_sync_of_an_unreachable_device_is_a_502_with_the_driver_reason(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]

@@ -31,6 +31,7 @@ def test_open_quarantine_lists_the_unknown_pin(client: TestClient, as_role, role
     assert client.get("/api/v1/quarantine", params={"device": "UR0001"}, headers=as_role(role)).json() == {
         "items": [],
         "total": 0,
+        "next_cursor": None,
     }
 
 

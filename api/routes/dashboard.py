@@ -1,0 +1,108 @@
+"""The HR dashboard's figures in one request: today per office, terminal health, month trends per office.
+
+Today comes from `gateway.pay.dashboard.offices_today` (the attendance kernel on each office's own date),
+terminals from `gateway.devices.health` (the same state `GET /devices` shows), trends from the stored
+payslips of the last six computed or locked months (`gateway.pay.dashboard.trends`). Rates are in basis
+points (1/10,000), money in fen; every trend list is aligned with `trends.months`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from api.auth import READERS, require
+from api.db import read
+from api.pay_errors import pay_errors
+from api.routes.devices import problem_out
+from api.schemas import DateIn, DeviceProblemOut, DeviceState, UtcOut
+from gateway.access.tokens import Principal
+from gateway.devices.health import terminals_health
+from gateway.pay.dashboard import offices_today, trends
+from gateway.store import utcnow
+
+router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+
+
+class OfficeTodayOut(BaseModel):
+    office: str
+    timezone: str
+    date: dt.date = Field(description="the office's own date (its time zone) the figures are for")
+    headcount: int = Field(description="employees employed on that date")
+    present: int = Field(description="punched and not absent")
+    late: int = Field(description="late beyond the shift's grace (judged once the day's punches are paired)")
+    absent: int = Field(description="a workday without a punch, or with too little time for any of it to count")
+    missing_punch: int = Field(description="an unpaired punch: during the day, everyone in who has not punched out")
+    on_leave: int | None = Field(description="null until leave is recorded")
+
+
+class TerminalOut(BaseModel):
+    name: str
+    sn: str | None
+    office: str | None
+    kind: str
+    state: DeviceState
+    problems: list[DeviceProblemOut]
+    last_success_at: UtcOut | None
+
+
+class OfficeTrendOut(BaseModel):
+    office: str
+    headcount: list[int] = Field(description="payslips of the month")
+    late_rate_bp: list[int] = Field(description="迟到率: employees late at least once ÷ headcount, basis points")
+    absence_rate_bp: list[int] = Field(description="缺勤率: absent days ÷ scheduled days while employed, basis points")
+    ot_minutes_per_employee: list[int] = Field(description="overtime minutes (all day types) ÷ headcount")
+    gross_fen: list[int]
+    net_fen: list[int]
+
+
+class TrendsOut(BaseModel):
+    months: list[str] = Field(description="up to six pay months with a computed or locked run, oldest first")
+    ot_limit_minutes: int = Field(description="the statutory monthly overtime limit (36 hours)")
+    offices: list[OfficeTrendOut]
+
+
+class DashboardOut(BaseModel):
+    generated_at: UtcOut
+    offices: list[OfficeTodayOut]
+    terminals: list[TerminalOut]
+    trends: TrendsOut
+
+
+@router.get("")
+def dashboard(
+    request: Request,
+    _who: Annotated[Principal, require(*READERS)],
+    day: Annotated[
+        DateIn | None, Query(description="show this date in every office instead of each office's today")
+    ] = None,
+) -> DashboardOut:
+    now = utcnow()
+    with read(request) as session, pay_errors():
+        today = offices_today(session, now, day)
+        terminals = terminals_health(session, request.app.state.settings.config, now)
+        trend = trends(session)
+    return DashboardOut(
+        generated_at=now,
+        offices=[OfficeTodayOut(**vars(office)) for office in today],
+        terminals=[
+            TerminalOut(
+                name=row.device.name,
+                sn=row.device.sn,
+                office=row.office,
+                kind=row.device.kind,
+                state=row.health.state,
+                problems=[problem_out(p) for p in row.health.problems],
+                last_success_at=row.device.last_success_at,
+            )
+            for row in terminals
+        ],
+        trends=TrendsOut(
+            months=trend.months,
+            ot_limit_minutes=trend.ot_limit_minutes,
+            offices=[OfficeTrendOut(**vars(office)) for office in trend.offices],
+        ),
+    )

@@ -1,0 +1,249 @@
+"""`punchclock employee import|add|template`, `punchclock badge map` and `punchclock piece import`: HR's daily
+bulk tasks for scripts, through the same services and row reports as the API.
+
+Exit status: 0 done, 2 bad input (a refused sheet or piece file with its row report, an unknown office,
+a badge someone else has, …): nothing is written then.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, actor, console, prepare_store
+
+if TYPE_CHECKING:
+    from gateway.pay.piece_import import RowProblem
+
+employee_app = typer.Typer(no_args_is_help=True)
+badge_app = typer.Typer(no_args_is_help=True)
+piece_app = typer.Typer(no_args_is_help=True)
+EXIT_BAD_INPUT = 2
+out = Console()
+
+
+def _refused(what: str, problems: list[RowProblem]) -> typer.Exit:
+    """Print a refused file's row report (one line per problem, as the API's `errors`); exit 2."""
+    console.print(f"[red]{what}: nothing imported[/red], {len(problems)} problem(s):", highlight=False)
+    for problem in problems:
+        console.print(f"  {problem}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error[/red]: {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise _fail(f"cannot read {path}: {error.strerror or error}") from None
+
+
+@employee_app.command("template")
+def employee_template(
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the empty employee sheet (.xlsx).")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Write the employee sheet to fill in: columns 工号 … 考勤号, lists of offices, shifts, pay bases and
+    document types, and a 填写说明 sheet explaining each column."""
+    from gateway.people.employee_sheet import template
+
+    _config, factory = prepare_store(config)
+    with factory() as session:
+        content = template(session)
+    out_file.write_bytes(content)
+    out.print(f"wrote {out_file} ({len(content):,} bytes): fill it in and run `punchclock employee import`")
+
+
+@employee_app.command("import")
+def employee_import(
+    file: Annotated[Path, typer.Argument(help="The filled employee sheet (.xlsx, from `employee template`).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; store nothing.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Create or update (by 工号) every employee of the sheet with their badges and bank accounts — all rows or
+    none: any problem prints the row report (`row N, column 月薪(元): …`) and exits 2."""
+    from gateway.people.employee_import import EmployeeSheetError, import_sheet
+
+    content = _read(file)
+    _config, factory = prepare_store(config)
+    try:
+        with factory() as session, session.begin():
+            report = import_sheet(session, file.name, content, actor(), dry_run=dry_run)
+    except EmployeeSheetError as refused:
+        raise _refused(refused.source, refused.problems) from None
+    out.print(f"{file.name}: {report.rows} rows{' (dry run: nothing stored)' if dry_run else ''}", highlight=False)
+    table = Table()
+    table.add_column("", justify="left")
+    table.add_column("employees", justify="right")
+    table.add_column("codes", justify="left")
+    for label, codes in (("created", report.created), ("updated", report.updated), ("unchanged", report.unchanged)):
+        shown = ", ".join(codes[:20]) + (f" and {len(codes) - 20} more" if len(codes) > 20 else "")
+        table.add_row(label, str(len(codes)), shown)
+    out.print(table)
+    out.print(
+        f"badges added: {report.badges_added} (quarantined punches re-mapped: {report.remapped_punches}); "
+        f"bank accounts set: {report.bank_accounts_set}",
+        highlight=False,
+    )
+
+
+@employee_app.command("add")
+def employee_add(
+    code: Annotated[str, typer.Option("--code", help="工号: letters, digits, _ . - (at most 32).")],
+    name: Annotated[str, typer.Option("--name", help="姓名.")],
+    office: Annotated[str, typer.Option("--office", help="The office's name, as in the config.")],
+    pay_basis: Annotated[str, typer.Option("--pay-basis", help="monthly | hourly | piece.")] = "monthly",
+    monthly_salary: Annotated[
+        str | None, typer.Option("--monthly-salary", help="Monthly salary in yuan, e.g. 6000.00 (monthly).")
+    ] = None,
+    hourly_rate: Annotated[
+        str | None, typer.Option("--hourly-rate", help="Hourly rate in yuan, e.g. 25.00 (hourly).")
+    ] = None,
+    hired_on: Annotated[str | None, typer.Option("--hired-on", help="Hire date YYYY-MM-DD.")] = None,
+    shift: Annotated[
+        str | None, typer.Option("--shift", help="Own shift (SHIFT or RULES/SHIFT); default: the office's.")
+    ] = None,
+    badge: Annotated[
+        list[str] | None, typer.Option("--badge", help="A company-wide badge number (repeat for several).")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Add one employee (checked as the API checks a new employee), with company-wide badges; the badges'
+    quarantined punches are re-mapped to them."""
+    from pydantic import ValidationError
+    from sqlalchemy import select
+
+    from api.schemas import EmployeeCreate
+    from gateway.errors import GatewayError
+    from gateway.people import badges as badge_records
+    from gateway.people import employees as records
+    from gateway.store import Employee
+    from payroll_core.money import MoneyError, yuan_to_fen
+
+    try:
+        monthly = None if monthly_salary is None else yuan_to_fen(monthly_salary, "--monthly-salary")
+        hourly = None if hourly_rate is None else yuan_to_fen(hourly_rate, "--hourly-rate")
+    except MoneyError as error:
+        raise _fail(f"{error} (an amount in yuan with at most two decimals, e.g. 6000.50)") from None
+    fields = {
+        "code": code,
+        "name": name,
+        "office": office,
+        "pay_basis": pay_basis,
+        "monthly_salary_fen": monthly,
+        "hourly_rate_fen": hourly,
+        "hired_on": hired_on,
+        "shift_rule": shift,
+    }
+    try:
+        checked = EmployeeCreate.model_validate(fields)
+    except ValidationError as error:
+        options = {
+            "monthly_salary_fen": "--monthly-salary",
+            "hourly_rate_fen": "--hourly-rate",
+            "shift_rule": "--shift",
+        }
+        lines = [
+            f"{options.get(str(e['loc'][0]), '--' + str(e['loc'][0]).replace('_', '-')) if e['loc'] else 'options'}: "
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in error.errors()
+        ]
+        raise _fail("; ".join(lines)) from None
+    _config, factory = prepare_store(config)
+    values = records.values_of({key: getattr(checked, key) for key in records.EMPLOYEE_FIELDS})
+    try:
+        with factory() as session, session.begin():
+            if session.scalar(select(Employee.id).where(Employee.code == code)) is not None:
+                raise _fail(f"employee code {code!r} is already used: pick another code")
+            employee = records.add_employee(session, code, values, actor())
+            moved = sum(badge_records.add_badge(session, employee, pin, None, actor()).remapped for pin in badge or [])
+    except GatewayError as error:
+        raise _fail(str(error)) from None
+    out.print(f"employee {code} ({name}) added at {office}; {len(badge or [])} badge(s), {moved} punch(es) re-mapped")
+
+
+@badge_app.command("map")
+def badge_map(
+    pin: Annotated[str, typer.Argument(help="The badge number (PIN) as the terminal reports it.")],
+    code: Annotated[str, typer.Argument(help="The employee's code (工号).")],
+    device: Annotated[
+        str | None, typer.Option("--device", help="Only on this terminal (serial number); default: company-wide.")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Give a badge number to an employee and re-map its quarantined punches to them."""
+    import re
+
+    from sqlalchemy import select
+
+    from drivers.base import MAX_PIN_LENGTH
+    from gateway.people.badges import BadgeError, add_badge
+    from gateway.store import Employee
+
+    if re.fullmatch(rf"[A-Za-z0-9]{{1,{MAX_PIN_LENGTH}}}", pin) is None:
+        raise _fail(f"PIN {pin!r}: a badge number is 1 to {MAX_PIN_LENGTH} letters and digits")
+    _config, factory = prepare_store(config)
+    try:
+        with factory() as session, session.begin():
+            employee = session.scalar(select(Employee).where(Employee.code == code))
+            if employee is None:
+                raise _fail(f"employee {code!r} does not exist")
+            added = add_badge(session, employee, pin, device, actor())
+    except BadgeError as error:
+        raise _fail(str(error)) from None
+    where = f"on {device}" if device else "company-wide"
+    out.print(f"badge {pin} {where} → {code}; {added.remapped} quarantined punch(es) re-mapped", highlight=False)
+
+
+@piece_app.command("import")
+def piece_import(
+    file: Annotated[
+        Path, typer.Argument(help="Piece counts, .csv or .xlsx (columns: employee, period, item, qty, …).")
+    ],
+    name: Annotated[str | None, typer.Option("--name", help="The batch's name (default: the file's name).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and check; print totals per employee; store nothing.")
+    ] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Import a piece file as one batch — all rows or none: any problem prints the row report and exits 2."""
+    from gateway.pay.piece_import import DuplicatePieceFile, PieceImportError, import_piece_file
+    from gateway.pay.piece_preview import preview_piece_file
+
+    content = _read(file)
+    _config, factory = prepare_store(config)
+    if dry_run:
+        with factory() as session:
+            seen = preview_piece_file(session, file.name, content)
+        out.print(f"{file.name}: {seen.rows_read} rows read (dry run: nothing stored)", highlight=False)
+        table = Table()
+        for column in ("employee", "name", "rows", "qty", "rejects"):
+            table.add_column(column, justify="left" if column in ("employee", "name") else "right")
+        for total in seen.totals:
+            table.add_row(total.employee, total.name, str(total.rows), str(total.qty), str(total.rejects))
+        out.print(table)
+        for note in seen.notes:
+            console.print(f"[yellow]note[/yellow]: {note}", highlight=False, soft_wrap=True)
+        if seen.problems:
+            raise _refused(seen.source, seen.problems)
+        return
+    try:
+        with factory() as session, session.begin():
+            result = import_piece_file(session, file.name, content, actor(), name)
+    except PieceImportError as refused:
+        raise _refused(refused.source, refused.problems) from None
+    except DuplicatePieceFile as duplicate:
+        raise _fail(str(duplicate)) from None
+    out.print(
+        f"imported {result.imported} rows ({result.qty} pieces, {', '.join(result.periods)}) as piece batch "
+        f"{result.batch_id} ({result.name!r})",
+        highlight=False,
+    )

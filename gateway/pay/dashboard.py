@@ -1,0 +1,195 @@
+"""The dashboard's figures: today per office from the attendance kernel, and month trends from stored payslips.
+
+**Today** (`office_today`) is each office's own date in its time zone. The figures are the attendance
+kernel's facts for that one day (`gateway.pay.attendance.month_attendance(..., day=)`, which reads only
+the punches around it), for the employees employed on it:
+
+- `headcount`: employed that day (hired on or before it, not left before it);
+- `absent` (缺勤): the kernel's full-day absence — a workday with no punch at all, or with less regular
+  time than the shift's `absent_below_minutes`. Before people arrive, everyone not yet in is absent;
+- `present` (出勤): punched at least once and not absent (on a rest day: came in anyway);
+- `late` (迟到): late minutes beyond the shift's grace. The kernel judges lateness only on a day with
+  its punches paired, so someone who came in late and has not punched out yet is not counted late yet;
+- `missing_punch` (缺卡): an unpaired punch. During the day everyone who has punched in but not yet out
+  is "missing punch" here, although the day is not over and the pay side judges it only when the
+  month is computed; the count is what a clerk must chase at the day's end;
+- `on_leave`: None until leave is recorded anywhere.
+
+**Trends** (`trends`) cover the last `TREND_MONTHS` pay months that have a computed or locked pay run,
+per office, from the stored payslips (their attendance and figures, never recomputed): the office of a
+locked payslip is its snapshot's, of a computed one the employee's office now.
+
+- `headcount`: payslips;
+- `late_rate_bp` (迟到率): employees with any late minutes ÷ headcount, in basis points (1/10,000). A
+  payslip keeps the month's late minutes, not its late days, so the rate is the share of people late at
+  least once in the month — what a Chinese HR report calls 迟到人数占比;
+- `absence_rate_bp` (缺勤率): absent days ÷ scheduled days while employed (应出勤天数), a half-day
+  absence counting half — the complement of the attendance rate (出勤率) HR offices report;
+- `ot_minutes_per_employee`: overtime minutes (workday + rest day + holiday) ÷ headcount, shown against
+  the statutory limit of 36 hours a month (`OT_LIMIT_MINUTES`, Labour Law art. 41);
+- `gross_fen`, `net_fen`: the month's totals.
+
+Rates and averages are integers rounded half up (`payroll_core.money.round_half_up_div`); a month
+without payslips for an office is 0 throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.pay.attendance import month_attendance, parse_period
+from gateway.store import RUN_COMPUTED, RUN_LOCKED, Employee, Office, PayRun, Payslip
+from payroll_core.attendance import Absence, Fact
+from payroll_core.money import round_half_up_div
+
+TREND_MONTHS = 6
+OT_LIMIT_MINUTES = 36 * 60
+_BP = 10_000
+
+
+@dataclass(frozen=True)
+class OfficeToday:
+    office: str
+    timezone: str
+    date: dt.date
+    headcount: int
+    present: int
+    late: int
+    absent: int
+    missing_punch: int
+    on_leave: int | None = None
+
+
+@dataclass
+class OfficeTrend:
+    office: str
+    headcount: list[int] = field(default_factory=list)
+    late_rate_bp: list[int] = field(default_factory=list)
+    absence_rate_bp: list[int] = field(default_factory=list)
+    ot_minutes_per_employee: list[int] = field(default_factory=list)
+    gross_fen: list[int] = field(default_factory=list)
+    net_fen: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Trends:
+    months: list[str]
+    offices: list[OfficeTrend]
+    ot_limit_minutes: int = OT_LIMIT_MINUTES
+
+
+def local_today(office: Office, now_utc: dt.datetime) -> dt.date:
+    """The office's own date at `now_utc` (naive UTC)."""
+    return now_utc.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(office.timezone)).date()
+
+
+def office_today(session: Session, office: Office, day: dt.date) -> OfficeToday:
+    """`office`'s attendance on `day` (see the module docstring for each figure)."""
+    result = month_attendance(session, parse_period(f"{day:%Y-%m}"), office, day=day)
+    employed = np.array(
+        [
+            (e.hired_on is None or e.hired_on <= day) and (e.left_on is None or e.left_on >= day)
+            for e in result.employees
+        ],
+        dtype=bool,
+    )
+    facts = result.facts[:, day.day - 1, :][employed]
+    absent = facts[:, Fact.ABSENCE] == Absence.FULL
+    return OfficeToday(
+        office=office.name,
+        timezone=office.timezone,
+        date=day,
+        headcount=int(employed.sum()),
+        present=int(((facts[:, Fact.PUNCHES] > 0) & ~absent).sum()),
+        late=int((facts[:, Fact.LATE_MINUTES] > 0).sum()),
+        absent=int(absent.sum()),
+        missing_punch=int((facts[:, Fact.MISSING_PUNCH] > 0).sum()),
+    )
+
+
+def offices_today(session: Session, now_utc: dt.datetime, day: dt.date | None = None) -> list[OfficeToday]:
+    """Every office on its own today (or on `day`, the same date for every office), by office name."""
+    return [
+        office_today(session, office, day or local_today(office, now_utc))
+        for office in session.scalars(select(Office).order_by(Office.name))
+    ]
+
+
+@dataclass
+class _Month:
+    headcount: int = 0
+    late: int = 0
+    absent_half_days: int = 0  # absent days count 2, half days 1
+    employed_half_days: int = 0
+    ot_minutes: int = 0
+    gross_fen: int = 0
+    net_fen: int = 0
+
+
+def _rate(part: int, whole: int) -> int:
+    return int(round_half_up_div(part, whole)) if whole else 0
+
+
+def trends(session: Session) -> Trends:
+    """The last `TREND_MONTHS` months with a computed or locked run, per office (see the module docstring)."""
+    done = (RUN_COMPUTED, RUN_LOCKED)
+    months = sorted(
+        session.scalars(
+            select(PayRun.period)
+            .distinct()
+            .where(PayRun.status.in_(done))
+            .order_by(PayRun.period.desc())
+            .limit(TREND_MONTHS)
+        )
+    )
+    if not months:
+        return Trends(months=[], offices=[])
+    names: dict[int | None, str] = dict(session.execute(select(Office.id, Office.name)).tuples().all())
+    figures: dict[tuple[str, str], _Month] = defaultdict(_Month)
+    rows = session.execute(
+        select(
+            PayRun.period,
+            Payslip.office_name,
+            Employee.office_id,
+            Payslip.gross_fen,
+            Payslip.net_fen,
+            Payslip.attendance_json,
+        )
+        .join(PayRun, Payslip.payrun_id == PayRun.id)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .where(PayRun.status.in_(done), PayRun.period.in_(months))
+    )
+    for period, snapshot_office, office_id, gross, net, attendance_json in rows:
+        office = snapshot_office or names.get(office_id) or ""
+        attendance = json.loads(attendance_json)
+        month = figures[(office, period)]
+        month.headcount += 1
+        month.late += attendance["late_minutes"] > 0
+        month.absent_half_days += 2 * attendance["absent_days"] + attendance["absent_half_days"]
+        month.employed_half_days += 2 * attendance["employed_days"]
+        month.ot_minutes += (
+            attendance["ot_workday_minutes"] + attendance["ot_restday_minutes"] + attendance["ot_holiday_minutes"]
+        )
+        month.gross_fen += gross
+        month.net_fen += net
+    offices = []
+    for office in sorted({office for office, _period in figures}):
+        trend = OfficeTrend(office)
+        for period in months:
+            month = figures.get((office, period), _Month())
+            trend.headcount.append(month.headcount)
+            trend.late_rate_bp.append(_rate(month.late * _BP, month.headcount))
+            trend.absence_rate_bp.append(_rate(month.absent_half_days * _BP, month.employed_half_days))
+            trend.ot_minutes_per_employee.append(_rate(month.ot_minutes, month.headcount))
+            trend.gross_fen.append(month.gross_fen)
+            trend.net_fen.append(month.net_fen)
+        offices.append(trend)
+    return Trends(months=months, offices=offices)
