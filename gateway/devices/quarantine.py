@@ -61,7 +61,7 @@ def badge_groups(
             select(Device.sn, Device.name, Office.name, Office.timezone)
             .outerjoin(Office, Device.office_id == Office.id)
             .where(Device.sn.in_({row[1] for row in rows}))
-        ).tuples()
+        ).all()
     }
     groups = []
     for pin, sn, count, first, last, sample in rows:

@@ -152,7 +152,7 @@ def trends(session: Session) -> Trends:
     )
     if not months:
         return Trends(months=[], offices=[])
-    names: dict[int | None, str] = dict(session.execute(select(Office.id, Office.name)).tuples().all())
+    names: dict[int | None, str] = dict(session.execute(select(Office.id, Office.name)).all())
     figures: dict[tuple[str, str], _Month] = defaultdict(_Month)
     rows = session.execute(
         select(

@@ -69,13 +69,13 @@ def preview_piece_file(session: Session, filename: str, content: bytes) -> Piece
     source = PurePath(filename).name
     digest = file_digest(content)
     duplicate = session.scalar(select(PieceBatch).where(PieceBatch.sha256 == digest))
-    employees = dict(session.execute(select(Employee.code, Employee.id)).tuples().all())
+    employees = dict(session.execute(select(Employee.code, Employee.id)).all())
     try:
         rows, problems = check_piece_rows(filename, content, employees, locked_periods(session))
     except PieceImportError as refused:  # unreadable file or wrong header: nothing below it was read
         rows, problems = [], refused.problems
     codes = {employee_id: code for code, employee_id in employees.items()}
-    names = dict(session.execute(select(Employee.code, Employee.name)).tuples().all())
+    names = dict(session.execute(select(Employee.code, Employee.name)).all())
     totals: dict[str, EmployeeTotal] = {}
     shown: list[PreviewRow] = []
     per_period: defaultdict[str, int] = defaultdict(int)

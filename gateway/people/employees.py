@@ -47,7 +47,7 @@ _PLAIN = tuple(name for name in EMPLOYEE_FIELDS if name not in ("office", "id_nu
 
 
 def office_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Office.id, Office.name)).tuples().all())
+    return dict(session.execute(select(Office.id, Office.name)).all())
 
 
 def office_by_name(session: Session, name: str) -> Office:
