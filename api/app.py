@@ -35,7 +35,9 @@ from api.routes import (
     piece_records,
     punches,
     quarantine,
+    session,
     tokens,
+    users,
 )
 from api.schemas import Health, Problem
 from gateway.access.tokens import sync_config_tokens
@@ -98,6 +100,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         quarantine,
         audit,
         tokens,
+        session,
+        users,
         attendance,
         piece_records,
         piece_batches,

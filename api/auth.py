@@ -1,13 +1,15 @@
-"""Bearer-token authentication and role checks for the API routes.
+"""Authentication (bearer tokens for machines, session cookies for people) and role checks for the API routes.
 
 How a route declares who may call it: add a parameter typed with `require(...)`::
 
     @router.get("/things")
     def list_things(who: Annotated[Principal, require(*READERS)]) -> ...
 
-`require(*roles)` answers 401 (problem+json, `WWW-Authenticate: Bearer`) without a valid token and
-403 when the token's role is not among `roles`; otherwise it returns the `Principal` (token name,
-role, and for `employee` tokens the employee's id). Use `principal.actor` as the audit "who".
+`require(*roles)` answers 401 (problem+json, `WWW-Authenticate: Bearer`) without a valid token or
+login and 403 when the caller's role is not among `roles`; otherwise it returns the `Principal`
+(token or user name, role, and for `employee` callers the employee's id). Use `principal.actor` as
+the audit "who". A bearer token wins over a cookie; a cookie-authenticated change must carry the
+session's CSRF token (`gateway.access.logins`).
 
 Roles: `admin` (devices, tokens, and everything hr may do), `hr` (people, punches, pay), `viewer`
 (read-only), `employee` (their own punches and payslips only). Routes that an employee token may
@@ -33,8 +35,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
+from gateway.access.logins import COOKIE, SessionExpired, csrf_ok, current_session
 from gateway.access.tokens import Principal, TokenExpired, authenticate
-from gateway.store import Employee
+from gateway.store import Employee, LoginSession
 
 ADMINS = ("admin",)
 WRITERS = ("admin", "hr")
@@ -44,11 +47,41 @@ EVERYONE = ("admin", "hr", "viewer", "employee")
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer pc_…` (see `punchclock token create`)")
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def session_principal(request: Request) -> tuple[Principal, LoginSession] | None:
+    """The logged-in user of the request's session cookie, or None without one (401 if it ended).
+
+    A change (any method but GET/HEAD/OPTIONS) must carry the session's CSRF token in `X-CSRF-Token`.
+    """
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        return None
+    with request.app.state.session_factory() as session:
+        try:
+            found = current_session(session, secret)
+        except SessionExpired as ended:
+            raise Unauthorized(str(ended)) from None
+    if found is None:
+        raise Unauthorized("your session is not known (the server's data may have been restored): log in again")
+    row, user = found
+    if request.method not in _SAFE_METHODS and not csrf_ok(row, request.headers.get("X-CSRF-Token")):
+        raise Forbidden(
+            "this change lacks the session's CSRF token (header X-CSRF-Token, from GET /api/v1/session): "
+            "reload the page"
+        )
+    return Principal(user.username, user.role, user.employee_id, via="session"), row
+
+
 def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        logged_in = session_principal(request)
+        if logged_in is not None:
+            return logged_in[0]
         raise Unauthorized(
-            "this endpoint needs a token: send 'Authorization: Bearer <token>' "
-            "(an admin creates one with `punchclock token create`)"
+            "this endpoint needs a login or a token: log in on the web page, or send 'Authorization: Bearer "
+            "<token>' (an admin creates one with `punchclock token create`)"
         )
     try:
         with request.app.state.session_factory() as session:
@@ -72,7 +105,8 @@ def require(*roles: str) -> Any:
         principal = _principal(request, credentials)
         if principal.role not in allowed:
             raise Forbidden(
-                f"token {principal.name!r} has role {principal.role!r}; this needs one of: {', '.join(sorted(allowed))}"
+                f"{principal.kind} {principal.name!r} has role {principal.role!r}; this needs one of: "
+                f"{', '.join(sorted(allowed))}"
             )
         return principal
 

@@ -60,6 +60,10 @@ class Conflict(ApiError):
     status, title = 409, "Conflicts with the current state"
 
 
+class Locked(ApiError):
+    status, title = 423, "Locked"
+
+
 class Unprocessable(ApiError):
     status, title = 422, "Invalid request"
 
@@ -73,7 +77,10 @@ def problem(
 ) -> JSONResponse:
     body = Problem(type="about:blank", title=title, status=status, detail=detail, instance=request.url.path, **extra)
     return JSONResponse(
-        body.model_dump(exclude_none=True), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
     )
 
 

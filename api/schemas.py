@@ -136,7 +136,9 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-WarningCode = Literal["net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account"]
+WarningCode = Literal[
+    "net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account", "changed_since_compute"
+]
 assert set(get_args(WarningCode)) == set(WARNING_CODES), "WarningCode must list gateway.pay.lock_checks' codes"
 
 
@@ -155,6 +157,7 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[str] | None = Field(None, description="one line per invalid field (validation errors only)")
+    locked_until: datetime | None = Field(None, description="a locked login: when it opens again")
     warnings: list[LockWarningOut] | None = Field(
         None, description="a refused lock: every warning not acknowledged (acknowledge their codes to lock)"
     )

@@ -146,3 +146,36 @@ def _push_config(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_a_login_logs_no_password_cookie_or_activation_code(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from gateway.access.users import create_user, issue_activation
+    from gateway.store import Employee
+
+    url = f"sqlite:///{tmp_path / 'logins.db'}"
+    upgrade(url)
+    factory = session_factory(make_engine(url), keys=KeyRing.generate())
+    password = "Secret-Lotus-4242"
+    with factory() as session, session.begin():
+        create_user(session, "test", "wang.fang", "王芳", "hr", password)
+        employee = Employee(code="E1", name="李雷", pay_basis="monthly", special_deductions_fen=0)
+        session.add(employee)
+        session.flush()
+        code = issue_activation(session, employee, "test").code
+    caplog.set_level(logging.DEBUG)
+    client = TestClient(create_app(ApiSettings(session_factory=factory)))
+    assert (
+        client.post("/api/v1/session", json={"username": "wang.fang", "password": "Wrong-Lotus-4242"}).status_code
+        == 401
+    )
+    assert client.post("/api/v1/session", json={"username": "wang.fang", "password": password}).status_code == 200
+    cookie = client.cookies["pc_session"]
+    csrf = client.get("/api/v1/session").json()["csrf_token"]
+    activated = TestClient(client.app).post(
+        "/api/v1/activation", json={"employee": "E1", "code": code, "password": password + "!"}
+    )
+    assert activated.status_code == 200
+    logged = _logged(caplog)
+    assert caplog.records
+    for secret in (password, "Wrong-Lotus-4242", cookie, csrf, code):
+        assert secret not in logged

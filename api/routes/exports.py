@@ -32,7 +32,9 @@ def download(
     """`csv` / `xlsx`: the pay sheet of every computed or locked run of the period; `bank`: the transfer file
     of its locked runs (409 while a run is unlocked or an employee has no bank account)."""
     if fmt == "bank" and who.role not in WRITERS:
-        raise Forbidden(f"token {who.name!r} has role {who.role!r}; the bank file needs one of: {', '.join(WRITERS)}")
+        raise Forbidden(
+            f"{who.kind} {who.name!r} has role {who.role!r}; the bank file needs one of: {', '.join(WRITERS)}"
+        )
     with read(request) as session, pay_errors():
         content = export(session, period, fmt)
     suffix = "xlsx" if fmt == "xlsx" else "csv"

@@ -21,6 +21,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,17 +64,23 @@ def utc_text(value: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the token's name and role, and for `employee` tokens the employee's id."""
+    """Who is calling: a token (machines, scripts) or a logged-in user (the web app), its role, and for the
+    `employee` role the employee's id. `name` is the token's name or the user's user name."""
 
-    token_id: int
     name: str
     role: str
     employee_id: int | None
+    via: Literal["token", "session"] = "token"
 
     @property
     def actor(self) -> str:
-        """How this caller is named in the audit log."""
-        return f"{self.role}:{self.name}"
+        """How this caller is named in the audit log: `hr:payroll-pc` (a token), `hr:user:alice` (a login)."""
+        return f"{self.role}:{self.name}" if self.via == "token" else f"{self.role}:user:{self.name}"
+
+    @property
+    def kind(self) -> str:
+        """What the caller is, in messages: "token" or "user"."""
+        return "token" if self.via == "token" else "user"
 
 
 def _digest(secret: str) -> str:
@@ -101,7 +108,7 @@ def authenticate(session: Session, token: str) -> Principal | None:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
         raise TokenExpired(row.name, row.expires_at)
-    return Principal(row.id, row.name, row.role, row.employee_id)
+    return Principal(row.name, row.role, row.employee_id)
 
 
 def parse_expiry(text: str, now: datetime) -> datetime:

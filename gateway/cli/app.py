@@ -14,6 +14,7 @@ from gateway.cli.devices import serve, sync
 from gateway.cli.keys import keys_app
 from gateway.cli.payroll import app as payroll_app
 from gateway.cli.payroll import export
+from gateway.cli.users import user_app
 from simulators.cli import app as sim_app
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(payroll_app, name="payroll", help="Pay runs and pay case checks.")
 app.add_typer(db_app, name="db", help="Database schema (Alembic migrations shipped in the package).")
 app.add_typer(token_app, name="token", help="API tokens.")
 app.add_typer(audit_app, name="audit", help="The hash-chained audit log.")
+app.add_typer(user_app, name="user", help="Web-app logins: users and employees' activation codes.")
 app.add_typer(keys_app, name="keys", help="The key file: audit chain key and data encryption keys.")
 app.command()(serve)
 app.command()(sync)

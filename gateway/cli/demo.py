@@ -41,6 +41,7 @@ from api.app import ApiSettings, create_app
 from gateway import config as cfg
 from gateway.access.keys import create_key_file
 from gateway.access.tokens import issue_token
+from gateway.access.users import create_user
 from gateway.access.vault import BANK_ACCOUNT_NO, seal_for
 from gateway.cli.report import payrun_table
 from gateway.devices.inventory import register_config
@@ -78,6 +79,19 @@ ZK_RECORD_LAYOUT, ZK_USER_LAYOUT = 40, 72  # current firmware layouts (simulator
 
 
 @dataclass
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    who: str
+
+
+# The demo's logins: an HR clerk and two employees of each office (their activation already done).
+DEMO_PASSWORD_HR = "Payroll-Demo-2026"
+DEMO_PASSWORD_EMPLOYEE = "Employee-Demo-2026"
+
+
+@dataclass
 class DemoResult:
     url: str
     token: str
@@ -86,6 +100,7 @@ class DemoResult:
     summary: dict[str, int]
     tables: list[Table]
     _cleanup: ExitStack = field(repr=False)
+    logins: list[DemoLogin] = field(default_factory=list)
 
     def stop(self) -> None:
         """Stop the server and the simulators and delete the temporary folder."""
@@ -334,6 +349,7 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     _add_staff(factory, staff)
     with factory() as session, session.begin():
         _row, token = issue_token(session, "demo-hr", "hr", None, ACTOR)
+        logins = _add_logins(session)
 
     url = _serve(stack, factory, config, port)
     run_sync(config, factory, console=console)
@@ -364,7 +380,18 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
             "payrun": run.id,
         }
         tables = [_summary_table(summary, period), payrun_table(run, slips, largest=3)]
-    return DemoResult(url, token, period, workdir, summary, tables, stack)
+    return DemoResult(url, token, period, workdir, summary, tables, stack, logins)
+
+
+def _add_logins(session: Session) -> list[DemoLogin]:
+    hr = create_user(session, ACTOR, "wang.fang", "王芳 (HR)", "hr", DEMO_PASSWORD_HR)
+    logins = [DemoLogin("hr", hr.username, DEMO_PASSWORD_HR, hr.display_name)]
+    for prefix in ("SH", "DG-T"):
+        employee = session.scalar(select(Employee).where(Employee.code.like(f"{prefix}%")).order_by(Employee.code))
+        assert employee is not None
+        create_user(session, ACTOR, employee.code, employee.name, "employee", DEMO_PASSWORD_EMPLOYEE, employee=employee)
+        logins.append(DemoLogin("employee", employee.code, DEMO_PASSWORD_EMPLOYEE, employee.name))
+    return logins
 
 
 def _summary_table(summary: dict[str, int], period: str) -> Table:
@@ -388,7 +415,13 @@ def run_demo(port: int = PREFERRED_PORT) -> None:
         try:
             for table in result.tables:
                 console.print(table)
-            console.print(f"\nAPI:      {result.url}/docs   (HR page: {result.url}/)", highlight=False)
+            console.print(f"\nweb app:  {result.url}/   API: {result.url}/docs", highlight=False)
+            logins = Table(title="logins (user name / password)")
+            for column in ("role", "user name", "password", "who"):
+                logins.add_column(column)
+            for login in result.logins:
+                logins.add_row(login.role, login.username, login.password, login.who)
+            console.print(logins)
             console.print(f"HR token: {result.token}", highlight=False)
             console.print(
                 f"try:      curl -H 'Authorization: Bearer {result.token}' "

@@ -83,7 +83,7 @@ def run(
         typer.Option(
             "--acknowledge",
             help="With --lock: a warning code you have checked and accept (repeat for several): "
-            "net_not_positive, no_punches, open_quarantine, stale_terminals, no_bank_account",
+            "net_not_positive, no_punches, open_quarantine, stale_terminals, no_bank_account, changed_since_compute",
         ),
     ] = None,
 ) -> None:

@@ -11,7 +11,11 @@ A lock is refused while any of these holds, unless the request acknowledges the 
 - `stale_terminals`: terminals of the run's offices not read since the period ended (their last
   punches of the month may be missing);
 - `no_bank_account`: an employee with positive net pay and no bank account: the locked snapshot would
-  hold none, so the bank file could not pay them.
+  hold none, so the bank file could not pay them;
+- `changed_since_compute`: what pay is computed from changed after the run was computed — punches of
+  the period received, quarantined punches mapped, piece counts imported, the run's employees edited
+  (salary, badges, corrections, bank account) — so the payslips HR reviewed are not what the data
+  now says: recompute, review, then lock.
 """
 
 from __future__ import annotations
@@ -20,13 +24,36 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from gateway.store import BankAccount, Device, Employee, Office, PayRun, Payslip, Punch, Quarantine
+from gateway.store import (
+    AuditLog,
+    BankAccount,
+    Device,
+    Employee,
+    Office,
+    PayRun,
+    Payslip,
+    PieceRecord,
+    Punch,
+    Quarantine,
+)
 from payroll_core.money import fen_to_yuan
 
-WARNING_CODES = ("net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account")
+WARNING_CODES = (
+    "net_not_positive",
+    "no_punches",
+    "open_quarantine",
+    "stale_terminals",
+    "no_bank_account",
+    "changed_since_compute",
+)
+# Audited changes of an employee (target "employee:CODE") that alter what their payslip is computed from.
+_PAY_INPUT_ACTIONS = (
+    "employee.edit", "badge.add", "badge.remove", "punch.add", "punch.void", "punch.move",
+    "employee.bank_account",
+)  # fmt: skip
 _SHOWN = 20  # items named per warning; the count says how many there are in all
 
 
@@ -163,4 +190,52 @@ def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockW
                 stale,
             )
         )
+    changed = _changed_since_compute(session, run, bounds)
+    if changed:
+        warnings.append(
+            LockWarning(
+                "changed_since_compute",
+                f"the data changed after run {run.id} was computed ({_named(changed)}): recompute it and review "
+                "the changes before locking",
+                changed,
+            )
+        )
     return warnings
+
+
+def _changed_since_compute(
+    session: Session, run: PayRun, bounds: dict[int, tuple[dt.datetime, dt.datetime]]
+) -> list[str]:
+    since = run.computed_at
+    if since is None:
+        return []
+    items = []
+    for office_id, (low, high) in bounds.items():
+        late = session.scalar(
+            select(func.count())
+            .select_from(Punch)
+            .join(Device, Device.sn == Punch.device_sn)
+            .where(Device.office_id == office_id, Punch.received_at > since, Punch.ts_utc >= low, Punch.ts_utc < high)
+        )
+        if late:
+            items.append(f"{late} punches of {run.period} received")
+    resolved = session.scalar(select(func.count()).select_from(Quarantine).where(Quarantine.resolved_at > since))
+    if resolved:
+        items.append(f"{resolved} quarantined punches mapped or dismissed")
+    pieces = session.scalar(
+        select(func.count())
+        .select_from(PieceRecord)
+        .where(PieceRecord.period == run.period, PieceRecord.imported_at > since)
+    )
+    if pieces:
+        items.append(f"{pieces} piece records of {run.period} imported")
+    targets = select(literal("employee:").concat(Employee.code)).join(Payslip, Payslip.employee_id == Employee.id)
+    actions = session.execute(
+        select(AuditLog.action, func.count())
+        .where(AuditLog.at > since, AuditLog.action.in_(_PAY_INPUT_ACTIONS))
+        .where(AuditLog.target.in_(targets.where(Payslip.payrun_id == run.id)))
+        .group_by(AuditLog.action)
+        .order_by(AuditLog.action)
+    ).all()
+    items += [f"{count} × {action}" for action, count in actions]
+    return items

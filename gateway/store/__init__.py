@@ -10,7 +10,7 @@ May import: SQLAlchemy, Alembic and the standard library; nothing else of punchc
 part of the gateway can stand on it.
 """
 
-from gateway.store.access import ROLES, ApiToken, AuditLog
+from gateway.store.access import ROLES, ActivationCode, ApiToken, AuditLog, LoginSession, User
 from gateway.store.base import Base, utcnow
 from gateway.store.core import (
     Badge,
@@ -44,6 +44,7 @@ __all__ = [
     "RUN_DRAFT",
     "RUN_LOCKED",
     "SCOPE_ALL",
+    "ActivationCode",
     "ApiToken",
     "AuditLog",
     "Badge",
@@ -51,6 +52,7 @@ __all__ = [
     "Base",
     "Device",
     "Employee",
+    "LoginSession",
     "Office",
     "PayRun",
     "Payslip",
@@ -62,6 +64,7 @@ __all__ = [
     "PunchFlag",
     "PushReject",
     "Quarantine",
+    "User",
     "alembic_config",
     "make_engine",
     "session_factory",

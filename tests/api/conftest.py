@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import ApiSettings, create_app
 from drivers.base import RawPunch
-from gateway.access.keys import KeyRing
+from gateway.access.keys import KeyRing, write_private
 from gateway.access.tokens import issue_token
 from gateway.devices.ingest import ingest_punches
 from gateway.store import Badge, Device, Employee, Office, make_engine, session_factory, upgrade
@@ -180,3 +180,12 @@ def client(settings: ApiSettings) -> Iterator[TestClient]:
 def as_role(client: TestClient, secrets: dict[str, str]):  # type: ignore[no-untyped-def]
     """`as_role("hr")` → headers carrying that role's token."""
     return lambda role: {"Authorization": f"Bearer {secrets[role]}"}
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, db_url: str, test_keys: KeyRing) -> Path:
+    """A config for the CLI on the test's database, with the test's key file (and its anchor file)."""
+    write_private(tmp_path / "punchclock.key", test_keys.to_json().encode())
+    path = tmp_path / "punchclock.toml"
+    path.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    return path

@@ -169,6 +169,19 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
             "DG-T1022",
         ]
         assert {e["shift_rule"] for e in staff} == {None, "night"}
+        # the printed logins work: HR sees everyone's payslips, an employee only their own
+        assert [(login.role, login.username) for login in demo.logins] == [
+            ("hr", "wang.fang"),
+            ("employee", "SH-P1001"),
+            ("employee", "DG-T1001"),
+        ]
+        for login in demo.logins:
+            with httpx.Client(base_url=demo.url) as browser:
+                me = browser.post("/api/v1/session", json={"username": login.username, "password": login.password})
+                assert me.status_code == 200, me.text
+                mine = browser.get("/api/v1/payslips", params={"limit": 500}).json()["items"]
+                expected = {s["employee"] for s in slips} if login.role == "hr" else {login.username}
+                assert {s["employee"] for s in mine} == expected
     finally:
         demo.stop()
 

@@ -237,3 +237,19 @@ def test_the_lock_answer_carries_the_audit_anchor(client: TestClient, as_role, m
     line = (tmp_path / "punchclock.anchors").read_text().splitlines()[-1]
     assert f'"seq": {anchor["seq"]}' in line and f'"head": "{anchor["head"]}"' in line
     assert f'"reason": "payrun.lock payrun/{run_id}"' in line
+
+
+def test_a_run_whose_data_changed_after_the_compute_is_not_locked_unseen(
+    client: TestClient, as_role, month: None
+) -> None:  # type: ignore[no-untyped-def]
+    """A forgotten punch corrected after HR reviewed the run: lock says so; a recompute clears it."""
+    hr = as_role("hr")
+    run_id = _computed_run(client, hr)
+    body = {"action": "add", "employee": "E001", "ts_utc": "2026-03-10T09:00:00+08:00", "reason": "forgot to punch in"}
+    assert client.post("/api/v1/punches/corrections", json=body, headers=hr).status_code == 201
+    refused = client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr)
+    assert refused.status_code == 409
+    [warning] = refused.json()["warnings"]
+    assert (warning["code"], warning["items"]) == ("changed_since_compute", ["1 × punch.add"])
+    assert client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr).status_code == 200
+    assert client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr).status_code == 200

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from api_testkit import audit_rows
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from gateway.access.keys import KeyRing, write_private
 from gateway.cli.app import app as cli
 from gateway.store import AuditLog
 
@@ -82,15 +79,6 @@ def test_audit_lists_newest_first_and_verifies(client: TestClient, as_role) -> N
     )
     for role in ("viewer", "employee"):
         assert client.get("/api/v1/audit", headers=as_role(role)).status_code == 403
-
-
-@pytest.fixture
-def config_file(tmp_path: Path, db_url: str, test_keys: KeyRing) -> Path:
-    """A config for the CLI on the test's database, with the test's key file (and its anchor file)."""
-    write_private(tmp_path / "punchclock.key", test_keys.to_json().encode())
-    path = tmp_path / "punchclock.toml"
-    path.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
-    return path
 
 
 def test_cli_audit_verify_names_the_row_edited_behind_the_apps_back(

@@ -1,0 +1,176 @@
+"""Logging in and out of the web app: `POST /session` sets the `pc_session` cookie, `GET /session` says who.
+
+The cookie is HttpOnly, SameSite=Strict and, under HTTPS, Secure; the page reads the session's CSRF
+token from `GET /session` and sends it as `X-CSRF-Token` with every change (`api.auth`). A wrong user
+name and a wrong password answer the same 401; the fifth wrong password in a row locks the login for
+15 minutes (423, `locked_until`). Employees open their login once with HR's activation code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import session_principal
+from api.db import factory
+from api.errors import Forbidden, Locked, Unauthorized, Unprocessable
+from gateway.access.logins import COOKIE, LIFETIME, close_all, close_session, open_session
+from gateway.access.users import (
+    ActivationRefused,
+    LoginLocked,
+    LoginRefused,
+    PasswordRejected,
+    activate,
+    change_password,
+    log_in,
+)
+from gateway.store import Employee, LoginSession, User
+
+router = APIRouter(tags=["session"])
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64, description="user name, or the employee code")
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class ActivationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    employee: str = Field(min_length=1, max_length=32, description="the employee code")
+    code: str = Field(min_length=1, max_length=32, description="the activation code HR handed out")
+    password: str = Field(min_length=1, max_length=256, description="the new password")
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    employee: str | None = Field(description="the employee code of an employee login")
+    csrf_token: str = Field(description="send as X-CSRF-Token with every change")
+    expires_at: datetime = Field(description="the session ends then at the latest (2 hours idle end it sooner)")
+    must_change_password: bool
+
+
+def _me(session: Session, user: User, row: LoginSession) -> Me:
+    code = session.scalar(select(Employee.code).where(Employee.id == user.employee_id)) if user.employee_id else None
+    return Me(
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        employee=code,
+        csrf_token=row.csrf_token,
+        expires_at=row.expires_at.replace(tzinfo=UTC),
+        must_change_password=user.must_change_password,
+    )
+
+
+def _set_cookie(request: Request, response: Response, secret: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=int(LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _refused(error: LoginRefused | LoginLocked) -> Exception:
+    if isinstance(error, LoginLocked):
+        return Locked(str(error), extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()})
+    return Unauthorized(str(error))
+
+
+@router.post(
+    "/session", responses={401: {"description": "wrong user name or password"}, 423: {"description": "locked"}}
+)
+def login(request: Request, body: LoginIn, response: Response) -> Me:
+    """Log in; sets the session cookie and answers who is logged in, with the CSRF token."""
+    with factory(request)() as session:
+        try:
+            user = log_in(session, body.username, body.password)
+        except (LoginRefused, LoginLocked) as error:
+            session.commit()  # the failure counts, though the request fails
+            raise _refused(error) from None
+        opened = open_session(session, user)
+        me = _me(session, user, opened.row)
+        session.commit()
+    _set_cookie(request, response, opened.secret)
+    return me
+
+
+@router.get("/session", responses={401: {"description": "not logged in, or the session ended"}})
+def whoami(request: Request) -> Me:
+    found = session_principal(request)
+    if found is None:
+        raise Unauthorized("not logged in")
+    with factory(request)() as session:
+        row = session.get(LoginSession, found[1].id)
+        assert row is not None
+        user = session.get(User, row.user_id)
+        assert user is not None
+        return _me(session, user, row)
+
+
+@router.delete("/session", status_code=204)
+def logout(request: Request, response: Response) -> None:
+    found = session_principal(request)
+    if found is not None:
+        with factory(request)() as session, session.begin():
+            close_session(session, found[1])
+    response.delete_cookie(COOKIE, path="/")
+
+
+@router.post("/session/password", status_code=204)
+def new_password(request: Request, body: PasswordIn) -> None:
+    """Change one's own password (the current one is checked like a login); other sessions are logged out."""
+    found = session_principal(request)
+    if found is None:
+        raise Unauthorized("not logged in")
+    with factory(request)() as session:
+        user = session.get(User, found[1].user_id)
+        assert user is not None
+        try:
+            change_password(session, user, body.current_password, body.new_password)
+        except LoginLocked as error:
+            session.commit()
+            raise _refused(error) from None
+        except LoginRefused:
+            session.commit()  # counts as a wrong password
+            raise Forbidden("the current password is wrong: the password was not changed") from None
+        except PasswordRejected as error:
+            raise Unprocessable(str(error)) from None
+        close_all(session, user, except_id=found[1].id)
+        session.commit()
+
+
+@router.post("/activation", responses={401: {"description": "no open activation matches"}})
+def activation(request: Request, body: ActivationIn, response: Response) -> Me:
+    """An employee's first login: set a password with HR's one-time code; logs in."""
+    with factory(request)() as session:
+        try:
+            user = activate(session, body.employee, body.code, body.password)
+        except ActivationRefused as error:
+            raise Unauthorized(str(error)) from None
+        except PasswordRejected as error:
+            raise Unprocessable(str(error)) from None
+        opened = open_session(session, user)
+        me = _me(session, user, opened.row)
+        session.commit()
+    _set_cookie(request, response, opened.secret)
+    return me

@@ -1,0 +1,99 @@
+"""Browser login sessions: an HttpOnly cookie naming a server-side session, and the CSRF token it must send.
+
+The cookie holds 32 random bytes; the store keeps only their SHA-256 (`login_sessions`), so a copy of
+the database opens no session. Each session has its own CSRF token, which the page reads from
+`GET /api/v1/session` and sends as `X-CSRF-Token` on every change; a forged cross-site request carries
+the cookie but cannot know the token (SameSite=Strict stops most such requests anyway).
+A session ends at logout, after `IDLE` without a request, or `LIFETIME` after login, whichever comes
+first; `last_seen_at` is written at most once a `TOUCH` so that reading pages does not become a stream
+of writes. Rows stay (with `ended_at`) as the login history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway.errors import GatewayError
+from gateway.store import LoginSession, User, utcnow
+
+COOKIE = "pc_session"
+IDLE = timedelta(hours=2)
+LIFETIME = timedelta(hours=12)
+TOUCH = timedelta(minutes=1)
+
+
+class SessionExpired(GatewayError):
+    """The cookie names a session that ended (logout, idle or lifetime); the message says which."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    secret: str  # goes into the cookie; never stored
+    row: LoginSession
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def open_session(session: Session, user: User, now: datetime | None = None) -> Opened:
+    now = now or utcnow()
+    secret = secrets.token_urlsafe(32)
+    row = LoginSession(
+        secret_sha256=_digest(secret),
+        csrf_token=secrets.token_urlsafe(32),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + LIFETIME,
+    )
+    session.add(row)
+    session.flush()
+    return Opened(secret, row)
+
+
+def current_session(session: Session, secret: str, now: datetime | None = None) -> tuple[LoginSession, User] | None:
+    """The open session and its user for a cookie's secret; None if unknown; `SessionExpired` if it ended."""
+    now = now or utcnow()
+    found = session.execute(
+        select(LoginSession, User)
+        .join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.secret_sha256 == _digest(secret))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.ended_at is not None or user.disabled_at is not None:
+        raise SessionExpired("you were logged out: log in again")
+    if now >= row.expires_at or now - row.last_seen_at >= IDLE:
+        session.execute(update(LoginSession).where(LoginSession.id == row.id).values(ended_at=now))
+        session.commit()
+        why = "after 12 hours" if now >= row.expires_at else "after 2 hours without activity"
+        raise SessionExpired(f"your session ended {why}: log in again")
+    if now - row.last_seen_at >= TOUCH:
+        session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+        session.commit()
+    return row, user
+
+
+def csrf_ok(row: LoginSession, sent: str | None) -> bool:
+    return sent is not None and hmac.compare_digest(row.csrf_token, sent)
+
+
+def close_session(session: Session, row: LoginSession) -> None:
+    session.execute(update(LoginSession).where(LoginSession.id == row.id).values(ended_at=utcnow()))
+
+
+def close_all(session: Session, user: User, except_id: int | None = None) -> None:
+    """End every session of `user` (a password change or reset), but `except_id` (the one that changed it)."""
+    query = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    if except_id is not None:
+        query = query.where(LoginSession.id != except_id)
+    session.execute(query.values(ended_at=utcnow()))

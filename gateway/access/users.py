@@ -1,0 +1,255 @@
+"""People who log in: users, their passwords (Argon2 through pwdlib), lockout, and employees' activation codes.
+
+- HR, admin and viewer users log in with a user name; an employee with their employee code, after
+  setting a password with a one-time activation code HR hands them (valid `ACTIVATION_DAYS`).
+- Passwords: at least `MIN_PASSWORD` characters, not only digits, not containing the user name.
+- `MAX_FAILURES` wrong passwords in a row lock the login for `LOCK_MINUTES`; the count and the lock are
+  decided by one UPDATE in the database (so concurrent guesses from several processes all count), and a
+  locked login is refused before its password is even checked.
+- A wrong user name and a wrong password read alike, and take alike long (a dummy hash is verified for
+  unknown names), so the login form does not tell which user names exist.
+Every change of a user (created, password set or reset, activated, locked, unlocked, disabled) is audited;
+no password or code ever reaches the audit log or a log line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from gateway.access.audit import append_audit
+from gateway.errors import GatewayError
+from gateway.inputs import check_name
+from gateway.store import ActivationCode, Employee, User, utcnow
+
+MIN_PASSWORD = 10
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+ACTIVATION_DAYS = 14
+USER_ROLES = ("admin", "hr", "viewer", "employee")
+
+_hasher = PasswordHash.recommended()  # Argon2id with pwdlib's recommended parameters
+_DUMMY_HASH = _hasher.hash("punchclock: no such user")
+
+
+class UserError(GatewayError):
+    """A user cannot be created or changed as asked; the message says why."""
+
+
+class PasswordRejected(UserError):
+    """A new password breaks the rule; the message says which part."""
+
+
+class LoginRefused(GatewayError):
+    """Wrong user name or password (one message for both)."""
+
+
+class LoginLocked(GatewayError):
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__(
+            f"this login is locked after {MAX_FAILURES} wrong passwords in a row, until {until:%Y-%m-%d %H:%M} UTC: "
+            "wait, or ask an administrator to unlock it"
+        )
+
+
+class ActivationRefused(GatewayError):
+    """The employee code and activation code do not match an open code (one message for every reason)."""
+
+
+def check_password(password: str, username: str) -> None:
+    """Raise `PasswordRejected` naming the rule `password` breaks."""
+    if len(password) < MIN_PASSWORD:
+        raise PasswordRejected(f"the password must have at least {MIN_PASSWORD} characters")
+    if password.isdigit():
+        raise PasswordRejected("the password must not be digits only: add letters or signs")
+    if username.casefold() in password.casefold():
+        raise PasswordRejected("the password must not contain the user name")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _describe(user: User) -> dict[str, object]:
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "employee_id": user.employee_id, "disabled": user.disabled_at is not None}  # fmt: skip
+
+
+def create_user(
+    session: Session,
+    actor: str,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str | None,
+    *,
+    employee: Employee | None = None,
+    must_change_password: bool = False,
+) -> User:
+    """A new user; `password` None leaves the login closed until it is set (an employee's activation)."""
+    if role not in USER_ROLES:
+        raise UserError(f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}")
+    if (role == "employee") != (employee is not None):
+        raise UserError("an employee login belongs to exactly one employee, and only employee logins do")
+    if not 1 <= len(username) <= 64 or any(c.isspace() for c in username):
+        raise UserError("the user name must have 1 to 64 characters and no spaces")
+    for what, text in (("user name", username), ("display name", display_name)):
+        try:
+            check_name(text)
+        except ValueError as problem:
+            raise UserError(f"{what}: {problem}") from None
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"user name {username!r} is taken: choose another")
+    if password is not None:
+        check_password(password, username)
+    now = utcnow()
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        employee_id=employee.id if employee else None,
+        password_hash=_hasher.hash(password) if password is not None else None,
+        must_change_password=must_change_password,
+        failed_logins=0,
+        created_at=now,
+        password_changed_at=now if password is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    append_audit(session, actor, "user.create", f"user:{username}", None, _describe(user))
+    return user
+
+
+def log_in(session: Session, username: str, password: str, now: datetime | None = None) -> User:
+    """The user whose password this is, or `LoginRefused` / `LoginLocked`.
+
+    A failure is counted in the session's transaction: the caller commits it even when this raises, or
+    the count (and the lock) would be rolled back with the refused request.
+    """
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.username == username, User.disabled_at.is_(None)))
+    if user is None or user.password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)  # as long as a real check
+        raise LoginRefused("wrong user name or password")
+    if user.locked_until is not None and user.locked_until > now:
+        raise LoginLocked(user.locked_until)
+    valid, rehashed = _hasher.verify_and_update(password, user.password_hash)
+    if not valid:
+        until = now + timedelta(minutes=LOCK_MINUTES)
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(
+                failed_logins=User.failed_logins + 1,
+                locked_until=case((User.failed_logins + 1 >= MAX_FAILURES, until), else_=None),
+            )
+        )
+        session.refresh(user)
+        if user.locked_until is not None:
+            append_audit(session, "system", "user.lock", f"user:{username}", None,
+                         {"failed_logins": user.failed_logins, "locked_until": user.locked_until})  # fmt: skip
+            raise LoginLocked(user.locked_until)
+        raise LoginRefused("wrong user name or password")
+    user.failed_logins, user.locked_until = 0, None
+    if rehashed is not None:
+        user.password_hash = rehashed
+    return user
+
+
+def set_password(session: Session, user: User, actor: str, new_password: str, *, temporary: bool = False) -> None:
+    """Set `user`'s password (checked by the rule); `temporary` makes them change it at the next login."""
+    check_password(new_password, user.username)
+    user.password_hash = _hasher.hash(new_password)
+    user.must_change_password = temporary
+    user.password_changed_at = utcnow()
+    user.failed_logins, user.locked_until = 0, None
+    session.flush()
+    append_audit(session, actor, "user.password", f"user:{user.username}", None, {"temporary": temporary})
+
+
+def change_password(session: Session, user: User, current: str, new_password: str) -> None:
+    """The user's own change: the current password must be right (a failure counts like a login's)."""
+    log_in(session, user.username, current)
+    if current == new_password:
+        raise PasswordRejected("the new password must differ from the current one")
+    set_password(session, user, f"{user.role}:user:{user.username}", new_password)
+
+
+@dataclass(frozen=True)
+class Activation:
+    code: str  # shown once; only its digest is stored
+    expires_at: datetime
+
+
+def issue_activation(session: Session, employee: Employee, actor: str) -> Activation:
+    """A new one-time activation code for the employee's login (earlier open codes stop working)."""
+    now = utcnow()
+    session.execute(
+        update(ActivationCode)
+        .where(ActivationCode.employee_id == employee.id, ActivationCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    code = "-".join(secrets.token_hex(2).upper() for _ in range(3))  # e.g. 3F9A-07C2-B1D4: read out, typed in
+    expires = now + timedelta(days=ACTIVATION_DAYS)
+    session.add(
+        ActivationCode(
+            employee_id=employee.id, code_sha256=_sha256(code), created_at=now, created_by=actor, expires_at=expires
+        )  # fmt: skip
+    )
+    session.flush()
+    append_audit(session, actor, "user.activation_code", f"employee:{employee.code}", None,
+                 {"expires_at": expires})  # fmt: skip
+    return Activation(code, expires)
+
+
+def activate(session: Session, employee_code: str, code: str, password: str) -> User:
+    """An employee sets their first password with HR's code; returns their (now open) login."""
+    now = utcnow()
+    employee = session.scalar(select(Employee).where(Employee.code == employee_code))
+    open_code = None
+    if employee is not None:
+        open_code = session.scalar(
+            select(ActivationCode).where(
+                ActivationCode.employee_id == employee.id,
+                ActivationCode.code_sha256 == _sha256(code.strip().upper()),
+                ActivationCode.used_at.is_(None),
+                ActivationCode.expires_at > now,
+            )
+        )
+    if employee is None or open_code is None:
+        raise ActivationRefused(
+            "this employee code and activation code do not match an open activation: check both, or ask HR for a "
+            "new code (codes work once, for 14 days)"
+        )
+    check_password(password, employee.code)
+    user = session.scalar(select(User).where(User.employee_id == employee.id))
+    if user is None:
+        user = create_user(session, "system", employee.code, employee.name, "employee", None, employee=employee)
+    if user.disabled_at is not None:
+        raise ActivationRefused("this employee's login is closed: ask HR")
+    open_code.used_at = now
+    set_password(session, user, f"employee:user:{employee.code}", password)
+    append_audit(session, f"employee:user:{employee.code}", "user.activate", f"user:{user.username}", None,
+                 {"employee": employee.code})  # fmt: skip
+    return user
+
+
+def unlock(session: Session, user: User, actor: str) -> None:
+    user.failed_logins, user.locked_until = 0, None
+    session.flush()
+    append_audit(session, actor, "user.unlock", f"user:{user.username}", None, {})
+
+
+def set_disabled(session: Session, user: User, actor: str, disabled: bool) -> None:
+    before = _describe(user)
+    user.disabled_at = utcnow() if disabled else None
+    session.flush()
+    append_audit(session, actor, "user.disable" if disabled else "user.enable", f"user:{user.username}", before,
+                 _describe(user))  # fmt: skip
