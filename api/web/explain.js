@@ -27,8 +27,26 @@ export function durationText(minutes, t) {
   return t("units.hoursMinutes", { h: d.hours, m: d.minutes });
 }
 
-// One attendance figure with its unit.
+// The order a payslip lists attendance in: days, then lateness, then hours.
+export const ATTENDANCE_ORDER = [
+  "scheduled_days",
+  "employed_days",
+  "worked_days",
+  "absent_days",
+  "absent_half_days",
+  "late_minutes",
+  "early_minutes",
+  "missing_punches",
+  "worked_minutes",
+  "ot_workday_minutes",
+  "ot_restday_minutes",
+  "ot_holiday_minutes",
+];
+const COUNTED_IN_MINUTES = new Set(["late_minutes", "early_minutes"]);
+
+// One attendance figure with its unit (lateness under an hour in minutes, "0 分钟" rather than "0 小时").
 export function attendanceText(key, value, t) {
+  if (COUNTED_IN_MINUTES.has(key) && value < 60) return t("units.minutes", { n: value });
   if (key.endsWith("_minutes")) return durationText(value, t);
   if (key === "absent_half_days" || key === "missing_punches") return t("units.times", { n: value });
   return t("units.days", { n: value });

@@ -37,7 +37,7 @@ export function errorKind(status, problem) {
   if (status === 0) return "network";
   if (!problem) return status >= 500 ? "server" : "noProblem";
   const detail = String(problem.detail || "").toLowerCase();
-  if (status === 401) return detail.includes("expired") ? "sessionExpired" : "unauthorized";
+  if (status === 401) return "unauthorized";
   if (status === 403) return detail.includes("csrf") ? "csrf" : "forbidden";
   const kinds = { 400: "badRequest", 404: "notFound", 409: "conflict", 413: "tooLarge", 422: "invalid", 423: "locked" };
   return kinds[status] || (status >= 500 ? "server" : "noProblem");

@@ -2,7 +2,7 @@
 // plain-language explanation with the actual numbers. A table on a desktop, cards on a phone.
 import { computed } from "vue";
 import { useI18n } from "vue-i18n";
-import { attendanceText, explainLine, lineName, splitLines } from "../explain.js";
+import { ATTENDANCE_ORDER, attendanceText, explainLine, lineName, splitLines } from "../explain.js";
 import { yuan } from "../format.js";
 import { isPhone } from "../viewport.js";
 
@@ -30,9 +30,11 @@ export default {
       return yuan(f.si_employee_fen + f.hf_employee_fen + f.iit_fen);
     });
     const attendance = computed(() =>
-      Object.entries(props.slip.attendance)
-        .filter(([key]) => te(`attendance.${key}`))
-        .map(([key, value]) => ({ key, label: t(`attendance.${key}`), value: attendanceText(key, value, t) })),
+      ATTENDANCE_ORDER.filter((key) => key in props.slip.attendance).map((key) => ({
+        key,
+        label: t(`attendance.${key}`),
+        value: attendanceText(key, props.slip.attendance[key], t),
+      })),
     );
     const rowClass = ({ row }) => [row.total ? "total-row" : "", row.negative ? "negative-row" : ""].join(" ");
     return { groups, deductions, attendance, rowClass, isPhone, yuan };

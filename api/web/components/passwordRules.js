@@ -1,10 +1,10 @@
-// The password rule of the login API (at least 10 characters, not only digits, not the user name), checked in
+// The password rule of the login API (at least 10 characters, not only digits, not containing the user name), checked in
 // the form before anything is sent; the server checks it again.
 export function passwordProblems(password, username) {
   const problems = [];
   if (password.length < 10) problems.push("validation.passwordLength");
   if (/^\d+$/.test(password)) problems.push("validation.passwordDigits");
-  if (username && password.toLowerCase() === String(username).toLowerCase()) problems.push("validation.passwordUsername");
+  if (username && password.toLowerCase().includes(String(username).toLowerCase())) problems.push("validation.passwordUsername");
   return problems;
 }
 

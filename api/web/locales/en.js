@@ -50,7 +50,6 @@ export default {
     noProblem: "The server answered with an error it did not describe (is a proxy in the way?)",
     badRequest: "The request was not understood",
     unauthorized: "Please log in first",
-    sessionExpired: "Your session has expired: please log in again",
     forbidden: "You are not allowed to do this",
     csrf: "This page is out of date: reload it and try again",
     notFound: "Not found",
@@ -67,7 +66,7 @@ export default {
     choose: "Please choose the {field}",
     passwordLength: "At least 10 characters",
     passwordDigits: "Not only digits",
-    passwordUsername: "Not the user name",
+    passwordUsername: "Must not contain the user name",
     passwordMismatch: "The two passwords differ",
   },
   login: {
@@ -102,9 +101,10 @@ export default {
     rulesTitle: "A password must be",
     ruleLength: "at least 10 characters",
     ruleDigits: "not only digits",
-    ruleUsername: "not the user name",
+    ruleUsername: "without the user name in it",
     submit: "Save the new password",
     done: "Password changed",
+    wrongCurrent: "The current password is wrong: the password was not changed",
   },
   status: { draft: "Draft", computed: "Computed", locked: "Locked" },
   dashboard: {
@@ -234,6 +234,10 @@ export default {
       hint: "These terminals were not read after the month ended: the last days' punches may be missing.",
     },
     no_bank_account: { title: "No bank account", hint: "These employees have net pay but no bank account: the bank file leaves them out." },
+    changed_since_compute: {
+      title: "Data changed after the compute",
+      hint: "Punches, badge mappings, piece counts or employee details changed after the run was computed: compute again and review the changes before locking.",
+    },
   },
   payslips: {
     title: "Payslips",

@@ -50,7 +50,6 @@ export default {
     noProblem: "服务器返回了无法识别的错误（中间是否有代理服务器？）",
     badRequest: "请求格式有误",
     unauthorized: "请先登录",
-    sessionExpired: "登录已过期，请重新登录",
     forbidden: "没有权限执行此操作",
     csrf: "页面已过期，请刷新页面后重试",
     notFound: "未找到相关数据",
@@ -67,7 +66,7 @@ export default {
     choose: "请选择{field}",
     passwordLength: "密码至少 10 个字符",
     passwordDigits: "密码不能全是数字",
-    passwordUsername: "密码不能与用户名相同",
+    passwordUsername: "密码不能包含用户名",
     passwordMismatch: "两次输入的密码不一致",
   },
   login: {
@@ -102,9 +101,10 @@ export default {
     rulesTitle: "密码要求",
     ruleLength: "至少 10 个字符",
     ruleDigits: "不能全是数字",
-    ruleUsername: "不能与用户名相同",
+    ruleUsername: "不能包含用户名",
     submit: "保存新密码",
     done: "密码已修改",
+    wrongCurrent: "当前密码不正确，密码未修改",
   },
   status: { draft: "草稿", computed: "已计算", locked: "已锁定" },
   dashboard: {
@@ -234,6 +234,10 @@ export default {
       hint: "以下考勤机在本月结束后没有成功读取，可能缺少月末的打卡。",
     },
     no_bank_account: { title: "缺少银行账户", hint: "以下员工有实发工资但没有银行账户，银行代发文件将不包含他们。" },
+    changed_since_compute: {
+      title: "计算之后数据有变动",
+      hint: "计算之后又有打卡、工卡对应、计件或员工资料发生变化，当前工资单可能不是最新的。建议先重新计算并核对变化，再锁定。",
+    },
   },
   payslips: {
     title: "工资单",

@@ -29,7 +29,8 @@ export default {
         setMe(await whoAmI());
         router.replace(homeFor(auth.me));
       } catch (error) {
-        showError(error);
+        if (error.status === 403 && !error.kind.startsWith("csrf")) ElMessage.error(t("password.wrongCurrent"));
+        else showError(error);
       } finally {
         busy.value = false;
       }

@@ -30,7 +30,6 @@ function perOffice(trends, field, convert, type) {
   return trends.offices.map((office) => ({
     name: office.office,
     type,
-    smooth: type === "line",
     data: office[field].map((raw) => ({ value: convert(raw), raw })),
   }));
 }
