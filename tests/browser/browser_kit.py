@@ -40,6 +40,7 @@ class Served:
 def shoot(page: Any, name: str) -> None:
     """A screenshot of the page as it is, for people to look at (tests/artifacts/screenshots/NAME.png)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page picture of a scrolled page shifts its sticky header
     page.wait_for_timeout(400)  # let dialogs and charts finish their entry animation: a picture, not a check
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

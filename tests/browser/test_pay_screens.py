@@ -64,7 +64,9 @@ def test_hr_computes_and_locks_a_run_acknowledging_its_warnings(page: Page, serv
         "open_quarantine",
     ]
     expect(dialog.locator("[data-warning=open_quarantine]")).to_contain_text("有未对应员工的工卡打卡")
-    expect(dialog.locator("[data-warning=open_quarantine] .el-tag")).to_have_text(["Shanghai HQ: badge 9999 (1 punches)"])
+    expect(dialog.locator("[data-warning=open_quarantine] .el-tag")).to_have_text(
+        ["Shanghai HQ: badge 9999 (1 punches)"]
+    )
     expect(dialog.locator("[data-warning=no_bank_account]")).to_contain_text("缺少银行账户")
     expect(dialog.locator("[data-warning=no_bank_account] .el-tag")).to_have_text(["E003 张伟"])
     expect(dialog.locator("[data-test=lock-anyway]")).to_be_disabled()
@@ -87,7 +89,11 @@ def test_hr_computes_and_locks_a_run_acknowledging_its_warnings(page: Page, serv
     expect(page.locator("[data-status=locked]").first).to_have_text("已锁定")
 
     page.click("[data-test=bank-check]")
-    expect(page.locator("[data-test=bank-result]")).to_contain_text("E003")
+    bank = api_get(page, base, "/exports/2026-03/bank/check")
+    assert [e["employee"] for e in bank["excluded"]] == ["E003"]
+    left_out = re.compile(rf"E003\s*张伟\s*{re.escape(yuan(bank['excluded'][0]['net_fen']))}\s*发放时没有银行账户")
+    expect(page.locator("[data-test=bank-result] .el-table__row")).to_have_text([left_out])
+    expect(page.locator("[data-test=bank-result]")).to_contain_text(yuan(bank["total_fen"]))
     shoot(page, "payrun-bank-check-desktop")
 
 

@@ -220,6 +220,8 @@ export default {
     transferTotal: "Total (yuan)",
     excluded: "Left out of the bank file (settle another way)",
     reason: "Reason",
+    reasonNetNotPositive: "net pay not above zero",
+    reasonNoAccount: "no bank account at the lock",
     nothingExcluded: "Everyone is in the bank file.",
   },
   warnings: {

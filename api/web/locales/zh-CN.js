@@ -220,6 +220,8 @@ export default {
     transferTotal: "代发总额（元）",
     excluded: "未包含在代发文件中的员工（请另行处理）",
     reason: "原因",
+    reasonNetNotPositive: "实发工资不大于零",
+    reasonNoAccount: "发放时没有银行账户",
     nothingExcluded: "所有员工都已包含在代发文件中。",
   },
   warnings: {

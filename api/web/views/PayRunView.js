@@ -3,7 +3,7 @@
 import { computed, onMounted, ref } from "vue";
 import { useI18n } from "vue-i18n";
 import { useRoute, useRouter } from "vue-router";
-import { bankCheck, downloadExport } from "../api/exports.js";
+import { BANK_CHECK_REASONS, bankCheck, downloadExport } from "../api/exports.js";
 import { getPayRun } from "../api/payruns.js";
 import { canWrite } from "../auth.js";
 import LockDialog from "../components/LockDialog.js";
@@ -84,12 +84,13 @@ export default {
     const fieldName = (field) => (te(`figures.${field}`) ? t(`figures.${field}`) : field);
     const money = (fen) => (fen === null ? t("payrun.noPayslip") : yuan(fen));
     const difference = (change) => (change.old === null || change.new === null ? "" : yuan(change.new - change.old));
+    const reasonText = (reason) => (BANK_CHECK_REASONS[reason] ? t(BANK_CHECK_REASONS[reason]) : reason);
     const when = (value) => (run.value ? dateTime(value, zoneOf(run.value.scope)) : "");
 
     onMounted(load);
     return {
       run, loading, busy, filter, page, PAGE, slips, shownSlips, changesState, bank, writer,
-      load, computeRun, checkBank, exportFile, startLock, scopeText, fieldName, money, difference, when, yuan,
+      load, computeRun, checkBank, exportFile, startLock, scopeText, fieldName, money, difference, when, yuan, reasonText,
       openSlip: (slip) => router.push({ name: "payslip", params: { id: slip.id } }),
     };
   },
@@ -158,7 +159,7 @@ export default {
             <el-table-column :label="$t('payrun.employee')" prop="employee" width="120" />
             <el-table-column :label="$t('payrun.name')" prop="name" />
             <el-table-column :label="$t('payrun.net')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.net_fen) }}</span></template></el-table-column>
-            <el-table-column :label="$t('payrun.reason')" prop="reason" min-width="200" />
+            <el-table-column :label="$t('payrun.reason')" min-width="200"><template #default="{ row }">{{ reasonText(row.reason) }}</template></el-table-column>
           </el-table>
         </template>
       </div>
