@@ -49,7 +49,13 @@ API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).with_name("web")
 # The vendored builds /docs and /redoc load (tools/vendor-web.sh, api/web/vendor/README.md).
 SWAGGER_UI = "/web/vendor/swagger-ui-dist@5.35.0"
-REDOC = "/web/vendor/redoc@3.0.1"
+REDOC = "/web/vendor/redoc@2.5.4"
+# The docs pages load nothing from elsewhere: ReDoc's footer logo would come from its CDN, so the browser is told
+# to fetch only from this server (inline scripts and styles are how FastAPI's pages start the viewers).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
 _PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"description": description, **_PROBLEM}
@@ -133,15 +139,21 @@ def _mount_docs(app: FastAPI) -> None:
     openapi_url = str(app.openapi_url)
     redirect_url = "/docs/oauth2-redirect"
 
+    def local_only(page: HTMLResponse) -> HTMLResponse:
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
+
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=title,
-            oauth2_redirect_url=redirect_url,
-            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
-            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
-            swagger_favicon_url="data:,",
+        return local_only(
+            get_swagger_ui_html(
+                openapi_url=openapi_url,
+                title=title,
+                oauth2_redirect_url=redirect_url,
+                swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+                swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+                swagger_favicon_url="data:,",
+            )
         )
 
     @app.get(redirect_url, include_in_schema=False)
@@ -150,12 +162,14 @@ def _mount_docs(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=title,
-            redoc_js_url=f"{REDOC}/redoc.standalone.js",
-            redoc_favicon_url="data:,",
-            with_google_fonts=False,
+        return local_only(
+            get_redoc_html(
+                openapi_url=openapi_url,
+                title=title,
+                redoc_js_url=f"{REDOC}/redoc.standalone.js",
+                redoc_favicon_url="data:,",
+                with_google_fonts=False,
+            )
         )
 
 

@@ -20,7 +20,7 @@ PACKAGES=(
   "@element-plus/icons-vue@2.3.2|element-plus-icons-vue@2.3.2|LICENSE dist/index.min.js"
   "echarts@6.1.0|echarts@6.1.0|LICENSE dist/echarts.esm.min.mjs"
   "swagger-ui-dist@5.35.0|swagger-ui-dist@5.35.0|LICENSE swagger-ui-bundle.js swagger-ui.css"
-  "redoc@3.0.1|redoc@3.0.1|LICENSE bundles/redoc.standalone.js"
+  "redoc@2.5.4|redoc@2.5.4|LICENSE bundles/redoc.standalone.js"
 )
 
 find "$out" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +

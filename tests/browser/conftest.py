@@ -18,10 +18,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,6 +85,23 @@ def _short_waits(page: Page) -> None:
     """A screen that has not shown what it should within 10 s is broken, not slow."""
     page.set_default_timeout(10_000)
     expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(autouse=True)
+def offline(page: Page) -> Iterator[list[str]]:
+    """Every request that is not for 127.0.0.1 is refused, as on a server without internet; none may be made."""
+    refused: list[str] = []
+
+    def route(request: Route) -> None:
+        if urlsplit(request.request.url).hostname == "127.0.0.1" or request.request.url.startswith("data:"):
+            request.continue_()
+        else:
+            refused.append(request.request.url)
+            request.abort("internetdisconnected")
+
+    page.context.route("**/*", route)
+    yield refused
+    assert refused == [], f"the page asked for something off this machine: {refused}"
 
 
 def add_staff(factory: sessionmaker[Session]) -> None:

@@ -138,3 +138,35 @@ def test_an_employee_sees_only_their_own_screens(page: Page, served: Served) -> 
     shoot(page, "employee-punches-phone")
     page.set_viewport_size({"width": 1366, "height": 768})
     shoot(page, "employee-punches-desktop")
+
+
+def test_an_employee_activates_their_login_with_hrs_code(page: Page, served: Served) -> None:
+    from gateway.access.users import create_user, issue_activation
+    from gateway.store import Employee
+
+    with served.factory() as session, session.begin():
+        e003 = session.scalar(select(Employee).where(Employee.code == "E003"))
+        assert e003 is not None
+        create_user(session, "test", "E003", e003.name, "employee", None, employee=e003)
+        code = issue_activation(session, e003, "test").code
+    page.set_viewport_size(PHONE)
+    page.goto(f"{served.url}/#/login")
+    page.get_by_text("员工首次登录？使用激活码设置密码").click()
+    expect(page.locator(".auth-title")).to_have_text("员工账号激活")
+    page.fill("input[name=employee]", "E003")
+    page.fill("input[name=code]", code)
+    page.fill("input[name=password]", "1234567890")
+    page.fill("input[name=confirm]", "1234567899")
+    page.locator("input[name=confirm]").blur()
+    expect(page.locator(".el-form-item__error")).to_have_text(["密码不能全是数字", "两次输入的密码不一致"])
+    shoot(page, "activate-invalid-phone")
+    page.fill("input[name=password]", "Zhangwei-2026!")
+    page.fill("input[name=confirm]", "Zhangwei-2026!")
+    page.get_by_role("button", name="激活并登录").click()
+    expect(page).to_have_url(re.compile(r"#/my/payslips$"))
+    expect(page.locator("[data-test=user-menu]")).to_contain_text("张伟")
+    page.context.clear_cookies()
+    page.goto(f"{served.url}/#/login")
+    page.reload()
+    attempt(page, "E003", "Zhangwei-2026!")
+    expect(page).to_have_url(re.compile(r"#/my/payslips$"))

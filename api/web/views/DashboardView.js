@@ -7,6 +7,7 @@ import { showError } from "../components/notify.js";
 import { dateTime } from "../format.js";
 import { DEFAULT_ZONE, rememberZones, zoneOf } from "../zones.js";
 import { durationText } from "../explain.js";
+import { isPhone } from "../viewport.js";
 import { headcountOption, overtimeOption, payOption, rateOption } from "./dashboardCharts.js";
 
 const STATE_TYPES = { ok: "success", warning: "warning", failing: "danger", "never polled": "info" };
@@ -52,7 +53,7 @@ export default {
     const when = (value, office) => dateTime(value, zoneOf(office));
     const generated = computed(() => (data.value ? dateTime(data.value.generated_at, DEFAULT_ZONE) : ""));
 
-    return { data, loading, charts, load, STATE_TYPES, stateKey, offset, when, generated };
+    return { data, loading, charts, load, STATE_TYPES, stateKey, offset, when, generated, isPhone };
   },
   template: `
 <div class="page" v-loading="loading">
@@ -82,7 +83,17 @@ export default {
 
     <el-card shadow="never" class="block">
       <template #header><strong>{{ $t('dashboard.terminals') }}</strong></template>
-      <el-table :data="data.terminals" size="small" data-test="terminals" :empty-text="$t('common.empty')">
+      <div v-if="isPhone" class="terminal-cards" data-test="terminals">
+        <div v-for="row in data.terminals" :key="row.sn" class="terminal-card">
+          <div class="line-head"><strong>{{ row.name }}</strong><el-tag :type="STATE_TYPES[row.state]" effect="dark" :data-state="row.state">{{ $t('terminal.state.' + stateKey(row.state)) }}</el-tag></div>
+          <div class="muted">{{ row.office }} · {{ row.kind }} · {{ $t('dashboard.lastSuccess') }} {{ when(row.last_success_at, row.office) || $t('common.none') }}</div>
+          <div v-for="problem in row.problems" :key="problem.code" class="problem" :data-problem="problem.code">
+            <el-tag size="small" :type="row.state === 'failing' ? 'danger' : 'warning'">{{ $t('terminal.problem.' + problem.code) }}</el-tag>
+            <span v-if="problem.clock_offset_s !== null" class="problem-offset">{{ $t('terminal.offset', { offset: offset(problem.clock_offset_s) }) }}</span>
+          </div>
+        </div>
+      </div>
+      <el-table v-else :data="data.terminals" size="small" data-test="terminals" :empty-text="$t('common.empty')">
         <el-table-column :label="$t('dashboard.terminal')" prop="name" min-width="120" />
         <el-table-column :label="$t('dashboard.office')" prop="office" min-width="110" />
         <el-table-column :label="$t('dashboard.kind')" prop="kind" width="96" />
