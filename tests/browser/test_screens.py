@@ -78,6 +78,7 @@ def test_every_screen_at_desktop_and_phone_sizes(page: Page, served: Served) -> 
 
     page.context.clear_cookies()
     page.reload()  # the page forgets the HR login it held
+    expect(page.locator(".auth-title")).to_have_text("登录")
     page.set_viewport_size(DESKTOP)
     log_in(page, served.url, EMPLOYEE.username, EMPLOYEE.password)
     expect(page).to_have_url(re.compile(r"#/my/payslips$"))

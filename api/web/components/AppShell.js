@@ -52,7 +52,7 @@ export default {
 <el-container v-else class="shell">
   <el-aside v-if="!isPhone" :width="collapsed ? '64px' : '208px'" class="shell-aside">
     <div class="brand" :class="{ collapsed }">
-      <span class="brand-mark">PC</span><span v-if="!collapsed" class="brand-name">{{ $t('app.title') }}</span>
+      <span class="brand-mark">{{ $t('app.mark') }}</span><span v-if="!collapsed" class="brand-name">{{ $t('app.title') }}</span>
     </div>
     <el-menu :default-active="active" :collapse="collapsed" class="shell-menu" data-test="menu">
       <el-menu-item v-for="entry in menu" :key="entry.name" :index="entry.name" @click="go(entry.name)">
@@ -62,7 +62,7 @@ export default {
     </el-menu>
   </el-aside>
   <el-drawer v-else v-model="drawer" direction="ltr" size="220px" :with-header="false">
-    <div class="brand"><span class="brand-mark">PC</span><span class="brand-name">{{ $t('app.title') }}</span></div>
+    <div class="brand"><span class="brand-mark">{{ $t('app.mark') }}</span><span class="brand-name">{{ $t('app.title') }}</span></div>
     <el-menu :default-active="active" class="shell-menu" data-test="menu">
       <el-menu-item v-for="entry in menu" :key="entry.name" :index="entry.name" @click="go(entry.name)">
         <el-icon><component :is="'Icon' + entry.meta.icon" /></el-icon>

@@ -17,7 +17,7 @@ export function newPasswordRules(t, form, usernameOf, fieldKey) {
         trigger: "blur",
         validator: (_rule, value, done) => {
           const problems = passwordProblems(value || "", usernameOf());
-          done(problems.length ? new Error(problems.map((key) => t(key)).join("；")) : undefined);
+          done(problems.length ? new Error(problems.map((key) => t(key)).join(t("common.listSeparator"))) : undefined);
         },
       },
     ],

@@ -1,6 +1,6 @@
 // English: every label of the interface (the same keys as zh-CN.js, checked by tests/api/test_web_page.py).
 export default {
-  app: { name: "punchclock", title: "Attendance and pay", menuToggle: "Show or hide the menu" },
+  app: { mark: "PC", name: "punchclock", title: "Attendance and pay", menuToggle: "Show or hide the menu" },
   lang: { label: "Language", zh: "中文", en: "English" },
   menu: {
     dashboard: "Dashboard",
@@ -34,6 +34,7 @@ export default {
     next: "Next",
     yuan: "{amount} yuan",
     count: "{n} items",
+    listSeparator: "; ",
     andMore: "{n} in all",
   },
   units: {

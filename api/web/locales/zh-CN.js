@@ -1,6 +1,6 @@
 // 简体中文：界面上的每一个文字都在这里（与 en.js 的键一一对应，tests/api/test_web_page.py 检查）。
 export default {
-  app: { name: "punchclock", title: "考勤与薪资", menuToggle: "展开或收起菜单" },
+  app: { mark: "PC", name: "punchclock", title: "考勤与薪资", menuToggle: "展开或收起菜单" },
   lang: { label: "语言", zh: "中文", en: "English" },
   menu: {
     dashboard: "工作台",
@@ -34,6 +34,7 @@ export default {
     next: "下一页",
     yuan: "{amount} 元",
     count: "{n} 项",
+    listSeparator: "；",
     andMore: "等共 {n} 项",
   },
   units: {

@@ -55,7 +55,7 @@ export default {
 <div class="auth-page">
   <div class="auth-lang"><LangSwitch /></div>
   <el-card class="auth-card" shadow="always">
-    <div class="auth-brand"><span class="brand-mark">PC</span><span>{{ $t('app.name') }} · {{ $t('app.title') }}</span></div>
+    <div class="auth-brand"><span class="brand-mark">{{ $t('app.mark') }}</span><span>{{ $t('app.name') }} · {{ $t('app.title') }}</span></div>
     <h1 class="auth-title">{{ $t('login.title') }}</h1>
     <el-alert v-if="expired && !refusal" type="warning" :title="$t('login.expired')" :closable="false" show-icon class="auth-alert" data-test="expired" />
     <el-alert v-if="refusal" type="error" :title="refusal" :closable="false" show-icon class="auth-alert" data-test="login-error" />

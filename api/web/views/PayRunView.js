@@ -11,6 +11,7 @@ import { showError } from "../components/notify.js";
 import { compute, scopeText, startLock } from "../components/payRunActions.js";
 import StatusTag from "../components/StatusTag.js";
 import { dateTime, yuan } from "../format.js";
+import { isPhone } from "../viewport.js";
 import { zoneOf } from "../zones.js";
 
 const PAGE = 20;
@@ -90,7 +91,7 @@ export default {
     onMounted(load);
     return {
       run, loading, busy, filter, page, PAGE, slips, shownSlips, changesState, bank, writer,
-      load, computeRun, checkBank, exportFile, startLock, scopeText, fieldName, money, difference, when, yuan, reasonText,
+      load, computeRun, checkBank, exportFile, startLock, scopeText, fieldName, money, difference, when, yuan, reasonText, isPhone,
       openSlip: (slip) => router.push({ name: "payslip", params: { id: slip.id } }),
     };
   },
@@ -111,7 +112,7 @@ export default {
           </template>
         </div>
       </template>
-      <el-descriptions :column="3" border size="small" class="run-facts">
+      <el-descriptions :column="isPhone ? 1 : 3" border size="small" class="run-facts">
         <el-descriptions-item :label="$t('payruns.gross')"><span class="num" data-test="run-gross">{{ yuan(run.gross_total_fen) }}</span></el-descriptions-item>
         <el-descriptions-item :label="$t('payruns.net')"><span class="num" data-test="run-net">{{ yuan(run.net_total_fen) }}</span></el-descriptions-item>
         <el-descriptions-item :label="$t('payruns.rulesVersion')">{{ run.rules_version || $t('common.none') }}</el-descriptions-item>

@@ -93,15 +93,15 @@ export default {
   <p class="muted intro">{{ $t('payruns.intro') }}</p>
   <el-card shadow="never">
     <el-table :data="shown" v-loading="loading" data-test="payruns" :empty-text="$t('payruns.none')" @row-dblclick="open">
-      <el-table-column prop="id" label="#" width="64" />
-      <el-table-column :label="$t('payruns.period')" prop="period" width="100" />
-      <el-table-column :label="$t('payruns.scope')" min-width="130"><template #default="{ row }">{{ scopeText(row.scope) }}</template></el-table-column>
-      <el-table-column :label="$t('payruns.status')" width="100"><template #default="{ row }"><StatusTag :status="row.status" /></template></el-table-column>
-      <el-table-column :label="$t('payruns.gross')" align="right" min-width="130"><template #default="{ row }"><span class="num">{{ yuan(row.gross_total_fen) }}</span></template></el-table-column>
-      <el-table-column :label="$t('payruns.net')" align="right" min-width="130"><template #default="{ row }"><span class="num">{{ yuan(row.net_total_fen) }}</span></template></el-table-column>
-      <el-table-column :label="$t('payruns.computedAt')" width="150"><template #default="{ row }">{{ when(row.computed_at, row) || $t('common.none') }}</template></el-table-column>
-      <el-table-column :label="$t('payruns.lockedAt')" width="150"><template #default="{ row }">{{ when(row.locked_at, row) || $t('common.none') }}</template></el-table-column>
-      <el-table-column :label="$t('common.actions')" width="210" fixed="right">
+      <el-table-column prop="id" label="#" width="56" />
+      <el-table-column :label="$t('payruns.period')" prop="period" width="90" />
+      <el-table-column :label="$t('payruns.scope')" min-width="120"><template #default="{ row }">{{ scopeText(row.scope) }}</template></el-table-column>
+      <el-table-column :label="$t('payruns.status')" width="90"><template #default="{ row }"><StatusTag :status="row.status" /></template></el-table-column>
+      <el-table-column :label="$t('payruns.gross')" align="right" min-width="120"><template #default="{ row }"><span class="num">{{ yuan(row.gross_total_fen) }}</span></template></el-table-column>
+      <el-table-column :label="$t('payruns.net')" align="right" min-width="120"><template #default="{ row }"><span class="num">{{ yuan(row.net_total_fen) }}</span></template></el-table-column>
+      <el-table-column :label="$t('payruns.computedAt')" width="140"><template #default="{ row }">{{ when(row.computed_at, row) || $t('common.none') }}</template></el-table-column>
+      <el-table-column :label="$t('payruns.lockedAt')" width="140"><template #default="{ row }">{{ when(row.locked_at, row) || $t('common.none') }}</template></el-table-column>
+      <el-table-column :label="$t('common.actions')" width="180" fixed="right">
         <template #default="{ row }">
           <el-button link type="primary" @click="open(row)">{{ $t('payruns.open') }}</el-button>
           <template v-if="writer && row.status !== 'locked'">
