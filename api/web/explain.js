@@ -44,9 +44,16 @@ export const ATTENDANCE_ORDER = [
 ];
 const COUNTED_IN_MINUTES = new Set(["late_minutes", "early_minutes"]);
 
-// One attendance figure with its unit (lateness under an hour in minutes, "0 分钟" rather than "0 小时").
+// Minutes as "1 小时 35 分钟" (or "20 分钟"), never as decimal hours: how lateness is told.
+function hoursAndMinutes(minutes, t) {
+  const d = duration(minutes);
+  if (d.hours === 0) return t("units.minutes", { n: d.minutes });
+  return d.minutes ? t("units.hoursMinutes", { h: d.hours, m: d.minutes }) : t("units.hours", { n: d.hours });
+}
+
+// One attendance figure with its unit (lateness in hours and minutes, "0 分钟" rather than "0 小时").
 export function attendanceText(key, value, t) {
-  if (COUNTED_IN_MINUTES.has(key) && value < 60) return t("units.minutes", { n: value });
+  if (COUNTED_IN_MINUTES.has(key)) return hoursAndMinutes(value, t);
   if (key.endsWith("_minutes")) return durationText(value, t);
   if (key === "absent_half_days" || key === "missing_punches") return t("units.times", { n: value });
   return t("units.days", { n: value });

@@ -383,6 +383,7 @@ export default {
     noPunches: "No punches this month",
     punchCount: "{n} punches",
     summary: "This month's attendance",
+    summaryLater: "The month's attendance totals show once the month is over.",
     weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
   },
 };

@@ -383,6 +383,7 @@ export default {
     noPunches: "本月没有打卡记录",
     punchCount: "{n} 次打卡",
     summary: "本月出勤汇总",
+    summaryLater: "本月的出勤汇总在月末之后显示。",
     weekday: ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
   },
 };

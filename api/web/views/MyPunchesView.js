@@ -15,6 +15,9 @@ function thisMonth() {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
 }
 
+// A month's totals count every workday of the month, the days still to come as absent: shown once it is over.
+const monthIsOver = (month) => month < thisMonth();
+
 // The UTC range that surely holds every local time of the month, whatever the office's zone (±14 h).
 function wideRange(month) {
   const [year, m] = month.split("-").map(Number);
@@ -34,12 +37,13 @@ export default {
     async function load() {
       loading.value = true;
       try {
+        const over = monthIsOver(month.value);
         const [items, totals] = await Promise.all([
           allPunches({ employee: auth.me.employee, ...wideRange(month.value) }),
-          getAttendance(month.value),
+          over ? getAttendance(month.value) : null,
         ]);
         punches.value = items.filter((p) => p.ts_local.startsWith(month.value));
-        attendance.value = totals.employees[0] || null;
+        attendance.value = totals ? totals.employees[0] || null : null;
       } catch (error) {
         showError(error);
       } finally {
@@ -68,7 +72,8 @@ export default {
 
     onMounted(load);
     watch(month, (value) => value && load());
-    return { month, days, summary, loading };
+    const summaryLater = computed(() => !monthIsOver(month.value));
+    return { month, days, summary, summaryLater, loading };
   },
   template: `
 <div class="page phone-page" v-loading="loading">
@@ -80,6 +85,7 @@ export default {
       <div v-for="item in summary" :key="item.key" class="attendance-item"><span class="muted">{{ item.label }}</span><strong>{{ item.value }}</strong></div>
     </div>
   </el-card>
+  <p v-if="summaryLater" class="muted block">{{ $t('my.summaryLater') }}</p>
   <el-empty v-if="!loading && !days.length" :description="$t('my.noPunches')" />
   <div class="day-list" data-test="my-punches">
     <div v-for="day in days" :key="day.day" class="day-row" :data-day="day.day">
