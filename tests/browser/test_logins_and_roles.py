@@ -170,3 +170,35 @@ def test_an_employee_activates_their_login_with_hrs_code(page: Page, served: Ser
     page.reload()
     attempt(page, "E003", "Zhangwei-2026!")
     expect(page).to_have_url(re.compile(r"#/my/payslips$"))
+
+
+def test_a_new_user_changes_the_temporary_password_first(page: Page, served: Served) -> None:
+    from gateway.access.users import create_user
+
+    with served.factory() as session, session.begin():
+        create_user(session, "test", "chen.jing", "陈静", "hr", "Temporary-2026", must_change_password=True)
+    page.goto(f"{served.url}/#/login")
+    attempt(page, "chen.jing", "Temporary-2026")
+    expect(page).to_have_url(re.compile(r"#/password$"))
+    expect(page.locator(".el-alert")).to_contain_text("首次登录请先修改密码")
+    expect(page.locator(".rules-box li")).to_have_text(["至少 10 个字符", "不能全是数字", "不能包含用户名"])
+    page.click("[data-test=menu] .el-menu-item:has-text('工资核算')")
+    expect(page).to_have_url(re.compile(r"#/password$"))  # nothing else opens before the change
+    fields = page.locator(".page input[type=password]")
+    fields.nth(0).fill("wrong-current-1")
+    fields.nth(1).fill("chen.jing-2026")
+    fields.nth(2).fill("chen.jing-2026")
+    page.get_by_role("button", name="保存新密码").click()
+    expect(page.locator(".el-form-item__error")).to_have_text(["密码不能包含用户名"])
+    shoot(page, "password-rules-desktop")
+    fields.nth(1).fill("Chenjing-Spring-26")
+    fields.nth(2).fill("Chenjing-Spring-26")
+    page.get_by_role("button", name="保存新密码").click()
+    expect(page.locator(".el-message--error")).to_have_text("当前密码不正确，密码未修改")
+    fields.nth(0).fill("Temporary-2026")
+    page.get_by_role("button", name="保存新密码").click()
+    expect(page.locator(".el-message--success")).to_have_text("密码已修改")
+    expect(page).to_have_url(re.compile(r"#/dashboard$"))
+    with served.factory() as session:
+        user = session.scalar(select(User).where(User.username == "chen.jing"))
+        assert user is not None and user.must_change_password is False

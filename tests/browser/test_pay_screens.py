@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 from browser_kit import HR, LINE_NAMES, PHONE, Served, api_get, log_in, shoot, yuan
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from gateway.store import PayRun
+from gateway.store import Employee, PayRun
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -50,6 +51,19 @@ def test_hr_computes_and_locks_a_run_acknowledging_its_warnings(page: Page, serv
 
     page.click("[data-test=compute]")  # nothing changed in between: the recompute says so
     expect(page.locator("[data-test=no-changes]")).to_contain_text("重新计算后没有任何变化。")
+
+    with served.factory() as session, session.begin():  # HR corrects 张伟's salary, then computes again
+        session.execute(update(Employee).where(Employee.code == "E003").values(monthly_salary_fen=900_000))
+    page.click("[data-test=compute]")
+    expect(page.locator("[data-test=changes]")).to_contain_text("处变化")
+    changes = api_get(page, base, f"/payruns/{run_id}")["changes"]
+    assert {c["employee"] for c in changes} == {"E003"} and len(changes) >= 3
+    rows = page.locator("[data-test=changes] .el-table__row")
+    expect(rows).to_have_count(len(changes))
+    base_pay = next(i for i, c in enumerate(changes) if c["field"] == "base_pay_fen")
+    expect(rows.nth(base_pay)).to_have_text(re.compile(r"E003\s*基本工资\s*8,800.00\s*9,000.00\s*200.00"))
+    for row, change in zip(rows.all(), changes, strict=True):
+        expect(row).to_contain_text(f"{yuan(change['old'])}{yuan(change['new'])}{yuan(change['new'] - change['old'])}")
     shoot(page, "payrun-computed-desktop")
 
     page.click("[data-test=lock]")
@@ -88,6 +102,10 @@ def test_hr_computes_and_locks_a_run_acknowledging_its_warnings(page: Page, serv
     page.locator(".el-dialog:visible").get_by_role("button", name="关闭", exact=True).click()
     expect(page.locator("[data-status=locked]").first).to_have_text("已锁定")
 
+    with page.expect_download() as download:
+        page.get_by_role("button", name="工资表（Excel）").click()
+    assert download.value.suggested_filename == "paysheet-2026-03.xlsx"
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # an XLSX is a zip file
     page.click("[data-test=bank-check]")
     bank = api_get(page, base, "/exports/2026-03/bank/check")
     assert [e["employee"] for e in bank["excluded"]] == ["E003"]
