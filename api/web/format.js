@@ -112,13 +112,6 @@ export function dateTime(value, timeZone) {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
-// The calendar day of a time in an office's zone: "2026-03-02".
-export function dateOf(value, timeZone) {
-  if (value === null || value === undefined || value === "") return "";
-  const p = zoned(value, timeZone);
-  return `${p.year}-${p.month}-${p.day}`;
-}
-
 // A local time without offset as the terminal recorded it ("2026-03-02T08:00:05") → "2026-03-02 08:00": it is
 // already the office's wall clock, so no zone is applied.
 export function localDateTime(value) {

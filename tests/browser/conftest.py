@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import API_PREFIX, ApiSettings, create_app
 from gateway.access.keys import KeyRing
 from gateway.access.users import create_user
-from gateway.store import Badge, Employee, Office, Quarantine, make_engine, session_factory, upgrade
+from gateway.store import Badge, Device, Employee, Office, Quarantine, make_engine, session_factory, upgrade
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
@@ -106,7 +106,8 @@ def offline(page: Page) -> Iterator[list[str]]:
 
 def add_staff(factory: sessionmaker[Session]) -> None:
     """张伟 (E003, badge 1003) at Shanghai HQ, every March workday punched, no bank account; the unknown badge
-    9999 back in the open quarantine: a Shanghai HQ run of March has two lock warnings to acknowledge."""
+    9999 back in the open quarantine: a Shanghai HQ run of March has two lock warnings to acknowledge. The HQ
+    terminal's clock is 8 hours fast (the dashboard's clock flag, once its real route serves these rows)."""
     with factory() as session, session.begin():
         office = session.scalar(select(Office).where(Office.name == "Shanghai HQ"))
         assert office is not None
@@ -116,6 +117,7 @@ def add_staff(factory: sessionmaker[Session]) -> None:
         session.flush()
         session.add(Badge(pin="1003", employee_id=employee.id, device_sn=None))
         session.execute(update(Quarantine).values(resolved_at=None))
+        session.execute(update(Device).where(Device.sn == "SH0001").values(clock_offset_s=8 * 3600))
     for day in WORKDAYS:
         punch_day(factory, day, pin="1003")
 

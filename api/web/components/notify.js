@@ -3,17 +3,12 @@ import { ElNotification } from "element-plus";
 import { h } from "vue";
 import { i18n } from "../i18n.js";
 
-export function errorText(error) {
-  const t = i18n.global.t;
-  return t(`errors.${error.kind || "server"}`);
-}
-
 export function showError(error) {
   const t = i18n.global.t;
   const detail = error.detail;
   ElNotification({
     type: "error",
-    title: errorText(error),
+    title: t(`errors.${error.kind || "server"}`),
     message: detail ? h("div", { class: "problem-detail" }, t("errors.detail", { detail })) : "",
     duration: 8000,
   });
