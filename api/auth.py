@@ -74,6 +74,14 @@ def session_principal(request: Request) -> tuple[Principal, LoginSession] | None
     return Principal(user.username, user.role, user.employee_id, via="session"), row
 
 
+def logged_in(request: Request) -> tuple[Principal, LoginSession]:
+    """A dependency: the request's login (401 without one), for the routes of one's own session."""
+    found = session_principal(request)
+    if found is None:
+        raise Unauthorized("not logged in: log in on the web page first")
+    return found
+
+
 def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         logged_in = session_principal(request)

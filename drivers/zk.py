@@ -24,6 +24,11 @@ pyzk 0.9 is the wire client. Its traps, and what this driver does about each:
   Both are mapped to the user table's badge string (`RawPunch.pin`); a number that matches no user
   is kept as its decimal string so the gateway can quarantine it.
 - **Time**: timestamps are the terminal's naive local clock (`RawPunch.ts_local`); no zone is applied.
+- **Comm key overflow**: pyzk's `make_commkey` adds the session id to the bit-reversed key and packs
+  the sum as an unsigned 32-bit integer without wrapping it, as the SDK's `MakeKey` (C unsigned
+  arithmetic) does; for keys with many low bits set (524287 = 2**19 − 1, and others) and a large
+  session id it raises `struct.error` instead of authenticating. `zk.base.make_commkey` is replaced by
+  `_make_commkey`, equal to pyzk's wherever pyzk's works and wrapping where it does not.
 
 Field mapping (the same as the SOAP driver's): the in/out byte (pyzk `punch`) is both
 `RawPunch.status` and `punch_state`; the verify-type byte (pyzk `status`) is `verify_mode`.
@@ -39,6 +44,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from zk import ZK
+from zk import base as zk_base
 from zk import const as zkconst
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
@@ -52,6 +58,23 @@ from drivers.base import (
     RawPunch,
     RawUser,
 )
+
+
+def _make_commkey(key: int, session_id: int, ticks: int = 50) -> bytes:
+    """The SDK's MakeKey: the key's 32 bits reversed, plus the session id modulo 2**32, XORed with "ZKSO",
+    its 16-bit halves swapped, then bytes 0, 1 and 3 XORed with `ticks`, which byte 2 carries."""
+    reversed_key = int(f"{int(key) & 0xFFFFFFFF:032b}"[::-1], 2)
+    scrambled = bytes(
+        b ^ z for b, z in zip(struct.pack("<I", (reversed_key + session_id) & 0xFFFFFFFF), b"ZKSO", strict=True)
+    )
+    swapped = scrambled[2:4] + scrambled[0:2]
+    tick = ticks & 0xFF
+    return bytes((swapped[0] ^ tick, swapped[1] ^ tick, tick, swapped[3] ^ tick))
+
+
+PYZK_MAKE_COMMKEY = getattr(zk_base.make_commkey, "pyzk_original", zk_base.make_commkey)  # for the tests
+_make_commkey.pyzk_original = PYZK_MAKE_COMMKEY  # type: ignore[attr-defined]  # a re-import finds the original
+zk_base.make_commkey = _make_commkey  # pyzk's `connect` looks it up in its module (see the docstring)
 
 _HEADER = struct.Struct("<4H")
 _REC40 = struct.Struct("<H24sBIB8s")  # uid, badge, verify type, time, in/out, spare

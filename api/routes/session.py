@@ -9,16 +9,18 @@ name and a wrong password answer the same 401; the fifth wrong password in a row
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import session_principal
+from api.auth import logged_in, session_principal
 from api.db import factory
 from api.errors import Forbidden, Locked, Unauthorized, Unprocessable
 from gateway.access.logins import COOKIE, LIFETIME, close_all, close_session, open_session
+from gateway.access.tokens import Principal
 from gateway.access.users import (
     ActivationRefused,
     LoginLocked,
@@ -115,10 +117,7 @@ def login(request: Request, body: LoginIn, response: Response) -> Me:
 
 
 @router.get("/session", responses={401: {"description": "not logged in, or the session ended"}})
-def whoami(request: Request) -> Me:
-    found = session_principal(request)
-    if found is None:
-        raise Unauthorized("not logged in")
+def whoami(request: Request, found: Annotated[tuple[Principal, LoginSession], Depends(logged_in)]) -> Me:
     with factory(request)() as session:
         row = session.get(LoginSession, found[1].id)
         assert row is not None
@@ -137,11 +136,10 @@ def logout(request: Request, response: Response) -> None:
 
 
 @router.post("/session/password", status_code=204)
-def new_password(request: Request, body: PasswordIn) -> None:
+def new_password(
+    request: Request, found: Annotated[tuple[Principal, LoginSession], Depends(logged_in)], body: PasswordIn
+) -> None:
     """Change one's own password (the current one is checked like a login); other sessions are logged out."""
-    found = session_principal(request)
-    if found is None:
-        raise Unauthorized("not logged in")
     with factory(request)() as session:
         user = session.get(User, found[1].user_id)
         assert user is not None

@@ -21,7 +21,10 @@ from gateway.store import PunchCorrection
 HUGE = 10**30  # beyond 64 bits: SQLite's driver cannot even bind it
 # Values for the path and query parameters a route needs besides the one under test.
 OTHER_VALUES = {"code": "E001", "ref": "SH0001", "fmt": "csv", "period": "2026-03"}
-BODIES = {"/api/v1/quarantine/{entry_id}/dismiss": {"reason": "visitor card"}}
+BODIES = {
+    "/api/v1/quarantine/{entry_id}/dismiss": {"reason": "visitor card"},
+    "/api/v1/users/{user_id}": {"unlock": True},
+}
 
 
 def integer_parameters() -> list[tuple[str, str, dict[str, Any]]]:
@@ -67,6 +70,7 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/punches/{punch_id} path:punch_id",
         "GET /api/v1/quarantine query:limit",
         "GET /api/v1/quarantine query:offset",
+        "PATCH /api/v1/users/{user_id} path:user_id",
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",
         "POST /api/v1/quarantine/{entry_id}/dismiss path:entry_id",
@@ -82,7 +86,7 @@ def _request(client: TestClient, headers: dict[str, str], method: str, path: str
         url = url.replace("{" + name + "}", str(value))
     else:
         params[name] = str(value)
-    for leftover in ("run_id", "punch_id", "payslip_id", "badge_id", "token_id", "entry_id", "batch_id"):
+    for leftover in ("run_id", "punch_id", "payslip_id", "badge_id", "token_id", "entry_id", "batch_id", "user_id"):
         url = url.replace("{" + leftover + "}", "1")
     return client.request(method, url, params=params, json=BODIES.get(path), headers=headers)
 

@@ -176,6 +176,11 @@ def test_bank_account_set_through_the_api_is_used(client: TestClient, as_role, r
     assert client.put("/api/v1/employees/E001/bank-account", json=account, headers=me).status_code == 403
     bad = client.put("/api/v1/employees/E001/bank-account", json={**account, "account_no": "6217-0000"}, headers=hr)
     assert bad.status_code == 422
+    # the account changed after the compute: the lock asks for a recompute first
+    assert client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr).json()["warnings"][0]["items"] == [
+        "1 × employee.bank_account"
+    ]
+    client.post(f"/api/v1/payruns/{run_id}/compute", headers=hr)
     _lock(client, as_role, run_id)
     rows = client.get(f"/api/v1/exports/{PERIOD}/bank", headers=hr).content.decode("utf-8-sig").splitlines()
     assert rows[1] == "E001,Worker E001,CCB Pudong,6217000010001234567,9479.23"

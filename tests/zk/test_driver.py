@@ -40,6 +40,15 @@ def test_driver_reads_100k_records(udp: bool) -> None:
         assert d.read_punches() == expected_punches(t)
 
 
+@pytest.mark.parametrize("udp", [False, True], ids=["tcp", "udp"])
+def test_a_comm_key_pyzk_overflows_on_still_authenticates(udp: bool) -> None:
+    """Key 524287 with session id 0x8000: pyzk alone raises struct.error; the SDK's MakeKey wraps."""
+    with ZKTerminal(users=3, records=5, udp=udp, comm_key=524_287) as t:
+        t._next_session = 0x7FFF  # the next session id is 0x8000
+        with driver_for(t, comm_key=524_287) as d:
+            assert d.read_punches() == expected_punches(t)
+
+
 @pytest.mark.parametrize(
     ("udp", "record_layout", "user_layout"),
     [
