@@ -44,9 +44,10 @@ def test_wrong_passwords_are_refused_in_chinese_then_the_login_locks(page: Page,
         until = session.scalar(select(User.locked_until).where(User.username == HR.username))
     assert until is not None
     shown = (until + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")  # on China Standard Time
-    expect(error).to_have_text(f"密码错误次数过多，账户已锁定至 {shown}")
+    locked = f"密码错误次数过多，账户已锁定至 {shown}。请到时再试，或请管理员解锁。"
+    expect(error).to_have_text(locked)
     attempt(page, HR.username, HR.password)  # the right password does not open a locked login
-    expect(error).to_have_text(f"密码错误次数过多，账户已锁定至 {shown}")
+    expect(error).to_have_text(locked)
     shoot(page, "login-locked-desktop")
     page.set_viewport_size(PHONE)
     shoot(page, "login-locked-phone")

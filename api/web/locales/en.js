@@ -77,7 +77,7 @@ export default {
     password: "password",
     submit: "Log in",
     wrong: "Wrong user name or password",
-    locked: "Too many wrong passwords: the account is locked until {until}",
+    locked: "Too many wrong passwords: the account is locked until {until}. Try again then, or ask an administrator to unlock it.",
     lockedNoTime: "Too many wrong passwords: the account is locked for now",
     expired: "Your session has expired: please log in again",
     activateLink: "Employee logging in for the first time? Set your password with an activation code",

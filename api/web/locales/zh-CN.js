@@ -77,7 +77,7 @@ export default {
     password: "密码",
     submit: "登录",
     wrong: "用户名或密码错误",
-    locked: "密码错误次数过多，账户已锁定至 {until}",
+    locked: "密码错误次数过多，账户已锁定至 {until}。请到时再试，或请管理员解锁。",
     lockedNoTime: "密码错误次数过多，账户已暂时锁定",
     expired: "登录已过期，请重新登录",
     activateLink: "员工首次登录？使用激活码设置密码",
