@@ -17,7 +17,7 @@ export function scopeText(scope) {
 export async function compute(run) {
   try {
     const computed = await computePayRun(run.id);
-    ElMessage.success(i18n.global.t("payruns.computed"));
+    ElMessage({ type: "success", message: i18n.global.t("payruns.computed"), grouping: true });
     return computed;
   } catch (error) {
     showError(error);

@@ -173,10 +173,10 @@ export default {
         </div>
       </template>
       <el-table :data="shownSlips" size="small" data-test="run-payslips" :empty-text="$t('common.empty')" @row-click="openSlip" row-class-name="clickable">
-        <el-table-column :label="$t('payrun.employee')" prop="employee" width="120" />
-        <el-table-column :label="$t('payrun.name')" prop="name" min-width="120" />
-        <el-table-column :label="$t('payrun.gross')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.gross_fen) }}</span></template></el-table-column>
-        <el-table-column :label="$t('payrun.iit')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.iit_fen) }}</span></template></el-table-column>
+        <el-table-column :label="$t('payrun.employee')" prop="employee" :width="isPhone ? 96 : 120" />
+        <el-table-column :label="$t('payrun.name')" prop="name" min-width="90" />
+        <el-table-column v-if="!isPhone" :label="$t('payrun.gross')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.gross_fen) }}</span></template></el-table-column>
+        <el-table-column v-if="!isPhone" :label="$t('payrun.iit')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.iit_fen) }}</span></template></el-table-column>
         <el-table-column :label="$t('payrun.net')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.net_fen) }}</span></template></el-table-column>
       </el-table>
       <el-pagination v-if="slips.length > PAGE" v-model:current-page="page" :page-size="PAGE" :total="slips.length" layout="total, prev, pager, next" class="pager" />

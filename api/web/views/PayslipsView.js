@@ -5,6 +5,7 @@ import { listPayslips } from "../api/payslips.js";
 import { showError } from "../components/notify.js";
 import StatusTag from "../components/StatusTag.js";
 import { yuan } from "../format.js";
+import { isPhone } from "../viewport.js";
 
 const PAGE = 50;
 
@@ -58,7 +59,7 @@ export default {
     }
     onMounted(load);
     return {
-      filter, items, loading, pageIndex, nextCursor, search, reset, next, prev, yuan,
+      filter, items, loading, pageIndex, nextCursor, search, reset, next, prev, yuan, isPhone,
       open: (slip) => router.push({ name: "payslip", params: { id: slip.id } }),
     };
   },
@@ -76,7 +77,14 @@ export default {
     </el-form>
   </el-card>
   <el-card shadow="never">
-    <el-table :data="items" v-loading="loading" data-test="payslips" :empty-text="$t('payslips.none')" @row-click="open" row-class-name="clickable">
+    <div v-if="isPhone" class="line-cards" v-loading="loading" data-test="payslips">
+      <p v-if="!loading && !items.length" class="muted">{{ $t('payslips.none') }}</p>
+      <div v-for="row in items" :key="row.id" class="line-card clickable" @click="open(row)">
+        <div class="line-head"><span><strong>{{ row.employee }}</strong> {{ row.name }}</span><span class="num">{{ yuan(row.net_fen) }}</span></div>
+        <div class="muted">{{ row.period }} · <StatusTag :status="row.status" /></div>
+      </div>
+    </div>
+    <el-table v-else :data="items" v-loading="loading" data-test="payslips" :empty-text="$t('payslips.none')" @row-click="open" row-class-name="clickable">
       <el-table-column :label="$t('payslips.period')" prop="period" width="100" />
       <el-table-column :label="$t('payslips.run')" prop="payrun" width="70" />
       <el-table-column :label="$t('payslips.status')" width="100"><template #default="{ row }"><StatusTag :status="row.status" /></template></el-table-column>
