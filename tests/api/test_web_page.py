@@ -170,6 +170,11 @@ def test_both_catalogues_hold_the_same_keys_and_every_key_the_app_uses() -> None
     zh, en = flat(books["zh"]), flat(books["en"])
     assert sorted(set(zh) ^ set(en)) == []
     assert all(isinstance(v, str) and v.strip() for v in [*zh.values(), *en.values()])
+    # vue-i18n's message syntax: "{name}" is a value, "@" starts a linked message and "|" a plural form.
+    unsafe = {k: v for k, v in [*zh.items(), *en.items()] if re.search(r"[@|{}]", re.sub(r"\{\w+\}", "", v))}
+    assert unsafe == {}
+    for key in zh:
+        assert set(re.findall(r"\{(\w+)\}", zh[key])) == set(re.findall(r"\{(\w+)\}", en[key])), key
     used: set[str] = set()
     for module in component_modules():
         keys = re.findall(r"""\$?\bte?\(\s*["'`]([\w.-]+)["'`]""", module.read_text(encoding="utf-8"))
@@ -359,16 +364,24 @@ def test_payslip_explanations_carry_the_actual_numbers_and_the_lines_own_amounts
         }
         for i in range(3)
     ]
-    got = run_node(
+    both = run_node(
         "const { explainLine } = await import(`${web}/explain.js`);"
-        "const zh = (await import(`${web}/locales/zh-CN.js`)).default;"
-        "const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], zh)"
-        "  .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
-        "const output = input.map((slip) => Object.fromEntries("
-        "  slip.lines.map((line) => [line.code, explainLine(line, slip, t)])));",
+        "const output = {};"
+        "for (const lang of ['zh-CN', 'en']) {"
+        "  const book = (await import(`${web}/locales/${lang}.js`)).default;"
+        "  const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], book)"
+        "    .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
+        "  output[lang] = input.map((slip) => Object.fromEntries("
+        "    slip.lines.map((line) => [line.code, explainLine(line, slip, t)])));"
+        "}",
         slips,
     )
+    got = both["zh-CN"]
     monthly, hourly, piece = got
+    assert both["en"][0]["OT_WORKDAY"] == (
+        "Workday overtime 17.5 h × hourly rate 34.48 yuan (salary 6,000.00 yuan ÷ 21.75 days ÷ 8 h) × 1.5 = 905.17 yuan"
+    )
+    assert all(text for slip in both["en"] for text in slip.values())
     amount = {x["code"]: pythons_yuan(abs(x["amount_fen"])) for x in slips[0]["lines"]}
     assert amount["OT_WORKDAY"] == "905.17"  # 600000 ÷ 21.75 ÷ 8 × 1.5 × 17.5 h, rounded once by the kernel
     assert monthly["OT_WORKDAY"] == (
