@@ -11,6 +11,8 @@ import pytest
 from browser_kit import HR, PHONE, Served, api_get, log_in, shoot
 from playwright.sync_api import Page, expect
 
+from gateway.pay.payrun import run_payroll
+
 pytestmark = pytest.mark.timeout(180)
 
 ECHARTS = "/web/vendor/echarts@6.1.0/echarts.esm.min.mjs"
@@ -42,10 +44,13 @@ def chart_options(page: Page) -> dict[str, Any]:
 
 
 def test_the_dashboard_charts_hold_the_apis_figures(page: Page, served: Served) -> None:
+    with served.factory() as session, session.begin():  # the trends are those of computed pay months
+        run_payroll(session, "2026-03", "Shanghai HQ", "test")
     log_in(page, served.url, HR.username, HR.password)
     expect(page.locator("[data-chart] canvas")).to_have_count(5)
     data = api_get(page, served.url, "/dashboard")
     trends = data["trends"]
+    assert trends["months"] and trends["offices"]
     charts = chart_options(page)
     assert sorted(charts) == ["absence-rate", "headcount", "late-rate", "overtime", "pay"]
     for chart in charts.values():
@@ -90,6 +95,19 @@ def test_the_dashboard_charts_hold_the_apis_figures(page: Page, served: Served) 
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)
     shoot(page, "dashboard-phone")
+
+
+def test_a_dashboard_without_pay_months_says_so_instead_of_empty_charts(page: Page, served: Served) -> None:
+    page.route("**/api/v1/dashboard", lambda route: route.fulfill(json=_without_trends(route)))
+    log_in(page, served.url, HR.username, HR.password)
+    expect(page.locator("[data-test=no-trends]")).to_contain_text("还没有已计算的工资月份")
+    expect(page.locator("[data-chart]")).to_have_count(0)
+
+
+def _without_trends(route: Any) -> Any:
+    body = route.fetch().json()
+    body["trends"] = {"months": [], "ot_limit_minutes": body["trends"]["ot_limit_minutes"], "offices": []}
+    return body
 
 
 @pytest.mark.parametrize(("path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", ".api-content h1")])

@@ -141,6 +141,7 @@ export default {
     hoursAxis: "h",
     peopleAxis: "people",
     yuanAxis: "yuan",
+    noTrends: "No pay month computed yet: the trends show once a pay run is computed",
     noOffices: "No offices yet",
   },
   terminal: {

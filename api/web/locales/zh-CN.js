@@ -141,6 +141,7 @@ export default {
     hoursAxis: "小时",
     peopleAxis: "人",
     yuanAxis: "元",
+    noTrends: "还没有已计算的工资月份：计算一次工资核算后，这里显示月度趋势",
     noOffices: "还没有办公地点",
   },
   terminal: {

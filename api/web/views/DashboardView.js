@@ -116,7 +116,8 @@ export default {
     </el-card>
 
     <h3 class="section-title">{{ $t('dashboard.trends') }}</h3>
-    <el-row :gutter="16">
+    <el-empty v-if="!data.trends.months.length" :description="$t('dashboard.noTrends')" data-test="no-trends" />
+    <el-row v-else :gutter="16">
       <el-col v-for="chart in charts" :key="chart.name" :xs="24" :lg="chart.wide ? 24 : 12">
         <el-card shadow="never" class="block chart-card">
           <template #header><strong>{{ chart.title }}</strong></template>
