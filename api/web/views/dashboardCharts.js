@@ -49,7 +49,9 @@ export function overtimeOption(trends, t) {
       data: [{ yAxis: limit }],
     };
   }
-  return { ...base(trends, t("dashboard.hoursAxis"), (minutes) => durationText(minutes, t)), series };
+  const option = base(trends, t("dashboard.hoursAxis"), (minutes) => durationText(minutes, t));
+  // The axis always reaches past the limit, so its line shows in a month with little overtime too.
+  return { ...option, yAxis: { ...option.yAxis, max: (extent) => Math.max(extent.max, Math.ceil(limit * 1.1)) }, series };
 }
 
 export function headcountOption(trends, t) {
