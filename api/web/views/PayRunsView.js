@@ -11,6 +11,7 @@ import { showError } from "../components/notify.js";
 import { compute, scopeText, startLock } from "../components/payRunActions.js";
 import StatusTag from "../components/StatusTag.js";
 import { dateTime, yuan } from "../format.js";
+import { isPhone } from "../viewport.js";
 import { officeNames, rememberZones, zoneOf } from "../zones.js";
 
 const PAGE = 20;
@@ -77,7 +78,7 @@ export default {
     onMounted(load);
     return {
       runs, shown, loading, page, PAGE, creating, form, formRef, rules, offices, writer,
-      load, openCreate, create, computeRun, startLock, scopeText, yuan,
+      load, openCreate, create, computeRun, startLock, scopeText, yuan, isPhone,
       when: (value, run) => dateTime(value, zoneOf(run.scope)),
       open: (run) => router.push({ name: "payrun", params: { id: run.id } }),
     };
@@ -92,7 +93,21 @@ export default {
   </div>
   <p class="muted intro">{{ $t('payruns.intro') }}</p>
   <el-card shadow="never">
-    <el-table :data="shown" v-loading="loading" data-test="payruns" :empty-text="$t('payruns.none')" @row-dblclick="open">
+    <div v-if="isPhone" class="line-cards" v-loading="loading" data-test="payruns">
+      <p v-if="!loading && !runs.length" class="muted">{{ $t('payruns.none') }}</p>
+      <div v-for="row in shown" :key="row.id" class="line-card">
+        <div class="line-head clickable" @click="open(row)"><span><strong>{{ row.period }}</strong> {{ scopeText(row.scope) }}</span><StatusTag :status="row.status" /></div>
+        <div class="muted">{{ $t('payruns.net') }} <span class="num">{{ yuan(row.net_total_fen) }}</span></div>
+        <div class="button-row">
+          <el-button link type="primary" @click="open(row)">{{ $t('payruns.open') }}</el-button>
+          <template v-if="writer && row.status !== 'locked'">
+            <el-button link type="primary" @click="computeRun(row)">{{ row.status === 'draft' ? $t('payruns.compute') : $t('payruns.recompute') }}</el-button>
+            <el-button v-if="row.status === 'computed'" link type="danger" @click="startLock(row)">{{ $t('payruns.lock') }}</el-button>
+          </template>
+        </div>
+      </div>
+    </div>
+    <el-table v-else :data="shown" v-loading="loading" data-test="payruns" :empty-text="$t('payruns.none')" @row-dblclick="open">
       <el-table-column prop="id" label="#" width="56" />
       <el-table-column :label="$t('payruns.period')" prop="period" width="90" />
       <el-table-column :label="$t('payruns.scope')" min-width="120"><template #default="{ row }">{{ scopeText(row.scope) }}</template></el-table-column>
