@@ -2,13 +2,13 @@
 import { computed, onMounted, ref } from "vue";
 import { useI18n } from "vue-i18n";
 import { getDashboard } from "../api/dashboard.js";
+import { headcountOption, overtimeOption, payOption, rateOption } from "../components/dashboardCharts.js";
 import EChart from "../components/EChart.js";
 import { showError } from "../components/notify.js";
-import { dateTime } from "../format.js";
-import { DEFAULT_ZONE, rememberZones, zoneOf } from "../zones.js";
 import { durationText } from "../explain.js";
+import { dateTime } from "../format.js";
 import { isPhone } from "../viewport.js";
-import { headcountOption, overtimeOption, payOption, rateOption } from "./dashboardCharts.js";
+import { DEFAULT_ZONE, rememberZones, zoneOf } from "../zones.js";
 
 const STATE_TYPES = { ok: "success", warning: "warning", failing: "danger", "never polled": "info" };
 
