@@ -1,7 +1,9 @@
 """The FastAPI application: `create_app(settings)` wires the routes, auth, errors and the web page.
 
 `punchclock serve` runs it with uvicorn next to the poller (`ApiServer`), on the config's `[api] bind`.
-Routes live under `/api/v1`; the ADMS receiver at `/iclock/*` (the paths terminals use); the HR page at `/`.
+Routes live under `/api/v1`; the ADMS receiver at `/iclock/*` (the paths terminals use); the web app at `/`
+(its files and the vendored browser libraries under `/web`); `/docs` and `/redoc` load their assets from
+`/web/vendor` too, so they render on a server without internet.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +50,15 @@ from gateway.errors import GatewayError
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).with_name("web")
+# The vendored builds /docs and /redoc load (tools/vendor-web.sh, api/web/vendor/README.md).
+SWAGGER_UI = "/web/vendor/swagger-ui-dist@5.35.0"
+REDOC = "/web/vendor/redoc@2.5.4"
+# The docs pages load nothing from elsewhere: ReDoc's footer logo would come from its CDN, so the browser is told
+# to fetch only from this server (inline scripts and styles are how FastAPI's pages start the viewers).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
 _PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"description": description, **_PROBLEM}
@@ -83,6 +95,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         version="1",
         description="Attendance-device gateway and payroll. Every endpoint but /health and /iclock/* needs "
         "`Authorization: Bearer <token>`; errors are RFC 9457 problem+json.",
+        docs_url=None,  # served below from the vendored assets instead of a public CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
@@ -121,7 +135,48 @@ def create_app(settings: ApiSettings) -> FastAPI:
         return FileResponse(WEB_DIR / "index.html")
 
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
+    _mount_docs(app)
     return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc with their scripts and styles from /web/vendor (no CDN)."""
+    title = f"{app.title} API"
+    openapi_url = str(app.openapi_url)
+    redirect_url = "/docs/oauth2-redirect"
+
+    def local_only(page: HTMLResponse) -> HTMLResponse:
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return local_only(
+            get_swagger_ui_html(
+                openapi_url=openapi_url,
+                title=title,
+                oauth2_redirect_url=redirect_url,
+                swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+                swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+                swagger_favicon_url="data:,",
+            )
+        )
+
+    @app.get(redirect_url, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return local_only(
+            get_redoc_html(
+                openapi_url=openapi_url,
+                title=title,
+                redoc_js_url=f"{REDOC}/redoc.standalone.js",
+                redoc_favicon_url="data:,",
+                with_google_fonts=False,
+            )
+        )
 
 
 def check_tls_files(cert: str, key: str) -> None:

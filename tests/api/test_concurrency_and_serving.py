@@ -32,9 +32,9 @@ def test_parallel_changes_all_land_and_chain(client: TestClient, as_role, factor
 def test_hr_page_and_its_script_are_served_without_a_token(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert '<script src="/web/app.js"></script>' in page.text
-    script = client.get("/web/app.js")
-    assert script.status_code == 200 and 'const api = "/api/v1";' in script.text
+    assert '<script type="module" src="/web/main.js"></script>' in page.text
+    script = client.get("/web/main.js")
+    assert script.status_code == 200 and "createApp(Root)" in script.text
 
 
 def test_api_server_serves_config_tokens_and_stops(db_url: str, factory) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,15 @@
+// Punches, a page at a time; `allPunches` follows next_cursor to the end of the range.
+import { get } from "./http.js";
+
+export const listPunches = (query) => get("/punches", query);
+
+export async function allPunches(query) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await listPunches({ ...query, limit: 1000, cursor });
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}

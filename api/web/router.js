@@ -1,0 +1,54 @@
+// Every screen is one route: its view module, who may open it (`roles`) and, for menu entries, the menu label
+// key and icon. Adding a screen = one view module + one entry here + its catalogue keys.
+import { ElMessage } from "element-plus";
+import { createRouter, createWebHashHistory } from "vue-router";
+import { STAFF, auth, homeFor, loadSession } from "./auth.js";
+import { i18n } from "./i18n.js";
+import ActivateView from "./views/ActivateView.js";
+import DashboardView from "./views/DashboardView.js";
+import LoginView from "./views/LoginView.js";
+import MyPayslipsView from "./views/MyPayslipsView.js";
+import MyPunchesView from "./views/MyPunchesView.js";
+import NotFoundView from "./views/NotFoundView.js";
+import PasswordView from "./views/PasswordView.js";
+import PayRunView from "./views/PayRunView.js";
+import PayRunsView from "./views/PayRunsView.js";
+import PayslipView from "./views/PayslipView.js";
+import PayslipsView from "./views/PayslipsView.js";
+
+const EVERYONE = [...STAFF, "employee"];
+const EMPLOYEE = ["employee"];
+
+export const routes = [
+  { path: "/login", name: "login", component: LoginView, meta: { public: true } },
+  { path: "/activate", name: "activate", component: ActivateView, meta: { public: true } },
+  { path: "/", name: "home", redirect: () => homeFor(auth.me) },
+  { path: "/dashboard", name: "dashboard", component: DashboardView, meta: { roles: STAFF, menu: "menu.dashboard", icon: "DataLine" } },
+  { path: "/payruns", name: "payruns", component: PayRunsView, meta: { roles: STAFF, menu: "menu.payruns", icon: "Money" } },
+  { path: "/payruns/:id(\\d+)", name: "payrun", component: PayRunView, meta: { roles: STAFF, parent: "payruns" } },
+  { path: "/payslips", name: "payslips", component: PayslipsView, meta: { roles: STAFF, menu: "menu.payslips", icon: "Tickets" } },
+  { path: "/payslips/:id(\\d+)", name: "payslip", component: PayslipView, meta: { roles: STAFF, parent: "payslips" } },
+  { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },
+  { path: "/my/payslips/:id(\\d+)", name: "my-payslip", component: PayslipView, meta: { roles: EMPLOYEE, parent: "my-payslips" } },
+  { path: "/my/punches", name: "my-punches", component: MyPunchesView, meta: { roles: EMPLOYEE, menu: "menu.myPunches", icon: "Clock" } },
+  { path: "/password", name: "password", component: PasswordView, meta: { roles: EVERYONE } },
+  { path: "/:missing(.*)*", name: "missing", component: NotFoundView, meta: { roles: EVERYONE } },
+];
+
+// The menu entries the logged-in role may open, in route order.
+export const menuFor = (role) => routes.filter((r) => r.meta && r.meta.menu && r.meta.roles.includes(role));
+
+export const router = createRouter({ history: createWebHashHistory(), routes });
+
+router.beforeEach(async (to) => {
+  if (!auth.checked) await loadSession();
+  const me = auth.me;
+  if (to.meta.public) return me && to.name === "login" ? homeFor(me) : true;
+  if (!me) return { name: "login", query: to.fullPath === "/" ? {} : { next: to.fullPath } };
+  if (me.must_change_password && to.name !== "password") return { name: "password" };
+  if (to.meta.roles && !to.meta.roles.includes(me.role)) {
+    ElMessage.error(i18n.global.t("errors.routeRefused"));
+    return homeFor(me);
+  }
+  return true;
+});
