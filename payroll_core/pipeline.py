@@ -620,7 +620,9 @@ def _validate_year_to_date(col: EmployeeMonthColumns, period: str, ids: Sequence
 
 def _validate_one_offs(col: EmployeeMonthColumns, rules: Rules, ids: Sequence[str] | None) -> None:
     """Part-time workers, the one-off bonus, severance and damages: values the rule data can pay."""
-    pay_tab = pay_table(rules)[col.city]
+    table = pay_table(rules)
+    no_hourly_minimum = (table[:, MIN_WAGE_HOURLY_FEN] == UNKNOWN)[col.city]
+    no_average_wage = (table[:, AVERAGE_WAGE_ANNUAL_FEN] == UNKNOWN)[col.city]
     _check((col.part_time < 0) | (col.part_time > 1), "part_time must be 0 or 1", ids, part_time=col.part_time)
     _check(
         (col.part_time == 1) & (col.pay_basis != HOURLY),
@@ -630,7 +632,7 @@ def _validate_one_offs(col: EmployeeMonthColumns, rules: Rules, ids: Sequence[st
         pay_basis=col.pay_basis,
     )
     _check(
-        (col.part_time == 1) & (pay_tab[:, MIN_WAGE_HOURLY_FEN] == UNKNOWN),
+        (col.part_time == 1) & no_hourly_minimum,
         f"the rule data of this city has no hourly minimum wage (hourly_yuan) in force for {rules.period}; add it "
         "to its [[minimum_wage]] entry before paying part-time workers there",
         ids,
@@ -672,7 +674,7 @@ def _validate_one_offs(col: EmployeeMonthColumns, rules: Rules, ids: Sequence[st
         severance_half_months=col.severance_half_months,
     )
     _check(
-        (col.severance_half_months > 0) & (pay_tab[:, AVERAGE_WAGE_ANNUAL_FEN] == UNKNOWN),
+        (col.severance_half_months > 0) & no_average_wage,
         f"the rule data of this city has no local average wage ([[average_wage]]) in force for {rules.period}, "
         "which severance is capped and taxed by; add it before paying severance there",
         ids,
