@@ -101,7 +101,7 @@ async def upload(
 def list_opening_balances(
     request: Request,
     _who: Annotated[Principal, require(*READERS)],
-    year: Annotated[int | None, Query(ge=2000, le=2099, description="tax year")] = None,
+    year: Annotated[str | None, Query(pattern=r"^20\d\d$", description="tax year, e.g. 2026")] = None,
     employee: Annotated[Code | None, Query()] = None,
 ) -> list[OpeningBalanceOut]:
     with read(request) as session:
@@ -121,5 +121,5 @@ def list_opening_balances(
                 imported_by=b.imported_by,
                 imported_at=b.imported_at,
             )
-            for b, e in opening_balances(session, year, employee)
+            for b, e in opening_balances(session, None if year is None else int(year), employee)
         ]

@@ -26,7 +26,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("employees") as table:
         table.add_column(sa.Column("hf_rate", sa.String(16), nullable=True))
-        table.add_column(sa.Column("part_time", sa.Boolean(), nullable=False, server_default=sa.false()))
+        # A plain string default: SQLite then adds the column in place (a SQL expression would make Alembic copy
+        # the table, and dropping the old employees table fails on the rows that reference it).
+        table.add_column(sa.Column("part_time", sa.Boolean(), nullable=False, server_default="0"))
     op.create_table(
         "pay_month_inputs",
         sa.Column("id", sa.Integer(), primary_key=True),
