@@ -7,7 +7,7 @@
 - The separate taxation of an annual bonus is once per employee per tax year (财政部 税务总局公告2023年第30号):
   choosing `separate` is refused while another month of the year has it, naming that month (and its pay run);
   `recommended` lets the pay run choose, and it chooses `combined` once the year's separate taxation is used
-  (`separate_bonus_taken`, which the pay run reads too).
+  (`separate_bonuses_taken`, which the pay run reads too).
 - Severance is paid with the final month: the pay run takes the years of service from the employee's hire
   and leave dates and the monthly wage from `severance_base_fen`, or, when none is entered, the average gross
   of the employee's locked payslips of the 12 months before.
@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
 from gateway.store import RUN_LOCKED, Employee, PayMonthInput, PayRun, Payslip
+
+_CHUNK = 5_000  # employee ids per IN (...) list
 
 
 class MonthInputError(GatewayError):
@@ -49,36 +51,44 @@ class SeparateBonus:
         return f"{self.period} (pay run {self.payrun_id}, {'locked' if self.locked else 'not locked yet'})"
 
 
-def separate_bonus_taken(session: Session, employee_id: int, year: str, other_than: str) -> SeparateBonus | None:
-    """A month of tax year `year` other than `other_than` whose bonus is taxed separately: a payslip that did, or
-    an input that chose it. Payslips of any state count, so two drafts cannot both take the year's one."""
-    rows = session.execute(
-        select(PayRun.period, PayRun.id, PayRun.status, Payslip.figures_json)
-        .join(Payslip, Payslip.payrun_id == PayRun.id)
-        .where(
-            Payslip.employee_id == employee_id,
-            PayRun.period >= f"{year}-01",
-            PayRun.period <= f"{year}-12",
-            PayRun.period != other_than,
+def separate_bonuses_taken(
+    session: Session, employee_ids: list[int], year: str, other_than: str
+) -> dict[int, SeparateBonus]:
+    """Per employee, a month of tax year `year` other than `other_than` whose bonus is taxed separately: a payslip
+    that did, or an input that chose it. Payslips of any state count, so two drafts cannot both take the year's
+    one. (The payslip query prefilters on the JSON text `_store_payslips` writes, then reads it properly.)"""
+    found: dict[int, SeparateBonus] = {}
+    in_year = (f"{year}-01", f"{year}-12")
+    for chunk in range(0, len(employee_ids), _CHUNK):
+        ids = employee_ids[chunk : chunk + _CHUNK]
+        rows = session.execute(
+            select(Payslip.employee_id, PayRun.period, PayRun.id, PayRun.status, Payslip.figures_json)
+            .join(Payslip, Payslip.payrun_id == PayRun.id)
+            .where(
+                Payslip.employee_id.in_(ids),
+                PayRun.period.between(*in_year),
+                PayRun.period != other_than,
+                Payslip.figures_json.like('%"bonus_separate": 1%'),
+            )
+            .order_by(PayRun.period)
         )
-        .order_by(PayRun.period)
-    ).all()
-    for period, run_id, status, figures_json in rows:
-        if json.loads(figures_json).get("bonus_separate") == 1:
-            return SeparateBonus(period, run_id, status == RUN_LOCKED)
-    chosen = session.scalar(
-        select(PayMonthInput.period)
-        .where(
-            PayMonthInput.employee_id == employee_id,
-            PayMonthInput.period >= f"{year}-01",
-            PayMonthInput.period <= f"{year}-12",
-            PayMonthInput.period != other_than,
-            PayMonthInput.bonus_method == "separate",
-            PayMonthInput.bonus_fen > 0,
+        for employee_id, period, run_id, status, figures_json in rows:
+            if employee_id not in found and json.loads(figures_json).get("bonus_separate") == 1:
+                found[employee_id] = SeparateBonus(period, run_id, status == RUN_LOCKED)
+        chosen = session.execute(
+            select(PayMonthInput.employee_id, PayMonthInput.period)
+            .where(
+                PayMonthInput.employee_id.in_(ids),
+                PayMonthInput.period.between(*in_year),
+                PayMonthInput.period != other_than,
+                PayMonthInput.bonus_method == "separate",
+                PayMonthInput.bonus_fen > 0,
+            )
+            .order_by(PayMonthInput.period)
         )
-        .order_by(PayMonthInput.period)
-    )
-    return None if chosen is None else SeparateBonus(chosen, None, False)
+        for employee_id, period in chosen:
+            found.setdefault(employee_id, SeparateBonus(period, None, False))
+    return found
 
 
 def _describe(entry: PayMonthInput) -> dict[str, object]:
@@ -119,7 +129,7 @@ def set_month_input(
     if severance_base_fen is not None and not severance:
         raise MonthInputError("severance_base_fen is the monthly wage severance is paid from: give severance: true too")
     if bonus_method == "separate" and bonus_fen > 0:
-        taken = separate_bonus_taken(session, employee.id, run.period[:4], run.period)
+        taken = separate_bonuses_taken(session, [employee.id], run.period[:4], run.period).get(employee.id)
         if taken is not None:
             raise MonthInputError(
                 f"employee {code}: a bonus of {run.period[:4]} is already taxed separately in {taken}; the separate "

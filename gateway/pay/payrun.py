@@ -51,7 +51,7 @@ from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
-from gateway.pay.month_inputs import separate_bonus_taken
+from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -468,6 +468,8 @@ def _month_columns(session: Session, run: PayRun, employees: list[Employee]) -> 
             )
         )
     }
+    with_bonus = [employee_id for employee_id, entry in entries.items() if entry.bonus_fen > 0]
+    taken_by = separate_bonuses_taken(session, with_bonus, run.period[:4], run.period)
     rows = []
     for e in employees:
         entry = entries.get(e.id)
@@ -476,7 +478,7 @@ def _month_columns(session: Session, run: PayRun, employees: list[Employee]) -> 
             continue
         used = 0
         if entry.bonus_fen > 0:
-            taken = separate_bonus_taken(session, e.id, run.period[:4], run.period)
+            taken = taken_by.get(e.id)
             if taken is not None and entry.bonus_method == "separate":
                 raise PayRunInputError(
                     f"pay run {run.id}: employee {e.code} ({e.name}): a bonus of {run.period[:4]} was already taxed "
