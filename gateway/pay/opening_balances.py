@@ -14,8 +14,9 @@ spreadsheet HR keeps (CSV or XLSX, first row the header, one row per employee):
     累计其他扣除      cumulative other deductions, yuan (empty = 0)
     累计已预缴税额    cumulative tax withheld, yuan
 
-English headers work too (employee, name, through, months, income_yuan, si_hf_yuan, special_deductions_yuan,
-other_deductions_yuan, tax_withheld_yuan); amounts are yuan with at most two decimals ("12,345.67" or a number).
+A template is `docs/templates/opening_balances.csv`. English headers work too (employee, name, through,
+months, income_yuan, si_hf_yuan, special_deductions_yuan, other_deductions_yuan, tax_withheld_yuan);
+amounts are yuan with at most two decimals ("12,345.67" or a number).
 
 All rows or none: every problem is reported by row and column (the header is row 1) and nothing is stored.
 A row is refused when its employee is unknown or named otherwise, when its figures cannot be true (tax

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -14,7 +15,7 @@ from test_payrun import seed_shanghai
 
 from gateway.pay.opening_balances import OpeningBalanceImportError, import_opening_balances, opening_balances
 from gateway.pay.payrun import PayRunInputError, compute_payrun, create_payrun, lock_payrun, payslips_of, run_payroll
-from gateway.store import AuditLog, OpeningBalance
+from gateway.store import AuditLog, Employee, OpeningBalance
 from payroll_core.columns import EmployeeMonthColumns, PieceColumns
 from payroll_core.pipeline import compute
 from payroll_core.rules import load_rules
@@ -171,9 +172,7 @@ def test_xlsx_with_numbers_and_a_date_and_the_audit_row(factory: sessionmaker[Se
 def test_an_employee_hired_this_year_has_no_more_months_than_since_hired(factory: sessionmaker[Session]) -> None:
     emp_id = seed_shanghai(factory)
     with factory() as s, s.begin():
-        from gateway.store import Employee
-
-        s.get(Employee, emp_id).hired_on = date(2026, 2, 10)
+        s.get_one(Employee, emp_id).hired_on = date(2026, 2, 10)
     with factory() as s, s.begin(), pytest.raises(OpeningBalanceImportError) as refused:
         import_opening_balances(s, "期初.csv", _csv(E001_FEB), "hr")
     assert [str(p) for p in refused.value.problems] == [
@@ -192,3 +191,19 @@ def test_unreadable_files_are_refused_whole(factory: sessionmaker[Session]) -> N
         "累计其他扣除, 累计已预缴税额 (missing 截至月份, 累计月数, 累计收入额, 累计专项扣除, 累计已预缴税额; "
         "unknown '月份')"
     ]
+
+
+def test_the_template_in_docs_imports_as_it_stands(factory: sessionmaker[Session]) -> None:
+    emp_id = seed_shanghai(factory)
+    with factory() as s, s.begin():
+        s.get_one(Employee, emp_id).name = "张伟"
+    template = Path(__file__).parents[2] / "docs" / "templates" / "opening_balances.csv"
+    _import(factory, template.read_bytes(), template.name)
+    with factory() as s:
+        [(balance, _e)] = opening_balances(s, 2026, "E001")
+        assert (balance.through_period, balance.months, balance.income_fen, balance.tax_withheld_fen) == (
+            "2026-06",
+            6,
+            15_000_000,
+            565_500,
+        )
