@@ -133,12 +133,30 @@ IdTypeField = Annotated[
 ]
 
 
+HfRate = Annotated[
+    str,
+    Field(
+        pattern=r"^0(\.\d{1,4})?$",
+        description='the employee\'s own housing-fund rate, both sides, as a decimal ("0.12" = 12 %); null = the '
+        "city's rate. Outside 0.05..0.12 it is flagged; above 0.12 the excess is taxed as wages",
+        examples=["0.12"],
+    ),
+]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 WarningCode = Literal[
-    "net_not_positive", "no_punches", "open_quarantine", "stale_terminals", "no_bank_account", "changed_since_compute"
+    "net_not_positive",
+    "no_punches",
+    "open_quarantine",
+    "stale_terminals",
+    "no_bank_account",
+    "changed_since_compute",
+    "housing_fund_rate",
+    "damages_over_limit",
 ]
 assert set(get_args(WarningCode)) == set(WARNING_CODES), "WarningCode must list gateway.pay.lock_checks' codes"
 
@@ -327,9 +345,13 @@ class EmployeeFields(_In):
     shift_rule: ShiftRule | None = None
     id_type: IdTypeField | None = None
     id_number: IdNumber | None = None
+    hf_rate: HfRate | None = None
+    part_time: bool = Field(False, description="part-time hourly worker (非全日制): the hourly minimum wage applies")
 
     @model_validator(mode="after")
     def _consistent(self) -> EmployeeFields:
+        if self.part_time and self.pay_basis != "hourly":
+            raise ValueError("a part-time (非全日制) worker is paid by the hour: set pay_basis to hourly")
         if self.pay_basis == "monthly" and self.monthly_salary_fen is None:
             raise ValueError("a monthly employee needs monthly_salary_fen (integer fen, e.g. 600000 for 6,000.00 yuan)")
         if self.pay_basis == "hourly" and self.hourly_rate_fen is None:
@@ -371,6 +393,8 @@ class EmployeeUpdate(_In):
     shift_rule: ShiftRule | None = None
     id_type: IdTypeField | None = None
     id_number: IdNumber | None = None
+    hf_rate: HfRate | None = None
+    part_time: bool | None = None
 
 
 class EmployeeOut(BaseModel):
@@ -389,6 +413,8 @@ class EmployeeOut(BaseModel):
     id_number: str | None = Field(
         description="in full for admin and hr; masked ('**** 002X') for a viewer or the employee"
     )
+    hf_rate: str | None
+    part_time: bool
     badges: list[BadgeOut]
 
 

@@ -18,24 +18,29 @@ from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColu
 from payroll_core.pay import HOURLY, MONTHLY, PIECE
 from payroll_core.pipeline import _pay_kernel, compute, validate_inputs
 from payroll_core.reference.pay import pay_rows
-from payroll_core.rules import load_rules
+from payroll_core.rules import Rules, load_rules
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 SAMPLE = 5_000
 REPEATS = 3
 
 
-def workload(n: int, n_cities: int, seed: int = 2026) -> tuple[EmployeeMonthColumns, PieceColumns]:
-    """A plant-like mix: 60 % monthly, 15 % hourly, 25 % piece workers with 1–3 piece records each."""
+def workload(rules: Rules, n: int, seed: int = 2026) -> tuple[EmployeeMonthColumns, PieceColumns]:
+    """A plant-like mix: 60 % monthly, 15 % hourly, 25 % piece workers with 1–3 piece records each; a December
+    month, so up to 11 months before it; 30 % with an annual bonus, 1 % leaving with severance (in the cities with
+    an average wage), 2 % with a damages deduction."""
+    n_cities = len(rules.cities)
     rng = np.random.default_rng(seed)
     basis = rng.choice([MONTHLY, HOURLY, PIECE], size=n, p=[0.6, 0.15, 0.25])
     scheduled = rng.integers(19, 24, size=n)
     employed = np.where(rng.random(n) < 0.05, rng.integers(0, scheduled + 1), scheduled)
     absent = np.where(rng.random(n) < 0.1, rng.integers(0, employed + 1), 0)
     ytd_months = rng.integers(0, 12, size=n)
+    city = rng.integers(0, n_cities, size=n)
+    has_average = np.array([c.average_wage_annual_fen is not None for c in rules.cities])[city]
     inputs = EmployeeMonthColumns.build(
         n,
-        city=rng.integers(0, n_cities, size=n),
+        city=city,
         pay_basis=basis,
         monthly_salary_fen=rng.integers(200_000, 5_000_000, size=n),
         hourly_rate_fen=rng.integers(2_000, 8_000, size=n),
@@ -53,6 +58,10 @@ def workload(n: int, n_cities: int, seed: int = 2026) -> tuple[EmployeeMonthColu
         ytd_income_fen=ytd_months * rng.integers(200_000, 5_000_000, size=n),
         ytd_si_hf_fen=ytd_months * 80_000,
         ytd_tax_withheld_fen=ytd_months * rng.integers(0, 50_000, size=n),
+        bonus_fen=np.where(rng.random(n) < 0.3, rng.integers(100_000, 20_000_000, size=n), 0),
+        severance_half_months=np.where(has_average & (rng.random(n) < 0.01), rng.integers(1, 40, size=n), 0),
+        severance_base_fen=rng.integers(200_000, 8_000_000, size=n),
+        damages_fen=np.where(rng.random(n) < 0.02, rng.integers(0, 200_000, size=n), 0),
     )
     counts = np.where(basis == PIECE, rng.integers(1, 4, size=n), 0)
     offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -72,14 +81,14 @@ def workload(n: int, n_cities: int, seed: int = 2026) -> tuple[EmployeeMonthColu
 
 
 def main() -> None:
-    rules = load_rules("2026-03")
-    inputs, pieces = workload(ROWS, len(rules.cities))
+    rules = load_rules("2026-12")
+    inputs, pieces = workload(rules, ROWS)
     print(
         f"payroll pipeline: {ROWS:,} employee-months, {len(pieces.qty):,} piece records, "
         f"{numba.get_num_threads()} numba threads, rules {rules.version.split()[0]}"
     )
 
-    small_in, small_pieces = workload(10, len(rules.cities), seed=1)
+    small_in, small_pieces = workload(rules, 10, seed=1)
     started = time.perf_counter()
     compute(small_in, rules, small_pieces)
     first = time.perf_counter() - started
@@ -94,7 +103,7 @@ def main() -> None:
         best = min(best, time.perf_counter() - started)
     rate = ROWS / best
     started = time.perf_counter()
-    validate_inputs(inputs, pieces, len(rules.cities), None)
+    validate_inputs(inputs, pieces, rules, None)
     checks = time.perf_counter() - started
     print(
         f"  pipeline: {best:.3f} s best of {REPEATS} -> {rate:,.0f} employee-months/s "

@@ -7,7 +7,15 @@ Per employee, besides the keys documented there, this runner accepts:
 ``attendance.worked_minutes`` (default worked_days × hours per day × 60), ``night_allowance_fen``,
 ``other_deductions_fen``, ``ytd_before.other_deductions_fen``, piece ``quota`` and ``unit_above_fen``,
 and ``settlement: {last_day, cumulative_years, leave_taken_days, employed_since?, leave_base_fen?}``
-or ``settlement: {leave_days_unused, leave_base_fen?}`` for a leaver's final payslip.
+or ``settlement: {leave_days_unused, leave_base_fen?}`` for a leaver's final payslip;
+``opening_balance: {through, months, income_fen, si_hf_fen, special_deductions_fen, other_deductions_fen,
+tax_withheld_fen}`` (what was paid before the company used punchclock, through the pay month ``through``;
+added to ``ytd_before``, the locked runs after it, as the gateway does); ``part_time: true`` (非全日制);
+``bonus_fen`` with ``bonus_method: recommended|combined|separate`` and ``bonus_separate_used: true``;
+``severance: {hired_on, last_day, base_fen?}`` or ``severance: {half_months, base_fen?}`` (base_fen defaults
+to the monthly salary); ``damages_fen``.
+Year-to-date inputs are refused naming the key: more months than the period has before it, an amount
+without months, more tax than income.
 Expected fields are any output column of ``pipeline.PayResult``.
 Decimal fractions (grade_coef, hf_rate) must be strings: a YAML float is refused, because 1.10 read
 as a float is not 1.10.
@@ -28,10 +36,10 @@ import yaml
 from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
 from payroll_core.errors import PayrollCoreError, RuleDataError
 from payroll_core.money import MoneyError, parse_fraction
-from payroll_core.pay import PAY_BASES
+from payroll_core.pay import BONUS_METHODS, PAY_BASES
 from payroll_core.pipeline import compute
-from payroll_core.rules import Conventions, load_rules
-from payroll_core.settlement import SettlementError, unused_annual_leave
+from payroll_core.rules import Conventions, load_rules, parse_period
+from payroll_core.settlement import SettlementError, service_for_severance, unused_annual_leave
 
 CASE_KEYS = {"name", "period", "city", "employees", "expect"}
 EMPLOYEE_KEYS = {
@@ -49,6 +57,13 @@ EMPLOYEE_KEYS = {
     "other_deductions_fen",
     "ytd_before",
     "settlement",
+    "opening_balance",
+    "part_time",
+    "bonus_fen",
+    "bonus_method",
+    "bonus_separate_used",
+    "severance",
+    "damages_fen",
 }
 ATTENDANCE_KEYS = {
     "scheduled_days",
@@ -64,6 +79,8 @@ ATTENDANCE_KEYS = {
 }
 PIECE_KEYS = {"item", "qty", "rejects", "unit_fen", "grade_coef", "quota", "unit_above_fen"}
 YTD_KEYS = {"months", "income_fen", "si_hf_fen", "special_deductions_fen", "other_deductions_fen", "tax_withheld_fen"}
+OPENING_KEYS = YTD_KEYS | {"through"}
+SEVERANCE_KEYS = {"hired_on", "last_day", "half_months", "base_fen"}
 SETTLEMENT_KEYS = {
     "last_day",
     "cumulative_years",
@@ -88,6 +105,8 @@ _PLAIN_COLUMNS = (
     "si_base_fen",
     "special_deductions_fen",
     "other_deductions_fen",
+    "bonus_fen",
+    "damages_fen",
 )
 
 
@@ -190,7 +209,7 @@ class Case:
 
 
 def _employee(
-    emp: Any, i: int, where: _Where, conventions: Conventions
+    emp: Any, i: int, where: _Where, conventions: Conventions, period: str
 ) -> tuple[str, dict[str, int], list[dict[str, int]]]:
     key = f"employees[{i}]"
     emp = _mapping(emp, key, EMPLOYEE_KEYS, where, ("id", "pay_basis", "attendance"))
@@ -216,6 +235,22 @@ def _employee(
         ytd = _mapping(emp["ytd_before"], f"{key}.ytd_before", YTD_KEYS, where)
         for name, column in _YTD_COLUMNS.items():
             row[column] = _int(ytd, name, f"{key}.ytd_before", where, 0)
+        _check_year_to_date(row, f"{key}.ytd_before", where, period)
+    if "opening_balance" in emp:
+        _add_opening_balance(emp["opening_balance"], f"{key}.opening_balance", where, row, period)
+    for name in ("part_time", "bonus_separate_used"):
+        if name in emp:
+            if not isinstance(emp[name], bool):
+                raise where.error(f"{key}.{name}", f"expected true or false, got {emp[name]!r}")
+            row[name] = int(emp[name])
+    if "bonus_method" in emp:
+        if emp["bonus_method"] not in BONUS_METHODS:
+            raise where.error(
+                f"{key}.bonus_method", f"{emp['bonus_method']!r} is not one of {', '.join(BONUS_METHODS)}"
+            )
+        row["bonus_method"] = BONUS_METHODS[emp["bonus_method"]]
+    if "severance" in emp:
+        row.update(_severance(emp["severance"], f"{key}.severance", where, row))
     if "settlement" in emp:
         row.update(_settlement(emp["settlement"], f"{key}.settlement", where, row, conventions))
     pieces = []
@@ -235,6 +270,60 @@ def _employee(
             }
         )
     return emp_id, row, pieces
+
+
+def _check_year_to_date(row: dict[str, int], key: str, where: _Where, period: str) -> None:
+    """The year-to-date rules of `pipeline.validate_inputs`, reported against the case file's key."""
+    _, month = parse_period(period)
+    months = row["ytd_months"]
+    if not 0 <= months <= month - 1:
+        raise where.error(
+            f"{key}.months", f"{months} is not 0..{month - 1}: a {period} pay month has {month - 1} months before it"
+        )
+    for name, column in _YTD_COLUMNS.items():
+        if row[column] < 0:
+            raise where.error(f"{key}.{name}", f"{row[column]} is negative; year-to-date sums are >= 0")
+        if not months and row[column]:
+            raise where.error(f"{key}.{name}", f"{row[column]} with months 0: nothing is paid before the first month")
+    if row["ytd_tax_withheld_fen"] > row["ytd_income_fen"]:
+        raise where.error(f"{key}.tax_withheld_fen", "is more than income_fen: the tax withheld is part of the income")
+
+
+def _add_opening_balance(value: Any, key: str, where: _Where, row: dict[str, int], period: str) -> None:
+    """What was paid through ``through`` before punchclock, added to the year-to-date sums (``ytd_before``)."""
+    table = _mapping(value, key, OPENING_KEYS, where, ("through", "months"))
+    through = str(table["through"])
+    try:
+        year, month = parse_period(through)
+    except RuleDataError as exc:
+        raise where.error(f"{key}.through", str(exc)) from None
+    if str(year) != period[:4] or through >= period:
+        raise where.error(f"{key}.through", f"{through} must be a month of {period[:4]} before {period}")
+    balance = {name: _int(table, name, key, where, 0) for name in YTD_KEYS}
+    if not 0 <= balance["months"] <= month:
+        raise where.error(f"{key}.months", f"{balance['months']} is not 0..{month}: {through} is month {month}")
+    for name, column in _YTD_COLUMNS.items():
+        row[column] = row.get(column, 0) + balance[name]
+    _check_year_to_date(row, f"{key} + ytd_before", where, period)
+
+
+def _severance(value: Any, key: str, where: _Where, row: dict[str, int]) -> dict[str, int]:
+    table = _mapping(value, key, SEVERANCE_KEYS, where)
+    out = {"severance_base_fen": _int(table, "base_fen", key, where, row.get("monthly_salary_fen", 0))}
+    if "half_months" in table:
+        out["severance_half_months"] = _int(table, "half_months", key, where)
+        return out
+    for name in ("hired_on", "last_day"):
+        if name not in table:
+            raise where.error(key, f"missing key {name!r} (or give half_months)")
+    try:
+        service = service_for_severance(
+            _date(table["hired_on"], f"{key}.hired_on", where), _date(table["last_day"], f"{key}.last_day", where)
+        )
+    except SettlementError as exc:
+        raise where.error(key, str(exc)) from None
+    out["severance_half_months"] = service.half_months
+    return out
 
 
 def _settlement(value: Any, key: str, where: _Where, row: dict[str, int], conventions: Conventions) -> dict[str, int]:
@@ -276,7 +365,7 @@ def _parse(doc: Any, path: Path, number: int) -> Case:
         raise where.error("employees", "expected a non-empty list of employees")
     ids, rows, pieces = [], [], []
     for i, emp in enumerate(employees):
-        emp_id, row, items = _employee(emp, i, where, conventions)
+        emp_id, row, items = _employee(emp, i, where, conventions, str(doc["period"]))
         if emp_id in ids:
             raise where.error(f"employees[{i}].id", f"duplicate employee id {emp_id!r}")
         ids.append(emp_id)
@@ -342,6 +431,8 @@ def _default(name: str, row: dict[str, int]) -> int:
         return row["scheduled_days"]
     if name == "si_base_fen":
         return -1
+    if name == "bonus_method":
+        return BONUS_METHODS["recommended"]
     return 0
 
 

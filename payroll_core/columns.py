@@ -55,6 +55,13 @@ class EmployeeMonthColumns:
     ytd_tax_withheld_fen: np.ndarray
     leave_days_unused: np.ndarray  # final settlement: unused statutory annual leave days
     leave_base_fen: np.ndarray  # monthly wage the leave pay is based on (12-month average excl. overtime)
+    part_time: np.ndarray  # 1: part-time hourly worker (非全日制): the minimum wage is the city's hourly one
+    bonus_fen: np.ndarray  # annual one-off bonus (全年一次性奖金) paid this month
+    bonus_method: np.ndarray  # pay.BONUS_METHODS: -1 the recommended one, 0 with the wages, 1 separately
+    bonus_separate_used: np.ndarray  # 1: a bonus of this tax year was already taxed separately
+    severance_half_months: np.ndarray  # 经济补偿 in half months of wage (years of service × 2), before any cap
+    severance_base_fen: np.ndarray  # the monthly wage it is based on: the last 12 months' average
+    damages_fen: np.ndarray  # deduction for damages the employee caused (工资支付暂行规定 art. 16), as entered
 
     @classmethod
     def build(cls, n: int, **columns: object) -> EmployeeMonthColumns:
@@ -112,6 +119,13 @@ INPUT_DEFAULTS: dict[str, int | None] = {
     "ytd_tax_withheld_fen": 0,
     "leave_days_unused": 0,
     "leave_base_fen": 0,
+    "part_time": 0,
+    "bonus_fen": 0,
+    "bonus_method": -1,
+    "bonus_separate_used": 0,
+    "severance_half_months": 0,
+    "severance_base_fen": 0,
+    "damages_fen": 0,
 }
 
 
@@ -176,8 +190,25 @@ class PayResult:
     hf_employer_fen: np.ndarray
     taxable_cumulative_fen: np.ndarray
     tax_cumulative_fen: np.ndarray
-    iit_fen: np.ndarray
+    iit_fen: np.ndarray  # cumulative withholding of the month (wages, and a bonus taxed with them)
     net_fen: np.ndarray
+    hf_deductible_fen: np.ndarray  # the employee's HF up to the 12 % limit (财税〔2006〕10号): deducted before tax
+    hf_employee_excess_fen: np.ndarray  # the employee's HF above it: not deducted
+    hf_employer_excess_fen: np.ndarray  # the employer's HF above it: taxable wages of the employee
+    hf_rate_flag: np.ndarray  # 1: a housing-fund rate outside the legal range (住房公积金管理条例 art. 18)
+    si_hf_deductible_fen: np.ndarray  # employee SI + hf_deductible: the month's 专项扣除
+    cumulative_income_fen: np.ndarray  # the month's income under cumulative withholding
+    bonus_tax_fen: np.ndarray  # tax on a bonus taxed separately (0 when taxed with the wages)
+    bonus_separate: np.ndarray  # 1: the bonus was taxed separately
+    bonus_recommended_separate: np.ndarray  # 1: separately is the lower year total (the recommendation)
+    bonus_year_tax_separate_fen: np.ndarray  # projected tax of the year, bonus taxed separately
+    bonus_year_tax_combined_fen: np.ndarray  # projected tax of the year, bonus with the wages
+    severance_fen: np.ndarray  # 经济补偿金 paid (劳动合同法 art. 47)
+    severance_exempt_fen: np.ndarray  # its tax-free part (财税〔2018〕164号 art. 5)
+    severance_tax_fen: np.ndarray  # tax on the rest, annual table, outside cumulative withholding
+    damages_deducted_fen: np.ndarray  # damages deduction applied
+    damages_limit_fen: np.ndarray  # the most art. 16 allows this month
+    damages_flag: np.ndarray  # 1: the damages entered exceed that limit
     piece_item_pay_fen: np.ndarray = field(repr=False)  # per piece record, aligned with PieceColumns
     rules_version: str = ""
     inputs: EmployeeMonthColumns | None = field(default=None, repr=False)

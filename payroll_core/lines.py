@@ -12,7 +12,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from payroll_core.columns import PayResult
-from payroll_core.pay import HOURLY, MONTHLY
+from payroll_core.money import round_half_up_div
+from payroll_core.pay import BONUS_RECOMMENDED, HOURLY, MONTHLY
 from payroll_core.rules import SOCIAL_ITEMS
 
 
@@ -118,15 +119,27 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
         leave_base_fen=emp["leave_base_fen"],
         leave_days_unused=emp["leave_days_unused"],
     )
-    add(
-        "MIN_WAGE_TOP_UP",
-        out["min_wage_topup_fen"],
-        "minimum wage floor − pay that counts",
-        floor_fen=out["min_wage_floor_fen"],
-        shortfall_fen=out["min_wage_shortfall_fen"],
-        minimum_wage_fen=city.minimum_wage_fen,
-        minimum_wage_from=city.minimum_wage_from,
-    )
+    if emp["part_time"]:
+        add(
+            "MIN_WAGE_TOP_UP",
+            out["min_wage_topup_fen"],
+            "part-time (非全日制): hourly minimum wage × worked_minutes ÷ 60 − pay that counts",
+            floor_fen=out["min_wage_floor_fen"],
+            shortfall_fen=out["min_wage_shortfall_fen"],
+            minimum_wage_hourly_fen=city.minimum_wage_hourly_fen or 0,
+            minimum_wage_from=city.minimum_wage_from,
+        )
+    else:
+        add(
+            "MIN_WAGE_TOP_UP",
+            out["min_wage_topup_fen"],
+            "minimum wage floor − pay that counts",
+            floor_fen=out["min_wage_floor_fen"],
+            shortfall_fen=out["min_wage_shortfall_fen"],
+            minimum_wage_fen=city.minimum_wage_fen,
+            minimum_wage_from=city.minimum_wage_from,
+        )
+    lines.extend(_one_off_pay(emp, out, result))
     add("GROSS", out["gross_fen"], "sum of the lines above", True)
     raw_base = emp["si_base_fen"]
     if raw_base < 0:
@@ -155,8 +168,27 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
         tax_cumulative_fen=out["tax_cumulative_fen"],
         ytd_tax_withheld_fen=emp["ytd_tax_withheld_fen"],
         months=emp["ytd_months"] + 1,
+        cumulative_income_fen=out["cumulative_income_fen"],
+        si_hf_deductible_fen=out["si_hf_deductible_fen"],
     )
-    add("NET", out["net_fen"], "gross − employee SI − employee HF − IIT", True)
+    add(
+        "BONUS_TAX",
+        -out["bonus_tax_fen"],
+        "bonus × rate − quick deduction, the monthly table's bracket holding bonus ÷ 12, fen_half_up "
+        "(财政部 税务总局公告2023年第30号)",
+        bonus_fen=emp["bonus_fen"],
+    )
+    add(
+        "SEVERANCE_TAX",
+        -out["severance_tax_fen"],
+        "annual table on severance − exempt part, fen_half_up; not added to the cumulative withholding "
+        "(财税〔2018〕164号 art. 5)",
+        severance_fen=out["severance_fen"],
+        exempt_fen=out["severance_exempt_fen"],
+    )
+    if emp["damages_fen"]:
+        lines.append(_damages(emp, out, conv.damages_policy, conv.damages_max_share))
+    add("NET", out["net_fen"], "gross − employee SI − employee HF − IIT − separate taxes − damages", True)
     for name in (*SOCIAL_ITEMS, "housing_fund"):
         column = "hf" if name == "housing_fund" else name
         add(
@@ -165,4 +197,90 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
             "employer cost, not deducted from pay",
             rate=_ratio(city.items[name].employer_rate),
         )
+    if out["hf_employee_excess_fen"] or out["hf_employer_excess_fen"] or out["hf_rate_flag"]:
+        lines.append(_housing_fund_tax(emp, out, result))
     return lines
+
+
+def _one_off_pay(emp: dict[str, int], out: dict[str, int], result: PayResult) -> list[Line]:
+    """The annual bonus and severance lines (part of gross)."""
+    rules = result.rules
+    assert rules is not None
+    city = rules.cities[emp["city"]]
+    conv = city.conventions
+    lines = []
+    if emp["bonus_fen"]:
+        lines.append(
+            Line(
+                "BONUS",
+                emp["bonus_fen"],
+                {
+                    "taxed_separately": bool(out["bonus_separate"]),
+                    "chosen_by_hr": emp["bonus_method"] != BONUS_RECOMMENDED,
+                    "recommended_separately": bool(out["bonus_recommended_separate"]),
+                    "year_tax_separate_fen": out["bonus_year_tax_separate_fen"],
+                    "year_tax_combined_fen": out["bonus_year_tax_combined_fen"],
+                    "separate_already_used": bool(emp["bonus_separate_used"]),
+                },
+                "全年一次性奖金 as entered; year totals project this month's taxable wages over the months left, "
+                "the lower one is recommended (a tie keeps it with the wages)",
+            )
+        )
+    if out["severance_fen"]:
+        annual = city.average_wage_annual_fen or 0
+        cap = round_half_up_div(annual * conv.severance_wage_cap_multiple, 12)
+        lines.append(
+            Line(
+                "SEVERANCE",
+                out["severance_fen"],
+                {
+                    "half_months": emp["severance_half_months"],
+                    "monthly_wage_fen": max(emp["severance_base_fen"], city.minimum_wage_fen),
+                    "wage_cap_fen": cap,
+                    "capped_years": conv.severance_capped_years,
+                    "average_wage_annual_fen": annual,
+                    "average_wage_from": city.average_wage_from or "",
+                },
+                f"经济补偿 (劳动合同法 art. 47): monthly wage (≥ minimum wage) × half_months ÷ 2; a wage above "
+                f"{conv.severance_wage_cap_multiple} × the monthly average wage is that cap, and then at most "
+                f"{conv.severance_capped_years} years count; fen_half_up",
+            )
+        )
+    return lines
+
+
+def _damages(emp: dict[str, int], out: dict[str, int], policy: str, share: Fraction) -> Line:
+    return Line(
+        "DAMAGES",
+        -out["damages_deducted_fen"],
+        {
+            "requested_fen": emp["damages_fen"],
+            "limit_fen": out["damages_limit_fen"],
+            "exceeds_limit": out["damages_flag"],
+            "policy": policy,
+        },
+        f"工资支付暂行规定 art. 16: at most {_ratio(share)} of the month's wages (rounded down), and what remains "
+        "may not fall below the minimum wage; policy cap deducts at most the limit, flag_only what was entered",
+    )
+
+
+def _housing_fund_tax(emp: dict[str, int], out: dict[str, int], result: PayResult) -> Line:
+    """What of the housing fund is taxed (财税〔2006〕10号) and whether a rate is outside the legal range."""
+    rules = result.rules
+    assert rules is not None
+    conv = rules.cities[emp["city"]].conventions
+    return Line(
+        "HOUSING_FUND_TAX",
+        out["hf_employee_excess_fen"] + out["hf_employer_excess_fen"],
+        {
+            "deductible_fen": out["hf_deductible_fen"],
+            "employee_excess_fen": out["hf_employee_excess_fen"],
+            "employer_excess_fen": out["hf_employer_excess_fen"],
+            "deductible_rate": _ratio(rules.tax.hf_deductible_rate),
+            "legal_range": f"{_ratio(conv.hf_legal_rate_min)}..{_ratio(conv.hf_legal_rate_max)}",
+            "rate_outside_legal_range": out["hf_rate_flag"],
+        },
+        "taxable, not paid: the part of each side's housing fund above the deductible rate of the base is "
+        "not deducted (employee) or added to income (employer); a rate outside the legal range "
+        "(住房公积金管理条例 art. 18) is flagged",
+    )

@@ -9,6 +9,9 @@ named by the rule data:
 ``jiao_half_up`` to 0.10 yuan
 ``yuan_half_up`` to 1 yuan (e.g. Shanghai's housing fund, each side rounded to whole yuan)
 
+A legal ceiling (the 20 % limit of a damages deduction) is the one amount rounded down instead,
+``round_down_div``: a limit rounded up would allow a fen more than the law does.
+
 The helpers are ``numba.njit`` so the kernels call the very same code as plain Python callers.
 Range: numerators below ``INT64_EXACT_LIMIT`` (2**62, about 4.6e18); the pipeline's input limits
 and the rule checks in `pay.pay_table` keep every product below it.
@@ -46,6 +49,12 @@ def round_half_up_div(num: int, den: int) -> int:
     if num >= 0:
         return (2 * num + den) // (2 * den)
     return -((-2 * num + den) // (2 * den))
+
+
+@numba.njit(cache=True, inline="always")
+def round_down_div(num: int, den: int) -> int:
+    """``num / den`` rounded down to an integer (``num`` >= 0, ``den`` > 0): for ceilings the law sets."""
+    return num // den
 
 
 @numba.njit(cache=True, inline="always")

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from payroll_core.money import INT64_EXACT_LIMIT, round_half_up_div
-from payroll_core.rules import RuleError, Rules
+from payroll_core.rules import CONTRIBUTION_ITEMS, RuleError, Rules
 
 # Input limits: the pipeline refuses rows beyond them, which keeps every product below
 # money.INT64_EXACT_LIMIT for rule data that passes `pay_table`.
@@ -24,9 +24,13 @@ MAX_PIECE_PAY_FEN = 10**11  # a row's piece pay, all records together
 MAX_MINUTES = 31 * 24 * 60
 MAX_DAYS = 31
 MAX_LEAVE_DAYS = 366
+MAX_SEVERANCE_HALF_MONTHS = 2 * 60  # sixty years of service
 
 MONTHLY, HOURLY, PIECE = 0, 1, 2
 PAY_BASES = {"monthly": MONTHLY, "hourly": HOURLY, "piece": PIECE}
+BONUS_RECOMMENDED, BONUS_COMBINED, BONUS_SEPARATE = -1, 0, 1
+BONUS_METHODS = {"recommended": BONUS_RECOMMENDED, "combined": BONUS_COMBINED, "separate": BONUS_SEPARATE}
+UNKNOWN = -1  # a pay-table figure the city's rule data does not have for the period
 
 # Columns of the per-city pay table (one row per city of a `Rules`).
 (
@@ -46,8 +50,20 @@ PAY_BASES = {"monthly": MONTHLY, "hourly": HOURLY, "piece": PIECE}
     MIN_WAGE_TOP_UP,
     LEAVE_EXTRA_NUM,
     LEAVE_EXTRA_DEN,
-) = range(16)
-PAY_TABLE_WIDTH = 16
+    HF_LEGAL_MIN_NUM,
+    HF_LEGAL_MIN_DEN,
+    HF_LEGAL_MAX_NUM,
+    HF_LEGAL_MAX_DEN,
+    MIN_WAGE_HOURLY_FEN,  # UNKNOWN when the city's data has none
+    AVERAGE_WAGE_ANNUAL_FEN,  # UNKNOWN when the city's data has none
+    SEVERANCE_CAP_MULTIPLE,
+    SEVERANCE_CAPPED_YEARS,
+    DAMAGES_SHARE_NUM,
+    DAMAGES_SHARE_DEN,
+    DAMAGES_CAPPED,  # 1: policy "cap", 0: "flag_only"
+    PART_TIME_ITEMS,  # bit k set: contribution item k (rules.CONTRIBUTION_ITEMS order) is computed for part-time rows
+) = range(28)
+PAY_TABLE_WIDTH = 28
 
 
 def pay_table(rules: Rules) -> np.ndarray:
@@ -79,6 +95,15 @@ def pay_table(rules: Rules) -> np.ndarray:
                 int(city.minimum_wage_excludes_si_hf),
                 int(conv.minimum_wage_top_up),
                 *pair(conv.leave_extra_multiplier),
+                *pair(conv.hf_legal_rate_min),
+                *pair(conv.hf_legal_rate_max),
+                UNKNOWN if city.minimum_wage_hourly_fen is None else city.minimum_wage_hourly_fen,
+                UNKNOWN if city.average_wage_annual_fen is None else city.average_wage_annual_fen,
+                conv.severance_wage_cap_multiple,
+                conv.severance_capped_years,
+                *pair(conv.damages_max_share),
+                int(conv.damages_policy == "cap"),
+                sum(1 << k for k, item in enumerate(CONTRIBUTION_ITEMS) if item in conv.part_time_items),
             )
         )
     return np.array(rows, dtype=np.int64).reshape(len(rows), PAY_TABLE_WIDTH)

@@ -28,7 +28,25 @@ Conventions (the rule data can change the figures, not the formulas):
   base − absence − late + pieces + allowances (not overtime, not the night-shift allowance, not leave pay), less the
   employee's SI/HF where the city says so; a shortfall is reported and, if the rule says top_up, paid; a month with a
   floor of 0 (no normal work) has none;
-- unused annual leave: leave_base_fen ÷ 21.75 × the extra multiplier (200 %) × leave_days_unused.
+- unused annual leave: leave_base_fen ÷ 21.75 × the extra multiplier (200 %) × leave_days_unused;
+- part-time hourly workers (``part_time``, 非全日制): the floor is the city's hourly minimum × worked_minutes ÷ 60,
+  and only the contribution items the conventions' ``[part_time]`` names (work injury) are computed;
+- housing fund (财税〔2006〕10号): each side is free of tax up to the iit file's deductible rate (12 %) of the
+  clipped base, rounded like the contribution; the employee's excess is not deducted, the employer's is added
+  to the month's income; a rate outside the conventions' legal range sets ``hf_rate_flag``;
+- gross = the month's wages (the lines above) + the one-off bonus + severance;
+- severance (``severance_half_months`` × ½ month of ``severance_base_fen``, at least the minimum wage):
+  above 3 × the monthly average wage the wage is that cap and at most 12 years count; the part above 3 × the
+  average annual wage is taxed on its own with the annual table (`tax.cumulative_tax`), outside the month's
+  cumulative withholding;
+- one-off bonus: taxed separately (`tax.separate_bonus_tax`) or added to the month's cumulative income; both
+  year totals are projected (this month's taxable wages repeated for the months left in the year) and the
+  lower one is recommended (ties keep the bonus with the wages, saving the once-a-year separate taxation);
+  ``bonus_method`` -1 takes the recommendation;
+- damages deduction: at most the conventions' share (20 %, rounded down) of the month's wages, and never below
+  the minimum-wage floor (after the employee's SI/HF where the city tests the minimum wage so); policy "cap"
+  deducts at most that, "flag_only" deducts what was entered; ``damages_flag`` says it was more;
+- net = gross − employee SI/HF − IIT − separate bonus tax − severance tax − damages deducted.
 """
 
 from __future__ import annotations
@@ -53,8 +71,18 @@ from payroll_core.columns import (
     PieceColumns,
 )
 from payroll_core.errors import PayInputError
-from payroll_core.money import round_half_up_div
+from payroll_core.money import round_down_div, round_half_up_div, round_to_unit
 from payroll_core.pay import (
+    AVERAGE_WAGE_ANNUAL_FEN,
+    BONUS_RECOMMENDED,
+    BONUS_SEPARATE,
+    DAMAGES_CAPPED,
+    DAMAGES_SHARE_DEN,
+    DAMAGES_SHARE_NUM,
+    HF_LEGAL_MAX_DEN,
+    HF_LEGAL_MAX_NUM,
+    HF_LEGAL_MIN_DEN,
+    HF_LEGAL_MIN_NUM,
     HOURLY,
     HOURS_PER_DAY,
     LATE_GRACE_MINUTES,
@@ -66,8 +94,10 @@ from payroll_core.pay import (
     MAX_LEAVE_DAYS,
     MAX_MINUTES,
     MAX_PIECE_PAY_FEN,
+    MAX_SEVERANCE_HALF_MONTHS,
     MIN_WAGE_EXCLUDES_SI_HF,
     MIN_WAGE_FEN,
+    MIN_WAGE_HOURLY_FEN,
     MIN_WAGE_TOP_UP,
     MONTHLY,
     OT_HOLIDAY_DEN,
@@ -76,8 +106,12 @@ from payroll_core.pay import (
     OT_RESTDAY_NUM,
     OT_WORKDAY_DEN,
     OT_WORKDAY_NUM,
+    PART_TIME_ITEMS,
     PAY_DAYS_DEN,
     PAY_DAYS_NUM,
+    SEVERANCE_CAP_MULTIPLE,
+    SEVERANCE_CAPPED_YEARS,
+    UNKNOWN,
     hourly_amount,
     pay_table,
     per_pay_day,
@@ -86,7 +120,7 @@ from payroll_core.pay import (
     prorated,
 )
 from payroll_core.piece import piece_item_pay
-from payroll_core.rules import Rules
+from payroll_core.rules import Rules, parse_period
 from payroll_core.social import (
     CAP,
     EE_DEN,
@@ -102,7 +136,7 @@ from payroll_core.social import (
     contribution,
     contribution_table,
 )
-from payroll_core.tax import cumulative_tax, tax_table
+from payroll_core.tax import bonus_table, cumulative_tax, separate_bonus_tax, tax_table
 
 
 @numba.njit(cache=True, parallel=True)
@@ -135,6 +169,13 @@ def _pay_kernel(
     ytd_tax_withheld_fen: np.ndarray,
     leave_days_unused: np.ndarray,
     leave_base_fen: np.ndarray,
+    part_time: np.ndarray,
+    bonus_fen: np.ndarray,
+    bonus_method: np.ndarray,
+    bonus_separate_used: np.ndarray,
+    severance_half_months: np.ndarray,
+    severance_base_fen: np.ndarray,
+    damages_fen: np.ndarray,
     offsets: np.ndarray,
     qty: np.ndarray,
     rejects: np.ndarray,
@@ -146,7 +187,13 @@ def _pay_kernel(
     pay_tab: np.ndarray,
     si_tab: np.ndarray,
     tax_tab: np.ndarray,
+    bonus_tab: np.ndarray,
     basic_deduction_fen: int,
+    hf_deductible_num: int,
+    hf_deductible_den: int,
+    severance_exempt_multiple: int,
+    bonus_separate_allowed: int,
+    months_remaining: int,
     base_pay_fen: np.ndarray,
     absence_fen: np.ndarray,
     late_fen: np.ndarray,
@@ -178,6 +225,23 @@ def _pay_kernel(
     tax_cumulative_fen: np.ndarray,
     iit_fen: np.ndarray,
     net_fen: np.ndarray,
+    hf_deductible_fen: np.ndarray,
+    hf_employee_excess_fen: np.ndarray,
+    hf_employer_excess_fen: np.ndarray,
+    hf_rate_flag: np.ndarray,
+    si_hf_deductible_fen: np.ndarray,
+    cumulative_income_fen: np.ndarray,
+    bonus_tax_fen: np.ndarray,
+    bonus_separate: np.ndarray,
+    bonus_recommended_separate: np.ndarray,
+    bonus_year_tax_separate_fen: np.ndarray,
+    bonus_year_tax_combined_fen: np.ndarray,
+    severance_fen: np.ndarray,
+    severance_exempt_fen: np.ndarray,
+    severance_tax_fen: np.ndarray,
+    damages_deducted_fen: np.ndarray,
+    damages_limit_fen: np.ndarray,
+    damages_flag: np.ndarray,
     piece_item_pay_fen: np.ndarray,
 ) -> None:  # pragma: no cover - compiled; exercised through compute() and held equal to the Decimal reference
     n = city.shape[0]
@@ -240,13 +304,18 @@ def _pay_kernel(
         raw_base = si_base_fen[i]
         if raw_base < 0:
             raw_base = monthly if pay_basis[i] == MONTHLY else 0
+        # A part-time row computes only the items the conventions name (work injury); the others are 0.
+        items = pt[PART_TIME_ITEMS] if part_time[i] == 1 else -1
         si_ee = 0
         si_er = 0
         for k in range(HOUSING_FUND):
             p = si_tab[c, k]
             b = clipped_base(raw_base, p[FLOOR], p[CAP])
-            ee = contribution(b, p[EE_NUM], p[EE_DEN], p[UNIT], p[EE_FIXED])
-            er = contribution(b, p[ER_NUM], p[ER_DEN], p[UNIT], p[ER_FIXED])
+            ee = 0
+            er = 0
+            if (items >> k) & 1 == 1:
+                ee = contribution(b, p[EE_NUM], p[EE_DEN], p[UNIT], p[EE_FIXED])
+                er = contribution(b, p[ER_NUM], p[ER_DEN], p[UNIT], p[ER_FIXED])
             ee_items[k][i] = ee
             er_items[k][i] = er
             si_ee += ee
@@ -257,39 +326,102 @@ def _pay_kernel(
         if hf_rate_den[i] > 0:
             hf_ee_num = hf_er_num = hf_rate_num[i]
             hf_ee_den = hf_er_den = hf_rate_den[i]
-        hf_ee = contribution(b, hf_ee_num, hf_ee_den, p[UNIT], p[EE_FIXED])
-        hf_er = contribution(b, hf_er_num, hf_er_den, p[UNIT], p[ER_FIXED])
+        hf_ee = 0
+        hf_er = 0
+        if (items >> HOUSING_FUND) & 1 == 1:
+            hf_ee = contribution(b, hf_ee_num, hf_ee_den, p[UNIT], p[EE_FIXED])
+            hf_er = contribution(b, hf_er_num, hf_er_den, p[UNIT], p[ER_FIXED])
+        hf_limit = round_to_unit(b * hf_deductible_num, hf_deductible_den, p[UNIT])
+        hf_deductible = min(hf_ee, hf_limit)
+        hf_er_excess = max(0, hf_er - hf_limit)
+        low_num, low_den = pt[HF_LEGAL_MIN_NUM], pt[HF_LEGAL_MIN_DEN]
+        high_num, high_den = pt[HF_LEGAL_MAX_NUM], pt[HF_LEGAL_MAX_DEN]
+        hf_flag = 0
+        if (items >> HOUSING_FUND) & 1 == 1 and (
+            hf_ee_num * low_den < low_num * hf_ee_den
+            or hf_ee_num * high_den > high_num * hf_ee_den
+            or hf_er_num * low_den < low_num * hf_er_den
+            or hf_er_num * high_den > high_num * hf_er_den
+        ):
+            hf_flag = 1
 
-        floor = round_half_up_div(
-            pt[MIN_WAGE_FEN] * (2 * (employed_days[i] - absent_days[i]) - absent_half_days[i]), 2 * scheduled_days[i]
-        )
+        if part_time[i] == 1:
+            floor = round_half_up_div(pt[MIN_WAGE_HOURLY_FEN] * worked_minutes[i], 60)
+        else:
+            floor = round_half_up_div(
+                pt[MIN_WAGE_FEN] * (2 * (employed_days[i] - absent_days[i]) - absent_half_days[i]),
+                2 * scheduled_days[i],
+            )
         counted = base - absence - late + pieces + allowances_fen[i]
-        if pt[MIN_WAGE_EXCLUDES_SI_HF] == 1:
-            counted -= si_ee + hf_ee
+        excluded = si_ee + hf_ee if pt[MIN_WAGE_EXCLUDES_SI_HF] == 1 else 0
+        counted -= excluded
         # No normal work in the month (floor 0): the minimum wage guarantees nothing (最低工资规定 art. 3),
         # even where the employee's own SI/HF would make the counted pay negative.
         shortfall = max(0, floor - counted) if floor > 0 else 0
         topup = shortfall if pt[MIN_WAGE_TOP_UP] == 1 else 0
 
         ot = otw + otr + oth
-        gross = base - absence - late + ot + pieces + allowances_fen[i] + night_allowance_fen[i] + leave + topup
+        wages = base - absence - late + ot + pieces + allowances_fen[i] + night_allowance_fen[i] + leave + topup
 
-        months = ytd_months[i] + 1
-        taxable = (
-            ytd_income_fen[i]
-            + gross
-            - basic_deduction_fen * months
-            - ytd_si_hf_fen[i]
+        severance = 0
+        severance_exempt = 0
+        severance_tax = 0
+        halves = severance_half_months[i]
+        if halves > 0:
+            annual = pt[AVERAGE_WAGE_ANNUAL_FEN]
+            multiple = pt[SEVERANCE_CAP_MULTIPLE]
+            wage = max(severance_base_fen[i], pt[MIN_WAGE_FEN])
+            if wage * 12 > annual * multiple:  # above 3 × the monthly average: that cap, at most 12 years
+                halves = min(halves, 2 * pt[SEVERANCE_CAPPED_YEARS])
+                severance = round_half_up_div(annual * multiple * halves, 24)
+            else:
+                severance = round_half_up_div(wage * halves, 2)
+            severance_exempt = min(severance, annual * severance_exempt_multiple)
+            severance_tax = cumulative_tax(severance - severance_exempt, tax_tab)
+
+        bonus = bonus_fen[i]
+        gross = wages + bonus + severance
+        # The month's contribution to the cumulative taxable income, without the bonus.
+        month_taxable = (
+            wages
+            + hf_er_excess
+            - basic_deduction_fen
             - si_ee
-            - hf_ee
-            - ytd_special_deductions_fen[i]
+            - hf_deductible
             - special_deductions_fen[i]
-            - ytd_other_deductions_fen[i]
             - other_deductions_fen[i]
         )
-        taxable = max(0, taxable)
+        before = (
+            ytd_income_fen[i]
+            - basic_deduction_fen * ytd_months[i]
+            - ytd_si_hf_fen[i]
+            - ytd_special_deductions_fen[i]
+            - ytd_other_deductions_fen[i]
+        )
+        wage_taxable = before + month_taxable
+        separate = 0
+        recommended = 0
+        year_separate = 0
+        year_combined = 0
+        bonus_tax = 0
+        if bonus > 0:
+            bonus_tax = separate_bonus_tax(bonus, bonus_tab)
+            projected = wage_taxable + months_remaining * month_taxable
+            year_separate = cumulative_tax(max(0, projected), tax_tab) + bonus_tax
+            year_combined = cumulative_tax(max(0, projected + bonus), tax_tab)
+            if bonus_separate_allowed == 1 and bonus_separate_used[i] == 0 and year_separate < year_combined:
+                recommended = 1
+            separate = recommended if bonus_method[i] == BONUS_RECOMMENDED else int(bonus_method[i] == BONUS_SEPARATE)
+            if separate == 0:
+                bonus_tax = 0
+        taxable = max(0, wage_taxable + (0 if separate == 1 else bonus))
         tax_cum = cumulative_tax(taxable, tax_tab)
         iit = max(0, tax_cum - ytd_tax_withheld_fen[i])
+
+        share_cap = round_down_div(wages * pt[DAMAGES_SHARE_NUM], pt[DAMAGES_SHARE_DEN])
+        damages_limit = max(0, min(share_cap, wages - excluded - floor))
+        requested = damages_fen[i]
+        damages = min(requested, damages_limit) if pt[DAMAGES_CAPPED] == 1 else requested
 
         base_pay_fen[i] = base
         absence_fen[i] = absence
@@ -311,14 +443,32 @@ def _pay_kernel(
         taxable_cumulative_fen[i] = taxable
         tax_cumulative_fen[i] = tax_cum
         iit_fen[i] = iit
-        net_fen[i] = gross - si_ee - hf_ee - iit
+        net_fen[i] = gross - si_ee - hf_ee - iit - bonus_tax - severance_tax - damages
+        hf_deductible_fen[i] = hf_deductible
+        hf_employee_excess_fen[i] = hf_ee - hf_deductible
+        hf_employer_excess_fen[i] = hf_er_excess
+        hf_rate_flag[i] = hf_flag
+        si_hf_deductible_fen[i] = si_ee + hf_deductible
+        cumulative_income_fen[i] = wages + hf_er_excess + (0 if separate == 1 else bonus)
+        bonus_tax_fen[i] = bonus_tax
+        bonus_separate[i] = separate
+        bonus_recommended_separate[i] = recommended
+        bonus_year_tax_separate_fen[i] = year_separate
+        bonus_year_tax_combined_fen[i] = year_combined
+        severance_fen[i] = severance
+        severance_exempt_fen[i] = severance_exempt
+        severance_tax_fen[i] = severance_tax
+        damages_deducted_fen[i] = damages
+        damages_limit_fen[i] = damages_limit
+        damages_flag[i] = int(requested > damages_limit)
 
 
 _KERNEL_ARGS = tuple(inspect.signature(_pay_kernel.py_func).parameters)
 assert _KERNEL_ARGS == (
     INPUT_COLUMNS
     + PIECE_COLUMNS
-    + ("pay_tab", "si_tab", "tax_tab", "basic_deduction_fen")
+    + ("pay_tab", "si_tab", "tax_tab", "bonus_tab", "basic_deduction_fen", "hf_deductible_num", "hf_deductible_den")
+    + ("severance_exempt_multiple", "bonus_separate_allowed", "months_remaining")
     + OUTPUT_COLUMNS
     + ("piece_item_pay_fen",)
 ), "the kernel's parameters must follow the dataclass field order"
@@ -334,10 +484,11 @@ def _check(bad: np.ndarray, message: str, ids: Sequence[str] | None, **shown: np
 
 
 def validate_inputs(
-    inputs: EmployeeMonthColumns, pieces: PieceColumns, n_cities: int, ids: Sequence[str] | None
+    inputs: EmployeeMonthColumns, pieces: PieceColumns, rules: Rules, ids: Sequence[str] | None
 ) -> None:
     """Refuse rows the kernel cannot pay exactly, before any is paid (vectorised, one pass per rule)."""
     n = len(inputs)
+    n_cities = len(rules.cities)
     if ids is not None and len(ids) != n:
         raise PayInputError(f"{len(ids)} ids given for {n} rows")
     for name in INPUT_COLUMNS:
@@ -419,28 +570,116 @@ def validate_inputs(
         hf_rate_num=col.hf_rate_num,
         hf_rate_den=col.hf_rate_den,
     )
-    _check(
-        (col.ytd_months < 0) | (col.ytd_months > 11),
-        "ytd_months must be 0..11 (months paid before this one this year)",
-        ids,
-        ytd_months=col.ytd_months,
-    )
-    for name in (
-        "ytd_income_fen",
-        "ytd_si_hf_fen",
-        "ytd_special_deductions_fen",
-        "ytd_other_deductions_fen",
-        "ytd_tax_withheld_fen",
-    ):
-        values = getattr(col, name)
-        _check((values < 0) | (values > MAX_YTD_FEN), f"{name} must be 0..{MAX_YTD_FEN} fen", ids, **{name: values})
+    _validate_year_to_date(col, rules.period, ids)
     _check(
         (col.leave_days_unused < 0) | (col.leave_days_unused > MAX_LEAVE_DAYS),
         f"leave_days_unused must be 0..{MAX_LEAVE_DAYS}",
         ids,
         leave_days_unused=col.leave_days_unused,
     )
+    _validate_one_offs(col, rules, ids)
     _validate_pieces(pieces, n, ids)
+
+
+_YTD_FEN_COLUMNS = (
+    "ytd_income_fen",
+    "ytd_si_hf_fen",
+    "ytd_special_deductions_fen",
+    "ytd_other_deductions_fen",
+    "ytd_tax_withheld_fen",
+)
+
+
+def _validate_year_to_date(col: EmployeeMonthColumns, period: str, ids: Sequence[str] | None) -> None:
+    """Year-to-date figures a real tax year can hold: no more months than the period has before it, no
+    negative sums, no sums without months, no more tax withheld than income."""
+    _, month = parse_period(period)
+    _check(
+        (col.ytd_months < 0) | (col.ytd_months > month - 1),
+        f"ytd_months must be 0..{month - 1}: months paid by this employer in the tax year before {period}",
+        ids,
+        ytd_months=col.ytd_months,
+    )
+    for name in _YTD_FEN_COLUMNS:
+        values = getattr(col, name)
+        _check((values < 0) | (values > MAX_YTD_FEN), f"{name} must be 0..{MAX_YTD_FEN} fen", ids, **{name: values})
+        _check(
+            (col.ytd_months == 0) & (values != 0),
+            f"{name} must be 0 when ytd_months is 0: nothing is paid in a tax year before its first month",
+            ids,
+            **{name: values, "ytd_months": col.ytd_months},
+        )
+    _check(
+        col.ytd_tax_withheld_fen > col.ytd_income_fen,
+        "ytd_tax_withheld_fen cannot exceed ytd_income_fen: the tax withheld is a part of the income",
+        ids,
+        ytd_tax_withheld_fen=col.ytd_tax_withheld_fen,
+        ytd_income_fen=col.ytd_income_fen,
+    )
+
+
+def _validate_one_offs(col: EmployeeMonthColumns, rules: Rules, ids: Sequence[str] | None) -> None:
+    """Part-time workers, the one-off bonus, severance and damages: values the rule data can pay."""
+    table = pay_table(rules)
+    no_hourly_minimum = (table[:, MIN_WAGE_HOURLY_FEN] == UNKNOWN)[col.city]
+    no_average_wage = (table[:, AVERAGE_WAGE_ANNUAL_FEN] == UNKNOWN)[col.city]
+    _check((col.part_time < 0) | (col.part_time > 1), "part_time must be 0 or 1", ids, part_time=col.part_time)
+    _check(
+        (col.part_time == 1) & (col.pay_basis != HOURLY),
+        "a part-time (非全日制) worker is paid by the hour: pay_basis must be 1 (hourly)",
+        ids,
+        part_time=col.part_time,
+        pay_basis=col.pay_basis,
+    )
+    _check(
+        (col.part_time == 1) & no_hourly_minimum,
+        f"the rule data of this city has no hourly minimum wage (hourly_yuan) in force for {rules.period}; add it "
+        "to its [[minimum_wage]] entry before paying part-time workers there",
+        ids,
+        city=col.city,
+    )
+    for name in ("bonus_fen", "severance_base_fen", "damages_fen"):
+        values = getattr(col, name)
+        _check((values < 0) | (values > MAX_FEN), f"{name} must be 0..{MAX_FEN} fen", ids, **{name: values})
+    _check(
+        (col.bonus_method < -1) | (col.bonus_method > 1),
+        "bonus_method must be -1 (the recommended one), 0 (with the wages) or 1 (separately)",
+        ids,
+        bonus_method=col.bonus_method,
+    )
+    _check(
+        (col.bonus_separate_used < 0) | (col.bonus_separate_used > 1),
+        "bonus_separate_used must be 0 or 1",
+        ids,
+        bonus_separate_used=col.bonus_separate_used,
+    )
+    _check(
+        (col.bonus_fen > 0) & (col.bonus_method == BONUS_SEPARATE) & (col.bonus_separate_used == 1),
+        "a bonus of this tax year was already taxed separately: the separate taxation is once per employee per "
+        "year (财政部 税务总局公告2023年第30号); tax this bonus with the wages",
+        ids,
+        bonus_fen=col.bonus_fen,
+    )
+    _check(
+        (col.bonus_fen > 0) & (col.bonus_method == BONUS_SEPARATE) & (rules.period > rules.tax.bonus_valid_until),
+        f"the separate taxation of an annual bonus ends with {rules.tax.bonus_valid_until} (rule data); tax this "
+        "bonus with the wages",
+        ids,
+        bonus_fen=col.bonus_fen,
+    )
+    _check(
+        (col.severance_half_months < 0) | (col.severance_half_months > MAX_SEVERANCE_HALF_MONTHS),
+        f"severance_half_months must be 0..{MAX_SEVERANCE_HALF_MONTHS} (half months of wage, 2 per year of service)",
+        ids,
+        severance_half_months=col.severance_half_months,
+    )
+    _check(
+        (col.severance_half_months > 0) & no_average_wage,
+        f"the rule data of this city has no local average wage ([[average_wage]]) in force for {rules.period}, "
+        "which severance is capped and taxed by; add it before paying severance there",
+        ids,
+        city=col.city,
+    )
 
 
 def _validate_pieces(pieces: PieceColumns, n: int, ids: Sequence[str] | None) -> None:
@@ -496,7 +735,7 @@ def compute(
     """Pay every row of ``inputs`` under ``rules``; ``ids`` only make error messages and lines readable."""
     n = len(inputs)
     pieces = PieceColumns.empty(n) if pieces is None else pieces
-    validate_inputs(inputs, pieces, len(rules.cities), ids)
+    validate_inputs(inputs, pieces, rules, ids)
     outputs = {name: np.empty(n, dtype=np.int64) for name in OUTPUT_COLUMNS}
     item_pay = np.empty(len(pieces.qty), dtype=np.int64)
     # One tuple in the kernel's parameter order (checked against the dataclasses at import, see _KERNEL_ARGS).
@@ -506,7 +745,13 @@ def compute(
         pay_table(rules),
         contribution_table(rules),
         tax_table(rules),
+        bonus_table(rules),
         rules.tax.basic_deduction_monthly_fen,
+        rules.tax.hf_deductible_rate.numerator,
+        rules.tax.hf_deductible_rate.denominator,
+        rules.tax.severance_exempt_multiple,
+        int(rules.period <= rules.tax.bonus_valid_until),
+        12 - parse_period(rules.period)[1],
         *outputs.values(),
         item_pay,
     )

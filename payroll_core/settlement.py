@@ -11,15 +11,19 @@ pass it, the case runner defaults it to the monthly salary.
 Accrued days at termination (art. 12) [C]: calendar days elapsed this year at this employer ÷ 365 ×
 the annual entitlement, less days already taken; the fraction of a day is not paid, and leave taken
 beyond the accrual is not clawed back (so never below 0).
-Not covered: severance (经济补偿, Labor Contract Law art. 47), notice pay, and the separate tax treatment
-of severance; those need their own inputs and rules.
+Severance (经济补偿, 劳动合同法 art. 47) [C via research/payroll.md B8]: one month's wage per full year of
+service, a remainder of six months or more counts as a year, a shorter one as half a month
+(`severance_half_months` counts in half months); the pipeline pays it from ``severance_half_months`` and
+``severance_base_fen`` with the caps and the separate tax of `payroll_core.pipeline`.
+Not covered: notice pay ("+1", art. 40) and double compensation for unlawful termination (art. 87).
 """
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from payroll_core.errors import PayrollCoreError
@@ -68,3 +72,38 @@ def unused_annual_leave(
     entitlement = annual_leave_entitlement(cumulative_years, conventions)
     accrued = math.floor(Fraction(elapsed, 365) * entitlement)
     return LeaveSettlement(entitlement, elapsed, accrued, taken_days, max(0, accrued - taken_days))
+
+
+@dataclass(frozen=True)
+class Service:
+    """Years of service for severance: full years, then the remainder in full months and days."""
+
+    years: int
+    months: int
+    days: int
+
+    @property
+    def half_months(self) -> int:
+        """Severance in half months of wage: 2 per full year, 2 more for a remainder of 6 months or more, 1 for less."""
+        if self.months >= 6:
+            return 2 * self.years + 2
+        return 2 * self.years + (1 if self.months or self.days else 0)
+
+
+def _add_months(day: date, months: int) -> date:
+    """`day` moved by whole months; a day past the target month's end becomes its last day (Jan 31 + 1 = Feb 28)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def service_for_severance(hired_on: date, last_day: date) -> Service:
+    """Service from the first day (``hired_on``) through the last day worked, both included."""
+    if last_day < hired_on:
+        raise SettlementError(f"the last day {last_day} is before the hire date {hired_on}")
+    end = last_day + timedelta(days=1)
+    months = (end.year - hired_on.year) * 12 + end.month - hired_on.month
+    if _add_months(hired_on, months) > end:
+        months -= 1
+    days = (end - _add_months(hired_on, months)).days
+    return Service(months // 12, months % 12, days)

@@ -140,7 +140,7 @@ class LockIn(BaseModel):
 
     acknowledge: list[WarningCode] = Field(
         default=[],
-        max_length=6,
+        max_length=8,
         description="warning codes a previous lock answer listed that you have checked and accept",
     )
 

@@ -192,13 +192,65 @@ function incomeTax(line, slip, t) {
 
 function net(line, slip, t) {
   const f = slip.figures;
-  return t("explain.net", {
+  const values = {
     gross: yuan(f.gross_fen),
     si: yuan(f.si_employee_fen),
     hf: yuan(f.hf_employee_fen),
     iit: yuan(f.iit_fen),
     amount: yuan(line.amount_fen),
+  };
+  const others = (f.bonus_tax_fen ?? 0) + (f.severance_tax_fen ?? 0) + (f.damages_deducted_fen ?? 0);
+  if (others === 0) return t("explain.net", values);
+  return t("explain.netWithOthers", { ...values, others: yuan(others) });
+}
+
+function bonus(line, slip, t) {
+  const q = line.quantities;
+  const amount = amountOf(line);
+  if (!q.taxed_separately && q.separate_already_used) return t("explain.bonusUsed", { amount });
+  return t(q.taxed_separately ? "explain.bonusSeparate" : "explain.bonusCombined", {
+    amount,
+    who: t(q.chosen_by_hr ? "explain.bonusWho.hr" : "explain.bonusWho.recommended"),
+    separate: yuan(q.year_tax_separate_fen),
+    combined: yuan(q.year_tax_combined_fen),
+    recommended: t(q.recommended_separately ? "explain.bonusWay.separate" : "explain.bonusWay.combined"),
   });
+}
+
+// Half months of service as months people read: 13 → "6.5".
+function halfMonths(half) {
+  return `${Math.floor(half / 2)}${half % 2 ? ".5" : ""}`;
+}
+
+function severance(line, slip, t) {
+  const q = line.quantities;
+  const wage = yuan(q.monthly_wage_fen);
+  const amount = amountOf(line);
+  if (q.wage_cap_fen > 0 && q.monthly_wage_fen > q.wage_cap_fen) {
+    const months = halfMonths(Math.min(q.half_months, 2 * q.capped_years));
+    const values = { wage, cap: yuan(q.wage_cap_fen), service: halfMonths(q.half_months), months, amount };
+    return t("explain.severanceCapped", { ...values, years: q.capped_years });
+  }
+  return t("explain.severance", { wage, months: halfMonths(q.half_months), amount });
+}
+
+function damages(line, slip, t) {
+  const q = line.quantities;
+  const values = { requested: yuan(q.requested_fen), limit: yuan(q.limit_fen), amount: amountOf(line) };
+  return t(q.exceeds_limit ? "explain.damagesOver" : "explain.damages", values);
+}
+
+function housingFundTax(line, slip, t) {
+  const q = line.quantities;
+  const range = q.legal_range.split("..").map((rate) => `${percent(rate)}%`).join("–");
+  const parts = [];
+  if (q.employee_excess_fen || q.employer_excess_fen) {
+    const rate = `${percent(q.deductible_rate)}%`;
+    const values = { rate, employee: yuan(q.employee_excess_fen), employer: yuan(q.employer_excess_fen) };
+    parts.push(t("explain.housingFundTax", values));
+  }
+  if (q.rate_outside_legal_range) parts.push(t("explain.housingFundRate", { range }));
+  return parts.join(t("explain.sentenceJoin"));
 }
 
 const EXPLAIN = {
@@ -221,6 +273,17 @@ const EXPLAIN = {
     }),
   GROSS: (line, slip, t) => t("explain.gross"),
   IIT: incomeTax,
+  BONUS: bonus,
+  BONUS_TAX: (line, slip, t) => t("explain.bonusTax", { bonus: yuan(line.quantities.bonus_fen), amount: amountOf(line) }),
+  SEVERANCE: severance,
+  SEVERANCE_TAX: (line, slip, t) =>
+    t("explain.severanceTax", {
+      severance: yuan(line.quantities.severance_fen),
+      exempt: yuan(line.quantities.exempt_fen),
+      amount: amountOf(line),
+    }),
+  DAMAGES: damages,
+  HOUSING_FUND_TAX: housingFundTax,
   NET: net,
 };
 

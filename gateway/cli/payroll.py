@@ -1,4 +1,5 @@
-"""`punchclock payroll check|run` and `punchclock export`: pay case checks, pay runs and their files."""
+"""`punchclock payroll check|run|opening-balances` and `punchclock export`: pay case checks, pay runs, opening
+balances and the files of a pay month."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def run(
         typer.Option(
             "--acknowledge",
             help="With --lock: a warning code you have checked and accept (repeat for several): "
-            "net_not_positive, no_punches, open_quarantine, stale_terminals, no_bank_account, changed_since_compute",
+            "net_not_positive, no_punches, open_quarantine, stale_terminals, no_bank_account, changed_since_compute, "
+            "housing_fund_rate, damages_over_limit",
         ),
     ] = None,
 ) -> None:
@@ -127,6 +129,44 @@ def run(
                 highlight=False,
             )
     console.print(f"pay run {payrun.id} {payrun.status}; rules {payrun.rules_version}", highlight=False)
+
+
+@app.command("opening-balances")
+def opening_balances(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or XLSX with the columns 工号, 姓名, 截至月份, 累计月数, 累计收入额, 累计专项扣除, "
+            "累计专项附加扣除, 累计其他扣除, 累计已预缴税额 (amounts in yuan)"
+        ),
+    ],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Import what employees were paid and withheld this tax year before the company used punchclock.
+
+    One row per employee: the year-to-date figures through the last month paid elsewhere (截至月份). The year's
+    later pay runs add them to their cumulative withholding. All rows or none: every problem is listed by row and
+    column. Exit status: 0 imported, 2 refused (nothing stored) or the file cannot be read.
+    """
+    from gateway.cli.common import prepare_store
+    from gateway.pay.opening_balances import OpeningBalanceImportError, import_opening_balances
+
+    try:
+        content = file.read_bytes()
+    except OSError as error:
+        typer.echo(f"error: {file}: cannot read: {error.strerror}", err=True)
+        raise typer.Exit(EXIT_BAD_FILE) from None
+    _config, factory = prepare_store(config)
+    try:
+        with factory() as session, session.begin():
+            result = import_opening_balances(session, file.name, content, actor())
+    except OpeningBalanceImportError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_FILE) from None
+    years = ", ".join(map(str, result.tax_years))
+    typer.echo(
+        f"imported {result.imported} opening balances ({result.replaced} replaced) of tax year {years} from {file}"
+    )
 
 
 def export(

@@ -14,13 +14,19 @@ A lock is refused while any of these holds, unless the request acknowledges the 
   hold none, so the bank file could not pay them;
 - `changed_since_compute`: what pay is computed from changed after the run was computed — punches of
   the period received, quarantined punches mapped, piece counts imported, the run's employees edited
-  (salary, badges, corrections, bank account) — so the payslips HR reviewed are not what the data
-  now says: recompute, review, then lock.
+  (salary, badges, corrections, bank account), their bonus/severance/damages inputs of the month entered
+  or opening balances of the year imported — so the payslips HR reviewed are not what the data now
+  says: recompute, review, then lock;
+- `housing_fund_rate`: a payslip whose housing-fund rate (employee or employer) lies outside the legal
+  5–12 % (住房公积金管理条例 art. 18): computed as given, above 12 % taxed (财税〔2006〕10号), but unusual;
+- `damages_over_limit`: a damages deduction above what 工资支付暂行规定 art. 16 allows (20 % of the wages, the
+  minimum wage kept): capped under the "cap" policy, deducted as entered under "flag_only".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -33,6 +39,8 @@ from gateway.store import (
     Device,
     Employee,
     Office,
+    OpeningBalance,
+    PayMonthInput,
     PayRun,
     Payslip,
     PieceRecord,
@@ -48,6 +56,8 @@ WARNING_CODES = (
     "stale_terminals",
     "no_bank_account",
     "changed_since_compute",
+    "housing_fund_rate",
+    "damages_over_limit",
 )
 # Audited changes of an employee (target "employee:CODE") that alter what their payslip is computed from.
 _PAY_INPUT_ACTIONS = (
@@ -190,6 +200,7 @@ def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockW
                 stale,
             )
         )
+    warnings += _flagged_payslips(session, run)
     changed = _changed_since_compute(session, run, bounds)
     if changed:
         warnings.append(
@@ -198,6 +209,48 @@ def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockW
                 f"the data changed after run {run.id} was computed ({_named(changed)}): recompute it and review "
                 "the changes before locking",
                 changed,
+            )
+        )
+    return warnings
+
+
+def _flagged_payslips(session: Session, run: PayRun) -> list[LockWarning]:
+    """The payslips the pay rules flagged: a housing-fund rate outside the legal range, damages above the limit."""
+    rate, damages = [], []
+    rows = session.execute(
+        select(Employee.code, Employee.name, Payslip.figures_json, Payslip.inputs_json)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .where(Payslip.payrun_id == run.id)
+        .order_by(Employee.code)
+    )
+    for code, name, figures_json, inputs_json in rows:
+        figures = json.loads(figures_json)
+        if figures.get("hf_rate_flag"):
+            rate.append(f"{code} {name}")
+        if figures.get("damages_flag"):
+            asked = json.loads(inputs_json)["damages_fen"]
+            damages.append(
+                f"{code} {name} ({fen_to_yuan(asked)} yuan entered, at most {fen_to_yuan(figures['damages_limit_fen'])}"
+                f", {fen_to_yuan(figures['damages_deducted_fen'])} deducted)"
+            )
+    warnings = []
+    if rate:
+        warnings.append(
+            LockWarning(
+                "housing_fund_rate",
+                f"{len(rate)} payslip(s) with a housing-fund rate outside the legal 5–12 % "
+                f"(住房公积金管理条例 art. 18): {_named(rate)}; check the employees' hf_rate (above 12 % the excess is "
+                "taxed as wages)",
+                rate,
+            )
+        )
+    if damages:
+        warnings.append(
+            LockWarning(
+                "damages_over_limit",
+                f"{len(damages)} damages deduction(s) above 20 % of the wages or below the minimum wage "
+                f"(工资支付暂行规定 art. 16): {_named(damages)}",
+                damages,
             )
         )
     return warnings
@@ -238,4 +291,21 @@ def _changed_since_compute(
         .order_by(AuditLog.action)
     ).all()
     items += [f"{count} × {action}" for action, count in actions]
+    paid = select(Payslip.employee_id).where(Payslip.payrun_id == run.id)
+    entered = session.scalar(
+        select(func.count())
+        .select_from(PayMonthInput)
+        .where(PayMonthInput.period == run.period, PayMonthInput.updated_at > since)
+        .where(PayMonthInput.employee_id.in_(paid))
+    )
+    if entered:
+        items.append(f"{entered} pay inputs of {run.period} (bonus, severance, damages) entered")
+    balances = session.scalar(
+        select(func.count())
+        .select_from(OpeningBalance)
+        .where(OpeningBalance.tax_year == int(run.period[:4]), OpeningBalance.imported_at > since)
+        .where(OpeningBalance.employee_id.in_(paid))
+    )
+    if balances:
+        items.append(f"{balances} opening balances of {run.period[:4]} imported")
     return items

@@ -8,7 +8,14 @@
   the run's previous ones; the run records the pay rule version used and, on a recompute, what
   changed (employee, field, old, new).
 - IIT is withheld cumulatively, so year-to-date income, SI/HF, deductions and tax come from the
-  employee's earlier LOCKED runs of the same year: a draft is never a basis for another month.
+  employee's earlier LOCKED runs of the same year: a draft is never a basis for another month. A company
+  that starts with punchclock in the middle of a tax year imports each employee's opening balance
+  (`gateway.pay.opening_balances`): it covers the year's months through its `through_period` and is added
+  to the locked runs' sums; a run for a month the opening balance covers is refused.
+- What HR enters per employee-month (`gateway.pay.month_inputs`: the annual bonus and its taxation,
+  severance with the final month, damages) and per employee (housing-fund rate, part-time) become the
+  pipeline's input columns; the separate bonus taxation is once per tax year, severance needs the hire
+  and leave dates, and its monthly wage is entered or the average of the locked runs of the 12 months before.
 - A locked run is immutable: computing it again is refused (`PayRunLocked`); pay corrections go into
   a later month's run. Locking takes a snapshot into each payslip (employee code, name, office, bank
   account as stored), writes each payslip's keyed digest and the run's (`gateway.access.integrity`)
@@ -44,6 +51,7 @@ from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
+from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -52,6 +60,8 @@ from gateway.store import (
     BankAccount,
     Employee,
     Office,
+    OpeningBalance,
+    PayMonthInput,
     PayRun,
     Payslip,
     PayslipLine,
@@ -60,9 +70,11 @@ from gateway.store import (
 from payroll_core.columns import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
 from payroll_core.errors import PayrollCoreError
 from payroll_core.lines import build_lines
-from payroll_core.pay import PAY_BASES
+from payroll_core.money import MoneyError, parse_fraction, round_half_up_div
+from payroll_core.pay import BONUS_METHODS, PAY_BASES
 from payroll_core.pipeline import compute
 from payroll_core.rules import Rules, load_rules
+from payroll_core.settlement import service_for_severance
 
 #: Attendance summary keys the pay pipeline takes as they are.
 _ATTENDANCE_INPUTS = (
@@ -416,14 +428,130 @@ def _inputs(
         monthly_salary_fen=np.array([e.monthly_salary_fen or 0 for e in employees]),
         hourly_rate_fen=np.array([e.hourly_rate_fen or 0 for e in employees]),
         special_deductions_fen=np.array([e.special_deductions_fen for e in employees]),
+        part_time=np.array([int(e.part_time) for e in employees]),
         **{name: np.array([ytd[e.id][name] for e in employees]) for name in _YTD_COLUMNS},
+        **_housing_fund_rates(employees),
+        **_month_columns(session, run, employees),
     )
     return EmployeeMonthColumns.build(len(employees), **columns)
 
 
+def _housing_fund_rates(employees: list[Employee]) -> dict[str, np.ndarray]:
+    """The employees' own housing-fund rates (`hf_rate_num/den`; den 0 = the city's rate)."""
+    rates = []
+    for e in employees:
+        try:
+            rate = parse_fraction(e.hf_rate, f"employee {e.code} hf_rate") if e.hf_rate is not None else None
+        except MoneyError as exc:
+            raise PayRunInputError(f"{exc}; set it to a decimal such as 0.12") from None
+        rates.append((0, 0) if rate is None else (rate.numerator, rate.denominator))
+    return {"hf_rate_num": np.array([r[0] for r in rates]), "hf_rate_den": np.array([r[1] for r in rates])}
+
+
+_MONTH_INPUTS = (
+    "bonus_fen",
+    "bonus_method",
+    "bonus_separate_used",
+    "severance_half_months",
+    "severance_base_fen",
+    "damages_fen",
+)
+
+
+def _month_columns(session: Session, run: PayRun, employees: list[Employee]) -> dict[str, np.ndarray]:
+    """The employee-month inputs HR entered for the run's period, as pipeline columns (see the module doc)."""
+    entries = {
+        entry.employee_id: entry
+        for entry in session.scalars(
+            select(PayMonthInput).where(
+                PayMonthInput.period == run.period, PayMonthInput.employee_id.in_([e.id for e in employees])
+            )
+        )
+    }
+    with_bonus = [employee_id for employee_id, entry in entries.items() if entry.bonus_fen > 0]
+    taken_by = separate_bonuses_taken(session, with_bonus, run.period[:4], run.period)
+    rows = []
+    for e in employees:
+        entry = entries.get(e.id)
+        if entry is None:
+            rows.append((0, BONUS_METHODS["recommended"], 0, 0, 0, 0))
+            continue
+        used = 0
+        if entry.bonus_fen > 0:
+            taken = taken_by.get(e.id)
+            if taken is not None and entry.bonus_method == "separate":
+                raise PayRunInputError(
+                    f"pay run {run.id}: employee {e.code} ({e.name}): a bonus of {run.period[:4]} was already taxed "
+                    f"separately in {taken}; the separate taxation is once per employee per year: set this month's "
+                    "bonus_method to combined or recommended"
+                )
+            used = int(taken is not None)
+        halves, base = _severance(session, run, e, entry) if entry.severance else (0, 0)
+        rows.append((entry.bonus_fen, BONUS_METHODS[entry.bonus_method], used, halves, base, entry.damages_fen))
+    return {name: np.array([row[k] for row in rows]) for k, name in enumerate(_MONTH_INPUTS)}
+
+
+def _severance(session: Session, run: PayRun, employee: Employee, entry: PayMonthInput) -> tuple[int, int]:
+    """(half months of service, monthly wage) of a leaver's severance, paid with the final month."""
+    who = f"pay run {run.id}: employee {employee.code} ({employee.name})"
+    if employee.hired_on is None or employee.left_on is None or f"{employee.left_on:%Y-%m}" != run.period:
+        raise PayRunInputError(
+            f"{who}: severance is paid with the final month, from the years of service: set hired_on, and left_on "
+            f"to the last day worked in {run.period} (now hired_on {employee.hired_on}, left_on {employee.left_on})"
+        )
+    half_months = service_for_severance(employee.hired_on, employee.left_on).half_months
+    if entry.severance_base_fen is not None:
+        return half_months, entry.severance_base_fen
+    year, month = int(run.period[:4]), int(run.period[5:7])
+    since = f"{year - 1}-{month:02d}"
+    months = [
+        json.loads(figures)
+        for figures in session.scalars(
+            select(Payslip.figures_json)
+            .join(PayRun)
+            .where(
+                PayRun.status == RUN_LOCKED,
+                Payslip.employee_id == employee.id,
+                PayRun.period >= since,
+                PayRun.period < run.period,
+            )
+        )
+    ]
+    if not months:
+        raise PayRunInputError(
+            f"{who}: no locked pay run of the 12 months before {run.period} to average the monthly wage over; enter "
+            "severance_base_fen (the average monthly wage of the last 12 months) with the severance"
+        )
+    total = sum(f["gross_fen"] - f.get("severance_fen", 0) for f in months)
+    return half_months, int(round_half_up_div(total, len(months)))
+
+
 def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Sums over each employee's payslips in LOCKED runs of the same year before `run.period`."""
+    """Sums over each employee's payslips in LOCKED runs of the same year before `run.period`, plus the opening
+    balance of the year (months paid before punchclock); a run for a month an opening balance covers is refused.
+
+    Income is what the month's cumulative withholding counted (`cumulative_income_fen`: without a bonus taxed
+    separately or severance, with the employer's housing fund above 12 %), SI/HF what it deducted
+    (`si_hf_deductible_fen`); payslips computed before those columns existed had neither, and their gross and
+    SI + HF were exactly that."""
     totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_YTD_COLUMNS, 0))
+    for balance, code in session.execute(
+        select(OpeningBalance, Employee.code)
+        .join(Employee, OpeningBalance.employee_id == Employee.id)
+        .where(OpeningBalance.tax_year == int(run.period[:4]), OpeningBalance.employee_id.in_(employee_ids))
+    ):
+        if balance.through_period >= run.period:
+            raise PayRunInputError(
+                f"pay run {run.id} ({run.period}): employee {code} has an opening balance through "
+                f"{balance.through_period}: {run.period} was paid before punchclock; pay the months after it"
+            )
+        t = totals[balance.employee_id]
+        t["ytd_months"] += balance.months
+        t["ytd_income_fen"] += balance.income_fen
+        t["ytd_si_hf_fen"] += balance.si_hf_fen
+        t["ytd_special_deductions_fen"] += balance.special_deductions_fen
+        t["ytd_other_deductions_fen"] += balance.other_deductions_fen
+        t["ytd_tax_withheld_fen"] += balance.tax_withheld_fen
     rows = session.execute(
         select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json)
         .join(PayRun)
@@ -438,8 +566,9 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
         figures, inputs = json.loads(figures_json), json.loads(inputs_json)
         t = totals[employee_id]
         t["ytd_months"] += 1
-        t["ytd_income_fen"] += figures["gross_fen"]
-        t["ytd_si_hf_fen"] += figures["si_employee_fen"] + figures["hf_employee_fen"]
+        t["ytd_income_fen"] += figures.get("cumulative_income_fen", figures["gross_fen"])
+        si_hf = figures["si_employee_fen"] + figures["hf_employee_fen"]
+        t["ytd_si_hf_fen"] += figures.get("si_hf_deductible_fen", si_hf)
         t["ytd_special_deductions_fen"] += inputs["special_deductions_fen"]
         t["ytd_other_deductions_fen"] += inputs["other_deductions_fen"]
         t["ytd_tax_withheld_fen"] += figures["iit_fen"]

@@ -40,6 +40,8 @@ class EmployeeValues:
     shift_rule: str | None = None
     id_type: str | None = None
     id_number: str | None = None
+    hf_rate: str | None = None  # the employee's housing-fund rate as a decimal string; None = the city's
+    part_time: bool = False
 
 
 EMPLOYEE_FIELDS = tuple(f.name for f in fields(EmployeeValues))

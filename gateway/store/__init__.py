@@ -2,9 +2,9 @@
 
 `base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
 punches, quarantine, punch corrections and rejected push lines; `access` API tokens and the audit log; `pay` pay runs,
-payslips, piece batches and records and bank accounts; `engine` engines, sessions and `upgrade`; `migrations/`
-the schema history (the only way the schema changes). Everything public is re-exported here, so
-callers write `from gateway.store import Employee, make_engine`.
+payslips, piece batches and records, bank accounts, employee-month pay inputs and opening balances; `engine`
+engines, sessions and `upgrade`; `migrations/` the schema history (the only way the schema changes).
+Everything public is re-exported here, so callers write `from gateway.store import Employee, make_engine`.
 
 May import: SQLAlchemy, Alembic and the standard library; nothing else of punchclock, so every other
 part of the gateway can stand on it.
@@ -25,11 +25,14 @@ from gateway.store.core import (
 )
 from gateway.store.engine import MIGRATIONS_DIR, alembic_config, make_engine, session_factory, upgrade
 from gateway.store.pay import (
+    BONUS_METHODS,
     RUN_COMPUTED,
     RUN_DRAFT,
     RUN_LOCKED,
     SCOPE_ALL,
     BankAccount,
+    OpeningBalance,
+    PayMonthInput,
     PayRun,
     Payslip,
     PayslipLine,
@@ -38,6 +41,7 @@ from gateway.store.pay import (
 )
 
 __all__ = [
+    "BONUS_METHODS",
     "MIGRATIONS_DIR",
     "ROLES",
     "RUN_COMPUTED",
@@ -54,6 +58,8 @@ __all__ = [
     "Employee",
     "LoginSession",
     "Office",
+    "OpeningBalance",
+    "PayMonthInput",
     "PayRun",
     "Payslip",
     "PayslipLine",

@@ -104,6 +104,10 @@ class Employee(Base):
     # gateway.access.vault (AES-256-GCM, "pc1:<key id>:…"); both NULL or both set (migration 0006).
     id_type: Mapped[str | None] = mapped_column(String(32))
     id_number: Mapped[str | None] = mapped_column(Text)
+    # The employee's own housing-fund rate, both sides (a decimal string such as "0.12"); NULL = the city's rate.
+    hf_rate: Mapped[str | None] = mapped_column(String(16))
+    # Part-time hourly worker (非全日制): paid against the city's hourly minimum wage (migration 0011).
+    part_time: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Badge(Base):

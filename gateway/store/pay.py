@@ -1,4 +1,5 @@
-"""Pay-side tables: pay runs, payslips and their lines, piece batches and records, employees' bank accounts.
+"""Pay-side tables: pay runs, payslips and their lines, piece batches and records, employees' bank accounts,
+the employee-month pay inputs HR enters (bonus, severance, damages) and opening balances.
 
 They share `gateway.store.base.Base` (one metadata, one Alembic history; migration 0003 creates them).
 Money columns are `BigInteger` fen. A payslip keeps every output column of
@@ -13,7 +14,18 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.store.base import Base
@@ -167,3 +179,62 @@ class BankAccount(Base):
     bank_name: Mapped[str] = mapped_column(String(100))
     account_no: Mapped[str] = mapped_column(Text)
     account_name: Mapped[str] = mapped_column(String(100))
+
+
+BONUS_METHODS = ("recommended", "combined", "separate")
+
+
+class PayMonthInput(Base):
+    """What HR enters for one employee-month besides attendance and pieces (migration 0011): the annual one-off
+    bonus and how it is taxed, severance with the final month (and the 12-month average it is based on, when
+    entered), a deduction for damages. A pay run reads it for its period; a locked run's payslips keep a copy."""
+
+    __tablename__ = "pay_month_inputs"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "period", name="uq_pay_month_inputs_employee_period"),
+        CheckConstraint(
+            "bonus_method IN ('recommended', 'combined', 'separate')", name="ck_pay_month_inputs_bonus_method"
+        ),
+        CheckConstraint("bonus_fen >= 0 AND damages_fen >= 0", name="ck_pay_month_inputs_amounts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    bonus_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    bonus_method: Mapped[str] = mapped_column(String(16), default="recommended")
+    severance: Mapped[bool] = mapped_column(Boolean, default=False)
+    severance_base_fen: Mapped[int | None] = mapped_column(BigInteger)  # NULL: the average of the locked runs
+    damages_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OpeningBalance(Base):
+    """What an employee was paid and withheld in a tax year before the company used punchclock, through
+    `through_period` (migration 0011). The year-to-date figures of the year's later pay runs add it to the
+    locked runs' sums; no locked run may cover a month through `through_period`."""
+
+    __tablename__ = "opening_balances"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "tax_year", name="uq_opening_balances_employee_year"),
+        CheckConstraint(
+            "months >= 1 AND income_fen >= 0 AND si_hf_fen >= 0 AND special_deductions_fen >= 0"
+            " AND other_deductions_fen >= 0 AND tax_withheld_fen >= 0",
+            name="ck_opening_balances_amounts",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    tax_year: Mapped[int] = mapped_column(Integer)
+    through_period: Mapped[str] = mapped_column(String(7))  # the last month paid before punchclock, YYYY-MM
+    months: Mapped[int] = mapped_column(Integer)  # months paid by this employer in the year through it
+    income_fen: Mapped[int] = mapped_column(BigInteger)
+    si_hf_fen: Mapped[int] = mapped_column(BigInteger)  # employee SI + deductible HF (专项扣除)
+    special_deductions_fen: Mapped[int] = mapped_column(BigInteger)  # 专项附加扣除
+    other_deductions_fen: Mapped[int] = mapped_column(BigInteger)
+    tax_withheld_fen: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(255))  # file name and row
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)

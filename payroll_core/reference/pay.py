@@ -1,19 +1,20 @@
 """Plain-Python ``Decimal`` twin of the pay kernels, one employee-month at a time.
 
 Written from the rules as a person would compute them on paper (daily wage = monthly ÷ 21.75,
-hourly = daily ÷ 8, each line quantized once with ROUND_HALF_UP), without the kernels' integer
-rationals, so a slip in either shows up as a difference in the property tests.
+hourly = daily ÷ 8, each line quantized once with ROUND_HALF_UP; the one legal ceiling, the 20 % limit
+of a damages deduction, with ROUND_DOWN), without the kernels' integer rationals, so a slip in either
+shows up as a difference in the property tests.
 To keep every quotient exact, each line multiplies first and divides once, in a 60-digit context.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from payroll_core.rules import SOCIAL_ITEMS, CityRules, Rules, TaxRules
+from payroll_core.rules import SOCIAL_ITEMS, CityRules, Rules, TaxBracket, TaxRules, parse_period
 
 _CONTEXT = Context(prec=60, rounding=ROUND_HALF_UP)
 ONE_FEN = Decimal(1)
@@ -41,16 +42,37 @@ def piece_pay(item: Mapping[str, int]) -> int:
     return _fen(amount * Decimal(item["coef_num"]) / Decimal(item["coef_den"]))
 
 
+def _annual_tax(taxable: int, brackets: Sequence[TaxBracket]) -> int:
+    """Tax on a taxable amount by the table's bracket that holds it (0 for nothing taxable)."""
+    if taxable <= 0:
+        return 0
+    bracket = next(b for b in brackets if b.upto_fen is None or taxable <= b.upto_fen)
+    return _fen(Decimal(taxable) * _dec(bracket.rate)) - bracket.quick_deduction_fen
+
+
+def _bonus_tax(bonus: int, tax: TaxRules) -> int:
+    """财政部 税务总局公告2023年第30号: the monthly table's bracket for bonus ÷ 12, applied to the whole bonus."""
+    if bonus <= 0:
+        return 0
+    monthly = Decimal(bonus) / 12
+    bracket = next(b for b in tax.bonus_brackets if b.upto_fen is None or monthly <= b.upto_fen)
+    return max(0, _fen(Decimal(bonus) * _dec(bracket.rate)) - bracket.quick_deduction_fen)
+
+
+def _outside(rate: Decimal, low: Decimal, high: Decimal) -> bool:
+    return rate < low or rate > high
+
+
 def pay_month(
-    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules
+    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules, period: str
 ) -> dict[str, int]:
-    """Every output column of one employee-month (names as in ``pipeline.PayResult``)."""
+    """Every output column of one employee-month (names as in ``pipeline.PayResult``) in pay month ``period``."""
     with localcontext(_CONTEXT):
-        return _pay_month(emp, pieces, city, tax)
+        return _pay_month(emp, pieces, city, tax, period)
 
 
 def _pay_month(
-    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules
+    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules, period: str
 ) -> dict[str, int]:
     conv = city.conventions
     pay_days = _dec(conv.pay_days_per_month)  # 21.75
@@ -94,12 +116,19 @@ def _pay_month(
     raw_base = emp["si_base_fen"]
     if raw_base < 0:
         raw_base = emp["monthly_salary_fen"] if emp["pay_basis"] == 0 else 0
+
+    # A part-time (非全日制) worker has only the items the conventions name (work injury, paid by the employer).
+    def contributes(name: str) -> bool:
+        return not emp["part_time"] or name in conv.part_time_items
+
     si_ee = si_er = 0
     for name in SOCIAL_ITEMS:
         item = city.items[name]
         b = Decimal(min(max(raw_base, item.base_floor_fen), item.base_cap_fen))
-        ee = _fen(b * _dec(item.employee_rate), item.unit_fen) + item.employee_fixed_fen
-        er = _fen(b * _dec(item.employer_rate), item.unit_fen) + item.employer_fixed_fen
+        ee = er = 0
+        if contributes(name):
+            ee = _fen(b * _dec(item.employee_rate), item.unit_fen) + item.employee_fixed_fen
+            er = _fen(b * _dec(item.employer_rate), item.unit_fen) + item.employer_fixed_fen
         out[f"{name}_employee_fen"], out[f"{name}_employer_fen"] = ee, er
         si_ee += ee
         si_er += er
@@ -108,19 +137,30 @@ def _pay_month(
     ee_rate, er_rate = _dec(hf.employee_rate), _dec(hf.employer_rate)
     if emp["hf_rate_den"] > 0:
         ee_rate = er_rate = Decimal(emp["hf_rate_num"]) / Decimal(emp["hf_rate_den"])
-    hf_ee = _fen(hf_base * ee_rate, hf.unit_fen) + hf.employee_fixed_fen
-    hf_er = _fen(hf_base * er_rate, hf.unit_fen) + hf.employer_fixed_fen
+    hf_ee = hf_er = 0
+    if contributes("housing_fund"):
+        hf_ee = _fen(hf_base * ee_rate, hf.unit_fen) + hf.employee_fixed_fen
+        hf_er = _fen(hf_base * er_rate, hf.unit_fen) + hf.employer_fixed_fen
+    # 财税〔2006〕10号: tax-free up to 12 % of the base on each side, rounded like the contribution itself.
+    free = _fen(hf_base * _dec(tax.hf_deductible_rate), hf.unit_fen)
+    hf_deductible = min(hf_ee, free)
+    hf_er_excess = max(0, hf_er - free)
+    low, high = _dec(conv.hf_legal_rate_min), _dec(conv.hf_legal_rate_max)
+    hf_flag = int(contributes("housing_fund") and (_outside(ee_rate, low, high) or _outside(er_rate, low, high)))
 
-    due_days = emp["employed_days"] - emp["absent_days"] - Decimal(emp["absent_half_days"]) / 2
-    floor = _fen(Decimal(city.minimum_wage_fen) * due_days / emp["scheduled_days"])
+    if emp["part_time"]:
+        floor = _fen(Decimal(city.minimum_wage_hourly_fen or 0) * emp["worked_minutes"] / 60)
+    else:
+        due_days = emp["employed_days"] - emp["absent_days"] - Decimal(emp["absent_half_days"]) / 2
+        floor = _fen(Decimal(city.minimum_wage_fen) * due_days / emp["scheduled_days"])
     counted = base - absence - late + pieces_total + emp["allowances_fen"]
-    if city.minimum_wage_excludes_si_hf:
-        counted -= si_ee + hf_ee
+    own_si_hf = si_ee + hf_ee if city.minimum_wage_excludes_si_hf else 0
+    counted -= own_si_hf
     shortfall = 0 if floor == 0 else max(0, floor - counted)  # no normal work: no minimum-wage guarantee
     topup = shortfall if conv.minimum_wage_top_up else 0
 
     ot_total = sum(ot.values())
-    gross = (
+    wages = (
         base
         - absence
         - late
@@ -132,23 +172,51 @@ def _pay_month(
         + topup
     )
 
-    months = emp["ytd_months"] + 1
-    deductions = (
-        tax.basic_deduction_monthly_fen * months
-        + emp["ytd_si_hf_fen"]
-        + si_ee
-        + hf_ee
-        + emp["ytd_special_deductions_fen"]
-        + emp["special_deductions_fen"]
-        + emp["ytd_other_deductions_fen"]
-        + emp["other_deductions_fen"]
+    # 经济补偿: half_months × ½ month's wage; above 3 × the monthly average wage: that cap and at most 12 years.
+    severance = severance_exempt = severance_tax = 0
+    if emp["severance_half_months"]:
+        annual = Decimal(city.average_wage_annual_fen or 0)
+        wage = Decimal(max(emp["severance_base_fen"], city.minimum_wage_fen))
+        halves = emp["severance_half_months"]
+        if wage * 12 > annual * conv.severance_wage_cap_multiple:  # wage > 3 × (annual ÷ 12)
+            halves = min(halves, 2 * conv.severance_capped_years)
+            severance = _fen(annual * conv.severance_wage_cap_multiple * halves / 24)
+        else:
+            severance = _fen(wage * halves / 2)
+        severance_exempt = min(severance, (city.average_wage_annual_fen or 0) * tax.severance_exempt_multiple)
+        severance_tax = _annual_tax(severance - severance_exempt, tax.brackets)
+
+    # Cumulative withholding of the wages; the bonus either joins them or is taxed on its own.
+    month_deductions = tax.basic_deduction_monthly_fen + si_ee + hf_deductible
+    month_deductions += emp["special_deductions_fen"] + emp["other_deductions_fen"]
+    earlier = (
+        emp["ytd_income_fen"]
+        - tax.basic_deduction_monthly_fen * emp["ytd_months"]
+        - emp["ytd_si_hf_fen"]
+        - emp["ytd_special_deductions_fen"]
+        - emp["ytd_other_deductions_fen"]
     )
-    taxable = max(0, emp["ytd_income_fen"] + gross - deductions)
-    tax_cum = 0
-    if taxable > 0:
-        bracket = next(b for b in tax.brackets if b.upto_fen is None or taxable <= b.upto_fen)
-        tax_cum = _fen(Decimal(taxable) * _dec(bracket.rate)) - bracket.quick_deduction_fen
+    this_month = wages + hf_er_excess - month_deductions
+    bonus = emp["bonus_fen"]
+    separate = recommended = year_separate = year_combined = bonus_tax = 0
+    if bonus:
+        alone = _bonus_tax(bonus, tax)
+        months_left = 12 - parse_period(period)[1]
+        year = earlier + this_month * (1 + months_left)
+        year_separate = _annual_tax(year, tax.brackets) + alone
+        year_combined = _annual_tax(year + bonus, tax.brackets)
+        may_separate = period <= tax.bonus_valid_until and not emp["bonus_separate_used"]
+        recommended = int(may_separate and year_separate < year_combined)
+        separate = recommended if emp["bonus_method"] == -1 else int(emp["bonus_method"] == 1)
+        bonus_tax = alone if separate else 0
+    taxable = max(0, earlier + this_month + (0 if separate else bonus))
+    tax_cum = _annual_tax(taxable, tax.brackets)
     iit = max(0, tax_cum - emp["ytd_tax_withheld_fen"])
+
+    # 工资支付暂行规定 art. 16: at most 20 % of the wages (never rounded up), and the minimum wage stays.
+    share = (Decimal(wages) * _dec(conv.damages_max_share)).to_integral_value(rounding=ROUND_DOWN)
+    limit = max(0, min(int(share), wages - own_si_hf - floor))
+    damages = min(emp["damages_fen"], limit) if conv.damages_policy == "cap" else emp["damages_fen"]
 
     out.update(
         base_pay_fen=base,
@@ -163,7 +231,7 @@ def _pay_month(
         min_wage_floor_fen=floor,
         min_wage_shortfall_fen=shortfall,
         min_wage_topup_fen=topup,
-        gross_fen=gross,
+        gross_fen=wages + bonus + severance,
         si_employee_fen=si_ee,
         si_employer_fen=si_er,
         hf_employee_fen=hf_ee,
@@ -171,7 +239,24 @@ def _pay_month(
         taxable_cumulative_fen=taxable,
         tax_cumulative_fen=tax_cum,
         iit_fen=iit,
-        net_fen=gross - si_ee - hf_ee - iit,
+        net_fen=wages + bonus + severance - si_ee - hf_ee - iit - bonus_tax - severance_tax - damages,
+        hf_deductible_fen=hf_deductible,
+        hf_employee_excess_fen=hf_ee - hf_deductible,
+        hf_employer_excess_fen=hf_er_excess,
+        hf_rate_flag=hf_flag,
+        si_hf_deductible_fen=si_ee + hf_deductible,
+        cumulative_income_fen=wages + hf_er_excess + (0 if separate else bonus),
+        bonus_tax_fen=bonus_tax,
+        bonus_separate=separate,
+        bonus_recommended_separate=recommended,
+        bonus_year_tax_separate_fen=year_separate,
+        bonus_year_tax_combined_fen=year_combined,
+        severance_fen=severance,
+        severance_exempt_fen=severance_exempt,
+        severance_tax_fen=severance_tax,
+        damages_deducted_fen=damages,
+        damages_limit_fen=limit,
+        damages_flag=int(emp["damages_fen"] > limit),
     )
     return out
 
@@ -185,5 +270,5 @@ def pay_rows(inputs: Any, pieces: Any, rules: Rules, rows: Sequence[int]) -> lis
         emp = {name: int(col[i]) for name, col in columns.items()}
         start, stop = int(pieces.offsets[i]), int(pieces.offsets[i + 1])
         items = [{k: int(v[j]) for k, v in piece_columns.items()} for j in range(start, stop)]
-        results.append(pay_month(emp, items, rules.cities[emp["city"]], rules.tax))
+        results.append(pay_month(emp, items, rules.cities[emp["city"]], rules.tax, rules.period))
     return results

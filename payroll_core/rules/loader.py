@@ -1,9 +1,11 @@
 """Load pay rule data (TOML under payroll_core/rules/) into exact, validated Python objects.
 
-Files: ``iit-YYYY.toml`` (income tax table), ``conventions-YYYY.toml`` (21.75 pay days, overtime
-multipliers, late/minimum-wage/annual-leave conventions) and ``cities/<city>.toml`` (minimum wage and
-social-insurance/housing-fund figures, each entry valid from a month until a later entry replaces it;
-an optional ``[conventions]`` table overrides the year's defaults for that city).
+Files: ``iit-YYYY.toml`` (income tax table, the one-off bonus table, the housing-fund and severance tax
+rules), ``conventions-YYYY.toml`` (21.75 pay days, overtime multipliers, late/minimum-wage/annual-leave,
+housing-fund rate range, severance, damages-deduction and sick-pay conventions) and ``cities/<city>.toml``
+(minimum wage monthly and hourly, social-insurance/housing-fund figures, the local average wage, each entry
+valid from a month until a later entry replaces it; an optional ``[conventions]`` table overrides the
+year's defaults for that city).
 Rates are read as exact ``Fraction``s from decimal strings; yuan amounts become int fen. Every error
 names the file and the key, so the data can be fixed without reading this code.
 """
@@ -27,6 +29,7 @@ CITIES_DIR = RULES_DIR / "cities"
 CONTRIBUTION_ITEMS = ("pension", "medical", "unemployment", "injury", "maternity", "housing_fund")
 SOCIAL_ITEMS = CONTRIBUTION_ITEMS[:-1]
 LATE_METHODS = ("pro_rata_minutes", "none")
+DAMAGES_POLICIES = ("cap", "flag_only")
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -62,6 +65,16 @@ class Conventions:
     minimum_wage_top_up: bool
     leave_extra_multiplier: Fraction
     leave_entitlement: tuple[tuple[int, int], ...]  # (from cumulative years, days per year), ascending
+    hf_legal_rate_min: Fraction
+    hf_legal_rate_max: Fraction
+    severance_wage_cap_multiple: int
+    severance_capped_years: int
+    damages_max_share: Fraction
+    damages_policy: str  # one of DAMAGES_POLICIES
+    sick_pay_floor_share: Fraction
+    sick_pay_tiers: tuple[tuple[int, Fraction], ...]  # (from years of continuous service, share of own wage)
+    sick_pay_long_tiers: tuple[tuple[int, Fraction], ...]  # the same beyond six months of sick leave
+    part_time_items: tuple[str, ...]  # contribution items computed for part-time (非全日制) workers
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,10 @@ class CityRules:
     contribution_source: str
     items: dict[str, ContributionItem]
     conventions: Conventions
+    minimum_wage_hourly_fen: int | None  # part-time (非全日制) hourly minimum; None: not in the data
+    average_wage_annual_fen: int | None  # local average wage (社平工资) of the previous year; None: not in the data
+    average_wage_from: str | None
+    average_wage_source: str
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,10 @@ class TaxRules:
     version: str
     basic_deduction_monthly_fen: int
     brackets: tuple[TaxBracket, ...]
+    bonus_brackets: tuple[TaxBracket, ...]  # the monthly table for bonus ÷ 12
+    bonus_valid_until: str  # last pay month the separate bonus taxation may be chosen
+    hf_deductible_rate: Fraction
+    severance_exempt_multiple: int
 
 
 @dataclass(frozen=True)
@@ -108,7 +129,11 @@ class Rules:
     def version(self) -> str:
         """The rule version a pay run records: tax, conventions and each city's entries in force."""
         parts = [self.tax.version, self.conventions_version]
-        parts += [f"{c.key}:si@{c.contribution_from},mw@{c.minimum_wage_from}" for c in self.cities]
+        parts += [
+            f"{c.key}:si@{c.contribution_from},mw@{c.minimum_wage_from}"
+            + (f",aw@{c.average_wage_from}" if c.average_wage_from else "")
+            for c in self.cities
+        ]
         return " ".join(parts)
 
     def city_index(self, key: str) -> int:
@@ -184,12 +209,10 @@ def _fen(table: dict[str, Any], key: str, where: object, default: Any = ...) -> 
         raise RuleError(str(exc)) from None
 
 
-def _load_tax(path: Path) -> TaxRules:
-    data = _read(path)
+def _brackets(rows: list[Any], where_prefix: str) -> tuple[TaxBracket, ...]:
     brackets: list[TaxBracket] = []
-    rows = _get(data, "bracket", list, path)
     for number, row in enumerate(rows, start=1):
-        where = f"{path}: bracket {number}"
+        where = f"{where_prefix} {number}"
         upto = _fen(row, "upto_yuan", where, None) if "upto_yuan" in row else None
         if upto is None and number != len(rows):
             raise RuleError(f"{where}: only the last bracket may omit upto_yuan")
@@ -197,11 +220,25 @@ def _load_tax(path: Path) -> TaxRules:
             raise RuleError(f"{where}: upto_yuan must increase from bracket to bracket")
         brackets.append(TaxBracket(upto, _fraction(row, "rate", where), _fen(row, "quick_deduction_yuan", where)))
     if not brackets or brackets[-1].upto_fen is not None:
-        raise RuleError(f"{path}: the last bracket must have no upto_yuan (it is unbounded)")
+        raise RuleError(f"{where_prefix}: the last bracket must have no upto_yuan (it is unbounded)")
+    return tuple(brackets)
+
+
+def _load_tax(path: Path) -> TaxRules:
+    data = _read(path)
+    bonus = _get(data, "bonus", dict, path)
+    housing = _get(data, "housing_fund", dict, path)
+    severance = _get(data, "severance", dict, path)
+    valid_until = _get(bonus, "valid_until", str, f"{path} [bonus]")
+    parse_period(valid_until)
     return TaxRules(
         version=_get(data, "version", str, path),
         basic_deduction_monthly_fen=_fen(data, "basic_deduction_monthly_yuan", path),
-        brackets=tuple(brackets),
+        brackets=_brackets(_get(data, "bracket", list, path), f"{path}: bracket"),
+        bonus_brackets=_brackets(_get(bonus, "bracket", list, f"{path} [bonus]"), f"{path}: bonus.bracket"),
+        bonus_valid_until=valid_until,
+        hf_deductible_rate=_fraction(housing, "deductible_rate", f"{path} [housing_fund]"),
+        severance_exempt_multiple=_get(severance, "exempt_average_wage_multiple", int, f"{path} [severance]"),
     )
 
 
@@ -227,6 +264,19 @@ def _conventions(defaults: dict[str, Any], overrides: dict[str, Any], where: str
 
     pay, ot, late = table("pay"), table("overtime"), table("late")
     minimum, leave = table("minimum_wage"), table("annual_leave")
+    housing, severance = table("housing_fund"), table("severance")
+    deductions, sick, part_time = table("deductions"), table("sick_pay"), table("part_time")
+    part_time_items = tuple(_get(part_time, "contribution_items", list, f"{where} [part_time]"))
+    unknown = sorted(set(part_time_items) - set(CONTRIBUTION_ITEMS))
+    if unknown:
+        raise RuleError(
+            f"{where} [part_time]: contribution_items {unknown} unknown; use items of {', '.join(CONTRIBUTION_ITEMS)}"
+        )
+    policy = _get(deductions, "damages_policy", str, f"{where} [deductions]")
+    if policy not in DAMAGES_POLICIES:
+        raise RuleError(
+            f"{where} [deductions]: damages_policy {policy!r} unknown; use one of {', '.join(DAMAGES_POLICIES)}"
+        )
     method = _get(late, "method", str, f"{where} [late]")
     if method not in LATE_METHODS:
         raise RuleError(f"{where} [late]: method {method!r} unknown; use one of {', '.join(LATE_METHODS)}")
@@ -245,7 +295,30 @@ def _conventions(defaults: dict[str, Any], overrides: dict[str, Any], where: str
         minimum_wage_top_up=_get(minimum, "top_up", bool, f"{where} [minimum_wage]"),
         leave_extra_multiplier=_fraction(leave, "extra_multiplier", f"{where} [annual_leave]"),
         leave_entitlement=tuple(sorted(tiers)),
+        hf_legal_rate_min=_fraction(housing, "legal_rate_min", f"{where} [housing_fund]"),
+        hf_legal_rate_max=_fraction(housing, "legal_rate_max", f"{where} [housing_fund]"),
+        severance_wage_cap_multiple=_get(severance, "wage_cap_average_multiple", int, f"{where} [severance]"),
+        severance_capped_years=_get(severance, "capped_years", int, f"{where} [severance]"),
+        damages_max_share=_fraction(deductions, "damages_max_share", f"{where} [deductions]"),
+        damages_policy=policy,
+        sick_pay_floor_share=_fraction(sick, "floor_share_of_minimum_wage", f"{where} [sick_pay]"),
+        sick_pay_tiers=_sick_tiers(sick, "tiers", f"{where} [sick_pay]"),
+        sick_pay_long_tiers=_sick_tiers(sick, "long_tiers", f"{where} [sick_pay]"),
+        part_time_items=part_time_items,
     )
+
+
+def _sick_tiers(table: dict[str, Any], key: str, where: str) -> tuple[tuple[int, Fraction], ...]:
+    """Tiers ``[{from_years, share}, ...]`` in ascending order of ``from_years``, the first from 0."""
+    tiers = []
+    for number, tier in enumerate(_get(table, key, list, where), start=1):
+        tier_where = f"{where}: {key} {number}"
+        if not isinstance(tier, dict):
+            raise RuleError(f'{tier_where}: expected a table {{ from_years = N, share = "0.6" }}')
+        tiers.append((_get(tier, "from_years", int, tier_where), _fraction(tier, "share", tier_where)))
+    if tiers and (tiers[0][0] != 0 or [t[0] for t in tiers] != sorted({t[0] for t in tiers})):
+        raise RuleError(f"{where}: {key} must start at from_years = 0 and increase")
+    return tuple(tiers)
 
 
 def _load_city(key: str, period: str, conventions: dict[str, Any], conventions_path: Path) -> CityRules:
@@ -255,6 +328,7 @@ def _load_city(key: str, period: str, conventions: dict[str, Any], conventions_p
     data = _read(path)
     wage = _in_force(_get(data, "minimum_wage", list, path), period, f"{path}: minimum_wage")
     contribution = _in_force(_get(data, "contribution", list, path), period, f"{path}: contribution")
+    average = _average_wage(data, period, path)
     items: dict[str, ContributionItem] = {}
     for item in CONTRIBUTION_ITEMS:
         where = f"{path}: contribution from {contribution['from']} [{item}]"
@@ -277,10 +351,15 @@ def _load_city(key: str, period: str, conventions: dict[str, Any], conventions_p
             rounding=mode,
             unit_fen=unit,
         )
+    wage_where = f"{path}: minimum_wage from {wage['from']}"
     return CityRules(
         key=key,
         name=_get(data, "name", str, path),
-        minimum_wage_fen=_fen(wage, "monthly_yuan", f"{path}: minimum_wage from {wage['from']}"),
+        minimum_wage_fen=_fen(wage, "monthly_yuan", wage_where),
+        minimum_wage_hourly_fen=_fen(wage, "hourly_yuan", wage_where) if "hourly_yuan" in wage else None,
+        average_wage_annual_fen=None if average is None else _fen(average, "annual_yuan", f"{path}: average_wage"),
+        average_wage_from=None if average is None else average["from"],
+        average_wage_source="" if average is None else _get(average, "source", str, f"{path}: average_wage", ""),
         minimum_wage_excludes_si_hf=_get(
             wage, "excludes_employee_si_hf", bool, f"{path}: minimum_wage from {wage['from']}"
         ),
@@ -292,3 +371,11 @@ def _load_city(key: str, period: str, conventions: dict[str, Any], conventions_p
             conventions, _get(data, "conventions", dict, path, {}), f"{conventions_path} + {path}"
         ),
     )
+
+
+def _average_wage(data: dict[str, Any], period: str, path: Path) -> dict[str, Any] | None:
+    """The ``[[average_wage]]`` entry in force, or None where the file has none for ``period``."""
+    entries = _get(data, "average_wage", list, path, [])
+    if not entries or all(_get(e, "from", str, f"{path}: average_wage") > period for e in entries):
+        return None
+    return _in_force(entries, period, f"{path}: average_wage")

@@ -20,8 +20,9 @@ from gateway.store import PunchCorrection
 
 HUGE = 10**30  # beyond 64 bits: SQLite's driver cannot even bind it
 # Values for the path and query parameters a route needs besides the one under test.
-OTHER_VALUES = {"code": "E001", "ref": "SH0001", "fmt": "csv", "period": "2026-03"}
+OTHER_VALUES = {"code": "E001", "employee": "E001", "ref": "SH0001", "fmt": "csv", "period": "2026-03"}
 BODIES = {
+    "/api/v1/payruns/{run_id}/inputs/{employee}": {},
     "/api/v1/quarantine/{entry_id}/dismiss": {"reason": "visitor card"},
     "/api/v1/users/{user_id}": {"unlock": True},
 }
@@ -57,6 +58,7 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/employees query:limit",
         "GET /api/v1/employees query:offset",
         "GET /api/v1/payruns/{run_id} path:run_id",
+        "GET /api/v1/payruns/{run_id}/inputs path:run_id",
         "GET /api/v1/payslips query:limit",
         "GET /api/v1/payslips/{payslip_id} path:payslip_id",
         "GET /api/v1/piece-batches query:before_id",
@@ -75,6 +77,7 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",
         "POST /api/v1/quarantine/{entry_id}/dismiss path:entry_id",
+        "PUT /api/v1/payruns/{run_id}/inputs/{employee} path:run_id",
     ]
 
 

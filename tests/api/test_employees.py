@@ -42,6 +42,8 @@ def test_readers_list_and_filter(client: TestClient, as_role, role: str) -> None
         "shift_rule": None,
         "id_type": None,
         "id_number": None,
+        "hf_rate": None,
+        "part_time": False,
         "badges": [{"id": 1, "pin": "1001", "device_sn": None}],
     }
     urumqi = client.get("/api/v1/employees", params={"office": "Urumqi plant"}, headers=as_role(role)).json()

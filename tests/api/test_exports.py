@@ -61,6 +61,23 @@ E001 = {
     "tax_cumulative_fen": 13_853,
     "iit_fen": 13_853,
     "net_fen": 947_923,
+    "hf_deductible_fen": 86_400,
+    "hf_employee_excess_fen": 0,
+    "hf_employer_excess_fen": 0,
+    "hf_rate_flag": 0,
+    "si_hf_deductible_fen": 216_029,
+    "cumulative_income_fen": 1_177_805,
+    "bonus_tax_fen": 0,
+    "bonus_separate": 0,
+    "bonus_recommended_separate": 0,
+    "bonus_year_tax_separate_fen": 0,
+    "bonus_year_tax_combined_fen": 0,
+    "severance_fen": 0,
+    "severance_exempt_fen": 0,
+    "severance_tax_fen": 0,
+    "damages_deducted_fen": 0,
+    "damages_limit_fen": 235_561,  # 20 % of 1,177,805 rounded down (pay after own SI/HF stays above the minimum)
+    "damages_flag": 0,
 }
 
 

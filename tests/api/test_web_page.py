@@ -182,7 +182,8 @@ def test_both_catalogues_hold_the_same_keys_and_every_key_the_app_uses() -> None
     assert len(used) > 150
     # Keys built at run time: every value the API can send has its label.
     lines = {"BASE_PAY", "ABSENCE", "LATE", "PIECE", "ALLOWANCES", "NIGHT_ALLOWANCE", "ANNUAL_LEAVE_PAY",
-             "MIN_WAGE_TOP_UP", "GROSS", "IIT", "NET"}  # fmt: skip
+             "MIN_WAGE_TOP_UP", "GROSS", "IIT", "NET", "BONUS", "BONUS_TAX", "SEVERANCE", "SEVERANCE_TAX",
+             "DAMAGES", "HOUSING_FUND_TAX"}  # fmt: skip
     lines |= {f"OT_{kind}" for kind in ("WORKDAY", "RESTDAY", "HOLIDAY")}
     lines |= {f"{item.upper()}_{side}" for item in CONTRIBUTION_ITEMS for side in ("EMPLOYEE", "EMPLOYER")}
     lines_code = (Path(__file__).parents[2] / "payroll_core" / "lines.py").read_text(encoding="utf-8")
@@ -417,3 +418,63 @@ def test_payslip_explanations_carry_the_actual_numbers_and_the_lines_own_amounts
         f"休息日加班 8 小时：按计件工资折算，加班部分另付 (2 − 1) 倍 = {piece_amount['OT_RESTDAY']} 元"
     )
     assert all(text for slip in got for text in slip.values()), got
+
+
+@needs_node
+def test_the_lines_of_bonus_severance_damages_and_the_housing_fund_are_explained_with_their_numbers() -> None:
+    slips = []
+    for name in (
+        "bonus_both_ways_beijing",
+        "severance_beijing",
+        "damages_guard_guangzhou",
+        "hf_above_12_percent_beijing",
+    ):
+        path = Path(__file__).parents[1] / "cases" / f"{name}.yaml"
+        case = load_cases(path)[0]
+        result = result_of(case, path)
+        slips.append(
+            {
+                "lines": [
+                    {"code": x.code, "amount_fen": x.amount_fen, "quantities": x.quantities, "rule": x.rule}
+                    for x in build_lines(result, 0)
+                ],
+                "figures": result.row(0),
+            }
+        )
+    both = run_node(
+        "const { explainLine } = await import(`${web}/explain.js`);"
+        "const output = {};"
+        "for (const lang of ['zh-CN', 'en']) {"
+        "  const book = (await import(`${web}/locales/${lang}.js`)).default;"
+        "  const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], book)"
+        "    .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
+        "  output[lang] = input.map((slip) => Object.fromEntries("
+        "    slip.lines.map((line) => [line.code, explainLine(line, slip, t)])));"
+        "}",
+        slips,
+    )
+    bonus, severance, damages, housing = both["zh-CN"]
+    assert bonus["BONUS"] == (
+        "全年一次性奖金 36,000.00 元，单独计税（按建议）。按全年预计：单独计税共缴个税 11,156.40 元，"
+        "并入工资共缴 15,472.80 元；建议单独计税"
+    )
+    assert bonus["BONUS_TAX"] == (
+        "奖金 36,000.00 元 ÷ 12 所在档的税率 × 奖金 − 速算扣除数 = 1,080.00 元（财政部 税务总局公告2023年第30号）"
+    )
+    assert bonus["NET"].endswith(
+        f"− 单独计税的个税及赔偿扣款 1,080.00 元 = {pythons_yuan(slips[0]['figures']['net_fen'])} 元"
+    )
+    # 32 half months = 16 months of service, but a wage above the cap counts 12 years at most: 36,348 × 12
+    assert severance["SEVERANCE"] == (
+        "月工资 50,000.00 元超过当地职工月平均工资的三倍，按 36,348.00 元计，且最多计 12 年（工作年限折合 16 个月）："
+        "36,348.00 元 × 12 个月 = 436,176.00 元（劳动合同法第四十七条）"
+    )
+    assert damages["DAMAGES"] == (
+        "录入赔偿扣款 3,000.00 元，超过法定上限 1,600.00 元（当月工资的 20%，且扣后不低于最低工资），"
+        "请核对；实扣 1,600.00 元"
+    )
+    assert housing["HOUSING_FUND_TAX"] == (
+        "公积金超过基数 12% 的部分不免税：个人多缴 600.00 元、单位多缴 600.00 元，计入应纳税所得，不另行发放；"
+        "公积金缴存比例不在法定的 5%–12% 之间，请核对"
+    )
+    assert all(text for slip in both["en"] for text in slip.values()), both["en"]

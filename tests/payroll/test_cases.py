@@ -12,6 +12,7 @@ from payroll_core.cases import CaseFileError, run_file
 from payroll_core.lines import build_lines
 
 CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.yaml"))
+REFUSED = Path(__file__).parents[1] / "cases" / "refused"
 GOOD = """\
 name: one employee
 period: 2026-04
@@ -102,6 +103,54 @@ def test_malformed_case_file_names_file_case_and_key(tmp_path: Path, old: str, n
     assert old in GOOD
     path = _write(tmp_path, GOOD.replace(old, new))
     with pytest.raises(CaseFileError, match=rf"^{path}, " + message):
+        run_file(path)
+
+
+def test_year_to_date_beyond_the_period_is_refused_naming_the_key() -> None:
+    path = REFUSED / "ytd_months_beyond_the_period.yaml"
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {path}, case 'five months before March', employees[0].ytd_before.months: 5 is not 0..2: a 2026-03 "
+        "pay month has 2 months before it\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ytd", "message"),
+    [
+        ("{months: 0, income_fen: 100}", r"ytd_before\.income_fen: 100 with months 0: nothing is paid before"),
+        ("{months: 1, income_fen: -1}", r"ytd_before\.income_fen: -1 is negative; year-to-date sums are >= 0$"),
+        (
+            "{months: 2, income_fen: 100, tax_withheld_fen: 101}",
+            r"ytd_before\.tax_withheld_fen: is more than income_fen: the tax withheld is part of the income$",
+        ),
+    ],
+)
+def test_impossible_year_to_date_figures_are_refused_naming_the_field(tmp_path: Path, ytd: str, message: str) -> None:
+    path = _write(tmp_path, GOOD.replace("attendance:", f"ytd_before: {ytd}\n    attendance:"))
+    with pytest.raises(CaseFileError, match=rf"^{path}, case 'one employee', employees\[0\]\." + message):
+        run_file(path)
+
+
+@pytest.mark.parametrize(
+    ("balance", "message"),
+    [
+        (
+            "{through: 2026-04, months: 1}",
+            r"opening_balance\.through: 2026-04 must be a month of 2026 before 2026-04$",
+        ),
+        ("{through: 2026-02, months: 3}", r"opening_balance\.months: 3 is not 0\.\.2: 2026-02 is month 2$"),
+        (
+            "{through: 2026-03, months: 3, income_fen: 100}",
+            r"opening_balance \+ ytd_before\.months: 4 is not 0\.\.3: a 2026-04 pay month has 3 months before it$",
+        ),
+    ],
+)
+def test_opening_balance_is_checked_with_the_locked_months(tmp_path: Path, balance: str, message: str) -> None:
+    text = GOOD.replace("attendance:", f"opening_balance: {balance}\n    ytd_before: {{months: 1}}\n    attendance:")
+    path = _write(tmp_path, text)
+    with pytest.raises(CaseFileError, match=rf"^{path}, case 'one employee', employees\[0\]\." + message):
         run_file(path)
 
 

@@ -170,7 +170,42 @@ def test_lines_explain_gross_and_net() -> None:
         ({"scheduled_days": 0}, r"^row 0 \(employee E001\): scheduled_days = 0: scheduled_days must be 1\.\.31$"),
         ({"pay_basis": 7}, r"pay_basis = 7: pay_basis must be 0 \(monthly\), 1 \(hourly\) or 2 \(piece\)$"),
         ({"ot_workday_minutes": -5}, r"ot_workday_minutes = -5: ot_workday_minutes must be 0\.\.44640"),
-        ({"ytd_months": 12}, r"ytd_months = 12: ytd_months must be 0\.\.11"),
+        (
+            {"ytd_months": 5},
+            r"^row 0 \(employee E001\): ytd_months = 5: ytd_months must be 0\.\.2: months paid by this employer in "
+            r"the tax year before 2026-03$",
+        ),
+        ({"ytd_months": -1}, r"ytd_months = -1: ytd_months must be 0\.\.2"),
+        (
+            {"ytd_income_fen": 100},
+            r"ytd_income_fen = 100, ytd_months = 0: ytd_income_fen must be 0 when ytd_months is 0: nothing is paid in "
+            r"a tax year before its first month$",
+        ),
+        (
+            {"ytd_months": 1, "ytd_si_hf_fen": -1},
+            r"ytd_si_hf_fen = -1: ytd_si_hf_fen must be 0\.\.1000000000000 fen$",
+        ),
+        (
+            {"ytd_months": 2, "ytd_income_fen": 100, "ytd_tax_withheld_fen": 101},
+            r"ytd_tax_withheld_fen = 101, ytd_income_fen = 100: ytd_tax_withheld_fen cannot exceed ytd_income_fen: the "
+            r"tax withheld is a part of the income$",
+        ),
+        (
+            {"part_time": 1},
+            r"part_time = 1, pay_basis = 0: a part-time \(非全日制\) worker is paid by the hour: pay_basis must be 1",
+        ),
+        (
+            {"pay_basis": 1, "part_time": 1, "city": RULES.city_index("hangzhou")},
+            r"city = 4: the rule data of this city has no hourly minimum wage \(hourly_yuan\) in force for 2026-03",
+        ),
+        (
+            {"bonus_fen": 100, "bonus_method": 1, "bonus_separate_used": 1},
+            r"bonus_fen = 100: a bonus of this tax year was already taxed separately: the separate taxation is once "
+            r"per employee per year",
+        ),
+        ({"bonus_method": 2}, r"bonus_method = 2: bonus_method must be -1 \(the recommended one\), 0 \(with"),
+        ({"damages_fen": -1}, r"damages_fen = -1: damages_fen must be 0\.\.10000000000 fen$"),
+        ({"severance_half_months": 121}, r"severance_half_months = 121: severance_half_months must be 0\.\.120"),
     ],
 )
 def test_bad_rows_are_refused_with_row_employee_and_value(columns: dict[str, int], message: str) -> None:
@@ -228,3 +263,69 @@ def test_rule_figures_too_fine_for_int64_are_refused() -> None:
     fine = replace(city, conventions=replace(city.conventions, ot_workday=Fraction(1234567, 1000000)))
     with pytest.raises(RuleError, match=r"^beijing: pay_days_per_month 87/4, hours_per_day 8, overtime multipliers"):
         pay_table(replace(RULES, cities=(fine,), _index={}))
+
+
+def test_severance_needs_the_city_average_wage() -> None:
+    rules = load_rules("2025-06", ["guangzhou"])  # Guangzhou's first average wage entry starts 2025-07
+    inputs = EmployeeMonthColumns.build(
+        1, city=0, pay_basis=MONTHLY, scheduled_days=22, monthly_salary_fen=500_000, severance_half_months=4
+    )
+    with pytest.raises(
+        PayInputError,
+        match=r"^row 0 \(employee E001\): city = 0: the rule data of this city has no local average wage "
+        r"\(\[\[average_wage\]\]\) in force for 2025-06, which severance is capped and taxed by",
+    ):
+        compute(inputs, rules, ids=["E001"])
+
+
+def test_separate_bonus_taxation_ends_with_the_rule_data() -> None:
+    from dataclasses import replace
+
+    ended = replace(RULES, tax=replace(RULES.tax, bonus_valid_until="2026-02"))
+    inputs = EmployeeMonthColumns.build(
+        1, city=0, pay_basis=MONTHLY, scheduled_days=22, monthly_salary_fen=500_000, bonus_fen=10_000, bonus_method=1
+    )
+    with pytest.raises(
+        PayInputError,
+        match=r"bonus_fen = 10000: the separate taxation of an annual bonus ends with 2026-02 \(rule data\); tax "
+        r"this bonus with the wages$",
+    ):
+        compute(inputs, ended, ids=["E001"])
+    recommended = compute(replace(inputs, bonus_method=np.array([-1])), ended)
+    assert (int(recommended.bonus_separate[0]), int(recommended.bonus_recommended_separate[0])) == (0, 0)
+
+
+def test_lines_of_a_bonus_severance_damages_and_housing_fund_above_12_percent() -> None:
+    # Beijing, 20,000 yuan, HF at 15 %: the 12 % limit of the base is 2,400 yuan on each side.
+    result = one(
+        "beijing",
+        pay_basis=MONTHLY,
+        monthly_salary_fen=2_000_000,
+        hf_rate_num=15,
+        hf_rate_den=100,
+        bonus_fen=3_600_000,
+        severance_half_months=3,
+        severance_base_fen=2_000_000,
+        damages_fen=500_000,
+    )
+    lines = {line.code: line for line in build_lines(result, 0)}
+    codes = [line.code for line in build_lines(result, 0)]
+    assert codes.index("BONUS") < codes.index("SEVERANCE") < codes.index("GROSS") < codes.index("DAMAGES")
+    assert codes.index("NET") < codes.index("HOUSING_FUND_TAX")
+    assert lines["HOUSING_FUND_TAX"].amount_fen == 60_000 + 60_000  # 3,000 − 2,400 yuan on each side
+    assert lines["HOUSING_FUND_TAX"].quantities == {
+        "deductible_fen": 240_000,
+        "employee_excess_fen": 60_000,
+        "employer_excess_fen": 60_000,
+        "deductible_rate": "0.12",
+        "legal_range": "0.05..0.12",
+        "rate_outside_legal_range": 1,
+    }
+    # damages: 20 % of the wages 20,000 = 4,000 yuan < 20,000 − 2,540 minimum wage; 5,000 asked, 4,000 deducted
+    assert (lines["DAMAGES"].amount_fen, lines["DAMAGES"].quantities) == (
+        -400_000,
+        {"requested_fen": 500_000, "limit_fen": 400_000, "exceeds_limit": 1, "policy": "cap"},
+    )
+    bonus = lines["BONUS"].quantities
+    assert (bonus["taxed_separately"], bonus["chosen_by_hr"], bonus["recommended_separately"]) == (True, False, True)
+    assert lines["SEVERANCE"].quantities["half_months"] == 3

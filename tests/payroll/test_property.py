@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,12 +11,39 @@ from hypothesis import strategies as st
 from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
 from payroll_core.pipeline import compute
 from payroll_core.reference.pay import pay_rows, piece_pay
-from payroll_core.rules import load_rules
+from payroll_core.rules import Rules, load_rules
 
 RULES = load_rules("2026-03")
+
+
+def _variant(period: str, valid_until: str | None = None, damages_policy: str | None = None) -> Rules:
+    """The rules of ``period`` with the bonus taxation ending earlier, or every city on another damages policy."""
+    rules = load_rules(period)
+    if valid_until is not None:
+        rules = dataclasses.replace(rules, tax=dataclasses.replace(rules.tax, bonus_valid_until=valid_until))
+    if damages_policy is not None:
+        cities = tuple(
+            dataclasses.replace(c, conventions=dataclasses.replace(c.conventions, damages_policy=damages_policy))
+            for c in rules.cities
+        )
+        rules = dataclasses.replace(rules, cities=cities, _index={})
+    return rules
+
+
+# March (two months before it, the bonus projected over nine more), December (eleven before, none after), a month
+# after the separate bonus taxation has ended, and damages deducted as entered ("flag_only").
+PERIODS = (
+    RULES,
+    load_rules("2026-12"),
+    _variant("2026-07", valid_until="2026-06"),
+    _variant("2026-10", None, "flag_only"),
+)
 MAX_MIN = 31 * 24 * 60
 # Extremes on purpose: zero pay, pay above every cap, all-overtime months, all-reject piece records.
 money = st.one_of(st.just(0), st.integers(0, 3_000_000), st.integers(3_000_000, 10**10))
+# Bonuses on both sides of every edge of the monthly bonus table (bonus ÷ 12 = 3,000, 12,000, ... yuan).
+BONUS_EDGES = [12 * edge * 100 + delta for edge in (3000, 12000, 25000, 35000, 55000, 80000) for delta in (-1, 0, 1)]
+bonus_amount = st.one_of(st.just(0), st.sampled_from(BONUS_EDGES), st.integers(0, 2 * 10**8), money)
 
 
 @st.composite
@@ -34,14 +63,29 @@ def piece_record(draw: st.DrawFn) -> dict[str, int]:
 
 
 @st.composite
-def employee_month(draw: st.DrawFn) -> tuple[dict[str, int], list[dict[str, int]]]:
+def employee_month(draw: st.DrawFn, rules: Rules) -> tuple[dict[str, int], list[dict[str, int]]]:
     scheduled = draw(st.integers(1, 31))
     employed = draw(st.one_of(st.just(scheduled), st.integers(0, scheduled)))
     hf_den = draw(st.sampled_from([0, 0, 100, 1000]))
     minutes = st.one_of(st.just(0), st.just(MAX_MIN), st.integers(0, MAX_MIN))
+    city = draw(st.integers(0, len(rules.cities) - 1))
+    basis = draw(st.integers(0, 2))
+    months_before = int(rules.period[5:]) - 1
+    ytd_months = draw(st.integers(0, months_before))
+    ytd_income = draw(st.integers(0, 10**11)) if ytd_months else 0
+
+    def ytd(high: int) -> int:
+        return draw(st.integers(0, high)) if ytd_months else 0
+
+    bonus = draw(bonus_amount)
+    used = draw(st.integers(0, 1))
+    # An explicit separate taxation the rules refuse (used already, or after valid_until) is tested elsewhere.
+    may_separate = not used and rules.period <= rules.tax.bonus_valid_until
+    with_severance = rules.cities[city].average_wage_annual_fen is not None and draw(st.booleans())
+    part_time = int(basis == 1 and rules.cities[city].minimum_wage_hourly_fen is not None and draw(st.booleans()))
     row = {
-        "city": draw(st.integers(0, len(RULES.cities) - 1)),
-        "pay_basis": draw(st.integers(0, 2)),
+        "city": city,
+        "pay_basis": basis,
         "monthly_salary_fen": draw(money),
         "hourly_rate_fen": draw(st.integers(0, 10**6)),
         "scheduled_days": scheduled,
@@ -60,14 +104,21 @@ def employee_month(draw: st.DrawFn) -> tuple[dict[str, int], list[dict[str, int]
         "hf_rate_den": hf_den,
         "special_deductions_fen": draw(st.integers(0, 1_000_000)),
         "other_deductions_fen": draw(st.integers(0, 1_000_000)),
-        "ytd_months": draw(st.integers(0, 11)),
-        "ytd_income_fen": draw(st.integers(0, 10**11)),
-        "ytd_si_hf_fen": draw(st.integers(0, 10**8)),
-        "ytd_special_deductions_fen": draw(st.integers(0, 10**7)),
-        "ytd_other_deductions_fen": draw(st.integers(0, 10**7)),
-        "ytd_tax_withheld_fen": draw(st.integers(0, 10**10)),
+        "ytd_months": ytd_months,
+        "ytd_income_fen": ytd_income,
+        "ytd_si_hf_fen": ytd(10**8),
+        "ytd_special_deductions_fen": ytd(10**7),
+        "ytd_other_deductions_fen": ytd(10**7),
+        "ytd_tax_withheld_fen": ytd(min(ytd_income, 10**10)),
         "leave_days_unused": draw(st.integers(0, 15)),
         "leave_base_fen": draw(money),
+        "part_time": part_time,
+        "bonus_fen": bonus,
+        "bonus_method": draw(st.sampled_from([-1, 0, 1] if may_separate else [-1, 0])),
+        "bonus_separate_used": used,
+        "severance_half_months": draw(st.integers(1, 120)) if with_severance else 0,
+        "severance_base_fen": draw(money),
+        "damages_fen": draw(st.one_of(st.just(0), money)),
     }
     return row, draw(st.lists(piece_record(), max_size=4))
 
@@ -82,12 +133,21 @@ def _columns(batch: list[tuple[dict[str, int], list[dict[str, int]]]]) -> tuple[
     return inputs, pieces
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(employee_month(), min_size=1, max_size=120))
-def test_kernel_equals_reference_to_the_fen(batch: list[tuple[dict[str, int], list[dict[str, int]]]]) -> None:
+@st.composite
+def pay_month_batch(draw: st.DrawFn) -> tuple[Rules, list[tuple[dict[str, int], list[dict[str, int]]]]]:
+    rules = draw(st.sampled_from(PERIODS))
+    return rules, draw(st.lists(employee_month(rules), min_size=1, max_size=120))
+
+
+@settings(max_examples=90, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(pay_month_batch())
+def test_kernel_equals_reference_to_the_fen(
+    drawn: tuple[Rules, list[tuple[dict[str, int], list[dict[str, int]]]]],
+) -> None:
+    rules, batch = drawn
     inputs, pieces = _columns(batch)
-    result = compute(inputs, RULES, pieces)
-    expected = pay_rows(inputs, pieces, RULES, range(len(batch)))
+    result = compute(inputs, rules, pieces)
+    expected = pay_rows(inputs, pieces, rules, range(len(batch)))
     for i, want in enumerate(expected):
         got = {name: int(getattr(result, name)[i]) for name in OUTPUT_COLUMNS}
         assert got == {name: want[name] for name in OUTPUT_COLUMNS}, f"row {i}: {batch[i]}"
@@ -96,7 +156,8 @@ def test_kernel_equals_reference_to_the_fen(batch: list[tuple[dict[str, int], li
 
 
 def test_extremes_equal_the_reference() -> None:
-    """Zero pay, cap-level pay, all-overtime months and all-reject records, for every city and pay basis."""
+    """Zero pay, cap-level pay, all-overtime months, all-reject records, the largest bonus, severance and damages,
+    for every city and pay basis."""
     batch = []
     for city in range(len(RULES.cities)):
         for basis in (0, 1, 2):
@@ -134,6 +195,11 @@ def test_extremes_equal_the_reference() -> None:
                     si_base_fen=si_base,
                     leave_days_unused=15 if salary else 0,
                     leave_base_fen=salary,
+                    part_time=int(basis == 1 and RULES.cities[city].minimum_wage_hourly_fen is not None),
+                    bonus_fen=salary,
+                    severance_half_months=120 if RULES.cities[city].average_wage_annual_fen is not None else 0,
+                    severance_base_fen=salary,
+                    damages_fen=salary,
                 )
                 items = (
                     [

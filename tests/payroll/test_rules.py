@@ -54,11 +54,16 @@ CURRENT_YEAR = [
     ("guangzhou", "2026-07", "2026-09", 268_000, (551_000, 2_754_900), (250_000, 4_169_700), Fraction(5, 100)),
     ("shenzhen", "2026-07", "2026-09", 270_000, (477_500, 2_754_900), (252_000, 4_847_100), Fraction(5, 100)),
     ("dongguan", "2026-01", "2026-09", 230_000, (477_500, 2_754_900), (208_000, 2_739_100), Fraction(5, 100)),
-    ("hangzhou", "2026-07", "2026-07", 266_000, (295_000, 2_493_000), (266_000, 4_215_100), Fraction(12, 100)),
-    ("suzhou", "2026-07", "2026-07", 266_000, (495_200, 2_439_600), (495_200, 4_060_000), Fraction(5, 100)),
-    ("chengdu", "2026-07", "2025-01", 233_000, (458_800, 2_293_800), (233_000, 3_296_900), Fraction(5, 100)),
-    ("wuhan", "2026-07", "2025-12", 240_000, (400_700, 2_246_700), (240_000, 3_607_225), Fraction(8, 100)),
+    ("hangzhou", "2026-07", "2026-07", 266_000, (498_600, 2_529_900), (266_000, 4_215_100), Fraction(12, 100)),
+    ("suzhou", "2026-07", "2026-07", 266_000, (495_200, 2_476_200), (495_200, 4_060_000), Fraction(5, 100)),
+    ("chengdu", "2026-07", "2025-01", 233_000, (469_900, 2_349_300), (233_000, 3_296_900), Fraction(5, 100)),
+    ("wuhan", "2026-07", "2025-12", 240_000, (449_800, 2_248_800), (240_000, 3_607_225), Fraction(8, 100)),
 ]
+# Items whose base differs from the pension base (Guangzhou's and Shenzhen's own medical and unemployment bases).
+OWN_BASES = {
+    "guangzhou": {"medical": (623_600, 3_117_900), "unemployment": (250_000, 4_426_500)},
+    "shenzhen": {"medical": (673_300, 3_366_600), "unemployment": (252_000, 4_426_500)},
+}
 
 
 @pytest.mark.parametrize(
@@ -69,8 +74,8 @@ def test_current_contribution_year_figures(
 ) -> None:
     city = load_rules("2026-10", [key]).cities[0]
     assert (city.contribution_from, city.minimum_wage_from, city.minimum_wage_fen) == (si_from, mw_from, minimum)
-    social = {(city.items[item].base_floor_fen, city.items[item].base_cap_fen) for item in loader.SOCIAL_ITEMS}
-    assert social == {pension}, "every social-insurance item shares the city's floor and cap"
+    social = {item: (city.items[item].base_floor_fen, city.items[item].base_cap_fen) for item in loader.SOCIAL_ITEMS}
+    assert social == {item: OWN_BASES.get(key, {}).get(item, pension) for item in loader.SOCIAL_ITEMS}
     housing = city.items["housing_fund"]
     assert (housing.base_floor_fen, housing.base_cap_fen, housing.employee_rate, housing.employer_rate) == (
         *hf,
@@ -137,7 +142,7 @@ def test_tax_table_and_version() -> None:
         (14_400_000, Fraction(1, 10), 252_000),
     ]
     assert rules.tax.brackets[-1].upto_fen is None
-    assert rules.version == "cn-iit-2026.1 cn-conventions-2026.1 shanghai:si@2025-07,mw@2025-07"
+    assert rules.version == "cn-iit-2026.1 cn-conventions-2026.1 shanghai:si@2025-07,mw@2025-07,aw@2025-07"
 
 
 def test_quick_deductions_follow_from_the_brackets() -> None:
@@ -172,3 +177,123 @@ def test_bad_city_file_is_reported_with_file_and_key(tmp_path: Path, monkeypatch
         r"decimal fractions as strings, e.g. \"0.08\"$",
     ):
         load_rules("2026-01", ["shanghai"])
+
+
+# (city, part-time hourly minimum fen or None, average wage: entry month and annual fen, or None) for 2026-03 and
+# 2026-10; figures and sources in payroll_core/rules/cities/<city>.toml.
+PART_TIME_AND_AVERAGE = {
+    "2026-03": [
+        ("beijing", 2_770, ("2025-07", 14_324_400)),
+        ("shanghai", 2_500, ("2025-07", 14_920_800)),
+        ("guangzhou", 2_370, ("2025-07", 15_931_200)),
+        ("shenzhen", 2_370, ("2025-07", 17_706_000)),
+        ("dongguan", None, ("2026-01", 10_956_400)),
+        ("hangzhou", None, ("2025-07", 16_277_600)),
+        ("suzhou", None, ("2025-07", 15_560_000)),
+        ("chengdu", 2_300, ("2025-07", 12_551_200)),
+        ("wuhan", 2_400, ("2025-07", 13_824_000)),
+    ],
+    "2026-10": [
+        ("beijing", 2_770, ("2026-07", 14_539_200)),
+        ("shanghai", 2_500, ("2026-07", 15_092_400)),
+        ("guangzhou", None, ("2026-07", 16_678_800)),
+        ("shenzhen", None, ("2026-07", 19_388_400)),
+        ("dongguan", None, ("2026-01", 10_956_400)),
+        ("hangzhou", None, ("2026-07", 16_860_400)),
+        ("suzhou", None, ("2026-07", 16_240_000)),
+        ("chengdu", 2_300, ("2026-07", 13_187_600)),
+        ("wuhan", 2_400, ("2026-07", 14_428_900)),
+    ],
+}
+
+
+@pytest.mark.parametrize("period", sorted(PART_TIME_AND_AVERAGE))
+def test_part_time_minimum_and_average_wage_in_force(period: str) -> None:
+    cities = load_rules(period).cities
+    got = [(c.key, c.minimum_wage_hourly_fen, (c.average_wage_from, c.average_wage_annual_fen)) for c in cities]
+    assert sorted(got) == sorted(PART_TIME_AND_AVERAGE[period])
+    for city in cities:
+        assert re.search(r"\[[CTD]\]", city.average_wage_source), f"{city.key}: {city.average_wage_source!r}"
+
+
+def test_a_city_without_an_average_wage_for_the_period_has_none() -> None:
+    # Guangzhou's first [[average_wage]] entry starts 2025-07.
+    assert load_rules("2025-06", ["guangzhou"]).cities[0].average_wage_annual_fen is None
+
+
+def test_items_beyond_the_shared_base_and_rates_rechecked_in_2026() -> None:
+    wuhan, shenzhen = load_rules("2026-03", ["wuhan", "shenzhen"]).cities
+    assert wuhan.items["medical"].employee_fixed_fen == 700  # the 7-yuan serious-illness item
+    assert shenzhen.items["unemployment"].employee_rate == Fraction(2, 1000)
+    guangzhou_2025 = load_rules("2025-08", ["guangzhou"]).cities[0]
+    hf = guangzhou_2025.items["housing_fund"]
+    assert (hf.base_floor_fen, hf.base_cap_fen) == (250_000, 3_982_800)
+    assert hf.base_floor_fen >= guangzhou_2025.minimum_wage_fen, "an HF floor below the minimum wage cannot be right"
+
+
+def test_conventions_for_housing_fund_severance_damages_and_sick_pay() -> None:
+    beijing, shanghai = load_rules("2026-03", ["beijing", "shanghai"]).cities
+    conv = beijing.conventions
+    assert (conv.hf_legal_rate_min, conv.hf_legal_rate_max) == (Fraction(5, 100), Fraction(12, 100))
+    assert (conv.severance_wage_cap_multiple, conv.severance_capped_years) == (3, 12)
+    assert (conv.damages_max_share, conv.damages_policy) == (Fraction(1, 5), "cap")
+    assert (conv.sick_pay_floor_share, conv.sick_pay_tiers) == (Fraction(4, 5), ())
+    assert shanghai.conventions.sick_pay_tiers == (
+        (0, Fraction(6, 10)),
+        (2, Fraction(7, 10)),
+        (4, Fraction(8, 10)),
+        (6, Fraction(9, 10)),
+        (8, Fraction(1)),
+    )
+    assert shanghai.conventions.sick_pay_long_tiers == (
+        (0, Fraction(4, 10)),
+        (1, Fraction(5, 10)),
+        (3, Fraction(6, 10)),
+    )
+
+
+def test_bonus_table_housing_fund_and_severance_tax_rules() -> None:
+    tax = load_rules("2026-01", ["shanghai"]).tax
+    assert [(b.upto_fen, b.rate, b.quick_deduction_fen) for b in tax.bonus_brackets] == [
+        (300_000, Fraction(3, 100), 0),
+        (1_200_000, Fraction(10, 100), 21_000),
+        (2_500_000, Fraction(20, 100), 141_000),
+        (3_500_000, Fraction(25, 100), 266_000),
+        (5_500_000, Fraction(30, 100), 441_000),
+        (8_000_000, Fraction(35, 100), 716_000),
+        (None, Fraction(45, 100), 1_516_000),
+    ]
+    for prev, cur in pairwise(tax.bonus_brackets):  # the monthly table's quick deductions follow from its brackets
+        assert cur.quick_deduction_fen == prev.quick_deduction_fen + prev.upto_fen * (cur.rate - prev.rate)
+    assert (tax.bonus_valid_until, tax.hf_deductible_rate, tax.severance_exempt_multiple) == (
+        "2027-12",
+        Fraction(12, 100),
+        3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'damages_policy = "cap"',
+            'damages_policy = "warn"',
+            r"\[deductions\]: damages_policy 'warn' unknown; use one of cap, flag_only$",
+        ),
+        (
+            "tiers = []",
+            'tiers = [{ from_years = 2, share = "0.7" }]',
+            r"\[sick_pay\]: tiers must start at from_years = 0 and increase$",
+        ),
+    ],
+)
+def test_bad_conventions_are_reported_with_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, message: str
+) -> None:
+    text = (loader.RULES_DIR / "conventions-2026.toml").read_text()
+    assert old in text
+    (tmp_path / "conventions-2026.toml").write_text(text.replace(old, new, 1))
+    (tmp_path / "iit-2026.toml").write_text((loader.RULES_DIR / "iit-2026.toml").read_text())
+    monkeypatch.setattr(loader, "RULES_DIR", tmp_path)
+    with pytest.raises(RuleError, match=message):
+        load_rules("2026-01", ["beijing"])  # Shanghai sets its own sick-pay tiers

@@ -3,7 +3,14 @@ from datetime import date
 import pytest
 
 from payroll_core.rules import load_rules
-from payroll_core.settlement import LeaveSettlement, SettlementError, annual_leave_entitlement, unused_annual_leave
+from payroll_core.settlement import (
+    LeaveSettlement,
+    Service,
+    SettlementError,
+    annual_leave_entitlement,
+    service_for_severance,
+    unused_annual_leave,
+)
 
 CONV = load_rules("2026-03", ["shanghai"]).cities[0].conventions
 
@@ -36,3 +43,24 @@ def test_impossible_dates_are_refused() -> None:
             conventions=CONV,
             employed_since=date(2026, 6, 1),
         )
+
+
+@pytest.mark.parametrize(
+    ("hired", "last", "service", "half_months"),
+    [
+        (date(2020, 3, 1), date(2026, 2, 28), Service(6, 0, 0), 12),  # six full years: six months' wage
+        (date(2020, 3, 1), date(2026, 8, 31), Service(6, 6, 0), 14),  # six months more count as a year
+        (date(2020, 3, 1), date(2026, 8, 30), Service(6, 5, 30), 13),  # a day short of that: half a month
+        (date(2020, 3, 10), date(2026, 4, 5), Service(6, 0, 27), 13),
+        (date(2026, 1, 31), date(2026, 2, 27), Service(0, 1, 0), 1),  # Jan 31 + 1 month = Feb 28
+        (date(2026, 3, 2), date(2026, 3, 2), Service(0, 0, 1), 1),
+    ],
+)
+def test_service_for_severance(hired: date, last: date, service: Service, half_months: int) -> None:
+    assert service_for_severance(hired, last) == service
+    assert service.half_months == half_months
+
+
+def test_a_last_day_before_the_hire_date_is_refused() -> None:
+    with pytest.raises(SettlementError, match=r"^the last day 2026-02-28 is before the hire date 2026-03-01$"):
+        service_for_severance(date(2026, 3, 1), date(2026, 2, 28))
