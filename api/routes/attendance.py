@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.auth import EVERYONE, require, visible_employee_id
@@ -15,7 +16,8 @@ from api.pay_errors import pay_errors
 from api.schemas import PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.attendance import month_attendance, parse_period
-from gateway.store import Office
+from gateway.pay.dashboard import local_today
+from gateway.store import Office, utcnow
 
 router = APIRouter(prefix="/attendance", tags=["attendance"])
 
@@ -36,6 +38,9 @@ class EmployeeAttendance(BaseModel):
     ot_restday_minutes: int
     ot_holiday_minutes: int
     missing_punches: int
+    counted_through: dt.date | None = Field(
+        description="for a month in progress, the office's today: later days count as neither worked nor absent"
+    )
 
 
 class AttendanceOut(BaseModel):
@@ -53,7 +58,8 @@ def get_attendance(
     employee: Annotated[str | None, Query(max_length=32, description="only this employee (code)")] = None,
 ) -> AttendanceOut:
     """Per-employee month totals. With `employee`, or for an employee token (always its own row), only that
-    employee's punches are read and computed."""
+    employee's punches are read and computed. A month in progress counts up to each office's today
+    (`counted_through`), so the days still to come are not absences."""
     with read(request) as session, pay_errors():
         office_row = None
         if office is not None:
@@ -61,10 +67,21 @@ def get_attendance(
             if office_row is None:
                 raise NotFound(f"no office named {office!r}")
         only = visible_employee_id(session, who, employee)
-        result = month_attendance(session, parse_period(period), office_row, only=only)
-        names = {o.id: o.name for o in session.scalars(select(Office))}
+        month = parse_period(period)
+        offices = list(session.scalars(select(Office)))
+        now = utcnow()
+        today = {o.id: local_today(o, now) for o in offices}
+        in_progress = {key: day for key, day in today.items() if day <= month.days[-1]}
+        result = month_attendance(session, month, office_row, only=only, through=today)
+        names = {o.id: o.name for o in offices}
         rows = [
-            EmployeeAttendance(employee=e.code, name=e.name, office=names[e.office_id], **result.row(i))  # type: ignore[index]
+            EmployeeAttendance(
+                employee=e.code,
+                name=e.name,
+                office=names[e.office_id],  # type: ignore[index]
+                counted_through=in_progress.get(e.office_id),  # type: ignore[arg-type]
+                **result.row(i),
+            )
             for i, e in enumerate(result.employees)
         ]
         return AttendanceOut(period=period, office=office, employees=rows)

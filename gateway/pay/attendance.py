@@ -276,8 +276,22 @@ def _employed_mask(employees: list[Employee], days: list[dt.date]) -> np.ndarray
     return mask
 
 
+def _after(employees: list[Employee], days: list[dt.date], through: dict[int, dt.date]) -> np.ndarray:
+    """Per employee and day: the day lies after its office's `through` date."""
+    day_numbers = np.array([d.toordinal() for d in days])
+    limits = np.array([through[e.office_id].toordinal() for e in employees])  # type: ignore[index]
+    after: np.ndarray = day_numbers[None, :] > limits[:, None]
+    return after
+
+
 def month_attendance(
-    session: Session, period: Period, office: Office | None, *, only: int | None = None, day: dt.date | None = None
+    session: Session,
+    period: Period,
+    office: Office | None,
+    *,
+    only: int | None = None,
+    day: dt.date | None = None,
+    through: dict[int, dt.date] | None = None,
 ) -> MonthAttendance:
     """Attendance of every employee in scope for `period`, computed by the payroll_core kernel.
 
@@ -285,7 +299,9 @@ def month_attendance(
     employee's month costs one employee's punches, not the office's. `day` (a date of `period`) reads
     only the punches around that day: its facts are exact (every punch a shift window of that day can
     hold is read) and the other days' are not (they see no punches), which is what a dashboard of one
-    day needs at the cost of a few days' punches instead of a month's.
+    day needs at the cost of a few days' punches instead of a month's. `through` (office id → its date
+    today) counts a month in progress up to that day: later days count like days outside employment
+    (neither worked nor absent), so a view of the current month does not call the days to come absences.
     """
     employees = employees_in_scope(session, period, office, only=only)
     offices = (
@@ -304,6 +320,8 @@ def month_attendance(
     facts = result.facts.copy()
     workday = facts[:, :, Fact.DAY_TYPE] == DayType.WORKDAY
     outside = ~_employed_mask(employees, period.days)
+    if through is not None:
+        outside |= _after(employees, period.days, through)
     facts[outside] = 0
     facts[:, :, Fact.DAY_TYPE][outside] = DayType.RESTDAY
     summary = summarize(facts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +27,7 @@ E001_MARCH = {
     "ot_restday_minutes": 480,
     "ot_holiday_minutes": 0,
     "missing_punches": 0,
+    "counted_through": None,
 }
 
 
@@ -38,6 +39,39 @@ def test_month_totals_per_employee(client: TestClient, as_role, factory: session
     response = client.get(f"/api/v1/attendance?period={PERIOD}&office={SCOPE}", headers=as_role("viewer"))
     assert response.status_code == 200
     assert response.json() == {"period": PERIOD, "office": SCOPE, "employees": [E001_MARCH]}
+
+
+def test_a_month_in_progress_counts_up_to_the_offices_today(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full_month(factory)
+    client.post(
+        "/api/v1/employees",
+        json={
+            "code": "E003",
+            "name": "Worker E003",
+            "office": SCOPE,
+            "pay_basis": "monthly",
+            "monthly_salary_fen": 500_000,
+        },
+        headers=as_role("hr"),
+    )
+    # 2026-03-10 20:30 in Shanghai: Mon 2 to Fri 6 and Mon 9, Tue 10 are the workdays so far
+    monkeypatch.setattr("api.routes.attendance.utcnow", lambda: datetime(2026, 3, 10, 12, 30))
+    rows = client.get(f"/api/v1/attendance?period={PERIOD}&office={SCOPE}", headers=as_role("hr")).json()["employees"]
+    e003 = next(row for row in rows if row["employee"] == "E003")
+    assert (e003["scheduled_days"], e003["employed_days"], e003["absent_days"], e003["counted_through"]) == (
+        22,
+        7,
+        7,
+        "2026-03-10",
+    )
+    e001 = next(row for row in rows if row["employee"] == "E001")
+    assert e001["worked_days"] + e001["absent_days"] == e001["employed_days"] == 7
+    # the month before the office's today is counted whole
+    monkeypatch.setattr("api.routes.attendance.utcnow", lambda: datetime(2026, 3, 31, 16, 30))  # 04-01 00:30 local
+    rows = client.get(f"/api/v1/attendance?period={PERIOD}&office={SCOPE}", headers=as_role("hr")).json()["employees"]
+    assert next(row for row in rows if row["employee"] == "E003")["absent_days"] == 22
 
 
 def test_employee_sees_only_own_row(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:  # type: ignore[no-untyped-def]
