@@ -29,6 +29,7 @@ class Login:
 HR = Login("li.na", "Renshi-2026-spring", "李娜")
 VIEWER = Login("zhou.viewer", "Chakan-2026-spring", "周敏")
 EMPLOYEE = Login("E001", "Yuangong-2026-spring", "Worker E001")
+ADMIN = Login("chen.admin", "Guanli-2026-spring", "陈强")
 
 
 @dataclass
