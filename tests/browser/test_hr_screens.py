@@ -55,6 +55,7 @@ def test_every_hr_screen_at_desktop_and_phone_sizes(page: Page, served: Served) 
     ]  # fmt: skip
     tour(page, served.url, HR_SCREENS)
     page.context.clear_cookies()
+    page.reload()  # the page forgets the HR login it held
     page.set_viewport_size(DESKTOP)
     log_in(page, served.url, ADMIN.username, ADMIN.password)
     assert menu_entries(page)[-1] == "用户与令牌"

@@ -82,7 +82,7 @@ export default {
     }));
     const bankRules = computed(() => ({
       bank_name: [required("employees.bankName")],
-      account_no: [required("employees.accountNo"), { pattern: /^[0-9 ]{8,40}$/, message: t("validation.accountNo"), trigger: "blur" }],
+      account_no: [required("employees.accountNo"), { pattern: /^(\d ?){8,32}$/, message: t("validation.accountNo"), trigger: "blur" }],
       account_name: [required("employees.accountName")],
     }));
 

@@ -1,12 +1,12 @@
 // Choose an employee by code or name: a select that asks the API as the clerk types (code, name and office shown).
-import { ref } from "vue";
+import { onMounted, ref } from "vue";
 import { listEmployees } from "../api/employees.js";
 import { showError } from "./notify.js";
 
 export default {
   props: { modelValue: { type: String, default: "" } },
   emits: ["update:modelValue"],
-  setup() {
+  setup(props) {
     const options = ref([]);
     const loading = ref(false);
 
@@ -21,6 +21,8 @@ export default {
       }
     }
 
+    // A code given from outside (the address, a preset) shows with its name.
+    onMounted(() => props.modelValue && search(props.modelValue));
     return { options, loading, search };
   },
   template: `

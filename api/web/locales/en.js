@@ -86,7 +86,7 @@ export default {
     shiftNeedsOffice: "Choose an office before a shift",
     leftBeforeHired: "The leaving date cannot be before the hiring date",
     idPair: "Give both the ID document and its number, or neither",
-    accountNo: "An account number has 8 to 40 digits",
+    accountNo: "An account number has 8 to 32 digits",
     pin: "A PIN has letters and digits only, at most 24",
     sn: "A serial number has letters, digits and . _ - only",
     time: "Give a time as hours:minutes, e.g. 08:30",

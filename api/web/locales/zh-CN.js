@@ -86,7 +86,7 @@ export default {
     shiftNeedsOffice: "指定班次前请先选择办公地点",
     leftBeforeHired: "离职日期不能早于入职日期",
     idPair: "证件类型和证件号码需同时填写或同时留空",
-    accountNo: "银行账号应为 8 到 40 位数字",
+    accountNo: "银行账号应为 8 到 32 位数字",
     pin: "考勤号只能包含字母和数字，最多 24 位",
     sn: "序列号只能包含字母、数字和 . _ -",
     time: "请填写时间，格式为 时:分，例如 08:30",

@@ -193,7 +193,7 @@ export default {
             <el-select v-model="form.punch" data-test="correction-punch"><el-option v-for="p in rawPunches" :key="p.punch_id" :value="p.punch_id" :label="p.time" /></el-select>
           </el-form-item>
           <el-form-item v-if="form.action !== 'void'" :label="$t('punches.time')">
-            <el-time-select v-model="form.time" start="00:00" end="23:55" step="00:05" format="HH:mm" editable data-test="correction-time" />
+            <el-input v-model="form.time" type="time" name="time" class="time-input" data-test="correction-time" />
           </el-form-item>
           <el-form-item :label="$t('punches.reason')"><el-input v-model="form.reason" type="textarea" :rows="2" maxlength="1000" name="reason" :placeholder="$t('punches.reasonHint')" /></el-form-item>
           <el-button type="primary" :loading="saving" @click="correct" data-test="correction-submit">{{ $t('punches.submit') }}</el-button>
