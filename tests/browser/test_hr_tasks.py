@@ -92,7 +92,9 @@ def test_hr_creates_an_employee_with_salary_in_yuan_then_bank_account_and_badge(
     page.click("[data-test=employee-create]")
     drawer = page.locator("[data-test=employee-drawer]")
     drawer.locator("[data-test=employee-save]").click()  # nothing typed: the form says so before sending
-    expect(drawer.locator(".el-form-item__error")).to_have_text(["请填写工号", "请填写姓名", "月薪请填写金额（元），最多两位小数，例如 6000 或 34.48"])
+    expect(drawer.locator(".el-form-item__error")).to_have_text(
+        ["请填写工号", "请填写姓名", "月薪请填写金额（元），最多两位小数，例如 6000 或 34.48"]
+    )
     drawer.locator("input[name=code]").fill("E011")
     drawer.locator("input[name=name]").fill("刘洋")
     drawer.locator("input[name=salary]").fill("8,800.5")
@@ -135,13 +137,19 @@ def test_hr_uploads_piece_counts_through_the_preview(page: Page, served: Served,
     log_in(page, served.url, HR.username, HR.password)
     menu(page, "计件")
     bad = tmp_path / "march-bad.csv"
-    bad.write_text("employee,period,item,qty,rejects,unit_fen,grade_coef\nE001,2026-03,LAMP-01,300,4,120,1.10\nE404,2026-03,LAMP-01,10,0,120,1\n")
+    bad.write_text(
+        "employee,period,item,qty,rejects,unit_fen,grade_coef\nE001,2026-03,LAMP-01,300,4,120,1.10\nE404,2026-03,LAMP-01,10,0,120,1\n"
+    )
     page.set_input_files("[data-test=piece-upload] input[type=file]", bad)
     report = page.locator("[data-test=row-report]")
-    expect(report.locator("li")).to_have_text(["row 3, column employee: no employee with code 'E404'; add the employee first or fix the code"])
+    expect(report.locator("li")).to_have_text(
+        ["row 3, column employee: no employee with code 'E404'; add the employee first or fix the code"]
+    )
     expect(page.locator("[data-test=piece-import]")).to_be_disabled()
     good = tmp_path / "march.csv"
-    good.write_text("employee,period,item,qty,rejects,unit_fen,grade_coef\nE001,2026-03,LAMP-01,300,4,120,1.10\nE003,2026-03,LAMP-02,50,0,95,1\n")
+    good.write_text(
+        "employee,period,item,qty,rejects,unit_fen,grade_coef\nE001,2026-03,LAMP-01,300,4,120,1.10\nE003,2026-03,LAMP-02,50,0,95,1\n"
+    )
     page.set_input_files("[data-test=piece-upload] input[type=file]", good)
     expect(page.locator("[data-test=piece-ok]")).to_have_text("共 2 行、2 名员工、月份 2026-03，可以导入")
     totals = page.locator("[data-test=piece-totals] .el-table__body tr")
@@ -151,7 +159,9 @@ def test_hr_uploads_piece_counts_through_the_preview(page: Page, served: Served,
     page.click("[data-test=piece-import]")
     expect(page.locator(".el-message--success")).to_have_text("已导入 2 行、共 350 件（批次 #1）")
     expect(page.locator("[data-test=piece-batches] .el-table__body tr")).to_have_count(1)
-    assert [(b["name"], b["rows"], b["qty"]) for b in api_get(page, served.url, "/piece-batches")] == [("march.csv", 2, 350)]
+    assert [(b["name"], b["rows"], b["qty"]) for b in api_get(page, served.url, "/piece-batches")] == [
+        ("march.csv", 2, 350)
+    ]
 
 
 def test_hr_adds_a_missed_punch_on_the_calendar_and_the_day_changes(page: Page, served: Served) -> None:
