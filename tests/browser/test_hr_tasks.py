@@ -173,6 +173,7 @@ def test_hr_adds_a_missed_punch_on_the_calendar_and_the_day_changes(page: Page, 
     drawer = page.locator("[data-test=day-drawer]")
     for time in ("08:57", "18:02"):
         drawer.locator("input[name=time]").fill(time)
+        drawer.locator("input[name=time]").press("Enter")
         drawer.locator("textarea[name=reason]").fill("忘记打卡，主管已确认")
         drawer.locator("[data-test=correction-submit]").click()
         expect(page.locator(".el-message--success").last).to_have_text("更正已保存")

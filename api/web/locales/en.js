@@ -636,6 +636,7 @@ export default {
     legendAdded: "Added",
     legendVoided: "Voided",
     legendMoved: "Moved",
+    timeHint: "hh:mm, e.g. 08:30",
   },
   pieces: {
     title: "Piece counts",

@@ -636,6 +636,7 @@ export default {
     legendAdded: "补卡",
     legendVoided: "已作废",
     legendMoved: "已调整",
+    timeHint: "时:分，例如 08:30",
   },
   pieces: {
     title: "计件",

@@ -10,13 +10,15 @@ import { addCorrection, getMonth } from "../api/punches.js";
 import { canWrite } from "../auth.js";
 import EmployeePicker from "../components/EmployeePicker.js";
 import { showError } from "../components/notify.js";
-import { attendanceText } from "../explain.js";
+import { attendanceText, durationText } from "../explain.js";
 import { utcOf } from "../format.js";
 import { isPhone } from "../viewport.js";
 
 const SUMMARY = ["scheduled_days", "worked_days", "absent_days", "late_minutes", "early_minutes", "missing_punches", "ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes"];
 const BAD = new Set(["absent", "missing_punch"]);
 const WARN = new Set(["late", "early_leave", "half_day_absent"]);
+// Statuses the grid shows by its shading alone, without a tag.
+const QUIET = ["normal", "rest", "upcoming"];
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function lastMonth() {
@@ -110,6 +112,8 @@ export default {
       dayNumber: (cell) => Number(cell.date.slice(8)),
       weekday: (cell) => t(`my.weekday.${weekdayOf(cell.date)}`),
       weekdays: [1, 2, 3, 4, 5, 6, 0],
+      QUIET,
+      hours: (minutes) => durationText(minutes, t),
     };
   },
   template: `
@@ -134,7 +138,7 @@ export default {
         <div v-for="cell in calendar.days" :key="cell.date" class="day-row clickable" :class="['type-' + cell.day_type, tone(cell)]" :data-day="cell.date" @click="open(cell)">
           <div class="day-date"><strong>{{ cell.date }}</strong><span class="muted">{{ weekday(cell) }}</span></div>
           <div class="day-times">
-            <el-tag v-if="cell.status !== 'normal'" size="small" :type="statusType(cell.status)">{{ $t('punches.status.' + cell.status) }}</el-tag>
+            <el-tag v-if="!QUIET.includes(cell.status)" size="small" :type="statusType(cell.status)">{{ $t('punches.status.' + cell.status) }}</el-tag>
             <span v-for="(p, i) in cell.punches" :key="i" class="cal-punch" :class="p.correction">{{ p.time }}</span>
           </div>
         </div>
@@ -145,7 +149,7 @@ export default {
           <div v-for="(cell, j) in week" :key="i + '-' + j" class="cal-cell" :class="cell ? ['type-' + cell.day_type, tone(cell), { open: day && day.date === cell.date }] : 'pad'" :data-day="cell ? cell.date : null" @click="cell && open(cell)">
             <template v-if="cell">
               <div class="cal-top"><strong>{{ dayNumber(cell) }}</strong>
-                <el-tag v-if="!['normal', 'rest', 'upcoming'].includes(cell.status)" size="small" :type="statusType(cell.status)" class="cal-status">{{ $t('punches.status.' + cell.status) }}</el-tag></div>
+                <el-tag v-if="!QUIET.includes(cell.status)" size="small" :type="statusType(cell.status)" class="cal-status">{{ $t('punches.status.' + cell.status) }}</el-tag></div>
               <div v-if="cell.planned_start" class="muted cal-plan">{{ cell.planned_start }}–{{ cell.planned_end }}</div>
               <div class="cal-punches"><span v-for="(p, k) in cell.punches" :key="k" class="cal-punch" :class="[p.correction, { uncounted: !p.counted }]">{{ p.time }}</span></div>
             </template>
@@ -168,7 +172,7 @@ export default {
         <el-descriptions-item :label="$t('punches.dayType')">{{ $t('punches.dayTypes.' + day.day_type) }}</el-descriptions-item>
         <el-descriptions-item :label="$t('punches.planned')">{{ day.planned_start ? day.planned_start + '–' + day.planned_end : $t('common.none') }}</el-descriptions-item>
         <el-descriptions-item :label="$t('punches.statusLabel')"><el-tag size="small" :type="statusType(day.status)" data-test="day-status">{{ $t('punches.status.' + day.status) }}</el-tag></el-descriptions-item>
-        <el-descriptions-item :label="$t('punches.worked')">{{ $t('units.minutes', { n: day.worked_minutes }) }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('punches.worked')">{{ hours(day.worked_minutes) }}</el-descriptions-item>
         <el-descriptions-item v-if="day.late_minutes" :label="$t('attendance.late_minutes')">{{ $t('units.minutes', { n: day.late_minutes }) }}</el-descriptions-item>
         <el-descriptions-item v-if="day.early_minutes" :label="$t('attendance.early_minutes')">{{ $t('units.minutes', { n: day.early_minutes }) }}</el-descriptions-item>
       </el-descriptions>
@@ -193,7 +197,7 @@ export default {
             <el-select v-model="form.punch" data-test="correction-punch"><el-option v-for="p in rawPunches" :key="p.punch_id" :value="p.punch_id" :label="p.time" /></el-select>
           </el-form-item>
           <el-form-item v-if="form.action !== 'void'" :label="$t('punches.time')">
-            <el-input v-model="form.time" type="time" name="time" class="time-input" data-test="correction-time" />
+            <el-time-picker v-model="form.time" format="HH:mm" value-format="HH:mm" name="time" class="time-input" data-test="correction-time" :placeholder="$t('punches.timeHint')" />
           </el-form-item>
           <el-form-item :label="$t('punches.reason')"><el-input v-model="form.reason" type="textarea" :rows="2" maxlength="1000" name="reason" :placeholder="$t('punches.reasonHint')" /></el-form-item>
           <el-button type="primary" :loading="saving" @click="correct" data-test="correction-submit">{{ $t('punches.submit') }}</el-button>
