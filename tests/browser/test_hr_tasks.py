@@ -171,12 +171,13 @@ def test_hr_adds_a_missed_punch_on_the_calendar_and_the_day_changes(page: Page, 
     expect(day).to_contain_text("缺勤")
     day.click()
     drawer = page.locator("[data-test=day-drawer]")
-    for time in ("08:57", "18:02"):
-        drawer.locator("input[name=time]").fill(time)
-        drawer.locator("input[name=time]").press("Enter")
+    time_field = drawer.locator("input[name=time]")
+    for time, status in (("08:57", "缺卡"), ("18:02", "正常")):  # one punch of two, then both
+        time_field.fill(time)
         drawer.locator("textarea[name=reason]").fill("忘记打卡，主管已确认")
         drawer.locator("[data-test=correction-submit]").click()
-        expect(page.locator(".el-message--success").last).to_have_text("更正已保存")
+        expect(drawer.locator("[data-test=day-status]")).to_have_text(status)
+        expect(time_field).to_have_value("")  # the form is ready for the next correction
     expect(drawer.locator("[data-test=day-status]")).to_have_text("正常")
     expect(day.locator(".cal-punch.added")).to_have_text(["08:57", "18:02"])
     expect(day).not_to_contain_text("缺勤")

@@ -19,7 +19,7 @@ const BAD = new Set(["absent", "missing_punch"]);
 const WARN = new Set(["late", "early_leave", "half_day_absent"]);
 // Statuses the grid shows by its shading alone, without a tag.
 const QUIET = ["normal", "rest", "upcoming"];
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const TIME = /^([01]?\d|2[0-3])[:\uFF1A][0-5]\d$/; // 8:57, 08:57 or with a full-width colon as a Chinese IME types it
 
 function lastMonth() {
   const now = new Date();
@@ -85,12 +85,13 @@ export default {
       const needsPunch = form.action !== "add";
       const needsTime = form.action !== "void";
       if (needsPunch && form.punch === null) return ElMessage.error(t("validation.choose", { field: t("punches.punch") }));
-      if (needsTime && !TIME.test(form.time)) return ElMessage.error(t("validation.time"));
+      const time = form.time.trim();
+      if (needsTime && !TIME.test(time)) return ElMessage.error(t("validation.time"));
       if (form.reason.trim().length < 3) return ElMessage.error(t("validation.reason"));
       const body = { action: form.action, reason: form.reason.trim() };
       if (needsPunch) body.punch_id = form.punch;
       else body.employee = employee.value;
-      if (needsTime) body.ts_utc = utcOf(day.value.date, form.time, calendar.value.timezone);
+      if (needsTime) body.ts_utc = utcOf(day.value.date, time.replace(/\D/, ":").padStart(5, "0"), calendar.value.timezone);
       saving.value = true;
       try {
         await addCorrection(body);
@@ -197,7 +198,7 @@ export default {
             <el-select v-model="form.punch" data-test="correction-punch"><el-option v-for="p in rawPunches" :key="p.punch_id" :value="p.punch_id" :label="p.time" /></el-select>
           </el-form-item>
           <el-form-item v-if="form.action !== 'void'" :label="$t('punches.time')">
-            <el-time-picker v-model="form.time" format="HH:mm" value-format="HH:mm" name="time" class="time-input" data-test="correction-time" :placeholder="$t('punches.timeHint')" />
+            <el-input v-model="form.time" name="time" maxlength="5" class="time-input" data-test="correction-time" :placeholder="$t('punches.timeHint')" />
           </el-form-item>
           <el-form-item :label="$t('punches.reason')"><el-input v-model="form.reason" type="textarea" :rows="2" maxlength="1000" name="reason" :placeholder="$t('punches.reasonHint')" /></el-form-item>
           <el-button type="primary" :loading="saving" @click="correct" data-test="correction-submit">{{ $t('punches.submit') }}</el-button>
