@@ -27,6 +27,13 @@ export function durationText(minutes, t) {
   return t("units.hoursMinutes", { h: d.hours, m: d.minutes });
 }
 
+// A terminal's clock offset in seconds, signed: "+8 小时", "−45 秒".
+export function offsetText(seconds, t) {
+  const magnitude = Math.abs(seconds);
+  const sign = seconds < 0 ? "−" : "+";
+  return sign + (magnitude >= 60 ? durationText(Math.round(magnitude / 60), t) : t("units.seconds", { n: magnitude }));
+}
+
 // The order a payslip lists attendance in: days, then lateness, then hours.
 export const ATTENDANCE_ORDER = [
   "scheduled_days",

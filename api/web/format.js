@@ -21,6 +21,17 @@ export function yuan(fen) {
   return `${value < 0n ? "-" : ""}${whole}.${cents}`;
 }
 
+// Yuan as a person types it ("6000", "6,000.5", "34.48") → integer fen (600000, 600050, 3448), from its digits
+// alone (never through a float); null when it is not a non-negative amount with at most two decimals.
+export function fenOf(text) {
+  const match = /^(\d{1,13})(?:\.(\d{1,2}))?$/.exec(String(text ?? "").trim().replace(/,/g, ""));
+  if (!match) return null;
+  return Number(BigInt(match[1]) * FEN_PER_YUAN + BigInt((match[2] || "").padEnd(2, "0")));
+}
+
+// Integer fen as yuan to edit in a field: yuan() without the thousands separators (600050 → "6000.50").
+export const yuanInput = (fen) => (fen === null || fen === undefined ? "" : yuan(fen).replace(/,/g, ""));
+
 // a ÷ b rounded half away from zero, in integers (b > 0): the rounding payroll_core.money uses for fen.
 export function divRound(a, b) {
   const [n, d] = [BigInt(a), BigInt(b)];
@@ -117,4 +128,18 @@ export function dateTime(value, timeZone) {
 export function localDateTime(value) {
   const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})/.exec(String(value ?? ""));
   return match ? `${match[1]} ${match[2]}` : "";
+}
+
+// An office's wall-clock time ("2026-03-02", "08:30") as the UTC instant the API takes ("2026-03-02T00:30:00Z"):
+// the zone's offset at that moment, found from Intl (twice, so a day the offset changes lands right).
+export function utcOf(day, time, timeZone) {
+  const wall = Date.parse(`${day}T${time}:00Z`);
+  if (Number.isNaN(wall)) throw new RangeError(`not a date and time: ${day} ${time}`);
+  let guess = wall;
+  for (let i = 0; i < 2; i += 1) {
+    const p = zoned(new Date(guess), timeZone);
+    const shown = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute));
+    guess += wall - shown;
+  }
+  return new Date(guess).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -2,10 +2,12 @@
 // key and icon. Adding a screen = one view module + one entry here + its catalogue keys.
 import { ElMessage } from "element-plus";
 import { createRouter, createWebHashHistory } from "vue-router";
-import { STAFF, auth, homeFor, loadSession } from "./auth.js";
+import { STAFF, WRITERS, auth, homeFor, loadSession } from "./auth.js";
 import { i18n } from "./i18n.js";
 import ActivateView from "./views/ActivateView.js";
+import AuditView from "./views/AuditView.js";
 import DashboardView from "./views/DashboardView.js";
+import EmployeesView from "./views/EmployeesView.js";
 import LoginView from "./views/LoginView.js";
 import MyPayslipsView from "./views/MyPayslipsView.js";
 import MyPunchesView from "./views/MyPunchesView.js";
@@ -15,19 +17,32 @@ import PayRunView from "./views/PayRunView.js";
 import PayRunsView from "./views/PayRunsView.js";
 import PayslipView from "./views/PayslipView.js";
 import PayslipsView from "./views/PayslipsView.js";
+import PiecesView from "./views/PiecesView.js";
+import PunchesView from "./views/PunchesView.js";
+import QuarantineView from "./views/QuarantineView.js";
+import TerminalsView from "./views/TerminalsView.js";
+import UsersView from "./views/UsersView.js";
 
 const EVERYONE = [...STAFF, "employee"];
 const EMPLOYEE = ["employee"];
+const ADMIN = ["admin"];
 
 export const routes = [
   { path: "/login", name: "login", component: LoginView, meta: { public: true } },
   { path: "/activate", name: "activate", component: ActivateView, meta: { public: true } },
   { path: "/", name: "home", redirect: () => homeFor(auth.me) },
   { path: "/dashboard", name: "dashboard", component: DashboardView, meta: { roles: STAFF, menu: "menu.dashboard", icon: "DataLine" } },
+  { path: "/employees", name: "employees", component: EmployeesView, meta: { roles: STAFF, menu: "menu.employees", icon: "User" } },
+  { path: "/terminals", name: "terminals", component: TerminalsView, meta: { roles: STAFF, menu: "menu.terminals", icon: "Monitor" } },
+  { path: "/quarantine", name: "quarantine", component: QuarantineView, meta: { roles: STAFF, menu: "menu.quarantine", icon: "Warning" } },
+  { path: "/punches", name: "punches", component: PunchesView, meta: { roles: STAFF, menu: "menu.punches", icon: "Calendar" } },
+  { path: "/pieces", name: "pieces", component: PiecesView, meta: { roles: STAFF, menu: "menu.pieces", icon: "Box" } },
   { path: "/payruns", name: "payruns", component: PayRunsView, meta: { roles: STAFF, menu: "menu.payruns", icon: "Money" } },
   { path: "/payruns/:id(\\d+)", name: "payrun", component: PayRunView, meta: { roles: STAFF, parent: "payruns" } },
   { path: "/payslips", name: "payslips", component: PayslipsView, meta: { roles: STAFF, menu: "menu.payslips", icon: "Tickets" } },
   { path: "/payslips/:id(\\d+)", name: "payslip", component: PayslipView, meta: { roles: STAFF, parent: "payslips" } },
+  { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
+  { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },
   { path: "/my/payslips/:id(\\d+)", name: "my-payslip", component: PayslipView, meta: { roles: EMPLOYEE, parent: "my-payslips" } },
   { path: "/my/punches", name: "my-punches", component: MyPunchesView, meta: { roles: EMPLOYEE, menu: "menu.myPunches", icon: "Clock" } },

@@ -29,6 +29,24 @@ class Login:
 HR = Login("li.na", "Renshi-2026-spring", "李娜")
 VIEWER = Login("zhou.viewer", "Chakan-2026-spring", "周敏")
 EMPLOYEE = Login("E001", "Yuangong-2026-spring", "Worker E001")
+ADMIN = Login("chen.admin", "Guanli-2026-spring", "陈强")
+
+
+# The side menu of each staff role, in order (api/web/router.js); a viewer has no audit log, only admins users.
+HR_MENU = ["工作台", "员工", "考勤机", "待处理打卡", "打卡与补卡", "计件", "工资核算", "工资单", "审计日志"]
+HR_MENU_EN = [
+    "Dashboard",
+    "Employees",
+    "Terminals",
+    "Quarantine",
+    "Punches",
+    "Piece counts",
+    "Pay runs",
+    "Payslips",
+    "Audit log",
+]
+VIEWER_MENU = HR_MENU[:-1]
+ADMIN_MENU = [*HR_MENU, "用户与令牌"]
 
 
 @dataclass

@@ -34,7 +34,7 @@ from gateway.store import Badge, Device, Employee, Office, Quarantine, make_engi
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 
-from browser_kit import DESKTOP, EMPLOYEE, HR, VIEWER, Served
+from browser_kit import ADMIN, DESKTOP, EMPLOYEE, HR, VIEWER, Served
 from dashboard_contract import dashboard_json
 from pay_testkit import WORKDAYS, full_month, punch_day
 
@@ -126,6 +126,7 @@ def add_logins(factory: sessionmaker[Session]) -> None:
     with factory() as session, session.begin():
         create_user(session, "test", HR.username, HR.display_name, "hr", HR.password)
         create_user(session, "test", VIEWER.username, VIEWER.display_name, "viewer", VIEWER.password)
+        create_user(session, "test", ADMIN.username, ADMIN.display_name, "admin", ADMIN.password)
         e001 = session.query(Employee).filter_by(code="E001").one()
         create_user(session, "test", EMPLOYEE.username, EMPLOYEE.display_name, "employee", EMPLOYEE.password,
                     employee=e001)  # fmt: skip

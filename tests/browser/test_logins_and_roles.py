@@ -8,7 +8,21 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from browser_kit import EMPLOYEE, HR, PHONE, VIEWER, Served, api_get, log_in, menu_entries, shoot, yuan
+from browser_kit import (
+    EMPLOYEE,
+    HR,
+    HR_MENU,
+    HR_MENU_EN,
+    PHONE,
+    VIEWER,
+    VIEWER_MENU,
+    Served,
+    api_get,
+    log_in,
+    menu_entries,
+    shoot,
+    yuan,
+)  # fmt: skip
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
@@ -67,11 +81,11 @@ def test_an_expired_session_goes_back_to_the_login_page_with_a_message(page: Pag
 
 def test_logout_and_the_language_switch_kept_per_browser(page: Page, served: Served) -> None:
     log_in(page, served.url, HR.username, HR.password)
-    assert menu_entries(page) == ["工作台", "工资核算", "工资单"]
+    assert menu_entries(page) == HR_MENU
     page.locator(".lang-switch").get_by_text("English").click()
-    expect(page.locator("[data-test=menu] .el-menu-item")).to_have_text(["Dashboard", "Pay runs", "Payslips"])
+    expect(page.locator("[data-test=menu] .el-menu-item")).to_have_text(HR_MENU_EN)
     page.reload()
-    expect(page.locator("[data-test=menu] .el-menu-item")).to_have_text(["Dashboard", "Pay runs", "Payslips"])
+    expect(page.locator("[data-test=menu] .el-menu-item")).to_have_text(HR_MENU_EN)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     shoot(page, "dashboard-english-desktop")
     page.locator(".lang-switch").get_by_text("中文").click()
@@ -85,7 +99,7 @@ def test_a_viewer_sees_the_read_screens_without_their_buttons(page: Page, served
     with served.factory() as session, session.begin():
         run_payroll(session, "2026-03", "Shanghai HQ", "test")
     log_in(page, served.url, VIEWER.username, VIEWER.password)
-    assert menu_entries(page) == ["工作台", "工资核算", "工资单"]
+    assert menu_entries(page) == VIEWER_MENU
     page.click("[data-test=menu] .el-menu-item:has-text('工资核算')")
     expect(page.locator("[data-test=payruns] .el-table__row")).to_have_count(1)
     expect(page.locator("[data-test=create-run]")).to_have_count(0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_kit import DESKTOP, EMPLOYEE, HR, PHONE, Served, log_in, shoot
+from browser_kit import DESKTOP, EMPLOYEE, HR, HR_MENU, PHONE, Served, log_in, shoot
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from gateway.pay.lock_checks import WARNING_CODES
@@ -72,7 +72,7 @@ def test_every_screen_at_desktop_and_phone_sizes(page: Page, served: Served) -> 
     _tour(page, served.url, HR_SCREENS, run_id)
     page.set_viewport_size(PHONE)
     page.click(".shell-header button[aria-label='展开或收起菜单']")
-    expect(page.locator(".el-drawer [data-test=menu] .el-menu-item")).to_have_count(3)
+    expect(page.locator(".el-drawer [data-test=menu] .el-menu-item")).to_have_count(len(HR_MENU))
     shoot(page, "hr-menu-phone")
     page.keyboard.press("Escape")
 

@@ -30,6 +30,11 @@ export class ApiError extends Error {
   get detail() {
     return this.problem ? this.problem.detail || "" : "";
   }
+
+  // A refused file's row report (the problem's `errors`: one line per problem), empty when there is none.
+  get rows() {
+    return this.problem && Array.isArray(this.problem.errors) ? this.problem.errors.map(String) : [];
+  }
 }
 
 // The catalogue key (under errors.) for an HTTP status and problem: one wording per kind of failure.
@@ -52,9 +57,10 @@ function url(path, query) {
   return BASE + path + (text ? `?${text}` : "");
 }
 
-// One API call. `body` is sent as JSON; `raw: true` returns the Response (downloads); `anonymous: true` marks a
-// call that may answer 401 without a session having expired (logging in, asking who is logged in).
-export async function request(method, path, { body, query, raw = false, anonymous = false } = {}) {
+// One API call. `body` is sent as JSON, `data` (a File or FormData) as it is; `raw: true` returns the Response
+// (downloads); `anonymous: true` marks a call that may answer 401 without a session having expired (logging in,
+// asking who is logged in).
+export async function request(method, path, { body, data, query, raw = false, anonymous = false } = {}) {
   const headers = { Accept: "application/json, application/problem+json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (WRITES.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -63,7 +69,7 @@ export async function request(method, path, { body, query, raw = false, anonymou
     response = await fetch(url(path, query), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: data !== undefined ? data : body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
     });
   } catch {
@@ -82,6 +88,16 @@ export async function request(method, path, { body, query, raw = false, anonymou
 
 export const get = (path, query, options) => request("GET", path, { ...options, query });
 export const post = (path, body, options) => request("POST", path, { ...options, body });
+export const patch = (path, body) => request("PATCH", path, { body });
+export const put = (path, body) => request("PUT", path, { body });
+export const remove = (path) => request("DELETE", path);
+// A file as the request's body (its name in the query) or a form with the file in `field`.
+export const upload = (path, data, query) => request("POST", path, { data, query });
+export function uploadForm(path, field, file, query) {
+  const form = new FormData();
+  form.append(field, file);
+  return upload(path, form, query);
+}
 
 // A file from the API saved under the name its Content-Disposition gives (a fetch, so errors show as messages).
 export async function download(path, fallbackName) {

@@ -1,5 +1,5 @@
 // Punches, a page at a time; `allPunches` follows next_cursor to the end of the range.
-import { get } from "./http.js";
+import { get, post } from "./http.js";
 
 export const listPunches = (query) => get("/punches", query);
 
@@ -13,3 +13,7 @@ export async function allPunches(query) {
   } while (cursor);
   return items;
 }
+
+// An employee's month as the calendar shows it, and a correction (add, void or move a punch, with a reason).
+export const getMonth = (code, period) => get(`/employees/${encodeURIComponent(code)}/month`, { period });
+export const addCorrection = (correction) => post("/punches/corrections", correction);

@@ -5,7 +5,7 @@ import { getDashboard } from "../api/dashboard.js";
 import { headcountOption, overtimeOption, payOption, rateOption } from "../components/dashboardCharts.js";
 import EChart from "../components/EChart.js";
 import { showError } from "../components/notify.js";
-import { durationText } from "../explain.js";
+import { offsetText } from "../explain.js";
 import { dateTime } from "../format.js";
 import { isPhone } from "../viewport.js";
 import { DEFAULT_ZONE, rememberZones, zoneOf } from "../zones.js";
@@ -45,11 +45,7 @@ export default {
     });
 
     const stateKey = (state) => state.replace(" ", "_");
-    const offset = (seconds) => {
-      const magnitude = Math.abs(seconds);
-      const sign = seconds < 0 ? "−" : "+";
-      return sign + (magnitude >= 60 ? durationText(Math.round(magnitude / 60), t) : t("units.seconds", { n: magnitude }));
-    };
+    const offset = (seconds) => offsetText(seconds, t);
     const when = (value, office) => dateTime(value, zoneOf(office));
     const generated = computed(() => (data.value ? dateTime(data.value.generated_at, DEFAULT_ZONE) : ""));
 

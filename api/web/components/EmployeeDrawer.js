@@ -1,0 +1,235 @@
+// Create or edit one employee in a drawer: the record (office, shift, dates, pay basis and salary in yuan, ID
+// document), then — once it exists — its bank account and badges, each saved on its own (one request each, so
+// nothing is half written). Salaries are typed in yuan and sent as integer fen (format.fenOf, no float).
+import { ElMessage, ElMessageBox } from "element-plus";
+import { computed, reactive, ref, watch } from "vue";
+import { useI18n } from "vue-i18n";
+import {
+  addBadge, createEmployee, getBankAccount, getEmployee, removeBadge, setBankAccount, updateEmployee,
+} from "../api/employees.js";
+import { fenOf, yuanInput } from "../format.js";
+import { showError } from "./notify.js";
+
+export const PAY_BASES = ["monthly", "hourly", "piece"];
+export const ID_TYPES = ["resident_id", "residence_permit", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_residence"];
+const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const PIN = /^[A-Za-z0-9]{1,24}$/;
+
+function blank() {
+  return {
+    code: "", name: "", office: "", shift_rule: "", hired_on: "", left_on: "", pay_basis: "monthly",
+    salary: "", hourly: "", deductions: "0", si_city: "", id_type: "", id_number: "",
+  };
+}
+
+function formOf(employee) {
+  return {
+    code: employee.code, name: employee.name, office: employee.office || "", shift_rule: employee.shift_rule || "",
+    hired_on: employee.hired_on || "", left_on: employee.left_on || "", pay_basis: employee.pay_basis,
+    salary: yuanInput(employee.monthly_salary_fen), hourly: yuanInput(employee.hourly_rate_fen),
+    deductions: yuanInput(employee.special_deductions_fen), si_city: employee.si_city || "",
+    id_type: employee.id_type || "", id_number: employee.id_number || "",
+  };
+}
+
+const orNull = (value) => (value === "" ? null : value);
+
+// The API's fields from the form (amounts already checked by the form's rules).
+function fieldsOf(form) {
+  return {
+    name: form.name.trim(), office: orNull(form.office), shift_rule: orNull(form.shift_rule.trim()),
+    hired_on: orNull(form.hired_on), left_on: orNull(form.left_on), pay_basis: form.pay_basis,
+    monthly_salary_fen: form.pay_basis === "monthly" ? fenOf(form.salary) : null,
+    hourly_rate_fen: form.pay_basis === "hourly" ? fenOf(form.hourly) : null,
+    special_deductions_fen: fenOf(form.deductions) ?? 0, si_city: orNull(form.si_city.trim()),
+    id_type: orNull(form.id_type), id_number: orNull(form.id_number.trim()),
+  };
+}
+
+export default {
+  props: { offices: { type: Array, required: true }, writer: { type: Boolean, required: true } },
+  emits: ["saved"],
+  setup(props, { emit, expose }) {
+    const { t } = useI18n();
+    const open = ref(false);
+    const tab = ref("record");
+    const employee = ref(null); // null while creating
+    const form = reactive(blank());
+    const formRef = ref(null);
+    const bank = reactive({ bank_name: "", account_no: "", account_name: "" });
+    const bankRef = ref(null);
+    const badge = reactive({ pin: "", device_sn: "" });
+    const saving = ref(false);
+
+    const required = (field) => ({ required: true, message: t("validation.required", { field: t(field) }), trigger: "blur" });
+    const amount = (field, needed) => ({
+      trigger: "blur",
+      validator: (_rule, value, done) => {
+        if (!needed() && value === "") return done();
+        if (fenOf(value) === null) return done(new Error(t("validation.yuan", { field: t(field) })));
+        return done();
+      },
+    });
+    const rules = computed(() => ({
+      code: [required("employees.code"), { pattern: CODE, message: t("validation.code"), trigger: "blur" }],
+      name: [required("employees.name")],
+      salary: [amount("employees.salary", () => form.pay_basis === "monthly")],
+      hourly: [amount("employees.hourly", () => form.pay_basis === "hourly")],
+      deductions: [amount("employees.deductions", () => true)],
+      shift_rule: [{ validator: (_r, v, done) => done(v && !form.office ? new Error(t("validation.shiftNeedsOffice")) : undefined), trigger: "blur" }],
+      left_on: [{ validator: (_r, v, done) => done(v && form.hired_on && v < form.hired_on ? new Error(t("validation.leftBeforeHired")) : undefined), trigger: "change" }],
+      id_number: [{ validator: (_r, v, done) => done(Boolean(v) !== Boolean(form.id_type) ? new Error(t("validation.idPair")) : undefined), trigger: "blur" }],
+    }));
+    const bankRules = computed(() => ({
+      bank_name: [required("employees.bankName")],
+      account_no: [required("employees.accountNo"), { pattern: /^(\d ?){8,32}$/, message: t("validation.accountNo"), trigger: "blur" }],
+      account_name: [required("employees.accountName")],
+    }));
+
+    async function loadBank(code) {
+      Object.assign(bank, { bank_name: "", account_no: "", account_name: "" });
+      try {
+        Object.assign(bank, await getBankAccount(code));
+      } catch (error) {
+        if (error.status !== 404) showError(error);
+      }
+    }
+
+    function show(existing) {
+      employee.value = existing || null;
+      Object.assign(form, existing ? formOf(existing) : blank());
+      Object.assign(badge, { pin: "", device_sn: "" });
+      tab.value = "record";
+      open.value = true;
+      if (existing) loadBank(existing.code);
+      setTimeout(() => formRef.value && formRef.value.clearValidate(), 0);
+    }
+
+    async function refresh() {
+      employee.value = await getEmployee(employee.value.code);
+      emit("saved");
+    }
+
+    async function save() {
+      if (!(await formRef.value.validate().catch(() => false))) return;
+      saving.value = true;
+      try {
+        const fields = fieldsOf(form);
+        if (employee.value) {
+          employee.value = await updateEmployee(employee.value.code, fields);
+          ElMessage.success(t("employees.saved", { name: employee.value.name }));
+        } else {
+          employee.value = await createEmployee({ code: form.code.trim(), ...fields });
+          ElMessage.success(t("employees.created", { name: employee.value.name }));
+          tab.value = "bank";
+          loadBank(employee.value.code);
+        }
+        emit("saved");
+      } catch (error) {
+        showError(error);
+      } finally {
+        saving.value = false;
+      }
+    }
+
+    async function saveBank() {
+      if (!(await bankRef.value.validate().catch(() => false))) return;
+      try {
+        Object.assign(bank, await setBankAccount(employee.value.code, { ...bank, account_no: bank.account_no.replace(/ /g, "") }));
+        ElMessage.success(t("employees.bankSaved"));
+        emit("saved");
+      } catch (error) {
+        showError(error);
+      }
+    }
+
+    async function addPin() {
+      if (!PIN.test(badge.pin.trim())) return ElMessage.error(t("validation.pin"));
+      try {
+        const added = await addBadge(employee.value.code, badge.pin.trim(), badge.device_sn.trim());
+        ElMessage.success(t("employees.badgeAdded", { pin: added.badge.pin, n: added.remapped_punches }));
+        Object.assign(badge, { pin: "", device_sn: "" });
+        await refresh();
+      } catch (error) {
+        showError(error);
+      }
+    }
+
+    async function dropPin(row) {
+      try {
+        await ElMessageBox.confirm(t("employees.badgeRemoveConfirm", { pin: row.pin }), t("employees.badgeRemove"), { type: "warning" });
+      } catch {
+        return;
+      }
+      try {
+        await removeBadge(employee.value.code, row.id);
+        ElMessage.success(t("employees.badgeRemoved", { pin: row.pin }));
+        await refresh();
+      } catch (error) {
+        showError(error);
+      }
+    }
+
+    watch(() => form.pay_basis, () => formRef.value && formRef.value.clearValidate(["salary", "hourly"]));
+    expose({ show });
+    return { open, tab, employee, form, formRef, rules, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES };
+  },
+  template: `
+<el-drawer v-model="open" :title="employee ? $t('employees.editTitle', { name: employee.name, code: employee.code }) : $t('employees.createTitle')" size="min(560px, 100vw)" data-test="employee-drawer">
+  <el-tabs v-model="tab">
+    <el-tab-pane :label="$t('employees.tabRecord')" name="record">
+      <el-form ref="formRef" :model="form" :rules="rules" label-width="auto" :disabled="!writer" data-test="employee-form">
+        <el-form-item :label="$t('employees.code')" prop="code"><el-input v-model="form.code" :disabled="Boolean(employee)" name="code" maxlength="32" /></el-form-item>
+        <el-form-item :label="$t('employees.name')" prop="name"><el-input v-model="form.name" name="name" maxlength="100" /></el-form-item>
+        <el-form-item :label="$t('employees.office')" prop="office">
+          <el-select v-model="form.office" clearable :placeholder="$t('employees.noOffice')" data-test="employee-office">
+            <el-option v-for="o in offices" :key="o" :value="o" :label="o" />
+          </el-select>
+        </el-form-item>
+        <el-form-item :label="$t('employees.shift')" prop="shift_rule"><el-input v-model="form.shift_rule" name="shift_rule" :placeholder="$t('employees.shiftHint')" /></el-form-item>
+        <el-form-item :label="$t('employees.hiredOn')" prop="hired_on"><el-date-picker v-model="form.hired_on" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" /></el-form-item>
+        <el-form-item :label="$t('employees.leftOn')" prop="left_on"><el-date-picker v-model="form.left_on" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" /></el-form-item>
+        <el-form-item :label="$t('employees.payBasis')" prop="pay_basis">
+          <el-radio-group v-model="form.pay_basis"><el-radio-button v-for="b in PAY_BASES" :key="b" :value="b">{{ $t('employees.basis.' + b) }}</el-radio-button></el-radio-group>
+        </el-form-item>
+        <el-form-item v-if="form.pay_basis === 'monthly'" :label="$t('employees.salary')" prop="salary"><el-input v-model="form.salary" name="salary" inputmode="decimal"><template #append>{{ $t('employees.yuanUnit') }}</template></el-input></el-form-item>
+        <el-form-item v-if="form.pay_basis === 'hourly'" :label="$t('employees.hourly')" prop="hourly"><el-input v-model="form.hourly" name="hourly" inputmode="decimal"><template #append>{{ $t('employees.yuanPerHour') }}</template></el-input></el-form-item>
+        <el-form-item :label="$t('employees.deductions')" prop="deductions"><el-input v-model="form.deductions" name="deductions" inputmode="decimal"><template #append>{{ $t('employees.yuanUnit') }}</template></el-input></el-form-item>
+        <el-form-item :label="$t('employees.siCity')" prop="si_city"><el-input v-model="form.si_city" name="si_city" :placeholder="$t('employees.siCityHint')" /></el-form-item>
+        <el-form-item :label="$t('employees.idType')" prop="id_type">
+          <el-select v-model="form.id_type" clearable>
+            <el-option v-for="k in ID_TYPES" :key="k" :value="k" :label="$t('employees.idTypes.' + k)" />
+          </el-select>
+        </el-form-item>
+        <el-form-item :label="$t('employees.idNumber')" prop="id_number"><el-input v-model="form.id_number" name="id_number" maxlength="40" /></el-form-item>
+      </el-form>
+      <div v-if="writer" class="button-row drawer-foot">
+        <el-button @click="open = false">{{ $t('common.cancel') }}</el-button>
+        <el-button type="primary" :loading="saving" @click="save" data-test="employee-save">{{ $t('common.save') }}</el-button>
+      </div>
+    </el-tab-pane>
+    <el-tab-pane :label="$t('employees.tabBank')" name="bank" :disabled="!employee">
+      <el-form ref="bankRef" :model="bank" :rules="bankRules" label-width="auto" :disabled="!writer">
+        <el-form-item :label="$t('employees.bankName')" prop="bank_name"><el-input v-model="bank.bank_name" name="bank_name" :placeholder="$t('employees.bankNameHint')" /></el-form-item>
+        <el-form-item :label="$t('employees.accountNo')" prop="account_no"><el-input v-model="bank.account_no" name="account_no" inputmode="numeric" /></el-form-item>
+        <el-form-item :label="$t('employees.accountName')" prop="account_name"><el-input v-model="bank.account_name" name="account_name" /></el-form-item>
+      </el-form>
+      <p class="muted">{{ $t('employees.bankHint') }}</p>
+      <div v-if="writer" class="button-row drawer-foot"><el-button type="primary" @click="saveBank" data-test="bank-save">{{ $t('employees.bankSave') }}</el-button></div>
+    </el-tab-pane>
+    <el-tab-pane :label="$t('employees.tabBadges')" name="badges" :disabled="!employee">
+      <el-table v-if="employee" :data="employee.badges" :empty-text="$t('employees.noBadges')" data-test="badges">
+        <el-table-column :label="$t('employees.pin')" prop="pin" />
+        <el-table-column :label="$t('employees.badgeDevice')"><template #default="{ row }">{{ row.device_sn || $t('employees.anyDevice') }}</template></el-table-column>
+        <el-table-column v-if="writer" :label="$t('common.actions')" width="90"><template #default="{ row }"><el-button link type="danger" @click="dropPin(row)">{{ $t('common.delete') }}</el-button></template></el-table-column>
+      </el-table>
+      <el-form v-if="writer" inline class="block badge-form" @submit.prevent="addPin">
+        <el-form-item :label="$t('employees.pin')"><el-input v-model="badge.pin" name="pin" class="code-input" /></el-form-item>
+        <el-form-item :label="$t('employees.badgeDevice')"><el-input v-model="badge.device_sn" name="badge_device" class="code-input" :placeholder="$t('employees.anyDevice')" /></el-form-item>
+        <el-form-item><el-button type="primary" @click="addPin" data-test="badge-add">{{ $t('employees.badgeAdd') }}</el-button></el-form-item>
+      </el-form>
+      <p class="muted">{{ $t('employees.badgeHint') }}</p>
+    </el-tab-pane>
+  </el-tabs>
+</el-drawer>`,
+};
