@@ -3,7 +3,8 @@
 A poll is: connect → identify (serial, counts) → measure the clock (and correct it past the drift
 threshold, with an audit entry; skipped for a source without a clock, such as an export file, whose
 offset stays unknown) → download the whole log → `ingest_punches` (committed) → confirm every
-record read is in the database → optionally clear the device → record health and watermark.
+record read is in the database → optionally clear the device → record health and watermark, all
+under the terminal's lease (`gateway.devices.lease`), so no other operation talks to it meanwhile.
 The device is cleared only after that confirmation, and only if it holds no more records than we
 read (a punch made during the download would otherwise be wiped unread), and never when the driver
 says its source is not `clearable` (an export file belongs to whoever wrote it); a crash anywhere before the
@@ -33,12 +34,15 @@ from gateway import config as cfg
 from gateway.access.audit import record_audit
 from gateway.devices.crashpoints import crashpoint
 from gateway.devices.ingest import ingest_punches, missing_keys
-from gateway.errors import GatewayError, UnverifiedDownload
+from gateway.devices.lease import device_lease
+from gateway.errors import GatewayError, TerminalBusy, UnverifiedDownload
 from gateway.store import Device
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 DriverFactory = Callable[[cfg.Device], Driver]
+#: Seconds before the poller tries a terminal again that another operation held (a user sync, a manual sync).
+BUSY_RETRY_S = 5.0
 
 
 def build_driver(device: cfg.Device) -> Driver:
@@ -62,6 +66,7 @@ class PollResult:
     clock_set: bool = False
     note: str = ""
     error: str | None = None
+    busy: bool = False  # another operation held the terminal (`gateway.devices.lease`): not polled, not failed
     elapsed_s: float = 0.0
 
 
@@ -79,11 +84,31 @@ def poll_device(
     future_tolerance_s: int = 300,
     progress: Progress | None = None,
 ) -> PollResult:
-    """Poll one terminal once; failures are caught, written to the device's health and returned."""
+    """Poll one terminal once under its lease; failures are caught, written to the device's health and
+    returned. A terminal busy with another operation is not polled: `busy`, and `error` says who holds it."""
     result = PollResult(device=device.label)
     started = time.perf_counter()
     try:
-        _poll(factory, device, office, build, future_tolerance_s, progress or (lambda *_: None), result)
+        with device_lease(factory, device.label, "poll"):
+            _poll_held(factory, device, office, build, future_tolerance_s, progress or (lambda *_: None), result)
+    except TerminalBusy as busy:  # not the terminal's failure: its health stays as it is
+        result.busy, result.error = True, str(busy)
+    result.elapsed_s = time.perf_counter() - started
+    return result
+
+
+def _poll_held(
+    factory: sessionmaker[Session],
+    device: cfg.Device,
+    office: cfg.Office,
+    build: DriverFactory,
+    future_tolerance_s: int,
+    progress: Progress,
+    result: PollResult,
+) -> None:
+    """The poll under the terminal's lease: its failures are caught into `result` and the device's health."""
+    try:
+        _poll(factory, device, office, build, future_tolerance_s, progress, result)
     except (DriverError, GatewayError) as error:
         result.error = describe(error)
     except Exception as error:  # a bug or an unmapped library error must not stop the other devices
@@ -91,8 +116,6 @@ def poll_device(
         result.error = describe(error)
     if result.error is not None:
         _record_failure(factory, device.label, result.error)
-    result.elapsed_s = time.perf_counter() - started
-    return result
 
 
 def _poll(
@@ -320,6 +343,8 @@ class Poller:
         self.stats.results[device.label] = result
         if self.on_result is not None:
             self.on_result(result)
+        if result.busy:  # another operation has the terminal: try again soon, with no backoff
+            return time.monotonic() + min(device.poll_interval_s, BUSY_RETRY_S)
         if result.error is None:
             failures[device.label] = 0
             return was_due + device.poll_interval_s  # on the device's own grid, so polls never drift
