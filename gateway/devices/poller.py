@@ -115,7 +115,8 @@ def _poll_held(
         log.exception("poll of %s failed unexpectedly", device.label)
         result.error = describe(error)
     if result.error is not None:
-        _record_failure(factory, device.label, result.error)
+        known_sn = _record_failure(factory, device.label, result.error)
+        result.sn = result.sn or device.sn or known_sn  # the summary names a failed terminal by its serial too
 
 
 def _poll(
@@ -243,7 +244,8 @@ def _record_success(
             row.watermark_ts_local = newest
 
 
-def _record_failure(factory: sessionmaker[Session], label: str, message: str) -> None:
+def _record_failure(factory: sessionmaker[Session], label: str, message: str) -> str | None:
+    """Write the failure into the device's health; returns the serial the store knows for it (None: none yet)."""
     with factory() as session, session.begin():
         session.execute(
             update(Device)
@@ -254,6 +256,7 @@ def _record_failure(factory: sessionmaker[Session], label: str, message: str) ->
                 consecutive_failures=Device.consecutive_failures + 1,
             )
         )
+        return session.scalar(select(Device.sn).where(Device.name == label))
 
 
 def backoff_delay(failures: int, base_s: float, cap_s: float, rng: random.Random) -> float:
