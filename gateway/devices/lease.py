@@ -11,7 +11,8 @@ poll, `POST /devices/{ref}/sync`, `punchclock sync`, user sync — runs inside `
   processes asking at once never both get it. Otherwise `TerminalBusy` names the holder.
 - **Renewed while held**: a daemon thread moves `expires_at` to now + `ttl_s` every `ttl_s / 3`, so a
   download of any length keeps its terminal; a holder that died (SIGKILL, power cut) stops renewing
-  and its terminal is free `ttl_s` later at most. Renewal and release touch the row only while it
+  and its terminal is free `ttl_s` later at most — at once when the holder was a process of this host
+  that no longer exists (the lease names its pid and host). Renewal and release touch the row only while it
   still carries the holder's random token, so a holder that lost its lease never frees another's.
 - **Clock**: expiry is judged by the clock of the process asking (naive UTC). Processes sharing one
   database are expected to share a clock (NTP), as the audit log's times already assume.
@@ -96,7 +97,32 @@ def acquire(factory: sessionmaker[Session], device_name: str, operation: str, tt
             log.warning("device %s: took over a lease that ran out (its holder stopped renewing it)", device_name)
             return Lease(device_name, token, operation)
         holder = session.scalars(select(DeviceLease).where(DeviceLease.device_name == device_name)).one()
+        if _died_here(holder):
+            taken = session.scalar(
+                update(DeviceLease)
+                .where(DeviceLease.device_name == device_name, DeviceLease.token == holder.token)
+                .values(values)
+                .returning(DeviceLease.token)
+                .execution_options(synchronize_session=False)
+            )
+            if taken == token:
+                log.warning("device %s: took over the lease of pid %d, which has ended", device_name, holder.pid)
+                return Lease(device_name, token, operation)
         raise TerminalBusy(busy_message(device_name, holder))
+
+
+def _died_here(holder: DeviceLease) -> bool:
+    """Whether the holder was a process of this host that no longer exists (killed, crashed): its terminal
+    is free now rather than when its lease runs out. Another host's holder is judged by expiry alone."""
+    if holder.host != socket.gethostname()[:255] or holder.pid == os.getpid():
+        return False
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, owned by another user
+        return False
+    return False
 
 
 def renew(factory: sessionmaker[Session], lease: Lease, ttl_s: float = LEASE_TTL_S) -> bool:
