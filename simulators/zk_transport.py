@@ -79,6 +79,8 @@ class Listener:
         self.udp = udp
         self.sock: socket.socket | None = None
         self._wake_r, self._wake_w = -1, -1
+        self._idle = threading.Event()  # clear while a loop is inside `wait()`'s select
+        self._idle.set()
 
     @property
     def is_open(self) -> bool:
@@ -103,7 +105,14 @@ class Listener:
         if not self.is_open:
             return
         if refuse:
-            self._unbind()
+            # Stop the loop selecting on the socket before closing it: a socket closed under a select stays
+            # bound until that select returns, and a client's datagram in between would go unanswered
+            # instead of drawing the ICMP port unreachable a terminal that stopped listening gives.
+            sock, self.sock = self.sock, None
+            self.wake()
+            self._idle.wait(2.0)
+            if sock is not None:
+                shutdown(sock)
         elif self.sock is None:
             self._bind()
         self.wake()
@@ -114,12 +123,15 @@ class Listener:
 
     def wait(self) -> socket.socket | None:
         """Block until the socket is readable; None when woken instead."""
+        self._idle.clear()
         sock = self.sock
         watch = [self._wake_r] + ([sock] if sock is not None else [])
         try:
             ready, _, _ = select.select(watch, [], [])
-        except (OSError, ValueError):  # closed under us by refuse/close
+        except (OSError, ValueError):  # closed under us by close
             return None
+        finally:
+            self._idle.set()
         if self._wake_r in ready:
             os.read(self._wake_r, 64)
             return None
