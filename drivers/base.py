@@ -83,6 +83,14 @@ class DeviceUnreachable(DriverError):
     """No answer: connection refused, host down, timeout, or the connection dropped mid-transfer."""
 
 
+def unresolvable_host(host: str, where: str, reason: str) -> DeviceUnreachable:
+    """A host name the resolver does not know: a typo or DNS, not a terminal to retry (one wording for all)."""
+    return DeviceUnreachable(
+        f"the host name {host!r} of {where} does not resolve ({reason}): check `host` in the config for a typo, "
+        "or give the terminal's IP address"
+    )
+
+
 class AuthFailed(DriverError):
     """The terminal refused our credentials (for ZKTeco: the comm key)."""
 

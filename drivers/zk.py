@@ -57,6 +57,7 @@ from drivers.base import (
     ProtocolError,
     RawPunch,
     RawUser,
+    unresolvable_host,
 )
 
 
@@ -377,6 +378,8 @@ class _ZKDriver(DriverBase):
                 f"wrong comm key for {where}: set `comm_key` in the config to the terminal's Comm Key "
                 f"(Menu → Comm. → Comm Key); 0 means none"
             )
+        if isinstance(exc, socket.gaierror):
+            return unresolvable_host(self.host, where, reason)
         timed_out = isinstance(exc, TimeoutError) or "timed out" in reason
         if timed_out:
             return DeviceUnreachable(

@@ -25,6 +25,7 @@ README: PIN2 is the number you assign, PIN the device's slot); check against a r
 
 from __future__ import annotations
 
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from drivers.base import (
     ProtocolError,
     RawPunch,
     RawUser,
+    unresolvable_host,
 )
 from drivers.zk_push import parse_zk_text_time
 
@@ -241,6 +243,9 @@ class ZKSoapDriver(DriverBase):
                     f"{self.url}: connection dropped in the middle of the {op} reply; retry (nothing was changed "
                     "on the terminal)"
                 ) from exc
+            unknown_name = _resolver_error(exc)
+            if unknown_name is not None:
+                raise unresolvable_host(self.host, self.url, str(unknown_name)) from exc
             raise DeviceUnreachable(
                 f"{self.url}: cannot connect for {op} ({exc.__class__.__name__}); check host, port (SOAP is "
                 "usually 80) and that the web service is enabled on the terminal"
@@ -329,3 +334,23 @@ def _datetime(value: Any, where: str, driver: ZKSoapDriver) -> datetime:
 
 def _hex(content: bytes) -> str:
     return content[:_HEX_PREVIEW].hex(" ") + (" …" if len(content) > _HEX_PREVIEW else "")
+
+
+def _resolver_error(exc: BaseException) -> socket.gaierror | None:
+    """The resolver's own error somewhere under a requests/urllib3 connection error (its cause chain or args)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return current
+        pending.extend(
+            e
+            for e in (current.__cause__, current.__context__, getattr(current, "reason", None))
+            if isinstance(e, BaseException)
+        )
+        pending.extend(a for a in current.args if isinstance(a, BaseException))
+    return None

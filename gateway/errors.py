@@ -28,3 +28,7 @@ class IngestError(GatewayError):
 
 class UnverifiedDownload(GatewayError):
     """After commit, some records read from a device are not in the database, so it must not be cleared."""
+
+
+class TerminalBusy(GatewayError):
+    """Another operation (a poll, a user sync; maybe in another process) is talking to this terminal now."""

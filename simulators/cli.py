@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+from simulators.lifecycle import Served
+from simulators.zk_transport import PACKET_GAP_S
+
 app = typer.Typer(no_args_is_help=True)
 
 # Options every simulated terminal shares, declared once.
@@ -27,6 +30,11 @@ def zk(
     comm_key: CommKey = 0,
     record_layout: int = typer.Option(40, help="Attendance record size in bytes: 40, 16 or 8."),
     user_layout: int = typer.Option(72, help="User record size in bytes: 72 or 28."),
+    packet_gap_ms: float = typer.Option(
+        PACKET_GAP_S * 1000,
+        min=0,
+        help="Milliseconds between two packets the terminal sends, paced like hardware (0: back to back).",
+    ),
 ) -> None:
     """A ZKTeco terminal on the binary protocol (port 4370), until Ctrl-C."""
     import threading
@@ -45,18 +53,21 @@ def zk(
             port=port,
             record_layout=record_layout,
             user_layout=user_layout,
+            packet_gap_s=packet_gap_ms / 1000,
         )
     except (ValueError, SimulatorError) as exc:  # bad arguments, or a name the user layout cannot hold
         raise typer.BadParameter(str(exc)) from None
-    with terminal:
+    _start_or_exit(terminal)
+    try:
         typer.echo(
             f"ZKTeco terminal {terminal.serial} listening on {'udp' if udp else 'tcp'}://{host}:{terminal.port} "
             f"({len(terminal.users)} users, {len(terminal.records)} records); Ctrl-C stops it",
         )
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            typer.echo("stopped")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        terminal.stop()
 
 
 @app.command("zk-soap")
@@ -75,7 +86,7 @@ def zk_soap(
     terminal = ZKSoapTerminal(
         host=host, port=port, users=users, records=records, seed=seed, comm_key=comm_key, serial_number=serial_number
     )
-    terminal.start()
+    _start_or_exit(terminal)
     typer.echo(
         f"ZKTeco SOAP terminal {terminal.state.serial_number} on http://{host}:{terminal.port}/iWsService "
         f"({users} users, {len(terminal.state.punches)} records); Ctrl-C stops it"
@@ -160,3 +171,14 @@ def comet(
 
     count = write_export(Path(out), users=users, records=records, seed=seed, machine_no=machine_no, encoding=encoding)
     typer.echo(f"wrote {count} punches to {out}")
+
+
+def _start_or_exit(terminal: Served) -> None:
+    """Start listening, or say why not (a port in use) and exit 2, without a traceback."""
+    from simulators.errors import SimulatorError
+
+    try:
+        terminal.start()
+    except SimulatorError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None

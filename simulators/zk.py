@@ -8,6 +8,10 @@ clear, realtime events. Everything runs in daemon threads on loopback; port 0 pi
     with ZKTerminal(users=50, records=10_000) as t:
         ZK("127.0.0.1", t.port, ommit_ping=True).connect()
 
+It writes as a terminal's network stack does (`simulators.zk_transport`): each packet its own write,
+`packet_gap_s` apart (default `PACKET_GAP_S`), large packets in `segment_bytes` writes; with
+`record_writes=True`, `t.writes` keeps every write for a test to look at. A port in use is `PortInUse`.
+
 Faults are attributes of `t.faults` that can be flipped while the terminal runs (and cleared so
 that a retry succeeds): `refuse`, `stall_s`, `drop_after_chunks`, `corrupt_checksum`,
 `wrong_session`; `t.reboot()` forgets every session; a wrong comm key is simply a client key that
@@ -58,7 +62,18 @@ from simulators.zk_data import (
     generate_records,
     generate_users,
 )
-from simulators.zk_transport import Link, Listener, TcpLink, UdpLink, recv_exact, shutdown
+from simulators.zk_transport import (
+    PACKET_GAP_S,
+    SEGMENT_BYTES,
+    Link,
+    Listener,
+    Pacer,
+    Pacing,
+    TcpLink,
+    UdpLink,
+    recv_exact,
+    shutdown,
+)
 
 # CMD_PREPARE_DATA carries the size and a fixed 4-byte field written "0010" in ex_data.md.
 _PREPARE_DATA_FIXED = b"\x00\x10\x00\x00"
@@ -138,6 +153,9 @@ class ZKTerminal(Served):
         platform: str = "ZMM220_TFT",
         device_name: str = "K40",
         firmware: str = "Ver 6.60 Apr 28 2017",
+        packet_gap_s: float = PACKET_GAP_S,
+        segment_bytes: int = SEGMENT_BYTES,
+        record_writes: bool = False,
     ) -> None:
         if record_layout not in RECORD_LAYOUTS:
             raise ValueError(f"record_layout must be one of {RECORD_LAYOUTS}, got {record_layout}")
@@ -187,6 +205,10 @@ class ZKTerminal(Served):
         self._sessions: dict[int, _Session] = {}
         self._next_session = random.Random(f"session:{seed}").randrange(0x1000, 0x8000)
         self._listener = Listener(host, port, udp=udp)
+        # Every write the terminal makes, as (monotonic time, bytes), when `record_writes` (for tests).
+        self.writes: list[tuple[float, bytes]] | None = [] if record_writes else None
+        self.pacing = Pacing(packet_gap_s, segment_bytes, self.writes)
+        self._udp_pacer = Pacer(self.pacing)
         self._tcp_clients: set[socket.socket] = set()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -303,7 +325,7 @@ class ZKTerminal(Served):
             self._spawn(self._serve_tcp, f"zk-sim-{self.serial}-conn", conn)
 
     def _serve_tcp(self, conn: socket.socket) -> None:
-        link = TcpLink(conn)
+        link = TcpLink(conn, self.pacing)
         session: _Session | None = None
         try:
             while not self._stop.is_set():
@@ -341,7 +363,7 @@ class ZKTerminal(Served):
                 packet = parse_packet(raw)
             except (OSError, CodecError):
                 continue
-            link = UdpLink(sock, addr)
+            link = UdpLink(sock, addr, self._udp_pacer)
             if packet.command == Cmd.CONNECT:
                 session: _Session | None = self._new_session(link)
             else:

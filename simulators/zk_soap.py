@@ -2,9 +2,11 @@
 
 It encodes replies on its own (stdlib only, never `drivers/`), in the shape real terminals send:
 
-* Request bodies are parsed with `xml.etree.ElementTree`, by local name, so both the bare bodies
-  PHP clients post (`<GetAttLog><ArgComKey>0</ArgComKey><Arg><PIN>All</PIN></Arg></GetAttLog>`,
-  cobisja/tad-php lib/Providers/TADSoap.php) and SOAP 1.1 envelopes (zeep) are understood.
+* Request bodies are parsed by expat without namespace processing, by local name, so both the bare
+  bodies PHP clients post (`<GetAttLog><ArgComKey>0</ArgComKey><Arg><PIN>All</PIN></Arg></GetAttLog>`,
+  cobisja/tad-php lib/Providers/TADSoap.php; also with `xsi:type="xsd:integer"` attributes and no
+  namespace declaration, over HTTP/1.0 with a CRLF after the body, as the fsockopen snippets send) and
+  SOAP 1.1 envelopes (zeep) are understood.
 * A bare request gets a bare reply, exactly as recorded against a real terminal in
   cobisja/tad-php test/lib/RealTADTest.php: `<?xml version="1.0" encoding="iso8859-1"
   standalone="no"?><SetDateResponse><Row><Result>1</Result><Information>Successfully!</Information>
@@ -25,6 +27,8 @@ malformed XML, busy (HTTP 503). Each fault lasts for `times` requests.
 from __future__ import annotations
 
 import contextlib
+import errno
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -32,9 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
+from xml.parsers.expat import ExpatError, ParserCreate
 from xml.sax.saxutils import escape
 
-from simulators.errors import SimulatorError
+from simulators.errors import PortInUse, SimulatorError
 from simulators.lifecycle import Served
 from simulators.sample_punches import SimPunch, SimUser, make_punches, make_users
 
@@ -122,7 +127,15 @@ class ZKSoapTerminal(Served):
 
     def start(self) -> Self:
         handler = type("Handler", (_SoapHandler,), {"terminal": self})
-        server = ThreadingHTTPServer((self._host, self._port), handler)
+        try:
+            server = _LingeringHTTPServer((self._host, self._port), handler)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise PortInUse(
+                f"port {self._port}/tcp on {self._host} is already in use (another simulator or program listens "
+                "there): stop it, or choose another port (0 picks a free one)"
+            ) from None
         server.daemon_threads = True
         self._server = server
         self._port = server.server_address[1]
@@ -183,8 +196,8 @@ class ZKSoapTerminal(Served):
     def answer(self, body: bytes) -> tuple[str, bool]:
         """(reply element text, request was enveloped) for one request body."""
         try:
-            root = ET.fromstring(body)
-        except ET.ParseError as exc:
+            root = _parse_leniently(body)
+        except ExpatError as exc:
             raise SimulatorRequestError(f"request body is not XML: {exc}") from exc
         enveloped = _local(root.tag) == "Envelope"
         call = root
@@ -268,8 +281,37 @@ class ZKSoapTerminal(Served):
         return element.encode(self.encoding)
 
 
+def _parse_leniently(body: bytes) -> ET.Element:
+    """The request as an element tree, read as the terminal's embedded server reads it: without namespace
+    processing. The widely copied PHP snippets send `<ArgComKey xsi:type="xsd:integer">` with no `xmlns:xsi`
+    declaration, which a namespace-aware parser refuses as an unbound prefix; a real terminal answers them.
+    Tags keep their prefixes (`SOAP-ENV:Envelope`), matched by local name."""
+    builder = ET.TreeBuilder()
+    parser = ParserCreate()  # no namespace_separator: prefixes are plain parts of the names
+    parser.StartElementHandler = lambda name, attrs: builder.start(name, attrs)
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    parser.Parse(body, True)
+    return builder.close()
+
+
 def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
+class _LingeringHTTPServer(ThreadingHTTPServer):
+    """Closes a connection as a careful embedded server does: after its reply, it reads what the client
+    still sends until the client closes. The PHP snippets write `Content-Length` bytes and then a CRLF
+    more; closing with those two bytes unread would reset the connection, and a reset can destroy the
+    reply in the client's receive buffer before the client has read it."""
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with contextlib.suppress(OSError):
+            request.shutdown(socket.SHUT_WR)
+            request.settimeout(2.0)
+            while request.recv(4096):
+                pass
+        self.close_request(request)
 
 
 class _SoapHandler(BaseHTTPRequestHandler):

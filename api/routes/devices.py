@@ -262,7 +262,8 @@ def sync_device(request: Request, ref: str, _who: Annotated[Principal, require(*
     """Poll this device once now (download, store, verify; clear and clock-set only as its config says).
 
     Runs in a worker thread through the same `gateway.devices.poller.poll_device` the poller uses; a device
-    that fails answers 502 with the driver's reason (also recorded in its health).
+    that fails answers 502 with the driver's reason (also recorded in its health), one busy with another
+    operation (the poller, a user sync; `gateway.devices.lease`) answers 409 naming it.
     """
     settings = request.app.state.settings
     with read(request) as session:
@@ -296,6 +297,8 @@ def sync_device(request: Request, ref: str, _who: Annotated[Principal, require(*
         build=settings.build_driver,
         future_tolerance_s=settings.config.poller.future_tolerance_s,
     )
+    if result.busy:
+        raise Conflict(f"{result.error}")
     if result.error is not None:
         raise BadGateway(f"polling {device.name} ({device.host}:{device.port}) failed: {result.error}")
     return SyncResult(

@@ -70,6 +70,12 @@ def _failure(device: Device) -> HealthProblem:
             f"the terminal refused the comm key ({error}): set comm_key for {device.name!r} in the config to the "
             "terminal's (Menu → Comm. → Comm Key), then restart",
         )
+    if kind == "DeviceUnreachable" and " does not resolve " in error:  # a name to fix, not a terminal to wait for
+        return HealthProblem(
+            "unreachable",
+            f"the host name {device.host!r} does not resolve ({error}): correct the host of {device.name!r} "
+            "(in the config, or PATCH /api/v1/devices) or use the terminal's IP address",
+        )
     if kind == "DeviceUnreachable":
         return HealthProblem(
             "unreachable",

@@ -3,7 +3,8 @@
 A poll is: connect → identify (serial, counts) → measure the clock (and correct it past the drift
 threshold, with an audit entry; skipped for a source without a clock, such as an export file, whose
 offset stays unknown) → download the whole log → `ingest_punches` (committed) → confirm every
-record read is in the database → optionally clear the device → record health and watermark.
+record read is in the database → optionally clear the device → record health and watermark, all
+under the terminal's lease (`gateway.devices.lease`), so no other operation talks to it meanwhile.
 The device is cleared only after that confirmation, and only if it holds no more records than we
 read (a punch made during the download would otherwise be wiped unread), and never when the driver
 says its source is not `clearable` (an export file belongs to whoever wrote it); a crash anywhere before the
@@ -33,12 +34,15 @@ from gateway import config as cfg
 from gateway.access.audit import record_audit
 from gateway.devices.crashpoints import crashpoint
 from gateway.devices.ingest import ingest_punches, missing_keys
-from gateway.errors import GatewayError, UnverifiedDownload
+from gateway.devices.lease import device_lease
+from gateway.errors import GatewayError, TerminalBusy, UnverifiedDownload
 from gateway.store import Device
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 DriverFactory = Callable[[cfg.Device], Driver]
+#: Seconds before the poller tries a terminal again that another operation held (a user sync, a manual sync).
+BUSY_RETRY_S = 5.0
 
 
 def build_driver(device: cfg.Device) -> Driver:
@@ -62,6 +66,7 @@ class PollResult:
     clock_set: bool = False
     note: str = ""
     error: str | None = None
+    busy: bool = False  # another operation held the terminal (`gateway.devices.lease`): not polled, not failed
     elapsed_s: float = 0.0
 
 
@@ -79,20 +84,39 @@ def poll_device(
     future_tolerance_s: int = 300,
     progress: Progress | None = None,
 ) -> PollResult:
-    """Poll one terminal once; failures are caught, written to the device's health and returned."""
+    """Poll one terminal once under its lease; failures are caught, written to the device's health and
+    returned. A terminal busy with another operation is not polled: `busy`, and `error` says who holds it."""
     result = PollResult(device=device.label)
     started = time.perf_counter()
     try:
-        _poll(factory, device, office, build, future_tolerance_s, progress or (lambda *_: None), result)
+        with device_lease(factory, device.label, "poll"):
+            _poll_held(factory, device, office, build, future_tolerance_s, progress or (lambda *_: None), result)
+    except TerminalBusy as busy:  # not the terminal's failure: its health stays as it is
+        result.busy, result.error = True, str(busy)
+    result.elapsed_s = time.perf_counter() - started
+    return result
+
+
+def _poll_held(
+    factory: sessionmaker[Session],
+    device: cfg.Device,
+    office: cfg.Office,
+    build: DriverFactory,
+    future_tolerance_s: int,
+    progress: Progress,
+    result: PollResult,
+) -> None:
+    """The poll under the terminal's lease: its failures are caught into `result` and the device's health."""
+    try:
+        _poll(factory, device, office, build, future_tolerance_s, progress, result)
     except (DriverError, GatewayError) as error:
         result.error = describe(error)
     except Exception as error:  # a bug or an unmapped library error must not stop the other devices
         log.exception("poll of %s failed unexpectedly", device.label)
         result.error = describe(error)
     if result.error is not None:
-        _record_failure(factory, device.label, result.error)
-    result.elapsed_s = time.perf_counter() - started
-    return result
+        known_sn = _record_failure(factory, device.label, result.error)
+        result.sn = result.sn or device.sn or known_sn  # the summary names a failed terminal by its serial too
 
 
 def _poll(
@@ -220,7 +244,8 @@ def _record_success(
             row.watermark_ts_local = newest
 
 
-def _record_failure(factory: sessionmaker[Session], label: str, message: str) -> None:
+def _record_failure(factory: sessionmaker[Session], label: str, message: str) -> str | None:
+    """Write the failure into the device's health; returns the serial the store knows for it (None: none yet)."""
     with factory() as session, session.begin():
         session.execute(
             update(Device)
@@ -231,6 +256,7 @@ def _record_failure(factory: sessionmaker[Session], label: str, message: str) ->
                 consecutive_failures=Device.consecutive_failures + 1,
             )
         )
+        return session.scalar(select(Device.sn).where(Device.name == label))
 
 
 def backoff_delay(failures: int, base_s: float, cap_s: float, rng: random.Random) -> float:
@@ -320,6 +346,8 @@ class Poller:
         self.stats.results[device.label] = result
         if self.on_result is not None:
             self.on_result(result)
+        if result.busy:  # another operation has the terminal: try again soon, with no backoff
+            return time.monotonic() + min(device.poll_interval_s, BUSY_RETRY_S)
         if result.error is None:
             failures[device.label] = 0
             return was_due + device.poll_interval_s  # on the device's own grid, so polls never drift

@@ -54,7 +54,7 @@ def run_sync(
                 future_tolerance_s=config.poller.future_tolerance_s,
                 progress=report,
             )
-            progress.update(task, stage="failed" if result.error else "done")
+            progress.update(task, stage="busy" if result.busy else "failed" if result.error else "done")
             return result
 
         with ThreadPoolExecutor(

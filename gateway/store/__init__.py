@@ -1,9 +1,10 @@
 """The store: SQLAlchemy 2 models split by domain, engine and session helpers, and the Alembic migrations.
 
 `base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
-punches, quarantine, punch corrections and rejected push lines; `access` API tokens and the audit log; `pay` pay runs,
-payslips, piece batches and records, bank accounts, employee-month pay inputs and opening balances; `engine`
-engines, sessions and `upgrade`; `migrations/` the schema history (the only way the schema changes).
+punches, quarantine, punch corrections and rejected push lines; `terminals` the work done on terminals
+(leases); `access` API tokens and the audit log; `pay` pay runs, payslips, piece batches and records, bank
+accounts, employee-month pay inputs and opening balances; `engine` engines, sessions and `upgrade`;
+`migrations/` the schema history (the only way the schema changes).
 Everything public is re-exported here, so callers write `from gateway.store import Employee, make_engine`.
 
 May import: SQLAlchemy, Alembic and the standard library; nothing else of punchclock, so every other
@@ -39,6 +40,7 @@ from gateway.store.pay import (
     PieceBatch,
     PieceRecord,
 )
+from gateway.store.terminals import DeviceLease
 
 __all__ = [
     "BONUS_METHODS",
@@ -55,6 +57,7 @@ __all__ = [
     "BankAccount",
     "Base",
     "Device",
+    "DeviceLease",
     "Employee",
     "LoginSession",
     "Office",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 from datetime import datetime
 
@@ -11,7 +12,8 @@ from api_testkit import audit_rows
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from gateway.store import Device, Punch
+from gateway.devices.lease import device_lease
+from gateway.store import Device, DeviceLease, Punch
 from simulators.zk import ZKTerminal
 
 
@@ -296,3 +298,19 @@ def test_refused_push_terminals_are_listed_until_added(client: TestClient, as_ro
     client.post("/api/v1/devices", json={**NEW_DEVICE, "sn": "STRANGER9"}, headers=as_role("admin"))
     assert client.get("/api/v1/devices/unknown-push", headers=as_role("viewer")).json() == []
     assert client.get("/iclock/cdata", params={"SN": "STRANGER9", "options": "all"}).status_code == 200
+
+
+def test_sync_of_a_terminal_busy_with_another_operation_is_a_409_naming_it(
+    client: TestClient, as_role, factory
+) -> None:  # type: ignore[no-untyped-def]
+    with device_lease(factory, "hq-door", "user sync"):
+        with factory() as session:
+            since = session.scalars(select(DeviceLease.acquired_at)).one().isoformat(timespec="seconds")
+        response = client.post("/api/v1/devices/SH0001/sync", headers=as_role("admin"))
+    assert (response.status_code, response.json()["detail"]) == (
+        409,
+        f"device hq-door is busy: user sync by pid {os.getpid()} on host {socket.gethostname()} since {since} UTC; "
+        "one operation talks to a terminal at a time, try again when it has finished",
+    )
+    health = client.get("/api/v1/devices/SH0001", headers=as_role("viewer")).json()["health"]
+    assert health["consecutive_failures"] == 0
