@@ -210,6 +210,11 @@ class Backup(_Strict):
         return int(self.every[:-1]) * _UNITS_S[self.every[-1]]
 
 
+class Company(_Strict):
+    # The name on the title row of the exports (pay sheet, bank file, 考勤月报); empty: none shown.
+    name: Annotated[str, Field(max_length=100)] = ""
+
+
 class Config(_Strict):
     offices: list[Office] = []
     devices: list[Device] = []
@@ -219,6 +224,7 @@ class Config(_Strict):
     security: Security = Security()
     backup: Backup = Backup()
     push: Push = Push()
+    company: Company = Company()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)

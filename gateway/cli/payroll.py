@@ -169,6 +169,77 @@ def opening_balances(
     )
 
 
+KindOption = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        help="pay-sheet (工资表) | bank (代发工资, locked runs) | iit (正常工资薪金所得) | "
+        "iit-bonus (全年一次性奖金收入) | iit-people (人员信息采集) | attendance (考勤月报)",
+    ),
+]
+
+
+def _write_export(
+    config: Path, period: str, kind: str, fmt: str | None, office: str | None, lang: str, template: str, out: Path
+) -> None:
+    """Make the export, write it to `out`, and list who a bank file or an IIT filing leaves out."""
+    from gateway.cli.common import prepare_store
+    from gateway.errors import GatewayError
+    from gateway.pay.exports import bank_batch, export, iit_filing
+    from payroll_core.money import fen_to_yuan
+
+    loaded, factory = prepare_store(config)
+    try:
+        with factory() as session:
+            made = export(
+                session, period, kind, fmt, office=office, lang=lang, template=template, company=loaded.company.name
+            )
+            bank = bank_batch(session, period, office) if kind == "bank" else None
+            filing = iit_filing(session, period, office) if kind.startswith("iit") else None
+    except GatewayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_FILE) from None
+    out.write_bytes(made.content)
+    typer.echo(f"wrote {out} ({len(made.content)} bytes)")
+    if bank is not None:
+        typer.echo(f"{bank.paid} transfers, {fen_to_yuan(bank.total_fen)} yuan in all")
+        for left in bank.excluded:
+            typer.echo(
+                f"not in the file: {left.employee} {left.name} ({fen_to_yuan(left.net_fen)} yuan): {left.reason}"
+            )
+    if filing is not None:
+        typer.echo(f"{len(filing.filed)} employees filed")
+        for missing in filing.missing:
+            typer.echo(f"not in the file: {missing.employee} {missing.name}: {missing.reason}")
+
+
+@app.command("export")
+def payroll_export(
+    period: Annotated[str, typer.Argument(help="Pay month YYYY-MM (years 2000 to 2099)", callback=_pay_month)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="File to write")],
+    kind: KindOption = "pay-sheet",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="xlsx | csv (pay-sheet: csv is in fen; bank: csv by default)")
+    ] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(
+            "--office", help="One office's file (e.g. a bank file per paying account); all offices when left out"
+        ),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh | en: header language of the pay sheet and 考勤月报")] = "zh",
+    template: Annotated[str, typer.Option("--template", help="Bank template: generic | generic-gbk")] = "generic",
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Write one of the files a payroll office hands on for a pay month.
+
+    The pay sheet of a run not yet locked is marked 草稿/DRAFT; the bank file and the IIT imports need locked
+    runs. A bank file never holds a zero or negative amount nor anyone without a bank account at the lock, and
+    the IIT imports list only employees with an ID number: the others are listed here.
+    """
+    _write_export(config, period, kind, fmt, office, lang, template, out)
+
+
 def export(
     period: PeriodOption,
     fmt: Annotated[
@@ -177,33 +248,10 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="File to write")],
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Write the pay sheet or the bank transfer file of a pay month.
+    """Write the pay sheet or the bank transfer file of a pay month (see `punchclock payroll export` for all files).
 
     The bank file never holds a zero or negative amount, nor anyone without a bank account at the lock:
     those are listed here for HR to settle another way.
     """
-    from gateway.cli.common import prepare_store
-    from gateway.errors import GatewayError
-    from gateway.pay.exports import bank_file
-    from gateway.pay.exports import export as make_export
-    from payroll_core.money import fen_to_yuan
-
-    _config, factory = prepare_store(config)
-    try:
-        with factory() as session:
-            if fmt == "bank":
-                bank = bank_file(session, period)
-                content = bank.content
-            else:
-                content = make_export(session, period, fmt)
-    except GatewayError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_BAD_FILE) from None
-    out.write_bytes(content)
-    typer.echo(f"wrote {out} ({len(content)} bytes)")
-    if fmt == "bank":
-        typer.echo(f"{bank.paid} transfers, {fen_to_yuan(bank.total_fen)} yuan in all")
-        for left in bank.excluded:
-            typer.echo(
-                f"not in the file: {left.employee} {left.name} ({fen_to_yuan(left.net_fen)} yuan): {left.reason}"
-            )
+    kind, chosen = ("bank", None) if fmt == "bank" else ("pay-sheet", fmt)
+    _write_export(config, period, kind, chosen, None, "zh", "generic", out)

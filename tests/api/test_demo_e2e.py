@@ -154,7 +154,7 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert sum(s["figures"]["piece_pay_fen"] for s in slips if s["employee"].startswith("DG-C")) > 0
         bank = httpx.get(f"{demo.url}/api/v1/exports/2026-03/bank", headers=hr)
         assert bank.status_code == 200
-        assert len(bank.text.strip().splitlines()) == 58
+        assert len(bank.text.strip().splitlines()) == 59  # header, 57 transfers, the totals line
         assert "push terminal CQZ7224160001" in out.getvalue()
         staff = httpx.get(f"{demo.url}/api/v1/employees", params={"limit": 500}, headers=hr).json()["items"]
         # one plant office for day and night workers: the ZK TCP terminal's night workers carry shift "night"

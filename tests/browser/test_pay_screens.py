@@ -104,7 +104,7 @@ def test_hr_computes_and_locks_a_run_acknowledging_its_warnings(page: Page, serv
 
     with page.expect_download() as download:
         page.get_by_role("button", name="工资表（Excel）").click()
-    assert download.value.suggested_filename == "paysheet-2026-03.xlsx"
+    assert download.value.suggested_filename == "工资表-2026-03.xlsx"  # the Chinese name of filename*
     assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # an XLSX is a zip file
     page.click("[data-test=bank-check]")
     bank = api_get(page, base, "/exports/2026-03/bank/check")

@@ -102,10 +102,12 @@ export function uploadForm(path, field, file, query) {
 // A file from the API saved under the name its Content-Disposition gives (a fetch, so errors show as messages).
 export async function download(path, fallbackName) {
   const response = await request("GET", path, { raw: true });
-  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const utf8 = /filename\*=UTF-8''([^;]+)/.exec(disposition); // RFC 6266: the Chinese name when the server sends one
+  const named = /filename="([^"]+)"/.exec(disposition);
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await response.blob());
-  link.download = named ? named[1] : fallbackName;
+  link.download = utf8 ? decodeURIComponent(utf8[1]) : named ? named[1] : fallbackName;
   document.body.append(link);
   link.click();
   link.remove();

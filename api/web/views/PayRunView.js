@@ -62,9 +62,9 @@ export default {
       }
     }
 
-    async function exportFile(format) {
+    async function exportFile(kind, format) {
       try {
-        await downloadExport(run.value.period, format);
+        await downloadExport(run.value.period, kind, format);
       } catch (error) {
         showError(error);
       }
@@ -140,10 +140,15 @@ export default {
     <el-card shadow="never" class="block">
       <template #header><strong>{{ $t('payrun.exports') }}</strong></template>
       <div class="button-row">
-        <el-button @click="exportFile('xlsx')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.paysheetXlsx') }}</span></el-button>
-        <el-button @click="exportFile('csv')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.paysheetCsv') }}</span></el-button>
+        <el-button @click="exportFile('pay-sheet', 'xlsx')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.paysheetXlsx') }}</span></el-button>
+        <el-button @click="exportFile('pay-sheet', 'csv')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.paysheetCsv') }}</span></el-button>
+        <el-button @click="exportFile('attendance', 'xlsx')" data-test="export-attendance"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.attendanceReport') }}</span></el-button>
         <template v-if="writer">
-          <el-button :disabled="run.status !== 'locked'" @click="exportFile('bank')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.bankFile') }}</span></el-button>
+          <el-button :disabled="run.status !== 'locked'" @click="exportFile('bank', 'csv')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.bankFile') }}</span></el-button>
+          <el-button :disabled="run.status !== 'locked'" @click="exportFile('bank', 'xlsx')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.bankFileXlsx') }}</span></el-button>
+          <el-button :disabled="run.status !== 'locked'" @click="exportFile('iit', 'xlsx')" data-test="export-iit"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.iitSalary') }}</span></el-button>
+          <el-button :disabled="run.status !== 'locked'" @click="exportFile('iit-bonus', 'xlsx')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.iitBonus') }}</span></el-button>
+          <el-button :disabled="run.status !== 'locked'" @click="exportFile('iit-people', 'xlsx')"><el-icon><IconDownload /></el-icon><span>{{ $t('payrun.iitPeople') }}</span></el-button>
           <el-button :disabled="run.status !== 'locked'" @click="checkBank" data-test="bank-check">{{ $t('payrun.bankCheck') }}</el-button>
         </template>
       </div>

@@ -1,0 +1,90 @@
+"""The whole pay run end to end: database → attendance → pay → payslips stored → locked, per stage.
+
+    .venv/bin/python benchmarks/payrun_e2e.py [--employees 100000] [--days 20] [--db /tmp/payrun-e2e.sqlite]
+
+Builds (or reuses) a SQLite database with `benchmarks.api.build_database` (two offices, badges, 2 punches
+per employee and workday: 100,000 × 20 = 4,000,000 punches), then times one `run_payroll(..., lock=True)`
+of March 2026 over every employee. The stages are timed by wrapping the functions `compute_payrun` calls
+(attendance assembly, the pay kernel, storing payslips and lines) and the lock; the kernel-only time is the
+`payroll_core.pipeline.compute` call inside the same run. Prints per-stage seconds, the total, peak RSS
+(`resource.getrusage`, the whole process including the database build when it happens in the same run) and
+the ratio total / kernel. PostgreSQL is not covered yet (see the report in docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import gateway.pay.payrun as payrun
+from benchmarks.api import PERIOD, build_database
+from gateway.access.keys import KeyRing
+from gateway.pay.lock_checks import WARNING_CODES
+from gateway.store import make_engine, session_factory
+
+TIMES: dict[str, float] = defaultdict(float)
+
+
+def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            TIMES[name] += time.perf_counter() - started
+
+    return wrapper
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=20)
+    parser.add_argument("--db", type=Path, default=None)
+    args = parser.parse_args()
+    path = args.db or Path(f"/tmp/payrun-e2e-{args.employees}-{args.days}.sqlite")
+    if not path.exists():
+        started = time.perf_counter()
+        build_database(path, args.employees, args.days)
+        print(f"built {args.employees:,} employees, {args.employees * args.days * 2:,} punches in "
+              f"{time.perf_counter() - started:.1f} s (not part of the pay run)")  # fmt: skip
+    engine = make_engine(f"sqlite:///{path}")
+    factory = session_factory(engine, keys=KeyRing.generate())
+    with engine.begin() as db:  # a fresh run each time: drop the previous one (triggers refuse a locked one's rows)
+        from sqlalchemy import text
+
+        for trigger in db.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all():
+            db.execute(text(f"DROP TRIGGER {trigger}"))
+        db.execute(text("DELETE FROM payslip_lines"))
+        db.execute(text("DELETE FROM payslips"))
+        db.execute(text("DELETE FROM payruns"))
+    payrun.month_attendance = timed("attendance (punches → kernel → summary)", payrun.month_attendance)
+    payrun.compute = timed("pay kernel (payroll_core.compute)", payrun.compute)
+    payrun._pay = timed("pay inputs + kernel", payrun._pay)
+    payrun._store_payslips = timed("store payslips + lines", payrun._store_payslips)
+    payrun.lock_payrun = timed("lock (checks, snapshot, digests)", payrun.lock_payrun)
+    started = time.perf_counter()
+    with factory() as session, session.begin():
+        payrun.run_payroll(session, PERIOD, "all", "benchmark", lock=True, acknowledge=WARNING_CODES)
+        committing = time.perf_counter()
+    TIMES["commit"] = time.perf_counter() - committing
+    total = time.perf_counter() - started
+    kernel = TIMES["pay kernel (payroll_core.compute)"]
+    print(f"pay run {PERIOD}, {args.employees:,} employees, {args.employees * args.days * 2:,} punches, SQLite:")
+    for name, seconds in TIMES.items():
+        print(f"  {name:<42} {seconds:7.2f} s")
+    print(f"  {'total (run_payroll + commit)':<42} {total:7.2f} s")
+    print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+    print(f"  ratio end-to-end / kernel-only: {total / kernel:,.0f}x (kernel {kernel:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
