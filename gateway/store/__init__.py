@@ -1,8 +1,9 @@
 """The store: SQLAlchemy 2 models split by domain, engine and session helpers, and the Alembic migrations.
 
 `base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
-punches, quarantine, punch corrections and rejected push lines; `access` API tokens and the audit log; `pay` pay runs,
-payslips, piece batches and records, bank accounts, employee-month pay inputs and opening balances; `engine`
+punches, quarantine, punch corrections and rejected push lines; `access` API tokens and the audit log;
+`people` departments, the leave ledger, requests and their history; `pay` pay runs, payslips, piece batches
+and records, bank accounts, employee-month pay inputs and opening balances; `engine`
 engines, sessions and `upgrade`; `migrations/` the schema history (the only way the schema changes).
 Everything public is re-exported here, so callers write `from gateway.store import Employee, make_engine`.
 
@@ -39,9 +40,22 @@ from gateway.store.pay import (
     PieceBatch,
     PieceRecord,
 )
+from gateway.store.people import (
+    LEDGER_KINDS,
+    REQUEST_KINDS,
+    REQUEST_STATUSES,
+    Department,
+    LeaveEntry,
+    RequestAttachment,
+    RequestEvent,
+    StaffRequest,
+)
 
 __all__ = [
     "BONUS_METHODS",
+    "LEDGER_KINDS",
+    "REQUEST_KINDS",
+    "REQUEST_STATUSES",
     "MIGRATIONS_DIR",
     "ROLES",
     "RUN_COMPUTED",
@@ -54,8 +68,10 @@ __all__ = [
     "Badge",
     "BankAccount",
     "Base",
+    "Department",
     "Device",
     "Employee",
+    "LeaveEntry",
     "LoginSession",
     "Office",
     "OpeningBalance",
@@ -70,6 +86,9 @@ __all__ = [
     "PunchFlag",
     "PushReject",
     "Quarantine",
+    "RequestAttachment",
+    "RequestEvent",
+    "StaffRequest",
     "User",
     "alembic_config",
     "make_engine",
