@@ -27,11 +27,13 @@ from api.routes import (
     audit,
     bank_accounts,
     dashboard,
+    departments,
     devices,
     employee_month,
     employee_sheets,
     employees,
     exports,
+    leave,
     opening_balances,
     pay_inputs,
     payruns,
@@ -125,6 +127,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         bank_accounts,
         dashboard,
         employee_month,
+        departments,
+        leave,
     ):
         api.include_router(module.router)
     app.include_router(api)

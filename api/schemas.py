@@ -102,7 +102,7 @@ Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 Printable = Annotated[str, AfterValidator(check_name)]
 """Text without control characters or line breaks (`gateway.inputs.check_name`); add the length bounds."""
 Name = Annotated[Printable, Field(min_length=1, max_length=100, pattern=r"\S")]
-Role = Literal["admin", "hr", "viewer", "employee"]
+Role = Literal["admin", "hr", "viewer", "employee", "manager"]
 DeviceState = Literal["ok", "warning", "failing", "never polled"]
 QuarantineState = Literal["open", "mapped", "dismissed"]
 ShiftRule = Annotated[
@@ -529,7 +529,9 @@ class AuditVerify(BaseModel):
 class TokenCreate(_In):
     name: Name
     role: Role
-    employee: Code | None = Field(None, description="employee code; required for (and only for) role employee")
+    employee: Code | None = Field(
+        None, description="employee code; required for (and only for) roles employee and manager"
+    )
     expires_at: AwareIn | None = Field(None, description="the token stops working at this time (with offset)")
     expires_in: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,4}[dh]$", examples=["90d", "12h"])] | None = Field(
         None, description="the token stops working this long from now: days (90d) or hours (12h)"

@@ -148,14 +148,15 @@ def _check_expiry(expires_at: datetime, now: datetime) -> datetime:
 def _employee_id(session: Session, role: str, employee_code: str | None) -> int | None:
     if role not in ROLES:
         raise TokenError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
-    if role != "employee":
+    if role not in ("employee", "manager"):
         if employee_code is not None:
             raise TokenError(
-                f"only employee tokens are bound to an employee: drop the employee code for a {role} token"
+                f"only employee and manager tokens are bound to an employee: drop the employee code for a {role} token"
             )
         return None
     if not employee_code:
-        raise TokenError("an employee token must name the employee it belongs to (its employee code, e.g. E001)")
+        article = "an" if role == "employee" else "a"
+        raise TokenError(f"{article} {role} token must name the employee it belongs to (its employee code, e.g. E001)")
     employee_id = session.scalar(select(Employee.id).where(Employee.code == employee_code))
     if employee_id is None:
         raise TokenError(f"no employee with code {employee_code!r}: add the employee first, then issue the token")

@@ -32,7 +32,8 @@ MIN_PASSWORD = 10
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 ACTIVATION_DAYS = 14
-USER_ROLES = ("admin", "hr", "viewer", "employee")
+USER_ROLES = ("admin", "hr", "viewer", "employee", "manager")
+BOUND_ROLES = ("employee", "manager")  # logins that belong to one employee
 
 _hasher = PasswordHash.recommended()  # Argon2id with pwdlib's recommended parameters
 _DUMMY_HASH = _hasher.hash("punchclock: no such user")
@@ -96,8 +97,13 @@ def create_user(
     """A new user; `password` None leaves the login closed until it is set (an employee's activation)."""
     if role not in USER_ROLES:
         raise UserError(f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}")
-    if (role == "employee") != (employee is not None):
-        raise UserError("an employee login belongs to exactly one employee, and only employee logins do")
+    if (role in BOUND_ROLES) != (employee is not None):
+        raise UserError(
+            "an employee or manager login belongs to exactly one employee (a manager is one of the company's "
+            "people: name them with their employee code), and only those logins do"
+        )
+    if employee is not None and session.scalar(select(User.id).where(User.employee_id == employee.id)) is not None:
+        raise UserError(f"employee {employee.code!r} already has a login: one login per employee")
     if not 1 <= len(username) <= 64 or any(c.isspace() for c in username):
         raise UserError("the user name must have 1 to 64 characters and no spaces")
     for what, text in (("user name", username), ("display name", display_name)):

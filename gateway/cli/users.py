@@ -15,17 +15,40 @@ user_app = typer.Typer(no_args_is_help=True)
 @user_app.command("create")
 def user_create(
     username: Annotated[str, typer.Option("--username", help="The login name, e.g. wang.fang (no spaces).")],
-    role: Annotated[str, typer.Option("--role", help="admin | hr | viewer (employees get activation codes)")],
+    role: Annotated[str, typer.Option("--role", help="admin | hr | viewer | manager (employees get activation codes)")],
     name: Annotated[str | None, typer.Option("--name", help="The person's name as shown, e.g. 王芳.")] = None,
+    employee: Annotated[
+        str | None, typer.Option("--employee", help="manager only: the manager's own employee code, e.g. E007.")
+    ] = None,
+    department: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--department", help="manager only: a department code they manage (repeat for several; below it too)."
+        ),
+    ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Create a web-app user; asks for a temporary password twice, to be changed at the first login."""
+    """Create a web-app user; asks for a temporary password twice, to be changed at the first login.
+
+    A manager is one of the employees: give --employee and one --department per department they approve for.
+    """
+    from sqlalchemy import select
+
     from gateway.access.users import MIN_PASSWORD, USER_ROLES, UserError, create_user
+    from gateway.people.departments import DepartmentError, edit_department
+    from gateway.store import Employee
 
     if role not in USER_ROLES or role == "employee":
         console.print(
-            f"[red]user not created[/red]: role {role!r}: use admin, hr or viewer (an employee logs in with the "
-            "code from `punchclock user activation EMPLOYEE`)",
+            f"[red]user not created[/red]: role {role!r}: use admin, hr, viewer or manager (an employee logs in "
+            "with the code from `punchclock user activation EMPLOYEE`)",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    if (role == "manager") != (employee is not None) or (department and role != "manager"):
+        console.print(
+            "[red]user not created[/red]: --employee and --department are for managers, and a manager needs "
+            "--employee (their own employee code)",
             highlight=False,
         )
         raise typer.Exit(2)
@@ -37,8 +60,17 @@ def user_create(
     )
     try:
         with factory() as session, session.begin():
-            create_user(session, "cli", username, name or username, role, password, must_change_password=True)
-    except UserError as error:
+            row = None
+            if employee is not None:
+                row = session.scalar(select(Employee).where(Employee.code == employee))
+                if row is None:
+                    raise UserError(f"employee {employee!r} does not exist")
+            create_user(
+                session, "cli", username, name or username, role, password, employee=row, must_change_password=True
+            )
+            for code in department or []:
+                edit_department(session, "cli", code, manager=employee)
+    except (UserError, DepartmentError) as error:
         console.print(f"[red]user not created[/red]: {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(f"user {username!r} ({role}) created; they choose their own password at the first login")

@@ -2,9 +2,10 @@
 
 `base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
 punches, quarantine, punch corrections and rejected push lines; `terminals` the work done on terminals
-(leases); `access` API tokens and the audit log; `pay` pay runs, payslips, piece batches and records, bank
-accounts, employee-month pay inputs and opening balances; `engine` engines, sessions and `upgrade`;
-`migrations/` the schema history (the only way the schema changes).
+(leases); `access` API tokens and the audit log; `people` departments, the leave ledger, requests and their
+history; `pay` pay runs, payslips, piece batches and records, bank accounts, employee-month pay inputs and
+opening balances; `engine` engines, sessions and `upgrade`; `migrations/` the schema history (the only way
+the schema changes).
 Everything public is re-exported here, so callers write `from gateway.store import Employee, make_engine`.
 
 May import: SQLAlchemy, Alembic and the standard library; nothing else of punchclock, so every other
@@ -40,10 +41,23 @@ from gateway.store.pay import (
     PieceBatch,
     PieceRecord,
 )
+from gateway.store.people import (
+    LEDGER_KINDS,
+    REQUEST_KINDS,
+    REQUEST_STATUSES,
+    Department,
+    LeaveEntry,
+    RequestAttachment,
+    RequestEvent,
+    StaffRequest,
+)
 from gateway.store.terminals import DeviceLease
 
 __all__ = [
     "BONUS_METHODS",
+    "LEDGER_KINDS",
+    "REQUEST_KINDS",
+    "REQUEST_STATUSES",
     "MIGRATIONS_DIR",
     "ROLES",
     "RUN_COMPUTED",
@@ -56,9 +70,11 @@ __all__ = [
     "Badge",
     "BankAccount",
     "Base",
+    "Department",
     "Device",
     "DeviceLease",
     "Employee",
+    "LeaveEntry",
     "LoginSession",
     "Office",
     "OpeningBalance",
@@ -73,6 +89,9 @@ __all__ = [
     "PunchFlag",
     "PushReject",
     "Quarantine",
+    "RequestAttachment",
+    "RequestEvent",
+    "StaffRequest",
     "User",
     "alembic_config",
     "make_engine",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.store.base import Base
 
-ROLES = ("admin", "hr", "viewer", "employee")
+ROLES = ("admin", "hr", "viewer", "employee", "manager")
 
 
 class ApiToken(Base):
@@ -24,8 +24,8 @@ class ApiToken(Base):
 
     __tablename__ = "api_tokens"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'hr', 'viewer', 'employee')", name="ck_api_tokens_role"),
-        CheckConstraint("(role = 'employee') = (employee_id IS NOT NULL)", name="ck_api_tokens_employee"),
+        CheckConstraint("role IN ('admin', 'hr', 'viewer', 'employee', 'manager')", name="ck_api_tokens_role"),
+        CheckConstraint("(role IN ('employee', 'manager')) = (employee_id IS NOT NULL)", name="ck_api_tokens_employee"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,8 +72,8 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'hr', 'viewer', 'employee')", name="ck_users_role"),
-        CheckConstraint("(role = 'employee') = (employee_id IS NOT NULL)", name="ck_users_employee"),
+        CheckConstraint("role IN ('admin', 'hr', 'viewer', 'employee', 'manager')", name="ck_users_role"),
+        CheckConstraint("(role IN ('employee', 'manager')) = (employee_id IS NOT NULL)", name="ck_users_employee"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

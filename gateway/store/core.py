@@ -108,6 +108,12 @@ class Employee(Base):
     hf_rate: Mapped[str | None] = mapped_column(String(16))
     # Part-time hourly worker (非全日制): paid against the city's hourly minimum wage (migration 0011).
     part_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The employee's department (gateway.people.departments; NULL = none yet) and the day they first began work
+    # anywhere (参加工作日期), which sets the annual-leave entitlement (migration 0014).
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", use_alter=True, name="fk_employees_department_id")
+    )
+    work_started_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Badge(Base):

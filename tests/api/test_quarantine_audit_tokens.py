@@ -163,7 +163,7 @@ def test_admin_issues_lists_and_revokes_tokens(client: TestClient, as_role, fact
         (
             {"name": "n", "role": "hr", "employee": "E001"},
             422,
-            "only employee tokens are bound to an employee: drop the employee code for a hr token",
+            "only employee and manager tokens are bound to an employee: drop the employee code for a hr token",
         ),
         (
             {"name": "n", "role": "employee", "employee": "E404"},

@@ -20,7 +20,7 @@ export default {
     changePassword: "Change password",
     logout: "Log out",
     loggedOut: "Logged out",
-    role: { admin: "Administrator", hr: "HR", viewer: "Viewer (read only)", employee: "Employee" },
+    role: { admin: "Administrator", hr: "HR", viewer: "Viewer (read only)", employee: "Employee", manager: "Manager" },
   },
   common: {
     loading: "Loading…",

@@ -20,7 +20,7 @@ export default {
     changePassword: "修改密码",
     logout: "退出登录",
     loggedOut: "已退出登录",
-    role: { admin: "系统管理员", hr: "人事", viewer: "只读查看", employee: "员工" },
+    role: { admin: "系统管理员", hr: "人事", viewer: "只读查看", employee: "员工", manager: "部门负责人" },
   },
   common: {
     loading: "加载中…",

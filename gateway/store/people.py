@@ -1,0 +1,148 @@
+"""People tables of the requests-and-approvals flow: departments, the leave ledger, requests and their history.
+
+- `departments`: a tree per office (`parent_id` in the same office), `code` unique; `manager_employee_id` is the
+  employee who approves the department's requests (their login has the `manager` role).
+- `leave_ledger`: every change of a leave balance is a row (accrual, use, expiry, adjustment, carry-over) in the
+  leave type's smallest step as an integer (days, half days or minutes); a balance is a SUM of rows, never
+  stored. One accrual row per employee, leave type and year (a partial UNIQUE index), so accruing twice adds
+  nothing.
+- `staff_requests`: an employee's leave, overtime, missed-punch correction or business trip, with its status
+  (`pending` → `approved` | `rejected` | `withdrawn`) and the approval step it waits for; `request_events` its
+  history (who did what, with the comment); `request_attachments` the file a leave type may require.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.store.base import Base
+
+REQUEST_KINDS = ("leave", "overtime", "correction", "trip")
+REQUEST_STATUSES = ("pending", "approved", "rejected", "withdrawn")
+LEDGER_KINDS = ("accrual", "use", "expiry", "adjustment", "carry_over")
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("code", name="uq_departments_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    manager_employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+
+class LeaveEntry(Base):
+    """One change of one leave balance; never updated or deleted (a mistake is undone by an adjustment row)."""
+
+    __tablename__ = "leave_ledger"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('accrual', 'use', 'expiry', 'adjustment', 'carry_over')", name="ck_leave_ledger_kind"
+        ),
+        Index("ix_leave_ledger_balance", "employee_id", "leave_type", "year"),
+        Index(
+            "uq_leave_ledger_accrual",
+            "employee_id",
+            "leave_type",
+            "year",
+            unique=True,
+            sqlite_where=text("kind = 'accrual'"),
+            postgresql_where=text("kind = 'accrual'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    leave_type: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    delta: Mapped[int] = mapped_column(BigInteger)  # in the type's smallest step (see gateway.people.leave_types)
+    kind: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("staff_requests.id"))
+    created_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StaffRequest(Base):
+    """An employee's request. Times are the office's local wall clock (naive), as the employee means them.
+
+    leave: `leave_type`, `starts_at`/`ends_at` (a half day starts at 00:00 or 12:00, an hour unit at the minute),
+    `amount` (the type's steps taken from the balance, rest days skipped where the type says so);
+    overtime: `starts_at`/`ends_at` the planned window, `comp` pay | time_off; correction: `starts_at` the punch
+    time, `direction` in | out; trip: `starts_at`/`ends_at` whole days.
+    `steps` is 1 (manager) or 2 (manager, then HR); `step` the one it waits for.
+    """
+
+    __tablename__ = "staff_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('leave', 'overtime', 'correction', 'trip')", name="ck_staff_requests_kind"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="ck_staff_requests_status"),
+        CheckConstraint("comp IS NULL OR comp IN ('pay', 'time_off')", name="ck_staff_requests_comp"),
+        CheckConstraint("direction IS NULL OR direction IN ('in', 'out')", name="ck_staff_requests_direction"),
+        CheckConstraint("ends_at >= starts_at", name="ck_staff_requests_window"),
+        Index("ix_staff_requests_employee", "employee_id", "starts_at"),
+        Index("ix_staff_requests_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    leave_type: Mapped[str | None] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    comp: Mapped[str | None] = mapped_column(String(16))
+    direction: Mapped[str | None] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    steps: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("punch_corrections.id"))
+
+
+class RequestEvent(Base):
+    """One step of a request's history: submitted, approved (a step), rejected, withdrawn."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("staff_requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(16))
+    step: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text)
+
+
+class RequestAttachment(Base):
+    """The file a request carries (a sick note); kept in the database so a backup holds it, at most 2 MiB."""
+
+    __tablename__ = "request_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("staff_requests.id"), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
