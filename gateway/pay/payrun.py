@@ -39,9 +39,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.access.anchors import Anchor, pending_anchor
@@ -305,7 +306,11 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     _snapshot(session, run)
     key = keys_of(session).audit_key
     digests = current_digests(session, run)
-    session.execute(update(Payslip), [{"id": slip_id, "digest": digest} for slip_id, digest in digests.items()])
+    slips = cast(Table, Payslip.__table__)
+    session.execute(
+        update(slips).where(slips.c.id == bindparam("slip_id")).values(digest=bindparam("slip_digest")),
+        [{"slip_id": slip_id, "slip_digest": digest} for slip_id, digest in digests.items()],
+    )
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
     session.flush()
@@ -322,31 +327,38 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
 def _snapshot(session: Session, run: PayRun) -> None:
     """Copy who was paid, where, into which account and under which ID onto each payslip, as of now (the lock).
 
-    Sealed numbers are copied as they are stored: the vault opens a copy with the original's context.
+    One UPDATE whose values are correlated subqueries (by primary key), so the database copies the run's
+    rows without a round trip per payslip. Sealed numbers are copied as they are stored: the vault opens
+    a copy with the original's context.
     """
-    rows = session.execute(
-        select(Payslip.id, Employee, Office.name, BankAccount)
-        .join(Employee, Payslip.employee_id == Employee.id)
-        .outerjoin(Office, Employee.office_id == Office.id)
-        .outerjoin(BankAccount, BankAccount.employee_id == Employee.id)
-        .where(Payslip.payrun_id == run.id)
-    ).all()
+    slips = cast(Table, Payslip.__table__)
+    employee, account = Employee.__table__.c, BankAccount.__table__.c
+
+    def of_employee(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+        return select(column).where(employee.id == slips.c.employee_id).scalar_subquery()
+
+    def of_account(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+        return select(column).where(account.employee_id == slips.c.employee_id).scalar_subquery()
+
+    office = (
+        select(Office.__table__.c.name)
+        .join(Employee.__table__, employee.office_id == Office.__table__.c.id)
+        .where(employee.id == slips.c.employee_id)
+        .scalar_subquery()
+    )
     session.execute(
-        update(Payslip),
-        [
-            {
-                "id": slip_id,
-                "employee_code": employee.code,
-                "employee_name": employee.name,
-                "office_name": office,
-                "bank_name": account.bank_name if account else None,
-                "account_name": account.account_name if account else None,
-                "account_no": account.account_no if account else None,  # sealed: copied, never opened
-                "id_type": employee.id_type,
-                "id_number": employee.id_number,  # sealed likewise
-            }
-            for slip_id, employee, office, account in rows
-        ],
+        update(slips)
+        .where(slips.c.payrun_id == run.id)
+        .values(
+            employee_code=of_employee(employee.code),
+            employee_name=of_employee(employee.name),
+            office_name=office,
+            bank_name=of_account(account.bank_name),
+            account_name=of_account(account.account_name),
+            account_no=of_account(account.account_no),  # sealed: copied, never opened
+            id_type=of_employee(employee.id_type),
+            id_number=of_employee(employee.id_number),  # sealed likewise
+        )
     )
 
 
