@@ -259,8 +259,10 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     )
     session.execute(delete(Payslip).where(Payslip.payrun_id == run.id))
     _store_payslips(session, run, attendance, result)
-    new = {e.code: result.row(i) for i, e in enumerate(attendance.employees)}
-    changes = diff_figures(old, new) if run.status != RUN_DRAFT else []
+    if run.status == RUN_DRAFT:
+        changes = []
+    else:
+        changes = diff_figures(old, {e.code: result.row(i) for i, e in enumerate(attendance.employees)})
     run.status = RUN_COMPUTED
     run.rules_version = result.rules_version
     run.computed_at = _now()
@@ -274,7 +276,7 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
         "payrun.compute",
         f"payrun/{run.id}",
         before,
-        {**_describe(run), "payslips": len(new), "changes": len(changes)},
+        {**_describe(run), "payslips": len(attendance.employees), "changes": len(changes)},
     )
     return changes
 
@@ -617,38 +619,56 @@ def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, 
     return [(emp.code, slip.figures) for slip, emp in payslips_of(session, run_id)]
 
 
+_STORE_CHUNK = 5_000  # employees whose payslips and lines are built and inserted at a time
+_LINE_COLUMNS = ("payslip_id", "position", "code", "amount_fen", "quantities_json", "rule")
+
+
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
-    """Bulk-insert the payslips, then their lines (one executemany each: a plant's month is thousands of rows)."""
+    """Insert the payslips (core executemany, RETURNING their ids in order), then their lines (`_insert_lines`),
+    `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once."""
     inputs = result.inputs
     assert inputs is not None
-    rows = []
-    for i, employee in enumerate(attendance.employees):
-        figures = result.row(i)
-        rows.append(
-            {
-                "payrun_id": run.id,
-                "employee_id": employee.id,
-                "gross_fen": figures["gross_fen"],
-                "net_fen": figures["net_fen"],
-                "iit_fen": figures["iit_fen"],
-                "figures_json": json.dumps(figures),
-                "inputs_json": json.dumps({name: int(getattr(inputs, name)[i]) for name in INPUT_COLUMNS}),
-                "attendance_json": json.dumps(attendance.row(i)),
-            }
+    slips = cast(Table, Payslip.__table__)
+    given = {name: getattr(inputs, name).tolist() for name in INPUT_COLUMNS}  # Python ints, as json wants them
+    employees = attendance.employees
+    for start in range(0, len(employees), _STORE_CHUNK):
+        chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
+        rows = []
+        for i in chunk:
+            figures = result.row(i)
+            rows.append(
+                {
+                    "payrun_id": run.id,
+                    "employee_id": employees[i].id,
+                    "gross_fen": figures["gross_fen"],
+                    "net_fen": figures["net_fen"],
+                    "iit_fen": figures["iit_fen"],
+                    "figures_json": json.dumps(figures),
+                    "inputs_json": json.dumps({name: given[name][i] for name in INPUT_COLUMNS}),
+                    "attendance_json": json.dumps(attendance.row(i)),
+                }
+            )
+        ids = session.execute(insert(slips).returning(slips.c.id, sort_by_parameter_order=True), rows).scalars()
+        _insert_lines(
+            session,
+            [
+                (slip_id, n, line.code, line.amount_fen, json.dumps(line.quantities, ensure_ascii=False), line.rule)
+                for i, slip_id in zip(chunk, ids, strict=True)
+                for n, line in enumerate(build_lines(result, i))
+            ],
         )
-    ids = session.scalars(insert(Payslip).returning(Payslip.id, sort_by_parameter_order=True), rows).all()
-    session.execute(
-        insert(PayslipLine),
-        [
-            {
-                "payslip_id": slip_id,
-                "position": n,
-                "code": line.code,
-                "amount_fen": line.amount_fen,
-                "quantities_json": json.dumps(line.quantities, ensure_ascii=False),
-                "rule": line.rule,
-            }
-            for i, slip_id in enumerate(ids)
-            for n, line in enumerate(build_lines(result, i))
-        ],
-    )
+
+
+def _insert_lines(session: Session, rows: list[tuple[object, ...]]) -> None:
+    """Payslip lines (a month has about 17 per employee) by the driver itself, past SQLAlchemy's per-parameter
+    processing: SQLite's executemany, PostgreSQL's COPY (as `gateway.devices.ingest` writes punches)."""
+    connection = session.connection()
+    columns = ", ".join(_LINE_COLUMNS)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY payslip_lines ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" * len(_LINE_COLUMNS))
+    connection.exec_driver_sql(f"INSERT INTO payslip_lines ({columns}) VALUES ({placeholders})", rows)
