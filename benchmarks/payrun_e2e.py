@@ -1,26 +1,34 @@
 """The whole pay run end to end: database → attendance → pay → payslips stored → locked, per stage.
 
     .venv/bin/python benchmarks/payrun_e2e.py [--employees 100000] [--days 20] [--db /tmp/payrun-e2e.sqlite]
+        [--db-url postgresql+psycopg://punchclock:punchclock@127.0.0.1:5432/punchclock]
 
 Builds (or reuses) a SQLite database with `benchmarks.api.build_database` (two offices, badges, 2 punches
-per employee and workday: 100,000 × 20 = 4,000,000 punches), then times one `run_payroll(..., lock=True)`
+per employee and workday: 100,000 × 20 = 4,000,000 punches). With `--db-url` (a PostgreSQL server) it creates
+a scratch database there as the tests' fixture does, migrates it, copies the SQLite data in by COPY and drops
+it at the end; the pay run then runs on PostgreSQL. It then times one `run_payroll(..., lock=True)`
 of March 2026 over every employee. The stages are timed by wrapping the functions `compute_payrun` calls
 (attendance assembly, the pay kernel, storing payslips and lines) and the lock; the kernel-only time is the
 `payroll_core.pipeline.compute` call inside the same run. Prints per-stage seconds, the total, peak RSS
 (`resource.getrusage`, the whole process including the database build when it happens in the same run) and
-the ratio total / kernel. PostgreSQL is not covered yet (see the report in docs/ARCHITECTURE.md).
+the ratio total / kernel. Figures before and after the set-based store and lock: docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import sqlite3
 import sys
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -28,7 +36,7 @@ import gateway.pay.payrun as payrun
 from benchmarks.api import PERIOD, build_database
 from gateway.access.keys import KeyRing
 from gateway.pay.lock_checks import WARNING_CODES
-from gateway.store import make_engine, session_factory
+from gateway.store import make_engine, session_factory, upgrade
 
 TIMES: dict[str, float] = defaultdict(float)
 
@@ -44,11 +52,42 @@ def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def postgres_copy(sqlite_path: Path, admin_url: str) -> tuple[str, Callable[[], None]]:
+    """A migrated scratch database on `admin_url`'s server holding the SQLite database's data; returns its URL
+    and the function that drops it."""
+    name = f"punchclock_bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    source = sqlite3.connect(sqlite_path)
+    with make_engine(url).begin() as target:
+        cursor = target.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        for table in ("offices", "devices", "employees", "badges", "punches"):
+            rows = source.execute(f"SELECT * FROM {table}")
+            columns = ", ".join(d[0] for d in rows.description)
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            target.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+        target.exec_driver_sql("ANALYZE")
+    source.close()
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=20)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--db-url", default=None, help="a PostgreSQL server URL: run there in a scratch database")
     args = parser.parse_args()
     path = args.db or Path(f"/tmp/payrun-e2e-{args.employees}-{args.days}.sqlite")
     if not path.exists():
@@ -56,13 +95,19 @@ def main() -> None:
         build_database(path, args.employees, args.days)
         print(f"built {args.employees:,} employees, {args.employees * args.days * 2:,} punches in "
               f"{time.perf_counter() - started:.1f} s (not part of the pay run)")  # fmt: skip
-    engine = make_engine(f"sqlite:///{path}")
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if args.db_url:
+        started = time.perf_counter()
+        url, drop = postgres_copy(path, args.db_url)
+        print(f"copied into PostgreSQL in {time.perf_counter() - started:.1f} s (not part of the pay run)")
+    else:
+        url = f"sqlite:///{path}"
+    engine = make_engine(url)
     factory = session_factory(engine, keys=KeyRing.generate())
     with engine.begin() as db:  # a fresh run each time: drop the previous one (triggers refuse a locked one's rows)
-        from sqlalchemy import text
-
-        for trigger in db.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all():
-            db.execute(text(f"DROP TRIGGER {trigger}"))
+        if not args.db_url:
+            for trigger in db.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all():
+                db.execute(text(f"DROP TRIGGER {trigger}"))
         db.execute(text("DELETE FROM payslip_lines"))
         db.execute(text("DELETE FROM payslips"))
         db.execute(text("DELETE FROM payruns"))
@@ -78,7 +123,10 @@ def main() -> None:
     TIMES["commit"] = time.perf_counter() - committing
     total = time.perf_counter() - started
     kernel = TIMES["pay kernel (payroll_core.compute)"]
-    print(f"pay run {PERIOD}, {args.employees:,} employees, {args.employees * args.days * 2:,} punches, SQLite:")
+    engine.dispose()
+    drop()
+    where = "PostgreSQL" if args.db_url else "SQLite"
+    print(f"pay run {PERIOD}, {args.employees:,} employees, {args.employees * args.days * 2:,} punches, {where}:")
     for name, seconds in TIMES.items():
         print(f"  {name:<42} {seconds:7.2f} s")
     print(f"  {'total (run_payroll + commit)':<42} {total:7.2f} s")

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,14 +43,18 @@ _SLIP_FIELDS = (
     "id_number",
 )
 _LINE_FIELDS = ("position", "code", "amount_fen", "quantities_json", "rule")
+_CHUNK = 5_000  # payslips read and hashed at a time
 
 
 def payslip_digest(key: bytes, slip: Payslip, lines: list[PayslipLine]) -> str:
-    return keyed_hash(
-        key,
-        "payslip",
-        [[getattr(slip, f) for f in _SLIP_FIELDS], [[getattr(line, f) for f in _LINE_FIELDS] for line in lines]],
+    return _slip_digest(
+        key, [getattr(slip, f) for f in _SLIP_FIELDS], [[getattr(line, f) for f in _LINE_FIELDS] for line in lines]
     )
+
+
+def _slip_digest(key: bytes, slip: Sequence[object], lines: list[Sequence[object]]) -> str:
+    """The digest of a payslip's field values in `_SLIP_FIELDS` order and its lines' in `_LINE_FIELDS` order."""
+    return keyed_hash(key, "payslip", [list(slip), [list(line) for line in lines]])
 
 
 def payrun_digest(key: bytes, run: PayRun, slip_digests: list[tuple[int, str]]) -> str:
@@ -57,18 +64,35 @@ def payrun_digest(key: bytes, run: PayRun, slip_digests: list[tuple[int, str]]) 
 
 
 def current_digests(session: Session, run: PayRun) -> dict[int, str]:
-    """Each payslip of `run` with the digest its stored content has now (payslip id → digest)."""
+    """Each payslip of `run` with the digest its stored content has now (payslip id → digest).
+
+    Read as plain rows, `_CHUNK` payslips and their lines at a time (ORM objects for a 100,000-employee run
+    cost more than the hashing, and holding them all cost gigabytes); the values are the same ones the ORM
+    would load, so the digests are too (`tests/gateway/test_payrun_digest_pinned.py`).
+    """
     key = keys_of(session).audit_key
-    slips = list(session.scalars(select(Payslip).where(Payslip.payrun_id == run.id).order_by(Payslip.id)))
-    lines: dict[int, list[PayslipLine]] = {slip.id: [] for slip in slips}
-    for line in session.scalars(
-        select(PayslipLine)
-        .join(Payslip, PayslipLine.payslip_id == Payslip.id)
-        .where(Payslip.payrun_id == run.id)
-        .order_by(PayslipLine.payslip_id, PayslipLine.position)
-    ):
-        lines[line.payslip_id].append(line)
-    return {slip.id: payslip_digest(key, slip, lines[slip.id]) for slip in slips}
+    slips, lines = Payslip.__table__.c, PayslipLine.__table__.c
+    digests: dict[int, str] = {}
+    after = 0
+    while True:
+        chunk = session.execute(
+            select(*(slips[f] for f in _SLIP_FIELDS))
+            .where(slips.payrun_id == run.id, slips.id > after)
+            .order_by(slips.id)
+            .limit(_CHUNK)
+        ).all()
+        if not chunk:
+            return digests
+        after = chunk[-1][0]
+        held: dict[int, list[Sequence[object]]] = defaultdict(list)
+        for slip_id, *line in session.execute(
+            select(lines.payslip_id, *(lines[f] for f in _LINE_FIELDS))
+            .join(Payslip.__table__, lines.payslip_id == slips.id)
+            .where(slips.payrun_id == run.id, slips.id >= chunk[0][0], slips.id <= after)
+            .order_by(lines.payslip_id, lines.position)
+        ):
+            held[slip_id].append(line)
+        digests.update((slip[0], _slip_digest(key, slip, held[slip[0]])) for slip in chunk)
 
 
 def bank_account_digest(key: bytes, account: BankAccount) -> str:

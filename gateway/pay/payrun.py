@@ -39,9 +39,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.access.anchors import Anchor, pending_anchor
@@ -258,8 +259,10 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     )
     session.execute(delete(Payslip).where(Payslip.payrun_id == run.id))
     _store_payslips(session, run, attendance, result)
-    new = {e.code: result.row(i) for i, e in enumerate(attendance.employees)}
-    changes = diff_figures(old, new) if run.status != RUN_DRAFT else []
+    if run.status == RUN_DRAFT:
+        changes = []
+    else:
+        changes = diff_figures(old, {e.code: result.row(i) for i, e in enumerate(attendance.employees)})
     run.status = RUN_COMPUTED
     run.rules_version = result.rules_version
     run.computed_at = _now()
@@ -273,7 +276,7 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
         "payrun.compute",
         f"payrun/{run.id}",
         before,
-        {**_describe(run), "payslips": len(new), "changes": len(changes)},
+        {**_describe(run), "payslips": len(attendance.employees), "changes": len(changes)},
     )
     return changes
 
@@ -305,7 +308,11 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     _snapshot(session, run)
     key = keys_of(session).audit_key
     digests = current_digests(session, run)
-    session.execute(update(Payslip), [{"id": slip_id, "digest": digest} for slip_id, digest in digests.items()])
+    slips = cast(Table, Payslip.__table__)
+    session.execute(
+        update(slips).where(slips.c.id == bindparam("slip_id")).values(digest=bindparam("slip_digest")),
+        [{"slip_id": slip_id, "slip_digest": digest} for slip_id, digest in digests.items()],
+    )
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
     session.flush()
@@ -322,31 +329,38 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
 def _snapshot(session: Session, run: PayRun) -> None:
     """Copy who was paid, where, into which account and under which ID onto each payslip, as of now (the lock).
 
-    Sealed numbers are copied as they are stored: the vault opens a copy with the original's context.
+    One UPDATE whose values are correlated subqueries (by primary key), so the database copies the run's
+    rows without a round trip per payslip. Sealed numbers are copied as they are stored: the vault opens
+    a copy with the original's context.
     """
-    rows = session.execute(
-        select(Payslip.id, Employee, Office.name, BankAccount)
-        .join(Employee, Payslip.employee_id == Employee.id)
-        .outerjoin(Office, Employee.office_id == Office.id)
-        .outerjoin(BankAccount, BankAccount.employee_id == Employee.id)
-        .where(Payslip.payrun_id == run.id)
-    ).all()
+    slips = cast(Table, Payslip.__table__)
+    employee, account = Employee.__table__.c, BankAccount.__table__.c
+
+    def of_employee(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+        return select(column).where(employee.id == slips.c.employee_id).scalar_subquery()
+
+    def of_account(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+        return select(column).where(account.employee_id == slips.c.employee_id).scalar_subquery()
+
+    office = (
+        select(Office.__table__.c.name)
+        .join(Employee.__table__, employee.office_id == Office.__table__.c.id)
+        .where(employee.id == slips.c.employee_id)
+        .scalar_subquery()
+    )
     session.execute(
-        update(Payslip),
-        [
-            {
-                "id": slip_id,
-                "employee_code": employee.code,
-                "employee_name": employee.name,
-                "office_name": office,
-                "bank_name": account.bank_name if account else None,
-                "account_name": account.account_name if account else None,
-                "account_no": account.account_no if account else None,  # sealed: copied, never opened
-                "id_type": employee.id_type,
-                "id_number": employee.id_number,  # sealed likewise
-            }
-            for slip_id, employee, office, account in rows
-        ],
+        update(slips)
+        .where(slips.c.payrun_id == run.id)
+        .values(
+            employee_code=of_employee(employee.code),
+            employee_name=of_employee(employee.name),
+            office_name=office,
+            bank_name=of_account(account.bank_name),
+            account_name=of_account(account.account_name),
+            account_no=of_account(account.account_no),  # sealed: copied, never opened
+            id_type=of_employee(employee.id_type),
+            id_number=of_employee(employee.id_number),  # sealed likewise
+        )
     )
 
 
@@ -605,38 +619,56 @@ def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, 
     return [(emp.code, slip.figures) for slip, emp in payslips_of(session, run_id)]
 
 
+_STORE_CHUNK = 5_000  # employees whose payslips and lines are built and inserted at a time
+_LINE_COLUMNS = ("payslip_id", "position", "code", "amount_fen", "quantities_json", "rule")
+
+
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
-    """Bulk-insert the payslips, then their lines (one executemany each: a plant's month is thousands of rows)."""
+    """Insert the payslips (core executemany, RETURNING their ids in order), then their lines (`_insert_lines`),
+    `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once."""
     inputs = result.inputs
     assert inputs is not None
-    rows = []
-    for i, employee in enumerate(attendance.employees):
-        figures = result.row(i)
-        rows.append(
-            {
-                "payrun_id": run.id,
-                "employee_id": employee.id,
-                "gross_fen": figures["gross_fen"],
-                "net_fen": figures["net_fen"],
-                "iit_fen": figures["iit_fen"],
-                "figures_json": json.dumps(figures),
-                "inputs_json": json.dumps({name: int(getattr(inputs, name)[i]) for name in INPUT_COLUMNS}),
-                "attendance_json": json.dumps(attendance.row(i)),
-            }
+    slips = cast(Table, Payslip.__table__)
+    given = {name: getattr(inputs, name).tolist() for name in INPUT_COLUMNS}  # Python ints, as json wants them
+    employees = attendance.employees
+    for start in range(0, len(employees), _STORE_CHUNK):
+        chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
+        rows = []
+        for i in chunk:
+            figures = result.row(i)
+            rows.append(
+                {
+                    "payrun_id": run.id,
+                    "employee_id": employees[i].id,
+                    "gross_fen": figures["gross_fen"],
+                    "net_fen": figures["net_fen"],
+                    "iit_fen": figures["iit_fen"],
+                    "figures_json": json.dumps(figures),
+                    "inputs_json": json.dumps({name: given[name][i] for name in INPUT_COLUMNS}),
+                    "attendance_json": json.dumps(attendance.row(i)),
+                }
+            )
+        ids = session.execute(insert(slips).returning(slips.c.id, sort_by_parameter_order=True), rows).scalars()
+        _insert_lines(
+            session,
+            [
+                (slip_id, n, line.code, line.amount_fen, json.dumps(line.quantities, ensure_ascii=False), line.rule)
+                for i, slip_id in zip(chunk, ids, strict=True)
+                for n, line in enumerate(build_lines(result, i))
+            ],
         )
-    ids = session.scalars(insert(Payslip).returning(Payslip.id, sort_by_parameter_order=True), rows).all()
-    session.execute(
-        insert(PayslipLine),
-        [
-            {
-                "payslip_id": slip_id,
-                "position": n,
-                "code": line.code,
-                "amount_fen": line.amount_fen,
-                "quantities_json": json.dumps(line.quantities, ensure_ascii=False),
-                "rule": line.rule,
-            }
-            for i, slip_id in enumerate(ids)
-            for n, line in enumerate(build_lines(result, i))
-        ],
-    )
+
+
+def _insert_lines(session: Session, rows: list[tuple[object, ...]]) -> None:
+    """Payslip lines (a month has about 17 per employee) by the driver itself, past SQLAlchemy's per-parameter
+    processing: SQLite's executemany, PostgreSQL's COPY (as `gateway.devices.ingest` writes punches)."""
+    connection = session.connection()
+    columns = ", ".join(_LINE_COLUMNS)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY payslip_lines ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" * len(_LINE_COLUMNS))
+    connection.exec_driver_sql(f"INSERT INTO payslip_lines ({columns}) VALUES ({placeholders})", rows)

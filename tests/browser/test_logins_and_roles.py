@@ -69,6 +69,9 @@ def test_wrong_passwords_are_refused_in_chinese_then_the_login_locks(page: Page,
 
 def test_an_expired_session_goes_back_to_the_login_page_with_a_message(page: Page, served: Served) -> None:
     log_in(page, served.url, HR.username, HR.password)
+    # let the dashboard's own requests finish first: one of them meeting the expired session would already
+    # send the page to the login screen, and the menu item clicked below would be gone
+    page.wait_for_load_state("networkidle")
     with served.factory() as session, session.begin():
         session.execute(update(LoginSession).values(expires_at=datetime(2026, 1, 1)))
     page.click("[data-test=menu] .el-menu-item:has-text('工资核算')")
