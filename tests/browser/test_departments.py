@@ -36,9 +36,14 @@ def test_hr_creates_a_department_and_moves_an_employee_into_it_from_the_drawer(p
     choose(page, "[data-test=employee-department]", "运营部")
     drawer.locator("[data-test=employee-save]").click()
     expect(page.locator(".el-message--success").last).to_contain_text("E001")
-    expect(drawer.locator("[data-test=department-problem]")).to_have_count(0)
-    stored = api_get(page, served.url, "/employees/E001")
+    # the department is saved after the record, by its own request: wait for it rather than for the toast
+    for _ in range(100):
+        stored = api_get(page, served.url, "/employees/E001")
+        if stored["department"] is not None:
+            break
+        page.wait_for_timeout(100)
     assert (stored["department"], stored["department_name"]) == ("SH-OPS", "运营部")
+    expect(drawer.locator("[data-test=department-problem]")).to_have_count(0)
     drawer.locator(".el-drawer__close-btn").click()
 
     choose(page, "[data-test=filter-department]", "运营部")
