@@ -415,6 +415,10 @@ class EmployeeOut(BaseModel):
     )
     hf_rate: str | None
     part_time: bool
+    department: str | None = Field(
+        description="the department's code; null: none yet (set it with POST /departments/{code}/members)"
+    )
+    department_name: str | None
     badges: list[BadgeOut]
 
 

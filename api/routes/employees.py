@@ -32,7 +32,7 @@ from gateway.access.tokens import Principal
 from gateway.people import badges as badge_records
 from gateway.people import employees as records
 from gateway.people.employees import EMPLOYEE_FIELDS, EmployeeError, EmployeeValues, fields_of, masked, office_names
-from gateway.store import Badge, Base, Employee, Office
+from gateway.store import Badge, Base, Department, Employee, Office
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 assert set(EmployeeFields.model_fields) == set(EMPLOYEE_FIELDS), "EmployeeFields must hold gateway.people's fields"
@@ -63,13 +63,25 @@ def _values(fields: EmployeeFields) -> EmployeeValues:
     return records.values_of({key: getattr(fields, key) for key in EMPLOYEE_FIELDS})
 
 
+def _department(session: Session, code: str) -> Department:
+    department = session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        known = ", ".join(repr(c) for c in session.scalars(select(Department.code).order_by(Department.code)))
+        raise Unprocessable(f"no department with code {code!r}: departments are {known or 'none'}")
+    return department
+
+
 def _out(
     session: Session, employee: Employee, offices: dict[int, str], badges: list[Badge], *, full: bool
 ) -> EmployeeOut:
+    """The department is shown here but set through `POST /departments/{code}/members`, not by PATCH."""
     values = fields_of(session, employee, offices)
+    department = session.get(Department, employee.department_id) if employee.department_id is not None else None
     return EmployeeOut(
         code=employee.code,
         **(values if full else masked(values)),
+        department=department.code if department else None,
+        department_name=department.name if department else None,
         badges=[BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in badges],
     )
 
@@ -87,6 +99,9 @@ def list_employees(
     who: Annotated[Principal, require(*READERS)],
     office: Annotated[str | None, Query(max_length=100, description="only this office")] = None,
     q: Annotated[str | None, Query(max_length=100, description="code or name contains this")] = None,
+    department: Annotated[
+        str | None, Query(max_length=32, description="only this department's own members (by code)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: PageOffset = 0,
 ) -> EmployeePage:
@@ -94,6 +109,8 @@ def list_employees(
         query = select(Employee)
         if office is not None:
             query = query.where(Employee.office_id == _office(session, office).id)
+        if department is not None:
+            query = query.where(Employee.department_id == _department(session, department).id)
         if q:
             pattern = f"%{q}%"
             query = query.where(or_(Employee.code.like(pattern), Employee.name.like(pattern)))

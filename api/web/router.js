@@ -7,6 +7,7 @@ import { i18n } from "./i18n.js";
 import ActivateView from "./views/ActivateView.js";
 import AuditView from "./views/AuditView.js";
 import DashboardView from "./views/DashboardView.js";
+import DepartmentsView from "./views/DepartmentsView.js";
 import EmployeesView from "./views/EmployeesView.js";
 import LoginView from "./views/LoginView.js";
 import MyPayslipsView from "./views/MyPayslipsView.js";
@@ -33,6 +34,7 @@ export const routes = [
   { path: "/", name: "home", redirect: () => homeFor(auth.me) },
   { path: "/dashboard", name: "dashboard", component: DashboardView, meta: { roles: STAFF, menu: "menu.dashboard", icon: "DataLine" } },
   { path: "/employees", name: "employees", component: EmployeesView, meta: { roles: STAFF, menu: "menu.employees", icon: "User" } },
+  { path: "/departments", name: "departments", component: DepartmentsView, meta: { roles: STAFF, menu: "menu.departments", icon: "OfficeBuilding" } },
   { path: "/terminals", name: "terminals", component: TerminalsView, meta: { roles: STAFF, menu: "menu.terminals", icon: "Monitor" } },
   { path: "/quarantine", name: "quarantine", component: QuarantineView, meta: { roles: STAFF, menu: "menu.quarantine", icon: "Warning" } },
   { path: "/punches", name: "punches", component: PunchesView, meta: { roles: STAFF, menu: "menu.punches", icon: "Calendar" } },

@@ -44,6 +44,8 @@ def test_readers_list_and_filter(client: TestClient, as_role, role: str) -> None
         "id_number": None,
         "hf_rate": None,
         "part_time": False,
+        "department": None,
+        "department_name": None,
         "badges": [{"id": 1, "pin": "1001", "device_sn": None}],
     }
     urumqi = client.get("/api/v1/employees", params={"office": "Urumqi plant"}, headers=as_role(role)).json()
@@ -53,6 +55,24 @@ def test_readers_list_and_filter(client: TestClient, as_role, role: str) -> None
             "items"
         ][0]["code"]
         == "E002"
+    )
+
+
+def test_the_employee_views_show_and_filter_by_department(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    hr = as_role("hr")
+    made = client.post(
+        "/api/v1/departments", json={"office": "Shanghai HQ", "code": "SH-OPS", "name": "运营部"}, headers=hr
+    )
+    moved = client.post("/api/v1/departments/SH-OPS/members", json={"employees": ["E001"]}, headers=hr)
+    assert (made.status_code, moved.status_code) == (201, 204)
+    one = client.get("/api/v1/employees/E001", headers=as_role("viewer")).json()
+    assert (one["department"], one["department_name"]) == ("SH-OPS", "运营部")
+    listed = client.get("/api/v1/employees", params={"department": "SH-OPS"}, headers=as_role("viewer")).json()
+    assert (listed["total"], [(e["code"], e["department"]) for e in listed["items"]]) == (1, [("E001", "SH-OPS")])
+    unknown = client.get("/api/v1/employees", params={"department": "NOPE"}, headers=hr)
+    assert (unknown.status_code, unknown.json()["detail"]) == (
+        422,
+        "no department with code 'NOPE': departments are 'SH-OPS'",
     )
 
 

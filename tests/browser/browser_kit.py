@@ -33,10 +33,11 @@ ADMIN = Login("chen.admin", "Guanli-2026-spring", "陈强")
 
 
 # The side menu of each staff role, in order (api/web/router.js); a viewer has no audit log, only admins users.
-HR_MENU = ["工作台", "员工", "考勤机", "待处理打卡", "打卡与补卡", "计件", "工资核算", "工资单", "审计日志"]
+HR_MENU = ["工作台", "员工", "部门", "考勤机", "待处理打卡", "打卡与补卡", "计件", "工资核算", "工资单", "审计日志"]
 HR_MENU_EN = [
     "Dashboard",
     "Employees",
+    "Departments",
     "Terminals",
     "Quarantine",
     "Punches",

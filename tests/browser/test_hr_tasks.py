@@ -80,7 +80,7 @@ def test_hr_adds_an_employee_from_the_excel_template(page: Page, served: Served,
     page.click("[data-test=employees-search]")
     rows = page.locator("[data-test=employees] .el-table__body tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("E010王芳Shanghai HQ月薪 7,000.50 元2026-03-01在职1010")
+    expect(rows.first).to_contain_text("E010王芳Shanghai HQ—月薪 7,000.50 元2026-03-01在职1010")
     stored = api_get(page, served.url, "/employees/E010")
     assert (stored["monthly_salary_fen"], [b["pin"] for b in stored["badges"]]) == (700050, ["1010"])
     shoot(page, "employee-imported-desktop")

@@ -1,12 +1,14 @@
 // Create or edit one employee in a drawer: the record (office, shift, dates, pay basis and salary in yuan, ID
 // document), then — once it exists — its bank account and badges, each saved on its own (one request each, so
-// nothing is half written). Salaries are typed in yuan and sent as integer fen (format.fenOf, no float).
+// nothing is half written). The department (of the chosen office) is saved right after the record, through the
+// department's members endpoint; if that step is refused, the drawer says so and the record stays saved. Salaries are typed in yuan and sent as integer fen (format.fenOf, no float).
 import { ElMessage, ElMessageBox } from "element-plus";
 import { computed, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import {
   addBadge, createEmployee, getBankAccount, getEmployee, removeBadge, setBankAccount, updateEmployee,
 } from "../api/employees.js";
+import { listDepartments, moveIntoDepartment, treeOrder } from "../api/departments.js";
 import { fenOf, yuanInput } from "../format.js";
 import { showError } from "./notify.js";
 
@@ -18,7 +20,7 @@ const PIN = /^[A-Za-z0-9]{1,24}$/;
 function blank() {
   return {
     code: "", name: "", office: "", shift_rule: "", hired_on: "", left_on: "", pay_basis: "monthly",
-    salary: "", hourly: "", deductions: "0", si_city: "", id_type: "", id_number: "",
+    salary: "", hourly: "", deductions: "0", si_city: "", id_type: "", id_number: "", department: "",
   };
 }
 
@@ -28,7 +30,7 @@ function formOf(employee) {
     hired_on: employee.hired_on || "", left_on: employee.left_on || "", pay_basis: employee.pay_basis,
     salary: yuanInput(employee.monthly_salary_fen), hourly: yuanInput(employee.hourly_rate_fen),
     deductions: yuanInput(employee.special_deductions_fen), si_city: employee.si_city || "",
-    id_type: employee.id_type || "", id_number: employee.id_number || "",
+    id_type: employee.id_type || "", id_number: employee.id_number || "", department: employee.department || "",
   };
 }
 
@@ -60,6 +62,9 @@ export default {
     const bankRef = ref(null);
     const badge = reactive({ pin: "", device_sn: "" });
     const saving = ref(false);
+    const departments = ref([]);
+    const departmentProblem = ref(""); // why the last department step was refused, shown in the drawer
+    const officeDepartments = computed(() => treeOrder(departments.value.filter((d) => d.office === form.office)));
 
     const required = (field) => ({ required: true, message: t("validation.required", { field: t(field) }), trigger: "blur" });
     const amount = (field, needed) => ({
@@ -100,7 +105,9 @@ export default {
       Object.assign(form, existing ? formOf(existing) : blank());
       Object.assign(badge, { pin: "", device_sn: "" });
       tab.value = "record";
+      departmentProblem.value = "";
       open.value = true;
+      listDepartments().then((all) => (departments.value = all), showError);
       if (existing) loadBank(existing.code);
       setTimeout(() => formRef.value && formRef.value.clearValidate(), 0);
     }
@@ -110,20 +117,35 @@ export default {
       emit("saved");
     }
 
+    // The second step of a save: move the employee into the chosen department when it changed. A refusal is
+    // kept on screen (the record itself is saved; choose again and save to retry).
+    async function saveDepartment() {
+      departmentProblem.value = "";
+      if (!form.department || form.department === employee.value.department) return;
+      try {
+        await moveIntoDepartment(form.department, [employee.value.code]);
+        employee.value = await getEmployee(employee.value.code);
+      } catch (error) {
+        departmentProblem.value = error.detail || error.message;
+      }
+    }
+
     async function save() {
       if (!(await formRef.value.validate().catch(() => false))) return;
       saving.value = true;
       try {
         const fields = fieldsOf(form);
-        if (employee.value) {
-          employee.value = await updateEmployee(employee.value.code, fields);
-          ElMessage.success(t("employees.saved", { name: employee.value.name }));
-        } else {
+        const creating = !employee.value;
+        if (creating) {
           employee.value = await createEmployee({ code: form.code.trim(), ...fields });
           ElMessage.success(t("employees.created", { name: employee.value.name }));
-          tab.value = "bank";
           loadBank(employee.value.code);
+        } else {
+          employee.value = await updateEmployee(employee.value.code, fields);
+          ElMessage.success(t("employees.saved", { name: employee.value.name }));
         }
+        await saveDepartment();
+        if (creating && !departmentProblem.value) tab.value = "bank";
         emit("saved");
       } catch (error) {
         showError(error);
@@ -172,7 +194,7 @@ export default {
 
     watch(() => form.pay_basis, () => formRef.value && formRef.value.clearValidate(["salary", "hourly"]));
     expose({ show });
-    return { open, tab, employee, form, formRef, rules, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES };
+    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES };
   },
   template: `
 <el-drawer v-model="open" :title="employee ? $t('employees.editTitle', { name: employee.name, code: employee.code }) : $t('employees.createTitle')" size="min(560px, 100vw)" data-test="employee-drawer">
@@ -182,8 +204,13 @@ export default {
         <el-form-item :label="$t('employees.code')" prop="code"><el-input v-model="form.code" :disabled="Boolean(employee)" name="code" maxlength="32" /></el-form-item>
         <el-form-item :label="$t('employees.name')" prop="name"><el-input v-model="form.name" name="name" maxlength="100" /></el-form-item>
         <el-form-item :label="$t('employees.office')" prop="office">
-          <el-select v-model="form.office" clearable :placeholder="$t('employees.noOffice')" data-test="employee-office">
+          <el-select v-model="form.office" clearable :placeholder="$t('employees.noOffice')" data-test="employee-office" @change="form.department = ''">
             <el-option v-for="o in offices" :key="o" :value="o" :label="o" />
+          </el-select>
+        </el-form-item>
+        <el-form-item :label="$t('employees.department')" prop="department">
+          <el-select v-model="form.department" :disabled="!form.office" :placeholder="form.office ? $t('employees.noDepartment') : $t('employees.departmentNeedsOffice')" data-test="employee-department">
+            <el-option v-for="d in officeDepartments" :key="d.code" :value="d.code" :label="'\u3000'.repeat(d.depth) + d.name" />
           </el-select>
         </el-form-item>
         <el-form-item :label="$t('employees.shift')" prop="shift_rule"><el-input v-model="form.shift_rule" name="shift_rule" :placeholder="$t('employees.shiftHint')" /></el-form-item>
@@ -203,6 +230,7 @@ export default {
         </el-form-item>
         <el-form-item :label="$t('employees.idNumber')" prop="id_number"><el-input v-model="form.id_number" name="id_number" maxlength="40" /></el-form-item>
       </el-form>
+      <el-alert v-if="departmentProblem" type="error" :closable="false" show-icon :title="$t('employees.departmentFailed')" :description="departmentProblem" data-test="department-problem" />
       <div v-if="writer" class="button-row drawer-foot">
         <el-button @click="open = false">{{ $t('common.cancel') }}</el-button>
         <el-button type="primary" :loading="saving" @click="save" data-test="employee-save">{{ $t('common.save') }}</el-button>

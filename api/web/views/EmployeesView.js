@@ -1,9 +1,10 @@
 // Employees: search (code, name) and filters (office, pay basis, employed or left) above a paged list; create and
 // edit in a drawer; the employee's login activation code shown once; the Excel template, import and export.
-// The API filters by office and text and pages; pay basis and employment are filtered here, over every match.
+// The API filters by office, department and text and pages; pay basis and employment are filtered here, over every match.
 import { ElMessageBox } from "element-plus";
 import { computed, onMounted, reactive, ref } from "vue";
 import { useI18n } from "vue-i18n";
+import { listDepartments, treeOrder } from "../api/departments.js";
 import { allEmployees, downloadEmployees, listEmployees, newActivation } from "../api/employees.js";
 import { canWrite } from "../auth.js";
 import EmployeeDrawer, { PAY_BASES } from "../components/EmployeeDrawer.js";
@@ -28,12 +29,15 @@ export default {
   components: { EmployeeDrawer, EmployeeImport },
   setup() {
     const { t } = useI18n();
-    const filters = reactive({ q: "", office: "", basis: "", status: "" });
+    const filters = reactive({ q: "", office: "", department: "", basis: "", status: "" });
     const rows = ref([]);
     const total = ref(0);
     const page = ref(1);
     const loading = ref(false);
     const offices = ref([]);
+    const departments = ref([]);
+    // The department filter offers the chosen office's tree, or every office's trees one after another.
+    const departmentChoices = computed(() => treeOrder(departments.value.filter((d) => !filters.office || d.office === filters.office)));
     const drawer = ref(null);
     const importer = ref(null);
     const activation = ref(null);
@@ -44,7 +48,7 @@ export default {
 
     async function load() {
       loading.value = true;
-      const query = { q: filters.q.trim(), office: filters.office };
+      const query = { q: filters.q.trim(), office: filters.office, department: filters.department };
       try {
         if (filters.basis || filters.status) {
           local = (await allEmployees(query)).filter(keep);
@@ -69,7 +73,7 @@ export default {
     }
 
     function reset() {
-      Object.assign(filters, { q: "", office: "", basis: "", status: "" });
+      Object.assign(filters, { q: "", office: "", department: "", basis: "", status: "" });
       search();
     }
 
@@ -109,13 +113,13 @@ export default {
     onMounted(async () => {
       load();
       try {
-        offices.value = await knownOffices();
+        [offices.value, departments.value] = await Promise.all([knownOffices(), listDepartments()]);
       } catch (error) {
         showError(error);
       }
     });
     return {
-      filters, rows, total, page, PAGE, loading, offices, drawer, importer, activation, writer, isPhone, PAY_BASES,
+      filters, rows, total, page, PAGE, loading, offices, departmentChoices, drawer, importer, activation, writer, isPhone, PAY_BASES,
       load, search, reset, turn, activate, exportAll, pay, employed,
       expires: (a) => dateTime(a.expires_at, zoneOf(a.office)),
       edit: (row) => drawer.value.show(row),
@@ -137,8 +141,13 @@ export default {
     <el-form inline class="filter-form" @submit.prevent="search">
       <el-form-item :label="$t('employees.keyword')"><el-input v-model="filters.q" clearable :placeholder="$t('employees.keywordHint')" class="filter-input" name="q" @keyup.enter="search" /></el-form-item>
       <el-form-item :label="$t('employees.office')">
-        <el-select v-model="filters.office" clearable :placeholder="$t('common.all')" class="filter-select" data-test="filter-office">
+        <el-select v-model="filters.office" clearable :placeholder="$t('common.all')" class="filter-select" data-test="filter-office" @change="filters.department = ''">
           <el-option v-for="o in offices" :key="o" :value="o" :label="o" />
+        </el-select>
+      </el-form-item>
+      <el-form-item :label="$t('employees.department')">
+        <el-select v-model="filters.department" clearable :placeholder="$t('common.all')" class="filter-select" data-test="filter-department">
+          <el-option v-for="d in departmentChoices" :key="d.code" :value="d.code" :label="'\u3000'.repeat(d.depth) + d.name" />
         </el-select>
       </el-form-item>
       <el-form-item :label="$t('employees.payBasis')">
@@ -164,13 +173,14 @@ export default {
       <div v-for="row in rows" :key="row.code" class="line-card clickable" @click="edit(row)">
         <div class="line-head"><span><strong>{{ row.name }}</strong> <span class="muted">{{ row.code }}</span></span>
           <el-tag :type="employed(row) ? 'success' : 'info'" size="small">{{ employed(row) ? $t('employees.employed') : $t('employees.left') }}</el-tag></div>
-        <div class="muted">{{ row.office || $t('employees.noOffice') }} · {{ pay(row) }}</div>
+        <div class="muted">{{ row.office || $t('employees.noOffice') }}<template v-if="row.department_name"> · {{ row.department_name }}</template> · {{ pay(row) }}</div>
       </div>
     </div>
     <el-table v-else :data="rows" v-loading="loading" data-test="employees" :empty-text="$t('employees.none')" @row-dblclick="edit">
       <el-table-column :label="$t('employees.code')" prop="code" width="100" />
       <el-table-column :label="$t('employees.name')" prop="name" min-width="110" />
       <el-table-column :label="$t('employees.office')" min-width="120"><template #default="{ row }">{{ row.office || $t('employees.noOffice') }}</template></el-table-column>
+      <el-table-column :label="$t('employees.department')" min-width="110"><template #default="{ row }">{{ row.department_name || $t('common.none') }}</template></el-table-column>
       <el-table-column :label="$t('employees.pay')" min-width="150"><template #default="{ row }"><span class="num">{{ pay(row) }}</span></template></el-table-column>
       <el-table-column :label="$t('employees.hiredOn')" width="110"><template #default="{ row }">{{ row.hired_on || $t('common.none') }}</template></el-table-column>
       <el-table-column :label="$t('employees.status')" width="110"><template #default="{ row }">
