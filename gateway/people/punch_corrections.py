@@ -40,7 +40,6 @@ def record_correction(
     )  # fmt: skip
     session.add(correction)
     session.flush()
-    append_audit(
-        session, actor, f"punch.{action}", f"employee:{employee.code}", before, describe_correction(correction, employee.code)
-    )
+    after = describe_correction(correction, employee.code)
+    append_audit(session, actor, f"punch.{action}", f"employee:{employee.code}", before, after)
     return correction
