@@ -66,11 +66,14 @@ def _event(session: Session, row: StaffRequest, actor: str, action: str, step: i
                  {"status": row.status, "step": row.step, "comment": comment})  # fmt: skip
 
 
-def _claim(session: Session, row: StaffRequest, step: int, **values: object) -> StaffRequest:
-    """The conditional UPDATE (see the module doc); RequestTaken when it finds no pending row at `step`."""
+def _claim(session: Session, row: StaffRequest, at_step: int, /, **values: object) -> StaffRequest:
+    """The conditional UPDATE (see the module doc); RequestTaken when it finds no pending row at `at_step`.
+
+    `at_step` is positional-only so that `values` may set the `step` column itself (the first approval of two).
+    """
     claimed = session.execute(
         update(StaffRequest)
-        .where(StaffRequest.id == row.id, StaffRequest.status == "pending", StaffRequest.step == step)
+        .where(StaffRequest.id == row.id, StaffRequest.status == "pending", StaffRequest.step == at_step)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
