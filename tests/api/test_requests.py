@@ -113,19 +113,24 @@ def test_conflicts_are_refused_with_what(client: TestClient, as_role, people, fa
         "not enough balance: this leave takes 8 day(s), but the 2026 balance of 年假 is 5 day(s) and 1 day(s) of it "
         "is asked for in pending requests")  # fmt: skip
     with factory() as session, session.begin():
-        session.add(PayRun(period="2026-11", scope="all", status="locked", created_at=NOW, created_by="hr"))
-    locked = refused(base | {"starts_at": "2026-11-30T00:00", "ends_at": "2026-12-01T00:00"})
-    assert locked.startswith("2026-11 is already paid in locked pay run ")
+        session.add(PayRun(period="2026-10", scope="all", status="locked", created_at=NOW, created_by="hr"))
+    locked = refused(base | {"starts_at": "2026-10-30T00:00", "ends_at": "2026-10-31T00:00"})
+    assert locked.startswith("2026-10 is already paid in locked pay run ")
     fix = {"kind": "correction", "starts_at": "2026-11-20T18:00", "direction": "out", "reason": "forgot"}
     assert refused(fix) == (
         "a missed punch is corrected within 7 days: 2026-11-20 was 11 days ago, so ask HR to correct it"
     )
-    for day in (1, 2, 3):
-        made = client.post("/api/v1/requests", json=fix | {"starts_at": f"2026-12-0{day}T09:00"} | {"direction": "in"},
-                           headers=emp)  # fmt: skip
-        assert made.status_code == (201 if day == 1 else 422)
-    assert client.post("/api/v1/requests", json=fix | {"starts_at": "2026-11-30T09:00"}, headers=emp).status_code == 201
-
+    assert refused(fix | {"starts_at": "2026-12-02T09:00"}) == (
+        "a missed-punch correction is for a past punch: 2026-12-02 is after today (2026-12-01)"
+    )
+    for at in ("2026-11-27T09:00", "2026-11-27T18:00", "2026-11-30T09:00"):
+        made = client.post("/api/v1/requests", json=fix | {"starts_at": at}, headers=emp)
+        assert made.status_code == 201, made.text
+    assert refused(fix | {"starts_at": "2026-11-30T18:00"}) == (
+        "2026-11 already has 3 missed-punch correction(s), the office's limit per month: "
+        "ask HR to correct further punches"
+    )
+    assert client.post("/api/v1/requests", json=fix | {"starts_at": "2026-12-01T09:00"}, headers=emp).status_code == 201
 
 def test_manager_of_another_department_gets_404(client: TestClient, as_role, people) -> None:  # type: ignore[no-untyped-def]
     created = _leave(client, as_role("employee"), "2026-12-07T00:00", "2026-12-08T00:00")
