@@ -132,6 +132,34 @@ def test_conflicts_are_refused_with_what(client: TestClient, as_role, people, fa
     )
     assert client.post("/api/v1/requests", json=fix | {"starts_at": "2026-12-01T09:00"}, headers=emp).status_code == 201
 
+def test_rest_day_overtime_taken_as_time_off_accrues_in_lieu(client: TestClient, as_role, people, factory) -> None:  # type: ignore[no-untyped-def]
+    emp = as_role("employee")
+
+    def overtime(start: str, end: str, comp: str) -> int:
+        body = {"kind": "overtime", "starts_at": start, "ends_at": end, "comp": comp, "reason": "stocktaking"}
+        made = client.post("/api/v1/requests", json=body, headers=emp)
+        assert made.status_code == 201, made.text
+        done = client.post("/api/v1/requests/decisions", json={"ids": [made.json()["id"]], "approve": True},
+                           headers=people["li-na"]).json()  # fmt: skip
+        assert (done[0]["ok"], done[0]["status"]) == (True, "approved")
+        return made.json()["id"]  # type: ignore[no-any-return]
+
+    saturday = overtime("2026-11-28T09:00", "2026-11-28T13:00", "time_off")
+    sunday = overtime("2026-11-29T10:00", "2026-11-29T12:00", "time_off")  # a second accrual in the year
+    overtime("2026-11-29T14:00", "2026-11-29T16:00", "pay")  # paid overtime: nothing in the ledger
+    workday = {"kind": "overtime", "starts_at": "2026-11-30T18:00", "ends_at": "2026-11-30T20:00",
+               "comp": "time_off", "reason": "stocktaking"}  # fmt: skip
+    refused = client.post("/api/v1/requests", json=workday, headers=emp)
+    assert (refused.status_code, refused.json()["detail"]) == (422, (
+        "2026-11-30 is not a rest day: only rest-day overtime may be taken as time off in lieu (劳动法 art. 44 (2)); "
+        "workday and holiday overtime is paid, so choose comp pay"))  # fmt: skip
+    with factory() as session:
+        rows = session.execute(select(LeaveEntry.leave_type, LeaveEntry.year, LeaveEntry.kind, LeaveEntry.delta,
+                                      LeaveEntry.request_id)
+                               .where(LeaveEntry.leave_type == "in_lieu").order_by(LeaveEntry.id)).all()  # fmt: skip
+        assert rows == [("in_lieu", 2026, "accrual", 240, saturday), ("in_lieu", 2026, "accrual", 120, sunday)]
+        assert balance_steps(session, 1, "in_lieu", 2026) == 360
+
 def test_manager_of_another_department_gets_404(client: TestClient, as_role, people) -> None:  # type: ignore[no-untyped-def]
     created = _leave(client, as_role("employee"), "2026-12-07T00:00", "2026-12-08T00:00")
     peek = client.get(f"/api/v1/requests/{created['id']}", headers=people["wang"])
