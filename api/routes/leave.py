@@ -24,7 +24,7 @@ from gateway.people.leave_ledger import balances, leave_types_of
 from gateway.store import Employee, LeaveEntry
 
 router = APIRouter(prefix="/leave", tags=["leave"])
-Year = Annotated[int, Query(ge=2000, le=2099, description="the leave year")]
+Year = Annotated[str, Query(pattern=r"^20\d\d$", description="the leave year, YYYY (2000 to 2099)")]
 
 
 class BalanceOut(BaseModel):
@@ -75,7 +75,7 @@ def list_balances(
     """An employee's balance of every leave type of their office for `year`."""
     with read(request) as session:
         row = visible_employee(session, who, employee)
-        return [BalanceOut(**b.__dict__) for b in balances(session, row, year)]
+        return [BalanceOut(**b.__dict__) for b in balances(session, row, int(year))]
 
 
 @router.get("/ledger")
@@ -91,7 +91,7 @@ def list_ledger(
         row = visible_employee(session, who, employee)
         if leave_type is not None and leave_type not in leave_types_of(session, row):
             raise not_found(f"leave type {leave_type!r}")
-        query = select(LeaveEntry).where(LeaveEntry.employee_id == row.id, LeaveEntry.year == year)
+        query = select(LeaveEntry).where(LeaveEntry.employee_id == row.id, LeaveEntry.year == int(year))
         if leave_type is not None:
             query = query.where(LeaveEntry.leave_type == leave_type)
         return [

@@ -149,7 +149,7 @@ def _out(session: Session, row: StaffRequest, history: bool = False) -> RequestO
     )  # fmt: skip
 
 
-def _visible(session: Session, who: Principal, query: Select[tuple[StaffRequest]]) -> Select[tuple[StaffRequest]]:
+def _visible(session: Session, who: Principal, query: Select[StaffRequest]) -> Select[StaffRequest]:
     if who.role in ("admin", "hr", "viewer"):
         return query
     own = {who.employee_id} if who.employee_id is not None else set()
@@ -157,7 +157,7 @@ def _visible(session: Session, who: Principal, query: Select[tuple[StaffRequest]
     return query.where(StaffRequest.employee_id.in_(people))
 
 
-def _page(session: Session, query: Select[tuple[StaffRequest]]) -> list[RequestOut]:
+def _page(session: Session, query: Select[StaffRequest]) -> list[RequestOut]:
     return [_out(session, row) for row in session.scalars(query.order_by(StaffRequest.id.desc()).limit(500))]
 
 

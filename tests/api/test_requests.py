@@ -4,6 +4,7 @@ turning a missing-punch day into a worked one."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import date, datetime
 
@@ -132,6 +133,7 @@ def test_conflicts_are_refused_with_what(client: TestClient, as_role, people, fa
     )
     assert client.post("/api/v1/requests", json=fix | {"starts_at": "2026-12-01T09:00"}, headers=emp).status_code == 201
 
+
 def test_rest_day_overtime_taken_as_time_off_accrues_in_lieu(client: TestClient, as_role, people, factory) -> None:  # type: ignore[no-untyped-def]
     emp = as_role("employee")
 
@@ -160,6 +162,7 @@ def test_rest_day_overtime_taken_as_time_off_accrues_in_lieu(client: TestClient,
         assert rows == [("in_lieu", 2026, "accrual", 240, saturday), ("in_lieu", 2026, "accrual", 120, sunday)]
         assert balance_steps(session, 1, "in_lieu", 2026) == 360
 
+
 def test_manager_of_another_department_gets_404(client: TestClient, as_role, people) -> None:  # type: ignore[no-untyped-def]
     created = _leave(client, as_role("employee"), "2026-12-07T00:00", "2026-12-08T00:00")
     peek = client.get(f"/api/v1/requests/{created['id']}", headers=people["wang"])
@@ -182,15 +185,14 @@ def test_two_approvers_at_once_exactly_one_wins(client: TestClient, as_role, peo
         try:
             with factory() as session, session.begin():
                 approvals.find_request(session, who, created["id"])
-                try:  # both read it pending; SQLite's BEGIN IMMEDIATE makes the second wait before it reads
+                # both have read it pending; the loser's conditional UPDATE waits for the winner's write lock
+                with contextlib.suppress(threading.BrokenBarrierError):
                     barrier.wait(timeout=2)
-                except threading.BrokenBarrierError:
-                    pass
                 approvals.decide(session, who, created["id"], True, "")
             outcomes.append("won")
         except approvals.RequestTaken as lost:
             outcomes.append(str(lost))
-        except Exception as other:  # noqa: BLE001 - anything else (SQLite busy, a wrong id) shows in the assert
+        except Exception as other:  # anything else (SQLite busy, a wrong id) shows in the assertion
             outcomes.append(repr(other))
 
     threads = [threading.Thread(target=approve, args=(who,)) for who in deciders]
@@ -209,8 +211,11 @@ def test_approved_correction_turns_a_missing_punch_day_into_a_worked_day(
 ) -> None:  # type: ignore[no-untyped-def]
     ingest_punches(factory, "SH0001", [RawPunch("SH0001", "1001", datetime(2026, 11, 30, 8, 55))], source="zk-tcp",
                    now=NOW)  # fmt: skip
-    day = lambda: next(d for d in client.get("/api/v1/employees/E001/month?period=2026-11", headers=as_role("hr"))
-                       .json()["days"] if d["date"] == "2026-11-30")  # fmt: skip
+
+    def day() -> dict:  # type: ignore[type-arg]
+        month = client.get("/api/v1/employees/E001/month?period=2026-11", headers=as_role("hr")).json()
+        return next(d for d in month["days"] if d["date"] == "2026-11-30")  # type: ignore[no-any-return]
+
     assert day()["status"] == "missing_punch"
     made = client.post(
         "/api/v1/requests",
