@@ -24,7 +24,7 @@ from gateway.people.leave_ledger import balances, leave_types_of
 from gateway.store import Employee, LeaveEntry
 
 router = APIRouter(prefix="/leave", tags=["leave"])
-Year = Annotated[str, Query(pattern=r"^20\d\d$", description="the leave year, YYYY (2000 to 2099)")]
+Year = Annotated[str, Query(pattern=r"^20\d\d$", description="the leave year, e.g. 2026")]
 
 
 class BalanceOut(BaseModel):

@@ -41,9 +41,8 @@ def test_month_totals_per_employee(client: TestClient, as_role, factory: session
     assert response.json() == {"period": PERIOD, "office": SCOPE, "employees": [E001_MARCH]}
 
 
-def test_a_month_in_progress_counts_up_to_the_offices_today(  # type: ignore[no-untyped-def]
-    client: TestClient, as_role, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def month_with_a_newcomer(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:  # type: ignore[no-untyped-def]
+    """E001's full month, and E003 added with no punch at all."""
     full_month(factory)
     client.post(
         "/api/v1/employees",
@@ -56,6 +55,12 @@ def test_a_month_in_progress_counts_up_to_the_offices_today(  # type: ignore[no-
         },
         headers=as_role("hr"),
     )
+
+
+def test_a_month_in_progress_counts_up_to_the_offices_today(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    month_with_a_newcomer(client, as_role, factory)
     # 2026-03-10 20:30 in Shanghai: Mon 2 to Fri 6 and Mon 9, Tue 10 are the workdays so far
     monkeypatch.setattr("api.routes.attendance.utcnow", lambda: datetime(2026, 3, 10, 12, 30))
     rows = client.get(f"/api/v1/attendance?period={PERIOD}&office={SCOPE}", headers=as_role("hr")).json()["employees"]
@@ -75,18 +80,7 @@ def test_a_month_in_progress_counts_up_to_the_offices_today(  # type: ignore[no-
 
 
 def test_employee_sees_only_own_row(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:  # type: ignore[no-untyped-def]
-    full_month(factory)
-    client.post(
-        "/api/v1/employees",
-        json={
-            "code": "E003",
-            "name": "Worker E003",
-            "office": SCOPE,
-            "pay_basis": "monthly",
-            "monthly_salary_fen": 500_000,
-        },
-        headers=as_role("hr"),
-    )
+    month_with_a_newcomer(client, as_role, factory)
     everyone = client.get(f"/api/v1/attendance?period={PERIOD}&office={SCOPE}", headers=as_role("hr")).json()
     assert [e["employee"] for e in everyone["employees"]] == ["E001", "E003"]
     assert everyone["employees"][1]["absent_days"] == 22

@@ -347,6 +347,22 @@ CASE = textwrap.dedent(
 )
 
 
+def explanations(slips: list[dict[str, Any]]) -> Any:
+    """Each slip's explanation per line code, under both catalogues (`{"zh-CN": [...], "en": [...]}`)."""
+    return run_node(
+        "const { explainLine } = await import(`${web}/explain.js`);"
+        "const output = {};"
+        "for (const lang of ['zh-CN', 'en']) {"
+        "  const book = (await import(`${web}/locales/${lang}.js`)).default;"
+        "  const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], book)"
+        "    .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
+        "  output[lang] = input.map((slip) => Object.fromEntries("
+        "    slip.lines.map((line) => [line.code, explainLine(line, slip, t)])));"
+        "}",
+        slips,
+    )
+
+
 @needs_node
 def test_payslip_explanations_carry_the_actual_numbers_and_the_lines_own_amounts(tmp_path: Path) -> None:
     path = tmp_path / "case.yaml"
@@ -365,18 +381,7 @@ def test_payslip_explanations_carry_the_actual_numbers_and_the_lines_own_amounts
         }
         for i in range(3)
     ]
-    both = run_node(
-        "const { explainLine } = await import(`${web}/explain.js`);"
-        "const output = {};"
-        "for (const lang of ['zh-CN', 'en']) {"
-        "  const book = (await import(`${web}/locales/${lang}.js`)).default;"
-        "  const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], book)"
-        "    .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
-        "  output[lang] = input.map((slip) => Object.fromEntries("
-        "    slip.lines.map((line) => [line.code, explainLine(line, slip, t)])));"
-        "}",
-        slips,
-    )
+    both = explanations(slips)
     got = both["zh-CN"]
     monthly, hourly, piece = got
     assert both["en"][0]["OT_WORKDAY"] == (
@@ -441,18 +446,7 @@ def test_the_lines_of_bonus_severance_damages_and_the_housing_fund_are_explained
                 "figures": result.row(0),
             }
         )
-    both = run_node(
-        "const { explainLine } = await import(`${web}/explain.js`);"
-        "const output = {};"
-        "for (const lang of ['zh-CN', 'en']) {"
-        "  const book = (await import(`${web}/locales/${lang}.js`)).default;"
-        "  const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], book)"
-        "    .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
-        "  output[lang] = input.map((slip) => Object.fromEntries("
-        "    slip.lines.map((line) => [line.code, explainLine(line, slip, t)])));"
-        "}",
-        slips,
-    )
+    both = explanations(slips)
     bonus, severance, damages, housing = both["zh-CN"]
     assert bonus["BONUS"] == (
         "全年一次性奖金 36,000.00 元，单独计税（按建议）。按全年预计：单独计税共缴个税 11,156.40 元，"

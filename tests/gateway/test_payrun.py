@@ -354,7 +354,9 @@ def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untype
     )
     assert bank.exit_code == 0, bank.output
     assert f"1 transfers, {fen_to_yuan(expected['net_fen'])} yuan in all" in bank.output
+    net = fen_to_yuan(expected["net_fen"])
     assert (tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines() == [
-        "employee,account_name,bank_name,account_no,amount_yuan",
-        f"E001,Zhang Wei,ICBC,6222020200012345678,{fen_to_yuan(expected['net_fen'])}",
+        "账号,户名,金额,开户行,用途",
+        f"6222020200012345678,Zhang Wei,{net},ICBC,工资",
+        f"合计,1笔,{net},,",
     ]
