@@ -42,6 +42,7 @@ from api.routes import (
     piece_records,
     punches,
     quarantine,
+    requests,
     session,
     tokens,
     users,
@@ -129,6 +130,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         employee_month,
         departments,
         leave,
+        requests,
     ):
         api.include_router(module.router)
     app.include_router(api)

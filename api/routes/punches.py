@@ -27,10 +27,10 @@ from api.schemas import (
     PunchOut,
     PunchPage,
 )
-from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
 from gateway.inputs import MAX_ID
-from gateway.store import Device, Employee, Office, Punch, PunchCorrection, PunchFlag, utcnow
+from gateway.people.punch_corrections import record_correction
+from gateway.store import Device, Employee, Office, Punch, PunchCorrection, PunchFlag
 
 router = APIRouter(prefix="/punches", tags=["punches"])
 _FLAG_NAMES = [(flag, flag.name.lower()) for flag in PunchFlag if flag and flag.name]
@@ -166,23 +166,12 @@ def correct_punch(request: Request, body: CorrectionIn, who: Annotated[Principal
             assert body.employee is not None
             employee = find_employee(session, body.employee)
         ts_utc = body.ts_utc.replace(tzinfo=None) if body.ts_utc is not None else None
-        correction = PunchCorrection(
-            action=body.action,
-            employee_id=employee.id,
-            punch_id=body.punch_id,
-            ts_utc=ts_utc,
-            reason=body.reason,
-            created_by=who.actor,
-            created_at=utcnow(),
-        )
-        session.add(correction)
-        session.flush()
-        out = _correction_out(correction, employee.code)
         before = punch_out(punch, employee.code).model_dump(mode="json") if punch is not None else None
-        append_audit(
-            session, who.actor, f"punch.{body.action}", f"employee:{employee.code}", before, out.model_dump(mode="json")
-        )
-        return out
+        correction = record_correction(
+            session, who.actor, employee, action=body.action, punch_id=body.punch_id, ts_utc=ts_utc,
+            reason=body.reason, before=before,
+        )  # fmt: skip
+        return _correction_out(correction, employee.code)
 
     return write(request, work)
 

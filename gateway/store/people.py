@@ -5,7 +5,7 @@
 - `leave_ledger`: every change of a leave balance is a row (accrual, use, expiry, adjustment, carry-over) in the
   leave type's smallest step as an integer (days, half days or minutes); a balance is a SUM of rows, never
   stored. One accrual row per employee, leave type and year (a partial UNIQUE index), so accruing twice adds
-  nothing.
+  nothing; 调休 accrued by an approved overtime request carries its `request_id` and is outside that index.
 - `staff_requests`: an employee's leave, overtime, missed-punch correction or business trip, with its status
   (`pending` → `approved` | `rejected` | `withdrawn`) and the approval step it waits for; `request_events` its
   history (who did what, with the comment); `request_attachments` the file a leave type may require.
@@ -64,8 +64,8 @@ class LeaveEntry(Base):
             "leave_type",
             "year",
             unique=True,
-            sqlite_where=text("kind = 'accrual'"),
-            postgresql_where=text("kind = 'accrual'"),
+            sqlite_where=text("kind = 'accrual' AND request_id IS NULL"),
+            postgresql_where=text("kind = 'accrual' AND request_id IS NULL"),
         ),
     )
 

@@ -25,6 +25,7 @@ BODIES = {
     "/api/v1/payruns/{run_id}/inputs/{employee}": {},
     "/api/v1/quarantine/{entry_id}/dismiss": {"reason": "visitor card"},
     "/api/v1/users/{user_id}": {"unlock": True},
+    "/api/v1/requests/{request_id}/withdraw": {},
 }
 
 
@@ -73,10 +74,12 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/quarantine query:limit",
         "GET /api/v1/quarantine query:offset",
         "GET /api/v1/quarantine/badges query:limit",
+        "GET /api/v1/requests/{request_id} path:request_id",
         "PATCH /api/v1/users/{user_id} path:user_id",
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",
         "POST /api/v1/quarantine/{entry_id}/dismiss path:entry_id",
+        "POST /api/v1/requests/{request_id}/withdraw path:request_id",
         "PUT /api/v1/payruns/{run_id}/inputs/{employee} path:run_id",
     ]
 

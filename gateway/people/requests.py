@@ -1,0 +1,284 @@
+"""Employees' requests: leave, planned overtime, missed-punch corrections (补卡) and business trips, checked.
+
+`submit` refuses, with a message naming what, a request that cannot be granted: an overlapping leave or trip
+(named), a leave covering only days its type does not count (rest days and holidays, from the office
+calendar), more than the balance (the ledger's SUM, less what other pending requests of the type ask for), a
+month a LOCKED pay run covers (named), a 补卡 past the office's deadline or over its monthly limit. Times are
+the office's local wall clock (naive). A leave's window is half-open, `[starts_at, ends_at)`, on the unit's
+grid: whole days start at 00:00, half days at 00:00 or 12:00, hourly leave at any minute (at most 8 hours a
+day counted). A request by someone else than the employee (HR on their behalf) is audited with both names.
+Everything happens in the caller's transaction; decisions are in `gateway.people.approvals`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.access.audit import append_audit
+from gateway.pay.piece_import import locked_periods
+from gateway.people.leave_ledger import balance_steps, leave_types_of
+from gateway.people.request_rules import RequestError, day_types, policy_of, rest_days
+from gateway.store import Employee, LeaveEntry, RequestAttachment, RequestEvent, StaffRequest, utcnow
+from payroll_core.calendar import DayType
+from payroll_core.leave import LeaveType
+
+MAX_ATTACHMENT = 2 * 1024 * 1024
+_HOUR_DAY_MINUTES = 8 * 60
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    kind: str  # leave | overtime | correction | trip
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    leave_type: str | None = None
+    comp: str | None = None  # overtime: pay | time_off
+    direction: str | None = None  # correction: in | out
+    attachment: Attachment | None = None
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _window(request: NewRequest) -> str:
+    return f"{request.starts_at:%Y-%m-%d %H:%M} to {request.ends_at:%Y-%m-%d %H:%M}"
+
+
+def leave_steps(session: Session, employee: Employee, kind: LeaveType, starts_at: datetime, ends_at: datetime) -> int:
+    """The steps of `kind` the window takes (see the module doc), rest days skipped where the type says so."""
+    if ends_at <= starts_at:
+        raise RequestError(f"the leave ends ({ends_at:%Y-%m-%d %H:%M}) before it starts: give an end after the start")
+    grid = {"day": (time(0),), "half_day": (time(0), time(12))}.get(kind.unit)
+    if grid is not None and (starts_at.time() not in grid or ends_at.time() not in grid or starts_at.second):
+        starts = " or ".join(f"{t:%H:%M}" for t in grid)
+        raise RequestError(
+            f"{kind.name} ({kind.name_en}) is taken in {kind.unit.replace('_', ' ')}s: start and end at {starts} "
+            f"(the end is exclusive: a whole day 2026-11-30 is 2026-11-30T00:00 to 2026-12-01T00:00)"
+        )
+    last = (ends_at - timedelta(microseconds=1)).date()
+    skipped = set() if kind.rest_days_count else set(rest_days(session, employee, starts_at.date(), last))
+    steps = 0
+    for day in _days(starts_at.date(), last):
+        if day in skipped:
+            continue
+        midnight = datetime.combine(day, time(0))
+        low, high = max(starts_at, midnight), min(ends_at, midnight + timedelta(days=1))
+        minutes = int((high - low).total_seconds()) // 60
+        steps += min(minutes, _HOUR_DAY_MINUTES) if kind.unit == "hour" else minutes * kind.steps_per_day // 1440
+    if steps == 0:
+        raise RequestError(
+            f"{kind.name} from {starts_at:%Y-%m-%d %H:%M} to {ends_at:%Y-%m-%d %H:%M} covers only rest days and "
+            f"holidays, which {kind.name_en} does not count: nothing to request"
+        )
+    return steps
+
+
+def _pending_steps(session: Session, employee_id: int, leave_type: str, year: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(StaffRequest.amount), 0)).where(
+            StaffRequest.employee_id == employee_id,
+            StaffRequest.kind == "leave",
+            StaffRequest.status == "pending",
+            StaffRequest.leave_type == leave_type,
+            func.extract("year", StaffRequest.starts_at) == year,
+        )  # fmt: skip
+    )
+    return int(total or 0)
+
+
+def _amount(steps: int, kind: LeaveType) -> str:
+    if kind.unit == "hour":
+        return f"{steps // 60} h {steps % 60:02d} min" if steps % 60 else f"{steps // 60} h"
+    days = steps / kind.steps_per_day  # for the message only; the check is in integers
+    return f"{days:g} day(s)"
+
+
+def check_balance(session: Session, employee: Employee, kind: LeaveType, year: int, steps: int, pending: int) -> None:
+    """Refuse more than is left: the ledger's balance (annual, 调休) or the yearly quota less what was used."""
+    if kind.by_service or kind.code == "in_lieu":
+        left = balance_steps(session, employee.id, kind.code, year)
+        what = f"the {year} balance of {kind.name} is {_amount(left, kind)}"
+    elif kind.quota_days is not None:
+        used = -int(
+            session.scalar(
+                select(func.coalesce(func.sum(LeaveEntry.delta), 0)).where(
+                    LeaveEntry.employee_id == employee.id,
+                    LeaveEntry.leave_type == kind.code,
+                    LeaveEntry.year == year,
+                    LeaveEntry.kind == "use",
+                )  # fmt: skip
+            )
+            or 0
+        )
+        left = kind.quota_days * kind.steps_per_day - used
+        what = f"{kind.name} has a quota of {kind.quota_days} day(s) a year, {_amount(left, kind)} left in {year}"
+    else:
+        return
+    if pending:
+        what += f" and {_amount(pending, kind)} of it is asked for in pending requests"
+    if steps > left - pending:
+        raise RequestError(f"not enough balance: this leave takes {_amount(steps, kind)}, but {what}")
+
+
+def refuse_locked(session: Session, first: date, last: date) -> None:
+    periods = sorted({f"{day:%Y-%m}" for day in (first, last)})
+    locked = locked_periods(session, periods)
+    for period in periods:
+        if period in locked:
+            raise RequestError(
+                f"{period} is already paid in locked pay run {locked[period]}: a request for a locked month "
+                "cannot change it; ask HR to correct it in a later month's run"
+            )
+
+
+def _overlap(session: Session, employee: Employee, request: NewRequest) -> None:
+    other = session.scalar(
+        select(StaffRequest)
+        .where(
+            StaffRequest.employee_id == employee.id,
+            StaffRequest.kind.in_(("leave", "trip")),
+            StaffRequest.status.in_(("pending", "approved")),
+            StaffRequest.starts_at < request.ends_at,
+            StaffRequest.ends_at > request.starts_at,
+        )
+        .order_by(StaffRequest.id)  # fmt: skip
+    )
+    if other is not None:
+        what = f"{other.leave_type} leave" if other.kind == "leave" else "business trip"
+        raise RequestError(
+            f"this overlaps request {other.id} ({what}, {other.status}, {other.starts_at:%Y-%m-%d %H:%M} to "
+            f"{other.ends_at:%Y-%m-%d %H:%M}): withdraw that one first or choose other days"
+        )
+
+
+def _check_correction(session: Session, employee: Employee, request: NewRequest, today: date) -> None:
+    policy = policy_of(session, employee)
+    day = request.starts_at.date()
+    if request.direction not in ("in", "out"):
+        raise RequestError("a missed-punch correction says whether the punch was in or out: direction in | out")
+    if day > today:
+        raise RequestError(f"a missed-punch correction is for a past punch: {day} is after today ({today})")
+    if (today - day).days > policy.correction_deadline_days:
+        raise RequestError(
+            f"a missed punch is corrected within {policy.correction_deadline_days} days: {day} was "
+            f"{(today - day).days} days ago, so ask HR to correct it"
+        )
+    first = datetime(day.year, day.month, 1)
+    after = datetime(day.year + day.month // 12, day.month % 12 + 1, 1)
+    used = session.scalar(
+        select(func.count())
+        .select_from(StaffRequest)
+        .where(
+            StaffRequest.employee_id == employee.id,
+            StaffRequest.kind == "correction",
+            StaffRequest.status.in_(("pending", "approved")),
+            StaffRequest.starts_at >= first,
+            StaffRequest.starts_at < after,
+        )  # fmt: skip
+    )
+    if (used or 0) >= policy.correction_limit_per_month:
+        raise RequestError(
+            f"{day:%Y-%m} already has {used} missed-punch correction(s), the office's limit per month: "
+            "ask HR to correct further punches"
+        )
+
+
+def _check_overtime(session: Session, employee: Employee, request: NewRequest) -> int:
+    if request.ends_at <= request.starts_at:
+        raise RequestError("the overtime window ends before it starts: give an end after the start")
+    if request.comp not in ("pay", "time_off"):
+        raise RequestError("overtime is compensated by pay or by time off in lieu: comp pay | time_off")
+    if request.comp == "time_off":
+        day = request.starts_at.date()
+        if day_types(session, employee, day, day)[day] != DayType.RESTDAY:
+            raise RequestError(
+                f"{request.starts_at:%Y-%m-%d} is not a rest day: only rest-day overtime may be taken as time off "
+                "in lieu (劳动法 art. 44 (2)); workday and holiday overtime is paid, so choose comp pay"
+            )
+    return int((request.ends_at - request.starts_at).total_seconds()) // 60
+
+
+def _steps_needed(session: Session, employee: Employee, request: NewRequest, kind: LeaveType | None) -> int:
+    policy = policy_of(session, employee)
+    if request.kind in policy.hr_step_kinds:
+        return 2
+    if kind is not None and policy.hr_step_leave_days:
+        days = (request.ends_at - request.starts_at).total_seconds() / 86400
+        return 2 if days > policy.hr_step_leave_days else 1
+    return 1
+
+
+def submit(session: Session, actor: str, employee: Employee, request: NewRequest, today: date) -> StaffRequest:
+    """Check and store a new pending request with its `submitted` event and audit row (see the module doc)."""
+    if not request.reason.strip():
+        raise RequestError("a request needs a reason (what it is for)")
+    kind: LeaveType | None = None
+    amount = 0
+    if request.kind == "leave":
+        types = leave_types_of(session, employee)
+        if request.leave_type not in types:
+            raise RequestError(f"unknown leave type {request.leave_type!r}: use one of {', '.join(types)}")
+        kind = types[request.leave_type]
+        if kind.attachment_required and request.attachment is None:
+            raise RequestError(f"{kind.name} ({kind.name_en}) needs an attachment (e.g. a doctor's note): attach it")
+        amount = leave_steps(session, employee, kind, request.starts_at, request.ends_at)
+        _overlap(session, employee, request)
+        year = request.starts_at.year
+        check_balance(session, employee, kind, year, amount, _pending_steps(session, employee.id, kind.code, year))
+    elif request.kind == "overtime":
+        amount = _check_overtime(session, employee, request)
+    elif request.kind == "correction":
+        _check_correction(session, employee, request, today)
+        request = NewRequest(**{**request.__dict__, "ends_at": request.starts_at})
+    elif request.kind == "trip":
+        if {request.starts_at.time(), request.ends_at.time()} != {time(0)} or request.ends_at <= request.starts_at:
+            raise RequestError(
+                "a business trip is whole days: start and end at 00:00, the end after the start (exclusive)"
+            )
+        amount = (request.ends_at - request.starts_at).days
+        _overlap(session, employee, request)
+    else:
+        raise RequestError(f"unknown request kind {request.kind!r}: use leave, overtime, correction or trip")
+    if request.attachment is not None and len(request.attachment.data) > MAX_ATTACHMENT:
+        raise RequestError(
+            f"the attachment {request.attachment.filename!r} is {len(request.attachment.data)} bytes; at most "
+            f"{MAX_ATTACHMENT} (2 MiB) — send a smaller scan or photo"
+        )
+    refuse_locked(session, request.starts_at.date(), request.ends_at.date())
+    now = utcnow()
+    steps = _steps_needed(session, employee, request, kind)
+    row = StaffRequest(
+        employee_id=employee.id, kind=request.kind, leave_type=request.leave_type if kind else None,
+        starts_at=request.starts_at, ends_at=request.ends_at, amount=amount,
+        comp=request.comp if request.kind == "overtime" else None,
+        direction=request.direction if request.kind == "correction" else None, reason=request.reason,
+        status="pending", steps=steps, step=1, created_by=actor, created_at=now,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    if request.attachment is not None:
+        a = request.attachment
+        session.add(RequestAttachment(request_id=row.id, filename=a.filename, content_type=a.content_type,
+                                      size=len(a.data), data=a.data))  # fmt: skip
+    session.add(
+        RequestEvent(request_id=row.id, at=now, actor=actor, action="submitted", step=0, comment=request.reason)
+    )
+    after = {"kind": row.kind, "leave_type": row.leave_type, "starts_at": row.starts_at.isoformat(),
+             "ends_at": row.ends_at.isoformat(), "amount": amount, "steps": steps, "employee": employee.code,
+             "entered_by": actor}  # fmt: skip
+    append_audit(session, actor, "request.submit", f"request:{row.id}", None, after)
+    session.flush()
+    return row
