@@ -36,7 +36,9 @@ class OfficeTodayOut(BaseModel):
     late: int = Field(description="late beyond the shift's grace (judged once the day's punches are paired)")
     absent: int = Field(description="a workday without a punch, or with too little time for any of it to count")
     missing_punch: int = Field(description="an unpaired punch: during the day, everyone in who has not punched out")
-    on_leave: int | None = Field(description="null until leave is recorded")
+    on_leave: int = Field(
+        description="employed today with approved leave covering part of the day (not counted absent)"
+    )
 
 
 class TerminalOut(BaseModel):

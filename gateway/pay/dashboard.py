@@ -13,7 +13,8 @@ the punches around it), for the employees employed on it:
 - `missing_punch` (缺卡): an unpaired punch. During the day everyone who has punched in but not yet out
   is "missing punch" here, although the day is not over and the pay side judges it only when the
   month is computed; the count is what a clerk must chase at the day's end;
-- `on_leave`: None until leave is recorded anywhere.
+- `on_leave` (请假): employed that day with an approved leave request covering part of it (the office's
+  local day); they are not counted absent.
 
 **Trends** (`trends`) cover the last `TREND_MONTHS` pay months that have a computed or locked pay run,
 per office, from the stored payslips (their attendance and figures, never recomputed): the office of a
@@ -46,7 +47,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.pay.attendance import month_attendance, parse_period
-from gateway.store import RUN_COMPUTED, RUN_LOCKED, Employee, Office, PayRun, Payslip
+from gateway.store import RUN_COMPUTED, RUN_LOCKED, Employee, Office, PayRun, Payslip, StaffRequest
 from payroll_core.attendance import Absence, Fact
 from payroll_core.money import round_half_up_div
 
@@ -65,7 +66,7 @@ class OfficeToday:
     late: int
     absent: int
     missing_punch: int
-    on_leave: int | None = None
+    on_leave: int
 
 
 @dataclass
@@ -102,7 +103,8 @@ def office_today(session: Session, office: Office, day: dt.date) -> OfficeToday:
         dtype=bool,
     )
     facts = result.facts[:, day.day - 1, :][employed]
-    absent = facts[:, Fact.ABSENCE] == Absence.FULL
+    on_leave = _on_leave(session, [e.id for e in result.employees], day)[employed]
+    absent = (facts[:, Fact.ABSENCE] == Absence.FULL) & ~on_leave
     return OfficeToday(
         office=office.name,
         timezone=office.timezone,
@@ -112,7 +114,24 @@ def office_today(session: Session, office: Office, day: dt.date) -> OfficeToday:
         late=int((facts[:, Fact.LATE_MINUTES] > 0).sum()),
         absent=int(absent.sum()),
         missing_punch=int((facts[:, Fact.MISSING_PUNCH] > 0).sum()),
+        on_leave=int(on_leave.sum()),
     )
+
+
+def _on_leave(session: Session, employee_ids: list[int], day: dt.date) -> np.ndarray:
+    """Per employee: an approved leave request's window (office wall clock) overlaps `day`."""
+    start = dt.datetime.combine(day, dt.time())
+    found = set(
+        session.scalars(
+            select(StaffRequest.employee_id).where(
+                StaffRequest.kind == "leave",
+                StaffRequest.status == "approved",
+                StaffRequest.starts_at < start + dt.timedelta(days=1),
+                StaffRequest.ends_at > start,
+            )
+        )
+    )
+    return np.array([i in found for i in employee_ids], dtype=bool)
 
 
 def offices_today(session: Session, now_utc: dt.datetime, day: dt.date | None = None) -> list[OfficeToday]:

@@ -17,7 +17,7 @@ from gateway.pay.attendance import month_attendance, parse_period
 from gateway.pay.dashboard import local_today
 from gateway.pay.lock_checks import WARNING_CODES
 from gateway.pay.payrun import lock_payrun, run_payroll
-from gateway.store import Device, Employee, Office, PayRun, utcnow
+from gateway.store import Device, Employee, Office, PayRun, StaffRequest, utcnow
 
 SN_SH = "SH0001"
 DAY = date(2026, 3, 3)  # a Tuesday, a workday in Shanghai
@@ -80,7 +80,7 @@ def test_today_counts_each_kind_of_day_exactly(client: TestClient, as_role, fact
             "late": 1,
             "absent": 2,
             "missing_punch": 1,
-            "on_leave": None,
+            "on_leave": 0,
         },
         {
             "office": "Urumqi plant",
@@ -91,9 +91,33 @@ def test_today_counts_each_kind_of_day_exactly(client: TestClient, as_role, fact
             "late": 0,
             "absent": 1,
             "missing_punch": 0,
-            "on_leave": None,
+            "on_leave": 0,
         },
     ]
+
+
+def test_approved_leave_is_on_leave_not_absent(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    _badge(factory, "E005", "1005")  # no punch, approved leave today: on leave
+    _badge(factory, "E006", "1006")  # no punch, leave still pending: absent
+    _badge(factory, "E009", "1009")  # no punch, approved leave that ended yesterday: absent
+    with factory() as session, session.begin():
+        ids = dict(session.execute(select(Employee.code, Employee.id)).all())
+        for code, status, start, end in (
+            ("E005", "approved", datetime(2026, 3, 3, 9, 0), datetime(2026, 3, 3, 13, 0)),
+            ("E006", "pending", datetime(2026, 3, 3, 0, 0), datetime(2026, 3, 4, 0, 0)),
+            ("E009", "approved", datetime(2026, 3, 2, 0, 0), datetime(2026, 3, 3, 0, 0)),
+        ):
+            session.add(
+                StaffRequest(
+                    employee_id=ids[code], kind="leave", leave_type="personal", starts_at=start, ends_at=end,
+                    amount=1, reason="family", status=status, steps=1, step=1, created_by="test",
+                    created_at=datetime(2026, 3, 1),
+                )
+            )  # fmt: skip
+    offices = client.get("/api/v1/dashboard", params={"day": DAY.isoformat()}, headers=as_role("hr")).json()["offices"]
+    shanghai = next(o for o in offices if o["office"] == "Shanghai HQ")
+    # E001 has no punch either: absent with E006 and E009
+    assert (shanghai["headcount"], shanghai["on_leave"], shanghai["absent"]) == (4, 1, 3)
 
 
 def test_a_rest_day_has_no_absence(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]

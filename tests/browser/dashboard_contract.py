@@ -24,7 +24,7 @@ def dashboard_json() -> dict[str, Any]:
                 "late": 3,
                 "absent": 2,
                 "missing_punch": 1,
-                "on_leave": None,
+                "on_leave": 0,
             },
             {
                 "office": "Urumqi plant",
@@ -35,7 +35,7 @@ def dashboard_json() -> dict[str, Any]:
                 "late": 9,
                 "absent": 5,
                 "missing_punch": 4,
-                "on_leave": None,
+                "on_leave": 0,
             },
         ],
         "terminals": [
