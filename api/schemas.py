@@ -98,6 +98,9 @@ Pin = Annotated[
         description=f"badge number: letters and digits, at most {MAX_PIN_LENGTH} (a ZKTeco terminal's PIN field)",
     ),
 ]
+SpreadsheetName = Annotated[
+    str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")
+]
 Serial = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Printable = Annotated[str, AfterValidator(check_name)]
 """Text without control characters or line breaks (`gateway.inputs.check_name`); add the length bounds."""

@@ -19,7 +19,7 @@ from api.auth import READERS, WRITERS, require
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import problem
-from api.schemas import Code, Problem, UtcOut
+from api.schemas import Code, Problem, SpreadsheetName, UtcOut
 from gateway.access.tokens import Principal
 from gateway.pay.opening_balances import (
     MAX_UPLOAD_BYTES,
@@ -65,9 +65,7 @@ class OpeningBalanceOut(BaseModel):
 async def upload(
     request: Request,
     who: Annotated[Principal, require(*WRITERS)],
-    filename: Annotated[
-        str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")
-    ],
+    filename: SpreadsheetName,
 ) -> OpeningImportOut | JSONResponse:
     try:
         content = await read_limited(request, MAX_UPLOAD_BYTES)

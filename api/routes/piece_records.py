@@ -28,7 +28,7 @@ from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import problem
 from api.pay_errors import pay_errors
-from api.schemas import PayMonth, Problem
+from api.schemas import PayMonth, Problem, SpreadsheetName
 from gateway.access.tokens import Principal
 from gateway.pay.piece_import import (
     MAX_UPLOAD_BYTES,
@@ -93,9 +93,7 @@ def piece_record_out(record: PieceRecord, employee: str) -> PieceRecordOut:
 async def upload(
     request: Request,
     who: Annotated[Principal, require(*WRITERS)],
-    filename: Annotated[
-        str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")
-    ],
+    filename: SpreadsheetName,
     name: Annotated[
         str | None, Query(min_length=1, max_length=255, description="the batch's name (default: the file's name)")
     ] = None,
@@ -196,9 +194,7 @@ class PiecePreviewOut(BaseModel):
 async def preview(
     request: Request,
     _who: Annotated[Principal, require(*WRITERS)],
-    filename: Annotated[
-        str, Query(pattern=r"(?i)^[^/\\]+\.(csv|xlsx)$", description="the file's name; .csv or .xlsx says its format")
-    ],
+    filename: SpreadsheetName,
 ) -> PiecePreviewOut | JSONResponse:
     """Read the file (the body, as for the import) with the import's own parser and checks, and store nothing:
     the rows as read, totals per employee and the row report."""
