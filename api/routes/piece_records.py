@@ -44,6 +44,16 @@ router = APIRouter(prefix="/piece-records", tags=["piece records"])
 _PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 
 
+async def _piece_file(request: Request) -> bytes | JSONResponse:
+    """The uploaded piece file, or the 413 problem when it is over the limit."""
+    try:
+        return await read_limited(request, MAX_UPLOAD_BYTES)
+    except BodyTooLarge as exc:
+        return problem(
+            413, "File too large", f"{exc}: split it into files of at most {MAX_UPLOAD_BYTES:,} bytes", request
+        )
+
+
 class ImportOut(BaseModel):
     source: str
     imported: int
@@ -98,12 +108,9 @@ async def upload(
         str | None, Query(min_length=1, max_length=255, description="the batch's name (default: the file's name)")
     ] = None,
 ) -> ImportOut | JSONResponse:
-    try:
-        content = await read_limited(request, MAX_UPLOAD_BYTES)
-    except BodyTooLarge as exc:
-        return problem(
-            413, "File too large", f"{exc}: split it into files of at most {MAX_UPLOAD_BYTES:,} bytes", request
-        )
+    content = await _piece_file(request)
+    if isinstance(content, JSONResponse):
+        return content
 
     def prepare() -> PreparedImport:
         with read(request) as session:
@@ -198,12 +205,9 @@ async def preview(
 ) -> PiecePreviewOut | JSONResponse:
     """Read the file (the body, as for the import) with the import's own parser and checks, and store nothing:
     the rows as read, totals per employee and the row report."""
-    try:
-        content = await read_limited(request, MAX_UPLOAD_BYTES)
-    except BodyTooLarge as exc:
-        return problem(
-            413, "File too large", f"{exc}: split it into files of at most {MAX_UPLOAD_BYTES:,} bytes", request
-        )
+    content = await _piece_file(request)
+    if isinstance(content, JSONResponse):
+        return content
 
     def run() -> PiecePreview:
         with read(request) as session:
