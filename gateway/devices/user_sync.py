@@ -343,7 +343,7 @@ def removals_of(session: Session, employee_id: int) -> list[tuple[DeviceUser, De
             .join(Device, Device.id == DeviceUser.device_id)
             .where(DeviceUser.employee_id == employee_id)
             .order_by(DeviceUser.removed_at.desc(), Device.name, DeviceUser.pin)
-        ).tuples()
+        )
     ]
 
 
