@@ -45,6 +45,7 @@ from api.routes import (
     requests,
     session,
     tokens,
+    user_sync,
     users,
 )
 from api.schemas import Health, Problem
@@ -131,6 +132,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         departments,
         leave,
         requests,
+        user_sync,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -219,6 +221,7 @@ class ApiServer:
             sync_config_tokens(session, list(config.api.tokens))
         host, _, port = config.api.bind.rpartition(":")
         app = create_app(ApiSettings(session_factory=factory, config=config))
+        self.push_state = app.state.push_state  # the /iclock command queue (user sync queues into it)
         self.url = f"{'https' if cert else 'http'}://{host}:{port}"
         self._server = uvicorn.Server(
             uvicorn.Config(

@@ -574,3 +574,35 @@ BeforeId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="only rows o
 PageOffset = Annotated[int, Query(ge=0, le=MAX_ID, description="skip this many rows (paging)")]
 # A row id in a path (`/punches/{punch_id}`): a number no row can have answers 422 naming the parameter, not a 500.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class UserSyncChangeOut(BaseModel):
+    """One change of a terminal's user table (`gateway.devices.user_sync`)."""
+
+    action: Literal["add", "update", "delete", "unknown"]
+    pin: str
+    name: str
+    card: int
+    privilege: int
+    employee: str | None
+    reason: str
+
+
+class UserSyncPlanOut(BaseModel):
+    device: str
+    sn: str | None
+    kind: str
+    dry_run: bool
+    applied: bool
+    changes: list[UserSyncChangeOut]
+
+
+class TerminalAccessOut(BaseModel):
+    """A badge of the employee written to a terminal, and when (and why) it was removed from it."""
+
+    device: str
+    sn: str | None
+    pin: str
+    written_at: datetime
+    removed_at: datetime | None
+    removal_reason: str | None

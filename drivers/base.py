@@ -59,6 +59,43 @@ class RawUser:
     group_id: str = ""
 
 
+#: Device privileges punchclock writes (pyzk `const.USER_DEFAULT` / `USER_ADMIN`; ADMS `Pri=`, SOAP `Privilege`).
+PRIVILEGE_USER = 0
+PRIVILEGE_ADMIN = 14
+#: The largest device user slot: ZK user records carry `uid` as an unsigned 16-bit field.
+MAX_UID = 0xFFFF
+#: Name encodings a terminal may use. GBK is the default: ZKTeco's Chinese firmware stores names in the
+#: GB2312/GBK code page (its OPERLOG uploads arrive in GB2312), UTF-8 only on newer multi-language firmware.
+ENCODINGS = ("gbk", "utf-8")
+DEFAULT_ENCODING = "gbk"
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalUser:
+    """A user as punchclock writes it to a terminal: badge number (pin), name, card number, privilege.
+
+    The device's own slot (`uid`) is not here: the driver reuses the slot the terminal already has for
+    the pin, or allocates the lowest free one (1..`MAX_UID`).
+    """
+
+    pin: str
+    name: str
+    card: int = 0
+    privilege: int = PRIVILEGE_USER
+
+
+def fit_name(name: str, encoding: str, size: int) -> bytes:
+    """`name` in the terminal's encoding, cut to `size` bytes on a character boundary (a multibyte
+    character is never split); a character the encoding lacks becomes "?", as the terminal would show it."""
+    out = bytearray()
+    for char in name:
+        raw = char.encode(encoding, errors="replace")
+        if len(out) + len(raw) > size:
+            break
+        out += raw
+    return bytes(out)
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceInfo:
     """Identity and fill level of a terminal, as read from it."""
@@ -103,6 +140,28 @@ class DeviceBusy(DriverError):
     """The terminal is reachable but cannot serve us now (another client holds it, or it is enrolling)."""
 
 
+def allocate_uids(taken: dict[str, int], pins: list[str], where: str) -> dict[str, int]:
+    """The device slot for each pin: the one the terminal already has for it (`taken`: pin → uid), else
+    the lowest free slot in 1..`MAX_UID`. A full terminal is a `DriverError` saying how to make room."""
+    used = set(taken.values())
+    slots: dict[str, int] = {}
+    candidate = 1
+    for pin in pins:
+        if pin in taken:
+            slots[pin] = taken[pin]
+            continue
+        while candidate in used:
+            candidate += 1
+        if candidate > MAX_UID:
+            raise DriverError(
+                f"{where} has no free user slot for badge {pin}: a ZK uid is 16 bits, so a terminal numbers at most "
+                f"{MAX_UID:,} users; delete users it no longer needs (leavers, unknown users) first"
+            )
+        slots[pin] = candidate
+        used.add(candidate)
+    return slots
+
+
 @runtime_checkable
 class Driver(Protocol):
     """One connection to one terminal. Use as a context manager: `with driver: driver.read_punches()`.
@@ -145,6 +204,20 @@ class Driver(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+@runtime_checkable
+class UserWriter(Protocol):
+    """A driver that can change a terminal's user table (ZK binary, SOAP). Each call is one batch: the
+    terminal's table is read once, and refreshed once after the writes (ZK: CMD_REFRESHDATA)."""
+
+    def read_users(self) -> list[RawUser]: ...
+
+    def write_users(self, users: list[TerminalUser]) -> None: ...
+
+    def delete_users(self, pins: list[str]) -> list[str]:
+        """Delete the users with these badge numbers; returns the pins that were on the terminal."""
+        ...
 
 
 class DriverBase:

@@ -23,6 +23,14 @@ pyzk 0.9 is the wire client. Its traps, and what this driver does about each:
   number as an integer (pyzk then compares an int with a string, so its uid fallback never matches).
   Both are mapped to the user table's badge string (`RawPunch.pin`); a number that matches no user
   is kept as its decimal string so the gateway can quarantine it.
+- **User writes**: pyzk's `set_user` encodes the name with `errors="ignore"` and cuts its bytes at 24
+  (splitting a GBK or UTF-8 character), writes 28-byte records to a terminal whose table is empty (it
+  learns the layout only from a non-empty table), wipes a user's password and group when it rewrites
+  them, and refreshes the terminal after every single user. `write_users` packs the same CMD_USER_WRQ
+  (8) layouts itself: the name cut on a character boundary in the device's `encoding`, the layout from
+  `~UserExtFmt` when the table is empty, the stored password and group kept, the terminal's existing
+  uid reused for a pin (else the lowest free one, at most 65,535), and one CMD_REFRESHDATA (1013) per
+  batch; `delete_users` sends CMD_DELETE_USER (18) with the uid, then one refresh.
 - **Time**: timestamps are the terminal's naive local clock (`RawPunch.ts_local`); no zone is applied.
 - **Comm key overflow**: pyzk's `make_commkey` adds the session id to the bit-reversed key and packs
   the sum as an unsigned 32-bit integer without wrapping it, as the SDK's `MakeKey` (C unsigned
@@ -38,7 +46,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
@@ -49,6 +57,9 @@ from zk import const as zkconst
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
 from drivers.base import (
+    DEFAULT_ENCODING,
+    PRIVILEGE_ADMIN,
+    PRIVILEGE_USER,
     AuthFailed,
     DeviceInfo,
     DeviceUnreachable,
@@ -57,6 +68,9 @@ from drivers.base import (
     ProtocolError,
     RawPunch,
     RawUser,
+    TerminalUser,
+    allocate_uids,
+    fit_name,
     unresolvable_host,
 )
 
@@ -81,6 +95,8 @@ _HEADER = struct.Struct("<4H")
 _REC40 = struct.Struct("<H24sBIB8s")  # uid, badge, verify type, time, in/out, spare
 _REC16 = struct.Struct("<IIBB2sI")  # badge (int), time, verify type, in/out, reserved, workcode
 _REC8 = struct.Struct("<HBIB")  # uid, verify type, time, in/out
+_USER72 = struct.Struct("<HB8s24sIx7sx24s")  # uid, privilege, password, name, card, group, badge (pyzk's read)
+_USER28 = struct.Struct("<HB5s8sIxBHI")  # uid, privilege, password, name, card, group, timezone, badge (int)
 _HEX_LIMIT = 64  # bytes of an offending packet quoted in an error message
 
 
@@ -135,9 +151,19 @@ class _CheckedZK(ZK):
     """
 
     def __init__(
-        self, host: str, port: int, *, timeout: float, comm_key: int, udp: bool, where: Callable[[], str]
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        comm_key: int,
+        udp: bool,
+        where: Callable[[], str],
+        encoding: str = DEFAULT_ENCODING,
     ) -> None:
-        super().__init__(host, port, timeout=timeout, password=comm_key, force_udp=udp, ommit_ping=True)
+        super().__init__(
+            host, port, timeout=timeout, password=comm_key, force_udp=udp, ommit_ping=True, encoding=encoding
+        )
         self.helper = _Probe()
         self._where = where
         self._guarded: _GuardedSocket | None = None
@@ -166,6 +192,10 @@ class _CheckedZK(ZK):
         result = ZK._ZK__send_command(self, command, command_string, response_size)
         self._check_reply(command)
         return result
+
+    def command(self, command: int, data: bytes) -> bool:
+        """Send one command (its reply header checked); whether the terminal answered CMD_ACK_OK."""
+        return bool(self._ZK__send_command(command, data, 1024).get("status"))
 
     def last_reply(self) -> bytes:
         """The last reply packet as received (header + data, no TCP prefix), as far as pyzk read it."""
@@ -227,11 +257,20 @@ class _ZKDriver(DriverBase):
 
     udp: ClassVar[bool]
 
-    def __init__(self, host: str, port: int = 4370, *, comm_key: int = 0, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int = 4370,
+        *,
+        comm_key: int = 0,
+        timeout: float = 10.0,
+        encoding: str = DEFAULT_ENCODING,
+    ) -> None:
         self.host = host
         self.port = port
         self.comm_key = comm_key
         self.timeout = timeout
+        self.encoding = encoding
         self.serial_number = ""
         self._zk: _CheckedZK | None = None
 
@@ -240,7 +279,13 @@ class _ZKDriver(DriverBase):
     def open(self) -> None:
         self.close()
         client = _CheckedZK(
-            self.host, self.port, timeout=self.timeout, comm_key=self.comm_key, udp=self.udp, where=self._where
+            self.host,
+            self.port,
+            timeout=self.timeout,
+            comm_key=self.comm_key,
+            udp=self.udp,
+            where=self._where,
+            encoding=self.encoding,
         )
         self._zk = client
         with self._guard("connect"):
@@ -300,6 +345,64 @@ class _ZKDriver(DriverBase):
                 )
                 for u in zk.get_users()
             ]
+
+    def write_users(self, users: Sequence[TerminalUser]) -> None:
+        """Add or overwrite users by badge, then refresh the terminal once (see the module docstring)."""
+        if not users:
+            return
+        with self._guard("write users") as zk:
+            table = {u.user_id: u for u in zk.get_users()}
+            wide = zk.user_packet_size == 72 if table else zk.get_user_extend_fmt() == 1
+            slots = allocate_uids({pin: u.uid for pin, u in table.items()}, [u.pin for u in users], self._where())
+            for user in users:
+                old = table.get(user.pin)
+                record = self._user_record(user, slots[user.pin], old, wide)
+                if not zk.command(zkconst.CMD_USER_WRQ, record):
+                    raise ProtocolError(
+                        f"{self._where()} refused to store user {user.pin} (uid {slots[user.pin]}): its user table "
+                        f"may be full. Last reply: {_hex(zk.last_reply())}"
+                    )
+            zk.refresh_data()
+
+    def delete_users(self, pins: Sequence[str]) -> list[str]:
+        """Delete the users with these badges (by their uid), refresh once; the pins that were there."""
+        if not pins:
+            return []
+        with self._guard("delete users") as zk:
+            uid_of = {u.user_id: u.uid for u in zk.get_users()}
+            deleted = [pin for pin in pins if pin in uid_of]
+            for pin in deleted:
+                if not zk.command(zkconst.CMD_DELETE_USER, struct.pack("<H", uid_of[pin])):
+                    raise ProtocolError(
+                        f"{self._where()} refused to delete user {pin} (uid {uid_of[pin]}). "
+                        f"Last reply: {_hex(zk.last_reply())}"
+                    )
+            if deleted:
+                zk.refresh_data()
+            return deleted
+
+    def _user_record(self, user: TerminalUser, uid: int, old: Any, wide: bool) -> bytes:
+        """The CMD_USER_WRQ data: the 72-byte layout (text badge) or the 28-byte one (numeric badge)."""
+        if user.privilege not in (PRIVILEGE_USER, PRIVILEGE_ADMIN):
+            raise DriverError(f"privilege {user.privilege} of badge {user.pin} is neither user (0) nor admin (14)")
+        if not 0 <= user.card <= 0xFFFFFFFF:
+            raise DriverError(f"card number {user.card} of badge {user.pin} does not fit the terminal's 32-bit field")
+        password = (old.password if old else "").encode(self.encoding, errors="replace")
+        if wide:
+            pin = user.pin.encode("ascii", errors="replace")
+            if len(pin) > 24:
+                raise DriverError(f"badge {user.pin!r} is longer than the 24 characters {self._where()} stores")
+            group = (old.group_id if old else "").encode("ascii", errors="replace")[:7]
+            name = fit_name(user.name, self.encoding, 24)
+            return _USER72.pack(uid, user.privilege, password[:8], name, user.card, group, pin)
+        if not (user.pin.isascii() and user.pin.isdigit() and int(user.pin) <= 0xFFFFFFFF):
+            raise DriverError(
+                f"badge {user.pin!r} is not a number below 4,294,967,296, the only badge {self._where()} can store "
+                "(its firmware keeps badges as 32-bit numbers, 28-byte user records)"
+            )
+        group_number = int(old.group_id) if old and str(old.group_id).isdigit() else 0
+        name = fit_name(user.name, self.encoding, 8)
+        return _USER28.pack(uid, user.privilege, password[:5], name, user.card, group_number & 0xFF, 0, int(user.pin))
 
     def read_punches(self) -> list[RawPunch]:
         with self._guard("read attendance log") as zk:

@@ -47,7 +47,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl
 
-from drivers.base import MAX_PIN_LENGTH, DeviceInfo, ProtocolError, RawPunch, quote
+from drivers.base import (
+    DEFAULT_ENCODING,
+    MAX_PIN_LENGTH,
+    DeviceInfo,
+    ProtocolError,
+    RawPunch,
+    TerminalUser,
+    fit_name,
+    quote,
+)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 BYTE_MAX = 255  # Status and Verify are one byte each in the terminal's record
@@ -123,6 +132,20 @@ def command_line(command_id: int, command: str) -> str:
 
 def set_time_command(dt: datetime) -> str:
     return f"SET OPTION DateTime={encode_zk_time(dt)}"
+
+
+def update_user_command(user: TerminalUser, encoding: str = DEFAULT_ENCODING) -> str:
+    """Add or overwrite a user on the terminal (PUSH protocol `DATA UPDATE USERINFO`, fields tab-separated);
+    the name cut to the 24 bytes the firmware stores in its `encoding`, on a character boundary."""
+    name = fit_name(user.name, encoding, 24).decode(encoding)
+    if any(char in name for char in "\t\r\n"):
+        raise ProtocolError(f"the name of badge {user.pin} holds a tab or line break, which ends an ADMS command")
+    return f"DATA UPDATE USERINFO PIN={user.pin}\tName={name}\tPri={user.privilege}\tCard={user.card}"
+
+
+def delete_user_command(pin: str) -> str:
+    """Remove a user (and the terminal's templates of that user) by badge: `DATA DELETE USERINFO`."""
+    return f"DATA DELETE USERINFO PIN={pin}"
 
 
 def reupload_command(start: datetime, end: datetime) -> str:

@@ -17,6 +17,11 @@ answers `<Row><Result>0</Result><Information>Fail!</Information></Row>` — for 
 happens when the comm key does not match (tad-php issue #50, zksdn/ZkLib-PHP issue #1), and since
 GetDate answers whatever the key, `open()` checks the key with GetOption(~SerialNumber).
 
+User writes (`write_users`, `delete_users`): `SetUserInfo` with PIN = the device slot (the terminal's
+existing one for the badge, else the lowest free one up to 65,535), PIN2 = the badge, the name cut to
+the 24 bytes the terminal stores in its `encoding` (GBK on Chinese firmware) on a character boundary,
+the stored password and group kept; `DeleteUser` with the slot. Both as tad-php's templates send them.
+
 What the SOAP service does not offer: model firmware version, fingerprint counts and capacities
 (tad-php reads those over UDP 4370), so `info()` leaves them 0/"" — use kind `zk-tcp` for them.
 `<PIN>` in attendance rows is taken as the badge number, `<PIN2>` of user rows likewise (tad-php's
@@ -26,6 +31,7 @@ README: PIN2 is the number you assign, PIN the device's slot); check against a r
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +44,7 @@ from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
 from drivers.base import (
+    DEFAULT_ENCODING,
     AuthFailed,
     DeviceBusy,
     DeviceInfo,
@@ -47,6 +54,9 @@ from drivers.base import (
     ProtocolError,
     RawPunch,
     RawUser,
+    TerminalUser,
+    allocate_uids,
+    fit_name,
     unresolvable_host,
 )
 from drivers.zk_push import parse_zk_text_time
@@ -96,7 +106,16 @@ def _unprefixed(element: Any, *, root: bool = True) -> Any:
 class ZKSoapDriver(DriverBase):
     """One terminal's SOAP service. `ZKSoapDriver("192.168.1.201", 80, comm_key=0, timeout=10.0)`."""
 
-    def __init__(self, host: str, port: int = 80, *, comm_key: int = 0, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int = 80,
+        *,
+        comm_key: int = 0,
+        timeout: float = 10.0,
+        encoding: str = DEFAULT_ENCODING,
+    ) -> None:
+        self.encoding = encoding  # of the names the terminal stores (their 24-byte limit is counted in it)
         self.host = host
         self.port = port
         self.comm_key = comm_key
@@ -166,6 +185,38 @@ class ZKSoapDriver(DriverBase):
                 )
             )
         return users
+
+    def write_users(self, users: Sequence[TerminalUser]) -> None:
+        """Add or overwrite users by badge with SetUserInfo (see the module docstring)."""
+        if not users:
+            return
+        table = {u.pin: u for u in self.read_users()}
+        slots = allocate_uids({pin: u.uid for pin, u in table.items()}, [u.pin for u in users], self.url)
+        for user in users:
+            old = table.get(user.pin)
+            arg = {
+                "PIN": str(slots[user.pin]),
+                "Name": fit_name(user.name, self.encoding, 24).decode(self.encoding),
+                "Password": old.password if old else "",
+                "Group": old.group_id if old and old.group_id else "1",
+                "Privilege": str(user.privilege),
+                "Card": str(user.card),
+                "PIN2": user.pin,
+                "TZ1": "0",
+                "TZ2": "0",
+                "TZ3": "0",
+            }
+            self._call("SetUserInfo", refusal_is_auth=False, ArgComKey=self._key(), Arg=arg)
+
+    def delete_users(self, pins: Sequence[str]) -> list[str]:
+        """Delete the users with these badges (DeleteUser by slot); the pins that were on the terminal."""
+        if not pins:
+            return []
+        uid_of = {u.pin: u.uid for u in self.read_users()}
+        deleted = [pin for pin in pins if pin in uid_of]
+        for pin in deleted:
+            self._call("DeleteUser", refusal_is_auth=False, ArgComKey=self._key(), Arg={"PIN": str(uid_of[pin])})
+        return deleted
 
     def read_punches(self) -> list[RawPunch]:
         reply = self._call("GetAttLog", ArgComKey=self._key(), Arg={"PIN": "All"})

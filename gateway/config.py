@@ -76,6 +76,9 @@ class Office(_Strict):
     city: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
     double_punch_window_s: Annotated[int, Field(ge=0, le=3600)] = 60
     shift_rule: str = "standard"
+    # User sync: whether users on the office's terminals that punchclock does not know are deleted
+    # (default: reported only; a terminal may hold a technician or a door-only user on purpose).
+    delete_unknown_users: bool = False
 
     @field_validator("city")
     @classmethod
@@ -119,6 +122,9 @@ class Device(_Strict):
     # networks it may push from (empty: anywhere). See gateway.access.push_auth.
     push_comm_key: PushCommKey | None = None
     allow_from: list[PushNetwork] = []
+    # How the terminal stores user names (user sync writes them so): GBK on ZKTeco's Chinese firmware,
+    # UTF-8 on newer multi-language firmware.
+    encoding: Literal["gbk", "utf-8"] = "gbk"
 
     @field_validator("kind")
     @classmethod
@@ -162,6 +168,12 @@ class Push(_Strict):
     """The ADMS receiver (/iclock): the largest request body it reads; a larger one is answered 413 unread."""
 
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = DEFAULT_PUSH_MAX_BODY_BYTES
+
+
+class UserSync(_Strict):
+    """`serve` pushes the offices' employees to their terminals every `interval_s` seconds (0: never)."""
+
+    interval_s: Annotated[float, Field(ge=0)] = 900.0
 
 
 class ApiToken(_Strict):
@@ -225,6 +237,7 @@ class Config(_Strict):
     backup: Backup = Backup()
     push: Push = Push()
     company: Company = Company()
+    user_sync: UserSync = UserSync()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)

@@ -56,6 +56,7 @@ from simulators.zk_data import (
     USER_LAYOUTS,
     ZKRecord,
     ZKUser,
+    decode_user_write,
     encode_event,
     encode_records,
     encode_users,
@@ -156,6 +157,7 @@ class ZKTerminal(Served):
         packet_gap_s: float = PACKET_GAP_S,
         segment_bytes: int = SEGMENT_BYTES,
         record_writes: bool = False,
+        encoding: str = "gbk",
     ) -> None:
         if record_layout not in RECORD_LAYOUTS:
             raise ValueError(f"record_layout must be one of {RECORD_LAYOUTS}, got {record_layout}")
@@ -166,6 +168,7 @@ class ZKTerminal(Served):
         if users > user_capacity:
             raise ValueError(f"users ({users}) exceed the user capacity ({user_capacity})")
         self.udp = udp
+        self.encoding = encoding  # of names (and passwords) in user records: GBK on Chinese firmware
         self.comm_key = comm_key
         self.serial = serial or f"SIM{'U' if udp else 'T'}{seed:07d}"
         self.host = host
@@ -519,7 +522,7 @@ class ZKTerminal(Served):
                     self._log_cache = encode_records(self.records, self.users, self.record_layout)
                 table = self._log_cache
             elif inner == Cmd.USERTEMP_RRQ and fct == FCT_USER:
-                table = encode_users(self.users, self.user_layout)
+                table = encode_users(self.users, self.user_layout, self.encoding)
             elif inner == Cmd.DB_RRQ and fct == _FCT_FINGERTMP:
                 table = struct.pack("<I", 0)  # no fingerprint templates enrolled
             else:
@@ -541,6 +544,32 @@ class ZKTerminal(Served):
         pieces = [(Cmd.DATA, chunk[i : i + piece]) for i in range(0, len(chunk), piece)]
         return [(Cmd.PREPARE_DATA, struct.pack("<I", size) + _PREPARE_DATA_FIXED), *pieces, (Cmd.ACK_OK, b"")]
 
+    def _write_user(self, session: _Session, data: bytes) -> list[tuple[int, bytes]]:
+        """CMD_USER_WRQ: store the user in its uid's slot (replacing what was there, as the firmware does);
+        a new slot beyond the user capacity, or a badge another slot holds, is refused with CMD_ACK_ERROR."""
+        user = decode_user_write(data, self.user_layout, self.encoding)
+        with self._lock:
+            slots = {u.uid: i for i, u in enumerate(self.users)}
+            if any(u.user_id == user.user_id and u.uid != user.uid for u in self.users):
+                return [(Cmd.ACK_ERROR, b"")]
+            if user.uid in slots:
+                self.users[slots[user.uid]] = user
+            elif len(self.users) >= self.user_capacity:
+                return [(Cmd.ACK_ERROR, b"")]
+            else:
+                self.users.append(user)
+        return [(Cmd.ACK_OK, b"")]
+
+    def _delete_user(self, session: _Session, data: bytes) -> list[tuple[int, bytes]]:
+        """CMD_DELETE_USER: free the uid's slot (a 16-bit uid); an empty slot is CMD_ACK_ERROR."""
+        (uid,) = struct.unpack_from("<H", data)
+        with self._lock:
+            kept = [u for u in self.users if u.uid != uid]
+            if len(kept) == len(self.users):
+                return [(Cmd.ACK_ERROR, b"")]
+            self.users = kept
+        return [(Cmd.ACK_OK, b"")]
+
     def _free_data(self, session: _Session, data: bytes) -> list[tuple[int, bytes]]:
         session.buffer = None
         return [(Cmd.ACK_OK, b"")]
@@ -561,6 +590,8 @@ class ZKTerminal(Served):
         Cmd.PREPARE_BUFFER: _prepare_buffer,
         Cmd.READ_BUFFER: _read_buffer,
         Cmd.FREE_DATA: _free_data,
+        Cmd.USER_WRQ: _write_user,
+        Cmd.DELETE_USER: _delete_user,
     }
 
 

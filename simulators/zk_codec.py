@@ -19,8 +19,10 @@ from simulators.errors import SimulatorError
 class Cmd(IntEnum):
     """Command and reply codes (protocol.md, "Command/Reply Identifiers")."""
 
+    USER_WRQ = 8
     ATTLOG_RRQ = 13
     CLEAR_ATTLOG = 15
+    DELETE_USER = 18
     DB_RRQ = 7
     USERTEMP_RRQ = 9
     OPTIONS_RRQ = 11

@@ -159,15 +159,16 @@ _REC16 = struct.Struct("<IIBB2sI")  # user_id (int), time, verify, state, reserv
 _REC8 = struct.Struct("<HBIB")  # uid, verify, time, state
 
 
-def encode_users(users: list[ZKUser], layout: int) -> bytes:
-    """The user table as a terminal sends it: 4-byte total size, then one entry per user."""
+def encode_users(users: list[ZKUser], layout: int, encoding: str = "gbk") -> bytes:
+    """The user table as a terminal sends it: 4-byte total size, then one entry per user (names in the
+    terminal's `encoding`: GBK on Chinese firmware, UTF-8 on newer multi-language firmware)."""
     if layout == 72:
         body = b"".join(
             _USER72.pack(
                 u.uid,
                 u.privilege,
                 _text(u.password, 8),
-                _text(u.name, 24),
+                _text(u.name, 24, encoding),
                 u.card,
                 1,
                 _text(u.group_id, 7),
@@ -181,7 +182,7 @@ def encode_users(users: list[ZKUser], layout: int) -> bytes:
                 u.uid,
                 u.privilege,
                 _text(u.password, 5),
-                _text(u.name, 8),
+                _text(u.name, 8, encoding),
                 u.card,
                 int(u.group_id or 0),
                 0,
@@ -239,8 +240,43 @@ def encode_event(record: ZKRecord, user_layout: int) -> bytes:
     return badge + bytes((record.status, record.punch)) + encode_time6(record.timestamp)
 
 
-def _text(value: str, size: int) -> bytes:
-    raw = value.encode("utf-8")
+def decode_user_write(data: bytes, layout: int, encoding: str) -> ZKUser:
+    """The user a CMD_USER_WRQ (8) carries, in the terminal's own layout (72 or 28 bytes, as it sends its
+    table); bytes of another size, uid 0 (no such slot) or a name not in the terminal's encoding are a
+    `CodecError` (the terminal answers CMD_ACK_ERROR). The uid field is 16 bits wide: no larger slot exists."""
+    if len(data) != layout:
+        raise CodecError(f"a user write of {len(data)} bytes on a terminal whose user records have {layout}")
+    if layout == 72:
+        uid, privilege, password, name, card, group, user_id = _USER72_WRITE.unpack(data)
+        badge = _untext(user_id, "ascii")
+    else:
+        uid, privilege, password, name, card, group_number, _tz, number = _USER28.unpack(data)
+        group, badge = str(group_number).encode(), str(number)
+    if uid == 0 or not badge:
+        raise CodecError(f"user write with uid {uid} and badge {badge!r}: slots start at 1 and need a badge")
+    return ZKUser(
+        uid=uid,
+        user_id=badge,
+        name=_untext(name, encoding),
+        privilege=privilege,
+        password=_untext(password, encoding),
+        card=card,
+        group_id=_untext(group, "ascii"),
+    )
+
+
+_USER72_WRITE = struct.Struct("<HB8s24sIx7sx24s")  # what pyzk's set_user packs (the reserved byte is 0)
+
+
+def _untext(raw: bytes, encoding: str) -> str:
+    try:
+        return raw.split(b"\x00", 1)[0].decode(encoding)
+    except UnicodeDecodeError:
+        raise CodecError(f"{raw.hex(' ')} is not {encoding} text") from None
+
+
+def _text(value: str, size: int, encoding: str = "utf-8") -> bytes:
+    raw = value.encode(encoding)
     if len(raw) > size:
         raise CodecError(f"{value!r} needs {len(raw)} bytes but the field holds {size}")
     return raw.ljust(size, b"\x00")

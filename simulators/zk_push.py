@@ -32,11 +32,13 @@ from functools import partial
 
 import httpx
 
-from simulators.sample_punches import SimPunch, make_punches, make_users
+from simulators.sample_punches import SimPunch, SimUser, make_punches, make_users
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 RETURN_OK = 0
 RETURN_UNSUPPORTED = -1
+RETURN_BAD_ARGUMENT = -3  # a parameter the terminal cannot take (our choice of code; the sources name none)
+MAX_SLOTS = 0xFFFF  # user slots are numbered by a 16-bit uid
 FIRMWARE = "Ver 8.0.4.2-20200317"
 
 
@@ -84,7 +86,10 @@ class PushTerminal:
         self.serial_number = serial_number
         self.push_comm_key = push_comm_key
         self.user_count = users
-        self.punches: list[SimPunch] = make_punches(make_users(users, seed), records, seed)
+        staff = make_users(users, seed)
+        self.punches: list[SimPunch] = make_punches(staff, records, seed)
+        # The user table, by badge, as DATA UPDATE/DELETE USERINFO commands change it.
+        self.users: dict[str, SimUser] = {u.pin: u for u in staff}
         self.batch_size = batch_size
         self.stamp = 0  # records uploaded so far, as told to the server
         self.clock_offset = timedelta()
@@ -177,7 +182,33 @@ class PushTerminal:
                 self._retrying(partial(self._upload_accepted, batch, self.stamp), report)
                 report.records_sent += len(batch)
             return RETURN_OK
+        if command.startswith(("DATA UPDATE USERINFO ", "DATA DELETE USERINFO ")):
+            return self._change_user(command)
         return RETURN_UNSUPPORTED
+
+    def _change_user(self, command: str) -> int:
+        """USERINFO commands as firmware takes them: tab-separated `key=value`, PIN required (at most 24
+        characters), a name of at most 24 bytes in GBK, a 16-bit slot (at most `MAX_SLOTS` users)."""
+        fields = command[len("DATA UPDATE USERINFO ") :]  # DELETE is as long as UPDATE
+        args = dict(part.split("=", 1) for part in fields.split("\t") if "=" in part)
+        pin = args.get("PIN", "")
+        if not pin or len(pin) > 24:
+            return RETURN_BAD_ARGUMENT
+        if command.startswith("DATA DELETE"):
+            return RETURN_OK if self.users.pop(pin, None) is not None else RETURN_BAD_ARGUMENT
+        name = args.get("Name", "")
+        try:
+            fits = len(name.encode("gbk")) <= 24
+            privilege, card = int(args.get("Pri", "0")), int(args.get("Card", "0") or 0)
+        except (UnicodeEncodeError, ValueError):
+            return RETURN_BAD_ARGUMENT
+        old = self.users.get(pin)
+        used = {u.uid for u in self.users.values()}
+        uid = old.uid if old else next((n for n in range(1, MAX_SLOTS + 1) if n not in used), None)
+        if not fits or uid is None:
+            return RETURN_BAD_ARGUMENT
+        self.users[pin] = SimUser(uid, pin, name, privilege, card)
+        return RETURN_OK
 
     def _get(self, path: str, params: dict[str, str]) -> str:
         response = self._client.get(path, params=params)

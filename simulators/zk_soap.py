@@ -94,6 +94,7 @@ class ZKSoapTerminal(Served):
         qualified: bool = True,
         declaration: bool = True,
         bare_replies: bool = False,
+        name_encoding: str = "gbk",
     ) -> None:
         chinese = encoding.lower().replace("-", "") not in ("iso88591", "latin1", "ascii")
         staff = make_users(users, seed, chinese_names=chinese)
@@ -104,6 +105,7 @@ class ZKSoapTerminal(Served):
             comm_key=comm_key,
         )
         self.encoding = encoding
+        self.name_encoding = name_encoding  # how the terminal stores names: their 24-byte limit counts in it
         self.qualified = qualified
         self.declaration = declaration
         self.bare_replies = bare_replies
@@ -253,6 +255,14 @@ class ZKSoapTerminal(Served):
                 state.punches.clear()
                 return _OK_ROW
             return _FAIL_ROW
+        if op == "SetUserInfo":
+            return self._set_user(args)
+        if op == "DeleteUser":
+            kept = [u for u in state.users if str(u.uid) != args.get("PIN", "")]
+            if len(kept) == len(state.users):
+                return _FAIL_ROW
+            state.users[:] = kept
+            return _OK_ROW
         if op == "GetOption":
             values = {
                 "~SerialNumber": state.serial_number,
@@ -264,6 +274,26 @@ class ZKSoapTerminal(Served):
                 return _FAIL_ROW
             return f"<Row><Name>{escape(name)}</Name><Value>{escape(values[name])}</Value></Row>"
         return _FAIL_ROW
+
+    def _set_user(self, args: dict[str, str]) -> str:
+        """SetUserInfo as the firmware stores it: slot (PIN) 1..65535 (a 16-bit uid), a badge (PIN2) no
+        other slot holds, a name of at most 24 bytes in `name_encoding`; anything else answers Fail."""
+        state = self.state
+        try:
+            uid, privilege, card = int(args.get("PIN", "")), int(args.get("Privilege", "0")), int(args.get("Card", "0"))
+            name_bytes = len(args.get("Name", "").encode(self.name_encoding))
+        except (ValueError, UnicodeEncodeError):
+            return _FAIL_ROW
+        pin = args.get("PIN2", "")
+        if not (1 <= uid <= 0xFFFF and pin and name_bytes <= 24 and 0 <= card <= 0xFFFFFFFF):
+            return _FAIL_ROW
+        if any(u.pin == pin and u.uid != uid for u in state.users):
+            return _FAIL_ROW
+        user = SimUser(
+            uid, pin, args.get("Name", ""), privilege, card, args.get("Password", ""), args.get("Group", "1")
+        )
+        state.users[:] = [u for u in state.users if u.uid != uid] + [user]
+        return _OK_ROW
 
     def render(self, element: str, enveloped: bool) -> bytes:
         """The reply bytes: optional declaration, optional envelope, element (un)qualified."""

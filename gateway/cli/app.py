@@ -17,6 +17,7 @@ from gateway.cli.leave import leave_app
 from gateway.cli.payroll import app as payroll_app
 from gateway.cli.payroll import export
 from gateway.cli.people import badge_app, employee_app, piece_app
+from gateway.cli.user_sync import devices_app
 from gateway.cli.users import user_app
 from simulators.cli import app as sim_app
 
@@ -34,6 +35,7 @@ app.add_typer(audit_app, name="audit", help="The hash-chained audit log.")
 app.add_typer(user_app, name="user", help="Web-app logins: users and employees' activation codes.")
 app.add_typer(keys_app, name="keys", help="The key file: audit chain key and data encryption keys.")
 app.add_typer(employee_app, name="employee", help="Employees: the Excel sheet (template, import) and adding one.")
+app.add_typer(devices_app, name="devices", help="Terminals: the users they hold (user sync).")
 app.add_typer(badge_app, name="badge", help="Badge numbers: give one to an employee (re-maps its quarantine).")
 app.add_typer(department_app, name="department", help="Departments: the tree per office, managers, members.")
 app.add_typer(leave_app, name="leave", help="Leave balances: the yearly accrual and manual adjustments.")

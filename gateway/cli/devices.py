@@ -15,6 +15,7 @@ from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, prepare_st
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from api.app import ApiServer
     from gateway.config import Config
 
 
@@ -62,6 +63,8 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
             console.print(f"polling {len(cfg.devices)} devices into {where}", highlight=False)
             if cfg.backup.dir is not None:  # one process per database backs it up: the one that polls
                 _start_backups(cfg, factory, stop)
+            if cfg.user_sync.interval_s > 0:  # and syncs the terminals' users
+                _start_user_sync(cfg, factory, api, stop)
             stats = Poller(cfg, factory, on_result=report).run(stop)
         else:
             console.print(lock.refusal(), highlight=False, soft_wrap=True)
@@ -104,6 +107,28 @@ def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _start_user_sync(cfg: Config, factory: sessionmaker[Session], api: ApiServer, stop: threading.Event) -> None:
+    """User sync every `[user_sync] interval_s` in its own thread, ADMS commands into this process's queue."""
+    from gateway.devices.user_sync import sync_users, totals
+
+    def loop() -> None:
+        while not stop.is_set():
+            plans = sync_users(factory, cfg, enqueue=api.push_state.enqueue, actor="serve")
+            count = totals(plans)
+            if count["add"] or count["update"] or count["delete"] or count["unknown"]:
+                console.print(
+                    f"user sync: {count['add']} added, {count['update']} updated, {count['delete']} deleted, "
+                    f"{count['unknown']} unknown users on terminals",
+                    highlight=False,
+                )
+            for plan in plans:
+                if plan.error:
+                    console.print(f"[red]user sync {plan.device}[/red]: {escape(plan.error)}", soft_wrap=True)
+            stop.wait(cfg.user_sync.interval_s)
+
+    threading.Thread(target=loop, name="user-sync", daemon=True).start()
 
 
 def sync(

@@ -51,7 +51,7 @@ from gateway.store.people import (
     RequestEvent,
     StaffRequest,
 )
-from gateway.store.terminals import DeviceLease
+from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
     "BONUS_METHODS",
@@ -73,6 +73,7 @@ __all__ = [
     "Department",
     "Device",
     "DeviceLease",
+    "DeviceUser",
     "Employee",
     "LeaveEntry",
     "LoginSession",

@@ -120,12 +120,19 @@ class Badge(Base):
     """Badge pin → employee; `device_sn` set = valid on that terminal only, NULL = company-wide."""
 
     __tablename__ = "badges"
-    __table_args__ = (UniqueConstraint("pin", "device_sn", name="uq_badges_pin_device"),)
+    __table_args__ = (
+        UniqueConstraint("pin", "device_sn", name="uq_badges_pin_device"),
+        CheckConstraint("device_privilege IN ('user', 'admin')", name="ck_badges_device_privilege"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pin: Mapped[str] = mapped_column(String(32))
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     device_sn: Mapped[str | None] = mapped_column(String(64))
+    # What user sync writes to the terminals with this badge (migration 0021): the card number (0 = none)
+    # and the device privilege, `user` or `admin` (may open the terminal's menu).
+    card: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    device_privilege: Mapped[str] = mapped_column(String(8), default="user", server_default="user")
 
 
 class Punch(Base):

@@ -17,7 +17,10 @@ def frozen_clock() -> datetime:
 
 def pyzk(t: ZKTerminal, *, password: int = 0, timeout: float = 5) -> ZK:
     """pyzk itself, pointed at the simulator the way the driver points it at a terminal."""
-    return ZK("127.0.0.1", t.port, timeout=timeout, password=password, force_udp=t.udp, ommit_ping=True)
+    # pyzk decodes names as UTF-8 unless told; the simulator stores them in GBK, as Chinese firmware does.
+    return ZK(
+        "127.0.0.1", t.port, timeout=timeout, password=password, force_udp=t.udp, ommit_ping=True, encoding=t.encoding
+    )
 
 
 def expected_attendance(t: ZKTerminal) -> list[tuple[str, datetime, int, int]]:

@@ -1,0 +1,95 @@
+"""User sync routes: `POST /devices/{ref}/users/sync` (the plan, applied unless `dry_run`) and
+`GET /employees/{code}/terminal-access` (where the employee's badges were written and removed).
+
+The sync runs `gateway.devices.user_sync.sync_device` under the terminal's lease (busy: 409 naming the
+holder); ADMS terminals get their commands queued in this process's `/iclock` queue.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
+from api.auth import READERS, WRITERS, require
+from api.db import read
+from api.errors import BadGateway, Conflict, NotFound
+from api.iclock import get_push_state
+from api.schemas import TerminalAccessOut, UserSyncChangeOut, UserSyncPlanOut
+from gateway.access.tokens import Principal
+from gateway.devices.user_sync import removals_of, sync_device
+from gateway.store import Employee
+
+router = APIRouter(tags=["user sync"])
+
+
+@router.post("/devices/{ref}/users/sync")
+def sync_users_of_device(
+    request: Request,
+    ref: str,
+    who: Annotated[Principal, require(*WRITERS)],
+    dry_run: Annotated[bool, Query(description="Only compute the plan; change nothing.")] = False,
+) -> UserSyncPlanOut:
+    """Make the terminal hold exactly its office's current employees; returns the plan (and whether it was
+    applied). Unknown users on the terminal are reported, deleted only under `delete_unknown_users`."""
+    config = request.app.state.settings.config
+    try:
+        device = config.device(ref)
+    except KeyError:
+        raise NotFound(
+            f"no configured device with serial number or name {ref!r}: user sync needs it in the config"
+        ) from None
+    plan = sync_device(
+        request.app.state.session_factory,
+        device,
+        config.office(device.office),
+        dry_run=dry_run,
+        enqueue=get_push_state(request).enqueue,
+        actor=who.name,
+    )
+    if plan.busy:
+        raise Conflict(f"{plan.error}")
+    if plan.error is not None:
+        raise BadGateway(f"user sync of {device.label} failed: {plan.error}")
+    return UserSyncPlanOut(
+        device=plan.device,
+        sn=plan.sn,
+        kind=plan.kind,
+        dry_run=plan.dry_run,
+        applied=plan.applied,
+        changes=[
+            UserSyncChangeOut(
+                action=c.action,
+                pin=c.pin,
+                name=c.name,
+                card=c.card,
+                privilege=c.privilege,
+                employee=c.employee,
+                reason=c.reason,
+            )
+            for c in plan.changes
+        ],
+    )
+
+
+@router.get("/employees/{code}/terminal-access")
+def terminal_access(
+    request: Request, code: str, _who: Annotated[Principal, require(*READERS)]
+) -> list[TerminalAccessOut]:
+    """The terminals the employee's badges were written to, and where and when they were removed."""
+    with read(request) as session:
+        employee = session.scalar(select(Employee).where(Employee.code == code))
+        if employee is None:
+            raise NotFound(f"no employee {code!r}")
+        return [
+            TerminalAccessOut(
+                device=dev.name,
+                sn=dev.sn,
+                pin=row.pin,
+                written_at=row.written_at,
+                removed_at=row.removed_at,
+                removal_reason=row.removal_reason,
+            )
+            for row, dev in removals_of(session, employee.id)
+        ]
