@@ -34,6 +34,7 @@ from api.routes import (
     employees,
     exports,
     leave,
+    notifications,
     opening_balances,
     pay_inputs,
     payruns,
@@ -131,6 +132,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         departments,
         leave,
         requests,
+        notifications,
     ):
         api.include_router(module.router)
     app.include_router(api)

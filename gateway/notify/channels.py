@@ -19,15 +19,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import smtplib
 import ssl
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qsl, quote_plus, urlsplit
-
-import httpx
 
 from gateway.config import DingTalkChannel, EmailChannel, WeComChannel
 from gateway.errors import GatewayError
@@ -90,15 +91,20 @@ def send_email(channel: EmailChannel, message: Message) -> None:
 
 
 def _post_robot(url: str, content: str, timeout_s: float, secrets: list[str]) -> None:
-    body = {"msgtype": "text", "text": {"content": content}}
+    """POST the text body; urllib rather than httpx, whose INFO log line would print the URL (the robot's key)."""
+    body = json.dumps({"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})  # fmt: skip
     try:
-        answer = httpx.post(url, json=body, timeout=timeout_s)
-    except httpx.HTTPError as error:
-        raise ChannelError(_redact(f"{type(error).__name__}: {error}", secrets)) from None
-    if answer.status_code != 200:
-        raise ChannelError(f"the robot answered HTTP {answer.status_code}")
+        with urllib.request.urlopen(request, timeout=timeout_s) as answer:
+            raw = answer.read(65536)
+    except urllib.error.HTTPError as error:
+        raise ChannelError(f"the robot answered HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        raise ChannelError(_redact(f"the robot cannot be reached: {reason}", secrets)) from None
     try:
-        reply = answer.json()
+        reply = json.loads(raw)
     except ValueError:
         raise ChannelError("the robot's answer is not JSON: is the webhook URL the robot's?") from None
     errcode = reply.get("errcode") if isinstance(reply, dict) else None

@@ -64,7 +64,7 @@ def _channels(notify: OfficeNotify) -> dict[str, ChannelConfig]:
 def _office_channels(session: Session, config: Config) -> dict[int | None, dict[str, ChannelConfig]]:
     by_name = {office.name: _channels(office.notify) for office in config.offices}
     found: dict[int | None, dict[str, ChannelConfig]] = {None: {}}  # an employee without an office: inbox only
-    for oid, name in session.execute(select(Office.id, Office.name)).tuples():
+    for oid, name in session.execute(select(Office.id, Office.name)):
         found[oid] = by_name.get(name, {})
     return found
 
