@@ -34,6 +34,7 @@ from api.routes import (
     employees,
     exports,
     leave,
+    notifications,
     opening_balances,
     pay_inputs,
     payruns,
@@ -133,6 +134,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         leave,
         requests,
         user_sync,
+        notifications,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -1,4 +1,5 @@
-"""The gateway's TOML config: offices, devices, database, poller, API and push receiver settings.
+"""The gateway's TOML config: offices (with their notification channels), devices, database, poller, API, push
+receiver and notification delivery settings.
 
 `load_config(path)` either returns a fully checked `Config` or raises `ConfigError` listing every
 problem as `file: key.path: reason`, so a wrong config fails at start and not at 3 a.m. on the first
@@ -13,7 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from drivers.base import PUSH_KINDS, known_kinds
 from gateway.errors import ConfigError
@@ -70,6 +80,86 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+NotifyKind = Literal[
+    "request_submitted",
+    "request_step",
+    "request_approved",
+    "request_rejected",
+    "request_withdrawn",
+    "payslip_released",
+]
+#: A group chat or a mailbox hears of requests by default; 10,000 payslips released at once only when asked.
+DEFAULT_NOTIFY_EVENTS: tuple[NotifyKind, ...] = (
+    "request_submitted",
+    "request_step",
+    "request_approved",
+    "request_rejected",
+    "request_withdrawn",
+)
+
+
+def check_webhook(value: SecretStr) -> SecretStr:
+    """An http(s) URL; the message never repeats it, since its query holds the robot's key (a secret)."""
+    text = value.get_secret_value()
+    if not text.startswith(("https://", "http://")) or len(text) > 2000 or any(c.isspace() for c in text):
+        raise ValueError(
+            "webhook must be the robot's URL as the group settings show it, starting with https:// "
+            "(the value given is not repeated here because it holds the robot's key)"
+        )
+    return value
+
+
+def check_address(value: str) -> str:
+    """One e-mail address (`name@example.cn`, optionally `显示名 <name@example.cn>`)."""
+    from email.utils import parseaddr
+
+    _name, address = parseaddr(value)
+    local, _at, domain = address.partition("@")
+    if not local or "." not in domain or any(c.isspace() for c in address):
+        raise ValueError(f"{value!r} is not an e-mail address: write it as hr@example.cn")
+    return value
+
+
+Webhook = Annotated[SecretStr, AfterValidator(check_webhook)]
+Address = Annotated[str, Field(max_length=320), AfterValidator(check_address)]
+
+
+class EmailChannel(_Strict):
+    """E-mail over SMTP: `tls` starttls (port 587), ssl (SMTPS, port 465) or none (a relay on the local network)."""
+
+    host: Annotated[str, Field(min_length=1, max_length=255)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    tls: Literal["starttls", "ssl", "none"] = "starttls"
+    username: Annotated[str, Field(min_length=1, max_length=320)] | None = None
+    password: SecretStr | None = None
+    sender: Address
+    to: Annotated[list[Address], Field(min_length=1)]
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    events: list[NotifyKind] = list(DEFAULT_NOTIFY_EVENTS)
+
+
+class WeComChannel(_Strict):
+    """WeCom (企业微信) group robot: its webhook URL (…/cgi-bin/webhook/send?key=…)."""
+
+    webhook: Webhook
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    events: list[NotifyKind] = list(DEFAULT_NOTIFY_EVENTS)
+
+
+class DingTalkChannel(WeComChannel):
+    """DingTalk (钉钉) custom robot: its webhook URL (…/robot/send?access_token=…) and, for 加签, its secret."""
+
+    secret: SecretStr | None = None
+
+
+class OfficeNotify(_Strict):
+    """Where an office's notifications go besides the in-app inbox (none: the inbox only)."""
+
+    email: EmailChannel | None = None
+    wecom: WeComChannel | None = None
+    dingtalk: DingTalkChannel | None = None
+
+
 class Office(_Strict):
     name: Name
     timezone: str
@@ -79,6 +169,7 @@ class Office(_Strict):
     # User sync: whether users on the office's terminals that punchclock does not know are deleted
     # (default: reported only; a terminal may hold a technician or a door-only user on purpose).
     delete_unknown_users: bool = False
+    notify: OfficeNotify = OfficeNotify()
 
     @field_validator("city")
     @classmethod
@@ -222,6 +313,17 @@ class Backup(_Strict):
         return int(self.every[:-1]) * _UNITS_S[self.every[-1]]
 
 
+class Notify(_Strict):
+    """The delivery worker (`punchclock serve`, `punchclock notify send`): retries and the link in messages."""
+
+    # The web app's address as people open it ("https://hr.example.cn"); messages then carry a link. None: no link.
+    public_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", max_length=500)] | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 8
+    backoff_base_s: Annotated[float, Field(gt=0)] = 30.0
+    backoff_max_s: Annotated[float, Field(gt=0)] = 3600.0
+    interval_s: Annotated[float, Field(gt=0, le=3600)] = 15.0
+
+
 class Company(_Strict):
     # The name on the title row of the exports (pay sheet, bank file, 考勤月报); empty: none shown.
     name: Annotated[str, Field(max_length=100)] = ""
@@ -238,6 +340,7 @@ class Config(_Strict):
     push: Push = Push()
     company: Company = Company()
     user_sync: UserSync = UserSync()
+    notify: Notify = Notify()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)
@@ -289,6 +392,9 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+_SECRET_KEYS = frozenset({"password", "webhook", "secret"})
+
+
 def _reason(error: Any) -> str:
     kind = error["type"]
     if kind == "missing":
@@ -298,6 +404,8 @@ def _reason(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind.startswith("value_error"):
         return message
+    if error["loc"] and error["loc"][-1] in _SECRET_KEYS:
+        return f"{message} (the value given is not repeated here because it is a secret)"
     return f"{message} (got {error['input']!r})"
 
 

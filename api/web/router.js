@@ -13,6 +13,7 @@ import LoginView from "./views/LoginView.js";
 import MyPayslipsView from "./views/MyPayslipsView.js";
 import MyPunchesView from "./views/MyPunchesView.js";
 import NotFoundView from "./views/NotFoundView.js";
+import NotificationsView from "./views/NotificationsView.js";
 import PasswordView from "./views/PasswordView.js";
 import PayRunView from "./views/PayRunView.js";
 import PayRunsView from "./views/PayRunsView.js";
@@ -48,6 +49,7 @@ export const routes = [
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },
   { path: "/my/payslips/:id(\\d+)", name: "my-payslip", component: PayslipView, meta: { roles: EMPLOYEE, parent: "my-payslips" } },
   { path: "/my/punches", name: "my-punches", component: MyPunchesView, meta: { roles: EMPLOYEE, menu: "menu.myPunches", icon: "Clock" } },
+  { path: "/notifications", name: "notifications", component: NotificationsView, meta: { roles: [...EVERYONE, "manager"] } },
   { path: "/password", name: "password", component: PasswordView, meta: { roles: EVERYONE } },
   { path: "/:missing(.*)*", name: "missing", component: NotFoundView, meta: { roles: EVERYONE } },
 ];

@@ -14,6 +14,7 @@ from gateway.cli.departments import department_app
 from gateway.cli.devices import serve, sync
 from gateway.cli.keys import keys_app
 from gateway.cli.leave import leave_app
+from gateway.cli.notify import notify_app
 from gateway.cli.payroll import app as payroll_app
 from gateway.cli.payroll import export
 from gateway.cli.people import badge_app, employee_app, piece_app
@@ -39,6 +40,7 @@ app.add_typer(devices_app, name="devices", help="Terminals: the users they hold 
 app.add_typer(badge_app, name="badge", help="Badge numbers: give one to an employee (re-maps its quarantine).")
 app.add_typer(department_app, name="department", help="Departments: the tree per office, managers, members.")
 app.add_typer(leave_app, name="leave", help="Leave balances: the yearly accrual and manual adjustments.")
+app.add_typer(notify_app, name="notify", help="Notifications: send the pending e-mail and group-robot deliveries.")
 app.add_typer(piece_app, name="piece", help="Piece counts: import a CSV or XLSX file as one batch.")
 app.command()(serve)
 app.command()(sync)

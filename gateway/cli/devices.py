@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Poll every configured device on its schedule and serve the API (HTTPS with [api] tls_cert/tls_key) until
-    stopped (SIGTERM/Ctrl-C finish the polls in flight); with [backup] dir set, take scheduled backups too.
+    stopped (SIGTERM/Ctrl-C finish the polls in flight); with [backup] dir set, take scheduled backups too;
+    send notification deliveries ([offices.notify]).
     Only one serve per database polls: a second one says which process does and serves the API only."""
     from sqlalchemy import make_url
 
@@ -65,6 +66,7 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
                 _start_backups(cfg, factory, stop)
             if cfg.user_sync.interval_s > 0:  # and syncs the terminals' users
                 _start_user_sync(cfg, factory, api, stop)
+            _start_notifications(cfg, factory, stop)  # and delivers the notifications
             stats = Poller(cfg, factory, on_result=report).run(stop)
         else:
             console.print(lock.refusal(), highlight=False, soft_wrap=True)
@@ -129,6 +131,20 @@ def _start_user_sync(cfg: Config, factory: sessionmaker[Session], api: ApiServer
             stop.wait(cfg.user_sync.interval_s)
 
     threading.Thread(target=loop, name="user-sync", daemon=True).start()
+
+
+def _start_notifications(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:
+    """The notification delivery worker in its own thread; each pass that did something is reported here."""
+    from gateway.notify.worker import DeliveryWorker, PassResult
+
+    def report(result: PassResult) -> None:
+        if result.sent or result.retried or result.failed:
+            console.print(f"notifications: sent {result.sent}, to retry {result.retried}, failed {result.failed}",
+                          highlight=False)  # fmt: skip
+        for line in result.errors:
+            console.print(f"[red]{escape(line)}[/red]", highlight=False, soft_wrap=True)
+
+    DeliveryWorker(factory, cfg, report).start(stop)
 
 
 def sync(

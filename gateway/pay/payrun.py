@@ -50,6 +50,7 @@ from gateway.access.audit import append_audit
 from gateway.access.integrity import current_digests, payrun_digest
 from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
+from gateway.notify.outbox import payslips_released
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
@@ -323,6 +324,7 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
         "acknowledged": [w.as_dict() for w in warnings],
     }
     row = append_audit(session, actor, "payrun.lock", f"payrun/{run.id}", before, after)
+    payslips_released(session, run)
     return LockResult(run, run.digest, warnings, pending_anchor(session, row.seq))
 
 

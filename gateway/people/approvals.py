@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.people.departments import managed_employee_ids
 from gateway.people.leave_ledger import add_entry, leave_types_of
+from gateway.people.notifications import request_changed
 from gateway.people.punch_corrections import record_correction
 from gateway.people.request_rules import RequestError
 from gateway.people.requests import check_balance, refuse_locked
@@ -62,6 +63,7 @@ def find_request(session: Session, who: Decider, request_id: int) -> StaffReques
 
 def _event(session: Session, row: StaffRequest, actor: str, action: str, step: int, comment: str) -> None:
     session.add(RequestEvent(request_id=row.id, at=utcnow(), actor=actor, action=action, step=step, comment=comment))
+    request_changed(session, row, action, step, comment)
     append_audit(session, actor, f"request.{action}", f"request:{row.id}", {"status": "pending", "step": step},
                  {"status": row.status, "step": row.step, "comment": comment})  # fmt: skip
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.pay.piece_import import locked_periods
 from gateway.people.leave_ledger import balance_steps, leave_types_of
+from gateway.people.notifications import request_changed
 from gateway.people.request_rules import RequestError, day_types, policy_of, rest_days
 from gateway.store import Employee, LeaveEntry, RequestAttachment, RequestEvent, StaffRequest, utcnow
 from payroll_core.calendar import DayType
@@ -276,6 +277,7 @@ def submit(session: Session, actor: str, employee: Employee, request: NewRequest
     session.add(
         RequestEvent(request_id=row.id, at=now, actor=actor, action="submitted", step=0, comment=request.reason)
     )
+    request_changed(session, row, "submitted", 0, request.reason)
     after = {"kind": row.kind, "leave_type": row.leave_type, "starts_at": row.starts_at.isoformat(),
              "ends_at": row.ends_at.isoformat(), "amount": amount, "steps": steps, "employee": employee.code,
              "entered_by": actor}  # fmt: skip

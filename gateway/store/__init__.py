@@ -3,9 +3,9 @@
 `base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
 punches, quarantine, punch corrections and rejected push lines; `terminals` the work done on terminals
 (leases); `access` API tokens and the audit log; `people` departments, the leave ledger, requests and their
-history; `pay` pay runs, payslips, piece batches and records, bank accounts, employee-month pay inputs and
-opening balances; `engine` engines, sessions and `upgrade`; `migrations/` the schema history (the only way
-the schema changes).
+history; `notifications` the in-app inbox and its channel deliveries; `pay` pay runs, payslips, piece batches
+and records, bank accounts, employee-month pay inputs and opening balances; `engine` engines, sessions and
+`upgrade`; `migrations/` the schema history (the only way the schema changes).
 Everything public is re-exported here, so callers write `from gateway.store import Employee, make_engine`.
 
 May import: SQLAlchemy, Alembic and the standard library; nothing else of punchclock, so every other
@@ -26,6 +26,13 @@ from gateway.store.core import (
     Quarantine,
 )
 from gateway.store.engine import MIGRATIONS_DIR, alembic_config, make_engine, session_factory, upgrade
+from gateway.store.notifications import (
+    CHANNELS,
+    DELIVERY_STATUSES,
+    NOTIFICATION_KINDS,
+    Notification,
+    NotificationDelivery,
+)
 from gateway.store.pay import (
     BONUS_METHODS,
     RUN_COMPUTED,
@@ -55,6 +62,9 @@ from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
     "BONUS_METHODS",
+    "CHANNELS",
+    "DELIVERY_STATUSES",
+    "NOTIFICATION_KINDS",
     "LEDGER_KINDS",
     "REQUEST_KINDS",
     "REQUEST_STATUSES",
@@ -77,6 +87,8 @@ __all__ = [
     "Employee",
     "LeaveEntry",
     "LoginSession",
+    "Notification",
+    "NotificationDelivery",
     "Office",
     "OpeningBalance",
     "PayMonthInput",

@@ -1,13 +1,14 @@
 // The frame around every screen: a side menu of the role's entries (collapsible; a drawer on a phone), the header
 // with the language switch and the user's menu. Login and activation pages get no frame.
 import { ElMessage } from "element-plus";
-import { computed, ref } from "vue";
+import { computed, onMounted, onUnmounted, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { useRoute, useRouter } from "vue-router";
 import { logOut } from "../api/session.js";
 import { auth, setMe } from "../auth.js";
 import { menuFor } from "../router.js";
 import { isPhone } from "../viewport.js";
+import { bell, refreshBell } from "./bell.js";
 import LangSwitch from "./LangSwitch.js";
 import { showError } from "./notify.js";
 
@@ -45,7 +46,13 @@ export default {
       else collapsed.value = !collapsed.value;
     }
 
-    return { auth, framed, menu, active, collapsed, drawer, isPhone, go, command, toggle };
+    // The bell's count: read when the frame shows and on every page change, and once a minute meanwhile.
+    let timer = null;
+    watch(() => (framed.value ? route.fullPath : null), (path) => path && refreshBell(), { immediate: true });
+    onMounted(() => (timer = setInterval(() => framed.value && refreshBell(), 60000)));
+    onUnmounted(() => clearInterval(timer));
+
+    return { auth, framed, menu, active, collapsed, drawer, isPhone, go, command, toggle, bell };
   },
   template: `
 <router-view v-if="!framed" />
@@ -77,6 +84,9 @@ export default {
       </el-button>
       <span v-if="isPhone" class="brand-name">{{ $t('app.title') }}</span>
       <span class="spacer"></span>
+      <el-badge :value="bell.unread" :hidden="!bell.unread" class="bell" data-test="bell">
+        <el-button text :aria-label="$t('notifications.bell')" @click="go('notifications')"><el-icon :size="18"><IconBell /></el-icon></el-button>
+      </el-badge>
       <LangSwitch />
       <el-dropdown trigger="click" @command="command">
         <span class="user-menu" data-test="user-menu">
