@@ -43,6 +43,7 @@ from api.routes import (
     punches,
     quarantine,
     requests,
+    self_service,
     session,
     tokens,
     users,
@@ -131,6 +132,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         departments,
         leave,
         requests,
+        self_service,
     ):
         api.include_router(module.router)
     app.include_router(api)

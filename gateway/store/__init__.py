@@ -38,6 +38,7 @@ from gateway.store.pay import (
     PayRun,
     Payslip,
     PayslipLine,
+    PayslipReceipt,
     PieceBatch,
     PieceRecord,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "PayRun",
     "Payslip",
     "PayslipLine",
+    "PayslipReceipt",
     "PieceBatch",
     "PieceRecord",
     "Punch",
