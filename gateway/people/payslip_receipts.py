@@ -97,8 +97,9 @@ def _mark_viewed(session: Session, actor: str, slip: Payslip, now: datetime) -> 
         insert(PayslipReceipt)
         .values(payslip_id=slip.id, employee_id=slip.employee_id, viewed_at=now, question="")
         .on_conflict_do_nothing(index_elements=["payslip_id"])
+        .returning(PayslipReceipt.id)
     )
-    if session.execute(statement).rowcount == 1:  # type: ignore[attr-defined]
+    if session.execute(statement).scalar() is not None:  # a row came back: this open was the first
         append_audit(session, actor, "payslip.viewed", f"payslip:{slip.id}", None, {"viewed_at": now.isoformat()})
 
 

@@ -143,3 +143,10 @@ def test_contributions_by_month_from_locked_payslips(client: TestClient, as_role
     assert [m["payslip"] for m in hr] == [locked["slips"]["E003"]]
     nobody = client.get("/api/v1/contributions?year=2026", headers=as_role("hr"))
     assert (nobody.status_code, nobody.json()["detail"]) == (422, "employee: give the employee's code (employee=E001)")
+
+
+def test_the_leave_types_of_the_form(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    types = client.get("/api/v1/leave/types", headers=as_role("employee")).json()
+    assert [(t["code"], t["name"], t["unit"], t["attachment_required"]) for t in types][:3] == [
+        ("annual", "年假", "half_day", False), ("sick", "病假", "half_day", True), ("personal", "事假", "hour", False)]  # fmt: skip
+    assert client.get("/api/v1/leave/types?employee=E002", headers=as_role("employee")).status_code == 404
