@@ -78,8 +78,15 @@ export default {
       (open) => {
         if (!open) return;
         Object.assign(form, blank(), props.preset || {});
-        if (form.kind === "leave" && !form.leaveType && props.types.length) form.leaveType = props.types[0].code;
         problem.value = "";
+      },
+      { immediate: true },
+    );
+    // A leave form starts on the office's first type (annual leave) once the types are known.
+    watch(
+      () => [form.kind, props.types],
+      () => {
+        if (form.kind === "leave" && !form.leaveType && props.types.length) form.leaveType = props.types[0].code;
       },
       { immediate: true },
     );
@@ -145,13 +152,13 @@ export default {
 
     <template v-if="form.kind === 'correction' || form.kind === 'overtime' || (form.kind === 'leave' && unit === 'hour')">
       <el-form-item :label="$t('self.form.day')">
-        <el-date-picker v-model="form.day" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" class="block-input" data-test="form-day" :editable="false" />
+        <el-date-picker v-model="form.day" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" class="block-input" data-test="form-day" />
       </el-form-item>
     </template>
     <template v-else>
       <el-form-item :label="$t('self.form.from')">
         <div class="form-pair">
-          <el-date-picker v-model="form.from" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" data-test="form-from" :editable="false" />
+          <el-date-picker v-model="form.from" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" data-test="form-from" />
           <el-radio-group v-if="form.kind === 'leave' && unit === 'half_day'" v-model="form.fromHalf" data-test="form-from-half">
             <el-radio-button value="am">{{ $t('self.form.am') }}</el-radio-button><el-radio-button value="pm">{{ $t('self.form.pm') }}</el-radio-button>
           </el-radio-group>
@@ -159,7 +166,7 @@ export default {
       </el-form-item>
       <el-form-item :label="$t('self.form.to')">
         <div class="form-pair">
-          <el-date-picker v-model="form.to" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" data-test="form-to" :editable="false" />
+          <el-date-picker v-model="form.to" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" data-test="form-to" />
           <el-radio-group v-if="form.kind === 'leave' && unit === 'half_day'" v-model="form.toHalf" data-test="form-to-half">
             <el-radio-button value="am">{{ $t('self.form.am') }}</el-radio-button><el-radio-button value="pm">{{ $t('self.form.pm') }}</el-radio-button>
           </el-radio-group>

@@ -60,10 +60,13 @@ export default {
     const day = ref(null);
     const preset = ref(null);
 
+    let asked = 0; // only the answer for the month asked last is shown (an earlier one may arrive later)
     async function load() {
+      const ask = ++asked;
       loading.value = true;
       try {
         const [cal, mine] = await Promise.all([myMonth(auth.me.employee, month.value), myRequests()]);
+        if (ask !== asked) return;
         calendar.value = cal;
         requests.value = mine.filter((r) => OPEN_REQUESTS.has(r.status) && (r.kind === "leave" || r.kind === "trip"));
         if (day.value) day.value = cal.days.find((d) => d.date === day.value.date) || null;
@@ -126,7 +129,7 @@ export default {
   template: `
 <div class="page phone-page" v-loading="loading">
   <h2 class="page-title">{{ $t('self.month.title') }}</h2>
-  <el-date-picker v-model="month" type="month" value-format="YYYY-MM" format="YYYY-MM" :clearable="false" :editable="false" class="block" :aria-label="$t('my.month')" data-test="my-month-picker" />
+  <el-date-picker v-model="month" type="month" value-format="YYYY-MM" format="YYYY-MM" :clearable="false" class="block" :aria-label="$t('my.month')" data-test="my-month-picker" />
   <template v-if="calendar">
     <p class="muted" data-test="my-month-count">{{ exceptions ? $t('self.month.exceptions', { n: exceptions }) : $t('self.month.noExceptions') }}</p>
     <div class="my-calendar block" data-test="my-calendar">
