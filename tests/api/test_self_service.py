@@ -134,8 +134,9 @@ def test_contributions_by_month_from_locked_payslips(client: TestClient, as_role
         "maternity": (None, 0, figures["maternity_employer_fen"]),
         "housing_fund": (1_234_567, figures["hf_employee_fen"], figures["hf_employer_fen"]),
     }
-    assert (months[0]["employee_fen"], months[0]["employer_fen"]) == (
-        figures["si_employee_fen"] + figures["hf_employee_fen"], figures["si_employer_fen"] + figures["hf_employer_fen"])  # fmt: skip
+    employee = figures["si_employee_fen"] + figures["hf_employee_fen"]
+    employer = figures["si_employer_fen"] + figures["hf_employer_fen"]
+    assert (months[0]["employee_fen"], months[0]["employer_fen"]) == (employee, employer)
     assert client.get("/api/v1/contributions?year=2025", headers=as_role("employee")).json() == []
     theirs = client.get("/api/v1/contributions?year=2026&employee=E003", headers=as_role("employee"))
     assert (theirs.status_code, theirs.json()["detail"]) == (404, "employee 'E003' does not exist")
@@ -148,5 +149,8 @@ def test_contributions_by_month_from_locked_payslips(client: TestClient, as_role
 def test_the_leave_types_of_the_form(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
     types = client.get("/api/v1/leave/types", headers=as_role("employee")).json()
     assert [(t["code"], t["name"], t["unit"], t["attachment_required"]) for t in types][:3] == [
-        ("annual", "年假", "half_day", False), ("sick", "病假", "half_day", True), ("personal", "事假", "hour", False)]  # fmt: skip
+        ("annual", "年假", "half_day", False),
+        ("sick", "病假", "half_day", True),
+        ("personal", "事假", "hour", False),
+    ]
     assert client.get("/api/v1/leave/types?employee=E002", headers=as_role("employee")).status_code == 404

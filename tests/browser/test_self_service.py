@@ -32,7 +32,9 @@ def _fill_date(page: Page, index: int, value: str) -> None:
     field.press("Enter")
 
 
-def test_an_employee_requests_a_correction_from_the_month_then_leave(page: Page, served: Served, march_13: None) -> None:
+def test_an_employee_requests_a_correction_from_the_month_then_leave(
+    page: Page, served: Served, march_13: None
+) -> None:
     with served.factory() as session, session.begin():
         e001 = session.scalars(select(Employee).where(Employee.code == "E001")).one()
         adjust(session, "test", e001, "annual", 2026, 10, "opening balance")
