@@ -44,6 +44,7 @@ from api.routes import (
     punches,
     quarantine,
     requests,
+    self_service,
     session,
     tokens,
     user_sync,
@@ -135,6 +136,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         requests,
         user_sync,
         notifications,
+        self_service,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -108,3 +108,29 @@ def list_ledger(
             )  # fmt: skip
             for e in session.scalars(query.order_by(LeaveEntry.id))
         ]
+
+
+class LeaveTypeOut(BaseModel):
+    code: str = Field(description="e.g. annual; the `leave_type` of a leave request")
+    name: str = Field(description="display name, e.g. 年假")
+    name_en: str
+    unit: str = Field(description="day | half_day | hour: the grid a request's start and end lie on")
+    steps_per_day: int
+    rest_days_count: bool = Field(description="rest days inside a leave count as leave days")
+    attachment_required: bool = Field(description="a request needs an attachment (e.g. a doctor's note)")
+
+
+@router.get("/types")
+def list_leave_types(
+    request: Request,
+    who: Annotated[Principal, require(*EVERYONE, "manager")],
+    employee: Annotated[str | None, Query(max_length=32, description="employee code; default: your own")] = None,
+) -> list[LeaveTypeOut]:
+    """The leave types of the employee's office (the rule data with the office's overrides), for a request form."""
+    with read(request) as session:
+        row = visible_employee(session, who, employee)
+        return [
+            LeaveTypeOut(code=t.code, name=t.name, name_en=t.name_en, unit=t.unit, steps_per_day=t.steps_per_day,
+                         rest_days_count=t.rest_days_count, attachment_required=t.attachment_required)
+            for t in leave_types_of(session, row).values()
+        ]  # fmt: skip

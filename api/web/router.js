@@ -12,6 +12,11 @@ import EmployeesView from "./views/EmployeesView.js";
 import LoginView from "./views/LoginView.js";
 import MyPayslipsView from "./views/MyPayslipsView.js";
 import MyPunchesView from "./views/MyPunchesView.js";
+// employee self-service
+import MyInsuranceView from "./views/MyInsuranceView.js";
+import MyLeaveView from "./views/MyLeaveView.js";
+import MyMonthView from "./views/MyMonthView.js";
+import MyRequestsView from "./views/MyRequestsView.js";
 import NotFoundView from "./views/NotFoundView.js";
 import NotificationsView from "./views/NotificationsView.js";
 import PasswordView from "./views/PasswordView.js";
@@ -50,6 +55,11 @@ export const routes = [
   { path: "/my/payslips/:id(\\d+)", name: "my-payslip", component: PayslipView, meta: { roles: EMPLOYEE, parent: "my-payslips" } },
   { path: "/my/punches", name: "my-punches", component: MyPunchesView, meta: { roles: EMPLOYEE, menu: "menu.myPunches", icon: "Clock" } },
   { path: "/notifications", name: "notifications", component: NotificationsView, meta: { roles: [...EVERYONE, "manager"] } },
+  // employee self-service
+  { path: "/my/month", name: "my-month", component: MyMonthView, meta: { roles: EMPLOYEE, menu: "menu.myMonth", icon: "Calendar" } },
+  { path: "/my/requests", name: "my-requests", component: MyRequestsView, meta: { roles: EMPLOYEE, menu: "menu.myRequests", icon: "EditPen" } },
+  { path: "/my/leave", name: "my-leave", component: MyLeaveView, meta: { roles: EMPLOYEE, menu: "menu.myLeave", icon: "Sunny" } },
+  { path: "/my/insurance", name: "my-insurance", component: MyInsuranceView, meta: { roles: EMPLOYEE, menu: "menu.myInsurance", icon: "Umbrella" } },
   { path: "/password", name: "password", component: PasswordView, meta: { roles: EVERYONE } },
   { path: "/:missing(.*)*", name: "missing", component: NotFoundView, meta: { roles: EVERYONE } },
 ];

@@ -45,6 +45,7 @@ from gateway.store.pay import (
     PayRun,
     Payslip,
     PayslipLine,
+    PayslipReceipt,
     PieceBatch,
     PieceRecord,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "PayRun",
     "Payslip",
     "PayslipLine",
+    "PayslipReceipt",
     "PieceBatch",
     "PieceRecord",
     "Punch",

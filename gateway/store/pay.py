@@ -238,3 +238,20 @@ class OpeningBalance(Base):
     source: Mapped[str] = mapped_column(String(255))  # file name and row
     imported_by: Mapped[str] = mapped_column(String(100))
     imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PayslipReceipt(Base):
+    """What the employee did with a locked payslip (migration 0013): when they first opened it, and their answer —
+    confirmed, or a question with its text. One row per payslip, written only by its employee; HR reads them per
+    pay run. Separate from `payslips`, which the lock's triggers keep unchanged."""
+
+    __tablename__ = "payslip_receipts"
+    __table_args__ = (UniqueConstraint("payslip_id", name="uq_payslip_receipts_payslip_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payslip_id: Mapped[int] = mapped_column(ForeignKey("payslips.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(DateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    questioned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    question: Mapped[str] = mapped_column(Text, default="")

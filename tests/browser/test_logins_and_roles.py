@@ -121,7 +121,7 @@ def test_an_employee_sees_only_their_own_screens(page: Page, served: Served) -> 
     log_in(page, served.url, EMPLOYEE.username, EMPLOYEE.password)
     expect(page).to_have_url(re.compile(r"#/my/payslips$"))
     page.click(".shell-header button[aria-label='展开或收起菜单']")
-    assert menu_entries(page) == ["我的工资单", "我的打卡"]
+    assert menu_entries(page) == ["我的工资单", "我的打卡", "我的考勤", "我的申请", "我的假期", "我的社保公积金"]
     shoot(page, "employee-menu-phone")
     page.keyboard.press("Escape")
 

@@ -5,6 +5,7 @@ import { useI18n } from "vue-i18n";
 import { useRoute, useRouter } from "vue-router";
 import { BANK_CHECK_REASONS, bankCheck, downloadExport } from "../api/exports.js";
 import { getPayRun } from "../api/payruns.js";
+import { runReceipts } from "../api/selfService.js";
 import { canWrite } from "../auth.js";
 import LockDialog from "../components/LockDialog.js";
 import { showError } from "../components/notify.js";
@@ -31,11 +32,16 @@ export default {
     const lastCompute = ref(null);
     const bank = ref(null);
     const writer = computed(canWrite);
+    // Employee self-service: who opened, confirmed or questioned each payslip of a locked run, by payslip id.
+    const receipts = ref(new Map());
+    const receiptState = ref("");
 
     async function load() {
       loading.value = true;
       try {
         run.value = await getPayRun(route.params.id);
+        const rows = run.value.status === "locked" ? await runReceipts(run.value.id) : [];
+        receipts.value = new Map(rows.map((r) => [r.payslip, r]));
       } catch (error) {
         showError(error);
       } finally {
@@ -72,7 +78,8 @@ export default {
 
     const slips = computed(() => {
       const needle = filter.value.trim().toLowerCase();
-      const all = run.value ? run.value.payslips || [] : [];
+      const stated = run.value ? run.value.payslips || [] : [];
+      const all = receiptState.value ? stated.filter((s) => (receipts.value.get(s.id) || {}).state === receiptState.value) : stated;
       return needle ? all.filter((s) => s.employee.toLowerCase().includes(needle) || s.name.toLowerCase().includes(needle)) : all;
     });
     const shownSlips = computed(() => slips.value.slice((page.value - 1) * PAGE, page.value * PAGE));
@@ -92,6 +99,8 @@ export default {
     return {
       run, loading, busy, filter, page, PAGE, slips, shownSlips, changesState, bank, writer,
       load, computeRun, checkBank, exportFile, startLock, scopeText, fieldName, money, difference, when, yuan, reasonText, isPhone,
+      receipts, receiptState, RECEIPT_STATES: ["unviewed", "viewed", "confirmed", "questioned"],
+      receiptTag: (state) => ({ unviewed: "info", viewed: "primary", confirmed: "success", questioned: "danger" })[state],
       openSlip: (slip) => router.push({ name: "payslip", params: { id: slip.id } }),
     };
   },
@@ -175,6 +184,9 @@ export default {
       <template #header>
         <div class="card-head"><strong>{{ $t('payrun.payslips', { n: slips.length }) }}</strong><span class="spacer"></span>
           <el-input v-model="filter" :placeholder="$t('payrun.filter')" clearable class="filter-input" @input="page = 1" />
+          <el-select v-if="receipts.size" v-model="receiptState" clearable :placeholder="$t('self.receipts.filter')" class="filter-select" data-test="receipt-filter" @change="page = 1">
+            <el-option v-for="st in RECEIPT_STATES" :key="st" :value="st" :label="$t('self.receipts.state.' + st)" />
+          </el-select>
         </div>
       </template>
       <el-table :data="shownSlips" size="small" data-test="run-payslips" :empty-text="$t('common.empty')" @row-click="openSlip" row-class-name="clickable">
@@ -183,6 +195,9 @@ export default {
         <el-table-column v-if="!isPhone" :label="$t('payrun.gross')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.gross_fen) }}</span></template></el-table-column>
         <el-table-column v-if="!isPhone" :label="$t('payrun.iit')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.iit_fen) }}</span></template></el-table-column>
         <el-table-column :label="$t('payrun.net')" align="right"><template #default="{ row }"><span class="num">{{ yuan(row.net_fen) }}</span></template></el-table-column>
+        <el-table-column v-if="receipts.size" :label="$t('self.receipts.column')" :min-width="isPhone ? 90 : 220"><template #default="{ row }"><template v-if="receipts.get(row.id)">
+          <el-tag size="small" :type="receiptTag(receipts.get(row.id).state)" :data-receipt="receipts.get(row.id).state">{{ $t('self.receipts.state.' + receipts.get(row.id).state) }}</el-tag>
+          <span v-if="receipts.get(row.id).question" class="receipt-question small-text" data-test="receipt-question">{{ receipts.get(row.id).question }}</span></template></template></el-table-column>
       </el-table>
       <el-pagination v-if="slips.length > PAGE" v-model:current-page="page" :page-size="PAGE" :total="slips.length" layout="total, prev, pager, next" class="pager" />
     </el-card>

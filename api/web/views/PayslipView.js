@@ -4,9 +4,10 @@ import { useRoute } from "vue-router";
 import { getPayslip } from "../api/payslips.js";
 import { showError } from "../components/notify.js";
 import PayslipDetail from "../components/PayslipDetail.js";
+import PayslipReceipt from "../components/PayslipReceipt.js";
 
 export default {
-  components: { PayslipDetail },
+  components: { PayslipDetail, PayslipReceipt },
   setup() {
     const route = useRoute();
     const slip = ref(null);
@@ -31,5 +32,6 @@ export default {
     <template #content><span v-if="slip" class="page-title">{{ $t('payslip.title', { name: slip.name, employee: slip.employee, period: slip.period }) }}</span></template>
   </el-page-header>
   <PayslipDetail v-if="slip" :slip="slip" />
+  <PayslipReceipt v-if="slip && $route.name === 'my-payslip'" :key="slip.id" :payslip="slip.id" />
 </div>`,
 };
