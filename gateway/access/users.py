@@ -138,15 +138,26 @@ def log_in(session: Session, username: str, password: str, now: datetime | None 
 
     A failure is counted in the session's transaction: the caller commits it even when this raises, or
     the count (and the lock) would be rolled back with the refused request.
+
+    The password check (Argon2id, about 0.2 s of CPU by design) runs outside any transaction: the read
+    before it is ended, so its pooled connection goes back while the hash is checked. Holding it through the
+    check let 15 concurrent logins of one worker exhaust the pool and answer 500 (found by
+    `benchmarks/payday.py`). Call it before anything else is done in `session`: that transaction ends here.
     """
     now = now or utcnow()
-    user = session.scalar(select(User).where(User.username == username, User.disabled_at.is_(None)))
-    if user is None or user.password_hash is None:
+    found = session.execute(
+        select(User.id, User.password_hash, User.locked_until).where(
+            User.username == username, User.disabled_at.is_(None)
+        )
+    ).one_or_none()
+    session.commit()  # only read so far: the connection is not held through the slow hash check
+    if found is None or found.password_hash is None:
         _hasher.verify(password, _DUMMY_HASH)  # as long as a real check
         raise LoginRefused("wrong user name or password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise LoginLocked(user.locked_until)
-    valid, rehashed = _hasher.verify_and_update(password, user.password_hash)
+    if found.locked_until is not None and found.locked_until > now:
+        raise LoginLocked(found.locked_until)
+    valid, rehashed = _hasher.verify_and_update(password, found.password_hash)
+    user = session.get_one(User, found.id)
     if not valid:
         until = now + timedelta(minutes=LOCK_MINUTES)
         session.execute(

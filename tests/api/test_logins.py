@@ -200,3 +200,30 @@ def test_cli_creates_a_user_and_prints_an_activation_code(client: TestClient, co
     assert opened.status_code == 200
     with factory() as session:
         assert session.scalar(select(Employee.code).join(User, User.employee_id == Employee.id)) == "E002"
+
+
+def test_the_password_is_checked_without_holding_a_database_connection(
+    client: TestClient, hr_user: None, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Argon2id takes ~0.2 s of CPU: a login holding its pooled connection through it let 15 concurrent logins
+    of one worker exhaust the pool (HTTP 500 on payday), so none may be checked out while the hash is checked."""
+    import gateway.access.users as users
+
+    pool = factory.kw["bind"].pool
+    held: list[int] = []
+    real = users._hasher
+
+    class Watching:
+        def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+            held.append(pool.checkedout())
+            return real.verify_and_update(password, hashed)
+
+        def verify(self, password: str, hashed: str) -> bool:
+            held.append(pool.checkedout())
+            return real.verify(password, hashed)
+
+    monkeypatch.setattr(users, "_hasher", Watching())
+    assert login(client).status_code == 200
+    assert login(client, password="Wrong-Pond-2026").status_code == 401
+    assert login(client, username="nobody").status_code == 401
+    assert held == [0, 0, 0]
