@@ -92,7 +92,7 @@ export default {
         <span class="user-menu" data-test="user-menu">
           <el-icon><IconUser /></el-icon>
           <span class="user-name">{{ auth.me.display_name || auth.me.username }}</span>
-          <el-tag size="small" effect="plain">{{ $t('user.role.' + auth.me.role) }}</el-tag>
+          <el-tag size="small" effect="plain" class="user-role">{{ $t('user.role.' + auth.me.role) }}</el-tag>
         </span>
         <template #dropdown>
           <el-dropdown-menu>
