@@ -23,6 +23,7 @@ HUGE = 10**30  # beyond 64 bits: SQLite's driver cannot even bind it
 OTHER_VALUES = {"code": "E001", "employee": "E001", "ref": "SH0001", "fmt": "csv", "period": "2026-03"}
 BODIES = {
     "/api/v1/payruns/{run_id}/inputs/{employee}": {},
+    "/api/v1/employees/{code}/badges/{badge_id}": {},
     "/api/v1/quarantine/{entry_id}/dismiss": {"reason": "visitor card"},
     "/api/v1/users/{user_id}": {"unlock": True},
     "/api/v1/requests/{request_id}/withdraw": {},
@@ -75,6 +76,7 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/quarantine query:offset",
         "GET /api/v1/quarantine/badges query:limit",
         "GET /api/v1/requests/{request_id} path:request_id",
+        "PATCH /api/v1/employees/{code}/badges/{badge_id} path:badge_id",
         "PATCH /api/v1/users/{user_id} path:user_id",
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",
