@@ -66,14 +66,12 @@ def card_number(text: str) -> int:
     return card
 
 
-def card_problem(session: Session, employee: Employee, card: int, badge_id: int | None = None) -> BadgeError | None:
-    """Why `card` cannot go on a badge of `employee` (other than badge `badge_id`), or None: another badge of
-    the employee's office holds it. 0 (no card) is never a problem."""
+def card_problem(session: Session, office_id: int | None, card: int, badge_id: int | None = None) -> BadgeError | None:
+    """Why `card` cannot go on a badge (other than badge `badge_id`) of an employee of office `office_id`, or
+    None: another badge of that office holds it. 0 (no card) is never a problem."""
     if card == 0:
         return None
-    same_office = (
-        Employee.office_id.is_(None) if employee.office_id is None else Employee.office_id == employee.office_id
-    )
+    same_office = Employee.office_id.is_(None) if office_id is None else Employee.office_id == office_id
     holder = session.execute(
         select(Badge.pin, Employee.code, Office.name)
         .join(Employee, Employee.id == Badge.employee_id)
@@ -134,7 +132,7 @@ def add_badge(
 ) -> BadgeAdded:
     """Give `pin` (with `card` and device `privilege`) to `employee` and re-map its quarantined punches;
     `BadgeError` when it cannot be done."""
-    problem = badge_problem(session, pin, device_sn) or card_problem(session, employee, card)
+    problem = badge_problem(session, pin, device_sn) or card_problem(session, employee.office_id, card)
     if problem is not None:
         raise problem
     badge = Badge(pin=pin, employee_id=employee.id, device_sn=device_sn, card=card, device_privilege=privilege)
@@ -169,7 +167,7 @@ def edit_badge(
     if old == new:
         return False
     if card != badge.card:
-        problem = card_problem(session, employee, card, badge.id)
+        problem = card_problem(session, employee.office_id, card, badge.id)
         if problem is not None:
             raise problem
     badge.card, badge.device_privilege = card, privilege
