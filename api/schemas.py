@@ -19,6 +19,7 @@ from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -33,6 +34,7 @@ from gateway.config import MAX_PUSH_COMM_KEY_LENGTH, check_network
 from gateway.devices.health import ProblemCode
 from gateway.inputs import MAX_ID, check_name, check_year
 from gateway.pay.lock_checks import WARNING_CODES
+from gateway.people.badges import MAX_CARD, MAX_CARD_DIGITS, DevicePrivilege, card_number
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -317,15 +319,52 @@ class SyncResult(BaseModel):
     note: str
 
 
+def _card(value: object) -> int:
+    """A card number given as its digits (a JSON number is taken as its digits too) → the stored integer."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('a card number is a string of digits, e.g. "0012345678"')
+    return card_number(str(value))
+
+
+Card = Annotated[
+    int,
+    BeforeValidator(_card),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^[0-9]{{1,{MAX_CARD_DIGITS}}}$",
+            "examples": ["0012345678"],
+            "description": f"the badge's card number as printed on the ZK card: digits, at most {MAX_CARD_DIGITS} and "
+            f'at most {MAX_CARD} (32 bits); "0" or null = no card. One card opens one badge per office',
+        }
+    ),
+]
+DevicePrivilegeField = Annotated[
+    DevicePrivilege,
+    Field(description="what user sync gives the badge on the terminals: user, or admin (may open the menu)"),
+]
+
+
 class BadgeIn(_In):
     pin: Pin
     device_sn: Serial | None = Field(None, description="only on this terminal; omit for a company-wide badge")
+    card: Card | None = None
+    device_privilege: DevicePrivilegeField = "user"
+
+
+class BadgeUpdate(_In):
+    """The fields given are changed (null clears the card); user sync writes them at its next pass."""
+
+    card: Card | None = None
+    device_privilege: DevicePrivilegeField = "user"
 
 
 class BadgeOut(BaseModel):
     id: int
     pin: str
     device_sn: str | None
+    card: str | None = Field(description="the card number's digits (without leading zeros); null = no card")
+    device_privilege: DevicePrivilege
 
 
 class BadgeAdded(BaseModel):

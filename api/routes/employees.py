@@ -19,6 +19,7 @@ from api.schemas import (
     BadgeAdded,
     BadgeIn,
     BadgeOut,
+    BadgeUpdate,
     EmployeeCreate,
     EmployeeFields,
     EmployeeOut,
@@ -82,7 +83,17 @@ def _out(
         **(values if full else masked(values)),
         department=department.code if department else None,
         department_name=department.name if department else None,
-        badges=[BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in badges],
+        badges=[_badge_out(b) for b in badges],
+    )
+
+
+def _badge_out(badge: Badge) -> BadgeOut:
+    return BadgeOut(
+        id=badge.id,
+        pin=badge.pin,
+        device_sn=badge.device_sn,
+        card=str(badge.card) if badge.card else None,
+        device_privilege=badge.device_privilege,  # type: ignore[arg-type]  # the table's check constraint
     )
 
 
@@ -218,25 +229,54 @@ def list_badges(request: Request, code: str, who: Annotated[Principal, require(*
         ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
         if employee is None:
             raise not_found(f"employee {code!r}")
-        return [
-            BadgeOut(id=b.id, pin=b.pin, device_sn=b.device_sn) for b in _badges(session, [employee.id])[employee.id]
-        ]
+        return [_badge_out(b) for b in _badges(session, [employee.id])[employee.id]]
 
 
 @router.post("/{code}/badges", status_code=201)
 def add_badge(request: Request, code: str, body: BadgeIn, who: Annotated[Principal, require(*WRITERS)]) -> BadgeAdded:
-    """Map a badge pin to this employee (on one terminal, or company-wide) and re-map its quarantined punches."""
+    """Map a badge pin to this employee (on one terminal, or company-wide) with its card number and device
+    privilege, and re-map its quarantined punches. 409 when the pin or the card is another badge's."""
 
     def work(session: Session) -> BadgeAdded:
         employee = find_employee(session, code)
         try:
-            added = badge_records.add_badge(session, employee, body.pin, body.device_sn, who.actor)
+            added = badge_records.add_badge(
+                session,
+                employee,
+                body.pin,
+                body.device_sn,
+                who.actor,
+                card=body.card or 0,
+                privilege=body.device_privilege,
+            )
         except badge_records.BadgeError as error:
             raise (Conflict if error.conflict else Unprocessable)(str(error)) from None
-        return BadgeAdded(
-            badge=BadgeOut(id=added.badge.id, pin=added.badge.pin, device_sn=added.badge.device_sn),
-            remapped_punches=added.remapped,
-        )
+        return BadgeAdded(badge=_badge_out(added.badge), remapped_punches=added.remapped)
+
+    return write(request, work)
+
+
+@router.patch("/{code}/badges/{badge_id}")
+def edit_badge(
+    request: Request, code: str, badge_id: PathId, body: BadgeUpdate, who: Annotated[Principal, require(*WRITERS)]
+) -> BadgeOut:
+    """Set or clear (null) the badge's card number and set its device privilege; fields left out are kept.
+    Audited old → new; the next user sync writes it to the office's terminals. 409 when another badge of the
+    office holds the card."""
+
+    def work(session: Session) -> BadgeOut:
+        employee = find_employee(session, code)
+        badge = session.scalar(select(Badge).where(Badge.id == badge_id, Badge.employee_id == employee.id))
+        if badge is None:
+            raise NotFound(f"employee {code!r} has no badge with id {badge_id}")
+        given = body.model_fields_set
+        card = (body.card or 0) if "card" in given else badge.card
+        privilege = body.device_privilege if "device_privilege" in given else badge.device_privilege
+        try:
+            badge_records.edit_badge(session, employee, badge, card, privilege, who.actor)  # type: ignore[arg-type]
+        except badge_records.BadgeError as error:
+            raise Conflict(str(error)) from None
+        return _badge_out(badge)
 
     return write(request, work)
 

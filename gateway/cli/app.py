@@ -37,7 +37,11 @@ app.add_typer(user_app, name="user", help="Web-app logins: users and employees' 
 app.add_typer(keys_app, name="keys", help="The key file: audit chain key and data encryption keys.")
 app.add_typer(employee_app, name="employee", help="Employees: the Excel sheet (template, import) and adding one.")
 app.add_typer(devices_app, name="devices", help="Terminals: the users they hold (user sync).")
-app.add_typer(badge_app, name="badge", help="Badge numbers: give one to an employee (re-maps its quarantine).")
+app.add_typer(
+    badge_app,
+    name="badge",
+    help="Badge numbers: give one to an employee (re-maps its quarantine), set its card and device privilege.",
+)
 app.add_typer(department_app, name="department", help="Departments: the tree per office, managers, members.")
 app.add_typer(leave_app, name="leave", help="Leave balances: the yearly accrual and manual adjustments.")
 app.add_typer(notify_app, name="notify", help="Notifications: send the pending e-mail and group-robot deliveries.")

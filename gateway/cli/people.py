@@ -1,4 +1,4 @@
-"""`punchclock employee import|add|template`, `punchclock badge map` and `punchclock piece import`: HR's daily
+"""`punchclock employee import|add|template`, `punchclock badge map|set` and `punchclock piece import`: HR's daily
 bulk tasks for scripts, through the same services and row reports as the API.
 
 Exit status: 0 done, 2 bad input (a refused sheet or piece file with its row report, an unknown office,
@@ -18,6 +18,7 @@ from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, actor, console, pre
 
 if TYPE_CHECKING:
     from gateway.pay.piece_import import RowProblem
+    from gateway.people.badges import DevicePrivilege
 
 employee_app = typer.Typer(no_args_is_help=True)
 badge_app = typer.Typer(no_args_is_help=True)
@@ -170,6 +171,33 @@ def employee_add(
     out.print(f"employee {code} ({name}) added at {office}; {len(badge or [])} badge(s), {moved} punch(es) re-mapped")
 
 
+CardOption = Annotated[
+    str | None,
+    typer.Option(
+        "--card",
+        help="The card number printed on the ZK card (digits, at most 10, up to 4294967295); 0 clears it. "
+        "One card opens one badge per office.",
+    ),
+]
+PrivilegeOption = Annotated[
+    str | None,
+    typer.Option("--privilege", help="What the terminals let this badge do: user, or admin (may open the menu)."),
+]
+
+
+def _card_and_privilege(card: str | None, privilege: str | None) -> tuple[int | None, DevicePrivilege | None]:
+    """The --card and --privilege options checked (None = not given); exit 2 with the reason otherwise."""
+    from gateway.people.badges import DEVICE_PRIVILEGES, card_number
+
+    try:
+        number = None if card is None else card_number(card)
+    except ValueError as error:
+        raise _fail(f"--card: {error}") from None
+    if privilege is not None and privilege not in DEVICE_PRIVILEGES:
+        raise _fail(f"--privilege {privilege!r}: write user or admin")
+    return number, privilege
+
+
 @badge_app.command("map")
 def badge_map(
     pin: Annotated[str, typer.Argument(help="The badge number (PIN) as the terminal reports it.")],
@@ -177,9 +205,12 @@ def badge_map(
     device: Annotated[
         str | None, typer.Option("--device", help="Only on this terminal (serial number); default: company-wide.")
     ] = None,
+    card: CardOption = None,
+    privilege: PrivilegeOption = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Give a badge number to an employee and re-map its quarantined punches to them."""
+    """Give a badge number to an employee (with its card number and device privilege) and re-map its
+    quarantined punches to them; user sync then writes it to the office's terminals."""
     import re
 
     from sqlalchemy import select
@@ -190,17 +221,65 @@ def badge_map(
 
     if re.fullmatch(rf"[A-Za-z0-9]{{1,{MAX_PIN_LENGTH}}}", pin) is None:
         raise _fail(f"PIN {pin!r}: a badge number is 1 to {MAX_PIN_LENGTH} letters and digits")
+    number, level = _card_and_privilege(card, privilege)
     _config, factory = prepare_store(config)
     try:
         with factory() as session, session.begin():
             employee = session.scalar(select(Employee).where(Employee.code == code))
             if employee is None:
                 raise _fail(f"employee {code!r} does not exist")
-            added = add_badge(session, employee, pin, device, actor())
+            added = add_badge(session, employee, pin, device, actor(), card=number or 0, privilege=level or "user")
     except BadgeError as error:
         raise _fail(str(error)) from None
     where = f"on {device}" if device else "company-wide"
     out.print(f"badge {pin} {where} → {code}; {added.remapped} quarantined punch(es) re-mapped", highlight=False)
+
+
+@badge_app.command("set")
+def badge_set(
+    pin: Annotated[str, typer.Argument(help="The badge number (PIN) to change.")],
+    device: Annotated[
+        str | None, typer.Option("--device", help="The terminal of a terminal-only badge; default: company-wide.")
+    ] = None,
+    card: CardOption = None,
+    privilege: PrivilegeOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Set a badge's card number and/or device privilege (options left out are kept); audited, and written to
+    the office's terminals by the next user sync."""
+    from sqlalchemy import select
+
+    from gateway.people.badges import BadgeError, edit_badge
+    from gateway.store import Badge, Employee
+
+    if card is None and privilege is None:
+        raise _fail("nothing to set: give --card and/or --privilege")
+    number, level = _card_and_privilege(card, privilege)
+    _config, factory = prepare_store(config)
+    where = f"on {device}" if device else "company-wide"
+    try:
+        with factory() as session, session.begin():
+            badge = session.scalar(
+                select(Badge).where(
+                    Badge.pin == pin, Badge.device_sn.is_(None) if device is None else Badge.device_sn == device
+                )
+            )
+            if badge is None:
+                raise _fail(f"no badge {pin} {where}: see the employee's badges (or give --device SERIAL)")
+            employee = session.get_one(Employee, badge.employee_id)
+            changed = edit_badge(
+                session,
+                employee,
+                badge,
+                badge.card if number is None else number,
+                level or badge.device_privilege,  # type: ignore[arg-type]  # the table's check constraint
+                actor(),
+            )
+            shown = f"card {badge.card or 'none'}, privilege {badge.device_privilege}"
+    except BadgeError as error:
+        raise _fail(str(error)) from None
+    verb = "now has" if changed else "already had"
+    out.print(f"badge {pin} {where} of {employee.code} {verb} {shown}", highlight=False)
 
 
 @piece_app.command("import")

@@ -5,12 +5,20 @@ per terminal (or company-wide). Adding one re-maps the open quarantine of that p
 or on every terminal for a company-wide badge — to the employee (`gateway.devices.ingest.remap_quarantine`)
 and appends `badge.add` with how many punches moved, in the caller's transaction. `map_badges` does
 many at once, all or none: every item is checked first and every problem reported.
+
+A badge also carries what user sync writes to the terminals with it: the card number (`card`, 0 = none)
+and the device privilege (`user` | `admin`). A card number is the digits of a ZK card, at most 10 and at
+most 4,294,967,295 (the terminal stores 32 bits); one card opens one badge per office, since an office's
+terminals hold all its employees. `edit_badge` changes both and appends `badge.edit` (old → new); the next
+user sync sees the difference itself (`gateway.devices.user_sync` compares each terminal with the badges),
+so nothing is marked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +26,12 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.devices.ingest import remap_quarantine
 from gateway.errors import GatewayError
-from gateway.store import Badge, Device, Employee
+from gateway.store import Badge, Device, Employee, Office
+
+MAX_CARD = 2**32 - 1  # a ZK terminal's card field is 32 bits
+MAX_CARD_DIGITS = len(str(MAX_CARD))
+DevicePrivilege = Literal["user", "admin"]  # `admin` may open the terminal's menu
+DEVICE_PRIVILEGES: tuple[DevicePrivilege, ...] = ("user", "admin")
 
 
 class BadgeError(GatewayError):
@@ -35,6 +48,46 @@ class BadgeMapError(GatewayError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(f"no badge mapped, {len(problems)} problem(s): " + "; ".join(problems))
+
+
+def card_number(text: str) -> int:
+    """The card number of `text` (the digits printed on the card, leading zeros allowed; "0" = no card), or
+    `ValueError` saying what is wrong."""
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"card number {text!r}: digits only, as printed on the card (e.g. 0012345678)")
+    if len(text) > MAX_CARD_DIGITS:
+        raise ValueError(f"card number {text!r} has {len(text)} digits: a ZK card number has at most {MAX_CARD_DIGITS}")
+    card = int(text)
+    if card > MAX_CARD:
+        raise ValueError(
+            f"card number {card} is more than {MAX_CARD}, the largest a ZK terminal stores (32 bits): "
+            "check the number printed on the card"
+        )
+    return card
+
+
+def card_problem(session: Session, office_id: int | None, card: int, badge_id: int | None = None) -> BadgeError | None:
+    """Why `card` cannot go on a badge (other than badge `badge_id`) of an employee of office `office_id`, or
+    None: another badge of that office holds it. 0 (no card) is never a problem."""
+    if card == 0:
+        return None
+    same_office = Employee.office_id.is_(None) if office_id is None else Employee.office_id == office_id
+    holder = session.execute(
+        select(Badge.pin, Employee.code, Office.name)
+        .join(Employee, Employee.id == Badge.employee_id)
+        .outerjoin(Office, Office.id == Employee.office_id)
+        .where(Badge.card == card, same_office, Badge.id != (badge_id or 0))
+        .limit(1)
+    ).first()
+    if holder is None:
+        return None
+    pin, code, office = holder
+    where = f"office {office}" if office else "the employees without an office"
+    return BadgeError(
+        f"card {card} is already on badge {pin!r} of employee {code!r} in {where}: clear it there first "
+        "(one card opens one badge per office)",
+        conflict=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -67,12 +120,22 @@ def badge_problem(session: Session, pin: str, device_sn: str | None) -> BadgeErr
     return None
 
 
-def add_badge(session: Session, employee: Employee, pin: str, device_sn: str | None, actor: str) -> BadgeAdded:
-    """Give `pin` to `employee` and re-map its quarantined punches; `BadgeError` when it cannot be done."""
-    problem = badge_problem(session, pin, device_sn)
+def add_badge(
+    session: Session,
+    employee: Employee,
+    pin: str,
+    device_sn: str | None,
+    actor: str,
+    *,
+    card: int = 0,
+    privilege: DevicePrivilege = "user",
+) -> BadgeAdded:
+    """Give `pin` (with `card` and device `privilege`) to `employee` and re-map its quarantined punches;
+    `BadgeError` when it cannot be done."""
+    problem = badge_problem(session, pin, device_sn) or card_problem(session, employee.office_id, card)
     if problem is not None:
         raise problem
-    badge = Badge(pin=pin, employee_id=employee.id, device_sn=device_sn)
+    badge = Badge(pin=pin, employee_id=employee.id, device_sn=device_sn, card=card, device_privilege=privilege)
     session.add(badge)
     session.flush()
     remapped = remap_quarantine(session, pin, employee.id, device_sn)
@@ -82,9 +145,36 @@ def add_badge(session: Session, employee: Employee, pin: str, device_sn: str | N
         "badge.add",
         f"employee:{employee.code}",
         None,
-        {"pin": pin, "device_sn": device_sn, "remapped_punches": remapped},
+        {
+            "pin": pin,
+            "device_sn": device_sn,
+            "card": card,
+            "device_privilege": privilege,
+            "remapped_punches": remapped,
+        },
     )
     return BadgeAdded(badge, remapped)
+
+
+def edit_badge(
+    session: Session, employee: Employee, badge: Badge, card: int, privilege: DevicePrivilege, actor: str
+) -> bool:
+    """Set `badge`'s card number (0 clears it) and device privilege, audited as `badge.edit` with the old and
+    new values; False (and nothing written) when both are unchanged, `BadgeError` when another badge of the
+    office holds the card."""
+    old = {"card": badge.card, "device_privilege": badge.device_privilege}
+    new = {"card": card, "device_privilege": privilege}
+    if old == new:
+        return False
+    if card != badge.card:
+        problem = card_problem(session, employee.office_id, card, badge.id)
+        if problem is not None:
+            raise problem
+    badge.card, badge.device_privilege = card, privilege
+    append_audit(
+        session, actor, "badge.edit", f"employee:{employee.code}", {"pin": badge.pin, **old}, {"pin": badge.pin, **new}
+    )
+    return True
 
 
 def map_badges(session: Session, requests: Sequence[BadgeRequest], actor: str) -> list[BadgeAdded]:

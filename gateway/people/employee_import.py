@@ -14,6 +14,9 @@ is imported.
 - 开户银行, 户名 and 银行账号 go together; the account is 8-32 digits (spaces are dropped).
 - 考勤号: badge numbers, several separated by 、 or commas; `PIN@SERIAL` is a badge on that terminal only.
   Listed badges are added (and their quarantined punches re-mapped); badges not listed are kept.
+- 卡号 and 设备权限 (optional columns) set the card number and device privilege of the row's badges: those
+  listed in 考勤号, or the employee's badges when 考勤号 is blank. A card goes on one badge, unique in the
+  employee's office (against the store and the sheet's earlier rows); 0 clears it; blank keeps it.
 - Employees, badges and bank accounts are written through `gateway.people` (sealed, audited as the
   routes do); an unchanged employee or account is not rewritten.
 
@@ -39,9 +42,24 @@ from gateway.errors import GatewayError
 from gateway.inputs import check_name, check_year
 from gateway.pay.attendance import AttendanceError, check_employee_shift
 from gateway.pay.piece_import import RowProblem
-from gateway.people.badges import BadgeError, add_badge, badge_problem
+from gateway.people.badges import (
+    BadgeError,
+    DevicePrivilege,
+    add_badge,
+    badge_problem,
+    card_number,
+    card_problem,
+    edit_badge,
+)
 from gateway.people.bank_accounts import AccountView, account_view, is_account_no, save_bank_account
-from gateway.people.employee_sheet import COLUMNS, ID_TYPE_NAMES, PAY_BASES, SHEET_NAME
+from gateway.people.employee_sheet import (
+    COLUMNS,
+    DEVICE_PRIVILEGE_NAMES,
+    ID_TYPE_NAMES,
+    OPTIONAL_COLUMNS,
+    PAY_BASES,
+    SHEET_NAME,
+)
 from gateway.people.employees import (
     EmployeeError,
     EmployeeValues,
@@ -81,6 +99,10 @@ class SheetRow:
     exists: bool
     changed: bool
     badges: list[tuple[str, str | None]] = field(default_factory=list)  # new badges only
+    # 卡号 / 设备权限 (None = keep) and the badges (pin, device_sn) they go on, new ones included
+    card: int | None = None
+    privilege: DevicePrivilege | None = None
+    access_badges: list[tuple[str, str | None]] = field(default_factory=list)
     bank: tuple[str, str, str] | None = None  # (bank name, account number, holder) when new or changed
 
 
@@ -188,7 +210,7 @@ def _header(source: str, values: list[Any]) -> list[str]:
     header = [str(v or "").strip() for v in values]
     while header and not header[-1]:
         header.pop()
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
     extra = [c for c in header if c not in COLUMNS]
     if missing or extra or len(set(header)) != len(header):
         faults = [
@@ -202,7 +224,8 @@ def _header(source: str, values: list[Any]) -> list[str]:
                 RowProblem(
                     1,
                     "",
-                    f"the header must name the columns {', '.join(COLUMNS)} ({'; '.join(f for f in faults if f)}): "
+                    f"the header must name the columns {', '.join(COLUMNS)} ({'; '.join(f for f in faults if f)}; "
+                    f"{' and '.join(OPTIONAL_COLUMNS)} may be left out): "
                     "start from the template (GET /api/v1/employees/template.xlsx)",
                 )
             ],
@@ -221,6 +244,7 @@ class _Checker:
         self.serials = set(session.scalars(select(Device.sn).where(Device.sn.is_not(None))))
         self.codes: dict[str, int] = {}
         self.pins: dict[tuple[str, str | None], tuple[int, str]] = {}
+        self.cards: dict[tuple[str | None, int], tuple[int, str]] = {}  # (office, card) -> (row, code)
 
     def row(self, row: _Row) -> SheetRow | None:
         code = row.get("工号", lambda v: _text(v, "工号"))
@@ -237,7 +261,8 @@ class _Checker:
         existing = self.employees.get(code or "")
         stored = values_of(fields_of(self.session, existing, self.office_ids)) if existing is not None else None
         values = self._values(row, stored)
-        badges = self._badges(row, code, existing)
+        badges, listed = self._badges(row, code, existing)
+        card, privilege, access = self._access(row, code, existing, values, listed)
         bank = self._bank(row, existing)
         if row.problems or code is None or values is None:
             return None
@@ -248,6 +273,9 @@ class _Checker:
             exists=existing is not None,
             changed=values != stored,
             badges=badges,
+            card=card,
+            privilege=privilege,
+            access_badges=access,
             bank=bank,
         )
 
@@ -334,10 +362,13 @@ class _Checker:
                 row.fail("证件号码", str(exc))
         return None if row.problems else values
 
-    def _badges(self, row: _Row, code: str | None, existing: Employee | None) -> list[tuple[str, str | None]]:
+    def _badges(
+        self, row: _Row, code: str | None, existing: Employee | None
+    ) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
+        """The row's new badges, and every badge it lists (new or already the employee's)."""
         text = row.get("考勤号", lambda v: _text(v, "考勤号"))
         if text is None:
-            return []
+            return [], []
         own = (
             set()
             if existing is None
@@ -347,6 +378,7 @@ class _Checker:
             }
         )
         new: list[tuple[str, str | None]] = []
+        listed: list[tuple[str, str | None]] = []
         for part in filter(None, _BADGE_SPLIT.split(text)):
             pin, _, serial = part.partition("@")
             key = (pin, serial or None)
@@ -361,6 +393,7 @@ class _Checker:
                 row.fail("考勤号", f"{part} is also given to {owner} on row {earlier}: a badge belongs to one employee")
                 continue
             self.pins[key] = (row.number, code or "?")
+            listed.append(key)
             if key in own:
                 continue  # already this employee's
             problem = badge_problem(self.session, pin, serial or None)
@@ -368,7 +401,77 @@ class _Checker:
                 row.fail("考勤号", str(problem))
                 continue
             new.append(key)
-        return new
+        return new, listed
+
+    def _access(
+        self,
+        row: _Row,
+        code: str | None,
+        existing: Employee | None,
+        values: EmployeeValues | None,
+        listed: list[tuple[str, str | None]],
+    ) -> tuple[int | None, DevicePrivilege | None, list[tuple[str, str | None]]]:
+        """卡号 and 设备权限, and the badges they go on (the listed ones, else the employee's)."""
+        card_text = row.get("卡号", lambda v: _text(v, "卡号"))
+        privilege_text = row.get("设备权限", lambda v: _text(v, "设备权限"))
+        if card_text is None and privilege_text is None:
+            return None, None, []
+        stored = (
+            []
+            if existing is None
+            else list(self.session.scalars(select(Badge).where(Badge.employee_id == existing.id).order_by(Badge.id)))
+        )
+        targets = listed or [(b.pin, b.device_sn) for b in stored]
+        column = "卡号" if card_text is not None else "设备权限"
+        if not targets:
+            row.fail(column, "the employee has no badge for it: write the badge number in 考勤号")
+            return None, None, []
+        privilege = None
+        if privilege_text is not None:
+            privilege = DEVICE_PRIVILEGE_NAMES.get(privilege_text)
+            if privilege is None:
+                row.fail("设备权限", f"{privilege_text!r}: write {' or '.join(DEVICE_PRIVILEGE_NAMES)}")
+        card = None
+        if card_text is not None:
+            try:
+                card = card_number(card_text)
+            except ValueError as exc:
+                row.fail("卡号", str(exc))
+            if card is not None and len(targets) > 1:
+                row.fail(
+                    "卡号", f"a card goes on one badge, and 考勤号 has {len(targets)}: write that one badge in 考勤号"
+                )
+                card = None
+            if card:
+                card = self._card_free(row, code, values, targets[0], stored, card)
+        return card, privilege, targets
+
+    def _card_free(
+        self,
+        row: _Row,
+        code: str | None,
+        values: EmployeeValues | None,
+        target: tuple[str, str | None],
+        stored: list[Badge],
+        card: int,
+    ) -> int | None:
+        """`card` when no other badge of the row's office holds it (in the store or on an earlier row)."""
+        office_name = values.office if values is not None else None
+        office = self.offices.get(office_name or "")
+        key = (office_name, card)
+        if key in self.cards:
+            earlier, owner = self.cards[key]
+            row.fail(
+                "卡号", f"card {card} is also given to {owner} on row {earlier}: one card opens one badge per office"
+            )
+            return None
+        self.cards[key] = (row.number, code or "?")
+        badge_id = next((b.id for b in stored if (b.pin, b.device_sn) == target), None)
+        problem = card_problem(self.session, office.id if office else None, card, badge_id)
+        if problem is not None:
+            row.fail("卡号", str(problem))
+            return None
+        return card
 
     def _bank(self, row: _Row, existing: Employee | None) -> tuple[str, str, str] | None:
         bank = row.get("开户银行", lambda v: _text(v, "开户银行"))
@@ -454,6 +557,22 @@ def import_sheet(session: Session, source: str, content: bytes, actor: str, *, d
                 edit_employee(session, employee, row.values, actor)
             for pin, serial in row.badges:
                 remapped += add_badge(session, employee, pin, serial, actor).remapped
+            for pin, serial in row.access_badges:
+                badge = session.scalars(
+                    select(Badge).where(
+                        Badge.employee_id == employee.id,
+                        Badge.pin == pin,
+                        Badge.device_sn.is_(None) if serial is None else Badge.device_sn == serial,
+                    )
+                ).one()
+                edit_badge(
+                    session,
+                    employee,
+                    badge,
+                    badge.card if row.card is None else row.card,
+                    row.privilege or badge.device_privilege,  # type: ignore[arg-type]  # the table's check constraint
+                    actor,
+                )
             if row.bank is not None:
                 save_bank_account(session, employee, *row.bank, actor)
         except (BadgeError, EmployeeError) as exc:  # changed since the check (another writer): refuse it all

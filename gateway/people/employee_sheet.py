@@ -1,7 +1,8 @@
 """The employee sheet (员工花名册): its columns, the Excel template, and the employees exported in it.
 
 Columns, in the order a Chinese HR office keeps them (`COLUMNS`): 工号, 姓名, 办公地点, 班次, 入职日期, 离职日期,
-计薪方式 (月薪/时薪/计件), 月薪(元), 时薪(元), 证件类型, 证件号码, 开户银行, 户名, 银行账号, 考勤号. The template has
+计薪方式 (月薪/时薪/计件), 月薪(元), 时薪(元), 证件类型, 证件号码, 开户银行, 户名, 银行账号, 考勤号, 卡号,
+设备权限 (the last two may be left out of a sheet: `OPTIONAL_COLUMNS`). The template has
 the header, list validations where a column has a closed set of values (offices, shifts, pay basis,
 document types: on a hidden sheet of lists), number and ID columns formatted as text (Excel keeps only
 15 digits of a number, and an 18-digit ID number or a 19-digit account typed into a number cell is
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.identity import ID_TYPES
 from gateway.pay.attendance import OFFICE_RULES_DIR
+from gateway.people.badges import DevicePrivilege
 from gateway.people.bank_accounts import account_view
 from gateway.people.employees import fields_of, masked, office_names
 from gateway.store import Badge, BankAccount, Employee, Office
@@ -41,7 +43,10 @@ COLUMNS = (
     "户名",
     "银行账号",
     "考勤号",
+    "卡号",
+    "设备权限",
 )
+OPTIONAL_COLUMNS = ("卡号", "设备权限")  # added with user sync: older sheets lack them
 SHEET_NAME = "员工"
 HELP_SHEET = "填写说明"
 LISTS_SHEET = "选项"
@@ -55,7 +60,8 @@ ID_TYPE_NAMES = {
     "foreign_permanent_residence": "外国人永久居留身份证",
 }
 assert set(ID_TYPE_NAMES) == set(ID_TYPES), "every document type needs its Chinese name"
-TEXT_COLUMNS = ("工号", "证件号码", "银行账号", "考勤号")
+DEVICE_PRIVILEGE_NAMES: dict[str, DevicePrivilege] = {"普通用户": "user", "管理员": "admin"}
+TEXT_COLUMNS = ("工号", "证件号码", "银行账号", "考勤号", "卡号")
 _TEMPLATE_ROWS = 1000  # rows formatted and validated in the template
 _HELP = {
     "工号": "必填。员工编号：字母或数字开头，可含字母、数字、_ . -，最多 32 位。已有工号则更新该员工，否则新建。",
@@ -73,6 +79,9 @@ _HELP = {
     "户名": "选填；银行登记的持卡人姓名。",
     "银行账号": "选填；8–32 位数字（空格会被去掉）。请保持文本格式，否则 Excel 只保留 15 位。",
     "考勤号": "选填；考勤机上的工号（PIN），多个用 、 或逗号分隔；仅限某台考勤机时写 PIN@序列号。已有的不会删除。",
+    "卡号": "选填；该员工考勤号（只能一个）对应的 ID 卡号，最多 10 位数字（不超过 4294967295），"
+    "同一办公地点内不得重复；填 0 清除卡号。留空 = 不改。",
+    "设备权限": "选填；普通用户 或 管理员（可进入考勤机菜单），用于该员工的考勤号。留空 = 不改（新考勤号为普通用户）。",
 }
 assert set(_HELP) == set(COLUMNS)
 
@@ -121,6 +130,7 @@ def _workbook(session: Session, rows: list[list[Any]]) -> bytes:
         "班次": known_shifts(),
         "计薪方式": list(PAY_BASES),
         "证件类型": list(ID_TYPE_NAMES.values()),
+        "设备权限": list(DEVICE_PRIVILEGE_NAMES),
     }
     for col, (name, values) in enumerate(choices.items(), start=1):
         letter = get_column_letter(col)
@@ -158,20 +168,27 @@ def template(session: Session) -> bytes:
     return _workbook(session, [])
 
 
+def _card_cells(badges: list[Badge]) -> tuple[str | None, str | None]:
+    """卡号 and 设备权限 as the import reads them back: the card of a sole badge, the privilege all badges share."""
+    card = str(badges[0].card) if len(badges) == 1 and badges[0].card else None
+    shared = {b.device_privilege for b in badges}
+    names: dict[str, str] = {v: k for k, v in DEVICE_PRIVILEGE_NAMES.items()}
+    return card, names[shared.pop()] if len(shared) == 1 else None
+
+
 def export_sheet(session: Session, *, full: bool) -> bytes:
     """Every employee in the sheet's layout, by 工号; ID and account numbers in full only when `full`."""
     offices = office_names(session)
-    badges: dict[int, list[str]] = {}
+    badges: dict[int, list[Badge]] = {}
     for badge in session.scalars(select(Badge).order_by(Badge.id)):
-        badges.setdefault(badge.employee_id, []).append(
-            badge.pin if badge.device_sn is None else f"{badge.pin}@{badge.device_sn}"
-        )
+        badges.setdefault(badge.employee_id, []).append(badge)
     accounts = {a.employee_id: a for a in session.scalars(select(BankAccount))}
     rows = []
     for employee in session.scalars(select(Employee).order_by(Employee.code)):
         values = fields_of(session, employee, offices)
         values = values if full else masked(values)
         account = accounts.get(employee.id)
+        own = badges.get(employee.id, [])
         view = account_view(session, account, full=full) if account is not None else None
         yuan = {
             k: None if values[k] is None else fen_to_yuan(values[k]) for k in ("monthly_salary_fen", "hourly_rate_fen")
@@ -192,7 +209,8 @@ def export_sheet(session: Session, *, full: bool) -> bytes:
                 view.bank_name if view else None,
                 view.account_name if view else None,
                 view.account_no if view else None,
-                "、".join(badges.get(employee.id, [])) or None,
+                "、".join(b.pin if b.device_sn is None else f"{b.pin}@{b.device_sn}" for b in own) or None,
+                *_card_cells(own),
             ]
         )
     return _workbook(session, rows)

@@ -23,10 +23,14 @@ HUGE = 10**30  # beyond 64 bits: SQLite's driver cannot even bind it
 OTHER_VALUES = {"code": "E001", "employee": "E001", "ref": "SH0001", "fmt": "csv", "period": "2026-03"}
 BODIES = {
     "/api/v1/payruns/{run_id}/inputs/{employee}": {},
+    "/api/v1/employees/{code}/badges/{badge_id}": {},
     "/api/v1/quarantine/{entry_id}/dismiss": {"reason": "visitor card"},
     "/api/v1/users/{user_id}": {"unlock": True},
     "/api/v1/requests/{request_id}/withdraw": {},
+    "/api/v1/payslips/{payslip_id}/receipt/question": {"text": "why?"},
 }
+# Routes only an employee may call (an admin is refused before the parameters are read).
+EMPLOYEE_ONLY = "/api/v1/payslips/{payslip_id}/receipt"
 
 
 def integer_parameters() -> list[tuple[str, str, dict[str, Any]]]:
@@ -58,10 +62,15 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/devices/push-rejects query:limit",
         "GET /api/v1/employees query:limit",
         "GET /api/v1/employees query:offset",
+        "GET /api/v1/notifications query:limit",
+        "GET /api/v1/notifications/deliveries query:before_id",
+        "GET /api/v1/notifications/deliveries query:limit",
         "GET /api/v1/payruns/{run_id} path:run_id",
         "GET /api/v1/payruns/{run_id}/inputs path:run_id",
+        "GET /api/v1/payruns/{run_id}/receipts path:run_id",
         "GET /api/v1/payslips query:limit",
         "GET /api/v1/payslips/{payslip_id} path:payslip_id",
+        "GET /api/v1/payslips/{payslip_id}/receipt path:payslip_id",
         "GET /api/v1/piece-batches query:before_id",
         "GET /api/v1/piece-batches query:limit",
         "GET /api/v1/piece-batches/{batch_id} path:batch_id",
@@ -75,9 +84,14 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/quarantine query:offset",
         "GET /api/v1/quarantine/badges query:limit",
         "GET /api/v1/requests/{request_id} path:request_id",
+        "PATCH /api/v1/employees/{code}/badges/{badge_id} path:badge_id",
         "PATCH /api/v1/users/{user_id} path:user_id",
+        "POST /api/v1/notifications/{notification_id}/read path:notification_id",
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",
+        "POST /api/v1/payslips/{payslip_id}/receipt/confirm path:payslip_id",
+        "POST /api/v1/payslips/{payslip_id}/receipt/question path:payslip_id",
+        "POST /api/v1/payslips/{payslip_id}/receipt/view path:payslip_id",
         "POST /api/v1/quarantine/{entry_id}/dismiss path:entry_id",
         "POST /api/v1/requests/{request_id}/withdraw path:request_id",
         "PUT /api/v1/payruns/{run_id}/inputs/{employee} path:run_id",
@@ -108,7 +122,8 @@ def test_an_out_of_range_integer_is_a_422_naming_the_parameter(
 ) -> None:  # type: ignore[no-untyped-def]
     schema = next((s for s in parameter["schema"].get("anyOf", []) if s.get("type") == "integer"), parameter["schema"])
     assert 1 <= schema["maximum"] <= MAX_ID and schema["minimum"] in (0, 1)
-    response = _request(client, as_role("admin"), method, path, parameter["name"], value)
+    role = "employee" if path.startswith(EMPLOYEE_ONLY) else "admin"
+    response = _request(client, as_role(role), method, path, parameter["name"], value)
     where = f"{parameter['in']} parameter {parameter['name']}"
     bound = (
         f"greater than or equal to {schema['minimum']}" if value < 0 else f"less than or equal to {schema['maximum']}"

@@ -78,14 +78,16 @@ def test_the_template_has_the_columns_lists_text_cells_and_an_explanation(client
     ws = book["员工"]
     assert [c.value for c in ws[1]] == list(COLUMNS)
     assert [
-        ws.cell(row=2, column=COLUMNS.index(n) + 1).number_format for n in ("工号", "证件号码", "银行账号", "考勤号")
-    ] == ["@"] * 4
+        ws.cell(row=2, column=COLUMNS.index(n) + 1).number_format
+        for n in ("工号", "证件号码", "银行账号", "考勤号", "卡号")
+    ] == ["@"] * 5
     lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
     assert lists == {
         "C2:C1000": "'选项'!$A$2:$A$3",  # 办公地点: the two offices
         "D2:D1000": "'选项'!$B$2:$B$6",  # 班次: the five shifts of the three rule files
         "G2:G1000": "'选项'!$C$2:$C$4",  # 计薪方式
         "J2:J1000": "'选项'!$D$2:$D$7",  # 证件类型
+        "Q2:Q1000": "'选项'!$E$2:$E$3",  # 设备权限
     }
     assert [book["选项"].cell(row=r, column=1).value for r in (2, 3)] == ["Shanghai HQ", "Urumqi plant"]
     assert [book["选项"].cell(row=r, column=3).value for r in (2, 3, 4)] == ["月薪", "时薪", "计件"]
@@ -224,10 +226,10 @@ def test_every_problem_is_reported_by_row_and_column_and_nothing_is_imported(
 
 
 def test_a_wrong_header_or_file_is_refused_whole(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
-    wrong = upload(client, as_role("hr"), sheet(NEW, header=(*COLUMNS[:-1], "部门")))
+    wrong = upload(client, as_role("hr"), sheet(NEW, header=(*COLUMNS[: COLUMNS.index("考勤号")], "部门")))
     assert wrong.json()["errors"] == [
-        "row 1: the header must name the columns " + ", ".join(COLUMNS) + " (missing 考勤号; unknown '部门'): start "
-        "from the template (GET /api/v1/employees/template.xlsx)"
+        "row 1: the header must name the columns " + ", ".join(COLUMNS) + " (missing 考勤号; unknown '部门'; 卡号 and "
+        "设备权限 may be left out): start from the template (GET /api/v1/employees/template.xlsx)"
     ]
     garbage = upload(client, as_role("hr"), b"not a workbook")
     assert garbage.status_code == 422
@@ -255,7 +257,7 @@ def test_the_export_is_the_sheet_filled_full_or_masked(
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=4)]
     assert rows[0] == list(COLUMNS)
     assert rows[1][:7] == ["E001", "Worker E001", "Shanghai HQ", None, None, None, "月薪"]
-    assert rows[1][7:] == ["6000.00", None, None, None, None, None, None, "1001"]
+    assert rows[1][7:] == ["6000.00", None, None, None, None, None, None, "1001", None, "普通用户"]
     assert rows[3][:4] == ["E100", "李雷", "Shanghai HQ", None]
     assert rows[3][4].date().isoformat() == "2026-03-01"
     assert rows[3][6:] == [
@@ -268,6 +270,8 @@ def test_the_export_is_the_sheet_filled_full_or_masked(
         "李雷",
         account,
         "2001、2002@SH0001",
+        None,
+        "普通用户",
     ]
 
 
@@ -279,3 +283,88 @@ def test_an_exported_sheet_imports_back_unchanged(client: TestClient, as_role) -
     assert (again.json()["created"], again.json()["updated"], again.json()["badges_added"]) == ([], [], 0)
     assert again.json()["unchanged"] == ["E001", "E002", "E100", "E101"]
     assert again.json()["bank_accounts_set"] == 0
+
+
+def test_card_and_privilege_columns_set_the_rows_badge(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    hr = as_role("hr")
+    older = upload(client, hr, sheet(RAISE, header=tuple(c for c in COLUMNS if c not in ("卡号", "设备权限"))))
+    assert older.status_code == 200, older.text  # a sheet from before the two columns is still read
+    rows = (
+        {**NEW, "考勤号": "2001", "卡号": "0012345678", "设备权限": "管理员"},
+        {"工号": "E001", "卡号": 555},  # 考勤号 blank: the employee's own badge 1001
+    )
+    response = upload(client, hr, sheet(*rows))
+    assert response.status_code == 200, response.text
+    badges = {
+        code: [
+            (b["pin"], b["card"], b["device_privilege"])
+            for b in client.get(f"/api/v1/employees/{code}", headers=hr).json()["badges"]
+        ]
+        for code in ("E100", "E001")
+    }
+    assert badges == {"E100": [("2001", "12345678", "admin")], "E001": [("1001", "555", "user")]}
+    assert [row[1:] for row in audit_rows(factory) if row[1] == "badge.edit"] == [
+        (
+            "badge.edit",
+            "employee:E100",
+            {"pin": "2001", "card": 0, "device_privilege": "user"},
+            {"pin": "2001", "card": 12345678, "device_privilege": "admin"},
+        ),
+        (
+            "badge.edit",
+            "employee:E001",
+            {"pin": "1001", "card": 0, "device_privilege": "user"},
+            {"pin": "1001", "card": 555, "device_privilege": "user"},
+        ),
+    ]
+    exported = load_workbook(io.BytesIO(client.get("/api/v1/employees/export.xlsx", headers=hr).content))["员工"]
+    cells = {r[0]: r[COLUMNS.index("卡号") :] for r in exported.iter_rows(min_row=2, values_only=True)}
+    assert (cells["E100"], cells["E001"]) == (("12345678", "管理员"), ("555", "普通用户"))
+
+
+def test_card_and_privilege_problems_are_reported_row_by_row(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    hr = as_role("hr")
+    assert client.patch("/api/v1/employees/E001/badges/1", json={"card": "777"}, headers=hr).status_code == 200
+    rows = (
+        {**NEW, "卡号": "1"},  # two badges in 考勤号
+        {**HOURLY, "卡号": "4294967296"},
+        {
+            "工号": "E102",
+            "姓名": "王五",
+            "办公地点": "Shanghai HQ",
+            "计薪方式": "计件",
+            "考勤号": "3001",
+            "卡号": "777",
+        },
+        {
+            "工号": "E103",
+            "姓名": "赵六",
+            "办公地点": "Shanghai HQ",
+            "计薪方式": "计件",
+            "考勤号": "3002",
+            "卡号": "888",
+        },
+        {
+            "工号": "E104",
+            "姓名": "钱七",
+            "办公地点": "Shanghai HQ",
+            "计薪方式": "计件",
+            "考勤号": "3003",
+            "卡号": "888",
+        },
+        {"工号": "E105", "姓名": "孙八", "办公地点": "Shanghai HQ", "计薪方式": "计件", "设备权限": "超级"},
+    )
+    response = upload(client, hr, sheet(*rows))
+    assert (response.status_code, response.json()["errors"]) == (
+        422,
+        [
+            "row 2, column 卡号: a card goes on one badge, and 考勤号 has 2: write that one badge in 考勤号",
+            "row 3, column 卡号: card number 4294967296 is more than 4294967295, the largest a ZK terminal stores "
+            "(32 bits): check the number printed on the card",
+            "row 4, column 卡号: card 777 is already on badge '1001' of employee 'E001' in office Shanghai HQ: "
+            "clear it there first (one card opens one badge per office)",
+            "row 6, column 卡号: card 888 is also given to E103 on row 5: one card opens one badge per office",
+            "row 7, column 设备权限: the employee has no badge for it: write the badge number in 考勤号",
+        ],
+    )
+    assert [row for row in audit_rows(factory) if row[1] in ("badge.add", "employee.create")] == []

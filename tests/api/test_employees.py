@@ -46,7 +46,7 @@ def test_readers_list_and_filter(client: TestClient, as_role, role: str) -> None
         "part_time": False,
         "department": None,
         "department_name": None,
-        "badges": [{"id": 1, "pin": "1001", "device_sn": None}],
+        "badges": [{"id": 1, "pin": "1001", "device_sn": None, "card": None, "device_privilege": "user"}],
     }
     urumqi = client.get("/api/v1/employees", params={"office": "Urumqi plant"}, headers=as_role(role)).json()
     assert [e["code"] for e in urumqi["items"]] == ["E002"]
@@ -273,7 +273,10 @@ def test_adding_a_badge_remaps_its_quarantined_punches(client: TestClient, as_ro
         "/api/v1/employees/E002/badges", json={"pin": "9999", "device_sn": "SH0001"}, headers=as_role("hr")
     )
     assert response.status_code == 201
-    assert response.json() == {"badge": {"id": 3, "pin": "9999", "device_sn": "SH0001"}, "remapped_punches": 1}
+    assert response.json() == {
+        "badge": {"id": 3, "pin": "9999", "device_sn": "SH0001", "card": None, "device_privilege": "user"},
+        "remapped_punches": 1,
+    }
     with factory() as session:
         rows = session.execute(
             select(Punch.device_sn, Punch.employee_id, Quarantine.resolved_at.is_not(None))
@@ -289,10 +292,13 @@ def test_adding_a_badge_remaps_its_quarantined_punches(client: TestClient, as_ro
         "badge.add",
         "employee:E002",
         None,
-        {"pin": "9999", "device_sn": "SH0001", "remapped_punches": 1},
+        {"pin": "9999", "device_sn": "SH0001", "card": 0, "device_privilege": "user", "remapped_punches": 1},
     )
     badges = client.get("/api/v1/employees/E002/badges", headers=as_role("viewer")).json()
-    assert badges == [{"id": 2, "pin": "1002", "device_sn": None}, {"id": 3, "pin": "9999", "device_sn": "SH0001"}]
+    assert badges == [
+        {"id": 2, "pin": "1002", "device_sn": None, "card": None, "device_privilege": "user"},
+        {"id": 3, "pin": "9999", "device_sn": "SH0001", "card": None, "device_privilege": "user"},
+    ]
 
 
 @pytest.mark.parametrize(

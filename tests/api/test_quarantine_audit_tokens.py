@@ -67,7 +67,13 @@ def test_audit_lists_newest_first_and_verifies(client: TestClient, as_role) -> N
         (5, "badge.add", "employee:E002", "hr:hr-token"),
         (4, "token.create", "token:employee-token", "test"),
     ]
-    assert rows[0]["after"] == {"pin": "9999", "device_sn": None, "remapped_punches": 1}
+    assert rows[0]["after"] == {
+        "pin": "9999",
+        "device_sn": None,
+        "card": 0,
+        "device_privilege": "user",
+        "remapped_punches": 1,
+    }
     assert rows[0]["prev_hash"] == rows[1]["row_hash"]
     older = client.get("/api/v1/audit", params={"before_id": 2}, headers=as_role("hr")).json()
     assert [r["id"] for r in older] == [1]

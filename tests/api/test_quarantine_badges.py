@@ -15,6 +15,7 @@ from gateway.devices.ingest import ingest_punches
 from gateway.store import Badge, Punch, Quarantine
 
 SN_SH, SN_UR = "SH0001", "UR0001"
+NO_CARD = {"card": 0, "device_privilege": "user"}
 
 
 @pytest.fixture
@@ -155,8 +156,20 @@ def test_mapping_many_badges_re_maps_their_punches_and_audits_each(
     assert owners == {"9999": 2, "7777": 1}
     assert open_entries == 0
     assert audit_rows(factory)[-2:] == [
-        ("hr:hr-token", "badge.add", "employee:E002", None, {"pin": "9999", "device_sn": None, "remapped_punches": 3}),
-        ("hr:hr-token", "badge.add", "employee:E001", None, {"pin": "7777", "device_sn": SN_SH, "remapped_punches": 1}),
+        (
+            "hr:hr-token",
+            "badge.add",
+            "employee:E002",
+            None,
+            {"pin": "9999", "device_sn": None, **NO_CARD, "remapped_punches": 3},
+        ),
+        (
+            "hr:hr-token",
+            "badge.add",
+            "employee:E001",
+            None,
+            {"pin": "7777", "device_sn": SN_SH, **NO_CARD, "remapped_punches": 1},
+        ),
     ]
 
 

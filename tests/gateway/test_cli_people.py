@@ -171,3 +171,56 @@ def test_piece_import_with_dry_run_and_row_report(config: Path, tmp_path: Path) 
     ]
     with _store(config)() as session:
         assert session.scalar(select(func.count()).select_from(PieceRecord)) == 1
+
+
+def test_badge_card_and_privilege_from_the_command_line(config: Path) -> None:
+    base = ["--config", str(config)]
+    for code in ("K1", "K2"):
+        made = runner.invoke(
+            app, ["employee", "add", "--code", code, "--name", "x", "--office", "HQ", "--monthly-salary", "1", *base]
+        )
+        assert made.exit_code == 0, made.output
+    mapped = runner.invoke(app, ["badge", "map", "801", "K1", "--card", "0012345678", "--privilege", "admin", *base])
+    assert (mapped.exit_code, mapped.stdout.strip()) == (
+        0,
+        "badge 801 company-wide → K1; 0 quarantined punch(es) re-mapped",
+    )
+    assert runner.invoke(app, ["badge", "map", "802", "K2", *base]).exit_code == 0
+    taken = runner.invoke(app, ["badge", "set", "802", "--card", "12345678", *base], env=WIDE)
+    assert (taken.exit_code, taken.stderr.strip()) == (
+        2,
+        "error: card 12345678 is already on badge '801' of employee 'K1' in office HQ: clear it there first (one "
+        "card opens one badge per office)",
+    )
+    too_big = runner.invoke(app, ["badge", "set", "802", "--card", "4294967296", *base], env=WIDE)
+    assert (too_big.exit_code, too_big.stderr.strip()) == (
+        2,
+        "error: --card: card number 4294967296 is more than 4294967295, the largest a ZK terminal stores (32 bits): "
+        "check the number printed on the card",
+    )
+    bad_level = runner.invoke(app, ["badge", "set", "802", "--privilege", "root", *base])
+    assert (bad_level.exit_code, bad_level.stderr.strip()) == (2, "error: --privilege 'root': write user or admin")
+    nothing = runner.invoke(app, ["badge", "set", "802", *base])
+    assert (nothing.exit_code, nothing.stderr.strip()) == (2, "error: nothing to set: give --card and/or --privilege")
+    unknown = runner.invoke(app, ["badge", "set", "803", "--card", "1", *base])
+    assert (unknown.exit_code, unknown.stderr.strip()) == (
+        2,
+        "error: no badge 803 company-wide: see the employee's badges (or give --device SERIAL)",
+    )
+    cleared = runner.invoke(app, ["badge", "set", "801", "--card", "0", *base])
+    assert (cleared.exit_code, cleared.stdout.strip()) == (
+        0,
+        "badge 801 company-wide of K1 now has card none, privilege admin",
+    )
+    given = runner.invoke(app, ["badge", "set", "802", "--card", "12345678", *base])
+    assert (given.exit_code, given.stdout.strip()) == (
+        0,
+        "badge 802 company-wide of K2 now has card 12345678, privilege user",
+    )
+    with _store(config)() as session:
+        assert sorted(session.execute(select(Badge.pin, Badge.card, Badge.device_privilege)).tuples()) == [
+            ("801", 0, "admin"),
+            ("802", 12345678, "user"),
+        ]
+    help_text = runner.invoke(app, ["badge", "set", "--help"], env=WIDE).stdout
+    assert "The card number printed on the ZK card" in help_text and "user, or admin" in help_text

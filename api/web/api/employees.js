@@ -6,8 +6,13 @@ export const listEmployees = (query) => get("/employees", query);
 export const getEmployee = (code) => get(`/employees/${encodeURIComponent(code)}`);
 export const createEmployee = (fields) => post("/employees", fields);
 export const updateEmployee = (code, fields) => patch(`/employees/${encodeURIComponent(code)}`, fields);
-export const addBadge = (code, pin, deviceSn) =>
-  post(`/employees/${encodeURIComponent(code)}/badges`, { pin, device_sn: deviceSn || null });
+export const addBadge = (code, pin, deviceSn, card, privilege) =>
+  post(`/employees/${encodeURIComponent(code)}/badges`, { pin, device_sn: deviceSn || null, card: card || null, device_privilege: privilege || "user" });
+// A badge's card number (digits; "" clears it) and device privilege, written to the terminals by the next user sync.
+export const updateBadge = (code, id, card, privilege) =>
+  patch(`/employees/${encodeURIComponent(code)}/badges/${id}`, { card: card || null, device_privilege: privilege });
+// Where the employee's badges were written to terminals, and when (and why) they were removed.
+export const getTerminalAccess = (code) => get(`/employees/${encodeURIComponent(code)}/terminal-access`);
 export const removeBadge = (code, id) => remove(`/employees/${encodeURIComponent(code)}/badges/${id}`);
 export const getBankAccount = (code) => get(`/employees/${encodeURIComponent(code)}/bank-account`);
 export const setBankAccount = (code, account) => put(`/employees/${encodeURIComponent(code)}/bank-account`, account);

@@ -6,16 +6,20 @@ import { ElMessage, ElMessageBox } from "element-plus";
 import { computed, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import {
-  addBadge, createEmployee, getBankAccount, getEmployee, removeBadge, setBankAccount, updateEmployee,
+  addBadge, createEmployee, getBankAccount, getEmployee, getTerminalAccess, removeBadge, setBankAccount, updateBadge,
+  updateEmployee,
 } from "../api/employees.js";
 import { listDepartments, moveIntoDepartment, treeOrder } from "../api/departments.js";
-import { fenOf, yuanInput } from "../format.js";
+import { dateTime, fenOf, yuanInput } from "../format.js";
+import { zoneOf } from "../zones.js";
 import { showError } from "./notify.js";
 
 export const PAY_BASES = ["monthly", "hourly", "piece"];
 export const ID_TYPES = ["resident_id", "residence_permit", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_residence"];
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const PIN = /^[A-Za-z0-9]{1,24}$/;
+const CARD = /^[0-9]{0,10}$/; // a ZK card: at most 10 digits (the server also refuses more than 4294967295)
+export const DEVICE_PRIVILEGES = ["user", "admin"];
 
 function blank() {
   return {
@@ -60,7 +64,9 @@ export default {
     const formRef = ref(null);
     const bank = reactive({ bank_name: "", account_no: "", account_name: "" });
     const bankRef = ref(null);
-    const badge = reactive({ pin: "", device_sn: "" });
+    const badge = reactive({ pin: "", device_sn: "", card: "", device_privilege: "user" });
+    const access = ref([]); // GET /employees/{code}/terminal-access: where each badge was written and removed
+    const edits = reactive({}); // badge id -> { card, device_privilege } being edited in the table
     const saving = ref(false);
     const departments = ref([]);
     const departmentProblem = ref(""); // why the last department step was refused, shown in the drawer
@@ -103,18 +109,47 @@ export default {
     function show(existing) {
       employee.value = existing || null;
       Object.assign(form, existing ? formOf(existing) : blank());
-      Object.assign(badge, { pin: "", device_sn: "" });
+      Object.assign(badge, { pin: "", device_sn: "", card: "", device_privilege: "user" });
       tab.value = "record";
       departmentProblem.value = "";
       open.value = true;
       listDepartments().then((all) => (departments.value = all), showError);
       if (existing) loadBank(existing.code);
+      access.value = [];
+      if (existing) loadAccess();
       setTimeout(() => formRef.value && formRef.value.clearValidate(), 0);
     }
 
     async function refresh() {
       employee.value = await getEmployee(employee.value.code);
+      await loadAccess();
       emit("saved");
+    }
+
+    // The badges' card and privilege as editable copies, and the terminal-access rows (a failure to read them
+    // leaves the list empty: the badges themselves are still shown and editable).
+    async function loadAccess() {
+      for (const key of Object.keys(edits)) delete edits[key];
+      for (const b of employee.value.badges) edits[b.id] = { card: b.card || "", device_privilege: b.device_privilege };
+      try {
+        access.value = await getTerminalAccess(employee.value.code);
+      } catch {
+        access.value = [];
+      }
+    }
+
+    const when = (value) => dateTime(value, zoneOf(employee.value && employee.value.office));
+
+    async function saveAccess(row) {
+      const edit = edits[row.id];
+      if (!CARD.test(edit.card.trim())) return ElMessage.error(t("badgeAccess.cardInvalid"));
+      try {
+        await updateBadge(employee.value.code, row.id, edit.card.trim(), edit.device_privilege);
+        ElMessage.success(t("badgeAccess.saved", { pin: row.pin }));
+        await refresh();
+      } catch (error) {
+        showError(error);
+      }
     }
 
     // The second step of a save: move the employee into the chosen department when it changed. A refusal is
@@ -167,10 +202,11 @@ export default {
 
     async function addPin() {
       if (!PIN.test(badge.pin.trim())) return ElMessage.error(t("validation.pin"));
+      if (!CARD.test(badge.card.trim())) return ElMessage.error(t("badgeAccess.cardInvalid"));
       try {
-        const added = await addBadge(employee.value.code, badge.pin.trim(), badge.device_sn.trim());
+        const added = await addBadge(employee.value.code, badge.pin.trim(), badge.device_sn.trim(), badge.card.trim(), badge.device_privilege);
         ElMessage.success(t("employees.badgeAdded", { pin: added.badge.pin, n: added.remapped_punches }));
-        Object.assign(badge, { pin: "", device_sn: "" });
+        Object.assign(badge, { pin: "", device_sn: "", card: "", device_privilege: "user" });
         await refresh();
       } catch (error) {
         showError(error);
@@ -194,7 +230,7 @@ export default {
 
     watch(() => form.pay_basis, () => formRef.value && formRef.value.clearValidate(["salary", "hourly"]));
     expose({ show });
-    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES };
+    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES, access, edits, saveAccess, when, DEVICE_PRIVILEGES };
   },
   template: `
 <el-drawer v-model="open" :title="employee ? $t('employees.editTitle', { name: employee.name, code: employee.code }) : $t('employees.createTitle')" size="min(560px, 100vw)" data-test="employee-drawer">
@@ -249,14 +285,34 @@ export default {
       <el-table v-if="employee" :data="employee.badges" :empty-text="$t('employees.noBadges')" data-test="badges">
         <el-table-column :label="$t('employees.pin')" prop="pin" />
         <el-table-column :label="$t('employees.badgeDevice')"><template #default="{ row }">{{ row.device_sn || $t('employees.anyDevice') }}</template></el-table-column>
+        <el-table-column :label="$t('badgeAccess.card')" min-width="120"><template #default="{ row }">
+          <el-input v-if="writer && edits[row.id]" v-model="edits[row.id].card" name="badge_card" inputmode="numeric" size="small" :placeholder="$t('badgeAccess.noCard')" />
+          <span v-else>{{ row.card || $t('badgeAccess.noCard') }}</span>
+        </template></el-table-column>
+        <el-table-column :label="$t('badgeAccess.privilege')" min-width="110"><template #default="{ row }">
+          <el-select v-if="writer && edits[row.id]" v-model="edits[row.id].device_privilege" size="small" data-test="badge-privilege">
+            <el-option v-for="p in DEVICE_PRIVILEGES" :key="p" :value="p" :label="$t('badgeAccess.privileges.' + p)" />
+          </el-select>
+          <span v-else>{{ $t('badgeAccess.privileges.' + row.device_privilege) }}</span>
+        </template></el-table-column>
+        <el-table-column v-if="writer" width="70"><template #default="{ row }"><el-button link type="primary" @click="saveAccess(row)" data-test="badge-save">{{ $t('badgeAccess.save') }}</el-button></template></el-table-column>
         <el-table-column v-if="writer" :label="$t('common.actions')" width="90"><template #default="{ row }"><el-button link type="danger" @click="dropPin(row)">{{ $t('common.delete') }}</el-button></template></el-table-column>
       </el-table>
       <el-form v-if="writer" inline class="block badge-form" @submit.prevent="addPin">
         <el-form-item :label="$t('employees.pin')"><el-input v-model="badge.pin" name="pin" class="code-input" /></el-form-item>
         <el-form-item :label="$t('employees.badgeDevice')"><el-input v-model="badge.device_sn" name="badge_device" class="code-input" :placeholder="$t('employees.anyDevice')" /></el-form-item>
+        <el-form-item :label="$t('badgeAccess.card')"><el-input v-model="badge.card" name="new_badge_card" class="code-input" inputmode="numeric" :placeholder="$t('badgeAccess.noCard')" /></el-form-item>
+        <el-form-item :label="$t('badgeAccess.privilege')"><el-select v-model="badge.device_privilege" class="code-input"><el-option v-for="p in DEVICE_PRIVILEGES" :key="p" :value="p" :label="$t('badgeAccess.privileges.' + p)" /></el-select></el-form-item>
         <el-form-item><el-button type="primary" @click="addPin" data-test="badge-add">{{ $t('employees.badgeAdd') }}</el-button></el-form-item>
       </el-form>
-      <p class="muted">{{ $t('employees.badgeHint') }}</p>
+      <p class="muted">{{ $t('employees.badgeHint') }} {{ $t('badgeAccess.hint') }}</p>
+      <h4>{{ $t('badgeAccess.title') }}</h4>
+      <el-table :data="access" :empty-text="$t('badgeAccess.none')" data-test="terminal-access">
+        <el-table-column :label="$t('employees.pin')" prop="pin" width="80" />
+        <el-table-column :label="$t('badgeAccess.device')"><template #default="{ row }">{{ row.device }}</template></el-table-column>
+        <el-table-column :label="$t('badgeAccess.added')"><template #default="{ row }">{{ when(row.written_at) }}</template></el-table-column>
+        <el-table-column :label="$t('badgeAccess.removed')"><template #default="{ row }">{{ row.removed_at ? when(row.removed_at) + ' · ' + $t('badgeAccess.reasons.' + row.removal_reason) : '—' }}</template></el-table-column>
+      </el-table>
     </el-tab-pane>
   </el-tabs>
 </el-drawer>`,

@@ -1006,4 +1006,21 @@ export default {
       state: { unviewed: "Not opened", viewed: "Opened", confirmed: "Confirmed", questioned: "Question" },
     },
   },
+  // badge card and privilege
+  badgeAccess: {
+    card: "Card no.",
+    noCard: "no card",
+    cardInvalid: "A card number is digits only, at most 10",
+    privilege: "Device privilege",
+    privileges: { user: "User", admin: "Administrator" },
+    save: "Save",
+    saved: "Card and privilege of badge {pin} saved; the next user sync writes them to the terminals",
+    hint: "Card numbers and privileges reach the office's terminals at the next user sync; one card opens one badge per office.",
+    title: "On the terminals",
+    none: "Not written to any terminal yet",
+    device: "Terminal",
+    added: "Written",
+    removed: "Removed",
+    reasons: { left: "left the company", badge_removed: "badge removed", unknown: "unknown user" },
+  },
 };

@@ -1006,4 +1006,21 @@ export default {
       state: { unviewed: "未查看", viewed: "已查看", confirmed: "已确认", questioned: "有疑问" },
     },
   },
+  // badge card and privilege
+  badgeAccess: {
+    card: "卡号",
+    noCard: "无卡",
+    cardInvalid: "卡号只能是数字，最多 10 位",
+    privilege: "设备权限",
+    privileges: { user: "普通用户", admin: "管理员" },
+    save: "保存",
+    saved: "已保存工卡 {pin} 的卡号和设备权限，下次用户同步时写入考勤机",
+    hint: "卡号和设备权限在下次用户同步时写入本办公地点的考勤机；同一办公地点内一个卡号只能用于一张工卡。",
+    title: "考勤机上的记录",
+    none: "尚未写入任何考勤机",
+    device: "考勤机",
+    added: "写入时间",
+    removed: "删除时间",
+    reasons: { left: "已离职", badge_removed: "工卡已删除", unknown: "未知用户" },
+  },
 };
