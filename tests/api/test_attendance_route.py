@@ -31,6 +31,7 @@ E001_MARCH = {
 }
 
 
+@pytest.mark.usefixtures("overtime_by_punches")  # the punches' overtime, no approval needed
 def test_month_totals_per_employee(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:  # type: ignore[no-untyped-def]
     full_month(factory)
     punch_day(

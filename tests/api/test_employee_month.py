@@ -88,6 +88,7 @@ def _times(day: dict[str, object]) -> list[tuple[object, ...]]:
     return [(p["time"], p["correction"], p["moved_from"], p["counted"], p["source"]) for p in punches]
 
 
+@pytest.mark.usefixtures("overtime_by_punches")  # the punches' overtime, no approval needed
 def test_each_day_has_its_type_plan_punches_figures_and_status(
     client: TestClient, as_role, factory, may: dict[str, int]
 ) -> None:  # type: ignore[no-untyped-def]
