@@ -116,7 +116,9 @@ def schema_head() -> str:
 
 
 @pytest.fixture
-def overtime_counting(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+def overtime_counting(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], None]:
     """Set every office's overtime counting method (`overtime_counting` of request-policy.toml) for one test."""
     from gateway.pay import overtime_rule
 
