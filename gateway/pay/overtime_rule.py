@@ -218,20 +218,26 @@ def day_overtime(facts: np.ndarray) -> np.ndarray:
     return total
 
 
-def over_day_limit(facts: np.ndarray, policy: OvertimePolicy) -> np.ndarray:
-    """Per employee-day: counted overtime beyond the daily limit (劳动法 art. 41: 3 hours)."""
-    over: np.ndarray = day_overtime(facts) > policy.day_limit_minutes
-    return over
-
-
 def limit_columns(facts: np.ndarray, policies: list[OvertimePolicy]) -> dict[str, np.ndarray]:
     """The summary's limit columns, over every employee at once (numpy, no loop per employee)."""
+    return over_limits(day_overtime(facts), policies)
+
+
+def over_limits(per_day: np.ndarray, policies: list[OvertimePolicy]) -> dict[str, np.ndarray]:
+    """Limit columns of counted overtime minutes per employee-day (int [employee, day]), one policy per employee."""
     daily = np.array([p.day_limit_minutes for p in policies], dtype=np.int64)
     monthly = np.array([p.month_limit_minutes for p in policies], dtype=np.int64)
-    per_day = day_overtime(facts)
     beyond = np.maximum(per_day - daily[:, None], 0)
     return {
         "ot_days_over_limit": (beyond > 0).sum(axis=1, dtype=np.int64),
         "ot_minutes_over_day_limit": beyond.sum(axis=1, dtype=np.int64),
         "ot_minutes_over_month_limit": np.maximum(per_day.sum(axis=1) - monthly, 0),
     }
+
+
+def calendar_limits(office: str, minutes: list[int]) -> tuple[list[bool], dict[str, int]]:
+    """For one employee's month calendar: per day whether its overtime passes the daily limit, and the limit
+    columns of the month (`minutes`: counted overtime of each day counted so far, 0 for days still to come)."""
+    policy = overtime_policy(office)
+    columns = over_limits(np.array([minutes], dtype=np.int64), [policy])
+    return [m > policy.day_limit_minutes for m in minutes], {key: int(value[0]) for key, value in columns.items()}

@@ -172,6 +172,9 @@ def test_each_day_has_its_type_plan_punches_figures_and_status(
         "ot_restday_minutes": 0,
         "ot_holiday_minutes": 240,
         "missing_punches": 1,
+        "ot_days_over_limit": 1,  # the holiday's 240 minutes: 60 beyond 3 hours (劳动法 art. 41)
+        "ot_minutes_over_day_limit": 60,
+        "ot_minutes_over_month_limit": 0,
     }
 
 

@@ -97,3 +97,39 @@ def test_a_request_for_a_month_a_locked_run_covers_is_refused_at_submission_and_
     assert _decide(client, hr, pending, True) == {"id": pending, "ok": False, "status": "pending", "step": 1,
                                                   "detail": message}  # fmt: skip
     assert client.get(f"/api/v1/requests/{pending}", headers=hr).json()["status"] == "pending"
+
+
+@pytest.mark.usefixtures("overtime_by_punches")
+def test_overtime_beyond_the_legal_limits_is_flagged_and_warned_of_before_the_lock(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    """Out at 22:30 on 9 workdays: 270 minutes a day, 90 beyond 3 h each; 2,430 in the month, 270 beyond 36 h."""
+    full_month(factory)
+    days = (2, 3, 4, 5, 6, 9, 11, 12, 13)
+    late = [RawPunch(SN_SH, "1001", datetime(2026, 3, day, 22, 30)) for day in days]
+    ingest_punches(factory, SN_SH, late, source="zk-tcp", now=datetime(2026, 4, 1))
+    hr = as_role("hr")
+    month = client.get(f"/api/v1/employees/E001/month?period={PERIOD}", headers=hr).json()
+    assert [int(d["date"][-2:]) for d in month["days"] if d["overtime_over_limit"]] == list(days)
+    assert {key: month["summary"][key] for key in month["summary"] if "limit" in key} == {
+        "ot_days_over_limit": 9, "ot_minutes_over_day_limit": 810, "ot_minutes_over_month_limit": 270}  # fmt: skip
+    [row] = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E001", headers=hr).json()["employees"]
+    assert (row["ot_workday_minutes"], row["overtime"]) == (2430, {
+        "in_lieu_minutes": 0, "days_over_day_limit": 9, "minutes_over_day_limit": 810,
+        "minutes_over_month_limit": 270})  # fmt: skip
+    run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()
+    client.post(f"/api/v1/payruns/{run['id']}/compute", headers=hr)
+    refused = client.post(f"/api/v1/payruns/{run['id']}/lock", headers=hr)
+    assert refused.status_code == 409
+    assert refused.json()["warnings"] == [
+        {
+            "code": "overtime_over_limit",
+            "message": "1 employee(s) with overtime beyond 3 hours a day or 36 hours a month (劳动法 art. 41): "
+            "E001 Worker E001 (9 day(s) over 3 h, 13 h 30 min beyond; 40 h 30 min in the month, 4 h 30 min over 36 h)"
+            "; it is paid as counted, but check the approvals and the schedule",
+            "items": ["E001 Worker E001 (9 day(s) over 3 h, 13 h 30 min beyond; 40 h 30 min in the month, "
+                      "4 h 30 min over 36 h)"],
+        }
+    ]  # fmt: skip
+    locked = client.post(f"/api/v1/payruns/{run['id']}/lock", json={"acknowledge": ["overtime_over_limit"]}, headers=hr)
+    assert (locked.status_code, locked.json()["status"]) == (200, "locked")
