@@ -162,6 +162,7 @@ WarningCode = Literal[
     "changed_since_compute",
     "housing_fund_rate",
     "damages_over_limit",
+    "overtime_over_limit",
 ]
 assert set(get_args(WarningCode)) == set(WARNING_CODES), "WarningCode must list gateway.pay.lock_checks' codes"
 

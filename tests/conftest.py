@@ -113,3 +113,27 @@ def schema_head() -> str:
 
     [head] = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     return head
+
+
+@pytest.fixture
+def overtime_counting(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], None]:
+    """Set every office's overtime counting method (`overtime_counting` of request-policy.toml) for one test."""
+    from gateway.pay import overtime_rule
+
+    def use(method: str) -> None:
+        shipped = overtime_rule.POLICY_FILE.read_text(encoding="utf-8")
+        text = shipped.replace('overtime_counting = "approved_hours"', f'overtime_counting = "{method}"')
+        assert text != shipped or method == "approved_hours"
+        path = tmp_path_factory.mktemp("policy") / "request-policy.toml"
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setattr(overtime_rule, "POLICY_FILE", path)
+
+    return use
+
+
+@pytest.fixture
+def overtime_by_punches(overtime_counting: Callable[[str], None]) -> None:
+    """Overtime counted from the punches alone, as before requests existed: for tests of the kernel's overtime."""
+    overtime_counting("punches")

@@ -22,6 +22,15 @@ from gateway.store import Office, utcnow
 router = APIRouter(prefix="/attendance", tags=["attendance"])
 
 
+class OvertimeCounted(BaseModel):
+    """What the office's overtime rule (request-policy.toml `overtime_counting`) made of the punches' overtime."""
+
+    in_lieu_minutes: int = Field(description="rest-day overtime taken as time off in lieu (调休): counted, not paid")
+    days_over_day_limit: int = Field(description="days with more than 3 hours of overtime (劳动法 art. 41)")
+    minutes_over_day_limit: int = Field(description="overtime beyond 3 hours, summed over those days")
+    minutes_over_month_limit: int = Field(description="the month's overtime beyond 36 hours")
+
+
 class EmployeeAttendance(BaseModel):
     employee: str
     name: str
@@ -38,6 +47,7 @@ class EmployeeAttendance(BaseModel):
     ot_restday_minutes: int
     ot_holiday_minutes: int
     missing_punches: int
+    overtime: OvertimeCounted = Field(description="ot_*_minutes above are the paid overtime; this is the rest")
     counted_through: dt.date | None = Field(
         description="for a month in progress, the office's today: later days count as neither worked nor absent"
     )
@@ -47,6 +57,15 @@ class AttendanceOut(BaseModel):
     period: str
     office: str | None
     employees: list[EmployeeAttendance]
+
+
+def _overtime(row: dict[str, int]) -> OvertimeCounted:
+    return OvertimeCounted(
+        in_lieu_minutes=row["ot_in_lieu_minutes"],
+        days_over_day_limit=row["ot_days_over_limit"],
+        minutes_over_day_limit=row["ot_minutes_over_day_limit"],
+        minutes_over_month_limit=row["ot_minutes_over_month_limit"],
+    )
 
 
 @router.get("")
@@ -80,6 +99,7 @@ def get_attendance(
                 name=e.name,
                 office=names[e.office_id],  # type: ignore[index]
                 counted_through=in_progress.get(e.office_id),  # type: ignore[arg-type]
+                overtime=_overtime(result.row(i)),
                 **result.row(i),
             )
             for i, e in enumerate(result.employees)

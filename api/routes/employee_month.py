@@ -17,6 +17,7 @@ from api.schemas import PayMonth, UtcOut
 from gateway.access.tokens import Principal
 from gateway.pay.dashboard import local_today
 from gateway.pay.month_calendar import CorrectionMark, DayKind, DayStatus, month_calendar
+from gateway.pay.overtime_rule import calendar_limits
 from gateway.store import Employee, Office, utcnow
 
 router = APIRouter(prefix="/employees", tags=["employees"])
@@ -44,7 +45,11 @@ class CalendarDayOut(BaseModel):
     worked_minutes: int
     late_minutes: int
     early_minutes: int
-    overtime_minutes: int = Field(description="workday, rest day and holiday overtime of the day")
+    overtime_minutes: int = Field(
+        description="workday, rest day and holiday overtime of the day as the office's overtime rule counts it "
+        "(approved requests; time off in lieu included)"
+    )
+    overtime_over_limit: bool = Field(description="more than 3 hours of overtime on the day (劳动法 art. 41)")
     status: DayStatus = Field(description=f"one of {_STATUSES}")
 
 
@@ -59,7 +64,9 @@ class MonthCalendarOut(BaseModel):
     days: list[CalendarDayOut]
     summary: dict[str, int] = Field(
         description="scheduled_days, worked_days, absent_days, absent_half_days, late_minutes, early_minutes, "
-        "ot_workday_minutes, ot_restday_minutes, ot_holiday_minutes, missing_punches"
+        "ot_workday_minutes, ot_restday_minutes, ot_holiday_minutes, missing_punches (overtime counted, time off in "
+        "lieu included); ot_days_over_limit, ot_minutes_over_day_limit (beyond 3 hours a day), "
+        "ot_minutes_over_month_limit (beyond 36 hours), 劳动法 art. 41"
     )
 
 
@@ -76,13 +83,17 @@ def employee_month(
         office = session.get(Office, employee.office_id) if employee.office_id is not None else None
         today = local_today(office, utcnow()) if office is not None else dt.date.max
         calendar = month_calendar(session, employee, period, today)
+    counted = [day.overtime_minutes if day.date <= calendar.through else 0 for day in calendar.days]
+    over, limits = calendar_limits(calendar.office, counted)
     return MonthCalendarOut(
-        **{key: value for key, value in vars(calendar).items() if key != "days"},
+        **{key: value for key, value in vars(calendar).items() if key not in ("days", "summary")},
+        summary=calendar.summary | limits,
         days=[
             CalendarDayOut(
                 **{key: value for key, value in vars(day).items() if key != "punches"},
                 punches=[CalendarPunchOut(**vars(p)) for p in day.punches],
+                overtime_over_limit=over[n],
             )
-            for day in calendar.days
+            for n, day in enumerate(calendar.days)
         ],
     )

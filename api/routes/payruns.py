@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal, cast, get_args
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -140,7 +140,7 @@ class LockIn(BaseModel):
 
     acknowledge: list[WarningCode] = Field(
         default=[],
-        max_length=8,
+        max_length=len(get_args(WarningCode)),  # each code once
         description="warning codes a previous lock answer listed that you have checked and accept",
     )
 

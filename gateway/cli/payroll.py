@@ -79,7 +79,7 @@ def run(
             "--acknowledge",
             help="With --lock: a warning code you have checked and accept (repeat for several): "
             "net_not_positive, no_punches, open_quarantine, stale_terminals, no_bank_account, changed_since_compute, "
-            "housing_fund_rate, damages_over_limit",
+            "housing_fund_rate, damages_over_limit, overtime_over_limit",
         ),
     ] = None,
 ) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.inputs import year_problem
+from gateway.pay.overtime_rule import OvertimeScope, count_overtime
 from gateway.store import Employee, Office, Punch, PunchCorrection
 from payroll_core.attendance import (
     N_FACTS,
@@ -314,7 +315,8 @@ def month_attendance(
     book, roster = _roster(offices, employees)
     try:
         first, last = (day, day) if day is not None else (period.days[0], period.days[-1])
-        result = compute_attendance(_punch_columns(session, employees, first, last), roster, book, period)
+        punches = _punch_columns(session, employees, first, last)
+        result = compute_attendance(punches, roster, book, period)
     except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet
         raise AttendanceError(str(exc)) from None
     facts = result.facts.copy()
@@ -331,6 +333,8 @@ def month_attendance(
     summary["worked_minutes"] = np.where(workday & ~outside, facts[:, :, Fact.REGULAR_MINUTES], 0).sum(
         axis=1, dtype=np.int64
     )
+    # The office's overtime rule (approved requests, 调休, the art. 41 limits): counted overtime into the facts.
+    summary.update(count_overtime(session, OvertimeScope(period, employees, offices, book, roster, punches), facts))
     return MonthAttendance(period, employees, facts, summary)
 
 

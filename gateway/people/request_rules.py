@@ -21,7 +21,13 @@ from payroll_core.calendar import DayType
 from payroll_core.errors import RuleDataError
 
 POLICY_FILE = Path(__file__).parents[2] / "payroll_core" / "rules" / "request-policy.toml"
-_KEYS = {"correction_limit_per_month", "correction_deadline_days", "hr_step_kinds", "hr_step_leave_days"}
+_KEYS = {
+    "correction_limit_per_month",
+    "correction_deadline_days",
+    "hr_step_kinds",
+    "hr_step_leave_days",
+    "overtime_counting",
+}  # the last one read by gateway.pay.overtime_rule
 
 
 class RequestError(GatewayError):

@@ -27,10 +27,18 @@ E001_MARCH = {
     "ot_restday_minutes": 480,
     "ot_holiday_minutes": 0,
     "missing_punches": 0,
+    # Saturday 14 March: 480 minutes of overtime, 300 beyond 3 hours (劳动法 art. 41)
+    "overtime": {
+        "in_lieu_minutes": 0,
+        "days_over_day_limit": 1,
+        "minutes_over_day_limit": 300,
+        "minutes_over_month_limit": 0,
+    },
     "counted_through": None,
 }
 
 
+@pytest.mark.usefixtures("overtime_by_punches")  # the punches' overtime, no approval needed
 def test_month_totals_per_employee(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:  # type: ignore[no-untyped-def]
     full_month(factory)
     punch_day(

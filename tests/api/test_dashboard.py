@@ -218,6 +218,7 @@ def test_a_terminal_not_read_for_three_intervals_is_a_warning(client: TestClient
     )
 
 
+@pytest.mark.usefixtures("overtime_by_punches")  # the punches' overtime, no approval needed
 def test_trends_come_from_the_stored_payslips(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
     full_month(factory)  # E001: 22 workdays, absent on one, on time on the others
     punch_day(factory, date(2026, 3, 11))  # re-read, harmless

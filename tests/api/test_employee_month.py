@@ -88,6 +88,7 @@ def _times(day: dict[str, object]) -> list[tuple[object, ...]]:
     return [(p["time"], p["correction"], p["moved_from"], p["counted"], p["source"]) for p in punches]
 
 
+@pytest.mark.usefixtures("overtime_by_punches")  # the punches' overtime, no approval needed
 def test_each_day_has_its_type_plan_punches_figures_and_status(
     client: TestClient, as_role, factory, may: dict[str, int]
 ) -> None:  # type: ignore[no-untyped-def]
@@ -171,6 +172,9 @@ def test_each_day_has_its_type_plan_punches_figures_and_status(
         "ot_restday_minutes": 0,
         "ot_holiday_minutes": 240,
         "missing_punches": 1,
+        "ot_days_over_limit": 1,  # the holiday's 240 minutes: 60 beyond 3 hours (劳动法 art. 41)
+        "ot_minutes_over_day_limit": 60,
+        "ot_minutes_over_month_limit": 0,
     }
 
 

@@ -66,6 +66,7 @@ def _seed(factory: sessionmaker[Session], shifts: dict[str, str | None], office_
             s.add(Badge(pin=str(pin), employee_id=employee.id, device_sn=None))
 
 
+@pytest.mark.usefixtures("overtime_by_punches")  # the punches' overtime, no approval needed
 def test_day_and_night_workers_of_one_office_each_get_their_own_shift(factory: sessionmaker[Session]) -> None:
     _seed(factory, {"D001": None, "N001": "night"})
     taps = [

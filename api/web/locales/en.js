@@ -301,6 +301,10 @@ export default {
       title: "Deduction for damages above the legal limit",
       hint: "These employees' deduction for damages exceeds 20% of the month's wages or takes pay below the minimum wage (Interim Provisions on Wage Payment art. 16): check the deduction.",
     },
+    overtime_over_limit: {
+      title: "Overtime beyond the legal limit",
+      hint: "These employees worked more than 3 hours of overtime on a day or 36 hours in the month (Labour Law art. 41): it is paid as counted; check the approvals and the schedule.",
+    },
   },
   payslips: {
     title: "Payslips",
