@@ -28,10 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, false, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, ColumnElement, Select, and_, cast, false, func, literal, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gateway.store import (
     AuditLog,
@@ -216,10 +218,14 @@ def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockW
 def _flagged_payslips(session: Session, run: PayRun) -> list[LockWarning]:
     """The payslips the pay rules flagged: a housing-fund rate outside the legal range, damages above the limit."""
     rate, damages = [], []
+    figures_of = _json_of(session, Payslip.figures_json)
     rows = session.execute(
         select(Employee.code, Employee.name, Payslip.figures_json, Payslip.inputs_json)
         .join(Employee, Payslip.employee_id == Employee.id)
         .where(Payslip.payrun_id == run.id)
+        .where(
+            or_(*(func.coalesce(figures_of[flag].as_integer(), 0) != 0 for flag in ("hf_rate_flag", "damages_flag")))
+        )
         .order_by(Employee.code)
     )
     for code, name, figures_json, inputs_json in rows:
@@ -253,6 +259,14 @@ def _flagged_payslips(session: Session, run: PayRun) -> list[LockWarning]:
             )
         )
     return warnings
+
+
+def _json_of(session: Session, column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[Any]:
+    """`column` (JSON text) as JSON the database reads, so a query can test a key of every payslip without sending
+    each one's figures to Python: SQLite's JSON functions read text as it is, PostgreSQL needs a cast."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(column, JSONB)
+    return type_coerce(column, JSON)
 
 
 def _open_quarantine() -> Select[int]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pay.lock_checks import lock_warnings
-from gateway.pay.payrun import run_payroll
-from gateway.store import Device, Employee, Office, PayRun, Punch, Quarantine
+from gateway.pay.month_inputs import set_month_input
+from gateway.pay.payrun import compute_payrun, create_payrun, run_payroll
+from gateway.store import Device, Employee, Office, PayRun, Payslip, Punch, Quarantine
+from payroll_core.money import fen_to_yuan
 
 LATER = datetime(2099, 1, 1)  # received after any compute
 
@@ -94,4 +97,25 @@ def test_late_and_quarantined_punches_are_counted_per_office_within_its_own_mont
         "1 punches of 2026-03 received",
         "2 punches of 2026-03 received",
         "1 quarantined punches mapped or dismissed",
+    ]
+
+
+def test_each_flag_warns_for_its_own_payslips_only(factory: sessionmaker[Session]) -> None:
+    """The flagged payslips are picked by the database: one with each flag, and one with none, which no warning
+    names."""
+    with factory() as s, s.begin():
+        ids = _seed(s)
+        s.add(Employee(code="EZ", name="Plain Worker", office_id=s.get_one(Employee, ids["SNA"]).office_id,
+                       pay_basis="monthly", monthly_salary_fen=600_000, special_deductions_fen=0))  # fmt: skip
+        s.get_one(Employee, ids["SNA"]).hf_rate = "0.15"
+        run = create_payrun(s, "2026-03", "all", "hr")
+        set_month_input(s, run.id, "ESNB", "hr", damages_fen=200_000)
+        compute_payrun(s, run.id, "hr")
+    with factory() as s:
+        warnings = {w.code: w for w in lock_warnings(s, s.get_one(PayRun, run.id), datetime(2026, 4, 1))}
+        figures = s.scalars(select(Payslip).where(Payslip.employee_id == ids["SNB"])).one().figures
+    assert warnings["housing_fund_rate"].items == ["ESNA Worker SNA"]
+    limit = figures["damages_limit_fen"]
+    assert warnings["damages_over_limit"].items == [
+        f"ESNB Worker SNB (2000.00 yuan entered, at most {fen_to_yuan(limit)}, {fen_to_yuan(limit)} deducted)"
     ]
