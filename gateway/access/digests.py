@@ -12,10 +12,14 @@ import hmac
 import json
 from typing import Any
 
+# What `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)` does, without
+# building an encoder per call (a locked 100,000-employee run hashes 100,000 payslips).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
 
 def canonical(value: Any) -> str:
     """JSON with sorted keys and no spaces, so the same content always hashes the same."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def keyed_hash(key: bytes, domain: str, value: Any) -> str:

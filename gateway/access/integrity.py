@@ -85,13 +85,13 @@ def current_digests(session: Session, run: PayRun) -> dict[int, str]:
             return digests
         after = chunk[-1][0]
         held: dict[int, list[Sequence[object]]] = defaultdict(list)
-        for slip_id, *line in session.execute(
-            select(lines.payslip_id, *(lines[f] for f in _LINE_FIELDS))
+        for line in session.execute(
+            select(*(lines[f] for f in _LINE_FIELDS), lines.payslip_id)
             .join(Payslip.__table__, lines.payslip_id == slips.id)
             .where(slips.payrun_id == run.id, slips.id >= chunk[0][0], slips.id <= after)
             .order_by(lines.payslip_id, lines.position)
-        ):
-            held[slip_id].append(line)
+        ).all():  # fetched at once: a row at a time costs more than the hashing
+            held[line[-1]].append(line[:-1])
         digests.update((slip[0], _slip_digest(key, slip, held[slip[0]])) for slip in chunk)
 
 

@@ -31,11 +31,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, cast, func, literal, or_, select
+from sqlalchemy import JSON, ColumnElement, Integer, Select, and_, cast, false, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gateway.store import (
     AuditLog,
@@ -159,9 +160,8 @@ def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockW
         low, high = bounds[office.id]
         rows = session.execute(
             select(Punch.pin, func.count())
-            .join(Quarantine, Quarantine.punch_id == Punch.id)
             .join(Device, Device.sn == Punch.device_sn)
-            .where(Device.office_id == office.id, Quarantine.resolved_at.is_(None))
+            .where(Device.office_id == office.id, Punch.id.in_(_open_quarantine()))
             .where(Punch.ts_utc >= low, Punch.ts_utc < high)
             .group_by(Punch.pin)
             .order_by(Punch.pin)
@@ -223,10 +223,14 @@ def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockW
 def _flagged_payslips(session: Session, run: PayRun) -> list[LockWarning]:
     """The payslips the pay rules flagged: a housing-fund rate outside the legal range, damages above the limit."""
     rate, damages = [], []
+    figures_of = _json_of(session, Payslip.figures_json)
     rows = session.execute(
         select(Employee.code, Employee.name, Payslip.figures_json, Payslip.inputs_json)
         .join(Employee, Payslip.employee_id == Employee.id)
         .where(Payslip.payrun_id == run.id)
+        .where(
+            or_(*(func.coalesce(figures_of[flag].as_integer(), 0) != 0 for flag in ("hf_rate_flag", "damages_flag")))
+        )
         .order_by(Employee.code)
     )
     for code, name, figures_json, inputs_json in rows:
@@ -307,22 +311,47 @@ def _overtime_over_limit(session: Session, run: PayRun) -> list[LockWarning]:
     ]
 
 
+def _json_of(session: Session, column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[Any]:
+    """`column` (JSON text) as JSON the database reads, so a query can test a key of every payslip without sending
+    each one's figures to Python: SQLite's JSON functions read text as it is, PostgreSQL needs a cast."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(column, JSONB)
+    return type_coerce(column, JSON)
+
+
+def _open_quarantine() -> Select[int]:
+    """The ids of the punches still in quarantine: a few, so a query of the month's punches starts from them (a
+    join lets the planner walk the month's millions of punches by time and look each one up in the quarantine)."""
+    return select(Quarantine.punch_id).where(Quarantine.resolved_at.is_(None))
+
+
 def _changed_since_compute(
     session: Session, run: PayRun, bounds: dict[int, tuple[dt.datetime, dt.datetime]]
 ) -> list[str]:
     since = run.computed_at
     if since is None:
         return []
-    items = []
-    for office_id, (low, high) in bounds.items():
-        late = session.scalar(
-            select(func.count())
+    # Punches of each office's month received after the compute, in one query that starts from the few received
+    # since (one pass over `received_at`), not from the office's month of punches walked by time.
+    late = dict(
+        session.execute(
+            select(Device.office_id, func.count())
             .select_from(Punch)
             .join(Device, Device.sn == Punch.device_sn)
-            .where(Device.office_id == office_id, Punch.received_at > since, Punch.ts_utc >= low, Punch.ts_utc < high)
-        )
-        if late:
-            items.append(f"{late} punches of {run.period} received")
+            .where(Punch.id.in_(select(Punch.id).where(Punch.received_at > since)))
+            .where(
+                or_(
+                    false(),
+                    *(
+                        and_(Device.office_id == office_id, Punch.ts_utc >= low, Punch.ts_utc < high)
+                        for office_id, (low, high) in bounds.items()
+                    ),
+                )
+            )
+            .group_by(Device.office_id)
+        ).all()
+    )
+    items = [f"{late[office_id]} punches of {run.period} received" for office_id in bounds if late.get(office_id)]
     resolved = session.scalar(select(func.count()).select_from(Quarantine).where(Quarantine.resolved_at > since))
     if resolved:
         items.append(f"{resolved} quarantined punches mapped or dismissed")

@@ -623,6 +623,8 @@ def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, 
 
 _STORE_CHUNK = 5_000  # employees whose payslips and lines are built and inserted at a time
 _LINE_COLUMNS = ("payslip_id", "position", "code", "amount_fen", "quantities_json", "rule")
+# `json.dumps(quantities, ensure_ascii=False)` without an encoder built per line (1,700,000 lines in a 100,000 run)
+_QUANTITIES = json.JSONEncoder(ensure_ascii=False)
 
 
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
@@ -631,13 +633,17 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
     inputs = result.inputs
     assert inputs is not None
     slips = cast(Table, Payslip.__table__)
-    given = {name: getattr(inputs, name).tolist() for name in INPUT_COLUMNS}  # Python ints, as json wants them
+    # Python ints, as json wants them: the same rows as `result.row(i)` and `attendance.row(i)`, without a numpy
+    # scalar per value
+    given = {name: getattr(inputs, name).tolist() for name in INPUT_COLUMNS}
+    outputs = {name: getattr(result, name).tolist() for name in OUTPUT_COLUMNS}
+    days = {key: column.tolist() for key, column in attendance.summary.items()}
     employees = attendance.employees
     for start in range(0, len(employees), _STORE_CHUNK):
         chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
         rows = []
         for i in chunk:
-            figures = result.row(i)
+            figures = {name: outputs[name][i] for name in OUTPUT_COLUMNS}
             rows.append(
                 {
                     "payrun_id": run.id,
@@ -647,14 +653,14 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
                     "iit_fen": figures["iit_fen"],
                     "figures_json": json.dumps(figures),
                     "inputs_json": json.dumps({name: given[name][i] for name in INPUT_COLUMNS}),
-                    "attendance_json": json.dumps(attendance.row(i)),
+                    "attendance_json": json.dumps({key: column[i] for key, column in days.items()}),
                 }
             )
         ids = session.execute(insert(slips).returning(slips.c.id, sort_by_parameter_order=True), rows).scalars()
         _insert_lines(
             session,
             [
-                (slip_id, n, line.code, line.amount_fen, json.dumps(line.quantities, ensure_ascii=False), line.rule)
+                (slip_id, n, line.code, line.amount_fen, _QUANTITIES.encode(line.quantities), line.rule)
                 for i, slip_id in zip(chunk, ids, strict=True)
                 for n, line in enumerate(build_lines(result, i))
             ],
