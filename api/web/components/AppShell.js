@@ -1,7 +1,7 @@
 // The frame around every screen: a side menu of the role's entries (collapsible; a drawer on a phone), the header
 // with the language switch and the user's menu. Login and activation pages get no frame.
 import { ElMessage } from "element-plus";
-import { computed, ref } from "vue";
+import { computed, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { useRoute, useRouter } from "vue-router";
 import { logOut } from "../api/session.js";
@@ -10,6 +10,7 @@ import { menuFor } from "../router.js";
 import { isPhone } from "../viewport.js";
 import LangSwitch from "./LangSwitch.js";
 import { showError } from "./notify.js";
+import { APPROVERS, pending, refreshPending } from "./pendingCount.js";
 
 export default {
   components: { LangSwitch },
@@ -45,7 +46,10 @@ export default {
       else collapsed.value = !collapsed.value;
     }
 
-    return { auth, framed, menu, active, collapsed, drawer, isPhone, go, command, toggle };
+    // The inbox badge: read when an approver logs in (the inbox screen keeps it current after that).
+    watch(() => auth.me && auth.me.username, () => auth.me && APPROVERS.includes(auth.me.role) && refreshPending(), { immediate: true });
+
+    return { auth, framed, menu, active, collapsed, drawer, isPhone, pending, go, command, toggle };
   },
   template: `
 <router-view v-if="!framed" />
@@ -57,7 +61,7 @@ export default {
     <el-menu :default-active="active" :collapse="collapsed" class="shell-menu" data-test="menu">
       <el-menu-item v-for="entry in menu" :key="entry.name" :index="entry.name" @click="go(entry.name)">
         <el-icon><component :is="'Icon' + entry.meta.icon" /></el-icon>
-        <template #title>{{ $t(entry.meta.menu) }}</template>
+        <template #title>{{ $t(entry.meta.menu) }}<el-badge v-if="entry.meta.badge && pending.count" :value="pending.count" :max="99" class="menu-badge" data-test="menu-badge" /></template>
       </el-menu-item>
     </el-menu>
   </el-aside>
@@ -66,7 +70,7 @@ export default {
     <el-menu :default-active="active" class="shell-menu" data-test="menu">
       <el-menu-item v-for="entry in menu" :key="entry.name" :index="entry.name" @click="go(entry.name)">
         <el-icon><component :is="'Icon' + entry.meta.icon" /></el-icon>
-        <span>{{ $t(entry.meta.menu) }}</span>
+        <span>{{ $t(entry.meta.menu) }}</span><el-badge v-if="entry.meta.badge && pending.count" :value="pending.count" :max="99" class="menu-badge" data-test="menu-badge" />
       </el-menu-item>
     </el-menu>
   </el-drawer>

@@ -1,0 +1,61 @@
+// How a request reads on screen, from the API's fields (times are the office's wall clock with its offset):
+// its kind, its window (a whole-day leave shows its last day, not the exclusive end), its amount, its step.
+import { durationText } from "../explain.js";
+
+const dayOf = (iso) => iso.slice(0, 10);
+const clockOf = (iso) => iso.slice(11, 16);
+
+function dayBefore(day) {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+// The days a request touches, first and last (YYYY-MM-DD): what the calendar beside it marks.
+export function daysOf(request) {
+  const first = dayOf(request.starts_at);
+  const end = request.ends_at;
+  const last = request.kind === "correction" ? first : clockOf(end) === "00:00" ? dayBefore(dayOf(end)) : dayOf(end);
+  return { first, last: last < first ? first : last };
+}
+
+export function kindText(request, t, te) {
+  if (request.kind === "leave") {
+    const key = `requests.leaveTypes.${request.leave_type}`;
+    return te(key) ? t(key) : request.leave_type;
+  }
+  if (request.kind === "overtime") return t(`requests.overtimeComp.${request.comp}`);
+  if (request.kind === "correction") return t(`requests.correctionDirection.${request.direction}`);
+  return t("requests.kinds.trip");
+}
+
+export function spanText(request) {
+  const start = request.starts_at;
+  if (request.kind === "correction") return `${dayOf(start)} ${clockOf(start)}`;
+  const { first, last } = daysOf(request);
+  if (clockOf(start) === "00:00" && clockOf(request.ends_at) === "00:00") return first === last ? first : `${first} – ${last}`;
+  const end = request.ends_at;
+  return dayOf(end) === first ? `${first} ${clockOf(start)}–${clockOf(end)}` : `${first} ${clockOf(start)} – ${dayOf(end)} ${clockOf(end)}`;
+}
+
+export function amountText(request, t) {
+  if (request.kind === "correction") return t("common.none");
+  if (request.kind === "overtime" || (request.kind === "leave" && request.unit === "hour")) return durationText(request.amount, t);
+  const days = request.kind === "leave" && request.unit === "half_day" ? request.amount / 2 : request.amount;
+  return t("units.days", { n: days });
+}
+
+// Who a pending request waits for; the outcome of a decided one.
+export function stateText(request, t) {
+  if (request.status !== "pending") return t(`requests.status.${request.status}`);
+  return request.step === 1 ? t("requests.waitsManager") : t("requests.waitsHr");
+}
+
+export const STATUS_TYPES = { pending: "warning", approved: "success", rejected: "danger", withdrawn: "info" };
+
+// An audit actor ("manager:user:li.na", "hr:payroll-pc") as "li.na (部门负责人)"; anything else as it is.
+export function actorText(actor, t, te) {
+  const match = /^(\w+):(?:user:)?(.+)$/.exec(actor);
+  if (!match || !te(`user.role.${match[1]}`)) return actor;
+  return t("requests.actorText", { name: match[2], role: t(`user.role.${match[1]}`) });
+}
