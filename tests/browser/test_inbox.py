@@ -37,7 +37,8 @@ def _employee(session: Session, code: str, name: str) -> Employee:
 
 
 def _leave(session: Session, employee: Employee, kind: str, start: datetime, end: datetime, reason: str) -> int:
-    return submit(session, "hr:user:li.na", employee, NewRequest("leave", start, end, reason, leave_type=kind), TODAY).id
+    request = NewRequest("leave", start, end, reason, leave_type=kind)
+    return submit(session, "hr:user:li.na", employee, request, TODAY).id
 
 
 def seed_requests(served: Served) -> dict[str, int]:
