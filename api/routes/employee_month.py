@@ -10,15 +10,16 @@ from typing import Annotated, get_args
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from api.auth import EVERYONE, require, visible_employee_id
+from api.auth import EVERYONE, require
 from api.db import read
 from api.pay_errors import pay_errors
+from api.routes.leave import visible_employee
 from api.schemas import PayMonth, UtcOut
 from gateway.access.tokens import Principal
 from gateway.pay.dashboard import local_today
 from gateway.pay.month_calendar import CorrectionMark, DayKind, DayStatus, month_calendar
 from gateway.pay.overtime_rule import calendar_limits
-from gateway.store import Employee, Office, utcnow
+from gateway.store import Office, utcnow
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 _STATUSES = ", ".join(get_args(DayStatus))
@@ -74,12 +75,13 @@ class MonthCalendarOut(BaseModel):
 def employee_month(
     request: Request,
     code: str,
-    who: Annotated[Principal, require(*EVERYONE)],
+    who: Annotated[Principal, require(*EVERYONE, "manager")],
     period: Annotated[PayMonth, Query(description="pay month YYYY-MM")],
 ) -> MonthCalendarOut:
-    """The employee's month day by day. An employee token sees only its own (404 for anyone else)."""
+    """The employee's month day by day. An employee sees only their own, a manager also their people's (the
+    calendar beside a request in the approval inbox); 404 for anyone else."""
     with read(request) as session, pay_errors():
-        employee = session.get_one(Employee, visible_employee_id(session, who, code))
+        employee = visible_employee(session, who, code)
         office = session.get(Office, employee.office_id) if employee.office_id is not None else None
         today = local_today(office, utcnow()) if office is not None else dt.date.max
         calendar = month_calendar(session, employee, period, today)

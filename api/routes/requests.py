@@ -31,9 +31,10 @@ from gateway.access.tokens import Principal
 from gateway.pay.dashboard import local_today
 from gateway.people import approvals
 from gateway.people import requests as service
-from gateway.people.departments import managed_employee_ids
+from gateway.people.departments import find_department, managed_employee_ids, subtree_ids
+from gateway.people.leave_ledger import leave_types_of
 from gateway.people.request_rules import RequestError
-from gateway.store import Employee, Office, RequestAttachment, RequestEvent, StaffRequest, utcnow
+from gateway.store import Department, Employee, Office, RequestAttachment, RequestEvent, StaffRequest, utcnow
 
 router = APIRouter(prefix="/requests", tags=["requests"])
 ALL = (*EVERYONE, "manager")
@@ -72,12 +73,14 @@ class RequestOut(BaseModel):
     id: int
     employee: str
     employee_name: str
+    department: str | None = Field(description="the employee's department's name (null: none)")
     kind: Kind
     status: Status
     leave_type: str | None
     starts_at: str = Field(description="office time, ISO with offset")
     ends_at: str
     amount: int = Field(description="leave: steps of the type's unit; overtime: minutes; trip: days; 补卡: 0")
+    unit: str | None = Field(description="leave: the type's unit, day | half_day | hour (minutes); else null")
     comp: str | None
     direction: str | None
     reason: str
@@ -139,8 +142,11 @@ def _out(session: Session, row: StaffRequest, history: bool = False) -> RequestO
 
     events = session.scalars(select(RequestEvent).where(RequestEvent.request_id == row.id).order_by(RequestEvent.id))
     return RequestOut(
-        id=row.id, employee=employee.code, employee_name=employee.name, kind=row.kind, status=row.status,  # type: ignore[arg-type]
+        id=row.id, employee=employee.code, employee_name=employee.name,
+        department=session.scalar(select(Department.name).where(Department.id == employee.department_id)),
+        kind=row.kind, status=row.status,  # type: ignore[arg-type]
         leave_type=row.leave_type, starts_at=local(row.starts_at), ends_at=local(row.ends_at), amount=row.amount,
+        unit=leave_types_of(session, employee)[row.leave_type].unit if row.leave_type is not None else None,
         comp=row.comp, direction=row.direction, reason=row.reason, steps=row.steps, step=row.step,
         created_by=row.created_by,
         attachment=session.scalar(select(RequestAttachment.filename).where(RequestAttachment.request_id == row.id)),
@@ -169,6 +175,9 @@ def list_requests(
     kind: Kind | None = None,
     employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
     month: Annotated[PayMonth | None, Query(description="requests starting in this month, YYYY-MM")] = None,
+    department: Annotated[
+        str | None, Query(max_length=32, description="department code: its people and those of the ones below it")
+    ] = None,
 ) -> list[RequestOut]:
     """Requests the caller may see, newest first (at most 500): yours; a manager's people's; HR everyone's."""
     with read(request) as session:
@@ -182,6 +191,12 @@ def list_requests(
             if found is None:
                 raise not_found(f"employee {employee!r}")
             query = query.where(StaffRequest.employee_id == found)
+        if department is not None:
+            unit = find_department(session, department)
+            if unit is None:
+                raise not_found(f"department {department!r}")
+            members = select(Employee.id).where(Employee.department_id.in_(subtree_ids(session, {unit.id})))
+            query = query.where(StaffRequest.employee_id.in_(members))
         if month is not None:
             year, number = int(month[:4]), int(month[5:7])
             first = datetime(year, number, 1)

@@ -28,5 +28,6 @@ export async function loadSession() {
 export const can = (roles) => auth.me !== null && roles.includes(auth.me.role);
 export const canWrite = () => can(WRITERS);
 
-// Where a role starts: employees at their payslips, everyone else at the dashboard.
-export const homeFor = (me) => (me && me.role === "employee" ? { name: "my-payslips" } : { name: "dashboard" });
+// Where a role starts: employees at their payslips, managers at their approval inbox, everyone else at the dashboard.
+export const homeFor = (me) =>
+  me && me.role === "employee" ? { name: "my-payslips" } : me && me.role === "manager" ? { name: "inbox" } : { name: "dashboard" };

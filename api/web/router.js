@@ -29,8 +29,12 @@ import PunchesView from "./views/PunchesView.js";
 import QuarantineView from "./views/QuarantineView.js";
 import TerminalsView from "./views/TerminalsView.js";
 import UsersView from "./views/UsersView.js";
+// manager and HR requests
+import InboxView from "./views/InboxView.js";
+import RequestsView from "./views/RequestsView.js";
+import { APPROVERS } from "./components/pendingCount.js";
 
-const EVERYONE = [...STAFF, "employee"];
+const EVERYONE = [...STAFF, "employee", "manager"];
 const EMPLOYEE = ["employee"];
 const ADMIN = ["admin"];
 
@@ -49,6 +53,9 @@ export const routes = [
   { path: "/payruns/:id(\\d+)", name: "payrun", component: PayRunView, meta: { roles: STAFF, parent: "payruns" } },
   { path: "/payslips", name: "payslips", component: PayslipsView, meta: { roles: STAFF, menu: "menu.payslips", icon: "Tickets" } },
   { path: "/payslips/:id(\\d+)", name: "payslip", component: PayslipView, meta: { roles: STAFF, parent: "payslips" } },
+  // manager and HR requests
+  { path: "/inbox", name: "inbox", component: InboxView, meta: { roles: APPROVERS, menu: "menu.inbox", icon: "Stamp", badge: true } },
+  { path: "/requests", name: "requests", component: RequestsView, meta: { roles: STAFF, menu: "menu.requests", icon: "Tickets" } },
   { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
   { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },

@@ -10,7 +10,9 @@ What `setup_demo` builds, all in one temporary folder and on localhost:
   shows something (the ZK terminals add a few unknown badges of their own). Monthly staff in
   Shanghai and on the ZK TCP terminal, hourly workers on the UDP terminal, piece workers on the
   Comet file, whose piece counts are imported from a generated CSV.
-- Punches for LAST month (relative to `today`), synced through the real drivers and the push receiver;
+- Punches for LAST month (relative to `today`), synced through the real drivers and the push receiver.
+- Departments with managers in both offices, manager logins, annual leave accrued, and requests in every
+  state (`gateway.cli.demo_requests`), made before the pay run so that it picks up the approved ones;
   then last month's pay run is computed and locked, and an HR token issued.
 
 `run_demo` prints the URL, the token and a summary, and serves until Ctrl-C, then cleans up.
@@ -43,6 +45,13 @@ from gateway.access.keys import create_key_file
 from gateway.access.tokens import issue_token
 from gateway.access.users import create_user
 from gateway.access.vault import BANK_ACCOUNT_NO, seal_for
+from gateway.cli.demo_requests import (
+    DEMO_PASSWORD_MANAGER,
+    MANAGER_NAMES,
+    STATES,
+    add_organisation,
+    add_requests,
+)
 from gateway.cli.report import payrun_table
 from gateway.devices.inventory import register_config
 from gateway.devices.sync import run_sync
@@ -51,6 +60,7 @@ from gateway.pay.piece_import import import_piece_file
 from gateway.store import (
     Badge,
     BankAccount,
+    Department,
     Device,
     Employee,
     Office,
@@ -195,7 +205,8 @@ def _add_staff(factory: sessionmaker[Session], staff: list[_Staff]) -> None:
     with factory() as session, session.begin():
         offices = {o.name: o.id for o in session.scalars(select(Office))}
         for group in staff:
-            for k, (pin, name) in enumerate(group.pins[:-1]):
+            for k, (pin, terminal_name) in enumerate(group.pins[:-1]):
+                name = MANAGER_NAMES.get(f"{group.prefix}{pin}", terminal_name)
                 employee = Employee(
                     code=f"{group.prefix}{pin}",
                     name=name,
@@ -233,17 +244,20 @@ def setup_demo(
 ) -> DemoResult:
     """Build and start everything (see the module docstring); `DemoResult.stop()` undoes it."""
     console = console or Console()
-    first = last_month(today or date.today())
+    today = today or date.today()
+    first = last_month(today)
     period = f"{first:%Y-%m}"
     stack = ExitStack()
     try:
-        return _setup(workdir, first, period, port, console, stack)
+        return _setup(workdir, today, first, period, port, console, stack)
     except BaseException:
         stack.close()
         raise
 
 
-def _setup(workdir: Path, first: date, period: str, port: int, console: Console, stack: ExitStack) -> DemoResult:
+def _setup(
+    workdir: Path, today: date, first: date, period: str, port: int, console: Console, stack: ExitStack
+) -> DemoResult:
     url_db = f"sqlite:///{workdir / 'punchclock.db'}"
     upgrade(url_db)
     engine = make_engine(url_db)
@@ -350,6 +364,10 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     with factory() as session, session.begin():
         _row, token = issue_token(session, "demo-hr", "hr", None, ACTOR)
         logins = _add_logins(session)
+        after = (first + timedelta(days=32)).replace(day=1)
+        for manager in add_organisation(session, ACTOR, HQ, PLANT, [first.year, after.year]):
+            who = MANAGER_NAMES[manager.employee]
+            logins.append(DemoLogin("manager", manager.username, DEMO_PASSWORD_MANAGER, who))
 
     url = _serve(stack, factory, config, port)
     run_sync(config, factory, console=console)
@@ -367,6 +385,8 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
     with factory() as session, session.begin():
         import_piece_file(session, f"pieces-{period}.csv", _piece_csv(first, piece_workers), ACTOR)
     with factory() as session, session.begin():
+        requests = add_requests(session, first, today, {login.username for login in logins if login.role == "employee"})
+    with factory() as session, session.begin():
         # The demo keeps a few unknown badges on purpose, so the quarantine screen has something to show.
         run, _changes = run_payroll(session, period, "all", ACTOR, lock=True, acknowledge=["open_quarantine"])
         slips = payslips_of(session, run.id)
@@ -378,6 +398,8 @@ def _setup(workdir: Path, first: date, period: str, port: int, console: Console,
             "gross_fen": run.gross_total_fen,
             "net_fen": run.net_total_fen,
             "payrun": run.id,
+            "departments": session.scalar(select(func.count()).select_from(Department)) or 0,
+            **{f"requests_{state}": count for state, count in requests.items()},
         }
         tables = [_summary_table(summary, period), payrun_table(run, slips, largest=3)]
     return DemoResult(url, token, period, workdir, summary, tables, stack, logins)
@@ -398,8 +420,10 @@ def _summary_table(summary: dict[str, int], period: str) -> Table:
     table = Table(title=f"punchclock demo — pay month {period}")
     table.add_column("what")
     table.add_column("value", justify="right")
-    for key in ("employees", "punches", "quarantined", "payslips"):
+    for key in ("employees", "departments", "punches", "quarantined", "payslips"):
         table.add_row(key, str(summary[key]))
+    for state in STATES:
+        table.add_row(f"requests {state}", str(summary[f"requests_{state}"]))
     table.add_row("gross total (yuan)", fen_to_yuan(summary["gross_fen"]))
     table.add_row("net total (yuan)", fen_to_yuan(summary["net_fen"]))
     return table

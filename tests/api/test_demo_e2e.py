@@ -9,6 +9,7 @@ must equal that in every fen field. Then the demo's setup runs end to end (witho
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -174,8 +175,37 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
             ("hr", "wang.fang"),
             ("employee", "SH-P1001"),
             ("employee", "DG-T1001"),
+            ("manager", "li.na"),
+            ("manager", "zhou.min"),
         ]
-        for login in demo.logins:
+        # requests in every state, counted honestly in the printed summary
+        counts = {state: summary[f"requests_{state}"] for state in ("pending", "approved", "rejected", "withdrawn")}
+        assert counts == {"pending": 5, "approved": 6, "rejected": 1, "withdrawn": 1}
+        assert summary["departments"] == 5
+        table = io.StringIO()
+        Console(file=table, width=80).print(demo.tables[0])
+        for state, count in counts.items():
+            assert re.search(rf"│ requests {state} +│ +{count} │", table.getvalue()), table.getvalue()
+        everything = httpx.get(f"{demo.url}/api/v1/requests", headers=hr).json()
+        assert {state: sum(r["status"] == state for r in everything) for state in counts} == counts
+        approved = {(r["kind"], r["leave_type"], r["starts_at"][:7], r["steps"]) for r in everything
+                    if r["status"] == "approved"}  # fmt: skip
+        assert approved == {("leave", "annual", "2026-03", 1), ("leave", "sick", "2026-03", 1),
+                            ("leave", "personal", "2026-03", 1), ("overtime", None, "2026-03", 1),
+                            ("correction", None, "2026-03", 1), ("leave", "annual", "2026-03", 2)}  # fmt: skip
+        assert {r["starts_at"][:7] for r in everything if r["status"] == "pending"} == {"2026-04"}
+        for login in demo.logins[3:]:  # each manager's inbox holds their people's pending requests, nobody else's
+            with httpx.Client(base_url=demo.url) as browser:
+                me = browser.post("/api/v1/session", json={"username": login.username, "password": login.password})
+                assert (me.status_code, me.json()["role"]) == (200, "manager"), me.text
+                inbox = browser.get("/api/v1/requests/inbox").json()
+                assert {r["employee"][:4] for r in inbox} == {"li.na": {"DG-T", "DG-C"}, "zhou.min": {"SH-S"}}[
+                    login.username
+                ]
+                assert len(inbox) == {"li.na": 3, "zhou.min": 1}[login.username]
+        hr_inbox = httpx.get(f"{demo.url}/api/v1/requests/inbox", headers=hr).json()
+        assert [(r["employee"], r["step"], r["steps"]) for r in hr_inbox if r["step"] == 2] == [("SH-P1003", 2, 2)]
+        for login in demo.logins[:3]:
             with httpx.Client(base_url=demo.url) as browser:
                 me = browser.post("/api/v1/session", json={"username": login.username, "password": login.password})
                 assert me.status_code == 200, me.text

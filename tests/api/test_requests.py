@@ -174,6 +174,22 @@ def test_manager_of_another_department_gets_404(client: TestClient, as_role, peo
                       "detail": f"request {created['id']} does not exist"}]  # fmt: skip
 
 
+def test_the_inbox_screens_reads_calendar_department_and_unit(client: TestClient, as_role, people) -> None:  # type: ignore[no-untyped-def]
+    """What the approval inbox and HR's requests screen read: the employee's month for their manager (404 for
+    another department's), the department filter (its subtree) and each request's department and leave unit."""
+    created = _leave(client, as_role("employee"), "2026-12-07T00:00", "2026-12-08T00:00")
+    month = client.get("/api/v1/employees/E001/month", params={"period": "2026-12"}, headers=people["li-na"])
+    assert (month.status_code, month.json()["employee"], len(month.json()["days"])) == (200, "E001", 31)
+    other = client.get("/api/v1/employees/E001/month", params={"period": "2026-12"}, headers=people["wang"])
+    assert (other.status_code, other.json()["detail"]) == (404, "employee 'E001' does not exist")
+    hr = as_role("hr")
+    found = client.get("/api/v1/requests", params={"department": "SH"}, headers=hr).json()
+    assert [(r["id"], r["department"], r["unit"]) for r in found] == [(created["id"], "上海总部", "half_day")]
+    assert client.get("/api/v1/requests", params={"department": "QA"}, headers=hr).json() == []
+    missing = client.get("/api/v1/requests", params={"department": "NOPE"}, headers=hr)
+    assert (missing.status_code, missing.json()["detail"]) == (404, "department 'NOPE' does not exist")
+
+
 def test_two_approvers_at_once_exactly_one_wins(client: TestClient, as_role, people, factory) -> None:  # type: ignore[no-untyped-def]
     created = _leave(client, as_role("employee"), "2026-12-07T00:00", "2026-12-08T00:00")
     with factory() as session:

@@ -30,10 +30,12 @@ HR = Login("li.na", "Renshi-2026-spring", "李娜")
 VIEWER = Login("zhou.viewer", "Chakan-2026-spring", "周敏")
 EMPLOYEE = Login("E001", "Yuangong-2026-spring", "Worker E001")
 ADMIN = Login("chen.admin", "Guanli-2026-spring", "陈强")
+MANAGER = Login("zhao.lei", "Jingli-2026-spring", "赵磊")  # made by the test that needs one (test_inbox.py)
 
 
 # The side menu of each staff role, in order (api/web/router.js); a viewer has no audit log, only admins users.
-HR_MENU = ["工作台", "员工", "部门", "考勤机", "待处理打卡", "打卡与补卡", "计件", "工资核算", "工资单", "审计日志"]
+HR_MENU = ["工作台", "员工", "部门", "考勤机", "待处理打卡", "打卡与补卡", "计件", "工资核算", "工资单"]
+HR_MENU += ["待我审批", "申请管理", "审计日志"]
 HR_MENU_EN = [
     "Dashboard",
     "Employees",
@@ -44,9 +46,11 @@ HR_MENU_EN = [
     "Piece counts",
     "Pay runs",
     "Payslips",
+    "Approvals",
+    "Requests",
     "Audit log",
 ]
-VIEWER_MENU = HR_MENU[:-1]
+VIEWER_MENU = [entry for entry in HR_MENU if entry not in ("待我审批", "审计日志")]
 ADMIN_MENU = [*HR_MENU, "用户与令牌"]
 
 

@@ -11,6 +11,7 @@ import { isPhone } from "../viewport.js";
 import { bell, refreshBell } from "./bell.js";
 import LangSwitch from "./LangSwitch.js";
 import { showError } from "./notify.js";
+import { APPROVERS, pending, refreshPending } from "./pendingCount.js";
 
 export default {
   components: { LangSwitch },
@@ -51,8 +52,10 @@ export default {
     watch(() => (framed.value ? route.fullPath : null), (path) => path && refreshBell(), { immediate: true });
     onMounted(() => (timer = setInterval(() => framed.value && refreshBell(), 60000)));
     onUnmounted(() => clearInterval(timer));
+    // The inbox badge: read when an approver logs in (the inbox screen keeps it current after that).
+    watch(() => auth.me && auth.me.username, () => auth.me && APPROVERS.includes(auth.me.role) && refreshPending(), { immediate: true });
 
-    return { auth, framed, menu, active, collapsed, drawer, isPhone, go, command, toggle, bell };
+    return { auth, framed, menu, active, collapsed, drawer, isPhone, pending, go, command, toggle, bell };
   },
   template: `
 <router-view v-if="!framed" />
@@ -64,7 +67,7 @@ export default {
     <el-menu :default-active="active" :collapse="collapsed" class="shell-menu" data-test="menu">
       <el-menu-item v-for="entry in menu" :key="entry.name" :index="entry.name" @click="go(entry.name)">
         <el-icon><component :is="'Icon' + entry.meta.icon" /></el-icon>
-        <template #title>{{ $t(entry.meta.menu) }}</template>
+        <template #title>{{ $t(entry.meta.menu) }}<el-badge v-if="entry.meta.badge && pending.count" :value="pending.count" :max="99" class="menu-badge" data-test="menu-badge" /></template>
       </el-menu-item>
     </el-menu>
   </el-aside>
@@ -73,7 +76,7 @@ export default {
     <el-menu :default-active="active" class="shell-menu" data-test="menu">
       <el-menu-item v-for="entry in menu" :key="entry.name" :index="entry.name" @click="go(entry.name)">
         <el-icon><component :is="'Icon' + entry.meta.icon" /></el-icon>
-        <span>{{ $t(entry.meta.menu) }}</span>
+        <span>{{ $t(entry.meta.menu) }}</span><el-badge v-if="entry.meta.badge && pending.count" :value="pending.count" :max="99" class="menu-badge" data-test="menu-badge" />
       </el-menu-item>
     </el-menu>
   </el-drawer>

@@ -1,11 +1,66 @@
-// How a request's time and amount read: a range of days (with morning or afternoon for half
-// days), a day with a time window, a length in days or hours. The API's times are the office's wall clock with its offset, so the date and
-// time are read from the text as they are; an end at 00:00 is the end of the day before.
-import { addDays } from "./RequestForm.js";
+// How a request reads on screen, from the API's fields (times are the office's wall clock with its offset):
+// its kind, its window (a whole-day leave shows its last day, not the exclusive end), its amount, its step.
+// The employee's own screens (我的申请, 我的假期) use `requestWhen`, `requestAmount` and `stepsText` below, which
+// say half days as 上午/下午; the approvers' screens use `spanText` and `amountText`.
 import { durationText } from "../explain.js";
 
-const day = (at) => at.slice(0, 10);
-const time = (at) => at.slice(11, 16);
+const dayOf = (iso) => iso.slice(0, 10);
+const clockOf = (iso) => iso.slice(11, 16);
+
+function dayBefore(day) {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+// The days a request touches, first and last (YYYY-MM-DD): what the calendar beside it marks.
+export function daysOf(request) {
+  const first = dayOf(request.starts_at);
+  const end = request.ends_at;
+  const last = request.kind === "correction" ? first : clockOf(end) === "00:00" ? dayBefore(dayOf(end)) : dayOf(end);
+  return { first, last: last < first ? first : last };
+}
+
+export function kindText(request, t, te) {
+  if (request.kind === "leave") {
+    const key = `requests.leaveTypes.${request.leave_type}`;
+    return te(key) ? t(key) : request.leave_type;
+  }
+  if (request.kind === "overtime") return t(`requests.overtimeComp.${request.comp}`);
+  if (request.kind === "correction") return t(`requests.correctionDirection.${request.direction}`);
+  return t("requests.kinds.trip");
+}
+
+export function spanText(request) {
+  const start = request.starts_at;
+  if (request.kind === "correction") return `${dayOf(start)} ${clockOf(start)}`;
+  const { first, last } = daysOf(request);
+  if (clockOf(start) === "00:00" && clockOf(request.ends_at) === "00:00") return first === last ? first : `${first} – ${last}`;
+  const end = request.ends_at;
+  return dayOf(end) === first ? `${first} ${clockOf(start)}–${clockOf(end)}` : `${first} ${clockOf(start)} – ${dayOf(end)} ${clockOf(end)}`;
+}
+
+export function amountText(request, t) {
+  if (request.kind === "correction") return t("common.none");
+  if (request.kind === "overtime" || (request.kind === "leave" && request.unit === "hour")) return durationText(request.amount, t);
+  const days = request.kind === "leave" && request.unit === "half_day" ? request.amount / 2 : request.amount;
+  return t("units.days", { n: days });
+}
+
+// Who a pending request waits for; the outcome of a decided one.
+export function stateText(request, t) {
+  if (request.status !== "pending") return t(`requests.status.${request.status}`);
+  return request.step === 1 ? t("requests.waitsManager") : t("requests.waitsHr");
+}
+
+export const STATUS_TYPES = { pending: "warning", approved: "success", rejected: "danger", withdrawn: "info" };
+
+// An audit actor ("manager:user:li.na", "hr:payroll-pc") as "li.na (部门负责人)"; anything else as it is.
+export function actorText(actor, t, te) {
+  const match = /^(\w+):(?:user:)?(.+)$/.exec(actor);
+  if (!match || !te(`user.role.${match[1]}`)) return actor;
+  return t("requests.actorText", { name: match[2], role: t(`user.role.${match[1]}`) });
+}
 
 // A count of the leave unit's steps (days, half days or minutes) as people say it.
 export function stepsText(steps, unit, t) {
@@ -17,18 +72,18 @@ export function stepsText(steps, unit, t) {
 }
 
 export function requestWhen(r, unit, t) {
-  if (r.kind === "correction") return `${day(r.starts_at)} ${time(r.starts_at)}`;
+  if (r.kind === "correction") return `${dayOf(r.starts_at)} ${clockOf(r.starts_at)}`;
   if (r.kind === "overtime" || (r.kind === "leave" && unit === "hour")) {
-    const end = day(r.ends_at) === day(r.starts_at) ? time(r.ends_at) : t("self.when.nextDay", { time: time(r.ends_at) });
-    return `${day(r.starts_at)} ${time(r.starts_at)}–${end}`;
+    const end = dayOf(r.ends_at) === dayOf(r.starts_at) ? clockOf(r.ends_at) : t("self.when.nextDay", { time: clockOf(r.ends_at) });
+    return `${dayOf(r.starts_at)} ${clockOf(r.starts_at)}–${end}`;
   }
-  const last = time(r.ends_at) === "00:00" ? addDays(day(r.ends_at), -1) : day(r.ends_at);
+  const last = clockOf(r.ends_at) === "00:00" ? dayBefore(dayOf(r.ends_at)) : dayOf(r.ends_at);
   if (r.kind === "leave" && unit === "half_day") {
-    const from = `${day(r.starts_at)} ${t(time(r.starts_at) === "12:00" ? "self.form.pm" : "self.form.am")}`;
-    const to = `${last} ${t(time(r.ends_at) === "12:00" ? "self.form.am" : "self.form.pm")}`;
+    const from = `${dayOf(r.starts_at)} ${t(clockOf(r.starts_at) === "12:00" ? "self.form.pm" : "self.form.am")}`;
+    const to = `${last} ${t(clockOf(r.ends_at) === "12:00" ? "self.form.am" : "self.form.pm")}`;
     return t("self.when.range", { from, to });
   }
-  return last === day(r.starts_at) ? last : t("self.when.range", { from: day(r.starts_at), to: last });
+  return last === dayOf(r.starts_at) ? last : t("self.when.range", { from: dayOf(r.starts_at), to: last });
 }
 
 export function requestAmount(r, unit, t) {

@@ -1,0 +1,68 @@
+// One request in a drawer: what is asked, its state, and its history (who did what when, with the comment).
+import { ref, watch } from "vue";
+import { useI18n } from "vue-i18n";
+import { getRequest } from "../api/requests.js";
+import { localDateTime } from "../format.js";
+import { showError } from "./notify.js";
+import { STATUS_TYPES, actorText, amountText, kindText, spanText, stateText } from "./requestText.js";
+
+const ACTION_TYPES = { submitted: "primary", approved: "success", rejected: "danger", withdrawn: "info" };
+
+export default {
+  props: { requestId: { type: Number, default: null } },
+  emits: ["close"],
+  setup(props) {
+    const { t, te } = useI18n();
+    const request = ref(null);
+    const loading = ref(false);
+
+    async function load(id) {
+      request.value = null;
+      if (id === null) return;
+      loading.value = true;
+      try {
+        request.value = await getRequest(id);
+      } catch (error) {
+        showError(error);
+      } finally {
+        loading.value = false;
+      }
+    }
+
+    watch(() => props.requestId, load, { immediate: true });
+    return {
+      request, loading, STATUS_TYPES, ACTION_TYPES, localDateTime,
+      kind: (r) => kindText(r, t, te),
+      span: spanText,
+      amount: (r) => amountText(r, t),
+      state: (r) => stateText(r, t),
+      actor: (actor) => actorText(actor, t, te),
+    };
+  },
+  template: `
+<el-drawer :model-value="requestId !== null" :title="$t('requests.detailTitle', { id: requestId || '' })" size="min(480px, 100vw)" @close="$emit('close')" data-test="request-drawer">
+  <div v-loading="loading">
+    <template v-if="request">
+      <el-descriptions :column="1" border class="block">
+        <el-descriptions-item :label="$t('requests.employee')">{{ request.employee_name }} ({{ request.employee }})</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.department')">{{ request.department || $t('common.none') }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.kind')">{{ kind(request) }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.when')">{{ span(request) }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.amount')">{{ amount(request) }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.reason')">{{ request.reason }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.statusLabel')"><el-tag size="small" :type="STATUS_TYPES[request.status]" data-test="request-status">{{ state(request) }}</el-tag></el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.steps')">{{ $t('requests.stepsText', { steps: request.steps }) }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.createdBy')">{{ actor(request.created_by) }}</el-descriptions-item>
+        <el-descriptions-item v-if="request.attachment" :label="$t('requests.attachment')">{{ request.attachment }}</el-descriptions-item>
+      </el-descriptions>
+      <h4 class="section-title">{{ $t('requests.history') }}</h4>
+      <el-timeline data-test="request-history">
+        <el-timeline-item v-for="(e, i) in request.history" :key="i" :timestamp="localDateTime(e.at)" :type="ACTION_TYPES[e.action]">
+          <strong>{{ $t('requests.actions.' + e.action) }}</strong> · {{ actor(e.actor) }}
+          <div v-if="e.comment" class="muted">{{ e.comment }}</div>
+        </el-timeline-item>
+      </el-timeline>
+    </template>
+  </div>
+</el-drawer>`,
+};
