@@ -227,3 +227,41 @@ def test_the_password_is_checked_without_holding_a_database_connection(
     assert login(client, password="Wrong-Pond-2026").status_code == 401
     assert login(client, username="nobody").status_code == 401
     assert held == [0, 0, 0]
+
+
+def test_password_checks_run_at_most_the_bound_at_once(
+    hr_user: None, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each Argon2id check holds 64 MiB: 40 logins at once in a worker took 2.7 GB, so checks queue at a bound."""
+    import threading
+    import time
+
+    import gateway.access.users as users
+
+    real = users._hasher
+    lock, running, most = threading.Lock(), [0], [0]
+
+    class Counting:
+        def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return real.verify_and_update(password, hashed)
+
+    monkeypatch.setattr(users, "_hasher", Counting())
+    monkeypatch.setattr(users, "_checks", threading.BoundedSemaphore(2))
+
+    def one() -> None:
+        with factory() as session:
+            users.log_in(session, "wang.fang", PASSWORD)
+            session.commit()
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 2
