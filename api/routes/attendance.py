@@ -38,6 +38,13 @@ class EmployeeAttendance(BaseModel):
     ot_restday_minutes: int
     ot_holiday_minutes: int
     missing_punches: int
+    paid_leave_minutes: int = Field(description="approved paid leave on workdays (a day is 480 minutes)")
+    unpaid_leave_minutes: int = Field(description="approved unpaid leave on workdays (事假 and the like)")
+    sick_leave_minutes: int = Field(description="approved sick leave on workdays")
+    leave_days: dict[str, str] = Field(
+        description="approved leave per leave type code, in days of 8 hours (rest days too where the type counts them)",
+        examples=[{"annual": "1.5", "personal": "0.25"}],
+    )
     counted_through: dt.date | None = Field(
         description="for a month in progress, the office's today: later days count as neither worked nor absent"
     )
@@ -81,6 +88,7 @@ def get_attendance(
                 office=names[e.office_id],  # type: ignore[index]
                 counted_through=in_progress.get(e.office_id),  # type: ignore[arg-type]
                 **result.row(i),
+                leave_days=result.leave.days_by_type(i) if result.leave is not None else {},
             )
             for i, e in enumerate(result.employees)
         ]

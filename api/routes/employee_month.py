@@ -46,6 +46,10 @@ class CalendarDayOut(BaseModel):
     early_minutes: int
     overtime_minutes: int = Field(description="workday, rest day and holiday overtime of the day")
     status: DayStatus = Field(description=f"one of {_STATUSES}")
+    leave: dict[str, str] = Field(
+        description="approved leave on the day per leave type code, in days of 8 hours (a decimal string)",
+        examples=[{"annual": "0.5"}],
+    )
 
 
 class MonthCalendarOut(BaseModel):
@@ -60,6 +64,10 @@ class MonthCalendarOut(BaseModel):
     summary: dict[str, int] = Field(
         description="scheduled_days, worked_days, absent_days, absent_half_days, late_minutes, early_minutes, "
         "ot_workday_minutes, ot_restday_minutes, ot_holiday_minutes, missing_punches"
+    )
+    leave_days: dict[str, str] = Field(
+        description="approved leave per leave type code over the days up to `through`, in days of 8 hours",
+        examples=[{"annual": "1", "personal": "0.25"}],
     )
 
 

@@ -27,6 +27,10 @@ E001_MARCH = {
     "ot_restday_minutes": 480,
     "ot_holiday_minutes": 0,
     "missing_punches": 0,
+    "paid_leave_minutes": 0,
+    "unpaid_leave_minutes": 0,
+    "sick_leave_minutes": 0,
+    "leave_days": {},
     "counted_through": None,
 }
 
