@@ -299,8 +299,11 @@ def _allocate(total: int, parts: list[int]) -> list[int]:
 def _taken(leave: LeaveTaken, day_minutes: int) -> tuple[str, dict[str, int | str]]:
     """How much leave, as the type counts it: days (day, half-day types) or hours ("1.5 天", "4 小时")."""
     if leave.unit == "hour":
-        hours = _ratio(Fraction(leave.minutes, 60))
-        return f"{hours} 小时", {"hours": hours}
+        hours = Fraction(leave.minutes, 60)
+        if (hours * 100).denominator == 1:
+            return f"{_ratio(hours)} 小时", {"hours": _ratio(hours)}
+        text = f"{leave.minutes // 60} 小时 {leave.minutes % 60} 分钟"  # 100 minutes: not 1.666… hours
+        return text, {"hours": text}
     days = _ratio(Fraction(leave.minutes, day_minutes))
     return f"{days} 天", {"days": days}
 
