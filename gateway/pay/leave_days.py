@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -45,48 +46,61 @@ _LEAVE_SUMMARY = tuple(LEAVE_MINUTES_COLUMN.values())
 
 @dataclass(frozen=True)
 class MonthLeave:
-    """Approved leave of a month, rows in the order of `MonthAttendance.employees`, types indexed as `codes`."""
+    """Approved leave of a month for the employees who have some (most have none, so only theirs is held).
 
+    `position` maps an employee's index in `MonthAttendance.employees` to its row here; types are indexed as `codes`.
+    """
+
+    employees: int  # how many employees the month has
     codes: tuple[str, ...]
-    #: int64 [employee, day, type]: minutes as the type counts them (rest days too where it says so)
+    position: dict[int, int]
+    #: int64 [row, day, type]: minutes as the type counts them (rest days too where it says so)
     minutes: np.ndarray
-    #: int64 [employee, type]: minutes on workdays that pay counts, each day capped at what absence leaves of it
+    #: int64 [row, type]: minutes on workdays that pay counts, each day capped at what absence leaves of it
     pay_minutes: np.ndarray
-    types: list[dict[str, LeaveType]]  # each employee's (their office's leave types)
+    types: list[dict[str, LeaveType]]  # per row: the employee's office's leave types
 
     def taken(self, i: int) -> list[LeaveTaken]:
         """Employee i's leave types of the month for the pay lines (types with no pay minutes left out)."""
+        k = self.position.get(i)
+        if k is None:
+            return []
         return [
-            LeaveTaken(code, kind.name, kind.paid, kind.unit, int(self.pay_minutes[i, t]), kind.source)
+            LeaveTaken(code, kind.name, kind.paid, kind.unit, int(self.pay_minutes[k, t]), kind.source)
             for t, code in enumerate(self.codes)
-            if self.pay_minutes[i, t] > 0 and (kind := self.types[i][code])
+            if self.pay_minutes[k, t] > 0 and (kind := self.types[k][code])
         ]
 
     def summary(self) -> dict[str, np.ndarray]:
-        """The pay minutes by how the type is paid: the pipeline's three leave-minute columns."""
-        paid = np.array([[types[code].paid for code in self.codes] for types in self.types]).reshape(
-            len(self.types), len(self.codes)
-        )
-        return {
-            column: np.where(paid == how, self.pay_minutes, 0).sum(axis=1, dtype=np.int64)
-            for how, column in LEAVE_MINUTES_COLUMN.items()
-        }
+        """The pay minutes by how the type is paid: the pipeline's three leave-minute columns, one row per employee."""
+        rows = np.fromiter(self.position, dtype=np.int64, count=len(self.position))
+        paid = np.array([[types[code].paid for code in self.codes] for types in self.types], dtype=object)
+        columns = {}
+        for how, column in LEAVE_MINUTES_COLUMN.items():
+            values = np.zeros(self.employees, dtype=np.int64)
+            if rows.size:
+                values[rows] = np.where(paid == how, self.pay_minutes, 0).sum(axis=1)
+            columns[column] = values
+        return columns
 
     def days_by_type(self, i: int, days: int | None = None) -> dict[str, str]:
         """Employee i's leave per type over the month (or its first `days` days) in days of 8 hours, e.g.
         {"annual": "1.5", "personal": "0.25"}."""
-        totals = self.minutes[i, :days].sum(axis=0)
-        return {code: _days(int(totals[t])) for t, code in enumerate(self.codes) if totals[t] > 0}
+        k = self.position.get(i)
+        totals = self.minutes[k, :days].sum(axis=0) if k is not None else ()
+        return {code: _days(int(totals[t])) for t, code in enumerate(self.codes) if k is not None and totals[t] > 0}
 
     def day(self, i: int, d: int) -> dict[str, str]:
         """Employee i's leave on day d of the month (0-based) per type, in days."""
-        row = self.minutes[i, d]
-        return {code: _days(int(row[t])) for t, code in enumerate(self.codes) if row[t] > 0}
+        k = self.position.get(i)
+        if k is None:
+            return {}
+        return {code: _days(int(self.minutes[k, d, t])) for t, code in enumerate(self.codes) if self.minutes[k, d, t]}
 
 
 def _days(minutes: int) -> str:
-    value = Fraction(minutes, DAY_MINUTES)
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+    """Minutes as days of 8 hours for reading: "1", "1.5", "0.25", "0.2083" (100 minutes)."""
+    return format(Decimal(minutes) / DAY_MINUTES, ".4g")
 
 
 def _office_types(session: Session, employees: list[Employee]) -> list[dict[str, LeaveType]]:
@@ -113,34 +127,42 @@ def month_leave(
     """The approved leave of `employees` in `period` (one query), applied to `facts` in place (see the module doc);
     `outside` (bool [employee, day]) marks the days not counted (outside employment, or still to come)."""
     days = period.days
-    types = _office_types(session, employees) if employees else []
-    codes = tuple(types[0]) if types else ()
-    minutes = np.zeros((len(employees), len(days), len(codes)), dtype=np.int64)
-    workday = (facts[:, :, Fact.DAY_TYPE] == DayType.WORKDAY) & ~outside
     index = {e.id: i for i, e in enumerate(employees)}
     first = dt.datetime.combine(days[0], dt.time())
     after = first + dt.timedelta(days=len(days))
-    requests = session.scalars(
-        select(StaffRequest).where(
-            StaffRequest.kind == "leave",
-            StaffRequest.status == "approved",
-            StaffRequest.employee_id.in_(list(index)),
-            StaffRequest.starts_at < after,
-            StaffRequest.ends_at > first,
+    requests = list(
+        session.scalars(
+            select(StaffRequest).where(
+                StaffRequest.kind == "leave",
+                StaffRequest.status == "approved",
+                StaffRequest.employee_id.in_(list(index)),
+                StaffRequest.starts_at < after,
+                StaffRequest.ends_at > first,
+            )
         )
     )
+    position: dict[int, int] = {}
     for request in requests:
-        i = index[request.employee_id]
-        kind = types[i].get(request.leave_type or "")
+        position.setdefault(index[request.employee_id], len(position))
+    rows = np.fromiter(position, dtype=np.int64, count=len(position))
+    types = _office_types(session, [employees[i] for i in position]) if position else []
+    codes = tuple(types[0]) if types else ()
+    minutes = np.zeros((len(position), len(days), len(codes)), dtype=np.int64)
+    workday = (facts[rows, :, Fact.DAY_TYPE] == DayType.WORKDAY) & ~outside[rows]
+    for request in requests:
+        k = position[index[request.employee_id]]
+        kind = types[k].get(request.leave_type or "")
         if kind is None:  # a type since removed from the rule data: nothing to count it by
             continue
         t = codes.index(kind.code)
         for d, day in enumerate(days):
-            if not outside[i, d] and (workday[i, d] or kind.rest_days_count):
-                minutes[i, d, t] += _covered(request, day, kind)
+            if not outside[rows[k], d] and (workday[k, d] or kind.rest_days_count):
+                minutes[k, d, t] += _covered(request, day, kind)
     np.minimum(minutes, DAY_MINUTES, out=minutes)
-    on_workdays = minutes * workday[:, :, None]
-    return MonthLeave(codes, minutes, _excuse(facts, on_workdays), types)
+    held = facts[rows]  # a copy (fancy indexing): excused, then written back
+    pay_minutes = _excuse(held, minutes * workday[:, :, None])
+    facts[rows] = held
+    return MonthLeave(len(employees), codes, position, minutes, pay_minutes, types)
 
 
 def _excuse(facts: np.ndarray, on_workdays: np.ndarray) -> np.ndarray:

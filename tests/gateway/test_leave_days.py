@@ -39,7 +39,9 @@ def _seed(session: Session) -> None:
     session.flush()
     employee = Employee(code="E001", name="张伟", office_id=office.id, pay_basis="monthly",
                         monthly_salary_fen=800_000, special_deductions_fen=0)  # fmt: skip
-    session.add(employee)
+    # E000 sorts first and has no leave: E001's leave is found by its own row, and E000 stays absent all month
+    session.add_all([employee, Employee(code="E000", name="李娜", office_id=office.id, pay_basis="monthly",
+                                        monthly_salary_fen=800_000, special_deductions_fen=0)])  # fmt: skip
     session.flush()
     for n in range(31):
         day = date(2026, 3, 1) + timedelta(days=n)
@@ -60,7 +62,9 @@ def test_leave_excuses_the_days_it_covers_and_nothing_else(factory: sessionmaker
         _seed(session)
     with factory() as session:
         month = month_attendance(session, parse_period("2026-03"), None)
-    facts = month.facts[0]
+    assert [e.code for e in month.employees] == ["E000", "E001"]
+    assert (month.row(0)["absent_days"], month.row(0)["paid_leave_minutes"]) == (22, 0)
+    facts = month.facts[1]
 
     def day(d: int) -> tuple[int, int, int]:
         return (
@@ -75,15 +79,16 @@ def test_leave_excuses_the_days_it_covers_and_nothing_else(factory: sessionmaker
     assert day(5) == (Absence.FULL, 0, 0)  # 2 hours of leave do not make a day not come to less than absent
     assert day(6) == (Absence.NONE, 0, 0)  # maternity leave
     assert (day(10), day(11)) == ((Absence.FULL, 0, 0), (Absence.FULL, 0, 0))  # pending, rejected: still absent
-    summary = month.row(0)
+    summary = month.row(1)
     assert (summary["absent_days"], summary["late_minutes"]) == (3, 0)
     # paid: 480 (2nd) + 240 (3rd) + 480 (Friday 6th; the weekend is no workday); unpaid: 120 (4th), the 5th's two
     # hours taken off pay by the day's absence
     assert (summary["paid_leave_minutes"], summary["unpaid_leave_minutes"], summary["sick_leave_minutes"]) == (
         1200, 120, 0)  # fmt: skip
     assert month.leave is not None
-    assert month.leave.days_by_type(0) == {"annual": "1.5", "personal": "0.5", "maternity": "3"}
-    assert (month.leave.day(0, 5), month.leave.day(0, 6), month.leave.day(0, 9)) == (
+    assert (month.leave.days_by_type(0), month.leave.taken(0)) == ({}, [])
+    assert month.leave.days_by_type(1) == {"annual": "1.5", "personal": "0.5", "maternity": "3"}
+    assert (month.leave.day(1, 5), month.leave.day(1, 6), month.leave.day(1, 9)) == (
         {"maternity": "1"}, {"maternity": "1"}, {})  # fmt: skip
-    assert [(t.code, t.paid, t.minutes) for t in month.leave.taken(0)] == [
+    assert [(t.code, t.paid, t.minutes) for t in month.leave.taken(1)] == [
         ("annual", "1", 720), ("personal", "0", 120), ("maternity", "1", 480)]  # fmt: skip
