@@ -13,7 +13,9 @@ tax_withheld_fen}`` (what was paid before the company used punchclock, through t
 added to ``ytd_before``, the locked runs after it, as the gateway does); ``part_time: true`` (非全日制);
 ``bonus_fen`` with ``bonus_method: recommended|combined|separate`` and ``bonus_separate_used: true``;
 ``severance: {hired_on, last_day, base_fen?}`` or ``severance: {half_months, base_fen?}`` (base_fen defaults
-to the monthly salary); ``damages_fen``.
+to the monthly salary); ``damages_fen``; ``leave: [{type, days | hours}]`` (approved leave on workdays of the
+month: a code of ``rules/leave-types.toml``, days as a decimal string for day and half-day types, hours for hour
+types) with ``service_years`` (years of continuous service, for the city's sick-pay share; default 0).
 Year-to-date inputs are refused naming the key: more months than the period has before it, an amount
 without months, more tax than income.
 Expected fields are any output column of ``pipeline.PayResult``.
@@ -33,13 +35,22 @@ from typing import Any
 import numpy as np
 import yaml
 
-from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
+from payroll_core.columns import (
+    LEAVE_MINUTES_COLUMN,
+    OUTPUT_COLUMNS,
+    EmployeeMonthColumns,
+    LeaveTaken,
+    PayResult,
+    PieceColumns,
+)
 from payroll_core.errors import PayrollCoreError, RuleDataError
+from payroll_core.leave import load_leave_types
 from payroll_core.money import MoneyError, parse_fraction
 from payroll_core.pay import BONUS_METHODS, PAY_BASES
 from payroll_core.pipeline import compute
-from payroll_core.rules import Conventions, load_rules, parse_period
+from payroll_core.rules import CityRules, Conventions, load_rules, parse_period
 from payroll_core.settlement import SettlementError, service_for_severance, unused_annual_leave
+from payroll_core.sick_pay import SickPayError, sick_pay_share
 
 CASE_KEYS = {"name", "period", "city", "employees", "expect"}
 EMPLOYEE_KEYS = {
@@ -64,7 +75,10 @@ EMPLOYEE_KEYS = {
     "bonus_separate_used",
     "severance",
     "damages_fen",
+    "leave",
+    "service_years",
 }
+LEAVE_KEYS = {"type", "days", "hours"}
 ATTENDANCE_KEYS = {
     "scheduled_days",
     "employed_days",
@@ -206,12 +220,41 @@ class Case:
     rows: list[dict[str, int]]
     pieces: list[list[dict[str, int]]]
     expect: dict[str, dict[str, int]]
+    leave: list[list[LeaveTaken]]
+
+
+def _leave(emp: Mapping[str, Any], key: str, where: _Where, city: CityRules) -> tuple[dict[str, int], list[LeaveTaken]]:
+    """The leave columns and per-type detail of ``leave:`` and ``service_years`` (see the module doc)."""
+    types, _policy = load_leave_types()
+    day = city.conventions.hours_per_day * 60
+    taken: list[LeaveTaken] = []
+    for j, item in enumerate(emp.get("leave") or []):
+        l_key = f"{key}.leave[{j}]"
+        item = _mapping(item, l_key, LEAVE_KEYS, where, ("type",))
+        kind = types.get(str(item["type"]))
+        if kind is None:
+            raise where.error(f"{l_key}.type", f"{item['type']!r} is not a leave type; use one of {', '.join(types)}")
+        given = "hours" if kind.unit == "hour" else "days"
+        if set(item) != {"type", given}:
+            raise where.error(l_key, f"{kind.name} ({kind.code}) is taken in {kind.unit}s: give {given} (only)")
+        minutes = _fraction(item[given], f"{l_key}.{given}", where) * (60 if given == "hours" else day)
+        if minutes.denominator != 1 or minutes <= 0:
+            raise where.error(f"{l_key}.{given}", f"{item[given]!r} is not a positive whole number of minutes")
+        taken.append(LeaveTaken(kind.code, kind.name, kind.paid, kind.unit, int(minutes), kind.source))
+    years = _int(emp, "service_years", key, where, 0)
+    try:
+        share = sick_pay_share(city, years) or Fraction(0)
+    except SickPayError as exc:
+        raise where.error(f"{key}.service_years", str(exc)) from None
+    row = {column: sum(t.minutes for t in taken if t.paid == paid) for paid, column in LEAVE_MINUTES_COLUMN.items()}
+    return row | {"sick_share_num": share.numerator, "sick_share_den": share.denominator}, taken
 
 
 def _employee(
-    emp: Any, i: int, where: _Where, conventions: Conventions, period: str
-) -> tuple[str, dict[str, int], list[dict[str, int]]]:
+    emp: Any, i: int, where: _Where, city: CityRules, period: str
+) -> tuple[str, dict[str, int], list[dict[str, int]], list[LeaveTaken]]:
     key = f"employees[{i}]"
+    conventions = city.conventions
     emp = _mapping(emp, key, EMPLOYEE_KEYS, where, ("id", "pay_basis", "attendance"))
     emp_id = str(emp["id"])
     basis = emp["pay_basis"]
@@ -253,6 +296,8 @@ def _employee(
         row.update(_severance(emp["severance"], f"{key}.severance", where, row))
     if "settlement" in emp:
         row.update(_settlement(emp["settlement"], f"{key}.settlement", where, row, conventions))
+    leave_row, leave = _leave(emp, key, where, city)
+    row.update(leave_row)
     pieces = []
     for j, piece in enumerate(emp.get("pieces") or []):
         p_key = f"{key}.pieces[{j}]"
@@ -269,7 +314,7 @@ def _employee(
                 "coef_den": coef.denominator,
             }
         )
-    return emp_id, row, pieces
+    return emp_id, row, pieces, leave
 
 
 def _check_year_to_date(row: dict[str, int], key: str, where: _Where, period: str) -> None:
@@ -359,13 +404,13 @@ def _parse(doc: Any, path: Path, number: int) -> Case:
         rules = load_rules(str(doc["period"]), [str(doc["city"])])
     except RuleDataError as exc:
         raise where.error("period/city", str(exc)) from None
-    conventions = rules.cities[0].conventions
     employees = doc["employees"]
     if not isinstance(employees, list) or not employees:
         raise where.error("employees", "expected a non-empty list of employees")
-    ids, rows, pieces = [], [], []
+    ids, rows, pieces, leave = [], [], [], []
     for i, emp in enumerate(employees):
-        emp_id, row, items = _employee(emp, i, where, conventions, str(doc["period"]))
+        emp_id, row, items, taken = _employee(emp, i, where, rules.cities[0], str(doc["period"]))
+        leave.append(taken)
         if emp_id in ids:
             raise where.error(f"employees[{i}].id", f"duplicate employee id {emp_id!r}")
         ids.append(emp_id)
@@ -376,7 +421,7 @@ def _parse(doc: Any, path: Path, number: int) -> Case:
     for emp_id, fields_ in expect.items():
         fields_ = _mapping(fields_, f"expect.{emp_id}", set(OUTPUT_COLUMNS), where)
         checked[emp_id] = {name: _int(fields_, name, f"expect.{emp_id}", where) for name in fields_}
-    return Case(str(label), str(doc["period"]), str(doc["city"]), ids, rows, pieces, checked)
+    return Case(str(label), str(doc["period"]), str(doc["city"]), ids, rows, pieces, checked, leave)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -408,7 +453,8 @@ def result_of(case: Case, path: Path) -> PayResult:
         for k in ("qty", "rejects", "unit_fen", "quota", "unit_above_fen", "coef_num", "coef_den")
     }
     try:
-        return compute(inputs, rules, PieceColumns.build(offsets=offsets, **piece_columns), ids=case.ids)
+        pieces = PieceColumns.build(offsets=offsets, **piece_columns)
+        return compute(inputs, rules, pieces, ids=case.ids, leave=case.leave)
     except PayrollCoreError as exc:
         raise _Where(path, case.name).error("employees", str(exc)) from None
 
@@ -433,6 +479,8 @@ def _default(name: str, row: dict[str, int]) -> int:
         return -1
     if name == "bonus_method":
         return BONUS_METHODS["recommended"]
+    if name == "sick_share_den":
+        return 1
     return 0
 
 

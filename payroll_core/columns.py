@@ -62,6 +62,13 @@ class EmployeeMonthColumns:
     severance_half_months: np.ndarray  # 经济补偿 in half months of wage (years of service × 2), before any cap
     severance_base_fen: np.ndarray  # the monthly wage it is based on: the last 12 months' average
     damages_fen: np.ndarray  # deduction for damages the employee caused (工资支付暂行规定 art. 16), as entered
+    # Approved leave on scheduled workdays, in minutes of a pay day (hours_per_day × 60 a day), by how it is paid
+    # (`payroll_core.leave`'s `paid`): the per-type detail for the payslip lines is `LeaveTaken` (compute's `leave=`).
+    paid_leave_minutes: np.ndarray  # paid "1": the day's wage kept (hourly and piece rows: hourly rate × time)
+    unpaid_leave_minutes: np.ndarray  # paid "0": deducted like an absence, shown as the leave type
+    sick_leave_minutes: np.ndarray  # paid "sick": the day's wage replaced by sick pay (`payroll_core.sick_pay`)
+    sick_share_num: np.ndarray  # the city's share of the own wage for the employee's years of service
+    sick_share_den: np.ndarray  # (num 0: none, the 80 % minimum-wage floor alone); 1..MAX_SHARE_DEN
 
     @classmethod
     def build(cls, n: int, **columns: object) -> EmployeeMonthColumns:
@@ -126,7 +133,32 @@ INPUT_DEFAULTS: dict[str, int | None] = {
     "severance_half_months": 0,
     "severance_base_fen": 0,
     "damages_fen": 0,
+    "paid_leave_minutes": 0,
+    "unpaid_leave_minutes": 0,
+    "sick_leave_minutes": 0,
+    "sick_share_num": 0,
+    "sick_share_den": 1,
 }
+
+
+@dataclass(frozen=True)
+class LeaveTaken:
+    """One leave type an employee took in the pay month: what its payslip line shows (the kernel takes the sums).
+
+    `minutes` are on scheduled workdays, in minutes of a pay day like the input columns; `paid` as the leave
+    type's rule data ("1", "0", "sick"); `unit` day | half_day | hour says how the line counts them.
+    """
+
+    code: str
+    name: str
+    paid: str
+    unit: str
+    minutes: int
+    source: str
+
+
+#: The input column each `LeaveTaken.paid` adds its minutes to.
+LEAVE_MINUTES_COLUMN = {"1": "paid_leave_minutes", "0": "unpaid_leave_minutes", "sick": "sick_leave_minutes"}
 
 
 @dataclass
@@ -209,10 +241,15 @@ class PayResult:
     damages_deducted_fen: np.ndarray  # damages deduction applied
     damages_limit_fen: np.ndarray  # the most art. 16 allows this month
     damages_flag: np.ndarray  # 1: the damages entered exceed that limit
+    paid_leave_fen: np.ndarray  # pay for paid leave beyond base pay (hourly and piece rows; monthly staff keep base)
+    unpaid_leave_fen: np.ndarray  # deduction for unpaid leave (monthly staff), like an absence
+    sick_wage_fen: np.ndarray  # the own wage of the sick-leave time, deducted (monthly staff)
+    sick_pay_fen: np.ndarray  # sick pay paid instead: max(own wage × share, 80 % of the minimum wage) per time
     piece_item_pay_fen: np.ndarray = field(repr=False)  # per piece record, aligned with PieceColumns
     rules_version: str = ""
     inputs: EmployeeMonthColumns | None = field(default=None, repr=False)
     pieces: PieceColumns | None = field(default=None, repr=False)
+    leave: Sequence[Sequence[LeaveTaken]] | None = field(default=None, repr=False)  # per row, for the lines
     rules: Rules | None = field(default=None, repr=False)
     ids: Sequence[str] | None = None
 

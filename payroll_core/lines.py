@@ -7,14 +7,15 @@ carries its code, signed amount (deductions negative), the quantities it came fr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from payroll_core.columns import PayResult
+from payroll_core.columns import LEAVE_MINUTES_COLUMN, LeaveTaken, PayResult
 from payroll_core.money import round_half_up_div
 from payroll_core.pay import BONUS_RECOMMENDED, HOURLY, MONTHLY
-from payroll_core.rules import SOCIAL_ITEMS
+from payroll_core.rules import SOCIAL_ITEMS, CityRules
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def build_lines(result: PayResult, i: int) -> list[Line]:
             hourly_rate_fen=emp["hourly_rate_fen"],
             worked_minutes=emp["worked_minutes"],
         )
+    assert result.leave is not None
+    lines.extend(_leave_lines(emp, out, result.leave[i], city))
     for j in range(int(pieces.offsets[i]), int(pieces.offsets[i + 1])):
         add(
             "PIECE",
@@ -284,3 +287,102 @@ def _housing_fund_tax(emp: dict[str, int], out: dict[str, int], result: PayResul
         "not deducted (employee) or added to income (employer); a rate outside the legal range "
         "(住房公积金管理条例 art. 18) is flagged",
     )
+
+
+def _allocate(total: int, parts: list[int]) -> list[int]:
+    """`total` fen split over `parts` (minutes) in proportion, each cut rounded half up, so the pieces add up."""
+    whole = sum(parts)
+    cuts = [round_half_up_div(total * sum(parts[: k + 1]), whole) for k in range(len(parts))]
+    return [cut - before for cut, before in zip(cuts, [0, *cuts[:-1]], strict=True)]
+
+
+def _taken(leave: LeaveTaken, day_minutes: int) -> tuple[str, dict[str, int | str]]:
+    """How much leave, as the type counts it: days (day, half-day types) or hours ("1.5 天", "4 小时")."""
+    if leave.unit == "hour":
+        hours = Fraction(leave.minutes, 60)
+        if (hours * 100).denominator == 1:
+            return f"{_ratio(hours)} 小时", {"hours": _ratio(hours)}
+        text = f"{leave.minutes // 60} 小时 {leave.minutes % 60} 分钟"  # 100 minutes: not 1.666… hours
+        return text, {"hours": text}
+    days = _ratio(Fraction(leave.minutes, day_minutes))
+    return f"{days} 天", {"days": days}
+
+
+def _leave_lines(emp: dict[str, int], out: dict[str, int], taken: Sequence[LeaveTaken], city: CityRules) -> list[Line]:
+    """One LEAVE line per leave type taken: its Chinese name, how much, the amount (or 带薪) and its rule source.
+
+    The kernel pays each way of paying leave as one sum (`paid_leave_fen`, `unpaid_leave_fen`, `sick_pay_fen` −
+    `sick_wage_fen`); a sum shared by several types is split over them by their minutes (`_allocate`).
+    """
+    conv = city.conventions
+    pay_days = _ratio(conv.pay_days_per_month)
+    day_minutes = conv.hours_per_day * 60
+    monthly = emp["pay_basis"] == MONTHLY
+    share = _ratio(Fraction(emp["sick_share_num"], emp["sick_share_den"]))
+    floor_share = _ratio(conv.sick_pay_floor_share)
+    amounts: dict[int, int] = {}
+    details: dict[int, dict[str, int]] = {}
+    for paid in LEAVE_MINUTES_COLUMN:
+        of_kind = [k for k, t in enumerate(taken) if t.paid == paid]
+        minutes = [taken[k].minutes for k in of_kind]
+        if not of_kind or not sum(minutes):
+            continue
+        if paid == "1":
+            parts = {"amount_fen": _allocate(out["paid_leave_fen"], minutes)}
+        elif paid == "0":
+            parts = {"deducted_fen": _allocate(out["unpaid_leave_fen"], minutes)}
+        else:
+            parts = {
+                "sick_pay_fen": _allocate(out["sick_pay_fen"], minutes),
+                "wage_deducted_fen": _allocate(out["sick_wage_fen"], minutes),
+            }
+        for n, k in enumerate(of_kind):
+            details[k] = {name: values[n] for name, values in parts.items()}
+            amounts[k] = sum(v if name in ("amount_fen", "sick_pay_fen") else -v for name, v in details[k].items())
+    lines = []
+    for k, leave in enumerate(taken):
+        if k not in amounts:
+            continue
+        much, count = _taken(leave, day_minutes)
+        source = f"（{leave.source}）" if leave.source else ""
+        if leave.paid == "1":
+            pay = "带薪"
+            rule = (
+                f"{leave.name} {much}，带薪：月薪照发，不扣款{source}"
+                if monthly
+                else f"{leave.name} {much}，带薪：时薪 × 小时，fen_half_up{source}"
+            )
+        elif leave.paid == "0":
+            pay = "不带薪"
+            rule = (
+                f"{leave.name} {much}，不带薪：扣 月薪 ÷ {pay_days} ÷ {conv.hours_per_day} × 小时，与缺勤同算，"
+                f"fen_half_up{source}"
+                if monthly
+                else f"{leave.name} {much}，不带薪：不计工时，无工资{source}"
+            )
+        else:
+            pay = "病假工资"
+            own = f"月薪 × {share}" if monthly else f"时薪 × {share} × 小时 × {conv.hours_per_day}"
+            replaced = f"扣当日工资 月薪 ÷ {pay_days} × 天" if monthly else "当日不计工时"
+            rule = (
+                f"{leave.name} {much}：病假工资 = max({own}, 当地最低工资 × {floor_share}) ÷ {pay_days} × 天，"
+                f"代替当日工资（{replaced}），fen_half_up{source}"
+            )
+        quantities: dict[str, int | str] = {
+            "leave_type": leave.code,
+            "name": leave.name,
+            "unit": leave.unit,
+            **count,
+            "minutes": leave.minutes,
+            "paid": pay,
+            **details[k],
+            "source": leave.source,
+        }
+        if leave.paid == "sick":
+            quantities.update(
+                share=share,
+                minimum_wage_fen=city.minimum_wage_fen,
+                floor_share=floor_share,
+            )
+        lines.append(Line("LEAVE", amounts[k], quantities, rule))
+    return lines

@@ -25,6 +25,7 @@ MAX_MINUTES = 31 * 24 * 60
 MAX_DAYS = 31
 MAX_LEAVE_DAYS = 366
 MAX_SEVERANCE_HALF_MONTHS = 2 * 60  # sixty years of service
+MAX_SHARE_DEN = 100  # a sick-pay share has at most 2 decimals (city data: "0.6", "0.75")
 
 MONTHLY, HOURLY, PIECE = 0, 1, 2
 PAY_BASES = {"monthly": MONTHLY, "hourly": HOURLY, "piece": PIECE}
@@ -62,8 +63,10 @@ UNKNOWN = -1  # a pay-table figure the city's rule data does not have for the pe
     DAMAGES_SHARE_DEN,
     DAMAGES_CAPPED,  # 1: policy "cap", 0: "flag_only"
     PART_TIME_ITEMS,  # bit k set: contribution item k (rules.CONTRIBUTION_ITEMS order) is computed for part-time rows
-) = range(28)
-PAY_TABLE_WIDTH = 28
+    SICK_FLOOR_NUM,  # sick pay is at least this share of the minimum wage (劳部发〔1995〕309号 art. 59: 80 %)
+    SICK_FLOOR_DEN,
+) = range(30)
+PAY_TABLE_WIDTH = 30
 
 
 def pay_table(rules: Rules) -> np.ndarray:
@@ -81,6 +84,7 @@ def pay_table(rules: Rules) -> np.ndarray:
             conv.hours_per_day,
             (conv.ot_workday, conv.ot_restday, conv.ot_holiday),
             conv.leave_extra_multiplier,
+            conv.sick_pay_floor_share,
         )
         rows.append(
             (
@@ -104,24 +108,33 @@ def pay_table(rules: Rules) -> np.ndarray:
                 *pair(conv.damages_max_share),
                 int(conv.damages_policy == "cap"),
                 sum(1 << k for k, item in enumerate(CONTRIBUTION_ITEMS) if item in conv.part_time_items),
+                *pair(conv.sick_pay_floor_share),
             )
         )
     return np.array(rows, dtype=np.int64).reshape(len(rows), PAY_TABLE_WIDTH)
 
 
 def _check_exact(
-    city: str, pay_days: Fraction, hours_per_day: int, overtime: tuple[Fraction, ...], leave: Fraction
+    city: str,
+    pay_days: Fraction,
+    hours_per_day: int,
+    overtime: tuple[Fraction, ...],
+    leave: Fraction,
+    sick_floor: Fraction,
 ) -> None:
     """Refuse rule figures so fine-grained that a pay line at the input limits would overflow int64."""
     worst = [MAX_FEN * MAX_LEAVE_DAYS * leave.numerator * pay_days.denominator]
+    # Sick pay: the own wage × a share of at most MAX_SHARE_DEN, and the minimum wage × the floor share, per minute.
+    worst.append(MAX_FEN * MAX_MINUTES * max(MAX_SHARE_DEN, sick_floor.numerator) * pay_days.denominator)
     for mult in overtime:
         worst.append(MAX_FEN * MAX_MINUTES * mult.numerator * pay_days.denominator)
         worst.append(MAX_PIECE_PAY_FEN * MAX_MINUTES * abs(mult.numerator - mult.denominator))
     worst.append(pay_days.numerator * hours_per_day * 60 * max(m.denominator for m in overtime))
-    if max(worst) >= INT64_EXACT_LIMIT or hours_per_day < 1 or pay_days <= 0:
+    if max(worst) >= INT64_EXACT_LIMIT or hours_per_day < 1 or pay_days <= 0 or sick_floor.denominator > MAX_SHARE_DEN:
         raise RuleError(
             f"{city}: pay_days_per_month {pay_days}, hours_per_day {hours_per_day}, overtime multipliers and the "
-            f"leave multiplier must be positive with at most 2 decimals for exact int64 pay lines"
+            f"leave multiplier and the sick-pay floor share must be positive with at most 2 decimals for exact int64 "
+            "pay lines"
         )
 
 

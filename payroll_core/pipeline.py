@@ -13,19 +13,25 @@ Public API (what the gateway and the API call)::
 One row is one employee-month. ``city`` is an index into ``rules.cities`` (``rules.city_index(key)``),
 ``pay_basis`` one of ``pay.PAY_BASES``. Columns not given take the defaults in ``INPUT_DEFAULTS``.
 Order of computation per row (one fused numba kernel, parallel over rows):
-pieces → base pay, absence, late → overtime → unused-leave pay → social insurance and housing fund →
+pieces → base pay, absence, leave, late → overtime → unused-leave pay → social insurance and housing fund →
 minimum-wage floor and top-up → gross → cumulative IIT → net.
 Conventions (the rule data can change the figures, not the formulas):
 - joiners/leavers: base = monthly × employed_days ÷ scheduled_days;
   absence = monthly × (absent_days + absent_half_days ÷ 2) ÷ 21.75;
   late = monthly ÷ 174 ÷ 60 × minutes beyond the month's grace; both deductions together never exceed base pay;
+- approved leave (``paid_leave_minutes``, ``unpaid_leave_minutes``, ``sick_leave_minutes``: minutes of workdays,
+  hours_per_day × 60 a day) is not absence: paid leave keeps the day's wage (hourly and piece rows: hourly rate ×
+  time); unpaid leave is deducted like absence, monthly ÷ 21.75 ÷ 8 × hours, at most base − absence; sick leave
+  deducts the own wage of the time likewise and pays sick pay = max(own wage × ``sick_share_num/den``, minimum wage
+  × the conventions' floor share (80 %)) ÷ 21.75 × days; late is then at most what remains of base pay;
 - hourly workers are paid worked_minutes; piece workers get piece pay plus the overtime premium on the overtime
   share of it (`pay.piece_overtime_premium`);
 - the SI/HF base defaults to the monthly salary (monthly staff) or the city floor (hourly, piece), clipped per item;
   ``hf_rate_num/hf_rate_den`` (den 0: the city's rate) replace the housing-fund rate on both sides;
-- minimum wage: the floor is the city minimum × (employed_days − absent_days − absent_half_days ÷ 2) ÷ scheduled_days;
-  pay that counts is
-  base − absence − late + pieces + allowances (not overtime, not the night-shift allowance, not leave pay), less the
+- minimum wage: the floor is the city minimum × (employed_days − absent_days − absent_half_days ÷ 2 − unpaid and sick
+  leave days) ÷ scheduled_days (paid leave is normal work time); pay that counts is
+  base − absence − leave deductions − late + paid leave + pieces + allowances (not overtime, not the night-shift
+  allowance, not unused-leave pay, not sick pay, which has its own floor), less the
   employee's SI/HF where the city says so; a shortfall is reported and, if the rule says top_up, paid; a month with a
   floor of 0 (no normal work) has none;
 - unused annual leave: leave_base_fen ÷ 21.75 × the extra multiplier (200 %) × leave_days_unused;
@@ -60,6 +66,7 @@ import numpy as np
 
 from payroll_core.columns import (
     INPUT_COLUMNS,
+    LEAVE_MINUTES_COLUMN,
     MAX_COEF_DEN,
     MAX_PIECE_QTY,
     MAX_PIECE_UNIT_FEN,
@@ -67,6 +74,7 @@ from payroll_core.columns import (
     OUTPUT_COLUMNS,
     PIECE_COLUMNS,
     EmployeeMonthColumns,
+    LeaveTaken,
     PayResult,
     PieceColumns,
 )
@@ -95,6 +103,7 @@ from payroll_core.pay import (
     MAX_MINUTES,
     MAX_PIECE_PAY_FEN,
     MAX_SEVERANCE_HALF_MONTHS,
+    MAX_SHARE_DEN,
     MIN_WAGE_EXCLUDES_SI_HF,
     MIN_WAGE_FEN,
     MIN_WAGE_HOURLY_FEN,
@@ -111,6 +120,8 @@ from payroll_core.pay import (
     PAY_DAYS_NUM,
     SEVERANCE_CAP_MULTIPLE,
     SEVERANCE_CAPPED_YEARS,
+    SICK_FLOOR_DEN,
+    SICK_FLOOR_NUM,
     UNKNOWN,
     hourly_amount,
     pay_table,
@@ -176,6 +187,11 @@ def _pay_kernel(
     severance_half_months: np.ndarray,
     severance_base_fen: np.ndarray,
     damages_fen: np.ndarray,
+    paid_leave_minutes: np.ndarray,
+    unpaid_leave_minutes: np.ndarray,
+    sick_leave_minutes: np.ndarray,
+    sick_share_num: np.ndarray,
+    sick_share_den: np.ndarray,
     offsets: np.ndarray,
     qty: np.ndarray,
     rejects: np.ndarray,
@@ -242,6 +258,10 @@ def _pay_kernel(
     damages_deducted_fen: np.ndarray,
     damages_limit_fen: np.ndarray,
     damages_flag: np.ndarray,
+    paid_leave_fen: np.ndarray,
+    unpaid_leave_fen: np.ndarray,
+    sick_wage_fen: np.ndarray,
+    sick_pay_fen: np.ndarray,
     piece_item_pay_fen: np.ndarray,
 ) -> None:  # pragma: no cover - compiled; exercised through compute() and held equal to the Decimal reference
     n = city.shape[0]
@@ -278,13 +298,27 @@ def _pay_kernel(
         base = 0
         absence = 0
         late = 0
+        paid_leave = 0
+        unpaid_leave = 0
+        sick_wage = 0
+        sick_minutes = sick_leave_minutes[i]
+        # Sick pay: the larger of the own wage × the share and 80 % of the minimum wage, per time; rounding is
+        # monotonic, so the larger of the two rounded amounts is the larger amount rounded once.
+        sick_pay = per_pay_minute(pt[MIN_WAGE_FEN], sick_minutes, pt[SICK_FLOOR_NUM], pt[SICK_FLOOR_DEN], pdn, pdd, hpd)
         if pay_basis[i] == MONTHLY:
             base = prorated(monthly, employed_days[i], scheduled_days[i])
             absence = min(per_pay_day(monthly, 2 * absent_days[i] + absent_half_days[i], 1, 2, pdn, pdd), base)
+            unpaid_leave = min(per_pay_minute(monthly, unpaid_leave_minutes[i], 1, 1, pdn, pdd, hpd), base - absence)
+            sick_wage = min(per_pay_minute(monthly, sick_minutes, 1, 1, pdn, pdd, hpd), base - absence - unpaid_leave)
+            own = per_pay_minute(monthly, sick_minutes, sick_share_num[i], sick_share_den[i], pdn, pdd, hpd)
+            sick_pay = max(sick_pay, own)
             late_chargeable = 0
             if pt[LATE_PRO_RATA] == 1:
                 late_chargeable = max(0, late_minutes[i] - pt[LATE_GRACE_MINUTES])
-            late = min(per_pay_minute(monthly, late_chargeable, 1, 1, pdn, pdd, hpd), base - absence)
+            late = min(
+                per_pay_minute(monthly, late_chargeable, 1, 1, pdn, pdd, hpd),
+                base - absence - unpaid_leave - sick_wage,
+            )
             otw = per_pay_minute(monthly, ot_workday_minutes[i], pt[OT_WORKDAY_NUM], pt[OT_WORKDAY_DEN], pdn, pdd, hpd)
             otr = per_pay_minute(monthly, ot_restday_minutes[i], pt[OT_RESTDAY_NUM], pt[OT_RESTDAY_DEN], pdn, pdd, hpd)
             oth = per_pay_minute(monthly, ot_holiday_minutes[i], pt[OT_HOLIDAY_NUM], pt[OT_HOLIDAY_DEN], pdn, pdd, hpd)
@@ -299,6 +333,10 @@ def _pay_kernel(
             otw = piece_overtime_premium(pieces, ot_workday_minutes[i], total, pt[OT_WORKDAY_NUM], pt[OT_WORKDAY_DEN])
             otr = piece_overtime_premium(pieces, ot_restday_minutes[i], total, pt[OT_RESTDAY_NUM], pt[OT_RESTDAY_DEN])
             oth = piece_overtime_premium(pieces, ot_holiday_minutes[i], total, pt[OT_HOLIDAY_NUM], pt[OT_HOLIDAY_DEN])
+        if pay_basis[i] != MONTHLY:  # paid leave at the hourly rate, sick pay on it (piece rows: rate 0, the floor)
+            paid_leave = hourly_amount(hourly_rate_fen[i], paid_leave_minutes[i], 1, 1)
+            own = hourly_amount(hourly_rate_fen[i], sick_minutes, sick_share_num[i], sick_share_den[i])
+            sick_pay = max(sick_pay, own)
         leave = per_pay_day(leave_base_fen[i], leave_days_unused[i], pt[LEAVE_EXTRA_NUM], pt[LEAVE_EXTRA_DEN], pdn, pdd)
 
         raw_base = si_base_fen[i]
@@ -348,11 +386,12 @@ def _pay_kernel(
         if part_time[i] == 1:
             floor = round_half_up_div(pt[MIN_WAGE_HOURLY_FEN] * worked_minutes[i], 60)
         else:
-            floor = round_half_up_div(
-                pt[MIN_WAGE_FEN] * (2 * (employed_days[i] - absent_days[i]) - absent_half_days[i]),
-                2 * scheduled_days[i],
-            )
-        counted = base - absence - late + pieces + allowances_fen[i]
+            # Unpaid and sick leave reduce the days due like absence; paid leave is normal work time.
+            day = hpd * 60
+            due = (2 * (employed_days[i] - absent_days[i]) - absent_half_days[i]) * day
+            due -= 2 * (unpaid_leave_minutes[i] + sick_minutes)
+            floor = round_half_up_div(pt[MIN_WAGE_FEN] * due, 2 * scheduled_days[i] * day)
+        counted = base - absence - unpaid_leave - sick_wage - late + paid_leave + pieces + allowances_fen[i]
         excluded = si_ee + hf_ee if pt[MIN_WAGE_EXCLUDES_SI_HF] == 1 else 0
         counted -= excluded
         # No normal work in the month (floor 0): the minimum wage guarantees nothing (最低工资规定 art. 3),
@@ -361,7 +400,8 @@ def _pay_kernel(
         topup = shortfall if pt[MIN_WAGE_TOP_UP] == 1 else 0
 
         ot = otw + otr + oth
-        wages = base - absence - late + ot + pieces + allowances_fen[i] + night_allowance_fen[i] + leave + topup
+        wages = base - absence - unpaid_leave - sick_wage - late + ot + pieces + allowances_fen[i]
+        wages += night_allowance_fen[i] + leave + paid_leave + sick_pay + topup
 
         severance = 0
         severance_exempt = 0
@@ -461,6 +501,10 @@ def _pay_kernel(
         damages_deducted_fen[i] = damages
         damages_limit_fen[i] = damages_limit
         damages_flag[i] = int(requested > damages_limit)
+        paid_leave_fen[i] = paid_leave
+        unpaid_leave_fen[i] = unpaid_leave
+        sick_wage_fen[i] = sick_wage
+        sick_pay_fen[i] = sick_pay
 
 
 _KERNEL_ARGS = tuple(inspect.signature(_pay_kernel.py_func).parameters)
@@ -578,7 +622,74 @@ def validate_inputs(
         leave_days_unused=col.leave_days_unused,
     )
     _validate_one_offs(col, rules, ids)
+    _validate_leave(col, rules, ids)
     _validate_pieces(pieces, n, ids)
+
+
+def _validate_leave(col: EmployeeMonthColumns, rules: Rules, ids: Sequence[str] | None) -> None:
+    """Leave minutes a month can hold (at most the employed time not absent) and a sick-pay share of 0..1."""
+    for name in ("paid_leave_minutes", "unpaid_leave_minutes", "sick_leave_minutes"):
+        values = getattr(col, name)
+        _check((values < 0) | (values > MAX_MINUTES), f"{name} must be 0..{MAX_MINUTES}", ids, **{name: values})
+    _check(
+        (col.sick_share_den < 1)
+        | (col.sick_share_den > MAX_SHARE_DEN)
+        | (col.sick_share_num < 0)
+        | (col.sick_share_num > col.sick_share_den),
+        f"the sick-pay share must be 0 <= sick_share_num <= sick_share_den with 1 <= sick_share_den <= {MAX_SHARE_DEN}",
+        ids,
+        sick_share_num=col.sick_share_num,
+        sick_share_den=col.sick_share_den,
+    )
+    day = pay_table(rules)[:, HOURS_PER_DAY][col.city] * 60
+    leave = col.paid_leave_minutes + col.unpaid_leave_minutes + col.sick_leave_minutes
+    _check(
+        2 * leave > (2 * (col.employed_days - col.absent_days) - col.absent_half_days) * day,
+        "leave (paid + unpaid + sick minutes) cannot exceed the employed workdays not absent, "
+        "(employed_days − absent_days − absent_half_days ÷ 2) × hours_per_day × 60 minutes",
+        ids,
+        paid_leave_minutes=col.paid_leave_minutes,
+        unpaid_leave_minutes=col.unpaid_leave_minutes,
+        sick_leave_minutes=col.sick_leave_minutes,
+        employed_days=col.employed_days,
+        absent_days=col.absent_days,
+        absent_half_days=col.absent_half_days,
+    )
+
+
+#: How a row's leave is shown when the caller gives no per-type detail: one line per way it is paid.
+_UNNAMED_LEAVE = {"1": "带薪假", "0": "无薪假", "sick": "病假"}
+
+
+def leave_detail(
+    inputs: EmployeeMonthColumns, leave: Sequence[Sequence[LeaveTaken]] | None, ids: Sequence[str] | None
+) -> list[list[LeaveTaken]]:
+    """The per-type leave of every row, checked to add up to the input columns (or made from them when None)."""
+    n = len(inputs)
+    if leave is None:
+        return [
+            [
+                LeaveTaken(paid, _UNNAMED_LEAVE[paid], paid, "hour", int(getattr(inputs, column)[i]), "")
+                for paid, column in LEAVE_MINUTES_COLUMN.items()
+                if getattr(inputs, column)[i] > 0
+            ]
+            for i in range(n)
+        ]
+    if len(leave) != n:
+        raise PayInputError(f"leave detail has {len(leave)} rows for {n} input rows")
+    for i, taken in enumerate(leave):
+        for column in LEAVE_MINUTES_COLUMN.values():
+            given = sum(t.minutes for t in taken if LEAVE_MINUTES_COLUMN.get(t.paid) == column)
+            if given != int(getattr(inputs, column)[i]):
+                who = f" (employee {ids[i]})" if ids is not None else ""
+                raise PayInputError(
+                    f"row {i}{who}: {column} = {int(getattr(inputs, column)[i])}, but the leave detail adds up to "
+                    f"{given} minutes: give the per-type leave the column was summed from"
+                )
+        unknown = [t.paid for t in taken if t.paid not in LEAVE_MINUTES_COLUMN]
+        if unknown:
+            raise PayInputError(f"row {i}: leave paid {unknown[0]!r}: use one of {', '.join(LEAVE_MINUTES_COLUMN)}")
+    return [list(taken) for taken in leave]
 
 
 _YTD_FEN_COLUMNS = (
@@ -731,11 +842,14 @@ def compute(
     pieces: PieceColumns | None = None,
     *,
     ids: Sequence[str] | None = None,
+    leave: Sequence[Sequence[LeaveTaken]] | None = None,
 ) -> PayResult:
-    """Pay every row of ``inputs`` under ``rules``; ``ids`` only make error messages and lines readable."""
+    """Pay every row of ``inputs`` under ``rules``; ``ids`` only make error messages and lines readable, ``leave``
+    (per row, the leave types taken) only the leave lines: the kernel takes the leave columns' sums."""
     n = len(inputs)
     pieces = PieceColumns.empty(n) if pieces is None else pieces
     validate_inputs(inputs, pieces, rules, ids)
+    detail = leave_detail(inputs, leave, ids)
     outputs = {name: np.empty(n, dtype=np.int64) for name in OUTPUT_COLUMNS}
     item_pay = np.empty(len(pieces.qty), dtype=np.int64)
     # One tuple in the kernel's parameter order (checked against the dataclasses at import, see _KERNEL_ARGS).
@@ -762,6 +876,7 @@ def compute(
         rules_version=rules.version,
         inputs=inputs,
         pieces=pieces,
+        leave=detail,
         rules=rules,
         ids=ids,
     )

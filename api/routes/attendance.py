@@ -48,6 +48,13 @@ class EmployeeAttendance(BaseModel):
     ot_holiday_minutes: int
     missing_punches: int
     overtime: OvertimeCounted = Field(description="ot_*_minutes above are the paid overtime; this is the rest")
+    paid_leave_minutes: int = Field(description="approved paid leave on workdays (a day is 480 minutes)")
+    unpaid_leave_minutes: int = Field(description="approved unpaid leave on workdays (事假 and the like)")
+    sick_leave_minutes: int = Field(description="approved sick leave on workdays")
+    leave_days: dict[str, str] = Field(
+        description="approved leave per leave type code, in days of 8 hours (rest days too where the type counts them)",
+        examples=[{"annual": "1.5", "personal": "0.25"}],
+    )
     counted_through: dt.date | None = Field(
         description="for a month in progress, the office's today: later days count as neither worked nor absent"
     )
@@ -101,6 +108,7 @@ def get_attendance(
                 counted_through=in_progress.get(e.office_id),  # type: ignore[arg-type]
                 overtime=_overtime(result.row(i)),
                 **result.row(i),
+                leave_days=result.leave.days_by_type(i) if result.leave is not None else {},
             )
             for i, e in enumerate(result.employees)
         ]

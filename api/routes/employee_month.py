@@ -52,6 +52,10 @@ class CalendarDayOut(BaseModel):
     )
     overtime_over_limit: bool = Field(description="more than 3 hours of overtime on the day (劳动法 art. 41)")
     status: DayStatus = Field(description=f"one of {_STATUSES}")
+    leave: dict[str, str] = Field(
+        description="approved leave on the day per leave type code, in days of 8 hours (a decimal string)",
+        examples=[{"annual": "0.5"}],
+    )
 
 
 class MonthCalendarOut(BaseModel):
@@ -68,6 +72,10 @@ class MonthCalendarOut(BaseModel):
         "ot_workday_minutes, ot_restday_minutes, ot_holiday_minutes, missing_punches (overtime counted, time off in "
         "lieu included); ot_days_over_limit, ot_minutes_over_day_limit (beyond 3 hours a day), "
         "ot_minutes_over_month_limit (beyond 36 hours), 劳动法 art. 41"
+    )
+    leave_days: dict[str, str] = Field(
+        description="approved leave per leave type code over the days up to `through`, in days of 8 hours",
+        examples=[{"annual": "1", "personal": "0.25"}],
     )
 
 

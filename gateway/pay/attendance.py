@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.inputs import year_problem
+from gateway.pay.leave_days import MonthLeave, month_leave
 from gateway.pay.overtime_rule import OvertimeScope, count_overtime
 from gateway.store import Employee, Office, Punch, PunchCorrection
 from payroll_core.attendance import (
@@ -70,8 +71,10 @@ class MonthAttendance:
     # blanked to rest days (what the summary is made from)
     facts: np.ndarray
     # int64 columns, keys as `payroll_core.attendance.summarize` (scheduled_days: the whole month's
-    # scheduled workdays) plus "employed_days" and "worked_minutes" (regular, non-overtime minutes)
+    # scheduled workdays) plus "employed_days", "worked_minutes" (regular, non-overtime minutes) and the
+    # approved leave's paid_leave_minutes, unpaid_leave_minutes, sick_leave_minutes (pay inputs)
     summary: dict[str, np.ndarray]
+    leave: MonthLeave | None = None  # approved leave per day and type (`gateway.pay.leave_days`)
 
     def row(self, i: int) -> dict[str, int]:
         return {key: int(column[i]) for key, column in self.summary.items()}
@@ -345,7 +348,8 @@ def month_attendance(
         outside |= _after(employees, period.days, through)
     facts[outside] = 0
     facts[:, :, Fact.DAY_TYPE][outside] = DayType.RESTDAY
-    summary = summarize(facts)
+    leave = month_leave(session, period, employees, facts, outside)  # approved leave: not absent, not late
+    summary = summarize(facts) | leave.summary()
     summary["employed_days"] = summary["scheduled_days"]
     summary["scheduled_days"] = workday.sum(axis=1, dtype=np.int64)
     # Regular minutes of workdays only: time worked on a rest day or holiday is all overtime, paid once as such.
@@ -354,7 +358,7 @@ def month_attendance(
     )
     # The office's overtime rule (approved requests, 调休, the art. 41 limits): counted overtime into the facts.
     summary.update(count_overtime(session, OvertimeScope(period, employees, offices, book, roster, punches), facts))
-    return MonthAttendance(period, employees, facts, summary)
+    return MonthAttendance(period, employees, facts, summary, leave)
 
 
 def employee_shift(session: Session, employee: Employee) -> tuple[RuleBook, int]:

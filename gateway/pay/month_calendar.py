@@ -79,6 +79,7 @@ class CalendarDay:
     early_minutes: int = 0
     overtime_minutes: int = 0
     status: DayStatus = "normal"
+    leave: dict[str, str] = field(default_factory=dict)  # approved leave per type, in days (`leave_days`)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class MonthCalendar:
     through: dt.date
     days: list[CalendarDay]
     summary: dict[str, int]
+    leave_days: dict[str, str] = field(default_factory=dict)  # per type over the days up to `through`
 
 
 def _clock(minutes: int) -> str:
@@ -216,6 +218,7 @@ def month_calendar(session: Session, employee: Employee, period_text: str, today
             ),
         )
         entry.status = "not_employed" if not employed[d] else "upcoming" if day > through else _status(row, kind)
+        entry.leave = attendance.leave.day(0, d) if attendance.leave is not None else {}
         calendar.append(entry)
     # Each punch on the earliest day whose shift window holds it (column 0 is the day before the month);
     # read from the first window's start to the last one's end, and every punch of the month's local dates.
@@ -259,4 +262,5 @@ def month_calendar(session: Session, employee: Employee, period_text: str, today
         through=through,
         days=calendar,
         summary=summary,
+        leave_days=attendance.leave.days_by_type(0, max(0, (through - days[0]).days + 1)) if attendance.leave else {},
     )

@@ -52,6 +52,7 @@ from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
+from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.store import (
@@ -421,7 +422,10 @@ def _pay(session: Session, run: PayRun, attendance: MonthAttendance) -> PayResul
     try:
         rules = load_rules(run.period, sorted(set(cities)))
         inputs = _inputs(session, run, attendance, rules, cities)
-        return compute(inputs, rules, _pieces(session, run.period, employees), ids=[e.code for e in employees])
+        leave = [attendance.leave.taken(i) for i in range(len(employees))] if attendance.leave else None
+        return compute(
+            inputs, rules, _pieces(session, run.period, employees), ids=[e.code for e in employees], leave=leave
+        )
     except PayrollCoreError as exc:
         raise PayRunInputError(f"pay run {run.id} ({run.period}): {exc}") from None
 
@@ -448,6 +452,7 @@ def _inputs(
         **{name: np.array([ytd[e.id][name] for e in employees]) for name in _YTD_COLUMNS},
         **_housing_fund_rates(employees),
         **_month_columns(session, run, employees),
+        **leave_columns(attendance.summary, employees, cities, rules, run.period),
     )
     return EmployeeMonthColumns.build(len(employees), **columns)
 

@@ -87,16 +87,24 @@ def _pay_month(
     item_pay = [piece_pay(item) for item in pieces]
     pieces_total = sum(item_pay)
 
-    base = absence = late = 0
+    base = absence = late = paid_leave = unpaid_leave = sick_wage = sick_pay = 0
     ot: dict[str, int] = {}
+    # Leave time in days of hours_per_day; sick pay = max(own wage × share, 80 % of the minimum wage) per day.
+    sick_days = Decimal(emp["sick_leave_minutes"]) / (hours * 60)
+    sick_share = Decimal(emp["sick_share_num"]) / Decimal(emp["sick_share_den"])
+    sick_floor = Decimal(city.minimum_wage_fen) * _dec(conv.sick_pay_floor_share)
     if emp["pay_basis"] == 0:  # monthly
         base = _fen(monthly * emp["employed_days"] / emp["scheduled_days"])
         absent = Decimal(emp["absent_days"]) + Decimal(emp["absent_half_days"]) / 2
         absence = min(_fen(monthly * absent / pay_days), base)
+        unpaid_days = Decimal(emp["unpaid_leave_minutes"]) / (hours * 60)
+        unpaid_leave = min(_fen(monthly * unpaid_days / pay_days), base - absence)
+        sick_wage = min(_fen(monthly * sick_days / pay_days), base - absence - unpaid_leave)
+        sick_pay = _fen(max(monthly * sick_share, sick_floor) * sick_days / pay_days)
         chargeable = 0
         if conv.late_method == "pro_rata_minutes":
             chargeable = max(0, emp["late_minutes"] - conv.late_grace_minutes)
-        late = min(_fen(monthly * chargeable / (pay_days * hours * 60)), base - absence)
+        late = min(_fen(monthly * chargeable / (pay_days * hours * 60)), base - absence - unpaid_leave - sick_wage)
         for kind, mult in multipliers.items():
             ot[kind] = _fen(monthly * mult * emp[f"ot_{kind}_minutes"] / (pay_days * hours * 60))
     elif emp["pay_basis"] == 1:  # hourly
@@ -109,6 +117,10 @@ def _pay_month(
         for kind, mult in multipliers.items():
             minutes = emp[f"ot_{kind}_minutes"]
             ot[kind] = _fen(Decimal(pieces_total) * (mult - 1) * minutes / total) if total else 0
+    if emp["pay_basis"] != 0:  # hourly, piece: paid leave at the hourly rate; sick pay on the hourly rate too
+        hourly = Decimal(emp["hourly_rate_fen"])
+        paid_leave = _fen(hourly * emp["paid_leave_minutes"] / 60)
+        sick_pay = _fen(max(hourly * sick_share * emp["sick_leave_minutes"] / 60, sick_floor * sick_days / pay_days))
     leave = _fen(
         Decimal(emp["leave_base_fen"]) * _dec(conv.leave_extra_multiplier) * emp["leave_days_unused"] / pay_days
     )
@@ -151,9 +163,11 @@ def _pay_month(
     if emp["part_time"]:
         floor = _fen(Decimal(city.minimum_wage_hourly_fen or 0) * emp["worked_minutes"] / 60)
     else:
+        # Paid leave is normal work time for the floor; unpaid and sick leave reduce the days due like absence.
         due_days = emp["employed_days"] - emp["absent_days"] - Decimal(emp["absent_half_days"]) / 2
+        due_days -= Decimal(emp["unpaid_leave_minutes"] + emp["sick_leave_minutes"]) / (hours * 60)
         floor = _fen(Decimal(city.minimum_wage_fen) * due_days / emp["scheduled_days"])
-    counted = base - absence - late + pieces_total + emp["allowances_fen"]
+    counted = base - absence - unpaid_leave - sick_wage - late + paid_leave + pieces_total + emp["allowances_fen"]
     own_si_hf = si_ee + hf_ee if city.minimum_wage_excludes_si_hf else 0
     counted -= own_si_hf
     shortfall = 0 if floor == 0 else max(0, floor - counted)  # no normal work: no minimum-wage guarantee
@@ -163,7 +177,11 @@ def _pay_month(
     wages = (
         base
         - absence
+        - unpaid_leave
+        - sick_wage
         - late
+        + paid_leave
+        + sick_pay
         + ot_total
         + pieces_total
         + emp["allowances_fen"]
@@ -257,6 +275,10 @@ def _pay_month(
         damages_deducted_fen=damages,
         damages_limit_fen=limit,
         damages_flag=int(emp["damages_fen"] > limit),
+        paid_leave_fen=paid_leave,
+        unpaid_leave_fen=unpaid_leave,
+        sick_wage_fen=sick_wage,
+        sick_pay_fen=sick_pay,
     )
     return out
 

@@ -34,6 +34,10 @@ E001_MARCH = {
         "minutes_over_day_limit": 300,
         "minutes_over_month_limit": 0,
     },
+    "paid_leave_minutes": 0,
+    "unpaid_leave_minutes": 0,
+    "sick_leave_minutes": 0,
+    "leave_days": {},
     "counted_through": None,
 }
 

@@ -78,6 +78,10 @@ E001 = {
     "damages_deducted_fen": 0,
     "damages_limit_fen": 235_561,  # 20 % of 1,177,805 rounded down (pay after own SI/HF stays above the minimum)
     "damages_flag": 0,
+    "paid_leave_fen": 0,
+    "unpaid_leave_fen": 0,
+    "sick_wage_fen": 0,
+    "sick_pay_fen": 0,
 }
 
 

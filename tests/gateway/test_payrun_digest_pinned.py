@@ -3,8 +3,9 @@
 The values below were computed by the ORM-object implementation of the lock (snapshot, `current_digests`) before
 the set-based one replaced it, with a fixed audit key over fixed data, so any change to what goes into a digest,
 its order or its encoding fails here (and would make `audit verify` report every older locked run as altered).
-Re-pinned once, deliberately, when the attendance summary a payslip seals gained the approved-overtime keys
-(`ot_in_lieu_minutes` and the 3 h / 36 h limit figures): new data sealed, the same encoding; older runs keep
+Re-pinned, deliberately, when the attendance summary a payslip seals gained the approved-overtime keys
+(`ot_in_lieu_minutes` and the 3 h / 36 h limit figures) and the payslip the leave figures (leave minutes by
+payment, `paid_leave_fen`, `sick_pay_fen` …): new data sealed, the same encoding; older runs keep
 verifying because `audit verify` re-digests what each run stored.
 """
 
@@ -23,11 +24,11 @@ from gateway.pay.payrun import run_payroll
 from gateway.store import BankAccount, Employee, Office, Payslip, PieceBatch, PieceRecord, Punch, session_factory
 
 KEYS = KeyRing(b"\x01" * 32, {"k1": b"\x02" * 32}, "k1")
-RUN_DIGEST = "dc08426bcc9b6c4a62e68077ea6e82aefdfa90addae2709df07220eb86004ea0"
+RUN_DIGEST = "7f06aa43b57f71d5edbfac9d0e71ed4cf6fd63d8f4386e645b4ef053e4fdbf9f"
 SLIP_DIGESTS = {
-    1: "43548e987d70da846cf97860faf23ba4a13c7bbbfc6a79e743f489759f79f777",
-    2: "78b4f749d663c230f8860f24ae06ad26b8d44c7e64477ad7caa9ebcfe9b1effb",
-    3: "6c64f9a5158f66c4e26f6d4f43ca9b3287ed82b1c9e36b71214cfcc4665eeef2",
+    1: "a5a2486c3c63eb9ffe80e8e2e0cfef646f9caf3065dcae66e9c9d8d1ceb5b3ab",
+    2: "6e8e1a507597b00cac3822a5faa04bb107e1d0f77947ecf2a68863a80ea48fcf",
+    3: "e1067557128675033a1026f1e81652dd7418e843b815e63101c00c6e51f69208",
 }
 
 

@@ -63,6 +63,25 @@ def piece_record(draw: st.DrawFn) -> dict[str, int]:
 
 
 @st.composite
+def leave_taken(draw: st.DrawFn, rules: Rules, row: dict[str, int]) -> dict[str, int]:
+    """Paid, unpaid and sick leave filling at most the employed time not absent (often all of it), and a sick-pay
+    share from none to the whole own wage."""
+    day = rules.cities[row["city"]].conventions.hours_per_day * 60
+    room = (2 * (row["employed_days"] - row["absent_days"]) - row["absent_half_days"]) * day // 2
+    paid = draw(st.one_of(st.just(0), st.just(room), st.integers(0, room)))
+    unpaid = draw(st.one_of(st.just(0), st.just(room - paid), st.integers(0, room - paid)))
+    sick = draw(st.one_of(st.just(0), st.just(room - paid - unpaid), st.integers(0, room - paid - unpaid)))
+    den = draw(st.sampled_from([1, 10, 20, 100]))
+    return {
+        "paid_leave_minutes": paid,
+        "unpaid_leave_minutes": unpaid,
+        "sick_leave_minutes": sick,
+        "sick_share_num": draw(st.one_of(st.just(0), st.just(den), st.integers(0, den))),
+        "sick_share_den": den,
+    }
+
+
+@st.composite
 def employee_month(draw: st.DrawFn, rules: Rules) -> tuple[dict[str, int], list[dict[str, int]]]:
     scheduled = draw(st.integers(1, 31))
     employed = draw(st.one_of(st.just(scheduled), st.integers(0, scheduled)))
@@ -120,6 +139,7 @@ def employee_month(draw: st.DrawFn, rules: Rules) -> tuple[dict[str, int], list[
         "severance_base_fen": draw(money),
         "damages_fen": draw(st.one_of(st.just(0), money)),
     }
+    row.update(draw(leave_taken(rules, row)))
     return row, draw(st.lists(piece_record(), max_size=4))
 
 
@@ -200,6 +220,12 @@ def test_extremes_equal_the_reference() -> None:
                     severance_half_months=120 if RULES.cities[city].average_wage_annual_fen is not None else 0,
                     severance_base_fen=salary,
                     damages_fen=salary,
+                    # All of the month on leave: a third each paid, unpaid and sick at the full own wage.
+                    paid_leave_minutes=31 * 160,
+                    unpaid_leave_minutes=31 * 160,
+                    sick_leave_minutes=31 * 160,
+                    sick_share_num=1,
+                    sick_share_den=1,
                 )
                 items = (
                     [
