@@ -1,4 +1,5 @@
-"""`punchclock leave …`: the yearly annual-leave accrual and HR's manual adjustments of a balance."""
+"""`punchclock leave …`: the yearly annual-leave accrual, the year end (carry-over, expiry) and HR's manual
+adjustments of a balance."""
 
 from __future__ import annotations
 
@@ -61,3 +62,43 @@ def leave_adjust(
         console.print(f"[red]not adjusted[/red]: {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(f"{employee} {leave_type} {year}: {steps:+d} recorded", highlight=False)
+
+
+@leave_app.command("close-year")
+def leave_close_year(
+    year: Annotated[int, typer.Argument(help="The leave year to close, e.g. 2026.", min=2000, max=2099)],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Close YEAR's annual leave: unused days up to the office's carry_over_days (leave-types.toml [policy]) move
+    into the next year, the rest expire. Run it once the year's leave is all approved; running it again writes
+    nothing."""
+    from gateway.people.leave_ledger import close_year
+
+    factory = open_store(load_checked_config(config))
+    with factory() as session, session.begin():
+        report = close_year(session, "cli", year)
+    console.print(
+        f"annual leave {year} closed: {report.carried} employee(s) carried days into {year + 1}, "
+        f"{report.expired} had days expire",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@leave_app.command("expire")
+def leave_expire(
+    year: Annotated[int, typer.Argument(help="The year the days were carried into, e.g. 2027.", min=2000, max=2099)],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Expire the days carried into YEAR that are still unused after the office's carry_over_expires date (e.g.
+    03-31). Offices whose date has not passed yet are left alone; running it again writes nothing."""
+    from datetime import date
+
+    from gateway.people.leave_ledger import expire_carried
+
+    factory = open_store(load_checked_config(config))
+    with factory() as session, session.begin():
+        report = expire_carried(session, "cli", year, date.today())
+    console.print(
+        f"carried annual leave of {year}: {report.expired} employee(s) had days expire", highlight=False, soft_wrap=True
+    )

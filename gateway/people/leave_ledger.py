@@ -9,6 +9,7 @@ caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,8 +19,11 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
 from gateway.store import Employee, LeaveEntry, Office, utcnow
-from payroll_core.leave import LeaveType, annual_leave_days, load_leave_types
+from payroll_core.leave import LeavePolicy, LeaveType, annual_leave_days, load_leave_types
 from payroll_core.rules import load_rules
+
+#: The reason every row of days carried from an earlier year starts with (both the carry and its expiry).
+_CARRIED = "carried from "
 
 
 class LeaveError(GatewayError):
@@ -142,3 +146,74 @@ def accrue_year(session: Session, actor: str, year: int) -> AccrualReport:
                   f"statutory annual leave {year} (职工带薪年休假条例 art. 3)")  # fmt: skip
         added += 1
     return AccrualReport(added, already, skipped)
+
+
+@dataclass(frozen=True)
+class YearEndReport:
+    carried: int  # employees whose unused annual leave moved (partly) into the next year
+    expired: int  # employees whose unused days expired
+
+
+def _annual_sums(session: Session, year: int, kind: str | None = None, reason_prefix: str = "") -> dict[int, int]:
+    """Employee id → the sum of their annual-leave rows of `year` (of that kind and reason prefix, when given)."""
+    query = (
+        select(LeaveEntry.employee_id, func.sum(LeaveEntry.delta))
+        .where(LeaveEntry.leave_type == "annual", LeaveEntry.year == year)
+        .group_by(LeaveEntry.employee_id)
+    )
+    if kind is not None:
+        query = query.where(LeaveEntry.kind == kind, LeaveEntry.reason.startswith(reason_prefix))
+    return {employee_id: int(total) for employee_id, total in session.execute(query).all()}
+
+
+def _with_policy(session: Session, ids: Iterable[int]) -> Iterator[tuple[Employee, int, LeavePolicy]]:
+    """Each employee of `ids` (by code) with the annual type's steps per day and the office's leave policy."""
+    for employee in session.scalars(select(Employee).where(Employee.id.in_(list(ids))).order_by(Employee.code)):
+        office = session.get(Office, employee.office_id) if employee.office_id is not None else None
+        types, policy = load_leave_types(office.name if office else None)
+        yield employee, types["annual"].steps_per_day, policy
+
+
+def close_year(session: Session, actor: str, year: int) -> YearEndReport:
+    """Year end of annual leave: each employee's unused days of `year`, up to the office's `carry_over_days`, move
+    into `year + 1` (a `carry_over` row out of `year` and one into `year + 1`); the rest expire (an `expiry` row in
+    `year`). `year`'s balance ends at 0, so running it again writes nothing.
+
+    Expiring statutory days is office policy, not law: 企业职工带薪年休假实施办法 art. 10 owes 300 % of the day's wage
+    for statutory days the employer did not arrange unless the employee waived them in writing; the row says so.
+    """
+    unused = {employee_id: total for employee_id, total in _annual_sums(session, year).items() if total > 0}
+    carried = expired = 0
+    for employee, steps_per_day, policy in _with_policy(session, unused):
+        left = unused[employee.id]
+        keep = min(left, policy.carry_over_days * steps_per_day)
+        if keep:
+            add_entry(session, actor, employee, "annual", year, -keep, "carry_over", f"carried into {year + 1}")
+            add_entry(session, actor, employee, "annual", year + 1, keep, "carry_over",
+                      f"{_CARRIED}{year}, expires {year + 1}-{policy.carry_over_expires}")  # fmt: skip
+            carried += 1
+        if left > keep:
+            add_entry(session, actor, employee, "annual", year, keep - left, "expiry",
+                      f"unused annual leave of {year} beyond the carry-over; statutory days the employer did not "
+                      "arrange are owed at 300 % unless waived in writing (实施办法 art. 10)")  # fmt: skip
+            expired += 1
+    return YearEndReport(carried, expired)
+
+
+def expire_carried(session: Session, actor: str, year: int, today: date) -> YearEndReport:
+    """Days carried into `year` still unused after the office's `carry_over_expires` date expire (an `expiry` row
+    in `year`). Carried days are used first, so what is left of them is the carried amount less the year's use so
+    far (and less what expired of them before: running it again writes nothing). Offices whose date has not
+    passed on `today` are left alone."""
+    carried_in = _annual_sums(session, year, "carry_over", _CARRIED)
+    used = _annual_sums(session, year, "use")
+    gone = _annual_sums(session, year, "expiry", _CARRIED)
+    expired = 0
+    for employee, _steps, policy in _with_policy(session, (i for i, total in carried_in.items() if total > 0)):
+        month, day = (int(part) for part in policy.carry_over_expires.split("-"))
+        left = carried_in[employee.id] + used.get(employee.id, 0) + gone.get(employee.id, 0)  # use, expiry < 0
+        if today > date(year, month, day) and left > 0:
+            add_entry(session, actor, employee, "annual", year, -left, "expiry",
+                      f"{_CARRIED}{year - 1}, unused by {year}-{policy.carry_over_expires}")  # fmt: skip
+            expired += 1
+    return YearEndReport(0, expired)
