@@ -15,7 +15,11 @@ added to ``ytd_before``, the locked runs after it, as the gateway does); ``part_
 ``severance: {hired_on, last_day, base_fen?}`` or ``severance: {half_months, base_fen?}`` (base_fen defaults
 to the monthly salary); ``damages_fen``; ``leave: [{type, days | hours}]`` (approved leave on workdays of the
 month: a code of ``rules/leave-types.toml``, days as a decimal string for day and half-day types, hours for hour
-types) with ``service_years`` (years of continuous service, for the city's sick-pay share; default 0).
+types) with ``service_years`` (years of continuous service, for the city's sick-pay share; default 0);
+``overtime_counting: approved_hours|approved_window|punches`` (default approved_hours) with ``overtime: [{day_type:
+workday|restday|holiday, punched_minutes, approved_minutes?, comp?: pay|time_off}]`` (a day's overtime as the
+punches show it and as approved — under approved_window, the punched minutes inside the approved window), counted
+by `payroll_core.overtime` into the ``ot_*_minutes`` inputs (then not given under ``attendance``).
 Year-to-date inputs are refused naming the key: more months than the period has before it, an amount
 without months, more tax than income.
 Expected fields are any output column of ``pipeline.PayResult``.
@@ -46,6 +50,7 @@ from payroll_core.columns import (
 from payroll_core.errors import PayrollCoreError, RuleDataError
 from payroll_core.leave import load_leave_types
 from payroll_core.money import MoneyError, parse_fraction
+from payroll_core.overtime import METHODS, count_overtime_minutes
 from payroll_core.pay import BONUS_METHODS, PAY_BASES
 from payroll_core.pipeline import compute
 from payroll_core.rules import CityRules, Conventions, load_rules, parse_period
@@ -77,8 +82,12 @@ EMPLOYEE_KEYS = {
     "damages_fen",
     "leave",
     "service_years",
+    "overtime_counting",
+    "overtime",
 }
 LEAVE_KEYS = {"type", "days", "hours"}
+OVERTIME_DAY_KEYS = {"day_type", "punched_minutes", "approved_minutes", "comp"}
+_OT_COLUMN = {"workday": "ot_workday_minutes", "restday": "ot_restday_minutes", "holiday": "ot_holiday_minutes"}
 ATTENDANCE_KEYS = {
     "scheduled_days",
     "employed_days",
@@ -250,6 +259,29 @@ def _leave(emp: Mapping[str, Any], key: str, where: _Where, city: CityRules) -> 
     return row | {"sick_share_num": share.numerator, "sick_share_den": share.denominator}, taken
 
 
+def _overtime(emp: Mapping[str, Any], key: str, where: _Where) -> dict[str, int]:
+    """The ``ot_*_minutes`` inputs of ``overtime:`` days counted by ``overtime_counting`` (see the module doc)."""
+    method = emp.get("overtime_counting", "approved_hours")
+    if method not in METHODS:
+        raise where.error(f"{key}.overtime_counting", f"{method!r} is not one of {', '.join(METHODS)}")
+    minutes = dict.fromkeys(_OT_COLUMN.values(), 0)
+    for j, item in enumerate(emp["overtime"] or []):
+        d_key = f"{key}.overtime[{j}]"
+        item = _mapping(item, d_key, OVERTIME_DAY_KEYS, where, ("day_type", "punched_minutes"))
+        if item["day_type"] not in _OT_COLUMN:
+            raise where.error(f"{d_key}.day_type", f"{item['day_type']!r} is not one of {', '.join(_OT_COLUMN)}")
+        comp = item.get("comp", "pay")
+        if comp not in ("pay", "time_off"):
+            raise where.error(f"{d_key}.comp", f"{comp!r} is not pay or time_off")
+        punched = _int(item, "punched_minutes", d_key, where)
+        approved = _int(item, "approved_minutes", d_key, where, 0)
+        lieu_asked = approved if comp == "time_off" else 0  # 调休 is taken off what is paid under every method
+        pay_asked = punched if method == "punches" else approved - lieu_asked
+        paid, _in_lieu = count_overtime_minutes(np.array([punched]), np.array([pay_asked]), np.array([lieu_asked]))
+        minutes[_OT_COLUMN[item["day_type"]]] += int(paid[0])
+    return minutes
+
+
 def _employee(
     emp: Any, i: int, where: _Where, city: CityRules, period: str
 ) -> tuple[str, dict[str, int], list[dict[str, int]], list[LeaveTaken]]:
@@ -298,6 +330,11 @@ def _employee(
         row.update(_settlement(emp["settlement"], f"{key}.settlement", where, row, conventions))
     leave_row, leave = _leave(emp, key, where, city)
     row.update(leave_row)
+    if "overtime" in emp:
+        given = sorted(set(_OT_COLUMN.values()) & set(att))
+        if given:
+            raise where.error(f"{key}.overtime", f"give overtime either as days here or as {given[0]}, not both")
+        row.update(_overtime(emp, key, where))
     pieces = []
     for j, piece in enumerate(emp.get("pieces") or []):
         p_key = f"{key}.pieces[{j}]"

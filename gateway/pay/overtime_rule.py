@@ -14,7 +14,8 @@ the day's bucket: workday (150 %), rest day (200 %), holiday (300 %). What of it
 
 Per employee-day, with P the counted minutes of requests compensated by pay and L those taken as time off in
 lieu (调休, accrued to the leave ledger when the request was approved; P = K under ``punches``):
-counted = min(K, P + L), in lieu = min(counted, L), paid = counted − in lieu. The facts keep the counted minutes
+counted = min(K, P + L), in lieu = min(counted, L), paid = counted − in lieu (`payroll_core.overtime`, which the
+pay case files use too). The facts keep the counted minutes
 (what was worked as recognised overtime, incl. 调休), the summary's ``ot_*_minutes`` the paid ones, and
 ``ot_in_lieu_minutes`` the part not paid because it was taken as time off. A request counts on the day it
 starts (the attendance day a shift belongs to); the day's type decides its bucket, never the request.
@@ -33,7 +34,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -44,12 +44,11 @@ from gateway.errors import GatewayError
 from gateway.store import Employee, Office, StaffRequest
 from payroll_core.attendance import Fact, Period, PunchColumns, _add_interval, round_overtime
 from payroll_core.calendar import DayType
+from payroll_core.overtime import METHODS, Method, count_overtime_minutes
 from payroll_core.rules.loader import RULES_DIR
 from payroll_core.shifts import Bound, Param, PunchMode, RuleBook, ShiftKind
 
 POLICY_FILE = RULES_DIR / "request-policy.toml"
-Method = Literal["approved_hours", "approved_window", "punches"]
-METHODS: tuple[str, ...] = get_args(Method)
 _BUCKETS = (Fact.OT_WORKDAY_MINUTES, Fact.OT_RESTDAY_MINUTES, Fact.OT_HOLIDAY_MINUTES)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -96,7 +95,7 @@ def overtime_policy(office: str | None, path: Path | None = None) -> OvertimePol
             f"use one of {', '.join(METHODS)}"
         )
     limits: dict[str, int] = data["overtime_limits"]  # type: ignore[assignment]
-    return OvertimePolicy(method, int(limits["day_minutes"]), int(limits["month_minutes"]))  # type: ignore[arg-type]
+    return OvertimePolicy(method, int(limits["day_minutes"]), int(limits["month_minutes"]))
 
 
 def _utc_minute(local: dt.datetime, zone: ZoneInfo) -> int:
@@ -198,15 +197,14 @@ def count_overtime(session: Session, scope: OvertimeScope, facts: np.ndarray) ->
                 asked[e, d] += punched.window_minutes(e, d, windows)
             else:
                 asked[e, d] += sum(r.amount for r in mine)
-    counted = np.minimum(kernel, paid_asked + in_lieu_asked)
-    in_lieu = np.minimum(counted, in_lieu_asked)
+    paid, in_lieu = count_overtime_minutes(kernel, paid_asked, in_lieu_asked)
     kind = facts[:, :, Fact.DAY_TYPE]
     bucket = np.where(kind == DayType.WORKDAY, 0, np.where(kind == DayType.HOLIDAY, 2, 1))
     summary: dict[str, np.ndarray] = {}
     for b, fact in enumerate(_BUCKETS):
         mine = bucket == b
-        facts[:, :, fact] = np.where(mine, counted, 0)
-        summary[fact.name.lower()] = np.where(mine, counted - in_lieu, 0).sum(axis=1, dtype=np.int64)
+        facts[:, :, fact] = np.where(mine, paid + in_lieu, 0)
+        summary[fact.name.lower()] = np.where(mine, paid, 0).sum(axis=1, dtype=np.int64)
     summary["ot_in_lieu_minutes"] = in_lieu.sum(axis=1, dtype=np.int64)
     summary.update(limit_columns(facts, [policies[e.office_id] for e in scope.employees]))  # type: ignore[index]
     return summary

@@ -188,3 +188,25 @@ def test_cli_exits_2_on_a_missing_file(tmp_path: Path) -> None:
         2,
         f"error: {tmp_path / 'nope.yaml'}: cannot read: No such file or directory\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("overtime", "message"),
+    [
+        (
+            "overtime: [{day_type: workday, punched_minutes: 60}]",
+            r"overtime: give overtime either as days here or as ot_workday_minutes, not both$",
+        ),
+        (
+            "overtime_counting: by_feel\n    overtime: []",
+            r"overtime_counting: 'by_feel' is not one of approved_hours, approved_window, punches$",
+        ),
+    ],
+)
+def test_overtime_days_are_checked_naming_the_key(tmp_path: Path, overtime: str, message: str) -> None:
+    text = GOOD.replace("attendance:", f"{overtime}\n    attendance:")
+    if "by_feel" in overtime:
+        text = text.replace(", ot_workday_minutes: 600", "")
+    path = _write(tmp_path, text)
+    with pytest.raises(CaseFileError, match=rf"^{path}, case 'one employee', employees\[0\]\." + message):
+        run_file(path)
