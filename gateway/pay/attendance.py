@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.inputs import year_problem
+from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import MonthLeave, month_leave
 from gateway.pay.overtime_rule import OvertimeScope, count_overtime
 from gateway.store import Employee, Office, Punch, PunchCorrection
@@ -247,28 +248,39 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
     high = dt.datetime.combine(last, dt.time()) + _MARGIN
     corrected: dict[int, tuple[int, dt.datetime | None]] = {}
     added: list[tuple[int, dt.datetime]] = []
-    for c in session.scalars(
-        select(PunchCorrection).where(PunchCorrection.employee_id.in_(list(index))).order_by(PunchCorrection.id)
+    for c in by_id_chunks(
+        index,
+        lambda ids: session.scalars(
+            select(PunchCorrection).where(PunchCorrection.employee_id.in_(ids)).order_by(PunchCorrection.id)
+        ),
+        order=lambda c: c.id,
     ):
         if c.action == "add":
             added.append((c.employee_id, c.ts_utc))  # type: ignore[arg-type]
         else:
             corrected[c.punch_id] = (c.employee_id, c.ts_utc)  # type: ignore[index]
-    raw = session.connection().execute(  # Core rows: ORM rows of 4,000,000 punches cost more than the kernel
-        select(Punch.id, Punch.employee_id, type_coerce(Punch.ts_utc, String))
-        .where(
-            Punch.employee_id.in_(list(index)),
-            Punch.ts_utc >= low,
-            Punch.ts_utc < high,
-            Punch.is_double_tap.is_(False),
-        )
-        .execution_options(yield_per=_PUNCH_BATCH)
+    raw = by_id_chunks(
+        index,
+        lambda ids: (
+            session.connection()  # Core rows: ORM rows of 4,000,000 punches cost more than the kernel
+            .execute(
+                select(Punch.id, Punch.employee_id, type_coerce(Punch.ts_utc, String))
+                .where(
+                    Punch.employee_id.in_(ids),
+                    Punch.ts_utc >= low,
+                    Punch.ts_utc < high,
+                    Punch.is_double_tap.is_(False),
+                )
+                .execution_options(yield_per=_PUNCH_BATCH)
+            )
+            .partitions()
+        ),
     )
     ids = np.fromiter(index, dtype=np.int64, count=len(index))
     order = np.argsort(ids)
     void = np.fromiter(corrected, dtype=np.int64, count=len(corrected))
     employees_of, minutes = [], []
-    for batch in raw.partitions():
+    for batch in raw:
         punch_id, employee_id, ts = zip(*batch, strict=True)
         kept = ~np.isin(np.array(punch_id, dtype=np.int64), void)
         at = np.searchsorted(ids, np.array(employee_id, dtype=np.int64), sorter=order)

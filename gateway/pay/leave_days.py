@@ -31,6 +31,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.pay.id_chunks import by_id_chunks
 from gateway.store import Employee, Office, StaffRequest
 from payroll_core.attendance import Absence, Fact, Period
 from payroll_core.calendar import DayType
@@ -131,14 +132,17 @@ def month_leave(
     first = dt.datetime.combine(days[0], dt.time())
     after = first + dt.timedelta(days=len(days))
     requests = list(
-        session.scalars(
-            select(StaffRequest).where(
-                StaffRequest.kind == "leave",
-                StaffRequest.status == "approved",
-                StaffRequest.employee_id.in_(list(index)),
-                StaffRequest.starts_at < after,
-                StaffRequest.ends_at > first,
-            )
+        by_id_chunks(
+            index,
+            lambda ids: session.scalars(
+                select(StaffRequest).where(
+                    StaffRequest.kind == "leave",
+                    StaffRequest.status == "approved",
+                    StaffRequest.employee_id.in_(ids),
+                    StaffRequest.starts_at < after,
+                    StaffRequest.ends_at > first,
+                )
+            ),
         )
     )
     position: dict[int, int] = {}

@@ -52,6 +52,7 @@ from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
+from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
@@ -483,10 +484,11 @@ def _month_columns(session: Session, run: PayRun, employees: list[Employee]) -> 
     """The employee-month inputs HR entered for the run's period, as pipeline columns (see the module doc)."""
     entries = {
         entry.employee_id: entry
-        for entry in session.scalars(
-            select(PayMonthInput).where(
-                PayMonthInput.period == run.period, PayMonthInput.employee_id.in_([e.id for e in employees])
-            )
+        for entry in by_id_chunks(
+            (e.id for e in employees),
+            lambda ids: session.scalars(
+                select(PayMonthInput).where(PayMonthInput.period == run.period, PayMonthInput.employee_id.in_(ids))
+            ),
         )
     }
     with_bonus = [employee_id for employee_id, entry in entries.items() if entry.bonus_fen > 0]
@@ -556,10 +558,13 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
     (`si_hf_deductible_fen`); payslips computed before those columns existed had neither, and their gross and
     SI + HF were exactly that."""
     totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_YTD_COLUMNS, 0))
-    for balance, code in session.execute(
-        select(OpeningBalance, Employee.code)
-        .join(Employee, OpeningBalance.employee_id == Employee.id)
-        .where(OpeningBalance.tax_year == int(run.period[:4]), OpeningBalance.employee_id.in_(employee_ids))
+    for balance, code in by_id_chunks(
+        employee_ids,
+        lambda ids: session.execute(
+            select(OpeningBalance, Employee.code)
+            .join(Employee, OpeningBalance.employee_id == Employee.id)
+            .where(OpeningBalance.tax_year == int(run.period[:4]), OpeningBalance.employee_id.in_(ids))
+        ),
     ):
         if balance.through_period >= run.period:
             raise PayRunInputError(
@@ -573,15 +578,18 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
         t["ytd_special_deductions_fen"] += balance.special_deductions_fen
         t["ytd_other_deductions_fen"] += balance.other_deductions_fen
         t["ytd_tax_withheld_fen"] += balance.tax_withheld_fen
-    rows = session.execute(
-        select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json)
-        .join(PayRun)
-        .where(
-            PayRun.status == RUN_LOCKED,
-            PayRun.period >= f"{run.period[:4]}-01",
-            PayRun.period < run.period,
-            Payslip.employee_id.in_(employee_ids),
-        )
+    rows = by_id_chunks(
+        employee_ids,
+        lambda ids: session.execute(
+            select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json)
+            .join(PayRun)
+            .where(
+                PayRun.status == RUN_LOCKED,
+                PayRun.period >= f"{run.period[:4]}-01",
+                PayRun.period < run.period,
+                Payslip.employee_id.in_(ids),
+            )
+        ),
     )
     for employee_id, figures_json, inputs_json in rows:
         figures, inputs = json.loads(figures_json), json.loads(inputs_json)
@@ -599,8 +607,11 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
 def _pieces(session: Session, period: str, employees: list[Employee]) -> PieceColumns:
     index = {e.id: i for i, e in enumerate(employees)}
     records = sorted(
-        session.scalars(
-            select(PieceRecord).where(PieceRecord.period == period, PieceRecord.employee_id.in_(list(index)))
+        by_id_chunks(
+            index,
+            lambda ids: session.scalars(
+                select(PieceRecord).where(PieceRecord.period == period, PieceRecord.employee_id.in_(ids))
+            ),
         ),
         key=lambda r: (index[r.employee_id], r.id),
     )
