@@ -139,7 +139,8 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
 
 def test_serve_finishes_the_batch_in_flight_on_sigterm(terminals: list[ZKTerminal], tmp_path: Path) -> None:
     config = write_config(tmp_path, terminals[:1], interval_s=0.2)
-    env = dict(os.environ, PUNCHCLOCK_CRASHPOINT="ingest.before_commit", PUNCHCLOCK_CRASHPOINT_PAUSE_S="1")
+    # The pause holds the first batch uncommitted long enough for SIGTERM to land in it on a busy machine.
+    env = dict(os.environ, PUNCHCLOCK_CRASHPOINT="ingest.before_commit", PUNCHCLOCK_CRASHPOINT_PAUSE_S="3")
     serve = subprocess.Popen(
         [str(Path(sys.executable).with_name("punchclock")), "serve", "--config", str(config)],
         env=env,
