@@ -73,7 +73,8 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
             stats = PollerStats()
         stop.wait()  # with no devices the poller returns at once; the API serves until stopped
     api.stop()
-    console.print(f"stopped after {stats.polls} polls ({stats.failures} failed)")
+    busy = f", {stats.busy} put off while the terminal was busy" if stats.busy else ""
+    console.print(f"stopped after {stats.polls} polls ({stats.failures} failed{busy})")
 
 
 def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:

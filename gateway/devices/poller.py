@@ -269,6 +269,7 @@ def backoff_delay(failures: int, base_s: float, cap_s: float, rng: random.Random
 class PollerStats:
     polls: int = 0
     failures: int = 0
+    busy: int = 0  # polls not made because another operation (a user sync) held the terminal
     max_lag_s: float = 0.0  # how late a poll started after it was due (scheduler or worker saturation)
     results: dict[str, PollResult] = field(default_factory=dict)
 
@@ -342,12 +343,13 @@ class Poller:
         )
 
     def _next_due(self, device: cfg.Device, result: PollResult, was_due: float, failures: dict[str, int]) -> float:
-        self.stats.polls += 1
         self.stats.results[device.label] = result
         if self.on_result is not None:
             self.on_result(result)
-        if result.busy:  # another operation has the terminal: try again soon, with no backoff
+        if result.busy:  # another operation has the terminal: not a poll; try again soon, with no backoff
+            self.stats.busy += 1
             return time.monotonic() + min(device.poll_interval_s, BUSY_RETRY_S)
+        self.stats.polls += 1
         if result.error is None:
             failures[device.label] = 0
             return was_due + device.poll_interval_s  # on the device's own grid, so polls never drift

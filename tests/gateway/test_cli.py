@@ -157,5 +157,6 @@ def test_serve_finishes_the_batch_in_flight_on_sigterm(terminals: list[ZKTermina
     rest = serve.stderr.read()
     assert serve.wait(timeout=30) == 0, rest
     assert "SIGTERM: finishing the polls in flight, then exiting" in rest
-    assert "stopped after 1 polls (0 failed)" in rest
+    # serve's first user sync may hold the terminal when the first poll is due: that one is put off, not counted
+    assert "stopped after 1 polls (0 failed" in rest
     assert punch_count(tmp_path) == 40
