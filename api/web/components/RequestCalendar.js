@@ -5,15 +5,16 @@ import { computed, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { getMonth } from "../api/punches.js";
 import { listRequests, monthOf } from "../api/requests.js";
+import MonthGrid, { dayNumber } from "./MonthGrid.js";
 import { showError } from "./notify.js";
 import { daysOf, kindText } from "./requestText.js";
 
 const BAD = new Set(["absent", "missing_punch"]);
 const WARN = new Set(["late", "early_leave", "half_day_absent"]);
 const QUIET = ["normal", "rest", "upcoming", "holiday", "not_employed"];
-const weekdayOf = (date) => new Date(`${date}T12:00:00Z`).getUTCDay();
 
 export default {
+  components: { MonthGrid },
   props: { request: { type: Object, required: true } },
   setup(props) {
     const { t, te } = useI18n();
@@ -52,42 +53,28 @@ export default {
       return byDay;
     });
     const asked = computed(() => daysOf(props.request));
-    const weeks = computed(() => {
-      if (!calendar.value) return [];
-      const cells = Array((weekdayOf(calendar.value.days[0].date) + 6) % 7).fill(null).concat(calendar.value.days);
-      while (cells.length % 7) cells.push(null);
-      const out = [];
-      for (let i = 0; i < cells.length; i += 7) out.push(cells.slice(i, i + 7));
-      return out;
-    });
+    const isAsked = (cell) => cell.date >= asked.value.first && cell.date <= asked.value.last;
+    const tone = (cell) => (BAD.has(cell.status) ? "bad" : WARN.has(cell.status) ? "warn" : "");
 
     watch(() => props.request.id, load, { immediate: true });
     return {
-      calendar, loading, weeks, marks, QUIET,
-      weekdays: [1, 2, 3, 4, 5, 6, 0],
-      isAsked: (cell) => cell.date >= asked.value.first && cell.date <= asked.value.last,
-      tone: (cell) => (BAD.has(cell.status) ? "bad" : WARN.has(cell.status) ? "warn" : ""),
+      calendar, loading, marks, QUIET, dayNumber,
+      state: (cell) => [tone(cell), { asked: isAsked(cell) }],
       statusType: (s) => (BAD.has(s) ? "danger" : "warning"),
-      dayNumber: (cell) => Number(cell.date.slice(8)),
     };
   },
   template: `
 <div class="req-cal" v-loading="loading" data-test="request-calendar">
   <template v-if="calendar">
     <p class="muted req-cal-title">{{ $t('inbox.calendarOf', { name: calendar.name, code: calendar.employee, month: calendar.period }) }}</p>
-    <div class="calendar req-cal-grid">
-      <div class="cal-head" v-for="w in weekdays" :key="w">{{ $t('my.weekday.' + w) }}</div>
-      <template v-for="(week, i) in weeks" :key="i">
-        <div v-for="(cell, j) in week" :key="i + '-' + j" class="cal-cell req-cal-cell" :class="cell ? ['type-' + cell.day_type, tone(cell), { asked: isAsked(cell) }] : 'pad'" :data-day="cell ? cell.date : null">
-          <template v-if="cell">
-            <div class="cal-top"><strong>{{ dayNumber(cell) }}</strong>
-              <el-tag v-if="!QUIET.includes(cell.status)" size="small" :type="statusType(cell.status)" class="cal-status">{{ $t('punches.status.' + cell.status) }}</el-tag></div>
-            <div class="cal-punches"><span v-for="(p, k) in cell.punches" :key="k" class="cal-punch" :class="[p.correction, { uncounted: !p.counted }]">{{ p.time }}</span></div>
-            <div v-for="m in marks.get(cell.date) || []" :key="m.id" class="req-mark" :class="{ pending: m.pending }" data-test="calendar-mark">{{ m.text }}</div>
-          </template>
-        </div>
+    <MonthGrid class="calendar req-cal-grid" :days="calendar.days" cell-class="cal-cell req-cal-cell" :state="state">
+      <template #default="{ cell }">
+        <div class="cal-top"><strong>{{ dayNumber(cell) }}</strong>
+          <el-tag v-if="!QUIET.includes(cell.status)" size="small" :type="statusType(cell.status)" class="cal-status">{{ $t('punches.status.' + cell.status) }}</el-tag></div>
+        <div class="cal-punches"><span v-for="(p, k) in cell.punches" :key="k" class="cal-punch" :class="[p.correction, { uncounted: !p.counted }]">{{ p.time }}</span></div>
+        <div v-for="m in marks.get(cell.date) || []" :key="m.id" class="req-mark" :class="{ pending: m.pending }" data-test="calendar-mark">{{ m.text }}</div>
       </template>
-    </div>
+    </MonthGrid>
     <div class="legend muted">
       <span class="legend-item"><span class="swatch asked"></span>{{ $t('inbox.legendAsked') }}</span>
       <span class="legend-item"><span class="req-mark">{{ $t('inbox.legendOther') }}</span></span>

@@ -10,6 +10,7 @@ import { useRouter } from "vue-router";
 import { leaveTypes, myMonth, myRequests } from "../api/selfService.js";
 import { auth } from "../auth.js";
 import { showError } from "../components/notify.js";
+import MonthGrid, { dayNumber, weekdayOf } from "../components/MonthGrid.js";
 import RequestForm from "../components/RequestForm.js";
 import { durationText } from "../explain.js";
 import { isPhone } from "../viewport.js";
@@ -22,8 +23,6 @@ function thisMonth() {
   const now = new Date();
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
 }
-
-const weekdayOf = (date) => new Date(`${date}T12:00:00Z`).getUTCDay();
 
 // The day of a request's wall-clock time ("2026-03-09T12:00:00+08:00" → "2026-03-09"), and whether the day
 // `date` lies in [starts_at, ends_at).
@@ -48,7 +47,7 @@ export function correctionFor(day) {
 }
 
 export default {
-  components: { RequestForm },
+  components: { MonthGrid, RequestForm },
   setup() {
     const { t } = useI18n();
     const router = useRouter();
@@ -92,17 +91,8 @@ export default {
       if (!EXCEPTIONS.has(cell.status)) return null;
       return { key: cell.status, pending: false, tone: BAD.has(cell.status) ? "bad" : "warn" };
     }
-    const weeks = computed(() => {
-      if (!calendar.value) return [];
-      const cells = Array((weekdayOf(calendar.value.days[0].date) + 6) % 7).fill(null).concat(
-        calendar.value.days.map((d) => ({ ...d, mark: mark(d) })),
-      );
-      while (cells.length % 7) cells.push(null);
-      const out = [];
-      for (let i = 0; i < cells.length; i += 7) out.push(cells.slice(i, i + 7));
-      return out;
-    });
-    const exceptions = computed(() => weeks.value.flat().filter((c) => c && c.mark && c.mark.tone !== "info").length);
+    const marked = computed(() => (calendar.value ? calendar.value.days.map((d) => ({ ...d, mark: mark(d) })) : []));
+    const exceptions = computed(() => marked.value.filter((c) => c.mark && c.mark.tone !== "info").length);
     const opened = computed(() => (day.value ? { ...day.value, mark: mark(day.value) } : null));
 
     function askCorrection() {
@@ -117,10 +107,10 @@ export default {
 
     watch(month, (value) => value && load(), { immediate: true });
     return {
-      month, calendar, loading, weeks, exceptions, day, opened, preset, types, isPhone, askCorrection, submitted,
-      weekdays: [1, 2, 3, 4, 5, 6, 0],
+      month, calendar, loading, marked, exceptions, day, opened, preset, types, isPhone, askCorrection, submitted,
       exceptional: (cell) => EXCEPTIONS.has(cell.status),
-      dayNumber: (cell) => Number(cell.date.slice(8)),
+      state: (cell) => [cell.mark ? "mark-" + cell.mark.tone : "", { open: day.value !== null && day.value.date === cell.date }],
+      dayNumber,
       weekday: (cell) => t(`my.weekday.${weekdayOf(cell.date)}`),
       hours: (minutes) => durationText(minutes, t),
       tagType: (m) => (m.tone === "bad" ? "danger" : m.tone === "warn" ? "warning" : "primary"),
@@ -132,19 +122,12 @@ export default {
   <el-date-picker v-model="month" type="month" value-format="YYYY-MM" format="YYYY-MM" :clearable="false" class="block" :aria-label="$t('my.month')" data-test="my-month-picker" />
   <template v-if="calendar">
     <p class="muted" data-test="my-month-count">{{ exceptions ? $t('self.month.exceptions', { n: exceptions }) : $t('self.month.noExceptions') }}</p>
-    <div class="my-calendar block" data-test="my-calendar">
-      <div class="cal-head" v-for="w in weekdays" :key="w">{{ $t('my.weekday.' + w) }}</div>
-      <template v-for="(week, i) in weeks" :key="i">
-        <button v-for="(cell, j) in week" :key="i + '-' + j" type="button" class="my-cell" :disabled="!cell"
-          :class="cell ? ['type-' + cell.day_type, cell.mark ? 'mark-' + cell.mark.tone : '', { open: day && day.date === cell.date }] : 'pad'"
-          :data-day="cell ? cell.date : null" @click="cell && (day = cell)">
-          <template v-if="cell">
-            <span class="my-cell-day">{{ dayNumber(cell) }}</span>
-            <span v-if="cell.mark" class="my-cell-mark" :data-mark="cell.mark.key">{{ $t('self.month.mark.' + cell.mark.key) }}</span>
-          </template>
-        </button>
+    <MonthGrid class="my-calendar block" data-test="my-calendar" :days="marked" cell-class="my-cell" :state="state" button @pick="(cell) => (day = cell)">
+      <template #default="{ cell }">
+        <span class="my-cell-day">{{ dayNumber(cell) }}</span>
+        <span v-if="cell.mark" class="my-cell-mark" :data-mark="cell.mark.key">{{ $t('self.month.mark.' + cell.mark.key) }}</span>
       </template>
-    </div>
+    </MonthGrid>
     <div class="legend muted">
       <span class="legend-item"><span class="swatch mark-bad"></span>{{ $t('self.month.legendBad') }}</span>
       <span class="legend-item"><span class="swatch mark-warn"></span>{{ $t('self.month.legendWarn') }}</span>

@@ -9,6 +9,7 @@ import { useRoute, useRouter } from "vue-router";
 import { addCorrection, getMonth } from "../api/punches.js";
 import { canWrite } from "../auth.js";
 import EmployeePicker from "../components/EmployeePicker.js";
+import MonthGrid, { dayNumber, weekdayOf } from "../components/MonthGrid.js";
 import { showError } from "../components/notify.js";
 import { attendanceText, durationText } from "../explain.js";
 import { utcOf } from "../format.js";
@@ -27,10 +28,8 @@ function lastMonth() {
   return `${back.getFullYear()}-${String(back.getMonth() + 1).padStart(2, "0")}`;
 }
 
-const weekdayOf = (date) => new Date(`${date}T12:00:00Z`).getUTCDay();
-
 export default {
-  components: { EmployeePicker },
+  components: { EmployeePicker, MonthGrid },
   setup() {
     const { t } = useI18n();
     const route = useRoute();
@@ -62,19 +61,12 @@ export default {
       }
     }
 
-    // Weeks of seven cells, Monday first; null pads the first and last week.
-    const weeks = computed(() => {
-      if (!calendar.value) return [];
-      const cells = Array((weekdayOf(calendar.value.days[0].date) + 6) % 7).fill(null).concat(calendar.value.days);
-      while (cells.length % 7) cells.push(null);
-      const out = [];
-      for (let i = 0; i < cells.length; i += 7) out.push(cells.slice(i, i + 7));
-      return out;
-    });
     const summary = computed(() =>
       calendar.value ? SUMMARY.map((key) => ({ key, label: t(`attendance.${key}`), value: attendanceText(key, calendar.value.summary[key] ?? 0, t) })) : [],
     );
     const rawPunches = computed(() => (day.value ? day.value.punches.filter((p) => p.punch_id !== null && p.correction !== "voided") : []));
+
+    const tone = (cell) => (BAD.has(cell.status) ? "bad" : WARN.has(cell.status) ? "warn" : "");
 
     function open(cell) {
       day.value = cell;
@@ -107,12 +99,12 @@ export default {
 
     watch([employee, month], load, { immediate: true });
     return {
-      employee, month, calendar, loading, weeks, summary, day, form, saving, writer, rawPunches, isPhone, open, correct,
-      tone: (cell) => (BAD.has(cell.status) ? "bad" : WARN.has(cell.status) ? "warn" : ""),
+      employee, month, calendar, loading, summary, day, form, saving, writer, rawPunches, isPhone, open, correct,
+      tone,
+      state: (cell) => [tone(cell), { open: day.value !== null && day.value.date === cell.date }],
       statusType: (s) => (BAD.has(s) ? "danger" : WARN.has(s) ? "warning" : s === "normal" ? "success" : "info"),
-      dayNumber: (cell) => Number(cell.date.slice(8)),
+      dayNumber,
       weekday: (cell) => t(`my.weekday.${weekdayOf(cell.date)}`),
-      weekdays: [1, 2, 3, 4, 5, 6, 0],
       QUIET,
       hours: (minutes) => durationText(minutes, t),
     };
@@ -144,19 +136,14 @@ export default {
           </div>
         </div>
       </div>
-      <div v-else class="calendar" data-test="calendar">
-        <div class="cal-head" v-for="w in weekdays" :key="w">{{ $t('my.weekday.' + w) }}</div>
-        <template v-for="(week, i) in weeks" :key="i">
-          <div v-for="(cell, j) in week" :key="i + '-' + j" class="cal-cell" :class="cell ? ['type-' + cell.day_type, tone(cell), { open: day && day.date === cell.date }] : 'pad'" :data-day="cell ? cell.date : null" @click="cell && open(cell)">
-            <template v-if="cell">
-              <div class="cal-top"><strong>{{ dayNumber(cell) }}</strong>
-                <el-tag v-if="!QUIET.includes(cell.status)" size="small" :type="statusType(cell.status)" class="cal-status">{{ $t('punches.status.' + cell.status) }}</el-tag></div>
-              <div v-if="cell.planned_start" class="muted cal-plan">{{ cell.planned_start }}–{{ cell.planned_end }}</div>
-              <div class="cal-punches"><span v-for="(p, k) in cell.punches" :key="k" class="cal-punch" :class="[p.correction, { uncounted: !p.counted }]">{{ p.time }}</span></div>
-            </template>
-          </div>
+      <MonthGrid v-else class="calendar" data-test="calendar" :days="calendar.days" :state="state" @pick="open">
+        <template #default="{ cell }">
+          <div class="cal-top"><strong>{{ dayNumber(cell) }}</strong>
+            <el-tag v-if="!QUIET.includes(cell.status)" size="small" :type="statusType(cell.status)" class="cal-status">{{ $t('punches.status.' + cell.status) }}</el-tag></div>
+          <div v-if="cell.planned_start" class="muted cal-plan">{{ cell.planned_start }}–{{ cell.planned_end }}</div>
+          <div class="cal-punches"><span v-for="(p, k) in cell.punches" :key="k" class="cal-punch" :class="[p.correction, { uncounted: !p.counted }]">{{ p.time }}</span></div>
         </template>
-      </div>
+      </MonthGrid>
       <div class="legend muted">
         <span class="legend-item"><span class="swatch type-rest_day"></span>{{ $t('punches.legendRest') }}</span>
         <span class="legend-item"><span class="swatch type-holiday"></span>{{ $t('punches.legendHoliday') }}</span>
