@@ -472,3 +472,41 @@ def test_the_lines_of_bonus_severance_damages_and_the_housing_fund_are_explained
         "公积金缴存比例不在法定的 5%–12% 之间，请核对"
     )
     assert all(text for slip in both["en"] for text in slip.values()), both["en"]
+
+
+@needs_node
+def test_a_request_reads_the_same_on_the_employees_and_the_approvers_screens() -> None:
+    """`whenText`/`amountText` in the leave type's unit: whole days as days, half days 上午/下午, hours a window."""
+    requests = [
+        {"kind": "leave", "unit": "half_day", "starts_at": "2026-03-23T00:00:00+08:00",
+         "ends_at": "2026-03-25T00:00:00+08:00", "amount": 4},
+        {"kind": "leave", "unit": "half_day", "starts_at": "2026-03-23T12:00:00+08:00",
+         "ends_at": "2026-03-24T12:00:00+08:00", "amount": 2},
+        {"kind": "leave", "unit": "half_day", "starts_at": "2026-03-20T12:00:00+08:00",
+         "ends_at": "2026-03-21T00:00:00+08:00", "amount": 1},
+        {"kind": "leave", "unit": "day", "starts_at": "2026-03-05T00:00:00+08:00",
+         "ends_at": "2026-03-06T00:00:00+08:00", "amount": 1},
+        {"kind": "leave", "unit": "hour", "starts_at": "2026-03-13T09:00:00+08:00",
+         "ends_at": "2026-03-13T12:00:00+08:00", "amount": 180},
+        {"kind": "overtime", "unit": None, "starts_at": "2026-03-16T22:00:00+08:00",
+         "ends_at": "2026-03-17T01:30:00+08:00", "amount": 210},
+        {"kind": "correction", "unit": None, "starts_at": "2026-03-02T08:00:00+08:00",
+         "ends_at": "2026-03-02T08:00:00+08:00", "amount": 0},
+    ]  # fmt: skip
+    got = run_node(
+        "const { amountText, whenText } = await import(`${web}/components/requestText.js`);"
+        "const book = (await import(`${web}/locales/zh-CN.js`)).default;"
+        "const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], book)"
+        "  .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
+        "const output = input.map((r) => [whenText(r, t), amountText(r, t)]);",
+        requests,
+    )
+    assert got == [
+        ["2026-03-23 至 2026-03-24", "2 天"],
+        ["2026-03-23 下午 至 2026-03-24 上午", "1 天"],
+        ["2026-03-20 下午", "0.5 天"],
+        ["2026-03-05", "1 天"],
+        ["2026-03-13 09:00–12:00", "3 小时"],
+        ["2026-03-16 22:00–次日 01:30", "3.5 小时"],
+        ["2026-03-02 08:00", ""],
+    ]

@@ -95,7 +95,7 @@ def test_an_employee_requests_a_correction_from_the_month_then_leave(
     form.locator("[data-test=request-submit]").click()
     expect(cards).to_have_count(2)
     expect(cards.first.locator(".request-status")).to_have_text("待审批")
-    expect(cards.first.locator(".request-when")).to_have_text("2026-03-23 上午 至 2026-03-24 下午")
+    expect(cards.first.locator(".request-when")).to_have_text("2026-03-23 至 2026-03-24")
     expect(cards.first).to_contain_text("年假")
     expect(cards.first).to_contain_text("2 天 · 回老家探亲")
     shoot(page, "self-requests-phone")

@@ -4,7 +4,7 @@ import { useI18n } from "vue-i18n";
 import { getRequest } from "../api/requests.js";
 import { localDateTime } from "../format.js";
 import { showError } from "./notify.js";
-import { STATUS_TYPES, actorText, amountText, kindText, spanText, stateText } from "./requestText.js";
+import { STATUS_TYPES, actorText, amountText, kindText, whenText, stateText } from "./requestText.js";
 
 const ACTION_TYPES = { submitted: "primary", approved: "success", rejected: "danger", withdrawn: "info" };
 
@@ -33,7 +33,7 @@ export default {
     return {
       request, loading, STATUS_TYPES, ACTION_TYPES, localDateTime,
       kind: (r) => kindText(r, t, te),
-      span: spanText,
+      span: (r) => whenText(r, t),
       amount: (r) => amountText(r, t),
       state: (r) => stateText(r, t),
       actor: (actor) => actorText(actor, t, te),
@@ -48,7 +48,7 @@ export default {
         <el-descriptions-item :label="$t('requests.department')">{{ request.department || $t('common.none') }}</el-descriptions-item>
         <el-descriptions-item :label="$t('requests.kind')">{{ kind(request) }}</el-descriptions-item>
         <el-descriptions-item :label="$t('requests.when')">{{ span(request) }}</el-descriptions-item>
-        <el-descriptions-item :label="$t('requests.amount')">{{ amount(request) }}</el-descriptions-item>
+        <el-descriptions-item :label="$t('requests.amount')">{{ amount(request) || $t('common.none') }}</el-descriptions-item>
         <el-descriptions-item :label="$t('requests.reason')">{{ request.reason }}</el-descriptions-item>
         <el-descriptions-item :label="$t('requests.statusLabel')"><el-tag size="small" :type="STATUS_TYPES[request.status]" data-test="request-status">{{ state(request) }}</el-tag></el-descriptions-item>
         <el-descriptions-item :label="$t('requests.steps')">{{ $t('requests.stepsText', { steps: request.steps }) }}</el-descriptions-item>

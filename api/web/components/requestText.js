@@ -1,7 +1,7 @@
 // How a request reads on screen, from the API's fields (times are the office's wall clock with its offset):
-// its kind, its window (a whole-day leave shows its last day, not the exclusive end), its amount, its step.
-// The employee's own screens (我的申请, 我的假期) use `requestWhen`, `requestAmount` and `stepsText` below, which
-// say half days as 上午/下午; the approvers' screens use `spanText` and `amountText`.
+// its kind, its window (a whole-day leave shows its last day, not the exclusive end; half days say 上午/下午), its
+// amount in the leave type's unit (`request.unit`), its step. The employee's and the approvers' screens say a
+// request the same way.
 import { durationText } from "../explain.js";
 
 const dayOf = (iso) => iso.slice(0, 10);
@@ -31,22 +31,6 @@ export function kindText(request, t, te) {
   return t("requests.kinds.trip");
 }
 
-export function spanText(request) {
-  const start = request.starts_at;
-  if (request.kind === "correction") return `${dayOf(start)} ${clockOf(start)}`;
-  const { first, last } = daysOf(request);
-  if (clockOf(start) === "00:00" && clockOf(request.ends_at) === "00:00") return first === last ? first : `${first} – ${last}`;
-  const end = request.ends_at;
-  return dayOf(end) === first ? `${first} ${clockOf(start)}–${clockOf(end)}` : `${first} ${clockOf(start)} – ${dayOf(end)} ${clockOf(end)}`;
-}
-
-export function amountText(request, t) {
-  if (request.kind === "correction") return t("common.none");
-  if (request.kind === "overtime" || (request.kind === "leave" && request.unit === "hour")) return durationText(request.amount, t);
-  const days = request.kind === "leave" && request.unit === "half_day" ? request.amount / 2 : request.amount;
-  return t("units.days", { n: days });
-}
-
 // Who a pending request waits for; the outcome of a decided one.
 export function stateText(request, t) {
   if (request.status !== "pending") return t(`requests.status.${request.status}`);
@@ -71,23 +55,26 @@ export function stepsText(steps, unit, t) {
   return t("units.days", { n: steps });
 }
 
-export function requestWhen(r, unit, t) {
+export function whenText(r, t) {
+  const unit = r.unit;
   if (r.kind === "correction") return `${dayOf(r.starts_at)} ${clockOf(r.starts_at)}`;
   if (r.kind === "overtime" || (r.kind === "leave" && unit === "hour")) {
     const end = dayOf(r.ends_at) === dayOf(r.starts_at) ? clockOf(r.ends_at) : t("self.when.nextDay", { time: clockOf(r.ends_at) });
     return `${dayOf(r.starts_at)} ${clockOf(r.starts_at)}–${end}`;
   }
   const last = clockOf(r.ends_at) === "00:00" ? dayBefore(dayOf(r.ends_at)) : dayOf(r.ends_at);
-  if (r.kind === "leave" && unit === "half_day") {
+  const wholeDays = clockOf(r.starts_at) === "00:00" && clockOf(r.ends_at) === "00:00";
+  if (r.kind === "leave" && unit === "half_day" && !wholeDays) {
     const from = `${dayOf(r.starts_at)} ${t(clockOf(r.starts_at) === "12:00" ? "self.form.pm" : "self.form.am")}`;
     const to = `${last} ${t(clockOf(r.ends_at) === "12:00" ? "self.form.am" : "self.form.pm")}`;
-    return t("self.when.range", { from, to });
+    return from === to ? from : t("self.when.range", { from, to });
   }
   return last === dayOf(r.starts_at) ? last : t("self.when.range", { from: dayOf(r.starts_at), to: last });
 }
 
-export function requestAmount(r, unit, t) {
-  if (r.kind === "leave") return stepsText(r.amount, unit, t);
+// A 补卡 has no amount: "".
+export function amountText(r, t) {
+  if (r.kind === "leave") return stepsText(r.amount, r.unit, t);
   if (r.kind === "overtime") return durationText(r.amount, t);
   if (r.kind === "trip") return t("units.days", { n: r.amount });
   return "";

@@ -7,7 +7,7 @@ import { useI18n } from "vue-i18n";
 import { getRequest, leaveTypes, myRequests, withdrawRequest } from "../api/selfService.js";
 import { showError } from "../components/notify.js";
 import RequestForm from "../components/RequestForm.js";
-import { requestAmount, requestWhen } from "../components/requestText.js";
+import { amountText, whenText } from "../components/requestText.js";
 import { dateTime } from "../format.js";
 import { isPhone } from "../viewport.js";
 
@@ -48,7 +48,6 @@ export default {
       const found = types.value.find((x) => x.code === code);
       return found ? (locale.value === "en" ? found.name_en : found.name) : code;
     };
-    const unitOf = (code) => (types.value.find((x) => x.code === code) || { unit: "day" }).unit;
     const title = (r) => (r.kind === "leave" ? typeName(r.leave_type) : t(`self.kinds.${r.kind}`));
     const shown = computed(() => (filter.value === "all" ? items.value : items.value.filter((r) => r.status === filter.value)));
 
@@ -83,8 +82,8 @@ export default {
     return {
       items, shown, types, loading, filter, creating, opened, isPhone, FILTERS, STATUS_TAGS,
       title, open, withdraw, submitted,
-      when: (r) => requestWhen(r, unitOf(r.leave_type), t),
-      amount: (r) => requestAmount(r, unitOf(r.leave_type), t),
+      when: (r) => whenText(r, t),
+      amount: (r) => amountText(r, t),
       at: (value) => dateTime(value),
     };
   },

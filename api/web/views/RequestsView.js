@@ -10,7 +10,7 @@ import { canWrite } from "../auth.js";
 import EmployeePicker from "../components/EmployeePicker.js";
 import RequestDrawer from "../components/RequestDrawer.js";
 import { showError } from "../components/notify.js";
-import { STATUS_TYPES, amountText, kindText, spanText, stateText } from "../components/requestText.js";
+import { STATUS_TYPES, amountText, kindText, whenText, stateText } from "../components/requestText.js";
 
 const STATUSES = ["pending", "approved", "rejected", "withdrawn"];
 const KINDS = ["leave", "overtime", "correction", "trip"];
@@ -88,7 +88,7 @@ export default {
       load, reset, submit,
       pickFile: (event) => (form.file = event.target.files[0] || null),
       kind: (r) => kindText(r, t, te),
-      span: spanText,
+      span: (r) => whenText(r, t),
       amount: (r) => amountText(r, t),
       state: (r) => stateText(r, t),
     };
@@ -125,7 +125,7 @@ export default {
     <el-table-column :label="$t('requests.department')" min-width="100"><template #default="{ row }">{{ row.department || $t('common.none') }}</template></el-table-column>
     <el-table-column :label="$t('requests.kind')" min-width="110"><template #default="{ row }">{{ kind(row) }}</template></el-table-column>
     <el-table-column :label="$t('requests.when')" min-width="190"><template #default="{ row }">{{ span(row) }}</template></el-table-column>
-    <el-table-column :label="$t('requests.amount')" min-width="90"><template #default="{ row }">{{ amount(row) }}</template></el-table-column>
+    <el-table-column :label="$t('requests.amount')" min-width="90"><template #default="{ row }">{{ amount(row) || $t('common.none') }}</template></el-table-column>
     <el-table-column :label="$t('requests.statusLabel')" min-width="110"><template #default="{ row }"><el-tag size="small" :type="STATUS_TYPES[row.status]">{{ state(row) }}</el-tag></template></el-table-column>
   </el-table>
   <p class="muted">{{ $t('requests.shown', { n: rows.length }) }}</p>
