@@ -12,7 +12,9 @@ the audit "who". A bearer token wins over a cookie; a cookie-authenticated chang
 session's CSRF token (`gateway.access.logins`).
 
 Roles: `admin` (devices, tokens, and everything hr may do), `hr` (people, punches, pay), `viewer`
-(read-only), `employee` (their own punches and payslips only). Routes that an employee token may
+(read-only), `employee` (their own punches and payslips only), `manager` (an employee too: their own rows
+as an employee sees them, and in the routes that say so their people's requests and month calendars).
+`SELF` are the roles bound to one employee. Routes that such a caller may
 call must pass every employee-owned row through `ensure_visible(principal, employee_id, what)`,
 which answers 404 — not 403 — for anyone else's data, so an employee cannot even learn it exists.
 That 404 is `not_found(what)`, the very one a missing row answers ("employee 'E404' does not
@@ -42,7 +44,8 @@ from gateway.store import Employee, LoginSession
 ADMINS = ("admin",)
 WRITERS = ("admin", "hr")
 READERS = ("admin", "hr", "viewer")
-EVERYONE = ("admin", "hr", "viewer", "employee")
+SELF = ("employee", "manager")  # bound to one employee (`Principal.employee_id`): they see their own rows
+EVERYONE = (*READERS, *SELF)
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer pc_…` (see `punchclock token create`)")
 
@@ -134,16 +137,16 @@ def not_found(what: str) -> NotFound:
 
 
 def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> None:
-    """404 `what` for an employee token looking at another employee's row (or at an unassigned one)."""
-    if principal.role == "employee" and employee_id != principal.employee_id:
+    """404 `what` for an employee or manager looking at another employee's row (or at an unassigned one)."""
+    if principal.role in SELF and employee_id != principal.employee_id:
         raise not_found(what)
 
 
 def visible_employee_id(session: Session, principal: Principal, code: str | None) -> int | None:
     """The employee an `employee=` filter names (None: no filter), 404 for an unknown code or, for an
-    employee token, anyone but itself; an employee token without the filter is limited to itself."""
+    employee or manager, anyone but themselves; without the filter they are limited to themselves."""
     if code is None:
-        return principal.employee_id if principal.role == "employee" else None
+        return principal.employee_id if principal.role in SELF else None
     employee_id = session.scalar(select(Employee.id).where(Employee.code == code))
     ensure_visible(principal, employee_id, f"employee {code!r}")
     if employee_id is None:

@@ -83,7 +83,7 @@ class MonthCalendarOut(BaseModel):
 def employee_month(
     request: Request,
     code: str,
-    who: Annotated[Principal, require(*EVERYONE, "manager")],
+    who: Annotated[Principal, require(*EVERYONE)],
     period: Annotated[PayMonth, Query(description="pay month YYYY-MM")],
 ) -> MonthCalendarOut:
     """The employee's month day by day. An employee sees only their own, a manager also their people's (the

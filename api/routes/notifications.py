@@ -22,7 +22,6 @@ from gateway.notify import inbox
 from gateway.store import Notification
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-ALL = (*EVERYONE, "manager")
 Kind = Literal[
     "request_submitted", "request_step", "request_approved", "request_rejected", "request_withdrawn",
     "payslip_released",
@@ -98,7 +97,7 @@ def _after(cursor: str | None) -> tuple[int, int] | None:
 @router.get("")
 def list_notifications(
     request: Request,
-    who: Annotated[Principal, require(*ALL)],
+    who: Annotated[Principal, require(*EVERYONE)],
     limit: PageLimit = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
     unread_only: bool = False,
@@ -114,14 +113,14 @@ def list_notifications(
 
 
 @router.get("/unread-count")
-def unread_count(request: Request, who: Annotated[Principal, require(*ALL)]) -> UnreadOut:
+def unread_count(request: Request, who: Annotated[Principal, require(*EVERYONE)]) -> UnreadOut:
     """How many of the caller's notifications are unread (the bell's number)."""
     with read(request) as session:
         return UnreadOut(unread=inbox.unread_count(session, _reader(who)))
 
 
 @router.post("/read-all")
-def mark_all_read(request: Request, who: Annotated[Principal, require(*ALL)]) -> MarkedOut:
+def mark_all_read(request: Request, who: Annotated[Principal, require(*EVERYONE)]) -> MarkedOut:
     """Mark every unread notification of the caller read."""
     return MarkedOut(marked=write(request, lambda session: inbox.mark_all_read(session, _reader(who))))
 
@@ -160,7 +159,9 @@ def list_deliveries(
 
 
 @router.post("/{notification_id}/read")
-def mark_read(request: Request, who: Annotated[Principal, require(*ALL)], notification_id: PathId) -> NotificationOut:
+def mark_read(
+    request: Request, who: Annotated[Principal, require(*EVERYONE)], notification_id: PathId
+) -> NotificationOut:
     """Mark one of the caller's notifications read (again: no change)."""
 
     def work(session: Session) -> NotificationOut:

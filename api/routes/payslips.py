@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from api.auth import EVERYONE, ensure_visible, require
+from api.auth import EVERYONE, SELF, ensure_visible, require
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read
 from api.errors import NotFound
@@ -50,7 +50,7 @@ class PayslipOut(BaseModel):
 
 def _visible_query(who: Principal) -> Select[Payslip, PayRun, Employee]:
     query = select(Payslip, PayRun, Employee).join(PayRun).join(Employee, Payslip.employee_id == Employee.id)
-    if who.role == "employee":
+    if who.role in SELF:
         query = query.where(Payslip.employee_id == who.employee_id, PayRun.status == RUN_LOCKED)
     return query
 

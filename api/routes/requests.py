@@ -37,7 +37,6 @@ from gateway.people.request_rules import RequestError
 from gateway.store import Department, Employee, Office, RequestAttachment, RequestEvent, StaffRequest, utcnow
 
 router = APIRouter(prefix="/requests", tags=["requests"])
-ALL = (*EVERYONE, "manager")
 Kind = Literal["leave", "overtime", "correction", "trip"]
 Status = Literal["pending", "approved", "rejected", "withdrawn"]
 Comment = Annotated[str, Field(max_length=1000, description="the decider's comment, shown in the history")]
@@ -170,7 +169,7 @@ def _page(session: Session, query: Select[StaffRequest]) -> list[RequestOut]:
 @router.get("")
 def list_requests(
     request: Request,
-    who: Annotated[Principal, require(*ALL)],
+    who: Annotated[Principal, require(*EVERYONE)],
     status: Status | None = None,
     kind: Kind | None = None,
     employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
@@ -206,7 +205,7 @@ def list_requests(
 
 
 @router.get("/mine")
-def my_requests(request: Request, who: Annotated[Principal, require(*ALL)]) -> list[RequestOut]:
+def my_requests(request: Request, who: Annotated[Principal, require(*EVERYONE)]) -> list[RequestOut]:
     """The caller's own requests, newest first."""
     with read(request) as session:
         return _page(session, select(StaffRequest).where(StaffRequest.employee_id == (who.employee_id or 0)))
@@ -224,7 +223,7 @@ def inbox(request: Request, who: Annotated[Principal, require("admin", "hr", "ma
 
 
 @router.get("/{request_id}")
-def get_request(request: Request, request_id: PathId, who: Annotated[Principal, require(*ALL)]) -> RequestOut:
+def get_request(request: Request, request_id: PathId, who: Annotated[Principal, require(*EVERYONE)]) -> RequestOut:
     """One request with its history (who did what, with the comment)."""
     with read(request) as session, _errors():
         return _out(session, approvals.find_request(session, _decider(who), request_id), history=True)
@@ -241,7 +240,7 @@ def _attachment(body: AttachmentIn | None) -> service.Attachment | None:
 
 
 @router.post("", status_code=201)
-def create_request(request: Request, body: RequestIn, who: Annotated[Principal, require(*ALL)]) -> RequestOut:
+def create_request(request: Request, body: RequestIn, who: Annotated[Principal, require(*EVERYONE)]) -> RequestOut:
     """Submit a request (pending; the manager decides, then HR where the office's policy says so)."""
     attachment = _attachment(body.attachment)
 
@@ -279,7 +278,9 @@ def create_request(request: Request, body: RequestIn, who: Annotated[Principal, 
 
 
 @router.post("/decisions")
-def decide_requests(request: Request, body: Decisions, who: Annotated[Principal, require(*ALL)]) -> list[DecisionOut]:
+def decide_requests(
+    request: Request, body: Decisions, who: Annotated[Principal, require(*EVERYONE)]
+) -> list[DecisionOut]:
     """Approve or reject many at once with one comment; each request all-or-nothing on its own, one result per id."""
     results = []
     for request_id in dict.fromkeys(body.ids):
@@ -302,7 +303,7 @@ def decide_requests(request: Request, body: Decisions, who: Annotated[Principal,
 
 @router.post("/{request_id}/withdraw")
 def withdraw_request(
-    request: Request, request_id: PathId, body: Withdrawal, who: Annotated[Principal, require(*ALL)]
+    request: Request, request_id: PathId, body: Withdrawal, who: Annotated[Principal, require(*EVERYONE)]
 ) -> RequestOut:
     """Take back a pending request (before its final approval)."""
 

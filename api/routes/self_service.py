@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.auth import EVERYONE, READERS, not_found, require, visible_employee_id
+from api.auth import EVERYONE, READERS, SELF, not_found, require, visible_employee_id
 from api.db import read, write
 from api.errors import Conflict, Unprocessable
 from api.pay_errors import pay_errors
@@ -81,7 +81,7 @@ def _employee_write(request: Request, who: Principal, change: receipts.Answer | 
 
 
 @router.get("/payslips/{payslip_id}/receipt")
-def show_receipt(request: Request, payslip_id: PathId, who: Annotated[Principal, require("employee")]) -> ReceiptOut:
+def show_receipt(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*SELF)]) -> ReceiptOut:
     """Your receipt of your own locked payslip (`unviewed` until you first open it)."""
     with read(request) as session:
         try:
@@ -91,20 +91,20 @@ def show_receipt(request: Request, payslip_id: PathId, who: Annotated[Principal,
 
 
 @router.post("/payslips/{payslip_id}/receipt/view")
-def view_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require("employee")]) -> ReceiptOut:
+def view_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*SELF)]) -> ReceiptOut:
     """Record that you opened your payslip; only the first open is kept (and audited)."""
     return _employee_write(request, who, None, payslip_id)
 
 
 @router.post("/payslips/{payslip_id}/receipt/confirm")
-def confirm_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require("employee")]) -> ReceiptOut:
+def confirm_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*SELF)]) -> ReceiptOut:
     """「确认无误」: you agree with the payslip. 409 once it is confirmed."""
     return _employee_write(request, who, "confirmed", payslip_id)
 
 
 @router.post("/payslips/{payslip_id}/receipt/question")
 def question_payslip(
-    request: Request, payslip_id: PathId, body: QuestionIn, who: Annotated[Principal, require("employee")]
+    request: Request, payslip_id: PathId, body: QuestionIn, who: Annotated[Principal, require(*SELF)]
 ) -> ReceiptOut:
     """「有疑问」: ask HR about the payslip, saying what looks wrong. Asked once; 409 after a confirmation."""
     return _employee_write(request, who, "questioned", payslip_id, body.text)

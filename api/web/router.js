@@ -35,7 +35,7 @@ import RequestsView from "./views/RequestsView.js";
 import { APPROVERS } from "./components/pendingCount.js";
 
 const EVERYONE = [...STAFF, "employee", "manager"];
-const EMPLOYEE = ["employee"];
+const EMPLOYEE = ["employee", "manager"]; // a manager is an employee too: their own screens
 const ADMIN = ["admin"];
 
 export const routes = [
@@ -61,7 +61,7 @@ export const routes = [
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },
   { path: "/my/payslips/:id(\\d+)", name: "my-payslip", component: PayslipView, meta: { roles: EMPLOYEE, parent: "my-payslips" } },
   { path: "/my/punches", name: "my-punches", component: MyPunchesView, meta: { roles: EMPLOYEE, menu: "menu.myPunches", icon: "Clock" } },
-  { path: "/notifications", name: "notifications", component: NotificationsView, meta: { roles: [...EVERYONE, "manager"] } },
+  { path: "/notifications", name: "notifications", component: NotificationsView, meta: { roles: EVERYONE } },
   // employee self-service
   { path: "/my/month", name: "my-month", component: MyMonthView, meta: { roles: EMPLOYEE, menu: "menu.myMonth", icon: "Calendar" } },
   { path: "/my/requests", name: "my-requests", component: MyRequestsView, meta: { roles: EMPLOYEE, menu: "menu.myRequests", icon: "EditPen" } },

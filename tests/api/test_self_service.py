@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.access.tokens import issue_token
 from gateway.pay.lock_checks import WARNING_CODES
 from gateway.pay.payrun import run_payroll
+from gateway.people.departments import assign_employees, create_department
 from gateway.store import Badge, Employee, Payslip
 
 OPENED = datetime(2026, 4, 10, 1, 30)
@@ -154,3 +155,32 @@ def test_the_leave_types_of_the_form(client: TestClient, as_role) -> None:  # ty
         ("personal", "事假", "hour", False),
     ]
     assert client.get("/api/v1/leave/types?employee=E002", headers=as_role("employee")).status_code == 404
+
+
+def test_a_manager_has_an_employees_own_screens_and_not_their_peoples_pay(  # type: ignore[no-untyped-def]
+    client: TestClient, locked, factory
+) -> None:
+    """张伟 manages E001's department: he approves E001's requests, yet sees only his own payslips, punches,
+    contributions and receipts, as any employee — pay stays private within a department."""
+    with factory() as session, session.begin():
+        create_department(session, "test", office="Shanghai HQ", code="SH-OPS", name="运营部", manager="E003")
+        assign_employees(session, "test", "SH-OPS", ["E001", "E003"])
+        _row, secret = issue_token(session, "zhang-wei-manager", "manager", "E003", "test")
+    boss = {"Authorization": f"Bearer {secret}"}
+    mine, theirs = locked["slips"]["E003"], locked["slips"]["E001"]
+    listed = client.get("/api/v1/payslips", headers=boss).json()["items"]
+    assert [(s["id"], s["employee"]) for s in listed] == [(mine, "E003")]
+    hidden = client.get(f"/api/v1/payslips/{theirs}", headers=boss)
+    assert (hidden.status_code, hidden.json()["detail"]) == (404, f"payslip {theirs} does not exist")
+    viewed = client.post(f"/api/v1/payslips/{mine}/receipt/view", headers=boss)
+    assert (viewed.status_code, viewed.json()["employee"], viewed.json()["state"]) == (200, "E003", "viewed")
+    refused = client.post(f"/api/v1/payslips/{theirs}/receipt/confirm", headers=boss)
+    assert (refused.status_code, refused.json()["detail"]) == (404, f"payslip {theirs} does not exist")
+    assert [m["payslip"] for m in client.get("/api/v1/contributions?year=2026", headers=boss).json()] == [mine]
+    punches = client.get("/api/v1/punches?limit=500", headers=boss).json()["items"]
+    assert {p["employee"] for p in punches} == {"E003"} and len(punches) == 2 * len(WORKDAYS)
+    other = client.get("/api/v1/employees/E001", headers=boss)
+    assert (other.status_code, other.json()["detail"]) == (404, "employee 'E001' does not exist")
+    assert client.get("/api/v1/employees/E003", headers=boss).json()["code"] == "E003"
+    month = client.get("/api/v1/employees/E001/month?period=2026-03", headers=boss)
+    assert month.status_code == 200  # the calendar beside E001's request in his inbox
