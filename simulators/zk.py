@@ -274,6 +274,11 @@ class ZKTerminal(Served):
 
         Waits for each session's CMD_ACK_OK (so that two events never share one read) and returns how
         many sessions acknowledged. A full log stores nothing and reports nothing (returns 0).
+
+        A session that does not ACK within `ack_timeout` is not sent the event again, and later events
+        still go to it: the public material is silent on what firmware does, but node-zklib and zkteco-js
+        never ACK and their users receive every event, so a terminal does not hold events back for an ACK
+        (the SDK and pyzk do ACK each one, as `drivers.zk` does).
         """
         record = ZKRecord(user_id, timestamp or self.device_time(), status, punch)
         if not self.add_punch(record.user_id, record.timestamp, record.status, record.punch):
@@ -288,6 +293,14 @@ class ZKTerminal(Served):
             session.link.send([event])
             acked += session.event_acked.wait(ack_timeout)
         return acked
+
+    def punch(
+        self, pin: str, when: datetime | None = None, state: int = 0, verify: int = 1, *, ack_timeout: float = 2.0
+    ) -> int:
+        """Someone punches: badge `pin` at `when` (default: the terminal's clock), in/out `state` (0 in,
+        1 out), `verify` type (1 fingerprint, 4 card, 15 face). Stored in the log and sent as a realtime
+        event to every session registered for EF_ATTLOG; how many acknowledged (see `push_event`)."""
+        return self.push_event(pin, when, status=verify, punch=state, ack_timeout=ack_timeout)
 
     def reboot(self) -> None:
         """Forget every session, as a power cycle does: TCP links drop, UDP session ids become unknown."""
