@@ -56,6 +56,7 @@ import socket
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -63,6 +64,7 @@ from zk import ZK
 from zk import base as zk_base
 from zk import const as zkconst
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
+from zk.finger import Finger
 
 from drivers.base import (
     DEFAULT_ENCODING,
@@ -115,6 +117,18 @@ _EVENT_TEXT = struct.Struct("<24sBB6s")
 _EVENT_SIZES = (12, 32, 36)
 _EVENT_WIDE = 52  # newer firmware: 20 spare bytes after the time; several events may follow each other
 _LIVE_READ = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class FingerTemplate:
+    """A fingerprint template on a terminal: the badge it belongs to, the finger (0-9), `valid` as the
+    terminal reports it (1; 3 marks a duress finger on some firmware) and the template bytes, opaque: only
+    a terminal of the same fingerprint algorithm (`~ZKFPVersion`) reads them."""
+
+    pin: str
+    finger: int
+    valid: int
+    template: bytes
 
 
 class _EndOfStream(ConnectionResetError):
@@ -472,6 +486,37 @@ class _ZKDriver(DriverBase):
                 return held
             finally:
                 zk.enable_device()
+
+    # --- fingerprint templates ----------------------------------------------------------------
+
+    def read_templates(self) -> list[FingerTemplate]:
+        """Every fingerprint template (pyzk `get_templates`: CMD_DB_RRQ with FCT_FINGERTMP), by badge; a
+        template whose uid no user holds is left out (its user was deleted, the firmware keeps it)."""
+        with self._guard("read fingerprint templates") as zk:
+            badge_of = {u.uid: u.user_id for u in zk.get_users()}
+            return [
+                FingerTemplate(badge_of[f.uid], f.fid, f.valid, bytes(f.template))
+                for f in zk.get_templates()
+                if f.uid in badge_of
+            ]
+
+    def write_templates(self, templates: Sequence[FingerTemplate]) -> list[str]:
+        """Store the templates with their users (pyzk `save_user_template`: the user and fingers uploaded with
+        CMD_PREPARE_DATA / CMD_DATA, then CMD_SAVE_USERTEMPS 110 and one refresh per user); returns the badges
+        the terminal has no user for, whose templates were not written (user sync adds the users first)."""
+        if not templates:
+            return []
+        with self._guard("write fingerprint templates") as zk:
+            users = {u.user_id: u for u in zk.get_users()}
+            missing = sorted({t.pin for t in templates if t.pin not in users})
+            by_pin: dict[str, list[FingerTemplate]] = {}
+            for template in templates:
+                if template.pin in users:
+                    by_pin.setdefault(template.pin, []).append(template)
+            for pin, fingers in by_pin.items():
+                user = users[pin]
+                zk.save_user_template(user, [Finger(user.uid, t.finger, t.valid, t.template) for t in fingers])
+            return missing
 
     # --- realtime events ----------------------------------------------------------------------
 
