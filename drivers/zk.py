@@ -31,6 +31,14 @@ pyzk 0.9 is the wire client. Its traps, and what this driver does about each:
   `~UserExtFmt` when the table is empty, the stored password and group kept, the terminal's existing
   uid reused for a pin (else the lowest free one, at most 65,535), and one CMD_REFRESHDATA (1013) per
   batch; `delete_users` sends CMD_DELETE_USER (18) with the uid, then one refresh.
+- **Realtime events**: pyzk's `live_capture` reads one packet per `recv(1032)` (two events in one TCP
+  segment, or one split over two, are misread), ACKs before it has looked at what it read (an empty read
+  of a closed link sends an ACK and then fails to unpack), loops forever on an event of a size it does not
+  know, and re-reads the whole user table first. `start_live` registers with pyzk's `reg_event(EF_ATTLOG)`
+  on the open connection; `read_live` frames the TCP byte stream itself (8-byte prefix, then the
+  announced size), checks each checksum, ACKs every CMD_REG_EVENT packet at once with the event's reply
+  number (realtime.md: CMD_ACK_OK, our session id, reply number 0000) and decodes the events with
+  `decode_event`; a read that times out is "no event yet", a closed link is `DeviceUnreachable`.
 - **Time**: timestamps are the terminal's naive local clock (`RawPunch.ts_local`); no zone is applied.
 - **Comm key overflow**: pyzk's `make_commkey` adds the session id to the bit-reversed key and packs
   the sum as an unsigned 32-bit integer without wrapping it, as the SDK's `MakeKey` (C unsigned
@@ -48,6 +56,7 @@ import socket
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -55,6 +64,7 @@ from zk import ZK
 from zk import base as zk_base
 from zk import const as zkconst
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
+from zk.finger import Finger
 
 from drivers.base import (
     DEFAULT_ENCODING,
@@ -98,6 +108,27 @@ _REC8 = struct.Struct("<HBIB")  # uid, verify type, time, in/out
 _USER72 = struct.Struct("<HB8s24sIx7sx24s")  # uid, privilege, password, name, card, group, badge (pyzk's read)
 _USER28 = struct.Struct("<HB5s8sIxBHI")  # uid, privilege, password, name, card, group, timezone, badge (int)
 _HEX_LIMIT = 64  # bytes of an offending packet quoted in an error message
+_TCP_PREFIX = struct.Struct("<4sI")  # start marker 50 50 82 7d, packet size
+_TCP_MAGIC = b"\x50\x50\x82\x7d"
+# Realtime attendance event records by size (pyzk live_capture; realtime.md "Attendance Realtime Log"):
+# badge (u32 on integer-badge firmware, else 24 bytes of text), verify type, in/out, 6-byte time, spare.
+_EVENT12 = struct.Struct("<IBB6s")
+_EVENT_TEXT = struct.Struct("<24sBB6s")
+_EVENT_SIZES = (12, 32, 36)
+_EVENT_WIDE = 52  # newer firmware: 20 spare bytes after the time; several events may follow each other
+_LIVE_READ = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class FingerTemplate:
+    """A fingerprint template on a terminal: the badge it belongs to, the finger (0-9), `valid` as the
+    terminal reports it (1; 3 marks a duress finger on some firmware) and the template bytes, opaque: only
+    a terminal of the same fingerprint algorithm (`~ZKFPVersion`) reads them."""
+
+    pin: str
+    finger: int
+    valid: int
+    template: bytes
 
 
 class _EndOfStream(ConnectionResetError):
@@ -237,6 +268,19 @@ def _checksum_ok(packet: bytes) -> bool:
     return total in (0xFFFF, 0)
 
 
+def _packet(command: int, session_id: int, reply_id: int, data: bytes = b"") -> bytes:
+    """Header (its checksum the ones' complement of the folded word sum, as `_checksum_ok` checks) + data.
+
+    Not pyzk's `__create_header`: that one computes the checksum over the reply number before it
+    increments it, so the packet it sends does not verify."""
+    unsigned = _HEADER.pack(command, 0, session_id, reply_id) + data
+    padded = unsigned + b"\x00" if len(unsigned) % 2 else unsigned
+    total = sum(struct.unpack(f"<{len(padded) // 2}H", padded))
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    return _HEADER.pack(command, total ^ 0xFFFF, session_id, reply_id) + data
+
+
 def _hex(data: bytes) -> str:
     shown = data[:_HEX_LIMIT].hex(" ")
     return shown + (f" … ({len(data)} bytes)" if len(data) > _HEX_LIMIT else "")
@@ -273,6 +317,7 @@ class _ZKDriver(DriverBase):
         self.encoding = encoding
         self.serial_number = ""
         self._zk: _CheckedZK | None = None
+        self._live = bytearray()  # realtime bytes received but not yet a whole packet
 
     # --- Driver protocol ------------------------------------------------------------------------
 
@@ -442,6 +487,98 @@ class _ZKDriver(DriverBase):
             finally:
                 zk.enable_device()
 
+    # --- fingerprint templates ----------------------------------------------------------------
+
+    def read_templates(self) -> list[FingerTemplate]:
+        """Every fingerprint template (pyzk `get_templates`: CMD_DB_RRQ with FCT_FINGERTMP), by badge; a
+        template whose uid no user holds is left out (its user was deleted, the firmware keeps it)."""
+        with self._guard("read fingerprint templates") as zk:
+            badge_of = {u.uid: u.user_id for u in zk.get_users()}
+            return [
+                FingerTemplate(badge_of[f.uid], f.fid, f.valid, bytes(f.template))
+                for f in zk.get_templates()
+                if f.uid in badge_of
+            ]
+
+    def write_templates(self, templates: Sequence[FingerTemplate]) -> list[str]:
+        """Store the templates with their users (pyzk `save_user_template`: the user and fingers uploaded with
+        CMD_PREPARE_DATA / CMD_DATA, then CMD_SAVE_USERTEMPS 110 and one refresh per user); returns the badges
+        the terminal has no user for, whose templates were not written (user sync adds the users first)."""
+        if not templates:
+            return []
+        with self._guard("write fingerprint templates") as zk:
+            users = {u.user_id: u for u in zk.get_users()}
+            missing = sorted({t.pin for t in templates if t.pin not in users})
+            by_pin: dict[str, list[FingerTemplate]] = {}
+            for template in templates:
+                if template.pin in users:
+                    by_pin.setdefault(template.pin, []).append(template)
+            for pin, fingers in by_pin.items():
+                user = users[pin]
+                zk.save_user_template(user, [Finger(user.uid, t.finger, t.valid, t.template) for t in fingers])
+            return missing
+
+    # --- realtime events ----------------------------------------------------------------------
+
+    def start_live(self) -> None:
+        """Ask the open connection for realtime attendance events (CMD_REG_EVENT 500 with EF_ATTLOG)."""
+        with self._guard("register for realtime events") as zk:
+            zk.reg_event(zkconst.EF_ATTLOG)
+        self._live = bytearray()
+
+    def read_live(self, wait_s: float) -> list[RawPunch]:
+        """The punches of the events that arrive within `wait_s` seconds ([] when none did), each event ACKed
+        as soon as its packet is complete. Call `start_live` first; the connection stays usable for commands
+        only after `close`/`open` (events may interleave with replies)."""
+        with self._guard("listen for realtime events") as zk:
+            guarded = zk._guarded
+            assert guarded is not None  # open() made it
+            guarded.settimeout(wait_s)
+            try:
+                data = guarded.recv(_LIVE_READ)
+            except TimeoutError:
+                return []
+            finally:
+                guarded.settimeout(self.timeout)
+            if zk.tcp:
+                self._live += data
+                packets = self._tcp_packets()
+            else:
+                packets = [data]
+            punches: list[RawPunch] = []
+            for packet in packets:
+                punches += self._event(zk, packet)
+            return punches
+
+    def _tcp_packets(self) -> list[bytes]:
+        """The complete packets at the front of the live byte stream; a partial one stays for the next read."""
+        buffer, packets = self._live, []
+        while len(buffer) >= _TCP_PREFIX.size:
+            magic, size = _TCP_PREFIX.unpack_from(buffer)
+            if magic != _TCP_MAGIC or size < _HEADER.size:
+                raise ProtocolError(
+                    f"{self._where()} sent realtime bytes that are not a ZKTeco TCP packet: {_hex(bytes(buffer))}"
+                )
+            if len(buffer) < _TCP_PREFIX.size + size:
+                break
+            packets.append(bytes(buffer[_TCP_PREFIX.size : _TCP_PREFIX.size + size]))
+            del buffer[: _TCP_PREFIX.size + size]
+        return packets
+
+    def _event(self, zk: _CheckedZK, packet: bytes) -> list[RawPunch]:
+        """ACK one realtime packet and decode it; anything but CMD_REG_EVENT (a late reply) is skipped."""
+        if len(packet) < _HEADER.size or not _checksum_ok(packet):
+            raise ProtocolError(f"{self._where()} sent a realtime packet with a bad checksum: {_hex(packet)}")
+        code, _, event, reply_id = _HEADER.unpack_from(packet)
+        if code != zkconst.CMD_REG_EVENT:
+            return []
+        ack = _packet(zkconst.CMD_ACK_OK, zk._ZK__session_id, reply_id)
+        assert zk._guarded is not None
+        zk._guarded.sendall(_TCP_PREFIX.pack(_TCP_MAGIC, len(ack)) + ack if zk.tcp else ack)
+        if event != zkconst.EF_ATTLOG:
+            return []
+        return decode_event(packet[_HEADER.size :], self.serial_number, where=self._where())
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _where(self) -> str:
@@ -582,6 +719,38 @@ def decode_log(
         by_uid = badge_tables()[1]
         for uid, verify, t, state in _REC8.iter_unpack(body):
             punches.append(RawPunch(device_sn, by_uid.get(uid, str(uid)), when(t), state, state, verify, ""))
+    return punches
+
+
+def decode_event(data: bytes, device_sn: str, *, where: str = "device") -> list[RawPunch]:
+    """The punches of one EF_ATTLOG realtime packet's data: one record of 12, 32 or 36 bytes, or records of 52.
+
+    Each is the badge (a u32, or text in 24 bytes), the verify type, the in/out state and the 6-byte time
+    (year − 2000, month, day, hour, minute, second), mapped like the log's records (in/out is `status` and
+    `punch_state`, the verify type `verify_mode`). A size of none of these is a `ProtocolError`.
+    """
+    if len(data) in _EVENT_SIZES:
+        records = [data]
+    elif data and len(data) % _EVENT_WIDE == 0:
+        records = [data[i : i + _EVENT_WIDE] for i in range(0, len(data), _EVENT_WIDE)]
+    else:
+        raise ProtocolError(
+            f"{where} sent a realtime attendance event of {len(data)} bytes, which fits no known layout "
+            f"(12, 32, 36 or 52 bytes each): {_hex(data)}"
+        )
+    punches = []
+    for record in records:
+        if len(record) == 12:
+            number, verify, state, stamp = _EVENT12.unpack(record)
+            pin = str(number)
+        else:
+            raw_pin, verify, state, stamp = _EVENT_TEXT.unpack_from(record)
+            pin = raw_pin.split(b"\x00", 1)[0].decode("utf-8", errors="replace")
+        try:
+            ts = datetime(2000 + stamp[0], *stamp[1:])
+        except ValueError:
+            raise ProtocolError(f"{where} sent a realtime event time that is not a date: {_hex(record)}") from None
+        punches.append(RawPunch(device_sn, pin, ts, state, state, verify, ""))
     return punches
 
 

@@ -216,6 +216,9 @@ class Device(_Strict):
     # How the terminal stores user names (user sync writes them so): GBK on ZKTeco's Chinese firmware,
     # UTF-8 on newer multi-language firmware.
     encoding: Literal["gbk", "utf-8"] = "gbk"
+    # zk-tcp only: `serve` keeps a live event connection (CMD_REG_EVENT) so a punch is stored within
+    # seconds; the periodic poll stays as the safety net (gateway.devices.realtime).
+    realtime: bool = False
 
     @field_validator("kind")
     @classmethod
@@ -436,6 +439,14 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
                             + (": its key is comm_key" if key == "push_comm_key" else ""),
                         )
                     )
+        if device.realtime and device.kind != "zk-tcp":
+            problems.append(
+                (
+                    f"devices[{i}].realtime",
+                    f"only for zk-tcp terminals (live events over the binary protocol's TCP link); a {device.kind} "
+                    "device is read by its periodic poll or push: remove `realtime = true`",
+                )
+            )
         for key, value in (("name", device.label), ("sn", device.sn)):
             if value is None:
                 continue

@@ -55,10 +55,13 @@ from simulators.zk_data import (
     RECORD_LAYOUTS,
     USER_LAYOUTS,
     ZKRecord,
+    ZKTemplate,
     ZKUser,
+    decode_template_upload,
     decode_user_write,
     encode_event,
     encode_records,
+    encode_templates,
     encode_users,
     generate_records,
     generate_users,
@@ -128,6 +131,8 @@ class _Session:
     events: int = 0
     event_acked: threading.Event = field(default_factory=threading.Event)
     silenced: bool = False  # after a drop fault over UDP: the rest of the transfer goes unanswered
+    upload: bytearray | None = None  # a buffer the client sends (CMD_PREPARE_DATA, then CMD_DATA chunks)
+    upload_size: int = 0
 
 
 class ZKTerminal(Served):
@@ -198,6 +203,7 @@ class ZKTerminal(Served):
         self.records: list[ZKRecord] = generate_records(
             self.users, records, seed, layout=record_layout, first_day=first_day
         )
+        self.templates: list[ZKTemplate] = []  # fingerprint templates, in enrolment order
         self.clear_count = 0
         self.enabled = True
         self.faults = ZKFaults(self._set_refuse)
@@ -274,6 +280,11 @@ class ZKTerminal(Served):
 
         Waits for each session's CMD_ACK_OK (so that two events never share one read) and returns how
         many sessions acknowledged. A full log stores nothing and reports nothing (returns 0).
+
+        A session that does not ACK within `ack_timeout` is not sent the event again, and later events
+        still go to it: the public material is silent on what firmware does, but node-zklib and zkteco-js
+        never ACK and their users receive every event, so a terminal does not hold events back for an ACK
+        (the SDK and pyzk do ACK each one, as `drivers.zk` does).
         """
         record = ZKRecord(user_id, timestamp or self.device_time(), status, punch)
         if not self.add_punch(record.user_id, record.timestamp, record.status, record.punch):
@@ -288,6 +299,21 @@ class ZKTerminal(Served):
             session.link.send([event])
             acked += session.event_acked.wait(ack_timeout)
         return acked
+
+    def enrol(self, pin: str, fid: int, template: bytes, valid: int = 1) -> None:
+        """A finger enrolled at the terminal: `template` for finger `fid` (0-9) of the user with badge `pin`."""
+        with self._lock:
+            uid = next(u.uid for u in self.users if u.user_id == pin)
+            self.templates = [t for t in self.templates if (t.uid, t.fid) != (uid, fid)]
+            self.templates.append(ZKTemplate(uid, fid, valid, template))
+
+    def punch(
+        self, pin: str, when: datetime | None = None, state: int = 0, verify: int = 1, *, ack_timeout: float = 2.0
+    ) -> int:
+        """Someone punches: badge `pin` at `when` (default: the terminal's clock), in/out `state` (0 in,
+        1 out), `verify` type (1 fingerprint, 4 card, 15 face). Stored in the log and sent as a realtime
+        event to every session registered for EF_ATTLOG; how many acknowledged (see `push_event`)."""
+        return self.push_event(pin, when, status=verify, punch=state, ack_timeout=ack_timeout)
 
     def reboot(self) -> None:
         """Forget every session, as a power cycle does: TCP links drop, UDP session ids become unknown."""
@@ -479,7 +505,7 @@ class ZKTerminal(Served):
             n_users, n_records = len(self.users), len(self.records)
             n_cards = sum(1 for u in self.users if u.card)
         fields = [0] * 20
-        fields[4], fields[6], fields[8], fields[12] = n_users, 0, n_records, n_cards
+        fields[4], fields[6], fields[8], fields[12] = n_users, len(self.templates), n_records, n_cards
         fields[14], fields[15], fields[16] = _FINGER_CAPACITY, self.user_capacity, self.capacity
         fields[17], fields[18], fields[19] = _FINGER_CAPACITY, self.user_capacity - n_users, self.capacity - n_records
         return [(Cmd.ACK_OK, struct.pack("<20i", *fields))]
@@ -524,7 +550,7 @@ class ZKTerminal(Served):
             elif inner == Cmd.USERTEMP_RRQ and fct == FCT_USER:
                 table = encode_users(self.users, self.user_layout, self.encoding)
             elif inner == Cmd.DB_RRQ and fct == _FCT_FINGERTMP:
-                table = struct.pack("<I", 0)  # no fingerprint templates enrolled
+                table = encode_templates(self.templates)
             else:
                 return [(Cmd.ACK_ERROR, b"")]
         if len(table) <= DIRECT_DATA_MAX:
@@ -571,7 +597,37 @@ class ZKTerminal(Served):
         return [(Cmd.ACK_OK, b"")]
 
     def _free_data(self, session: _Session, data: bytes) -> list[tuple[int, bytes]]:
-        session.buffer = None
+        session.buffer = session.upload = None
+        return [(Cmd.ACK_OK, b"")]
+
+    def _prepare_upload(self, session: _Session, data: bytes) -> list[tuple[int, bytes]]:
+        """CMD_PREPARE_DATA from the client: a buffer of this many bytes follows in CMD_DATA packets."""
+        (session.upload_size,) = struct.unpack_from("<I", data)
+        session.upload = bytearray()
+        return [(Cmd.ACK_OK, b"")]
+
+    def _upload_chunk(self, session: _Session, data: bytes) -> list[tuple[int, bytes]]:
+        """CMD_DATA from the client: the next piece of the announced buffer; more than announced is refused."""
+        if session.upload is None or len(session.upload) + len(data) > session.upload_size:
+            return [(Cmd.ACK_ERROR, b"")]
+        session.upload += data
+        return [(Cmd.ACK_OK, b"")]
+
+    def _save_user_templates(self, session: _Session, data: bytes) -> list[tuple[int, bytes]]:
+        """CMD_SAVE_USERTEMPS (110): store the uploaded user and replace the templates of the fingers it
+        carries; an incomplete upload, or a badge another slot holds, is CMD_ACK_ERROR and stores nothing."""
+        upload = session.upload
+        if upload is None or len(upload) != session.upload_size:
+            return [(Cmd.ACK_ERROR, b"")]
+        user, templates = decode_template_upload(bytes(upload), self.user_layout, self.encoding)
+        session.upload = None
+        with self._lock:
+            if any(u.user_id == user.user_id and u.uid != user.uid for u in self.users):
+                return [(Cmd.ACK_ERROR, b"")]
+            self.users = [u for u in self.users if u.uid != user.uid] + [user]
+            self.users.sort(key=lambda u: u.uid)
+            replaced = {(t.uid, t.fid) for t in templates}
+            self.templates = [t for t in self.templates if (t.uid, t.fid) not in replaced] + templates
         return [(Cmd.ACK_OK, b"")]
 
     _handlers: dict[int, Callable[[ZKTerminal, _Session, bytes], list[tuple[int, bytes]]]] = {
@@ -590,6 +646,9 @@ class ZKTerminal(Served):
         Cmd.PREPARE_BUFFER: _prepare_buffer,
         Cmd.READ_BUFFER: _read_buffer,
         Cmd.FREE_DATA: _free_data,
+        Cmd.PREPARE_DATA: _prepare_upload,
+        Cmd.DATA: _upload_chunk,
+        Cmd.SAVE_USERTEMPS: _save_user_templates,
         Cmd.USER_WRQ: _write_user,
         Cmd.DELETE_USER: _delete_user,
     }

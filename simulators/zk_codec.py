@@ -27,6 +27,7 @@ class Cmd(IntEnum):
     USERTEMP_RRQ = 9
     OPTIONS_RRQ = 11
     GET_FREE_SIZES = 50
+    SAVE_USERTEMPS = 110  # users with their templates, from the uploaded buffer (pyzk save_user_template)
     STARTVERIFY = 60
     CANCELCAPTURE = 62
     GET_TIME = 201

@@ -61,6 +61,53 @@ class ZKRecord:
     workcode: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ZKTemplate:
+    """A fingerprint template: the user's slot (`uid`), the finger (`fid` 0-9), `valid` (1; 3 = duress on
+    some firmware) and the template bytes as the sensor's algorithm wrote them (opaque here)."""
+
+    uid: int
+    fid: int
+    valid: int
+    template: bytes
+
+
+_TEMPLATE_HEAD = struct.Struct("<HHbb")  # record size (head included), uid, finger, valid
+_UPLOAD_HEAD = struct.Struct("<III")  # sizes of the user record, the finger table, the templates
+_UPLOAD_ENTRY = struct.Struct("<bHbI")  # 2, uid, 0x10 + finger, offset of the template in the templates part
+_UPLOAD_FINGER_FLAG = 0x10
+
+
+def encode_templates(templates: list[ZKTemplate]) -> bytes:
+    """The FCT_FINGERTMP table as a terminal sends it: 4-byte total size, then per template its 6-byte head
+    (record size, uid, finger, valid) and the bytes (the layout pyzk's get_templates reads)."""
+    body = b"".join(_TEMPLATE_HEAD.pack(len(t.template) + 6, t.uid, t.fid, t.valid) + t.template for t in templates)
+    return struct.pack("<I", len(body)) + body
+
+
+def decode_template_upload(data: bytes, layout: int, encoding: str) -> tuple[ZKUser, list[ZKTemplate]]:
+    """What CMD_SAVE_USERTEMPS stores from the uploaded buffer: the sizes of its three parts, the user
+    record (a 2 byte, then the terminal's 72- or 28-byte layout), the finger table (2, uid, 0x10 + finger,
+    offset) and the templates (each a u16 size and the bytes). A part that does not add up is a `CodecError`."""
+    if len(data) < _UPLOAD_HEAD.size:
+        raise CodecError(f"template upload of {len(data)} bytes has no size header")
+    user_size, table_size, templates_size = _UPLOAD_HEAD.unpack_from(data)
+    if _UPLOAD_HEAD.size + user_size + table_size + templates_size != len(data) or user_size != layout + 1:
+        raise CodecError(f"template upload sizes {user_size}, {table_size}, {templates_size} do not fit {len(data)}")
+    at = _UPLOAD_HEAD.size
+    user = decode_user_write(data[at + 1 : at + user_size], layout, encoding)
+    table = data[at + user_size : at + user_size + table_size]
+    pack = data[at + user_size + table_size :]
+    templates = []
+    for _, uid, flag, start in _UPLOAD_ENTRY.iter_unpack(table):
+        (size,) = struct.unpack_from("<H", pack, start)
+        body = pack[start + 2 : start + 2 + size]
+        if uid != user.uid or len(body) != size or not flag & _UPLOAD_FINGER_FLAG:
+            raise CodecError(f"template entry uid {uid} flag {flag:#x} at {start} does not fit the upload")
+        templates.append(ZKTemplate(uid, flag - _UPLOAD_FINGER_FLAG, 1, bytes(body)))
+    return user, templates
+
+
 def generate_users(count: int, seed: int, layout: int) -> list[ZKUser]:
     """`count` users, uid 1.. and badge 1001..; names fit the layout (8 bytes in the 28-byte one)."""
     if count < 0 or FIRST_PIN + count > UNKNOWN_PIN_BASE:

@@ -38,7 +38,8 @@ PREFIX = "pc1"
 NONCE_BYTES = 12
 BANK_ACCOUNT_NO = "bank_accounts.account_no"
 EMPLOYEE_ID_NUMBER = "employees.id_number"
-SEALED_COLUMNS = (BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER)
+FINGER_TEMPLATE = "finger_templates.template"  # base64 of a fingerprint template (gateway.devices.templates)
+SEALED_COLUMNS = (BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER, FINGER_TEMPLATE)
 
 
 class VaultError(GatewayError):

@@ -18,6 +18,7 @@ from gateway.cli.notify import notify_app
 from gateway.cli.payroll import app as payroll_app
 from gateway.cli.payroll import export
 from gateway.cli.people import badge_app, employee_app, piece_app
+from gateway.cli.templates import templates_app
 from gateway.cli.user_sync import devices_app
 from gateway.cli.users import user_app
 from simulators.cli import app as sim_app
@@ -37,6 +38,9 @@ app.add_typer(user_app, name="user", help="Web-app logins: users and employees' 
 app.add_typer(keys_app, name="keys", help="The key file: audit chain key and data encryption keys.")
 app.add_typer(employee_app, name="employee", help="Employees: the Excel sheet (template, import) and adding one.")
 app.add_typer(devices_app, name="devices", help="Terminals: the users they hold (user sync).")
+devices_app.add_typer(
+    templates_app, name="templates", help="Fingerprint templates: copied between an office's terminals."
+)
 app.add_typer(
     badge_app,
     name="badge",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -67,6 +68,7 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
             if cfg.user_sync.interval_s > 0:  # and syncs the terminals' users
                 _start_user_sync(cfg, factory, api, stop)
             _start_notifications(cfg, factory, stop)  # and delivers the notifications
+            _start_realtime(cfg, factory, stop)  # and keeps the live connections of `realtime = true` terminals
             stats = Poller(cfg, factory, on_result=report).run(stop)
         else:
             console.print(lock.refusal(), highlight=False, soft_wrap=True)
@@ -132,6 +134,20 @@ def _start_user_sync(cfg: Config, factory: sessionmaker[Session], api: ApiServer
             stop.wait(cfg.user_sync.interval_s)
 
     threading.Thread(target=loop, name="user-sync", daemon=True).start()
+
+
+def _start_realtime(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:
+    """One live event connection per `realtime = true` terminal, each in its own thread; stored punches reported."""
+    from drivers.base import RawPunch
+    from gateway.config import Device
+    from gateway.devices.realtime import start_listeners
+
+    def report(device: Device, punches: Sequence[RawPunch], new: int) -> None:
+        console.print(f"{device.label}: realtime {len(punches)} punches, new {new}", highlight=False)
+
+    listeners = start_listeners(factory, cfg, stop, on_stored=report)
+    if listeners:
+        console.print(f"realtime punches from {', '.join(li.device.label for li in listeners)}", highlight=False)
 
 
 def _start_notifications(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:

@@ -59,6 +59,7 @@ from gateway.store.people import (
     RequestEvent,
     StaffRequest,
 )
+from gateway.store.templates import EmployeeTemplate
 from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "Device",
     "DeviceLease",
     "DeviceUser",
+    "EmployeeTemplate",
     "Employee",
     "LeaveEntry",
     "LoginSession",

@@ -1,0 +1,262 @@
+"""Template copy: a finger enrolled on one terminal of an office is written to the office's other terminals.
+
+One pass per office (`copy_templates`, `punchclock devices templates copy`), over its zk-tcp and zk-udp
+terminals, each talked to under its lease (operation "template copy"):
+
+1. **Read** every terminal's templates (`drivers.zk.read_templates`), each by the badge it belongs to.
+2. **Store** (one transaction): a template whose badge maps to a current employee of the office (a badge
+   with no `device_sn`, or that terminal's) and whose (employee, finger) the store does not hold yet is kept
+   in `finger_templates`, sealed by `gateway.access.vault` (`finger_templates.template`, the base64 of
+   the bytes). The first template stored for a finger stays the one copied: a terminal holding other bytes
+   for that finger keeps them (it is not overwritten) and is counted `differs` — re-enrol at the terminal
+   and delete the row to make another the reference. Badges of no current employee are counted `unknown`.
+3. **Write** to each terminal the stored templates of the employees whose badge it holds as a user and
+   that it lacks (`drivers.zk.write_templates`, pyzk's `save_user_template` upload). A badge the terminal
+   has no user for is skipped (`no_user`): user sync adds the users, the next pass their fingers. Each
+   terminal written appends `terminal.templates.write` to the audit log with the badges and fingers
+   (never a template byte).
+
+A terminal that is busy or fails is reported in its `TemplateCopy` and left out of that pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.base import DriverError
+from drivers.zk import FingerTemplate, ZKTcpDriver, ZKUdpDriver
+from gateway import config as cfg
+from gateway.access.audit import append_audit
+from gateway.access.vault import FINGER_TEMPLATE, reveal, seal_for
+from gateway.devices.lease import device_lease
+from gateway.devices.user_sync import office_today
+from gateway.errors import GatewayError, TerminalBusy
+from gateway.store import Badge, Employee, EmployeeTemplate, Office, utcnow
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_KINDS: dict[str, type[ZKTcpDriver] | type[ZKUdpDriver]] = {"zk-tcp": ZKTcpDriver, "zk-udp": ZKUdpDriver}
+TemplateDriver = ZKTcpDriver | ZKUdpDriver
+TemplateDriverFactory = Callable[[cfg.Device], TemplateDriver]
+
+
+@dataclass
+class TemplateCopy:
+    """What one terminal gave and got in a pass (counts only), or why it was left out."""
+
+    device: str
+    sn: str | None = None
+    read: int = 0
+    stored: int = 0  # new in the store from this terminal
+    differs: int = 0  # fingers this terminal holds other bytes for than the stored ones
+    unknown: int = 0  # templates of badges that are no current employee's
+    written: int = 0
+    no_user: list[str] = field(default_factory=list)  # badges whose templates wait for user sync
+    error: str | None = None
+
+
+def build_template_driver(device: cfg.Device) -> TemplateDriver:
+    return TEMPLATE_KINDS[device.kind](
+        device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s, encoding=device.encoding
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    employee_id: int
+    finger: int
+    valid: int
+    template: bytes
+
+
+def copy_templates(
+    factory: sessionmaker[Session],
+    config: cfg.Config,
+    *,
+    actor: str,
+    office: str | None = None,
+    build: TemplateDriverFactory = build_template_driver,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[TemplateCopy]:
+    """One template copy pass over every office (or `office`); one `TemplateCopy` per terminal."""
+    results: list[TemplateCopy] = []
+    for place in config.offices:
+        if office is not None and place.name != office:
+            continue
+        devices = [d for d in config.devices if d.office == place.name and d.kind in TEMPLATE_KINDS]
+        results += _copy_office(factory, place, devices, actor, build, now())
+    return results
+
+
+def _copy_office(
+    factory: sessionmaker[Session],
+    office: cfg.Office,
+    devices: Sequence[cfg.Device],
+    actor: str,
+    build: TemplateDriverFactory,
+    now: datetime,
+) -> list[TemplateCopy]:
+    copies = {d.label: TemplateCopy(d.label) for d in devices}
+    held: dict[str, list[FingerTemplate]] = {}
+    for device in devices:
+        copy = copies[device.label]
+
+        def read(driver: TemplateDriver, copy: TemplateCopy = copy) -> None:
+            copy.sn = driver.serial_number
+            held[copy.device] = driver.read_templates()
+            copy.read = len(held[copy.device])
+
+        _on_terminal(factory, device, build, copy, read)
+    today = office_today(office, now)
+    with factory() as session, session.begin():
+        pins = _badges(session, office.name, today)
+        for device in devices:
+            copy = copies[device.label]
+            if device.label in held:
+                _store(session, copy, held[device.label], pins.of(copy.sn or ""))
+        stored = _stored(session, office.name, today)
+    for device in devices:
+        copy = copies[device.label]
+        if device.label not in held or copy.sn is None:
+            continue
+        employee_of = pins.of(copy.sn)
+        have = {(t.pin, t.finger) for t in held[device.label]}
+        wanted = [
+            FingerTemplate(pin, s.finger, s.valid, s.template)
+            for pin, employee_id in sorted(employee_of.items())
+            for s in stored.get(employee_id, [])
+            if (pin, s.finger) not in have
+        ]
+        if wanted:
+            _write(factory, device, build, copy, wanted, actor)
+    return list(copies.values())
+
+
+def _on_terminal(
+    factory: sessionmaker[Session],
+    device: cfg.Device,
+    build: TemplateDriverFactory,
+    copy: TemplateCopy,
+    work: Callable[[TemplateDriver], None],
+) -> bool:
+    """Run `work` on the terminal under its lease; a busy or failing terminal is noted in `copy`."""
+    try:
+        with device_lease(factory, device.label, "template copy"), build(device) as driver:
+            work(driver)
+        return True
+    except (TerminalBusy, DriverError, GatewayError) as error:
+        copy.error = f"{type(error).__name__}: {error}"
+        log.warning("template copy %s: %s", device.label, copy.error)
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _OfficeBadges:
+    """The badges of an office's current employees: company-wide ones, and those of one terminal."""
+
+    everywhere: dict[str, int]
+    by_sn: dict[str, dict[str, int]]
+
+    def of(self, sn: str) -> dict[str, int]:
+        """Badge pin → employee id on terminal `sn`."""
+        return {**self.everywhere, **self.by_sn.get(sn, {})}
+
+
+def _badges(session: Session, office: str, today: date) -> _OfficeBadges:
+    rows = session.execute(
+        select(Badge.pin, Badge.device_sn, Employee.id)
+        .join(Employee, Employee.id == Badge.employee_id)
+        .join(Office, Office.id == Employee.office_id)
+        .where(Office.name == office, or_(Employee.left_on.is_(None), Employee.left_on > today))
+    ).all()
+    badges = _OfficeBadges({pin: employee_id for pin, sn, employee_id in rows if sn is None}, {})
+    for pin, sn, employee_id in rows:
+        if sn is not None:
+            badges.by_sn.setdefault(sn, {})[pin] = employee_id
+    return badges
+
+
+def _store(session: Session, copy: TemplateCopy, held: list[FingerTemplate], employee_of: dict[str, int]) -> None:
+    """Keep the terminal's templates of fingers the store does not hold yet (sealed); count the rest."""
+    for template in held:
+        employee_id = employee_of.get(template.pin)
+        if employee_id is None:
+            copy.unknown += 1
+            continue
+        row = session.scalars(
+            select(EmployeeTemplate).where(
+                EmployeeTemplate.employee_id == employee_id, EmployeeTemplate.finger == template.finger
+            )
+        ).one_or_none()
+        if row is None:
+            sealed = seal_for(session, FINGER_TEMPLATE, employee_id, base64.b64encode(template.template).decode())
+            session.add(
+                EmployeeTemplate(
+                    employee_id=employee_id,
+                    finger=template.finger,
+                    valid=template.valid,
+                    template=sealed,
+                    source_device_sn=copy.sn or "",
+                    stored_at=utcnow(),
+                )
+            )
+            session.flush()
+            copy.stored += 1
+        elif _open(session, row) != template.template:
+            copy.differs += 1
+
+
+def _open(session: Session, row: EmployeeTemplate) -> bytes:
+    return base64.b64decode(reveal(session, FINGER_TEMPLATE, row.employee_id, row.template))
+
+
+def _stored(session: Session, office: str, today: date) -> dict[int, list[_Stored]]:
+    """The stored templates of the office's current employees, opened, by employee id."""
+    rows = session.scalars(
+        select(EmployeeTemplate)
+        .join(Employee, Employee.id == EmployeeTemplate.employee_id)
+        .join(Office, Office.id == Employee.office_id)
+        .where(Office.name == office, or_(Employee.left_on.is_(None), Employee.left_on > today))
+        .order_by(EmployeeTemplate.employee_id, EmployeeTemplate.finger)
+    )
+    out: dict[int, list[_Stored]] = {}
+    for row in rows:
+        out.setdefault(row.employee_id, []).append(_Stored(row.employee_id, row.finger, row.valid, _open(session, row)))
+    return out
+
+
+def _write(
+    factory: sessionmaker[Session],
+    device: cfg.Device,
+    build: TemplateDriverFactory,
+    copy: TemplateCopy,
+    wanted: list[FingerTemplate],
+    actor: str,
+) -> None:
+    """Write `wanted` to the terminal under its lease, then audit what it took (badges and fingers only)."""
+
+    def write(driver: TemplateDriver) -> None:
+        copy.no_user = driver.write_templates(wanted)
+
+    if not _on_terminal(factory, device, build, copy, write):
+        return
+    written = [t for t in wanted if t.pin not in copy.no_user]
+    copy.written = len(written)
+    if not written:
+        return
+    with factory() as session, session.begin():
+        append_audit(
+            session,
+            actor,
+            "terminal.templates.write",
+            f"device:{device.label}",
+            None,
+            {"fingers": [f"{t.pin}:{t.finger}" for t in written]},
+        )

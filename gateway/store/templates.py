@@ -1,0 +1,30 @@
+"""Fingerprint templates of employees, copied between the terminals of an office (`gateway.devices.templates`).
+
+One row per employee and finger: the template bytes as the terminal's sensor algorithm wrote them, base64
+text sealed by `gateway.access.vault` (column `finger_templates.template`, like the ID number): a template
+is biometric data of a person. Only counts ever leave the store through the API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.store.base import Base
+
+
+class EmployeeTemplate(Base):
+    """A finger's template of an employee, first read from terminal `source_device_sn`."""
+
+    __tablename__ = "finger_templates"
+    __table_args__ = (UniqueConstraint("employee_id", "finger", name="uq_finger_templates_employee_finger"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    finger: Mapped[int] = mapped_column(Integer)  # 0-9, the terminal's finger index
+    valid: Mapped[int] = mapped_column(Integer)  # as the terminal reported it (1; 3 = duress on some firmware)
+    template: Mapped[str] = mapped_column(Text)  # sealed: pc1:<key id>:… of the base64 of the bytes
+    source_device_sn: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(DateTime)
