@@ -38,7 +38,8 @@ PREFIX = "pc1"
 NONCE_BYTES = 12
 BANK_ACCOUNT_NO = "bank_accounts.account_no"
 EMPLOYEE_ID_NUMBER = "employees.id_number"
-SEALED_COLUMNS = (BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER)
+ONBOARDING_ID_NUMBER = "onboardings.id_number"  # a new hire's, bound to the application's id
+SEALED_COLUMNS = (BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER, ONBOARDING_ID_NUMBER)
 
 
 class VaultError(GatewayError):
