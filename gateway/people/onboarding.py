@@ -309,13 +309,14 @@ def _next_pin(session: Session, office_id: int, start: int) -> str:
     return str(candidate)
 
 
-def welcome_text(row: Onboarding, office: Office, code: str) -> tuple[str, str]:
-    """The welcome's title and body (Chinese): hire date, where and when to report, what to bring, activation."""
+def welcome_text(row: Onboarding, office: Office, employee_code: str, code: str) -> tuple[str, str]:
+    """The welcome's title and body (Chinese): hire date, where and when to report, what to bring, the employee code
+    (the login's name) and the activation code."""
     policy = onboarding_policy(office.name)
     body = (
         f"{row.name}，欢迎加入！您的入职日期：{row.hired_on:%Y-%m-%d}。报到地点：{policy.report_place}；"
         f"报到时间：{row.hired_on:%Y-%m-%d} {policy.report_time}。请携带：{'、'.join(policy.bring)}。"
-        f"请打开激活链接设置登录密码（激活码 {code}）。"
+        f"您的工号（登录名）：{employee_code}。请打开激活链接设置登录密码（激活码 {code}）。"
     )
     return f"欢迎入职：{office.name}", body
 
@@ -348,7 +349,7 @@ def _apply(session: Session, who: Actor, row: Onboarding, activation_days: int) 
     add_badge(session, employee, pin, None, who.actor)
     create_user(session, who.actor, code, row.name, "employee", None, employee=employee)
     activation = issue_welcome_activation(session, employee, who.actor, activation_days)
-    title, body = welcome_text(row, office, activation.code)
+    title, body = welcome_text(row, office, code, activation.code)
     post(session, office_id=office.id, kind="employee_welcome", title=title, body=body,
          link=ACTIVATE_LINK + activation.code, employee_id=employee.id)  # fmt: skip
     return Approved(row, employee, pin, activation)

@@ -106,7 +106,7 @@ def test_an_approved_new_hire_becomes_an_employee_with_badge_login_code_and_welc
             "陈小雨，欢迎加入！您的入职日期：2026-11-16。"
             "报到地点：上海市徐汇区漕溪北路 88 号 12 楼前台；报到时间：2026-11-16 "
             "09:00。请携带：身份证原件、银行卡、学历证书、离职证明、体检报告、一寸照片。"
-            f"请打开激活链接设置登录密码（激活码 {code}）。"
+            f"您的工号（登录名）：E003。请打开激活链接设置登录密码（激活码 {code}）。"
         )
         actions = [a for (a,) in session.execute(select(AuditLog.action).order_by(AuditLog.seq))]
         assert actions[-6:] == [
