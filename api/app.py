@@ -35,6 +35,7 @@ from api.routes import (
     exports,
     leave,
     notifications,
+    onboarding,
     opening_balances,
     pay_inputs,
     payruns,
@@ -137,6 +138,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         user_sync,
         notifications,
         self_service,
+        onboarding,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -270,6 +270,12 @@ class UserSync(_Strict):
     interval_s: Annotated[float, Field(ge=0)] = 900.0
 
 
+class Onboarding(_Strict):
+    """New hires (入职): how long the activation code in the welcome message opens the new employee's login."""
+
+    activation_days: Annotated[int, Field(ge=1, le=90)] = 14
+
+
 class ApiToken(_Strict):
     name: Name
     token: Annotated[str, Field(min_length=16)]
@@ -344,6 +350,7 @@ class Config(_Strict):
     company: Company = Company()
     user_sync: UserSync = UserSync()
     notify: Notify = Notify()
+    onboarding: Onboarding = Onboarding()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)

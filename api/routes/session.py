@@ -22,11 +22,13 @@ from api.errors import Forbidden, Locked, Unauthorized, Unprocessable
 from gateway.access.logins import COOKIE, LIFETIME, close_all, close_session, open_session
 from gateway.access.tokens import Principal
 from gateway.access.users import (
+    ActivationLocked,
     ActivationRefused,
     LoginLocked,
     LoginRefused,
     PasswordRejected,
     activate,
+    activate_with_code,
     change_password,
     log_in,
 )
@@ -54,6 +56,13 @@ class ActivationIn(BaseModel):
 
     employee: str = Field(min_length=1, max_length=32, description="the employee code")
     code: str = Field(min_length=1, max_length=32, description="the activation code HR handed out")
+    password: str = Field(min_length=1, max_length=256, description="the new password")
+
+
+class CodeActivationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, description="the activation code of the welcome message")
     password: str = Field(min_length=1, max_length=256, description="the new password")
 
 
@@ -164,6 +173,32 @@ def activation(request: Request, body: ActivationIn, response: Response) -> Me:
         try:
             user = activate(session, body.employee, body.code, body.password)
         except ActivationRefused as error:
+            raise Unauthorized(str(error)) from None
+        except PasswordRejected as error:
+            raise Unprocessable(str(error)) from None
+        opened = open_session(session, user)
+        me = _me(session, user, opened.row)
+        session.commit()
+    _set_cookie(request, response, opened.secret)
+    return me
+
+
+@router.post(
+    "/session/activate",
+    responses={401: {"description": "wrong, used or expired code"}, 423: {"description": "code locked"}},
+)
+def activate_welcome(request: Request, body: CodeActivationIn, response: Response) -> Me:
+    """A new hire's first login: the code of the welcome message and a new password; logs in.
+
+    Wrong tries count like wrong passwords: the fifth in a row locks the code for 15 minutes (423)."""
+    with factory(request)() as session:
+        try:
+            user = activate_with_code(session, body.code, body.password)
+        except ActivationLocked as error:
+            session.commit()  # the failure counts, though the request fails
+            raise Locked(str(error), extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()}) from None
+        except ActivationRefused as error:
+            session.commit()
             raise Unauthorized(str(error)) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None

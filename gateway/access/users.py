@@ -70,6 +70,16 @@ class ActivationRefused(GatewayError):
     """The employee code and activation code do not match an open code (one message for every reason)."""
 
 
+class ActivationLocked(ActivationRefused):
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        GatewayError.__init__(
+            self,
+            f"this activation code is locked after {MAX_FAILURES} wrong tries in a row, until {until:%Y-%m-%d %H:%M} "
+            "UTC: wait, then type it exactly as in the welcome message, or ask HR for a new code",
+        )
+
+
 def check_password(password: str, username: str) -> None:
     """Raise `PasswordRejected` naming the rule `password` breaks."""
     if len(password) < MIN_PASSWORD:
@@ -278,3 +288,112 @@ def set_disabled(session: Session, user: User, actor: str, disabled: bool) -> No
     session.flush()
     append_audit(session, actor, "user.disable" if disabled else "user.enable", f"user:{user.username}", before,
                  _describe(user))  # fmt: skip
+
+
+def _lookup_digest(lookup: str) -> str:
+    """`code_sha256` of a `LOOKUP-SECRET` code: names its row, holds nothing secret (the domain word keeps it apart
+    from the SHA-256 of a whole HR code)."""
+    return _sha256(f"lookup:{lookup}")
+
+
+def issue_welcome_activation(session: Session, employee: Employee, actor: str, days: int) -> Activation:
+    """A new one-time code `LOOKUP-SECRET` for an approved new hire, valid `days` days; earlier open codes stop.
+
+    Only the Argon2id hash of the secret is stored (pwdlib, like a password): the code travels in a welcome
+    message, so a copy of the database must not give it away. The lookup part names the row (`_lookup_digest`).
+    """
+    now = utcnow()
+    session.execute(
+        update(ActivationCode)
+        .where(ActivationCode.employee_id == employee.id, ActivationCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    lookup = secrets.token_hex(4).upper()
+    secret = "-".join(secrets.token_hex(2).upper() for _ in range(4))  # 64 random bits, typed in groups of four
+    expires = now + timedelta(days=days)
+    session.add(
+        ActivationCode(
+            employee_id=employee.id,
+            code_sha256=_lookup_digest(lookup),
+            code_hash=_hasher.hash(secret),
+            created_at=now,
+            created_by=actor,
+            expires_at=expires,
+            failed_attempts=0,
+        )  # fmt: skip
+    )
+    session.flush()
+    append_audit(session, actor, "user.activation_code", f"employee:{employee.code}", None,
+                 {"expires_at": expires, "days": days})  # fmt: skip
+    return Activation(f"{lookup}-{secret}", expires)
+
+
+_WRONG_CODE = "this activation code is not valid: type it exactly as in the welcome message, or ask HR for a new one"
+
+
+def activate_with_code(session: Session, code: str, password: str, now: datetime | None = None) -> User:
+    """Open a new hire's login with the code of their welcome message (`issue_welcome_activation`) and a password.
+
+    Refused with what happened: a wrong code (and, after `MAX_FAILURES` wrong secrets in a row, the code locked for
+    `LOCK_MINUTES`, counted by an UPDATE like a login's); a used or expired one only once its secret matched, so
+    guessing learns nothing. As in `log_in`, the read is ended before the slow hash check, and the caller commits
+    even when this raises (the failure counts); call it first in `session`.
+    """
+    now = now or utcnow()
+    lookup, _, secret = code.strip().upper().partition("-")
+    found = session.execute(
+        select(ActivationCode.id, ActivationCode.code_hash, ActivationCode.locked_until).where(
+            ActivationCode.code_sha256 == _lookup_digest(lookup), ActivationCode.code_hash.is_not(None)
+        )
+    ).one_or_none()
+    session.commit()  # only read so far: the connection is not held through the slow hash check
+    if found is None or found.code_hash is None:
+        with _checks:
+            _hasher.verify(secret, _DUMMY_HASH)  # as long as a real check
+        raise ActivationRefused(_WRONG_CODE)
+    if found.locked_until is not None and found.locked_until > now:
+        raise ActivationLocked(found.locked_until)
+    with _checks:
+        valid = _hasher.verify(secret, found.code_hash)
+    row = session.get_one(ActivationCode, found.id)
+    if not valid:
+        until = now + timedelta(minutes=LOCK_MINUTES)
+        session.execute(
+            update(ActivationCode)
+            .where(ActivationCode.id == row.id)
+            .values(
+                failed_attempts=ActivationCode.failed_attempts + 1,
+                locked_until=case((ActivationCode.failed_attempts + 1 >= MAX_FAILURES, until), else_=None),
+            )
+        )
+        session.refresh(row)
+        if row.locked_until is not None:
+            raise ActivationLocked(row.locked_until)
+        raise ActivationRefused(_WRONG_CODE)
+    if row.used_at is not None:
+        raise ActivationRefused(
+            f"this activation code was used (or replaced by a newer one) on {row.used_at:%Y-%m-%d %H:%M} UTC: log in "
+            "with your employee code and password, or ask HR for a new code"
+        )
+    if row.expires_at <= now:
+        raise ActivationRefused(
+            f"this activation code expired on {row.expires_at:%Y-%m-%d %H:%M} UTC: ask HR for a new one"
+        )
+    employee = session.get_one(Employee, row.employee_id)
+    check_password(password, employee.code)
+    user = session.scalar(select(User).where(User.employee_id == employee.id))
+    if user is None:
+        user = create_user(session, "system", employee.code, employee.name, "employee", None, employee=employee)
+    if user.disabled_at is not None:
+        raise ActivationRefused("this employee's login is closed: ask HR")
+    claimed = session.execute(
+        update(ActivationCode)
+        .where(ActivationCode.id == row.id, ActivationCode.used_at.is_(None))
+        .values(used_at=now, failed_attempts=0)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a second tab used it first
+        raise ActivationRefused("this activation code was just used: log in with your employee code and password")
+    set_password(session, user, f"employee:user:{employee.code}", password)
+    append_audit(session, f"employee:user:{employee.code}", "user.activate", f"user:{user.username}", None,
+                 {"employee": employee.code})  # fmt: skip
+    return user

@@ -503,6 +503,15 @@ class _Checker:
         return (bank, number, holder)
 
 
+def check_new_employee(session: Session, cells: dict[str, Any]) -> tuple[EmployeeValues | None, list[RowProblem]]:
+    """One new employee given cell by cell under the sheet's column names (the onboarding form): the values as the
+    sheet's rules check them (required fields, office, pay basis and its amount, dates, shift, ID number), or
+    None and every problem (`RowProblem.column` names the column)."""
+    row = _Row(1, cells)
+    values = _Checker(session)._values(row, None)
+    return (None if row.problems else values), row.problems
+
+
 def check_sheet(session: Session, source: str, content: bytes) -> list[SheetRow]:
     """Every row checked against the store (read-only), or `EmployeeSheetError` listing every problem."""
     rows = _rows(source, content)

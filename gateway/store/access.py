@@ -106,7 +106,12 @@ class LoginSession(Base):
 
 
 class ActivationCode(Base):
-    """A one-time code HR hands an employee to set the first password; only its SHA-256 is stored."""
+    """A one-time code HR hands an employee to set the first password; only its SHA-256 is stored.
+
+    A code of an approved new hire (`gateway.access.activation`, migration 0024) is `LOOKUP-SECRET`: `code_sha256`
+    is then the SHA-256 of `lookup:LOOKUP` (which row, nothing secret), `code_hash` the Argon2id hash (pwdlib) of
+    the secret, and `failed_attempts` / `locked_until` count wrong secrets like a login's wrong passwords.
+    """
 
     __tablename__ = "activation_codes"
 
@@ -117,3 +122,6 @@ class ActivationCode(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    code_hash: Mapped[str | None] = mapped_column(Text)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -27,6 +27,8 @@ NOTIFICATION_KINDS = (
     "request_rejected",
     "request_withdrawn",
     "payslip_released",
+    "onboarding_submitted",  # HR's inbox only (gateway.people.onboarding)
+    "employee_welcome",  # the new hire's own inbox: it holds the activation code, so no group channel carries it
 )
 CHANNELS = ("email", "wecom", "dingtalk")
 DELIVERY_STATUSES = ("pending", "sent", "failed")

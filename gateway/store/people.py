@@ -9,15 +9,21 @@
 - `staff_requests`: an employee's leave, overtime, missed-punch correction or business trip, with its status
   (`pending` → `approved` | `rejected` | `withdrawn`) and the approval step it waits for; `request_events` its
   history (who did what, with the comment); `request_attachments` the file a leave type may require.
+- `onboardings` (入职申请): a new hire an office submits before they are an employee (so not a `StaffRequest`):
+  `pending` → `approved` | `rejected` | `withdrawn`, decided by HR or admin other than the submitter; the ID
+  number sealed (`onboardings.id_number`) with its keyed digest beside it for the duplicate check (one pending
+  application per ID number: a partial UNIQUE index); `employee_id` set by the approval that created the
+  employee. `onboarding_events` its history.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -35,6 +41,7 @@ from gateway.store.base import Base
 REQUEST_KINDS = ("leave", "overtime", "correction", "trip")
 REQUEST_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 LEDGER_KINDS = ("accrual", "use", "expiry", "adjustment", "carry_over")
+ONBOARDING_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 
 
 class Department(Base):
@@ -146,3 +153,67 @@ class RequestAttachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Onboarding(Base):
+    """A new hire (入职申请) as the office submitted it; what the approval writes into the employee record.
+
+    Money is integer fen; `monthly_salary_fen` / `hourly_rate_fen` is the regular pay, `probation_salary_fen` the
+    pay during the first `probation_months` (None: the regular pay). `employee_code` and `pin` as given (None: by
+    the office's policy at approval, then the ones used).
+    """
+
+    __tablename__ = "onboardings"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="ck_onboardings_status"),
+        CheckConstraint("pay_basis IN ('monthly', 'hourly', 'piece')", name="ck_onboardings_pay_basis"),
+        CheckConstraint("probation_months BETWEEN 0 AND 6", name="ck_onboardings_probation"),
+        Index("ix_onboardings_status", "status", "id"),
+        Index(
+            "uq_onboardings_pending_id",
+            "id_digest",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[str] = mapped_column(String(100))
+    hired_on: Mapped[date] = mapped_column(Date)
+    pay_basis: Mapped[str] = mapped_column(String(16))
+    monthly_salary_fen: Mapped[int | None] = mapped_column(BigInteger)
+    hourly_rate_fen: Mapped[int | None] = mapped_column(BigInteger)
+    probation_months: Mapped[int] = mapped_column(Integer)
+    probation_salary_fen: Mapped[int | None] = mapped_column(BigInteger)
+    shift_rule: Mapped[str | None] = mapped_column(String(100))
+    id_type: Mapped[str] = mapped_column(String(32))
+    id_number: Mapped[str] = mapped_column(Text)  # sealed (gateway.access.vault, onboardings.id_number)
+    id_digest: Mapped[str] = mapped_column(String(64))  # keyed HMAC of (id_type, number): equal numbers, equal digests
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(320))
+    employee_code: Mapped[str | None] = mapped_column(String(32))
+    pin: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+
+class OnboardingEvent(Base):
+    """One step of a new hire's application: submitted, approved, rejected, withdrawn."""
+
+    __tablename__ = "onboarding_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboardings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text)

@@ -6,5 +6,7 @@ export const logIn = (username, password) => post("/session", { username, passwo
 export const logOut = () => request("DELETE", "/session", { anonymous: true });
 export const activate = (employee, code, password) =>
   post("/activation", { employee, code, password }, { anonymous: true });
+// A new hire's welcome code (LOOKUP-SECRET) names its employee itself.
+export const activateWelcome = (code, password) => post("/session/activate", { code, password }, { anonymous: true });
 export const changePassword = (currentPassword, newPassword) =>
   post("/session/password", { current_password: currentPassword, new_password: newPassword });

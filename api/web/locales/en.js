@@ -133,6 +133,7 @@ export default {
   activate: {
     title: "Activate your employee login",
     intro: "Enter your employee code and the activation code HR gave you, then choose a password.",
+    welcomeIntro: "Welcome aboard! Your activation code is filled in: choose a password (at least 10 characters), then log in with your employee code and it.",
     employee: "employee code",
     code: "activation code",
     password: "new password",

@@ -133,6 +133,7 @@ export default {
   activate: {
     title: "员工账号激活",
     intro: "请填写工号和人事发给您的激活码，并设置登录密码。",
+    welcomeIntro: "欢迎入职！激活码已填好，请设置登录密码（至少 10 位），之后用工号和密码登录。",
     employee: "工号",
     code: "激活码",
     password: "新密码",

@@ -1,9 +1,10 @@
-// An employee's first login: employee code + the activation code HR handed out + a new password twice.
+// An employee's first login: employee code + the activation code HR handed out + a new password twice. A new hire
+// opening the welcome's link (/activate?code=…) or typing its code (LOOKUP-XXXX-XXXX-XXXX-XXXX) needs no employee code.
 import { ElMessage } from "element-plus";
 import { computed, reactive, ref } from "vue";
 import { useI18n } from "vue-i18n";
-import { useRouter } from "vue-router";
-import { activate } from "../api/session.js";
+import { useRoute, useRouter } from "vue-router";
+import { activate, activateWelcome } from "../api/session.js";
 import { homeFor, setMe } from "../auth.js";
 import LangSwitch from "../components/LangSwitch.js";
 import { showError } from "../components/notify.js";
@@ -14,11 +15,13 @@ export default {
   setup() {
     const { t } = useI18n();
     const router = useRouter();
-    const form = reactive({ employee: "", code: "", password: "", confirm: "" });
+    const route = useRoute();
+    const form = reactive({ employee: "", code: String(route.query.code || ""), password: "", confirm: "" });
+    const welcome = computed(() => /^[0-9a-f]{8}(-[0-9a-f]{4}){4}$/i.test(form.code.trim()));
     const formRef = ref(null);
     const busy = ref(false);
     const rules = computed(() => ({
-      employee: [{ required: true, message: t("validation.required", { field: t("activate.employee") }), trigger: "blur" }],
+      employee: welcome.value ? [] : [{ required: true, message: t("validation.required", { field: t("activate.employee") }), trigger: "blur" }],
       code: [{ required: true, message: t("validation.required", { field: t("activate.code") }), trigger: "blur" }],
       ...newPasswordRules(t, form, () => form.employee.trim(), "activate.password"),
     }));
@@ -27,7 +30,9 @@ export default {
       if (!(await formRef.value.validate().catch(() => false))) return;
       busy.value = true;
       try {
-        const me = await activate(form.employee.trim(), form.code.trim(), form.password);
+        const me = welcome.value
+          ? await activateWelcome(form.code.trim(), form.password)
+          : await activate(form.employee.trim(), form.code.trim(), form.password);
         setMe(me);
         ElMessage.success(t("activate.done"));
         router.replace(homeFor(me));
@@ -38,16 +43,16 @@ export default {
       }
     }
 
-    return { form, formRef, rules, busy, submit };
+    return { form, formRef, rules, busy, submit, welcome };
   },
   template: `
 <div class="auth-page">
   <div class="auth-lang"><LangSwitch /></div>
   <el-card class="auth-card" shadow="always">
     <h1 class="auth-title">{{ $t('activate.title') }}</h1>
-    <p class="muted">{{ $t('activate.intro') }}</p>
+    <p class="muted">{{ welcome ? $t('activate.welcomeIntro') : $t('activate.intro') }}</p>
     <el-form ref="formRef" :model="form" :rules="rules" label-position="top" size="large" @submit.prevent="submit">
-      <el-form-item :label="$t('activate.employee')" prop="employee"><el-input v-model="form.employee" name="employee" autocomplete="username" /></el-form-item>
+      <el-form-item v-if="!welcome" :label="$t('activate.employee')" prop="employee"><el-input v-model="form.employee" name="employee" autocomplete="username" /></el-form-item>
       <el-form-item :label="$t('activate.code')" prop="code"><el-input v-model="form.code" name="code" autocomplete="one-time-code" /></el-form-item>
       <el-form-item :label="$t('activate.password')" prop="password"><el-input v-model="form.password" name="password" type="password" show-password autocomplete="new-password" /></el-form-item>
       <el-form-item :label="$t('activate.confirm')" prop="confirm"><el-input v-model="form.confirm" name="confirm" type="password" show-password autocomplete="new-password" /></el-form-item>

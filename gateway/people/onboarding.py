@@ -1,0 +1,395 @@
+"""Onboarding (入职): an office submits a new hire, HQ (HR or admin, not the submitter) approves, the approval
+creates the employee, their badge, their login and its activation code, and the welcome — all in one transaction.
+
+- **Submit** (`submit`): HR, admin, or a manager for a department they manage. The employee's fields are checked
+  by the employee sheet's rules (`gateway.people.employee_import.check_new_employee`: one rule, one message);
+  the application's own rules beside them: position, probation (劳动合同法 art. 19: at most 6 months; art. 20: the
+  probation pay at least 80 % of the agreed pay), a given code or badge number free, the ID number not an
+  employee's and not on another pending application (its keyed digest: a partial UNIQUE index), mobile and e-mail
+  well formed. Every problem is reported at once, by field (`OnboardingError.problems`); nothing is written.
+- **Decide** (`decide`, `withdraw`): a conditional `UPDATE onboardings … WHERE id = … AND status = 'pending'`, the
+  first write of the transaction, whose row count is the decision (as `gateway.people.approvals`): of two deciders
+  the second gets `OnboardingTaken`. Four eyes: the submitter never decides their own application.
+- **Approval's effect**, same transaction: the employee (`add_employee`: code given or by office policy; pay during
+  probation = the probation pay, the agreed pay kept on the application for 转正), the department, a company-wide
+  badge (pin given, or the office's next free one), a login of role employee without password, a one-time
+  activation code (`issue_welcome_activation`, pwdlib-hashed, `activation_days`), and the welcome in the outbox
+  (入职日期, 报到地点/时间, 请携带 … from `onboarding-policy.toml`, the activation link). User sync then writes the
+  badge to the office's terminals like any current employee's.
+- Every step is an `onboarding_events` row and an audit row (`onboarding.submit|approved|rejected|withdrawn`,
+  the ID number masked); HR hears of a submission in its inbox.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway.access.audit import append_audit
+from gateway.access.digests import keyed_hash
+from gateway.access.keys import keys_of
+from gateway.access.users import Activation, create_user, issue_welcome_activation
+from gateway.access.vault import EMPLOYEE_ID_NUMBER, ONBOARDING_ID_NUMBER, mask, reveal, seal_for
+from gateway.errors import GatewayError
+from gateway.inputs import check_name
+from gateway.notify.outbox import HR, post
+from gateway.people.badges import add_badge, badge_problem
+from gateway.people.departments import assign_employees, managed_department_ids
+from gateway.people.employee_import import check_new_employee
+from gateway.people.employee_sheet import ID_TYPE_NAMES, PAY_BASES
+from gateway.people.employees import EmployeeValues, add_employee
+from gateway.people.onboarding_policy import onboarding_policy
+from gateway.store import Badge, Department, Employee, Office, Onboarding, OnboardingEvent, utcnow
+from payroll_core.money import fen_to_yuan
+
+HR_ROLES = ("admin", "hr")
+MAX_PROBATION_MONTHS = 6  # 劳动合同法 art. 19
+PROBATION_PAY_FLOOR_PERCENT = 80  # 劳动合同法 art. 20
+ACTIVATE_LINK = "/activate?code="
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+_PIN = re.compile(r"[0-9]{1,9}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# The sheet's column → the application's field, so a problem found by the sheet's rules names the form's field.
+_FIELDS = {"姓名": "name", "办公地点": "office", "计薪方式": "pay_basis", "入职日期": "hired_on",
+           "月薪(元)": "monthly_salary_fen", "时薪(元)": "hourly_rate_fen", "班次": "shift_rule",
+           "证件类型": "id_type", "证件号码": "id_number"}  # fmt: skip
+
+
+class OnboardingError(GatewayError):
+    """The application cannot be made or decided as asked; `problems` lists (field, message), field "" = whole."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {message}" if field else message for field, message in problems))
+
+
+class OnboardingNotFound(OnboardingError):
+    def __init__(self, onboarding_id: int) -> None:
+        super().__init__([("", f"onboarding {onboarding_id} does not exist")])
+
+
+class OnboardingTaken(OnboardingError):
+    """Someone decided the application first; the message says what it is now."""
+
+
+@dataclass(frozen=True)
+class NewHire:
+    """The application as a form gives it; amounts in fen, in the pay basis' unit (a month or an hour)."""
+
+    name: str
+    office: str
+    position: str
+    hired_on: date
+    pay_basis: str
+    id_type: str
+    id_number: str
+    monthly_salary_fen: int | None = None
+    hourly_rate_fen: int | None = None
+    probation_months: int = 0
+    probation_salary_fen: int | None = None
+    department: str | None = None
+    shift_rule: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    employee_code: str | None = None
+    pin: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    actor: str
+    role: str
+    employee_id: int | None
+
+
+@dataclass(frozen=True)
+class Approved:
+    row: Onboarding
+    employee: Employee
+    pin: str
+    activation: Activation
+
+
+def id_digest(session: Session, id_type: str, id_number: str) -> str:
+    """The keyed digest of a (normalized) ID number: equal numbers give equal digests, the number is not in it."""
+    return keyed_hash(keys_of(session).audit_key, "onboarding-id", [id_type, id_number])
+
+
+def _cells(hire: NewHire) -> dict[str, Any]:
+    """The employee's part of the application under the sheet's column names (amounts as yuan text)."""
+    basis = next((label for label, value in PAY_BASES.items() if value == hire.pay_basis), hire.pay_basis)
+    money = {"月薪(元)": hire.monthly_salary_fen, "时薪(元)": hire.hourly_rate_fen}
+    return {
+        "姓名": hire.name, "办公地点": hire.office, "计薪方式": basis, "入职日期": hire.hired_on,
+        "班次": hire.shift_rule, "证件类型": ID_TYPE_NAMES.get(hire.id_type, hire.id_type), "证件号码": hire.id_number,
+        **{column: None if fen is None else fen_to_yuan(fen) for column, fen in money.items()},
+    }  # fmt: skip
+
+
+def _taken_id(session: Session, id_type: str, id_number: str) -> str | None:
+    """The code of an employee holding this ID number (the numbers are sealed, so each of the type is opened)."""
+    rows = session.execute(
+        select(Employee.id, Employee.code, Employee.id_number).where(
+            Employee.id_type == id_type, Employee.id_number.is_not(None)
+        )
+    )
+    for employee_id, code, sealed in rows:
+        if sealed is not None and reveal(session, EMPLOYEE_ID_NUMBER, employee_id, sealed) == id_number:
+            return str(code)
+    return None
+
+
+def _check(session: Session, who: Actor, hire: NewHire) -> tuple[EmployeeValues, Department | None]:
+    """Every problem of the application at once (see the module doc), or its employee values and department."""
+    values, sheet_problems = check_new_employee(session, _cells(hire))
+    problems = [(_FIELDS.get(p.column, p.column), p.message) for p in sheet_problems]
+    try:
+        check_name(hire.position)
+        if not hire.position.strip() or len(hire.position) > 100:
+            raise ValueError("is required: 1 to 100 characters, e.g. 装配工")
+    except ValueError as problem:
+        problems.append(("position", str(problem)))
+    if not 0 <= hire.probation_months <= MAX_PROBATION_MONTHS:
+        problems.append(("probation_months", f"{hire.probation_months}: probation is 0 to {MAX_PROBATION_MONTHS} "
+                                             "months (劳动合同法 art. 19)"))  # fmt: skip
+    agreed = hire.monthly_salary_fen if hire.pay_basis == "monthly" else hire.hourly_rate_fen
+    if hire.probation_salary_fen is not None:
+        if hire.probation_months == 0:
+            problems.append(("probation_salary_fen", "is given without probation: set probation_months, or omit it"))
+        elif hire.pay_basis == "piece":
+            problems.append(("probation_salary_fen", "a 计件 (piece) worker has no probation salary: omit it"))
+        elif agreed is not None and hire.probation_salary_fen * 100 < agreed * PROBATION_PAY_FLOOR_PERCENT:
+            problems.append(("probation_salary_fen", f"{fen_to_yuan(hire.probation_salary_fen)} yuan is less than "
+                             f"{PROBATION_PAY_FLOOR_PERCENT} % of the agreed {fen_to_yuan(agreed)} yuan: 劳动合同法 "
+                             "art. 20 sets that floor"))  # fmt: skip
+    department = None
+    if hire.department is not None:
+        department = session.scalar(select(Department).where(Department.code == hire.department))
+        office = session.scalar(select(Office.id).where(Office.name == hire.office))
+        if department is None:
+            problems.append(("department", f"no department with code {hire.department!r}"))
+        elif office is not None and department.office_id != office:
+            problems.append(("department", f"department {hire.department!r} belongs to another office than "
+                                           f"{hire.office!r}: choose one of its own"))  # fmt: skip
+    if who.role == "manager" and (
+        department is None or department.id not in managed_department_ids(session, who.employee_id or 0)
+    ):
+        problems.append(("department", "a manager submits new hires for a department they manage: choose it"))
+    if hire.employee_code is not None:
+        if not _CODE.fullmatch(hire.employee_code):
+            problems.append(("employee_code", f"{hire.employee_code!r}: 1-32 letters, digits, _ . -, starting with a "
+                                              "letter or digit; or omit it for the office's next code"))  # fmt: skip
+        elif session.scalar(select(Employee.id).where(Employee.code == hire.employee_code)) is not None:
+            problems.append(("employee_code", f"employee {hire.employee_code!r} exists: choose another, or omit it"))
+    if hire.pin is not None:
+        taken = badge_problem(session, hire.pin, None) if _PIN.fullmatch(hire.pin) else None
+        if not _PIN.fullmatch(hire.pin):
+            problems.append(("pin", f"{hire.pin!r}: a badge number is 1-9 digits; or omit it for the office's next"))
+        elif taken is not None:
+            problems.append(("pin", str(taken)))
+    if hire.mobile is not None and not _MOBILE.fullmatch(hire.mobile):
+        problems.append(("mobile", f"{hire.mobile!r}: a mainland mobile number is 11 digits starting with 1"))
+    if hire.email is not None and (len(hire.email) > 320 or not _EMAIL.fullmatch(hire.email)):
+        problems.append(("email", f"{hire.email!r} is not an e-mail address: write it as name@example.cn"))
+    if values is not None and values.id_type is not None and values.id_number is not None:
+        holder = _taken_id(session, values.id_type, values.id_number)
+        if holder is not None:
+            problems.append(("id_number", f"{mask(values.id_number)} is the ID number of employee {holder!r}: a "
+                                          "person is employed once"))  # fmt: skip
+        digest = id_digest(session, values.id_type, values.id_number)
+        pending = session.scalar(
+            select(Onboarding.id).where(Onboarding.id_digest == digest, Onboarding.status == "pending")
+        )
+        if pending is not None:
+            problems.append(("id_number", f"{mask(values.id_number)} is on pending onboarding {pending}: decide or "
+                                          "withdraw that one first"))  # fmt: skip
+    if problems or values is None:
+        raise OnboardingError(problems)
+    return values, department
+
+
+def _describe(row: Onboarding, id_number: str) -> dict[str, Any]:
+    """The application as the audit log keeps it: the ID number masked."""
+    return {"name": row.name, "office_id": row.office_id, "department_id": row.department_id,
+            "position": row.position, "hired_on": row.hired_on, "pay_basis": row.pay_basis,
+            "monthly_salary_fen": row.monthly_salary_fen, "hourly_rate_fen": row.hourly_rate_fen,
+            "probation_months": row.probation_months, "probation_salary_fen": row.probation_salary_fen,
+            "id_type": row.id_type, "id_number": mask(id_number), "employee_code": row.employee_code,
+            "pin": row.pin, "status": row.status}  # fmt: skip
+
+
+def _event(session: Session, row: Onboarding, actor: str, action: str, comment: str) -> None:
+    session.add(OnboardingEvent(onboarding_id=row.id, at=utcnow(), actor=actor, action=action, comment=comment))
+
+
+def submit(session: Session, who: Actor, hire: NewHire) -> Onboarding:
+    """A new pending application (checked as the module doc says), audited `onboarding.submit`; HR is told."""
+    if who.role not in (*HR_ROLES, "manager"):
+        raise OnboardingError([("", "only HR, an admin or a department's manager submits a new hire")])
+    values, department = _check(session, who, hire)
+    assert values.id_type is not None and values.id_number is not None
+    office = session.scalars(select(Office).where(Office.name == hire.office)).one()
+    row = Onboarding(
+        office_id=office.id, department_id=department.id if department else None, name=values.name,
+        position=hire.position.strip(), hired_on=hire.hired_on, pay_basis=values.pay_basis,
+        monthly_salary_fen=values.monthly_salary_fen, hourly_rate_fen=values.hourly_rate_fen,
+        probation_months=hire.probation_months, probation_salary_fen=hire.probation_salary_fen,
+        shift_rule=values.shift_rule, id_type=values.id_type, id_number="",
+        id_digest=id_digest(session, values.id_type, values.id_number), mobile=hire.mobile, email=hire.email,
+        employee_code=hire.employee_code, pin=hire.pin, status="pending", created_by=who.actor, created_at=utcnow(),
+        comment="",
+    )  # fmt: skip
+    session.add(row)
+    session.flush()  # the sealed number is bound to the application's id
+    row.id_number = seal_for(session, ONBOARDING_ID_NUMBER, row.id, values.id_number)
+    _event(session, row, who.actor, "submitted", "")
+    append_audit(session, who.actor, "onboarding.submit", f"onboarding:{row.id}", None,
+                 _describe(row, values.id_number))  # fmt: skip
+    post(session, office_id=office.id, kind="onboarding_submitted", title=f"待审批：{row.name}的入职申请",
+         body=f"{office.name}提交了{row.name}（{row.position}）的入职申请，入职日期 {row.hired_on:%Y-%m-%d}。",
+         link="/onboarding", role=HR)  # fmt: skip
+    return row
+
+
+def find_onboarding(session: Session, who: Actor, onboarding_id: int) -> Onboarding:
+    """The application, if `who` may see it: HR, admin, viewer all; a manager those of their departments."""
+    row = session.get(Onboarding, onboarding_id)
+    if row is None or not may_see(session, who, row):
+        raise OnboardingNotFound(onboarding_id)
+    return row
+
+
+def may_see(session: Session, who: Actor, row: Onboarding) -> bool:
+    if who.role in (*HR_ROLES, "viewer"):
+        return True
+    return who.role == "manager" and row.department_id in managed_department_ids(session, who.employee_id or 0)
+
+
+def id_number_of(session: Session, row: Onboarding) -> str:
+    return reveal(session, ONBOARDING_ID_NUMBER, row.id, row.id_number)
+
+
+def _claim(session: Session, row: Onboarding, **values: object) -> Onboarding:
+    """The conditional UPDATE (see the module doc); `OnboardingTaken` when the application is no longer pending."""
+    claimed = session.execute(
+        update(Onboarding)
+        .where(Onboarding.id == row.id, Onboarding.status == "pending")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    fresh = session.get_one(Onboarding, row.id, populate_existing=True)
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise OnboardingTaken([("", f"onboarding {row.id} was decided meanwhile (it is {fresh.status}): reload it")])
+    return fresh
+
+
+def _next_code(session: Session, prefix: str, digits: int) -> str:
+    numbers = [
+        int(code[len(prefix) :])
+        for code in session.scalars(select(Employee.code).where(Employee.code.startswith(prefix, autoescape=True)))
+        if code[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:0{digits}d}"
+
+
+def _next_pin(session: Session, office_id: int, start: int) -> str:
+    """The office's highest numeric badge plus one (at least `start`), skipping a number taken anywhere."""
+    pins = session.scalars(
+        select(Badge.pin).join(Employee, Employee.id == Badge.employee_id).where(Employee.office_id == office_id)
+    )
+    candidate = max([start - 1, *(int(p) for p in pins if p.isdigit())]) + 1
+    while session.scalar(select(Badge.id).where(Badge.pin == str(candidate))) is not None:
+        candidate += 1
+    return str(candidate)
+
+
+def welcome_text(row: Onboarding, office: Office, employee_code: str, code: str) -> tuple[str, str]:
+    """The welcome's title and body (Chinese): hire date, where and when to report, what to bring, the employee code
+    (the login's name) and the activation code."""
+    policy = onboarding_policy(office.name)
+    body = (
+        f"{row.name}，欢迎加入！您的入职日期：{row.hired_on:%Y-%m-%d}。报到地点：{policy.report_place}；"
+        f"报到时间：{row.hired_on:%Y-%m-%d} {policy.report_time}。请携带：{'、'.join(policy.bring)}。"
+        f"您的工号（登录名）：{employee_code}。请打开激活链接设置登录密码（激活码 {code}）。"
+    )
+    return f"欢迎入职：{office.name}", body
+
+
+def _apply(session: Session, who: Actor, row: Onboarding, activation_days: int) -> Approved:
+    """The approval's effect (see the module doc), in the approval's transaction."""
+    office = session.get_one(Office, row.office_id)
+    policy = onboarding_policy(office.name)
+    number = id_number_of(session, row)
+    holder = _taken_id(session, row.id_type, number)
+    if holder is not None:
+        raise OnboardingError([("id_number", f"{mask(number)} became the ID number of employee {holder!r} "
+                                             "meanwhile: reject this application")])  # fmt: skip
+    code = row.employee_code or _next_code(session, policy.code_prefix, policy.code_digits)
+    if session.scalar(select(Employee.id).where(Employee.code == code)) is not None:
+        raise OnboardingError([("employee_code", f"employee {code!r} was added meanwhile: reject and submit again")])
+    probation = row.probation_months > 0 and row.probation_salary_fen is not None
+    values = EmployeeValues(
+        name=row.name, office=office.name, pay_basis=row.pay_basis, hired_on=row.hired_on, shift_rule=row.shift_rule,
+        id_type=row.id_type, id_number=number,
+        monthly_salary_fen=row.probation_salary_fen if probation and row.pay_basis == "monthly"
+        else row.monthly_salary_fen,
+        hourly_rate_fen=row.probation_salary_fen if probation and row.pay_basis == "hourly" else row.hourly_rate_fen,
+    )  # fmt: skip
+    employee = add_employee(session, code, values, who.actor)
+    if row.department_id is not None:
+        department = session.get_one(Department, row.department_id)
+        assign_employees(session, who.actor, department.code, [code])
+    pin = row.pin or _next_pin(session, office.id, policy.pin_start)
+    add_badge(session, employee, pin, None, who.actor)
+    create_user(session, who.actor, code, row.name, "employee", None, employee=employee)
+    activation = issue_welcome_activation(session, employee, who.actor, activation_days)
+    title, body = welcome_text(row, office, code, activation.code)
+    post(session, office_id=office.id, kind="employee_welcome", title=title, body=body,
+         link=ACTIVATE_LINK + activation.code, employee_id=employee.id)  # fmt: skip
+    return Approved(row, employee, pin, activation)
+
+
+def decide(
+    session: Session, who: Actor, onboarding_id: int, approve: bool, comment: str, *, activation_days: int
+) -> tuple[Onboarding, Approved | None]:
+    """Approve (creating the employee, badge, login, code and welcome) or reject a pending application."""
+    row = find_onboarding(session, who, onboarding_id)
+    if row.status != "pending":
+        raise OnboardingTaken([("", f"onboarding {row.id} is {row.status} already: only a pending one is decided")])
+    if who.role not in HR_ROLES:
+        raise OnboardingError([("", f"onboarding {row.id} waits for HQ: HR or an admin decides it")])
+    if who.actor == row.created_by:
+        raise OnboardingError([("", f"onboarding {row.id} was submitted by you: another HR user or admin decides it "
+                                    "(four eyes)")])  # fmt: skip
+    status = "approved" if approve else "rejected"
+    row = _claim(session, row, status=status, decided_by=who.actor, decided_at=utcnow(), comment=comment)
+    approved = None
+    if approve:
+        approved = _apply(session, who, row, activation_days)
+        row.employee_id = approved.employee.id
+        row.employee_code, row.pin = approved.employee.code, approved.pin
+    _event(session, row, who.actor, status, comment)
+    append_audit(session, who.actor, f"onboarding.{status}", f"onboarding:{row.id}", {"status": "pending"},
+                 {"status": status, "comment": comment, "employee": row.employee_code, "pin": row.pin})  # fmt: skip
+    session.flush()
+    return row, approved
+
+
+def withdraw(session: Session, who: Actor, onboarding_id: int, comment: str) -> Onboarding:
+    """The submitter (or HR, admin) takes back a pending application."""
+    row = find_onboarding(session, who, onboarding_id)
+    if row.created_by != who.actor and who.role not in HR_ROLES:
+        raise OnboardingError([("", f"onboarding {row.id} is not yours: its submitter or HR withdraws it")])
+    if row.status != "pending":
+        raise OnboardingTaken([("", f"onboarding {row.id} is {row.status} already: only a pending one is withdrawn")])
+    row = _claim(session, row, status="withdrawn", decided_by=who.actor, decided_at=utcnow(), comment=comment)
+    _event(session, row, who.actor, "withdrawn", comment)
+    append_audit(session, who.actor, "onboarding.withdrawn", f"onboarding:{row.id}", {"status": "pending"},
+                 {"status": "withdrawn", "comment": comment})  # fmt: skip
+    return row
