@@ -54,9 +54,11 @@ from gateway.store.people import (
     REQUEST_KINDS,
     REQUEST_STATUSES,
     Department,
+    HandoverItem,
     LeaveEntry,
     RequestAttachment,
     RequestEvent,
+    Resignation,
     StaffRequest,
 )
 from gateway.store.terminals import DeviceLease, DeviceUser
@@ -82,6 +84,7 @@ __all__ = [
     "BankAccount",
     "Base",
     "Department",
+    "HandoverItem",
     "Device",
     "DeviceLease",
     "DeviceUser",
@@ -106,6 +109,7 @@ __all__ = [
     "Quarantine",
     "RequestAttachment",
     "RequestEvent",
+    "Resignation",
     "StaffRequest",
     "User",
     "alembic_config",
