@@ -44,8 +44,10 @@ from api.routes import (
     punches,
     quarantine,
     requests,
+    resignations,
     self_service,
     session,
+    settlements,
     tokens,
     user_sync,
     users,
@@ -137,6 +139,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         user_sync,
         notifications,
         self_service,
+        resignations,
+        settlements,
     ):
         api.include_router(module.router)
     app.include_router(api)
