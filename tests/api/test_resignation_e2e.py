@@ -53,7 +53,7 @@ def leaver(factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> d
     monkeypatch.setattr("api.routes.requests.utcnow", lambda: SUBMITTED)
     with factory() as session, session.begin():
         session.add(Employee(code="E010", name="Manager", office_id=1, pay_basis="monthly",
-                             monthly_salary_fen=900000, special_deductions_fen=0, left_on=date(2026, 6, 30)))  # fmt: skip
+                             monthly_salary_fen=900000, special_deductions_fen=0))  # fmt: skip
         session.flush()
         create_department(session, "test", office="Shanghai HQ", code="SH", name="上海总部", manager="E010")
         assign_employees(session, "test", "SH", ["E001"])
