@@ -45,8 +45,10 @@ from api.routes import (
     punches,
     quarantine,
     requests,
+    resignations,
     self_service,
     session,
+    settlements,
     tokens,
     user_sync,
     users,
@@ -139,6 +141,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         notifications,
         self_service,
         onboarding,
+        resignations,
+        settlements,
     ):
         api.include_router(module.router)
     app.include_router(api)

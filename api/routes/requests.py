@@ -37,7 +37,7 @@ from gateway.people.request_rules import RequestError
 from gateway.store import Department, Employee, Office, RequestAttachment, RequestEvent, StaffRequest, utcnow
 
 router = APIRouter(prefix="/requests", tags=["requests"])
-Kind = Literal["leave", "overtime", "correction", "trip"]
+Kind = Literal["leave", "overtime", "correction", "trip", "resignation"]
 Status = Literal["pending", "approved", "rejected", "withdrawn"]
 Comment = Annotated[str, Field(max_length=1000, description="the decider's comment, shown in the history")]
 
@@ -49,10 +49,15 @@ class AttachmentIn(_In):
 
 
 class RequestIn(_In):
-    kind: Kind = Field(description="leave | overtime | correction (补卡) | trip")
+    kind: Kind = Field(description="leave | overtime | correction (补卡) | trip | resignation (离职申请)")
     employee: Code | None = Field(None, description="HR and admin: the employee this is entered for; else yourself")
-    starts_at: datetime = Field(description="office wall clock: leave/trip start, overtime start, 补卡 punch time")
-    ends_at: datetime | None = Field(None, description="exclusive end (leave, overtime, trip); omit for a 补卡")
+    starts_at: datetime = Field(
+        description="office wall clock: leave/trip start, overtime start, 补卡 punch time, resignation: the last "
+        "day at 00:00"
+    )
+    ends_at: datetime | None = Field(
+        None, description="exclusive end (leave, overtime, trip); omit for a 补卡 and a resignation"
+    )
     leave_type: Annotated[str, Field(max_length=32)] | None = Field(None, description="leave: a code of GET /leave")
     comp: Literal["pay", "time_off"] | None = Field(None, description="overtime: 200 % pay or time off in lieu")
     direction: Literal["in", "out"] | None = Field(None, description="补卡: the missed punch was in or out")

@@ -6,8 +6,9 @@ Per terminal, a plan of changes is computed and (unless a dry run) applied under
 - **add** / **update**: a badge of a current employee of the terminal's office (a badge with a
   `device_sn` only on that terminal) that the terminal lacks, or holds with another name, card number
   or privilege. The name compares as the terminal stores it (cut to its bytes in its `encoding`).
-- **delete**: a badge the terminal holds whose employee has left — on the leave date itself (the
-  office's local date, `left_on <= today`), not before — or a badge punchclock wrote there that no
+- **delete**: a badge the terminal holds whose employee has left — the day after the last day (`left_on`, the
+  last day worked: the leaver still punches in and out on it; the office's local date, `left_on < today`),
+  not before — or a badge punchclock wrote there that no
   longer belongs to anyone current (its badge row was removed). Each removal is a `device_users` row
   with `removed_at` and its reason (listed per employee) and an audit row `terminal.user.remove`.
 - **unknown**: a user on the terminal that punchclock never had (a technician, a door-only user):
@@ -245,7 +246,7 @@ def _wanted(
     wanted: dict[str, _Wanted] = {}
     leavers: dict[str, tuple[int, str]] = {}
     for badge, employee in rows:
-        if employee.left_on is not None and employee.left_on <= today:
+        if employee.left_on is not None and employee.left_on < today:
             leavers[badge.pin] = (employee.id, employee.code)
         elif employee.hired_on is None or employee.hired_on <= today:
             user = TerminalUser(badge.pin, employee.name, badge.card, PRIVILEGES[badge.device_privilege])

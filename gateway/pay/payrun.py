@@ -16,6 +16,8 @@
   severance with the final month, damages) and per employee (housing-fund rate, part-time) become the
   pipeline's input columns; the separate bonus taxation is once per tax year, severance needs the hire
   and leave dates, and its monthly wage is entered or the average of the locked runs of the 12 months before.
+- A leaver's run (the month of `left_on`) pays the final settlement: pay to the last day (`employed_days`), the
+  unused annual leave of the ledger at 200 % (`gateway.pay.final_settlement`) and severance as entered.
 - A locked run is immutable: computing it again is refused (`PayRunLocked`); pay corrections go into
   a later month's run. Locking takes a snapshot into each payslip (employee code, name, office, bank
   account as stored), writes each payslip's keyed digest and the run's (`gateway.access.integrity`)
@@ -52,6 +54,7 @@ from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
+from gateway.pay.final_settlement import SettlementInputError, settlement_columns
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
@@ -455,6 +458,10 @@ def _inputs(
         **_month_columns(session, run, employees),
         **leave_columns(attendance.summary, employees, cities, rules, run.period),
     )
+    try:
+        columns.update(settlement_columns(session, run.period, employees))
+    except SettlementInputError as exc:
+        raise PayRunInputError(f"pay run {run.id}: {exc}") from None
     return EmployeeMonthColumns.build(len(employees), **columns)
 
 

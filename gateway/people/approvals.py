@@ -6,7 +6,9 @@ database write lock) serializes two approvers, and the one whose UPDATE finds no
 refused with what happened meanwhile. Who may decide: the employee's manager (`managed_employee_ids`) at step 1,
 HR or admin at any step; only the employee (or HR, admin on their behalf) withdraws, and only while pending.
 On the final approval, in the same transaction: a leave writes its `use` row to the ledger; a 补卡 adds a punch
-correction (`record_correction`, the raw log untouched); a rest-day overtime taken as time off accrues 调休.
+correction (`record_correction`, the raw log untouched); a rest-day overtime taken as time off accrues 调休; a
+resignation sets the last day, the handover checklist, the pro-rated leave and the severance input
+(`gateway.people.resignations.apply_final`).
 Every change is a `request_events` row and an audit row.
 """
 
@@ -26,6 +28,7 @@ from gateway.people.notifications import request_changed
 from gateway.people.punch_corrections import record_correction
 from gateway.people.request_rules import RequestError
 from gateway.people.requests import check_balance, refuse_locked
+from gateway.people.resignations import apply_final
 from gateway.store import Employee, Office, RequestEvent, StaffRequest, utcnow
 
 HR_ROLES = ("admin", "hr")
@@ -118,6 +121,8 @@ def _apply(session: Session, actor: str, row: StaffRequest) -> None:
         correction = record_correction(session, actor, employee, action="add", punch_id=None, ts_utc=utc,
                                        reason=f"request {row.id} ({row.direction}): {row.reason}")  # fmt: skip
         row.correction_id = correction.id
+    elif row.kind == "resignation":
+        apply_final(session, actor, row)
 
 
 def decide(session: Session, who: Decider, request_id: int, approve: bool, comment: str) -> StaffRequest:

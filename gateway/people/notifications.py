@@ -21,7 +21,7 @@ from gateway.people.leave_ledger import leave_types_of
 from gateway.store import Department, Employee, StaffRequest
 
 LINK = "/notifications"
-_KIND_NAMES = {"overtime": "加班申请", "correction": "补卡申请", "trip": "出差申请"}
+_KIND_NAMES = {"overtime": "加班申请", "correction": "补卡申请", "trip": "出差申请", "resignation": "离职申请"}
 
 
 def _label(session: Session, employee: Employee, row: StaffRequest) -> str:
@@ -39,6 +39,8 @@ def _what(session: Session, employee: Employee, row: StaffRequest) -> str:
     """The request in words: "2026-12-07 至 2026-12-09，共 2.5 天"."""
     if row.kind == "correction":
         return f"{row.starts_at:%Y-%m-%d %H:%M} {'上班' if row.direction == 'in' else '下班'}卡"
+    if row.kind == "resignation":
+        return f"最后工作日 {row.starts_at:%Y-%m-%d}"
     whole_days = row.starts_at.time() == time(0) and row.ends_at.time() == time(0)
     if whole_days:
         last = row.ends_at - timedelta(days=1)

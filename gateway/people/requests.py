@@ -1,4 +1,5 @@
-"""Employees' requests: leave, planned overtime, missed-punch corrections (补卡) and business trips, checked.
+"""Employees' requests: leave, planned overtime, missed-punch corrections (补卡), business trips and resignations
+(离职申请, checked by `gateway.people.resignations`), checked.
 
 `submit` refuses, with a message naming what, a request that cannot be granted: an overlapping leave or trip
 (named), a leave covering only days its type does not count (rest days and holidays, from the office
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.pay.piece_import import locked_periods
+from gateway.people import resignations
 from gateway.people.leave_ledger import balance_steps, leave_types_of
 from gateway.people.notifications import request_changed
 from gateway.people.request_rules import RequestError, day_types, policy_of, rest_days
@@ -40,7 +42,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class NewRequest:
-    kind: str  # leave | overtime | correction | trip
+    kind: str  # leave | overtime | correction | trip | resignation (starts_at: the last day, 00:00)
     starts_at: datetime
     ends_at: datetime
     reason: str
@@ -214,7 +216,7 @@ def _check_overtime(session: Session, employee: Employee, request: NewRequest) -
 
 def _steps_needed(session: Session, employee: Employee, request: NewRequest, kind: LeaveType | None) -> int:
     policy = policy_of(session, employee)
-    if request.kind in policy.hr_step_kinds:
+    if request.kind in policy.hr_step_kinds or request.kind == "resignation":
         return 2
     if kind is not None and policy.hr_step_leave_days:
         days = (request.ends_at - request.starts_at).total_seconds() / 86400
@@ -251,8 +253,17 @@ def submit(session: Session, actor: str, employee: Employee, request: NewRequest
             )
         amount = (request.ends_at - request.starts_at).days
         _overlap(session, employee, request)
+    elif request.kind == "resignation":
+        if request.starts_at.time() != time(0):
+            raise RequestError(
+                "a resignation names its last day: starts_at is that day at 00:00 (e.g. 2026-07-20T00:00)"
+            )
+        resignations.check_new(session, employee, request.starts_at.date(), today)
+        request = NewRequest(**{**request.__dict__, "ends_at": request.starts_at})
     else:
-        raise RequestError(f"unknown request kind {request.kind!r}: use leave, overtime, correction or trip")
+        raise RequestError(
+            f"unknown request kind {request.kind!r}: use leave, overtime, correction, trip or resignation"
+        )
     if request.attachment is not None and len(request.attachment.data) > MAX_ATTACHMENT:
         raise RequestError(
             f"the attachment {request.attachment.filename!r} is {len(request.attachment.data)} bytes; at most "
@@ -270,6 +281,8 @@ def submit(session: Session, actor: str, employee: Employee, request: NewRequest
     )  # fmt: skip
     session.add(row)
     session.flush()
+    if request.kind == "resignation":
+        resignations.record_new(session, actor, row)
     if request.attachment is not None:
         a = request.attachment
         session.add(RequestAttachment(request_id=row.id, filename=a.filename, content_type=a.content_type,

@@ -14,6 +14,8 @@
   number sealed (`onboardings.id_number`) with its keyed digest beside it for the duplicate check (one pending
   application per ID number: a partial UNIQUE index); `employee_id` set by the approval that created the
   employee. `onboarding_events` its history.
+- `resignations` (离职申请, a `resignation` request): the last day and the termination reason HR marks (which
+  decides severance); `handover_items` its handover checklist (交接清单), each item ticked by whom and when.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.store.base import Base
 
-REQUEST_KINDS = ("leave", "overtime", "correction", "trip")
+REQUEST_KINDS = ("leave", "overtime", "correction", "trip", "resignation")
 REQUEST_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 LEDGER_KINDS = ("accrual", "use", "expiry", "adjustment", "carry_over")
 ONBOARDING_STATUSES = ("pending", "approved", "rejected", "withdrawn")
@@ -94,13 +96,16 @@ class StaffRequest(Base):
     leave: `leave_type`, `starts_at`/`ends_at` (a half day starts at 00:00 or 12:00, an hour unit at the minute),
     `amount` (the type's steps taken from the balance, rest days skipped where the type says so);
     overtime: `starts_at`/`ends_at` the planned window, `comp` pay | time_off; correction: `starts_at` the punch
-    time, `direction` in | out; trip: `starts_at`/`ends_at` whole days.
+    time, `direction` in | out; trip: `starts_at`/`ends_at` whole days; resignation: `starts_at` = `ends_at` =
+    the last day at 00:00 (its terms in `resignations`).
     `steps` is 1 (manager) or 2 (manager, then HR); `step` the one it waits for.
     """
 
     __tablename__ = "staff_requests"
     __table_args__ = (
-        CheckConstraint("kind IN ('leave', 'overtime', 'correction', 'trip')", name="ck_staff_requests_kind"),
+        CheckConstraint(
+            "kind IN ('leave', 'overtime', 'correction', 'trip', 'resignation')", name="ck_staff_requests_kind"
+        ),
         CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="ck_staff_requests_status"),
         CheckConstraint("comp IS NULL OR comp IN ('pay', 'time_off')", name="ck_staff_requests_comp"),
         CheckConstraint("direction IS NULL OR direction IN ('in', 'out')", name="ck_staff_requests_direction"),
@@ -217,3 +222,31 @@ class OnboardingEvent(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text)
+
+
+class Resignation(Base):
+    """A 离职申请's terms: the last day worked and the termination reason (`gateway.people.resignations`)."""
+
+    __tablename__ = "resignations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("staff_requests.id"), unique=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    termination: Mapped[str] = mapped_column(String(32))  # a code of gateway.people.resignations.TERMINATIONS
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HandoverItem(Base):
+    """One line of a leaver's handover checklist; `done_by`/`done_at` NULL while open."""
+
+    __tablename__ = "handover_items"
+    __table_args__ = (UniqueConstraint("request_id", "position", name="uq_handover_items_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("staff_requests.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(100))
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)

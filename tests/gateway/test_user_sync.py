@@ -89,10 +89,10 @@ def test_chinese_names_round_trip_in_the_terminals_encoding(factory: sessionmake
         assert again.changes == []
 
 
-def test_a_leaver_is_removed_on_the_leave_date_and_not_before(factory: sessionmaker[Session]) -> None:
+def test_a_leaver_is_removed_the_day_after_the_last_day_and_not_before(factory: sessionmaker[Session]) -> None:
     seed_device(factory, sn="door")
     stays = employee(factory, "E1", "Li Lei", "2001")
-    leaver = employee(factory, "E2", "Han Meimei", "2002", left_on=date(2026, 4, 1))
+    leaver = employee(factory, "E2", "Han Meimei", "2002", left_on=date(2026, 3, 31))  # the last day worked
     with ZKTerminal(users=0, records=0, packet_gap_s=0) as t:
         sync_users(factory, config("zk-tcp", t.port), now=lambda: MARCH_31_SHANGHAI)
         assert [u[0] for u in pyzk_users(t)] == ["2001", "2002"]
@@ -147,7 +147,7 @@ def test_soap_push_and_removal_read_back_with_zeep(factory: sessionmaker[Session
 def test_adms_commands_are_queued_and_the_terminal_takes_them(factory: sessionmaker[Session]) -> None:
     seed_device(factory, sn="CQZ001")
     employee(factory, "E1", "张伟", "2001", card=42, privilege="admin")
-    leaver = employee(factory, "E2", "Han Meimei", "2002", left_on=date(2026, 4, 1))
+    leaver = employee(factory, "E2", "Han Meimei", "2002", left_on=date(2026, 3, 31))  # the last day worked
     state = PushState()
     push = cfg.Device(name="CQZ001", sn="CQZ001", kind="zk-push", office=OFFICE.name)
     conf = cfg.Config(offices=[OFFICE], devices=[push])
