@@ -44,6 +44,13 @@ class SimPunch:
     workcode: str = "0"
 
 
+def chinese_name(key: str) -> str:
+    """A Chinese name (张伟) chosen by `key`, the same one for the same key: what HR has on file for someone
+    whose terminal shows only a Latin display name."""
+    rng = random.Random(f"name:{key}")
+    return rng.choice(_SURNAMES_ZH) + rng.choice(_GIVEN_ZH)
+
+
 def make_users(count: int, seed: int, *, chinese_names: bool = False) -> list[SimUser]:
     """`count` users with badge numbers 1001, 1002, …; the first one is an administrator."""
     rng = random.Random(f"users:{seed}")

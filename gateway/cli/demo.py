@@ -72,7 +72,7 @@ from gateway.store import (
 )
 from payroll_core.money import fen_to_yuan
 from simulators.comet_export import write_export
-from simulators.sample_punches import make_punches, make_users
+from simulators.sample_punches import chinese_name, make_punches, make_users
 from simulators.zk import ZKTerminal
 from simulators.zk_data import generate_records, generate_users
 from simulators.zk_push import PushTerminal
@@ -206,9 +206,12 @@ def _add_staff(factory: sessionmaker[Session], staff: list[_Staff]) -> None:
         offices = {o.name: o.id for o in session.scalars(select(Office))}
         for group in staff:
             for k, (pin, terminal_name) in enumerate(group.pins[:-1]):
-                name = MANAGER_NAMES.get(f"{group.prefix}{pin}", terminal_name)
+                code = f"{group.prefix}{pin}"
+                # HR files the legal name in Chinese even where the terminal shows a Latin display name;
+                # user sync then writes HR's name to the terminals.
+                name = MANAGER_NAMES.get(code) or (terminal_name if not terminal_name.isascii() else chinese_name(code))
                 employee = Employee(
-                    code=f"{group.prefix}{pin}",
+                    code=code,
                     name=name,
                     office_id=offices[group.office],
                     shift_rule=NIGHT_SHIFT if pin in group.night_pins else None,
