@@ -108,7 +108,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    iclock.mount(app, settings.session_factory, settings.config.push.max_body_bytes)
+    iclock.mount(app, settings.session_factory, settings.config.push)
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (
         devices,

@@ -280,7 +280,7 @@ class DeviceUpdate(_In):
 
 
 class UnknownTerminalOut(BaseModel):
-    """An ADMS push terminal the receiver refused (since the last start), per serial number, address and reason."""
+    """An ADMS push terminal the receiver refused, per serial number, address and reason."""
 
     serial_number: str
     address: str
@@ -292,6 +292,7 @@ class UnknownTerminalOut(BaseModel):
         "no handshake from this address"
     )
     detail: str = Field(description="what to do about it")
+    tried: str = Field(description='its last refused request, e.g. "POST /iclock/cdata table=ATTLOG"')
 
 
 class PushRejectOut(BaseModel):

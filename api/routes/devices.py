@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from api.auth import ADMINS, READERS, WRITERS, require
 from api.db import read, write
 from api.errors import BadGateway, Conflict, NotFound, Unprocessable
-from api.iclock import get_push_state
 from api.schemas import (
     BeforeId,
     DeviceCreate,
@@ -38,6 +37,7 @@ from gateway.access.push_auth import allowed_networks, set_allow_from, set_push_
 from gateway.access.tokens import Principal
 from gateway.devices.health import HealthProblem, settings_for, terminal_health
 from gateway.devices.poller import poll_device
+from gateway.devices.push_refusals import forget_refused, list_refused
 from gateway.devices.push_rejects import list_rejected
 from gateway.store import Device, Office, utcnow
 
@@ -142,22 +142,24 @@ def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]
 
 @router.get("/unknown-push")
 def unknown_push_terminals(request: Request, _who: Annotated[Principal, require(*READERS)]) -> list[UnknownTerminalOut]:
-    """ADMS terminals the receiver refused since the last start, per serial number, address and `reason`:
-    an unknown serial number (add a device with that `sn`), an address outside its `allow_from`, a
-    missing or wrong push comm key, or a request from an address that did not shake hands with the key."""
-    state = get_push_state(request)
-    return [
-        UnknownTerminalOut(
-            serial_number=t.serial_number,
-            address=t.address,
-            first_seen=t.first_seen,
-            last_seen=t.last_seen,
-            attempts=t.attempts,
-            reason=t.reason,
-            detail=t.detail,
-        )
-        for t in sorted(state.refused.values(), key=lambda t: (t.serial_number, t.address, t.reason))
-    ]
+    """ADMS terminals the receiver refused, per serial number, address and `reason`: an unknown serial number
+    (add a device with that `sn`), an address outside its `allow_from`, a missing or wrong push comm key, or
+    a request from an address that did not shake hands with the key. Kept in the database (every process,
+    across restarts) until a device with that serial number is added or edited."""
+    with read(request) as session:
+        return [
+            UnknownTerminalOut(
+                serial_number=t.serial_number,
+                address=t.address,
+                first_seen=t.first_seen,
+                last_seen=t.last_seen,
+                attempts=t.attempts,
+                reason=t.reason,
+                detail=t.detail,
+                tried=t.tried,
+            )
+            for t in list_refused(session)
+        ]
 
 
 @router.get("/push-rejects")
@@ -215,13 +217,12 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
         _check_push_access(device)
         session.add(device)
         session.flush()
+        if body.sn is not None:  # the receiver accepts it from now on
+            forget_refused(session, body.sn)
         append_audit(session, who.actor, "device.add", f"device:{body.name}", None, _snapshot(device, body.office))
         return device_out(request, device, body.office)
 
-    added = write(request, work)
-    if body.sn is not None:  # the receiver accepts it from now on
-        get_push_state(request).forget_refused(body.sn)
-    return added
+    return write(request, work)
 
 
 @router.patch("/{ref}")
@@ -248,13 +249,12 @@ def edit_device(
             set_allow_from(device, changes["allow_from"])
         _check_push_access(device)
         session.flush()
+        if device.sn is not None:  # its access may have changed: earlier refusals no longer say much
+            forget_refused(session, device.sn)
         append_audit(session, who.actor, "device.edit", f"device:{device.name}", before, _snapshot(device, office))
         return device_out(request, device, office)
 
-    edited = write(request, work)
-    if edited.sn is not None:  # its access may have changed: earlier refusals no longer say much
-        get_push_state(request).forget_refused(edited.sn)
-    return edited
+    return write(request, work)
 
 
 @router.post("/{ref}/sync")
