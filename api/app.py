@@ -42,6 +42,7 @@ from api.routes import (
     piece_batches,
     piece_records,
     punches,
+    push_uploads,
     quarantine,
     requests,
     self_service,
@@ -135,6 +136,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         leave,
         requests,
         user_sync,
+        push_uploads,
         notifications,
         self_service,
     ):

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.auth import ADMINS, READERS, WRITERS, require
 from api.db import read, write
@@ -39,6 +39,7 @@ from gateway.devices.health import HealthProblem, settings_for, terminal_health
 from gateway.devices.poller import poll_device
 from gateway.devices.push_refusals import forget_refused, list_refused
 from gateway.devices.push_rejects import list_rejected
+from gateway.devices.push_uploads import info_of
 from gateway.store import Device, Office, utcnow
 
 router = APIRouter(prefix="/devices", tags=["devices"])
@@ -47,6 +48,8 @@ router = APIRouter(prefix="/devices", tags=["devices"])
 def device_out(request: Request, device: Device, office: str | None) -> DeviceOut:
     """The device with its health as `gateway.devices.health` judges it (the dashboard shows the same)."""
     health = terminal_health(device, settings_for(request.app.state.settings.config, device), utcnow())
+    session = object_session(device)
+    info = info_of(session, device.sn) if session is not None and device.kind in PUSH_KINDS else None
     return DeviceOut(
         name=device.name,
         sn=device.sn,
@@ -58,6 +61,8 @@ def device_out(request: Request, device: Device, office: str | None) -> DeviceOu
         firmware=device.firmware,
         push_comm_key_set=device.push_key_sha256 is not None,
         allow_from=allowed_networks(device),
+        info=info[0] if info else None,
+        info_reported_at=info[1] if info else None,
         health=DeviceHealth(
             state=health.state,
             problems=[problem_out(p) for p in health.problems],
