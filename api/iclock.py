@@ -14,11 +14,12 @@ Who may push (`gateway.access.push_auth`): a request is refused with HTTP 403, b
 read, when no device has its serial number, when it comes from outside the device's `allow_from`
 networks, when the handshake of a device with a push comm key carries no key or the wrong one, or
 when a later request of such a device does not come from the address of its last good handshake
-(firmware sends the key on the handshake only). Refused terminals are remembered per (serial,
-address, reason) in `PushState.refused` (first/last seen, attempts; at most `MAX_REFUSED`, the
-longest-quiet dropped first), which the API lists; each is logged once. The gateway never adds
-devices on its own. For admitted terminals every request records `Device.last_success_at`, and the
-`INFO=` health a getrequest poll may carry (firmware, user and record counts) is stored on the device.
+(firmware sends the key on the handshake only). Refused terminals are kept in the database per
+(serial, address, reason) with first/last seen, attempts and what they tried
+(`gateway.devices.push_refusals`, at most 1,000), which the API lists; each is logged once. The
+gateway never adds devices on its own. For admitted terminals every request records
+`Device.last_success_at`, and the `INFO=` health a getrequest poll may carry (firmware, user and
+record counts) is stored on the device.
 
 Limits: a body over `PushState.max_body_bytes` (`[push] max_body_bytes`) is answered 413 — at once
 when its Content-Length says so, or as soon as a chunked body passes it (`api.bodies`). An ATTLOG line
@@ -31,15 +32,20 @@ Every message that quotes pushed data quotes a bounded part of it, and log lines
 `LOG_LIMIT` characters with their full length noted.
 
 A batch that cannot be parsed or stored is answered with an error (400/413/500), logged, and kept as
-`PushState.last_error[sn]` until that terminal's next batch is stored. Commands are handed out once
-(at-most-once): a poll reply lost on the network loses its commands, which are only clock syncs and
-re-upload requests that the caller can queue again.
+`PushState.last_error[sn]` until that terminal's next batch is stored.
+
+Commands live in the database (`gateway.devices.push_commands`): a poll hands over queued commands and
+marks them sent in one statement, so several receiver processes never hand one twice and a restart
+loses none; `devicecmd` results finish them (an `INFO` answer becomes the device's info), and a command
+unanswered for `[push] resend_after_s` is handed over again, at most `max_sends` times.
+
+Other uploads (`gateway.devices.push_uploads`), also accepted at `/iclock/fdata`: ATTPHOTO photos
+(answered `OK`; over `[push] max_photo_bytes` 413, nothing stored), OPERLOG and USERINFO lines with
+the enrolments done at the terminal (answered `OK: N`). Other tables (BIODATA…) are acknowledged but
+not stored: refusing them would make the terminal resend them forever. `GET /iclock/ping` answers `OK`.
 
 The handshake URL carries the push comm key; `mount` adds a filter to uvicorn's access logger that
 replaces its value with `***`, so even a server run at INFO level never logs it.
-
-Tables other than ATTLOG (OPERLOG, ATTPHOTO, BIODATA…) are acknowledged but not stored: refusing
-them would make the terminal resend them forever.
 """
 
 from __future__ import annotations

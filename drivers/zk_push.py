@@ -11,7 +11,10 @@ server and uses these helpers):
   punches are stored (any other answer makes the terminal send the batch again).
 * `GET /iclock/getrequest?SN=…[&INFO=firmware,users,fingerprints,records,…]` — we answer `OK` or
   command lines `C:<id>:<command>`.
-* `POST /iclock/devicecmd?SN=…` — results, one per line, `ID=<id>&Return=<code>&CMD=<command>`.
+* `POST /iclock/devicecmd?SN=…` — results, each an `ID=<id>&Return=<code>&CMD=<command>` line, an
+  `INFO` result followed by `key=value` lines (`parse_devicecmd`).
+* `POST /iclock/cdata?SN=…&table=ATTPHOTO` (or `/iclock/fdata`) — a punch photo (`read_attphoto`);
+  `table=OPERLOG` / `USERINFO` — operation records and users enrolled at the terminal (`read_operlog`).
 
 Sources: the 中控 push protocol overview https://www.zksps.com/productinfo/1271670.html; the Hysson
 "BS SDK" HTTP push manual https://pdfcoffee.com/bs-sdk-mnaual-pdf-free.html; the

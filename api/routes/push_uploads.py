@@ -113,7 +113,7 @@ def employee_enrolments(request: Request, code: str, _who: Readers) -> list[Push
         pins = list(session.scalars(select(Badge.pin).where(Badge.employee_id == employee_id)))
         if not pins:
             return []
-        names = dict(session.execute(select(Device.sn, Device.name).where(Device.sn.is_not(None))).tuples().all())
+        names = dict(session.execute(select(Device.sn, Device.name).where(Device.sn.is_not(None))).all())
         return [_enrolment_out(row, names.get(row.device_sn)) for row in list_enrolments(session, pins=pins)]
 
 
