@@ -43,6 +43,7 @@ from api.routes import (
     piece_batches,
     piece_records,
     punches,
+    push_uploads,
     quarantine,
     requests,
     resignations,
@@ -111,7 +112,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    iclock.mount(app, settings.session_factory, settings.config.push.max_body_bytes)
+    iclock.mount(app, settings.session_factory, settings.config.push)
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (
         devices,
@@ -138,6 +139,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         leave,
         requests,
         user_sync,
+        push_uploads,
         notifications,
         self_service,
         onboarding,

@@ -14,11 +14,12 @@ Who may push (`gateway.access.push_auth`): a request is refused with HTTP 403, b
 read, when no device has its serial number, when it comes from outside the device's `allow_from`
 networks, when the handshake of a device with a push comm key carries no key or the wrong one, or
 when a later request of such a device does not come from the address of its last good handshake
-(firmware sends the key on the handshake only). Refused terminals are remembered per (serial,
-address, reason) in `PushState.refused` (first/last seen, attempts; at most `MAX_REFUSED`, the
-longest-quiet dropped first), which the API lists; each is logged once. The gateway never adds
-devices on its own. For admitted terminals every request records `Device.last_success_at`, and the
-`INFO=` health a getrequest poll may carry (firmware, user and record counts) is stored on the device.
+(firmware sends the key on the handshake only). Refused terminals are kept in the database per
+(serial, address, reason) with first/last seen, attempts and what they tried
+(`gateway.devices.push_refusals`, at most 1,000), which the API lists; each is logged once. The
+gateway never adds devices on its own. For admitted terminals every request records
+`Device.last_success_at`, and the `INFO=` health a getrequest poll may carry (firmware, user and
+record counts) is stored on the device.
 
 Limits: a body over `PushState.max_body_bytes` (`[push] max_body_bytes`) is answered 413 — at once
 when its Content-Length says so, or as soon as a chunked body passes it (`api.bodies`). An ATTLOG line
@@ -31,27 +32,29 @@ Every message that quotes pushed data quotes a bounded part of it, and log lines
 `LOG_LIMIT` characters with their full length noted.
 
 A batch that cannot be parsed or stored is answered with an error (400/413/500), logged, and kept as
-`PushState.last_error[sn]` until that terminal's next batch is stored. Commands are handed out once
-(at-most-once): a poll reply lost on the network loses its commands, which are only clock syncs and
-re-upload requests that the caller can queue again.
+`PushState.last_error[sn]` until that terminal's next batch is stored.
+
+Commands live in the database (`gateway.devices.push_commands`): a poll hands over queued commands and
+marks them sent in one statement, so several receiver processes never hand one twice and a restart
+loses none; `devicecmd` results finish them (an `INFO` answer becomes the device's info), and a command
+unanswered for `[push] resend_after_s` is handed over again, at most `max_sends` times.
+
+Other uploads (`gateway.devices.push_uploads`), also accepted at `/iclock/fdata`: ATTPHOTO photos
+(answered `OK`; over `[push] max_photo_bytes` 413, nothing stored), OPERLOG and USERINFO lines with
+the enrolments done at the terminal (answered `OK: N`). Other tables (BIODATA…) are acknowledged but
+not stored: refusing them would make the terminal resend them forever. `GET /iclock/ping` answers `OK`.
 
 The handshake URL carries the push comm key; `mount` adds a filter to uvicorn's access logger that
 replaces its value with `***`, so even a server run at INFO level never logs it.
-
-Tables other than ATTLOG (OPERLOG, ATTPHOTO, BIODATA…) are acknowledged but not stored: refusing
-them would make the terminal resend them forever.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
-import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -73,11 +76,16 @@ from drivers.zk_push import (
     parse_devicecmd,
     parse_info,
     read_attlog,
+    read_attphoto,
+    read_operlog,
 )
+from gateway import config as cfg
 from gateway.access.push_auth import REFUSAL_UNKNOWN, Refusal, refuse_handshake, refuse_request
-from gateway.config import DEFAULT_PUSH_MAX_BODY_BYTES
 from gateway.devices.ingest import IngestResult, ingest_punches
+from gateway.devices.push_commands import hand_over, record_results
+from gateway.devices.push_refusals import note_refused
 from gateway.devices.push_rejects import keep_rejected
+from gateway.devices.push_uploads import store_info, store_operlog, store_photo
 from gateway.errors import GatewayError
 from gateway.store import Device, utcnow
 
@@ -85,7 +93,6 @@ log = logging.getLogger(__name__)
 
 IngestFn = Callable[..., IngestResult]
 PUSH_SOURCE = "push"
-MAX_REFUSED = 1000
 LOG_LIMIT = 500
 _KEY_IN_URL = re.compile(r"(?i)(pushcommkey=)[^&\s]*")
 
@@ -96,60 +103,18 @@ def clip(message: str, limit: int = LOG_LIMIT) -> str:
 
 
 @dataclass
-class RefusedTerminal:
-    serial_number: str
-    address: str
-    reason: str  # one of gateway.access.push_auth.REFUSAL_*
-    detail: str
-    first_seen: datetime
-    last_seen: datetime
-    attempts: int = 1
-
-
-@dataclass
 class PushState:
-    """Per-process receiver state: limits, queued commands, their results, and refused terminals."""
+    """Per-process receiver settings (`[push]`) and the last refused batch per terminal; everything that
+    must survive a restart or be shared by processes (commands, refused terminals, uploads) is in the
+    database (`gateway.store.push`)."""
 
     options: PushOptions = field(default_factory=PushOptions)
-    max_body_bytes: int = DEFAULT_PUSH_MAX_BODY_BYTES
-    refused: dict[tuple[str, str, str], RefusedTerminal] = field(default_factory=dict)
+    settings: cfg.Push = field(default_factory=cfg.Push)
     last_error: dict[str, str] = field(default_factory=dict)  # serial -> why its last upload was refused
-    results: dict[str, list[CommandResult]] = field(default_factory=dict)
-    _queues: dict[str, deque[str]] = field(default_factory=dict)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def enqueue(self, serial_number: str, command: str) -> int:
-        """Queue `command` (e.g. `drivers.zk_push.set_time_command(...)`) for the terminal's next poll."""
-        with self._lock:
-            command_id = next(self._ids)
-            self._queues.setdefault(serial_number, deque()).append(command_line(command_id, command))
-            return command_id
-
-    def take_commands(self, serial_number: str) -> list[str]:
-        with self._lock:
-            queue = self._queues.pop(serial_number, deque())
-            return list(queue)
-
-    def note_refused(self, serial_number: str, address: str, refusal: Refusal) -> None:
-        now = utcnow()
-        key = (serial_number, address, refusal.reason)
-        with self._lock:
-            seen = self.refused.get(key)
-            if seen is not None:
-                seen.attempts += 1
-                seen.last_seen, seen.detail = now, refusal.detail
-                return
-            if len(self.refused) >= MAX_REFUSED:
-                del self.refused[min(self.refused, key=lambda k: self.refused[k].last_seen)]
-            self.refused[key] = RefusedTerminal(serial_number, address, refusal.reason, refusal.detail, now, now)
-        log.warning(clip(f"refused ADMS push from SN={serial_number} at {address}: {refusal.reason}: {refusal.detail}"))
-
-    def forget_refused(self, serial_number: str) -> None:
-        """Drop the refusals of this serial number (its device was just added or its access changed)."""
-        with self._lock:
-            for key in [k for k in self.refused if k[0] == serial_number]:
-                del self.refused[key]
+    @property
+    def max_body_bytes(self) -> int:
+        return self.settings.max_body_bytes
 
 
 def get_session_factory(request: Request) -> sessionmaker[Session]:
@@ -220,9 +185,19 @@ def _admit(
         return device
 
 
-def _refused(state: PushState, serial_number: str, request: Request, refusal: Refusal) -> PlainTextResponse:
-    """403, telling the terminal only the reason; the detail (networks, device name) is for the operator."""
-    state.note_refused(serial_number, _address(request), refusal)
+async def _refused(
+    factory: sessionmaker[Session], serial_number: str, request: Request, refusal: Refusal
+) -> PlainTextResponse:
+    """403, telling the terminal only the reason; the detail (networks, device name) is for the operator.
+    The refusal is kept in the database (`gateway.devices.push_refusals`) and logged the first time."""
+    address = _address(request)
+    table = request.query_params.get("table")
+    tried = f"{request.method} {request.url.path}" + (f" table={table[:32]}" if table else "")
+    first = await run_in_threadpool(
+        note_refused, factory, serial_number, address, refusal.reason, refusal.detail, tried
+    )
+    if first:
+        log.warning(clip(f"refused ADMS push from SN={serial_number} at {address}: {refusal.reason}: {refusal.detail}"))
     if refusal.reason == REFUSAL_UNKNOWN:
         return _text(f"UNKNOWN DEVICE {serial_number}: not in the gateway config", 403)
     return _text(f"REFUSED {serial_number}: {refusal.reason}", 403)
@@ -240,7 +215,7 @@ async def handshake(request: Request, sn: SerialNumber, factory: Factory, state:
         _admit, factory, sn, _address(request), handshake_key=_offered_key(request), handshake=True
     )
     if isinstance(device, Refusal):
-        return _refused(state, sn, request, device)
+        return await _refused(factory, sn, request, device)
     options = state.options
     if device.push_stamp:
         options = replace(options, attlog_stamp=device.push_stamp)
@@ -248,6 +223,7 @@ async def handshake(request: Request, sn: SerialNumber, factory: Factory, state:
 
 
 @router.post("/cdata")
+@router.post("/fdata")
 async def upload(
     request: Request,
     sn: SerialNumber,
@@ -257,10 +233,11 @@ async def upload(
     table: Annotated[str, Query(max_length=32)] = "ATTLOG",
     stamp: Annotated[str | None, Query(alias="Stamp", max_length=32)] = None,
 ) -> PlainTextResponse:
-    """`POST /iclock/cdata?SN=…&table=ATTLOG&Stamp=…`: store the batch, then (only then) answer OK."""
+    """`POST /iclock/cdata?SN=…&table=…&Stamp=…` (or `/iclock/fdata`, where some firmware posts files):
+    store the upload, then (only then) answer `OK: N` (ATTLOG, OPERLOG, USERINFO) or `OK` (ATTPHOTO)."""
     device = await run_in_threadpool(_admit, factory, sn, _address(request))
     if isinstance(device, Refusal):
-        return _refused(state, sn, request, device)
+        return await _refused(factory, sn, request, device)
     try:
         body = await read_limited(request, state.max_body_bytes)
     except BodyTooLarge as exc:
@@ -268,6 +245,13 @@ async def upload(
             state, sn, f"ADMS {table} upload from {sn} refused unread: {exc} ([push] max_body_bytes)", 413
         )
     try:
+        if table == "ATTPHOTO":
+            return await run_in_threadpool(_store_photo, factory, state, sn, body)
+        if table in ("OPERLOG", "USERINFO"):
+            lines = await run_in_threadpool(read_operlog, body, sn, table)
+            await run_in_threadpool(store_operlog, factory, sn, table, lines)
+            state.last_error.pop(sn, None)
+            return _text(accepted_reply(len(lines)))
         if table != "ATTLOG":
             return _text(accepted_reply(await run_in_threadpool(_count_lines, body, f"{table} from {sn}")))
         batch = await run_in_threadpool(read_attlog, body, sn)
@@ -280,6 +264,23 @@ async def upload(
         return _refuse_batch(state, sn, f"ADMS batch from {sn} not stored: {exc}", 500)
     state.last_error.pop(sn, None)
     return _text(accepted_reply(batch.records))
+
+
+def _store_photo(factory: sessionmaker[Session], state: PushState, sn: str, body: bytes) -> PlainTextResponse:
+    """Store an ATTPHOTO upload under `[push] max_photo_bytes`; a larger photo is refused (413), nothing stored."""
+    photo = read_attphoto(body, sn)
+    limit = state.settings.max_photo_bytes
+    if len(photo.jpeg) > limit:
+        return _refuse_batch(
+            state,
+            sn,
+            f"ATTPHOTO from {sn}: photo {photo.file_name!r} has {len(photo.jpeg):,} bytes, more than the "
+            f"{limit:,} of [push] max_photo_bytes: raise it in the config, or lower the terminal's photo quality",
+            413,
+        )
+    store_photo(factory, sn, photo)
+    state.last_error.pop(sn, None)
+    return _text("OK")
 
 
 def _count_lines(body: bytes, what: str) -> int:
@@ -312,6 +313,15 @@ def _store(
     return result
 
 
+@router.get("/ping")
+async def ping(request: Request, sn: SerialNumber, factory: Factory) -> PlainTextResponse:
+    """`GET /iclock/ping?SN=…`: a terminal busy uploading tells it is alive (the handshake's `SupportPing=1`)."""
+    device = await run_in_threadpool(_admit, factory, sn, _address(request))
+    if isinstance(device, Refusal):
+        return await _refused(factory, sn, request, device)
+    return _text("OK")
+
+
 @router.get("/getrequest")
 async def getrequest(
     request: Request,
@@ -320,35 +330,46 @@ async def getrequest(
     state: State,
     info: Annotated[str | None, Query(alias="INFO", max_length=500)] = None,
 ) -> PlainTextResponse:
-    """`GET /iclock/getrequest?SN=…`: hand over queued commands, or `OK` when there are none."""
+    """`GET /iclock/getrequest?SN=…`: hand over queued commands (marked sent in the database first), or `OK`."""
     device = await run_in_threadpool(_admit, factory, sn, _address(request), info=info)
     if isinstance(device, Refusal):
-        return _refused(state, sn, request, device)
-    commands = state.take_commands(sn)
-    return _text("\n".join(commands) + "\n" if commands else "OK")
+        return await _refused(factory, sn, request, device)
+    settings = state.settings
+    commands = await run_in_threadpool(
+        partial(hand_over, factory, sn, resend_after_s=settings.resend_after_s, max_sends=settings.max_sends)
+    )
+    lines = [command_line(command_id, command) for command_id, command in commands]
+    return _text("\n".join(lines) + "\n" if lines else "OK")
 
 
 @router.post("/devicecmd")
 async def devicecmd(request: Request, sn: SerialNumber, factory: Factory, state: State) -> PlainTextResponse:
-    """`POST /iclock/devicecmd?SN=…`: record the terminal's command results."""
+    """`POST /iclock/devicecmd?SN=…`: record the terminal's command results (an INFO answer as its info)."""
     device = await run_in_threadpool(_admit, factory, sn, _address(request))
     if isinstance(device, Refusal):
-        return _refused(state, sn, request, device)
+        return await _refused(factory, sn, request, device)
     try:
         results = parse_devicecmd(await read_limited(request, state.max_body_bytes), sn)
     except BodyTooLarge as exc:
         return _text(clip(f"ERROR: command results from {sn} refused unread: {exc}"), 413)
     except DriverError as exc:
         return _text(clip(f"ERROR: {exc}"), 400)
-    state.results.setdefault(sn, []).extend(results)
+    await run_in_threadpool(_record, factory, sn, results)
+    return _text("OK")
+
+
+def _record(factory: sessionmaker[Session], sn: str, results: list[CommandResult]) -> None:
+    """Store the results; an answer to an INFO command this terminal was sent becomes its info."""
+    finished = {str(command_id) for command_id, _command in record_results(factory, sn, results)}
     for result in results:
+        if result.command == "INFO" and result.return_code == 0 and result.command_id in finished:
+            store_info(factory, sn, result.values())
         if result.return_code != 0:
             log.warning(
                 clip(
                     f"terminal {sn}: command {result.command_id} ({result.command}) failed: Return={result.return_code}"
                 )
             )
-    return _text("OK")
 
 
 class RedactPushKey(logging.Filter):
@@ -360,10 +381,10 @@ class RedactPushKey(logging.Filter):
         return True
 
 
-def mount(app: Any, session_factory: sessionmaker[Session], max_body_bytes: int = DEFAULT_PUSH_MAX_BODY_BYTES) -> None:
-    """Wire the receiver into `app` at /iclock with the gateway's session factory and body size limit."""
+def mount(app: Any, session_factory: sessionmaker[Session], settings: cfg.Push | None = None) -> None:
+    """Wire the receiver into `app` at /iclock with the gateway's session factory and `[push]` settings."""
     app.state.session_factory = session_factory
-    app.state.push_state = PushState(max_body_bytes=max_body_bytes)
+    app.state.push_state = PushState(settings=settings or cfg.Push())
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactPushKey) for f in access_log.filters):
         access_log.addFilter(RedactPushKey())

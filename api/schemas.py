@@ -228,6 +228,10 @@ class DeviceOut(BaseModel):
     health: DeviceHealth
     push_comm_key_set: bool = Field(description="zk-push: whether the terminal must send a push comm key (never shown)")
     allow_from: list[str] = Field(description="zk-push: the networks it may push from; empty = anywhere")
+    info: dict[str, str] | None = Field(
+        None, description="zk-push: its last answer to the INFO command (FWVersion, UserCount, FPCount, …)"
+    )
+    info_reported_at: UtcOut | None = None
 
 
 def _known_kind(value: str) -> str:
@@ -280,7 +284,7 @@ class DeviceUpdate(_In):
 
 
 class UnknownTerminalOut(BaseModel):
-    """An ADMS push terminal the receiver refused (since the last start), per serial number, address and reason."""
+    """An ADMS push terminal the receiver refused, per serial number, address and reason."""
 
     serial_number: str
     address: str
@@ -292,6 +296,7 @@ class UnknownTerminalOut(BaseModel):
         "no handshake from this address"
     )
     detail: str = Field(description="what to do about it")
+    tried: str = Field(description='its last refused request, e.g. "POST /iclock/cdata table=ATTLOG"')
 
 
 class PushRejectOut(BaseModel):
@@ -646,3 +651,55 @@ class TerminalAccessOut(BaseModel):
     written_at: datetime
     removed_at: datetime | None
     removal_reason: str | None
+
+
+class PushCommandOut(BaseModel):
+    """A command queued for an ADMS terminal and what became of it."""
+
+    id: int
+    command: str
+    state: str = Field(description="queued | sent | done | failed")
+    attempts: int = Field(description="how many polls it was handed to")
+    return_code: int | None
+    result: str | None = Field(description="the lines the terminal sent with its result (an INFO answer)")
+    created_at: UtcOut
+    sent_at: UtcOut | None
+    done_at: UtcOut | None
+
+
+class PushOperLogOut(BaseModel):
+    """An OPERLOG/USERINFO line an ADMS terminal uploaded (passwords and templates cut out)."""
+
+    id: int
+    table: str
+    kind: str = Field(description="OPLOG (an operation at the terminal), USER (a user enrolled there), FP, …")
+    pin: str | None
+    op_code: int | None
+    ts_local: datetime | None = Field(description="the terminal's own wall-clock time, as written")
+    line: str
+    received_at: UtcOut
+
+
+class PushEnrolmentOut(BaseModel):
+    """A user enrolled or changed at an ADMS terminal, as the terminal reported it (the latest per pin)."""
+
+    device: str | None
+    sn: str
+    pin: str
+    name: str
+    card: str
+    privilege: int
+    source: str = Field(description="OPERLOG | USERINFO: the upload that reported it")
+    first_seen: UtcOut
+    last_seen: UtcOut
+
+
+class PushPhotoOut(BaseModel):
+    """A photo an ADMS terminal took at a punch (ATTPHOTO); its JPEG at `/devices/{ref}/photos/{id}`."""
+
+    id: int
+    file_name: str
+    pin: str | None
+    ts_local: datetime | None = Field(description="the punch's time on the terminal's clock")
+    size: int
+    received_at: UtcOut

@@ -11,7 +11,10 @@ server and uses these helpers):
   punches are stored (any other answer makes the terminal send the batch again).
 * `GET /iclock/getrequest?SN=…[&INFO=firmware,users,fingerprints,records,…]` — we answer `OK` or
   command lines `C:<id>:<command>`.
-* `POST /iclock/devicecmd?SN=…` — results, one per line, `ID=<id>&Return=<code>&CMD=<command>`.
+* `POST /iclock/devicecmd?SN=…` — results, each an `ID=<id>&Return=<code>&CMD=<command>` line, an
+  `INFO` result followed by `key=value` lines (`parse_devicecmd`).
+* `POST /iclock/cdata?SN=…&table=ATTPHOTO` (or `/iclock/fdata`) — a punch photo (`read_attphoto`);
+  `table=OPERLOG` / `USERINFO` — operation records and users enrolled at the terminal (`read_operlog`).
 
 Sources: the 中控 push protocol overview https://www.zksps.com/productinfo/1271670.html; the Hysson
 "BS SDK" HTTP push manual https://pdfcoffee.com/bs-sdk-mnaual-pdf-free.html; the
@@ -87,11 +90,17 @@ class PushOptions:
 
 @dataclass(frozen=True, slots=True)
 class CommandResult:
-    """One line of a `POST /iclock/devicecmd` body."""
+    """One result of a `POST /iclock/devicecmd` body: its `ID=…&Return=…&CMD=…` line and the lines after it
+    up to the next such line (the `key=value` answer to `INFO`; empty for most commands)."""
 
     command_id: str
     return_code: int
     command: str
+    lines: tuple[str, ...] = ()
+
+    def values(self) -> dict[str, str]:
+        """The `key=value` lines (an `INFO` answer) as a dict; a line without `=` is left out."""
+        return dict(line.split("=", 1) for line in self.lines if "=" in line)
 
 
 def handshake_reply(serial_number: str, options: PushOptions) -> str:
@@ -285,16 +294,24 @@ def parse_info(serial_number: str, value: str) -> DeviceInfo:
 
 
 def parse_devicecmd(body: bytes | str, device_sn: str) -> list[CommandResult]:
-    """Command results from a `POST /iclock/devicecmd` body (one `ID=…&Return=…&CMD=…` per line)."""
+    """Command results from a `POST /iclock/devicecmd` body: each `ID=…&Return=…&CMD=…` line starts one,
+    and the lines after it belong to it (firmware answers `INFO` with `key=value` lines there, as
+    kittiu/thai_zkt `www/iclock/devicecmd/index.py` and the PushDemo `updateDeviceInfo` read them)."""
     text = decode_body(body, f"devicecmd from {device_sn}") if isinstance(body, bytes) else body
-    results = []
+    results: list[CommandResult] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line:
             continue
-        fields = dict(parse_qsl(line, keep_blank_values=True))
         where = f"devicecmd from {device_sn}, line {number} {quote(line)}"
-        if "ID" not in fields or "Return" not in fields:
+        if not line.startswith("ID="):
+            if not results:
+                raise ProtocolError(f"{where}: expected ID=<id>&Return=<code>&CMD=<command>")
+            last = results[-1]
+            results[-1] = CommandResult(last.command_id, last.return_code, last.command, (*last.lines, line))
+            continue
+        fields = dict(parse_qsl(line, keep_blank_values=True))
+        if "Return" not in fields:
             raise ProtocolError(f"{where}: expected ID=<id>&Return=<code>&CMD=<command>")
         try:
             code = int(fields["Return"])
@@ -302,6 +319,140 @@ def parse_devicecmd(body: bytes | str, device_sn: str) -> list[CommandResult]:
             raise ProtocolError(f"{where}: Return {quote(fields['Return'])} is not an integer") from None
         results.append(CommandResult(fields["ID"], code, fields.get("CMD", "")))
     return results
+
+
+def info_command() -> str:
+    """Ask the terminal for its info (firmware, counts…): answered in devicecmd with `key=value` lines."""
+    return "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class AttPhoto:
+    """One ATTPHOTO upload; `pin` and `ts_local` are None when the file name is not `YYYYMMDDHHMMSS-PIN.jpg`."""
+
+    file_name: str
+    pin: str | None
+    ts_local: datetime | None
+    jpeg: bytes
+
+
+_PHOTO_MARKERS = (b"CMD=uploadphoto", b"CMD=realupload")
+_PHOTO_NAME = re.compile(r"(\d{14})-(.{1,24})\.jpg", re.ASCII | re.IGNORECASE)
+
+
+def read_attphoto(body: bytes, device_sn: str) -> AttPhoto:
+    """An ATTPHOTO body: `PIN=<file name>`, `SN=…`, `size=<bytes>` and `CMD=uploadphoto` lines, one NUL byte,
+    then the JPEG (the PushDemo `CdataController.postCdata`, which writes from one byte after the marker;
+    `CMD=realupload` is its other spelling). `ProtocolError` when the header is not there or `size` does
+    not match the bytes that follow (a cut upload: the terminal sends it again)."""
+    where = f"ATTPHOTO from {device_sn}"
+    at = next((body.find(m) for m in _PHOTO_MARKERS if body.find(m) >= 0), -1)
+    if at < 0:
+        raise ProtocolError(f"{where}: no CMD=uploadphoto line; first bytes: {body[:48].hex(' ')}")
+    marker = next(m for m in _PHOTO_MARKERS if body.startswith(m, at))
+    start = at + len(marker)
+    if body[start : start + 1] not in (b"\x00", b"\n"):
+        raise ProtocolError(f"{where}: expected a NUL byte after {marker.decode()}, not {body[start : start + 1]!r}")
+    header = dict(
+        line.split("=", 1) for line in decode_body(body[:at], where).replace("\r", "").split("\n") if "=" in line
+    )
+    jpeg = body[start + 1 :]
+    file_name = header.get("PIN", "").strip()
+    if not file_name:
+        raise ProtocolError(f"{where}: the header has no PIN=<file name> line")
+    size = header.get("size", header.get("Size", "")).strip()
+    if not size.isdigit() or int(size) != len(jpeg):
+        raise ProtocolError(
+            f"{where}: photo {quote(file_name)} says size={quote(size)} but {len(jpeg):,} bytes follow: "
+            "the upload was cut short"
+        )
+    named = _PHOTO_NAME.fullmatch(file_name)
+    ts: datetime | None = None
+    if named is not None:
+        try:
+            ts = datetime.strptime(named.group(1), "%Y%m%d%H%M%S")
+        except ValueError:
+            ts = None
+    return AttPhoto(file_name[:100], named.group(2) if named else None, ts, jpeg)
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """A user as the terminal holds them, from a `USER PIN=…<TAB>Name=…<TAB>Pri=…<TAB>Card=…` line."""
+
+    pin: str
+    name: str
+    card: str
+    privilege: int
+
+
+@dataclass(frozen=True, slots=True)
+class OperLine:
+    """One OPERLOG/USERINFO line: `kind` its first word (OPLOG, USER, FP, …), `line` as kept (secrets cut)."""
+
+    line_number: int
+    kind: str
+    line: str
+    pin: str | None = None
+    op_code: int | None = None
+    ts_local: datetime | None = None
+    enrolment: Enrolment | None = None
+
+
+# Values never kept: a user's password, and biometric templates and photos (another part stores those).
+_NOT_KEPT = frozenset({"Passwd", "TMP", "Tmp", "Content"})
+
+
+def read_operlog(body: bytes | str, device_sn: str, table: str = "OPERLOG") -> list[OperLine]:
+    """The lines of an OPERLOG or USERINFO upload (PUSH protocol, as the PushDemo `processDatas` and
+    kittiu/thai_zkt `handle_cdata_post_operlog` read them):
+
+    * `OPLOG <op>\t<admin>\t<YYYY-MM-DD HH:MM:SS>\t<value1>\t<value2>\t<value3>\t<reserved>` — an
+      operation done at the terminal;
+    * `USER PIN=…\tName=…\tPri=…\tPasswd=…\tCard=…\tGrp=…\tTZ=…` — a user enrolled or changed there
+      (a USERINFO upload may send the same fields without the `USER ` word);
+    * `FP PIN=…\tFID=…\tSize=…\tValid=…\tTMP=…` and any other line — kept as an operation-log line.
+
+    `Passwd`, `TMP` and `Content` values are replaced by their length. A USER line without a PIN, or with
+    a PIN over 24 characters or a Pri that is not a number, is a `ProtocolError` naming the line.
+    """
+    text = decode_body(body, f"{table} from {device_sn}") if isinstance(body, bytes) else body
+    lines: list[OperLine] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        where = f"{table} from {device_sn}, line {number} {quote(line)}"
+        word, _space, rest = line.partition(" ")
+        if word == "OPLOG":
+            fields = [f.strip() for f in rest.split("\t")]
+            code = int(fields[0]) if fields[0].isdigit() else None
+            when = fields[2] if len(fields) > 2 else ""
+            ts = parse_zk_text_time(when) if _TIME_SHAPE.fullmatch(when) else None
+            lines.append(OperLine(number, "OPLOG", line, op_code=code, ts_local=ts))
+            continue
+        if "=" in word and word.split("=", 1)[0] == "PIN":  # USERINFO without the USER word
+            word, rest = "USER", line
+        values = dict(part.split("=", 1) for part in rest.split("\t") if "=" in part)
+        kept = "\t".join(
+            f"{k}=<{len(v)} characters not kept>" if k in _NOT_KEPT and v else part
+            for part in rest.split("\t")
+            for k, v in [part.split("=", 1) if "=" in part else (part, "")]
+        )
+        kept_line = f"{word} {kept}"
+        pin = values.get("PIN", values.get("Pin", "")).strip() or None
+        if word != "USER":
+            lines.append(OperLine(number, word[:16], kept_line, pin=pin[:32] if pin else None))
+            continue
+        if pin is None or len(pin) > MAX_PIN_LENGTH:
+            raise ProtocolError(f"{where}: a USER line needs a PIN of 1 to {MAX_PIN_LENGTH} characters")
+        privilege = values.get("Pri", "0").strip() or "0"
+        if not privilege.isdigit():
+            raise ProtocolError(f"{where}: Pri {quote(privilege)} is not a number")
+        enrolment = Enrolment(pin, values.get("Name", "").strip()[:100], values.get("Card", "").strip()[:32],
+                              int(privilege))  # fmt: skip
+        lines.append(OperLine(number, "USER", kept_line, pin=pin, enrolment=enrolment))
+    return lines
 
 
 def _int_field(fields: list[str], index: int, name: str, where: str) -> int:

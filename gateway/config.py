@@ -35,6 +35,7 @@ Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_
 PUSH_COMM_KEY_CHARACTERS = "letters, digits and . _ ~ -"
 MAX_PUSH_COMM_KEY_LENGTH = 64
 DEFAULT_PUSH_MAX_BODY_BYTES = 2 * 1024 * 1024
+DEFAULT_PUSH_MAX_PHOTO_BYTES = 256 * 1024  # a terminal's punch photo is 5-30 KB
 
 
 def check_network(value: str) -> str:
@@ -259,9 +260,14 @@ class Poller(_Strict):
 
 
 class Push(_Strict):
-    """The ADMS receiver (/iclock): the largest request body it reads; a larger one is answered 413 unread."""
+    """The ADMS receiver (/iclock): the largest request body it reads (a larger one is answered 413 unread),
+    the largest ATTPHOTO photo it stores (413 above it), and when a command sent but never answered is sent
+    again (`resend_after_s`, at most `max_sends` times in all, then it is failed)."""
 
     max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = DEFAULT_PUSH_MAX_BODY_BYTES
+    max_photo_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = DEFAULT_PUSH_MAX_PHOTO_BYTES
+    resend_after_s: Annotated[float, Field(ge=1, le=7 * 86400)] = 300.0
+    max_sends: Annotated[int, Field(ge=1, le=100)] = 3
 
 
 class UserSync(_Strict):

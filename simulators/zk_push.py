@@ -17,8 +17,16 @@ Like the firmware's PUSH SDK client (`svr_init`), the terminal appends `&pushcom
 handshake only when it has a push comm key (`push_comm_key=`), and sends no key on any later request.
 
 Commands obeyed: `SET OPTION DateTime=<packed int | YYYY-MM-DD HH:MM:SS>` moves the clock;
-`DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…` re-uploads that range; anything else is answered
+`DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…` re-uploads that range; `DATA UPDATE/DELETE USERINFO`
+change its users; `INFO` is answered with `key=value` lines after its result line (`~DeviceName`,
+`FWVersion`, `UserCount`, `FPCount`, `TransactionCount`, `IPAddress`); anything else is answered
 `Return=-1` (unsupported) like a terminal without the feature.
+
+Other uploads, as the PushDemo `CdataController` and kittiu/thai_zkt read them: `upload_photo` posts
+`table=ATTPHOTO` with the header lines `PIN=YYYYMMDDHHMMSS-<pin>.jpg`, `SN=…`, `size=…`,
+`CMD=uploadphoto`, one NUL byte and the JPEG; `upload_operlog` posts `table=OPERLOG` with `OPLOG …`
+operation records; `enrol` adds a user at the terminal and posts its `USER PIN=…` line in OPERLOG;
+`upload_userinfo` posts its users as `table=USERINFO`; `ping` is `GET /iclock/ping`.
 """
 
 from __future__ import annotations
@@ -80,11 +88,13 @@ class PushTerminal:
         max_backoff_s: float = 2.0,
         max_attempts: int | None = None,
         push_comm_key: str | None = None,
+        encoding: str = "gbk",
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.serial_number = serial_number
         self.push_comm_key = push_comm_key
+        self.encoding = encoding  # of names in its uploads: GB2312/GBK on Chinese firmware
         self.user_count = users
         staff = make_users(users, seed)
         self.punches: list[SimPunch] = make_punches(staff, records, seed)
@@ -135,16 +145,20 @@ class PushTerminal:
         info = f"{FIRMWARE},{self.user_count},{self.user_count},{len(self.punches)},127.0.0.1"
         text = self._get("/iclock/getrequest", {"SN": self.serial_number, "INFO": info})
         results = []
+        run = 0
         for line in text.splitlines():
             if not line.startswith("C:"):
                 continue
+            run += 1
             _c, command_id, command = line.split(":", 2)
             code = self._obey(command, report)
             report.commands_run.append(command)
             results.append(f"ID={command_id}&Return={code}&CMD={command.split(' ', 1)[0]}")
+            if command == "INFO":
+                results.extend(f"{key}={value}" for key, value in self.info().items())
         if results:
             self._retrying(lambda: self._post_text("/iclock/devicecmd", "\n".join(results) + "\n"), report)
-        return len(results)
+        return run
 
     def push_all(self, report: PushReport | None = None) -> PushReport:
         """Handshake, then upload every record not yet accepted, polling commands after each batch."""
@@ -163,7 +177,57 @@ class PushTerminal:
     def now(self) -> datetime:
         return datetime.now().replace(microsecond=0) + self.clock_offset
 
+    def upload_photo(self, pin: str, ts: datetime, jpeg: bytes) -> httpx.Response:
+        """POST the photo taken at `pin`'s punch at `ts` (terminal time) as an ATTPHOTO upload."""
+        head = f"PIN={ts:%Y%m%d%H%M%S}-{pin}.jpg\nSN={self.serial_number}\nsize={len(jpeg)}\nCMD=uploadphoto"
+        return self._post_table("ATTPHOTO", head.encode() + b"\x00" + jpeg)
+
+    def upload_operlog(self, records: list[tuple[int, str, datetime, str, str, str]]) -> httpx.Response:
+        """POST operation records `(op code, admin pin, time, value1, value2, value3)` as OPLOG lines."""
+        body = "".join(
+            f"OPLOG {op}\t{admin}\t{ts:{TIME_FORMAT}}\t{v1}\t{v2}\t{v3}\t0\n" for op, admin, ts, v1, v2, v3 in records
+        )
+        return self._post_table("OPERLOG", body.encode(self.encoding))
+
+    def enrol(self, pin: str, name: str, card: int = 0, privilege: int = 0) -> httpx.Response:
+        """Enrol a user at the terminal's keypad (as a technician does) and upload it as OPERLOG `USER`."""
+        used = {u.uid for u in self.users.values()}
+        uid = next(n for n in range(1, MAX_SLOTS + 1) if n not in used)
+        self.users[pin] = SimUser(uid, pin, name, privilege, card)
+        return self._post_table("OPERLOG", f"USER {self._user_fields(self.users[pin])}\n".encode(self.encoding))
+
+    def upload_userinfo(self) -> httpx.Response:
+        """POST every user the terminal holds as a USERINFO upload (the fields without the `USER` word)."""
+        body = "".join(f"{self._user_fields(u)}\n" for u in sorted(self.users.values(), key=lambda u: u.pin))
+        return self._post_table("USERINFO", body.encode(self.encoding))
+
+    def ping(self) -> httpx.Response:
+        return self._client.get("/iclock/ping", params={"SN": self.serial_number})
+
+    def info(self) -> dict[str, str]:
+        """What this terminal answers to `INFO`."""
+        return {
+            "~DeviceName": "SimPush",
+            "FWVersion": FIRMWARE,
+            "UserCount": str(len(self.users)),
+            "FPCount": "0",
+            "TransactionCount": str(len(self.punches)),
+            "IPAddress": "127.0.0.1",
+        }
+
     # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _user_fields(user: SimUser) -> str:
+        card = str(user.card) if user.card else ""
+        return (
+            f"PIN={user.pin}\tName={user.name}\tPri={user.privilege}\tPasswd=\tCard={card}\tGrp=1\tTZ=0000000000000000"
+        )
+
+    def _post_table(self, table: str, body: bytes) -> httpx.Response:
+        return self._client.post(
+            "/iclock/cdata", params={"SN": self.serial_number, "table": table, "Stamp": "1"}, content=body
+        )
+
     def _obey(self, command: str, report: PushReport) -> int:
         if command.startswith("SET OPTION DateTime="):
             value = command.split("=", 1)[1].strip()
@@ -184,6 +248,8 @@ class PushTerminal:
             return RETURN_OK
         if command.startswith(("DATA UPDATE USERINFO ", "DATA DELETE USERINFO ")):
             return self._change_user(command)
+        if command == "INFO":
+            return RETURN_OK
         return RETURN_UNSUPPORTED
 
     def _change_user(self, command: str) -> int:

@@ -12,12 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.auth import ADMINS, READERS, WRITERS, require
 from api.db import read, write
 from api.errors import BadGateway, Conflict, NotFound, Unprocessable
-from api.iclock import get_push_state
 from api.schemas import (
     BeforeId,
     DeviceCreate,
@@ -38,7 +37,9 @@ from gateway.access.push_auth import allowed_networks, set_allow_from, set_push_
 from gateway.access.tokens import Principal
 from gateway.devices.health import HealthProblem, settings_for, terminal_health
 from gateway.devices.poller import poll_device
+from gateway.devices.push_refusals import forget_refused, list_refused
 from gateway.devices.push_rejects import list_rejected
+from gateway.devices.push_uploads import info_of
 from gateway.store import Device, Office, utcnow
 
 router = APIRouter(prefix="/devices", tags=["devices"])
@@ -47,6 +48,8 @@ router = APIRouter(prefix="/devices", tags=["devices"])
 def device_out(request: Request, device: Device, office: str | None) -> DeviceOut:
     """The device with its health as `gateway.devices.health` judges it (the dashboard shows the same)."""
     health = terminal_health(device, settings_for(request.app.state.settings.config, device), utcnow())
+    session = object_session(device)
+    info = info_of(session, device.sn) if session is not None and device.kind in PUSH_KINDS else None
     return DeviceOut(
         name=device.name,
         sn=device.sn,
@@ -58,6 +61,8 @@ def device_out(request: Request, device: Device, office: str | None) -> DeviceOu
         firmware=device.firmware,
         push_comm_key_set=device.push_key_sha256 is not None,
         allow_from=allowed_networks(device),
+        info=info[0] if info else None,
+        info_reported_at=info[1] if info else None,
         health=DeviceHealth(
             state=health.state,
             problems=[problem_out(p) for p in health.problems],
@@ -142,22 +147,24 @@ def list_devices(request: Request, _who: Annotated[Principal, require(*READERS)]
 
 @router.get("/unknown-push")
 def unknown_push_terminals(request: Request, _who: Annotated[Principal, require(*READERS)]) -> list[UnknownTerminalOut]:
-    """ADMS terminals the receiver refused since the last start, per serial number, address and `reason`:
-    an unknown serial number (add a device with that `sn`), an address outside its `allow_from`, a
-    missing or wrong push comm key, or a request from an address that did not shake hands with the key."""
-    state = get_push_state(request)
-    return [
-        UnknownTerminalOut(
-            serial_number=t.serial_number,
-            address=t.address,
-            first_seen=t.first_seen,
-            last_seen=t.last_seen,
-            attempts=t.attempts,
-            reason=t.reason,
-            detail=t.detail,
-        )
-        for t in sorted(state.refused.values(), key=lambda t: (t.serial_number, t.address, t.reason))
-    ]
+    """ADMS terminals the receiver refused, per serial number, address and `reason`: an unknown serial number
+    (add a device with that `sn`), an address outside its `allow_from`, a missing or wrong push comm key, or
+    a request from an address that did not shake hands with the key. Kept in the database (every process,
+    across restarts) until a device with that serial number is added or edited."""
+    with read(request) as session:
+        return [
+            UnknownTerminalOut(
+                serial_number=t.serial_number,
+                address=t.address,
+                first_seen=t.first_seen,
+                last_seen=t.last_seen,
+                attempts=t.attempts,
+                reason=t.reason,
+                detail=t.detail,
+                tried=t.tried,
+            )
+            for t in list_refused(session)
+        ]
 
 
 @router.get("/push-rejects")
@@ -215,13 +222,12 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
         _check_push_access(device)
         session.add(device)
         session.flush()
+        if body.sn is not None:  # the receiver accepts it from now on
+            forget_refused(session, body.sn)
         append_audit(session, who.actor, "device.add", f"device:{body.name}", None, _snapshot(device, body.office))
         return device_out(request, device, body.office)
 
-    added = write(request, work)
-    if body.sn is not None:  # the receiver accepts it from now on
-        get_push_state(request).forget_refused(body.sn)
-    return added
+    return write(request, work)
 
 
 @router.patch("/{ref}")
@@ -248,13 +254,12 @@ def edit_device(
             set_allow_from(device, changes["allow_from"])
         _check_push_access(device)
         session.flush()
+        if device.sn is not None:  # its access may have changed: earlier refusals no longer say much
+            forget_refused(session, device.sn)
         append_audit(session, who.actor, "device.edit", f"device:{device.name}", before, _snapshot(device, office))
         return device_out(request, device, office)
 
-    edited = write(request, work)
-    if edited.sn is not None:  # its access may have changed: earlier refusals no longer say much
-        get_push_state(request).forget_refused(edited.sn)
-    return edited
+    return write(request, work)
 
 
 @router.post("/{ref}/sync")

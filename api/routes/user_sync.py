@@ -2,7 +2,7 @@
 `GET /employees/{code}/terminal-access` (where the employee's badges were written and removed).
 
 The sync runs `gateway.devices.user_sync.sync_device` under the terminal's lease (busy: 409 naming the
-holder); ADMS terminals get their commands queued in this process's `/iclock` queue.
+holder); ADMS terminals get their commands queued in the database (`gateway.devices.push_commands`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from sqlalchemy import select
 from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import BadGateway, Conflict, NotFound
-from api.iclock import get_push_state
 from api.schemas import TerminalAccessOut, UserSyncChangeOut, UserSyncPlanOut
 from gateway.access.tokens import Principal
 from gateway.devices.user_sync import removals_of, sync_device
@@ -45,7 +44,6 @@ def sync_users_of_device(
         device,
         config.office(device.office),
         dry_run=dry_run,
-        enqueue=get_push_state(request).enqueue,
         actor=who.name,
     )
     if plan.busy:

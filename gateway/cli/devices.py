@@ -16,7 +16,6 @@ from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, prepare_st
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from api.app import ApiServer
     from gateway.config import Config
 
 
@@ -66,7 +65,7 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
             if cfg.backup.dir is not None:  # one process per database backs it up: the one that polls
                 _start_backups(cfg, factory, stop)
             if cfg.user_sync.interval_s > 0:  # and syncs the terminals' users
-                _start_user_sync(cfg, factory, api, stop)
+                _start_user_sync(cfg, factory, stop)
             _start_notifications(cfg, factory, stop)  # and delivers the notifications
             _start_realtime(cfg, factory, stop)  # and keeps the live connections of `realtime = true` terminals
             stats = Poller(cfg, factory, on_result=report).run(stop)
@@ -114,13 +113,13 @@ def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.
     )
 
 
-def _start_user_sync(cfg: Config, factory: sessionmaker[Session], api: ApiServer, stop: threading.Event) -> None:
-    """User sync every `[user_sync] interval_s` in its own thread, ADMS commands into this process's queue."""
+def _start_user_sync(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:
+    """User sync every `[user_sync] interval_s` in its own thread (ADMS commands queued in the database)."""
     from gateway.devices.user_sync import sync_users, totals
 
     def loop() -> None:
         while not stop.is_set():
-            plans = sync_users(factory, cfg, enqueue=api.push_state.enqueue, actor="serve")
+            plans = sync_users(factory, cfg, actor="serve")
             count = totals(plans)
             if count["add"] or count["update"] or count["delete"] or count["unknown"]:
                 console.print(

@@ -27,8 +27,9 @@ def sync_users(
 ) -> None:
     """Make every terminal (or one) hold exactly its office's current employees: add and update their badges,
     delete leavers' badges from their leave date on; users punchclock does not know are listed, and deleted only
-    where the office sets delete_unknown_users = true. ADMS (zk-push) terminals are synced by `serve` (their
-    command queue lives there). Exit 1 if any terminal failed or was busy."""
+    where the office sets delete_unknown_users = true. ADMS (zk-push) terminals get their changes as commands
+    queued in the database, which the terminal takes at its next poll of `serve`. Exit 1 if any terminal failed
+    or was busy."""
     from gateway.devices.user_sync import sync_users as run
     from gateway.devices.user_sync import totals
 

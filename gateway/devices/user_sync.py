@@ -16,8 +16,9 @@ Per terminal, a plan of changes is computed and (unless a dry run) applied under
 
 Polled kinds (zk-tcp, zk-udp, zk-soap) are read first, so the plan is against what the terminal really
 holds. ADMS terminals (zk-push) cannot be read: their plan is against the `device_users` rows of what was
-sent, and applying it queues `DATA UPDATE/DELETE USERINFO` commands through `enqueue` (the receiver's
-queue, in the memory of the process serving `/iclock`; a command is counted as applied once queued).
+sent, and applying it queues `DATA UPDATE/DELETE USERINFO` commands in the database
+(`gateway.devices.push_commands`, which every process shares, so the CLI can sync them too; a command is
+counted as applied once queued).
 The terminal is changed first and the database after; a failure in between is repaired by the next pass
 (polled terminals are read again; re-queued ADMS commands are idempotent).
 """
@@ -29,6 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -48,6 +50,7 @@ from drivers.base import (
 from drivers.zk_push import delete_user_command, update_user_command
 from gateway import config as cfg
 from gateway.access.audit import append_audit
+from gateway.devices import push_commands
 from gateway.devices.lease import device_lease
 from gateway.errors import GatewayError, TerminalBusy
 from gateway.store import Badge, Device, DeviceUser, Employee, Office, utcnow
@@ -56,7 +59,7 @@ log = logging.getLogger(__name__)
 
 Action = Literal["add", "update", "delete", "unknown"]
 UserDriverFactory = Callable[[cfg.Device], UserWriter]
-Enqueue = Callable[[str, str], int]  # (serial number, command) -> command id: api.iclock's PushState.enqueue
+Enqueue = Callable[[str, str], int]  # (serial number, command) -> command id
 PRIVILEGES = {"user": PRIVILEGE_USER, "admin": PRIVILEGE_ADMIN}
 
 
@@ -206,10 +209,7 @@ def _sync_held(
             plan.applied = not plan.dry_run
             return
         if enqueue is None:
-            raise GatewayError(
-                f"push terminal {device.label}: its commands are queued in the memory of the `punchclock serve` "
-                f"process that answers /iclock; run the sync there (POST /api/v1/devices/{sn}/users/sync)"
-            )
+            enqueue = partial(push_commands.enqueue, factory)
         for change in plan.changes:
             if change.action in ("add", "update"):
                 enqueue(sn, update_user_command(_user(change), device.encoding))

@@ -2,7 +2,8 @@
 
 `base` holds the declarative base and the store's clock; `core` offices, terminals, employees, badges,
 punches, quarantine, punch corrections and rejected push lines; `terminals` the work done on terminals
-(leases); `access` API tokens and the audit log; `people` departments, the leave ledger, requests and their
+(leases); `push` the ADMS receiver's command queue, refused terminals and uploads; `access` API tokens
+and the audit log; `people` departments, the leave ledger, requests and their
 history; `notifications` the in-app inbox and its channel deliveries; `pay` pay runs, payslips, piece batches
 and records, bank accounts, employee-month pay inputs and opening balances; `engine` engines, sessions and
 `upgrade`; `migrations/` the schema history (the only way the schema changes).
@@ -64,12 +65,22 @@ from gateway.store.people import (
     Resignation,
     StaffRequest,
 )
+from gateway.store.push import (
+    COMMAND_STATES,
+    PushCommand,
+    PushDeviceInfo,
+    PushEnrolment,
+    PushOperLog,
+    PushPhoto,
+    PushRefusal,
+)
 from gateway.store.templates import EmployeeTemplate
 from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
     "BONUS_METHODS",
     "CHANNELS",
+    "COMMAND_STATES",
     "DELIVERY_STATUSES",
     "NOTIFICATION_KINDS",
     "LEDGER_KINDS",
@@ -113,6 +124,12 @@ __all__ = [
     "Punch",
     "PunchCorrection",
     "PunchFlag",
+    "PushCommand",
+    "PushDeviceInfo",
+    "PushEnrolment",
+    "PushOperLog",
+    "PushPhoto",
+    "PushRefusal",
     "PushReject",
     "Quarantine",
     "RequestAttachment",

@@ -28,6 +28,10 @@ BODIES = {
     "/api/v1/users/{user_id}": {"unlock": True},
     "/api/v1/requests/{request_id}/withdraw": {},
     "/api/v1/payslips/{payslip_id}/receipt/question": {"text": "why?"},
+    "/api/v1/onboarding/{onboarding_id}/decision": {"approve": False},
+    "/api/v1/onboarding/{onboarding_id}/withdraw": {},
+    "/api/v1/resignations/{request_id}/termination": {"termination": "mutual"},
+    "/api/v1/resignations/{request_id}/handover/{position}": {"done": True},
 }
 # Routes only an employee may call (an admin is refused before the parameters are read).
 EMPLOYEE_ONLY = "/api/v1/payslips/{payslip_id}/receipt"
@@ -60,11 +64,19 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/audit query:limit",
         "GET /api/v1/devices/push-rejects query:before_id",
         "GET /api/v1/devices/push-rejects query:limit",
+        "GET /api/v1/devices/{ref}/operation-log query:before_id",
+        "GET /api/v1/devices/{ref}/operation-log query:limit",
+        "GET /api/v1/devices/{ref}/photos query:before_id",
+        "GET /api/v1/devices/{ref}/photos query:limit",
+        "GET /api/v1/devices/{ref}/photos/{photo_id} path:photo_id",
+        "GET /api/v1/devices/{ref}/push-commands query:before_id",
+        "GET /api/v1/devices/{ref}/push-commands query:limit",
         "GET /api/v1/employees query:limit",
         "GET /api/v1/employees query:offset",
         "GET /api/v1/notifications query:limit",
         "GET /api/v1/notifications/deliveries query:before_id",
         "GET /api/v1/notifications/deliveries query:limit",
+        "GET /api/v1/onboarding/{onboarding_id} path:onboarding_id",
         "GET /api/v1/payruns/{run_id} path:run_id",
         "GET /api/v1/payruns/{run_id}/inputs path:run_id",
         "GET /api/v1/payruns/{run_id}/receipts path:run_id",
@@ -84,9 +96,12 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "GET /api/v1/quarantine query:offset",
         "GET /api/v1/quarantine/badges query:limit",
         "GET /api/v1/requests/{request_id} path:request_id",
+        "GET /api/v1/resignations/{request_id} path:request_id",
         "PATCH /api/v1/employees/{code}/badges/{badge_id} path:badge_id",
         "PATCH /api/v1/users/{user_id} path:user_id",
         "POST /api/v1/notifications/{notification_id}/read path:notification_id",
+        "POST /api/v1/onboarding/{onboarding_id}/decision path:onboarding_id",
+        "POST /api/v1/onboarding/{onboarding_id}/withdraw path:onboarding_id",
         "POST /api/v1/payruns/{run_id}/compute path:run_id",
         "POST /api/v1/payruns/{run_id}/lock path:run_id",
         "POST /api/v1/payslips/{payslip_id}/receipt/confirm path:payslip_id",
@@ -95,6 +110,9 @@ def test_the_walk_finds_every_integer_parameter() -> None:
         "POST /api/v1/quarantine/{entry_id}/dismiss path:entry_id",
         "POST /api/v1/requests/{request_id}/withdraw path:request_id",
         "PUT /api/v1/payruns/{run_id}/inputs/{employee} path:run_id",
+        "PUT /api/v1/resignations/{request_id}/handover/{position} path:position",
+        "PUT /api/v1/resignations/{request_id}/handover/{position} path:request_id",
+        "PUT /api/v1/resignations/{request_id}/termination path:request_id",
     ]
 
 
@@ -107,7 +125,9 @@ def _request(client: TestClient, headers: dict[str, str], method: str, path: str
         url = url.replace("{" + name + "}", str(value))
     else:
         params[name] = str(value)
-    for leftover in ("run_id", "punch_id", "payslip_id", "badge_id", "token_id", "entry_id", "batch_id", "user_id"):
+    leftovers = ("run_id", "punch_id", "payslip_id", "badge_id", "token_id", "entry_id", "batch_id", "user_id",
+                 "request_id", "position", "onboarding_id")  # fmt: skip
+    for leftover in leftovers:
         url = url.replace("{" + leftover + "}", "1")
     return client.request(method, url, params=params, json=BODIES.get(path), headers=headers)
 

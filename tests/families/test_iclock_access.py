@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import iclock
 from gateway import config as cfg
 from gateway.access.push_auth import set_allow_from, set_push_key
+from gateway.devices import push_refusals
 from gateway.devices.inventory import register_config
-from gateway.store import Device, Punch
+from gateway.devices.push_refusals import list_refused
+from gateway.store import Device, Punch, PushRefusal
 from simulators.zk_push import PushGaveUp, PushTerminal
 
 SN = "CQZ7224160001"
@@ -75,8 +77,13 @@ def punch_count(factory: sessionmaker[Session]) -> int:
         return int(session.scalar(select(func.count()).select_from(Punch)) or 0)
 
 
-def refused(app: FastAPI) -> list[tuple[str, str, str, int]]:
-    return sorted((t.serial_number, t.address, t.reason, t.attempts) for t in app.state.push_state.refused.values())
+def refusals(factory: sessionmaker[Session]) -> list[PushRefusal]:
+    with factory() as session:
+        return list_refused(session)
+
+
+def refused(factory: sessionmaker[Session]) -> list[tuple[str, str, str, int]]:
+    return sorted((t.serial_number, t.address, t.reason, t.attempts) for t in refusals(factory))
 
 
 def post_batch(client: TestClient) -> tuple[int, str]:
@@ -110,8 +117,8 @@ def test_a_handshake_without_the_key_or_with_a_wrong_one_is_refused_and_listed(
     with pytest.raises(PushGaveUp, match="HTTP 403: REFUSED CQZ7224160001: wrong push comm key"):
         terminal(terminal_client, "guess").push_all()
     assert punch_count(factory) == 0
-    assert refused(app) == [(SN, TERMINAL, "no push comm key", 1), (SN, TERMINAL, "wrong push comm key", 3)]
-    details = {t.reason: t.detail for t in app.state.push_state.refused.values()}
+    assert refused(factory) == [(SN, TERMINAL, "no push comm key", 1), (SN, TERMINAL, "wrong push comm key", 3)]
+    details = {t.reason: t.detail for t in refusals(factory)}
     assert details["wrong push comm key"] == (
         "the handshake's push comm key is not the one of device 'gate-1': set the same key on the terminal and in "
         "punchclock"
@@ -130,8 +137,8 @@ def test_a_push_that_never_shook_hands_with_the_key_stores_nothing(
         == 403
     )
     assert punch_count(factory) == 0
-    assert refused(app) == [(SN, TERMINAL, "no handshake from this address", 3)]
-    [entry] = app.state.push_state.refused.values()
+    assert refused(factory) == [(SN, TERMINAL, "no handshake from this address", 3)]
+    [entry] = refusals(factory)
     assert entry.detail == (
         "device 'gate-1' has a push comm key and it has not shaken hands with the right key since its key was set, "
         f"not from {TERMINAL}: restart the terminal (or let it reconnect) so it shakes hands again"
@@ -149,7 +156,7 @@ def test_after_a_good_handshake_a_push_from_another_address_stores_nothing(
     assert punch_count(factory) == 0
     assert post_batch(terminal_client) == (200, "OK: 2")  # ... does not unbind the terminal
     assert punch_count(factory) == 2
-    [entry] = [t for t in app.state.push_state.refused.values() if t.reason == "no handshake from this address"]
+    [entry] = [t for t in refusals(factory) if t.reason == "no handshake from this address"]
     assert entry.detail == (
         f"device 'gate-1' has a push comm key and its last handshake with the right key came from {TERMINAL}, not "
         f"from {OTHER}: restart the terminal (or let it reconnect) so it shakes hands again"
@@ -172,7 +179,7 @@ def test_allow_from_refuses_every_request_from_elsewhere(app: FastAPI, factory: 
         assert post_batch(outside) == (403, f"REFUSED {SN}: address not allowed")
         assert outside.get("/iclock/getrequest", params={"SN": SN}).status_code == 403
     assert punch_count(factory) == 0
-    [entry] = app.state.push_state.refused.values()
+    [entry] = refusals(factory)
     assert (entry.address, entry.attempts, entry.detail) == (
         OUTSIDE,
         3,
@@ -185,13 +192,13 @@ def test_allow_from_refuses_every_request_from_elsewhere(app: FastAPI, factory: 
     assert punch_count(factory) == 2
 
 
-def test_refused_terminals_are_bounded(app: FastAPI, terminal_client: TestClient) -> None:
-    state = app.state.push_state
-    for n in range(iclock.MAX_REFUSED + 5):
+def test_refused_terminals_are_bounded(terminal_client: TestClient, factory: sessionmaker[Session]) -> None:
+    for n in range(push_refusals.MAX_REFUSED + 5):
         terminal_client.get("/iclock/cdata", params={"SN": f"STRANGER{n}", "options": "all"})
-    assert len(state.refused) == iclock.MAX_REFUSED
-    assert ("STRANGER0", TERMINAL, "unknown serial number") not in state.refused
-    assert (f"STRANGER{iclock.MAX_REFUSED + 4}", TERMINAL, "unknown serial number") in state.refused
+    kept = {t.serial_number for t in refusals(factory)}
+    assert len(kept) == push_refusals.MAX_REFUSED
+    assert "STRANGER0" not in kept
+    assert f"STRANGER{push_refusals.MAX_REFUSED + 4}" in kept
 
 
 def test_the_access_log_filter_hides_the_key() -> None:

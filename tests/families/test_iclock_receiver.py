@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import iclock
 from drivers.zk_push import reupload_command, set_time_command
 from gateway.devices.ingest import ingest_punches
-from gateway.store import Device, Punch
+from gateway.devices.push_commands import enqueue
+from gateway.devices.push_refusals import list_refused
+from gateway.store import Device, Punch, PushCommand
 from simulators.sample_punches import make_punches, make_users
 from simulators.zk_push import PushTerminal
 
@@ -74,15 +76,17 @@ def test_unknown_terminal_is_refused_and_listed(
             content=b"1001\t2026-03-02 08:00:00\t0\t1\t0\n",
         )
         assert (response.status_code, response.text) == (403, "UNKNOWN DEVICE STRANGER1: not in the gateway config")
-    seen = app.state.push_state.refused["STRANGER1", "testclient", "unknown serial number"]
-    assert (seen.serial_number, seen.attempts, seen.address, seen.detail) == (
+    with factory() as session:
+        [seen] = list_refused(session)
+        assert session.scalar(select(func.count()).select_from(Punch)) == 0
+    assert (seen.serial_number, seen.attempts, seen.address, seen.reason, seen.detail, seen.tried) == (
         "STRANGER1",
         2,
         "testclient",
+        "unknown serial number",
         "no device has serial number STRANGER1: add one with that sn (config or API) to accept it",
+        "POST /iclock/cdata table=ATTLOG",
     )
-    with factory() as session:
-        assert session.scalar(select(func.count()).select_from(Punch)) == 0
 
 
 def test_same_batch_pushed_twice_is_stored_once(client: TestClient, factory: sessionmaker[Session]) -> None:
@@ -166,19 +170,18 @@ def test_commands_set_time_and_reupload_are_obeyed(
 ) -> None:
     t = terminal(client, 200)
     t.push_all()
-    state = app.state.push_state
-    set_id = state.enqueue(SN, set_time_command(datetime(2027, 1, 4, 9, 0, 0)))
-    query_id = state.enqueue(SN, reupload_command(datetime(2026, 3, 2), datetime(2026, 3, 2, 23, 59, 59)))
-    odd_id = state.enqueue(SN, "ENROLL_FP PIN=1001")
+    set_id = enqueue(factory, SN, set_time_command(datetime(2027, 1, 4, 9, 0, 0)))
+    query_id = enqueue(factory, SN, reupload_command(datetime(2026, 3, 2), datetime(2026, 3, 2, 23, 59, 59)))
+    odd_id = enqueue(factory, SN, "ENROLL_FP PIN=1001")
     report = t.push_all()
     assert t.poll_commands(report) == 3
     assert datetime(2027, 1, 4, 9, 0, 0) <= t.now() <= datetime(2027, 1, 4, 9, 0, 5)
     assert report.records_sent == 20  # 10 users x in/out on 2026-03-02, sent again
-    assert [(r.command_id, r.return_code) for r in state.results[SN]] == [
-        (str(set_id), 0),
-        (str(query_id), 0),
-        (str(odd_id), -1),
-    ]
+    with factory() as session:
+        rows = session.execute(
+            select(PushCommand.id, PushCommand.state, PushCommand.return_code).order_by(PushCommand.id)
+        )
+        assert [tuple(r) for r in rows] == [(set_id, "done", 0), (query_id, "done", 0), (odd_id, "failed", -1)]
     assert stored_keys(factory) == expected_keys(200)
 
 

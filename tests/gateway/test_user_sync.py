@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 from zk import ZK
 
-from api.iclock import PushState
+from api import iclock
 from drivers.base import MAX_UID, DriverError, TerminalUser, allocate_uids
 from drivers.zk import ZKTcpDriver
 from drivers.zk_soap import ZKSoapDriver
 from gateway import config as cfg
+from gateway.access.keys import load_keys
+from gateway.cli.app import app as cli_app
 from gateway.devices.lease import device_lease
+from gateway.devices.push_commands import hand_over
 from gateway.devices.user_sync import removals_of, sync_users
-from gateway.store import AuditLog, Badge, Employee, Office
+from gateway.store import AuditLog, Badge, Employee, Office, PushCommand, make_engine, session_factory
 from simulators.zk import ZKTerminal
+from simulators.zk_push import PushReport, PushTerminal
 from simulators.zk_soap import ZKSoapTerminal
 from tests.gateway.gateway_testkit import seed_device
 
@@ -148,30 +157,56 @@ def test_adms_commands_are_queued_and_the_terminal_takes_them(factory: sessionma
     seed_device(factory, sn="CQZ001")
     employee(factory, "E1", "张伟", "2001", card=42, privilege="admin")
     leaver = employee(factory, "E2", "Han Meimei", "2002", left_on=date(2026, 3, 31))  # the last day worked
-    state = PushState()
     push = cfg.Device(name="CQZ001", sn="CQZ001", kind="zk-push", office=OFFICE.name)
     conf = cfg.Config(offices=[OFFICE], devices=[push])
-    sync_users(factory, conf, enqueue=state.enqueue, now=lambda: MARCH_31_SHANGHAI)
-    assert state.take_commands("CQZ001") == [
-        "C:1:DATA UPDATE USERINFO PIN=2001\tName=张伟\tPri=14\tCard=42",
-        "C:2:DATA UPDATE USERINFO PIN=2002\tName=Han Meimei\tPri=0\tCard=0",
+    sync_users(factory, conf, now=lambda: MARCH_31_SHANGHAI)
+    assert hand_over(factory, "CQZ001") == [
+        (1, "DATA UPDATE USERINFO PIN=2001\tName=张伟\tPri=14\tCard=42"),
+        (2, "DATA UPDATE USERINFO PIN=2002\tName=Han Meimei\tPri=0\tCard=0"),
     ]
-    [plan] = sync_users(factory, conf, enqueue=state.enqueue, now=lambda: APRIL_1_SHANGHAI)
+    [plan] = sync_users(factory, conf, now=lambda: APRIL_1_SHANGHAI)
     assert [(c.action, c.pin) for c in plan.changes] == [("delete", "2002")]
-    assert state.take_commands("CQZ001") == ["C:3:DATA DELETE USERINFO PIN=2002"]
+    assert hand_over(factory, "CQZ001") == [(3, "DATA DELETE USERINFO PIN=2002")]
     with factory() as session:
         assert [(r.pin, r.removal_reason) for r, _ in removals_of(session, leaver)] == [("2002", "left")]
 
 
-def test_adms_without_the_serve_queue_says_where_to_run_it(factory: sessionmaker[Session]) -> None:
-    seed_device(factory, sn="CQZ001")
-    employee(factory, "E1", "张伟", "2001")
-    push = cfg.Device(name="CQZ001", sn="CQZ001", kind="zk-push", office=OFFICE.name)
-    [plan] = sync_users(factory, cfg.Config(offices=[OFFICE], devices=[push]), now=lambda: APRIL_1_SHANGHAI)
-    assert plan.error == (
-        "push terminal CQZ001: its commands are queued in the memory of the `punchclock serve` process that answers "
-        "/iclock; run the sync there (POST /api/v1/devices/CQZ001/users/sync)"
+def test_the_cli_syncs_an_adms_terminal_through_the_database_queue(tmp_path: Path) -> None:
+    """`punchclock devices users sync` queues the commands in the database; a receiver in another process
+    (here: an app started afterwards on the same database) hands them to the terminal, which applies them."""
+    config_path = tmp_path / "punchclock.toml"
+    config_path.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "cli.db"}"\n\n'
+        '[[offices]]\nname = "Shanghai"\ntimezone = "Asia/Shanghai"\ncity = "shanghai"\n\n'
+        '[[devices]]\nname = "gate"\nsn = "CQZ001"\nkind = "zk-push"\noffice = "Shanghai"\n',
+        encoding="utf-8",
     )
+    sync = ["devices", "users", "sync", "--config", str(config_path)]
+    first = CliRunner().invoke(cli_app, sync, env={"COLUMNS": "250"})
+    assert (first.exit_code, first.stderr.splitlines()[-1]) == (0, "done: 0 added, 0 updated, 0 deleted, 0 unknown "
+                                                                   "users reported")  # fmt: skip
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    factory = session_factory(engine, keys=load_keys(tmp_path / "punchclock.key"))
+    with factory() as session, session.begin():
+        office = session.query(Office).filter_by(name="Shanghai").one()
+        row = Employee(code="E1", name="张伟", office_id=office.id, pay_basis="monthly")
+        session.add(row)
+        session.flush()
+        session.add(Badge(pin="2001", employee_id=row.id, card=42))
+    second = CliRunner().invoke(cli_app, sync, env={"COLUMNS": "250"})
+    assert (second.exit_code, second.stderr.splitlines()[-1]) == (0, "done: 1 added, 0 updated, 0 deleted, 0 "
+                                                                     "unknown users reported")  # fmt: skip
+    receiver = FastAPI()
+    iclock.mount(receiver, factory)
+    with TestClient(receiver) as client:
+        terminal = PushTerminal("http://testserver", "CQZ001", users=0, records=0, client=client, sleep=lambda _s: None)
+        report = PushReport()
+        terminal.handshake()
+        assert terminal.poll_commands(report) == 1
+    assert report.commands_run == ["DATA UPDATE USERINFO PIN=2001\tName=张伟\tPri=0\tCard=42"]
+    assert (terminal.users["2001"].name, terminal.users["2001"].card) == ("张伟", 42)
+    with factory() as session:
+        assert [(c.state, c.return_code) for c in session.scalars(select(PushCommand))] == [("done", 0)]
 
 
 def test_a_busy_terminal_is_not_touched(factory: sessionmaker[Session]) -> None:
