@@ -1,9 +1,12 @@
 """Template copy: a finger enrolled on one terminal of an office is written to the office's other terminals.
 
-One pass per office (`copy_templates`, `punchclock devices templates copy`), over its zk-tcp and zk-udp
-terminals, each talked to under its lease (operation "template copy"):
+One pass per office (`copy_templates`, `punchclock devices templates copy`, and `punchclock serve` after
+each user sync pass), over its zk-tcp, zk-udp and zk-soap terminals, each talked to under its lease
+(operation "template copy"). The bytes are the same on every protocol (the SOAP service carries them
+base64-encoded, `drivers.zk_soap`), so a finger enrolled on a SOAP terminal reaches a TCP one and back:
 
-1. **Read** every terminal's templates (`drivers.zk.read_templates`), each by the badge it belongs to.
+1. **Read** every terminal's templates (`read_templates`: pyzk `get_templates` over zk-tcp/zk-udp, SOAP
+   `GetUserTemplate`), each by the badge it belongs to.
 2. **Store** (one transaction): a template whose badge maps to a current employee of the office (a badge
    with no `device_sn`, or that terminal's) and whose (employee, finger) the store does not hold yet is kept
    in `finger_templates`, sealed by `gateway.access.vault` (`finger_templates.template`, the base64 of
@@ -11,7 +14,7 @@ terminals, each talked to under its lease (operation "template copy"):
    for that finger keeps them (it is not overwritten) and is counted `differs` — re-enrol at the terminal
    and delete the row to make another the reference. Badges of no current employee are counted `unknown`.
 3. **Write** to each terminal the stored templates of the employees whose badge it holds as a user and
-   that it lacks (`drivers.zk.write_templates`, pyzk's `save_user_template` upload). A badge the terminal
+   that it lacks (`write_templates`: pyzk's `save_user_template` upload, SOAP `SetUserTemplate`). A badge the terminal
    has no user for is skipped (`no_user`): user sync adds the users, the next pass their fingers. Each
    terminal written appends `terminal.templates.write` to the audit log with the badges and fingers
    (never a template byte).
@@ -30,8 +33,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.base import DriverError
-from drivers.zk import FingerTemplate, ZKTcpDriver, ZKUdpDriver
+from drivers.base import DriverError, FingerTemplate
+from drivers.zk import ZKTcpDriver, ZKUdpDriver
+from drivers.zk_soap import ZKSoapDriver
 from gateway import config as cfg
 from gateway.access.audit import append_audit
 from gateway.access.vault import FINGER_TEMPLATE, reveal, seal_for
@@ -42,8 +46,12 @@ from gateway.store import Badge, Employee, EmployeeTemplate, Office, utcnow
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_KINDS: dict[str, type[ZKTcpDriver] | type[ZKUdpDriver]] = {"zk-tcp": ZKTcpDriver, "zk-udp": ZKUdpDriver}
-TemplateDriver = ZKTcpDriver | ZKUdpDriver
+TemplateDriver = ZKTcpDriver | ZKUdpDriver | ZKSoapDriver
+TEMPLATE_KINDS: dict[str, type[TemplateDriver]] = {
+    "zk-tcp": ZKTcpDriver,
+    "zk-udp": ZKUdpDriver,
+    "zk-soap": ZKSoapDriver,
+}
 TemplateDriverFactory = Callable[[cfg.Device], TemplateDriver]
 
 
