@@ -637,6 +637,25 @@ class UserSyncPlanOut(BaseModel):
     changes: list[UserSyncChangeOut]
 
 
+class TerminalFingersOut(BaseModel):
+    """The employee's fingers one terminal holds (finger numbers 0-9, never template bytes)."""
+
+    device: str
+    sn: str
+    fingers: list[int]
+    count: int
+    seen_at: datetime
+
+
+class FingerprintsOut(BaseModel):
+    """An employee's fingerprints in counts: stored in punchclock, and held by each terminal."""
+
+    stored: int
+    fingers: list[int]
+    synced_terminals: int
+    terminals: list[TerminalFingersOut]
+
+
 class TerminalAccessOut(BaseModel):
     """A badge of the employee written to a terminal, and when (and why) it was removed from it."""
 

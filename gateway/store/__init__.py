@@ -64,7 +64,8 @@ from gateway.store.people import (
     Resignation,
     StaffRequest,
 )
-from gateway.store.templates import EmployeeTemplate
+from gateway.store.realtime import RealtimeLink
+from gateway.store.templates import EmployeeTemplate, TerminalFinger
 from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
@@ -94,6 +95,8 @@ __all__ = [
     "DeviceLease",
     "DeviceUser",
     "EmployeeTemplate",
+    "RealtimeLink",
+    "TerminalFinger",
     "Employee",
     "LeaveEntry",
     "Onboarding",

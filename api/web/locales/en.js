@@ -1038,6 +1038,8 @@ export default {
     device: "Terminal",
     added: "Written",
     removed: "Removed",
+    fingerprints: "Fingerprints: {n} (copied to {terminals} terminals)",
+    fingersHeld: "Fingers",
     reasons: { left: "left the company", badge_removed: "badge removed", unknown: "unknown user" },
   },
   // manager and HR requests

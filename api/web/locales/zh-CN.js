@@ -1038,6 +1038,8 @@ export default {
     device: "考勤机",
     added: "写入时间",
     removed: "删除时间",
+    fingerprints: "指纹: {n} 枚 (已同步到 {terminals} 台考勤机)",
+    fingersHeld: "指纹数",
     reasons: { left: "已离职", badge_removed: "工卡已删除", unknown: "未知用户" },
   },
   // manager and HR requests
