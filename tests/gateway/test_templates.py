@@ -154,3 +154,17 @@ def test_a_finger_enrolled_on_a_zk_terminal_reaches_a_soap_one_and_back(factory:
 
         again = copy_templates(factory, config, actor="test", now=lambda: NOW)
         assert [counts(c) for c in again] == [(2, 0, 0, 0, 0, [], None)] * 3
+
+
+@pytest.mark.parametrize("copy_on", [True, False], ids=["copy_templates", "copy_off"])
+def test_serve_s_pass_adds_the_user_then_copies_the_finger(factory: sessionmaker[Session], copy_on: bool) -> None:
+    """`serve`'s scheduled pass: user sync puts the badge on the new terminal, the copy its finger — no command run."""
+    from gateway.cli.devices import user_sync_pass
+
+    with ZKTerminal(users=1, records=0) as a, ZKTerminal(users=0, records=0, seed=2) as b:
+        config = setup(factory, a, b).model_copy(update={"user_sync": cfg.UserSync(copy_templates=copy_on)})
+        employee(factory, "E1001", "1001")
+        a.enrol("1001", 4, FINGER)
+        user_sync_pass(config, factory, None)
+        assert [u.user_id for u in b.users] == ["1001"]
+        assert pyzk_templates(b) == ([("1001", 4, 1, FINGER)] if copy_on else [])
