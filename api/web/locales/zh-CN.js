@@ -200,9 +200,12 @@ export default {
       wrong_comm_key: "通讯密码错误",
       clock_drift: "时钟偏差过大",
       not_read_recently: "近期未读取",
+      realtime_down: "实时连接断开",
+      realtime_not_running: "实时监听未运行",
       poll_failed: "读取失败",
     },
     offset: "偏差 {offset}",
+    realtime: { up: "实时连接: 已连接 (自 {since}，最近打卡 {event})", down: "实时连接: 已断开 (自 {since})" },
   },
   payruns: {
     title: "工资核算",
