@@ -200,6 +200,15 @@ class DeviceProblemOut(BaseModel):
     clock_offset_s: int | None = Field(description="clock_drift: the terminal's clock minus true time, in seconds")
 
 
+class RealtimeOut(BaseModel):
+    """A `realtime = true` terminal's live event connection, as its listener last recorded it."""
+
+    state: Literal["up", "down"] = Field(description="up: registered for events; down: reconnecting (see error)")
+    since: UtcOut | None = Field(description="when it went up or down; null: never listened")
+    last_event_at: UtcOut | None = Field(description="the last realtime punch stored from it")
+    error: str | None = Field(description="down: why the connection failed")
+
+
 class DeviceHealth(BaseModel):
     state: DeviceState = Field(
         description="failing: the last poll failed; warning: polled, but its clock is off beyond max_clock_drift_s "
@@ -214,6 +223,7 @@ class DeviceHealth(BaseModel):
     record_count: int | None
     record_capacity: int | None
     user_count: int | None
+    realtime: RealtimeOut | None = Field(default=None, description="realtime = true terminals only")
 
 
 class DeviceOut(BaseModel):
@@ -640,6 +650,25 @@ class UserSyncPlanOut(BaseModel):
     dry_run: bool
     applied: bool
     changes: list[UserSyncChangeOut]
+
+
+class TerminalFingersOut(BaseModel):
+    """The employee's fingers one terminal holds (finger numbers 0-9, never template bytes)."""
+
+    device: str
+    sn: str
+    fingers: list[int]
+    count: int
+    seen_at: datetime
+
+
+class FingerprintsOut(BaseModel):
+    """An employee's fingerprints in counts: stored in punchclock, and held by each terminal."""
+
+    stored: int
+    fingers: list[int]
+    synced_terminals: int
+    terminals: list[TerminalFingersOut]
 
 
 class TerminalAccessOut(BaseModel):

@@ -97,6 +97,18 @@ def fit_name(name: str, encoding: str, size: int) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class FingerTemplate:
+    """A fingerprint template on a terminal (zk-tcp, zk-udp, zk-soap): the badge it belongs to, the finger
+    (0-9), `valid` as the terminal reports it (1; 3 marks a duress finger on some firmware) and the template
+    bytes, opaque: only a terminal of the same fingerprint algorithm (`~ZKFPVersion`) reads them."""
+
+    pin: str
+    finger: int
+    valid: int
+    template: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceInfo:
     """Identity and fill level of a terminal, as read from it."""
 

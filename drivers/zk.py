@@ -56,7 +56,6 @@ import socket
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -75,6 +74,7 @@ from drivers.base import (
     DeviceUnreachable,
     DriverBase,
     DriverError,
+    FingerTemplate,
     ProtocolError,
     RawPunch,
     RawUser,
@@ -117,18 +117,6 @@ _EVENT_TEXT = struct.Struct("<24sBB6s")
 _EVENT_SIZES = (12, 32, 36)
 _EVENT_WIDE = 52  # newer firmware: 20 spare bytes after the time; several events may follow each other
 _LIVE_READ = 65536
-
-
-@dataclass(frozen=True, slots=True)
-class FingerTemplate:
-    """A fingerprint template on a terminal: the badge it belongs to, the finger (0-9), `valid` as the
-    terminal reports it (1; 3 marks a duress finger on some firmware) and the template bytes, opaque: only
-    a terminal of the same fingerprint algorithm (`~ZKFPVersion`) reads them."""
-
-    pin: str
-    finger: int
-    valid: int
-    template: bytes
 
 
 class _EndOfStream(ConnectionResetError):

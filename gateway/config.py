@@ -271,9 +271,11 @@ class Push(_Strict):
 
 
 class UserSync(_Strict):
-    """`serve` pushes the offices' employees to their terminals every `interval_s` seconds (0: never)."""
+    """`serve` pushes the offices' employees to their terminals every `interval_s` seconds (0: never), then
+    copies fingerprint templates between each office's terminals unless `copy_templates` is false."""
 
     interval_s: Annotated[float, Field(ge=0)] = 900.0
+    copy_templates: bool = True
 
 
 class Onboarding(_Strict):

@@ -18,6 +18,15 @@ It encodes replies on its own (stdlib only, never `drivers/`), in the shape real
   (tad-php issue #50, zksdn/ZkLib-PHP issue #1), except GetDate, which those reports show answering
   whatever the key.
 
+* Fingerprint templates are kept per badge and finger: `GetUserTemplate` (PIN All or a badge, FingerID a
+  number, or All/absent for every finger) answers `<Row><PIN/><FingerID/><Size/><Valid/><Template/></Row>`
+  rows, CRLF between them, PIN the badge and Template the base64 of the bytes (tad-php RealTADTest.php;
+  the PHP raw-socket clients); none enrolled answers the empty element. `SetUserTemplate` stores a finger
+  of a badge some user holds, with Size the decoded byte count, and answers Fail otherwise (a real unit
+  was reported to create a blank user instead, pablodanielrey/firmware ZkSoftware.java; punchclock never
+  relies on either). `DeleteTemplate` drops a badge's fingers, `DeleteUser` its user and fingers,
+  `RefreshDB` answers OK. `enrol(pin, finger, template)` stands for a finger enrolled at the terminal.
+
 Quirk knobs: `qualified=False` answers with the response element in no namespace, `declaration=False`
 drops the XML declaration, `bare_replies=True` answers even an enveloped request without envelope.
 Fault knobs (`inject`): refuse (nothing listens), stall N seconds, drop the connection mid-reply,
@@ -26,6 +35,8 @@ malformed XML, busy (HTTP 503). Each fault lasts for `times` requests.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import errno
 import socket
@@ -70,6 +81,7 @@ class TerminalState:
     punches: list[SimPunch]
     comm_key: int
     clock_offset: timedelta = field(default_factory=timedelta)
+    templates: dict[tuple[str, int], tuple[int, bytes]] = field(default_factory=dict)  # (badge, finger): valid, bytes
     device_name: str = "iClock580"
     platform: str = "ZEM600_TFT"
 
@@ -166,6 +178,11 @@ class ZKSoapTerminal(Served):
         finally:
             self.stop()
 
+    def enrol(self, pin: str, finger: int, template: bytes, valid: int = 1) -> None:
+        """A finger enrolled at the terminal for the user with badge `pin` (replacing that finger's template)."""
+        with self._lock:
+            self.state.templates[(pin, finger)] = (valid, template)
+
     # -- faults ----------------------------------------------------------------------------
     def inject(self, fault: str, *, times: int = 1, seconds: float = 0.0) -> None:
         """Misbehave on the next `times` requests. `refuse` closes the listening socket instead, until `heal()`."""
@@ -261,7 +278,20 @@ class ZKSoapTerminal(Served):
             kept = [u for u in state.users if str(u.uid) != args.get("PIN", "")]
             if len(kept) == len(state.users):
                 return _FAIL_ROW
+            gone = {u.pin for u in state.users} - {u.pin for u in kept}
             state.users[:] = kept
+            self._drop_templates(gone)
+            return _OK_ROW
+        if op == "GetUserTemplate":
+            return self._get_templates(args.get("PIN", "All"), args.get("FingerID", ""))
+        if op == "SetUserTemplate":
+            return self._set_template(args)
+        if op == "DeleteTemplate":
+            if not any(u.pin == args.get("PIN", "") for u in state.users):
+                return _FAIL_ROW
+            self._drop_templates({args.get("PIN", "")})
+            return _OK_ROW
+        if op == "RefreshDB":
             return _OK_ROW
         if op == "GetOption":
             values = {
@@ -294,6 +324,35 @@ class ZKSoapTerminal(Served):
         )
         state.users[:] = [u for u in state.users if u.uid != uid] + [user]
         return _OK_ROW
+
+    def _get_templates(self, pin: str, finger: str) -> str:
+        every_pin, every_finger = pin.lower() in ("", "all"), finger.lower() in ("", "all")
+        with self._lock:
+            held = sorted(self.state.templates.items())
+        rows = "".join(
+            f"\r\n<Row><PIN>{escape(p)}</PIN><FingerID>{f}</FingerID><Size>{len(data)}</Size><Valid>{valid}</Valid>"
+            f"<Template>{base64.b64encode(data).decode('ascii')}</Template></Row>"
+            for (p, f), (valid, data) in held
+            if (every_pin or p == pin) and (every_finger or str(f) == finger)
+        )
+        return rows + "\r\n" if rows else ""
+
+    def _set_template(self, args: dict[str, str]) -> str:
+        pin = args.get("PIN", "")
+        try:
+            finger, size, valid = int(args.get("FingerID", "")), int(args.get("Size", "")), int(args.get("Valid", "1"))
+            data = base64.b64decode(args.get("Template", ""), validate=True)
+        except (ValueError, binascii.Error):
+            return _FAIL_ROW
+        if not (0 <= finger <= 9 and data and size == len(data)) or not any(u.pin == pin for u in self.state.users):
+            return _FAIL_ROW
+        self.enrol(pin, finger, data, valid)
+        return _OK_ROW
+
+    def _drop_templates(self, pins: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self.state.templates if k[0] in pins]:
+                del self.state.templates[key]
 
     def render(self, element: str, enveloped: bool) -> bytes:
         """The reply bytes: optional declaration, optional envelope, element (un)qualified."""

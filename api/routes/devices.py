@@ -26,6 +26,7 @@ from api.schemas import (
     DeviceUpdate,
     PageLimit,
     PushRejectOut,
+    RealtimeOut,
     Serial,
     SyncResult,
     UnknownTerminalOut,
@@ -35,7 +36,7 @@ from gateway import config as cfg
 from gateway.access.audit import append_audit
 from gateway.access.push_auth import allowed_networks, set_allow_from, set_push_key
 from gateway.access.tokens import Principal
-from gateway.devices.health import HealthProblem, settings_for, terminal_health
+from gateway.devices.health import HealthProblem, link_of, settings_for, terminal_health
 from gateway.devices.poller import poll_device
 from gateway.devices.push_refusals import forget_refused, list_refused
 from gateway.devices.push_rejects import list_rejected
@@ -47,8 +48,10 @@ router = APIRouter(prefix="/devices", tags=["devices"])
 
 def device_out(request: Request, device: Device, office: str | None) -> DeviceOut:
     """The device with its health as `gateway.devices.health` judges it (the dashboard shows the same)."""
-    health = terminal_health(device, settings_for(request.app.state.settings.config, device), utcnow())
     session = object_session(device)
+    link = link_of(session, device) if session is not None else None
+    settings = settings_for(request.app.state.settings.config, device)
+    health = terminal_health(device, settings, utcnow(), link)
     info = info_of(session, device.sn) if session is not None and device.kind in PUSH_KINDS else None
     return DeviceOut(
         name=device.name,
@@ -74,6 +77,14 @@ def device_out(request: Request, device: Device, office: str | None) -> DeviceOu
             record_count=device.record_count,
             record_capacity=device.record_capacity,
             user_count=device.user_count,
+            realtime=None
+            if not settings.realtime
+            else RealtimeOut(
+                state="up" if link is not None and link.state == "up" else "down",
+                since=link.since if link is not None else None,
+                last_event_at=link.last_event_at if link is not None else None,
+                error=link.error if link is not None else None,
+            ),
         ),
     )
 

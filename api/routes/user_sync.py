@@ -1,5 +1,7 @@
 """User sync routes: `POST /devices/{ref}/users/sync` (the plan, applied unless `dry_run`) and
-`GET /employees/{code}/terminal-access` (where the employee's badges were written and removed).
+`GET /employees/{code}/terminal-access` (where the employee's badges were written and removed) and
+`GET /employees/{code}/fingerprints` (the fingers stored and which terminals hold them: counts and finger
+numbers, never a template byte).
 
 The sync runs `gateway.devices.user_sync.sync_device` under the terminal's lease (busy: 409 naming the
 holder); ADMS terminals get their commands queued in the database (`gateway.devices.push_commands`).
@@ -15,8 +17,9 @@ from sqlalchemy import select
 from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import BadGateway, Conflict, NotFound
-from api.schemas import TerminalAccessOut, UserSyncChangeOut, UserSyncPlanOut
+from api.schemas import FingerprintsOut, TerminalAccessOut, TerminalFingersOut, UserSyncChangeOut, UserSyncPlanOut
 from gateway.access.tokens import Principal
+from gateway.devices.templates import fingerprints_of
 from gateway.devices.user_sync import removals_of, sync_device
 from gateway.store import Employee
 
@@ -91,3 +94,23 @@ def terminal_access(
             )
             for row, dev in removals_of(session, employee.id)
         ]
+
+
+@router.get("/employees/{code}/fingerprints")
+def fingerprints(request: Request, code: str, _who: Annotated[Principal, require(*READERS)]) -> FingerprintsOut:
+    """The employee's fingers stored in punchclock and, per terminal, the fingers it holds as the last
+    template copy saw them; `synced_terminals` counts the terminals holding every stored finger."""
+    with read(request) as session:
+        employee = session.scalar(select(Employee).where(Employee.code == code))
+        if employee is None:
+            raise NotFound(f"no employee {code!r}")
+        found = fingerprints_of(session, employee.id)
+        return FingerprintsOut(
+            stored=len(found.fingers),
+            fingers=found.fingers,
+            synced_terminals=found.synced_terminals,
+            terminals=[
+                TerminalFingersOut(device=t.device, sn=t.sn, fingers=t.fingers, count=len(t.fingers), seen_at=t.seen_at)
+                for t in found.terminals
+            ],
+        )

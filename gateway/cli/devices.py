@@ -114,25 +114,44 @@ def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.
 
 
 def _start_user_sync(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:
-    """User sync every `[user_sync] interval_s` in its own thread (ADMS commands queued in the database)."""
-    from gateway.devices.user_sync import sync_users, totals
+    """User sync (then template copy) every `[user_sync] interval_s` in its own thread (ADMS commands queued in
+    the database)."""
 
     def loop() -> None:
         while not stop.is_set():
-            plans = sync_users(factory, cfg, actor="serve")
-            count = totals(plans)
-            if count["add"] or count["update"] or count["delete"] or count["unknown"]:
-                console.print(
-                    f"user sync: {count['add']} added, {count['update']} updated, {count['delete']} deleted, "
-                    f"{count['unknown']} unknown users on terminals",
-                    highlight=False,
-                )
-            for plan in plans:
-                if plan.error:
-                    console.print(f"[red]user sync {plan.device}[/red]: {escape(plan.error)}", soft_wrap=True)
+            user_sync_pass(cfg, factory)
             stop.wait(cfg.user_sync.interval_s)
 
     threading.Thread(target=loop, name="user-sync", daemon=True).start()
+
+
+def user_sync_pass(cfg: Config, factory: sessionmaker[Session]) -> None:
+    """One scheduled pass of `serve`: user sync of every terminal, then — with `[user_sync] copy_templates` — the
+    template copy, so a finger enrolled on one terminal reaches the office's others (whose users the sync just
+    added) without anyone running a command. Changes and failures are reported, a quiet pass prints nothing."""
+    from gateway.devices.templates import copy_templates
+    from gateway.devices.user_sync import sync_users, totals
+
+    plans = sync_users(factory, cfg, actor="serve")
+    count = totals(plans)
+    if count["add"] or count["update"] or count["delete"] or count["unknown"]:
+        console.print(
+            f"user sync: {count['add']} added, {count['update']} updated, {count['delete']} deleted, "
+            f"{count['unknown']} unknown users on terminals",
+            highlight=False,
+        )
+    for plan in plans:
+        if plan.error:
+            console.print(f"[red]user sync {plan.device}[/red]: {escape(plan.error)}", soft_wrap=True)
+    if not cfg.user_sync.copy_templates:
+        return
+    copies = copy_templates(factory, cfg, actor="serve")
+    stored, written = sum(c.stored for c in copies), sum(c.written for c in copies)
+    if stored or written:
+        console.print(f"template copy: {stored} fingers stored, {written} written to terminals", highlight=False)
+    for copy in copies:
+        if copy.error:
+            console.print(f"[red]template copy {copy.device}[/red]: {escape(copy.error)}", soft_wrap=True)
 
 
 def _start_realtime(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:

@@ -17,8 +17,9 @@ def copy(
     config: ConfigOption = DEFAULT_CONFIG,
     office: Annotated[str | None, typer.Option("--office", help="Only this office's terminals.")] = None,
 ) -> None:
-    """Read the fingerprint templates of every zk-tcp/zk-udp terminal of each office (or one), keep them
-    encrypted in the database, and write them to the office's other terminals, so an employee enrols once.
+    """Read the fingerprint templates of every zk-tcp, zk-udp and zk-soap terminal of each office (or one),
+    keep them encrypted in the database, and write them to the office's other terminals, so an employee
+    enrols once.
     A terminal lacking the employee's badge gets the finger after the next user sync. Exit 1 if any terminal
     failed or was busy."""
     from gateway.devices.templates import copy_templates

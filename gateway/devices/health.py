@@ -12,6 +12,10 @@ look healthy in one place and broken in the other. The rules, in order of weight
   (`clock_drift`: punches are stored with the time the terminal stamps, so a clock 8 hours off moves every
   punch 8 hours), or a polled terminal has not been read for 3 of its poll intervals
   (`not_read_recently`: the poller is not running, or cannot reach it any more).
+- **warning** too for a `realtime = true` terminal whose live connection (`realtime_links`, written by
+  `gateway.devices.realtime`) is down (`realtime_down`, with the reason and since when), or whose listener
+  is not running (`realtime_not_running`: no row, or one not refreshed for `LINK_STALE_S`: `serve` is not
+  running or does not listen). Either way punches still arrive with each poll, only later.
 - **never polled**: nothing has been read from it yet; **ok** otherwise.
 
 Every problem present is listed, a failing terminal's stale clock included. A push terminal (ADMS) is not
@@ -30,12 +34,17 @@ from sqlalchemy.orm import Session
 
 from drivers.base import PUSH_KINDS
 from gateway import config as cfg
-from gateway.store import Device, Office
+from gateway.store import Device, Office, RealtimeLink
 
 HealthState = Literal["ok", "warning", "failing", "never polled"]
-ProblemCode = Literal["unreachable", "wrong_comm_key", "poll_failed", "clock_drift", "not_read_recently"]
+ProblemCode = Literal[
+    "unreachable", "wrong_comm_key", "poll_failed", "clock_drift", "not_read_recently", "realtime_down",
+    "realtime_not_running",
+]  # fmt: skip
 #: A polled terminal is "not read recently" once this many of its poll intervals passed without a success.
 STALE_INTERVALS = 3
+#: A realtime link whose listener has not refreshed it for this long belongs to no running listener.
+LINK_STALE_S = 60
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,30 @@ def _stale(device: Device, settings: cfg.Device, now: datetime) -> HealthProblem
     )
 
 
+def _realtime(device: Device, settings: cfg.Device, link: RealtimeLink | None, now: datetime) -> HealthProblem | None:
+    if not settings.realtime:
+        return None
+    if link is None or now - link.checked_at > timedelta(seconds=LINK_STALE_S):
+        seen = "" if link is None else f" (last seen {link.checked_at:%Y-%m-%d %H:%M:%S} UTC)"
+        return HealthProblem(
+            "realtime_not_running",
+            f"no live connection to {device.name!r}{seen}: its realtime listener is not running — check that "
+            "`punchclock serve` runs and polls (it listens beside the poller); punches still arrive with each poll",
+        )
+    if link.state == "down":
+        return HealthProblem(
+            "realtime_down",
+            f"the live connection is down since {link.since:%Y-%m-%d %H:%M:%S} UTC ({link.error}); punchclock "
+            "reconnects by itself, and punches still arrive with each poll meanwhile",
+        )
+    return None
+
+
+def link_of(session: Session, device: Device) -> RealtimeLink | None:
+    """The live connection's state of `device`, as its listener last wrote it (None: never listened)."""
+    return session.get(RealtimeLink, device.name)
+
+
 def settings_for(config: cfg.Config, device: Device) -> cfg.Device:
     """The config's entry for `device`, or the config defaults for a terminal added through the API."""
     try:
@@ -128,8 +161,11 @@ def settings_for(config: cfg.Config, device: Device) -> cfg.Device:
         return cfg.Device(name=device.name, kind=device.kind, office="")
 
 
-def terminal_health(device: Device, settings: cfg.Device, now: datetime) -> TerminalHealth:
-    """The state and every problem of `device` (see the module docstring); `now` is naive UTC, like the store."""
+def terminal_health(
+    device: Device, settings: cfg.Device, now: datetime, link: RealtimeLink | None = None
+) -> TerminalHealth:
+    """The state and every problem of `device` (see the module docstring); `now` is naive UTC, like the store;
+    `link` its live connection (`link_of`), for a `realtime = true` terminal."""
     failing = device.consecutive_failures > 0
     found = [
         problem
@@ -137,6 +173,7 @@ def terminal_health(device: Device, settings: cfg.Device, now: datetime) -> Term
             _failure(device) if failing else None,
             _clock(device, settings),
             _stale(device, settings, now),
+            _realtime(device, settings, link, now),
         )
         if problem is not None
     ]
@@ -165,6 +202,8 @@ def terminals_health(session: Session, config: cfg.Config, now: datetime) -> lis
         select(Device, Office.name).outerjoin(Office, Device.office_id == Office.id).order_by(Device.name)
     )
     return [
-        TerminalRow(device, office, terminal_health(device, settings_for(config, device), now))
+        TerminalRow(
+            device, office, terminal_health(device, settings_for(config, device), now, link_of(session, device))
+        )
         for device, office in rows
     ]

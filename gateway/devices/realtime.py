@@ -22,6 +22,12 @@ another operation talks to the terminal, and it never keeps the terminal from on
 
 A lost link (the terminal restarted, a cable) is reconnected with exponential backoff (`backoff_base_s`
 doubling to `backoff_max_s`, jittered); the failure is logged once and the recovery once.
+
+**Its state in the database** (`realtime_links`, one row per terminal, for `GET /devices` in any process):
+"up" with `since` once registered for events, "down" with the reason (`describe(error)`) on a failure,
+`last_event_at` at each stored event, and `checked_at` refreshed at least every `HEARTBEAT_S` while the
+listener runs, so a row nobody refreshes tells `gateway.devices.health` that the listener is gone. Standing
+aside for another operation is not a state change (the link is back within `wait_s` of its end).
 """
 
 from __future__ import annotations
@@ -42,12 +48,14 @@ from gateway.devices.ingest import ingest_punches
 from gateway.devices.lease import device_lease
 from gateway.devices.poller import backoff_delay, describe
 from gateway.errors import GatewayError, TerminalBusy
-from gateway.store import DeviceLease, utcnow
+from gateway.store import DeviceLease, RealtimeLink, utcnow
 
 log = logging.getLogger(__name__)
 
 #: Seconds a listener waits for an event before it looks at the terminal's lease again.
 WAIT_S = 0.5
+#: A running listener refreshes its `realtime_links.checked_at` at least this often.
+HEARTBEAT_S = 15.0
 
 
 class LiveDriver(Protocol):
@@ -118,12 +126,14 @@ class RealtimeListener:
                 continue
             except (DriverError, GatewayError) as error:
                 failures += 1
+                self._report("down", describe(error))
                 if failures == 1:
                     log.warning("realtime %s: %s; reconnecting with backoff", self.device.label, describe(error))
                 stop.wait(backoff_delay(failures, self.backoff_base_s, self.backoff_max_s, self._rng))
                 continue
-            except Exception:  # a bug must not end the listener for good: logged, retried like a failure
+            except Exception as error:  # a bug must not end the listener for good: logged, retried like a failure
                 failures += 1
+                self._report("down", f"{type(error).__name__}: {error}")
                 log.exception("realtime %s failed unexpectedly", self.device.label)
                 stop.wait(backoff_delay(failures, self.backoff_base_s, self.backoff_max_s, self._rng))
                 continue
@@ -140,11 +150,18 @@ class RealtimeListener:
                 driver.open()
                 self._check_serial(driver.serial_number)
                 driver.start_live()
+            self._report("up", None)
             self.connected.set()
+            beat = utcnow()
             while not stop.is_set():
                 punches = driver.read_live(self.wait_s)
                 if punches:
                     self._store(driver.serial_number, punches)
+                    self._report("up", None, event=True)
+                    beat = utcnow()
+                elif (utcnow() - beat).total_seconds() >= HEARTBEAT_S:
+                    self._report("up", None)
+                    beat = utcnow()
                 if self._held_by_another():
                     log.debug("realtime %s: standing aside for another operation", self.device.label)
                     return
@@ -170,6 +187,21 @@ class RealtimeListener:
             future_tolerance_s=self.future_tolerance_s,
         )
         self.on_stored(self.device, punches, result.new)
+
+    def _report(self, state: str, error: str | None, *, event: bool = False) -> None:
+        """Record the link's state (`since` moves only when the state changes) and the heartbeat."""
+        now = utcnow()
+        with self.factory() as session, session.begin():
+            link = session.get(RealtimeLink, self.device.label)
+            if link is None:
+                link = RealtimeLink(device_name=self.device.label, state=state, since=now, checked_at=now)
+                session.add(link)
+            elif link.state != state:
+                link.state, link.since = state, now
+            link.error = error
+            link.checked_at = now
+            if event:
+                link.last_event_at = now
 
     def _held_by_another(self) -> bool:
         """Whether some operation holds the terminal's lease now (a lease that ran out holds nothing)."""

@@ -1,20 +1,25 @@
 """Template copy: a finger enrolled on one terminal of an office is written to the office's other terminals.
 
-One pass per office (`copy_templates`, `punchclock devices templates copy`), over its zk-tcp and zk-udp
-terminals, each talked to under its lease (operation "template copy"):
+One pass per office (`copy_templates`, `punchclock devices templates copy`, and `punchclock serve` after
+each user sync pass), over its zk-tcp, zk-udp and zk-soap terminals, each talked to under its lease
+(operation "template copy"). The bytes are the same on every protocol (the SOAP service carries them
+base64-encoded, `drivers.zk_soap`), so a finger enrolled on a SOAP terminal reaches a TCP one and back:
 
-1. **Read** every terminal's templates (`drivers.zk.read_templates`), each by the badge it belongs to.
+1. **Read** every terminal's templates (`read_templates`: pyzk `get_templates` over zk-tcp/zk-udp, SOAP
+   `GetUserTemplate`), each by the badge it belongs to.
 2. **Store** (one transaction): a template whose badge maps to a current employee of the office (a badge
    with no `device_sn`, or that terminal's) and whose (employee, finger) the store does not hold yet is kept
    in `finger_templates`, sealed by `gateway.access.vault` (`finger_templates.template`, the base64 of
    the bytes). The first template stored for a finger stays the one copied: a terminal holding other bytes
    for that finger keeps them (it is not overwritten) and is counted `differs` — re-enrol at the terminal
    and delete the row to make another the reference. Badges of no current employee are counted `unknown`.
+   The same transaction records which fingers of which employee the terminal holds (`terminal_fingers`,
+   finger numbers only), the source of the counts the API and the employee page show.
 3. **Write** to each terminal the stored templates of the employees whose badge it holds as a user and
-   that it lacks (`drivers.zk.write_templates`, pyzk's `save_user_template` upload). A badge the terminal
+   that it lacks (`write_templates`: pyzk's `save_user_template` upload, SOAP `SetUserTemplate`). A badge the terminal
    has no user for is skipped (`no_user`): user sync adds the users, the next pass their fingers. Each
    terminal written appends `terminal.templates.write` to the audit log with the badges and fingers
-   (never a template byte).
+   (never a template byte), and its written fingers to `terminal_fingers`, in one transaction.
 
 A terminal that is busy or fails is reported in its `TemplateCopy` and left out of that pass.
 """
@@ -27,23 +32,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.base import DriverError
-from drivers.zk import FingerTemplate, ZKTcpDriver, ZKUdpDriver
+from drivers.base import DriverError, FingerTemplate
+from drivers.zk import ZKTcpDriver, ZKUdpDriver
+from drivers.zk_soap import ZKSoapDriver
 from gateway import config as cfg
 from gateway.access.audit import append_audit
 from gateway.access.vault import FINGER_TEMPLATE, reveal, seal_for
 from gateway.devices.lease import device_lease
 from gateway.devices.user_sync import office_today
 from gateway.errors import GatewayError, TerminalBusy
-from gateway.store import Badge, Employee, EmployeeTemplate, Office, utcnow
+from gateway.store import Badge, Employee, EmployeeTemplate, Office, TerminalFinger, utcnow
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_KINDS: dict[str, type[ZKTcpDriver] | type[ZKUdpDriver]] = {"zk-tcp": ZKTcpDriver, "zk-udp": ZKUdpDriver}
-TemplateDriver = ZKTcpDriver | ZKUdpDriver
+TemplateDriver = ZKTcpDriver | ZKUdpDriver | ZKSoapDriver
+TEMPLATE_KINDS: dict[str, type[TemplateDriver]] = {
+    "zk-tcp": ZKTcpDriver,
+    "zk-udp": ZKUdpDriver,
+    "zk-soap": ZKSoapDriver,
+}
 TemplateDriverFactory = Callable[[cfg.Device], TemplateDriver]
 
 
@@ -115,12 +125,14 @@ def _copy_office(
 
         _on_terminal(factory, device, build, copy, read)
     today = office_today(office, now)
+    seen = now.astimezone(UTC).replace(tzinfo=None)  # naive UTC, like every time in the store
     with factory() as session, session.begin():
         pins = _badges(session, office.name, today)
         for device in devices:
             copy = copies[device.label]
-            if device.label in held:
-                _store(session, copy, held[device.label], pins.of(copy.sn or ""))
+            if device.label in held and copy.sn is not None:
+                _store(session, copy, held[device.label], pins.of(copy.sn))
+                _record_held(session, copy, held[device.label], pins.of(copy.sn), seen)
         stored = _stored(session, office.name, today)
     for device in devices:
         copy = copies[device.label]
@@ -135,7 +147,7 @@ def _copy_office(
             if (pin, s.finger) not in have
         ]
         if wanted:
-            _write(factory, device, build, copy, wanted, actor)
+            _write(factory, device, build, copy, wanted, employee_of, actor, seen)
     return list(copies.values())
 
 
@@ -213,6 +225,24 @@ def _store(session: Session, copy: TemplateCopy, held: list[FingerTemplate], emp
             copy.differs += 1
 
 
+def _record_held(
+    session: Session, copy: TemplateCopy, held: Sequence[FingerTemplate], employee_of: dict[str, int], seen: datetime
+) -> None:
+    """The terminal holds exactly these fingers of current employees now (its earlier rows replaced)."""
+    session.execute(delete(TerminalFinger).where(TerminalFinger.device_name == copy.device))
+    _add_held(session, copy, held, employee_of, seen)
+
+
+def _add_held(
+    session: Session, copy: TemplateCopy, fingers: Sequence[FingerTemplate], employee_of: dict[str, int], seen: datetime
+) -> None:
+    keys = sorted({(employee_of[t.pin], t.finger) for t in fingers if t.pin in employee_of})
+    session.add_all(
+        TerminalFinger(device_name=copy.device, device_sn=copy.sn or "", employee_id=e, finger=f, seen_at=seen)
+        for e, f in keys
+    )
+
+
 def _open(session: Session, row: EmployeeTemplate) -> bytes:
     return base64.b64decode(reveal(session, FINGER_TEMPLATE, row.employee_id, row.template))
 
@@ -238,9 +268,12 @@ def _write(
     build: TemplateDriverFactory,
     copy: TemplateCopy,
     wanted: list[FingerTemplate],
+    employee_of: dict[str, int],
     actor: str,
+    seen: datetime,
 ) -> None:
-    """Write `wanted` to the terminal under its lease, then audit what it took (badges and fingers only)."""
+    """Write `wanted` to the terminal under its lease, then audit what it took (badges and fingers only) and
+    note the fingers it now holds."""
 
     def write(driver: TemplateDriver) -> None:
         copy.no_user = driver.write_templates(wanted)
@@ -260,3 +293,50 @@ def _write(
             None,
             {"fingers": [f"{t.pin}:{t.finger}" for t in written]},
         )
+        _add_held(session, copy, written, employee_of, seen)
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalFingers:
+    """The fingers of one employee a terminal holds, as the last copy pass saw them."""
+
+    device: str  # the terminal's name in the config
+    sn: str
+    fingers: list[int]
+    seen_at: datetime  # when the copy pass last read or wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprints:
+    """An employee's fingerprints in counts: the fingers stored, and which terminals hold which of them."""
+
+    fingers: list[int]  # stored in punchclock (the copy's reference templates)
+    terminals: list[TerminalFingers]
+
+    @property
+    def synced_terminals(self) -> int:
+        """Terminals holding every stored finger (none when nothing is stored)."""
+        wanted = set(self.fingers)
+        return sum(1 for t in self.terminals if wanted and wanted <= set(t.fingers))
+
+
+def fingerprints_of(session: Session, employee_id: int) -> Fingerprints:
+    """Finger numbers only, never a template byte: what the API and the employee page show."""
+    stored = session.scalars(
+        select(EmployeeTemplate.finger)
+        .where(EmployeeTemplate.employee_id == employee_id)
+        .order_by(EmployeeTemplate.finger)
+    ).all()
+    rows = session.scalars(
+        select(TerminalFinger)
+        .where(TerminalFinger.employee_id == employee_id)
+        .order_by(TerminalFinger.device_name, TerminalFinger.finger)
+    ).all()
+    by_name: dict[str, list[TerminalFinger]] = {}
+    for row in rows:
+        by_name.setdefault(row.device_name, []).append(row)
+    terminals = [
+        TerminalFingers(name, held[-1].device_sn, [r.finger for r in held], max(r.seen_at for r in held))
+        for name, held in by_name.items()
+    ]
+    return Fingerprints(list(stored), terminals)

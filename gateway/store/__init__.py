@@ -74,7 +74,8 @@ from gateway.store.push import (
     PushPhoto,
     PushRefusal,
 )
-from gateway.store.templates import EmployeeTemplate
+from gateway.store.realtime import RealtimeLink
+from gateway.store.templates import EmployeeTemplate, TerminalFinger
 from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
@@ -105,6 +106,8 @@ __all__ = [
     "DeviceLease",
     "DeviceUser",
     "EmployeeTemplate",
+    "RealtimeLink",
+    "TerminalFinger",
     "Employee",
     "LeaveEntry",
     "Onboarding",

@@ -3,6 +3,10 @@
 One row per employee and finger: the template bytes as the terminal's sensor algorithm wrote them, base64
 text sealed by `gateway.access.vault` (column `finger_templates.template`, like the ID number): a template
 is biometric data of a person. Only counts ever leave the store through the API.
+
+`terminal_fingers` says which fingers of which employee each terminal holds, as the last template copy
+pass read it and wrote to it (finger numbers only, no template bytes): the employee page's
+"指纹: 2 枚 (已同步到 3 台考勤机)" and `GET /employees/{code}/fingerprints` are counted from it.
 """
 
 from __future__ import annotations
@@ -28,3 +32,20 @@ class EmployeeTemplate(Base):
     template: Mapped[str] = mapped_column(Text)  # sealed: pc1:<key id>:… of the base64 of the bytes
     source_device_sn: Mapped[str] = mapped_column(String(64))
     stored_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TerminalFinger(Base):
+    """Terminal `device_name` (serial `device_sn`) holds finger `finger` of the employee, seen by the copy
+    pass at `seen_at`. By the config's name: a terminal not polled yet has no serial in `devices`."""
+
+    __tablename__ = "terminal_fingers"
+    __table_args__ = (
+        UniqueConstraint("device_name", "employee_id", "finger", name="uq_terminal_fingers_device_employee_finger"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_name: Mapped[str] = mapped_column(String(100))
+    device_sn: Mapped[str] = mapped_column(String(64))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    finger: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)

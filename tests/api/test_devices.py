@@ -42,6 +42,7 @@ def test_readers_see_every_device_with_health(client: TestClient, as_role, role:
         "record_count": None,
         "record_capacity": None,
         "user_count": None,
+        "realtime": None,  # not a realtime = true terminal
     }
     assert by_name["hq-door"]["health"]["state"] == "never polled"
 
@@ -314,3 +315,44 @@ def test_sync_of_a_terminal_busy_with_another_operation_is_a_409_naming_it(
     )
     health = client.get("/api/v1/devices/SH0001", headers=as_role("viewer")).json()["health"]
     assert health["consecutive_failures"] == 0
+
+
+def test_a_realtime_terminal_shows_its_live_link(factory, as_role) -> None:  # type: ignore[no-untyped-def]
+    """`health.realtime` of a `realtime = true` terminal: down with the reason and since when, as a warning."""
+    from datetime import datetime
+
+    from api.app import ApiSettings, create_app
+    from gateway import config as cfg
+    from gateway.store import RealtimeLink, utcnow
+
+    office = cfg.Office(name="Shanghai HQ", timezone="Asia/Shanghai", city="shanghai")
+    door = cfg.Device(name="hq-door", kind="zk-tcp", host="127.0.0.1", port=4370, office=office.name, realtime=True)
+    settings = ApiSettings(session_factory=factory, config=cfg.Config(offices=[office], devices=[door]))
+    with factory() as session, session.begin():
+        session.add(
+            RealtimeLink(
+                device_name="hq-door",
+                state="down",
+                since=datetime(2026, 3, 2, 1, 0),
+                last_event_at=datetime(2026, 3, 2, 0, 59, 30),
+                error="DeviceUnreachable: connection reset",
+                checked_at=utcnow(),
+            )
+        )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        [hq] = [d for d in client.get("/api/v1/devices", headers=as_role("viewer")).json() if d["name"] == "hq-door"]
+    assert hq["health"]["state"] == "warning"
+    assert hq["health"]["realtime"] == {
+        "state": "down",
+        "since": "2026-03-02T01:00:00Z",
+        "last_event_at": "2026-03-02T00:59:30Z",
+        "error": "DeviceUnreachable: connection reset",
+    }
+    assert hq["health"]["problems"] == [
+        {
+            "code": "realtime_down",
+            "message": "the live connection is down since 2026-03-02 01:00:00 UTC (DeviceUnreachable: connection "
+            "reset); punchclock reconnects by itself, and punches still arrive with each poll meanwhile",
+            "clock_offset_s": None,
+        }
+    ]

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import socket
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 
-from drivers.base import AuthFailed, DeviceBusy, DeviceUnreachable, ProtocolError, RawPunch, RawUser, driver_class
+from drivers.base import (
+    AuthFailed,
+    DeviceBusy,
+    DeviceUnreachable,
+    FingerTemplate,
+    ProtocolError,
+    RawPunch,
+    RawUser,
+    driver_class,
+)
 from drivers.zk_soap import ZKSoapDriver
 from simulators.sample_punches import SimPunch, make_punches, make_users
 from simulators.zk_soap import ZKSoapTerminal
@@ -180,3 +191,80 @@ def test_bare_php_style_request_gets_the_reply_recorded_from_a_real_terminal(ter
             b'<?xml version="1.0" encoding="iso8859-1" standalone="no"?>'
             b"<SetDateResponse><Row><Result>1</Result><Information>Successfully!</Information></Row></SetDateResponse>"
         )
+
+
+VX9 = base64.b64decode(
+    "ocosgoulTUEdNKVRwRQ0I27BDTEkdMEONK9KQQunMVSBK6VPLEENk9MwgQ+DP3PBC1FTXEEG4ihpQQQ3vFQBO4K+WwERYilHAQ8ztktBEBbK"
+)  # the opening bytes of tad-php RealTADTest.php's VX9 sample (any opaque bytes do)
+
+
+def test_templates_are_written_and_read_as_tad_php_sends_them(terminal: ZKSoapTerminal) -> None:
+    """SetUserTemplate carries PIN (the badge), FingerID, Size, Valid, Template (base64) in tad-php's order, then
+    one RefreshDB; GetUserTemplate PIN All reads them back by badge; a badge with no user is returned, not sent."""
+    with ZKSoapDriver(terminal.host, terminal.port) as driver:
+        assert driver.read_templates() == []
+        missing = driver.write_templates(
+            [
+                FingerTemplate("1003", 6, 1, VX9),
+                FingerTemplate("1001", 0, 3, b"\x00\xff"),
+                FingerTemplate("77", 1, 1, VX9),
+            ]
+        )
+        assert missing == ["77"]
+        assert terminal.last_request.decode().startswith("<?xml") and "<RefreshDB" in terminal.last_request.decode()
+        assert driver.read_templates() == [FingerTemplate("1001", 0, 3, b"\x00\xff"), FingerTemplate("1003", 6, 1, VX9)]
+    assert terminal.state.templates == {("1001", 0): (3, b"\x00\xff"), ("1003", 6): (1, VX9)}
+
+
+def test_set_user_template_request_shape(terminal: ZKSoapTerminal) -> None:
+    seen: list[bytes] = []
+    original = terminal.answer
+
+    def recording(body: bytes) -> tuple[str, bool]:
+        seen.append(body)
+        return original(body)
+
+    terminal.answer = recording  # type: ignore[method-assign]
+    with ZKSoapDriver(terminal.host, terminal.port) as driver:
+        driver.write_templates([FingerTemplate("1002", 4, 1, b"\x01\x02\x03")])
+    [call] = [b.decode() for b in seen if b"SetUserTemplate" in b]
+    assert (
+        '<SetUserTemplate xmlns="http://www.zksoftware/Service/message/"><ArgComKey>0</ArgComKey><Arg><PIN>1002</PIN>'
+        "<FingerID>4</FingerID><Size>3</Size><Valid>1</Valid><Template>AQID</Template></Arg></SetUserTemplate>"
+    ) in call
+
+
+def test_a_template_whose_size_disagrees_is_refused_with_the_row(terminal: ZKSoapTerminal) -> None:
+    terminal.enrol("1001", 2, VX9)
+    original = terminal.answer
+    terminal.answer = lambda body: (original(body)[0].replace(f"<Size>{len(VX9)}</Size>", "<Size>9</Size>"), True)  # type: ignore[method-assign]
+    with ZKSoapDriver(terminal.host, terminal.port) as driver, pytest.raises(ProtocolError) as err:
+        driver.read_templates()
+    assert str(err.value).endswith(
+        f"GetUserTemplate row 1 <Size> is 9 but its <Template> holds {len(VX9)} bytes; the reply was cut or the "
+        "firmware encodes templates differently — read this terminal over zk-tcp"
+    )
+
+
+def test_bare_php_style_template_request_is_answered_with_the_rows(terminal: ZKSoapTerminal) -> None:
+    """The PHP raw-socket snippet (xsi:type attributes, no namespace declaration, HTTP/1.0, CRLF after the body)."""
+    terminal.enrol("1002", 1, b"\x05\x06")
+    body = (
+        b'<GetUserTemplate><ArgComKey xsi:type="xsd:integer">0</ArgComKey><Arg><PIN xsi:type="xsd:integer">All</PIN>'
+        b"</Arg></GetUserTemplate>"
+    )
+    with socket.create_connection((terminal.host, terminal.port), timeout=5) as conn:
+        conn.sendall(
+            b"POST /iWsService HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+            + b"\r\n"
+        )
+        conn.shutdown(socket.SHUT_WR)
+        reply = b"".join(iter(lambda: conn.recv(4096), b""))
+    assert reply.partition(b"\r\n\r\n")[2] == (
+        b'<?xml version="1.0" encoding="iso8859-1" standalone="no"?><GetUserTemplateResponse>\r\n'
+        b"<Row><PIN>1002</PIN><FingerID>1</FingerID><Size>2</Size><Valid>1</Valid><Template>BQY=</Template></Row>\r\n"
+        b"</GetUserTemplateResponse>"
+    )

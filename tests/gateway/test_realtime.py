@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import config as cfg
+from gateway.devices.health import link_of, terminal_health
 from gateway.devices.inventory import register_config
 from gateway.devices.lease import device_lease
 from gateway.devices.poller import poll_device
 from gateway.devices.realtime import RealtimeListener
-from gateway.store import Punch
+from gateway.store import Device, Punch, RealtimeLink, utcnow
 from simulators.zk import ZKTerminal
 
 OFFICE = cfg.Office(name="HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=0)
@@ -113,3 +114,49 @@ def test_realtime_is_refused_for_other_kinds(tmp_path: Path) -> None:
         f"{path}: devices[0].realtime: only for zk-tcp terminals (live events over the binary protocol's TCP link); "
         "a zk-udp device is read by its periodic poll or push: remove `realtime = true`"
     )
+
+
+def link_health(factory: sessionmaker[Session], device: cfg.Device) -> tuple[str, list[tuple[str, str]]]:
+    with factory() as session:
+        row = session.scalars(select(Device).where(Device.name == device.name)).one()
+        health = terminal_health(row, device, utcnow(), link_of(session, row))
+        return health.state, [(p.code, p.message) for p in health.problems]
+
+
+def test_the_live_link_s_state_is_recorded_and_judged(
+    factory: sessionmaker[Session], live: tuple[ZKTerminal, RealtimeListener]
+) -> None:
+    t, listener = live
+    with factory() as session:
+        link = session.get(RealtimeLink, "door")
+        assert link is not None and (link.state, link.error, link.last_event_at) == ("up", None, None)
+    assert link_health(factory, listener.device) == ("never polled", [])
+    assert t.punch("1002", AT) == 1
+    wait_for(lambda: stored(factory, t.serial) != [], 2)
+    with factory() as session:
+        link = session.get(RealtimeLink, "door")
+        assert link is not None and link.last_event_at is not None and link.state == "up"
+    t.stop()
+    wait_for(lambda: link_health(factory, listener.device)[0] == "warning", 5)
+    [(code, message)] = link_health(factory, listener.device)[1]
+    assert code == "realtime_down"
+    assert message.startswith("the live connection is down since ") and "DeviceUnreachable: " in message
+    assert message.endswith("punchclock reconnects by itself, and punches still arrive with each poll meanwhile")
+    t.start()
+    wait_for(lambda: link_health(factory, listener.device) == ("never polled", []), 10)
+
+
+def test_a_realtime_terminal_nobody_listens_to_is_a_warning(factory: sessionmaker[Session]) -> None:
+    device = cfg.Device(name="door", kind="zk-tcp", host="127.0.0.1", port=1, office="HQ", realtime=True)
+    register_config(factory, cfg.Config(offices=[OFFICE], devices=[device]))
+    assert link_health(factory, device) == (
+        "warning",
+        [
+            (
+                "realtime_not_running",
+                "no live connection to 'door': its realtime listener is not running — check that `punchclock serve` "
+                "runs and polls (it listens beside the poller); punches still arrive with each poll",
+            )
+        ],
+    )
+    assert link_health(factory, device.model_copy(update={"realtime": False})) == ("never polled", [])

@@ -7,10 +7,12 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+import zeep
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from zk import ZK
 
+from drivers.zk_soap import NS, WSDL_PATH
 from gateway import config as cfg
 from gateway.access.vault import FINGER_TEMPLATE, reveal
 from gateway.devices.inventory import register_config
@@ -18,6 +20,7 @@ from gateway.devices.lease import device_lease
 from gateway.devices.templates import TemplateCopy, copy_templates
 from gateway.store import AuditLog, Badge, Employee, EmployeeTemplate, Office
 from simulators.zk import ZKTerminal
+from simulators.zk_soap import ZKSoapTerminal
 
 OFFICE = cfg.Office(name="HQ", timezone="Asia/Shanghai", city="shanghai")
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -103,3 +106,65 @@ def test_a_leaver_s_finger_is_not_copied(factory: sessionmaker[Session]) -> None
         copies = copy_templates(factory, config, actor="test", now=lambda: NOW)
         assert [counts(c) for c in copies] == [(1, 0, 0, 1, 0, [], None), (0, 0, 0, 0, 0, [], None)]
         assert pyzk_templates(b) == []
+
+
+def soap_device(name: str, t: ZKSoapTerminal) -> cfg.Device:
+    return cfg.Device(name=name, kind="zk-soap", host="127.0.0.1", port=t.port, office="HQ")
+
+
+def zeep_templates(t: ZKSoapTerminal) -> list[tuple[str, int, int, bytes]]:
+    """The terminal's fingers as plain zeep reads them (the shipped WSDL, none of the driver's code)."""
+    client = zeep.Client(str(WSDL_PATH))
+    service = client.create_service(f"{{{NS}}}ZKTerminalBinding", f"http://127.0.0.1:{t.port}/iWsService")
+    reply = service.GetUserTemplate(ArgComKey="0", Arg={"PIN": "All"})
+    rows = reply if isinstance(reply, list) else (reply.Row or []) if reply is not None else []
+    return sorted((r.PIN, int(r.FingerID), int(r.Valid), base64.b64decode(r.Template)) for r in rows)
+
+
+def test_a_finger_enrolled_on_a_zk_terminal_reaches_a_soap_one_and_back(factory: sessionmaker[Session]) -> None:
+    with (
+        ZKTerminal(users=3, records=0) as zk_a,
+        ZKSoapTerminal(users=3, records=0, seed=2) as soap,
+        ZKTerminal(users=3, records=0, seed=3, udp=True) as zk_b,
+    ):
+        config = cfg.Config(
+            offices=[OFFICE],
+            devices=[
+                cfg.Device(name="door0", kind="zk-tcp", host="127.0.0.1", port=zk_a.port, office="HQ"),
+                soap_device("door1", soap),
+                cfg.Device(name="door2", kind="zk-udp", host="127.0.0.1", port=zk_b.port, office="HQ"),
+            ],
+        )
+        register_config(factory, config)
+        for pin in ("1001", "1002", "1003"):
+            employee(factory, f"E{pin}", pin)
+        zk_a.enrol("1002", 6, FINGER)
+        soap.enrol("1003", 3, FINGER[::-1])  # enrolled at the SOAP terminal
+
+        copies = copy_templates(factory, config, actor="test", now=lambda: NOW)
+        assert [counts(c) for c in copies] == [
+            (1, 1, 0, 0, 1, [], None),
+            (1, 1, 0, 0, 1, [], None),
+            (0, 0, 0, 0, 2, [], None),
+        ]
+        assert zeep_templates(soap) == [("1002", 6, 1, FINGER), ("1003", 3, 1, FINGER[::-1])]
+        assert pyzk_templates(zk_a) == [("1002", 6, 1, FINGER), ("1003", 3, 1, FINGER[::-1])]
+        assert pyzk_templates(zk_b) == [("1002", 6, 1, FINGER), ("1003", 3, 1, FINGER[::-1])]
+        assert copies[1].sn == soap.state.serial_number
+
+        again = copy_templates(factory, config, actor="test", now=lambda: NOW)
+        assert [counts(c) for c in again] == [(2, 0, 0, 0, 0, [], None)] * 3
+
+
+@pytest.mark.parametrize("copy_on", [True, False], ids=["copy_templates", "copy_off"])
+def test_serve_s_pass_adds_the_user_then_copies_the_finger(factory: sessionmaker[Session], copy_on: bool) -> None:
+    """`serve`'s scheduled pass: user sync puts the badge on the new terminal, the copy its finger — no command run."""
+    from gateway.cli.devices import user_sync_pass
+
+    with ZKTerminal(users=1, records=0) as a, ZKTerminal(users=0, records=0, seed=2) as b:
+        config = setup(factory, a, b).model_copy(update={"user_sync": cfg.UserSync(copy_templates=copy_on)})
+        employee(factory, "E1001", "1001")
+        a.enrol("1001", 4, FINGER)
+        user_sync_pass(config, factory)
+        assert [u.user_id for u in b.users] == ["1001"]
+        assert pyzk_templates(b) == ([("1001", 4, 1, FINGER)] if copy_on else [])

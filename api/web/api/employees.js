@@ -13,6 +13,8 @@ export const updateBadge = (code, id, card, privilege) =>
   patch(`/employees/${encodeURIComponent(code)}/badges/${id}`, { card: card || null, device_privilege: privilege });
 // Where the employee's badges were written to terminals, and when (and why) they were removed.
 export const getTerminalAccess = (code) => get(`/employees/${encodeURIComponent(code)}/terminal-access`);
+// The employee's fingers in counts: stored, and which terminals hold them (finger numbers only).
+export const getFingerprints = (code) => get(`/employees/${encodeURIComponent(code)}/fingerprints`);
 export const removeBadge = (code, id) => remove(`/employees/${encodeURIComponent(code)}/badges/${id}`);
 export const getBankAccount = (code) => get(`/employees/${encodeURIComponent(code)}/bank-account`);
 export const setBankAccount = (code, account) => put(`/employees/${encodeURIComponent(code)}/bank-account`, account);

@@ -6,7 +6,7 @@ import { ElMessage, ElMessageBox } from "element-plus";
 import { computed, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import {
-  addBadge, createEmployee, getBankAccount, getEmployee, getTerminalAccess, removeBadge, setBankAccount, updateBadge,
+  addBadge, createEmployee, getBankAccount, getEmployee, getFingerprints, getTerminalAccess, removeBadge, setBankAccount, updateBadge,
   updateEmployee,
 } from "../api/employees.js";
 import { listDepartments, moveIntoDepartment, treeOrder } from "../api/departments.js";
@@ -66,6 +66,7 @@ export default {
     const bankRef = ref(null);
     const badge = reactive({ pin: "", device_sn: "", card: "", device_privilege: "user" });
     const access = ref([]); // GET /employees/{code}/terminal-access: where each badge was written and removed
+    const fingers = ref(null); // GET /employees/{code}/fingerprints: fingers stored and held per terminal (counts)
     const edits = reactive({}); // badge id -> { card, device_privilege } being edited in the table
     const saving = ref(false);
     const departments = ref([]);
@@ -116,6 +117,7 @@ export default {
       listDepartments().then((all) => (departments.value = all), showError);
       if (existing) loadBank(existing.code);
       access.value = [];
+      fingers.value = null;
       if (existing) loadAccess();
       setTimeout(() => formRef.value && formRef.value.clearValidate(), 0);
     }
@@ -136,7 +138,17 @@ export default {
       } catch {
         access.value = [];
       }
+      try {
+        fingers.value = await getFingerprints(employee.value.code);
+      } catch {
+        fingers.value = null;
+      }
     }
+    // How many of the employee's fingers terminal `device` holds ("—" before any template copy saw it).
+    const fingersOn = (device) => {
+      const held = fingers.value && fingers.value.terminals.find((t) => t.device === device);
+      return held ? held.count : "—";
+    };
 
     const when = (value) => dateTime(value, zoneOf(employee.value && employee.value.office));
 
@@ -230,7 +242,7 @@ export default {
 
     watch(() => form.pay_basis, () => formRef.value && formRef.value.clearValidate(["salary", "hourly"]));
     expose({ show });
-    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES, access, edits, saveAccess, when, DEVICE_PRIVILEGES };
+    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES, access, fingers, fingersOn, edits, saveAccess, when, DEVICE_PRIVILEGES };
   },
   template: `
 <el-drawer v-model="open" :title="employee ? $t('employees.editTitle', { name: employee.name, code: employee.code }) : $t('employees.createTitle')" size="min(560px, 100vw)" data-test="employee-drawer">
@@ -307,9 +319,11 @@ export default {
       </el-form>
       <p class="muted">{{ $t('employees.badgeHint') }} {{ $t('badgeAccess.hint') }}</p>
       <h4>{{ $t('badgeAccess.title') }}</h4>
+      <p v-if="fingers" data-test="fingerprints">{{ $t('badgeAccess.fingerprints', { n: fingers.stored, terminals: fingers.synced_terminals }) }}</p>
       <el-table :data="access" :empty-text="$t('badgeAccess.none')" data-test="terminal-access">
         <el-table-column :label="$t('employees.pin')" prop="pin" width="80" />
         <el-table-column :label="$t('badgeAccess.device')"><template #default="{ row }">{{ row.device }}</template></el-table-column>
+        <el-table-column :label="$t('badgeAccess.fingersHeld')" width="90"><template #default="{ row }">{{ fingersOn(row.device) }}</template></el-table-column>
         <el-table-column :label="$t('badgeAccess.added')"><template #default="{ row }">{{ when(row.written_at) }}</template></el-table-column>
         <el-table-column :label="$t('badgeAccess.removed')"><template #default="{ row }">{{ row.removed_at ? when(row.removed_at) + ' · ' + $t('badgeAccess.reasons.' + row.removal_reason) : '—' }}</template></el-table-column>
       </el-table>

@@ -200,9 +200,12 @@ export default {
       wrong_comm_key: "Wrong comm key",
       clock_drift: "Clock off",
       not_read_recently: "Not read recently",
+      realtime_down: "Live connection down",
+      realtime_not_running: "Live listener not running",
       poll_failed: "Read failed",
     },
     offset: "off by {offset}",
+    realtime: { up: "Live: up since {since}, last punch {event}", down: "Live: down since {since}" },
   },
   payruns: {
     title: "Pay runs",
@@ -1038,6 +1041,8 @@ export default {
     device: "Terminal",
     added: "Written",
     removed: "Removed",
+    fingerprints: "Fingerprints: {n} (copied to {terminals} terminals)",
+    fingersHeld: "Fingers",
     reasons: { left: "left the company", badge_removed: "badge removed", unknown: "unknown user" },
   },
   // manager and HR requests

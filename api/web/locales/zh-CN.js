@@ -200,9 +200,12 @@ export default {
       wrong_comm_key: "通讯密码错误",
       clock_drift: "时钟偏差过大",
       not_read_recently: "近期未读取",
+      realtime_down: "实时连接断开",
+      realtime_not_running: "实时监听未运行",
       poll_failed: "读取失败",
     },
     offset: "偏差 {offset}",
+    realtime: { up: "实时连接: 已连接 (自 {since}，最近打卡 {event})", down: "实时连接: 已断开 (自 {since})" },
   },
   payruns: {
     title: "工资核算",
@@ -1038,6 +1041,8 @@ export default {
     device: "考勤机",
     added: "写入时间",
     removed: "删除时间",
+    fingerprints: "指纹: {n} 枚 (已同步到 {terminals} 台考勤机)",
+    fingersHeld: "指纹数",
     reasons: { left: "已离职", badge_removed: "工卡已删除", unknown: "未知用户" },
   },
   // manager and HR requests

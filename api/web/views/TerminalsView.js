@@ -156,7 +156,8 @@ export default {
       <el-table-column :label="$t('terminals.name')" min-width="120"><template #default="{ row }"><strong :data-terminal="row.name">{{ row.name }}</strong><div class="muted">{{ row.sn || $t('common.none') }}</div></template></el-table-column>
       <el-table-column :label="$t('terminals.office')" prop="office" min-width="110" />
       <el-table-column :label="$t('terminals.kind')" min-width="130"><template #default="{ row }">{{ kindLabel(row.kind) }}<div class="muted">{{ row.host ? row.host + ':' + row.port : $t('terminals.pushes') }}</div></template></el-table-column>
-      <el-table-column :label="$t('terminals.state')" width="100"><template #default="{ row }"><el-tag :type="STATE_TYPES[row.health.state]" effect="dark" :data-state="row.health.state">{{ $t('terminal.state.' + stateKey(row.health.state)) }}</el-tag></template></el-table-column>
+      <el-table-column :label="$t('terminals.state')" width="100"><template #default="{ row }"><el-tag :type="STATE_TYPES[row.health.state]" effect="dark" :data-state="row.health.state">{{ $t('terminal.state.' + stateKey(row.health.state)) }}</el-tag>
+        <div v-if="row.health.realtime" class="muted small-text" :data-realtime="row.health.realtime.state">{{ $t('terminal.realtime.' + row.health.realtime.state, { since: when(row.health.realtime.since, row.office) || '—', event: when(row.health.realtime.last_event_at, row.office) || '—' }) }}</div></template></el-table-column>
       <el-table-column :label="$t('terminals.problems')" min-width="210"><template #default="{ row }">
         <span v-if="!row.health.problems.length" class="muted">{{ $t('dashboard.noProblems') }}</span>
         <div v-for="p in row.health.problems" :key="p.code" class="problem" :data-problem="p.code">
