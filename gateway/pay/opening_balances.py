@@ -30,16 +30,18 @@ later months add the balance to the locked runs' sums (`gateway.pay.payrun`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
+from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.piece_import import PieceImportError, RowProblem, read_rows
 from gateway.store import RUN_LOCKED, Employee, OpeningBalance, PayRun, Payslip
 from payroll_core.columns import MAX_YTD_FEN
@@ -250,21 +252,31 @@ def _parse(session: Session, filename: str, content: bytes) -> list[dict[str, An
     return checked
 
 
+def _employee_ids(rows: list[dict[str, Any]]) -> list[int]:
+    """The rows' employees, each once: a 70,000-row import queries them in chunks (PostgreSQL binds ≤ 65,535)."""
+    return sorted({r["employee"].id for r in rows})
+
+
 def _locked_months(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, int], list[tuple[str, int]]]:
     """(employee id, tax year) → (period, pay run id) of its locked payslips, for the rows' employees and years."""
     years = {r["year"] for r in rows}
     found: dict[tuple[int, int], list[tuple[str, int]]] = {}
-    for employee_id, period, run_id in session.execute(
-        select(Payslip.employee_id, PayRun.period, PayRun.id)
-        .join(PayRun)
-        .where(
-            PayRun.status == RUN_LOCKED,
-            Payslip.employee_id.in_([r["employee"].id for r in rows]),
-            PayRun.period >= f"{min(years)}-01",
-            PayRun.period <= f"{max(years)}-12",
+
+    def locked(chunk: list[int]) -> Iterable[Row[int, str, int]]:
+        # an employee's payslips are all in one chunk, so each one's months stay in period order
+        return session.execute(
+            select(Payslip.employee_id, PayRun.period, PayRun.id)
+            .join(PayRun)
+            .where(
+                PayRun.status == RUN_LOCKED,
+                Payslip.employee_id.in_(chunk),
+                PayRun.period >= f"{min(years)}-01",
+                PayRun.period <= f"{max(years)}-12",
+            )
+            .order_by(PayRun.period)
         )
-        .order_by(PayRun.period)
-    ):
+
+    for employee_id, period, run_id in by_id_chunks(_employee_ids(rows), locked):
         found.setdefault((employee_id, int(period[:4])), []).append((period, run_id))
     return found
 
@@ -275,9 +287,12 @@ def import_opening_balances(session: Session, filename: str, content: bytes, act
     rows = _parse(session, filename, content)
     locked = _locked_months(session, rows)
     earlier = {
-        (b.employee_id, b.tax_year)
-        for b in session.scalars(
-            select(OpeningBalance).where(OpeningBalance.employee_id.in_([r["employee"].id for r in rows]))
+        (employee_id, year)
+        for employee_id, year in by_id_chunks(
+            _employee_ids(rows),
+            lambda chunk: session.execute(
+                select(OpeningBalance.employee_id, OpeningBalance.tax_year).where(OpeningBalance.employee_id.in_(chunk))
+            ),
         )
     }
     problems = []

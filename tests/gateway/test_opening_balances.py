@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from test_payrun import seed_shanghai
 
+from gateway.pay import id_chunks
+from gateway.pay.lock_checks import WARNING_CODES
 from gateway.pay.opening_balances import OpeningBalanceImportError, import_opening_balances, opening_balances
 from gateway.pay.payrun import PayRunInputError, compute_payrun, create_payrun, lock_payrun, payslips_of, run_payroll
 from gateway.store import AuditLog, Employee, OpeningBalance
@@ -207,3 +209,37 @@ def test_the_template_in_docs_imports_as_it_stands(factory: sessionmaker[Session
             15_000_000,
             565_500,
         )
+
+
+def test_the_checks_hold_when_the_employees_are_queried_in_chunks(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import of more employees than one statement may bind (PostgreSQL: 65,535) is checked chunk by chunk;
+    here one employee a chunk, and both checks still find what the locked run paid and used."""
+    monkeypatch.setattr(id_chunks, "ID_CHUNK", 1)
+    seed_shanghai(factory)
+    with factory() as s, s.begin():
+        office = s.scalars(select(Employee.office_id).where(Employee.code == "E001")).one()
+        s.add(Employee(code="E002", name="Li Na", office_id=office, pay_basis="monthly", monthly_salary_fen=800_000,
+                       special_deductions_fen=0))  # fmt: skip
+    _import(factory, _csv("E002,Li Na,2026-02,2,100,0,0,0,0\n"))
+    with factory() as s, s.begin():
+        run, _ = run_payroll(s, "2026-03", "all", "hr")
+        lock_payrun(s, run.id, "hr", list(WARNING_CODES))
+    statements: list[str] = []
+    engine = factory.kw["bind"]
+    spy = lambda _c, _cur, statement, *_rest: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", spy)
+    with factory() as s, s.begin(), pytest.raises(OpeningBalanceImportError) as refused:
+        import_opening_balances(
+            s, "期初.csv", _csv("E001,Zhang Wei,2026-03,3,1,0,0,0,0\n", "E002,Li Na,2026-02,2,1,0,0,0,0\n"), "hr"
+        )
+    event.remove(engine, "before_cursor_execute", spy)
+    balances_read = [q for q in statements if q.lstrip().startswith("SELECT opening_balances.employee_id")]
+    assert len(balances_read) == 2  # one statement per chunk of one employee
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, column 截至月份: 2026-03 is already paid in locked pay run 1: an opening balance covers only the "
+        "months paid before punchclock",
+        "row 3, column 工号: E002's opening balance of 2026 was used by locked pay run 1 (2026-03); it cannot be "
+        "replaced",
+    ]
