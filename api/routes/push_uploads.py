@@ -15,11 +15,12 @@ from sqlalchemy import or_, select
 from api.auth import READERS, require
 from api.db import read
 from api.errors import NotFound
+from api.routes.employees import find_employee
 from api.schemas import MAX_ID, BeforeId, PageLimit, PushCommandOut, PushEnrolmentOut, PushOperLogOut, PushPhotoOut
 from gateway.access.tokens import Principal
 from gateway.devices.push_commands import list_commands
 from gateway.devices.push_uploads import list_enrolments, list_operlog, list_photos
-from gateway.store import Badge, Device, Employee, PushEnrolment, PushPhoto
+from gateway.store import Badge, Device, PushEnrolment, PushPhoto
 
 router = APIRouter(tags=["ADMS uploads"])
 Readers = Annotated[Principal, require(*READERS)]
@@ -107,9 +108,7 @@ def enrolments(request: Request, ref: str, _who: Readers) -> list[PushEnrolmentO
 def employee_enrolments(request: Request, code: str, _who: Readers) -> list[PushEnrolmentOut]:
     """The ADMS terminals where the employee's badges were enrolled at the keypad, and when."""
     with read(request) as session:
-        employee_id = session.scalar(select(Employee.id).where(Employee.code == code))
-        if employee_id is None:
-            raise NotFound(f"no employee {code!r}")
+        employee_id = find_employee(session, code).id
         pins = list(session.scalars(select(Badge.pin).where(Badge.employee_id == employee_id)))
         if not pins:
             return []

@@ -12,16 +12,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import BadGateway, Conflict, NotFound
+from api.routes.employees import find_employee
 from api.schemas import FingerprintsOut, TerminalAccessOut, TerminalFingersOut, UserSyncChangeOut, UserSyncPlanOut
 from gateway.access.tokens import Principal
 from gateway.devices.templates import fingerprints_of
 from gateway.devices.user_sync import removals_of, sync_device
-from gateway.store import Employee
 
 router = APIRouter(tags=["user sync"])
 
@@ -80,9 +79,7 @@ def terminal_access(
 ) -> list[TerminalAccessOut]:
     """The terminals the employee's badges were written to, and where and when they were removed."""
     with read(request) as session:
-        employee = session.scalar(select(Employee).where(Employee.code == code))
-        if employee is None:
-            raise NotFound(f"no employee {code!r}")
+        employee = find_employee(session, code)
         return [
             TerminalAccessOut(
                 device=dev.name,
@@ -101,9 +98,7 @@ def fingerprints(request: Request, code: str, _who: Annotated[Principal, require
     """The employee's fingers stored in punchclock and, per terminal, the fingers it holds as the last
     template copy saw them; `synced_terminals` counts the terminals holding every stored finger."""
     with read(request) as session:
-        employee = session.scalar(select(Employee).where(Employee.code == code))
-        if employee is None:
-            raise NotFound(f"no employee {code!r}")
+        employee = find_employee(session, code)
         found = fingerprints_of(session, employee.id)
         return FingerprintsOut(
             stored=len(found.fingers),

@@ -64,4 +64,4 @@ def test_fingers_stored_and_held_per_terminal_in_counts_only(  # type: ignore[no
         assert template.hex()[:12] not in response.text and "SS21" not in response.text
 
     missing = client.get("/api/v1/employees/E999/fingerprints", headers=as_role("viewer"))
-    assert (missing.status_code, missing.json()["detail"]) == (404, "no employee 'E999'")
+    assert (missing.status_code, missing.json()["detail"]) == (404, "employee 'E999' does not exist")
