@@ -41,7 +41,10 @@ unanswered for `[push] resend_after_s` is handed over again, at most `max_sends`
 
 Other uploads (`gateway.devices.push_uploads`), also accepted at `/iclock/fdata`: ATTPHOTO photos
 (answered `OK`; over `[push] max_photo_bytes` 413, nothing stored), OPERLOG and USERINFO lines with
-the enrolments done at the terminal (answered `OK: N`). Other tables (BIODATA…) are acknowledged but
+the enrolments done at the terminal, and BIODATA lines (answered `OK: N`); their fingerprint lines are
+stored as templates (`gateway.devices.templates.store_uploaded`). Queued FINGERTMP commands carry a
+reference to the sealed template, opened at hand-over (`expand_for_hand_over`), and their `Return=0`
+records the finger on the terminal (`note_pushed`). Other tables are acknowledged but
 not stored: refusing them would make the terminal resend them forever. `GET /iclock/ping` answers `OK`.
 
 The handshake URL carries the push comm key; `mount` adds a filter to uvicorn's access logger that

@@ -14,7 +14,8 @@ server and uses these helpers):
 * `POST /iclock/devicecmd?SN=…` — results, each an `ID=<id>&Return=<code>&CMD=<command>` line, an
   `INFO` result followed by `key=value` lines (`parse_devicecmd`).
 * `POST /iclock/cdata?SN=…&table=ATTPHOTO` (or `/iclock/fdata`) — a punch photo (`read_attphoto`);
-  `table=OPERLOG` / `USERINFO` — operation records and users enrolled at the terminal (`read_operlog`).
+  `table=OPERLOG` / `USERINFO` / `BIODATA` — operation records, users and fingers enrolled at the terminal
+  (`read_operlog`); `update_fingertmp_command` writes a finger to it.
 
 Sources: the 中控 push protocol overview https://www.zksps.com/productinfo/1271670.html; the Hysson
 "BS SDK" HTTP push manual https://pdfcoffee.com/bs-sdk-mnaual-pdf-free.html; the
