@@ -41,7 +41,10 @@ unanswered for `[push] resend_after_s` is handed over again, at most `max_sends`
 
 Other uploads (`gateway.devices.push_uploads`), also accepted at `/iclock/fdata`: ATTPHOTO photos
 (answered `OK`; over `[push] max_photo_bytes` 413, nothing stored), OPERLOG and USERINFO lines with
-the enrolments done at the terminal (answered `OK: N`). Other tables (BIODATA…) are acknowledged but
+the enrolments done at the terminal, and BIODATA lines (answered `OK: N`); their fingerprint lines are
+stored as templates (`gateway.devices.templates.store_uploaded`). Queued FINGERTMP commands carry a
+reference to the sealed template, opened at hand-over (`expand_for_hand_over`), and their `Return=0`
+records the finger on the terminal (`note_pushed`). Other tables are acknowledged but
 not stored: refusing them would make the terminal resend them forever. `GET /iclock/ping` answers `OK`.
 
 The handshake URL carries the push comm key; `mount` adds a filter to uvicorn's access logger that
@@ -86,6 +89,7 @@ from gateway.devices.push_commands import hand_over, record_results
 from gateway.devices.push_refusals import note_refused
 from gateway.devices.push_rejects import keep_rejected
 from gateway.devices.push_uploads import store_info, store_operlog, store_photo
+from gateway.devices.templates import expand_for_hand_over, note_pushed
 from gateway.errors import GatewayError
 from gateway.store import Device, utcnow
 
@@ -247,7 +251,7 @@ async def upload(
     try:
         if table == "ATTPHOTO":
             return await run_in_threadpool(_store_photo, factory, state, sn, body)
-        if table in ("OPERLOG", "USERINFO"):
+        if table in ("OPERLOG", "USERINFO", "BIODATA"):
             lines = await run_in_threadpool(read_operlog, body, sn, table)
             await run_in_threadpool(store_operlog, factory, sn, table, lines)
             state.last_error.pop(sn, None)
@@ -338,6 +342,7 @@ async def getrequest(
     commands = await run_in_threadpool(
         partial(hand_over, factory, sn, resend_after_s=settings.resend_after_s, max_sends=settings.max_sends)
     )
+    commands = await run_in_threadpool(expand_for_hand_over, factory, commands)
     lines = [command_line(command_id, command) for command_id, command in commands]
     return _text("\n".join(lines) + "\n" if lines else "OK")
 
@@ -360,7 +365,10 @@ async def devicecmd(request: Request, sn: SerialNumber, factory: Factory, state:
 
 def _record(factory: sessionmaker[Session], sn: str, results: list[CommandResult]) -> None:
     """Store the results; an answer to an INFO command this terminal was sent becomes its info."""
-    finished = {str(command_id) for command_id, _command in record_results(factory, sn, results)}
+    recorded = dict(record_results(factory, sn, results))
+    finished = {str(command_id) for command_id in recorded}
+    note_pushed(factory, sn, [recorded[int(r.command_id)] for r in results if r.return_code == 0
+                              and r.command_id in finished])  # fmt: skip
     for result in results:
         if result.command == "INFO" and result.return_code == 0 and result.command_id in finished:
             store_info(factory, sn, result.values())

@@ -14,7 +14,8 @@ server and uses these helpers):
 * `POST /iclock/devicecmd?SN=…` — results, each an `ID=<id>&Return=<code>&CMD=<command>` line, an
   `INFO` result followed by `key=value` lines (`parse_devicecmd`).
 * `POST /iclock/cdata?SN=…&table=ATTPHOTO` (or `/iclock/fdata`) — a punch photo (`read_attphoto`);
-  `table=OPERLOG` / `USERINFO` — operation records and users enrolled at the terminal (`read_operlog`).
+  `table=OPERLOG` / `USERINFO` / `BIODATA` — operation records, users and fingers enrolled at the terminal
+  (`read_operlog`); `update_fingertmp_command` writes a finger to it.
 
 Sources: the 中控 push protocol overview https://www.zksps.com/productinfo/1271670.html; the Hysson
 "BS SDK" HTTP push manual https://pdfcoffee.com/bs-sdk-mnaual-pdf-free.html; the
@@ -45,6 +46,8 @@ full length noted), so a 50 MB line never reaches a log whole.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +57,7 @@ from drivers.base import (
     DEFAULT_ENCODING,
     MAX_PIN_LENGTH,
     DeviceInfo,
+    FingerTemplate,
     ProtocolError,
     RawPunch,
     TerminalUser,
@@ -155,6 +159,20 @@ def update_user_command(user: TerminalUser, encoding: str = DEFAULT_ENCODING) ->
 def delete_user_command(pin: str) -> str:
     """Remove a user (and the terminal's templates of that user) by badge: `DATA DELETE USERINFO`."""
     return f"DATA DELETE USERINFO PIN={pin}"
+
+
+def update_fingertmp_command(template: FingerTemplate) -> str:
+    """Write one finger's template to the terminal: `DATA UPDATE FINGERTMP PIN=…\tFID=…\tSize=…\tValid=…\tTMP=…`
+    (the PushDemo `Constants.DEV_CMD_DATA_UPDATE_FINGER`), `TMP` the base64 of the bytes and `Size` its length
+    in characters, as the public push servers that write templates compute it (`Size=${tmp.length}`)."""
+    encoded = base64.b64encode(template.template).decode("ascii")
+    return fingertmp_command(template.pin, template.finger, template.valid, len(encoded), encoded)
+
+
+def fingertmp_command(pin: str, finger: int, valid: int, size: int, tmp: str) -> str:
+    """The `DATA UPDATE FINGERTMP` line with `tmp` as given (the queue keeps a reference there, see
+    `gateway.devices.push_templates`)."""
+    return f"DATA UPDATE FINGERTMP PIN={pin}\tFID={finger}\tSize={size}\tValid={valid}\tTMP={tmp}"
 
 
 def reupload_command(start: datetime, end: datetime) -> str:
@@ -388,7 +406,9 @@ class Enrolment:
 
 @dataclass(frozen=True, slots=True)
 class OperLine:
-    """One OPERLOG/USERINFO line: `kind` its first word (OPLOG, USER, FP, …), `line` as kept (secrets cut)."""
+    """One OPERLOG/USERINFO/BIODATA line: `kind` its first word (OPLOG, USER, FP, BIODATA, …), `line` as kept
+    (secrets cut). `template` is the finger of an `FP` line or a fingerprint `BIODATA` line (Type=1);
+    `bio_type` the `Type` of a `BIODATA` line (9 a visible-light face, 2 a near-infrared one, …)."""
 
     line_number: int
     kind: str
@@ -397,6 +417,12 @@ class OperLine:
     op_code: int | None = None
     ts_local: datetime | None = None
     enrolment: Enrolment | None = None
+    template: FingerTemplate | None = None
+    bio_type: int | None = None
+
+
+BIO_TYPE_FINGER = 1  # BIODATA `Type`: the PushDemo `Constants.BIO_TYPE_FP` (9 is BIO_TYPE_VF, a visible face)
+MAX_FINGER = 9  # fingers are numbered 0-9 on every ZKTeco terminal
 
 
 # Values never kept: a user's password, and biometric templates and photos (another part stores those).
@@ -411,10 +437,18 @@ def read_operlog(body: bytes | str, device_sn: str, table: str = "OPERLOG") -> l
       operation done at the terminal;
     * `USER PIN=…\tName=…\tPri=…\tPasswd=…\tCard=…\tGrp=…\tTZ=…` — a user enrolled or changed there
       (a USERINFO upload may send the same fields without the `USER ` word);
-    * `FP PIN=…\tFID=…\tSize=…\tValid=…\tTMP=…` and any other line — kept as an operation-log line.
+    * `FP PIN=…\tFID=…\tSize=…\tValid=…\tTMP=<base64>` — a finger enrolled there (its `template`);
+    * `BIODATA Pin=…\tNo=…\tIndex=…\tValid=…\tDuress=…\tType=…\tMajorVer=…\tMinorVer=…\tFormat=…\tTmp=<base64>`
+      — the newer firmware's biometric record (posted as `table=BIODATA`, and in OPERLOG on some firmware):
+      Type=1 is a finger (`No` its number), which becomes the line's `template`; other types (faces, palms)
+      carry only `bio_type`;
+    * any other line — kept as an operation-log line.
 
-    `Passwd`, `TMP` and `Content` values are replaced by their length. A USER line without a PIN, or with
-    a PIN over 24 characters or a Pri that is not a number, is a `ProtocolError` naming the line.
+    `Passwd`, `TMP`/`Tmp` and `Content` values are replaced by their length in the kept line, and every
+    message quotes the kept line, so no template byte reaches a log. A USER line without a PIN, or with a
+    PIN over 24 characters or a Pri that is not a number, is a `ProtocolError` naming the line, and so is a
+    finger line whose PIN, finger number or Valid cannot be read, whose template is not base64, or whose
+    `Size` is neither the base64's length in characters (what the push servers send) nor the bytes' count.
     """
     text = decode_body(body, f"{table} from {device_sn}") if isinstance(body, bytes) else body
     lines: list[OperLine] = []
@@ -441,6 +475,9 @@ def read_operlog(body: bytes | str, device_sn: str, table: str = "OPERLOG") -> l
         )
         kept_line = f"{word} {kept}"
         pin = values.get("PIN", values.get("Pin", "")).strip() or None
+        if word in ("FP", "BIODATA"):
+            lines.append(_biometric_line(number, word, kept_line, values, f"{table} from {device_sn}"))
+            continue
         if word != "USER":
             lines.append(OperLine(number, word[:16], kept_line, pin=pin[:32] if pin else None))
             continue
@@ -453,6 +490,42 @@ def read_operlog(body: bytes | str, device_sn: str, table: str = "OPERLOG") -> l
                               int(privilege))  # fmt: skip
         lines.append(OperLine(number, "USER", kept_line, pin=pin, enrolment=enrolment))
     return lines
+
+
+def _biometric_line(number: int, word: str, kept: str, values: dict[str, str], source: str) -> OperLine:
+    """An `FP` or `BIODATA` line; `kept` (the template cut out) is all a message quotes."""
+    where = f"{source}, line {number} {quote(kept)}"
+    pin = values.get("PIN", values.get("Pin", "")).strip()
+    if not pin or len(pin) > MAX_PIN_LENGTH:
+        raise ProtocolError(f"{where}: a {word} line needs a PIN of 1 to {MAX_PIN_LENGTH} characters")
+    fields = {"FP": ("FID", "Valid", "TMP"), "BIODATA": ("No", "Valid", "Tmp")}[word]
+    numbers: dict[str, int] = {}
+    for name in (fields[0], fields[1], *(("Type",) if word == "BIODATA" else ())):
+        text = values.get(name, "").strip()
+        if not text.isdigit():
+            raise ProtocolError(f"{where}: {name} {quote(text)} is not a number")
+        numbers[name] = int(text)
+    bio_type = numbers.get("Type")
+    if bio_type is not None and bio_type != BIO_TYPE_FINGER:
+        return OperLine(number, word, kept, pin=pin, bio_type=bio_type)
+    finger = numbers[fields[0]]
+    if finger > MAX_FINGER:
+        raise ProtocolError(f"{where}: finger {fields[0]}={finger} is outside 0..{MAX_FINGER}")
+    encoded = values.get(fields[2], values.get(fields[2].upper(), "")).strip()
+    try:
+        template = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError(f"{where}: the template is not base64") from None
+    if not template:
+        raise ProtocolError(f"{where}: the template is empty")
+    size = values.get("Size", "").strip()
+    if size and (not size.isdigit() or int(size) not in (len(encoded), len(template))):
+        raise ProtocolError(
+            f"{where}: Size={quote(size)} but the template has {len(encoded):,} base64 characters "
+            f"({len(template):,} bytes): the upload was cut short"
+        )
+    return OperLine(number, word, kept, pin=pin, template=FingerTemplate(pin, finger, numbers["Valid"], template),
+                    bio_type=bio_type)  # fmt: skip
 
 
 def _int_field(fields: list[str], index: int, name: str, where: str) -> int:

@@ -18,19 +18,30 @@ handshake only when it has a push comm key (`push_comm_key=`), and sends no key 
 
 Commands obeyed: `SET OPTION DateTime=<packed int | YYYY-MM-DD HH:MM:SS>` moves the clock;
 `DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…` re-uploads that range; `DATA UPDATE/DELETE USERINFO`
-change its users; `INFO` is answered with `key=value` lines after its result line (`~DeviceName`,
-`FWVersion`, `UserCount`, `FPCount`, `TransactionCount`, `IPAddress`); anything else is answered
+change its users (a deleted user's fingers go with it); `DATA UPDATE FINGERTMP PIN=…\tFID=…\tSize=…\tValid=…\tTMP=…`
+and `DATA UPDATE BIODATA Pin=…\tNo=…\t…\tType=1\t…\tTmp=…` store a finger of a user it holds (`Size` the
+base64's length in characters; anything else, a finger outside 0-9 or a badge without a user is
+`Return=-3`), `DATA DELETE FINGERTMP PIN=…[\tFID=…]` removes them; `INFO` is answered with `key=value`
+lines after its result line (`~DeviceName`, `FWVersion`, `UserCount`, `FPCount`, `TransactionCount`,
+`IPAddress`); anything else is answered
 `Return=-1` (unsupported) like a terminal without the feature.
 
 Other uploads, as the PushDemo `CdataController` and kittiu/thai_zkt read them: `upload_photo` posts
 `table=ATTPHOTO` with the header lines `PIN=YYYYMMDDHHMMSS-<pin>.jpg`, `SN=…`, `size=…`,
 `CMD=uploadphoto`, one NUL byte and the JPEG; `upload_operlog` posts `table=OPERLOG` with `OPLOG …`
 operation records; `enrol` adds a user at the terminal and posts its `USER PIN=…` line in OPERLOG;
-`upload_userinfo` posts its users as `table=USERINFO`; `ping` is `GET /iclock/ping`.
+`upload_userinfo` posts its users as `table=USERINFO`; `ping` is `GET /iclock/ping`. `enrol_finger`
+enrols a finger at the terminal and uploads it as firmware does: an `FP PIN=…\tFID=…\tSize=…\tValid=…\tTMP=…`
+line in OPERLOG, or (`biodata=True`, newer firmware) a `BIODATA Pin=…\tNo=…\tIndex=0\tValid=…\tDuress=0\tType=1
+\tMajorVer=10\tMinorVer=0\tFormat=0\tTmp=…` line as `table=BIODATA`; `upload_face` posts a visible-light face
+(`Type=9`, the version numbers of a public trace). `fingers` holds what it was given, `polls` every
+getrequest answer as received: what tests read back.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import random
 import time
 from collections.abc import Callable
@@ -100,6 +111,8 @@ class PushTerminal:
         self.punches: list[SimPunch] = make_punches(staff, records, seed)
         # The user table, by badge, as DATA UPDATE/DELETE USERINFO commands change it.
         self.users: dict[str, SimUser] = {u.pin: u for u in staff}
+        self.fingers: dict[tuple[str, int], tuple[int, bytes]] = {}  # (badge, finger) -> (valid, template)
+        self.polls: list[str] = []  # every getrequest answer, as received
         self.batch_size = batch_size
         self.stamp = 0  # records uploaded so far, as told to the server
         self.clock_offset = timedelta()
@@ -144,6 +157,7 @@ class PushTerminal:
         """One getrequest poll; runs each command and posts its result. Returns commands run."""
         info = f"{FIRMWARE},{self.user_count},{self.user_count},{len(self.punches)},127.0.0.1"
         text = self._get("/iclock/getrequest", {"SN": self.serial_number, "INFO": info})
+        self.polls.append(text)
         results = []
         run = 0
         for line in text.splitlines():
@@ -201,6 +215,26 @@ class PushTerminal:
         body = "".join(f"{self._user_fields(u)}\n" for u in sorted(self.users.values(), key=lambda u: u.pin))
         return self._post_table("USERINFO", body.encode(self.encoding))
 
+    def enrol_finger(
+        self, pin: str, finger: int, template: bytes, *, valid: int = 1, biodata: bool = False
+    ) -> httpx.Response:
+        """Enrol a finger of user `pin` at the terminal and upload it (an FP line, or a BIODATA line)."""
+        self.fingers[(pin, finger)] = (valid, template)
+        tmp = base64.b64encode(template).decode()
+        if not biodata:
+            line = f"FP PIN={pin}\tFID={finger}\tSize={len(tmp)}\tValid={valid}\tTMP={tmp}\n"
+            return self._post_table("OPERLOG", line.encode())
+        return self._post_table("BIODATA", self._biodata(pin, finger, valid, 1, (10, 0), tmp).encode())
+
+    def upload_face(self, pin: str, template: bytes) -> httpx.Response:
+        """Upload a visible-light face template of user `pin` (BIODATA Type=9)."""
+        line = self._biodata(pin, 0, 1, 9, (39, 3), base64.b64encode(template).decode())
+        return self._post_table("BIODATA", line.encode())
+
+    def templates(self) -> list[tuple[str, int, int, bytes]]:
+        """The fingers it holds: (badge, finger, valid, template), sorted."""
+        return sorted((pin, finger, valid, tmp) for (pin, finger), (valid, tmp) in self.fingers.items())
+
     def ping(self) -> httpx.Response:
         return self._client.get("/iclock/ping", params={"SN": self.serial_number})
 
@@ -210,12 +244,19 @@ class PushTerminal:
             "~DeviceName": "SimPush",
             "FWVersion": FIRMWARE,
             "UserCount": str(len(self.users)),
-            "FPCount": "0",
+            "FPCount": str(len(self.fingers)),
             "TransactionCount": str(len(self.punches)),
             "IPAddress": "127.0.0.1",
         }
 
     # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _biodata(pin: str, no: int, valid: int, bio_type: int, version: tuple[int, int], tmp: str) -> str:
+        return (
+            f"BIODATA Pin={pin}\tNo={no}\tIndex=0\tValid={valid}\tDuress=0\tType={bio_type}\tMajorVer={version[0]}"
+            f"\tMinorVer={version[1]}\tFormat=0\tTmp={tmp}\n"
+        )
+
     @staticmethod
     def _user_fields(user: SimUser) -> str:
         card = str(user.card) if user.card else ""
@@ -248,9 +289,38 @@ class PushTerminal:
             return RETURN_OK
         if command.startswith(("DATA UPDATE USERINFO ", "DATA DELETE USERINFO ")):
             return self._change_user(command)
+        if command.startswith(("DATA UPDATE FINGERTMP ", "DATA UPDATE BIODATA ", "DATA DELETE FINGERTMP ")):
+            return self._change_finger(command)
         if command == "INFO":
             return RETURN_OK
         return RETURN_UNSUPPORTED
+
+    def _change_finger(self, command: str) -> int:
+        """A finger written or deleted as firmware takes it: the user must exist, the finger be 0-9, the
+        template base64 whose length is `Size` (FINGERTMP); BIODATA of another Type than 1 is unsupported."""
+        words = command.split(" ", 3)
+        args = dict(part.split("=", 1) for part in (words[3] if len(words) > 3 else "").split("\t") if "=" in part)
+        biodata = words[2] == "BIODATA"
+        pin = args.get("Pin" if biodata else "PIN", "")
+        finger_text = args.get("No" if biodata else "FID", "")
+        if words[1] == "DELETE":
+            doomed = [key for key in self.fingers if key[0] == pin and finger_text in ("", str(key[1]))]
+            for key in doomed:
+                del self.fingers[key]
+            return RETURN_OK if doomed else RETURN_BAD_ARGUMENT
+        if biodata and args.get("Type") != "1":
+            return RETURN_UNSUPPORTED
+        tmp = args.get("Tmp" if biodata else "TMP", "")
+        try:
+            template = base64.b64decode(tmp, validate=True)
+            finger, valid = int(finger_text), int(args.get("Valid", "1"))
+        except (binascii.Error, ValueError):
+            return RETURN_BAD_ARGUMENT
+        sized = biodata or args.get("Size") == str(len(tmp))
+        if pin not in self.users or not 0 <= finger <= 9 or not template or not sized:
+            return RETURN_BAD_ARGUMENT
+        self.fingers[(pin, finger)] = (valid, template)
+        return RETURN_OK
 
     def _change_user(self, command: str) -> int:
         """USERINFO commands as firmware takes them: tab-separated `key=value`, PIN required (at most 24
@@ -261,6 +331,8 @@ class PushTerminal:
         if not pin or len(pin) > 24:
             return RETURN_BAD_ARGUMENT
         if command.startswith("DATA DELETE"):
+            for key in [key for key in self.fingers if key[0] == pin]:
+                del self.fingers[key]
             return RETURN_OK if self.users.pop(pin, None) is not None else RETURN_BAD_ARGUMENT
         name = args.get("Name", "")
         try:

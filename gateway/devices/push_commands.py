@@ -38,10 +38,15 @@ MAX_PER_POLL = 100  # commands handed over in one poll reply; the rest wait for 
 def enqueue(factory: sessionmaker[Session], serial_number: str, command: str) -> int:
     """Queue `command` (e.g. `drivers.zk_push.update_user_command(...)`) for the terminal's next poll."""
     with factory() as session, session.begin():
-        row = PushCommand(device_sn=serial_number, command=command, state="queued", attempts=0, created_at=utcnow())
-        session.add(row)
-        session.flush()
-        return row.id
+        return enqueue_in(session, serial_number, command)
+
+
+def enqueue_in(session: Session, serial_number: str, command: str) -> int:
+    """`enqueue` inside the caller's transaction (the template copy queues and audits in one)."""
+    row = PushCommand(device_sn=serial_number, command=command, state="queued", attempts=0, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def hand_over(

@@ -5,8 +5,11 @@
   a re-sent upload adds nothing.
 - OPERLOG / USERINFO (`store_operlog`): every line in `push_operlog` (UNIQUE per line's SHA-256, so a
   re-sent upload adds nothing), and each USER line as the terminal's enrolment of that PIN in
-  `push_enrolments` (the latest name, card and privilege win; `first_seen` stays). FP lines are kept as
-  operation-log lines with their template cut out; templates are not stored here.
+  `push_enrolments` (the latest name, card and privilege win; `first_seen` stays). FP lines and BIODATA
+  lines (`table=BIODATA`, or in OPERLOG) are kept as operation-log lines with their template cut out; a
+  finger's template is stored in the same transaction by `gateway.devices.templates.store_uploaded`
+  (sealed, first wins; a badge of no current employee is counted and logged, never stored). Face and other
+  BIODATA types are not stored as templates (ARCHITECTURE "Templates": nothing else could use them).
 - INFO (`store_info`): the terminal's `key=value` answer as JSON, and its firmware and user/record
   counts copied onto the device (`FWVersion`, `UserCount`, `TransactionCount`), where health shows them.
 
@@ -17,15 +20,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from drivers.zk_push import AttPhoto, OperLine
+from drivers.zk_push import BIO_TYPE_FINGER, AttPhoto, OperLine
+from gateway.devices.templates import store_uploaded
 from gateway.store import Device, PushDeviceInfo, PushEnrolment, PushOperLog, PushPhoto, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def _insert(session: Session):  # the dialect's insert (two types), for ON CONFLICT
@@ -81,6 +88,16 @@ def store_operlog(factory: sessionmaker[Session], device_sn: str, table: str, li
             session.execute(
                 statement.on_conflict_do_update(index_elements=["device_sn", "pin"], set_={**values, "last_seen": now})
             )
+        fingers = [line.template for line in lines if line.template is not None]
+        if fingers:
+            copy = store_uploaded(session, device_sn, fingers, datetime.now(UTC))
+            log.info("terminal %s uploaded %d finger template(s): %d stored, %d differ from the stored ones, "
+                     "%d of badges no current employee of its office has (not stored)", device_sn, copy.read,
+                     copy.stored, copy.differs, copy.unknown)  # fmt: skip
+        others = sorted({line.bio_type for line in lines if line.bio_type not in (None, BIO_TYPE_FINGER)})
+        if others:
+            log.info("terminal %s uploaded BIODATA of type(s) %s: kept as operation-log lines, not stored as "
+                     "templates", device_sn, others)  # fmt: skip
         return new
 
 

@@ -22,6 +22,16 @@ base64-encoded, `drivers.zk_soap`), so a finger enrolled on a SOAP terminal reac
    (never a template byte), and its written fingers to `terminal_fingers`, in one transaction.
 
 A terminal that is busy or fails is reported in its `TemplateCopy` and left out of that pass.
+
+ADMS terminals (zk-push) cannot be read: they upload what is enrolled on them (`FP` lines in OPERLOG,
+fingerprint `BIODATA` lines), which `store_uploaded` stores by the same rules in the receiver's
+transaction (step 2, the terminal's fingers added to `terminal_fingers`). The pass writes to them through
+the database queue (`queue_for_push`): one `DATA UPDATE FINGERTMP` command per stored finger the terminal
+lacks (not in its `terminal_fingers`, not already queued or sent) of a badge user sync gave it
+(`device_users`), queued and audited in one transaction. The queued command holds a reference to the
+stored row, `TMP=@finger_templates:<id>`, not the template: `expand_for_hand_over` opens it when the
+terminal polls, so the bytes are only ever in the sealed column and on the wire. The terminal's
+`Return=0` for it adds the finger to `terminal_fingers` (`note_pushed`).
 """
 
 from __future__ import annotations
@@ -31,20 +41,33 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import DriverError, FingerTemplate
 from drivers.zk import ZKTcpDriver, ZKUdpDriver
+from drivers.zk_push import fingertmp_command
 from drivers.zk_soap import ZKSoapDriver
 from gateway import config as cfg
 from gateway.access.audit import append_audit
 from gateway.access.vault import FINGER_TEMPLATE, reveal, seal_for
 from gateway.devices.lease import device_lease
+from gateway.devices.push_commands import enqueue_in
 from gateway.devices.user_sync import office_today
 from gateway.errors import GatewayError, TerminalBusy
-from gateway.store import Badge, Employee, EmployeeTemplate, Office, TerminalFinger, utcnow
+from gateway.store import (
+    Badge,
+    Device,
+    DeviceUser,
+    Employee,
+    EmployeeTemplate,
+    Office,
+    PushCommand,
+    TerminalFinger,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +78,9 @@ TEMPLATE_KINDS: dict[str, type[TemplateDriver]] = {
     "zk-soap": ZKSoapDriver,
 }
 TemplateDriverFactory = Callable[[cfg.Device], TemplateDriver]
+PUSH_KIND = "zk-push"
+TEMPLATE_REF = "@finger_templates:"  # the TMP of a queued FINGERTMP command: the stored row's id follows
+_FINGERTMP = "DATA UPDATE FINGERTMP "
 
 
 @dataclass
@@ -80,6 +106,7 @@ def build_template_driver(device: cfg.Device) -> TemplateDriver:
 
 @dataclass(frozen=True, slots=True)
 class _Stored:
+    id: int
     employee_id: int
     finger: int
     valid: int
@@ -101,7 +128,10 @@ def copy_templates(
         if office is not None and place.name != office:
             continue
         devices = [d for d in config.devices if d.office == place.name and d.kind in TEMPLATE_KINDS]
-        results += _copy_office(factory, place, devices, actor, build, now())
+        when = now()
+        results += _copy_office(factory, place, devices, actor, build, when)
+        pushed = [d for d in config.devices if d.office == place.name and d.kind == PUSH_KIND]
+        results += [queue_for_push(factory, place, d, actor, when) for d in pushed]
     return results
 
 
@@ -236,7 +266,14 @@ def _record_held(
 def _add_held(
     session: Session, copy: TemplateCopy, fingers: Sequence[FingerTemplate], employee_of: dict[str, int], seen: datetime
 ) -> None:
-    keys = sorted({(employee_of[t.pin], t.finger) for t in fingers if t.pin in employee_of})
+    """Add the fingers not recorded for the terminal yet."""
+    recorded = {
+        (e, f)
+        for e, f in session.execute(
+            select(TerminalFinger.employee_id, TerminalFinger.finger).where(TerminalFinger.device_name == copy.device)
+        )
+    }
+    keys = sorted({(employee_of[t.pin], t.finger) for t in fingers if t.pin in employee_of} - recorded)
     session.add_all(
         TerminalFinger(device_name=copy.device, device_sn=copy.sn or "", employee_id=e, finger=f, seen_at=seen)
         for e, f in keys
@@ -258,7 +295,8 @@ def _stored(session: Session, office: str, today: date) -> dict[int, list[_Store
     )
     out: dict[int, list[_Stored]] = {}
     for row in rows:
-        out.setdefault(row.employee_id, []).append(_Stored(row.employee_id, row.finger, row.valid, _open(session, row)))
+        opened = _Stored(row.id, row.employee_id, row.finger, row.valid, _open(session, row))
+        out.setdefault(row.employee_id, []).append(opened)
     return out
 
 
@@ -340,3 +378,132 @@ def fingerprints_of(session: Session, employee_id: int) -> Fingerprints:
         for name, held in by_name.items()
     ]
     return Fingerprints(list(stored), terminals)
+
+
+def store_uploaded(session: Session, device_sn: str, uploaded: Sequence[FingerTemplate], now: datetime) -> TemplateCopy:
+    """Fingers an ADMS terminal uploaded, stored in the caller's transaction by the copy's rules (sealed, the
+    first stored stays, badges of no current employee of the terminal's office counted `unknown`), and added
+    to the fingers the terminal holds."""
+    device = session.scalar(select(Device).where(Device.sn == device_sn))
+    copy = TemplateCopy(device.name if device is not None else device_sn, device_sn, read=len(uploaded))
+    employee_of = _badges_of_terminal(session, device, now)
+    if employee_of is None:
+        copy.unknown = len(uploaded)
+        return copy
+    _store(session, copy, list(uploaded), employee_of)
+    _add_held(session, copy, uploaded, employee_of, now.astimezone(UTC).replace(tzinfo=None))
+    return copy
+
+
+def _badges_of_terminal(session: Session, device: Device | None, now: datetime) -> dict[str, int] | None:
+    """Badge pin → employee id on the push terminal, by its office's date at `now`; None without an office."""
+    office = session.get(Office, device.office_id) if device is not None and device.office_id else None
+    if device is None or office is None or device.sn is None:
+        return None
+    return _badges(session, office.name, now.astimezone(ZoneInfo(office.timezone)).date()).of(device.sn)
+
+
+def queue_for_push(
+    factory: sessionmaker[Session], office: cfg.Office, device: cfg.Device, actor: str, now: datetime
+) -> TemplateCopy:
+    """Queue `DATA UPDATE FINGERTMP` for the stored fingers the push terminal lacks (see the module docstring)."""
+    copy = TemplateCopy(device.label)
+    with factory() as session, session.begin():
+        row = session.scalar(select(Device).where(Device.name == device.label))
+        copy.sn = (row.sn if row is not None else None) or device.sn
+        if row is None or not copy.sn:
+            copy.error = f"push terminal {device.label} has not told its serial number yet: nothing to queue"
+            return copy
+        employee_of = _badges(session, office.name, office_today(office, now)).of(copy.sn)
+        users = set(
+            session.scalars(
+                select(DeviceUser.pin).where(DeviceUser.device_id == row.id, DeviceUser.removed_at.is_(None))
+            )
+        )
+        held = {
+            (e, f)
+            for e, f in session.execute(
+                select(TerminalFinger.employee_id, TerminalFinger.finger).where(
+                    TerminalFinger.device_name == device.label
+                )
+            )
+        }
+        pending = {_pin_finger(c) for c in _pending(session, copy.sn)}
+        stored = _stored(session, office.name, office_today(office, now))
+        queued: list[str] = []
+        for pin, employee_id in sorted(employee_of.items()):
+            for s in stored.get(employee_id, []):
+                if (employee_id, s.finger) in held or (pin, s.finger) in pending:
+                    continue
+                if pin not in users:
+                    copy.no_user += [] if pin in copy.no_user else [pin]
+                    continue
+                size = len(base64.b64encode(s.template))
+                enqueue_in(session, copy.sn, fingertmp_command(pin, s.finger, s.valid, size, f"{TEMPLATE_REF}{s.id}"))
+                queued.append(f"{pin}:{s.finger}")
+        copy.written = len(queued)
+        if queued:
+            append_audit(session, actor, "terminal.templates.write", f"device:{device.label}", None,
+                         {"fingers": queued, "queued": True})  # fmt: skip
+    return copy
+
+
+def _pending(session: Session, sn: str) -> list[str]:
+    """The terminal's FINGERTMP commands not answered yet."""
+    return list(
+        session.scalars(
+            select(PushCommand.command).where(
+                PushCommand.device_sn == sn,
+                PushCommand.state.in_(("queued", "sent")),
+                PushCommand.command.startswith(_FINGERTMP),
+            )
+        )
+    )
+
+
+def _fields(command: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in command[len(_FINGERTMP) :].split("\t") if "=" in part)
+
+
+def _pin_finger(command: str) -> tuple[str, int]:
+    fields = _fields(command)
+    return fields.get("PIN", ""), int(fields.get("FID", "-1"))
+
+
+def expand_for_hand_over(factory: sessionmaker[Session], commands: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The commands as the terminal must get them: a queued FINGERTMP's reference replaced by the stored
+    template's base64. One whose row was deleted meanwhile (to re-enrol the finger) is marked failed and
+    left out."""
+    if not any(f"\tTMP={TEMPLATE_REF}" in command for _id, command in commands):
+        return commands
+    out: list[tuple[int, str]] = []
+    with factory() as session, session.begin():
+        for command_id, command in commands:
+            head, found, ref = command.partition(f"\tTMP={TEMPLATE_REF}")
+            if not found:
+                out.append((command_id, command))
+                continue
+            row = session.get(EmployeeTemplate, int(ref)) if ref.isdigit() else None
+            if row is None:
+                failed = session.get(PushCommand, command_id)
+                if failed is not None:
+                    failed.state, failed.done_at = "failed", utcnow()
+                    failed.result = "its stored template was deleted before the terminal polled"
+                continue
+            out.append((command_id, f"{head}\tTMP={base64.b64encode(_open(session, row)).decode()}"))
+    return out
+
+
+def note_pushed(factory: sessionmaker[Session], sn: str, done: Sequence[str]) -> None:
+    """The terminal took these FINGERTMP commands (Return=0): it holds those fingers now."""
+    written = [_pin_finger(c) for c in done if c.startswith(_FINGERTMP)]
+    if not written:
+        return
+    with factory() as session, session.begin():
+        device = session.scalar(select(Device).where(Device.sn == sn))
+        now = datetime.now(UTC)
+        employee_of = _badges_of_terminal(session, device, now)
+        if device is None or employee_of is None:
+            return
+        fingers = [FingerTemplate(pin, finger, 1, b"") for pin, finger in written]
+        _add_held(session, TemplateCopy(device.name, sn), fingers, employee_of, now.replace(tzinfo=None))
