@@ -80,9 +80,8 @@ def test_no_operation_but_health_and_iclock_answers_without_a_token(client: Test
             continue
         # Logging in, activating (HR's code, or the new hire's welcome code) and logging out (idempotent, 204
         # without a session) need no login.
-        public = (
-            {"post", "delete"} if path in ("/api/v1/session", "/api/v1/activation", "/api/v1/session/activate") else set()
-        )
+        opening = ("/api/v1/session", "/api/v1/activation", "/api/v1/session/activate")
+        public = {"post", "delete"} if path in opening else set()
         concrete = path.replace("{", "").replace("}", "")  # any value: auth runs before the lookup
         for method in sorted(set(operations) - public):
             response = client.request(method.upper(), concrete)
