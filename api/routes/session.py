@@ -3,7 +3,9 @@
 The cookie is HttpOnly, SameSite=Strict and, under HTTPS, Secure; the page reads the session's CSRF
 token from `GET /session` and sends it as `X-CSRF-Token` with every change (`api.auth`). A wrong user
 name and a wrong password answer the same 401; the fifth wrong password in a row locks the login for
-15 minutes (423, `locked_until`). Employees open their login once with HR's activation code.
+15 minutes (423, `locked_until`). A leaver's login closes `[people] leaver_login_grace_days` after the last
+day: the right password then answers 403 saying since when and whom to ask. Employees open their login once
+with HR's activation code.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import logged_in, session_principal
+from api.auth import leaver_grace_days, logged_in, session_principal
 from api.db import factory
 from api.errors import Forbidden, Locked, Unauthorized, Unprocessable
+from gateway.access.leaver_logins import LoginClosed, ensure_open
 from gateway.access.logins import COOKIE, LIFETIME, close_all, close_session, open_session
 from gateway.access.tokens import Principal
 from gateway.access.users import (
@@ -101,6 +104,14 @@ def _set_cookie(request: Request, response: Response, secret: str) -> None:
     )
 
 
+def _ensure_open(request: Request, session: Session, user: User) -> None:
+    """403 for a leaver past the grace period (nothing of the request is kept: no session, no used code)."""
+    try:
+        ensure_open(session, user.employee_id, leaver_grace_days(request))
+    except LoginClosed as closed:
+        raise Forbidden(str(closed)) from None
+
+
 def _refused(error: LoginRefused | LoginLocked) -> Exception:
     if isinstance(error, LoginLocked):
         return Locked(str(error), extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()})
@@ -108,7 +119,12 @@ def _refused(error: LoginRefused | LoginLocked) -> Exception:
 
 
 @router.post(
-    "/session", responses={401: {"description": "wrong user name or password"}, 423: {"description": "locked"}}
+    "/session",
+    responses={
+        401: {"description": "wrong user name or password"},
+        403: {"description": "a leaver's login, closed after the grace period"},
+        423: {"description": "locked"},
+    },
 )
 def login(request: Request, body: LoginIn, response: Response) -> Me:
     """Log in; sets the session cookie and answers who is logged in, with the CSRF token."""
@@ -118,6 +134,7 @@ def login(request: Request, body: LoginIn, response: Response) -> Me:
         except (LoginRefused, LoginLocked) as error:
             session.commit()  # the failure counts, though the request fails
             raise _refused(error) from None
+        _ensure_open(request, session, user)
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()
@@ -176,6 +193,7 @@ def activation(request: Request, body: ActivationIn, response: Response) -> Me:
             raise Unauthorized(str(error)) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
+        _ensure_open(request, session, user)
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()
@@ -202,6 +220,7 @@ def activate_welcome(request: Request, body: CodeActivationIn, response: Respons
             raise Unauthorized(str(error)) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
+        _ensure_open(request, session, user)
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()
