@@ -10,12 +10,11 @@ with HR's activation code.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import leaver_grace_days, logged_in, session_principal
@@ -74,18 +73,20 @@ class Me(BaseModel):
     display_name: str
     role: str
     employee: str | None = Field(description="the employee code of an employee login")
+    left_on: date | None = Field(None, description="an employee login's last day (the menu then offers 我的离职结算)")
     csrf_token: str = Field(description="send as X-CSRF-Token with every change")
     expires_at: datetime = Field(description="the session ends then at the latest (2 hours idle end it sooner)")
     must_change_password: bool
 
 
 def _me(session: Session, user: User, row: LoginSession) -> Me:
-    code = session.scalar(select(Employee.code).where(Employee.id == user.employee_id)) if user.employee_id else None
+    employee = session.get(Employee, user.employee_id) if user.employee_id else None
     return Me(
         username=user.username,
         display_name=user.display_name,
         role=user.role,
-        employee=code,
+        employee=employee.code if employee else None,
+        left_on=employee.left_on if employee else None,
         csrf_token=row.csrf_token,
         expires_at=row.expires_at.replace(tzinfo=UTC),
         must_change_password=user.must_change_password,
