@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
+from gateway.access.leaver_logins import LoginClosed, ensure_open
 from gateway.access.logins import COOKIE, SessionExpired, csrf_ok, current_session
 from gateway.access.tokens import Principal, TokenExpired, authenticate
 from gateway.store import Employee, LoginSession
@@ -53,6 +54,11 @@ _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer pc_â€
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def leaver_grace_days(request: Request) -> int:
+    """`[people] leaver_login_grace_days`: a leaver's login, sessions and tokens close that long after the last day."""
+    return int(request.app.state.settings.config.people.leaver_login_grace_days)
+
+
 def session_principal(request: Request) -> tuple[Principal, LoginSession] | None:
     """The logged-in user of the request's session cookie, or None without one (401 if it ended).
 
@@ -64,7 +70,9 @@ def session_principal(request: Request) -> tuple[Principal, LoginSession] | None
     with request.app.state.session_factory() as session:
         try:
             found = current_session(session, secret)
-        except SessionExpired as ended:
+            if found is not None:
+                ensure_open(session, found[1].employee_id, leaver_grace_days(request))
+        except (SessionExpired, LoginClosed) as ended:
             raise Unauthorized(str(ended)) from None
     if found is None:
         raise Unauthorized("your session is not known (the server's data may have been restored): log in again")
@@ -97,7 +105,9 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
     try:
         with request.app.state.session_factory() as session:
             principal = authenticate(session, credentials.credentials)
-    except TokenExpired as expired:
+            if principal is not None:
+                ensure_open(session, principal.employee_id, leaver_grace_days(request))
+    except (TokenExpired, LoginClosed) as expired:
         raise Unauthorized(str(expired)) from None
     if principal is None:
         raise Unauthorized(

@@ -478,6 +478,12 @@ class EmployeeOut(BaseModel):
     )
     department_name: str | None
     badges: list[BadgeOut]
+    login_closes_on: date | None = Field(
+        None,
+        description="GET /employees/{code} only: a leaver's login is refused from this day on ([people] "
+        "leaver_login_grace_days after left_on); null: no last day",
+    )
+    login_closed: bool = Field(False, description="GET /employees/{code} only: that day has come (the office's date)")
 
 
 class EmployeePage(BaseModel):

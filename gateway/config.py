@@ -284,6 +284,14 @@ class Onboarding(_Strict):
     activation_days: Annotated[int, Field(ge=1, le=90)] = 14
 
 
+class People(_Strict):
+    """Leavers (离职): how many days after the last day their login still opens (their own screens only).
+
+    60: the next payday plus the 15 days of 劳动合同法 art. 50 (离职证明, transfer of records) with room to spare."""
+
+    leaver_login_grace_days: Annotated[int, Field(ge=0, le=3650)] = 60
+
+
 class ApiToken(_Strict):
     name: Name
     token: Annotated[str, Field(min_length=16)]
@@ -359,6 +367,7 @@ class Config(_Strict):
     user_sync: UserSync = UserSync()
     notify: Notify = Notify()
     onboarding: Onboarding = Onboarding()
+    people: People = People()
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)

@@ -12,7 +12,16 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from api.auth import EVERYONE, READERS, WRITERS, ensure_visible, not_found, require, sees_full_numbers
+from api.auth import (
+    EVERYONE,
+    READERS,
+    WRITERS,
+    ensure_visible,
+    leaver_grace_days,
+    not_found,
+    require,
+    sees_full_numbers,
+)
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import (
@@ -28,6 +37,7 @@ from api.schemas import (
     PageOffset,
     PathId,
 )
+from gateway.access import leaver_logins
 from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
 from gateway.people import badges as badge_records
@@ -140,13 +150,17 @@ def get_employee(request: Request, code: str, who: Annotated[Principal, require(
         ensure_visible(who, employee.id if employee else None, f"employee {code!r}")
         if employee is None:
             raise not_found(f"employee {code!r}")
-        return _out(
+        out = _out(
             session,
             employee,
             office_names(session),
             _badges(session, [employee.id])[employee.id],
             full=sees_full_numbers(who),
         )
+        if employee.left_on is None:
+            return out
+        closes, closed = leaver_logins.closing(session, employee, leaver_grace_days(request))
+        return out.model_copy(update={"login_closes_on": closes, "login_closed": closed})
 
 
 @router.post("", status_code=201)

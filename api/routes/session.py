@@ -3,22 +3,24 @@
 The cookie is HttpOnly, SameSite=Strict and, under HTTPS, Secure; the page reads the session's CSRF
 token from `GET /session` and sends it as `X-CSRF-Token` with every change (`api.auth`). A wrong user
 name and a wrong password answer the same 401; the fifth wrong password in a row locks the login for
-15 minutes (423, `locked_until`). Employees open their login once with HR's activation code.
+15 minutes (423, `locked_until`). A leaver's login closes `[people] leaver_login_grace_days` after the last
+day: the right password then answers 403 saying since when and whom to ask. Employees open their login once
+with HR's activation code.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import logged_in, session_principal
+from api.auth import leaver_grace_days, logged_in, session_principal
 from api.db import factory
 from api.errors import Forbidden, Locked, Unauthorized, Unprocessable
+from gateway.access.leaver_logins import LoginClosed, ensure_open
 from gateway.access.logins import COOKIE, LIFETIME, close_all, close_session, open_session
 from gateway.access.tokens import Principal
 from gateway.access.users import (
@@ -71,18 +73,20 @@ class Me(BaseModel):
     display_name: str
     role: str
     employee: str | None = Field(description="the employee code of an employee login")
+    left_on: date | None = Field(None, description="an employee login's last day (the menu then offers 我的离职结算)")
     csrf_token: str = Field(description="send as X-CSRF-Token with every change")
     expires_at: datetime = Field(description="the session ends then at the latest (2 hours idle end it sooner)")
     must_change_password: bool
 
 
 def _me(session: Session, user: User, row: LoginSession) -> Me:
-    code = session.scalar(select(Employee.code).where(Employee.id == user.employee_id)) if user.employee_id else None
+    employee = session.get(Employee, user.employee_id) if user.employee_id else None
     return Me(
         username=user.username,
         display_name=user.display_name,
         role=user.role,
-        employee=code,
+        employee=employee.code if employee else None,
+        left_on=employee.left_on if employee else None,
         csrf_token=row.csrf_token,
         expires_at=row.expires_at.replace(tzinfo=UTC),
         must_change_password=user.must_change_password,
@@ -101,6 +105,14 @@ def _set_cookie(request: Request, response: Response, secret: str) -> None:
     )
 
 
+def _ensure_open(request: Request, session: Session, user: User) -> None:
+    """403 for a leaver past the grace period (nothing of the request is kept: no session, no used code)."""
+    try:
+        ensure_open(session, user.employee_id, leaver_grace_days(request))
+    except LoginClosed as closed:
+        raise Forbidden(str(closed)) from None
+
+
 def _refused(error: LoginRefused | LoginLocked) -> Exception:
     if isinstance(error, LoginLocked):
         return Locked(str(error), extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()})
@@ -108,7 +120,12 @@ def _refused(error: LoginRefused | LoginLocked) -> Exception:
 
 
 @router.post(
-    "/session", responses={401: {"description": "wrong user name or password"}, 423: {"description": "locked"}}
+    "/session",
+    responses={
+        401: {"description": "wrong user name or password"},
+        403: {"description": "a leaver's login, closed after the grace period"},
+        423: {"description": "locked"},
+    },
 )
 def login(request: Request, body: LoginIn, response: Response) -> Me:
     """Log in; sets the session cookie and answers who is logged in, with the CSRF token."""
@@ -118,6 +135,7 @@ def login(request: Request, body: LoginIn, response: Response) -> Me:
         except (LoginRefused, LoginLocked) as error:
             session.commit()  # the failure counts, though the request fails
             raise _refused(error) from None
+        _ensure_open(request, session, user)
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()
@@ -176,6 +194,7 @@ def activation(request: Request, body: ActivationIn, response: Response) -> Me:
             raise Unauthorized(str(error)) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
+        _ensure_open(request, session, user)
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()
@@ -202,6 +221,7 @@ def activate_welcome(request: Request, body: CodeActivationIn, response: Respons
             raise Unauthorized(str(error)) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
+        _ensure_open(request, session, user)
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()

@@ -32,6 +32,7 @@ import UsersView from "./views/UsersView.js";
 // manager and HR requests
 import InboxView from "./views/InboxView.js";
 import RequestsView from "./views/RequestsView.js";
+import SettlementView from "./views/SettlementView.js";
 import { APPROVERS } from "./components/pendingCount.js";
 
 const EVERYONE = [...STAFF, "employee", "manager"];
@@ -56,6 +57,8 @@ export const routes = [
   // manager and HR requests
   { path: "/inbox", name: "inbox", component: InboxView, meta: { roles: APPROVERS, menu: "menu.inbox", icon: "Stamp", badge: true } },
   { path: "/requests", name: "requests", component: RequestsView, meta: { roles: STAFF, menu: "menu.requests", icon: "Tickets" } },
+  { path: "/resignations/:id(\\d+)", name: "settlement", component: SettlementView, meta: { roles: STAFF, parent: "requests" } },
+  { path: "/my/settlement", name: "my-settlement", component: SettlementView, meta: { roles: EMPLOYEE, menu: "settlement.menu", icon: "Document", leaver: true } },
   { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
   { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },
@@ -71,8 +74,9 @@ export const routes = [
   { path: "/:missing(.*)*", name: "missing", component: NotFoundView, meta: { roles: EVERYONE } },
 ];
 
-// The menu entries the logged-in role may open, in route order.
-export const menuFor = (role) => routes.filter((r) => r.meta && r.meta.menu && r.meta.roles.includes(role));
+// The menu entries the logged-in role may open, in route order (`leaver` ones only once `me` has a last day).
+export const menuFor = (role, me = null) =>
+  routes.filter((r) => r.meta && r.meta.menu && r.meta.roles.includes(role) && (!r.meta.leaver || Boolean(me && me.left_on)));
 
 export const router = createRouter({ history: createWebHashHistory(), routes });
 

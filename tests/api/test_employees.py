@@ -47,6 +47,8 @@ def test_readers_list_and_filter(client: TestClient, as_role, role: str) -> None
         "department": None,
         "department_name": None,
         "badges": [{"id": 1, "pin": "1001", "device_sn": None, "card": None, "device_privilege": "user"}],
+        "login_closes_on": None,
+        "login_closed": False,
     }
     urumqi = client.get("/api/v1/employees", params={"office": "Urumqi plant"}, headers=as_role(role)).json()
     assert [e["code"] for e in urumqi["items"]] == ["E002"]

@@ -51,6 +51,7 @@ def leaver(factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> d
     """E001 as in the case: 12,000 a month, hired 2021-03-01, working since 2014-06, 2026's 10 days accrued and one
     taken, January–June paid before punchclock; manager E010 (token); punches on every workday July 1–20."""
     monkeypatch.setattr("api.routes.requests.utcnow", lambda: SUBMITTED)
+    monkeypatch.setattr("gateway.access.leaver_logins.utcnow", lambda: SUBMITTED)  # the leaver's login is open
     with factory() as session, session.begin():
         session.add(Employee(code="E010", name="Manager", office_id=1, pay_basis="monthly",
                              monthly_salary_fen=900000, special_deductions_fen=0))  # fmt: skip

@@ -22,7 +22,7 @@ export default {
     const collapsed = ref(false);
     const drawer = ref(false);
     const framed = computed(() => auth.me !== null && !route.meta.public);
-    const menu = computed(() => (auth.me ? menuFor(auth.me.role) : []));
+    const menu = computed(() => (auth.me ? menuFor(auth.me.role, auth.me) : []));
     const active = computed(() => route.meta.parent || route.name);
 
     function go(name) {

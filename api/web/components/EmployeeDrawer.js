@@ -5,11 +5,14 @@
 import { ElMessage, ElMessageBox } from "element-plus";
 import { computed, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
+import { useRouter } from "vue-router";
 import {
   addBadge, createEmployee, getBankAccount, getEmployee, getFingerprints, getTerminalAccess, removeBadge, setBankAccount, updateBadge,
   updateEmployee,
 } from "../api/employees.js";
 import { listDepartments, moveIntoDepartment, treeOrder } from "../api/departments.js";
+import { listRequests } from "../api/requests.js";
+import { resignationOf } from "../api/resignations.js";
 import { dateTime, fenOf, yuanInput } from "../format.js";
 import { zoneOf } from "../zones.js";
 import { showError } from "./notify.js";
@@ -119,6 +122,8 @@ export default {
       access.value = [];
       fingers.value = null;
       if (existing) loadAccess();
+      leaving.value = null;
+      if (existing && existing.left_on) getEmployee(existing.code).then((e) => (leaving.value = e), showError);
       setTimeout(() => formRef.value && formRef.value.clearValidate(), 0);
     }
 
@@ -151,6 +156,19 @@ export default {
     };
 
     const when = (value) => dateTime(value, zoneOf(employee.value && employee.value.office));
+
+    // A leaver: when their login closes (GET /employees/{code}), and their resignation's 离职结算单.
+    const router = useRouter();
+    const leaving = ref(null);
+    async function openSettlement() {
+      try {
+        const found = resignationOf(await listRequests({ kind: "resignation", employee: employee.value.code }));
+        if (!found) return ElMessage.info(t("settlement.noResignation"));
+        router.push({ name: "settlement", params: { id: found.id } });
+      } catch (error) {
+        showError(error);
+      }
+    }
 
     async function saveAccess(row) {
       const edit = edits[row.id];
@@ -242,10 +260,14 @@ export default {
 
     watch(() => form.pay_basis, () => formRef.value && formRef.value.clearValidate(["salary", "hourly"]));
     expose({ show });
-    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES, access, fingers, fingersOn, edits, saveAccess, when, DEVICE_PRIVILEGES };
+    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES, access, fingers, fingersOn, edits, saveAccess, when, DEVICE_PRIVILEGES, leaving, openSettlement };
   },
   template: `
 <el-drawer v-model="open" :title="employee ? $t('employees.editTitle', { name: employee.name, code: employee.code }) : $t('employees.createTitle')" size="min(560px, 100vw)" data-test="employee-drawer">
+  <div v-if="leaving && leaving.login_closes_on" class="leaver-note block" data-test="leaver-note">
+    <el-tag :type="leaving.login_closed ? 'info' : 'warning'" data-test="login-closing">{{ $t(leaving.login_closed ? 'settlement.loginClosed' : 'settlement.loginCloses', { day: leaving.login_closes_on }) }}</el-tag>
+    <el-button link type="primary" @click="openSettlement" data-test="employee-settlement">{{ $t('settlement.open') }}</el-button>
+  </div>
   <el-tabs v-model="tab">
     <el-tab-pane :label="$t('employees.tabRecord')" name="record">
       <el-form ref="formRef" :model="form" :rules="rules" label-width="auto" :disabled="!writer" data-test="employee-form">

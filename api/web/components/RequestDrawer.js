@@ -1,6 +1,7 @@
 // One request in a drawer: what is asked, its state, and its history (who did what when, with the comment).
 import { ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
+import { useRouter } from "vue-router";
 import { getRequest } from "../api/requests.js";
 import { localDateTime } from "../format.js";
 import { showError } from "./notify.js";
@@ -13,6 +14,7 @@ export default {
   emits: ["close"],
   setup(props) {
     const { t, te } = useI18n();
+    const router = useRouter();
     const request = ref(null);
     const loading = ref(false);
 
@@ -32,6 +34,7 @@ export default {
     watch(() => props.requestId, load, { immediate: true });
     return {
       request, loading, STATUS_TYPES, ACTION_TYPES, localDateTime,
+      settlement: (r) => router.push({ name: "settlement", params: { id: r.id } }),
       kind: (r) => kindText(r, t, te),
       span: (r) => whenText(r, t),
       amount: (r) => amountText(r, t),
@@ -55,6 +58,7 @@ export default {
         <el-descriptions-item :label="$t('requests.createdBy')">{{ actor(request.created_by) }}</el-descriptions-item>
         <el-descriptions-item v-if="request.attachment" :label="$t('requests.attachment')">{{ request.attachment }}</el-descriptions-item>
       </el-descriptions>
+      <el-button v-if="request.kind === 'resignation'" type="primary" class="block" @click="settlement(request)" data-test="open-settlement">{{ $t('settlement.open') }}</el-button>
       <h4 class="section-title">{{ $t('requests.history') }}</h4>
       <el-timeline data-test="request-history">
         <el-timeline-item v-for="(e, i) in request.history" :key="i" :timestamp="localDateTime(e.at)" :type="ACTION_TYPES[e.action]">

@@ -1,6 +1,7 @@
 // An employee's new request in a bottom sheet (phone) or side drawer: leave (the office's types with their unit:
 // whole days, half days or hours; an attachment when the type requires one), overtime (day, window, overtime pay or
-// time off in lieu), a missed-punch correction (day, in or out, time) and a trip (whole days). The times sent are the office's wall clock, as
+// time off in lieu), a missed-punch correction (day, in or out, time), a trip (whole days) and a resignation (离职:
+// the last day worked). The times sent are the office's wall clock, as
 // the API reads them. A refusal is shown in the form as the API words it (`detail`), and nothing is sent again
 // until the employee changes something and submits.
 import { computed, reactive, ref, watch } from "vue";
@@ -30,6 +31,7 @@ const blank = () => ({
 
 // The start and end the API takes for the form's kind and unit; null with the catalogue key of what is missing.
 export function requestTimes(form, unit) {
+  if (form.kind === "resignation") return form.day ? { starts_at: `${form.day}T00:00` } : { missing: "settlement.form.needDay" };
   if (form.kind === "correction") {
     const time = hhmm(form.time);
     if (!form.day || !time) return { missing: "self.form.needTime" };
@@ -130,14 +132,17 @@ export default {
       }
     }
 
-    return { form, problem, saving, type, unit, typeName, isPhone, pick, submit, KINDS: ["leave", "overtime", "correction", "trip"] };
+    // The resignation's texts live in the catalogue's settlement section; every other kind's under self.
+    const kindText = (k) => (k === "resignation" ? t("settlement.kind") : t(`self.kinds.${k}`));
+    const formText = (key) => (form.kind === "resignation" ? t(`settlement.form.${key}`) : t(`self.form.${key}.${form.kind}`));
+    return { form, problem, saving, type, unit, typeName, isPhone, pick, submit, kindText, formText, KINDS: ["leave", "overtime", "correction", "trip", "resignation"] };
   },
   template: `
-<el-drawer :model-value="open" :direction="isPhone ? 'btt' : 'rtl'" :size="isPhone ? '92%' : '460px'" :title="$t('self.form.title.' + form.kind)" @close="$emit('close')" data-test="request-form">
+<el-drawer :model-value="open" :direction="isPhone ? 'btt' : 'rtl'" :size="isPhone ? '92%' : '460px'" :title="formText('title')" @close="$emit('close')" data-test="request-form">
   <el-form label-position="top" @submit.prevent>
     <el-form-item v-if="!preset || !preset.kind" :label="$t('self.form.kind')">
       <el-radio-group v-model="form.kind" data-test="request-kind" @change="problem = ''">
-        <el-radio-button v-for="k in KINDS" :key="k" :value="k">{{ $t('self.kinds.' + k) }}</el-radio-button>
+        <el-radio-button v-for="k in KINDS" :key="k" :value="k">{{ kindText(k) }}</el-radio-button>
       </el-radio-group>
     </el-form-item>
 
@@ -150,7 +155,13 @@ export default {
       </el-form-item>
     </template>
 
-    <template v-if="form.kind === 'correction' || form.kind === 'overtime' || (form.kind === 'leave' && unit === 'hour')">
+    <template v-if="form.kind === 'resignation'">
+      <el-form-item :label="$t('settlement.form.lastDay')">
+        <el-date-picker v-model="form.day" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" class="block-input" data-test="form-last-day" />
+        <div class="muted small-text">{{ $t('settlement.form.lastDayHint') }}</div>
+      </el-form-item>
+    </template>
+    <template v-else-if="form.kind === 'correction' || form.kind === 'overtime' || (form.kind === 'leave' && unit === 'hour')">
       <el-form-item :label="$t('self.form.day')">
         <el-date-picker v-model="form.day" type="date" value-format="YYYY-MM-DD" format="YYYY-MM-DD" class="block-input" data-test="form-day" />
       </el-form-item>
@@ -199,7 +210,7 @@ export default {
     </template>
 
     <el-form-item :label="$t('self.form.reason')">
-      <el-input v-model="form.reason" type="textarea" :rows="2" maxlength="1000" name="reason" :placeholder="$t('self.form.reasonHint.' + form.kind)" data-test="form-reason" />
+      <el-input v-model="form.reason" type="textarea" :rows="2" maxlength="1000" name="reason" :placeholder="formText('reasonHint')" data-test="form-reason" />
     </el-form-item>
     <el-form-item v-if="form.kind === 'leave'" :label="$t('self.form.attachment')">
       <el-upload :auto-upload="false" :show-file-list="false" :on-change="pick" accept="image/*,application/pdf" data-test="form-attachment">

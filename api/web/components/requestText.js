@@ -28,6 +28,7 @@ export function kindText(request, t, te) {
   }
   if (request.kind === "overtime") return t(`requests.overtimeComp.${request.comp}`);
   if (request.kind === "correction") return t(`requests.correctionDirection.${request.direction}`);
+  if (request.kind === "resignation") return t("settlement.kind");
   return t("requests.kinds.trip");
 }
 
@@ -58,6 +59,7 @@ export function stepsText(steps, unit, t) {
 export function whenText(r, t) {
   const unit = r.unit;
   if (r.kind === "correction") return `${dayOf(r.starts_at)} ${clockOf(r.starts_at)}`;
+  if (r.kind === "resignation") return t("settlement.lastDayText", { day: dayOf(r.starts_at) });
   if (r.kind === "overtime" || (r.kind === "leave" && unit === "hour")) {
     const end = dayOf(r.ends_at) === dayOf(r.starts_at) ? clockOf(r.ends_at) : t("self.when.nextDay", { time: clockOf(r.ends_at) });
     return `${dayOf(r.starts_at)} ${clockOf(r.starts_at)}–${end}`;

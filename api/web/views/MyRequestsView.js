@@ -48,7 +48,8 @@ export default {
       const found = types.value.find((x) => x.code === code);
       return found ? (locale.value === "en" ? found.name_en : found.name) : code;
     };
-    const title = (r) => (r.kind === "leave" ? typeName(r.leave_type) : t(`self.kinds.${r.kind}`));
+    const title = (r) =>
+      r.kind === "leave" ? typeName(r.leave_type) : r.kind === "resignation" ? t("settlement.kind") : t(`self.kinds.${r.kind}`);
     const shown = computed(() => (filter.value === "all" ? items.value : items.value.filter((r) => r.status === filter.value)));
 
     async function open(r) {
