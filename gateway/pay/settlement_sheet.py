@@ -92,6 +92,24 @@ def _rule(line: PayslipLine) -> str:
     if line.code == "SEVERANCE_TAX":
         exempt = _yuan(int(q["exempt_fen"]))
         return f"经济补偿金超过当地上年职工平均工资3倍（免税 {exempt}）的部分单独计税（财税〔2018〕164号）"
+    if line.code == "ABSENCE":
+        days = Decimal(int(q["absent_days"])) + Decimal(int(q["absent_half_days"])) / 2
+        return (
+            f"月薪 {_yuan(int(q['monthly_salary_fen']))} ÷ 21.75 × 缺勤 {days:g} 天（半天按 0.5 天），"
+            "不超过当月工资，四舍五入到分"
+        )
+    if line.code == "LATE":
+        return f"迟到 {q['late_minutes']} 分钟（每次宽限 {q['grace_minutes']} 分钟），按分钟工资扣款，四舍五入到分"
+    if line.code.startswith("OT_"):
+        return f"加班 {q['minutes']} 分钟 × 分钟工资 × {q['multiplier']} 倍（《劳动法》第44条），四舍五入到分"
+    if line.code == "GROSS":
+        return "以上各项合计"
+    if line.code == "IIT":
+        return (
+            f"累计预扣法：累计应纳税所得额 {_yuan(int(q['taxable_cumulative_fen']))} 的累计税额 "
+            f"{_yuan(int(q['tax_cumulative_fen']))} − 本年已预缴 {_yuan(int(q['ytd_tax_withheld_fen']))}"
+            "，不小于 0（国家税务总局公告2018年第61号）"
+        )
     if line.code.endswith("_EMPLOYEE"):
         return f"缴费基数 × 个人费率 {q.get('rate', '')}" if "rate" in q else line.rule
     if line.code == "NET":

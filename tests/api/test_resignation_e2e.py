@@ -161,6 +161,8 @@ def test_resignation_to_final_settlement(  # type: ignore[no-untyped-def]
         assert rules["ANNUAL_LEAVE_PAY"].startswith("未休年假 4 天 × 日工资 551.72（月工资 12,000.00 ÷ 21.75）× 200%")
         assert rules["BASE_PAY"].startswith("月薪 12,000.00 × 在职 14 个工作日 ÷ 本月 23 个工作日")
         assert rules["SEVERANCE"].startswith("经济补偿 5.5 个月 × 月工资 12,000.00")
+        assert rules["GROSS"] == "以上各项合计" and rules["IIT"].startswith("累计预扣法：累计应纳税所得额 ")
+        assert [code for code, rule in rules.items() if rule.isascii()] == []  # a Chinese sheet: no English rule
         other = client.get("/api/v1/settlements/E002", headers=me)
         assert (other.status_code, other.json()["detail"]) == (404, "employee 'E002' does not exist")
         sheet = client.get("/api/v1/settlements/E001/xlsx", headers=me)
