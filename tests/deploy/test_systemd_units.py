@@ -31,4 +31,3 @@ def test_the_unit_verifies_cleanly_and_is_hardened(template: str, instance: str,
     unit.write_text(text.replace("/opt/punchclock/.venv", str(VENV)), encoding="utf-8")
     done = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
-
