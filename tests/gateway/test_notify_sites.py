@@ -28,7 +28,7 @@ SH, BJ = _office("Shanghai HQ", "SH", "sh-key"), _office("Beijing plant", "BJ", 
 def test_each_sites_worker_sends_its_own_offices_notifications_once(factory: sessionmaker[Session]) -> None:
     register_config(factory, Config(offices=[SH, BJ]))
     with factory() as session, session.begin():
-        offices = {name: oid for name, oid in session.execute(select(OfficeRow.name, OfficeRow.id))}
+        offices = {row.name: row.id for row in session.execute(select(OfficeRow.name, OfficeRow.id))}
         for name in ("Shanghai HQ", "Beijing plant"):
             session.add(Notification(office_id=offices[name], recipient_role="hr", kind="request_submitted",
                                      title=f"to {name}", body="", created_at=NOW))  # fmt: skip
