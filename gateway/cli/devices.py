@@ -32,9 +32,9 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Poll the configured devices on their schedule and serve the API (HTTPS with [api] tls_cert/tls_key) until
-    stopped (SIGTERM/Ctrl-C finish the polls in flight); with [backup] dir set, take scheduled backups too;
-    send notification deliveries ([offices.notify]).
+    r"""Poll the configured devices on their schedule and serve the API (HTTPS with \[api] tls_cert/tls_key) until
+    stopped (SIGTERM/Ctrl-C finish the polls in flight); with \[backup] dir set, take scheduled backups too;
+    send notification deliveries (\[offices.notify]).
     One serve per site (top-level `site`) per database polls: a second one says which process does and serves
     the API only. One per database takes the backups."""
     from api.app import ApiServer
