@@ -9,6 +9,7 @@ poll of the broken device. See `punchclock.example.toml` for a commented example
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +33,19 @@ from gateway.inputs import check_name
 DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
 #: An office, device or token name: no control characters or line breaks (`gateway.inputs.check_name`).
 Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_name)]
+
+
+def check_site(value: str) -> str:
+    """A site's name (`site = "SH"`): it names the site's poller lock and its lock file, so no spaces or slashes."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}", value):
+        raise ValueError(
+            f"{value!r} is not a site name: use 1 to 32 letters, digits, - or _ (starting with a letter or digit), "
+            'e.g. site = "SH"'
+        )
+    return value
+
+
+Site = Annotated[str, AfterValidator(check_site)]
 PUSH_COMM_KEY_CHARACTERS = "letters, digits and . _ ~ -"
 MAX_PUSH_COMM_KEY_LENGTH = 64
 DEFAULT_PUSH_MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -171,6 +185,8 @@ class Office(_Strict):
     # (default: reported only; a terminal may hold a technician or a door-only user on purpose).
     delete_unknown_users: bool = False
     notify: OfficeNotify = OfficeNotify()
+    # The site whose gateway polls this office's terminals (None: the config's own top-level `site`).
+    site: Site | None = None
 
     @field_validator("city")
     @classmethod
@@ -355,6 +371,9 @@ class Company(_Strict):
 
 
 class Config(_Strict):
+    # The site this gateway serves (several sites share one PostgreSQL, one `serve` polling each site's
+    # terminals); None: one gateway for every terminal, as a single-site deployment has.
+    site: Site | None = None
     offices: list[Office] = []
     devices: list[Device] = []
     database: Database = Database()
@@ -371,6 +390,15 @@ class Config(_Strict):
 
     def office(self, name: str) -> Office:
         return next(o for o in self.offices if o.name == name)
+
+    def site_of(self, office: Office) -> str | None:
+        """The site an office's terminals belong to: its own `site`, else the config's."""
+        return office.site if office.site is not None else self.site
+
+    @property
+    def own_offices(self) -> list[Office]:
+        """The offices of this gateway's site (every office when the config names no site)."""
+        return [o for o in self.offices if self.site_of(o) == self.site]
 
     @property
     def polled_devices(self) -> list[Device]:
@@ -447,6 +475,8 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
         if device.office not in office_names:
             known = ", ".join(repr(n) for n in office_names) or "none (add an [[offices]] table)"
             problems.append((f"devices[{i}].office", f"no office named {device.office!r}; offices are {known}"))
+        elif (problem := _other_site_problem(config, device)) is not None:
+            problems.append((f"devices[{i}].office", problem))
         if device.polled and not device.host:
             problems.append((f"devices[{i}].host", f"required for a {device.kind} device: its IP address or host name"))
         if not device.polled and not device.sn:
@@ -497,6 +527,27 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
                 )
             )
     return problems
+
+
+def _other_site_problem(config: Config, device: Device) -> str | None:
+    """Why a device of another site's office may not be listed here (None: it is this gateway's).
+
+    A gateway polls, user-syncs and copies templates for every device its config lists; one of another
+    site's terminals would be talked to by two gateways (or, for a single-site config, from the wrong site)."""
+    site = config.site_of(config.office(device.office))
+    if site == config.site:
+        return None
+    if config.site is None:
+        return (
+            f"office {device.office!r} is in site {site!r}, and this config names no site: a site's terminals are "
+            f"polled by that site's gateway alone; set site = {site!r} at the top of this file if this is the "
+            f"{site} gateway, or move this [[devices]] table to the {site} gateway's config"
+        )
+    return (
+        f"office {device.office!r} is in site {site!r}, and this gateway is site {config.site!r} (the top-level "
+        f"site): a gateway polls only its own site's terminals; move this [[devices]] table to the {site} "
+        "gateway's config, or correct the office's site"
+    )
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

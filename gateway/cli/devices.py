@@ -17,18 +17,26 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from gateway.config import Config
+    from gateway.devices.poller import PollerStats
 
 
-def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Poll every configured device on its schedule and serve the API (HTTPS with [api] tls_cert/tls_key) until
-    stopped (SIGTERM/Ctrl-C finish the polls in flight); with [backup] dir set, take scheduled backups too;
-    send notification deliveries ([offices.notify]).
-    Only one serve per database polls: a second one says which process does and serves the API only."""
-    from sqlalchemy import make_url
-
+def serve(
+    config: ConfigOption = DEFAULT_CONFIG,
+    api_only: Annotated[
+        bool,
+        typer.Option(
+            "--api-only",
+            help="Serve the API and the web page only: no polling, backups, user sync or notifications. Any "
+            "number of these may share one database with the site gateways.",
+        ),
+    ] = False,
+) -> None:
+    r"""Poll the configured devices on their schedule and serve the API (HTTPS with \[api] tls_cert/tls_key) until
+    stopped (SIGTERM/Ctrl-C finish the polls in flight); with \[backup] dir set, take scheduled backups too;
+    send notification deliveries (\[offices.notify]).
+    One serve per site (top-level `site`) per database polls: a second one says which process does and serves
+    the API only. One per database takes the backups."""
     from api.app import ApiServer
-    from gateway.devices.poller import Poller, PollerStats, PollResult
-    from gateway.devices.poller_lock import poller_lock
     from gateway.errors import GatewayError
 
     cfg, factory = prepare_store(config)
@@ -47,6 +55,27 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    if api_only:
+        console.print("API only: this process polls no terminals and takes no backups", highlight=False)
+        stop.wait()
+        api.stop()
+        console.print("stopped")
+        return
+    stats = _poll_until_stopped(cfg, factory, stop)
+    api.stop()
+    busy = f", {stats.busy} put off while the terminal was busy" if stats.busy else ""
+    console.print(f"stopped after {stats.polls} polls ({stats.failures} failed{busy})")
+
+
+def _poll_until_stopped(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> PollerStats:
+    """Under the site's poller lock: poll, sync users, deliver notifications and keep the live connections until
+    `stop`; without it (another process polls this site) serve the API only."""
+    from contextlib import ExitStack
+
+    from sqlalchemy import make_url
+
+    from gateway.devices.poller import Poller, PollerStats, PollResult
+    from gateway.devices.poller_lock import backup_lock, poller_lock
 
     def report(result: PollResult) -> None:
         if result.error:
@@ -58,24 +87,28 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
                 highlight=False,
             )
 
-    with poller_lock(cfg.database.url) as lock:  # held until stopped, released by the OS if this process dies
-        if lock.holder is None:
-            where = make_url(cfg.database.url).render_as_string(hide_password=True)  # no password in the log
-            console.print(f"polling {len(cfg.devices)} devices into {where}", highlight=False)
-            if cfg.backup.dir is not None:  # one process per database backs it up: the one that polls
-                _start_backups(cfg, factory, stop)
-            if cfg.user_sync.interval_s > 0:  # and syncs the terminals' users
-                _start_user_sync(cfg, factory, stop)
-            _start_notifications(cfg, factory, stop)  # and delivers the notifications
-            _start_realtime(cfg, factory, stop)  # and keeps the live connections of `realtime = true` terminals
-            stats = Poller(cfg, factory, on_result=report).run(stop)
-        else:
+    with ExitStack() as held:  # the locks are held until stopped, released by the OS if this process dies
+        lock = held.enter_context(poller_lock(cfg.database.url, cfg.site))
+        if lock.holder is not None:
             console.print(lock.refusal(), highlight=False, soft_wrap=True)
-            stats = PollerStats()
+            stop.wait()
+            return PollerStats()
+        where = make_url(cfg.database.url).render_as_string(hide_password=True)  # no password in the log
+        of_site = f"site {cfg.site}: " if cfg.site is not None else ""
+        console.print(f"{of_site}polling {len(cfg.devices)} devices into {where}", highlight=False)
+        if cfg.backup.dir is not None:  # one process per database backs it up, whichever site it polls
+            backups = held.enter_context(backup_lock(cfg.database.url))
+            if backups.holder is None:
+                _start_backups(cfg, factory, stop)
+            else:
+                console.print(f"[yellow]{backups.refusal()}[/yellow]", highlight=False, soft_wrap=True)
+        if cfg.user_sync.interval_s > 0:  # and syncs its site's terminals' users
+            _start_user_sync(cfg, factory, stop)
+        _start_notifications(cfg, factory, stop)  # and delivers its site's offices' notifications
+        _start_realtime(cfg, factory, stop)  # and keeps the live connections of `realtime = true` terminals
+        stats = Poller(cfg, factory, on_result=report).run(stop)
         stop.wait()  # with no devices the poller returns at once; the API serves until stopped
-    api.stop()
-    busy = f", {stats.busy} put off while the terminal was busy" if stats.busy else ""
-    console.print(f"stopped after {stats.polls} polls ({stats.failures} failed{busy})")
+    return stats
 
 
 def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:

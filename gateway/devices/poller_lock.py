@@ -1,30 +1,39 @@
-"""One poller per database: `serve` polls the terminals only while it holds this advisory lock.
+"""One poller per site per database, one backup taker per database: locks that die with their holder.
 
-Two `serve` processes on one database would both poll every terminal: twice the load on the
+Two `serve` processes polling the same terminals would poll each twice: twice the load on the
 terminals, two clock corrections, two clears racing. So polling starts only under a lock that the
 operating system or the database server releases by itself when the holder dies (SIGKILL, power
 cut), so no stale lock ever needs clearing by hand:
 
-- **SQLite**: `flock` on a lock file next to the database (`punchclock.db.poller.lock`), which the
-  holder fills with its pid, host and start time for the message of the next one. The file stays;
-  only the kernel's lock on it counts, and the kernel drops it with the holder's last descriptor.
-- **PostgreSQL**: `pg_try_advisory_lock(POLLER_LOCK_KEY)` on a dedicated connection kept for the
-  process lifetime, whose `application_name` carries the holder's pid and host; the server drops
-  the lock when that connection ends. Advisory locks belong to one database, as the terminals do.
+- **Per site**: a gateway with `site = "SH"` holds the lock of site SH (and shares the database's
+  whole-database lock with the other sites' gateways); a gateway with no site polls every terminal
+  and so holds the whole-database lock alone. Three site gateways share one PostgreSQL; a second SH
+  gateway, or a site-less gateway beside them, is refused and told who polls.
+- **Backups**: `backup_lock(url)`, one per database whichever site: the gateway holding it takes the
+  scheduled backups, another gateway with `[backup] dir` is told who does and takes none.
+- **SQLite**: `flock` on a lock file next to the database (`punchclock.db.poller.lock`, per site
+  `punchclock.db.poller-SH.lock`, `punchclock.db.backup.lock`), which the holder fills with its pid,
+  host and start time for the message of the next one. The file stays; only the kernel's lock on it
+  counts, and the kernel drops it with the holder's last descriptor.
+- **PostgreSQL**: `pg_try_advisory_lock(key)` (`pg_try_advisory_lock_shared` for the whole-database
+  lock of a site gateway) on a dedicated connection kept for the process lifetime, whose
+  `application_name` carries the holder's pid and host; the server drops the locks when that
+  connection ends. Advisory locks belong to one database, as the terminals do.
 - An in-memory SQLite database cannot be shared between processes: its lock is always free.
 
-`poller_lock(url)` yields a `PollerLock`: `holder` is None when this process holds the lock (and may
-poll), else who does — `refusal()` is the sentence `serve` prints before serving the API only.
+`poller_lock(url, site)` yields a `PollerLock`: `holder` is None when this process holds the lock (and
+may poll), else who does — `refusal()` is the sentence `serve` prints before serving the API only.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +43,10 @@ from sqlalchemy.pool import NullPool
 
 #: The advisory lock key of the poller: the bytes "pcpoller" as a signed 64-bit integer.
 POLLER_LOCK_KEY = int.from_bytes(b"pcpoller", "big")
-_APPLICATION_NAME = "punchclock poller pid={pid} host={host}"
+#: The advisory lock key of the backup taker: the bytes "pcbackup".
+BACKUP_LOCK_KEY = int.from_bytes(b"pcbackup", "big")
+_APPLICATION_NAME = "punchclock {role} pid={pid} host={host}"
+_RECORD_BYTES = 512  # a holder record is written padded to this, in one write, so readers never see half of it
 _MAX_APPLICATION_NAME = 63  # PostgreSQL truncates longer names (NAMEDATALEN - 1)
 
 
@@ -49,54 +61,110 @@ class LockHolder:
 
 @dataclass
 class PollerLock:
-    """The outcome of trying the lock: `holder` None means this process holds it."""
+    """The outcome of trying a lock: `holder` None means this process holds it; `subject` and `instead` make
+    the sentence of a refusal (what the holder does, what this process does instead)."""
 
     holder: LockHolder | None
+    subject: str = "the terminals of this database are polled"
+    instead: str = "this process serves the API only"
 
     def refusal(self) -> str:
-        """What a process that did not get the lock says before it serves the API only."""
+        """What a process that did not get the lock says before it goes on without it."""
         holder = self.holder or LockHolder(None, None, None)
         pid = holder.pid if holder.pid is not None else "(unknown)"
         host = holder.host or "(unknown)"
         since = holder.since.isoformat(timespec="seconds") if holder.since is not None else "(unknown)"
-        return (
-            f"the terminals of this database are polled by pid {pid} on host {host} since {since}; "
-            "this process serves the API only"
-        )
+        return f"{self.subject} by pid {pid} on host {host} since {since}; {self.instead}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Lock:
+    """One lock: its advisory key (PostgreSQL), its lock file's suffix (SQLite), whether it is taken shared,
+    and the words of its refusal."""
+
+    key: int
+    suffix: str
+    shared: bool
+    subject: str
+    instead: str
+
+    def refused(self, holder: LockHolder) -> PollerLock:
+        return PollerLock(holder, self.subject, self.instead)
+
+
+_WHOLE_DATABASE = _Lock(POLLER_LOCK_KEY, ".poller.lock", False, PollerLock.subject, PollerLock.instead)
+
+
+def site_lock_key(site: str) -> int:
+    """A site's advisory lock key: the first 63 bits of SHA-256("pcpoller/" + site), so sites never collide
+    with each other's or with the whole-database key in practice."""
+    return int.from_bytes(hashlib.sha256(f"pcpoller/{site}".encode()).digest()[:8], "big") >> 1
+
+
+def _poller_locks(site: str | None) -> list[_Lock]:
+    """A site gateway shares the whole-database lock (so a site-less gateway, which polls every site, cannot
+    start beside it) and holds its site's alone; a site-less one holds the whole-database lock alone."""
+    if site is None:
+        return [_WHOLE_DATABASE]
+    shared = _Lock(
+        POLLER_LOCK_KEY,
+        ".poller.lock",
+        True,
+        "the terminals of every site of this database are polled (a gateway with no site)",
+        PollerLock.instead,
+    )
+    own = _Lock(
+        site_lock_key(site),
+        f".poller-{site}.lock",
+        False,
+        f"the terminals of site {site} of this database are polled",
+        PollerLock.instead,
+    )
+    return [shared, own]
+
+
+_BACKUP = _Lock(
+    BACKUP_LOCK_KEY,
+    ".backup.lock",
+    False,
+    "backups of this database are taken",
+    "this process takes none (keep [backup] dir in one gateway's config only)",
+)
 
 
 def _me() -> tuple[int, str]:
     return os.getpid(), socket.gethostname()
 
 
-def lock_file_path(url: str) -> Path | None:
-    """The lock file of an SQLite database file (None: in memory, so no other process can open it)."""
+def lock_file_path(url: str, suffix: str = _WHOLE_DATABASE.suffix) -> Path | None:
+    """A lock file of an SQLite database file (None: in memory, so no other process can open it)."""
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
-    return Path(f"{database}.poller.lock")
+    return Path(f"{database}{suffix}")
 
 
 @contextmanager
-def _sqlite_lock(path: Path) -> Iterator[PollerLock]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            held_elsewhere = True
-        else:
-            held_elsewhere = False
-        if held_elsewhere:
-            yield PollerLock(_read_holder(fd))
-            return
-        pid, host = _me()
-        os.ftruncate(fd, 0)
-        record = {"pid": pid, "host": host, "since": datetime.now(UTC).isoformat(timespec="seconds")}
-        os.pwrite(fd, json.dumps(record).encode(), 0)
+def _sqlite_locks(database_url: str, locks: list[_Lock]) -> Iterator[PollerLock]:
+    """Take `locks` in order on their files; the first refused one is reported, the ones got let go first."""
+    with ExitStack() as held:
+        for lock in locks:
+            path = lock_file_path(database_url, lock.suffix)
+            if path is None:
+                break
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            held.callback(os.close, fd)  # closing the last descriptor releases the flock
+            try:
+                fcntl.flock(fd, (fcntl.LOCK_SH if lock.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+            except BlockingIOError:
+                refused = lock.refused(_read_holder(fd))
+                held.close()
+                yield refused
+                return
+            pid, host = _me()
+            record = {"pid": pid, "host": host, "since": datetime.now(UTC).isoformat(timespec="seconds")}
+            os.pwrite(fd, json.dumps(record).encode().ljust(_RECORD_BYTES), 0)
         yield PollerLock(None)
-    finally:
-        os.close(fd)  # closing the last descriptor releases the flock
 
 
 def _read_holder(fd: int) -> LockHolder:
@@ -110,35 +178,41 @@ def _read_holder(fd: int) -> LockHolder:
 
 
 @contextmanager
-def _postgres_lock(url: str) -> Iterator[PollerLock]:
+def _postgres_locks(url: str, locks: list[_Lock], role: str) -> Iterator[PollerLock]:
+    """Take `locks` in order on one dedicated connection; on a refusal every one got is let go first."""
     pid, host = _me()
-    name = _APPLICATION_NAME.format(pid=pid, host=host)[:_MAX_APPLICATION_NAME]
+    name = _APPLICATION_NAME.format(role=role, pid=pid, host=host)[:_MAX_APPLICATION_NAME]
     engine = create_engine(
         url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args={"application_name": name}
     )
     try:
         with engine.connect() as connection:
-            if connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": POLLER_LOCK_KEY}):
-                try:
-                    yield PollerLock(None)
-                finally:
-                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": POLLER_LOCK_KEY})
-            else:
-                yield PollerLock(_postgres_holder(connection))
+            try:
+                for lock in locks:
+                    function = "pg_try_advisory_lock_shared" if lock.shared else "pg_try_advisory_lock"
+                    if not connection.scalar(text(f"SELECT {function}(:key)"), {"key": lock.key}):
+                        holder = _postgres_holder(connection, lock.key)
+                        connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                        yield lock.refused(holder)
+                        return
+                yield PollerLock(None)
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock_all()"))
     finally:
         engine.dispose()
 
 
-def _postgres_holder(connection: Connection) -> LockHolder:
-    """The holder of the advisory lock, from its connection's `application_name` and start time."""
+def _postgres_holder(connection: Connection, key: int) -> LockHolder:
+    """A holder of the advisory lock `key`, from its connection's `application_name` and start time."""
     row = connection.execute(
         text(
             "SELECT a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
             "AND l.classid = CAST(:high AS oid) AND l.objid = CAST(:low AS oid) "
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "ORDER BY a.backend_start LIMIT 1"
         ),
-        {"high": POLLER_LOCK_KEY >> 32, "low": POLLER_LOCK_KEY & 0xFFFFFFFF},
+        {"high": key >> 32, "low": key & 0xFFFFFFFF},
     ).first()
     if row is None:  # released between our try and this look
         return LockHolder(None, None, None)
@@ -146,24 +220,34 @@ def _postgres_holder(connection: Connection) -> LockHolder:
     pid: int | None = None
     host: str | None = None
     for part in (application_name or "").split():
-        key, _, value = part.partition("=")
-        if key == "pid" and value.isdigit():
+        key_name, _, value = part.partition("=")
+        if key_name == "pid" and value.isdigit():
             pid = int(value)
-        elif key == "host":
+        elif key_name == "host":
             host = value
     return LockHolder(pid, host, since)
 
 
 @contextmanager
-def poller_lock(url: str) -> Iterator[PollerLock]:
-    """Try the poller lock of the database at `url` and hold it, if got, until the block ends."""
+def _locks(url: str, locks: list[_Lock], role: str) -> Iterator[PollerLock]:
     if url.startswith("postgresql"):
-        with _postgres_lock(url) as lock:
+        with _postgres_locks(url, locks, role) as lock:
             yield lock
-        return
-    path = lock_file_path(url)
-    if path is None:
-        yield PollerLock(None)
-        return
-    with _sqlite_lock(path) as lock:
+    else:
+        with _sqlite_locks(url, locks) as lock:
+            yield lock
+
+
+@contextmanager
+def poller_lock(url: str, site: str | None = None) -> Iterator[PollerLock]:
+    """Try the poller lock of `site` (None: of every terminal) in the database at `url` and hold it, if got,
+    until the block ends."""
+    with _locks(url, _poller_locks(site), "poller") as lock:
+        yield lock
+
+
+@contextmanager
+def backup_lock(url: str) -> Iterator[PollerLock]:
+    """Try the database's backup lock and hold it, if got, until the block ends: one backup taker per database."""
+    with _locks(url, [_BACKUP], "backup") as lock:
         yield lock

@@ -10,7 +10,10 @@ One pass (`run_pass`, also `punchclock notify send`), in short transactions, non
    `backoff_base_s × 2^(attempts − 1)` later (at most `backoff_max_s`), or `failed` once `max_attempts` are
    spent. A crash between sending and recording sends that message again after the lease (at least once).
 
-`DeliveryWorker` runs passes every `[notify] interval_s` in a thread of `punchclock serve`.
+`DeliveryWorker` runs passes every `[notify] interval_s` in a thread of `punchclock serve`. Both claims are
+decided by the database, so any number of workers may share it; a site's gateway (`site = "SH"`) handles the
+notifications of its own site's offices (and those of no office, which have no channels) and no other site's,
+whose channels live in that site's config.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,6 +72,14 @@ def _office_channels(session: Session, config: Config) -> dict[int | None, dict[
     return found
 
 
+def _of_this_site(config: Config) -> ColumnElement[bool]:
+    """The notifications this worker handles: every one without a site, else those of the site's offices."""
+    if config.site is None:
+        return true()
+    own = select(Office.id).where(Office.name.in_([o.name for o in config.own_offices]))
+    return or_(Notification.office_id.is_(None), Notification.office_id.in_(own))
+
+
 def backoff(notify: Notify, attempts: int) -> timedelta:
     """How long after its `attempts`-th failed attempt a delivery is tried again."""
     return timedelta(seconds=min(notify.backoff_base_s * 2 ** (attempts - 1), notify.backoff_max_s))
@@ -78,7 +89,10 @@ def fan_out(session: Session, config: Config, now: datetime) -> int:
     """Make the deliveries of up to `_BATCH` new notifications (in the caller's transaction); how many."""
     rows = list(
         session.scalars(
-            select(Notification).where(Notification.fanned_out_at.is_(None)).order_by(Notification.id).limit(_BATCH)
+            select(Notification)
+            .where(Notification.fanned_out_at.is_(None), _of_this_site(config))
+            .order_by(Notification.id)
+            .limit(_BATCH)
         )
     )
     if not rows:
@@ -154,7 +168,11 @@ def run_pass(
         due = session.execute(
             select(NotificationDelivery.id, NotificationDelivery.channel, Notification)
             .join(Notification, Notification.id == NotificationDelivery.notification_id)
-            .where(NotificationDelivery.status == "pending", NotificationDelivery.next_attempt_at <= now())
+            .where(
+                NotificationDelivery.status == "pending",
+                NotificationDelivery.next_attempt_at <= now(),
+                _of_this_site(config),
+            )
             .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
         ).all()
         offices = _office_channels(session, config)

@@ -93,9 +93,9 @@ def _rule(line: PayslipLine) -> str:
         exempt = _yuan(int(q["exempt_fen"]))
         return f"经济补偿金超过当地上年职工平均工资3倍（免税 {exempt}）的部分单独计税（财税〔2018〕164号）"
     if line.code == "ABSENCE":
-        days = Decimal(int(q["absent_days"])) + Decimal(int(q["absent_half_days"])) / 2
+        absent = Decimal(int(q["absent_days"])) + Decimal(int(q["absent_half_days"])) / 2
         return (
-            f"月薪 {_yuan(int(q['monthly_salary_fen']))} ÷ 21.75 × 缺勤 {days:g} 天（半天按 0.5 天），"
+            f"月薪 {_yuan(int(q['monthly_salary_fen']))} ÷ 21.75 × 缺勤 {absent:g} 天（半天按 0.5 天），"
             "不超过当月工资，四舍五入到分"
         )
     if line.code == "LATE":
