@@ -23,6 +23,13 @@ DEFAULT_CONFIG = Path("punchclock.toml")
 console = Console(stderr=True)
 
 
+def shown_url(url: str) -> str:
+    """The database URL as the console and logs may show it: the password masked (`***`)."""
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def actor() -> str:
     """The audit "who" of a command: the operating-system user that ran it."""
     import getpass

@@ -16,6 +16,7 @@ from gateway.cli.common import (
     load_checked_config,
     load_checked_keys,
     open_store,
+    shown_url,
 )
 
 db_app = typer.Typer(no_args_is_help=True)
@@ -32,7 +33,7 @@ def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
     encrypts the values a migration starts protecting; a new database gets a new key file)."""
     cfg = load_checked_config(config)
     open_store(cfg)
-    console.print(f"database at {cfg.database.url} is at the newest schema")
+    console.print(f"database at {shown_url(cfg.database.url)} is at the newest schema", highlight=False)
 
 
 @db_app.command("backup")

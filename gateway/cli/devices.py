@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, prepare_store
+from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, console, prepare_store, shown_url
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -72,8 +72,6 @@ def _poll_until_stopped(cfg: Config, factory: sessionmaker[Session], stop: threa
     `stop`; without it (another process polls this site) serve the API only."""
     from contextlib import ExitStack
 
-    from sqlalchemy import make_url
-
     from gateway.devices.poller import Poller, PollerStats, PollResult
     from gateway.devices.poller_lock import backup_lock, poller_lock
 
@@ -93,7 +91,7 @@ def _poll_until_stopped(cfg: Config, factory: sessionmaker[Session], stop: threa
             console.print(lock.refusal(), highlight=False, soft_wrap=True)
             stop.wait()
             return PollerStats()
-        where = make_url(cfg.database.url).render_as_string(hide_password=True)  # no password in the log
+        where = shown_url(cfg.database.url)
         of_site = f"site {cfg.site}: " if cfg.site is not None else ""
         console.print(f"{of_site}polling {len(cfg.devices)} devices into {where}", highlight=False)
         if cfg.backup.dir is not None:  # one process per database backs it up, whichever site it polls

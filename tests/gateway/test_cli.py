@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from gateway.access.keys import load_keys
 from gateway.cli.app import app
+from gateway.cli.common import shown_url
 from gateway.config import load_config
 from gateway.devices.sync import run_sync
 from gateway.store import make_engine, session_factory
@@ -160,3 +161,10 @@ def test_serve_finishes_the_batch_in_flight_on_sigterm(terminals: list[ZKTermina
     # serve's first user sync may hold the terminal when the first poll is due: that one is put off, not counted
     assert "stopped after 1 polls (0 failed" in rest
     assert punch_count(tmp_path) == 40
+
+
+def test_the_console_never_shows_the_database_password() -> None:
+    assert shown_url("postgresql+psycopg://punchclock:s3cret@db.plant:5432/punchclock") == (
+        "postgresql+psycopg://punchclock:***@db.plant:5432/punchclock"
+    )
+    assert shown_url("sqlite:///punchclock.db") == "sqlite:///punchclock.db"
