@@ -1,0 +1,145 @@
+"""Dated employee terms through the API: a change is a record "from this day on", never an overwrite; a correction
+keeps what it replaced; the history says who, when, why and what it replaced; refusals name the reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from pay_testkit import PERIOD, SCOPE, full_month
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.pay.lock_checks import WARNING_CODES
+from gateway.store import AuditLog, Employee
+
+URL = "/api/v1/employees/E001"
+
+
+def _raise(client: TestClient, hr: dict[str, str], **extra: object) -> dict[str, object]:
+    body = {"effective_from": "2026-03-16", "monthly_salary_fen": 950000, "reason": "调薪 2026", **extra}
+    answer = client.post(f"{URL}/changes", json=body, headers=hr)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def test_a_raise_is_a_dated_record_and_the_history_shows_what_it_replaced(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    hr = as_role("hr")
+    made = _raise(client, hr)
+    assert made["effective_from"] == "2026-03-16"
+    assert made["values"] == {"monthly_salary_fen": 950000}
+    assert made["before"]["monthly_salary_fen"] == 600000
+    assert made["created_by"] == "hr:hr-token"
+    history = client.get(f"{URL}/history", params={"as_of": "2026-03-15"}, headers=hr).json()
+    opening, change = history["records"]
+    assert (opening["effective_from"], opening["values"]["monthly_salary_fen"], opening["superseded_by"]) == (
+        "2000-01-01",
+        600000,
+        None,
+    )
+    assert opening["values"]["office"] == "Shanghai HQ"
+    assert (change["id"], change["reason"], change["corrects"]) == (made["id"], "调薪 2026", None)
+    assert history["terms"]["monthly_salary_fen"] == 600000  # the day before the raise
+    later = client.get(f"{URL}/history", params={"as_of": "2026-03-16"}, headers=hr).json()
+    assert later["terms"]["monthly_salary_fen"] == 950000
+    # the employee row holds the terms in force today (the raise is in the past)
+    assert client.get(URL, headers=hr).json()["monthly_salary_fen"] == 950000
+    with factory() as session:
+        row = session.scalar(select(AuditLog).where(AuditLog.action == "employee.change"))
+        assert row is not None and row.target == "employee:E001"
+
+
+def test_a_future_change_leaves_todays_terms_on_the_employee_row(client: TestClient, as_role) -> None:
+    hr = as_role("hr")
+    _raise(client, hr, effective_from="2099-01-01", entity="东莞制造有限公司")
+    assert client.get(URL, headers=hr).json()["monthly_salary_fen"] == 600000
+    terms = client.get(f"{URL}/history", params={"as_of": "2099-01-01"}, headers=hr).json()["terms"]
+    assert (terms["monthly_salary_fen"], terms["entity"]) == (950000, "东莞制造有限公司")
+
+
+def test_a_correction_keeps_the_record_it_replaces(client: TestClient, as_role) -> None:
+    hr = as_role("hr")
+    made = _raise(client, hr)
+    fixed = _raise(client, hr, corrects=made["id"], monthly_salary_fen=900000, reason="typo: 9000, not 9500")
+    assert (fixed["corrects"], fixed["effective_from"], fixed["values"]) == (
+        made["id"],
+        "2026-03-16",
+        {"monthly_salary_fen": 900000},
+    )
+    records = client.get(f"{URL}/history", headers=hr).json()["records"]
+    replaced = next(r for r in records if r["id"] == made["id"])
+    assert replaced["superseded_by"] == fixed["id"]
+    assert client.get(URL, headers=hr).json()["monthly_salary_fen"] == 900000
+    again = client.post(
+        f"{URL}/changes", json={"corrects": made["id"], "monthly_salary_fen": 1, "reason": "x"}, headers=hr
+    )
+    assert again.status_code == 422
+    assert "was already corrected: correct the record that replaced it" in again.json()["detail"]
+
+
+def test_patch_corrects_the_record_in_force(client: TestClient, as_role) -> None:
+    hr = as_role("hr")
+    made = _raise(client, hr)
+    assert client.patch(URL, json={"monthly_salary_fen": 960000}, headers=hr).status_code == 200
+    records = client.get(f"{URL}/history", headers=hr).json()["records"]
+    assert [(r["corrects"], r["values"].get("monthly_salary_fen"), r["superseded_by"] is None) for r in records] == [
+        (None, 600000, True),
+        (None, 950000, False),
+        (made["id"], 960000, True),
+    ]
+    assert records[2]["reason"].startswith("edited on the employee record")
+
+
+def test_refusals_say_why(client: TestClient, as_role, factory: sessionmaker[Session]) -> None:
+    hr = as_role("hr")
+    unknown = client.post(
+        f"{URL}/changes", json={"effective_from": "2026-03-16", "salary": 1, "reason": "x"}, headers=hr
+    )
+    assert unknown.status_code == 422
+    assert "salary" in unknown.json()["detail"]
+    with factory() as session, session.begin():
+        employee = session.scalar(select(Employee).where(Employee.code == "E001"))
+        assert employee is not None
+        employee.hired_on = date(2026, 3, 2)
+    early = client.post(
+        f"{URL}/changes", json={"effective_from": "2026-03-01", "monthly_salary_fen": 1, "reason": "x"}, headers=hr
+    )
+    assert early.status_code == 422
+    assert early.json()["detail"] == (
+        "employee E001 was hired on 2026-03-02: a change cannot take effect on 2026-03-01, before hiring; give a day "
+        "on or after the hiring day"
+    )
+    no_salary = client.post(
+        f"{URL}/changes", json={"effective_from": "2026-03-16", "monthly_salary_fen": None, "reason": "x"}, headers=hr
+    )
+    assert no_salary.status_code == 422
+    assert "the pay basis is monthly but monthly_salary_fen is not set" in no_salary.json()["detail"]
+
+
+def test_a_change_inside_a_locked_month_is_refused_naming_the_run(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    hr = as_role("hr")
+    full_month(factory)
+    run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()["id"]
+    assert client.post(f"/api/v1/payruns/{run}/compute", headers=hr).status_code == 200
+    locked = client.post(f"/api/v1/payruns/{run}/lock", json={"acknowledge": list(WARNING_CODES)}, headers=hr)
+    assert locked.status_code == 200, locked.text
+    refused = client.post(
+        f"{URL}/changes", json={"effective_from": "2026-02-20", "monthly_salary_fen": 1, "reason": "x"}, headers=hr
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        f"employee E001: a change from 2026-02-20 would alter 2026-03, which locked pay run {run} (scope "
+        "'Shanghai HQ') paid; a locked run never changes: date the change in the month after 2026-03, and pay what "
+        "is owed for the past as a correction in that month's run"
+    )
+    assert client.get(f"{URL}/history", headers=hr).json()["records"] == []
+    assert _raise(client, hr, effective_from="2026-04-01")["effective_from"] == "2026-04-01"
+
+
+def test_employees_only_read_no_history(client: TestClient, as_role) -> None:
+    assert client.get(f"{URL}/history", headers=as_role("employee")).status_code == 403
+    assert client.post(f"{URL}/changes", json={"reason": "x"}, headers=as_role("viewer")).status_code == 403
