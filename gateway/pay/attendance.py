@@ -76,6 +76,8 @@ class MonthAttendance:
     # approved leave's paid_leave_minutes, unpaid_leave_minutes, sick_leave_minutes (pay inputs)
     summary: dict[str, np.ndarray]
     leave: MonthLeave | None = None  # approved leave per day and type (`gateway.pay.leave_days`)
+    # int64 [employee, day]: the overtime minutes paid (the overtime rule's; the day's type is the bucket)
+    paid_overtime: np.ndarray | None = None
 
     def row(self, i: int) -> dict[str, int]:
         return {key: int(column[i]) for key, column in self.summary.items()}
@@ -369,8 +371,9 @@ def month_attendance(
         axis=1, dtype=np.int64
     )
     # The office's overtime rule (approved requests, 调休, the art. 41 limits): counted overtime into the facts.
-    summary.update(count_overtime(session, OvertimeScope(period, employees, offices, book, roster, punches), facts))
-    return MonthAttendance(period, employees, facts, summary, leave)
+    counted, paid = count_overtime(session, OvertimeScope(period, employees, offices, book, roster, punches), facts)
+    summary.update(counted)
+    return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
 
 
 def employee_shift(session: Session, employee: Employee) -> tuple[RuleBook, int]:

@@ -8,7 +8,7 @@ with who wrote them, when and why.
 
 The `employees` columns stay what the many readers use (user sync, lists, the employee sheet): `sync_current`
 writes the terms in force today into them in the same transaction as each change. A change dated in the future
-reaches them when a later change or a pay run (`month_segments` is read by every compute) syncs again.
+reaches them at the next change or correction; pay reads the records themselves (`gateway.pay.dated_terms`).
 
 Refused, with the reason and the fix: a change from a day inside or before a month of a LOCKED pay run that paid
 the employee (that run never changes: a correction goes into a later month), a day before `hired_on`, an unknown
@@ -19,8 +19,7 @@ log in the caller's transaction.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,25 +32,10 @@ from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
 from gateway.inputs import check_name, year_problem
 from gateway.pay.attendance import AttendanceError, check_employee_shift
-from gateway.pay.id_chunks import by_id_chunks
+from gateway.pay.dated_terms import MIRRORED as _MIRRORED
+from gateway.pay.dated_terms import TERM_FIELDS, fold, names, records_in_force, row_terms
 from gateway.store import RUN_LOCKED, Department, Employee, EmployeeTerms, Office, PayRun, Payslip
 
-#: The fields a dated record may set. `office` by name, `department` by code; `si_base_fen` (the contribution
-#: base, None = the default of the pay rules) and `entity` (the employing entity, 法人主体; None = the company's
-#: one entity) live only here, the others are mirrored into the `employees` columns of the same name.
-TERM_FIELDS = (
-    "pay_basis",
-    "monthly_salary_fen",
-    "hourly_rate_fen",
-    "office",
-    "department",
-    "shift_rule",
-    "si_city",
-    "si_base_fen",
-    "special_deductions_fen",
-    "entity",
-)
-_MIRRORED = ("pay_basis", "monthly_salary_fen", "hourly_rate_fen", "shift_rule", "si_city", "special_deductions_fen")
 _MONEY = ("monthly_salary_fen", "hourly_rate_fen", "si_base_fen", "special_deductions_fen")
 MAX_TERMS_FEN = 10**10  # the pay pipeline's limit for a salary or base (`payroll_core.pay.MAX_FEN`)
 #: The first day of an employee's opening record when the hiring day is not known.
@@ -86,79 +70,12 @@ def today_of(session: Session, employee: Employee) -> date:
 
 def columns_of(session: Session, employee: Employee) -> dict[str, Any]:
     """The terms the `employees` row holds (what an employee without records has on every day)."""
-    office = session.get(Office, employee.office_id) if employee.office_id is not None else None
-    department = session.get(Department, employee.department_id) if employee.department_id is not None else None
-    return {
-        **{key: getattr(employee, key) for key in _MIRRORED},
-        "office": office.name if office is not None else None,
-        "department": department.code if department is not None else None,
-        "si_base_fen": None,
-        "entity": None,
-    }
-
-
-def _records(session: Session, employee_ids: Iterable[int]) -> dict[int, list[EmployeeTerms]]:
-    """Each employee's records in force (not superseded), in (effective_from, id) order."""
-    rows = list(
-        by_id_chunks(
-            employee_ids,
-            lambda ids: session.scalars(select(EmployeeTerms).where(EmployeeTerms.employee_id.in_(ids))),
-        )
-    )
-    replaced = {r.corrects_id for r in rows if r.corrects_id is not None}
-    found: dict[int, list[EmployeeTerms]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: (r.effective_from, r.id)):
-        if row.id not in replaced:
-            found[row.employee_id].append(row)
-    return found
-
-
-def _fold(base: Mapping[str, Any], records: list[EmployeeTerms], day: date) -> dict[str, Any]:
-    terms = dict(base)
-    for k, record in enumerate(records):
-        if record.effective_from > day and k > 0:
-            break
-        terms.update(json.loads(record.values_json))
-    return terms
+    return row_terms(employee, *names(session))
 
 
 def terms_as_of(session: Session, employee: Employee, day: date) -> dict[str, Any]:
     """The employee's terms on `day` (see the module doc)."""
-    return _fold(columns_of(session, employee), _records(session, [employee.id])[employee.id], day)
-
-
-@dataclass(frozen=True)
-class Segment:
-    """Days `first`..`last` of a month (inclusive) under one set of terms."""
-
-    first: date
-    last: date
-    terms: dict[str, Any]
-
-
-def month_segments(session: Session, employees: list[Employee], first: date, last: date) -> dict[int, list[Segment]]:
-    """Per employee id, the days `first`..`last` cut where a record takes effect, each piece with its terms.
-
-    An employee without a record inside the month has one segment; bulk-read (chunks of ids), so a run of
-    100,000 employees costs one query per chunk, not one per employee."""
-    records = _records(session, [e.id for e in employees])
-    offices: dict[int | None, str] = dict(session.execute(select(Office.id, Office.name)).tuples().all())
-    departments: dict[int | None, str] = dict(session.execute(select(Department.id, Department.code)).tuples().all())
-    found: dict[int, list[Segment]] = {}
-    for e in employees:
-        base = {
-            **{key: getattr(e, key) for key in _MIRRORED},
-            "office": offices.get(e.office_id),
-            "department": departments.get(e.department_id),
-            "si_base_fen": None,
-            "entity": None,
-        }
-        mine = records.get(e.id, [])
-        cuts = sorted({r.effective_from for r in mine if first < r.effective_from <= last})
-        starts = [first, *cuts]
-        ends = [date.fromordinal(d.toordinal() - 1) for d in cuts] + [last]
-        found[e.id] = [Segment(s, t, _fold(base, mine, s)) for s, t in zip(starts, ends, strict=True)]
-    return found
+    return fold(columns_of(session, employee), records_in_force(session, [employee.id])[employee.id], day)
 
 
 def history(session: Session, employee: Employee) -> list[TermsRecord]:
@@ -178,7 +95,7 @@ def history(session: Session, employee: Employee) -> list[TermsRecord]:
         others = [r for r in in_force if r.id != row.id]
         # what the record changed: the terms of its day as the records before it left them
         earlier = [r for r in others if (r.effective_from, r.id) < (row.effective_from, row.id)]
-        before = _fold(base, earlier, row.effective_from) if earlier else {}
+        before = fold(base, earlier, row.effective_from) if earlier else {}
         out.append(
             TermsRecord(
                 id=row.id,
@@ -419,7 +336,7 @@ def correct_in_force(
     if not changed:
         return None
     day = today or today_of(session, employee)
-    mine = _records(session, [employee.id])[employee.id]
+    mine = records_in_force(session, [employee.id])[employee.id]
     in_force = [r for r in mine if r.effective_from <= day] or mine[:1]
     return correct_terms(
         session,
@@ -441,7 +358,7 @@ def sync_current(session: Session, employee: Employee, today: date | None = None
     office = session.scalar(select(Office).where(Office.name == terms["office"])) if terms["office"] else None
     employee.office_id = office.id if office is not None else None
     day = today or today_of(session, employee)
-    dated = [r for r in _records(session, [employee.id])[employee.id] if r.effective_from <= day]
+    dated = [r for r in records_in_force(session, [employee.id])[employee.id] if r.effective_from <= day]
     if any("department" in json.loads(r.values_json) for r in dated):  # else the members endpoint's alone
         code = terms["department"]
         department = session.scalar(select(Department).where(Department.code == code)) if code else None

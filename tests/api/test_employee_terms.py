@@ -143,3 +143,57 @@ def test_a_change_inside_a_locked_month_is_refused_naming_the_run(
 def test_employees_only_read_no_history(client: TestClient, as_role) -> None:
     assert client.get(f"{URL}/history", headers=as_role("employee")).status_code == 403
     assert client.post(f"{URL}/changes", json={"reason": "x"}, headers=as_role("viewer")).status_code == 403
+
+
+def _march_slip(client: TestClient, hr: dict[str, str]) -> dict[str, object]:
+    run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()["id"]
+    computed = client.post(f"/api/v1/payruns/{run}/compute", headers=hr)
+    assert computed.status_code == 200, computed.text
+    [slip] = client.get(f"/api/v1/payslips?period={PERIOD}", headers=hr).json()["items"]
+    return dict(client.get(f"/api/v1/payslips/{slip['id']}", headers=hr).json())
+
+
+def test_a_raise_on_the_16th_pays_each_part_of_march_at_its_salary(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    """full_month: 12,345.67 yuan, 22 workdays, absent on the 10th; 15,000.00 from the 16th (12 workdays).
+    base = (1234567 × 10 + 1500000 × 12) ÷ 22 = 1379348.64 → 1379349; the absence is at the old day rate,
+    1234567 ÷ 21.75 = 56761.70 → 56762."""
+    hr = as_role("hr")
+    full_month(factory)
+    _raise(client, hr, monthly_salary_fen=1_500_000)
+    slip = _march_slip(client, hr)
+    assert [(line["code"], line["amount_fen"]) for line in slip["lines"][:3]] == [  # type: ignore[index]
+        ("BASE_PAY", 1_379_349),
+        ("ABSENCE", -56_762),
+        ("GROSS", 1_322_587),
+    ]
+
+
+def test_a_later_raise_leaves_march_at_the_march_salary(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    """The employees row holds today's salary (the April raise); March is paid as its own terms were."""
+    hr = as_role("hr")
+    full_month(factory)
+    _raise(client, hr, effective_from="2026-04-01", monthly_salary_fen=1_500_000)
+    assert client.get(URL, headers=hr).json()["monthly_salary_fen"] == 1_500_000
+    slip = _march_slip(client, hr)
+    assert slip["gross_fen"] == 1_234_567 - 56_762
+
+
+def test_more_than_four_pieces_in_a_month_is_refused(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    hr = as_role("hr")
+    full_month(factory)
+    for day, salary in ((5, 1_300_000), (10, 1_310_000), (16, 1_320_000), (23, 1_330_000)):
+        _raise(client, hr, effective_from=f"2026-03-{day:02d}", monthly_salary_fen=salary)
+    run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()["id"]
+    refused = client.post(f"/api/v1/payruns/{run}/compute", headers=hr)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        f"pay run {run} (2026-03): employee E001 (Worker E001): the terms change 4 times in one month (from "
+        "2026-03-05, 2026-03-10, 2026-03-16, 2026-03-23); a month is paid in at most 4 pieces: merge changes into "
+        "fewer dated records (correct one to a later day)"
+    )
