@@ -12,6 +12,7 @@ import {
 import { listDepartments, moveIntoDepartment, treeOrder } from "../api/departments.js";
 import { dateTime, fenOf, yuanInput } from "../format.js";
 import { zoneOf } from "../zones.js";
+import EmployeeHistory from "./EmployeeHistory.js";
 import { showError } from "./notify.js";
 
 export const PAY_BASES = ["monthly", "hourly", "piece"];
@@ -53,6 +54,7 @@ function fieldsOf(form) {
 }
 
 export default {
+  components: { EmployeeHistory },
   props: { offices: { type: Array, required: true }, writer: { type: Boolean, required: true } },
   emits: ["saved"],
   setup(props, { emit, expose }) {
@@ -313,6 +315,9 @@ export default {
         <el-table-column :label="$t('badgeAccess.added')"><template #default="{ row }">{{ when(row.written_at) }}</template></el-table-column>
         <el-table-column :label="$t('badgeAccess.removed')"><template #default="{ row }">{{ row.removed_at ? when(row.removed_at) + ' · ' + $t('badgeAccess.reasons.' + row.removal_reason) : '—' }}</template></el-table-column>
       </el-table>
+    </el-tab-pane>
+    <el-tab-pane :label="$t('terms.tab')" name="history" :disabled="!employee" lazy>
+      <EmployeeHistory v-if="employee" :code="employee.code" :writer="writer" :offices="offices" @changed="refresh" />
     </el-tab-pane>
   </el-tabs>
 </el-drawer>`,
