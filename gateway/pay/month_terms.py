@@ -16,6 +16,8 @@ that changes inside the month (attendance under each office's rules is not compu
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pay.attendance import MonthAttendance
-from gateway.pay.dated_terms import Segment, month_segments
+from gateway.pay.dated_terms import Segment, month_segments, records_in_force
 from payroll_core.attendance import Absence, Fact
 from payroll_core.calendar import DayType
 from payroll_core.columns import MAX_SEGMENTS, SEGMENT_COLUMNS, SegmentColumns
@@ -57,6 +59,28 @@ def month_terms(session: Session, attendance: MonthAttendance) -> MonthTerms:
     if all(len(mine) == 1 for mine in pieces):
         return MonthTerms(on_day, pieces, None)
     return MonthTerms(on_day, pieces, _columns(attendance, pieces))
+
+
+def entity_filter(session: Session, employee_ids: list[int], entities: list[str | None]) -> Callable[[int, str], bool]:
+    """`same(employee_id, period)`: whether the employee was paid by this month's entity (`entities`, in the order
+    of `employee_ids`) in pay month `period`, by the dated terms of that month's contribution day. Employees whose
+    records never name an entity (the company's one entity) are always the same, without folding a record."""
+    now = dict(zip(employee_ids, entities, strict=True))
+    dated: dict[int, list[tuple[date, str | None]]] = {}  # the records setting an entity, in date order
+    for employee_id, mine in records_in_force(session, employee_ids).items():
+        steps = [(r.effective_from, v["entity"]) for r in mine if "entity" in (v := json.loads(r.values_json))]
+        if any(entity is not None for _, entity in steps):
+            dated[employee_id] = steps
+
+    def same(employee_id: int, period: str) -> bool:
+        steps = dated.get(employee_id)
+        if steps is None:
+            return True
+        day = date(int(period[:4]), int(period[5:7]), contribution_day(period))
+        then = [entity for start, entity in steps if start <= day] or [steps[0][1]]
+        return then[-1] == now[employee_id]
+
+    return same
 
 
 def _check(code: str, name: str, mine: list[Segment]) -> None:

@@ -56,7 +56,7 @@ from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
-from gateway.pay.month_terms import MonthTermsError, month_terms
+from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -459,7 +459,7 @@ def _inputs(
             raise PayRunInputError(
                 f"employee {e.code} ({e.name}) is paid {t['pay_basis']} but has no {needed}; set it first"
             )
-    ytd = _year_to_date(session, run, [e.id for e in employees])
+    ytd = _year_to_date(session, run, [e.id for e in employees], [t["entity"] for t in terms])
     columns: dict[str, object] = {key: attendance.summary[key] for key in _ATTENDANCE_INPUTS}
     columns.update(
         city=np.array([rules.city_index(c) for c in cities]),
@@ -568,15 +568,21 @@ def _severance(session: Session, run: PayRun, employee: Employee, entry: PayMont
     return half_months, int(round_half_up_div(total, len(months)))
 
 
-def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dict[int, dict[str, int]]:
+def _year_to_date(
+    session: Session, run: PayRun, employee_ids: list[int], entities: list[str | None]
+) -> dict[int, dict[str, int]]:
     """Sums over each employee's payslips in LOCKED runs of the same year before `run.period`, plus the opening
     balance of the year (months paid before punchclock); a run for a month an opening balance covers is refused.
+    Only months paid by the same employing entity count (`entities`: each employee's this month, from the dated
+    terms): cumulative withholding is per withholding agent (国家税务总局公告2018年第61号), so a new entity starts
+    the year's sums, and its months, again; a past month's entity is the one in force on its contribution day.
 
     Income is what the month's cumulative withholding counted (`cumulative_income_fen`: without a bonus taxed
     separately or severance, with the employer's housing fund above 12 %), SI/HF what it deducted
     (`si_hf_deductible_fen`); payslips computed before those columns existed had neither, and their gross and
     SI + HF were exactly that."""
     totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_YTD_COLUMNS, 0))
+    same_entity = entity_filter(session, employee_ids, entities)
     for balance, code in by_id_chunks(
         employee_ids,
         lambda ids: session.execute(
@@ -585,6 +591,8 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
             .where(OpeningBalance.tax_year == int(run.period[:4]), OpeningBalance.employee_id.in_(ids))
         ),
     ):
+        if not same_entity(balance.employee_id, balance.through_period):
+            continue
         if balance.through_period >= run.period:
             raise PayRunInputError(
                 f"pay run {run.id} ({run.period}): employee {code} has an opening balance through "
@@ -600,7 +608,7 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
     rows = by_id_chunks(
         employee_ids,
         lambda ids: session.execute(
-            select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json)
+            select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json, PayRun.period)
             .join(PayRun)
             .where(
                 PayRun.status == RUN_LOCKED,
@@ -610,7 +618,9 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
             )
         ),
     )
-    for employee_id, figures_json, inputs_json in rows:
+    for employee_id, figures_json, inputs_json, period in rows:
+        if not same_entity(employee_id, period):
+            continue
         figures, inputs = json.loads(figures_json), json.loads(inputs_json)
         t = totals[employee_id]
         t["ytd_months"] += 1

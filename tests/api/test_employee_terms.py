@@ -3,15 +3,17 @@ keeps what it replaced; the history says who, when, why and what it replaced; re
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from fastapi.testclient import TestClient
 from pay_testkit import PERIOD, SCOPE, full_month
+from pay_testkit import SALARY_FEN as SALARY
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pay.lock_checks import WARNING_CODES
-from gateway.store import AuditLog, Employee
+from gateway.store import AuditLog, Employee, Payslip
 
 URL = "/api/v1/employees/E001"
 
@@ -197,3 +199,33 @@ def test_more_than_four_pieces_in_a_month_is_refused(
         "2026-03-05, 2026-03-10, 2026-03-16, 2026-03-23); a month is paid in at most 4 pieces: merge changes into "
         "fewer dated records (correct one to a later day)"
     )
+
+
+def _ytd_months(factory: sessionmaker[Session], run: int) -> int:
+    with factory() as session:
+        inputs = session.scalar(select(Payslip.inputs_json).where(Payslip.payrun_id == run))
+        assert inputs is not None
+        return int(json.loads(inputs)["ytd_months"])
+
+
+def test_a_new_employing_entity_restarts_the_cumulative_tax_year(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    """February is locked under the first entity; from March 1 a new entity employs E001: March's year-to-date
+    starts again (0 months), as a new withholding agent's would. Without the change it counts February."""
+    hr = as_role("hr")
+    full_month(factory)
+    february = client.post("/api/v1/payruns", json={"period": "2026-02", "scope": SCOPE}, headers=hr).json()["id"]
+    assert client.post(f"/api/v1/payruns/{february}/compute", headers=hr).status_code == 200
+    locked = client.post(f"/api/v1/payruns/{february}/lock", json={"acknowledge": list(WARNING_CODES)}, headers=hr)
+    assert locked.status_code == 200, locked.text
+    march = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()["id"]
+    assert client.post(f"/api/v1/payruns/{march}/compute", headers=hr).status_code == 200
+    assert _ytd_months(factory, march) == 1
+    refused = client.post(
+        f"{URL}/changes", json={"effective_from": "2026-02-01", "entity": "东莞制造有限公司", "reason": "x"}, headers=hr
+    )
+    assert refused.status_code == 422 and f"locked pay run {february}" in refused.json()["detail"]
+    _raise(client, hr, effective_from="2026-03-01", entity="东莞制造有限公司", monthly_salary_fen=SALARY)
+    assert client.post(f"/api/v1/payruns/{march}/compute", headers=hr).status_code == 200
+    assert _ytd_months(factory, march) == 0
