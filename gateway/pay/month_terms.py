@@ -10,8 +10,9 @@ What is paid once a month and not by the day — the SI/HF city and base, the pa
 deductions and the employing entity — comes from the terms in force on the month's contribution day (rule data,
 `[social_insurance] contribution_day`, default the 1st: one contribution city per month, as Chinese practice has it).
 
-Refused, with the fix: more than `MAX_SEGMENTS` pieces, a pay basis that changes inside the month, and an office
-that changes inside the month (attendance under each office's rules is not computed yet: date a transfer on the 1st).
+Refused, with the fix: more than `MAX_SEGMENTS` pieces and a pay basis that changes inside the month. An office (or
+shift) that changes inside the month is attendance's business: `gateway.pay.attendance` computes each piece's days
+under its own office's rules, and the facts this module sums are already those.
 """
 
 from __future__ import annotations
@@ -91,14 +92,13 @@ def _check(code: str, name: str, mine: list[Segment]) -> None:
             f"{who}: the terms change {len(mine) - 1} times in one month (from {dates}); a month is paid in at most "
             f"{MAX_SEGMENTS} pieces: merge changes into fewer dated records (correct one to a later day)"
         )
-    for key, what in (("pay_basis", "pay basis"), ("office", "office")):
-        values = {s.terms[key] for s in mine}
-        if len(values) > 1:
-            changed = next(s for s in mine[1:] if s.terms[key] != mine[0].terms[key])
-            raise MonthTermsError(
-                f"{who}: the {what} changes inside the month (to {changed.terms[key]!r} from {changed.first}); a "
-                f"mid-month change of {what} is not paid yet: date it on the 1st of a month"
-            )
+    if len({s.terms["pay_basis"] for s in mine}) > 1:
+        changed = next(s for s in mine[1:] if s.terms["pay_basis"] != mine[0].terms["pay_basis"])
+        raise MonthTermsError(
+            f"{who}: the pay basis changes inside the month (to {changed.terms['pay_basis']!r} from {changed.first}); "
+            "a month is paid on one basis (a monthly and an hourly part cannot share the month's proration): date "
+            "the change on the 1st of a month"
+        )
 
 
 def _columns(attendance: MonthAttendance, pieces: list[list[Segment]]) -> SegmentColumns:

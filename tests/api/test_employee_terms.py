@@ -9,7 +9,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 from pay_testkit import PERIOD, SCOPE, full_month
 from pay_testkit import SALARY_FEN as SALARY
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pay.lock_checks import WARNING_CODES
@@ -229,3 +229,36 @@ def test_a_new_employing_entity_restarts_the_cumulative_tax_year(
     _raise(client, hr, effective_from="2026-03-01", entity="东莞制造有限公司", monthly_salary_fen=SALARY)
     assert client.post(f"/api/v1/payruns/{march}/compute", headers=hr).status_code == 200
     assert _ytd_months(factory, march) == 0
+
+
+def test_a_transfer_on_the_10th_counts_each_office_by_its_own_rules(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    """E001 punches 08:55-18:00 Shanghai time every March workday but the 10th. Transferred to the Urumqi plant
+    (Asia/Urumqi, two hours behind; shift 10:00-19:30 there, punches read from 3 hours before) from the 10th, the
+    same punches are 06:55-16:00 there: the 06:55 one is outside the shift's window, so each of the 15 workdays
+    worked from the 10th has a missing punch and no counted time, while the 6 workdays before (Shanghai's rules)
+    count 480 minutes each. SI/HF stay Shanghai's, the city of the 1st (one contribution city a month)."""
+    hr = as_role("hr")
+    full_month(factory)
+    with factory() as session, session.begin():  # the seed's Urumqi worker: a city with pay rules
+        session.execute(update(Employee).where(Employee.code == "E002").values(si_city="shanghai"))
+    _raise(client, hr, effective_from="2026-03-10", office="Urumqi plant", monthly_salary_fen=SALARY, reason="调动")
+    assert client.get(URL, headers=hr).json()["office"] == "Urumqi plant"
+    run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": "all"}, headers=hr).json()["id"]
+    computed = client.post(f"/api/v1/payruns/{run}/compute", headers=hr)
+    assert computed.status_code == 200, computed.text
+    with factory() as session:
+        slip = session.scalar(
+            select(Payslip).join(Employee, Payslip.employee_id == Employee.id).where(Employee.code == "E001")
+        )
+        assert slip is not None
+        days, figures = json.loads(slip.attendance_json), json.loads(slip.figures_json)
+    assert (days["scheduled_days"], days["absent_days"], days["missing_punches"], days["worked_minutes"]) == (
+        22,
+        1,
+        15,
+        6 * 480,
+    )
+    # Shanghai: pension 8 %, medical 2 %, unemployment 0.5 % of 1234567; housing fund 7 % in whole yuan
+    assert (figures["si_employee_fen"], figures["hf_employee_fen"]) == (98765 + 24691 + 6173, 86400)
