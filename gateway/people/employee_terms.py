@@ -48,7 +48,7 @@ class TermsError(GatewayError):
 
 @dataclass(frozen=True)
 class TermsRecord:
-    """One stored record with what it did: `before` the terms of its first day without it, `after` with it."""
+    """One stored record with what it replaced: `before` the terms of its first day without it."""
 
     id: int
     effective_from: date
@@ -59,7 +59,6 @@ class TermsRecord:
     created_by: str
     created_at: datetime
     before: dict[str, Any]
-    after: dict[str, Any]
 
 
 def today_of(session: Session, employee: Employee) -> date:
@@ -107,7 +106,6 @@ def history(session: Session, employee: Employee) -> list[TermsRecord]:
                 created_by=row.created_by,
                 created_at=row.created_at,
                 before=before,
-                after={**before, **json.loads(row.values_json)},
             )
         )
     return out
