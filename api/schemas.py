@@ -491,6 +491,50 @@ class EmployeePage(BaseModel):
     total: int
 
 
+class TermsValues(_In):
+    """The dated terms (`gateway.people.employee_terms.TERM_FIELDS`); only the fields given are set by a change."""
+
+    pay_basis: Literal["monthly", "hourly", "piece"] | None = None
+    monthly_salary_fen: Fen | None = None
+    hourly_rate_fen: Fen | None = None
+    office: Name | None = None
+    department: Code | None = None
+    shift_rule: ShiftRule | None = None
+    si_city: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] | None = None
+    si_base_fen: Fen | None = Field(None, description="the contribution base (缴费基数); null = the pay rules' default")
+    special_deductions_fen: Fen | None = None
+    entity: Name | None = Field(
+        None, description="the employing entity (法人主体); cumulative IIT restarts when it changes"
+    )
+
+
+class TermsChangeIn(TermsValues):
+    """A dated change: from `effective_from` on, the fields given; with `corrects`, a correction of that record."""
+
+    effective_from: DateIn | None = Field(None, description="the first day of the change (a correction: its day)")
+    reason: Annotated[Printable, Field(min_length=1, max_length=500, pattern=r"\S")]
+    corrects: RowId | None = Field(None, description="the id of the record this one corrects (see …/history)")
+
+
+class TermsRecordOut(BaseModel):
+    id: int
+    effective_from: date
+    values: dict[str, str | int | None] = Field(description="the fields this record sets")
+    before: dict[str, str | int | None] = Field(description="the terms of its first day without it")
+    reason: str
+    corrects: int | None
+    superseded_by: int | None = Field(description="the record that corrected this one; null = in force")
+    created_by: str
+    created_at: datetime
+
+
+class TermsHistoryOut(BaseModel):
+    code: str
+    records: list[TermsRecordOut]
+    as_of: date | None = None
+    terms: dict[str, str | int | None] | None = Field(None, description="with ?as_of=: the terms in force that day")
+
+
 class PunchOut(BaseModel):
     id: int
     device_sn: str

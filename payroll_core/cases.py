@@ -41,11 +41,14 @@ import yaml
 
 from payroll_core.columns import (
     LEAVE_MINUTES_COLUMN,
+    MAX_SEGMENTS,
     OUTPUT_COLUMNS,
+    SEGMENT_COLUMNS,
     EmployeeMonthColumns,
     LeaveTaken,
     PayResult,
     PieceColumns,
+    SegmentColumns,
 )
 from payroll_core.errors import PayrollCoreError, RuleDataError
 from payroll_core.leave import load_leave_types
@@ -84,7 +87,33 @@ EMPLOYEE_KEYS = {
     "service_years",
     "overtime_counting",
     "overtime",
+    "segments",
 }
+#: A piece of the month under its own terms (``segments:``): its first day, its rate, its share of the attendance.
+SEGMENT_KEYS = {
+    "from",
+    "monthly_salary_fen",
+    "hourly_rate_fen",
+    "employed_days",
+    "absent_days",
+    "absent_half_days",
+    "worked_days",
+    "worked_minutes",
+    "late_minutes",
+    "ot_workday_minutes",
+    "ot_restday_minutes",
+    "ot_holiday_minutes",
+}
+_SEGMENT_TIME = (
+    "employed_days",
+    "absent_days",
+    "absent_half_days",
+    "worked_minutes",
+    "late_minutes",
+    "ot_workday_minutes",
+    "ot_restday_minutes",
+    "ot_holiday_minutes",
+)
 LEAVE_KEYS = {"type", "days", "hours"}
 OVERTIME_DAY_KEYS = {"day_type", "punched_minutes", "approved_minutes", "comp"}
 _OT_COLUMN = {"workday": "ot_workday_minutes", "restday": "ot_restday_minutes", "holiday": "ot_holiday_minutes"}
@@ -230,6 +259,7 @@ class Case:
     pieces: list[list[dict[str, int]]]
     expect: dict[str, dict[str, int]]
     leave: list[list[LeaveTaken]]
+    segments: list[list[dict[str, int]] | None] = field(default_factory=list)
 
 
 def _leave(emp: Mapping[str, Any], key: str, where: _Where, city: CityRules) -> tuple[dict[str, int], list[LeaveTaken]]:
@@ -282,9 +312,52 @@ def _overtime(emp: Mapping[str, Any], key: str, where: _Where) -> dict[str, int]
     return minutes
 
 
+def _segments(
+    emp: Mapping[str, Any], key: str, where: _Where, row: dict[str, int], hours_per_day: int, period: str
+) -> list[dict[str, int]]:
+    """``segments:`` — the month cut by dated changes (a raise on the 16th): each piece's first day (``from``, in
+    date order, the first on the 1st), its rate and its attendance; the month's attendance is their sum, so those
+    keys are not given under ``attendance`` (see the module doc)."""
+    items = emp["segments"]
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_SEGMENTS:
+        raise where.error(f"{key}.segments", f"expected a list of 1 to {MAX_SEGMENTS} pieces of the month")
+    for name in ("leave", "overtime"):
+        if name in emp:
+            raise where.error(f"{key}.segments", f"give {name} per month without segments: not both (not supported)")
+    year, month = parse_period(period)
+    cut: list[dict[str, int]] = []
+    previous: dt.date | None = None
+    for j, item in enumerate(items):
+        s_key = f"{key}.segments[{j}]"
+        item = _mapping(item, s_key, SEGMENT_KEYS, where, ("from",))
+        first = _date(item["from"], f"{s_key}.from", where)
+        if (first.year, first.month) != (year, month) or (previous is None and first.day != 1):
+            raise where.error(f"{s_key}.from", f"{first} must be a day of {period} (the first piece from the 1st)")
+        if previous is not None and first <= previous:
+            raise where.error(f"{s_key}.from", f"{first} is not after the piece before ({previous}): give date order")
+        previous = first
+        piece = {name: _int(item, name, s_key, where, 0) for name in _SEGMENT_TIME if name != "worked_minutes"}
+        piece["worked_minutes"] = (
+            _int(item, "worked_minutes", s_key, where)
+            if "worked_minutes" in item
+            else _int(item, "worked_days", s_key, where, 0) * hours_per_day * 60
+        )
+        for rate in ("monthly_salary_fen", "hourly_rate_fen"):
+            piece[rate] = _int(item, rate, s_key, where, row.get(rate, 0))
+        cut.append(piece | dict.fromkeys(("paid_leave_minutes", "unpaid_leave_minutes", "sick_leave_minutes"), 0))
+    given = sorted(set(_SEGMENT_TIME) & set(emp["attendance"]))
+    if given:
+        raise where.error(f"{key}.attendance.{given[0]}", "with segments, give it per segment (the month is their sum)")
+    for name in _SEGMENT_TIME:
+        row[name] = sum(piece[name] for piece in cut)
+    for rate in ("monthly_salary_fen", "hourly_rate_fen"):  # the month's own: the terms of the 1st (SI base)
+        row.setdefault(rate, cut[0][rate])
+    return cut
+
+
 def _employee(
     emp: Any, i: int, where: _Where, city: CityRules, period: str
-) -> tuple[str, dict[str, int], list[dict[str, int]], list[LeaveTaken]]:
+) -> tuple[str, dict[str, int], list[dict[str, int]], list[LeaveTaken], list[dict[str, int]] | None]:
     key = f"employees[{i}]"
     conventions = city.conventions
     emp = _mapping(emp, key, EMPLOYEE_KEYS, where, ("id", "pay_basis", "attendance"))
@@ -301,7 +374,10 @@ def _employee(
     for name in ATTENDANCE_KEYS - {"worked_days"}:
         if name in att:
             row[name] = _int(att, name, att_key, where)
-    if "worked_minutes" not in att:
+    cut = None
+    if "segments" in emp:
+        cut = _segments(emp, key, where, row, conventions.hours_per_day, period)
+    elif "worked_minutes" not in att:
         row["worked_minutes"] = _int(att, "worked_days", att_key, where, 0) * conventions.hours_per_day * 60
     if "hf_rate" in emp:
         rate = _fraction(emp["hf_rate"], f"{key}.hf_rate", where)
@@ -351,7 +427,7 @@ def _employee(
                 "coef_den": coef.denominator,
             }
         )
-    return emp_id, row, pieces, leave
+    return emp_id, row, pieces, leave, cut
 
 
 def _check_year_to_date(row: dict[str, int], key: str, where: _Where, period: str) -> None:
@@ -444,10 +520,11 @@ def _parse(doc: Any, path: Path, number: int) -> Case:
     employees = doc["employees"]
     if not isinstance(employees, list) or not employees:
         raise where.error("employees", "expected a non-empty list of employees")
-    ids, rows, pieces, leave = [], [], [], []
+    ids, rows, pieces, leave, segments = [], [], [], [], []
     for i, emp in enumerate(employees):
-        emp_id, row, items, taken = _employee(emp, i, where, rules.cities[0], str(doc["period"]))
+        emp_id, row, items, taken, cut = _employee(emp, i, where, rules.cities[0], str(doc["period"]))
         leave.append(taken)
+        segments.append(cut)
         if emp_id in ids:
             raise where.error(f"employees[{i}].id", f"duplicate employee id {emp_id!r}")
         ids.append(emp_id)
@@ -458,7 +535,7 @@ def _parse(doc: Any, path: Path, number: int) -> Case:
     for emp_id, fields_ in expect.items():
         fields_ = _mapping(fields_, f"expect.{emp_id}", set(OUTPUT_COLUMNS), where)
         checked[emp_id] = {name: _int(fields_, name, f"expect.{emp_id}", where) for name in fields_}
-    return Case(str(label), str(doc["period"]), str(doc["city"]), ids, rows, pieces, checked, leave)
+    return Case(str(label), str(doc["period"]), str(doc["city"]), ids, rows, pieces, checked, leave, segments)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -491,9 +568,27 @@ def result_of(case: Case, path: Path) -> PayResult:
     }
     try:
         pieces = PieceColumns.build(offsets=offsets, **piece_columns)
-        return compute(inputs, rules, pieces, ids=case.ids, leave=case.leave)
+        return compute(inputs, rules, pieces, ids=case.ids, leave=case.leave, segments=_segment_columns(case, inputs))
     except PayrollCoreError as exc:
         raise _Where(path, case.name).error("employees", str(exc)) from None
+
+
+def _segment_columns(case: Case, inputs: EmployeeMonthColumns) -> SegmentColumns | None:
+    """The cases' pieces of the month as kernel columns; an employee without ``segments`` is one piece."""
+    if not any(case.segments):
+        return None
+    width = max(len(cut) for cut in case.segments if cut)
+    single = SegmentColumns.single(inputs)
+    columns = {}
+    for name in SEGMENT_COLUMNS:
+        column = np.zeros((len(case.rows), width), dtype=np.int64)
+        for i, cut in enumerate(case.segments):
+            if cut:
+                column[i, : len(cut)] = [piece[name] for piece in cut]
+            else:
+                column[i, 0] = getattr(single, name)[i, 0]
+        columns[name] = column
+    return SegmentColumns.build(len(case.rows), **columns)
 
 
 def _run(case: Case, path: Path) -> CaseReport:

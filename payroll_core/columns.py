@@ -141,6 +141,59 @@ INPUT_DEFAULTS: dict[str, int | None] = {
 }
 
 
+#: The most pieces a pay month can be cut into by dated changes of an employee's terms (raises, transfers).
+MAX_SEGMENTS = 4
+
+
+@dataclass
+class SegmentColumns:
+    """A month cut into up to `MAX_SEGMENTS` pieces under different terms: int64 [row, segment], shape (n, k).
+
+    Each row's pieces are in date order; unused ones are all 0. A rate column is the rate in force in the piece,
+    a time column the piece's share of the `EmployeeMonthColumns` column of the same name (they must add up to it).
+    An employee paid under one set of terms all month has one piece: `SegmentColumns.single` of the inputs.
+    """
+
+    monthly_salary_fen: np.ndarray
+    hourly_rate_fen: np.ndarray
+    employed_days: np.ndarray
+    absent_days: np.ndarray
+    absent_half_days: np.ndarray
+    worked_minutes: np.ndarray
+    late_minutes: np.ndarray
+    ot_workday_minutes: np.ndarray
+    ot_restday_minutes: np.ndarray
+    ot_holiday_minutes: np.ndarray
+    paid_leave_minutes: np.ndarray
+    unpaid_leave_minutes: np.ndarray
+    sick_leave_minutes: np.ndarray
+
+    @classmethod
+    def single(cls, inputs: EmployeeMonthColumns) -> SegmentColumns:
+        """One piece per row: the month's own columns, as (n, 1) views (no copy: a run without changes pays as
+        fast as before)."""
+        return cls(**{f.name: getattr(inputs, f.name).reshape(-1, 1) for f in fields(cls)})
+
+    @classmethod
+    def build(cls, n: int, **columns: object) -> SegmentColumns:
+        """Columns of shape (n, k), 1 <= k <= MAX_SEGMENTS, the same k for all; every one required."""
+        built = {}
+        for f in fields(cls):
+            if f.name not in columns:
+                raise PayInputError(f"segment column {f.name!r} is required")
+            try:
+                array = as_int64_column(columns[f.name], f.name)
+            except MoneyError as exc:
+                raise PayInputError(str(exc)) from None
+            if array.ndim != 2 or array.shape[0] != n or not 1 <= array.shape[1] <= MAX_SEGMENTS:
+                raise PayInputError(
+                    f"segment column {f.name!r} has shape {array.shape}; expected ({n}, k) with 1 <= k <= "
+                    f"{MAX_SEGMENTS}"
+                )
+            built[f.name] = array
+        return cls(**built)
+
+
 @dataclass(frozen=True)
 class LeaveTaken:
     """One leave type an employee took in the pay month: what its payslip line shows (the kernel takes the sums).
@@ -252,6 +305,7 @@ class PayResult:
     leave: Sequence[Sequence[LeaveTaken]] | None = field(default=None, repr=False)  # per row, for the lines
     rules: Rules | None = field(default=None, repr=False)
     ids: Sequence[str] | None = None
+    segments: SegmentColumns | None = field(default=None, repr=False)
 
     def row(self, i: int) -> dict[str, int]:
         """Every output column of row i as plain ints."""
@@ -261,3 +315,4 @@ class PayResult:
 OUTPUT_COLUMNS = tuple(f.name for f in fields(PayResult) if f.type == "np.ndarray" and f.name != "piece_item_pay_fen")
 INPUT_COLUMNS = tuple(f.name for f in fields(EmployeeMonthColumns))
 PIECE_COLUMNS = tuple(f.name for f in fields(PieceColumns))
+SEGMENT_COLUMNS = tuple(f.name for f in fields(SegmentColumns))

@@ -70,13 +70,16 @@ from payroll_core.columns import (
     MAX_COEF_DEN,
     MAX_PIECE_QTY,
     MAX_PIECE_UNIT_FEN,
+    MAX_SEGMENTS,
     MAX_YTD_FEN,
     OUTPUT_COLUMNS,
     PIECE_COLUMNS,
+    SEGMENT_COLUMNS,
     EmployeeMonthColumns,
     LeaveTaken,
     PayResult,
     PieceColumns,
+    SegmentColumns,
 )
 from payroll_core.errors import PayInputError
 from payroll_core.money import round_down_div, round_half_up_div, round_to_unit
@@ -200,6 +203,20 @@ def _pay_kernel(
     unit_above_fen: np.ndarray,
     coef_num: np.ndarray,
     coef_den: np.ndarray,
+    seg_monthly_salary_fen: np.ndarray,
+    seg_hourly_rate_fen: np.ndarray,
+    seg_employed_days: np.ndarray,
+    seg_absent_days: np.ndarray,
+    seg_absent_half_days: np.ndarray,
+    seg_worked_minutes: np.ndarray,
+    seg_late_minutes: np.ndarray,
+    seg_ot_workday_minutes: np.ndarray,
+    seg_ot_restday_minutes: np.ndarray,
+    seg_ot_holiday_minutes: np.ndarray,
+    seg_paid_leave_minutes: np.ndarray,
+    seg_unpaid_leave_minutes: np.ndarray,
+    seg_sick_leave_minutes: np.ndarray,
+    seg_count: np.ndarray,
     pay_tab: np.ndarray,
     si_tab: np.ndarray,
     tax_tab: np.ndarray,
@@ -302,40 +319,73 @@ def _pay_kernel(
         unpaid_leave = 0
         sick_wage = 0
         sick_minutes = sick_leave_minutes[i]
+        # Each line is Σ over the month's pieces (segments) of the piece's rate × its days or minutes, rounded once:
+        # the sums below are those numerators, handed to the one rounding helper with a quantity of 1.
+        n_base = 0
+        n_absence = 0
+        n_unpaid = 0
+        n_sick = 0
+        n_late = 0
+        n_otw = 0
+        n_otr = 0
+        n_oth = 0
+        n_paid = 0
+        n_hourly_sick = 0
+        grace = pt[LATE_GRACE_MINUTES] if pt[LATE_PRO_RATA] == 1 else 0
+        if pay_basis[i] == MONTHLY:
+            for k in range(seg_count[i]):
+                rate = seg_monthly_salary_fen[i, k]
+                n_base += rate * seg_employed_days[i, k]
+                n_absence += rate * (2 * seg_absent_days[i, k] + seg_absent_half_days[i, k])
+                n_unpaid += rate * seg_unpaid_leave_minutes[i, k]
+                n_sick += rate * seg_sick_leave_minutes[i, k]
+                excused = min(seg_late_minutes[i, k], grace)  # the month's grace is used up in date order
+                grace -= excused
+                n_late += rate * (seg_late_minutes[i, k] - excused)
+                n_otw += rate * seg_ot_workday_minutes[i, k]
+                n_otr += rate * seg_ot_restday_minutes[i, k]
+                n_oth += rate * seg_ot_holiday_minutes[i, k]
+        else:
+            for k in range(seg_count[i]):
+                rate = seg_hourly_rate_fen[i, k]
+                n_base += rate * seg_worked_minutes[i, k]
+                n_otw += rate * seg_ot_workday_minutes[i, k]
+                n_otr += rate * seg_ot_restday_minutes[i, k]
+                n_oth += rate * seg_ot_holiday_minutes[i, k]
+                n_paid += rate * seg_paid_leave_minutes[i, k]
+                n_hourly_sick += rate * seg_sick_leave_minutes[i, k]
         # Sick pay: the larger of the own wage × the share and 80 % of the minimum wage, per time; rounding is
         # monotonic, so the larger of the two rounded amounts is the larger amount rounded once.
         sick_pay = per_pay_minute(pt[MIN_WAGE_FEN], sick_minutes, pt[SICK_FLOOR_NUM], pt[SICK_FLOOR_DEN], pdn, pdd, hpd)
         if pay_basis[i] == MONTHLY:
-            base = prorated(monthly, employed_days[i], scheduled_days[i])
-            absence = min(per_pay_day(monthly, 2 * absent_days[i] + absent_half_days[i], 1, 2, pdn, pdd), base)
-            unpaid_leave = min(per_pay_minute(monthly, unpaid_leave_minutes[i], 1, 1, pdn, pdd, hpd), base - absence)
-            sick_wage = min(per_pay_minute(monthly, sick_minutes, 1, 1, pdn, pdd, hpd), base - absence - unpaid_leave)
-            own = per_pay_minute(monthly, sick_minutes, sick_share_num[i], sick_share_den[i], pdn, pdd, hpd)
+            base = prorated(n_base, 1, scheduled_days[i])
+            absence = min(per_pay_day(n_absence, 1, 1, 2, pdn, pdd), base)
+            unpaid_leave = min(per_pay_minute(n_unpaid, 1, 1, 1, pdn, pdd, hpd), base - absence)
+            sick_wage = min(per_pay_minute(n_sick, 1, 1, 1, pdn, pdd, hpd), base - absence - unpaid_leave)
+            own = per_pay_minute(n_sick, 1, sick_share_num[i], sick_share_den[i], pdn, pdd, hpd)
             sick_pay = max(sick_pay, own)
-            late_chargeable = 0
-            if pt[LATE_PRO_RATA] == 1:
-                late_chargeable = max(0, late_minutes[i] - pt[LATE_GRACE_MINUTES])
+            if pt[LATE_PRO_RATA] != 1:
+                n_late = 0
             late = min(
-                per_pay_minute(monthly, late_chargeable, 1, 1, pdn, pdd, hpd),
+                per_pay_minute(n_late, 1, 1, 1, pdn, pdd, hpd),
                 base - absence - unpaid_leave - sick_wage,
             )
-            otw = per_pay_minute(monthly, ot_workday_minutes[i], pt[OT_WORKDAY_NUM], pt[OT_WORKDAY_DEN], pdn, pdd, hpd)
-            otr = per_pay_minute(monthly, ot_restday_minutes[i], pt[OT_RESTDAY_NUM], pt[OT_RESTDAY_DEN], pdn, pdd, hpd)
-            oth = per_pay_minute(monthly, ot_holiday_minutes[i], pt[OT_HOLIDAY_NUM], pt[OT_HOLIDAY_DEN], pdn, pdd, hpd)
+            otw = per_pay_minute(n_otw, 1, pt[OT_WORKDAY_NUM], pt[OT_WORKDAY_DEN], pdn, pdd, hpd)
+            otr = per_pay_minute(n_otr, 1, pt[OT_RESTDAY_NUM], pt[OT_RESTDAY_DEN], pdn, pdd, hpd)
+            oth = per_pay_minute(n_oth, 1, pt[OT_HOLIDAY_NUM], pt[OT_HOLIDAY_DEN], pdn, pdd, hpd)
         elif pay_basis[i] == HOURLY:
-            hourly = hourly_rate_fen[i]
-            base = hourly_amount(hourly, worked_minutes[i], 1, 1)
-            otw = hourly_amount(hourly, ot_workday_minutes[i], pt[OT_WORKDAY_NUM], pt[OT_WORKDAY_DEN])
-            otr = hourly_amount(hourly, ot_restday_minutes[i], pt[OT_RESTDAY_NUM], pt[OT_RESTDAY_DEN])
-            oth = hourly_amount(hourly, ot_holiday_minutes[i], pt[OT_HOLIDAY_NUM], pt[OT_HOLIDAY_DEN])
+            base = hourly_amount(n_base, 1, 1, 1)
+            otw = hourly_amount(n_otw, 1, pt[OT_WORKDAY_NUM], pt[OT_WORKDAY_DEN])
+            otr = hourly_amount(n_otr, 1, pt[OT_RESTDAY_NUM], pt[OT_RESTDAY_DEN])
+            oth = hourly_amount(n_oth, 1, pt[OT_HOLIDAY_NUM], pt[OT_HOLIDAY_DEN])
         else:
             total = worked_minutes[i] + ot_workday_minutes[i] + ot_restday_minutes[i] + ot_holiday_minutes[i]
             otw = piece_overtime_premium(pieces, ot_workday_minutes[i], total, pt[OT_WORKDAY_NUM], pt[OT_WORKDAY_DEN])
             otr = piece_overtime_premium(pieces, ot_restday_minutes[i], total, pt[OT_RESTDAY_NUM], pt[OT_RESTDAY_DEN])
             oth = piece_overtime_premium(pieces, ot_holiday_minutes[i], total, pt[OT_HOLIDAY_NUM], pt[OT_HOLIDAY_DEN])
         if pay_basis[i] != MONTHLY:  # paid leave at the hourly rate, sick pay on it (piece rows: rate 0, the floor)
-            paid_leave = hourly_amount(hourly_rate_fen[i], paid_leave_minutes[i], 1, 1)
-            own = hourly_amount(hourly_rate_fen[i], sick_minutes, sick_share_num[i], sick_share_den[i])
+            paid_leave = hourly_amount(n_paid, 1, 1, 1)
+            own = hourly_amount(n_hourly_sick, 1, sick_share_num[i], sick_share_den[i])
             sick_pay = max(sick_pay, own)
         leave = per_pay_day(leave_base_fen[i], leave_days_unused[i], pt[LEAVE_EXTRA_NUM], pt[LEAVE_EXTRA_DEN], pdn, pdd)
 
@@ -508,14 +558,16 @@ def _pay_kernel(
 
 
 _KERNEL_ARGS = tuple(inspect.signature(_pay_kernel.py_func).parameters)
-assert _KERNEL_ARGS == (
+assert (
     INPUT_COLUMNS
     + PIECE_COLUMNS
-    + ("pay_tab", "si_tab", "tax_tab", "bonus_tab", "basic_deduction_fen", "hf_deductible_num", "hf_deductible_den")
+    + tuple(f"seg_{name}" for name in SEGMENT_COLUMNS)
+    + ("seg_count", "pay_tab", "si_tab", "tax_tab", "bonus_tab", "basic_deduction_fen", "hf_deductible_num")
+    + ("hf_deductible_den",)
     + ("severance_exempt_multiple", "bonus_separate_allowed", "months_remaining")
     + OUTPUT_COLUMNS
     + ("piece_item_pay_fen",)
-), "the kernel's parameters must follow the dataclass field order"
+) == _KERNEL_ARGS, "the kernel's parameters must follow the dataclass field order"
 
 
 def _check(bad: np.ndarray, message: str, ids: Sequence[str] | None, **shown: np.ndarray) -> None:
@@ -624,6 +676,37 @@ def validate_inputs(
     _validate_one_offs(col, rules, ids)
     _validate_leave(col, rules, ids)
     _validate_pieces(pieces, n, ids)
+
+
+def validate_segments(inputs: EmployeeMonthColumns, segments: SegmentColumns, ids: Sequence[str] | None) -> np.ndarray:
+    """Pieces of a month the kernel can pay exactly: rates within the limits, nothing negative, and each time column
+    adding up to the month's (so every sum of rate × time stays below the int64 bound of one month's column).
+    Returns each row's number of pieces in use (1 + the last piece with a non-zero value; at least 1)."""
+    n = len(inputs)
+    width = segments.employed_days.shape[1] if segments.employed_days.ndim == 2 else 0
+    used = np.zeros((n, width), dtype=np.bool_)
+    for name in SEGMENT_COLUMNS:
+        values = getattr(segments, name)
+        if values.shape != (n, width) or not 1 <= width <= MAX_SEGMENTS:
+            raise PayInputError(
+                f"segment column {name!r} has shape {values.shape}; expected ({n}, k), the same k <= {MAX_SEGMENTS} "
+                "for every segment column"
+            )
+        low = (values < 0).any(axis=1)
+        used |= values != 0
+        if name in ("monthly_salary_fen", "hourly_rate_fen"):
+            _check(low | (values > MAX_FEN).any(axis=1), f"segment {name} must be 0..{MAX_FEN} fen", ids)
+            continue
+        total = getattr(inputs, name)
+        _check(
+            low | (values.sum(axis=1) != total),
+            f"the segments' {name} must be >= 0 and add up to the month's {name}",
+            ids,
+            **{name: total, f"segments' {name}": values.sum(axis=1)},
+        )
+    last = width - np.argmax(used[:, ::-1], axis=1)
+    count: np.ndarray = np.where(used.any(axis=1), last, 1).astype(np.int64)
+    return count
 
 
 def _validate_leave(col: EmployeeMonthColumns, rules: Rules, ids: Sequence[str] | None) -> None:
@@ -843,12 +926,18 @@ def compute(
     *,
     ids: Sequence[str] | None = None,
     leave: Sequence[Sequence[LeaveTaken]] | None = None,
+    segments: SegmentColumns | None = None,
 ) -> PayResult:
     """Pay every row of ``inputs`` under ``rules``; ``ids`` only make error messages and lines readable, ``leave``
-    (per row, the leave types taken) only the leave lines: the kernel takes the leave columns' sums."""
+    (per row, the leave types taken) only the leave lines: the kernel takes the leave columns' sums. ``segments``
+    cut rows into pieces under different terms (a raise on the 16th); None: one piece per row."""
     n = len(inputs)
     pieces = PieceColumns.empty(n) if pieces is None else pieces
     validate_inputs(inputs, pieces, rules, ids)
+    if segments is None:
+        segments, count = SegmentColumns.single(inputs), np.ones(n, dtype=np.int64)
+    else:
+        count = validate_segments(inputs, segments, ids)
     detail = leave_detail(inputs, leave, ids)
     outputs = {name: np.empty(n, dtype=np.int64) for name in OUTPUT_COLUMNS}
     item_pay = np.empty(len(pieces.qty), dtype=np.int64)
@@ -856,6 +945,8 @@ def compute(
     arguments: tuple[Any, ...] = (
         *(getattr(inputs, name) for name in INPUT_COLUMNS),
         *(getattr(pieces, name) for name in PIECE_COLUMNS),
+        *(getattr(segments, name) for name in SEGMENT_COLUMNS),
+        count,
         pay_table(rules),
         contribution_table(rules),
         tax_table(rules),
@@ -879,4 +970,5 @@ def compute(
         leave=detail,
         rules=rules,
         ids=ids,
+        segments=segments,
     )

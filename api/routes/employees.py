@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import (
@@ -29,6 +29,7 @@ from api.schemas import (
     BadgeIn,
     BadgeOut,
     BadgeUpdate,
+    DateIn,
     EmployeeCreate,
     EmployeeFields,
     EmployeeOut,
@@ -36,14 +37,19 @@ from api.schemas import (
     EmployeeUpdate,
     PageOffset,
     PathId,
+    TermsChangeIn,
+    TermsHistoryOut,
+    TermsRecordOut,
+    TermsValues,
 )
 from gateway.access import leaver_logins
 from gateway.access.audit import append_audit
 from gateway.access.tokens import Principal
 from gateway.people import badges as badge_records
+from gateway.people import employee_terms as terms
 from gateway.people import employees as records
 from gateway.people.employees import EMPLOYEE_FIELDS, EmployeeError, EmployeeValues, fields_of, masked, office_names
-from gateway.store import Badge, Base, Department, Employee, Office
+from gateway.store import Badge, Base, Department, Employee, EmployeeTerms, Office
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 assert set(EmployeeFields.model_fields) == set(EMPLOYEE_FIELDS), "EmployeeFields must hold gateway.people's fields"
@@ -211,7 +217,7 @@ def delete_employee(request: Request, code: str, who: Annotated[Principal, requi
         employee = find_employee(session, code)
         for table in Base.metadata.sorted_tables:  # every table that refers to employees, pay tables included
             for key in table.foreign_keys:
-                if key.column.table.name != "employees" or table.name == "badges":
+                if key.column.table.name != "employees" or table.name in ("badges", "employee_terms"):
                     continue
                 if session.scalar(select(func.count()).select_from(table).where(key.parent == employee.id)):
                     raise Conflict(
@@ -222,6 +228,7 @@ def delete_employee(request: Request, code: str, who: Annotated[Principal, requi
         badges = list(session.scalars(select(Badge).where(Badge.employee_id == employee.id)))
         for badge in badges:
             session.delete(badge)
+        session.execute(delete(EmployeeTerms).where(EmployeeTerms.employee_id == employee.id))  # one statement
         session.delete(employee)
         append_audit(
             session,
@@ -318,3 +325,63 @@ def remove_badge(
 
     write(request, work)
     return Response(status_code=204)
+
+
+def _record_out(record: terms.TermsRecord) -> TermsRecordOut:
+    return TermsRecordOut(
+        id=record.id,
+        effective_from=record.effective_from,
+        values=record.values,
+        before=record.before,
+        reason=record.reason,
+        corrects=record.corrects,
+        superseded_by=record.superseded_by,
+        created_by=record.created_by,
+        created_at=record.created_at,
+    )
+
+
+@router.get("/{code}/history")
+def terms_history(
+    request: Request,
+    code: str,
+    who: Annotated[Principal, require(*READERS)],
+    as_of: Annotated[DateIn | None, Query(description="also give the terms in force on this day")] = None,
+) -> TermsHistoryOut:
+    """Every dated record of the employee's terms (corrected ones too, with the record that replaced them), who
+    wrote it, when and why, and what it replaced; `as_of` adds the terms of that day."""
+    with read(request) as session:
+        employee = find_employee(session, code)
+        return TermsHistoryOut(
+            code=code,
+            records=[_record_out(r) for r in terms.history(session, employee)],
+            as_of=as_of,
+            terms=terms.terms_as_of(session, employee, as_of) if as_of is not None else None,
+        )
+
+
+@router.post("/{code}/changes", status_code=201)
+def change_terms(
+    request: Request, code: str, body: TermsChangeIn, who: Annotated[Principal, require(*WRITERS)]
+) -> TermsRecordOut:
+    """A dated change "from `effective_from` on" (a raise, a transfer, a new entity), never an overwrite; with
+    `corrects`, a correction of that record, which stays in the history. Refused (422) inside or before the month
+    of a locked pay run of the employee (that run never changes), before hiring, or for an unknown field."""
+
+    def work(session: Session) -> TermsRecordOut:
+        employee = find_employee(session, code)
+        values = body.model_dump(include=set(TermsValues.model_fields) & body.model_fields_set)
+        try:
+            if body.corrects is not None:
+                record = terms.correct_terms(
+                    session, employee, body.corrects, values, body.reason, who.actor, effective_from=body.effective_from
+                )
+            elif body.effective_from is None:
+                raise Unprocessable("effective_from: give the first day of the change (YYYY-MM-DD)")
+            else:
+                record = terms.change_terms(session, employee, body.effective_from, values, body.reason, who.actor)
+        except terms.TermsError as error:
+            raise Unprocessable(str(error)) from None
+        return _record_out(next(r for r in terms.history(session, employee) if r.id == record.id))
+
+    return write(request, work)

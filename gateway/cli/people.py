@@ -1,5 +1,5 @@
-"""`punchclock employee import|add|template`, `punchclock badge map|set` and `punchclock piece import`: HR's daily
-bulk tasks for scripts, through the same services and row reports as the API.
+"""`punchclock employee import|add|template|change`, `punchclock badge map|set` and `punchclock piece import`: HR's
+daily bulk tasks for scripts, through the same services and row reports as the API.
 
 Exit status: 0 done, 2 bad input (a refused sheet or piece file with its row report, an unknown office,
 a badge someone else has, …): nothing is written then.
@@ -169,6 +169,59 @@ def employee_add(
     except GatewayError as error:
         raise _fail(str(error)) from None
     out.print(f"employee {code} ({name}) added at {office}; {len(badge or [])} badge(s), {moved} punch(es) re-mapped")
+
+
+@employee_app.command("change")
+def employee_change(
+    code: Annotated[str, typer.Argument(help="The employee's 工号.")],
+    effective_from: Annotated[str, typer.Option("--from", help="The first day of the change, YYYY-MM-DD.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown in the history), e.g. 2026 年度调薪.")],
+    salary: Annotated[str | None, typer.Option("--salary", help="New monthly salary in yuan, e.g. 9500.00.")] = None,
+    hourly_rate: Annotated[str | None, typer.Option("--hourly-rate", help="New hourly rate in yuan.")] = None,
+    pay_basis: Annotated[str | None, typer.Option("--pay-basis", help="monthly | hourly | piece.")] = None,
+    office: Annotated[str | None, typer.Option("--office", help="New office (a transfer), by name.")] = None,
+    si_city: Annotated[str | None, typer.Option("--si-city", help="City whose SI/HF rules apply.")] = None,
+    si_base: Annotated[str | None, typer.Option("--si-base", help="Contribution base in yuan.")] = None,
+    entity: Annotated[str | None, typer.Option("--entity", help="Employing entity (法人主体).")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """A dated change of an employee's terms, from --from on (a raise, a transfer, a new entity); never an
+    overwrite: the history keeps what it replaced. Refused inside a locked pay run's month or before hiring."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from gateway.people.employee_terms import TermsError, change_terms
+    from gateway.store import Employee
+    from payroll_core.money import MoneyError, yuan_to_fen
+
+    try:
+        day = date.fromisoformat(effective_from)
+    except ValueError:
+        raise _fail(f"--from {effective_from!r} is not a date like 2026-03-16") from None
+    values: dict[str, object] = {}
+    try:
+        for key, text, option in (
+            ("monthly_salary_fen", salary, "--salary"),
+            ("hourly_rate_fen", hourly_rate, "--hourly-rate"),
+            ("si_base_fen", si_base, "--si-base"),
+        ):
+            if text is not None:
+                values[key] = yuan_to_fen(text, option)
+    except MoneyError as error:
+        raise _fail(f"{error} (an amount in yuan with at most two decimals, e.g. 9500.00)") from None
+    given = {"pay_basis": pay_basis, "office": office, "si_city": si_city, "entity": entity}
+    values.update({key: value for key, value in given.items() if value is not None})
+    _config, factory = prepare_store(config)
+    try:
+        with factory() as session, session.begin():
+            employee = session.scalar(select(Employee).where(Employee.code == code))
+            if employee is None:
+                raise _fail(f"no employee {code!r}")
+            record = change_terms(session, employee, day, values, reason, actor())
+    except TermsError as error:
+        raise _fail(str(error)) from None
+    out.print(f"employee {code}: change {record.id} from {day}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
 
 
 CardOption = Annotated[

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.inputs import year_problem
+from gateway.pay.dated_terms import month_segments
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import MonthLeave, month_leave
 from gateway.pay.overtime_rule import OvertimeScope, count_overtime
@@ -76,6 +77,8 @@ class MonthAttendance:
     # approved leave's paid_leave_minutes, unpaid_leave_minutes, sick_leave_minutes (pay inputs)
     summary: dict[str, np.ndarray]
     leave: MonthLeave | None = None  # approved leave per day and type (`gateway.pay.leave_days`)
+    # int64 [employee, day]: the overtime minutes paid (the overtime rule's; the day's type is the bucket)
+    paid_overtime: np.ndarray | None = None
 
     def row(self, i: int) -> dict[str, int]:
         return {key: int(column[i]) for key, column in self.summary.items()}
@@ -319,6 +322,42 @@ def _after(employees: list[Employee], days: list[dt.date], through: dict[int, dt
     return after
 
 
+def _moved_days(session: Session, period: Period, employees: list[Employee]) -> list[tuple[Employee, np.ndarray]]:
+    """The days of the month an employee worked under another office or shift than the `employees` row's, by the
+    dated terms (a transfer Shanghai → Dongguan on the 10th): per such piece, a transient copy of the employee
+    with that office and shift (never added to the session) and the piece's days (bool [day]). The attendance
+    kernel computes the copy like any employee, from the same punches, and its facts replace those days."""
+    days = np.array([d.toordinal() for d in period.days])
+    segments = month_segments(session, employees, period.days[0], period.days[-1])
+    offices = {o.name: o for o in session.scalars(select(Office))}
+    moved = []
+    for e in employees:
+        for segment in segments[e.id]:
+            office = offices.get(segment.terms["office"])
+            if office is None or (office.id, segment.terms["shift_rule"]) == (e.office_id, e.shift_rule):
+                continue
+            copy = Employee(
+                id=e.id, code=e.code, name=e.name, office_id=office.id, shift_rule=segment.terms["shift_rule"]
+            )
+            moved.append((copy, (days >= segment.first.toordinal()) & (days <= segment.last.toordinal())))
+    return moved
+
+
+def _with_copies(
+    punches: PunchColumns, employees: list[Employee], moved: list[tuple[Employee, np.ndarray]]
+) -> PunchColumns:
+    """`punches` plus, for each copy in `moved` (row len(employees) + k), its employee's punches again."""
+    if not moved:
+        return punches
+    index = {e.id: i for i, e in enumerate(employees)}
+    rows, minutes = [punches.employee], [punches.utc_minute]
+    for k, (copy, _days) in enumerate(moved):
+        mine = punches.employee == index[copy.id]
+        rows.append(np.full(int(mine.sum()), len(employees) + k, dtype=np.int32))
+        minutes.append(punches.utc_minute[mine])
+    return PunchColumns(np.concatenate(rows).astype(np.int32), np.concatenate(minutes))
+
+
 def month_attendance(
     session: Session,
     period: Period,
@@ -346,14 +385,25 @@ def month_attendance(
     )
     if not employees:
         return MonthAttendance(period, [], np.zeros((0, len(period.days), N_FACTS), dtype=np.int32), {})
-    book, roster = _roster(offices, employees)
+    moved = _moved_days(session, period, employees)
+    if moved:  # the offices the transferred worked in, too
+        offices = list(
+            session.scalars(
+                select(Office).where(Office.id.in_({e.office_id for e, _ in moved} | {o.id for o in offices}))
+            )
+        )
+    book, roster = _roster(offices, employees + [copy for copy, _ in moved])
     try:
         first, last = (day, day) if day is not None else (period.days[0], period.days[-1])
         punches = _punch_columns(session, employees, first, last)
-        result = compute_attendance(punches, roster, book, period)
+        result = compute_attendance(_with_copies(punches, employees, moved), roster, book, period)
     except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet
         raise AttendanceError(str(exc)) from None
-    facts = result.facts.copy()
+    facts = result.facts[: len(employees)].copy()
+    row_of = {e.id: i for i, e in enumerate(employees)}
+    for k, (copy, days_under) in enumerate(moved):  # a transferred employee's days under the other office's rules
+        facts[row_of[copy.id], days_under] = result.facts[len(employees) + k, days_under]
+    roster = roster[: len(employees)]
     workday = facts[:, :, Fact.DAY_TYPE] == DayType.WORKDAY
     outside = ~_employed_mask(employees, period.days)
     if through is not None:
@@ -369,8 +419,9 @@ def month_attendance(
         axis=1, dtype=np.int64
     )
     # The office's overtime rule (approved requests, 调休, the art. 41 limits): counted overtime into the facts.
-    summary.update(count_overtime(session, OvertimeScope(period, employees, offices, book, roster, punches), facts))
-    return MonthAttendance(period, employees, facts, summary, leave)
+    counted, paid = count_overtime(session, OvertimeScope(period, employees, offices, book, roster, punches), facts)
+    summary.update(counted)
+    return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
 
 
 def employee_shift(session: Session, employee: Employee) -> tuple[RuleBook, int]:

@@ -60,6 +60,21 @@ class MonthLeave:
     #: int64 [row, type]: minutes on workdays that pay counts, each day capped at what absence leaves of it
     pay_minutes: np.ndarray
     types: list[dict[str, LeaveType]]  # per row: the employee's office's leave types
+    #: int64 [row, day, type]: `pay_minutes` day by day (a month cut by a raise pays each day at its rate)
+    pay_by_day: np.ndarray
+
+    def pay_minutes_by_day(self) -> dict[str, np.ndarray]:
+        """The three leave-minute columns day by day: int64 [employee, day] each (`summary` summed over days)."""
+        days = self.minutes.shape[1]
+        rows = np.fromiter(self.position, dtype=np.int64, count=len(self.position))
+        paid = np.array([[types[code].paid for code in self.codes] for types in self.types], dtype=object)
+        columns = {}
+        for how, column in LEAVE_MINUTES_COLUMN.items():
+            values = np.zeros((self.employees, days), dtype=np.int64)
+            if rows.size:
+                values[rows] = np.where((paid == how)[:, None, :], self.pay_by_day, 0).sum(axis=2)
+            columns[column] = values
+        return columns
 
     def taken(self, i: int) -> list[LeaveTaken]:
         """Employee i's leave types of the month for the pay lines (types with no pay minutes left out)."""
@@ -164,13 +179,13 @@ def month_leave(
                 minutes[k, d, t] += _covered(request, day, kind)
     np.minimum(minutes, DAY_MINUTES, out=minutes)
     held = facts[rows]  # a copy (fancy indexing): excused, then written back
-    pay_minutes = _excuse(held, minutes * workday[:, :, None])
+    pay_by_day = _excuse(held, minutes * workday[:, :, None])
     facts[rows] = held
-    return MonthLeave(len(employees), codes, position, minutes, pay_minutes, types)
+    return MonthLeave(len(employees), codes, position, minutes, pay_by_day.sum(axis=1), types, pay_by_day)
 
 
 def _excuse(facts: np.ndarray, on_workdays: np.ndarray) -> np.ndarray:
-    """Clear what leave excuses in `facts` (in place) and return the pay minutes per employee and type."""
+    """Clear what leave excuses in `facts` (in place) and return the pay minutes per employee, day and type."""
     on_day = on_workdays.sum(axis=2)
     absence = facts[:, :, Fact.ABSENCE]
     full = on_day >= DAY_MINUTES
@@ -189,8 +204,8 @@ def _excuse(facts: np.ndarray, on_workdays: np.ndarray) -> np.ndarray:
     capped = np.where(
         (on_day > room)[:, :, None], on_workdays * room[:, :, None] // np.maximum(on_day, 1)[:, :, None], on_workdays
     )
-    pay_minutes: np.ndarray = capped.sum(axis=1)
-    return pay_minutes
+    by_day: np.ndarray = capped
+    return by_day
 
 
 def leave_columns(

@@ -170,9 +170,13 @@ def _approved(session: Session, scope: OvertimeScope) -> dict[tuple[int, int], l
     return found
 
 
-def count_overtime(session: Session, scope: OvertimeScope, facts: np.ndarray) -> dict[str, np.ndarray]:
+def count_overtime(
+    session: Session, scope: OvertimeScope, facts: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Apply each office's method to `facts` (int32 [employee, day, Fact], changed in place: the overtime
-    columns become the counted minutes) and return the summary columns it decides (see the module doc)."""
+    columns become the counted minutes) and return the summary columns it decides (see the module doc) and the
+    paid minutes per employee-day (int64 [employee, day]; the day's type says the bucket), which a month cut by
+    a raise pays at each day's rate."""
     n, days = facts.shape[0], facts.shape[1]
     kernel = facts[:, :, list(_BUCKETS)].sum(axis=2)
     by_office = {office.id: office for office in scope.offices}
@@ -207,7 +211,7 @@ def count_overtime(session: Session, scope: OvertimeScope, facts: np.ndarray) ->
         summary[fact.name.lower()] = np.where(mine, paid, 0).sum(axis=1, dtype=np.int64)
     summary["ot_in_lieu_minutes"] = in_lieu.sum(axis=1, dtype=np.int64)
     summary.update(limit_columns(facts, [policies[e.office_id] for e in scope.employees]))  # type: ignore[index]
-    return summary
+    return summary, paid
 
 
 def day_overtime(facts: np.ndarray) -> np.ndarray:

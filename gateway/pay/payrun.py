@@ -59,6 +59,7 @@ from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
+from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -421,37 +422,55 @@ def lines_of(session: Session, payslip_id: int) -> list[PayslipLine]:
 
 def _pay(session: Session, run: PayRun, attendance: MonthAttendance) -> PayResult:
     employees = attendance.employees
-    offices = {o.id: o for o in session.scalars(select(Office))}
-    cities = [e.si_city or offices[e.office_id].city for e in employees]  # type: ignore[index]
+    offices = {o.name: o for o in session.scalars(select(Office))}
+    try:
+        terms = month_terms(session, attendance)
+    except (MonthTermsError, PayrollCoreError) as exc:
+        raise PayRunInputError(f"pay run {run.id} ({run.period}): {exc}") from None
+    # SI/HF follow the city of the contribution day's terms (one city per month, see gateway.pay.month_terms)
+    cities = [t["si_city"] or offices[t["office"]].city for t in terms.on_contribution_day]
     try:
         rules = load_rules(run.period, sorted(set(cities)))
-        inputs = _inputs(session, run, attendance, rules, cities)
+        inputs = _inputs(session, run, attendance, rules, cities, terms.on_contribution_day)
         leave = [attendance.leave.taken(i) for i in range(len(employees))] if attendance.leave else None
         return compute(
-            inputs, rules, _pieces(session, run.period, employees), ids=[e.code for e in employees], leave=leave
+            inputs,
+            rules,
+            _pieces(session, run.period, employees),
+            ids=[e.code for e in employees],
+            leave=leave,
+            segments=terms.segments,
         )
     except PayrollCoreError as exc:
         raise PayRunInputError(f"pay run {run.id} ({run.period}): {exc}") from None
 
 
 def _inputs(
-    session: Session, run: PayRun, attendance: MonthAttendance, rules: Rules, cities: list[str]
+    session: Session,
+    run: PayRun,
+    attendance: MonthAttendance,
+    rules: Rules,
+    cities: list[str],
+    terms: list[dict[str, Any]],
 ) -> EmployeeMonthColumns:
+    """The pipeline's columns; pay basis, rates, special deductions and SI base from `terms` (each employee's terms
+    on the month's contribution day: `gateway.pay.month_terms`), not from today's `employees` row."""
     employees = attendance.employees
-    for e in employees:
-        needed = {"monthly": "monthly_salary_fen", "hourly": "hourly_rate_fen"}.get(e.pay_basis)
-        if needed and getattr(e, needed) is None:
+    for e, t in zip(employees, terms, strict=True):
+        needed = {"monthly": "monthly_salary_fen", "hourly": "hourly_rate_fen"}.get(t["pay_basis"])
+        if needed and t[needed] is None:
             raise PayRunInputError(
-                f"employee {e.code} ({e.name}) is paid {e.pay_basis} but has no {needed}; set it first"
+                f"employee {e.code} ({e.name}) is paid {t['pay_basis']} but has no {needed}; set it first"
             )
-    ytd = _year_to_date(session, run, [e.id for e in employees])
+    ytd = _year_to_date(session, run, [e.id for e in employees], [t["entity"] for t in terms])
     columns: dict[str, object] = {key: attendance.summary[key] for key in _ATTENDANCE_INPUTS}
     columns.update(
         city=np.array([rules.city_index(c) for c in cities]),
-        pay_basis=np.array([PAY_BASES[e.pay_basis] for e in employees]),
-        monthly_salary_fen=np.array([e.monthly_salary_fen or 0 for e in employees]),
-        hourly_rate_fen=np.array([e.hourly_rate_fen or 0 for e in employees]),
-        special_deductions_fen=np.array([e.special_deductions_fen for e in employees]),
+        pay_basis=np.array([PAY_BASES[t["pay_basis"]] for t in terms]),
+        monthly_salary_fen=np.array([t["monthly_salary_fen"] or 0 for t in terms]),
+        hourly_rate_fen=np.array([t["hourly_rate_fen"] or 0 for t in terms]),
+        special_deductions_fen=np.array([t["special_deductions_fen"] for t in terms]),
+        si_base_fen=np.array([-1 if t["si_base_fen"] is None else t["si_base_fen"] for t in terms]),
         part_time=np.array([int(e.part_time) for e in employees]),
         **{name: np.array([ytd[e.id][name] for e in employees]) for name in _YTD_COLUMNS},
         **_housing_fund_rates(employees),
@@ -556,15 +575,21 @@ def _severance(session: Session, run: PayRun, employee: Employee, entry: PayMont
     return half_months, int(round_half_up_div(total, len(months)))
 
 
-def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dict[int, dict[str, int]]:
+def _year_to_date(
+    session: Session, run: PayRun, employee_ids: list[int], entities: list[str | None]
+) -> dict[int, dict[str, int]]:
     """Sums over each employee's payslips in LOCKED runs of the same year before `run.period`, plus the opening
     balance of the year (months paid before punchclock); a run for a month an opening balance covers is refused.
+    Only months paid by the same employing entity count (`entities`: each employee's this month, from the dated
+    terms): cumulative withholding is per withholding agent (国家税务总局公告2018年第61号), so a new entity starts
+    the year's sums, and its months, again; a past month's entity is the one in force on its contribution day.
 
     Income is what the month's cumulative withholding counted (`cumulative_income_fen`: without a bonus taxed
     separately or severance, with the employer's housing fund above 12 %), SI/HF what it deducted
     (`si_hf_deductible_fen`); payslips computed before those columns existed had neither, and their gross and
     SI + HF were exactly that."""
     totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_YTD_COLUMNS, 0))
+    same_entity = entity_filter(session, employee_ids, entities)
     for balance, code in by_id_chunks(
         employee_ids,
         lambda ids: session.execute(
@@ -573,6 +598,8 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
             .where(OpeningBalance.tax_year == int(run.period[:4]), OpeningBalance.employee_id.in_(ids))
         ),
     ):
+        if not same_entity(balance.employee_id, balance.through_period):
+            continue
         if balance.through_period >= run.period:
             raise PayRunInputError(
                 f"pay run {run.id} ({run.period}): employee {code} has an opening balance through "
@@ -588,7 +615,7 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
     rows = by_id_chunks(
         employee_ids,
         lambda ids: session.execute(
-            select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json)
+            select(Payslip.employee_id, Payslip.figures_json, Payslip.inputs_json, PayRun.period)
             .join(PayRun)
             .where(
                 PayRun.status == RUN_LOCKED,
@@ -598,7 +625,9 @@ def _year_to_date(session: Session, run: PayRun, employee_ids: list[int]) -> dic
             )
         ),
     )
-    for employee_id, figures_json, inputs_json in rows:
+    for employee_id, figures_json, inputs_json, period in rows:
+        if not same_entity(employee_id, period):
+            continue
         figures, inputs = json.loads(figures_json), json.loads(inputs_json)
         t = totals[employee_id]
         t["ytd_months"] += 1

@@ -19,6 +19,7 @@ from gateway.access.audit import append_audit
 from gateway.access.vault import EMPLOYEE_ID_NUMBER, mask, reveal, seal_for
 from gateway.errors import GatewayError
 from gateway.pay.attendance import AttendanceError, check_employee_shift
+from gateway.people.employee_terms import columns_of, correct_in_force, open_terms
 from gateway.store import Employee, Office
 
 
@@ -98,6 +99,7 @@ def add_employee(session: Session, code: str, values: EmployeeValues, actor: str
     """A new employee `code` (the caller checked that the code is free), audited as `employee.add`."""
     employee = Employee(code=code)
     _apply(session, employee, values)
+    open_terms(session, employee, actor, "terms on being added")
     append_audit(
         session,
         actor,
@@ -110,10 +112,13 @@ def add_employee(session: Session, code: str, values: EmployeeValues, actor: str
 
 
 def edit_employee(session: Session, employee: Employee, values: EmployeeValues, actor: str) -> None:
-    """Replace `employee`'s fields by `values`, audited as `employee.edit` with the values before and after."""
+    """Replace `employee`'s fields by `values`, audited as `employee.edit` with the values before and after; the
+    term fields it changes correct the dated record in force today (`employee_terms.correct_in_force`)."""
     offices = office_names(session)
     before = fields_of(session, employee, offices)
+    terms_before = columns_of(session, employee)
     _apply(session, employee, values)
+    correct_in_force(session, employee, terms_before, actor)
     after = fields_of(session, employee, offices)
     append_audit(session, actor, "employee.edit", f"employee:{employee.code}", masked(before), masked(after))
 

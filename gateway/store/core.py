@@ -228,3 +228,26 @@ class PushReject(Base):
     fields: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EmployeeTerms(Base):
+    """One dated change of an employee's terms: "from `effective_from` on, these fields are these values".
+
+    Never edited: a raise, a transfer or an entity change is a new row; a correction of a row is a new row
+    whose `corrects_id` names it (the corrected row stays, superseded, with who wrote it and why). The terms
+    on a day are the fold, in date order, of the rows in force from on or before it (`gateway.people.
+    employee_terms`); `values_json` holds only the fields the row sets (the employee's first row all of them).
+    The `employees` columns mirror the terms in force today, written in the same transaction (migration 0022).
+    """
+
+    __tablename__ = "employee_terms"
+    __table_args__ = (Index("ix_employee_terms_employee", "employee_id", "effective_from", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    values_json: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("employee_terms.id"), unique=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

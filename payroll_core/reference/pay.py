@@ -64,15 +64,26 @@ def _outside(rate: Decimal, low: Decimal, high: Decimal) -> bool:
 
 
 def pay_month(
-    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules, period: str
+    emp: Mapping[str, int],
+    pieces: Sequence[Mapping[str, int]],
+    city: CityRules,
+    tax: TaxRules,
+    period: str,
+    segments: Sequence[Mapping[str, int]] | None = None,
 ) -> dict[str, int]:
-    """Every output column of one employee-month (names as in ``pipeline.PayResult``) in pay month ``period``."""
+    """Every output column of one employee-month (names as in ``pipeline.PayResult``) in pay month ``period``;
+    ``segments`` (the month's pieces under their own rates and days, in date order) replace the month's one rate."""
     with localcontext(_CONTEXT):
-        return _pay_month(emp, pieces, city, tax, period)
+        return _pay_month(emp, pieces, city, tax, period, segments)
 
 
 def _pay_month(
-    emp: Mapping[str, int], pieces: Sequence[Mapping[str, int]], city: CityRules, tax: TaxRules, period: str
+    emp: Mapping[str, int],
+    pieces: Sequence[Mapping[str, int]],
+    city: CityRules,
+    tax: TaxRules,
+    period: str,
+    segments: Sequence[Mapping[str, int]] | None,
 ) -> dict[str, int]:
     conv = city.conventions
     pay_days = _dec(conv.pay_days_per_month)  # 21.75
@@ -82,45 +93,61 @@ def _pay_month(
         "restday": _dec(conv.ot_restday),
         "holiday": _dec(conv.ot_holiday),
     }
-    monthly = Decimal(emp["monthly_salary_fen"])
     out: dict[str, int] = {}
     item_pay = [piece_pay(item) for item in pieces]
     pieces_total = sum(item_pay)
 
     base = absence = late = paid_leave = unpaid_leave = sick_wage = sick_pay = 0
     ot: dict[str, int] = {}
-    # Leave time in days of hours_per_day; sick pay = max(own wage × share, 80 % of the minimum wage) per day.
-    sick_days = Decimal(emp["sick_leave_minutes"]) / (hours * 60)
-    sick_share = Decimal(emp["sick_share_num"]) / Decimal(emp["sick_share_den"])
-    sick_floor = Decimal(city.minimum_wage_fen) * _dec(conv.sick_pay_floor_share)
-    if emp["pay_basis"] == 0:  # monthly
-        base = _fen(monthly * emp["employed_days"] / emp["scheduled_days"])
-        absent = Decimal(emp["absent_days"]) + Decimal(emp["absent_half_days"]) / 2
-        absence = min(_fen(monthly * absent / pay_days), base)
-        unpaid_days = Decimal(emp["unpaid_leave_minutes"]) / (hours * 60)
-        unpaid_leave = min(_fen(monthly * unpaid_days / pay_days), base - absence)
-        sick_wage = min(_fen(monthly * sick_days / pay_days), base - absence - unpaid_leave)
-        sick_pay = _fen(max(monthly * sick_share, sick_floor) * sick_days / pay_days)
-        chargeable = 0
+    # The month in pieces under their own terms (a raise on the 16th): each line is the sum of the pieces'
+    # exact amounts, each at the rate of its piece, quantized once.
+    pieces_of_month = segments if segments is not None else [emp]
+    day = hours * 60
+
+    def summed(amount: Any) -> Decimal:
+        return sum((amount(seg) for seg in pieces_of_month), Decimal(0))
+
+    # Sick pay = max(own wage × share, 80 % of the minimum wage) per day of hours_per_day; every amount below is an
+    # exact product divided once, so an amount of exactly x.5 fen is seen as such.
+    sick_minutes = emp["sick_leave_minutes"]
+    sick_share_num, sick_share_den = emp["sick_share_num"], emp["sick_share_den"]
+    sick_floor = Decimal(city.minimum_wage_fen) * _dec(conv.sick_pay_floor_share) * sick_minutes / (day * pay_days)
+    if emp["pay_basis"] == 0:  # monthly: a piece's days at its own monthly salary
+        base = _fen(summed(lambda g: Decimal(g["monthly_salary_fen"]) * g["employed_days"]) / emp["scheduled_days"])
+        absent_halves = summed(
+            lambda g: Decimal(g["monthly_salary_fen"]) * (2 * g["absent_days"] + g["absent_half_days"])
+        )
+        absence = min(_fen(absent_halves / (2 * pay_days)), base)
+        unpaid = summed(lambda g: Decimal(g["monthly_salary_fen"]) * g["unpaid_leave_minutes"])
+        unpaid_leave = min(_fen(unpaid / (day * pay_days)), base - absence)
+        own_sick = summed(lambda g: Decimal(g["monthly_salary_fen"]) * g["sick_leave_minutes"])
+        sick_wage = min(_fen(own_sick / (day * pay_days)), base - absence - unpaid_leave)
+        sick_pay = _fen(max(own_sick * sick_share_num / (sick_share_den * day * pay_days), sick_floor))
+        late_amount = Decimal(0)
         if conv.late_method == "pro_rata_minutes":
-            chargeable = max(0, emp["late_minutes"] - conv.late_grace_minutes)
-        late = min(_fen(monthly * chargeable / (pay_days * hours * 60)), base - absence - unpaid_leave - sick_wage)
+            grace = conv.late_grace_minutes  # used up by the first late minutes of the month
+            for seg in pieces_of_month:
+                excused = min(seg["late_minutes"], grace)
+                grace -= excused
+                late_amount += Decimal(seg["monthly_salary_fen"]) * (seg["late_minutes"] - excused)
+        late = min(_fen(late_amount / (pay_days * day)), base - absence - unpaid_leave - sick_wage)
         for kind, mult in multipliers.items():
-            ot[kind] = _fen(monthly * mult * emp[f"ot_{kind}_minutes"] / (pay_days * hours * 60))
-    elif emp["pay_basis"] == 1:  # hourly
-        hourly = Decimal(emp["hourly_rate_fen"])
-        base = _fen(hourly * emp["worked_minutes"] / 60)
+            worked = summed(lambda g, kind=kind: Decimal(g["monthly_salary_fen"]) * g[f"ot_{kind}_minutes"])
+            ot[kind] = _fen(worked * mult / (pay_days * day))
+    elif emp["pay_basis"] == 1:  # hourly: a piece's minutes at its own hourly rate
+        base = _fen(summed(lambda g: Decimal(g["hourly_rate_fen"]) * g["worked_minutes"]) / 60)
         for kind, mult in multipliers.items():
-            ot[kind] = _fen(hourly * mult * emp[f"ot_{kind}_minutes"] / 60)
+            worked = summed(lambda g, kind=kind: Decimal(g["hourly_rate_fen"]) * g[f"ot_{kind}_minutes"])
+            ot[kind] = _fen(worked * mult / 60)
     else:  # piece: premium on the overtime share of piece pay
         total = emp["worked_minutes"] + sum(emp[f"ot_{kind}_minutes"] for kind in multipliers)
         for kind, mult in multipliers.items():
             minutes = emp[f"ot_{kind}_minutes"]
             ot[kind] = _fen(Decimal(pieces_total) * (mult - 1) * minutes / total) if total else 0
     if emp["pay_basis"] != 0:  # hourly, piece: paid leave at the hourly rate; sick pay on the hourly rate too
-        hourly = Decimal(emp["hourly_rate_fen"])
-        paid_leave = _fen(hourly * emp["paid_leave_minutes"] / 60)
-        sick_pay = _fen(max(hourly * sick_share * emp["sick_leave_minutes"] / 60, sick_floor * sick_days / pay_days))
+        paid_leave = _fen(summed(lambda g: Decimal(g["hourly_rate_fen"]) * g["paid_leave_minutes"]) / 60)
+        own_sick = summed(lambda g: Decimal(g["hourly_rate_fen"]) * g["sick_leave_minutes"])
+        sick_pay = _fen(max(own_sick * sick_share_num / (sick_share_den * 60), sick_floor))
     leave = _fen(
         Decimal(emp["leave_base_fen"]) * _dec(conv.leave_extra_multiplier) * emp["leave_days_unused"] / pay_days
     )
@@ -164,9 +191,11 @@ def _pay_month(
         floor = _fen(Decimal(city.minimum_wage_hourly_fen or 0) * emp["worked_minutes"] / 60)
     else:
         # Paid leave is normal work time for the floor; unpaid and sick leave reduce the days due like absence.
-        due_days = emp["employed_days"] - emp["absent_days"] - Decimal(emp["absent_half_days"]) / 2
-        due_days -= Decimal(emp["unpaid_leave_minutes"] + emp["sick_leave_minutes"]) / (hours * 60)
-        floor = _fen(Decimal(city.minimum_wage_fen) * due_days / emp["scheduled_days"])
+        # In minutes, so the one division is the last (7/30 of a day is no finite decimal, and a floor of exactly
+        # x.5 fen must not round the wrong way).
+        due = (emp["employed_days"] - emp["absent_days"] - Decimal(emp["absent_half_days"]) / 2) * day
+        due -= emp["unpaid_leave_minutes"] + emp["sick_leave_minutes"]
+        floor = _fen(Decimal(city.minimum_wage_fen) * due / (emp["scheduled_days"] * day))
     counted = base - absence - unpaid_leave - sick_wage - late + paid_leave + pieces_total + emp["allowances_fen"]
     own_si_hf = si_ee + hf_ee if city.minimum_wage_excludes_si_hf else 0
     counted -= own_si_hf
@@ -283,8 +312,9 @@ def _pay_month(
     return out
 
 
-def pay_rows(inputs: Any, pieces: Any, rules: Rules, rows: Sequence[int]) -> list[dict[str, int]]:
-    """The reference over chosen rows of pipeline-shaped columns (objects with one array per field)."""
+def pay_rows(inputs: Any, pieces: Any, rules: Rules, rows: Sequence[int], segments: Any = None) -> list[dict[str, int]]:
+    """The reference over chosen rows of pipeline-shaped columns (objects with one array per field); `segments`
+    (an object with one [row, piece] array per field) cut rows into pieces, unused (all 0) pieces dropped."""
     columns = vars(inputs)
     piece_columns = {k: v for k, v in vars(pieces).items() if k != "offsets"}
     results = []
@@ -292,5 +322,10 @@ def pay_rows(inputs: Any, pieces: Any, rules: Rules, rows: Sequence[int]) -> lis
         emp = {name: int(col[i]) for name, col in columns.items()}
         start, stop = int(pieces.offsets[i]), int(pieces.offsets[i + 1])
         items = [{k: int(v[j]) for k, v in piece_columns.items()} for j in range(start, stop)]
-        results.append(pay_month(emp, items, rules.cities[emp["city"]], rules.tax, rules.period))
+        cut = None
+        if segments is not None:
+            per = {name: [int(v) for v in col[i]] for name, col in vars(segments).items()}
+            cut = [{name: per[name][k] for name in per} for k in range(len(per["employed_days"]))]
+            cut = [g for g in cut if any(g.values())]
+        results.append(pay_month(emp, items, rules.cities[emp["city"]], rules.tax, rules.period, cut))
     return results

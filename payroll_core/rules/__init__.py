@@ -11,6 +11,7 @@ from payroll_core.rules.loader import (
     TaxBracket,
     TaxRules,
     available_cities,
+    contribution_day,
     load_rules,
     parse_period,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "TaxBracket",
     "TaxRules",
     "available_cities",
+    "contribution_day",
     "load_rules",
     "parse_period",
 ]

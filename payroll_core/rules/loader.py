@@ -171,6 +171,18 @@ def load_rules(period: str, cities: list[str] | None = None) -> Rules:
     )
 
 
+def contribution_day(period: str) -> int:
+    """The day of the month whose terms (city, base) a month's social insurance and housing fund follow: the
+    conventions file's ``[social_insurance] contribution_day`` for the period's year, default 1 (the 1st)."""
+    year, _ = parse_period(period)
+    path = RULES_DIR / f"conventions-{year}.toml"
+    table = _get(_read(path), "social_insurance", dict, path, {})
+    day = _get(table, "contribution_day", int, f"{path} [social_insurance]", 1)
+    if not 1 <= day <= 28:
+        raise RuleError(f"{path} [social_insurance]: contribution_day {day} must be 1..28 (a day every month has)")
+    return int(day)
+
+
 def _read(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise RuleError(f"{path}: no such rule file; add it (see the other files in {path.parent})")

@@ -224,3 +224,28 @@ def test_badge_card_and_privilege_from_the_command_line(config: Path) -> None:
         ]
     help_text = runner.invoke(app, ["badge", "set", "--help"], env=WIDE).stdout
     assert "The card number printed on the ZK card" in help_text and "user, or admin" in help_text
+
+
+def test_employee_change_is_a_dated_record(config: Path) -> None:
+    base = ["--config", str(config)]
+    added = runner.invoke(
+        app,
+        ["employee", "add", "--code", "C1", "--name", "钱七", "--office", "HQ", "--monthly-salary", "9000", *base],
+        env=WIDE,
+    )
+    assert added.exit_code == 0, added.output
+    changed = runner.invoke(
+        app,
+        ["employee", "change", "C1", "--from", "2026-03-16", "--salary", "9500.00", "--reason", "调薪", *base],
+        env=WIDE,
+    )
+    assert changed.exit_code == 0, changed.output
+    assert changed.stdout.strip() == "employee C1: change 2 from 2026-03-16: monthly_salary_fen = 950000"
+    with _store(config)() as session:
+        employee = session.scalar(select(Employee).where(Employee.code == "C1"))
+        assert employee is not None and employee.monthly_salary_fen == 950_000
+    bad = runner.invoke(
+        app, ["employee", "change", "C1", "--from", "2026-03-16", "--salary", "9.999", "--reason", "x", *base]
+    )
+    assert bad.exit_code == 2
+    assert "an amount in yuan with at most two decimals, e.g. 9500.00" in bad.stderr

@@ -8,7 +8,14 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payroll_core.columns import OUTPUT_COLUMNS, EmployeeMonthColumns, PieceColumns
+from payroll_core.columns import (
+    MAX_SEGMENTS,
+    OUTPUT_COLUMNS,
+    SEGMENT_COLUMNS,
+    EmployeeMonthColumns,
+    PieceColumns,
+    SegmentColumns,
+)
 from payroll_core.pipeline import compute
 from payroll_core.reference.pay import pay_rows, piece_pay
 from payroll_core.rules import Rules, load_rules
@@ -258,3 +265,78 @@ def test_extremes_equal_the_reference() -> None:
         assert {name: int(getattr(result, name)[i]) for name in OUTPUT_COLUMNS} == {
             name: want[name] for name in OUTPUT_COLUMNS
         }
+
+
+_SPLIT_DAYS = ("employed_days", "absent_days", "absent_half_days")
+_SPLIT_MINUTES = tuple(name for name in SEGMENT_COLUMNS if name.endswith("_minutes"))
+
+
+def _parts(draw: st.DrawFn, total: int, parts: int) -> list[int]:
+    """`total` cut at random points into `parts` non-negative parts (in order)."""
+    cuts = sorted(draw(st.lists(st.integers(0, total), min_size=parts - 1, max_size=parts - 1)))
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+
+
+@st.composite
+def month_with_changes(
+    draw: st.DrawFn, rules: Rules
+) -> tuple[dict[str, int], list[dict[str, int]], list[dict[str, int]]]:
+    """An employee-month cut by random change dates into 1..MAX_SEGMENTS pieces, each with its own rates.
+
+    The change dates fall on random scheduled days: the employed days, then the absences among them, are taken
+    in date order, so a piece holds the days between two changes; minutes are cut at random points."""
+    row, items = draw(employee_month(rules))
+    pieces = draw(st.integers(1, MAX_SEGMENTS))
+    employed = row["employed_days"]
+    ends = sorted(draw(st.lists(st.integers(0, employed), min_size=pieces - 1, max_size=pieces - 1))) + [employed]
+    starts = [0, *ends[:-1]]
+    # which employed days (0-based, in date order) are absent, then half absent
+    order = draw(st.permutations(range(employed)))
+    absent = set(order[: row["absent_days"]])
+    free = [d for d in order if d not in absent]
+    halves = row["absent_half_days"]
+    half_per_day = dict.fromkeys(free, 0)
+    for h in range(halves):  # at most 2 per free day
+        half_per_day[free[h // 2]] += 1
+    minutes = {name: _parts(draw, row[name], pieces) for name in _SPLIT_MINUTES}
+    segments = []
+    for k in range(pieces):
+        days = range(starts[k], ends[k])
+        segments.append(
+            {
+                "monthly_salary_fen": draw(money),
+                "hourly_rate_fen": draw(st.integers(0, 10**6)),
+                "employed_days": len(days),
+                "absent_days": sum(d in absent for d in days),
+                "absent_half_days": sum(half_per_day.get(d, 0) for d in days),
+                **{name: minutes[name][k] for name in _SPLIT_MINUTES},
+            }
+        )
+    return row, items, segments
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    st.sampled_from(PERIODS).flatmap(
+        lambda r: st.tuples(st.just(r), st.lists(month_with_changes(r), min_size=1, max_size=60))
+    )
+)
+def test_kernel_equals_reference_with_random_change_dates(
+    drawn: tuple[Rules, list[tuple[dict[str, int], list[dict[str, int]], list[dict[str, int]]]]],
+) -> None:
+    """A month cut by dated changes (a raise on the 16th, a transfer on the 10th): every line is the sum over the
+    pieces at each piece's rate, rounded once, in the kernel as in the Decimal reference."""
+    rules, batch = drawn
+    inputs, pieces = _columns([(row, items) for row, items, _ in batch])
+    segments = SegmentColumns.build(
+        len(batch),
+        **{
+            name: np.array([[s[name] for s in cut] + [0] * (MAX_SEGMENTS - len(cut)) for _, _, cut in batch])
+            for name in SEGMENT_COLUMNS
+        },
+    )
+    result = compute(inputs, rules, pieces, segments=segments)
+    expected = pay_rows(inputs, pieces, rules, range(len(batch)), segments)
+    for i, want in enumerate(expected):
+        got = {name: int(getattr(result, name)[i]) for name in OUTPUT_COLUMNS}
+        assert got == {name: want[name] for name in OUTPUT_COLUMNS}, f"row {i}: {batch[i]}"

@@ -18,6 +18,9 @@ export const getFingerprints = (code) => get(`/employees/${encodeURIComponent(co
 export const removeBadge = (code, id) => remove(`/employees/${encodeURIComponent(code)}/badges/${id}`);
 export const getBankAccount = (code) => get(`/employees/${encodeURIComponent(code)}/bank-account`);
 export const setBankAccount = (code, account) => put(`/employees/${encodeURIComponent(code)}/bank-account`, account);
+// The employee's dated terms (every record, who, when, why, what it replaced) and a new dated change.
+export const getHistory = (code, asOf) => get(`/employees/${encodeURIComponent(code)}/history`, asOf ? { as_of: asOf } : undefined);
+export const addChange = (code, change) => post(`/employees/${encodeURIComponent(code)}/changes`, change);
 export const newActivation = (code) => post(`/employees/${encodeURIComponent(code)}/activation`);
 export const downloadTemplate = () => download("/employees/template.xlsx", "employees-template.xlsx");
 export const downloadEmployees = () => download("/employees/export.xlsx", "employees.xlsx");

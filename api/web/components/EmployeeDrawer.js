@@ -15,6 +15,7 @@ import { listRequests } from "../api/requests.js";
 import { resignationOf } from "../api/resignations.js";
 import { dateTime, fenOf, yuanInput } from "../format.js";
 import { zoneOf } from "../zones.js";
+import EmployeeHistory from "./EmployeeHistory.js";
 import { showError } from "./notify.js";
 
 export const PAY_BASES = ["monthly", "hourly", "piece"];
@@ -56,6 +57,7 @@ function fieldsOf(form) {
 }
 
 export default {
+  components: { EmployeeHistory },
   props: { offices: { type: Array, required: true }, writer: { type: Boolean, required: true } },
   emits: ["saved"],
   setup(props, { emit, expose }) {
@@ -349,6 +351,9 @@ export default {
         <el-table-column :label="$t('badgeAccess.added')"><template #default="{ row }">{{ when(row.written_at) }}</template></el-table-column>
         <el-table-column :label="$t('badgeAccess.removed')"><template #default="{ row }">{{ row.removed_at ? when(row.removed_at) + ' · ' + $t('badgeAccess.reasons.' + row.removal_reason) : '—' }}</template></el-table-column>
       </el-table>
+    </el-tab-pane>
+    <el-tab-pane :label="$t('terms.tab')" name="history" :disabled="!employee" lazy>
+      <EmployeeHistory v-if="employee" :code="employee.code" :writer="writer" :offices="offices" @changed="refresh" />
     </el-tab-pane>
   </el-tabs>
 </el-drawer>`,

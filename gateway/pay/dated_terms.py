@@ -1,0 +1,112 @@
+"""Reading dated employee terms for pay: the records in force, the terms on a day, a month cut into segments.
+
+The records (`EmployeeTerms`) are written by `gateway.people.employee_terms`, which holds the rules of the room
+(never an overwrite, corrections keep what they replace); the pay side only reads them, here, so it stays below
+the people package in the layers. The terms on day D are the `employees` row overlaid, in (effective_from, id)
+order, by every record in force from on or before D; before the first record's day, the first record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.pay.id_chunks import by_id_chunks
+from gateway.store import Department, Employee, EmployeeTerms, Office
+
+#: The fields a dated record may set. `office` by name, `department` by code; `si_base_fen` (the contribution
+#: base, None = the default of the pay rules) and `entity` (the employing entity, 法人主体; None = the company's
+#: one entity) live only in the records, the others are mirrored into the `employees` columns of the same name.
+TERM_FIELDS = (
+    "pay_basis",
+    "monthly_salary_fen",
+    "hourly_rate_fen",
+    "office",
+    "department",
+    "shift_rule",
+    "si_city",
+    "si_base_fen",
+    "special_deductions_fen",
+    "entity",
+)
+MIRRORED = ("pay_basis", "monthly_salary_fen", "hourly_rate_fen", "shift_rule", "si_city", "special_deductions_fen")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Days `first`..`last` of a month (inclusive) under one set of terms."""
+
+    first: date
+    last: date
+    terms: dict[str, Any]
+
+
+def row_terms(
+    employee: Employee, offices: Mapping[int | None, str], departments: Mapping[int | None, str]
+) -> dict[str, Any]:
+    """The terms the `employees` row holds (what an employee without records has on every day)."""
+    return {
+        **{key: getattr(employee, key) for key in MIRRORED},
+        "office": offices.get(employee.office_id),
+        "department": departments.get(employee.department_id),
+        "si_base_fen": None,
+        "entity": None,
+    }
+
+
+def names(session: Session) -> tuple[dict[int | None, str], dict[int | None, str]]:
+    """Office names and department codes by id."""
+    offices: dict[int | None, str] = dict(session.execute(select(Office.id, Office.name)).tuples().all())
+    departments: dict[int | None, str] = dict(session.execute(select(Department.id, Department.code)).tuples().all())
+    return offices, departments
+
+
+def records_in_force(session: Session, employee_ids: Iterable[int]) -> dict[int, list[EmployeeTerms]]:
+    """Each employee's records in force (not superseded), in (effective_from, id) order."""
+    rows = list(
+        by_id_chunks(
+            employee_ids,
+            lambda ids: session.scalars(select(EmployeeTerms).where(EmployeeTerms.employee_id.in_(ids))),
+        )
+    )
+    replaced = {r.corrects_id for r in rows if r.corrects_id is not None}
+    found: dict[int, list[EmployeeTerms]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: (r.effective_from, r.id)):
+        if row.id not in replaced:
+            found[row.employee_id].append(row)
+    return found
+
+
+def fold(base: Mapping[str, Any], records: list[EmployeeTerms], day: date) -> dict[str, Any]:
+    """The terms on `day`: `base` overlaid by the records from on or before it (the first record in any case)."""
+    terms = dict(base)
+    for k, record in enumerate(records):
+        if record.effective_from > day and k > 0:
+            break
+        terms.update(json.loads(record.values_json))
+    return terms
+
+
+def month_segments(session: Session, employees: list[Employee], first: date, last: date) -> dict[int, list[Segment]]:
+    """Per employee id, the days `first`..`last` cut where a record takes effect, each piece with its terms.
+
+    An employee without a record inside the month has one segment; bulk-read (chunks of ids), so a run of
+    100,000 employees costs one query per chunk, not one per employee."""
+    records = records_in_force(session, [e.id for e in employees])
+    offices, departments = names(session)
+    found: dict[int, list[Segment]] = {}
+    for e in employees:
+        base = row_terms(e, offices, departments)
+        mine = records.get(e.id, [])
+        cuts = sorted({r.effective_from for r in mine if first < r.effective_from <= last})
+        starts = [first, *cuts]
+        ends = [date.fromordinal(d.toordinal() - 1) for d in cuts] + [last]
+        found[e.id] = [Segment(s, t, fold(base, mine, s)) for s, t in zip(starts, ends, strict=True)]
+    return found
