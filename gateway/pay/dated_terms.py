@@ -63,8 +63,10 @@ def row_terms(
 
 def names(session: Session) -> tuple[dict[int | None, str], dict[int | None, str]]:
     """Office names and department codes by id."""
-    offices: dict[int | None, str] = dict(session.execute(select(Office.id, Office.name)).tuples().all())
-    departments: dict[int | None, str] = dict(session.execute(select(Department.id, Department.code)).tuples().all())
+    offices: dict[int | None, str] = {row.id: row.name for row in session.execute(select(Office.id, Office.name))}
+    departments: dict[int | None, str] = {
+        row.id: row.code for row in session.execute(select(Department.id, Department.code))
+    }
     return offices, departments
 
 
