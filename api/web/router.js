@@ -33,6 +33,8 @@ import UsersView from "./views/UsersView.js";
 import InboxView from "./views/InboxView.js";
 import RequestsView from "./views/RequestsView.js";
 import { APPROVERS } from "./components/pendingCount.js";
+// onboarding (入职管理)
+import OnboardingView from "./views/OnboardingView.js";
 
 const EVERYONE = [...STAFF, "employee", "manager"];
 const EMPLOYEE = ["employee", "manager"]; // a manager is an employee too: their own screens
@@ -56,6 +58,8 @@ export const routes = [
   // manager and HR requests
   { path: "/inbox", name: "inbox", component: InboxView, meta: { roles: APPROVERS, menu: "menu.inbox", icon: "Stamp", badge: true } },
   { path: "/requests", name: "requests", component: RequestsView, meta: { roles: STAFF, menu: "menu.requests", icon: "Tickets" } },
+  // onboarding (入职管理): HR and admin decide, a viewer reads, a manager submits for their departments
+  { path: "/onboarding", name: "onboarding", component: OnboardingView, meta: { roles: [...STAFF, "manager"], menu: "menu.onboarding", icon: "Avatar" } },
   { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
   { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },

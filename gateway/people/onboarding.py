@@ -114,6 +114,7 @@ class Approved:
     employee: Employee
     pin: str
     activation: Activation
+    welcome: tuple[str, str]  # the welcome's title and body, as posted to the new hire's inbox
 
 
 def id_digest(session: Session, id_type: str, id_number: str) -> str:
@@ -352,7 +353,7 @@ def _apply(session: Session, who: Actor, row: Onboarding, activation_days: int) 
     title, body = welcome_text(row, office, code, activation.code)
     post(session, office_id=office.id, kind="employee_welcome", title=title, body=body,
          link=ACTIVATE_LINK + activation.code, employee_id=employee.id)  # fmt: skip
-    return Approved(row, employee, pin, activation)
+    return Approved(row, employee, pin, activation, (title, body))
 
 
 def decide(

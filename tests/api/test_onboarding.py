@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.access.tokens import issue_token
+from gateway.people.departments import create_department
 from gateway.people.employees import EmployeeValues, edit_employee, fields_of, office_names, values_of
 from gateway.store import ActivationCode, AuditLog, Badge, Employee, Notification, Onboarding, User
 
 ID_NUMBER = "11010519491231002X"  # a valid resident ID (GB 11643 check character X)
+OTHER_ID = "110105194912310038"  # another valid one
 NEW_HIRE = {
     "name": "陈小雨",
     "office": "Shanghai HQ",
@@ -73,6 +75,7 @@ def test_an_approved_new_hire_becomes_an_employee_with_badge_login_code_and_welc
         ("hr:hr-token", "submitted", ""),
         ("hr:hr2-token", "approved", "同意"),
     ]
+    assert (body["onboarding"]["yours"], body["welcome"]["title"]) == (False, "欢迎入职：Shanghai HQ")
     with factory() as session:
         employee = session.scalars(select(Employee).where(Employee.code == "E003")).one()
         values = fields_of(session, employee, office_names(session))
@@ -102,6 +105,7 @@ def test_an_approved_new_hire_becomes_an_employee_with_badge_login_code_and_welc
             "欢迎入职：Shanghai HQ",
             f"/activate?code={code}",
         )
+        assert body["welcome"]["body"] == welcome.body
         assert welcome.body == (
             "陈小雨，欢迎加入！您的入职日期：2026-11-16。"
             "报到地点：上海市徐汇区漕溪北路 88 号 12 楼前台；报到时间：2026-11-16 "
@@ -261,3 +265,19 @@ def test_wrong_codes_count_and_the_fifth_locks_the_code(client: TestClient, as_r
     locked = client.post("/api/v1/session/activate", json={"code": code, "password": "春天来了 spring-2026"})
     assert locked.status_code == 423
     assert locked.json()["detail"].startswith("this activation code is locked after 5 wrong tries in a row, until ")
+
+
+def test_the_list_filters_by_office_and_department_and_marks_your_own(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:  # type: ignore[no-untyped-def]
+    with factory() as session, session.begin():
+        create_department(session, "test", office="Shanghai HQ", code="ASM", name="装配部")
+    mine = submit(client, as_role("hr"), department="ASM")
+    other = submit(client, as_role("admin"), id_number=OTHER_ID, name="李雷", office="Urumqi plant")
+    listed = client.get("/api/v1/onboarding", headers=as_role("hr")).json()
+    assert [(o["id"], o["yours"]) for o in listed] == [(other["id"], False), (mine["id"], True)]
+    by_department = client.get("/api/v1/onboarding?department=ASM", headers=as_role("hr")).json()
+    assert [o["id"] for o in by_department] == [mine["id"]]
+    by_office = client.get("/api/v1/onboarding?office=Urumqi plant", headers=as_role("hr")).json()
+    assert [o["id"] for o in by_office] == [other["id"]]
+    assert client.get("/api/v1/onboarding?office=Nowhere", headers=as_role("hr")).json() == []
