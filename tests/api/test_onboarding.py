@@ -281,3 +281,23 @@ def test_the_list_filters_by_office_and_department_and_marks_your_own(
     by_office = client.get("/api/v1/onboarding?office=Urumqi plant", headers=as_role("hr")).json()
     assert [o["id"] for o in by_office] == [other["id"]]
     assert client.get("/api/v1/onboarding?office=Nowhere", headers=as_role("hr")).json() == []
+
+
+def test_a_given_badge_number_taken_before_the_approval_is_refused_by_field(
+    client: TestClient, as_role, second_hr: dict[str, str], factory: sessionmaker[Session]
+) -> None:  # type: ignore[no-untyped-def]
+    submitted = submit(client, as_role("hr"), pin="1500")
+    with factory() as session, session.begin():
+        e002 = session.scalars(select(Employee).where(Employee.code == "E002")).one()
+        session.add(Badge(pin="1500", employee_id=e002.id, device_sn=None))
+    refused = client.post(f"/api/v1/onboarding/{submitted['id']}/decision", json={"approve": True}, headers=second_hr)
+    assert (refused.status_code, refused.json()["errors"]) == (
+        422,
+        [
+            "pin: pin '1500' company-wide already belongs to employee 'E002': remove that badge first; reject this "
+            "application and submit it with another number, or none for the office's next"
+        ],
+    )
+    with factory() as session:
+        assert session.get_one(Onboarding, submitted["id"]).status == "pending"
+        assert session.scalar(select(Employee.id).where(Employee.name == "陈小雨")) is None
