@@ -32,6 +32,7 @@ from gateway.access.users import (
     change_password,
     log_in,
 )
+from gateway.notify.outbox import USED, forget_welcome_code
 from gateway.store import Employee, LoginSession, User
 
 router = APIRouter(tags=["session"])
@@ -176,6 +177,7 @@ def activation(request: Request, body: ActivationIn, response: Response) -> Me:
             raise Unauthorized(str(error)) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
+        forget_welcome_code(session, USED, employee_id=user.employee_id)  # the code opens nothing any more
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()
@@ -202,6 +204,7 @@ def activate_welcome(request: Request, body: CodeActivationIn, response: Respons
             raise Unauthorized(str(error)) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
+        forget_welcome_code(session, USED, employee_id=user.employee_id)  # the code opens nothing any more
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()

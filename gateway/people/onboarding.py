@@ -38,7 +38,7 @@ from gateway.access.users import Activation, create_user, issue_welcome_activati
 from gateway.access.vault import EMPLOYEE_ID_NUMBER, ONBOARDING_ID_NUMBER, mask, reveal, seal_for
 from gateway.errors import GatewayError
 from gateway.inputs import check_name
-from gateway.notify.outbox import HR, post
+from gateway.notify.outbox import HR, WELCOME, WELCOME_LINK, post
 from gateway.people.badges import BadgeError, add_badge, badge_problem
 from gateway.people.departments import assign_employees, managed_department_ids
 from gateway.people.employee_import import check_new_employee
@@ -51,7 +51,7 @@ from payroll_core.money import fen_to_yuan
 HR_ROLES = ("admin", "hr")
 MAX_PROBATION_MONTHS = 6  # 劳动合同法 art. 19
 PROBATION_PAY_FLOOR_PERCENT = 80  # 劳动合同法 art. 20
-ACTIVATE_LINK = "/activate?code="
+ACTIVATE_LINK = WELCOME_LINK
 PIN_ATTEMPTS = 5  # picks of the office's next badge number when concurrent approvals took the one before
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _PIN = re.compile(r"[0-9]{1,9}")
@@ -388,7 +388,7 @@ def _apply(session: Session, who: Actor, row: Onboarding, activation_days: int) 
     create_user(session, who.actor, code, row.name, "employee", None, employee=employee)
     activation = issue_welcome_activation(session, employee, who.actor, activation_days)
     title, body = welcome_text(row, office, code, activation.code)
-    post(session, office_id=office.id, kind="employee_welcome", title=title, body=body,
+    post(session, office_id=office.id, kind=WELCOME, title=title, body=body,
          link=ACTIVATE_LINK + activation.code, employee_id=employee.id)  # fmt: skip
     return Approved(row, employee, pin, activation, (title, body))
 

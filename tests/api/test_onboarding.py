@@ -12,6 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.access.tokens import issue_token
+from gateway.config import Config
+from gateway.notify.channels import Message
+from gateway.notify.worker import ChannelConfig, run_pass
 from gateway.people.departments import create_department
 from gateway.people.employees import EmployeeValues, edit_employee, fields_of, office_names, values_of
 from gateway.store import ActivationCode, AuditLog, Badge, Employee, Notification, Onboarding, User
@@ -301,3 +304,54 @@ def test_a_given_badge_number_taken_before_the_approval_is_refused_by_field(
     with factory() as session:
         assert session.get_one(Onboarding, submitted["id"]).status == "pending"
         assert session.scalar(select(Employee.id).where(Employee.name == "陈小雨")) is None
+
+
+def _welcome(factory: sessionmaker[Session]) -> tuple[str, str | None]:
+    with factory() as session:
+        row = session.scalars(select(Notification).where(Notification.kind == "employee_welcome")).one()
+        return row.body, row.link
+
+
+def _mail_config() -> Config:
+    return Config.model_validate({
+        "offices": [{"name": "Shanghai HQ", "timezone": "Asia/Shanghai", "city": "shanghai", "notify": {
+            "email": {"host": "smtp.example.cn", "sender": "hr@example.cn", "to": ["hr-team@example.cn"]},
+            "wecom": {"webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wk-1"},
+        }}],
+    })  # fmt: skip
+
+
+def test_the_welcome_is_mailed_to_the_new_hire_alone_and_forgets_its_code_once_used(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, second_hr: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    code = _approved_code(client, as_role, second_hr)
+    sent: list[tuple[str, list[str], str, str]] = []
+
+    def capture(channel: ChannelConfig, message: Message) -> None:
+        sent.append((type(channel).__name__, list(getattr(channel, "to", [])), message.title, message.body))
+
+    result = run_pass(factory, _mail_config(), sender=capture)
+    body, link = _welcome(factory)
+    assert (result.sent, sent) == (1, [("EmailChannel", ["chen.xiaoyu@example.cn"], "欢迎入职：Shanghai HQ", body)])
+    assert code in body and link == f"/activate?code={code}"
+    opened = client.post("/api/v1/session/activate", json={"code": code, "password": "春天来了 spring-2026"})
+    assert opened.status_code == 200, opened.text
+    body, link = _welcome(factory)
+    assert (code in body, link) == (False, "/login")
+    assert body.endswith("请打开激活链接设置登录密码（激活码 已使用）。")
+
+
+def test_a_welcome_without_an_email_is_not_sent_and_an_expired_code_is_forgotten(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, second_hr: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    submitted = submit(client, as_role("hr"), email=None)
+    decided = client.post(f"/api/v1/onboarding/{submitted['id']}/decision", json={"approve": True}, headers=second_hr)
+    code = decided.json()["activation"]["code"]
+    sent: list[Message] = []
+    approved_at = datetime.fromisoformat(decided.json()["onboarding"]["decided_at"]).replace(tzinfo=None)
+    day_13 = run_pass(factory, _mail_config(), now=lambda: approved_at + timedelta(days=13), sender=lambda _c, m: None)
+    assert (day_13.fanned_out, day_13.sent, code in _welcome(factory)[0]) == (2, 0, True)
+    run_pass(factory, _mail_config(), now=lambda: approved_at + timedelta(days=14, minutes=1),
+             sender=lambda _c, m: sent.append(m))  # fmt: skip
+    body, link = _welcome(factory)
+    assert (sent, code in body, body.endswith("（激活码 已过期）。"), link) == ([], False, True, "/login")
