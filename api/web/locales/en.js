@@ -1170,7 +1170,7 @@ export default {
     copyFailed: "Could not copy: select the text and copy it by hand",
     welcomeTitle: "Welcome (to forward to the new hire)",
     linkLabel: "Activation link: ",
-    mailed: "The welcome is queued for {email}.",
+    mailed: "If the office has an e-mail channel, the welcome is sent to {email} (to them alone).",
     notMailed: "No e-mail given: forward the welcome to the new hire (text messages are not supported).",
   },
 };

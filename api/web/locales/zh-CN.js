@@ -1170,7 +1170,7 @@ export default {
     copyFailed: "无法复制，请手动选中文字复制",
     welcomeTitle: "欢迎信（可转发给新员工）",
     linkLabel: "激活链接：",
-    mailed: "欢迎信已加入发送队列，将发送到 {email}。",
+    mailed: "若办公地点配置了邮件通道，欢迎信将发送到 {email}（仅发给本人）。",
     notMailed: "未填写电子邮箱：请把欢迎信转发给新员工（系统暂不支持短信）。",
   },
 };
