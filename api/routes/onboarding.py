@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,6 +89,7 @@ class OnboardingOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     comment: str
+    yours: bool = Field(description="submitted by the caller: the caller does not decide it (four eyes)")
     history: list[EventOut] = Field(default_factory=list, description="only in the detail")
 
 
@@ -107,11 +108,17 @@ class ActivationOut(BaseModel):
     expires_at: datetime
 
 
+class WelcomeOut(BaseModel):
+    title: str
+    body: str = Field(description="the welcome as the new hire's inbox has it, for HR to forward; shown once")
+
+
 class DecisionOut(BaseModel):
     onboarding: OnboardingOut
     employee: str | None = Field(description="the new employee's code (approved)")
     pin: str | None = Field(description="the new badge (approved)")
     activation: ActivationOut | None = Field(description="approved: the code of the welcome message")
+    welcome: WelcomeOut | None = Field(None, description="approved: the welcome's text with the code")
 
 
 def _actor(who: Principal) -> service.Actor:
@@ -151,7 +158,7 @@ def _out(session: Session, who: Principal, row: Onboarding, history: bool = Fals
         id_number=number if who.role in DECIDERS else mask(number), mobile=row.mobile, email=row.email,
         employee_code=row.employee_code, pin=row.pin, created_by=row.created_by,
         created_at=row.created_at.replace(tzinfo=UTC), decided_by=row.decided_by, decided_at=_utc(row.decided_at),
-        comment=row.comment,
+        comment=row.comment, yours=row.created_by == who.actor,
         history=[EventOut(at=e.at.replace(tzinfo=UTC), actor=e.actor, action=e.action, comment=e.comment)
                  for e in events],
     )  # fmt: skip
@@ -159,13 +166,22 @@ def _out(session: Session, who: Principal, row: Onboarding, history: bool = Fals
 
 @router.get("")
 def list_onboardings(
-    request: Request, who: Annotated[Principal, require(*READERS)], status: Status | None = None
+    request: Request,
+    who: Annotated[Principal, require(*READERS)],
+    status: Status | None = None,
+    office: Annotated[str | None, Query(max_length=100, description="the office's name")] = None,
+    department: Annotated[str | None, Query(max_length=32, description="department code")] = None,
 ) -> list[OnboardingOut]:
     """New hires the caller may see, newest first (at most 500): a manager those of the departments they manage."""
     with read(request) as session:
         query = select(Onboarding).order_by(Onboarding.id.desc()).limit(500)
         if status is not None:
             query = query.where(Onboarding.status == status)
+        if office is not None:
+            query = query.where(Onboarding.office_id.in_(select(Office.id).where(Office.name == office)))
+        if department is not None:
+            in_department = select(Department.id).where(Department.code == department)
+            query = query.where(Onboarding.department_id.in_(in_department))
         actor = _actor(who)
         return [_out(session, who, row) for row in session.scalars(query) if service.may_see(session, actor, row)]
 
@@ -209,11 +225,13 @@ def decide_onboarding(
             code = approved.activation.code
             activation = ActivationOut(code=code, link=service.ACTIVATE_LINK + code,
                                        expires_at=approved.activation.expires_at.replace(tzinfo=UTC))  # fmt: skip
+        welcome = None if approved is None else WelcomeOut(title=approved.welcome[0], body=approved.welcome[1])
         return DecisionOut(
             onboarding=_out(session, who, row, history=True),
             employee=approved.employee.code if approved else None,
             pin=approved.pin if approved else None,
             activation=activation,
+            welcome=welcome,
         )
 
     return write(request, work)

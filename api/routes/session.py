@@ -34,6 +34,7 @@ from gateway.access.users import (
     change_password,
     log_in,
 )
+from gateway.notify.outbox import USED, forget_welcome_code
 from gateway.store import Employee, LoginSession, User
 
 router = APIRouter(tags=["session"])
@@ -195,6 +196,7 @@ def activation(request: Request, body: ActivationIn, response: Response) -> Me:
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
         _ensure_open(request, session, user)
+        forget_welcome_code(session, USED, employee_id=user.employee_id)  # the code opens nothing any more
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()
@@ -222,6 +224,7 @@ def activate_welcome(request: Request, body: CodeActivationIn, response: Respons
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
         _ensure_open(request, session, user)
+        forget_welcome_code(session, USED, employee_id=user.employee_id)  # the code opens nothing any more
         opened = open_session(session, user)
         me = _me(session, user, opened.row)
         session.commit()

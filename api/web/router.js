@@ -34,6 +34,8 @@ import InboxView from "./views/InboxView.js";
 import RequestsView from "./views/RequestsView.js";
 import SettlementView from "./views/SettlementView.js";
 import { APPROVERS } from "./components/pendingCount.js";
+// onboarding (入职管理)
+import OnboardingView from "./views/OnboardingView.js";
 
 const EVERYONE = [...STAFF, "employee", "manager"];
 const EMPLOYEE = ["employee", "manager"]; // a manager is an employee too: their own screens
@@ -59,6 +61,8 @@ export const routes = [
   { path: "/requests", name: "requests", component: RequestsView, meta: { roles: STAFF, menu: "menu.requests", icon: "Tickets" } },
   { path: "/resignations/:id(\\d+)", name: "settlement", component: SettlementView, meta: { roles: STAFF, parent: "requests" } },
   { path: "/my/settlement", name: "my-settlement", component: SettlementView, meta: { roles: EMPLOYEE, menu: "settlement.menu", icon: "Document", leaver: true } },
+  // onboarding (入职管理): HR and admin decide, a viewer reads, a manager submits for their departments
+  { path: "/onboarding", name: "onboarding", component: OnboardingView, meta: { roles: [...STAFF, "manager"], menu: "menu.onboarding", icon: "Avatar" } },
   { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
   { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },

@@ -32,11 +32,11 @@ def keys_create(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 @keys_app.command("rotate")
 def keys_rotate(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Add a new active data key to the key file and re-encrypt every bank account and ID number under it
-    (audited). Older keys stay in the file: locked payslips keep values sealed under them."""
+    """Add a new active data key to the key file and re-encrypt every encrypted value under it: bank accounts,
+    employees' and new hires' ID numbers, fingerprint templates (audited). Older keys stay in the file: locked
+    payslips keep values sealed under them."""
     from gateway.access.keys import KeysError, key_file_path
-    from gateway.access.rotation import add_data_key, reseal_all
-    from gateway.access.vault import BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER
+    from gateway.access.rotation import add_data_key, reseal_all, resealed_text
 
     cfg = load_checked_config(config)
     try:
@@ -49,10 +49,9 @@ def keys_rotate(config: ConfigOption = DEFAULT_CONFIG) -> None:
     with factory() as session, session.begin():
         counts = reseal_all(session, "cli", old.active_id)
     console.print(
-        f"data key {new.active_id} is now active in {path}; re-encrypted {counts[BANK_ACCOUNT_NO]} bank account "
-        f"numbers and {counts[EMPLOYEE_ID_NUMBER]} ID numbers. Keys {', '.join(sorted(old.data_keys))} stay in the "
-        "file. Restart a running `punchclock serve` so it reads the new key, and replace your safe copy of the key "
-        "file: the old copy cannot open values sealed from now on.",
+        f"data key {new.active_id} is now active in {path}; re-encrypted {resealed_text(counts)}. Keys "
+        f"{', '.join(sorted(old.data_keys))} stay in the file. Restart a running `punchclock serve` so it reads the "
+        "new key, and replace your safe copy of the key file: the old copy cannot open values sealed from now on.",
         highlight=False,
         soft_wrap=True,
     )

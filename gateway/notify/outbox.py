@@ -7,6 +7,7 @@ that rolled back, and a channel that is down never blocks or fails the change it
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import String, Table, insert, literal, select
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 from gateway.store import Employee, Notification, PayRun, Payslip, utcnow
 
 HR = "hr"  # the HR team's shared inbox (hr and admin callers)
+WELCOME = "employee_welcome"  # a new hire's welcome: its body and link hold the activation code until it is used
+WELCOME_LINK = "/activate?code="
+USED, EXPIRED = "已使用", "已过期"  # what stands where the code was, once it no longer opens anything
 
 
 def post(
@@ -68,3 +72,22 @@ def payslips_released(session: Session, run: PayRun) -> int:
     columns = ["office_id", "recipient_employee_id", "kind", "title", "body", "link", "payslip_id", "created_at"]
     result = session.execute(insert(notes).from_select(columns, query))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_welcome_code(
+    session: Session, note: str, *, employee_id: int | None = None, posted_before: datetime | None = None
+) -> int:
+    """Take the activation code out of welcome notifications (body and link) once it no longer opens the login:
+    used (`employee_id`'s, in the activation's transaction) or expired (posted before `posted_before`). `note`
+    stands where the code was; the link becomes the login page. Returns how many welcomes were changed."""
+    query = select(Notification).where(Notification.kind == WELCOME, Notification.link.startswith(WELCOME_LINK))
+    if employee_id is not None:
+        query = query.where(Notification.recipient_employee_id == employee_id)
+    if posted_before is not None:
+        query = query.where(Notification.created_at < posted_before)
+    changed = 0
+    for row in session.scalars(query):
+        code = (row.link or "").removeprefix(WELCOME_LINK)
+        row.body, row.link = row.body.replace(code, note), "/login"
+        changed += 1
+    return changed

@@ -10,6 +10,11 @@ One pass (`run_pass`, also `punchclock notify send`), in short transactions, non
    `backoff_base_s × 2^(attempts − 1)` later (at most `backoff_max_s`), or `failed` once `max_attempts` are
    spent. A crash between sending and recording sends that message again after the lease (at least once).
 
+A new hire's welcome (`employee_welcome`, not a `NotifyKind`: no group channel ever carries its code) goes by e-mail
+only, through the office's SMTP channel but to the address on the hire's onboarding application alone, when one
+was given. Each pass first takes the code out of welcomes older than `[onboarding] activation_days` (expired;
+a used one is taken out by the activation itself): the inbox then keeps no code in clear that has stopped working.
+
 `DeliveryWorker` runs passes every `[notify] interval_s` in a thread of `punchclock serve`. Both claims are
 decided by the database, so any number of workers may share it; a site's gateway (`site = "SH"`) handles the
 notifications of its own site's offices (and those of no office, which have no channels) and no other site's,
@@ -30,7 +35,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config, DingTalkChannel, EmailChannel, Notify, OfficeNotify, WeComChannel
 from gateway.notify.channels import ChannelError, Message, send_dingtalk, send_email, send_wecom
-from gateway.store import Notification, NotificationDelivery, Office, utcnow
+from gateway.notify.outbox import EXPIRED, WELCOME, forget_welcome_code
+from gateway.store import Notification, NotificationDelivery, Office, Onboarding, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +104,7 @@ def fan_out(session: Session, config: Config, now: datetime) -> int:
     if not rows:
         return 0
     offices = _office_channels(session, config)
+    welcomed = _welcome_addresses(session, [r.recipient_employee_id for r in rows if r.kind == WELCOME])
     claimed = session.execute(
         update(Notification)
         .where(Notification.id.in_([r.id for r in rows]), Notification.fanned_out_at.is_(None))
@@ -109,10 +116,32 @@ def fan_out(session: Session, config: Config, now: datetime) -> int:
         return 0
     for row in rows:
         for name, channel in offices.get(row.office_id, {}).items():
-            if row.kind in channel.events:
+            if row.kind in channel.events or (name == "email" and row.recipient_employee_id in welcomed):
                 session.add(NotificationDelivery(notification_id=row.id, channel=name, status="pending", attempts=0,
                                                  next_attempt_at=now, created_at=now))  # fmt: skip
     return len(rows)
+
+
+def _welcome_addresses(session: Session, employee_ids: list[int | None]) -> dict[int, str]:
+    """The e-mail address each new hire gave on their onboarding application (those who gave one)."""
+    if not employee_ids:
+        return {}
+    rows = session.execute(
+        select(Onboarding.employee_id, Onboarding.email).where(
+            Onboarding.employee_id.in_([e for e in employee_ids if e is not None]), Onboarding.email.is_not(None)
+        )
+    )
+    return {employee_id: email for employee_id, email in rows if employee_id is not None and email}
+
+
+def _recipient(
+    channel: ChannelConfig | None, notification: Notification, welcomed: dict[int, str]
+) -> ChannelConfig | None:
+    """The channel as this notification uses it: a welcome's e-mail goes to the new hire's address alone."""
+    if notification.kind != WELCOME or channel is None:
+        return channel
+    address = welcomed.get(notification.recipient_employee_id or 0)
+    return channel.model_copy(update={"to": [address]}) if isinstance(channel, EmailChannel) and address else None
 
 
 def _message(notification: Notification, notify: Notify) -> Message:
@@ -158,6 +187,8 @@ def run_pass(
 ) -> PassResult:
     """One pass of the worker (see the module doc); `now` and `sender` are the clock and the channels."""
     result = PassResult()
+    with factory() as session, session.begin():
+        forget_welcome_code(session, EXPIRED, posted_before=now() - timedelta(days=config.onboarding.activation_days))
     while True:
         with factory() as session, session.begin():
             fanned = fan_out(session, config, now())
@@ -176,9 +207,10 @@ def run_pass(
             .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
         ).all()
         offices = _office_channels(session, config)
+        welcomed = _welcome_addresses(session, [n.recipient_employee_id for _, _, n in due if n.kind == WELCOME])
         session.expunge_all()
     for delivery_id, channel_name, notification in due:
-        channel = offices.get(notification.office_id, {}).get(channel_name)
+        channel = _recipient(offices.get(notification.office_id, {}).get(channel_name), notification, welcomed)
         at = now()
         if not _claim(factory, delivery_id, at):
             continue

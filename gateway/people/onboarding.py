@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
@@ -37,8 +38,8 @@ from gateway.access.users import Activation, create_user, issue_welcome_activati
 from gateway.access.vault import EMPLOYEE_ID_NUMBER, ONBOARDING_ID_NUMBER, mask, reveal, seal_for
 from gateway.errors import GatewayError
 from gateway.inputs import check_name
-from gateway.notify.outbox import HR, post
-from gateway.people.badges import add_badge, badge_problem
+from gateway.notify.outbox import HR, WELCOME, WELCOME_LINK, post
+from gateway.people.badges import BadgeError, add_badge, badge_problem
 from gateway.people.departments import assign_employees, managed_department_ids
 from gateway.people.employee_import import check_new_employee
 from gateway.people.employee_sheet import ID_TYPE_NAMES, PAY_BASES
@@ -50,7 +51,8 @@ from payroll_core.money import fen_to_yuan
 HR_ROLES = ("admin", "hr")
 MAX_PROBATION_MONTHS = 6  # 劳动合同法 art. 19
 PROBATION_PAY_FLOOR_PERCENT = 80  # 劳动合同法 art. 20
-ACTIVATE_LINK = "/activate?code="
+ACTIVATE_LINK = WELCOME_LINK
+PIN_ATTEMPTS = 5  # picks of the office's next badge number when concurrent approvals took the one before
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _PIN = re.compile(r"[0-9]{1,9}")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
@@ -114,6 +116,7 @@ class Approved:
     employee: Employee
     pin: str
     activation: Activation
+    welcome: tuple[str, str]  # the welcome's title and body, as posted to the new hire's inbox
 
 
 def id_digest(session: Session, id_type: str, id_number: str) -> str:
@@ -309,6 +312,42 @@ def _next_pin(session: Session, office_id: int, start: int) -> str:
     return str(candidate)
 
 
+def _pin_clash(error: IntegrityError) -> bool:
+    """The company-wide badge number's UNIQUE index refused the row (PostgreSQL names the index, SQLite the column)."""
+    text = str(error.orig)
+    return "uq_badges_company_pin" in text or text.rstrip().endswith("badges.pin")
+
+
+def company_badge(
+    session: Session, employee: Employee, office_id: int, given: str | None, start: int, actor: str
+) -> str:
+    """Give the new employee a company-wide badge: `given`, or the office's next free number (`_next_pin`).
+
+    Two approvals at the same moment may both pick the same next number; the partial UNIQUE index on company-wide
+    pins (migration 0028) lets only one of them have it. The other's insert fails inside a savepoint, which is
+    rolled back, and the number is picked again (it now sees the winner's, committed) — up to `PIN_ATTEMPTS`
+    times. A given number taken meanwhile is refused: it was checked free when the application was submitted.
+    """
+    for _attempt in range(PIN_ATTEMPTS):
+        pin = given or _next_pin(session, office_id, start)
+        try:
+            with session.begin_nested():
+                add_badge(session, employee, pin, None, actor)
+            return pin
+        except BadgeError as error:
+            raise OnboardingError([("pin", f"{error}; reject this application and submit it with another number, "
+                                           "or none for the office's next")]) from None  # fmt: skip
+        except IntegrityError as error:
+            if not _pin_clash(error):
+                raise
+            if given is not None:
+                raise OnboardingError([("pin", f"badge {pin} was given to another employee meanwhile: reject this "
+                                               "application and submit it with another number, or none for the "
+                                               "office's next")]) from None  # fmt: skip
+    raise OnboardingError([("pin", f"the office's next badge number was taken by {PIN_ATTEMPTS} approvals at the "
+                                   "same moment: approve again")])  # fmt: skip
+
+
 def welcome_text(row: Onboarding, office: Office, employee_code: str, code: str) -> tuple[str, str]:
     """The welcome's title and body (Chinese): hire date, where and when to report, what to bring, the employee code
     (the login's name) and the activation code."""
@@ -345,14 +384,13 @@ def _apply(session: Session, who: Actor, row: Onboarding, activation_days: int) 
     if row.department_id is not None:
         department = session.get_one(Department, row.department_id)
         assign_employees(session, who.actor, department.code, [code])
-    pin = row.pin or _next_pin(session, office.id, policy.pin_start)
-    add_badge(session, employee, pin, None, who.actor)
+    pin = company_badge(session, employee, office.id, row.pin, policy.pin_start, who.actor)
     create_user(session, who.actor, code, row.name, "employee", None, employee=employee)
     activation = issue_welcome_activation(session, employee, who.actor, activation_days)
     title, body = welcome_text(row, office, code, activation.code)
-    post(session, office_id=office.id, kind="employee_welcome", title=title, body=body,
+    post(session, office_id=office.id, kind=WELCOME, title=title, body=body,
          link=ACTIVATE_LINK + activation.code, employee_id=employee.id)  # fmt: skip
-    return Approved(row, employee, pin, activation)
+    return Approved(row, employee, pin, activation, (title, body))
 
 
 def decide(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -123,6 +124,14 @@ class Badge(Base):
     __table_args__ = (
         UniqueConstraint("pin", "device_sn", name="uq_badges_pin_device"),
         CheckConstraint("device_privilege IN ('user', 'admin')", name="ck_badges_device_privilege"),
+        # NULLs are distinct in the constraint above: a company-wide number is unique by this one (migration 0028).
+        Index(
+            "uq_badges_company_pin",
+            "pin",
+            unique=True,
+            sqlite_where=text("device_sn IS NULL"),
+            postgresql_where=text("device_sn IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

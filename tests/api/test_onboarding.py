@@ -12,10 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.access.tokens import issue_token
+from gateway.config import Config
+from gateway.notify.channels import Message
+from gateway.notify.worker import ChannelConfig, run_pass
+from gateway.people.departments import create_department
 from gateway.people.employees import EmployeeValues, edit_employee, fields_of, office_names, values_of
 from gateway.store import ActivationCode, AuditLog, Badge, Employee, Notification, Onboarding, User
 
 ID_NUMBER = "11010519491231002X"  # a valid resident ID (GB 11643 check character X)
+OTHER_ID = "110105194912310038"  # another valid one
 NEW_HIRE = {
     "name": "陈小雨",
     "office": "Shanghai HQ",
@@ -73,6 +78,7 @@ def test_an_approved_new_hire_becomes_an_employee_with_badge_login_code_and_welc
         ("hr:hr-token", "submitted", ""),
         ("hr:hr2-token", "approved", "同意"),
     ]
+    assert (body["onboarding"]["yours"], body["welcome"]["title"]) == (False, "欢迎入职：Shanghai HQ")
     with factory() as session:
         employee = session.scalars(select(Employee).where(Employee.code == "E003")).one()
         values = fields_of(session, employee, office_names(session))
@@ -102,6 +108,7 @@ def test_an_approved_new_hire_becomes_an_employee_with_badge_login_code_and_welc
             "欢迎入职：Shanghai HQ",
             f"/activate?code={code}",
         )
+        assert body["welcome"]["body"] == welcome.body
         assert welcome.body == (
             "陈小雨，欢迎加入！您的入职日期：2026-11-16。"
             "报到地点：上海市徐汇区漕溪北路 88 号 12 楼前台；报到时间：2026-11-16 "
@@ -261,3 +268,90 @@ def test_wrong_codes_count_and_the_fifth_locks_the_code(client: TestClient, as_r
     locked = client.post("/api/v1/session/activate", json={"code": code, "password": "春天来了 spring-2026"})
     assert locked.status_code == 423
     assert locked.json()["detail"].startswith("this activation code is locked after 5 wrong tries in a row, until ")
+
+
+def test_the_list_filters_by_office_and_department_and_marks_your_own(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:  # type: ignore[no-untyped-def]
+    with factory() as session, session.begin():
+        create_department(session, "test", office="Shanghai HQ", code="ASM", name="装配部")
+    mine = submit(client, as_role("hr"), department="ASM")
+    other = submit(client, as_role("admin"), id_number=OTHER_ID, name="李雷", office="Urumqi plant")
+    listed = client.get("/api/v1/onboarding", headers=as_role("hr")).json()
+    assert [(o["id"], o["yours"]) for o in listed] == [(other["id"], False), (mine["id"], True)]
+    by_department = client.get("/api/v1/onboarding?department=ASM", headers=as_role("hr")).json()
+    assert [o["id"] for o in by_department] == [mine["id"]]
+    by_office = client.get("/api/v1/onboarding?office=Urumqi plant", headers=as_role("hr")).json()
+    assert [o["id"] for o in by_office] == [other["id"]]
+    assert client.get("/api/v1/onboarding?office=Nowhere", headers=as_role("hr")).json() == []
+
+
+def test_a_given_badge_number_taken_before_the_approval_is_refused_by_field(
+    client: TestClient, as_role, second_hr: dict[str, str], factory: sessionmaker[Session]
+) -> None:  # type: ignore[no-untyped-def]
+    submitted = submit(client, as_role("hr"), pin="1500")
+    with factory() as session, session.begin():
+        e002 = session.scalars(select(Employee).where(Employee.code == "E002")).one()
+        session.add(Badge(pin="1500", employee_id=e002.id, device_sn=None))
+    refused = client.post(f"/api/v1/onboarding/{submitted['id']}/decision", json={"approve": True}, headers=second_hr)
+    assert (refused.status_code, refused.json()["errors"]) == (
+        422,
+        [
+            "pin: pin '1500' company-wide already belongs to employee 'E002': remove that badge first; reject this "
+            "application and submit it with another number, or none for the office's next"
+        ],
+    )
+    with factory() as session:
+        assert session.get_one(Onboarding, submitted["id"]).status == "pending"
+        assert session.scalar(select(Employee.id).where(Employee.name == "陈小雨")) is None
+
+
+def _welcome(factory: sessionmaker[Session]) -> tuple[str, str | None]:
+    with factory() as session:
+        row = session.scalars(select(Notification).where(Notification.kind == "employee_welcome")).one()
+        return row.body, row.link
+
+
+def _mail_config() -> Config:
+    return Config.model_validate({
+        "offices": [{"name": "Shanghai HQ", "timezone": "Asia/Shanghai", "city": "shanghai", "notify": {
+            "email": {"host": "smtp.example.cn", "sender": "hr@example.cn", "to": ["hr-team@example.cn"]},
+            "wecom": {"webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wk-1"},
+        }}],
+    })  # fmt: skip
+
+
+def test_the_welcome_is_mailed_to_the_new_hire_alone_and_forgets_its_code_once_used(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, second_hr: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    code = _approved_code(client, as_role, second_hr)
+    sent: list[tuple[str, list[str], str, str]] = []
+
+    def capture(channel: ChannelConfig, message: Message) -> None:
+        sent.append((type(channel).__name__, list(getattr(channel, "to", [])), message.title, message.body))
+
+    result = run_pass(factory, _mail_config(), sender=capture)
+    body, link = _welcome(factory)
+    assert (result.sent, sent) == (1, [("EmailChannel", ["chen.xiaoyu@example.cn"], "欢迎入职：Shanghai HQ", body)])
+    assert code in body and link == f"/activate?code={code}"
+    opened = client.post("/api/v1/session/activate", json={"code": code, "password": "春天来了 spring-2026"})
+    assert opened.status_code == 200, opened.text
+    body, link = _welcome(factory)
+    assert (code in body, link) == (False, "/login")
+    assert body.endswith("请打开激活链接设置登录密码（激活码 已使用）。")
+
+
+def test_a_welcome_without_an_email_is_not_sent_and_an_expired_code_is_forgotten(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, second_hr: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    submitted = submit(client, as_role("hr"), email=None)
+    decided = client.post(f"/api/v1/onboarding/{submitted['id']}/decision", json={"approve": True}, headers=second_hr)
+    code = decided.json()["activation"]["code"]
+    sent: list[Message] = []
+    approved_at = datetime.fromisoformat(decided.json()["onboarding"]["decided_at"]).replace(tzinfo=None)
+    day_13 = run_pass(factory, _mail_config(), now=lambda: approved_at + timedelta(days=13), sender=lambda _c, m: None)
+    assert (day_13.fanned_out, day_13.sent, code in _welcome(factory)[0]) == (2, 0, True)
+    run_pass(factory, _mail_config(), now=lambda: approved_at + timedelta(days=14, minutes=1),
+             sender=lambda _c, m: sent.append(m))  # fmt: skip
+    body, link = _welcome(factory)
+    assert (sent, code in body, body.endswith("（激活码 已过期）。"), link) == ([], False, True, "/login")
