@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pay_testkit import PERIOD, SCOPE, full_month
@@ -32,7 +33,9 @@ def manager(factory: sessionmaker[Session]) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def _submit(client: TestClient, headers: dict[str, str], change_type: str, day: str, terms: dict[str, object]):  # type: ignore[no-untyped-def]
+def _submit(
+    client: TestClient, headers: dict[str, str], change_type: str, day: str, terms: dict[str, object]
+) -> httpx.Response:
     body = {"kind": "change", "employee": "E001", "change_type": change_type, "effective_from": day,
             "terms": terms, "reason": "年度调整"}  # fmt: skip
     return client.post("/api/v1/requests", json=body, headers=headers)
@@ -66,8 +69,8 @@ def test_a_raise_on_the_16th_by_the_manager_pays_each_part_of_march(
     assert _approve(client, manager, request["id"]) == {"id": request["id"], "ok": True, "status": "pending",
                                                         "step": 2, "detail": ""}  # fmt: skip
     assert _approve(client, hr, request["id"])["status"] == "approved"
-    records = _history(client, hr, "2026-03-16")["records"]
-    assert [(r["effective_from"], r["values"].get("monthly_salary_fen"), r["reason"]) for r in records][-1] == (  # type: ignore[union-attr]
+    records = client.get(f"{URL}/history", headers=hr).json()["records"]
+    assert [(r["effective_from"], r["values"].get("monthly_salary_fen"), r["reason"]) for r in records][-1] == (
         "2026-03-16",
         1_500_000,
         f"调薪: request {request['id']}",
@@ -128,7 +131,8 @@ def test_refusals_say_why_and_store_nothing(client: TestClient, as_role, factory
     own = _submit(client, as_role("employee"), "raise", "2026-03-16", {"monthly_salary_fen": 1_500_000})
     assert (own.status_code, own.json()["detail"]) == (
         422,
-        "a change of your own terms (转正, 调薪, 调动) is not asked by you, E001: your manager or HR submits it for you",
+        "a change of your own terms (转正, 调薪, 调动) is not asked by you, E001: your manager or HR submits it "
+        "for you",
     )
     unknown = _submit(client, hr, "raise", "2026-03-16", {"monthly_salary_fen": 1, "salary": 1})
     assert (unknown.status_code, unknown.json()["detail"]) == (
