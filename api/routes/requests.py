@@ -1,5 +1,8 @@
 """Requests and approvals: employees' leave, overtime, 补卡 and business trips; managers' and HR's decisions.
 
+A personnel change (kind `change`: 转正, 调薪, 调动) is entered by HR or the employee's manager for an employee
+(`employee=`), never by the employee; its final approval writes the dated terms record.
+
 An employee sees and withdraws their own; a manager also sees and decides (step 1) their people's — 404 for
 anyone else's, like the employee rule; HR and admin see and decide all (any step) and may enter a request on
 someone's behalf (`employee=`). `gateway.people.requests` checks a request, `gateway.people.approvals` decides
@@ -14,7 +17,7 @@ import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
@@ -29,7 +32,7 @@ from api.routes.employees import find_employee
 from api.schemas import Code, PathId, PayMonth, _In
 from gateway.access.tokens import Principal
 from gateway.pay.dashboard import local_today
-from gateway.people import approvals
+from gateway.people import approvals, personnel_changes
 from gateway.people import requests as service
 from gateway.people.departments import find_department, managed_employee_ids, subtree_ids
 from gateway.people.leave_ledger import leave_types_of
@@ -37,7 +40,7 @@ from gateway.people.request_rules import RequestError
 from gateway.store import Department, Employee, Office, RequestAttachment, RequestEvent, StaffRequest, utcnow
 
 router = APIRouter(prefix="/requests", tags=["requests"])
-Kind = Literal["leave", "overtime", "correction", "trip", "resignation"]
+Kind = Literal["leave", "overtime", "correction", "trip", "resignation", "change"]
 Status = Literal["pending", "approved", "rejected", "withdrawn"]
 Comment = Annotated[str, Field(max_length=1000, description="the decider's comment, shown in the history")]
 
@@ -49,11 +52,16 @@ class AttachmentIn(_In):
 
 
 class RequestIn(_In):
-    kind: Kind = Field(description="leave | overtime | correction (补卡) | trip | resignation (离职申请)")
-    employee: Code | None = Field(None, description="HR and admin: the employee this is entered for; else yourself")
-    starts_at: datetime = Field(
+    kind: Kind = Field(
+        description="leave | overtime | correction (补卡) | trip | resignation (离职申请) | change (转正, 调薪, 调动)"
+    )
+    employee: Code | None = Field(
+        None, description="HR and admin (and a manager, for a change): the employee this is entered for; else yourself"
+    )
+    starts_at: datetime | None = Field(
+        None,
         description="office wall clock: leave/trip start, overtime start, 补卡 punch time, resignation: the last "
-        "day at 00:00"
+        "day at 00:00; omit for a change",
     )
     ends_at: datetime | None = Field(
         None, description="exclusive end (leave, overtime, trip); omit for a 补卡 and a resignation"
@@ -63,6 +71,15 @@ class RequestIn(_In):
     direction: Literal["in", "out"] | None = Field(None, description="补卡: the missed punch was in or out")
     reason: Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
     attachment: AttachmentIn | None = Field(None, description="required by some leave types (a doctor's note)")
+    change_type: Literal["probation", "raise", "transfer"] | None = Field(
+        None, description="change: probation (转正), raise (调薪) or transfer (调动)"
+    )
+    effective_from: date | None = Field(None, description="change: the day the new terms take effect")
+    terms: dict[str, Any] | None = Field(
+        None,
+        description="change: the new terms in the fields of POST /employees/{code}/changes (e.g. "
+        '{"monthly_salary_fen": 950000}); 转正 without a salary takes the pay agreed at onboarding',
+    )
 
 
 class EventOut(BaseModel):
@@ -71,6 +88,12 @@ class EventOut(BaseModel):
     action: str = Field(description="submitted | approved | rejected | withdrawn")
     step: int = Field(description="the approval step acted on (0: submission)")
     comment: str
+
+
+class ChangeOut(BaseModel):
+    change_type: str = Field(description="probation (转正) | raise (调薪) | transfer (调动)")
+    effective_from: date
+    terms: dict[str, Any] = Field(description="the new terms (written as a dated record on the final approval)")
 
 
 class RequestOut(BaseModel):
@@ -93,6 +116,7 @@ class RequestOut(BaseModel):
     created_by: str = Field(description="who entered it (HR when on the employee's behalf)")
     attachment: str | None = Field(description="the attached file's name")
     history: list[EventOut] = Field(default_factory=list, description="only in the detail")
+    change: ChangeOut | None = Field(None, description="a change's type, day and new terms; else null")
 
 
 class Decisions(_In):
@@ -144,6 +168,7 @@ def _out(session: Session, row: StaffRequest, history: bool = False) -> RequestO
     def utc(at: datetime) -> str:
         return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).isoformat()
 
+    change = personnel_changes.change_of(session, row.id) if row.kind == "change" else None
     events = session.scalars(select(RequestEvent).where(RequestEvent.request_id == row.id).order_by(RequestEvent.id))
     return RequestOut(
         id=row.id, employee=employee.code, employee_name=employee.name,
@@ -156,6 +181,8 @@ def _out(session: Session, row: StaffRequest, history: bool = False) -> RequestO
         attachment=session.scalar(select(RequestAttachment.filename).where(RequestAttachment.request_id == row.id)),
         history=[EventOut(at=utc(e.at), actor=e.actor, action=e.action, step=e.step, comment=e.comment)
                  for e in events] if history else [],
+        change=ChangeOut(change_type=change.change_type, effective_from=change.effective_from,
+                         terms=personnel_changes.terms_of(change)) if change is not None else None,
     )  # fmt: skip
 
 
@@ -244,13 +271,40 @@ def _attachment(body: AttachmentIn | None) -> service.Attachment | None:
     return service.Attachment(body.filename, body.content_type, data)
 
 
+def _changed_employee(session: Session, who: Principal, code: str | None) -> Employee:
+    """The employee a change is for: HR may name anyone, a manager their people (404 for others)."""
+    if code is None:
+        raise Unprocessable("a change (转正, 调薪, 调动) is entered for an employee: give employee=CODE")
+    employee = find_employee(session, code)
+    visible = who.role in ("admin", "hr") or employee.id == who.employee_id
+    if not visible and not (
+        who.role == "manager" and employee.id in managed_employee_ids(session, who.employee_id or 0)
+    ):
+        raise not_found(f"employee {code!r}")
+    with _errors():
+        personnel_changes.check_submitter(session, who.role, who.employee_id, employee)
+    return employee
+
+
+def _starts_at(body: RequestIn) -> datetime:
+    if body.kind == "change":
+        if body.effective_from is None:
+            raise Unprocessable("a change names the day its terms take effect: give effective_from (e.g. 2026-03-16)")
+        return datetime.combine(body.effective_from, datetime.min.time())
+    if body.starts_at is None:
+        raise Unprocessable(f"a {body.kind} request needs starts_at (office wall clock, e.g. 2026-07-20T09:00)")
+    return body.starts_at
+
+
 @router.post("", status_code=201)
 def create_request(request: Request, body: RequestIn, who: Annotated[Principal, require(*EVERYONE)]) -> RequestOut:
     """Submit a request (pending; the manager decides, then HR where the office's policy says so)."""
     attachment = _attachment(body.attachment)
 
     def work(session: Session) -> RequestOut:
-        if body.employee is not None and who.role in ("admin", "hr"):
+        if body.kind == "change":
+            employee = _changed_employee(session, who, body.employee)
+        elif body.employee is not None and who.role in ("admin", "hr"):
             employee = find_employee(session, body.employee)
         elif (
             body.employee is not None
@@ -271,10 +325,11 @@ def create_request(request: Request, body: RequestIn, who: Annotated[Principal, 
 
         office = session.get(Office, employee.office_id) if employee.office_id is not None else None
         today = local_today(office, utcnow()) if office is not None else date.today()
+        starts_at = _starts_at(body)
         new = service.NewRequest(
-            kind=body.kind, starts_at=wall(body.starts_at), ends_at=wall(body.ends_at or body.starts_at),
+            kind=body.kind, starts_at=wall(starts_at), ends_at=wall(body.ends_at or starts_at),
             reason=body.reason, leave_type=body.leave_type, comp=body.comp, direction=body.direction,
-            attachment=attachment,
+            attachment=attachment, change_type=body.change_type, terms=body.terms,
         )  # fmt: skip
         with _errors():
             return _out(session, service.submit(session, who.actor, employee, new, today), history=True)

@@ -8,7 +8,8 @@ HR or admin at any step; only the employee (or HR, admin on their behalf) withdr
 On the final approval, in the same transaction: a leave writes its `use` row to the ledger; a 补卡 adds a punch
 correction (`record_correction`, the raw log untouched); a rest-day overtime taken as time off accrues 调休; a
 resignation sets the last day, the handover checklist, the pro-rated leave and the severance input
-(`gateway.people.resignations.apply_final`).
+(`gateway.people.resignations.apply_final`); a change (转正, 调薪, 调动) writes its dated record
+(`gateway.people.personnel_changes.apply_final`, whose refusal refuses the approval).
 Every change is a `request_events` row and an audit row.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
+from gateway.people import personnel_changes
 from gateway.people.departments import managed_employee_ids
 from gateway.people.leave_ledger import add_entry, leave_types_of
 from gateway.people.notifications import request_changed
@@ -123,6 +125,8 @@ def _apply(session: Session, actor: str, row: StaffRequest) -> None:
         row.correction_id = correction.id
     elif row.kind == "resignation":
         apply_final(session, actor, row)
+    elif row.kind == "change":
+        personnel_changes.apply_final(session, actor, row)
 
 
 def decide(session: Session, who: Decider, request_id: int, approve: bool, comment: str) -> StaffRequest:

@@ -1,5 +1,6 @@
 """Employees' requests: leave, planned overtime, missed-punch corrections (补卡), business trips and resignations
-(离职申请, checked by `gateway.people.resignations`), checked.
+(离职申请, checked by `gateway.people.resignations`) and personnel changes (转正, 调薪, 调动, checked by
+`gateway.people.personnel_changes`), checked.
 
 `submit` refuses, with a message naming what, a request that cannot be granted: an overlapping leave or trip
 (named), a leave covering only days its type does not count (rest days and holidays, from the office
@@ -13,15 +14,17 @@ Everything happens in the caller's transaction; decisions are in `gateway.people
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.pay.piece_import import locked_periods
-from gateway.people import resignations
+from gateway.people import personnel_changes, resignations
 from gateway.people.leave_ledger import balance_steps, leave_types_of
 from gateway.people.notifications import request_changed
 from gateway.people.request_rules import RequestError, day_types, policy_of, rest_days
@@ -42,13 +45,15 @@ class Attachment:
 
 @dataclass(frozen=True)
 class NewRequest:
-    kind: str  # leave | overtime | correction | trip | resignation (starts_at: the last day, 00:00)
+    kind: str  # leave | overtime | correction | trip | resignation (starts_at: the last day, 00:00) | change
     starts_at: datetime
     ends_at: datetime
     reason: str
     leave_type: str | None = None
     comp: str | None = None  # overtime: pay | time_off
     direction: str | None = None  # correction: in | out
+    change_type: str | None = None  # change: probation | raise | transfer (starts_at: the day it takes effect)
+    terms: Mapping[str, Any] | None = None  # change: the new terms, dated-terms field names
     attachment: Attachment | None = None
 
 
@@ -216,7 +221,7 @@ def _check_overtime(session: Session, employee: Employee, request: NewRequest) -
 
 def _steps_needed(session: Session, employee: Employee, request: NewRequest, kind: LeaveType | None) -> int:
     policy = policy_of(session, employee)
-    if request.kind in policy.hr_step_kinds or request.kind == "resignation":
+    if request.kind in policy.hr_step_kinds or request.kind in ("resignation", "change"):
         return 2
     if kind is not None and policy.hr_step_leave_days:
         days = (request.ends_at - request.starts_at).total_seconds() / 86400
@@ -260,9 +265,16 @@ def submit(session: Session, actor: str, employee: Employee, request: NewRequest
             )
         resignations.check_new(session, employee, request.starts_at.date(), today)
         request = NewRequest(**{**request.__dict__, "ends_at": request.starts_at})
+    elif request.kind == "change":
+        if request.starts_at.time() != time(0):
+            raise RequestError("a change names the day it takes effect: effective_from, a date (e.g. 2026-03-16)")
+        new_terms = personnel_changes.complete(session, employee, request.change_type, request.terms)
+        personnel_changes.check_new(session, actor, employee, request.change_type or "", request.starts_at.date(),
+                                    new_terms)  # fmt: skip
+        request = NewRequest(**{**request.__dict__, "ends_at": request.starts_at, "terms": new_terms})
     else:
         raise RequestError(
-            f"unknown request kind {request.kind!r}: use leave, overtime, correction, trip or resignation"
+            f"unknown request kind {request.kind!r}: use leave, overtime, correction, trip, resignation or change"
         )
     if request.attachment is not None and len(request.attachment.data) > MAX_ATTACHMENT:
         raise RequestError(
@@ -283,6 +295,8 @@ def submit(session: Session, actor: str, employee: Employee, request: NewRequest
     session.flush()
     if request.kind == "resignation":
         resignations.record_new(session, actor, row)
+    if request.kind == "change":
+        personnel_changes.record_new(session, row, request.change_type or "", request.terms or {})
     if request.attachment is not None:
         a = request.attachment
         session.add(RequestAttachment(request_id=row.id, filename=a.filename, content_type=a.content_type,

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.store.base import Base
 
-REQUEST_KINDS = ("leave", "overtime", "correction", "trip", "resignation")
+REQUEST_KINDS = ("leave", "overtime", "correction", "trip", "resignation", "change")
 REQUEST_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 LEDGER_KINDS = ("accrual", "use", "expiry", "adjustment", "carry_over")
 ONBOARDING_STATUSES = ("pending", "approved", "rejected", "withdrawn")
@@ -97,14 +97,16 @@ class StaffRequest(Base):
     `amount` (the type's steps taken from the balance, rest days skipped where the type says so);
     overtime: `starts_at`/`ends_at` the planned window, `comp` pay | time_off; correction: `starts_at` the punch
     time, `direction` in | out; trip: `starts_at`/`ends_at` whole days; resignation: `starts_at` = `ends_at` =
-    the last day at 00:00 (its terms in `resignations`).
+    the last day at 00:00 (its terms in `resignations`); change (转正, 调薪, 调动): `starts_at` = `ends_at` = the
+    day the new terms take effect, 00:00 (the terms in `personnel_changes`).
     `steps` is 1 (manager) or 2 (manager, then HR); `step` the one it waits for.
     """
 
     __tablename__ = "staff_requests"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('leave', 'overtime', 'correction', 'trip', 'resignation')", name="ck_staff_requests_kind"
+            "kind IN ('leave', 'overtime', 'correction', 'trip', 'resignation', 'change')",
+            name="ck_staff_requests_kind",
         ),
         CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="ck_staff_requests_status"),
         CheckConstraint("comp IS NULL OR comp IN ('pay', 'time_off')", name="ck_staff_requests_comp"),
@@ -250,3 +252,20 @@ class HandoverItem(Base):
     item: Mapped[str] = mapped_column(String(100))
     done_by: Mapped[str | None] = mapped_column(String(100))
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PersonnelChange(Base):
+    """A 转正 / 调薪 / 调动 request's new terms (`gateway.people.personnel_changes`), in the dated-terms field names
+    (`gateway.pay.dated_terms.TERM_FIELDS`) as JSON; written as a dated record on the final approval."""
+
+    __tablename__ = "personnel_changes"
+    __table_args__ = (
+        CheckConstraint("change_type IN ('probation', 'raise', 'transfer')", name="ck_personnel_changes_type"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("staff_requests.id"), unique=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    change_type: Mapped[str] = mapped_column(String(16))
+    terms_json: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[date] = mapped_column(Date)
