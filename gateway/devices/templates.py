@@ -41,8 +41,8 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
 from datetime import UTC, date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select

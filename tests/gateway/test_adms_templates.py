@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import iclock
 from gateway import config as cfg
-from gateway.access.vault import FINGER_TEMPLATE, reveal
+from gateway.access.vault import FACE_TEMPLATE, FINGER_TEMPLATE, reveal
 from gateway.devices.inventory import register_config
 from gateway.devices.templates import copy_templates
 from gateway.devices.user_sync import sync_users
-from gateway.store import EmployeeTemplate, PushCommand, PushOperLog, TerminalFinger
+from gateway.store import EmployeeTemplate, FaceTemplate, PushCommand, PushOperLog, TerminalFinger
 from simulators.zk import ZKTerminal
 from simulators.zk_push import PushReport, PushTerminal
 from tests.gateway.test_templates import FINGER, NOW, OFFICE, counts, employee, pyzk_templates
@@ -145,7 +145,7 @@ def test_a_finger_is_queued_once_and_waits_for_user_sync(factory: sessionmaker[S
         assert [counts(queued[1]), counts(unanswered[1])] == [(0, 0, 0, 0, 1, [], None), (0, 0, 0, 0, 0, [], None)]
 
 
-def test_an_unknown_badge_s_finger_and_a_face_are_not_stored(
+def test_an_unknown_badge_s_finger_is_not_stored_and_a_face_is_stored_sealed(
     factory: sessionmaker[Session], client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -156,6 +156,17 @@ def test_an_unknown_badge_s_finger_and_a_face_are_not_stored(
     assert lobby.upload_face("1002", FACE).text == "OK: 1"
     with factory() as session:
         assert session.scalars(select(EmployeeTemplate)).all() == []
+        face = session.scalars(select(FaceTemplate)).one()
+        assert (face.bio_type, face.no, face.index, face.major_ver, face.minor_ver, face.format) == (
+            9,
+            0,
+            0,
+            "39",
+            "3",
+            "0",
+        )
+        assert face.template.startswith("pc1:")
+        assert base64.b64decode(reveal(session, FACE_TEMPLATE, face.employee_id, face.template)) == FACE
         assert list(session.scalars(select(PushOperLog.line).order_by(PushOperLog.id))) == [
             f"FP PIN=1003\tFID=2\tSize={len(B64)}\tValid=1\tTMP=<{len(B64)} characters not kept>",
             "BIODATA Pin=1002\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=39\tMinorVer=3\tFormat=0\t"
@@ -166,7 +177,8 @@ def test_an_unknown_badge_s_finger_and_a_face_are_not_stored(
     assert messages == [
         f"terminal {SN} uploaded 1 finger template(s): 0 stored, 0 differ from the stored ones, 1 of badges no "
         "current employee of its office has (not stored)",
-        f"terminal {SN} uploaded BIODATA of type(s) [9]: kept as operation-log lines, not stored as templates",
+        f"terminal {SN} uploaded 1 face template(s): 1 stored, 0 differ from the stored ones, 0 of badges no "
+        "current employee of its office has (not stored)",
     ]
     assert_no_template_text(factory, caplog)
 
