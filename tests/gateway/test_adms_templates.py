@@ -199,3 +199,48 @@ def test_a_cut_template_is_refused_without_quoting_it(
     with factory() as session:
         assert session.scalars(select(EmployeeTemplate)).all() == []
     assert_no_template_text(factory, caplog)
+
+
+def test_a_face_enrolled_on_one_push_terminal_reaches_the_offices_other_push_terminal_only(
+    factory: sessionmaker[Session], client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Face on lobby (ADMS) → stored sealed → copied: gate (ADMS, same FaceVersion) gets `DATA UPDATE BIODATA`
+    with the bytes opened at hand-over and holds them; the ZK terminal (no face writer) is never sent one."""
+    caplog.set_level(logging.DEBUG)
+    face64 = base64.b64encode(FACE).decode()
+    with ZKTerminal(users=3, records=0, seed=2) as zk:
+        config = config_with(zk)
+        config = cfg.Config(
+            offices=config.offices,
+            devices=[*config.devices, cfg.Device(name="gate", kind="zk-push", sn="GATE0001", office="HQ")],
+        )
+        register_config(factory, config)
+        employee(factory, "E1002", "1002")
+        lobby = push_terminal(client)
+        gate = PushTerminal("http://testserver", "GATE0001", users=0, records=0, client=client, sleep=lambda _s: None)
+        gate.handshake()
+        sync_users(factory, config, device="gate")
+        assert gate.poll_commands(PushReport()) == 1  # its user first
+        assert lobby.upload_face("1002", FACE).text == "OK: 1"
+
+        copy_templates(factory, config, actor="test", now=lambda: NOW)
+        with factory() as session:
+            commands = [(c.device_sn, c.command) for c in session.scalars(select(PushCommand).order_by(PushCommand.id))]
+            face_id = session.scalars(select(FaceTemplate.id)).one()
+        face_command = (
+            "DATA UPDATE BIODATA Pin=1002\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=39\tMinorVer=3\t"
+            "Format=0\tTmp="
+        )
+        assert commands[1:] == [("GATE0001", f"{face_command}@face_templates:{face_id}")]
+        assert gate.poll_commands(PushReport()) == 1
+        assert gate.polls[-1].endswith(f"{face_command}{face64}\n")
+        assert gate.faces() == [("1002", 0, 0, "39", FACE)]
+        assert pyzk_templates(zk) == []
+        again = copy_templates(factory, config, actor="test", now=lambda: NOW)
+        with factory() as session:
+            assert len(session.scalars(select(PushCommand)).all()) == len(commands)  # asked once
+        assert [c.error for c in again] == [None] * len(again)
+    assert not [r.getMessage() for r in caplog.records if face64[:24] in r.getMessage()]
+    with factory() as session:
+        kept = [*session.scalars(select(PushOperLog.line)), *session.scalars(select(PushCommand.command))]
+    assert not [text for text in kept if face64[:24] in text]
