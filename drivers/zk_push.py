@@ -175,6 +175,16 @@ def fingertmp_command(pin: str, finger: int, valid: int, size: int, tmp: str) ->
     return f"DATA UPDATE FINGERTMP PIN={pin}\tFID={finger}\tSize={size}\tValid={valid}\tTMP={tmp}"
 
 
+def biodata_command(face: FaceBiodata, tmp: str) -> str:
+    """`DATA UPDATE BIODATA` in the PushDemo `COMMAND_UPDATE_BIO_DATA` field order, with `tmp` as given (the
+    queue keeps a reference there, see `gateway.devices.templates`)."""
+    return (
+        f"DATA UPDATE BIODATA Pin={face.pin}\tNo={face.no}\tIndex={face.index}\tValid={face.valid}"
+        f"\tDuress={face.duress}\tType={face.bio_type}\tMajorVer={face.major_ver}\tMinorVer={face.minor_ver}"
+        f"\tFormat={face.format}\tTmp={tmp}"
+    )
+
+
 def reupload_command(start: datetime, end: datetime) -> str:
     """Ask the terminal to post its ATTLOG records between `start` and `end` again."""
     return f"DATA QUERY ATTLOG StartTime={start:{TIME_FORMAT}}\tEndTime={end:{TIME_FORMAT}}"
@@ -419,9 +429,27 @@ class OperLine:
     enrolment: Enrolment | None = None
     template: FingerTemplate | None = None
     bio_type: int | None = None
+    face: FaceBiodata | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FaceBiodata:
+    """A face template of a `BIODATA` line (Type 9), with the version fields a target terminal must match."""
+
+    pin: str
+    no: int
+    index: int
+    valid: int
+    duress: int
+    bio_type: int
+    major_ver: str
+    minor_ver: str
+    format: str
+    template: bytes
 
 
 BIO_TYPE_FINGER = 1  # BIODATA `Type`: the PushDemo `Constants.BIO_TYPE_FP` (9 is BIO_TYPE_VF, a visible face)
+BIO_TYPE_FACE = 9  # BIODATA `Type` of a visible-light face (PushDemo `Constants.BIO_TYPE_VF`), the one copied
 MAX_FINGER = 9  # fingers are numbered 0-9 on every ZKTeco terminal
 
 
@@ -440,8 +468,9 @@ def read_operlog(body: bytes | str, device_sn: str, table: str = "OPERLOG") -> l
     * `FP PIN=…\tFID=…\tSize=…\tValid=…\tTMP=<base64>` — a finger enrolled there (its `template`);
     * `BIODATA Pin=…\tNo=…\tIndex=…\tValid=…\tDuress=…\tType=…\tMajorVer=…\tMinorVer=…\tFormat=…\tTmp=<base64>`
       — the newer firmware's biometric record (posted as `table=BIODATA`, and in OPERLOG on some firmware):
-      Type=1 is a finger (`No` its number), which becomes the line's `template`; other types (faces, palms)
-      carry only `bio_type`;
+      Type=1 is a finger (`No` its number), which becomes the line's `template`; Type=9 (a visible-light
+      face) becomes its `face` (No, Index, Duress, MajorVer, MinorVer, Format kept); other types carry only
+      `bio_type`;
     * any other line — kept as an operation-log line.
 
     `Passwd`, `TMP`/`Tmp` and `Content` values are replaced by their length in the kept line, and every
@@ -506,11 +535,8 @@ def _biometric_line(number: int, word: str, kept: str, values: dict[str, str], s
             raise ProtocolError(f"{where}: {name} {quote(text)} is not a number")
         numbers[name] = int(text)
     bio_type = numbers.get("Type")
-    if bio_type is not None and bio_type != BIO_TYPE_FINGER:
+    if bio_type is not None and bio_type not in (BIO_TYPE_FINGER, BIO_TYPE_FACE):
         return OperLine(number, word, kept, pin=pin, bio_type=bio_type)
-    finger = numbers[fields[0]]
-    if finger > MAX_FINGER:
-        raise ProtocolError(f"{where}: finger {fields[0]}={finger} is outside 0..{MAX_FINGER}")
     encoded = values.get(fields[2], values.get(fields[2].upper(), "")).strip()
     try:
         template = base64.b64decode(encoded, validate=True)
@@ -518,6 +544,13 @@ def _biometric_line(number: int, word: str, kept: str, values: dict[str, str], s
         raise ProtocolError(f"{where}: the template is not base64") from None
     if not template:
         raise ProtocolError(f"{where}: the template is empty")
+    if bio_type == BIO_TYPE_FACE:
+        return OperLine(
+            number, word, kept, pin=pin, bio_type=bio_type, face=_face(pin, numbers, values, template, where)
+        )
+    finger = numbers[fields[0]]
+    if finger > MAX_FINGER:
+        raise ProtocolError(f"{where}: finger {fields[0]}={finger} is outside 0..{MAX_FINGER}")
     size = values.get("Size", "").strip()
     if size and (not size.isdigit() or int(size) not in (len(encoded), len(template))):
         raise ProtocolError(
@@ -526,6 +559,19 @@ def _biometric_line(number: int, word: str, kept: str, values: dict[str, str], s
         )
     return OperLine(number, word, kept, pin=pin, template=FingerTemplate(pin, finger, numbers["Valid"], template),
                     bio_type=bio_type)  # fmt: skip
+
+
+def _face(pin: str, numbers: dict[str, int], values: dict[str, str], template: bytes, where: str) -> FaceBiodata:
+    """The face of a Type 9 line; Index and Duress must be numbers (0 when absent), the versions are kept as sent."""
+    extra: dict[str, int] = {}
+    for name in ("Index", "Duress"):
+        text = values.get(name, "0").strip() or "0"
+        if not text.isdigit():
+            raise ProtocolError(f"{where}: {name} {quote(text)} is not a number")
+        extra[name] = int(text)
+    major, minor, form = (values.get(name, "").strip()[:16] for name in ("MajorVer", "MinorVer", "Format"))
+    return FaceBiodata(pin, numbers["No"], extra["Index"], numbers["Valid"], extra["Duress"], BIO_TYPE_FACE,
+                       major, minor, form or "0", template)  # fmt: skip
 
 
 def _int_field(fields: list[str], index: int, name: str, where: str) -> int:

@@ -102,6 +102,7 @@ class PushTerminal:
         encoding: str = "gbk",
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        face_version: str = "39",
     ) -> None:
         self.serial_number = serial_number
         self.push_comm_key = push_comm_key
@@ -112,6 +113,8 @@ class PushTerminal:
         # The user table, by badge, as DATA UPDATE/DELETE USERINFO commands change it.
         self.users: dict[str, SimUser] = {u.pin: u for u in staff}
         self.fingers: dict[tuple[str, int], tuple[int, bytes]] = {}  # (badge, finger) -> (valid, template)
+        self.face_version = face_version  # its face algorithm's MajorVer, reported in INFO as FaceVersion
+        self.face_store: dict[tuple[str, int, int], tuple[str, bytes]] = {}  # (badge, No, Index) -> (MajorVer, bytes)
         self.polls: list[str] = []  # every getrequest answer, as received
         self.batch_size = batch_size
         self.stamp = 0  # records uploaded so far, as told to the server
@@ -227,13 +230,18 @@ class PushTerminal:
         return self._post_table("BIODATA", self._biodata(pin, finger, valid, 1, (10, 0), tmp).encode())
 
     def upload_face(self, pin: str, template: bytes) -> httpx.Response:
-        """Upload a visible-light face template of user `pin` (BIODATA Type=9)."""
-        line = self._biodata(pin, 0, 1, 9, (39, 3), base64.b64encode(template).decode())
+        """Enrol a visible-light face of user `pin` and upload it (BIODATA Type=9, MajorVer its `face_version`)."""
+        self.face_store[(pin, 0, 0)] = (self.face_version, template)
+        line = self._biodata(pin, 0, 1, 9, (self.face_version, 3), base64.b64encode(template).decode())
         return self._post_table("BIODATA", line.encode())
 
     def templates(self) -> list[tuple[str, int, int, bytes]]:
         """The fingers it holds: (badge, finger, valid, template), sorted."""
         return sorted((pin, finger, valid, tmp) for (pin, finger), (valid, tmp) in self.fingers.items())
+
+    def faces(self) -> list[tuple[str, int, int, str, bytes]]:
+        """The faces it holds: (badge, No, Index, MajorVer, template), sorted."""
+        return sorted((pin, no, index, major, tmp) for (pin, no, index), (major, tmp) in self.face_store.items())
 
     def ping(self) -> httpx.Response:
         return self._client.get("/iclock/ping", params={"SN": self.serial_number})
@@ -245,13 +253,15 @@ class PushTerminal:
             "FWVersion": FIRMWARE,
             "UserCount": str(len(self.users)),
             "FPCount": str(len(self.fingers)),
+            "FaceVersion": self.face_version,
+            "FaceCount": str(len(self.face_store)),
             "TransactionCount": str(len(self.punches)),
             "IPAddress": "127.0.0.1",
         }
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
-    def _biodata(pin: str, no: int, valid: int, bio_type: int, version: tuple[int, int], tmp: str) -> str:
+    def _biodata(pin: str, no: int, valid: int, bio_type: int, version: tuple[int | str, int], tmp: str) -> str:
         return (
             f"BIODATA Pin={pin}\tNo={no}\tIndex=0\tValid={valid}\tDuress=0\tType={bio_type}\tMajorVer={version[0]}"
             f"\tMinorVer={version[1]}\tFormat=0\tTmp={tmp}\n"
@@ -308,6 +318,8 @@ class PushTerminal:
             for key in doomed:
                 del self.fingers[key]
             return RETURN_OK if doomed else RETURN_BAD_ARGUMENT
+        if biodata and args.get("Type") == "9":
+            return self._take_face(args)
         if biodata and args.get("Type") != "1":
             return RETURN_UNSUPPORTED
         tmp = args.get("Tmp" if biodata else "TMP", "")
@@ -320,6 +332,18 @@ class PushTerminal:
         if pin not in self.users or not 0 <= finger <= 9 or not template or not sized:
             return RETURN_BAD_ARGUMENT
         self.fingers[(pin, finger)] = (valid, template)
+        return RETURN_OK
+
+    def _take_face(self, args: dict[str, str]) -> int:
+        """A face as face firmware takes it: a user it holds, its own algorithm's MajorVer, base64 bytes."""
+        try:
+            template = base64.b64decode(args.get("Tmp", ""), validate=True)
+            key = (args.get("Pin", ""), int(args.get("No", "")), int(args.get("Index", "")))
+        except (binascii.Error, ValueError):
+            return RETURN_BAD_ARGUMENT
+        if key[0] not in self.users or not template or args.get("MajorVer") != self.face_version:
+            return RETURN_BAD_ARGUMENT
+        self.face_store[key] = (self.face_version, template)
         return RETURN_OK
 
     def _change_user(self, command: str) -> int:

@@ -31,6 +31,7 @@ from gateway.access.keys import KeyRing, keys_of, load_keys, replace_key_file
 from gateway.access.vault import (
     BANK_ACCOUNT_NO,
     EMPLOYEE_ID_NUMBER,
+    FACE_TEMPLATE,
     FINGER_TEMPLATE,
     ONBOARDING_ID_NUMBER,
     PREFIX,
@@ -39,7 +40,7 @@ from gateway.access.vault import (
     reveal,
     seal_for,
 )  # fmt: skip
-from gateway.store import BankAccount, Employee, EmployeeTemplate, Onboarding
+from gateway.store import BankAccount, Employee, EmployeeTemplate, FaceTemplate, Onboarding
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ SEALED_PLACES: dict[str, SealedPlace] = {
     EMPLOYEE_ID_NUMBER: SealedPlace(Employee, "id_number", "id", "ID numbers"),
     FINGER_TEMPLATE: SealedPlace(EmployeeTemplate, "template", "employee_id", "fingerprint templates"),
     ONBOARDING_ID_NUMBER: SealedPlace(Onboarding, "id_number", "id", "new hires' ID numbers"),
+    FACE_TEMPLATE: SealedPlace(FaceTemplate, "template", "employee_id", "face templates"),
 }
 
 

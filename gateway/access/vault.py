@@ -40,7 +40,8 @@ BANK_ACCOUNT_NO = "bank_accounts.account_no"
 EMPLOYEE_ID_NUMBER = "employees.id_number"
 FINGER_TEMPLATE = "finger_templates.template"  # base64 of a fingerprint template (gateway.devices.templates)
 ONBOARDING_ID_NUMBER = "onboardings.id_number"  # a new hire's, bound to the application's id
-SEALED_COLUMNS = (BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER, FINGER_TEMPLATE, ONBOARDING_ID_NUMBER)
+FACE_TEMPLATE = "face_templates.template"  # base64 of a face template (gateway.devices.templates)
+SEALED_COLUMNS = (BANK_ACCOUNT_NO, EMPLOYEE_ID_NUMBER, FINGER_TEMPLATE, ONBOARDING_ID_NUMBER, FACE_TEMPLATE)
 
 
 class VaultError(GatewayError):

@@ -8,8 +8,8 @@
   `push_enrolments` (the latest name, card and privilege win; `first_seen` stays). FP lines and BIODATA
   lines (`table=BIODATA`, or in OPERLOG) are kept as operation-log lines with their template cut out; a
   finger's template is stored in the same transaction by `gateway.devices.templates.store_uploaded`
-  (sealed, first wins; a badge of no current employee is counted and logged, never stored). Face and other
-  BIODATA types are not stored as templates (ARCHITECTURE "Templates": nothing else could use them).
+  (sealed, first wins; a badge of no current employee is counted and logged, never stored), a visible-light
+  face's (Type 9) by `store_uploaded_faces` the same way. Other BIODATA types are not stored as templates.
 - INFO (`store_info`): the terminal's `key=value` answer as JSON, and its firmware and user/record
   counts copied onto the device (`FWVersion`, `UserCount`, `TransactionCount`), where health shows them.
 
@@ -28,8 +28,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from drivers.zk_push import BIO_TYPE_FINGER, AttPhoto, OperLine
-from gateway.devices.templates import store_uploaded
+from drivers.zk_push import BIO_TYPE_FACE, BIO_TYPE_FINGER, AttPhoto, OperLine
+from gateway.devices.templates import store_uploaded, store_uploaded_faces
 from gateway.store import Device, PushDeviceInfo, PushEnrolment, PushOperLog, PushPhoto, utcnow
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,15 @@ def store_operlog(factory: sessionmaker[Session], device_sn: str, table: str, li
             log.info("terminal %s uploaded %d finger template(s): %d stored, %d differ from the stored ones, "
                      "%d of badges no current employee of its office has (not stored)", device_sn, copy.read,
                      copy.stored, copy.differs, copy.unknown)  # fmt: skip
-        others = sorted({line.bio_type for line in lines if line.bio_type not in (None, BIO_TYPE_FINGER)})
+        faces = [line.face for line in lines if line.face is not None]
+        if faces:
+            copy = store_uploaded_faces(session, device_sn, faces, datetime.now(UTC))
+            log.info("terminal %s uploaded %d face template(s): %d stored, %d differ from the stored ones, "
+                     "%d of badges no current employee of its office has (not stored)", device_sn, copy.read,
+                     copy.stored, copy.differs, copy.unknown)  # fmt: skip
+        others = sorted(
+            {line.bio_type for line in lines if line.bio_type not in (None, BIO_TYPE_FINGER, BIO_TYPE_FACE)}
+        )
         if others:
             log.info("terminal %s uploaded BIODATA of type(s) %s: kept as operation-log lines, not stored as "
                      "templates", device_sn, others)  # fmt: skip

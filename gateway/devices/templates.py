@@ -37,10 +37,12 @@ terminal polls, so the bytes are only ever in the sealed column and on the wire.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
@@ -48,11 +50,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import DriverError, FingerTemplate
 from drivers.zk import ZKTcpDriver, ZKUdpDriver
-from drivers.zk_push import fingertmp_command
+from drivers.zk_push import FaceBiodata, biodata_command, fingertmp_command
 from drivers.zk_soap import ZKSoapDriver
 from gateway import config as cfg
 from gateway.access.audit import append_audit
-from gateway.access.vault import FINGER_TEMPLATE, reveal, seal_for
+from gateway.access.vault import FACE_TEMPLATE, FINGER_TEMPLATE, reveal, seal_for
 from gateway.devices.lease import device_lease
 from gateway.devices.push_commands import enqueue_in
 from gateway.devices.user_sync import office_today
@@ -63,8 +65,10 @@ from gateway.store import (
     DeviceUser,
     Employee,
     EmployeeTemplate,
+    FaceTemplate,
     Office,
     PushCommand,
+    PushDeviceInfo,
     TerminalFinger,
     utcnow,
 )
@@ -80,6 +84,7 @@ TEMPLATE_KINDS: dict[str, type[TemplateDriver]] = {
 TemplateDriverFactory = Callable[[cfg.Device], TemplateDriver]
 PUSH_KIND = "zk-push"
 TEMPLATE_REF = "@finger_templates:"  # the TMP of a queued FINGERTMP command: the stored row's id follows
+FACE_REF = "@face_templates:"  # the Tmp of a queued face BIODATA command: the stored row's id follows
 _FINGERTMP = "DATA UPDATE FINGERTMP "
 
 
@@ -95,6 +100,7 @@ class TemplateCopy:
     unknown: int = 0  # templates of badges that are no current employee's
     written: int = 0
     no_user: list[str] = field(default_factory=list)  # badges whose templates wait for user sync
+    other_algorithm: int = 0  # faces not queued: the terminal's INFO reports another FaceVersion
     error: str | None = None
 
 
@@ -131,7 +137,15 @@ def copy_templates(
         when = now()
         results += _copy_office(factory, place, devices, actor, build, when)
         pushed = [d for d in config.devices if d.office == place.name and d.kind == PUSH_KIND]
-        results += [queue_for_push(factory, place, d, actor, when) for d in pushed]
+        for d in pushed:
+            copy, faces = (
+                queue_for_push(factory, place, d, actor, when),
+                queue_faces_for_push(factory, place, d, actor, when),
+            )
+            copy.written += faces.written
+            copy.other_algorithm = faces.other_algorithm
+            copy.no_user += [pin for pin in faces.no_user if pin not in copy.no_user]
+            results.append(copy)
     return results
 
 
@@ -470,27 +484,37 @@ def _pin_finger(command: str) -> tuple[str, int]:
     return fields.get("PIN", ""), int(fields.get("FID", "-1"))
 
 
+_REFS: dict[str, tuple[str, type[EmployeeTemplate | FaceTemplate], str]] = {
+    TEMPLATE_REF: ("\tTMP=", EmployeeTemplate, FINGER_TEMPLATE),
+    FACE_REF: ("\tTmp=", FaceTemplate, FACE_TEMPLATE),
+}
+
+
 def expand_for_hand_over(factory: sessionmaker[Session], commands: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """The commands as the terminal must get them: a queued FINGERTMP's reference replaced by the stored
-    template's base64. One whose row was deleted meanwhile (to re-enrol the finger) is marked failed and
+    """The commands as the terminal must get them: a queued FINGERTMP's or face BIODATA's reference replaced
+    by the stored template's base64. One whose row was deleted meanwhile (to re-enrol) is marked failed and
     left out."""
-    if not any(f"\tTMP={TEMPLATE_REF}" in command for _id, command in commands):
+    markers = [(f"{field}{ref}", model, purpose) for ref, (field, model, purpose) in _REFS.items()]
+    if not any(marker in command for _id, command in commands for marker, _m, _p in markers):
         return commands
     out: list[tuple[int, str]] = []
     with factory() as session, session.begin():
         for command_id, command in commands:
-            head, found, ref = command.partition(f"\tTMP={TEMPLATE_REF}")
-            if not found:
+            found = next(((m, model, p) for m, model, p in markers if m in command), None)
+            if found is None:
                 out.append((command_id, command))
                 continue
-            row = session.get(EmployeeTemplate, int(ref)) if ref.isdigit() else None
+            marker, model, purpose = found
+            head, _found, ref = command.partition(marker)
+            row = cast(EmployeeTemplate | FaceTemplate | None, session.get(model, int(ref)) if ref.isdigit() else None)
             if row is None:
                 failed = session.get(PushCommand, command_id)
                 if failed is not None:
                     failed.state, failed.done_at = "failed", utcnow()
                     failed.result = "its stored template was deleted before the terminal polled"
                 continue
-            out.append((command_id, f"{head}\tTMP={base64.b64encode(_open(session, row)).decode()}"))
+            opened = reveal(session, purpose, row.employee_id, row.template)
+            out.append((command_id, f"{head}{marker[: marker.index('=') + 1]}{opened}"))
     return out
 
 
@@ -507,3 +531,104 @@ def note_pushed(factory: sessionmaker[Session], sn: str, done: Sequence[str]) ->
             return
         fingers = [FingerTemplate(pin, finger, 1, b"") for pin, finger in written]
         _add_held(session, TemplateCopy(device.name, sn), fingers, employee_of, now.replace(tzinfo=None))
+
+
+def store_uploaded_faces(
+    session: Session, device_sn: str, uploaded: Sequence[FaceBiodata], now: datetime
+) -> TemplateCopy:
+    """Faces an ADMS terminal uploaded, stored in the caller's transaction: sealed, the first stored per
+    (employee, type, No, Index) stays (other bytes counted `differs`), badges of no current employee of the
+    terminal's office counted `unknown`."""
+    device = session.scalar(select(Device).where(Device.sn == device_sn))
+    copy = TemplateCopy(device.name if device is not None else device_sn, device_sn, read=len(uploaded))
+    employee_of = _badges_of_terminal(session, device, now) or {}
+    for face in uploaded:
+        employee_id = employee_of.get(face.pin)
+        if employee_id is None:
+            copy.unknown += 1
+            continue
+        row = session.scalars(
+            select(FaceTemplate).where(
+                FaceTemplate.employee_id == employee_id,
+                FaceTemplate.bio_type == face.bio_type,
+                FaceTemplate.no == face.no,
+                FaceTemplate.index == face.index,
+            )
+        ).one_or_none()
+        if row is not None:
+            copy.differs += reveal(session, FACE_TEMPLATE, employee_id, row.template) != _b64(face.template)
+            continue
+        session.add(
+            FaceTemplate(
+                employee_id=employee_id, bio_type=face.bio_type, no=face.no, index=face.index, valid=face.valid,
+                duress=face.duress, major_ver=face.major_ver, minor_ver=face.minor_ver, format=face.format,
+                template=seal_for(session, FACE_TEMPLATE, employee_id, _b64(face.template)),
+                source_device_sn=device_sn, stored_at=utcnow(),
+            )
+        )  # fmt: skip
+        session.flush()
+        copy.stored += 1
+    return copy
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def queue_faces_for_push(
+    factory: sessionmaker[Session], office: cfg.Office, device: cfg.Device, actor: str, now: datetime
+) -> TemplateCopy:
+    """Queue `DATA UPDATE BIODATA …Type=9…` for the stored faces of the office's current employees to the
+    push terminal, for each badge it has a user for (`device_users`), unless the face came from it or a
+    command for that face was queued to it before (whatever its Return code, kept in the command's result:
+    a terminal that refused a face is not asked again each pass). When the terminal's INFO reports a
+    `FaceVersion`, only faces of that MajorVer are queued (`other_algorithm` counts the rest). The command
+    holds `Tmp=@face_templates:<id>`, opened at hand-over like a finger's."""
+    copy = TemplateCopy(device.label)
+    with factory() as session, session.begin():
+        row = session.scalar(select(Device).where(Device.name == device.label))
+        copy.sn = (row.sn if row is not None else None) or device.sn
+        if row is None or not copy.sn:
+            copy.error = f"push terminal {device.label} has not told its serial number yet: nothing to queue"
+            return copy
+        employee_of = _badges(session, office.name, office_today(office, now)).of(copy.sn)
+        users = set(
+            session.scalars(
+                select(DeviceUser.pin).where(DeviceUser.device_id == row.id, DeviceUser.removed_at.is_(None))
+            )
+        )
+        asked = set(
+            session.scalars(
+                select(PushCommand.command).where(
+                    PushCommand.device_sn == copy.sn, PushCommand.command.contains(f"\tTmp={FACE_REF}")
+                )
+            )
+        )
+        info = session.get(PushDeviceInfo, copy.sn)
+        version = json.loads(info.info).get("FaceVersion", "").strip() if info is not None else ""
+        faces = session.scalars(
+            select(FaceTemplate)
+            .where(FaceTemplate.employee_id.in_(set(employee_of.values())))
+            .order_by(FaceTemplate.id)
+        ).all()
+        queued: list[str] = []
+        for pin, employee_id in sorted(employee_of.items()):
+            for face in (f for f in faces if f.employee_id == employee_id and f.source_device_sn != copy.sn):
+                command = biodata_command(
+                    FaceBiodata(pin, face.no, face.index, face.valid, face.duress, face.bio_type, face.major_ver,
+                                face.minor_ver, face.format, b""), f"{FACE_REF}{face.id}")  # fmt: skip
+                if command in asked:
+                    continue
+                if pin not in users:
+                    copy.no_user += [] if pin in copy.no_user else [pin]
+                    continue
+                if version and version != face.major_ver:
+                    copy.other_algorithm += 1
+                    continue
+                enqueue_in(session, copy.sn, command)
+                queued.append(f"{pin}:face{face.no}.{face.index}")
+        copy.written = len(queued)
+        if queued:
+            append_audit(session, actor, "terminal.faces.write", f"device:{device.label}", None,
+                         {"faces": queued, "queued": True})  # fmt: skip
+    return copy

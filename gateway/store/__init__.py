@@ -77,7 +77,7 @@ from gateway.store.push import (
     PushRefusal,
 )
 from gateway.store.realtime import RealtimeLink
-from gateway.store.templates import EmployeeTemplate, TerminalFinger
+from gateway.store.templates import EmployeeTemplate, FaceTemplate, TerminalFinger
 from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
@@ -108,6 +108,7 @@ __all__ = [
     "DeviceLease",
     "DeviceUser",
     "EmployeeTemplate",
+    "FaceTemplate",
     "RealtimeLink",
     "TerminalFinger",
     "Employee",

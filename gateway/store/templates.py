@@ -49,3 +49,29 @@ class TerminalFinger(Base):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     finger: Mapped[int] = mapped_column(Integer)
     seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FaceTemplate(Base):
+    """A face template of an employee (ADMS `BIODATA` Type 9, visible light), first uploaded by terminal
+    `source_device_sn`, with the algorithm version (`major_ver`.`minor_ver`) and `format` the line carried:
+    a face template works only on a terminal of the same face algorithm. Sealed like a finger's
+    (`face_templates.template`); first wins per (employee, type, No, Index)."""
+
+    __tablename__ = "face_templates"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "bio_type", "no", "index", name="uq_face_templates_employee_type_no_index"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    bio_type: Mapped[int] = mapped_column(Integer)  # BIODATA Type: 9 a visible-light face
+    no: Mapped[int] = mapped_column(Integer)
+    index: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
+    duress: Mapped[int] = mapped_column(Integer)
+    major_ver: Mapped[str] = mapped_column(String(16))
+    minor_ver: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str] = mapped_column(Text)  # sealed: pc1:<key id>:… of the base64 of the bytes
+    source_device_sn: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(DateTime)

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import iclock
 from gateway import config as cfg
-from gateway.access.vault import FINGER_TEMPLATE, reveal
+from gateway.access.vault import FACE_TEMPLATE, FINGER_TEMPLATE, reveal
 from gateway.devices.inventory import register_config
 from gateway.devices.templates import copy_templates
 from gateway.devices.user_sync import sync_users
-from gateway.store import EmployeeTemplate, PushCommand, PushOperLog, TerminalFinger
+from gateway.store import EmployeeTemplate, FaceTemplate, PushCommand, PushOperLog, TerminalFinger
 from simulators.zk import ZKTerminal
 from simulators.zk_push import PushReport, PushTerminal
 from tests.gateway.test_templates import FINGER, NOW, OFFICE, counts, employee, pyzk_templates
@@ -145,7 +145,7 @@ def test_a_finger_is_queued_once_and_waits_for_user_sync(factory: sessionmaker[S
         assert [counts(queued[1]), counts(unanswered[1])] == [(0, 0, 0, 0, 1, [], None), (0, 0, 0, 0, 0, [], None)]
 
 
-def test_an_unknown_badge_s_finger_and_a_face_are_not_stored(
+def test_an_unknown_badge_s_finger_is_not_stored_and_a_face_is_stored_sealed(
     factory: sessionmaker[Session], client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -156,6 +156,17 @@ def test_an_unknown_badge_s_finger_and_a_face_are_not_stored(
     assert lobby.upload_face("1002", FACE).text == "OK: 1"
     with factory() as session:
         assert session.scalars(select(EmployeeTemplate)).all() == []
+        face = session.scalars(select(FaceTemplate)).one()
+        assert (face.bio_type, face.no, face.index, face.major_ver, face.minor_ver, face.format) == (
+            9,
+            0,
+            0,
+            "39",
+            "3",
+            "0",
+        )
+        assert face.template.startswith("pc1:")
+        assert base64.b64decode(reveal(session, FACE_TEMPLATE, face.employee_id, face.template)) == FACE
         assert list(session.scalars(select(PushOperLog.line).order_by(PushOperLog.id))) == [
             f"FP PIN=1003\tFID=2\tSize={len(B64)}\tValid=1\tTMP=<{len(B64)} characters not kept>",
             "BIODATA Pin=1002\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=39\tMinorVer=3\tFormat=0\t"
@@ -166,7 +177,8 @@ def test_an_unknown_badge_s_finger_and_a_face_are_not_stored(
     assert messages == [
         f"terminal {SN} uploaded 1 finger template(s): 0 stored, 0 differ from the stored ones, 1 of badges no "
         "current employee of its office has (not stored)",
-        f"terminal {SN} uploaded BIODATA of type(s) [9]: kept as operation-log lines, not stored as templates",
+        f"terminal {SN} uploaded 1 face template(s): 1 stored, 0 differ from the stored ones, 0 of badges no "
+        "current employee of its office has (not stored)",
     ]
     assert_no_template_text(factory, caplog)
 
@@ -187,3 +199,48 @@ def test_a_cut_template_is_refused_without_quoting_it(
     with factory() as session:
         assert session.scalars(select(EmployeeTemplate)).all() == []
     assert_no_template_text(factory, caplog)
+
+
+def test_a_face_enrolled_on_one_push_terminal_reaches_the_offices_other_push_terminal_only(
+    factory: sessionmaker[Session], client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Face on lobby (ADMS) → stored sealed → copied: gate (ADMS, same FaceVersion) gets `DATA UPDATE BIODATA`
+    with the bytes opened at hand-over and holds them; the ZK terminal (no face writer) is never sent one."""
+    caplog.set_level(logging.DEBUG)
+    face64 = base64.b64encode(FACE).decode()
+    with ZKTerminal(users=3, records=0, seed=2) as zk:
+        config = config_with(zk)
+        config = cfg.Config(
+            offices=config.offices,
+            devices=[*config.devices, cfg.Device(name="gate", kind="zk-push", sn="GATE0001", office="HQ")],
+        )
+        register_config(factory, config)
+        employee(factory, "E1002", "1002")
+        lobby = push_terminal(client)
+        gate = PushTerminal("http://testserver", "GATE0001", users=0, records=0, client=client, sleep=lambda _s: None)
+        gate.handshake()
+        sync_users(factory, config, device="gate")
+        assert gate.poll_commands(PushReport()) == 1  # its user first
+        assert lobby.upload_face("1002", FACE).text == "OK: 1"
+
+        copy_templates(factory, config, actor="test", now=lambda: NOW)
+        with factory() as session:
+            commands = [(c.device_sn, c.command) for c in session.scalars(select(PushCommand).order_by(PushCommand.id))]
+            face_id = session.scalars(select(FaceTemplate.id)).one()
+        face_command = (
+            "DATA UPDATE BIODATA Pin=1002\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=39\tMinorVer=3\t"
+            "Format=0\tTmp="
+        )
+        assert commands[1:] == [("GATE0001", f"{face_command}@face_templates:{face_id}")]
+        assert gate.poll_commands(PushReport()) == 1
+        assert gate.polls[-1].endswith(f"{face_command}{face64}\n")
+        assert gate.faces() == [("1002", 0, 0, "39", FACE)]
+        assert pyzk_templates(zk) == []
+        again = copy_templates(factory, config, actor="test", now=lambda: NOW)
+        with factory() as session:
+            assert len(session.scalars(select(PushCommand)).all()) == len(commands)  # asked once
+        assert [c.error for c in again] == [None] * len(again)
+    assert not [r.getMessage() for r in caplog.records if face64[:24] in r.getMessage()]
+    with factory() as session:
+        kept = [*session.scalars(select(PushOperLog.line)), *session.scalars(select(PushCommand.command))]
+    assert not [text for text in kept if face64[:24] in text]

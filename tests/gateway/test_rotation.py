@@ -92,7 +92,8 @@ def test_rotate_reseals_live_values_keeps_old_keys_and_audits(tmp_path: Path) ->
     key_file = tmp_path / "punchclock.key"
     assert (
         f"data key k2 is now active in {key_file}; re-encrypted 1 bank account numbers, 1 ID numbers, 0 fingerprint "
-        "templates and 0 new hires' ID numbers. Keys k1 stay in the file." in " ".join(result.stderr.split())
+        "templates, 0 new hires' ID numbers and 0 face templates. Keys k1 stay in the file."
+        in " ".join(result.stderr.split())
     )
     content = json.loads(key_file.read_text(encoding="utf-8"))
     assert (sorted(content["data_keys"]), content["active"]) == (["k1", "k2"], "k2")
@@ -170,8 +171,8 @@ def test_after_rotation_every_sealed_column_opens_with_the_new_key_only(tmp_path
     result = runner.invoke(app, ["keys", "rotate", "--config", str(config)])
     assert result.exit_code == 0, result.stderr
     assert (
-        "re-encrypted 1 bank account numbers, 1 ID numbers, 1 fingerprint templates and 1 new hires' ID numbers."
-        in " ".join(result.stderr.split())
+        "re-encrypted 1 bank account numbers, 1 ID numbers, 1 fingerprint templates, 1 new hires' ID numbers and 0 "
+        "face templates." in " ".join(result.stderr.split())
     )
     ring = load_keys(tmp_path / "punchclock.key")
     only_new = KeyRing(ring.audit_key, {"k2": ring.data_keys["k2"]}, "k2")
