@@ -498,7 +498,10 @@ def test_a_request_reads_the_same_on_the_employees_and_the_approvers_screens() -
         "const book = (await import(`${web}/locales/zh-CN.js`)).default;"
         "const t = (key, values = {}) => key.split('.').reduce((node, part) => node[part], book)"
         "  .replace(/\\{(\\w+)\\}/g, (_, name) => String(values[name]));"
-        "const output = input.map((r) => [whenText(r, t), amountText(r, t)]);",
+        "const output = input.map((r) => [whenText(r, t), amountText(r, t)]);"
+        "const { kindText } = await import(`${web}/components/requestText.js`);"
+        "const change = (c) => ({ kind: 'change', change: { change_type: c } });"
+        "output.push(['probation', 'raise', 'transfer'].map((c) => kindText(change(c), t, () => true)));",
         requests,
     )
     assert got == [
@@ -509,4 +512,5 @@ def test_a_request_reads_the_same_on_the_employees_and_the_approvers_screens() -
         ["2026-03-13 09:00–12:00", "3 小时"],
         ["2026-03-16 22:00–次日 01:30", "3.5 小时"],
         ["2026-03-02 08:00", ""],
+        ["转正", "调薪", "调动"],  # a personnel change reads as its type, not as a trip
     ]

@@ -29,6 +29,7 @@ export function kindText(request, t, te) {
   if (request.kind === "overtime") return t(`requests.overtimeComp.${request.comp}`);
   if (request.kind === "correction") return t(`requests.correctionDirection.${request.direction}`);
   if (request.kind === "resignation") return t("settlement.kind");
+  if (request.kind === "change") return t(`requests.changeTypes.${request.change.change_type}`);
   return t("requests.kinds.trip");
 }
 

@@ -1131,6 +1131,7 @@ export default {
     waitsHr: "Waiting for HR",
     actorText: "{name} ({role})",
     status: { pending: "Pending", approved: "Approved", rejected: "Rejected", withdrawn: "Withdrawn" },
+    changeTypes: { probation: "Probation ended (regular)", raise: "Pay raise", transfer: "Transfer" },
     kinds: { leave: "Leave", overtime: "Overtime", correction: "Missed punch", trip: "Business trip" },
     leaveTypes: { annual: "Annual leave", sick: "Sick leave", personal: "Personal leave", marriage: "Marriage leave", maternity: "Maternity leave", paternity: "Paternity leave", bereavement: "Bereavement leave", in_lieu: "Time off in lieu" },
     overtimeComp: { pay: "Overtime (paid)", time_off: "Overtime (time off in lieu)" },

@@ -1131,6 +1131,7 @@ export default {
     waitsHr: "待人事审批",
     actorText: "{name}（{role}）",
     status: { pending: "待审批", approved: "已通过", rejected: "已驳回", withdrawn: "已撤回" },
+    changeTypes: { probation: "转正", raise: "调薪", transfer: "调动" },
     kinds: { leave: "请假", overtime: "加班", correction: "补卡", trip: "出差" },
     leaveTypes: { annual: "年假", sick: "病假", personal: "事假", marriage: "婚假", maternity: "产假", paternity: "陪产假", bereavement: "丧假", in_lieu: "调休" },
     overtimeComp: { pay: "加班（计加班费）", time_off: "加班（换调休）" },
