@@ -133,9 +133,13 @@ def test_the_live_link_s_state_is_recorded_and_judged(
     assert link_health(factory, listener.device) == ("never polled", [])
     assert t.punch("1002", AT) == 1
     wait_for(lambda: stored(factory, t.serial) != [], 2)
-    with factory() as session:
-        link = session.get(RealtimeLink, "door")
-        assert link is not None and link.last_event_at is not None and link.state == "up"
+
+    def event_noted() -> bool:  # the link row is written just after the punch's own transaction
+        with factory() as session:
+            link = session.get(RealtimeLink, "door")
+            return link is not None and link.last_event_at is not None and link.state == "up"
+
+    wait_for(event_noted, 2)
     t.stop()
     wait_for(lambda: link_health(factory, listener.device)[0] == "warning", 5)
     [(code, message)] = link_health(factory, listener.device)[1]
