@@ -423,17 +423,10 @@ def queue_for_push(
     """Queue `DATA UPDATE FINGERTMP` for the stored fingers the push terminal lacks (see the module docstring)."""
     copy = TemplateCopy(device.label)
     with factory() as session, session.begin():
-        row = session.scalar(select(Device).where(Device.name == device.label))
-        copy.sn = (row.sn if row is not None else None) or device.sn
-        if row is None or not copy.sn:
-            copy.error = f"push terminal {device.label} has not told its serial number yet: nothing to queue"
+        target = _push_target(session, office, device, now, copy)
+        if target is None:
             return copy
-        employee_of = _badges(session, office.name, office_today(office, now)).of(copy.sn)
-        users = set(
-            session.scalars(
-                select(DeviceUser.pin).where(DeviceUser.device_id == row.id, DeviceUser.removed_at.is_(None))
-            )
-        )
+        sn, employee_of, users = target
         held = {
             (e, f)
             for e, f in session.execute(
@@ -442,7 +435,7 @@ def queue_for_push(
                 )
             )
         }
-        pending = {_pin_finger(c) for c in _pending(session, copy.sn)}
+        pending = {_pin_finger(c) for c in _pending(session, sn)}
         stored = _stored(session, office.name, office_today(office, now))
         queued: list[str] = []
         for pin, employee_id in sorted(employee_of.items()):
@@ -453,13 +446,31 @@ def queue_for_push(
                     copy.no_user += [] if pin in copy.no_user else [pin]
                     continue
                 size = len(base64.b64encode(s.template))
-                enqueue_in(session, copy.sn, fingertmp_command(pin, s.finger, s.valid, size, f"{TEMPLATE_REF}{s.id}"))
+                enqueue_in(session, sn, fingertmp_command(pin, s.finger, s.valid, size, f"{TEMPLATE_REF}{s.id}"))
                 queued.append(f"{pin}:{s.finger}")
         copy.written = len(queued)
         if queued:
             append_audit(session, actor, "terminal.templates.write", f"device:{device.label}", None,
                          {"fingers": queued, "queued": True})  # fmt: skip
     return copy
+
+
+def _push_target(
+    session: Session, office: cfg.Office, device: cfg.Device, now: datetime, copy: TemplateCopy
+) -> tuple[str, dict[str, int], set[str]] | None:
+    """What queueing to a push terminal needs: its serial (also set as `copy.sn`), badge → employee of the
+    office's current staff, and the badges it has a user for (`device_users`); None (and `copy.error`) while
+    its serial is unknown."""
+    row = session.scalar(select(Device).where(Device.name == device.label))
+    copy.sn = (row.sn if row is not None else None) or device.sn
+    if row is None or not copy.sn:
+        copy.error = f"push terminal {device.label} has not told its serial number yet: nothing to queue"
+        return None
+    employee_of = _badges(session, office.name, office_today(office, now)).of(copy.sn)
+    users = set(
+        session.scalars(select(DeviceUser.pin).where(DeviceUser.device_id == row.id, DeviceUser.removed_at.is_(None)))
+    )
+    return copy.sn, employee_of, users
 
 
 def _pending(session: Session, sn: str) -> list[str]:
@@ -586,25 +597,18 @@ def queue_faces_for_push(
     holds `Tmp=@face_templates:<id>`, opened at hand-over like a finger's."""
     copy = TemplateCopy(device.label)
     with factory() as session, session.begin():
-        row = session.scalar(select(Device).where(Device.name == device.label))
-        copy.sn = (row.sn if row is not None else None) or device.sn
-        if row is None or not copy.sn:
-            copy.error = f"push terminal {device.label} has not told its serial number yet: nothing to queue"
+        target = _push_target(session, office, device, now, copy)
+        if target is None:
             return copy
-        employee_of = _badges(session, office.name, office_today(office, now)).of(copy.sn)
-        users = set(
-            session.scalars(
-                select(DeviceUser.pin).where(DeviceUser.device_id == row.id, DeviceUser.removed_at.is_(None))
-            )
-        )
+        sn, employee_of, users = target
         asked = set(
             session.scalars(
                 select(PushCommand.command).where(
-                    PushCommand.device_sn == copy.sn, PushCommand.command.contains(f"\tTmp={FACE_REF}")
+                    PushCommand.device_sn == sn, PushCommand.command.contains(f"\tTmp={FACE_REF}")
                 )
             )
         )
-        info = session.get(PushDeviceInfo, copy.sn)
+        info = session.get(PushDeviceInfo, sn)
         version = json.loads(info.info).get("FaceVersion", "").strip() if info is not None else ""
         faces = session.scalars(
             select(FaceTemplate)
@@ -613,7 +617,7 @@ def queue_faces_for_push(
         ).all()
         queued: list[str] = []
         for pin, employee_id in sorted(employee_of.items()):
-            for face in (f for f in faces if f.employee_id == employee_id and f.source_device_sn != copy.sn):
+            for face in (f for f in faces if f.employee_id == employee_id and f.source_device_sn != sn):
                 command = biodata_command(
                     FaceBiodata(pin, face.no, face.index, face.valid, face.duress, face.bio_type, face.major_ver,
                                 face.minor_ver, face.format, b""), f"{FACE_REF}{face.id}")  # fmt: skip
@@ -625,7 +629,7 @@ def queue_faces_for_push(
                 if version and version != face.major_ver:
                     copy.other_algorithm += 1
                     continue
-                enqueue_in(session, copy.sn, command)
+                enqueue_in(session, sn, command)
                 queued.append(f"{pin}:face{face.no}.{face.index}")
         copy.written = len(queued)
         if queued:
