@@ -19,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from payroll_core.calendar import calendar_version
 from payroll_core.errors import RuleDataError
 from payroll_core.money import MoneyError, parse_fraction, rounding_unit, yuan_to_fen
 
@@ -127,14 +128,15 @@ class Rules:
 
     @property
     def version(self) -> str:
-        """The rule version a pay run records: tax, conventions and each city's entries in force."""
+        """The rule version a pay run records: tax, conventions, each city's entries in force and the holiday
+        calendar (package version and override digest, `payroll_core.calendar.calendar_version`)."""
         parts = [self.tax.version, self.conventions_version]
         parts += [
             f"{c.key}:si@{c.contribution_from},mw@{c.minimum_wage_from}"
             + (f",aw@{c.average_wage_from}" if c.average_wage_from else "")
             for c in self.cities
         ]
-        return " ".join(parts)
+        return " ".join([*parts, calendar_version()])
 
     def city_index(self, key: str) -> int:
         try:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from payroll_core.attendance import AttendanceInputError, Period, PunchColumns, compute_attendance
-from payroll_core.calendar import DayType, holiday_year, load_holiday_year
+from payroll_core.calendar import DayType, holiday_year, load_override
 from payroll_core.errors import RuleDataError
 from payroll_core.shifts import load_rules
 
@@ -93,10 +93,15 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path):
 
 def test_missing_holiday_year_says_which_file_to_add(tmp_path):
     rules, _ = load(tmp_path, GOOD)
-    with pytest.raises(RuleDataError, match=re.escape("cn-2027.toml: no holiday calendar for cn 2027; add this file")):
+    with pytest.raises(RuleDataError) as err:
         compute_attendance(
-            PunchColumns(np.zeros(0, np.int32), np.zeros(0, np.int64)), np.zeros(1, np.int32), rules, Period(2027, 1)
+            PunchColumns(np.zeros(0, np.int32), np.zeros(0, np.int64)), np.zeros(1, np.int32), rules, Period(2028, 1)
         )
+    assert str(err.value) == (
+        "2028 年节假日安排尚未收录：升级 chinesecalendar，或添加 payroll_core/rules/holidays/cn-2028.toml "
+        "(no holiday calendar for cn 2028: upgrade chinesecalendar, or add payroll_core/rules/holidays/cn-2028.toml "
+        "from the State Council notice)"
+    )
 
 
 def test_holiday_file_checks(tmp_path):
@@ -106,7 +111,7 @@ def test_holiday_file_checks(tmp_path):
         "off = { from = 2026-10-01, to = 2026-10-07 }\nstatutory = [2026-10-08]\nmakeup_workdays = []\n"
     )
     with pytest.raises(RuleDataError) as err:
-        load_holiday_year(path)
+        load_override(path)
     assert str(err.value) == (
         f"{path}: holiday[0] (h).statutory: 2026-10-08 is outside off 2026-10-01..2026-10-07; "
         "list only dates inside `off`"

@@ -142,7 +142,10 @@ def test_tax_table_and_version() -> None:
         (14_400_000, Fraction(1, 10), 252_000),
     ]
     assert rules.tax.brackets[-1].upto_fen is None
-    assert rules.version == "cn-iit-2026.1 cn-conventions-2026.1 shanghai:si@2025-07,mw@2025-07,aw@2025-07"
+    assert rules.version == (
+        "cn-iit-2026.1 cn-conventions-2026.1 shanghai:si@2025-07,mw@2025-07,aw@2025-07 "
+        "holidays:chinesecalendar-1.11.0+overrides-e3b0c44298fc"
+    )
 
 
 def test_quick_deductions_follow_from_the_brackets() -> None:

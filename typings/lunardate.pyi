@@ -1,0 +1,6 @@
+# The part of lunardate (which ships no types) that payroll_core.calendar uses.
+import datetime
+
+class LunarDate:
+    def __init__(self, year: int, month: int, day: int) -> None: ...
+    def to_solar_date(self) -> datetime.date: ...
