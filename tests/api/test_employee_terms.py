@@ -262,3 +262,39 @@ def test_a_transfer_on_the_10th_counts_each_office_by_its_own_rules(
     )
     # Shanghai: pension 8 %, medical 2 %, unemployment 0.5 % of 1234567; housing fund 7 % in whole yuan
     assert (figures["si_employee_fen"], figures["hf_employee_fen"]) == (98765 + 24691 + 6173, 86400)
+
+
+def test_working_time_terms_are_refused_without_their_period_and_approval(client: TestClient, as_role) -> None:
+    hr = as_role("hr")
+    body = {"effective_from": "2026-03-01", "working_time_system": "comprehensive", "reason": "综合工时审批"}
+    refused = client.post(f"{URL}/changes", json=body, headers=hr)
+    assert (refused.status_code, refused.json()["detail"]) == (
+        422,
+        "employee E001, from 2026-03-01: comprehensive hours (综合计算工时) need wts_period, the settlement period "
+        "the labour bureau approved: one of week, month, quarter, year",
+    )
+    patched = client.patch(URL, json={"working_time_system": "flexible"}, headers=hr)
+    assert patched.status_code == 422
+    assert "flexible hours need wts_approval_no" in patched.text
+
+
+def test_comprehensive_hours_by_the_month_settle_in_the_month(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    hr = as_role("hr")
+    full_month(factory)
+    standard = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E001", headers=hr).json()["employees"][0]
+    body = {
+        "effective_from": "2026-03-01",
+        "working_time_system": "comprehensive",
+        "wts_period": "month",
+        "wts_approval_no": "沪人社综字〔2026〕1号",
+        "reason": "综合工时审批",
+    }
+    assert client.post(f"{URL}/changes", json=body, headers=hr).status_code == 201
+    [row] = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E001", headers=hr).json()["employees"]
+    assert standard["wts_standard_minutes"] == 0
+    assert row["wts_standard_minutes"] == 9998  # 166.64 h, rounded down to the minute
+    # the kernel's worked minutes of March (10,080 regular + 160 beyond the shift) less 9,998: 242 at 150 %
+    assert (row["wts_period_minutes"], row["wts_settled_minutes"]) == (10240, 242)
+    assert (row["ot_workday_minutes"], row["ot_restday_minutes"], standard["ot_workday_minutes"]) == (242, 0, 0)
