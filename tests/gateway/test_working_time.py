@@ -134,7 +134,7 @@ def test_standard_hours_are_untouched() -> None:
 
 def test_seven_worked_days_in_a_row_are_one_day_over_the_limit() -> None:
     days = _month(2026, 9)
-    facts = _facts(days, {d: 480 for d in (1, 2, 3, 4, 5, 6, 7, 9, 10)})
+    facts = _facts(days, dict.fromkeys((1, 2, 3, 4, 5, 6, 7, 9, 10), 480))
     assert {k: v.tolist() for k, v in consecutive_columns(facts).items()} == {
         "consecutive_days_max": [7],
         "consecutive_days_over_limit": [1],
