@@ -438,8 +438,8 @@ def month_attendance(
     summary.update(consecutive_columns(facts))
     if not working_time:
         return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
-    result = _working_time(session, period, office, employees, offices, facts, summary, paid, only)
-    return MonthAttendance(period, employees, facts, result.summary, leave, result.paid, result.settled)
+    applied = _working_time(session, period, office, employees, offices, facts, summary, paid, only)
+    return MonthAttendance(period, employees, facts, applied.summary, leave, applied.paid, applied.settled)
 
 
 def _working_time(
