@@ -438,7 +438,7 @@ def month_attendance(
     summary.update(consecutive_columns(facts))
     if not working_time:
         return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
-    applied = _working_time(session, period, office, employees, offices, facts, summary, paid, only)
+    applied = _working_time(session, period, office, employees, offices, facts, summary, paid, leave, only)
     return MonthAttendance(period, employees, facts, applied.summary, leave, applied.paid, applied.settled)
 
 
@@ -451,17 +451,22 @@ def _working_time(
     facts: np.ndarray,
     summary: dict[str, np.ndarray],
     paid: np.ndarray,
+    leave: MonthLeave | None,
     only: int | None,
 ) -> Settled:
     """Each employee's working-time system (`gateway.pay.working_time`) applied to the month's overtime; the
     minutes a comprehensive period worked in earlier months come from those months' facts, computed here."""
     last = period.days[-1]
     segments = month_segments(session, employees, last, last)
-    systems = [WorkingTime.of(segments[e.id][0].terms) for e in employees]
     by_id = {o.id: o for o in offices}
+    paths = [resolve_shift_rule(by_id[e.office_id]).path for e in employees]  # type: ignore[index]
+    calendars = {path: load_office_rules([path]).offices[0] for path in set(paths)}
+    systems = [
+        WorkingTime.of(segments[e.id][0].terms, e.hired_on, e.left_on, calendars[path])
+        for e, path in zip(employees, paths, strict=True)
+    ]
     holiday_pay = [
-        wt.system == "flexible" and flexible_holiday_pay(resolve_shift_rule(by_id[e.office_id]).path)  # type: ignore[index]
-        for e, wt in zip(employees, systems, strict=True)
+        wt.system == "flexible" and flexible_holiday_pay(path) for wt, path in zip(systems, paths, strict=True)
     ]
     before = np.zeros(len(employees), dtype=np.int64)
     spans = {
@@ -475,7 +480,7 @@ def _working_time(
         row_of = {e.id: i for i, e in enumerate(employees)}
         while (month.year, month.month) < (period.year, period.month):
             earlier = month_attendance(session, month, office, only=only, working_time=False)
-            minutes = period_minutes(earlier.facts)
+            minutes = period_minutes(earlier.facts, _paid_leave(earlier))
             ordinals = np.array([d.toordinal() for d in month.days])
             for k, e in enumerate(earlier.employees):
                 span = spans.get(row_of.get(e.id, -1))
@@ -483,7 +488,16 @@ def _working_time(
                     inside = (ordinals >= span[0].toordinal()) & (ordinals <= span[1].toordinal())
                     before[row_of[e.id]] += int(minutes[k, inside].sum())
             month = Period(month.year + month.month // 12, month.month % 12 + 1)
-    return apply_working_time(systems, holiday_pay, period.days, facts, summary, paid, before)
+    paid_leave = _paid_leave(MonthAttendance(period, employees, facts, summary, leave))
+    return apply_working_time(systems, holiday_pay, period.days, facts, summary, paid, before, paid_leave)
+
+
+def _paid_leave(attendance: MonthAttendance) -> np.ndarray | int:
+    """The month's approved paid leave minutes per employee-day (0: nobody has leave), which count into a
+    comprehensive period's hours."""
+    if attendance.leave is None:
+        return 0
+    return attendance.leave.pay_minutes_by_day()["paid_leave_minutes"]
 
 
 def employee_shift(session: Session, employee: Employee) -> tuple[RuleBook, int]:

@@ -6,7 +6,7 @@ month's last day applies to the month):
 - ``standard`` (标准工时): the office's overtime rule (`gateway.pay.overtime_rule`) as it is; nothing here moves.
 - ``comprehensive`` (综合计算工时, approved by the labour bureau for a ``wts_period`` of a week, month, quarter or
   year): the overtime of a period is the time worked in it beyond its standard hours (`payroll_core/rules/
-  working-time.toml`: 40 h a week, 166.64 h a month, 500 h a quarter, 2000 h a year, 劳社部发〔2008〕3号), paid at
+  working-time.toml`: 40 h a week, 165 h 20 min a month, 496 h a quarter, 1,984 h a year, 人社部发〔2025〕2号), paid at
   150 % in the pay run of the month the period ends in; the earlier months pay none of it as workday or rest-day
   overtime and show the running balance (``wts_period_minutes`` against ``wts_standard_minutes``). A rest day is
   not 200 % (it counts into the period's hours). Work on a statutory holiday is 300 % in its own month, as the
@@ -16,10 +16,20 @@ month's last day applies to the month):
   ``[working_time] flexible_holiday_pay = true`` (some cities, e.g. Shanghai's 企业工资支付办法 art. 13, pay it);
   the default false follows the national rule. The art. 41 overtime limits do not apply to them either.
 
-The time worked in a period is the kernel's worked minutes (`Fact.WORKED_MINUTES`) of its non-holiday days while
-employed; a period that began in an earlier month needs that month's facts, which the caller computes
+The time worked in a period is the kernel's worked minutes (`Fact.WORKED_MINUTES`) of its non-holiday days plus
+approved paid leave (leave types whose `paid` is 1 in the office's leave file: annual, marriage, bereavement, …;
+unpaid and sick leave do not count), from the leave-days machinery (`gateway.pay.leave_days`, its pay minutes, on
+workdays); a period that began in an earlier month needs that month's facts, which the caller computes
 (`opening_span` says which days) and hands over as minutes per employee. Periods are calendar weeks
-(Monday–Sunday), months, quarters and years; standard hours are not prorated for a joiner or leaver.
+(Monday–Sunday), months, quarters and years. For someone hired or leaving inside a period, its standard is the
+period's working days in employment × 8 h (the office calendar's workdays, 调休 included), and a leaver's period
+ends, and settles, on the day they leave.
+
+Legal limits (劳动法 art. 41): under comprehensive hours a day's hours are averaged over the period (劳部发〔1994〕
+503号 art. 5: "平均日工作时间和平均周工作时间应与法定标准工作时间基本相同"), so the 3 h/day flag does not apply; the
+36 h/month flag is on the settled overtime, averaged over the period's months (a quarter settling 120 h is 40 h a
+month, 4 h over): ``ot_minutes_over_month_limit`` = settled − 36 h × the period's months (1 for a week or a
+month, 3, 12), in the month it settles. Flexible hours have no limit flags.
 Plain numpy over the month, one pass per employee on comprehensive hours.
 """
 
@@ -28,21 +38,25 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from gateway.pay.leave_days import DAY_MINUTES
 from payroll_core.attendance import Fact
-from payroll_core.calendar import DayType
+from payroll_core.calendar import DayType, holiday_year
 from payroll_core.rules.loader import RULES_DIR
+from payroll_core.shifts import Office as CalendarOffice
 
 SYSTEMS = ("standard", "comprehensive", "flexible")
 PERIODS = ("week", "month", "quarter", "year")
 WORKING_TIME_FILE = RULES_DIR / "working-time.toml"
-_PAID = ("ot_workday_minutes", "ot_restday_minutes", "ot_holiday_minutes")
+#: 劳动法 art. 41: at most 36 hours of overtime a month; a comprehensive period's settled overtime is averaged
+#: over its months (a week settles within a month).
+MONTH_LIMIT_MINUTES = 36 * 60
+_MONTHS = {"week": 1, "month": 1, "quarter": 3, "year": 12}
 _LIMITS = ("ot_days_over_limit", "ot_minutes_over_day_limit", "ot_minutes_over_month_limit")
 
 
@@ -69,14 +83,46 @@ def system_problem(system: str, period: str | None, approval_no: str | None) -> 
 
 @dataclass(frozen=True)
 class WorkingTime:
-    """One employee's system for the month (`wts_period` only for comprehensive hours)."""
+    """One employee's system for the month (`wts_period` only for comprehensive hours), the days of employment
+    (None: open) and the office calendar that says which days are working days (for a prorated standard)."""
 
     system: str
     period: str | None = None
+    hired_on: dt.date | None = None
+    left_on: dt.date | None = None
+    calendar: CalendarOffice | None = None
 
     @classmethod
-    def of(cls, terms: dict[str, Any]) -> WorkingTime:
-        return cls(terms.get("working_time_system") or "standard", terms.get("wts_period"))
+    def of(
+        cls,
+        terms: dict[str, Any],
+        hired_on: dt.date | None = None,
+        left_on: dt.date | None = None,
+        calendar: CalendarOffice | None = None,
+    ) -> WorkingTime:
+        return cls(terms.get("working_time_system") or "standard", terms.get("wts_period"), hired_on, left_on, calendar)
+
+    def span(self, day: dt.date) -> tuple[dt.date, dt.date, bool]:
+        """The period holding `day` cut to the employment, and whether it was cut (its standard is then prorated)."""
+        assert self.period is not None
+        first, last = period_of(self.period, day)
+        start = max(first, self.hired_on) if self.hired_on else first
+        end = min(last, self.left_on) if self.left_on else last
+        return start, end, (start, end) != (first, last)
+
+    def standard(self, day: dt.date) -> int:
+        """The standard minutes of the period holding `day`: the table's, or for a period cut by employment its
+        working days in employment × 8 h (the office calendar's day types)."""
+        assert self.period is not None
+        start, end, cut = self.span(day)
+        if not cut:
+            return standard_minutes(self.period)
+        assert self.calendar is not None, "a prorated standard needs the office calendar"
+        office, workdays = self.calendar, 0
+        for n in range((end - start).days + 1):
+            d = start + dt.timedelta(days=n)
+            workdays += holiday_year(office.holidays, d.year).day_type(d, office.rest_weekdays) == DayType.WORKDAY
+        return workdays * DAY_MINUTES
 
 
 def period_of(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -101,10 +147,9 @@ def opening_span(period: str, month_first: dt.date) -> tuple[dt.date, dt.date] |
 
 @cache
 def standard_minutes(period: str, path: Path = WORKING_TIME_FILE) -> int:
-    """The period's standard hours in minutes, rounded down (a fraction of a minute counts for the employee)."""
+    """The period's standard working time in minutes (the rule file's `[standard_minutes]`)."""
     with path.open("rb") as handle:
-        hours = Decimal(tomllib.load(handle)["standard_hours"][period])
-    return int(hours * 60)
+        return int(tomllib.load(handle)["standard_minutes"][period])
 
 
 @cache
@@ -115,10 +160,11 @@ def flexible_holiday_pay(rule_file: Path) -> bool:
     return bool(value)
 
 
-def period_minutes(facts: np.ndarray) -> np.ndarray:
-    """Minutes that count into a comprehensive period, per employee-day: worked, on a day that is no holiday."""
-    counted: np.ndarray = np.where(
-        facts[:, :, Fact.DAY_TYPE] == DayType.HOLIDAY, 0, facts[:, :, Fact.WORKED_MINUTES]
+def period_minutes(facts: np.ndarray, paid_leave: np.ndarray | int = 0) -> np.ndarray:
+    """Minutes that count into a comprehensive period, per employee-day: worked on a day that is no holiday, plus
+    approved paid leave (`paid_leave`: int64 [employee, day], the leave-days machinery's paid minutes)."""
+    counted: np.ndarray = (
+        np.where(facts[:, :, Fact.DAY_TYPE] == DayType.HOLIDAY, 0, facts[:, :, Fact.WORKED_MINUTES]) + paid_leave
     ).astype(np.int64)
     return counted
 
@@ -142,17 +188,19 @@ def apply_working_time(
     summary: dict[str, np.ndarray],
     paid: np.ndarray,
     before: np.ndarray,
+    paid_leave: np.ndarray | int = 0,
 ) -> Settled:
     """The month's overtime pay under each employee's system (see the module doc). `paid` is the overtime
     rule's paid minutes per employee-day, `before` the minutes worked in each employee's open period before the
-    month (`opening_span`; 0 where there is none). Standard employees' columns come back as they were given."""
+    month (`opening_span`; 0 where there is none), `paid_leave` the month's paid leave minutes per employee-day.
+    Standard employees' columns come back as they were given."""
     n = len(systems)
     out = {key: column.copy() for key, column in summary.items()}
     paid = paid.astype(np.int64).copy()
     settled = np.zeros(paid.shape, dtype=np.int64)
     balance = {key: np.zeros(n, dtype=np.int64) for key in ("wts_period_minutes", "wts_standard_minutes")}
     holiday = facts[:, :, Fact.DAY_TYPE] == DayType.HOLIDAY
-    counted = period_minutes(facts)
+    counted = period_minutes(facts, paid_leave)
     ordinals = np.array([d.toordinal() for d in days])
     for i, wt in enumerate(systems):
         if wt.system == "standard":
@@ -167,17 +215,20 @@ def apply_working_time(
                 out[key][i] = 0
             continue
         assert wt.period is not None  # system_problem refuses comprehensive hours without a period
-        standard = standard_minutes(wt.period)
         day = days[0]
         while day <= days[-1]:
-            first, last = period_of(wt.period, day)
+            first, last, _cut = wt.span(day)
             inside = (ordinals >= first.toordinal()) & (ordinals <= last.toordinal())
             worked = int(counted[i, inside].sum()) + (int(before[i]) if first < days[0] else 0)
+            standard = wt.standard(day)
             if last <= days[-1]:
                 settled[i, (last - days[0]).days] = max(worked - standard, 0)
             balance["wts_period_minutes"][i], balance["wts_standard_minutes"][i] = worked, standard
-            day = last + dt.timedelta(days=1)
+            day = period_of(wt.period, day)[1] + dt.timedelta(days=1)
         out["ot_workday_minutes"][i] = settled[i].sum()
+        out["ot_days_over_limit"][i] = out["ot_minutes_over_day_limit"][i] = 0  # averaged over the period
+        months = _MONTHS[wt.period]
+        out["ot_minutes_over_month_limit"][i] = max(int(settled[i].sum()) - MONTH_LIMIT_MINUTES * months, 0)
     out.update(balance)
     out["wts_settled_minutes"] = settled.sum(axis=1, dtype=np.int64)
     return Settled(out, paid, settled)

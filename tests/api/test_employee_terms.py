@@ -294,7 +294,9 @@ def test_comprehensive_hours_by_the_month_settle_in_the_month(
     assert client.post(f"{URL}/changes", json=body, headers=hr).status_code == 201
     [row] = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E001", headers=hr).json()["employees"]
     assert standard["wts_standard_minutes"] == 0
-    assert row["wts_standard_minutes"] == 9998  # 166.64 h, rounded down to the minute
-    # the kernel's worked minutes of March (10,080 regular + 160 beyond the shift) less 9,998: 242 at 150 %
-    assert (row["wts_period_minutes"], row["wts_settled_minutes"]) == (10240, 242)
-    assert (row["ot_workday_minutes"], row["ot_restday_minutes"], standard["ot_workday_minutes"]) == (242, 0, 0)
+    assert row["wts_standard_minutes"] == 9920  # 248 working days × 480 min ÷ 12 (人社部发〔2025〕2号)
+    # March's worked minutes by hand: 21 workdays punched (22 less Tue 10 March); 20 of them 08:55-18:00 less the
+    # lunch hour = 485 min → 9,700; Mon 2 March the seed's 08:00 in → 08:00-18:00 less lunch = 540; 10,240 in all
+    # (= 21 × 480 regular + 20 × 5 + 60 before the shift). 10,240 − 9,920 = 320 settled at 150 %.
+    assert (row["wts_period_minutes"], row["wts_settled_minutes"]) == (10240, 320)
+    assert (row["ot_workday_minutes"], row["ot_restday_minutes"], standard["ot_workday_minutes"]) == (320, 0, 0)
