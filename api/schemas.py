@@ -34,6 +34,7 @@ from gateway.config import MAX_PUSH_COMM_KEY_LENGTH, check_network
 from gateway.devices.health import ProblemCode
 from gateway.inputs import MAX_ID, check_name, check_year
 from gateway.pay.lock_checks import WARNING_CODES
+from gateway.pay.working_time import system_problem
 from gateway.people.badges import MAX_CARD, MAX_CARD_DIGITS, DevicePrivilege, card_number
 
 
@@ -163,6 +164,7 @@ WarningCode = Literal[
     "housing_fund_rate",
     "damages_over_limit",
     "overtime_over_limit",
+    "consecutive_days",
 ]
 assert set(get_args(WarningCode)) == set(WARNING_CODES), "WarningCode must list gateway.pay.lock_checks' codes"
 
@@ -388,6 +390,11 @@ class BadgeAdded(BaseModel):
     remapped_punches: int = Field(description="quarantined punches of this pin now given to the employee")
 
 
+WorkingTimeSystem = Literal["standard", "comprehensive", "flexible"]
+WtsPeriod = Literal["week", "month", "quarter", "year"]
+WtsApproval = Annotated[Printable, Field(min_length=1, max_length=100, pattern=r"\S")]
+
+
 class EmployeeFields(_In):
     """The editable fields of an employee, checked together (a monthly employee needs a salary, …)."""
 
@@ -405,6 +412,11 @@ class EmployeeFields(_In):
     id_number: IdNumber | None = None
     hf_rate: HfRate | None = None
     part_time: bool = Field(False, description="part-time hourly worker (非全日制): the hourly minimum wage applies")
+    working_time_system: WorkingTimeSystem = Field(
+        "standard", description="工时制度: standard, comprehensive (综合计算工时) or flexible (不定时)"
+    )
+    wts_period: WtsPeriod | None = Field(None, description="comprehensive hours: the settlement period")
+    wts_approval_no: WtsApproval | None = Field(None, description="the labour bureau's approval number (审批文号)")
 
     @model_validator(mode="after")
     def _consistent(self) -> EmployeeFields:
@@ -420,6 +432,9 @@ class EmployeeFields(_In):
             raise ValueError(f"left_on {self.left_on} is before hired_on {self.hired_on}: fix one of the dates")
         if self.shift_rule is not None and self.office is None:
             raise ValueError("a shift_rule needs an office: give office, or leave shift_rule null")
+        problem = system_problem(self.working_time_system, self.wts_period, self.wts_approval_no)
+        if problem is not None:
+            raise ValueError(problem)
         if (self.id_type is None) != (self.id_number is None):
             raise ValueError(
                 "id_type and id_number go together: give both (e.g. resident_id and the 18 characters), or neither"
@@ -453,6 +468,9 @@ class EmployeeUpdate(_In):
     id_number: IdNumber | None = None
     hf_rate: HfRate | None = None
     part_time: bool | None = None
+    working_time_system: WorkingTimeSystem | None = None
+    wts_period: WtsPeriod | None = None
+    wts_approval_no: WtsApproval | None = None
 
 
 class EmployeeOut(BaseModel):
@@ -473,6 +491,9 @@ class EmployeeOut(BaseModel):
     )
     hf_rate: str | None
     part_time: bool
+    working_time_system: str
+    wts_period: str | None
+    wts_approval_no: str | None
     department: str | None = Field(
         description="the department's code; null: none yet (set it with POST /departments/{code}/members)"
     )
@@ -506,6 +527,9 @@ class TermsValues(_In):
     entity: Name | None = Field(
         None, description="the employing entity (法人主体); cumulative IIT restarts when it changes"
     )
+    working_time_system: WorkingTimeSystem | None = None
+    wts_period: WtsPeriod | None = None
+    wts_approval_no: WtsApproval | None = None
 
 
 class TermsChangeIn(TermsValues):

@@ -383,9 +383,11 @@ def load_rules(paths: list[Path]) -> RuleBook:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise RuleDataError(f"{path}: not valid TOML: {exc}") from exc
-        unknown = sorted(set(data) - {"office", "attendance", "shifts"})
+        unknown = sorted(set(data) - {"office", "attendance", "shifts", "working_time"})
         if unknown:
-            raise RuleDataError(f"{path}: [{unknown[0]}]: unknown table; allowed: office, attendance, shifts")
+            raise RuleDataError(
+                f"{path}: [{unknown[0]}]: unknown table; allowed: office, attendance, shifts, working_time"
+            )
         office = _office(Path(path), data)
         if any(o.name == office.name for o in offices):
             raise RuleDataError(f"{path}: [office].name: {office.name!r} is already defined in another file")

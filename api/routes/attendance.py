@@ -55,6 +55,16 @@ class EmployeeAttendance(BaseModel):
         description="approved leave per leave type code, in days of 8 hours (rest days too where the type counts them)",
         examples=[{"annual": "1.5", "personal": "0.25"}],
     )
+    consecutive_days_max: int = Field(
+        description="the longest run of worked days in the month; more than 6 is flagged (劳动法 art. 38)"
+    )
+    wts_period_minutes: int = Field(
+        description="comprehensive hours (综合计算工时): minutes worked so far in the period (running balance)"
+    )
+    wts_standard_minutes: int = Field(description="comprehensive hours: the period's standard minutes; 0 otherwise")
+    wts_settled_minutes: int = Field(
+        description="comprehensive hours: overtime beyond the standard settled this month (in ot_workday_minutes)"
+    )
     counted_through: dt.date | None = Field(
         description="for a month in progress, the office's today: later days count as neither worked nor absent"
     )

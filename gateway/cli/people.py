@@ -183,6 +183,20 @@ def employee_change(
     si_city: Annotated[str | None, typer.Option("--si-city", help="City whose SI/HF rules apply.")] = None,
     si_base: Annotated[str | None, typer.Option("--si-base", help="Contribution base in yuan.")] = None,
     entity: Annotated[str | None, typer.Option("--entity", help="Employing entity (法人主体).")] = None,
+    working_time: Annotated[
+        str | None,
+        typer.Option(
+            "--working-time",
+            help="工时制度: standard, comprehensive (综合计算工时, needs --wts-period and --wts-approval) or "
+            "flexible (不定时, needs --wts-approval).",
+        ),
+    ] = None,
+    wts_period: Annotated[
+        str | None, typer.Option("--wts-period", help="Comprehensive hours' period: week, month, quarter or year.")
+    ] = None,
+    wts_approval: Annotated[
+        str | None, typer.Option("--wts-approval", help="The labour bureau's approval number (审批文号).")
+    ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """A dated change of an employee's terms, from --from on (a raise, a transfer, a new entity); never an
@@ -210,7 +224,15 @@ def employee_change(
                 values[key] = yuan_to_fen(text, option)
     except MoneyError as error:
         raise _fail(f"{error} (an amount in yuan with at most two decimals, e.g. 9500.00)") from None
-    given = {"pay_basis": pay_basis, "office": office, "si_city": si_city, "entity": entity}
+    given = {
+        "pay_basis": pay_basis,
+        "office": office,
+        "si_city": si_city,
+        "entity": entity,
+        "working_time_system": working_time,
+        "wts_period": wts_period,
+        "wts_approval_no": wts_approval,
+    }
     values.update({key: value for key, value in given.items() if value is not None})
     _config, factory = prepare_store(config)
     try:

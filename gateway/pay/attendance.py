@@ -39,8 +39,16 @@ from gateway.inputs import year_problem
 from gateway.pay.dated_terms import month_segments
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import MonthLeave, month_leave
-from gateway.pay.overtime_rule import OvertimeScope, count_overtime
+from gateway.pay.overtime_rule import OvertimeScope, consecutive_columns, count_overtime
 from gateway.pay.rosters import Cell, resolve_roster
+from gateway.pay.working_time import (
+    Settled,
+    WorkingTime,
+    apply_working_time,
+    flexible_holiday_pay,
+    opening_span,
+    period_minutes,
+)
 from gateway.store import Employee, Office, Punch, PunchCorrection
 from payroll_core.attendance import (
     N_FACTS,
@@ -87,6 +95,9 @@ class MonthAttendance:
     leave: MonthLeave | None = None  # approved leave per day and type (`gateway.pay.leave_days`)
     # int64 [employee, day]: the overtime minutes paid (the overtime rule's; the day's type is the bucket)
     paid_overtime: np.ndarray | None = None
+    # int64 [employee, day]: comprehensive-hours overtime settled this month (`gateway.pay.working_time`), paid at
+    # the workday rate whatever the day's type; None = nobody's
+    settled_overtime: np.ndarray | None = None
 
     def row(self, i: int) -> dict[str, int]:
         return {key: int(column[i]) for key, column in self.summary.items()}
@@ -437,6 +448,7 @@ def month_attendance(
     only: int | None = None,
     day: dt.date | None = None,
     through: dict[int, dt.date] | None = None,
+    working_time: bool = True,
 ) -> MonthAttendance:
     """Attendance of every employee in scope for `period`, computed by the payroll_core kernel.
 
@@ -447,6 +459,8 @@ def month_attendance(
     day needs at the cost of a few days' punches instead of a month's. `through` (office id → its date
     today) counts a month in progress up to that day: later days count like days outside employment
     (neither worked nor absent), so a view of the current month does not call the days to come absences.
+    `working_time` False leaves out the working-time systems (the facts of an earlier month of a comprehensive
+    period need only the kernel's worked minutes).
     """
     employees = employees_in_scope(session, period, office, only=only)
     offices = (
@@ -499,7 +513,69 @@ def month_attendance(
         session, OvertimeScope(period, employees, offices, book, roster, punches, roster_day), facts
     )
     summary.update(counted)
-    return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
+    summary.update(consecutive_columns(facts))
+    if not working_time:
+        return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
+    applied = _working_time(session, period, office, employees, offices, facts, summary, paid, leave, only)
+    return MonthAttendance(period, employees, facts, applied.summary, leave, applied.paid, applied.settled)
+
+
+def _working_time(
+    session: Session,
+    period: Period,
+    office: Office | None,
+    employees: list[Employee],
+    offices: list[Office],
+    facts: np.ndarray,
+    summary: dict[str, np.ndarray],
+    paid: np.ndarray,
+    leave: MonthLeave | None,
+    only: int | None,
+) -> Settled:
+    """Each employee's working-time system (`gateway.pay.working_time`) applied to the month's overtime; the
+    minutes a comprehensive period worked in earlier months come from those months' facts, computed here."""
+    last = period.days[-1]
+    segments = month_segments(session, employees, last, last)
+    by_id = {o.id: o for o in offices}
+    paths = [resolve_shift_rule(by_id[e.office_id]).path for e in employees]  # type: ignore[index]
+    calendars = {path: load_office_rules([path]).offices[0] for path in set(paths)}
+    systems = [
+        WorkingTime.of(segments[e.id][0].terms, e.hired_on, e.left_on, calendars[path])
+        for e, path in zip(employees, paths, strict=True)
+    ]
+    holiday_pay = [
+        wt.system == "flexible" and flexible_holiday_pay(path) for wt, path in zip(systems, paths, strict=True)
+    ]
+    before = np.zeros(len(employees), dtype=np.int64)
+    spans = {
+        i: span
+        for i, wt in enumerate(systems)
+        if wt.system == "comprehensive" and (span := opening_span(wt.period, period.days[0])) is not None  # type: ignore[arg-type]
+    }
+    if spans:
+        first = min(span[0] for span in spans.values())
+        month = Period(first.year, first.month)
+        row_of = {e.id: i for i, e in enumerate(employees)}
+        while (month.year, month.month) < (period.year, period.month):
+            earlier = month_attendance(session, month, office, only=only, working_time=False)
+            minutes = period_minutes(earlier.facts, _paid_leave(earlier))
+            ordinals = np.array([d.toordinal() for d in month.days])
+            for k, e in enumerate(earlier.employees):
+                span = spans.get(row_of.get(e.id, -1))
+                if span is not None:
+                    inside = (ordinals >= span[0].toordinal()) & (ordinals <= span[1].toordinal())
+                    before[row_of[e.id]] += int(minutes[k, inside].sum())
+            month = Period(month.year + month.month // 12, month.month % 12 + 1)
+    paid_leave = _paid_leave(MonthAttendance(period, employees, facts, summary, leave))
+    return apply_working_time(systems, holiday_pay, period.days, facts, summary, paid, before, paid_leave)
+
+
+def _paid_leave(attendance: MonthAttendance) -> np.ndarray | int:
+    """The month's approved paid leave minutes per employee-day (0: nobody has leave), which count into a
+    comprehensive period's hours."""
+    if attendance.leave is None:
+        return 0
+    return attendance.leave.pay_minutes_by_day()["paid_leave_minutes"]
 
 
 def employee_shift(session: Session, employee: Employee) -> tuple[RuleBook, int]:

@@ -24,6 +24,8 @@ from gateway.store import Department, Employee, EmployeeTerms, Office
 #: The fields a dated record may set. `office` by name, `department` by code; `si_base_fen` (the contribution
 #: base, None = the default of the pay rules) and `entity` (the employing entity, 法人主体; None = the company's
 #: one entity) live only in the records, the others are mirrored into the `employees` columns of the same name.
+#: `working_time_system` (standard | comprehensive | flexible), `wts_period` (comprehensive: week | month | quarter
+#: | year) and `wts_approval_no` (the labour bureau's approval number) are read by `gateway.pay.working_time`.
 TERM_FIELDS = (
     "pay_basis",
     "monthly_salary_fen",
@@ -35,8 +37,21 @@ TERM_FIELDS = (
     "si_base_fen",
     "special_deductions_fen",
     "entity",
+    "working_time_system",
+    "wts_period",
+    "wts_approval_no",
 )
-MIRRORED = ("pay_basis", "monthly_salary_fen", "hourly_rate_fen", "shift_rule", "si_city", "special_deductions_fen")
+MIRRORED = (
+    "pay_basis",
+    "monthly_salary_fen",
+    "hourly_rate_fen",
+    "shift_rule",
+    "si_city",
+    "special_deductions_fen",
+    "working_time_system",
+    "wts_period",
+    "wts_approval_no",
+)
 
 
 @dataclass(frozen=True)

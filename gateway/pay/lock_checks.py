@@ -23,7 +23,9 @@ A lock is refused while any of these holds, unless the request acknowledges the 
   minimum wage kept): capped under the "cap" policy, deducted as entered under "flag_only";
 - `overtime_over_limit`: counted overtime beyond 3 hours on a day or 36 hours in the month (劳动法 art. 41), as
   the overtime rule (`gateway.pay.overtime_rule`) stored it in the payslips' attendance: paid as counted, but
-  the office answers for the excess. One SQL query over the run's payslips, no loop per employee.
+  the office answers for the excess. One SQL query over the run's payslips, no loop per employee;
+- `consecutive_days`: more than 6 worked days in a row within the month (劳动法 art. 38: a rest day every week),
+  from the payslips' attendance (`consecutive_days_max`), likewise one query.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sqlalchemy import JSON, ColumnElement, Integer, Select, and_, cast, false, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from gateway.pay.overtime_rule import CONSECUTIVE_DAYS
 from gateway.store import (
     AuditLog,
     BankAccount,
@@ -64,6 +67,7 @@ WARNING_CODES = (
     "housing_fund_rate",
     "damages_over_limit",
     "overtime_over_limit",
+    "consecutive_days",
 )
 # Audited changes of an employee (target "employee:CODE") that alter what their payslip is computed from.
 _PAY_INPUT_ACTIONS = (
@@ -207,6 +211,7 @@ def lock_warnings(session: Session, run: PayRun, now: dt.datetime) -> list[LockW
         )
     warnings += _flagged_payslips(session, run)
     warnings += _overtime_over_limit(session, run)
+    warnings += _consecutive_days(session, run)
     changed = _changed_since_compute(session, run, bounds)
     if changed:
         warnings.append(
@@ -306,6 +311,29 @@ def _overtime_over_limit(session: Session, run: PayRun) -> list[LockWarning]:
             "overtime_over_limit",
             f"{len(items)} employee(s) with overtime beyond 3 hours a day or 36 hours a month (劳动法 art. 41): "
             f"{_named(items)}; it is paid as counted, but check the approvals and the schedule",
+            items,
+        )
+    ]
+
+
+def _consecutive_days(session: Session, run: PayRun) -> list[LockWarning]:
+    """Employees who worked more than 6 days in a row in the month, from the payslips' attendance (one query)."""
+    longest = _attendance_int(session, "consecutive_days_max")
+    rows = session.execute(
+        select(Employee.code, Employee.name, longest)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .where(Payslip.payrun_id == run.id, longest > CONSECUTIVE_DAYS)
+        .order_by(Employee.code)
+    ).all()
+    if not rows:
+        return []
+    items = [f"{code} {name} ({days} days in a row)" for code, name, days in rows]
+    return [
+        LockWarning(
+            "consecutive_days",
+            f"{len(items)} employee(s) worked more than {CONSECUTIVE_DAYS} days in a row without a rest day "
+            f"(劳动法 art. 38): {_named(items)}; counted within {run.period} only (a run begun the month before "
+            "is not seen): paid as worked, but check the roster",
             items,
         )
     ]

@@ -119,7 +119,8 @@ def _columns(attendance: MonthAttendance, pieces: list[list[Segment]]) -> Segmen
         "absent_half_days": absence == Absence.HALF,
         "worked_minutes": np.where(workday, facts[:, :, Fact.REGULAR_MINUTES], 0),
         "late_minutes": facts[:, :, Fact.LATE_MINUTES],
-        "ot_workday_minutes": np.where(workday, paid, 0),
+        "ot_workday_minutes": np.where(workday, paid, 0)
+        + (attendance.settled_overtime if attendance.settled_overtime is not None else 0),
         "ot_restday_minutes": np.where(~workday & (kind != DayType.HOLIDAY), paid, 0),
         "ot_holiday_minutes": np.where(kind == DayType.HOLIDAY, paid, 0),
     }

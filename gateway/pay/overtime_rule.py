@@ -23,7 +23,8 @@ starts (the attendance day a shift belongs to); the day's type decides its bucke
 Limits (劳动法 art. 41, `[overtime_limits]` of the policy file): counted overtime beyond 3 hours a day or
 36 hours a month is flagged, per employee-day (`over_day_limit`) and in the summary
 (``ot_days_over_limit``, ``ot_minutes_over_day_limit``, ``ot_minutes_over_month_limit``), computed with numpy
-over the whole month at once; the pay run's lock warns of it (`gateway.pay.lock_checks`).
+over the whole month at once; the pay run's lock warns of it (`gateway.pay.lock_checks`). More than 6 worked days
+in a row (`consecutive_columns`, ``consecutive_days_max``) is flagged the same way.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ from payroll_core.shifts import Bound, Param, PunchMode, RuleBook, ShiftKind
 POLICY_FILE = RULES_DIR / "request-policy.toml"
 _BUCKETS = (Fact.OT_WORKDAY_MINUTES, Fact.OT_RESTDAY_MINUTES, Fact.OT_HOLIDAY_MINUTES)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: Worked days in a row before a rest day is owed (劳动法 art. 38, 国务院令第174号 art. 7: a rest day every week).
+CONSECUTIVE_DAYS = 6
 
 
 class OvertimeRuleError(GatewayError):
@@ -237,6 +240,18 @@ def over_limits(per_day: np.ndarray, policies: list[OvertimePolicy]) -> dict[str
         "ot_minutes_over_day_limit": beyond.sum(axis=1, dtype=np.int64),
         "ot_minutes_over_month_limit": np.maximum(per_day.sum(axis=1) - monthly, 0),
     }
+
+
+def consecutive_columns(facts: np.ndarray) -> dict[str, np.ndarray]:
+    """The longest run of consecutive worked days (any worked minute) in the month, per employee, and how many
+    of its days lie beyond the 6 a week's rest day allows (劳动法 art. 38: at least one day off a week). Only the
+    month's own days are seen: a run that began in the previous month counts from the 1st."""
+    worked = facts[:, :, Fact.WORKED_MINUTES] > 0
+    run = np.zeros(worked.shape, dtype=np.int64)
+    for d in range(worked.shape[1]):
+        run[:, d] = np.where(worked[:, d], (run[:, d - 1] if d else 0) + 1, 0)
+    longest = run.max(axis=1, initial=0)
+    return {"consecutive_days_max": longest, "consecutive_days_over_limit": np.maximum(longest - CONSECUTIVE_DAYS, 0)}
 
 
 def calendar_limits(office: str, minutes: list[int]) -> tuple[list[bool], dict[str, int]]:

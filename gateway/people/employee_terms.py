@@ -34,6 +34,7 @@ from gateway.inputs import check_name, year_problem
 from gateway.pay.attendance import AttendanceError, check_employee_shift
 from gateway.pay.dated_terms import MIRRORED as _MIRRORED
 from gateway.pay.dated_terms import TERM_FIELDS, fold, names, records_in_force, row_terms
+from gateway.pay.working_time import PERIODS, SYSTEMS, system_problem
 from gateway.store import RUN_LOCKED, Department, Employee, EmployeeTerms, Office, PayRun, Payslip
 
 _MONEY = ("monthly_salary_fen", "hourly_rate_fen", "si_base_fen", "special_deductions_fen")
@@ -137,13 +138,19 @@ def check_values(session: Session, employee: Employee, values: Mapping[str, Any]
             if not isinstance(value, str) or session.scalar(select(Office.id).where(Office.name == value)) is None:
                 known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name)))
                 raise TermsError(f"{where}: no office named {value!r}: offices are {known or 'none'}")
+        elif key == "working_time_system":
+            if value not in SYSTEMS:
+                raise TermsError(f"{where} = {value!r}: use {', '.join(SYSTEMS)}")
+        elif key == "wts_period":
+            if value is not None and value not in PERIODS:
+                raise TermsError(f"{where} = {value!r}: use {', '.join(PERIODS)}, or null")
         elif key == "department":
             if value is not None and (
                 not isinstance(value, str)
                 or session.scalar(select(Department.id).where(Department.code == value)) is None
             ):
                 raise TermsError(f"{where}: no department with code {value!r}; create it or give an existing code")
-        elif value is not None:  # shift_rule, si_city, entity: optional text
+        elif value is not None:  # shift_rule, si_city, entity, wts_approval_no: optional text
             if not isinstance(value, str) or not 1 <= len(value) <= 100:
                 raise TermsError(f"{where} = {value!r}: give 1 to 100 characters, or null")
             try:
@@ -187,6 +194,9 @@ def _check_whole(session: Session, employee: Employee, day: date, values: Mappin
             f"employee {employee.code}: from {day} the pay basis is {terms['pay_basis']} but {needed} is not set; "
             f"give {needed} in the same change"
         )
+    problem = system_problem(terms["working_time_system"], terms["wts_period"], terms["wts_approval_no"])
+    if problem is not None:
+        raise TermsError(f"employee {employee.code}, from {day}: {problem}")
     if terms.get("shift_rule") is not None and terms.get("office") is not None:
         office = session.scalar(select(Office).where(Office.name == terms["office"]))
         try:

@@ -43,6 +43,9 @@ class EmployeeValues:
     id_number: str | None = None
     hf_rate: str | None = None  # the employee's housing-fund rate as a decimal string; None = the city's
     part_time: bool = False
+    working_time_system: str = "standard"  # with wts_period and wts_approval_no: gateway.pay.working_time
+    wts_period: str | None = None
+    wts_approval_no: str | None = None
 
 
 EMPLOYEE_FIELDS = tuple(f.name for f in fields(EmployeeValues))

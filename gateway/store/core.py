@@ -115,6 +115,12 @@ class Employee(Base):
         ForeignKey("departments.id", use_alter=True, name="fk_employees_department_id")
     )
     work_started_on: Mapped[date | None] = mapped_column(Date)
+    # The working-time system (工时制度: standard, comprehensive, flexible), its settlement period (comprehensive
+    # only) and the labour bureau's approval number: dated terms mirrored here (migration 0034,
+    # gateway.pay.working_time).
+    working_time_system: Mapped[str] = mapped_column(String(16), default="standard", server_default="standard")
+    wts_period: Mapped[str | None] = mapped_column(String(8))
+    wts_approval_no: Mapped[str | None] = mapped_column(String(100))
 
 
 class Badge(Base):

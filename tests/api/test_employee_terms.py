@@ -262,3 +262,41 @@ def test_a_transfer_on_the_10th_counts_each_office_by_its_own_rules(
     )
     # Shanghai: pension 8 %, medical 2 %, unemployment 0.5 % of 1234567; housing fund 7 % in whole yuan
     assert (figures["si_employee_fen"], figures["hf_employee_fen"]) == (98765 + 24691 + 6173, 86400)
+
+
+def test_working_time_terms_are_refused_without_their_period_and_approval(client: TestClient, as_role) -> None:
+    hr = as_role("hr")
+    body = {"effective_from": "2026-03-01", "working_time_system": "comprehensive", "reason": "综合工时审批"}
+    refused = client.post(f"{URL}/changes", json=body, headers=hr)
+    assert (refused.status_code, refused.json()["detail"]) == (
+        422,
+        "employee E001, from 2026-03-01: comprehensive hours (综合计算工时) need wts_period, the settlement period "
+        "the labour bureau approved: one of week, month, quarter, year",
+    )
+    patched = client.patch(URL, json={"working_time_system": "flexible"}, headers=hr)
+    assert patched.status_code == 422
+    assert "flexible hours need wts_approval_no" in patched.text
+
+
+def test_comprehensive_hours_by_the_month_settle_in_the_month(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:
+    hr = as_role("hr")
+    full_month(factory)
+    standard = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E001", headers=hr).json()["employees"][0]
+    body = {
+        "effective_from": "2026-03-01",
+        "working_time_system": "comprehensive",
+        "wts_period": "month",
+        "wts_approval_no": "沪人社综字〔2026〕1号",
+        "reason": "综合工时审批",
+    }
+    assert client.post(f"{URL}/changes", json=body, headers=hr).status_code == 201
+    [row] = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E001", headers=hr).json()["employees"]
+    assert standard["wts_standard_minutes"] == 0
+    assert row["wts_standard_minutes"] == 9920  # 248 working days × 480 min ÷ 12 (人社部发〔2025〕2号)
+    # March's worked minutes by hand: 21 workdays punched (22 less Tue 10 March); 20 of them 08:55-18:00 less the
+    # lunch hour = 485 min → 9,700; Mon 2 March the seed's 08:00 in → 08:00-18:00 less lunch = 540; 10,240 in all
+    # (= 21 × 480 regular + 20 × 5 + 60 before the shift). 10,240 − 9,920 = 320 settled at 150 %.
+    assert (row["wts_period_minutes"], row["wts_settled_minutes"]) == (10240, 320)
+    assert (row["ot_workday_minutes"], row["ot_restday_minutes"], standard["ot_workday_minutes"]) == (320, 0, 0)

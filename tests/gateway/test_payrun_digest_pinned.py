@@ -5,7 +5,10 @@ the set-based one replaced it, with a fixed audit key over fixed data, so any ch
 its order or its encoding fails here (and would make `audit verify` report every older locked run as altered).
 Re-pinned, deliberately, when the attendance summary a payslip seals gained the approved-overtime keys
 (`ot_in_lieu_minutes` and the 3 h / 36 h limit figures) and the payslip the leave figures (leave minutes by
-payment, `paid_leave_fen`, `sick_pay_fen` …): new data sealed, the same encoding; older runs keep
+payment, `paid_leave_fen`, `sick_pay_fen` …), and again when it gained the working-time keys
+(`consecutive_days_max` / `_over_limit`, `wts_period_minutes`, `wts_standard_minutes`, `wts_settled_minutes`, 0
+for standard hours), and the run's when its rules version gained the holiday source
+(`holidays:chinesecalendar-<version>+overrides-<digest>`): new data sealed, the same encoding; older runs keep
 verifying because `audit verify` re-digests what each run stored.
 """
 
@@ -24,11 +27,11 @@ from gateway.pay.payrun import run_payroll
 from gateway.store import BankAccount, Employee, Office, Payslip, PieceBatch, PieceRecord, Punch, session_factory
 
 KEYS = KeyRing(b"\x01" * 32, {"k1": b"\x02" * 32}, "k1")
-RUN_DIGEST = "7f06aa43b57f71d5edbfac9d0e71ed4cf6fd63d8f4386e645b4ef053e4fdbf9f"
+RUN_DIGEST = "3f6523ac3891429dddf962a851001f0000c6d1614420a15c483e27c60006b562"
 SLIP_DIGESTS = {
-    1: "a5a2486c3c63eb9ffe80e8e2e0cfef646f9caf3065dcae66e9c9d8d1ceb5b3ab",
-    2: "6e8e1a507597b00cac3822a5faa04bb107e1d0f77947ecf2a68863a80ea48fcf",
-    3: "e1067557128675033a1026f1e81652dd7418e843b815e63101c00c6e51f69208",
+    1: "e6909e192a3e52334a55f5ea453001f95546b263c07559702a09bdb509df2d61",
+    2: "d2abe47d9b8ab129f50c62738b2f61e963b8bb9b2f4190f1037533af7e5206a0",
+    3: "ebaab728fd156bcdb0772b46db409dbc1bedbcddf4d857511c044c96ce1cc377",
 }
 
 

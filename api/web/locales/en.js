@@ -313,6 +313,10 @@ export default {
       title: "Overtime beyond the legal limit",
       hint: "These employees worked more than 3 hours of overtime on a day or 36 hours in the month (Labour Law art. 41): it is paid as counted; check the approvals and the schedule.",
     },
+    consecutive_days: {
+      title: "More than 6 working days in a row",
+      hint: "These employees worked more than 6 days in a row without a rest day (Labour Law art. 38), counted within the month: check the roster.",
+    },
   },
   payslips: {
     title: "Payslips",
