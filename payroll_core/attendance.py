@@ -27,8 +27,10 @@ Rules per employee-day (each a documented choice, mirrored by `payroll_core/refe
 - Double taps: inside a day, a punch less than `double_tap_minutes` after the last kept punch is
   dropped.
 - Intervals: `first_last` mode makes one interval first..last punch; `pairs` pairs 1-2, 3-4, ....
-  One punch (first_last) or an odd count (pairs) is a missing punch: the day is flagged, the
-  unpaired punch adds no time, and late/early/absence are not judged (HR fixes the punch first).
+  One punch (first_last) or an odd count (pairs) is a missing punch (缺卡): the day is flagged and
+  the unpaired punch adds no time. On a workday the office's `missing_punch` policy decides the
+  rest: `absent` (default) a full-day absence, `worked` regular = scheduled and worked at least
+  that, `flag` nothing more; late/early are never judged on such a day (a 补卡 correction fixes it).
 - worked = interval minutes minus unpaid breaks; regular = worked inside the shift's span
   (flex: capped at required minutes).
 - Workday (incl. 调休 make-up days): scheduled = shift minutes minus breaks (flex: required);
@@ -55,7 +57,7 @@ from numba import prange
 
 from payroll_core.calendar import DayType
 from payroll_core.errors import PayrollCoreError
-from payroll_core.shifts import Bound, Param, PunchMode, RuleBook, ShiftKind
+from payroll_core.shifts import Bound, MissingPunch, Param, PunchMode, RuleBook, ShiftKind
 
 
 class AttendanceInputError(PayrollCoreError):
@@ -213,6 +215,10 @@ def _attendance_kernel(
             regular = acc[1]
             if prm[Param.KIND] == ShiftKind.FLEX:
                 regular = min(regular, bnd[Bound.SCHEDULED])
+            policy = prm[Param.MISSING_PUNCH]
+            if missing and kind == DayType.WORKDAY and policy == MissingPunch.WORKED:
+                regular = bnd[Bound.SCHEDULED]
+                worked = max(worked, regular)
             row[Fact.DAY_TYPE] = kind
             row[Fact.WORKED_MINUTES] = worked
             row[Fact.REGULAR_MINUTES] = regular
@@ -225,11 +231,14 @@ def _attendance_kernel(
             row[Fact.SCHEDULED_MINUTES] = bnd[Bound.SCHEDULED]
             cand = max(0, acc[1] - bnd[Bound.SCHEDULED]) if prm[Param.KIND] == ShiftKind.FLEX else acc[2]
             row[Fact.OT_WORKDAY_MINUTES] = round_overtime(cand, prm[Param.OT_MIN], prm[Param.OT_UNIT])
-            if count == 0 or (not missing and regular < prm[Param.ABSENT_BELOW]):
+            if missing:
+                if policy == MissingPunch.ABSENT:
+                    row[Fact.ABSENCE] = Absence.FULL
+            elif count == 0 or regular < prm[Param.ABSENT_BELOW]:
                 row[Fact.ABSENCE] = Absence.FULL
-            elif not missing and regular < prm[Param.HALF_BELOW]:
+            elif regular < prm[Param.HALF_BELOW]:
                 row[Fact.ABSENCE] = Absence.HALF
-            elif not missing:
+            else:
                 late = first - bnd[Bound.LATE_REF]
                 if late > prm[Param.LATE_GRACE]:
                     row[Fact.LATE_MINUTES] = late

@@ -12,7 +12,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from payroll_core.calendar import holiday_year
-from payroll_core.shifts import Office, PunchMode, RuleBook, Shift, ShiftKind
+from payroll_core.shifts import MissingPunch, Office, PunchMode, RuleBook, Shift, ShiftKind
 
 UTC = dt.UTC
 WORKDAY, RESTDAY, HOLIDAY = "workday", "restday", "holiday"
@@ -83,6 +83,9 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.date
         workday_ot = after_end
 
     kind = _kind_of_day(day, office)
+    if missing and kind == WORKDAY and office.missing_punch is MissingPunch.WORKED:
+        regular = scheduled
+        worked = max(worked, scheduled)
     facts = {
         "day_type": DAY_TYPE_CODE[kind],
         "scheduled_minutes": 0,
@@ -105,7 +108,7 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.date
         return facts
     facts["scheduled_minutes"] = scheduled
     facts["ot_workday_minutes"] = _ot(workday_ot, office)
-    if not kept:
+    if not kept or (missing and office.missing_punch is MissingPunch.ABSENT):
         facts["absence"] = 2
     elif not missing:
         if regular < shift.absent_below:

@@ -96,10 +96,11 @@ def test_first_in_last_out_versus_pairs_with_four_punches(run, day, facts, offic
 
 
 def test_pairs_with_an_odd_punch_count_flag_a_missing_punch(run, day, facts):
-    # 5th punch unpaired: the two complete pairs count, late/early/absence are not judged.
+    # 5th punch unpaired: the two complete pairs count, late/early are not judged, and the default
+    # missing_punch = "absent" makes the day a full-day absence.
     r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "09:20", "12:00", "13:00", "18:00", "18:30"))
     assert day(r, 0, "2026-03-02") == facts(
-        scheduled_minutes=480, worked_minutes=460, regular_minutes=460, missing_punch=1, punches=5
+        scheduled_minutes=480, worked_minutes=460, regular_minutes=460, missing_punch=1, absence=FULL, punches=5
     )
 
 
@@ -109,7 +110,7 @@ def test_double_taps_collapse_relative_to_the_last_kept_punch(run, day, facts):
     assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=479, regular_minutes=479, punches=2)
     r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "09:01", "09:04", "18:00"))
     assert day(r, 0, "2026-03-02") == facts(
-        scheduled_minutes=480, worked_minutes=3, regular_minutes=3, missing_punch=1, punches=3
+        scheduled_minutes=480, worked_minutes=3, regular_minutes=3, missing_punch=1, absence=FULL, punches=3
     )
 
 
@@ -160,9 +161,41 @@ def test_rest_day_overtime_is_all_worked_time_rounded(run, day, facts):
     )
 
 
-def test_missing_out_punch_is_flagged_not_judged(run, day, facts):
-    r = run("2026-03", ["shanghai/office"], sh("2026-03-02", "09:30"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1)
+@pytest.mark.parametrize(
+    "office, expect",
+    [
+        # absent (the shipped default): 缺卡 is a full-day absence until a 补卡 is approved; one punch
+        # makes no interval, so 0 minutes; lateness (30 min) is not judged.
+        ("shanghai/office", {"absence": FULL}),
+        # worked: the scheduled day is credited, 09:00-18:00 less lunch = 480 regular and worked; no late.
+        ("shanghai-worked/office", {"worked_minutes": 480, "regular_minutes": 480}),
+        # flag: only the paired time (none) counts and nothing is judged: today's behaviour before the policy.
+        ("shanghai-flag/office", {}),
+    ],
+)
+def test_missing_out_punch_under_each_policy(run, day, facts, office, expect):
+    r = run("2026-03", [office], sh("2026-03-02", "09:30"))
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1, **expect)
+
+
+@pytest.mark.parametrize("office", ["shanghai/office", "shanghai-worked/office", "shanghai-flag/office"])
+def test_missing_punch_on_a_rest_day_is_flagged_only(run, day, facts, office):
+    # Sat 7 March 2026: nothing is scheduled, so no policy has an absence or a credit to give.
+    r = run("2026-03", [office], sh("2026-03-07", "10:00"))
+    assert day(r, 0, "2026-03-07") == facts(RESTDAY, missing_punch=1, punches=1)
+
+
+def test_missing_punch_month_summary_under_each_policy(run):
+    # Mon 2 March: one punch; Tue 3 March: 09:00-18:00. Scheduled days in March 2026: 22.
+    punches = sh("2026-03-02", "09:00") + sh("2026-03-03", "09:00", "18:00")
+    absent, worked, flag = (
+        {k: int(v[0]) for k, v in run("2026-03", [o], punches).summary.items() if k.endswith("days")}
+        for o in ("shanghai/office", "shanghai-worked/office", "shanghai-flag/office")
+    )
+    # 20 days without punches are absent under every policy; the missing-punch day is the 21st
+    # absence under `absent`, a worked day under `worked` and `flag`.
+    assert absent == {"scheduled_days": 22, "worked_days": 1, "absent_days": 21, "absent_half_days": 0}
+    assert worked == flag == {"scheduled_days": 22, "worked_days": 2, "absent_days": 20, "absent_half_days": 0}
 
 
 @pytest.mark.parametrize(
@@ -230,7 +263,7 @@ def test_month_summary_feeds_the_pay_case_keys(run):
         punches += sh(f"2026-02-{d:02}", "09:00", "18:00")
     punches += sh("2026-02-03", "09:20", "18:00")  # late 20
     punches += sh("2026-02-04", "09:00", "20:00")  # workday OT 120
-    punches += sh("2026-02-05", "09:00")  # missing punch (worked day, not judged)
+    punches += sh("2026-02-05", "09:00")  # missing punch: absent under the default policy
     punches += sh("2026-02-06", "09:00", "12:00")  # half-day absence; 2 Feb: no punch, absent
     punches += sh("2026-02-07", "09:00", "12:00")  # Saturday: rest-day OT 180
     punches += sh("2026-02-16", "09:00", "18:00")  # 除夕, statutory: holiday OT 480
@@ -238,8 +271,8 @@ def test_month_summary_feeds_the_pay_case_keys(run):
     r = run("2026-02", ["shanghai/office"], punches)
     assert {k: int(v[0]) for k, v in r.summary.items()} == {
         "scheduled_days": 16,
-        "worked_days": 14,
-        "absent_days": 1,
+        "worked_days": 13,
+        "absent_days": 2,
         "absent_half_days": 1,
         "late_minutes": 20,
         "early_minutes": 0,

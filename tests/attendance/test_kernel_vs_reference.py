@@ -38,7 +38,9 @@ def random_punches(rng: np.random.Generator, roster: np.ndarray, bounds: np.ndar
 @settings(max_examples=200, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
-    office=st.sampled_from(["shanghai", "dongguan", "urumqi", "berlin", "shanghai-pairs"]),
+    office=st.sampled_from(
+        ["shanghai", "dongguan", "urumqi", "berlin", "shanghai-pairs", "shanghai-worked", "shanghai-flag"]
+    ),
     month=st.sampled_from(MONTHS),
     n_emp=st.integers(1, 8),
 )
