@@ -17,6 +17,7 @@ from payroll_core.shifts import MissingPunch, Office, PunchMode, RuleBook, Shift
 UTC = dt.UTC
 WORKDAY, RESTDAY, HOLIDAY = "workday", "restday", "holiday"
 DAY_TYPE_CODE = {WORKDAY: 0, RESTDAY: 1, HOLIDAY: 2}
+ANY, IN, OUT, NONE = 0, 1, 2, 3  # punch directions, as payroll_core.attendance.Direction
 
 
 def _minutes(delta: dt.timedelta) -> int:
@@ -51,19 +52,40 @@ def _clip(a: dt.datetime, b: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> i
     return _minutes(end - start) if end > start else 0
 
 
-def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.datetime]) -> dict[str, int]:
+def _pairs(
+    kept: list[dt.datetime], ways: list[int], by_direction: bool
+) -> tuple[list[tuple[dt.datetime, dt.datetime]], int]:
+    """In-out intervals and whether a punch is left unpaired; without both directions, alternate 1-2, 3-4."""
+    intervals: list[tuple[dt.datetime, dt.datetime]] = []
+    opened: dt.datetime | None = None
+    unpaired = False
+    for t, way in zip(kept, ways, strict=True):
+        punch_in = way == IN if by_direction and way != ANY else opened is None
+        if punch_in:
+            unpaired |= opened is not None
+            opened = t
+        elif opened is None:
+            unpaired = True
+        else:
+            intervals.append((opened, t))
+            opened = None
+    return intervals, int(unpaired or opened is not None)
+
+
+def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[tuple[dt.datetime, int]]) -> dict[str, int]:
     tz = ZoneInfo(office.timezone)
     span = (_at(day, shift.span[0], tz), _at(day, shift.span[1], tz))
     core = (_at(day, shift.core[0], tz), _at(day, shift.core[1], tz))
     breaks = [(_at(day, a, tz), _at(day, b, tz)) for a, b in shift.breaks]
 
     kept: list[dt.datetime] = []
-    for t in punches:
+    ways: list[int] = []
+    for t, way in punches:
         if not kept or t - kept[-1] >= dt.timedelta(minutes=office.double_tap):
             kept.append(t)
-    if office.punch_mode is PunchMode.PAIRS:
-        intervals = list(zip(kept[0::2], kept[1::2], strict=False))  # an odd last punch is `missing`
-        missing = len(kept) % 2
+            ways.append(way)
+    if office.punch_mode is PunchMode.PAIRS and NONE not in ways:
+        intervals, missing = _pairs(kept, ways, IN in ways and OUT in ways)
     else:
         intervals = [(kept[0], kept[-1])] if len(kept) >= 2 else []
         missing = 1 if len(kept) == 1 else 0
@@ -130,12 +152,14 @@ def reference_attendance(
     rules: RuleBook,
     first_day: dt.date,
     n_days: int,
+    direction: list[int] | None = None,
 ) -> list[list[dict[str, int]]]:
     """Facts per employee, per day of the period; `roster[e]` has n_days + 1 shift indices (day before first)."""
     days = [first_day + dt.timedelta(days=k) for k in range(-1, n_days)]
-    by_employee: dict[int, list[dt.datetime]] = {}
-    for e, m in zip(employee, utc_minute, strict=True):
-        by_employee.setdefault(e, []).append(dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(minutes=m))
+    by_employee: dict[int, list[tuple[dt.datetime, int]]] = {}
+    ways = direction if direction is not None else [ANY] * len(employee)
+    for e, m, way in zip(employee, utc_minute, ways, strict=True):
+        by_employee.setdefault(e, []).append((dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(minutes=m), way))
     result = []
     for e, shifts in enumerate(roster):
         windows = []
@@ -143,11 +167,11 @@ def reference_attendance(
             shift = rules.shifts[s]
             tz = ZoneInfo(rules.offices[shift.office].timezone)
             windows.append((_at(day, shift.window[0], tz), _at(day, shift.window[1], tz)))
-        claimed: list[list[dt.datetime]] = [[] for _ in days]
-        for t in sorted(by_employee.get(e, [])):
+        claimed: list[list[tuple[dt.datetime, int]]] = [[] for _ in days]
+        for t, way in sorted(by_employee.get(e, [])):
             for k, (lo, hi) in enumerate(windows):
                 if lo <= t <= hi:
-                    claimed[k].append(t)
+                    claimed[k].append((t, way))
                     break
         row = []
         for k in range(1, len(days)):

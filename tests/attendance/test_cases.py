@@ -7,6 +7,7 @@ import pytest
 SH = "Asia/Shanghai"
 WORKDAY, RESTDAY, HOLIDAY = 0, 1, 2
 HALF, FULL = 1, 2
+ANY, IN, OUT, NONE = 0, 1, 2, 3  # punch directions (payroll_core.attendance.Direction)
 
 
 def sh(day: str, *times: str) -> list[tuple[int, str]]:
@@ -281,3 +282,62 @@ def test_month_summary_feeds_the_pay_case_keys(run):
         "ot_holiday_minutes": 480,
         "missing_punches": 1,
     }
+
+
+def test_in_only_and_out_only_gates_pair_by_direction(run, day, facts):
+    # Pairs office 09:00-18:00, lunch 12:00-13:00. The in gate (IN) takes 08:55 and 13:10, the out
+    # gate (OUT) 12:05 and 18:02, but a colleague's tailgate leaves the out gate's 12:05 ... and a
+    # second in at 12:50 through the in gate: in 08:55, out 12:05, in 12:50, in 13:10, out 18:02.
+    # By direction: 08:55-12:05 (190 - 5 lunch = 185) and 13:10-18:02 (292); the 12:50 in is unpaired
+    # (missing, so absent by default). Positional pairs would have paired 12:50-13:10 and left 18:02.
+    times = ("08:55", "12:05", "12:50", "13:10", "18:02")
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", *times), [IN, OUT, IN, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=477, regular_minutes=470, missing_punch=1, absence=FULL, punches=5
+    )
+    # Without the stray 12:50: two clean in/out pairs, 185 + 292 = 477 worked, 180 + 290 regular,
+    # late 0 (08:55), early 0 (18:02).
+    times = ("08:55", "12:05", "13:10", "18:02")
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", *times), [IN, OUT, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=477, regular_minutes=470, punches=4)
+
+
+def test_out_before_in_is_unpaired_by_direction(run, day, facts):
+    # Out gate 08:50 (went back out to the car park), then in 09:00 and out 18:00: the leading out has
+    # no open in, so it is unpaired; 09:00-18:00 = 540 - 60 = 480 worked. Missing, so absent by default.
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "08:50", "09:00", "18:00"), [OUT, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=480, regular_minutes=480, missing_punch=1, absence=FULL, punches=3
+    )
+
+
+def test_a_state_255_terminal_is_read_first_in_last_out(run, day, facts):
+    # Pairs office, but the terminal sends state 255 (no direction): 08:55, 12:05, 13:10, 18:02 are
+    # one interval 08:55-18:02 = 547 - 60 lunch = 487 worked, 480 regular (09:00-18:00), no OT (2 < 60).
+    punches = sh("2026-03-02", "08:55", "12:05", "13:10", "18:02")
+    r = run("2026-03", ["shanghai-pairs/office"], punches, [NONE] * 4)
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=487, regular_minutes=480, punches=4)
+    # Three punches (odd) are still a whole day first-in/last-out: 08:55-18:02, nothing missing.
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "08:55", "12:05", "18:02"), [NONE] * 3)
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=487, regular_minutes=480, punches=3)
+
+
+def test_terminal_without_a_state_key_reporting_in_on_every_punch_pairs_positionally(run, day, facts):
+    # Every punch state 0 (in): no out to pair with, so 1-2, 3-4 as without directions (test above: 477/470).
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "08:55", "12:05", "13:10", "18:02"), [IN] * 4)
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=477, regular_minutes=470, punches=4)
+
+
+def test_double_tap_on_two_terminals_40_seconds_apart_is_one_punch(run, day, facts):
+    # In gate at 08:59:10, the lobby terminal at 09:00:00 (40 s later; minutes 08:59 and 09:00): the
+    # kernel has no terminal column, so the later is a double tap (< 3 min). 08:59-18:00 = 541 - 60.
+    times = ("08:59", "09:00", "18:00")
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", *times), [IN, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=481, regular_minutes=480, punches=2)
+
+
+def test_flexible_shift_is_unaffected_by_directions(run, day, facts):
+    # Shanghai flex (first_last): in 07:30, out 16:30 through gates = the direction-less case above,
+    # 480 worked, 480 regular; an extra in at 12:00 changes nothing in first-in/last-out.
+    r = run("2026-03", ["shanghai/flex"], sh("2026-03-03", "07:30", "12:00", "16:30"), [IN, IN, OUT])
+    assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, worked_minutes=480, regular_minutes=480, punches=3)

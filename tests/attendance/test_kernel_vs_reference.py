@@ -52,9 +52,14 @@ def test_kernel_equals_reference(rules, seed, office, month, n_emp):
     roster = rng.choice(own, size=(n_emp, len(days) + 1)).astype(np.int32)
     bounds, _ = rules.day_tables([days[0] - (days[1] - days[0]), *days])
     emp, minute = random_punches(rng, roster, bounds)
+    # directions: none known (alternate), mostly in/out with some unknown, or a few state-255 punches
+    way = rng.choice(4, size=emp.size, p=[[1, 0, 0, 0], [0.1, 0.45, 0.45, 0], [0.1, 0.4, 0.4, 0.1]][seed % 3])
+    way = way.astype(np.int8)
     order = rng.permutation(emp.size)  # the kernel sorts; the reference must not care either
-    result = compute_attendance(PunchColumns(emp[order], minute[order]), roster, rules, period)
-    expect = reference_attendance(emp.tolist(), minute.tolist(), roster.tolist(), rules, days[0], len(days))
+    result = compute_attendance(PunchColumns(emp[order], minute[order], way[order]), roster, rules, period)
+    expect = reference_attendance(
+        emp.tolist(), minute.tolist(), roster.tolist(), rules, days[0], len(days), way.tolist()
+    )
     for e in range(n_emp):
         for d, want in enumerate(expect[e]):
             got = {f.name.lower(): int(result.facts[e, d, f]) for f in Fact}
