@@ -87,7 +87,11 @@ class MissingPunch(IntEnum):
     FLAG = 2
 
 
-MISSING_PUNCH_POLICIES = {"absent": MissingPunch.ABSENT, "worked": MissingPunch.WORKED, "flag": MissingPunch.FLAG}
+MISSING_PUNCH_POLICIES: dict[str, IntEnum] = {
+    "absent": MissingPunch.ABSENT,
+    "worked": MissingPunch.WORKED,
+    "flag": MissingPunch.FLAG,
+}
 
 
 class Bound(IntEnum):
