@@ -35,6 +35,9 @@ Rules per employee-day (each a documented choice, mirrored by `payroll_core/refe
   the unpaired punch adds no time. On a workday the office's `missing_punch` policy decides the
   rest: `absent` (default) a full-day absence, `worked` regular = scheduled and worked at least
   that, `flag` nothing more; late/early are never judged on such a day (a 补卡 correction fixes it).
+  A day still in progress at `as_of` (its local day or its punch window has not ended) is judged
+  `flag` whatever the policy: the out punch of an employee who clocked in this morning is not
+  missing yet.
 - worked = interval minutes minus unpaid breaks; regular = worked inside the shift's span
   (flex: capped at required minutes).
 - Workday (incl. 调休 make-up days): scheduled = shift minutes minus breaks (flex: required);
@@ -54,6 +57,7 @@ import calendar as _cal
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
+from zoneinfo import ZoneInfo
 
 import numba
 import numpy as np
@@ -232,6 +236,7 @@ def _attendance_kernel(
     bounds: np.ndarray,
     params: np.ndarray,
     day_type: np.ndarray,
+    in_progress: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Employees in parallel; per employee one forward pass over its punches and days (`lo..hi`)."""
@@ -277,7 +282,7 @@ def _attendance_kernel(
             regular = acc[1]
             if prm[Param.KIND] == ShiftKind.FLEX:
                 regular = min(regular, bnd[Bound.SCHEDULED])
-            policy = prm[Param.MISSING_PUNCH]
+            policy = MissingPunch.FLAG if in_progress[s, d] else prm[Param.MISSING_PUNCH]
             if missing and kind == DayType.WORKDAY and policy == MissingPunch.WORKED:
                 regular = bnd[Bound.SCHEDULED]
                 worked = max(worked, regular)
@@ -364,8 +369,31 @@ def _check_columns(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, n
     return np.ascontiguousarray(roster, dtype=np.int32)
 
 
-def compute_attendance(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, period: Period) -> AttendanceResult:
-    """Per-employee-day facts and the monthly summary; see the module docstring for every rule."""
+def _in_progress(rules: RuleBook, days: list[dt.date], bounds: np.ndarray, as_of: int | None) -> np.ndarray:
+    """int8 [n_shifts, len(days)]: 1 where the (shift, day) has not ended at the UTC minute `as_of`.
+
+    A day ends at the later of its local midnight in the shift's office and its punch window's end
+    (a night shift's out punch comes the next morning).
+    """
+    open_days = np.zeros(bounds.shape[:2], dtype=np.int8)
+    if as_of is None:
+        return open_days
+    for i, shift in enumerate(rules.shifts):
+        tz = ZoneInfo(rules.offices[shift.office].timezone)
+        for d, day in enumerate(days):
+            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+            open_days[i, d] = as_of < max(int(midnight.timestamp()) // 60, int(bounds[i, d, Bound.WIN_END]))
+    return open_days
+
+
+def compute_attendance(
+    punches: PunchColumns, roster: np.ndarray, rules: RuleBook, period: Period, as_of: int | None = None
+) -> AttendanceResult:
+    """Per-employee-day facts and the monthly summary; see the module docstring for every rule.
+
+    `as_of` (UTC minute since the epoch, usually now) marks the days still in progress, whose missing
+    punch is only flagged; None judges every day as ended.
+    """
     days = period.days
     roster = _check_columns(punches, np.asarray(roster), rules, len(days))
     emp, minute = punches.employee, punches.utc_minute
@@ -376,9 +404,11 @@ def compute_attendance(punches: PunchColumns, roster: np.ndarray, rules: RuleBoo
     n_emp = roster.shape[0]
     hi = np.searchsorted(emp, np.arange(n_emp, dtype=np.int32), side="right")
     lo = np.concatenate(([0], hi[:-1])) if n_emp else hi
-    bounds, day_type = rules.day_tables([days[0] - dt.timedelta(days=1), *days])
+    all_days = [days[0] - dt.timedelta(days=1), *days]
+    bounds, day_type = rules.day_tables(all_days)
+    in_progress = _in_progress(rules, all_days, bounds, as_of)
     out = np.zeros((n_emp, len(days), N_FACTS), dtype=np.int32)
-    _attendance_kernel(lo, hi, minute, direction, roster, bounds, rules.params(), day_type, out)
+    _attendance_kernel(lo, hi, minute, direction, roster, bounds, rules.params(), day_type, in_progress, out)
     return AttendanceResult(period, out, summarize(out))
 
 

@@ -34,7 +34,7 @@ from gateway.pay.dated_terms import month_segments
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import MonthLeave, month_leave
 from gateway.pay.overtime_rule import OvertimeScope, count_overtime
-from gateway.store import Employee, Office, Punch, PunchCorrection
+from gateway.store import Employee, Office, Punch, PunchCorrection, utcnow
 from payroll_core.attendance import (
     N_FACTS,
     AttendanceInputError,
@@ -366,6 +366,7 @@ def month_attendance(
     only: int | None = None,
     day: dt.date | None = None,
     through: dict[int, dt.date] | None = None,
+    now: dt.datetime | None = None,
 ) -> MonthAttendance:
     """Attendance of every employee in scope for `period`, computed by the payroll_core kernel.
 
@@ -376,6 +377,8 @@ def month_attendance(
     day needs at the cost of a few days' punches instead of a month's. `through` (office id → its date
     today) counts a month in progress up to that day: later days count like days outside employment
     (neither worked nor absent), so a view of the current month does not call the days to come absences.
+    A day not ended at `now` (naive UTC, default the moment of computing) only flags a missing punch, whatever the
+    office's `missing_punch` policy: who clocked in this morning is not absent for the out punch still to come.
     """
     employees = employees_in_scope(session, period, office, only=only)
     offices = (
@@ -396,7 +399,8 @@ def month_attendance(
     try:
         first, last = (day, day) if day is not None else (period.days[0], period.days[-1])
         punches = _punch_columns(session, employees, first, last)
-        result = compute_attendance(_with_copies(punches, employees, moved), roster, book, period)
+        as_of = int(_minutes([now or utcnow()])[0])
+        result = compute_attendance(_with_copies(punches, employees, moved), roster, book, period, as_of)
     except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet
         raise AttendanceError(str(exc)) from None
     facts = result.facts[: len(employees)].copy()

@@ -72,8 +72,13 @@ def _pairs(
     return intervals, int(unpaired or opened is not None)
 
 
-def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[tuple[dt.datetime, int]]) -> dict[str, int]:
+def _day_facts(
+    day: dt.date, shift: Shift, office: Office, punches: list[tuple[dt.datetime, int]], as_of: dt.datetime | None
+) -> dict[str, int]:
     tz = ZoneInfo(office.timezone)
+    # a day not ended at as_of (its local day, or its punch window) only flags a missing punch
+    ended = as_of is None or as_of >= max(_at(day, 24 * 60, tz), _at(day, shift.window[1], tz))
+    policy = office.missing_punch if ended else MissingPunch.FLAG
     span = (_at(day, shift.span[0], tz), _at(day, shift.span[1], tz))
     core = (_at(day, shift.core[0], tz), _at(day, shift.core[1], tz))
     breaks = [(_at(day, a, tz), _at(day, b, tz)) for a, b in shift.breaks]
@@ -105,7 +110,7 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[tuple[d
         workday_ot = after_end
 
     kind = _kind_of_day(day, office)
-    if missing and kind == WORKDAY and office.missing_punch is MissingPunch.WORKED:
+    if missing and kind == WORKDAY and policy is MissingPunch.WORKED:
         regular = scheduled
         worked = max(worked, scheduled)
     facts = {
@@ -130,7 +135,7 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[tuple[d
         return facts
     facts["scheduled_minutes"] = scheduled
     facts["ot_workday_minutes"] = _ot(workday_ot, office)
-    if not kept or (missing and office.missing_punch is MissingPunch.ABSENT):
+    if not kept or (missing and policy is MissingPunch.ABSENT):
         facts["absence"] = 2
     elif not missing:
         if regular < shift.absent_below:
@@ -153,8 +158,11 @@ def reference_attendance(
     first_day: dt.date,
     n_days: int,
     direction: list[int] | None = None,
+    as_of: dt.datetime | None = None,
 ) -> list[list[dict[str, int]]]:
-    """Facts per employee, per day of the period; `roster[e]` has n_days + 1 shift indices (day before first)."""
+    """Facts per employee, per day of the period; `roster[e]` has n_days + 1 shift indices (day before first).
+
+    `as_of` (aware): days not ended then only flag a missing punch, as the kernel's `as_of`."""
     days = [first_day + dt.timedelta(days=k) for k in range(-1, n_days)]
     by_employee: dict[int, list[tuple[dt.datetime, int]]] = {}
     ways = direction if direction is not None else [ANY] * len(employee)
@@ -176,7 +184,7 @@ def reference_attendance(
         row = []
         for k in range(1, len(days)):
             shift = rules.shifts[shifts[k]]
-            row.append(_day_facts(days[k], shift, rules.offices[shift.office], claimed[k]))
+            row.append(_day_facts(days[k], shift, rules.offices[shift.office], claimed[k], as_of))
         result.append(row)
     return result
 

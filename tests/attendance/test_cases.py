@@ -341,3 +341,29 @@ def test_flexible_shift_is_unaffected_by_directions(run, day, facts):
     # 480 worked, 480 regular; an extra in at 12:00 changes nothing in first-in/last-out.
     r = run("2026-03", ["shanghai/flex"], sh("2026-03-03", "07:30", "12:00", "16:30"), [IN, IN, OUT])
     assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, worked_minutes=480, regular_minutes=480, punches=3)
+
+
+@pytest.mark.parametrize("office", ["shanghai/office", "shanghai-worked/office"])
+def test_a_day_in_progress_only_flags_its_missing_punch(run, day, facts, office):
+    # As of Tue 3 March 10:00 Shanghai: Mon 2 March (one punch) has ended, so its policy applies;
+    # Tue 3 March (in at 09:30, the out is still to come) is flagged only: no absence, no credit,
+    # no lateness judged.
+    punches = sh("2026-03-02", "09:00") + sh("2026-03-03", "09:30")
+    r = run("2026-03", [office], punches, as_of=f"2026-03-03 10:00 {SH}")
+    ended = {"absence": FULL} if office == "shanghai/office" else {"worked_minutes": 480, "regular_minutes": 480}
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1, **ended)
+    assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, missing_punch=1, punches=1)
+    # At local midnight the day has ended (window 06:00-24:00): the policy applies to it.
+    r = run("2026-03", [office], punches, as_of=f"2026-03-04 00:00 {SH}")
+    assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, missing_punch=1, punches=1, **ended)
+
+
+def test_a_night_shift_is_in_progress_until_its_window_ends(run, day, facts):
+    # Dongguan night 20:00-05:00, window until 05:00 + 240 = 09:00 next morning. In at Mon 2 March
+    # 20:00; as of Tue 3 March 03:00 the local day of 2 March has ended but its out punch can still
+    # come: flagged only. As of 09:00 the window has closed: absent (the default policy).
+    punches = sh("2026-03-02", "20:00")
+    r = run("2026-03", ["dongguan/night"], punches, as_of=f"2026-03-03 03:00 {SH}")
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1)
+    r = run("2026-03", ["dongguan/night"], punches, as_of=f"2026-03-03 09:00 {SH}")
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, absence=FULL, punches=1)

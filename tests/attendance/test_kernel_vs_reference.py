@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,10 +57,13 @@ def test_kernel_equals_reference(rules, seed, office, month, n_emp):
     # directions: none known (alternate), mostly in/out with some unknown, or a few state-255 punches
     way = rng.choice(4, size=emp.size, p=[[1, 0, 0, 0], [0.1, 0.45, 0.45, 0], [0.1, 0.4, 0.4, 0.1]][seed % 3])
     way = way.astype(np.int8)
+    # as of: none (every day ended), or a moment inside the period, so some days are still in progress
+    as_of = None if seed % 2 else int(rng.integers(bounds[0, 1, Bound.WIN_START], bounds[0, -1, Bound.WIN_END]))
     order = rng.permutation(emp.size)  # the kernel sorts; the reference must not care either
-    result = compute_attendance(PunchColumns(emp[order], minute[order], way[order]), roster, rules, period)
+    result = compute_attendance(PunchColumns(emp[order], minute[order], way[order]), roster, rules, period, as_of)
+    when = None if as_of is None else dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=as_of)
     expect = reference_attendance(
-        emp.tolist(), minute.tolist(), roster.tolist(), rules, days[0], len(days), way.tolist()
+        emp.tolist(), minute.tolist(), roster.tolist(), rules, days[0], len(days), way.tolist(), when
     )
     for e in range(n_emp):
         for d, want in enumerate(expect[e]):
