@@ -190,20 +190,18 @@ def _pair(
     start: int,
     stop: int,
     tap: int,
-    by_direction: bool,
     bnd: np.ndarray,
     n_breaks: int,
     acc: np.ndarray,
 ) -> int:
-    """Pair the kept punches `start..stop` into intervals added to `acc`; 1 if one is left unpaired.
+    """Pair the kept punches `start..stop` by direction into intervals added to `acc`; 1 if one is left unpaired.
 
-    `by_direction`: an in opens, an out closes (an in after an open in, or an out with none open, is
-    unpaired). Otherwise, and for a punch of unknown direction (Direction.ANY, e.g. a 补卡), each punch
-    closes an open interval or opens one: 1-2, 3-4, ....
+    An in opens, an out closes (an in after an open in, or an out with none open, is unpaired); a punch
+    of unknown direction (Direction.ANY, e.g. a 补卡) closes an open interval or opens one. Only for a
+    day with both an in and an out: the kernel pairs every other day 1-2, 3-4 in its own pass.
     """
     unpaired = 0
     is_open = False
-    known = by_direction
     opened = last = 0
     for k in range(start, stop):
         t = minute[k]
@@ -211,7 +209,7 @@ def _pair(
             continue
         last = t
         way = direction[k]
-        closes = way == Direction.OUT if known and way != Direction.ANY else is_open
+        closes = way == Direction.OUT if way != Direction.ANY else is_open
         if closes:
             if is_open:
                 _add_interval(opened, t, bnd, n_breaks, acc)
@@ -255,7 +253,7 @@ def _attendance_kernel(
             pairs = prm[Param.MODE] == PunchMode.PAIRS
             nb = prm[Param.N_BREAKS]
             count = 0
-            first = last = 0
+            first = last = opened = 0
             seen = 0  # bit per Direction the day's kept punches carry
             day_start = p
             while p < hi[e] and minute[p] <= bnd[Bound.WIN_END]:
@@ -265,14 +263,23 @@ def _attendance_kernel(
                     continue
                 if count == 0:
                     first = t
+                if pairs:  # 1-2, 3-4 in this pass: the common day, with no in and out both, needs no second one
+                    if count % 2:
+                        _add_interval(opened, t, bnd, nb, acc)
+                    else:
+                        opened = t
                 seen |= 1 << direction[p - 1]
                 count += 1
                 last = t
             if d == 0:
                 continue  # the day before the period only claims its punches
             if pairs and not seen & (1 << Direction.NONE):
-                missing = _pair(minute, direction, day_start, p, tap, seen & _IN_AND_OUT == _IN_AND_OUT, bnd, nb, acc)
+                missing = count % 2
+                if seen & _IN_AND_OUT == _IN_AND_OUT:  # pair again, by direction
+                    acc[:] = 0
+                    missing = _pair(minute, direction, day_start, p, tap, bnd, nb, acc)
             else:  # first_last, or a punch without a direction (state 255): first in, last out
+                acc[:] = 0
                 if count >= 2:
                     _add_interval(first, last, bnd, nb, acc)
                 missing = int(count == 1)
