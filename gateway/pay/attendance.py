@@ -267,7 +267,7 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
         lambda ids: (
             session.connection()  # Core rows: ORM rows of 4,000,000 punches cost more than the kernel
             .execute(
-                select(Punch.id, Punch.employee_id, type_coerce(Punch.ts_utc, String))
+                select(Punch.id, Punch.employee_id, type_coerce(Punch.ts_utc, String), Punch.direction)
                 .where(
                     Punch.employee_id.in_(ids),
                     Punch.ts_utc >= low,
@@ -282,18 +282,22 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
     ids = np.fromiter(index, dtype=np.int64, count=len(index))
     order = np.argsort(ids)
     void = np.fromiter(corrected, dtype=np.int64, count=len(corrected))
-    employees_of, minutes = [], []
+    employees_of, minutes, directions = [], [], []
     for batch in raw:
-        punch_id, employee_id, ts = zip(*batch, strict=True)
+        punch_id, employee_id, ts, direction = zip(*batch, strict=True)
         kept = ~np.isin(np.array(punch_id, dtype=np.int64), void)
         at = np.searchsorted(ids, np.array(employee_id, dtype=np.int64), sorter=order)
         employees_of.append(order[at][kept])
         minutes.append(_minutes(ts)[kept])
+        directions.append(np.array(direction, dtype=np.int8)[kept])
     moved = [(employee_id, ts) for employee_id, ts in corrected.values() if ts is not None]
     extra = [(employee_id, ts) for employee_id, ts in added + moved if low <= ts < high]
     employees_of.append(np.fromiter((index[e] for e, _ in extra), dtype=np.int64, count=len(extra)))
     minutes.append(_minutes([ts for _, ts in extra]))
-    return PunchColumns(np.concatenate(employees_of).astype(np.int32), np.concatenate(minutes))
+    directions.append(np.zeros(len(extra), dtype=np.int8))  # a correction says no direction: Direction.ANY
+    return PunchColumns(
+        np.concatenate(employees_of).astype(np.int32), np.concatenate(minutes), np.concatenate(directions)
+    )
 
 
 def _minutes(times: Sequence[str | dt.datetime]) -> np.ndarray:
@@ -350,12 +354,14 @@ def _with_copies(
     if not moved:
         return punches
     index = {e.id: i for i, e in enumerate(employees)}
-    rows, minutes = [punches.employee], [punches.utc_minute]
+    assert punches.direction is not None  # _punch_columns always reads it
+    rows, minutes, directions = [punches.employee], [punches.utc_minute], [punches.direction]
     for k, (copy, _days) in enumerate(moved):
         mine = punches.employee == index[copy.id]
         rows.append(np.full(int(mine.sum()), len(employees) + k, dtype=np.int32))
         minutes.append(punches.utc_minute[mine])
-    return PunchColumns(np.concatenate(rows).astype(np.int32), np.concatenate(minutes))
+        directions.append(punches.direction[mine])
+    return PunchColumns(np.concatenate(rows).astype(np.int32), np.concatenate(minutes), np.concatenate(directions))
 
 
 def month_attendance(
