@@ -237,7 +237,7 @@ class DeviceOut(BaseModel):
     office: str | None
     model: str
     firmware: str
-    direction: GateDirection = Field("auto", description=_DIRECTION_HELP)
+    direction: str = Field("auto", description=_DIRECTION_HELP)
     health: DeviceHealth
     push_comm_key_set: bool = Field(description="zk-push: whether the terminal must send a push comm key (never shown)")
     allow_from: list[str] = Field(description="zk-push: the networks it may push from; empty = anywhere")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import RawPunch
 from gateway.devices.ingest import ingest_punches
 from gateway.pay.attendance import month_attendance, parse_period
-from gateway.store import Badge, Device, Employee, Office, Punch
+from gateway.store import Badge, Device, Employee, Office, Punch, make_engine, upgrade
 from payroll_core.attendance import Absence, Fact
 
 DAY = date(2026, 3, 2)  # a Monday, a workday in Dongguan (day shift 08:00-17:00, paired punches)
@@ -98,3 +99,24 @@ def test_zk_states_give_the_direction_on_an_auto_terminal(factory: sessionmaker[
     with factory() as session:
         got = session.execute(select(Punch.punch_state, Punch.direction).order_by(Punch.ts_utc))
         assert [tuple(r) for r in got] == [(0, 1), (1, 2), (2, 2), (3, 1), (4, 1), (5, 2), (255, 3), (7, 0)]
+
+
+def test_migration_0033_backfills_the_direction_from_the_stored_state(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'legacy.db'}"
+    upgrade(url, "0031")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for minute, state in enumerate((0, 1, 2, 3, 4, 5, 255, 7)):
+            connection.execute(
+                text(
+                    "INSERT INTO punches (device_sn, pin, ts_local, ts_utc, status, punch_state, verify_mode, "
+                    "workcode, source, received_at, flags, is_double_tap) "
+                    "VALUES ('SN1', '7', :at, :at, 0, :state, 0, '', 'zk-tcp', :at, 0, 0)"
+                ),
+                {"at": datetime(2026, 3, 2, 8, minute), "state": state},
+            )
+    upgrade(url)
+    with engine.connect() as connection:
+        got = connection.execute(text("SELECT punch_state, direction FROM punches ORDER BY ts_utc")).all()
+    engine.dispose()
+    assert [tuple(r) for r in got] == [(0, 1), (1, 2), (2, 2), (3, 1), (4, 1), (5, 2), (255, 3), (7, 0)]
