@@ -110,6 +110,8 @@ Printable = Annotated[str, AfterValidator(check_name)]
 Name = Annotated[Printable, Field(min_length=1, max_length=100, pattern=r"\S")]
 Role = Literal["admin", "hr", "viewer", "employee", "manager"]
 DeviceState = Literal["ok", "warning", "failing", "never polled"]
+GateDirection = Literal["auto", "in", "out"]
+_DIRECTION_HELP = "auto: each punch's direction from its state; in / out: an in-only / out-only gate"
 QuarantineState = Literal["open", "mapped", "dismissed"]
 ShiftRule = Annotated[
     str,
@@ -237,6 +239,7 @@ class DeviceOut(BaseModel):
     office: str | None
     model: str
     firmware: str
+    direction: str = Field("auto", description=_DIRECTION_HELP)
     health: DeviceHealth
     push_comm_key_set: bool = Field(description="zk-push: whether the terminal must send a push comm key (never shown)")
     allow_from: list[str] = Field(description="zk-push: the networks it may push from; empty = anywhere")
@@ -279,6 +282,7 @@ class DeviceCreate(_In):
     office: Name
     push_comm_key: PushCommKey | None = None
     allow_from: AllowFrom = []
+    direction: GateDirection = Field("auto", description=_DIRECTION_HELP)
 
 
 class DeviceUpdate(_In):
@@ -293,6 +297,7 @@ class DeviceUpdate(_In):
         | None
     ) = None
     allow_from: AllowFrom | None = None
+    direction: GateDirection | None = Field(None, description=_DIRECTION_HELP)
 
 
 class UnknownTerminalOut(BaseModel):

@@ -236,6 +236,8 @@ class Device(_Strict):
     # zk-tcp only: `serve` keeps a live event connection (CMD_REG_EVENT) so a punch is stored within
     # seconds; the periodic poll stays as the safety net (gateway.devices.realtime).
     realtime: bool = False
+    # "in" / "out": an in-only / out-only gate, every punch that direction whatever its state; "auto": the state's
+    direction: Literal["auto", "in", "out"] = "auto"
 
     @field_validator("kind")
     @classmethod

@@ -10,9 +10,10 @@ Public API::
 
 Inputs
 - `PunchColumns`: employee index (int32, 0..n-1) and UTC minute (int64, minutes since
-  1970-01-01T00:00Z). Any order: they are sorted here by (employee, minute) unless already sorted
-  (checked in O(n)). Pass punches from the day before the period to the day after it, so night
-  shifts at both month ends see both their punches. There is no office column: a punch is
+  1970-01-01T00:00Z), optionally a Direction per punch (int8). Any order: they are sorted here by
+  (employee, minute, direction) unless already sorted (checked in O(n)). Pass punches from the day
+  before the period to the day after it, so night shifts at both month ends see both their
+  punches. There is no office column: a punch is
   judged against the employee's shift in that shift office's timezone, whichever terminal took it
   (a Shanghai employee punching in Urumqi still works Shanghai hours); the terminal's office only
   matters earlier, when the gateway turns the device's local time into UTC.
@@ -30,10 +31,18 @@ Rules per employee-day (each a documented choice, mirrored by `payroll_core/refe
   belongs to the earliest day whose window [start - window_before, end + window_after] holds it;
   punches outside every window are ignored.
 - Double taps: inside a day, a punch less than `double_tap_minutes` after the last kept punch is
-  dropped.
-- Intervals: `first_last` mode makes one interval first..last punch; `pairs` pairs 1-2, 3-4, ....
-  One punch (first_last) or an odd count (pairs) is a missing punch: the day is flagged, the
-  unpaired punch adds no time, and late/early/absence are not judged (HR fixes the punch first).
+  dropped, whichever terminal took either (there is no terminal column).
+- Intervals: `first_last` mode makes one interval first..last punch; `pairs` pairs an in with the
+  next out when the day's punches carry both directions (`PunchColumns.direction`), else 1-2, 3-4,
+  ... (a terminal without a state key reports "in" on every punch: that tells nothing). A day with a
+  punch of Direction.NONE (ZKTeco state 255) is read first-in/last-out in either mode.
+  One punch (first_last) or an odd count (pairs) is a missing punch (缺卡): the day is flagged and
+  the unpaired punch adds no time. On a workday the office's `missing_punch` policy decides the
+  rest: `absent` (default) a full-day absence, `worked` regular = scheduled and worked at least
+  that, `flag` nothing more; late/early are never judged on such a day (a 补卡 correction fixes it).
+  A day still in progress at `as_of` (its local day or its punch window has not ended) is judged
+  `flag` whatever the policy: the out punch of an employee who clocked in this morning is not
+  missing yet.
 - worked = interval minutes minus unpaid breaks; regular = worked inside the shift's span
   (flex: capped at required minutes).
 - Workday (incl. 调休 make-up days): scheduled = shift minutes minus breaks (flex: required);
@@ -53,6 +62,7 @@ import calendar as _cal
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
+from zoneinfo import ZoneInfo
 
 import numba
 import numpy as np
@@ -60,11 +70,20 @@ from numba import prange
 
 from payroll_core.calendar import DayType
 from payroll_core.errors import PayrollCoreError
-from payroll_core.shifts import Bound, Param, PunchMode, RuleBook, ShiftKind
+from payroll_core.shifts import Bound, MissingPunch, Param, PunchMode, RuleBook, ShiftKind
 
 
 class AttendanceInputError(PayrollCoreError):
     """Punch columns, roster or period do not fit together; the message says which and how."""
+
+
+class Direction(IntEnum):
+    """A punch's direction (`PunchColumns.direction`), from the terminal's state and role."""
+
+    ANY = 0  # not known (a correction, a source without states): pairs mode alternates 1-2, 3-4, ...
+    IN = 1
+    OUT = 2
+    NONE = 3  # the terminal sent no direction (ZKTeco state 255): the day is read first-in/last-out
 
 
 class Absence(IntEnum):
@@ -127,6 +146,7 @@ class Period:
 class PunchColumns:
     employee: np.ndarray  # int32
     utc_minute: np.ndarray  # int64 minutes since the Unix epoch, UTC
+    direction: np.ndarray | None = None  # int8 Direction per punch; None: all Direction.ANY
 
 
 @dataclass(frozen=True)
@@ -186,16 +206,62 @@ def _add_interval(a: int, b: int, bnd: np.ndarray, n_breaks: int, acc: np.ndarra
     acc[2] += max(0, b - max(a, bnd[Bound.EARLY_REF])) - (brk - in_span)
 
 
+_IN_AND_OUT = (1 << Direction.IN) | (1 << Direction.OUT)
+
+
+@numba.njit(cache=True)
+def _pair(
+    minute: np.ndarray,
+    direction: np.ndarray,
+    start: int,
+    stop: int,
+    tap: int,
+    bnd: np.ndarray,
+    n_breaks: int,
+    acc: np.ndarray,
+) -> int:
+    """Pair the kept punches `start..stop` by direction into intervals added to `acc`; 1 if one is left unpaired.
+
+    An in opens, an out closes (an in after an open in, or an out with none open, is unpaired); a punch
+    of unknown direction (Direction.ANY, e.g. a 补卡) closes an open interval or opens one. Only for a
+    day with both an in and an out: the kernel pairs every other day 1-2, 3-4 in its own pass.
+    """
+    unpaired = 0
+    is_open = False
+    opened = last = 0
+    for k in range(start, stop):
+        t = minute[k]
+        if k > start and t - last < tap:
+            continue
+        last = t
+        way = direction[k]
+        closes = way == Direction.OUT if way != Direction.ANY else is_open
+        if closes:
+            if is_open:
+                _add_interval(opened, t, bnd, n_breaks, acc)
+            else:
+                unpaired = 1
+            is_open = False
+        else:
+            if is_open:
+                unpaired = 1
+            opened = t
+            is_open = True
+    return int(unpaired or is_open)
+
+
 @numba.njit(cache=True, parallel=True)
 def _attendance_kernel(
     lo: np.ndarray,
     hi: np.ndarray,
     minute: np.ndarray,
+    direction: np.ndarray,
     roster: np.ndarray,
     roster_day: np.ndarray,
     bounds: np.ndarray,
     params: np.ndarray,
     day_type: np.ndarray,
+    in_progress: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Employees in parallel; per employee one forward pass over its punches and days (`lo..hi`)."""
@@ -215,6 +281,8 @@ def _attendance_kernel(
             nb = prm[Param.N_BREAKS]
             count = 0
             first = last = opened = 0
+            seen = 0  # bit per Direction the day's kept punches carry
+            day_start = p
             while p < hi[e] and minute[p] <= bnd[Bound.WIN_END]:
                 t = minute[p]
                 p += 1
@@ -222,24 +290,36 @@ def _attendance_kernel(
                     continue
                 if count == 0:
                     first = t
-                if pairs:
+                if pairs:  # 1-2, 3-4 in this pass: the common day, with no in and out both, needs no second one
                     if count % 2:
                         _add_interval(opened, t, bnd, nb, acc)
                     else:
                         opened = t
+                seen |= 1 << direction[p - 1]
                 count += 1
                 last = t
             if d == 0:
                 continue  # the day before the period only claims its punches
-            if not pairs and count >= 2:
-                _add_interval(first, last, bnd, nb, acc)
-            missing = count % 2 if pairs else int(count == 1)
+            if pairs and not seen & (1 << Direction.NONE):
+                missing = count % 2
+                if seen & _IN_AND_OUT == _IN_AND_OUT:  # pair again, by direction
+                    acc[:] = 0
+                    missing = _pair(minute, direction, day_start, p, tap, bnd, nb, acc)
+            else:  # first_last, or a punch without a direction (state 255): first in, last out
+                acc[:] = 0
+                if count >= 2:
+                    _add_interval(first, last, bnd, nb, acc)
+                missing = int(count == 1)
             row = out[e, d - 1]
             kind = roster_day_type(day_type[prm[Param.OFFICE], d], roster_day[e, d])
             worked = acc[0]
             regular = acc[1]
             if prm[Param.KIND] == ShiftKind.FLEX:
                 regular = min(regular, bnd[Bound.SCHEDULED])
+            policy = MissingPunch.FLAG if in_progress[s, d] else prm[Param.MISSING_PUNCH]
+            if missing and kind == DayType.WORKDAY and policy == MissingPunch.WORKED:
+                regular = bnd[Bound.SCHEDULED]
+                worked = max(worked, regular)
             row[Fact.DAY_TYPE] = kind
             row[Fact.WORKED_MINUTES] = worked
             row[Fact.REGULAR_MINUTES] = regular
@@ -252,11 +332,14 @@ def _attendance_kernel(
             row[Fact.SCHEDULED_MINUTES] = bnd[Bound.SCHEDULED]
             cand = max(0, acc[1] - bnd[Bound.SCHEDULED]) if prm[Param.KIND] == ShiftKind.FLEX else acc[2]
             row[Fact.OT_WORKDAY_MINUTES] = round_overtime(cand, prm[Param.OT_MIN], prm[Param.OT_UNIT])
-            if count == 0 or (not missing and regular < prm[Param.ABSENT_BELOW]):
+            if missing:
+                if policy == MissingPunch.ABSENT:
+                    row[Fact.ABSENCE] = Absence.FULL
+            elif count == 0 or regular < prm[Param.ABSENT_BELOW]:
                 row[Fact.ABSENCE] = Absence.FULL
-            elif not missing and regular < prm[Param.HALF_BELOW]:
+            elif regular < prm[Param.HALF_BELOW]:
                 row[Fact.ABSENCE] = Absence.HALF
-            elif not missing:
+            else:
                 late = first - bnd[Bound.LATE_REF]
                 if late > prm[Param.LATE_GRACE]:
                     row[Fact.LATE_MINUTES] = late
@@ -266,9 +349,12 @@ def _attendance_kernel(
 
 
 @numba.njit(cache=True)
-def _is_sorted(employee: np.ndarray, minute: np.ndarray) -> bool:
+def _is_sorted(employee: np.ndarray, minute: np.ndarray, direction: np.ndarray) -> bool:
     for i in range(1, employee.size):
-        if employee[i] < employee[i - 1] or (employee[i] == employee[i - 1] and minute[i] < minute[i - 1]):
+        if employee[i] != employee[i - 1]:
+            if employee[i] < employee[i - 1]:
+                return False
+        elif minute[i] < minute[i - 1] or (minute[i] == minute[i - 1] and direction[i] < direction[i - 1]):
             return False
     return True
 
@@ -279,6 +365,15 @@ def _check_columns(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, n
         raise AttendanceInputError(
             f"punches: employee must be int32 and utc_minute int64 of one length; got "
             f"{emp.dtype}{emp.shape} and {minute.dtype}{minute.shape}"
+        )
+    way = punches.direction
+    if way is not None and (way.dtype != np.int8 or way.shape != emp.shape):
+        raise AttendanceInputError(
+            f"punches: direction must be int8 of the punches' length; got {way.dtype}{way.shape}"
+        )
+    if way is not None and way.size and (way.min() < 0 or way.max() > max(Direction)):
+        raise AttendanceInputError(
+            f"punches: direction values must be 0..{max(Direction)} (Direction); got {way.min()}..{way.max()}"
         )
     n_emp = roster.shape[0]
     if roster.ndim == 1:
@@ -308,14 +403,36 @@ def _check_columns(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, n
     return np.ascontiguousarray(roster, dtype=np.int32)
 
 
+def _in_progress(rules: RuleBook, days: list[dt.date], bounds: np.ndarray, as_of: int | None) -> np.ndarray:
+    """int8 [n_shifts, len(days)]: 1 where the (shift, day) has not ended at the UTC minute `as_of`.
+
+    A day ends at the later of its local midnight in the shift's office and its punch window's end
+    (a night shift's out punch comes the next morning).
+    """
+    open_days = np.zeros(bounds.shape[:2], dtype=np.int8)
+    if as_of is None:
+        return open_days
+    for i, shift in enumerate(rules.shifts):
+        tz = ZoneInfo(rules.offices[shift.office].timezone)
+        for d, day in enumerate(days):
+            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+            open_days[i, d] = as_of < max(int(midnight.timestamp()) // 60, int(bounds[i, d, Bound.WIN_END]))
+    return open_days
+
+
 def compute_attendance(
     punches: PunchColumns,
     roster: np.ndarray,
     rules: RuleBook,
     period: Period,
     roster_day: np.ndarray | None = None,
+    as_of: int | None = None,
 ) -> AttendanceResult:
-    """Per-employee-day facts and the monthly summary; see the module docstring for every rule."""
+    """Per-employee-day facts and the monthly summary; see the module docstring for every rule.
+
+    `as_of` (UTC minute since the epoch, usually now) marks the days still in progress, whose missing
+    punch is only flagged; None judges every day as ended.
+    """
     days = period.days
     roster = _check_columns(punches, np.asarray(roster), rules, len(days))
     if roster_day is None:
@@ -326,15 +443,20 @@ def compute_attendance(
             f"expected int8{roster.shape}, one RosterDay per roster cell"
         )
     emp, minute = punches.employee, punches.utc_minute
-    if not _is_sorted(emp, minute):
-        order = np.lexsort((minute, emp))
-        emp, minute = emp[order], minute[order]
+    direction = punches.direction if punches.direction is not None else np.zeros(emp.size, dtype=np.int8)
+    if not _is_sorted(emp, minute, direction):  # within a minute by direction, so the order is the data's own
+        order = np.lexsort((direction, minute, emp))
+        emp, minute, direction = emp[order], minute[order], direction[order]
     n_emp = roster.shape[0]
     hi = np.searchsorted(emp, np.arange(n_emp, dtype=np.int32), side="right")
     lo = np.concatenate(([0], hi[:-1])) if n_emp else hi
-    bounds, day_type = rules.day_tables([days[0] - dt.timedelta(days=1), *days])
+    all_days = [days[0] - dt.timedelta(days=1), *days]
+    bounds, day_type = rules.day_tables(all_days)
+    in_progress = _in_progress(rules, all_days, bounds, as_of)
     out = np.zeros((n_emp, len(days), N_FACTS), dtype=np.int32)
-    _attendance_kernel(lo, hi, minute, roster, roster_day, bounds, rules.params(), day_type, out)
+    _attendance_kernel(
+        lo, hi, minute, direction, roster, roster_day, bounds, rules.params(), day_type, in_progress, out
+    )
     return AttendanceResult(period, out, summarize(out))
 
 

@@ -14,6 +14,7 @@ punch_mode = "first_last"        # first_last: one interval first..last punch; p
 double_tap_minutes = 3           # a punch less than this after the previous kept punch is dropped
 ot_min_minutes = 30              # a day's overtime below this is not overtime
 ot_unit_minutes = 30             # overtime is rounded down to a multiple of this
+missing_punch = "absent"         # a day with a missing punch (缺卡): absent | worked | flag
 
 [shifts.day]                     # shift name "day"
 kind = "fixed"                   # fixed | flex
@@ -72,6 +73,27 @@ class PunchMode(IntEnum):
     PAIRS = 1
 
 
+class MissingPunch(IntEnum):
+    """What a scheduled workday with a missing punch (缺卡) counts as until a correction (补卡) is approved.
+
+    ABSENT (the default) is what Chinese HR systems (钉钉/企业微信考勤, 北森) do: the day is a full-day
+    absence, so the employee asks for the correction. WORKED credits the scheduled day in full, with
+    no lateness or early leave. FLAG counts only the paired time and judges nothing. In every policy
+    the day keeps its MISSING_PUNCH flag.
+    """
+
+    ABSENT = 0
+    WORKED = 1
+    FLAG = 2
+
+
+MISSING_PUNCH_POLICIES: dict[str, IntEnum] = {
+    "absent": MissingPunch.ABSENT,
+    "worked": MissingPunch.WORKED,
+    "flag": MissingPunch.FLAG,
+}
+
+
 class Bound(IntEnum):
     """Columns of the per-(shift, day) UTC-minute table the kernel reads."""
 
@@ -102,6 +124,7 @@ class Param(IntEnum):
     ABSENT_BELOW = 8
     OFFICE = 9
     N_BREAKS = 10
+    MISSING_PUNCH = 11
 
 
 N_PARAMS = len(Param)
@@ -141,6 +164,7 @@ class Office:
     ot_min: int
     ot_unit: int
     source: Path
+    missing_punch: MissingPunch = MissingPunch.ABSENT
 
 
 @dataclass(frozen=True)
@@ -174,6 +198,7 @@ class RuleBook:
                 s.absent_below,
                 s.office,
                 len(s.breaks),
+                o.missing_punch,
             )
         return out
 
@@ -356,7 +381,7 @@ def _office(path: Path, data: dict[str, Any]) -> Office:
         path,
         "attendance",
         data.get("attendance", {}),
-        {"punch_mode", "double_tap_minutes", "ot_min_minutes", "ot_unit_minutes"},
+        {"punch_mode", "double_tap_minutes", "ot_min_minutes", "ot_unit_minutes", "missing_punch"},
     )
     unit = a.minutes("ot_unit_minutes", 1)
     if unit == 0:
@@ -371,6 +396,7 @@ def _office(path: Path, data: dict[str, Any]) -> Office:
         a.minutes("ot_min_minutes", 0),
         unit,
         path,
+        a.choice("missing_punch", MISSING_PUNCH_POLICIES, "absent"),
     )
 
 

@@ -62,6 +62,7 @@ def device_out(request: Request, device: Device, office: str | None) -> DeviceOu
         office=office,
         model=device.model,
         firmware=device.firmware,
+        direction=device.direction,
         push_comm_key_set=device.push_key_sha256 is not None,
         allow_from=allowed_networks(device),
         info=info[0] if info else None,
@@ -131,6 +132,7 @@ def _snapshot(device: Device, office: str | None) -> dict[str, object]:
         "host": device.host,
         "port": device.port,
         "office": office,
+        "direction": device.direction,
     }
     if device.kind in PUSH_KINDS:
         snapshot["push_comm_key"] = "set" if device.push_key_sha256 else None
@@ -224,6 +226,7 @@ def add_device(request: Request, body: DeviceCreate, who: Annotated[Principal, r
             host=body.host,
             port=body.port,
             office_id=_office_id(session, body.office),
+            direction=body.direction,
             model="",
             firmware="",
             consecutive_failures=0,
@@ -256,7 +259,7 @@ def edit_device(
         _check_unique(session, device.id, changes.get("name"), changes.get("sn"))
         if "office" in changes:
             device.office_id, office = _office_id(session, changes["office"]), changes["office"]
-        for key in ("name", "sn", "kind", "host", "port"):
+        for key in ("name", "sn", "kind", "host", "port", "direction"):
             if key in changes:
                 setattr(device, key, changes[key])
         if "push_comm_key" in changes:

@@ -91,8 +91,9 @@ def employee_month(
     with read(request) as session, pay_errors():
         employee = visible_employee(session, who, code)
         office = session.get(Office, employee.office_id) if employee.office_id is not None else None
-        today = local_today(office, utcnow()) if office is not None else dt.date.max
-        calendar = month_calendar(session, employee, period, today)
+        now = utcnow()
+        today = local_today(office, now) if office is not None else dt.date.max
+        calendar = month_calendar(session, employee, period, today, now)
     counted = [day.overtime_minutes if day.date <= calendar.through else 0 for day in calendar.days]
     over, limits = calendar_limits(calendar.office, counted)
     return MonthCalendarOut(

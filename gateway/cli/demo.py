@@ -3,7 +3,7 @@
 What `setup_demo` builds, all in one temporary folder and on localhost:
 - Shanghai HQ (office shift 09:00-18:00): a ZKTeco SOAP terminal and an ADMS push terminal that pushes
   into the running API; Dongguan plant (paired punches, office shift: day 08:00-17:00 + planned
-  overtime; the ZK TCP terminal's night workers have their own `shift_rule = "night"`, 20:00-05:00):
+  overtime; the ZK terminals' night workers have their own `shift_rule = "night"`, 20:00-05:00):
   a ZK binary-protocol terminal over TCP, one over UDP, and a Comet export file.
 - Employees and badge mappings for the simulators' pins (badges are per terminal, since every
   simulator numbers its badges from 1001), with one pin per terminal left unmapped so the quarantine
@@ -330,6 +330,8 @@ def _setup(
     push_users = 8
     push_people = make_users(push_users, 22)
     night = frozenset(r.user_id for r in tcp.records if r.timestamp.hour >= 18)
+    # the UDP terminal's seed has night workers too: on the day shift their 20:00 in is a missing punch a day
+    night_udp = frozenset(r.user_id for r in udp.records if r.timestamp.hour >= 18)
     comet_people = make_users(comet_users, 31, chinese_names=True)
     staff = [
         _Staff(
@@ -360,6 +362,7 @@ def _setup(
             PLANT,
             [(u.user_id, u.name) for u in udp.users],
             lambda k: {"pay_basis": "hourly", "hourly_rate_fen": 2_600 + 100 * k},
+            night_udp,
         ),
         _Staff("DG-C", COMET_SN, PLANT, [(u.pin, u.name) for u in comet_people], lambda k: {"pay_basis": "piece"}),
     ]

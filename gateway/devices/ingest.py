@@ -154,6 +154,7 @@ def _context(
         first_record_ts_local=first_known,
         source=source,
         received_at=received_at,
+        direction=device.direction if device else "auto",
     )
     first_record = punches[0].ts_local if device is not None and first_known is None and punches else None
     return ctx, first_record
@@ -205,6 +206,7 @@ def _insert_rows(connection: Connection, rows: list[PunchRow]) -> int:
                 r.employee_id,
                 r.flags,
                 r.is_double_tap,
+                r.direction,
             )
             for r in rows
         ]

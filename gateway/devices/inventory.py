@@ -31,6 +31,7 @@ def register_config(factory: sessionmaker[Session], config: Config) -> None:
             device = devices.get(dev.label) or Device(name=dev.label, model="", firmware="", consecutive_failures=0)
             device.kind, device.host, device.port = dev.kind, dev.host, dev.port
             device.office_id = offices[dev.office].id
+            device.direction = dev.direction
             if dev.sn is not None:
                 device.sn = dev.sn
             set_push_key(device, dev.push_comm_key)

@@ -16,6 +16,10 @@ Pure functions over plain values, so the rules are testable without a database:
 - **Flags.** `FUTURE`: later than the device's own clock (now + its measured offset) plus a tolerance;
   `BEFORE_FIRST_RECORD`: earlier than the first record the device ever gave us (a reset clock).
   Flagged punches are stored and reported, never dropped.
+- **Direction.** A ZK punch state says in (0 check-in, 3 break-in, 4 OT-in) or out (1 check-out,
+  2 break-out, 5 OT-out); 255 is a terminal without a state key (`Direction.NONE`: the day is read
+  first-in/last-out); any other state is `ANY`. A device configured `in` or `out` (an in-only or
+  out-only gate) gives that direction to every punch, whatever its state.
 - **Double taps.** A punch within the office window after the last *accepted* (non-double-tap) punch
   of the same pin on the same device is marked `is_double_tap`; it stays in the raw log and
   attendance ignores it. Anchoring on the accepted punch means a run of taps 20 s apart with a 30 s
@@ -33,6 +37,7 @@ from zoneinfo import ZoneInfo
 from drivers.base import MAX_PIN_LENGTH, RawPunch
 from gateway.errors import IngestError
 from gateway.store import PunchFlag
+from payroll_core.attendance import Direction
 
 _LAST_MICROSECOND = timedelta(hours=1, microseconds=-1)
 
@@ -85,6 +90,25 @@ def device_now_local(now_utc: datetime, zone: ZoneInfo, clock_offset_s: int) -> 
     return true_local + timedelta(seconds=clock_offset_s)
 
 
+_STATE_DIRECTION = {
+    0: Direction.IN,
+    1: Direction.OUT,
+    2: Direction.OUT,
+    3: Direction.IN,
+    4: Direction.IN,
+    5: Direction.OUT,
+    255: Direction.NONE,
+}
+#: `devices.direction` values: "auto" reads the punch state, the others are fixed gates.
+DEVICE_DIRECTIONS = {"auto": None, "in": Direction.IN, "out": Direction.OUT}
+
+
+def direction_of(punch_state: int, device_direction: str) -> Direction:
+    """A punch's direction: the device's fixed one (an in-only / out-only gate), else its ZK state's."""
+    fixed = DEVICE_DIRECTIONS[device_direction]
+    return fixed if fixed is not None else _STATE_DIRECTION.get(punch_state, Direction.ANY)
+
+
 def employee_for(pin: str, device_sn: str, badges: Mapping[tuple[str, str | None], int]) -> int | None:
     """The employee behind `pin` on `device_sn`: the device's own badge first, then a company-wide one."""
     found = badges.get((pin, device_sn))
@@ -114,6 +138,7 @@ class PunchRow(NamedTuple):
     employee_id: int | None
     flags: int
     is_double_tap: bool
+    direction: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +153,7 @@ class NormalizeContext:
     first_record_ts_local: datetime | None
     source: str
     received_at: datetime  # naive UTC
+    direction: str = "auto"  # the device's: auto | in | out
 
 
 def normalize_punches(
@@ -186,6 +212,7 @@ def normalize_punches(
                 employee_for(pin, ctx.device_sn, ctx.badges),
                 int(flags),
                 is_double_tap,
+                int(direction_of(punch.punch_state, ctx.direction)),
             )
         )
     return rows

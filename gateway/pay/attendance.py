@@ -49,7 +49,7 @@ from gateway.pay.working_time import (
     opening_span,
     period_minutes,
 )
-from gateway.store import Employee, Office, Punch, PunchCorrection
+from gateway.store import Employee, Office, Punch, PunchCorrection, utcnow
 from payroll_core.attendance import (
     N_FACTS,
     AttendanceInputError,
@@ -349,7 +349,7 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
         lambda ids: (
             session.connection()  # Core rows: ORM rows of 4,000,000 punches cost more than the kernel
             .execute(
-                select(Punch.id, Punch.employee_id, type_coerce(Punch.ts_utc, String))
+                select(Punch.id, Punch.employee_id, type_coerce(Punch.ts_utc, String), Punch.direction)
                 .where(
                     Punch.employee_id.in_(ids),
                     Punch.ts_utc >= low,
@@ -364,18 +364,22 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
     ids = np.fromiter(index, dtype=np.int64, count=len(index))
     order = np.argsort(ids)
     void = np.fromiter(corrected, dtype=np.int64, count=len(corrected))
-    employees_of, minutes = [], []
+    employees_of, minutes, directions = [], [], []
     for batch in raw:
-        punch_id, employee_id, ts = zip(*batch, strict=True)
+        punch_id, employee_id, ts, direction = zip(*batch, strict=True)
         kept = ~np.isin(np.array(punch_id, dtype=np.int64), void)
         at = np.searchsorted(ids, np.array(employee_id, dtype=np.int64), sorter=order)
         employees_of.append(order[at][kept])
         minutes.append(_minutes(ts)[kept])
+        directions.append(np.array(direction, dtype=np.int8)[kept])
     moved = [(employee_id, ts) for employee_id, ts in corrected.values() if ts is not None]
     extra = [(employee_id, ts) for employee_id, ts in added + moved if low <= ts < high]
     employees_of.append(np.fromiter((index[e] for e, _ in extra), dtype=np.int64, count=len(extra)))
     minutes.append(_minutes([ts for _, ts in extra]))
-    return PunchColumns(np.concatenate(employees_of).astype(np.int32), np.concatenate(minutes))
+    directions.append(np.zeros(len(extra), dtype=np.int8))  # a correction says no direction: Direction.ANY
+    return PunchColumns(
+        np.concatenate(employees_of).astype(np.int32), np.concatenate(minutes), np.concatenate(directions)
+    )
 
 
 def _minutes(times: Sequence[str | dt.datetime]) -> np.ndarray:
@@ -432,12 +436,14 @@ def _with_copies(
     if not moved:
         return punches
     index = {e.id: i for i, e in enumerate(employees)}
-    rows, minutes = [punches.employee], [punches.utc_minute]
+    assert punches.direction is not None  # _punch_columns always reads it
+    rows, minutes, directions = [punches.employee], [punches.utc_minute], [punches.direction]
     for k, (copy, _days) in enumerate(moved):
         mine = punches.employee == index[copy.id]
         rows.append(np.full(int(mine.sum()), len(employees) + k, dtype=np.int32))
         minutes.append(punches.utc_minute[mine])
-    return PunchColumns(np.concatenate(rows).astype(np.int32), np.concatenate(minutes))
+        directions.append(punches.direction[mine])
+    return PunchColumns(np.concatenate(rows).astype(np.int32), np.concatenate(minutes), np.concatenate(directions))
 
 
 def month_attendance(
@@ -449,6 +455,7 @@ def month_attendance(
     day: dt.date | None = None,
     through: dict[int, dt.date] | None = None,
     working_time: bool = True,
+    now: dt.datetime | None = None,
 ) -> MonthAttendance:
     """Attendance of every employee in scope for `period`, computed by the payroll_core kernel.
 
@@ -461,6 +468,8 @@ def month_attendance(
     (neither worked nor absent), so a view of the current month does not call the days to come absences.
     `working_time` False leaves out the working-time systems (the facts of an earlier month of a comprehensive
     period need only the kernel's worked minutes).
+    A day not ended at `now` (naive UTC, default the moment of computing) only flags a missing punch, whatever the
+    office's `missing_punch` policy: who clocked in this morning is not absent for the out punch still to come.
     """
     employees = employees_in_scope(session, period, office, only=only)
     offices = (
@@ -486,7 +495,10 @@ def month_attendance(
     try:
         first, last = (day, day) if day is not None else (period.days[0], period.days[-1])
         punches = _punch_columns(session, employees, first, last)
-        result = compute_attendance(_with_copies(punches, employees, moved), roster, book, period, roster_day)
+        as_of = int(_minutes([now or utcnow()])[0])
+        result = compute_attendance(
+            _with_copies(punches, employees, moved), roster, book, period, roster_day, as_of=as_of
+        )
     except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet
         raise AttendanceError(str(exc)) from None
     facts = result.facts[: len(employees)].copy()

@@ -6,7 +6,8 @@ the punches around it), for the employees employed on it:
 
 - `headcount`: employed that day (hired on or before it, not left before it);
 - `absent` (缺勤): the kernel's full-day absence — a workday with no punch at all, or with less regular
-  time than the shift's `absent_below_minutes`. Before people arrive, everyone not yet in is absent;
+  time than the shift's `absent_below_minutes`, or, once the day has ended, a missing punch under the
+  office's `missing_punch = "absent"`. Before people arrive, everyone not yet in is absent;
 - `present` (出勤): punched at least once and not absent (on a rest day: came in anyway);
 - `late` (迟到): late minutes beyond the shift's grace. The kernel judges lateness only on a day with
   its punches paired, so someone who came in late and has not punched out yet is not counted late yet;
@@ -92,9 +93,9 @@ def local_today(office: Office, now_utc: dt.datetime) -> dt.date:
     return now_utc.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(office.timezone)).date()
 
 
-def office_today(session: Session, office: Office, day: dt.date) -> OfficeToday:
-    """`office`'s attendance on `day` (see the module docstring for each figure)."""
-    result = month_attendance(session, parse_period(f"{day:%Y-%m}"), office, day=day)
+def office_today(session: Session, office: Office, day: dt.date, now_utc: dt.datetime | None = None) -> OfficeToday:
+    """`office`'s attendance on `day` as of `now_utc` (see the module docstring for each figure)."""
+    result = month_attendance(session, parse_period(f"{day:%Y-%m}"), office, day=day, now=now_utc)
     employed = np.array(
         [
             (e.hired_on is None or e.hired_on <= day) and (e.left_on is None or e.left_on >= day)
@@ -137,7 +138,7 @@ def _on_leave(session: Session, employee_ids: list[int], day: dt.date) -> np.nda
 def offices_today(session: Session, now_utc: dt.datetime, day: dt.date | None = None) -> list[OfficeToday]:
     """Every office on its own today (or on `day`, the same date for every office), by office name."""
     return [
-        office_today(session, office, day or local_today(office, now_utc))
+        office_today(session, office, day or local_today(office, now_utc), now_utc)
         for office in session.scalars(select(Office).order_by(Office.name))
     ]
 

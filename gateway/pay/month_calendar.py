@@ -171,8 +171,11 @@ def _local(utc: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return utc.replace(tzinfo=dt.UTC).astimezone(zone)
 
 
-def month_calendar(session: Session, employee: Employee, period_text: str, today: dt.date) -> MonthCalendar:
-    """`employee`'s month `period_text` (see the module docstring); `today` is the office's date now."""
+def month_calendar(
+    session: Session, employee: Employee, period_text: str, today: dt.date, now: dt.datetime | None = None
+) -> MonthCalendar:
+    """`employee`'s month `period_text` (see the module docstring); `today` is the office's date at `now` (naive
+    UTC, default the moment of computing), as of which a day in progress only flags its missing punch."""
     period = parse_period(period_text)
     book, index = employee_shift(session, employee)  # first: it says what to do for an employee without office
     office = session.get_one(Office, employee.office_id)
@@ -180,7 +183,7 @@ def month_calendar(session: Session, employee: Employee, period_text: str, today
     shift = book.shifts[index]
     rules = book.offices[shift.office]
     days = period.days
-    attendance = month_attendance(session, period, office, only=employee.id)
+    attendance = month_attendance(session, period, office, only=employee.id, now=now)
     try:
         bounds, types = book.day_tables([days[0] - dt.timedelta(days=1), *days])
         makeup = holiday_year(rules.holidays, period.year).makeup_workdays

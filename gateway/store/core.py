@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -81,6 +82,8 @@ class Device(Base):
     push_allow_from: Mapped[str | None] = mapped_column(Text)
     push_handshake_from: Mapped[str | None] = mapped_column(String(45))
     push_handshake_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # "auto": each punch's direction from its ZK state; "in" / "out": an in-only / out-only gate, whatever the state
+    direction: Mapped[str] = mapped_column(String(8), default="auto", server_default="auto")
 
 
 class Employee(Base):
@@ -178,6 +181,8 @@ class Punch(Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     flags: Mapped[int] = mapped_column(Integer, default=0)
     is_double_tap: Mapped[bool] = mapped_column(Boolean, default=False)
+    # payroll_core.attendance.Direction (0 any, 1 in, 2 out, 3 none), from punch_state and the device's direction
+    direction: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class Quarantine(Base):

@@ -12,11 +12,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from payroll_core.calendar import holiday_year
-from payroll_core.shifts import Office, PunchMode, RuleBook, Shift, ShiftKind
+from payroll_core.shifts import MissingPunch, Office, PunchMode, RuleBook, Shift, ShiftKind
 
 UTC = dt.UTC
 WORKDAY, RESTDAY, HOLIDAY = "workday", "restday", "holiday"
 DAY_TYPE_CODE = {WORKDAY: 0, RESTDAY: 1, HOLIDAY: 2}
+ANY, IN, OUT, NONE = 0, 1, 2, 3  # punch directions, as payroll_core.attendance.Direction
 
 
 def _minutes(delta: dt.timedelta) -> int:
@@ -59,21 +60,50 @@ def _rostered_kind(day: dt.date, office: Office, roster_day: int) -> str:
     return WORKDAY if roster_day == 1 else RESTDAY
 
 
+def _pairs(
+    kept: list[dt.datetime], ways: list[int], by_direction: bool
+) -> tuple[list[tuple[dt.datetime, dt.datetime]], int]:
+    """In-out intervals and whether a punch is left unpaired; without both directions, alternate 1-2, 3-4."""
+    intervals: list[tuple[dt.datetime, dt.datetime]] = []
+    opened: dt.datetime | None = None
+    unpaired = False
+    for t, way in zip(kept, ways, strict=True):
+        punch_in = way == IN if by_direction and way != ANY else opened is None
+        if punch_in:
+            unpaired |= opened is not None
+            opened = t
+        elif opened is None:
+            unpaired = True
+        else:
+            intervals.append((opened, t))
+            opened = None
+    return intervals, int(unpaired or opened is not None)
+
+
 def _day_facts(
-    day: dt.date, shift: Shift, office: Office, punches: list[dt.datetime], roster_day: int = 0
+    day: dt.date,
+    shift: Shift,
+    office: Office,
+    punches: list[tuple[dt.datetime, int]],
+    as_of: dt.datetime | None,
+    roster_day: int = 0,
 ) -> dict[str, int]:
     tz = ZoneInfo(office.timezone)
+    # a day not ended at as_of (its local day, or its punch window) only flags a missing punch
+    ended = as_of is None or as_of >= max(_at(day, 24 * 60, tz), _at(day, shift.window[1], tz))
+    policy = office.missing_punch if ended else MissingPunch.FLAG
     span = (_at(day, shift.span[0], tz), _at(day, shift.span[1], tz))
     core = (_at(day, shift.core[0], tz), _at(day, shift.core[1], tz))
     breaks = [(_at(day, a, tz), _at(day, b, tz)) for a, b in shift.breaks]
 
     kept: list[dt.datetime] = []
-    for t in punches:
+    ways: list[int] = []
+    for t, way in punches:
         if not kept or t - kept[-1] >= dt.timedelta(minutes=office.double_tap):
             kept.append(t)
-    if office.punch_mode is PunchMode.PAIRS:
-        intervals = list(zip(kept[0::2], kept[1::2], strict=False))  # an odd last punch is `missing`
-        missing = len(kept) % 2
+            ways.append(way)
+    if office.punch_mode is PunchMode.PAIRS and NONE not in ways:
+        intervals, missing = _pairs(kept, ways, IN in ways and OUT in ways)
     else:
         intervals = [(kept[0], kept[-1])] if len(kept) >= 2 else []
         missing = 1 if len(kept) == 1 else 0
@@ -93,6 +123,9 @@ def _day_facts(
         workday_ot = after_end
 
     kind = _rostered_kind(day, office, roster_day)
+    if missing and kind == WORKDAY and policy is MissingPunch.WORKED:
+        regular = scheduled
+        worked = max(worked, scheduled)
     facts = {
         "day_type": DAY_TYPE_CODE[kind],
         "scheduled_minutes": 0,
@@ -115,7 +148,7 @@ def _day_facts(
         return facts
     facts["scheduled_minutes"] = scheduled
     facts["ot_workday_minutes"] = _ot(workday_ot, office)
-    if not kept:
+    if not kept or (missing and policy is MissingPunch.ABSENT):
         facts["absence"] = 2
     elif not missing:
         if regular < shift.absent_below:
@@ -138,13 +171,18 @@ def reference_attendance(
     first_day: dt.date,
     n_days: int,
     roster_day: list[list[int]] | None = None,
+    direction: list[int] | None = None,
+    as_of: dt.datetime | None = None,
 ) -> list[list[dict[str, int]]]:
     """Facts per employee, per day of the period; `roster[e]` has n_days + 1 shift indices (day before first),
-    `roster_day[e]` (if given) as many codes: 0 the calendar decides, 1 a rostered shift, 2 a rostered rest day."""
+    `roster_day[e]` (if given) as many codes: 0 the calendar decides, 1 a rostered shift, 2 a rostered rest day.
+
+    `as_of` (aware): days not ended then only flag a missing punch, as the kernel's `as_of`."""
     days = [first_day + dt.timedelta(days=k) for k in range(-1, n_days)]
-    by_employee: dict[int, list[dt.datetime]] = {}
-    for e, m in zip(employee, utc_minute, strict=True):
-        by_employee.setdefault(e, []).append(dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(minutes=m))
+    by_employee: dict[int, list[tuple[dt.datetime, int]]] = {}
+    ways = direction if direction is not None else [ANY] * len(employee)
+    for e, m, way in zip(employee, utc_minute, ways, strict=True):
+        by_employee.setdefault(e, []).append((dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(minutes=m), way))
     result = []
     for e, shifts in enumerate(roster):
         windows = []
@@ -152,17 +190,17 @@ def reference_attendance(
             shift = rules.shifts[s]
             tz = ZoneInfo(rules.offices[shift.office].timezone)
             windows.append((_at(day, shift.window[0], tz), _at(day, shift.window[1], tz)))
-        claimed: list[list[dt.datetime]] = [[] for _ in days]
-        for t in sorted(by_employee.get(e, [])):
+        claimed: list[list[tuple[dt.datetime, int]]] = [[] for _ in days]
+        for t, way in sorted(by_employee.get(e, [])):
             for k, (lo, hi) in enumerate(windows):
                 if lo <= t <= hi:
-                    claimed[k].append(t)
+                    claimed[k].append((t, way))
                     break
         row = []
         for k in range(1, len(days)):
             shift = rules.shifts[shifts[k]]
             rday = roster_day[e][k] if roster_day is not None else 0
-            row.append(_day_facts(days[k], shift, rules.offices[shift.office], claimed[k], rday))
+            row.append(_day_facts(days[k], shift, rules.offices[shift.office], claimed[k], as_of, rday))
         result.append(row)
     return result
 

@@ -39,6 +39,12 @@ E001_MARCH = {
     "sick_leave_minutes": 0,
     "leave_days": {},
     "counted_through": None,
+    # absent on Tue 10 March: Wed 11–Sat 14 is 4 days in a row, Mon 16–Fri 20 five, the longest run
+    "consecutive_days_max": 5,
+    # standard hours: no comprehensive period
+    "wts_period_minutes": 0,
+    "wts_standard_minutes": 0,
+    "wts_settled_minutes": 0,
 }
 
 
@@ -145,9 +151,9 @@ def test_an_employee_token_reads_only_its_own_punches(client: TestClient, as_rol
 def test_an_employee_filter_reads_only_that_employee(client: TestClient, as_role, factory, assembled) -> None:  # type: ignore[no-untyped-def]
     full_month(factory)
     one = client.get(f"/api/v1/attendance?period={PERIOD}&employee=E002", headers=as_role("hr"))
-    assert [(e["employee"], e["office"], e["worked_days"]) for e in one.json()["employees"]] == [
-        ("E002", "Urumqi plant", 1)
-    ]
+    # E002's one seeded punch in March is a missing punch: absent under the default missing_punch = "absent"
+    rows = [(e["employee"], e["office"], e["worked_days"], e["missing_punches"]) for e in one.json()["employees"]]
+    assert rows == [("E002", "Urumqi plant", 0, 1)]
     everyone = client.get(f"/api/v1/attendance?period={PERIOD}", headers=as_role("hr"))
     assert [e["employee"] for e in everyone.json()["employees"]] == ["E001", "E002"]
     assert assembled == [(["E002"], 1), (["E001", "E002"], 44)]

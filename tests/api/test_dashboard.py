@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from drivers.base import RawPunch
 from gateway.devices.ingest import ingest_punches
 from gateway.pay.attendance import month_attendance, parse_period
-from gateway.pay.dashboard import local_today
+from gateway.pay.dashboard import local_today, offices_today
 from gateway.pay.lock_checks import WARNING_CODES
 from gateway.pay.payrun import lock_payrun, run_payroll
 from gateway.store import Device, Employee, Office, PayRun, StaffRequest, utcnow
@@ -62,7 +62,9 @@ def test_today_counts_each_kind_of_day_exactly(client: TestClient, as_role, fact
     _badge(factory, "E003", "1003")
     _punches(factory, "1003", (9, 20), (18, 5))  # late 20 minutes (grace 5)
     _badge(factory, "E004", "1004")
-    _punches(factory, "1004", (9, 10))  # one punch: missing punch, not judged late
+    # one punch: missing punch, not judged late; 3 March has ended by now, so the default missing_punch = "absent"
+    # makes it a full-day absence (2 present: E001, E003; 3 absent: E004, E005, E006)
+    _punches(factory, "1004", (9, 10))
     _badge(factory, "E005", "1005")  # no punch: absent
     _badge(factory, "E006", "1006")
     _punches(factory, "1006", (9, 0), (9, 30))  # 30 minutes: below absent_below_minutes (60), so absent
@@ -76,9 +78,9 @@ def test_today_counts_each_kind_of_day_exactly(client: TestClient, as_role, fact
             "timezone": "Asia/Shanghai",
             "date": "2026-03-03",
             "headcount": 5,
-            "present": 3,
+            "present": 2,
             "late": 1,
-            "absent": 2,
+            "absent": 3,
             "missing_punch": 1,
             "on_leave": 0,
         },
@@ -94,6 +96,22 @@ def test_today_counts_each_kind_of_day_exactly(client: TestClient, as_role, fact
             "on_leave": 0,
         },
     ]
+
+
+def test_today_in_progress_counts_a_missing_punch_present_not_absent(factory) -> None:  # type: ignore[no-untyped-def]
+    # As of 10:00 in Shanghai on 3 March the day has not ended: E004's 09:10 in has no out yet, which is
+    # only flagged, not absent; E001 has not punched at all: absent.
+    _badge(factory, "E004", "1004")
+    _punches(factory, "1004", (9, 10))
+    with factory() as session:
+        shanghai = offices_today(session, datetime(2026, 3, 3, 2, 0))[0]
+    assert (shanghai.date, shanghai.headcount, shanghai.present, shanghai.absent, shanghai.missing_punch) == (
+        DAY,
+        2,
+        1,
+        1,
+        1,
+    )
 
 
 def test_approved_leave_is_on_leave_not_absent(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
@@ -251,7 +269,9 @@ def test_trends_come_from_the_stored_payslips(client: TestClient, as_role, facto
                 "office": "Urumqi plant",
                 "headcount": [1],
                 "late_rate_bp": [0],
-                "absence_rate_bp": [9545],  # one missing-punch day (not absent) of 22: 21 ÷ 22
+                # 21 days without a punch and one missing-punch day, absent too under the default
+                # missing_punch = "absent": 22 ÷ 22
+                "absence_rate_bp": [10000],
                 "ot_minutes_per_employee": [0],
                 "gross_fen": [by_code["E002"]["gross_fen"]],
                 "net_fen": [by_code["E002"]["net_fen"]],

@@ -158,9 +158,11 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert len(bank.text.strip().splitlines()) == 59  # header, 57 transfers, the totals line
         assert "push terminal CQZ7224160001" in out.getvalue()
         staff = httpx.get(f"{demo.url}/api/v1/employees", params={"limit": 500}, headers=hr).json()["items"]
-        # one plant office for day and night workers: the ZK TCP terminal's night workers carry shift "night"
+        # one plant office for day and night workers: the ZK terminals' night workers carry shift "night"
         assert {e["office"] for e in staff if e["code"].startswith("DG-")} == {"Dongguan plant"}
-        # (the pins whose seed-11 records start after 18:00; pin 1024 is the terminal's unmapped one)
+        # (the pins whose seed-11 (TCP) and seed-12 (UDP) records start after 18:00; on the day shift each of their
+        # days was one missing punch, a full-day absence under missing_punch = "absent", so their net pay fell below
+        # zero; pin 1024 / 1012 is each terminal's unmapped one)
         assert [e["code"] for e in staff if e["shift_rule"] is not None] == [
             "DG-T1004",
             "DG-T1013",
@@ -168,6 +170,8 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
             "DG-T1018",
             "DG-T1021",
             "DG-T1022",
+            "DG-U1003",
+            "DG-U1010",
         ]
         assert {e["shift_rule"] for e in staff} == {None, "night"}
         # the printed logins work: HR sees everyone's payslips, an employee only their own

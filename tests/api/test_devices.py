@@ -87,6 +87,7 @@ def test_admin_adds_a_push_terminal_and_it_is_audited(client: TestClient, as_rol
             "host": "",
             "port": 4370,
             "office": "Shanghai HQ",
+            "direction": "auto",
             "push_comm_key": None,
             "allow_from": [],
         },
@@ -107,6 +108,7 @@ def test_a_push_key_is_write_only_and_audited_as_set(client: TestClient, as_role
         **{k: body[k] for k in ("name", "sn", "kind", "office")},
         "host": "",
         "port": 4370,
+        "direction": "auto",
         "push_comm_key": "set",
         "allow_from": ["10.8.0.0/24", "10.9.0.7"],
     }
@@ -218,6 +220,7 @@ def test_edit_changes_only_given_fields_and_audits_before_and_after(client: Test
             "host": "127.0.0.1",
             "port": 4370,
             "office": "Shanghai HQ",
+            "direction": "auto",
         },
         {
             "name": "hq-door",
@@ -226,6 +229,7 @@ def test_edit_changes_only_given_fields_and_audits_before_and_after(client: Test
             "host": "10.0.0.9",
             "port": 4370,
             "office": "Urumqi plant",
+            "direction": "auto",
         },
     )
     null = client.patch("/api/v1/devices/SH0001", json={"host": None}, headers=as_role("admin"))
@@ -356,3 +360,19 @@ def test_a_realtime_terminal_shows_its_live_link(factory, as_role) -> None:  # t
             "clock_offset_s": None,
         }
     ]
+
+
+def test_a_gate_is_set_in_only_or_out_only_and_another_value_is_refused(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    admin = as_role("admin")
+    assert client.get("/api/v1/devices/SH0001", headers=admin).json()["direction"] == "auto"
+    gate = client.patch("/api/v1/devices/SH0001", json={"direction": "in"}, headers=admin)
+    assert (gate.status_code, gate.json()["direction"]) == (200, "in")
+    before, after = audit_rows(factory)[-1][3:]
+    assert (before["direction"], after["direction"]) == ("auto", "in")
+    bad = client.patch("/api/v1/devices/SH0001", json={"direction": "both"}, headers=admin)
+    assert (bad.status_code, bad.json()["detail"]) == (
+        422,
+        "body field direction: Input should be 'auto', 'in' or 'out' (got 'both').",
+    )
+    added = client.post("/api/v1/devices", json={**NEW_DEVICE, "direction": "out"}, headers=admin)
+    assert (added.status_code, added.json()["direction"]) == (201, "out")

@@ -163,8 +163,9 @@ def test_each_day_has_its_type_plan_punches_figures_and_status(
     assert [d["status"] for d in month["days"][10:16]] == ["normal", "normal", "normal", "normal", "absent", "rest"]
     assert month["summary"] == {
         "scheduled_days": 19,  # May's weekdays less 1, 4 and 5 May, plus Saturday 9 May
-        "worked_days": 7,
-        "absent_days": 12,
+        # 8 May (one punch, 0 minutes) is a missing punch: a full-day absence under the default missing_punch = "absent"
+        "worked_days": 6,
+        "absent_days": 13,
         "absent_half_days": 0,
         "late_minutes": 12,
         "early_minutes": 30,
@@ -205,7 +206,8 @@ def test_days_still_to_come_are_upcoming_and_count_as_nothing(factory, may: dict
     with factory() as session:
         employee = session.scalar(select(Employee).where(Employee.code == "E001"))
         assert employee is not None
-        calendar = month_calendar(session, employee, "2026-05", date(2026, 5, 8))
+        # as of 8 May 12:00 Shanghai: the 8th is in progress, so its missing out punch is flagged, not absent
+        calendar = month_calendar(session, employee, "2026-05", date(2026, 5, 8), datetime(2026, 5, 8, 4, 0))
     assert calendar.through == date(2026, 5, 8)
     assert [d.status for d in calendar.days[7:10]] == ["missing_punch", "upcoming", "upcoming"]
     assert (calendar.summary["scheduled_days"], calendar.summary["absent_days"], calendar.summary["worked_days"]) == (

@@ -237,8 +237,9 @@ def test_a_transfer_on_the_10th_counts_each_office_by_its_own_rules(
     """E001 punches 08:55-18:00 Shanghai time every March workday but the 10th. Transferred to the Urumqi plant
     (Asia/Urumqi, two hours behind; shift 10:00-19:30 there, punches read from 3 hours before) from the 10th, the
     same punches are 06:55-16:00 there: the 06:55 one is outside the shift's window, so each of the 15 workdays
-    worked from the 10th has a missing punch and no counted time, while the 6 workdays before (Shanghai's rules)
-    count 480 minutes each. SI/HF stay Shanghai's, the city of the 1st (one contribution city a month)."""
+    worked from the 10th has a missing punch and no counted time (a full-day absence under the default
+    missing_punch = "absent": 15 absences besides the unpunched 10th), while the 6 workdays before (Shanghai's
+    rules) count 480 minutes each. SI/HF stay Shanghai's, the city of the 1st (one contribution city a month)."""
     hr = as_role("hr")
     full_month(factory)
     with factory() as session, session.begin():  # the seed's Urumqi worker: a city with pay rules
@@ -256,7 +257,7 @@ def test_a_transfer_on_the_10th_counts_each_office_by_its_own_rules(
         days, figures = json.loads(slip.attendance_json), json.loads(slip.figures_json)
     assert (days["scheduled_days"], days["absent_days"], days["missing_punches"], days["worked_minutes"]) == (
         22,
-        1,
+        1 + 15,
         15,
         6 * 480,
     )

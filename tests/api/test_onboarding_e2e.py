@@ -86,4 +86,6 @@ def test_a_new_hire_reaches_the_terminal_punches_and_is_paid_from_the_hire_date(
     # November 2026 has 21 workdays, 11 of them from Monday the 16th; the probation salary 8,000.00 is paid:
     # 8,000.00 × 11 ÷ 21 = 4,190.476… → 4,190.48. (One punch and no other: her other 10 workdays are absences.)
     assert base == [(419_048, {"monthly_salary_fen": 800_000, "employed_days": 11, "scheduled_days": 21})]
-    assert (detail["attendance"]["worked_days"], detail["attendance"]["missing_punches"]) == (1, 1)
+    # Her 08:55 reached the pay run as 16 November's missing punch (no out yet): a full-day absence under the
+    # default missing_punch = "absent" until a 补卡 is approved, so no worked day.
+    assert (detail["attendance"]["worked_days"], detail["attendance"]["missing_punches"]) == (0, 1)

@@ -41,7 +41,13 @@ Run = Callable[..., AttendanceResult]
 def run(rules: RuleBook) -> Run:
     """run("2026-03", ["shanghai/office"], [(0, "2026-03-02 09:00 Asia/Shanghai"), ...])."""
 
-    def _run(period: str, roster: list[str | list[str]], punches: list[tuple[int, str]]) -> AttendanceResult:
+    def _run(
+        period: str,
+        roster: list[str | list[str]],
+        punches: list[tuple[int, str]],
+        direction: list[int] | None = None,
+        as_of: str | None = None,
+    ) -> AttendanceResult:
         def idx(name: str) -> int:
             return rules.shift_index(*name.split("/"))
 
@@ -49,8 +55,10 @@ def run(rules: RuleBook) -> Run:
         cols = PunchColumns(
             np.array([e for e, _ in punches], dtype=np.int32),
             np.array([utc_minute(t) for _, t in punches], dtype=np.int64),
+            None if direction is None else np.array(direction, dtype=np.int8),
         )
-        return compute_attendance(cols, shifts, rules, Period.parse(period))
+        moment = None if as_of is None else utc_minute(as_of)
+        return compute_attendance(cols, shifts, rules, Period.parse(period), as_of=moment)
 
     return _run
 

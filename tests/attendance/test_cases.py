@@ -7,6 +7,7 @@ import pytest
 SH = "Asia/Shanghai"
 WORKDAY, RESTDAY, HOLIDAY = 0, 1, 2
 HALF, FULL = 1, 2
+ANY, IN, OUT, NONE = 0, 1, 2, 3  # punch directions (payroll_core.attendance.Direction)
 
 
 def sh(day: str, *times: str) -> list[tuple[int, str]]:
@@ -96,10 +97,11 @@ def test_first_in_last_out_versus_pairs_with_four_punches(run, day, facts, offic
 
 
 def test_pairs_with_an_odd_punch_count_flag_a_missing_punch(run, day, facts):
-    # 5th punch unpaired: the two complete pairs count, late/early/absence are not judged.
+    # 5th punch unpaired: the two complete pairs count, late/early are not judged, and the default
+    # missing_punch = "absent" makes the day a full-day absence.
     r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "09:20", "12:00", "13:00", "18:00", "18:30"))
     assert day(r, 0, "2026-03-02") == facts(
-        scheduled_minutes=480, worked_minutes=460, regular_minutes=460, missing_punch=1, punches=5
+        scheduled_minutes=480, worked_minutes=460, regular_minutes=460, missing_punch=1, absence=FULL, punches=5
     )
 
 
@@ -109,7 +111,7 @@ def test_double_taps_collapse_relative_to_the_last_kept_punch(run, day, facts):
     assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=479, regular_minutes=479, punches=2)
     r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "09:01", "09:04", "18:00"))
     assert day(r, 0, "2026-03-02") == facts(
-        scheduled_minutes=480, worked_minutes=3, regular_minutes=3, missing_punch=1, punches=3
+        scheduled_minutes=480, worked_minutes=3, regular_minutes=3, missing_punch=1, absence=FULL, punches=3
     )
 
 
@@ -160,9 +162,41 @@ def test_rest_day_overtime_is_all_worked_time_rounded(run, day, facts):
     )
 
 
-def test_missing_out_punch_is_flagged_not_judged(run, day, facts):
-    r = run("2026-03", ["shanghai/office"], sh("2026-03-02", "09:30"))
-    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1)
+@pytest.mark.parametrize(
+    "office, expect",
+    [
+        # absent (the shipped default): 缺卡 is a full-day absence until a 补卡 is approved; one punch
+        # makes no interval, so 0 minutes; lateness (30 min) is not judged.
+        ("shanghai/office", {"absence": FULL}),
+        # worked: the scheduled day is credited, 09:00-18:00 less lunch = 480 regular and worked; no late.
+        ("shanghai-worked/office", {"worked_minutes": 480, "regular_minutes": 480}),
+        # flag: only the paired time (none) counts and nothing is judged: today's behaviour before the policy.
+        ("shanghai-flag/office", {}),
+    ],
+)
+def test_missing_out_punch_under_each_policy(run, day, facts, office, expect):
+    r = run("2026-03", [office], sh("2026-03-02", "09:30"))
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1, **expect)
+
+
+@pytest.mark.parametrize("office", ["shanghai/office", "shanghai-worked/office", "shanghai-flag/office"])
+def test_missing_punch_on_a_rest_day_is_flagged_only(run, day, facts, office):
+    # Sat 7 March 2026: nothing is scheduled, so no policy has an absence or a credit to give.
+    r = run("2026-03", [office], sh("2026-03-07", "10:00"))
+    assert day(r, 0, "2026-03-07") == facts(RESTDAY, missing_punch=1, punches=1)
+
+
+def test_missing_punch_month_summary_under_each_policy(run):
+    # Mon 2 March: one punch; Tue 3 March: 09:00-18:00. Scheduled days in March 2026: 22.
+    punches = sh("2026-03-02", "09:00") + sh("2026-03-03", "09:00", "18:00")
+    absent, worked, flag = (
+        {k: int(v[0]) for k, v in run("2026-03", [o], punches).summary.items() if k.endswith("days")}
+        for o in ("shanghai/office", "shanghai-worked/office", "shanghai-flag/office")
+    )
+    # 20 days without punches are absent under every policy; the missing-punch day is the 21st
+    # absence under `absent`, a worked day under `worked` and `flag`.
+    assert absent == {"scheduled_days": 22, "worked_days": 1, "absent_days": 21, "absent_half_days": 0}
+    assert worked == flag == {"scheduled_days": 22, "worked_days": 2, "absent_days": 20, "absent_half_days": 0}
 
 
 @pytest.mark.parametrize(
@@ -230,7 +264,7 @@ def test_month_summary_feeds_the_pay_case_keys(run):
         punches += sh(f"2026-02-{d:02}", "09:00", "18:00")
     punches += sh("2026-02-03", "09:20", "18:00")  # late 20
     punches += sh("2026-02-04", "09:00", "20:00")  # workday OT 120
-    punches += sh("2026-02-05", "09:00")  # missing punch (worked day, not judged)
+    punches += sh("2026-02-05", "09:00")  # missing punch: absent under the default policy
     punches += sh("2026-02-06", "09:00", "12:00")  # half-day absence; 2 Feb: no punch, absent
     punches += sh("2026-02-07", "09:00", "12:00")  # Saturday: rest-day OT 180
     punches += sh("2026-02-16", "09:00", "18:00")  # 除夕, statutory: holiday OT 480
@@ -238,8 +272,8 @@ def test_month_summary_feeds_the_pay_case_keys(run):
     r = run("2026-02", ["shanghai/office"], punches)
     assert {k: int(v[0]) for k, v in r.summary.items()} == {
         "scheduled_days": 16,
-        "worked_days": 14,
-        "absent_days": 1,
+        "worked_days": 13,
+        "absent_days": 2,
         "absent_half_days": 1,
         "late_minutes": 20,
         "early_minutes": 0,
@@ -248,3 +282,88 @@ def test_month_summary_feeds_the_pay_case_keys(run):
         "ot_holiday_minutes": 480,
         "missing_punches": 1,
     }
+
+
+def test_in_only_and_out_only_gates_pair_by_direction(run, day, facts):
+    # Pairs office 09:00-18:00, lunch 12:00-13:00. The in gate (IN) takes 08:55 and 13:10, the out
+    # gate (OUT) 12:05 and 18:02, but a colleague's tailgate leaves the out gate's 12:05 ... and a
+    # second in at 12:50 through the in gate: in 08:55, out 12:05, in 12:50, in 13:10, out 18:02.
+    # By direction: 08:55-12:05 (190 - 5 lunch = 185) and 13:10-18:02 (292); the 12:50 in is unpaired
+    # (missing, so absent by default). Positional pairs would have paired 12:50-13:10 and left 18:02.
+    times = ("08:55", "12:05", "12:50", "13:10", "18:02")
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", *times), [IN, OUT, IN, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=477, regular_minutes=470, missing_punch=1, absence=FULL, punches=5
+    )
+    # Without the stray 12:50: two clean in/out pairs, 185 + 292 = 477 worked, 180 + 290 regular,
+    # late 0 (08:55), early 0 (18:02).
+    times = ("08:55", "12:05", "13:10", "18:02")
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", *times), [IN, OUT, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=477, regular_minutes=470, punches=4)
+
+
+def test_out_before_in_is_unpaired_by_direction(run, day, facts):
+    # Out gate 08:50 (went back out to the car park), then in 09:00 and out 18:00: the leading out has
+    # no open in, so it is unpaired; 09:00-18:00 = 540 - 60 = 480 worked. Missing, so absent by default.
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "08:50", "09:00", "18:00"), [OUT, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(
+        scheduled_minutes=480, worked_minutes=480, regular_minutes=480, missing_punch=1, absence=FULL, punches=3
+    )
+
+
+def test_a_state_255_terminal_is_read_first_in_last_out(run, day, facts):
+    # Pairs office, but the terminal sends state 255 (no direction): 08:55, 12:05, 13:10, 18:02 are
+    # one interval 08:55-18:02 = 547 - 60 lunch = 487 worked, 480 regular (09:00-18:00), no OT (2 < 60).
+    punches = sh("2026-03-02", "08:55", "12:05", "13:10", "18:02")
+    r = run("2026-03", ["shanghai-pairs/office"], punches, [NONE] * 4)
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=487, regular_minutes=480, punches=4)
+    # Three punches (odd) are still a whole day first-in/last-out: 08:55-18:02, nothing missing.
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "08:55", "12:05", "18:02"), [NONE] * 3)
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=487, regular_minutes=480, punches=3)
+
+
+def test_terminal_without_a_state_key_reporting_in_on_every_punch_pairs_positionally(run, day, facts):
+    # Every punch state 0 (in): no out to pair with, so 1-2, 3-4 as without directions (test above: 477/470).
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", "08:55", "12:05", "13:10", "18:02"), [IN] * 4)
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=477, regular_minutes=470, punches=4)
+
+
+def test_double_tap_on_two_terminals_40_seconds_apart_is_one_punch(run, day, facts):
+    # In gate at 08:59:10, the lobby terminal at 09:00:00 (40 s later; minutes 08:59 and 09:00): the
+    # kernel has no terminal column, so the later is a double tap (< 3 min). 08:59-18:00 = 541 - 60.
+    times = ("08:59", "09:00", "18:00")
+    r = run("2026-03", ["shanghai-pairs/office"], sh("2026-03-02", *times), [IN, IN, OUT])
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, worked_minutes=481, regular_minutes=480, punches=2)
+
+
+def test_flexible_shift_is_unaffected_by_directions(run, day, facts):
+    # Shanghai flex (first_last): in 07:30, out 16:30 through gates = the direction-less case above,
+    # 480 worked, 480 regular; an extra in at 12:00 changes nothing in first-in/last-out.
+    r = run("2026-03", ["shanghai/flex"], sh("2026-03-03", "07:30", "12:00", "16:30"), [IN, IN, OUT])
+    assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, worked_minutes=480, regular_minutes=480, punches=3)
+
+
+@pytest.mark.parametrize("office", ["shanghai/office", "shanghai-worked/office"])
+def test_a_day_in_progress_only_flags_its_missing_punch(run, day, facts, office):
+    # As of Tue 3 March 10:00 Shanghai: Mon 2 March (one punch) has ended, so its policy applies;
+    # Tue 3 March (in at 09:30, the out is still to come) is flagged only: no absence, no credit,
+    # no lateness judged.
+    punches = sh("2026-03-02", "09:00") + sh("2026-03-03", "09:30")
+    r = run("2026-03", [office], punches, as_of=f"2026-03-03 10:00 {SH}")
+    ended = {"absence": FULL} if office == "shanghai/office" else {"worked_minutes": 480, "regular_minutes": 480}
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1, **ended)
+    assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, missing_punch=1, punches=1)
+    # At local midnight the day has ended (window 06:00-24:00): the policy applies to it.
+    r = run("2026-03", [office], punches, as_of=f"2026-03-04 00:00 {SH}")
+    assert day(r, 0, "2026-03-03") == facts(scheduled_minutes=480, missing_punch=1, punches=1, **ended)
+
+
+def test_a_night_shift_is_in_progress_until_its_window_ends(run, day, facts):
+    # Dongguan night 20:00-05:00, window until 05:00 + 240 = 09:00 next morning. In at Mon 2 March
+    # 20:00; as of Tue 3 March 03:00 the local day of 2 March has ended but its out punch can still
+    # come: flagged only. As of 09:00 the window has closed: absent (the default policy).
+    punches = sh("2026-03-02", "20:00")
+    r = run("2026-03", ["dongguan/night"], punches, as_of=f"2026-03-03 03:00 {SH}")
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, punches=1)
+    r = run("2026-03", ["dongguan/night"], punches, as_of=f"2026-03-03 09:00 {SH}")
+    assert day(r, 0, "2026-03-02") == facts(scheduled_minutes=480, missing_punch=1, absence=FULL, punches=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,7 +40,9 @@ def random_punches(rng: np.random.Generator, roster: np.ndarray, bounds: np.ndar
 @settings(max_examples=200, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
-    office=st.sampled_from(["shanghai", "dongguan", "urumqi", "berlin", "shanghai-pairs"]),
+    office=st.sampled_from(
+        ["shanghai", "dongguan", "urumqi", "berlin", "shanghai-pairs", "shanghai-worked", "shanghai-flag"]
+    ),
     month=st.sampled_from(MONTHS),
     n_emp=st.integers(1, 8),
 )
@@ -50,9 +54,17 @@ def test_kernel_equals_reference(rules, seed, office, month, n_emp):
     roster = rng.choice(own, size=(n_emp, len(days) + 1)).astype(np.int32)
     bounds, _ = rules.day_tables([days[0] - (days[1] - days[0]), *days])
     emp, minute = random_punches(rng, roster, bounds)
+    # directions: none known (alternate), mostly in/out with some unknown, or a few state-255 punches
+    way = rng.choice(4, size=emp.size, p=[[1, 0, 0, 0], [0.1, 0.45, 0.45, 0], [0.1, 0.4, 0.4, 0.1]][seed % 3])
+    way = way.astype(np.int8)
+    # as of: none (every day ended), or a moment inside the period, so some days are still in progress
+    as_of = None if seed % 2 else int(rng.integers(bounds[0, 1, Bound.WIN_START], bounds[0, -1, Bound.WIN_END]))
     order = rng.permutation(emp.size)  # the kernel sorts; the reference must not care either
-    result = compute_attendance(PunchColumns(emp[order], minute[order]), roster, rules, period)
-    expect = reference_attendance(emp.tolist(), minute.tolist(), roster.tolist(), rules, days[0], len(days))
+    result = compute_attendance(PunchColumns(emp[order], minute[order], way[order]), roster, rules, period, as_of=as_of)
+    when = None if as_of is None else dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=as_of)
+    expect = reference_attendance(
+        emp.tolist(), minute.tolist(), roster.tolist(), rules, days[0], len(days), direction=way.tolist(), as_of=when
+    )
     for e in range(n_emp):
         for d, want in enumerate(expect[e]):
             got = {f.name.lower(): int(result.facts[e, d, f]) for f in Fact}

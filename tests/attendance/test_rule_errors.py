@@ -82,6 +82,10 @@ def test_ot_unit_zero_and_far_apart_windows_are_rejected(tmp_path):
     ):
         load(tmp_path, GOOD + "[attendance]\not_unit_minutes = 0\n")
     late_shift = '\n[shifts.late]\nkind = "fixed"\nstart = "23:30"\nend = "07:30"\nwindow_before_minutes = 0\n'
+    with pytest.raises(
+        RuleDataError, match=re.escape("[attendance].missing_punch: 'absence' is not one of absent, worked, flag")
+    ):
+        load(tmp_path, GOOD + '[attendance]\nmissing_punch = "absence"\n')
     with pytest.raises(RuleDataError, match=re.escape("punch windows start 1410 minutes apart")):
         load(tmp_path, GOOD.replace('kind = "fixed"', 'kind = "fixed"\nwindow_before_minutes = 540') + late_shift)
 

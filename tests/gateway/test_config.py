@@ -57,6 +57,10 @@ def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
             f"FILE: devices[0].kind: unknown device kind 'zk-tpc': use one of {', '.join(known_kinds())}",
         ),
         (
+            OFFICE + DEVICE + 'direction = "both"\n',
+            "FILE: devices[0].direction: Input should be 'auto', 'in' or 'out' (got 'both')",
+        ),
+        (
             OFFICE + DEVICE + "port = 70000\n",
             "FILE: devices[0].port: Input should be less than or equal to 65535 (got 70000)",
         ),
@@ -97,6 +101,7 @@ def test_example_config_loads_and_resolves_the_sqlite_path_next_to_it() -> None:
         "bad-zone",
         "unknown-city",
         "bad-kind",
+        "bad-direction",
         "port-range",
         "typo-key",
         "missing-host",

@@ -299,8 +299,10 @@ def test_manual_corrections_count_and_the_raw_log_stays(factory: sessionmaker[Se
     with factory() as s, s.begin():
         run, _ = run_payroll(s, "2026-03", "all", "hr")
         [(slip, _e)] = payslips_of(s, run.id)
-        assert slip.attendance["absent_days"] == 0
-        assert slip.attendance["missing_punches"] == 1  # 11 March: only the morning punch counts
+        # 10 March: the two added punches make it a worked day (it was the one absence); 11 March: only the morning
+        # punch counts, a missing punch and so a full-day absence under the default missing_punch = "absent"
+        assert slip.attendance["absent_days"] == 1
+        assert slip.attendance["missing_punches"] == 1
         assert s.scalar(select(func.count()).select_from(Punch)) == 42
 
 
