@@ -184,8 +184,8 @@ def test_the_change_form_reads_the_team_and_the_terms_beside_it(
                                probation_salary_fen=800_000, id_type="resident", id_number="sealed",
                                id_digest="0" * 64, status="approved", created_by="test",
                                created_at=datetime(2026, 1, 1), employee_id=e1.id))  # fmt: skip
-    raised = client.post(f"{URL}/changes", headers=hr,
-                         json={"effective_from": "2026-03-16", "monthly_salary_fen": 950_000, "reason": "调薪"})  # fmt: skip
+    change = {"effective_from": "2026-03-16", "monthly_salary_fen": 950_000, "reason": "调薪"}
+    raised = client.post(f"{URL}/changes", headers=hr, json=change)
     assert raised.status_code == 201, raised.text
     before = client.get("/api/v1/personnel-changes/E001/terms", params={"day": "2026-03-15"}, headers=manager)
     assert before.json() == {
