@@ -58,6 +58,7 @@ def test_a_move_is_dated_and_the_days_before_keep_their_department(client: TestC
         "质检部成立",
         "hr:hr-token",
     )
+    assert into_qa["created_at"].endswith("Z")  # UTC, said so: the page shows it on the office's clock
 
 
 def test_a_move_into_a_locked_month_is_refused_naming_the_run(
