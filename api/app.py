@@ -40,6 +40,7 @@ from api.routes import (
     pay_inputs,
     payruns,
     payslips,
+    personnel_changes,
     piece_batches,
     piece_records,
     punches,
@@ -147,6 +148,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         resignations,
         settlements,
         rosters,
+        personnel_changes,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -554,7 +554,7 @@ class TermsRecordOut(BaseModel):
     corrects: int | None
     superseded_by: int | None = Field(description="the record that corrected this one; null = in force")
     created_by: str
-    created_at: datetime
+    created_at: UtcOut
 
 
 class TermsHistoryOut(BaseModel):

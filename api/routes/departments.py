@@ -53,6 +53,12 @@ class DepartmentUpdate(_In):
 
 class Members(_In):
     employees: Annotated[list[Code], Field(min_length=1, max_length=1000)]
+    effective_from: DateIn | None = Field(
+        None, description="the first day in the department (default: today at the office, or the hiring day)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = Field(
+        "部门调整", description="why, shown in the employees' 变更记录 (dated terms history)"
+    )
 
 
 class WorkStart(_In):
@@ -133,11 +139,12 @@ def delete_department(request: Request, code: str, who: Annotated[Principal, req
 
 @router.post("/{code}/members", status_code=204)
 def add_members(request: Request, code: str, body: Members, who: Annotated[Principal, require(*WRITERS)]) -> Response:
-    """Move these employees into the department (all or none; each from wherever they were)."""
+    """Move these employees into the department from `effective_from` on (all or none; each from wherever they
+    were): a dated terms record each, refused like any dated change (a locked month names its pay run)."""
 
     def work(session: Session) -> None:
         with _errors():
-            service.assign_employees(session, who.actor, code, body.employees)
+            service.move_employees(session, who.actor, code, body.employees, body.effective_from, body.reason)
 
     write(request, work)
     return Response(status_code=204)

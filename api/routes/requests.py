@@ -16,7 +16,7 @@ import base64
 import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -35,9 +35,19 @@ from gateway.pay.dashboard import local_today
 from gateway.people import approvals, personnel_changes
 from gateway.people import requests as service
 from gateway.people.departments import find_department, managed_employee_ids, subtree_ids
+from gateway.people.employee_terms import terms_as_of
 from gateway.people.leave_ledger import leave_types_of
 from gateway.people.request_rules import RequestError
-from gateway.store import Department, Employee, Office, RequestAttachment, RequestEvent, StaffRequest, utcnow
+from gateway.store import (
+    Department,
+    Employee,
+    Office,
+    PersonnelChange,
+    RequestAttachment,
+    RequestEvent,
+    StaffRequest,
+    utcnow,
+)
 
 router = APIRouter(prefix="/requests", tags=["requests"])
 Kind = Literal["leave", "overtime", "correction", "trip", "resignation", "change"]
@@ -94,6 +104,9 @@ class ChangeOut(BaseModel):
     change_type: str = Field(description="probation (转正) | raise (调薪) | transfer (调动)")
     effective_from: date
     terms: dict[str, Any] = Field(description="the new terms (written as a dated record on the final approval)")
+    current: dict[str, Any] = Field(
+        default_factory=dict, description="the same fields' terms in force the day before effective_from (旧 → 新)"
+    )
 
 
 class RequestOut(BaseModel):
@@ -181,9 +194,15 @@ def _out(session: Session, row: StaffRequest, history: bool = False) -> RequestO
         attachment=session.scalar(select(RequestAttachment.filename).where(RequestAttachment.request_id == row.id)),
         history=[EventOut(at=utc(e.at), actor=e.actor, action=e.action, step=e.step, comment=e.comment)
                  for e in events] if history else [],
-        change=ChangeOut(change_type=change.change_type, effective_from=change.effective_from,
-                         terms=personnel_changes.terms_of(change)) if change is not None else None,
+        change=_change_out(session, employee, change) if change is not None else None,
     )  # fmt: skip
+
+
+def _change_out(session: Session, employee: Employee, change: PersonnelChange) -> ChangeOut:
+    terms = personnel_changes.terms_of(change)
+    before = terms_as_of(session, employee, change.effective_from - timedelta(days=1))
+    return ChangeOut(change_type=change.change_type, effective_from=change.effective_from, terms=terms,
+                     current={key: before.get(key) for key in terms})  # fmt: skip
 
 
 def _visible(session: Session, who: Principal, query: Select[StaffRequest]) -> Select[StaffRequest]:

@@ -27,6 +27,7 @@ import PayslipsView from "./views/PayslipsView.js";
 import PiecesView from "./views/PiecesView.js";
 import PunchesView from "./views/PunchesView.js";
 import QuarantineView from "./views/QuarantineView.js";
+import TeamView from "./views/TeamView.js";
 import TerminalsView from "./views/TerminalsView.js";
 import UsersView from "./views/UsersView.js";
 // manager and HR requests
@@ -63,6 +64,8 @@ export const routes = [
   { path: "/my/settlement", name: "my-settlement", component: SettlementView, meta: { roles: EMPLOYEE, menu: "settlement.menu", icon: "Document", leaver: true } },
   // onboarding (入职管理): HR and admin decide, a viewer reads, a manager submits for their departments
   { path: "/onboarding", name: "onboarding", component: OnboardingView, meta: { roles: [...STAFF, "manager"], menu: "menu.onboarding", icon: "Avatar" } },
+  // 我的团队: a manager's people, 发起变动 (转正, 调薪, 调动) for them
+  { path: "/team", name: "team", component: TeamView, meta: { roles: ["manager"], menu: "menu.team", icon: "UserFilled" } },
   { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
   { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },

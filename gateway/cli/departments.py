@@ -60,15 +60,26 @@ def department_list(
 def department_members(
     code: Annotated[str, typer.Argument(help="The department's code.")],
     employees: Annotated[list[str], typer.Argument(help="Employee codes to move into it, e.g. E001 E002.")],
+    effective_from: Annotated[
+        str | None, typer.Option("--from", help="The first day in the department, YYYY-MM-DD (default: today).")
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why, shown in the history (变更记录).")] = "部门调整",
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Move employees into a department (all or none)."""
-    from gateway.people.departments import DepartmentError, assign_employees
+    """Move employees into a department from --from on (all or none): a dated change each, kept in the history;
+    refused inside a locked pay run's month."""
+    from datetime import date
 
+    from gateway.people.departments import DepartmentError, move_employees
+
+    try:
+        day = date.fromisoformat(effective_from) if effective_from is not None else None
+    except ValueError:
+        raise _refused("nobody moved", ValueError(f"--from {effective_from!r} is not a date like 2026-03-16")) from None
     factory = open_store(load_checked_config(config))
     try:
         with factory() as session, session.begin():
-            assign_employees(session, "cli", code, employees)
+            move_employees(session, "cli", code, employees, day, reason)
     except DepartmentError as error:
         raise _refused("nobody moved", error) from None
     console.print(f"{len(employees)} employee(s) now in {code}", highlight=False)

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.inputs import year_problem
-from gateway.pay.dated_terms import month_segments
+from gateway.pay.dated_terms import month_segments, paying_office
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import MonthLeave, month_leave
 from gateway.pay.overtime_rule import OvertimeScope, consecutive_columns, count_overtime
@@ -49,7 +49,7 @@ from gateway.pay.working_time import (
     opening_span,
     period_minutes,
 )
-from gateway.store import Employee, Office, Punch, PunchCorrection, utcnow
+from gateway.store import Employee, EmployeeTerms, Office, Punch, PunchCorrection, utcnow
 from payroll_core.attendance import (
     N_FACTS,
     AttendanceInputError,
@@ -309,16 +309,25 @@ def employees_in_scope(
     session: Session, period: Period, office: Office | None, *, only: int | None = None
 ) -> list[Employee]:
     """Employees of `office` (None: of every office) employed on at least one day of `period`;
-    with `only` (an employee id), that employee alone if they are in scope."""
+    with `only` (an employee id), that employee alone if they are in scope.
+
+    An employee is of `office` for the month when the dated terms hold that office on their last employed day
+    of it (`paying_office`), whatever their office today: a past month's run after a transfer pays the person
+    where they were. Only the row's office and employees with dated records are read as candidates."""
     first, last = period.days[0], period.days[-1]
     query = select(Employee).where(Employee.office_id.is_not(None))
     if office is not None:
-        query = query.where(Employee.office_id == office.id)
+        dated = select(EmployeeTerms.employee_id)
+        query = query.where((Employee.office_id == office.id) | Employee.id.in_(dated))
     if only is not None:
         query = query.where(Employee.id == only)
     query = query.where((Employee.hired_on.is_(None)) | (Employee.hired_on <= last))
     query = query.where((Employee.left_on.is_(None)) | (Employee.left_on >= first))
-    return list(session.scalars(query.order_by(Employee.code)))
+    employees = list(session.scalars(query.order_by(Employee.code)))
+    if office is None:
+        return employees
+    paid_by = paying_office(session, employees, last)
+    return [e for e in employees if paid_by[e.id] == office.name]
 
 
 def _punch_columns(session: Session, employees: list[Employee], first: dt.date, last: dt.date) -> PunchColumns:
@@ -472,11 +481,9 @@ def month_attendance(
     office's `missing_punch` policy: who clocked in this morning is not absent for the out punch still to come.
     """
     employees = employees_in_scope(session, period, office, only=only)
-    offices = (
-        [office]
-        if office is not None
-        else list(session.scalars(select(Office).where(Office.id.in_({e.office_id for e in employees}))))
-    )
+    # the rows' offices too: a past month's run may pay someone whose office today is another one
+    office_ids = {e.office_id for e in employees} | ({office.id} if office is not None else set())
+    offices = list(session.scalars(select(Office).where(Office.id.in_(office_ids))))
     if not employees:
         return MonthAttendance(period, [], np.zeros((0, len(period.days), N_FACTS), dtype=np.int32), {})
     moved = _moved_days(session, period, employees)

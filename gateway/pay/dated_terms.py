@@ -111,6 +111,19 @@ def fold(base: Mapping[str, Any], records: list[EmployeeTerms], day: date) -> di
     return terms
 
 
+def paying_office(session: Session, employees: list[Employee], last: date) -> dict[int, str | None]:
+    """Per employee id, the office (name) in force on their last employed day up to `last`: the office whose run
+    pays that month (a transfer month is paid by the office moved to; its days still count under each office's
+    rules, see `month_segments`). Bulk-read like `month_segments`."""
+    records = records_in_force(session, [e.id for e in employees])
+    offices, departments = names(session)
+    return {
+        e.id: fold(row_terms(e, offices, departments), records.get(e.id, []),
+                   min(last, e.left_on) if e.left_on is not None else last)["office"]
+        for e in employees
+    }  # fmt: skip
+
+
 def month_segments(session: Session, employees: list[Employee], first: date, last: date) -> dict[int, list[Segment]]:
     """Per employee id, the days `first`..`last` cut where a record takes effect, each piece with its terms.
 

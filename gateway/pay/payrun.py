@@ -350,11 +350,13 @@ def _snapshot(session: Session, run: PayRun) -> None:
     def of_account(column: ColumnElement[Any]) -> ScalarSelect[Any]:
         return select(column).where(account.employee_id == slips.c.employee_id).scalar_subquery()
 
-    office = (
+    office = (  # an office's run: that office paid the month, even for someone who has moved since
         select(Office.__table__.c.name)
         .join(Employee.__table__, employee.office_id == Office.__table__.c.id)
         .where(employee.id == slips.c.employee_id)
         .scalar_subquery()
+        if run.office_id is None
+        else select(Office.__table__.c.name).where(Office.__table__.c.id == run.office_id).scalar_subquery()
     )
     session.execute(
         update(slips)

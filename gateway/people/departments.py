@@ -5,6 +5,9 @@
   requests of the people in every department they manage **and all departments below those**
   (`managed_employee_ids`), nobody else's.
 - A department with sub-departments or members is not deleted: move them first.
+- A move into a department (`move_employees`, `POST /departments/{code}/members`) is a dated terms record
+  (`department` from a day on, `gateway.people.employee_terms.change_terms`), refused as any dated change is (a
+  locked month names its run); `assign_employees` only places someone who has no dated department yet (onboarding).
 Every change is audited (`department.create` / `edit` / `delete`, `employee.department`, `employee.work_start`)
 in the caller's transaction.
 """
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
 from gateway.inputs import check_name
+from gateway.people.employee_terms import TermsError, change_terms, terms_as_of, today_of
 from gateway.store import Department, Employee, Office
 
 
@@ -180,6 +184,27 @@ def assign_employees(session: Session, actor: str, code: str | None, employee_co
         append_audit(session, actor, "employee.department", f"employee:{employee_code}", {"department": before},
                      {"department": code})  # fmt: skip
     session.flush()
+
+
+def move_employees(
+    session: Session, actor: str, code: str, employee_codes: list[str], effective_from: date | None, reason: str
+) -> None:
+    """Move the employees into department `code` from `effective_from` on (None: from the day it is at each one's
+    office, or their hiring day if they start later): one dated record each, all or none."""
+    department = _find(session, code)
+    office = session.get_one(Office, department.office_id).name
+    for employee_code in employee_codes:
+        employee = _employee(session, employee_code)
+        day = effective_from or max(today_of(session, employee), employee.hired_on or date.min)
+        if terms_as_of(session, employee, day)["office"] != office:
+            raise DepartmentError(
+                f"employee {employee_code!r} works in another office than department {code!r}: "
+                "a department holds people of its own office"
+            )
+        try:
+            change_terms(session, employee, day, {"department": code}, reason, actor)
+        except TermsError as error:
+            raise DepartmentError(str(error)) from None
 
 
 def set_work_start(session: Session, actor: str, employee_code: str, day: date | None) -> None:

@@ -246,6 +246,8 @@ def change_terms(
     _check_day(session, employee, effective_from)
     _check_whole(session, employee, effective_from, checked)
     open_terms(session, employee, actor, "terms held before the first dated change")
+    if "department" in checked:
+        _pin_department(session, employee, actor, today)
     before = terms_as_of(session, employee, effective_from)
     record = EmployeeTerms(
         employee_id=employee.id,
@@ -272,6 +274,19 @@ def change_terms(
         },
     )
     return record
+
+
+def _pin_department(session: Session, employee: Employee, actor: str, today: date | None) -> None:
+    """Before the first record that sets `department`, the row's department goes into the first record in force (a
+    correction, like an edit's: not refused in a locked month, a department pays nothing). The opening record leaves
+    the department out (it was the members endpoint's alone), and the row is rewritten by `sync_current`: without
+    this, every day before the move would read as the new department."""
+    mine = records_in_force(session, [employee.id])[employee.id]
+    if any("department" in json.loads(r.values_json) for r in mine):
+        return
+    code = session.scalar(select(Department.code).where(Department.id == employee.department_id))
+    correct_terms(session, employee, mine[0].id, {"department": code},
+                  "the department held before its first dated change", actor, today=today, from_edit=True)  # fmt: skip
 
 
 def correct_terms(

@@ -63,12 +63,17 @@ def test_a_raise_on_the_16th_by_the_manager_pays_each_part_of_march(
     request = made.json()
     assert (request["kind"], request["steps"], request["step"], request["change"]) == (
         "change", 2, 1, {"change_type": "raise", "effective_from": "2026-03-16",
-                         "terms": {"monthly_salary_fen": 1_500_000}},
+                         "terms": {"monthly_salary_fen": 1_500_000}, "current": {"monthly_salary_fen": 1_234_567}},
     )  # fmt: skip
     assert _history(client, hr, "2026-03-16")["records"] == []  # nothing written before the approval
     assert _approve(client, manager, request["id"]) == {"id": request["id"], "ok": True, "status": "pending",
                                                         "step": 2, "detail": ""}  # fmt: skip
     assert _approve(client, hr, request["id"])["status"] == "approved"
+    approved = client.get(f"/api/v1/requests/{request['id']}", headers=manager).json()["change"]
+    assert (approved["current"], approved["terms"]) == (
+        {"monthly_salary_fen": 1_234_567},
+        {"monthly_salary_fen": 1_500_000},
+    )
     records = client.get(f"{URL}/history", headers=hr).json()["records"]
     assert [(r["effective_from"], r["values"].get("monthly_salary_fen"), r["reason"]) for r in records][-1] == (
         "2026-03-16",
@@ -138,7 +143,8 @@ def test_refusals_say_why_and_store_nothing(client: TestClient, as_role, factory
     assert (unknown.status_code, unknown.json()["detail"]) == (
         422,
         "unknown field(s) 'salary' for a dated change of employee E001: the fields are pay_basis, monthly_salary_fen, "
-        "hourly_rate_fen, office, department, shift_rule, si_city, si_base_fen, special_deductions_fen, entity",
+        "hourly_rate_fen, office, department, shift_rule, si_city, si_base_fen, special_deductions_fen, entity, "
+        "working_time_system, wts_period, wts_approval_no",
     )
     full_month(factory)
     run = client.post("/api/v1/payruns", json={"period": PERIOD, "scope": SCOPE}, headers=hr).json()["id"]
@@ -154,3 +160,41 @@ def test_refusals_say_why_and_store_nothing(client: TestClient, as_role, factory
     )
     _nothing_stored(factory)
     assert _history(client, hr, "2026-03-16")["records"] == []
+
+
+def test_the_change_form_reads_the_team_and_the_terms_beside_it(
+    client: TestClient, as_role, factory: sessionmaker[Session], manager: dict[str, str]
+) -> None:
+    """The manager's 我的团队 lists E001 (not E002 of Urumqi, not themselves); the form's terms are those of the day
+    asked, with 转正's default pay from the onboarding; E002 is a 404 to the manager, the team a 403 to HR."""
+    hr = as_role("hr")
+    assert client.get("/api/v1/personnel-changes/team", headers=manager).json() == [
+        {
+            "code": "E001",
+            "name": "Worker E001",
+            "office": "Shanghai HQ",
+            "department": "SH",
+            "department_name": "上海总部",
+        }
+    ]
+    assert client.get("/api/v1/personnel-changes/team", headers=hr).status_code == 403
+    with factory() as session, session.begin():
+        e1 = session.scalars(select(Employee).where(Employee.code == "E001")).one()
+        session.add(Onboarding(office_id=1, name=e1.name, position="工程师", hired_on=date(2026, 1, 5),
+                               pay_basis="monthly", monthly_salary_fen=1_000_000, probation_months=2,
+                               probation_salary_fen=800_000, id_type="resident", id_number="sealed",
+                               id_digest="0" * 64, status="approved", created_by="test",
+                               created_at=datetime(2026, 1, 1), employee_id=e1.id))  # fmt: skip
+    change = {"effective_from": "2026-03-16", "monthly_salary_fen": 950_000, "reason": "调薪"}
+    raised = client.post(f"{URL}/changes", headers=hr, json=change)
+    assert raised.status_code == 201, raised.text
+    before = client.get("/api/v1/personnel-changes/E001/terms", params={"day": "2026-03-15"}, headers=manager)
+    assert before.json() == {
+        "employee": "E001", "day": "2026-03-15", "agreed_pay": {"monthly_salary_fen": 1_000_000},
+        "terms": {"pay_basis": "monthly", "monthly_salary_fen": 600_000, "hourly_rate_fen": None,
+                  "office": "Shanghai HQ", "department": "SH", "shift_rule": None},
+    }  # fmt: skip
+    after = client.get("/api/v1/personnel-changes/E001/terms", params={"day": "2026-03-16"}, headers=hr)
+    assert after.json()["terms"]["monthly_salary_fen"] == 950_000
+    other = client.get("/api/v1/personnel-changes/E002/terms", headers=manager)
+    assert (other.status_code, other.json()["detail"]) == (404, "employee 'E002' does not exist")

@@ -4,7 +4,7 @@ from the command line, exit 2 on bad input with nothing written."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from gateway.access.keys import load_keys
 from gateway.cli.app import app
 from gateway.devices.ingest import ingest_punches
 from gateway.people.employee_sheet import COLUMNS
+from gateway.people.employee_terms import terms_as_of
 from gateway.store import Badge, Device, Employee, PieceRecord, make_engine, session_factory
 
 runner = CliRunner()
@@ -249,3 +250,23 @@ def test_employee_change_is_a_dated_record(config: Path) -> None:
     )
     assert bad.exit_code == 2
     assert "an amount in yuan with at most two decimals, e.g. 9500.00" in bad.stderr
+
+
+def test_department_members_is_a_dated_move(config: Path) -> None:
+    base = ["--config", str(config)]
+    added = runner.invoke(
+        app, ["employee", "add", "--code", "B1", "--name", "赵六", "--office", "HQ", "--monthly-salary", "6500", *base]
+    )
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(app, ["department", "add", "QA", "质检部", "--office", "HQ", *base]).exit_code == 0
+    bad_day = runner.invoke(app, ["department", "members", "QA", "B1", "--from", "16/04/2026", *base], env=WIDE)
+    assert (bad_day.exit_code, bad_day.output.strip()) == (
+        2,
+        "nobody moved: --from '16/04/2026' is not a date like 2026-03-16",
+    )
+    moved = runner.invoke(app, ["department", "members", "QA", "B1", "--from", "2026-04-16", *base], env=WIDE)
+    assert (moved.exit_code, moved.output.strip()) == (0, "1 employee(s) now in QA")
+    with _store(config)() as session:
+        employee = session.scalar(select(Employee).where(Employee.code == "B1"))
+        assert employee is not None
+        assert [terms_as_of(session, employee, date(2026, 4, d))["department"] for d in (15, 16)] == [None, "QA"]

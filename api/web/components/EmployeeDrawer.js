@@ -2,6 +2,7 @@
 // document), then — once it exists — its bank account and badges, each saved on its own (one request each, so
 // nothing is half written). The department (of the chosen office) is saved right after the record, through the
 // department's members endpoint; if that step is refused, the drawer says so and the record stays saved. Salaries are typed in yuan and sent as integer fen (format.fenOf, no float).
+// 发起变动 opens the personnel-change form (转正, 调薪, 调动 as a request the manager and HR approve).
 import { ElMessage, ElMessageBox } from "element-plus";
 import { computed, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
@@ -15,6 +16,7 @@ import { listRequests } from "../api/requests.js";
 import { resignationOf } from "../api/resignations.js";
 import { dateTime, fenOf, yuanInput } from "../format.js";
 import { zoneOf } from "../zones.js";
+import ChangeForm from "./ChangeForm.js";
 import EmployeeHistory from "./EmployeeHistory.js";
 import { showError } from "./notify.js";
 
@@ -57,7 +59,7 @@ function fieldsOf(form) {
 }
 
 export default {
-  components: { EmployeeHistory },
+  components: { ChangeForm, EmployeeHistory },
   props: { offices: { type: Array, required: true }, writer: { type: Boolean, required: true } },
   emits: ["saved"],
   setup(props, { emit, expose }) {
@@ -158,6 +160,8 @@ export default {
     };
 
     const when = (value) => dateTime(value, zoneOf(employee.value && employee.value.office));
+    const changeForm = ref(null);
+    const startChange = () => changeForm.value.show({ code: employee.value.code, name: employee.value.name });
 
     // A leaver: when their login closes (GET /employees/{code}), and their resignation's 离职结算单.
     const router = useRouter();
@@ -262,7 +266,7 @@ export default {
 
     watch(() => form.pay_basis, () => formRef.value && formRef.value.clearValidate(["salary", "hourly"]));
     expose({ show });
-    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES, access, fingers, fingersOn, edits, saveAccess, when, DEVICE_PRIVILEGES, leaving, openSettlement };
+    return { open, tab, employee, form, formRef, rules, departments, officeDepartments, departmentProblem, bank, bankRef, bankRules, badge, saving, save, saveBank, addPin, dropPin, PAY_BASES, ID_TYPES, access, fingers, fingersOn, edits, saveAccess, when, DEVICE_PRIVILEGES, leaving, openSettlement, changeForm, startChange };
   },
   template: `
 <el-drawer v-model="open" :title="employee ? $t('employees.editTitle', { name: employee.name, code: employee.code }) : $t('employees.createTitle')" size="min(560px, 100vw)" data-test="employee-drawer">
@@ -270,6 +274,8 @@ export default {
     <el-tag :type="leaving.login_closed ? 'info' : 'warning'" data-test="login-closing">{{ $t(leaving.login_closed ? 'settlement.loginClosed' : 'settlement.loginCloses', { day: leaving.login_closes_on }) }}</el-tag>
     <el-button link type="primary" @click="openSettlement" data-test="employee-settlement">{{ $t('settlement.open') }}</el-button>
   </div>
+  <div v-if="employee && writer" class="button-row block"><el-button type="primary" plain @click="startChange" data-test="employee-change">{{ $t('change.start') }}</el-button></div>
+  <ChangeForm ref="changeForm" :offices="offices" />
   <el-tabs v-model="tab">
     <el-tab-pane :label="$t('employees.tabRecord')" name="record">
       <el-form ref="formRef" :model="form" :rules="rules" label-width="auto" :disabled="!writer" data-test="employee-form">
@@ -353,7 +359,7 @@ export default {
       </el-table>
     </el-tab-pane>
     <el-tab-pane :label="$t('terms.tab')" name="history" :disabled="!employee" lazy>
-      <EmployeeHistory v-if="employee" :code="employee.code" :writer="writer" :offices="offices" @changed="refresh" />
+      <EmployeeHistory v-if="employee" :code="employee.code" :office="employee.office" :writer="writer" :offices="offices" @changed="refresh" />
     </el-tab-pane>
   </el-tabs>
 </el-drawer>`,

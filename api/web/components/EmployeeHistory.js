@@ -1,5 +1,6 @@
 // An employee's dated terms (变更记录): every record from its day on, field by field (old → new), who wrote it and
-// why, corrected records marked; and a form for a new dated change ("from this day on"), Chinese first. Amounts are
+// why (when: on the office's clock, zones.js), corrected records marked; and a form for a new dated change ("from
+// this day on"), Chinese first. Amounts are
 // typed in yuan and sent as integer fen (format.fenOf); only the fields filled in are sent, so a change of salary
 // leaves the office alone. A refusal (a locked pay run's month, a day before hiring) is shown as the server says it.
 import { ElMessage } from "element-plus";
@@ -7,6 +8,7 @@ import { reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { addChange, getHistory } from "../api/employees.js";
 import { dateTime, fenOf, yuan } from "../format.js";
+import { zoneOf } from "../zones.js";
 import { showError } from "./notify.js";
 
 const MONEY = ["monthly_salary_fen", "hourly_rate_fen", "si_base_fen", "special_deductions_fen"];
@@ -19,7 +21,10 @@ function blank() {
 }
 
 export default {
-  props: { code: { type: String, required: true }, writer: { type: Boolean, required: true }, offices: { type: Array, required: true } },
+  props: {
+    code: { type: String, required: true }, office: { type: String, default: null }, writer: { type: Boolean, required: true },
+    offices: { type: Array, required: true },
+  },
   emits: ["changed"],
   setup(props, { emit }) {
     const { t } = useI18n();
@@ -51,7 +56,7 @@ export default {
           key: `${r.id}-${field}`, first: n === 0, id: r.id, field,
           effective_from: opening && r.effective_from === OPENING_DAY ? t("terms.openingDay") : r.effective_from,
           old: shown(field, r.before[field]), new: shown(field, value), who: r.created_by,
-          when: dateTime(r.created_at), reason: opening ? t("terms.opening") : r.reason, corrects: r.corrects,
+          when: dateTime(r.created_at, zoneOf(props.office)), reason: opening ? t("terms.opening") : r.reason, corrects: r.corrects,
           superseded: r.superseded_by,
         }));
       });

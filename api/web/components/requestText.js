@@ -3,6 +3,7 @@
 // amount in the leave type's unit (`request.unit`), its step. The employee's and the approvers' screens say a
 // request the same way.
 import { durationText } from "../explain.js";
+import { yuan } from "../format.js";
 
 const dayOf = (iso) => iso.slice(0, 10);
 const clockOf = (iso) => iso.slice(11, 16);
@@ -59,6 +60,7 @@ export function stepsText(steps, unit, t) {
 
 export function whenText(r, t) {
   const unit = r.unit;
+  if (r.kind === "change") return t("change.fromDay", { day: r.change.effective_from });
   if (r.kind === "correction") return `${dayOf(r.starts_at)} ${clockOf(r.starts_at)}`;
   if (r.kind === "resignation") return t("settlement.lastDayText", { day: dayOf(r.starts_at) });
   if (r.kind === "overtime" || (r.kind === "leave" && unit === "hour")) {
@@ -75,8 +77,25 @@ export function whenText(r, t) {
   return last === dayOf(r.starts_at) ? last : t("self.when.range", { from: dayOf(r.starts_at), to: last });
 }
 
-// A 补卡 has no amount: "".
+// One dated-terms value as people read it: yuan with two decimals, the pay basis by name, "—" for none.
+export function termText(field, value, t) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (field.endsWith("_fen")) return yuan(value);
+  if (field === "pay_basis") return t("employees.basis." + value);
+  return String(value);
+}
+
+// A change's terms, field by field: [{ field, label, old, new }] (old: in force the day before it takes effect).
+export function changeRows(r, t) {
+  const { terms, current = {} } = r.change;
+  return Object.keys(terms).map((field) => ({
+    field, label: t("terms.fields." + field), old: termText(field, current[field], t), new: termText(field, terms[field], t),
+  }));
+}
+
+// A 补卡 has no amount: "". A change reads as its terms, "月薪 6,000.00 → 9,500.00".
 export function amountText(r, t) {
+  if (r.kind === "change") return changeRows(r, t).map((row) => `${row.label} ${row.old} → ${row.new}`).join(" · ");
   if (r.kind === "leave") return stepsText(r.amount, r.unit, t);
   if (r.kind === "overtime") return durationText(r.amount, t);
   if (r.kind === "trip") return t("units.days", { n: r.amount });
