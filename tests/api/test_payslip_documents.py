@@ -43,7 +43,7 @@ def locked(client: TestClient, as_role, factory: sessionmaker[Session]) -> dict[
         rows = session.execute(
             select(Employee.code, Payslip.id).join(Payslip, Payslip.employee_id == Employee.id)
         ).all()
-    return {code: slip_id for code, slip_id in rows}
+    return {str(code): int(slip_id) for code, slip_id in rows}
 
 
 def _computed(factory: sessionmaker[Session], slip_id: int) -> dict[str, Any]:
