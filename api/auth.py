@@ -104,9 +104,7 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
         )
     try:
         with request.app.state.session_factory() as session:
-            principal = authenticate(session, credentials.credentials)
-            if principal is not None:
-                ensure_open(session, principal.employee_id, leaver_grace_days(request))
+            principal = authenticate(session, credentials.credentials, leaver_grace_days(request))
     except (TokenExpired, LoginClosed) as expired:
         raise Unauthorized(str(expired)) from None
     if principal is None:

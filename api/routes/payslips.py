@@ -2,25 +2,31 @@
 
 An employee token sees only its own payslips, and only from locked runs (a draft may still change);
 anything else answers 404, so an employee cannot learn that another payslip exists.
+
+The bodies are the payslips' JSON documents (`gateway.pay.payslip_documents`): a locked payslip's is
+stored at lock and returned as its bytes, a draft's is built per request by the same code. The response
+models below describe those documents (OpenAPI); FastAPI does not re-validate a returned `Response`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+import orjson
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, SELF, ensure_visible, require
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
-from api.db import read
+from api.db import read, write
 from api.errors import NotFound
 from api.schemas import PathId, PayMonth
 from gateway.access.tokens import Principal
-from gateway.pay.payrun import lines_of
-from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip
+from gateway.pay.payslip_documents import build_documents, store_documents
+from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument
 
 router = APIRouter(prefix="/payslips", tags=["payslips"])
 
@@ -48,8 +54,14 @@ class PayslipOut(BaseModel):
     lines: list[LineOut]
 
 
-def _visible_query(who: Principal) -> Select[Payslip, PayRun, Employee]:
-    query = select(Payslip, PayRun, Employee).join(PayRun).join(Employee, Payslip.employee_id == Employee.id)
+def _visible_query(who: Principal, *columns: Any) -> Select[Any]:
+    """`columns` of the payslips `who` may see, with the run and the employee joined, and the stored document."""
+    query = (
+        select(Payslip.id, PayRun.status, PayslipDocument.document, *columns)
+        .join(PayRun, Payslip.payrun_id == PayRun.id)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .outerjoin(PayslipDocument, PayslipDocument.payslip_id == Payslip.id)
+    )
     if who.role in SELF:
         query = query.where(Payslip.employee_id == who.employee_id, PayRun.status == RUN_LOCKED)
     return query
@@ -60,7 +72,7 @@ class PayslipPage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
-@router.get("")
+@router.get("", response_model=PayslipPage)
 def list_payslips(
     request: Request,
     who: Annotated[Principal, require(*EVERYONE)],
@@ -68,11 +80,11 @@ def list_payslips(
     employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many payslips")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
-) -> PayslipPage:
+) -> Response:
     """Payslips, newest period first, then by employee code, a page at a time; an employee token gets its own
     locked ones."""
     with read(request) as session:
-        query = _visible_query(who)
+        query = _visible_query(who, PayRun.period, Employee.code)
         if period is not None:
             query = query.where(PayRun.period == period)
         if employee is not None:
@@ -91,42 +103,42 @@ def list_payslips(
                 )
             )
         rows = session.execute(query.order_by(PayRun.period.desc(), Employee.code, Payslip.id).limit(limit + 1)).all()
-        items = [_out(session, *row) for row in rows[:limit]]
-        last = rows[limit - 1] if len(rows) > limit else None
-        return PayslipPage(
-            items=items,
-            next_cursor=encode_cursor(last[1].period, last[2].code, last[0].id) if last is not None else None,
-        )
+        documents = _documents(request, session, rows[:limit])
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = encode_cursor(last.period, last.code, last.id) if last is not None else None
+    body = b'{"items":[' + b",".join(documents) + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
+    return Response(body, media_type="application/json")
 
 
-@router.get("/{payslip_id}")
-def show_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*EVERYONE)]) -> PayslipOut:
+# The by-id statements, built once (building one per request cost as much as running it): anyone's, and an
+# employee's own locked one.
+_BY_ID = _visible_query(Principal("", "hr", None)).where(Payslip.id == bindparam("payslip_id"))
+_OWN_BY_ID = _BY_ID.where(Payslip.employee_id == bindparam("employee_id"), PayRun.status == RUN_LOCKED)
+
+
+@router.get("/{payslip_id}", response_model=PayslipOut)
+def show_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*EVERYONE)]) -> Response:
     with read(request) as session:
-        row = session.execute(_visible_query(who).where(Payslip.id == payslip_id)).first()
+        statement = _OWN_BY_ID if who.role in SELF else _BY_ID
+        row = (
+            session.connection().execute(statement, {"payslip_id": payslip_id, "employee_id": who.employee_id}).first()
+        )
         if row is None:
             ensure_visible(who, None, f"payslip {payslip_id}")
             raise NotFound(f"payslip {payslip_id} does not exist")
-        return _out(session, *row)
+        (document,) = _documents(request, session, [row])
+    return Response(document, media_type="application/json")
 
 
-def _out(session: Session, slip: Payslip, run: PayRun, employee: Employee) -> PayslipOut:
-    lines = [
-        LineOut(code=line.code, amount_fen=line.amount_fen, quantities=line.quantities, rule=line.rule)
-        for line in lines_of(session, slip.id)
-    ]
-    return PayslipOut(
-        id=slip.id,
-        payrun=run.id,
-        period=run.period,
-        status=run.status,
-        # A locked payslip shows who was paid as of the lock (its snapshot), not later renames.
-        employee=slip.employee_code or employee.code if run.status == RUN_LOCKED else employee.code,
-        name=slip.employee_name or employee.name if run.status == RUN_LOCKED else employee.name,
-        gross_fen=slip.gross_fen,
-        net_fen=slip.net_fen,
-        iit_fen=slip.iit_fen,
-        figures=slip.figures,
-        attendance=slip.attendance,
-        inputs=slip.inputs,
-        lines=lines,
-    )
+def _documents(request: Request, session: Session, rows: Sequence[Row[Any]]) -> list[bytes]:
+    """The rows' documents in order: stored ones as they are, the others built now.
+
+    A locked payslip without a document (its run was locked before migration 0035) gets it stored here,
+    in its own transaction, so the next read is a stored one.
+    """
+    missing = [row.id for row in rows if row.document is None]
+    built = build_documents(session, Payslip.id.in_(missing)) if missing else {}
+    backfill = {row.id: built[row.id] for row in rows if row.document is None and row.status == RUN_LOCKED}
+    if backfill:
+        write(request, lambda writer: store_documents(writer, backfill))
+    return [row.document if row.document is not None else built[row.id] for row in rows]

@@ -41,8 +41,25 @@ def closes_on(left_on: date, grace_days: int) -> date:
 def local_today(session: Session, employee: Employee, now: datetime) -> date:
     """`now` (naive UTC) as the date in the employee's office."""
     office = session.get(Office, employee.office_id) if employee.office_id is not None else None
-    zone = office.timezone if office is not None else FALLBACK_TIMEZONE
-    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+    return zone_today(office.timezone if office is not None else None, now)
+
+
+def zone_today(timezone: str | None, now: datetime) -> date:
+    """`now` (naive UTC) as the date in `timezone` (None: the employee has no office, FALLBACK_TIMEZONE)."""
+    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone or FALLBACK_TIMEZONE)).date()
+
+
+def ensure_open_at(left_on: date | None, timezone: str | None, grace_days: int, now: datetime | None = None) -> None:
+    """`ensure_open` from columns a caller already selected: the employee's `left_on` and office time zone.
+
+    The token check reads them in its own select (`gateway.access.tokens.authenticate`), so a request
+    costs one query, not three.
+    """
+    if left_on is None:
+        return
+    closed_on = closes_on(left_on, grace_days)
+    if zone_today(timezone, now or utcnow()) >= closed_on:
+        raise LoginClosed(closed_on, left_on)
 
 
 def closing(session: Session, employee: Employee, grace_days: int, now: datetime | None = None) -> tuple[date, bool]:
@@ -57,6 +74,5 @@ def ensure_open(session: Session, employee_id: int | None, grace_days: int, now:
     employee = session.get(Employee, employee_id) if employee_id is not None else None
     if employee is None or employee.left_on is None:
         return
-    closed_on, closed = closing(session, employee, grace_days, now)
-    if closed:
-        raise LoginClosed(closed_on, employee.left_on)
+    office = session.get(Office, employee.office_id) if employee.office_id is not None else None
+    ensure_open_at(employee.left_on, office.timezone if office is not None else None, grace_days, now)

@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
+from gateway.access.leaver_logins import ensure_open_at
 from gateway.config import ApiToken as ConfigToken
 from gateway.errors import GatewayError
 from gateway.inputs import check_name, year_problem
-from gateway.store import ROLES, ApiToken, Employee, utcnow
+from gateway.store import ROLES, ApiToken, Employee, Office, utcnow
 
 _ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 _DURATION = re.compile(r"^([1-9][0-9]{0,4})([dh])$")
@@ -95,19 +96,44 @@ def _split(token: str) -> tuple[str, str]:
     return "cfg_" + _digest(token)[:16], token
 
 
-def authenticate(session: Session, token: str) -> Principal | None:
+# Built once: constructing the statement cost as much as running it. Joined to the employee and office for
+# the leaver check, so a request's token costs this one select by the unique prefix.
+_TOKEN_ROW = (
+    select(
+        ApiToken.name,
+        ApiToken.secret_sha256,
+        ApiToken.role,
+        ApiToken.employee_id,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        Employee.left_on,
+        Office.timezone,
+    )  # fmt: skip
+    .outerjoin(Employee, Employee.id == ApiToken.employee_id)
+    .outerjoin(Office, Office.id == Employee.office_id)
+    .where(ApiToken.prefix == bindparam("prefix"))
+)
+
+
+def authenticate(session: Session, token: str, leaver_grace_days: int | None = None) -> Principal | None:
     """The principal for `token`, or None when it is unknown, revoked or wrong.
 
     Raises `TokenExpired` for a right secret past its expiry (only then: a wrong secret learns nothing).
+    With `leaver_grace_days`, an employee token of a leaver past the grace period raises `LoginClosed`
+    (`gateway.access.leaver_logins`). Every API request runs this, so it is one Core select on the
+    session's connection (`_TOKEN_ROW`), no ORM objects — and no cache: a revocation, an expiry or a
+    `left_on` written by any process holds from the next request on.
     """
     prefix, secret = _split(token)
-    row = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    row = session.connection().execute(_TOKEN_ROW, {"prefix": prefix}).first()
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(_digest(secret), row.secret_sha256):
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
         raise TokenExpired(row.name, row.expires_at)
+    if leaver_grace_days is not None:
+        ensure_open_at(row.left_on, row.timezone, leaver_grace_days)
     return Principal(row.name, row.role, row.employee_id)
 
 

@@ -21,7 +21,8 @@
 - A locked run is immutable: computing it again is refused (`PayRunLocked`); pay corrections go into
   a later month's run. Locking takes a snapshot into each payslip (employee code, name, office, bank
   account as stored), writes each payslip's keyed digest and the run's (`gateway.access.integrity`)
-  into the lock's audit row, and is refused while `gateway.pay.lock_checks` warns of something the
+  into the lock's audit row, stores each payslip's API document (`gateway.pay.payslip_documents`), and is
+  refused while `gateway.pay.lock_checks` warns of something the
   request did not acknowledge. Database triggers refuse any later change to the run's rows.
 - State transitions are serialized by the database, not decided in Python: compute and lock begin
   with `_claim`, a conditional UPDATE of the run's row whose WHERE names the states the step may start
@@ -60,6 +61,7 @@ from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
+from gateway.pay.payslip_documents import store_run_documents
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -323,6 +325,7 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
     session.flush()
+    store_run_documents(session, run.id)  # what the API serves for the locked payslips from now on
     after = {
         **_describe(run),
         "payslips": len(digests),

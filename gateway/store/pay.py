@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -101,6 +102,19 @@ class Payslip(Base):
     @property
     def attendance(self) -> dict[str, int]:
         return json.loads(self.attendance_json)
+
+
+class PayslipDocument(Base):
+    """A locked payslip's JSON document exactly as `GET /payslips/{id}` returns it (orjson bytes).
+
+    Written once: at lock in the lock's transaction, or on first read for runs locked before migration 0035.
+    A locked payslip never changes, so the API serves these bytes without building the payslip again.
+    """
+
+    __tablename__ = "payslip_documents"
+
+    payslip_id: Mapped[int] = mapped_column(ForeignKey("payslips.id", ondelete="CASCADE"), primary_key=True)
+    document: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class PayslipLine(Base):

@@ -1,0 +1,95 @@
+"""Payslip documents: the JSON `GET /payslips/{id}` returns, built from Core rows, stored at lock.
+
+A locked payslip never changes (database triggers refuse it), so its document is built once, in the
+lock's transaction, and stored as orjson bytes in `payslip_documents`; the API returns those bytes as they
+are. The document holds no role-dependent field (no bank account, no ID number), so one document serves
+every role that may see the payslip; who may see it is decided by the API's query, not here. Draft and
+computed payslips are built per request by the same `build_documents`, so both paths give the same JSON.
+A run locked before migration 0035 has no documents: the API builds them on first read and stores them
+with `store_documents`, whose insert ignores a document another request stored first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument, PayslipLine
+
+
+def build_documents(session: Session, which: ColumnElement[bool]) -> dict[int, bytes]:
+    """The documents of the payslips `which` selects (a condition on `payslips`), by payslip id.
+
+    Two queries whatever the count: the payslips with their run and employee, then all their lines.
+    """
+    slips = session.execute(
+        select(
+            Payslip.id, PayRun.id.label("run_id"), PayRun.period, PayRun.status, Payslip.employee_code,
+            Payslip.employee_name, Employee.code, Employee.name, Payslip.gross_fen, Payslip.net_fen,
+            Payslip.iit_fen, Payslip.figures_json, Payslip.attendance_json, Payslip.inputs_json,
+        )
+        .join(PayRun, Payslip.payrun_id == PayRun.id)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .where(which)
+    ).all()  # fmt: skip
+    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for payslip_id, code, amount_fen, quantities_json, rule in session.execute(
+        select(PayslipLine.payslip_id, PayslipLine.code, PayslipLine.amount_fen, PayslipLine.quantities_json,
+               PayslipLine.rule)
+        .join(Payslip, PayslipLine.payslip_id == Payslip.id)
+        .join(PayRun, Payslip.payrun_id == PayRun.id)
+        .join(Employee, Payslip.employee_id == Employee.id)
+        .where(which)
+        .order_by(PayslipLine.payslip_id, PayslipLine.position)
+    ):  # fmt: skip
+        lines[payslip_id].append(
+            {"code": code, "amount_fen": amount_fen, "quantities": orjson.loads(quantities_json), "rule": rule}
+        )
+    documents = {}
+    for slip in slips:
+        locked = slip.status == RUN_LOCKED
+        documents[slip.id] = orjson.dumps(
+            {
+                "id": slip.id,
+                "payrun": slip.run_id,
+                "period": slip.period,
+                "status": slip.status,
+                # A locked payslip shows who was paid as of the lock (its snapshot), not later renames.
+                "employee": slip.employee_code or slip.code if locked else slip.code,
+                "name": slip.employee_name or slip.name if locked else slip.name,
+                "gross_fen": slip.gross_fen,
+                "net_fen": slip.net_fen,
+                "iit_fen": slip.iit_fen,
+                "figures": orjson.loads(slip.figures_json),
+                "attendance": orjson.loads(slip.attendance_json),
+                "inputs": orjson.loads(slip.inputs_json),
+                "lines": lines[slip.id],
+            }
+        )
+    return documents
+
+
+def store_documents(session: Session, documents: dict[int, bytes]) -> None:
+    """Store locked payslips' documents; one already stored (by a concurrent first read) is kept as it is."""
+    if not documents:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(PayslipDocument)
+    session.execute(
+        statement.on_conflict_do_nothing(index_elements=["payslip_id"]),
+        [{"payslip_id": payslip_id, "document": document} for payslip_id, document in documents.items()],
+    )
+
+
+def store_run_documents(session: Session, run_id: int) -> int:
+    """At lock, after the snapshot and the status change are flushed: every payslip's document; returns the count."""
+    documents = build_documents(session, Payslip.payrun_id == run_id)
+    session.execute(
+        insert(PayslipDocument), [{"payslip_id": key, "document": value} for key, value in documents.items()]
+    )
+    return len(documents)
