@@ -561,8 +561,9 @@ def _drive(
         faults.result(timeout=300)
     _wait_until_stored(plan, url, healthy, say)
     stop.set()
+    deadline = time.monotonic() + 60  # an ADMS terminal whose gateway is gone retries for ever, as firmware does
     for pusher in pushers:
-        pusher.join(timeout=60)
+        pusher.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _kill_and_restart(
