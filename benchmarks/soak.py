@@ -314,7 +314,7 @@ async def _clients(
                 base = apis[(i + n) % len(apis)]  # a session opened on one API process is used on the other
                 api = f"{base}/api/v1"
                 try:
-                    if n % 100 == 0:
+                    if not csrf or n % 100 == 0:  # a client whose login failed logs in again first
                         body = {"username": username, "password": PASSWORD}
                         login = await call(client, "log in", client.build_request("POST", f"{api}/session", json=body))
                         csrf = login.json().get("csrf_token", "") if login.status_code == 200 else ""
