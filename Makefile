@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: lint
 
 bench: $(STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
+
+# The multi-site soak (benchmarks/soak.py, issue 17): 3 gateways, 180 terminals, 2 API processes, 5 minutes on the
+# PostgreSQL server of PUNCHCLOCK_TEST_PG_URL, which it restarts once (as root or the cluster's owner).
+soak: $(STAMP)
+	$(VENV)/bin/python benchmarks/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .ruff_cache .mypy_cache .import_linter_cache

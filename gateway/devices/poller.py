@@ -334,13 +334,17 @@ class Poller:
         lag = time.monotonic() - was_due
         with self._lock:
             self.stats.max_lag_s = max(self.stats.max_lag_s, lag)
-        return poll_device(
-            self.factory,
-            device,
-            self.config.office(device.office),
-            build=self.build,
-            future_tolerance_s=self.config.poller.future_tolerance_s,
-        )
+        try:
+            return poll_device(
+                self.factory,
+                device,
+                self.config.office(device.office),
+                build=self.build,
+                future_tolerance_s=self.config.poller.future_tolerance_s,
+            )
+        except Exception as error:  # the database away (a restart) under the lease or the health write
+            log.exception("poll of %s failed outside the terminal's own errors", device.label)
+            return PollResult(device=device.label, sn=device.sn, error=describe(error))
 
     def _next_due(self, device: cfg.Device, result: PollResult, was_due: float, failures: dict[str, int]) -> float:
         self.stats.results[device.label] = result

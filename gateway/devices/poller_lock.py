@@ -30,6 +30,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -39,12 +40,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 #: The advisory lock key of the poller: the bytes "pcpoller" as a signed 64-bit integer.
 POLLER_LOCK_KEY = int.from_bytes(b"pcpoller", "big")
 #: The advisory lock key of the backup taker: the bytes "pcbackup".
 BACKUP_LOCK_KEY = int.from_bytes(b"pcbackup", "big")
+log = logging.getLogger(__name__)
 _APPLICATION_NAME = "punchclock {role} pid={pid} host={host}"
 _RECORD_BYTES = 512  # a holder record is written padded to this, in one write, so readers never see half of it
 _MAX_APPLICATION_NAME = 63  # PostgreSQL truncates longer names (NAMEDATALEN - 1)
@@ -197,9 +200,17 @@ def _postgres_locks(url: str, locks: list[_Lock], role: str) -> Iterator[PollerL
                         return
                 yield PollerLock(None)
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                _unlock_all(connection)
     finally:
         engine.dispose()
+
+
+def _unlock_all(connection: Connection) -> None:
+    """Let go of every lock taken on `connection`; one the server ended (a restart) took its locks with it."""
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock_all()"))
+    except OperationalError as error:
+        log.warning("the poller lock's connection was already closed by the server: %s", error.orig)
 
 
 def _postgres_holder(connection: Connection, key: int) -> LockHolder:

@@ -33,12 +33,15 @@ class Served:
     process: subprocess.Popen[str]
     url: str
     lines: list[str] = field(default_factory=list)
+    # Every line with the monotonic time it was read, filled by the reader itself (for the soak's timings).
+    stamped: list[tuple[float, str]] = field(default_factory=list)
     _new: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
     def start_reading(self) -> None:
         def pump() -> None:
             assert self.process.stderr is not None
             for line in self.process.stderr:
+                self.stamped.append((time.monotonic(), line.rstrip("\n")))
                 self._new.put(line.rstrip("\n"))
             self._new.put(None)
 
@@ -46,9 +49,9 @@ class Served:
 
     def wait_for(self, prefix: str, timeout_s: float = WAIT_S) -> str:
         """The first line (seen before or from now on) starting with `prefix`; AssertionError after `timeout_s`."""
-        for line in self.lines:
-            if line.startswith(prefix):
-                return line
+        for seen in self.lines:
+            if seen.startswith(prefix):
+                return seen
         deadline = time.monotonic() + timeout_s
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -70,6 +73,13 @@ class Served:
             self.lines.append(line)
         assert code == 0, "\n".join(self.lines)
         return "\n".join(self.lines)
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or the OOM killer would, and wait until the process and its output end."""
+        self.process.kill()
+        self.process.wait(timeout=WAIT_S)
+        while (line := self._new.get(timeout=WAIT_S)) is not None:
+            self.lines.append(line)
 
 
 def serve(config: Path, port: int, *args: str) -> Served:

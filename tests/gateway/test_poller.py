@@ -204,3 +204,39 @@ def test_push_terminals_are_registered_but_never_polled(factory: sessionmaker[Se
     Poller(config, factory, build=lambda d: FakeDriver("ZK1", RECORDS), on_result=on_result).run(stop)
     assert seen == ["door"] * 3
     assert device_row(factory, "lobby").sn == "PUSH1"
+
+
+def test_a_database_failure_outside_the_poll_is_a_failed_poll_and_the_poller_goes_on(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the soak (issue 17): during a PostgreSQL restart the lease or the health write raised out of
+    `poll_device`, `future.result()` re-raised it in `Poller.run`, and every site gateway stopped polling for good."""
+    from sqlalchemy.exc import OperationalError
+
+    import gateway.devices.poller as poller
+
+    config = setup(factory, device(poll_interval_s=0.01))
+    calls: list[int] = []
+
+    def down_once(*args: object, **kwargs: object) -> PollResult:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return poll_device(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(poller, "poll_device", down_once)
+    stop = threading.Event()
+    results: list[PollResult] = []
+
+    def on_result(result: PollResult) -> None:
+        results.append(result)
+        if result.error is None:
+            stop.set()
+
+    stats = Poller(config, factory, build=lambda _d: FakeDriver("ZK1", RECORDS), on_result=on_result).run(stop)
+    assert [r.error for r in results] == [
+        "OperationalError: (builtins.Exception) server closed the connection unexpectedly\n"
+        "[SQL: SELECT 1]\n(Background on this error at: https://sqlalche.me/e/21/e3q8)",
+        None,
+    ]
+    assert (stats.polls, stats.failures) == (2, 1)

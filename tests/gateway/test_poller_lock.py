@@ -197,3 +197,29 @@ def test_a_second_serve_serves_the_api_only_and_a_third_takes_over(url: str, tmp
         assert _line_starting(third, "plant-file (COMET-1): read 12, new 0")  # the first one stored them
     finally:
         assert "stopped after 1 polls (0 failed)" in _stop(third)
+
+
+@pytest.mark.postgres
+def test_a_lock_whose_connection_the_server_dropped_is_let_go_without_an_error(pg_empty_url: str) -> None:
+    """A PostgreSQL restart ends the lock's connection (and the lock with it): found by the soak (issue 17), `serve`
+    then died at SIGTERM with a traceback from `pg_advisory_unlock_all()` on the dead connection, exit code 1."""
+    from sqlalchemy import text
+
+    from gateway.store import make_engine
+
+    engine = make_engine(pg_empty_url)
+    try:
+        with poller_lock(pg_empty_url) as lock:
+            assert lock.holder is None
+            with engine.connect() as admin:
+                ended = admin.scalar(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE application_name LIKE 'punchclock poller pid=' || :pid || ' %'"
+                    ),
+                    {"pid": os.getpid()},
+                )
+            assert ended == 1
+    finally:
+        engine.dispose()
+    assert free_lock(pg_empty_url)
