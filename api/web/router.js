@@ -36,6 +36,8 @@ import SettlementView from "./views/SettlementView.js";
 import { APPROVERS } from "./components/pendingCount.js";
 // onboarding (入职管理)
 import OnboardingView from "./views/OnboardingView.js";
+// rosters (排班)
+import RosterView from "./views/RosterView.js";
 
 const EVERYONE = [...STAFF, "employee", "manager"];
 const EMPLOYEE = ["employee", "manager"]; // a manager is an employee too: their own screens
@@ -63,6 +65,8 @@ export const routes = [
   { path: "/my/settlement", name: "my-settlement", component: SettlementView, meta: { roles: EMPLOYEE, menu: "settlement.menu", icon: "Document", leaver: true } },
   // onboarding (入职管理): HR and admin decide, a viewer reads, a manager submits for their departments
   { path: "/onboarding", name: "onboarding", component: OnboardingView, meta: { roles: [...STAFF, "manager"], menu: "menu.onboarding", icon: "Avatar" } },
+  // rosters (排班): HR and admin edit, a viewer reads, a manager reads the rows of their departments
+  { path: "/roster", name: "roster", component: RosterView, meta: { roles: [...STAFF, "manager"], menu: "menu.roster", icon: "Grid" } },
   { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
   { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },
