@@ -19,6 +19,11 @@ Inputs
 - `roster`: shift index per employee (`[n]`, the same shift every day) or per employee and day
   (`[n, days + 1]`, column 0 being the last day of the previous month, whose night shift may own
   punches of the 1st). The office of the day's shift gives the timezone and the day type.
+- `roster_day` (optional, int8 `[n, days + 1]`, `RosterDay`): per employee-day, whether a roster decided
+  the day. CALENDAR (0, the default everywhere) keeps the office calendar's day type; SHIFT makes the day a
+  WORKDAY (a Saturday too) and REST a RESTDAY (a 调休 make-up day too); a statutory holiday stays HOLIDAY
+  either way (`roster_day_type`). A REST day still needs a shift index in `roster`: its window claims the
+  punches of someone who comes in anyway (rest-day overtime).
 
 Rules per employee-day (each a documented choice, mirrored by `payroll_core/reference/attendance.py`)
 - Attendance day = the day a shift starts (a 20:00-08:00 shift belongs to its start day). A punch
@@ -66,6 +71,14 @@ class Absence(IntEnum):
     NONE = 0
     HALF = 1
     FULL = 2
+
+
+class RosterDay(IntEnum):
+    """Values of the `roster_day` array: who decides an employee-day's type."""
+
+    CALENDAR = 0
+    SHIFT = 1
+    REST = 2
 
 
 class Fact(IntEnum):
@@ -135,6 +148,19 @@ def round_overtime(minutes: int, minimum: int, unit: int) -> int:
     return (minutes // unit) * unit
 
 
+# plain ints, so that numba unifies them with the int8 calendar day type
+_CALENDAR, _SHIFT = int(RosterDay.CALENDAR), int(RosterDay.SHIFT)
+_WORKDAY, _RESTDAY, _HOLIDAY = int(DayType.WORKDAY), int(DayType.RESTDAY), int(DayType.HOLIDAY)
+
+
+@numba.njit(cache=True, inline="always")
+def roster_day_type(calendar_kind: int, roster_day: int) -> int:
+    """The day type of an employee-day: the calendar's unless a roster decided it (a holiday stays a holiday)."""
+    if roster_day == _CALENDAR or calendar_kind == _HOLIDAY:
+        return int(calendar_kind)
+    return _WORKDAY if roster_day == _SHIFT else _RESTDAY
+
+
 @numba.njit(cache=True, inline="always")
 def _overlap(a: int, b: int, lo: int, hi: int) -> int:
     return max(0, min(b, hi) - max(a, lo))
@@ -166,6 +192,7 @@ def _attendance_kernel(
     hi: np.ndarray,
     minute: np.ndarray,
     roster: np.ndarray,
+    roster_day: np.ndarray,
     bounds: np.ndarray,
     params: np.ndarray,
     day_type: np.ndarray,
@@ -208,7 +235,7 @@ def _attendance_kernel(
                 _add_interval(first, last, bnd, nb, acc)
             missing = count % 2 if pairs else int(count == 1)
             row = out[e, d - 1]
-            kind = day_type[prm[Param.OFFICE], d]
+            kind = roster_day_type(day_type[prm[Param.OFFICE], d], roster_day[e, d])
             worked = acc[0]
             regular = acc[1]
             if prm[Param.KIND] == ShiftKind.FLEX:
@@ -281,10 +308,23 @@ def _check_columns(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, n
     return np.ascontiguousarray(roster, dtype=np.int32)
 
 
-def compute_attendance(punches: PunchColumns, roster: np.ndarray, rules: RuleBook, period: Period) -> AttendanceResult:
+def compute_attendance(
+    punches: PunchColumns,
+    roster: np.ndarray,
+    rules: RuleBook,
+    period: Period,
+    roster_day: np.ndarray | None = None,
+) -> AttendanceResult:
     """Per-employee-day facts and the monthly summary; see the module docstring for every rule."""
     days = period.days
     roster = _check_columns(punches, np.asarray(roster), rules, len(days))
+    if roster_day is None:
+        roster_day = np.zeros(roster.shape, dtype=np.int8)
+    elif roster_day.shape != roster.shape or roster_day.dtype != np.int8:
+        raise AttendanceInputError(
+            f"roster_day: {roster_day.dtype}{roster_day.shape}; "
+            f"expected int8{roster.shape}, one RosterDay per roster cell"
+        )
     emp, minute = punches.employee, punches.utc_minute
     if not _is_sorted(emp, minute):
         order = np.lexsort((minute, emp))
@@ -294,7 +334,7 @@ def compute_attendance(punches: PunchColumns, roster: np.ndarray, rules: RuleBoo
     lo = np.concatenate(([0], hi[:-1])) if n_emp else hi
     bounds, day_type = rules.day_tables([days[0] - dt.timedelta(days=1), *days])
     out = np.zeros((n_emp, len(days), N_FACTS), dtype=np.int32)
-    _attendance_kernel(lo, hi, minute, roster, bounds, rules.params(), day_type, out)
+    _attendance_kernel(lo, hi, minute, roster, roster_day, bounds, rules.params(), day_type, out)
     return AttendanceResult(period, out, summarize(out))
 
 

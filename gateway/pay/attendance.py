@@ -9,6 +9,12 @@ file, e.g. ``night``) or ``RULES/SHIFT`` (a rule file keeping the office's timez
 workers share one office. Employees are grouped by (office, own shift_rule) to resolve each shift once;
 the kernel gets one RuleBook with every rule file in scope and a per-employee roster, in one call.
 
+A rostered employee (`gateway.pay.rosters`: a roster cell or a crew pattern on a day) works the rostered shift
+of the office's rule file that day, and the roster decides the day's type (`payroll_core.attendance.RosterDay`):
+a rostered shift makes a workday (a Saturday too), a rostered rest day a rest day (its punches are judged in the
+employee's fixed shift's window, so coming in anyway is rest-day overtime), a statutory holiday stays a holiday.
+Days no roster decides keep the fixed shift and the calendar, exactly as for an employee without a roster.
+
 Days outside an employee's employment (before `hired_on`, after `left_on`) are blanked before the
 month summary is made: a joiner is not absent on the days before joining. `scheduled_days` is the
 month's scheduled workdays, `employed_days` the part of them while employed (the pay pipeline
@@ -34,6 +40,7 @@ from gateway.pay.dated_terms import month_segments
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import MonthLeave, month_leave
 from gateway.pay.overtime_rule import OvertimeScope, count_overtime
+from gateway.pay.rosters import Cell, resolve_roster
 from gateway.store import Employee, Office, Punch, PunchCorrection
 from payroll_core.attendance import (
     N_FACTS,
@@ -41,13 +48,14 @@ from payroll_core.attendance import (
     Fact,
     Period,
     PunchColumns,
+    RosterDay,
     compute_attendance,
     summarize,
 )
 from payroll_core.calendar import DayType
 from payroll_core.errors import RuleDataError
 from payroll_core.rules.loader import RULES_DIR
-from payroll_core.shifts import RuleBook
+from payroll_core.shifts import RuleBook, Shift
 from payroll_core.shifts import load_rules as load_office_rules
 
 OFFICE_RULES_DIR = RULES_DIR / "offices"
@@ -180,12 +188,22 @@ def check_employee_shift(office: Office, rule: str) -> None:
         ) from None
 
 
-def _roster(offices: list[Office], employees: list[Employee]) -> tuple[RuleBook, np.ndarray]:
+def office_shifts(office: Office) -> list[Shift]:
+    """The shifts of `office`'s rule file, in file order: the names a roster cell of the office may hold."""
+    path = resolve_shift_rule(office).path
+    book = _load({path})
+    return list(book.shifts)
+
+
+def _roster(
+    offices: list[Office], employees: list[Employee], rostered_offices: frozenset[int] = frozenset()
+) -> tuple[RuleBook, np.ndarray]:
     """One RuleBook for every rule file in scope, and each employee's shift index in it.
 
     Employees are grouped by (office, own shift_rule), so each rule file is read once and each distinct
     shift resolved once. An error names the office, or for an employee's own shift_rule the first
-    employee that has it.
+    employee that has it. The rule files of `rostered_offices` (ids) are loaded too: their roster cells name
+    their shifts.
     """
     by_id = {office.id: office for office in offices}
     groups: dict[tuple[int, str | None], list[Employee]] = {}
@@ -217,10 +235,63 @@ def _roster(offices: list[Office], employees: list[Employee]) -> tuple[RuleBook,
         except AttendanceError as exc:
             raise failed(*key, exc) from None
 
-    book = _load({resolve(key, resolve_employee_shift).path for key in groups})
+    book = _load(
+        {resolve(key, resolve_employee_shift).path for key in groups}
+        | {resolve_shift_rule(by_id[office_id]).path for office_id in rostered_offices}
+    )
     index = {key: resolve(key, partial(_shift_index, book)) for key in groups}
     roster = np.array([index[(e.office_id, e.shift_rule)] for e in employees], dtype=np.int32)  # type: ignore[index]
     return book, roster
+
+
+def fixed_shifts(office: Office, employees: list[Employee]) -> tuple[RuleBook, np.ndarray]:
+    """The shift index each of `office`'s `employees` works without a roster, in a RuleBook that also holds the
+    office's own rule file (the shifts its roster cells name)."""
+    return _roster([office], employees, frozenset({office.id}))
+
+
+def _apply_roster(
+    book: RuleBook,
+    offices: list[Office],
+    employees: list[Employee],
+    fixed: np.ndarray,
+    cells: dict[int, dict[dt.date, Cell]],
+    days: list[dt.date],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's `[n, days + 1]` roster and `roster_day` from the fixed shift indices (`fixed`, one per row)
+    and the rostered days of `employees` (`cells`, by employee id; `days` the day before the month, then the
+    month). Rows after `employees` (a transfer's copies) keep their fixed shift. A rostered shift is looked up in
+    the office's rule file; a rest day keeps the fixed shift's window."""
+    roster = np.repeat(fixed[:, None], len(days), axis=1).astype(np.int32)
+    roster_day = np.zeros(roster.shape, dtype=np.int8)
+    by_id = {office.id: office for office in offices}
+    for row, e in enumerate(employees):
+        mine = cells.get(e.id)
+        if not mine:
+            continue
+        office = by_id[e.office_id]  # type: ignore[index]
+        rule_file = book.shifts[_shift_index(book, office, None)].office
+        if book.shifts[int(fixed[row])].office != rule_file:
+            raise AttendanceError(
+                f"employee {e.code} ({e.name}) is rostered with shifts of office {office.name!r}, but their "
+                f"shift_rule {e.shift_rule!r} is a shift of another rule file: set it to a shift of the office's "
+                "rule file, or to null"
+            )
+        named = {s.name: i for i, s in enumerate(book.shifts) if s.office == rule_file}
+        for d, day in enumerate(days):
+            if day not in mine:
+                continue
+            shift = mine[day]
+            if shift is None:
+                roster_day[row, d] = RosterDay.REST
+            elif shift in named:
+                roster[row, d], roster_day[row, d] = named[shift], RosterDay.SHIFT
+            else:
+                raise AttendanceError(
+                    f"employee {e.code} ({e.name}) is rostered on {day} for shift {shift!r}, which office "
+                    f"{office.name!r} has no longer; its shifts are: {', '.join(named)}; correct the roster cell"
+                )
+    return roster, roster_day
 
 
 def employees_in_scope(
@@ -392,18 +463,23 @@ def month_attendance(
                 select(Office).where(Office.id.in_({e.office_id for e, _ in moved} | {o.id for o in offices}))
             )
         )
-    book, roster = _roster(offices, employees + [copy for copy, _ in moved])
+    days = [period.days[0] - dt.timedelta(days=1), *period.days]
+    cells = resolve_roster(session, [e.id for e in employees], days[0], days[-1])
+    rostered_offices = frozenset(e.office_id for e in employees if cells.get(e.id))
+    everyone = employees + [copy for copy, _ in moved]
+    book, fixed = _roster(offices, everyone, rostered_offices)  # type: ignore[arg-type]
+    roster, roster_day = _apply_roster(book, offices, employees, fixed, cells, days)
     try:
         first, last = (day, day) if day is not None else (period.days[0], period.days[-1])
         punches = _punch_columns(session, employees, first, last)
-        result = compute_attendance(_with_copies(punches, employees, moved), roster, book, period)
+        result = compute_attendance(_with_copies(punches, employees, moved), roster, book, period, roster_day)
     except RuleDataError as exc:  # e.g. no holiday calendar for the period's year yet
         raise AttendanceError(str(exc)) from None
     facts = result.facts[: len(employees)].copy()
     row_of = {e.id: i for i, e in enumerate(employees)}
     for k, (copy, days_under) in enumerate(moved):  # a transferred employee's days under the other office's rules
         facts[row_of[copy.id], days_under] = result.facts[len(employees) + k, days_under]
-    roster = roster[: len(employees)]
+    roster, roster_day = roster[: len(employees)], roster_day[: len(employees)]
     workday = facts[:, :, Fact.DAY_TYPE] == DayType.WORKDAY
     outside = ~_employed_mask(employees, period.days)
     if through is not None:
@@ -419,7 +495,9 @@ def month_attendance(
         axis=1, dtype=np.int64
     )
     # The office's overtime rule (approved requests, 调休, the art. 41 limits): counted overtime into the facts.
-    counted, paid = count_overtime(session, OvertimeScope(period, employees, offices, book, roster, punches), facts)
+    counted, paid = count_overtime(
+        session, OvertimeScope(period, employees, offices, book, roster, punches, roster_day), facts
+    )
     summary.update(counted)
     return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
 

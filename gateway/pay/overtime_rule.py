@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.store import Employee, Office, StaffRequest
-from payroll_core.attendance import Fact, Period, PunchColumns, _add_interval, round_overtime
+from payroll_core.attendance import Fact, Period, PunchColumns, _add_interval, roster_day_type, round_overtime
 from payroll_core.calendar import DayType
 from payroll_core.overtime import METHODS, Method, count_overtime_minutes
 from payroll_core.rules.loader import RULES_DIR
@@ -74,6 +74,7 @@ class OvertimeScope:
     book: RuleBook
     roster: np.ndarray  # shift index per employee, as the kernel got it
     punches: PunchColumns
+    roster_day: np.ndarray | None = None  # int8 [employee, day + 1]: RosterDay, as the kernel got it
 
 
 @cache
@@ -138,7 +139,8 @@ class _Punched:
             intervals = list(zip(kept[0::2], kept[1::2], strict=False))
         else:
             intervals = [(kept[0], kept[-1])] if len(kept) >= 2 else []
-        workday = self.day_type[params[Param.OFFICE], d + 1] == DayType.WORKDAY
+        rostered = 0 if self.scope.roster_day is None else int(self.scope.roster_day[e, d + 1])
+        workday = roster_day_type(self.day_type[params[Param.OFFICE], d + 1], rostered) == DayType.WORKDAY
         after_end = workday and params[Param.KIND] != ShiftKind.FLEX
         total = 0
         acc = np.zeros(3, dtype=np.int64)

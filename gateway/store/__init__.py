@@ -77,10 +77,15 @@ from gateway.store.push import (
     PushRefusal,
 )
 from gateway.store.realtime import RealtimeLink
+from gateway.store.rosters import Crew, CrewMember, RosterEntry, RosterPattern
 from gateway.store.templates import EmployeeTemplate, FaceTemplate, TerminalFinger
 from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
+    "Crew",
+    "CrewMember",
+    "RosterEntry",
+    "RosterPattern",
     "BONUS_METHODS",
     "CHANNELS",
     "COMMAND_STATES",

@@ -51,7 +51,17 @@ def _clip(a: dt.datetime, b: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> i
     return _minutes(end - start) if end > start else 0
 
 
-def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.datetime]) -> dict[str, int]:
+def _rostered_kind(day: dt.date, office: Office, roster_day: int) -> str:
+    """A roster's day: a statutory holiday stays one; else a rostered shift is a workday, no shift a rest day."""
+    kind = _kind_of_day(day, office)
+    if roster_day == 0 or kind == HOLIDAY:
+        return kind
+    return WORKDAY if roster_day == 1 else RESTDAY
+
+
+def _day_facts(
+    day: dt.date, shift: Shift, office: Office, punches: list[dt.datetime], roster_day: int = 0
+) -> dict[str, int]:
     tz = ZoneInfo(office.timezone)
     span = (_at(day, shift.span[0], tz), _at(day, shift.span[1], tz))
     core = (_at(day, shift.core[0], tz), _at(day, shift.core[1], tz))
@@ -82,7 +92,7 @@ def _day_facts(day: dt.date, shift: Shift, office: Office, punches: list[dt.date
         regular = in_span
         workday_ot = after_end
 
-    kind = _kind_of_day(day, office)
+    kind = _rostered_kind(day, office, roster_day)
     facts = {
         "day_type": DAY_TYPE_CODE[kind],
         "scheduled_minutes": 0,
@@ -127,8 +137,10 @@ def reference_attendance(
     rules: RuleBook,
     first_day: dt.date,
     n_days: int,
+    roster_day: list[list[int]] | None = None,
 ) -> list[list[dict[str, int]]]:
-    """Facts per employee, per day of the period; `roster[e]` has n_days + 1 shift indices (day before first)."""
+    """Facts per employee, per day of the period; `roster[e]` has n_days + 1 shift indices (day before first),
+    `roster_day[e]` (if given) as many codes: 0 the calendar decides, 1 a rostered shift, 2 a rostered rest day."""
     days = [first_day + dt.timedelta(days=k) for k in range(-1, n_days)]
     by_employee: dict[int, list[dt.datetime]] = {}
     for e, m in zip(employee, utc_minute, strict=True):
@@ -149,7 +161,8 @@ def reference_attendance(
         row = []
         for k in range(1, len(days)):
             shift = rules.shifts[shifts[k]]
-            row.append(_day_facts(days[k], shift, rules.offices[shift.office], claimed[k]))
+            rday = roster_day[e][k] if roster_day is not None else 0
+            row.append(_day_facts(days[k], shift, rules.offices[shift.office], claimed[k], rday))
         result.append(row)
     return result
 
