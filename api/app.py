@@ -47,6 +47,7 @@ from api.routes import (
     quarantine,
     requests,
     resignations,
+    rosters,
     self_service,
     session,
     settlements,
@@ -145,6 +146,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         onboarding,
         resignations,
         settlements,
+        rosters,
     ):
         api.include_router(module.router)
     app.include_router(api)
