@@ -110,6 +110,11 @@ export default {
       if (!office.value && offices.value.length) office.value = offices.value[0];
     });
     watch([office, month], load, { immediate: true });
+    // a link or the back button to another office or month of this screen reuses the view: follow its query
+    watch(() => route.query, (query) => {
+      if (query.office) office.value = String(query.office);
+      if (query.period) month.value = String(query.period);
+    });
 
     return {
       offices, office, month, roster, loading, changes, picked, saving, refusal, writer, colours, assignRef, importRef,
