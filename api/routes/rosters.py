@@ -11,13 +11,17 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import READERS, WRITERS, require
+from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
-from api.errors import Unprocessable
+from api.errors import Unprocessable, problem
+from api.routes.employee_sheets import _PROBLEM, _UPLOAD, _XLSX_RESPONSE, _upload, _xlsx
 from api.schemas import Code, DateIn, Name, PayMonth, _In
 from gateway.access.tokens import Principal
 from gateway.pay.attendance import AttendanceError, parse_period
@@ -26,6 +30,8 @@ from gateway.people import rosters as service
 from gateway.people.departments import managed_employee_ids
 from gateway.people.office_days import office_day_kinds
 from gateway.people.roster_grid import RosterGrid, month_grid
+from gateway.people.roster_sheet import MAX_SHEET_BYTES, RosterSheetError, export_sheet, import_sheet
+from payroll_core.attendance import Period
 from payroll_core.shifts import Shift
 
 router = APIRouter(tags=["rosters"])
@@ -146,14 +152,18 @@ def _grid_out(grid: RosterGrid, day_types: list[DayKind]) -> RosterOut:
     )
 
 
+def _period(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except AttendanceError as exc:
+        raise Unprocessable(str(exc)) from None
+
+
 def read_grid(session: Session, who: Principal, office: str, period: str) -> RosterGrid:
     """The grid `who` may see: everything, or for a manager the rows of their departments."""
     only = managed_employee_ids(session, who.employee_id or 0) if who.role == "manager" else None
+    month = _period(period)
     with _errors():
-        try:
-            month = parse_period(period)
-        except AttendanceError as exc:
-            raise service.RosterError(str(exc)) from None
         return month_grid(session, office, month, only)
 
 
@@ -264,3 +274,53 @@ def post_crew(request: Request, body: CrewIn, who: Annotated[Principal, require(
                            members=list(dict.fromkeys(body.members)))  # fmt: skip
 
     return write(request, work)
+
+
+@router.get("/rosters.xlsx", response_class=Response, responses=_XLSX_RESPONSE)
+def get_roster_sheet(
+    request: Request,
+    _who: Annotated[Principal, require(*WRITERS)],
+    office: OfficeQuery,
+    period: Annotated[PayMonth, Query()],
+) -> Response:
+    """The month's roster as an Excel grid (工号 姓名 部门 班组, then 1日 … with the weekday below; empty = 休)."""
+    month = _period(period)
+    with read(request) as session, _errors():
+        return _xlsx(export_sheet(session, office, month), f"roster-{period}.xlsx")
+
+
+@router.post(
+    "/rosters/import",
+    response_model=Written,
+    openapi_extra=_UPLOAD,
+    responses={413: {"description": "File too large", **_PROBLEM}},
+)
+async def import_roster_sheet(
+    request: Request,
+    who: Annotated[Principal, require(*WRITERS)],
+    office: OfficeQuery,
+    period: Annotated[PayMonth, Query()],
+) -> Written | JSONResponse:
+    """Write the edited cells of an exported roster sheet, all or none; a refusal lists every bad cell in `errors`."""
+    try:
+        body = await read_limited(request, MAX_SHEET_BYTES)
+    except BodyTooLarge as exc:
+        return problem(413, "File too large", f"{exc}: a roster sheet is at most {MAX_SHEET_BYTES:,} bytes", request)
+    _source, content = await _upload(request, body)
+    month = _period(period)
+
+    def run() -> int:
+        return write(request, lambda session: import_sheet(session, who.actor, office, month, content))
+
+    try:
+        return Written(cells=await run_in_threadpool(run))
+    except RosterSheetError as exc:
+        return problem(
+            422,
+            "Roster sheet refused",
+            f"nothing imported, {len(exc.problems)} problem(s): fix every cell listed in errors and upload again",
+            request,
+            errors=exc.problems,
+        )
+    except service.RosterError as exc:
+        raise Unprocessable(str(exc)) from None

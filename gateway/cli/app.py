@@ -18,6 +18,7 @@ from gateway.cli.notify import notify_app
 from gateway.cli.payroll import app as payroll_app
 from gateway.cli.payroll import export
 from gateway.cli.people import badge_app, employee_app, piece_app
+from gateway.cli.roster import roster_app
 from gateway.cli.templates import templates_app
 from gateway.cli.user_sync import devices_app
 from gateway.cli.users import user_app
@@ -47,6 +48,9 @@ app.add_typer(
     help="Badge numbers: give one to an employee (re-maps its quarantine), set its card and device privilege.",
 )
 app.add_typer(department_app, name="department", help="Departments: the tree per office, managers, members.")
+app.add_typer(
+    roster_app, name="roster", help="Rosters: the month's Excel grid (export, import) and pattern assignment."
+)
 app.add_typer(leave_app, name="leave", help="Leave balances: the yearly accrual and manual adjustments.")
 app.add_typer(notify_app, name="notify", help="Notifications: send the pending e-mail and group-robot deliveries.")
 app.add_typer(piece_app, name="piece", help="Piece counts: import a CSV or XLSX file as one batch.")

@@ -33,7 +33,9 @@ def test_crew_pattern_grid_cells_and_attendance(client: TestClient, as_role, fac
     grid = client.get("/api/v1/rosters", params={"office": HQ, "period": "2026-03"}, headers=as_role("viewer")).json()
     assert grid["shifts"] == [{"name": "office", "start": "09:00", "end": "18:00"},
                               {"name": "flex", "start": "07:00", "end": "21:00"}]  # fmt: skip
-    assert grid["rows"] == [{"employee": "E001", "name": "Worker E001", "department": None, "crew": "A", "cells": MARCH}]
+    assert grid["rows"] == [
+        {"employee": "E001", "name": "Worker E001", "department": None, "crew": "A", "cells": MARCH}
+    ]
     assert grid["headcount"]["office"] == [1 if c else 0 for c in MARCH]
     assert grid["days"][0] == "2026-03-01" and len(grid["days"]) == 31
 
@@ -70,7 +72,9 @@ def test_refusals_say_what_and_where(client: TestClient, as_role, factory: sessi
     bad = client.post("/api/v1/roster-patterns", json={"office": HQ, "code": "n", "name": "夜", "cycle": ["night"]},
                       headers=hr)  # fmt: skip
     assert bad.status_code == 422
-    assert bad.json()["detail"] == "cycle day 1: shift 'night' does not exist in office 'Shanghai HQ'; known: office, flex"
+    assert (
+        bad.json()["detail"] == "cycle day 1: shift 'night' does not exist in office 'Shanghai HQ'; known: office, flex"
+    )
     cell = {"office": HQ, "cells": [{"employee": "E002", "date": "2026-03-03", "shift": None}]}
     other = client.put("/api/v1/rosters/cells", json=cell, headers=hr)
     assert other.json()["detail"] == "employee E002 is not in office 'Shanghai HQ'; roster them in their own office"
