@@ -7,9 +7,11 @@ desktop and phone size."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from browser_kit import DESKTOP, HR, PHONE, Served, api_get, log_in, shoot
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from gateway.people.rosters import CellInput, set_cells
@@ -102,3 +104,42 @@ def test_a_refused_save_is_shown_beside_the_grid_and_writes_nothing(page: Page, 
     grid = api_get(page, served.url, f"/rosters?office={HQ}&period=2026-03")
     assert (grid["rows"][0]["cells"][2], grid["rows"][1]["cells"][3]) == ("office", "office")
     shoot(page, "roster-refused-desktop")
+
+
+def _edited(page: Page, tmp_path: Path, cells: dict[str, str], name: str) -> Path:
+    """The month's sheet as 导出 Excel downloads it, with `cells` (e.g. "I4") set as HR would in Excel."""
+    with page.expect_download() as download:
+        page.click("[data-test=roster-export]")
+    exported = tmp_path / "exported.xlsx"
+    download.value.save_as(exported)
+    book = load_workbook(exported)
+    for where, value in cells.items():
+        book.worksheets[0][where] = value
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_an_imported_sheet_with_a_bad_cell_is_refused_cell_by_cell_and_a_good_one_is_written(
+    page: Page, served: Served, tmp_path: Path
+) -> None:
+    _roster_page(page, served)
+    # row 3 is E001, row 4 E003 (rows 1 and 2: the headers and weekdays); column E is the 1st, so I the 5th, K the 7th
+    bad = _edited(page, tmp_path, {"I4": "N2", "K3": "flex"}, "bad.xlsx")
+    good = _edited(page, tmp_path, {"K3": "flex"}, "good.xlsx")
+    page.click("[data-test=roster-import]")
+    dialog = page.locator("[data-test=roster-import-dialog]")
+    page.set_input_files("[data-test=roster-upload] input[type=file]", bad)
+    dialog.locator("[data-test=roster-import-send]").click()
+    report = dialog.locator("[data-test=row-report]")
+    expect(report).to_contain_text("表格未导入，共 1 处问题：")
+    expect(report.locator("li")).to_have_text(["第 4 行 I 列：班次 'N2' 不存在，可用：office, flex"])
+    shoot(page, "roster-import-refused-desktop")
+    grid = api_get(page, served.url, f"/rosters?office={HQ}&period=2026-03")
+    assert (grid["rows"][0]["cells"][6], grid["rows"][1]["cells"][4]) == (None, "office")  # nothing written
+
+    page.set_input_files("[data-test=roster-upload] input[type=file]", good)
+    dialog.locator("[data-test=roster-import-send]").click()
+    expect(page.locator(".el-message--success")).to_have_text("已导入 1 格排班")
+    expect(cell(page, "E001", MARCH[6])).to_have_text("flex")
+    assert api_get(page, served.url, f"/rosters?office={HQ}&period=2026-03")["rows"][0]["cells"][6] == "flex"

@@ -133,13 +133,11 @@ export default {
         <el-select v-model="office" class="filter-select" data-test="roster-office"><el-option v-for="o in offices" :key="o" :value="o" :label="o" /></el-select>
       </el-form-item>
       <el-form-item :label="$t('roster.month')"><el-date-picker v-model="month" type="month" value-format="YYYY-MM" format="YYYY-MM" :clearable="false" data-test="roster-month" /></el-form-item>
-      <el-form-item v-if="roster">
+      <el-form-item v-if="roster && writer">
         <div class="button-row">
           <el-button @click="exportSheet" data-test="roster-export"><el-icon><IconDownload /></el-icon><span>{{ $t('roster.export') }}</span></el-button>
-          <template v-if="writer">
-            <el-button @click="importRef.show()" data-test="roster-import"><el-icon><IconUpload /></el-icon><span>{{ $t('roster.import') }}</span></el-button>
-            <el-button @click="assignRef.show()" data-test="roster-assign"><el-icon><IconCalendar /></el-icon><span>{{ $t('roster.assign') }}</span></el-button>
-          </template>
+          <el-button @click="importRef.show()" data-test="roster-import"><el-icon><IconUpload /></el-icon><span>{{ $t('roster.import') }}</span></el-button>
+          <el-button @click="assignRef.show()" data-test="roster-assign"><el-icon><IconCalendar /></el-icon><span>{{ $t('roster.assign') }}</span></el-button>
         </div>
       </el-form-item>
     </el-form>
