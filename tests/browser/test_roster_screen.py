@@ -14,7 +14,7 @@ from browser_kit import DESKTOP, HR, PHONE, Served, api_get, log_in, shoot
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from gateway.people.rosters import CellInput, set_cells
+from gateway.people.rosters import CellInput, create_pattern, set_cells
 from gateway.store import PayRun, utcnow
 
 pytestmark = pytest.mark.timeout(240)
@@ -143,3 +143,30 @@ def test_an_imported_sheet_with_a_bad_cell_is_refused_cell_by_cell_and_a_good_on
     expect(page.locator(".el-message--success")).to_have_text("已导入 1 格排班")
     expect(cell(page, "E001", MARCH[6])).to_have_text("flex")
     assert api_get(page, served.url, f"/rosters?office={HQ}&period=2026-03")["rows"][0]["cells"][6] == "flex"
+
+
+def test_bulk_rostering_writes_a_pattern_for_the_chosen_employee(page: Page, served: Served) -> None:
+    with served.factory() as session, session.begin():
+        cycle = ["office", "office", None, None]
+        create_pattern(session, "test", office=HQ, code="2on2off", name="做二休二", cycle=cycle)
+    _roster_page(page, served)
+    page.click("[data-test=roster-assign]")
+    dialog = page.locator("[data-test=roster-assign-dialog]")
+    dialog.locator("[data-test=assign-send]").click()
+    expect(dialog.locator("[data-test=assign-problem]")).to_have_text("请选择排班规律")
+    page.locator("[data-test=assign-pattern]").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="做二休二").click()
+    expect(dialog.locator("[data-test=assign-cycle]")).to_have_text("4 天一轮：office → office → 休 → 休")
+    page.locator("[data-test=assign-employees]").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="E001").click()
+    dialog.locator("[data-test=assign-cycle]").click()  # close the list
+    shoot(page, "roster-assign-desktop")
+    dialog.locator("[data-test=assign-send]").click()
+    expect(page.locator(".el-message--success")).to_have_text("已排 31 格")
+    # the month's defaults: the pattern's day 1 is 1 March, written 1..31 March — on, on, off, off from the 1st
+    pattern = ["office" if (d - 1) % 4 < 2 else None for d in range(1, 32)]
+    grid = api_get(page, served.url, f"/rosters?office={HQ}&period=2026-03")
+    assert grid["rows"][0]["cells"] == pattern
+    expect(cell(page, "E001", MARCH[2])).to_have_text("休")
+    expect(cell(page, "E001", MARCH[6])).to_have_text("休")
+    expect(cell(page, "E001", MARCH[8])).to_have_text("office")

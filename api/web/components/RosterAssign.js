@@ -2,7 +2,7 @@
 // department (and those below it), in one request (POST /rosters/assign, one transaction on the server). The
 // start date is the pattern's day 1, so a range that starts mid-cycle continues the rotation instead of restarting.
 import { ElMessage } from "element-plus";
-import { computed, reactive, ref } from "vue";
+import { computed, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { listDepartments, treeOrder } from "../api/departments.js";
 import { assignPattern, listCrews, listPatterns } from "../api/rosters.js";
@@ -21,6 +21,7 @@ export default {
     const busy = ref(false);
     const problem = ref("");
     const chosen = computed(() => patterns.value.find((p) => p.code === form.pattern) || null);
+    watch(form, () => (problem.value = "")); // a refusal is about the form as it was sent
 
     async function show() {
       const days = props.roster.days;
