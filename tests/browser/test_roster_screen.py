@@ -10,12 +10,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from browser_kit import DESKTOP, HR, PHONE, Served, api_get, log_in, shoot
+from browser_kit import DESKTOP, HR, MANAGER, PHONE, Served, api_get, log_in, shoot
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from gateway.access.users import create_user
+from gateway.people.departments import assign_employees, create_department
 from gateway.people.rosters import CellInput, create_pattern, set_cells
-from gateway.store import PayRun, utcnow
+from gateway.store import Employee, PayRun, utcnow
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -170,3 +172,27 @@ def test_bulk_rostering_writes_a_pattern_for_the_chosen_employee(page: Page, ser
     expect(cell(page, "E001", MARCH[2])).to_have_text("休")
     expect(cell(page, "E001", MARCH[6])).to_have_text("休")
     expect(cell(page, "E001", MARCH[8])).to_have_text("office")
+
+
+def test_a_manager_reads_the_rows_of_their_department_without_editing(page: Page, served: Served) -> None:
+    with served.factory() as session, session.begin():
+        boss = Employee(code="E010", name="赵磊", office_id=1, pay_basis="monthly", monthly_salary_fen=900_000,
+                        special_deductions_fen=0)  # fmt: skip
+        session.add(boss)
+        session.flush()
+        create_department(session, "test", office=HQ, code="SH-OPS", name="运营部", manager="E010")
+        assign_employees(session, "test", "SH-OPS", ["E001", "E010"])
+        create_user(session, "test", MANAGER.username, MANAGER.display_name, "manager", MANAGER.password,
+                    employee=boss)  # fmt: skip
+    log_in(page, served.url, MANAGER.username, MANAGER.password)
+    page.click("[data-test=menu] .el-menu-item:has-text('排班')")
+    page.goto(f"{served.url}/#/roster?office={HQ}&period=2026-03")
+    rows = page.locator("[data-test=roster-grid] tbody tr")
+    expect(rows).to_have_count(1)  # E001 of 运营部; not 张伟 (no department), not the manager himself
+    expect(rows.first).to_contain_text("E001Worker E001SH-OPS")
+    assert counts(page, "office") == [str(0 if d in WEEKEND else 1) for d in range(1, 32)]
+    expect(page.locator("[data-test=roster-save]")).to_have_count(0)
+    expect(page.locator("[data-test=roster-export]")).to_have_count(0)
+    cell(page, "E001", MARCH[6]).click()
+    expect(page.locator("[data-test=roster-pick]")).to_be_hidden()
+    shoot(page, "roster-manager-desktop")
