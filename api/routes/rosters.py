@@ -25,8 +25,10 @@ from api.routes.employee_sheets import _PROBLEM, _UPLOAD, _XLSX_RESPONSE, _uploa
 from api.schemas import Code, DateIn, Name, PayMonth, _In
 from gateway.access.tokens import Principal
 from gateway.pay.attendance import AttendanceError, parse_period
+from gateway.pay.month_calendar import DayKind
 from gateway.people import rosters as service
 from gateway.people.departments import managed_employee_ids
+from gateway.people.office_days import office_day_kinds
 from gateway.people.roster_grid import RosterGrid, month_grid
 from gateway.people.roster_sheet import MAX_SHEET_BYTES, RosterSheetError, export_sheet, import_sheet
 from payroll_core.attendance import Period
@@ -56,6 +58,7 @@ class RosterOut(BaseModel):
     office: str
     period: str
     days: list[date]
+    day_types: list[DayKind] = Field(description="per day, the office calendar's kind of day (the screen marks them)")
     shifts: list[ShiftOut]
     rows: list[RosterRow]
     headcount: dict[str, list[int]] = Field(description="per shift name, the employees rostered on it each day")
@@ -137,11 +140,12 @@ def _shift(s: Shift) -> ShiftOut:
     return ShiftOut(name=s.name, start=_clock(s.span[0]), end=_clock(s.span[1]))
 
 
-def _grid_out(grid: RosterGrid) -> RosterOut:
+def _grid_out(grid: RosterGrid, day_types: list[DayKind]) -> RosterOut:
     return RosterOut(
         office=grid.office,
         period=f"{grid.period.year:04d}-{grid.period.month:02d}",
         days=grid.days,
+        day_types=day_types,
         shifts=[_shift(s) for s in grid.shifts],
         rows=[RosterRow(**row.__dict__) for row in grid.rows],
         headcount=grid.headcount(),
@@ -172,7 +176,9 @@ def get_roster(
 ) -> RosterOut:
     """The month's roster of an office: one row per employee, one cell per day, and the headcount per shift."""
     with read(request) as session:
-        return _grid_out(read_grid(session, who, office, period))
+        grid = read_grid(session, who, office, period)
+        with _errors():
+            return _grid_out(grid, office_day_kinds(service.find_office(session, office), grid.period))
 
 
 @router.put("/rosters/cells")

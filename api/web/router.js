@@ -37,6 +37,8 @@ import SettlementView from "./views/SettlementView.js";
 import { APPROVERS } from "./components/pendingCount.js";
 // onboarding (入职管理)
 import OnboardingView from "./views/OnboardingView.js";
+// rosters (排班)
+import RosterView from "./views/RosterView.js";
 
 const EVERYONE = [...STAFF, "employee", "manager"];
 const EMPLOYEE = ["employee", "manager"]; // a manager is an employee too: their own screens
@@ -66,6 +68,8 @@ export const routes = [
   { path: "/onboarding", name: "onboarding", component: OnboardingView, meta: { roles: [...STAFF, "manager"], menu: "menu.onboarding", icon: "Avatar" } },
   // 我的团队: a manager's people, 发起变动 (转正, 调薪, 调动) for them
   { path: "/team", name: "team", component: TeamView, meta: { roles: ["manager"], menu: "menu.team", icon: "UserFilled" } },
+  // rosters (排班): HR and admin edit, a viewer reads, a manager reads the rows of their departments
+  { path: "/roster", name: "roster", component: RosterView, meta: { roles: [...STAFF, "manager"], menu: "menu.roster", icon: "Grid" } },
   { path: "/audit", name: "audit", component: AuditView, meta: { roles: WRITERS, menu: "menu.audit", icon: "Document" } },
   { path: "/users", name: "users", component: UsersView, meta: { roles: ADMIN, menu: "menu.users", icon: "Key" } },
   { path: "/my/payslips", name: "my-payslips", component: MyPayslipsView, meta: { roles: EMPLOYEE, menu: "menu.myPayslips", icon: "Wallet" } },

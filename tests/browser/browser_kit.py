@@ -35,7 +35,7 @@ MANAGER = Login("zhao.lei", "Jingli-2026-spring", "赵磊")  # made by the test 
 
 # The side menu of each staff role, in order (api/web/router.js); a viewer has no audit log, only admins users.
 HR_MENU = ["工作台", "员工", "部门", "考勤机", "待处理打卡", "打卡与补卡", "计件", "工资核算", "工资单"]
-HR_MENU += ["待我审批", "申请管理", "入职管理", "审计日志"]
+HR_MENU += ["待我审批", "申请管理", "入职管理", "排班", "审计日志"]
 HR_MENU_EN = [
     "Dashboard",
     "Employees",
@@ -49,6 +49,7 @@ HR_MENU_EN = [
     "Approvals",
     "Requests",
     "Onboarding",
+    "Roster",
     "Audit log",
 ]
 VIEWER_MENU = [entry for entry in HR_MENU if entry not in ("待我审批", "审计日志")]
