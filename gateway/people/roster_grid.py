@@ -68,7 +68,8 @@ def month_grid(session: Session, office_name: str, period: Period, only: set[int
         if not employees:
             return RosterGrid(office.name, period, shifts, [])
         book, fixed = fixed_shifts(office, employees)
-        types = book.day_tables(period.days)[1]
+        # day_tables' first day is the day before the period (always RESTDAY): the month starts at column 1
+        types = book.day_tables([first - dt.timedelta(days=1), *period.days])[1][:, 1:]
     except (AttendanceError, RuleDataError) as exc:
         raise RosterError(f"office {office.name!r}: {exc}") from None
     cells = resolve_roster(session, [e.id for e in employees], first, last)

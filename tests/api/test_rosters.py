@@ -95,3 +95,14 @@ def test_refusals_say_what_and_where(client: TestClient, as_role, factory: sessi
         "roster from the next unpaid month"
     )
     assert client.put("/api/v1/rosters/cells", json=locked, headers=as_role("viewer")).status_code == 403
+
+
+def test_an_unrostered_employees_grid_follows_the_calendar_from_the_first_of_the_month(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role
+) -> None:
+    """December 2026 begins on a Tuesday: without a roster the fixed shift is worked that day, as on every workday
+    (the 1st once showed as 休, the day-before column read as the month's first)."""
+    grid = client.get("/api/v1/rosters", params={"office": HQ, "period": "2026-12"}, headers=as_role("hr")).json()
+    cells = grid["rows"][0]["cells"]
+    # Tue 1 – Fri 4 worked, Sat 5 and Sun 6 rest, Mon 7 worked
+    assert cells[:7] == ["office", "office", "office", "office", None, None, "office"]
