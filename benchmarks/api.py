@@ -172,7 +172,9 @@ def sqlite_database(path: Path, employees: int, days: int) -> str:
     """The SQLite file at `path`, built unless it already holds this size."""
     url = f"sqlite:///{path}"
     if path.exists() and punch_count(url) != employees * days * 2:
-        path.unlink()
+        # with its write-ahead log: a stale -wal beside a new file makes SQLite call the new one malformed
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
     if not path.exists():
         timed(f"built {employees:,} employees and {employees * days * 2:,} punches in SQLite", build_database,
               path, employees, days)  # fmt: skip
