@@ -3,7 +3,9 @@
 Today comes from `gateway.pay.dashboard.offices_today` (the attendance kernel on each office's own date),
 terminals from `gateway.devices.health` (the same state `GET /devices` shows), trends from the stored
 payslips of the last six computed or locked months (`gateway.pay.dashboard.trends`). Rates are in basis
-points (1/10,000), money in fen; every trend list is aligned with `trends.months`.
+points (1/10,000), money in fen; every trend list is aligned with `trends.months`. Today and the trends are
+served from the process's `gateway.pay.dashboard.FiguresCache` while their inputs are unchanged; terminals are
+read every time (they are cheap and change with every poll).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from api.routes.devices import problem_out
 from api.schemas import DateIn, DeviceProblemOut, DeviceState, UtcOut
 from gateway.access.tokens import Principal
 from gateway.devices.health import terminals_health
-from gateway.pay.dashboard import offices_today, trends
+from gateway.pay.dashboard import FiguresCache
 from gateway.store import utcnow
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
@@ -74,6 +76,15 @@ class DashboardOut(BaseModel):
     trends: TrendsOut
 
 
+def _figures_cache(request: Request) -> FiguresCache:
+    """The app's own cache (created on first use): each app, so each process and each test's app, has its own."""
+    state = request.app.state
+    if not hasattr(state, "dashboard_figures"):
+        state.dashboard_figures = FiguresCache()
+    cache: FiguresCache = state.dashboard_figures
+    return cache
+
+
 @router.get("")
 def dashboard(
     request: Request,
@@ -84,9 +95,8 @@ def dashboard(
 ) -> DashboardOut:
     now = utcnow()
     with read(request) as session, pay_errors():
-        today = offices_today(session, now, day)
+        today, trend = _figures_cache(request).figures(session, now, day)
         terminals = terminals_health(session, request.app.state.settings.config, now)
-        trend = trends(session)
     return DashboardOut(
         generated_at=now,
         offices=[OfficeTodayOut(**vars(office)) for office in today],

@@ -33,24 +33,49 @@ locked payslip is its snapshot's, of a computed one the employee's office now.
 
 Rates and averages are integers rounded half up (`payroll_core.money.round_half_up_div`); a month
 without payslips for an office is 0 throughout.
+
+**Caching** (`FiguresCache`, one per API process): the figures are recomputed only when what they read
+changed. Before each request one select reads the inputs' version (`inputs_version`): the audit chain's head
+`seq` (every state change the gateway makes to employees, terms, badges, rosters, requests and their
+decisions, punch corrections, leave and pay runs is audited in the same transaction, and `seq` commits in
+order because each row chains to the one before) and the count of punches stamped within three days of the
+days shown (punches are only inserted; the re-mapping of quarantined punches comes with an audited badge).
+The offices' own rows are part of the version as read. The time of day is part of the key where it
+matters: today's figures depend on the clock only through which (shift, day) has ended (`payroll_core.attendance`'s
+`as_of`), so an entry is keyed by how many of the day's possible end instants (`_day_ends`) have passed.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.pay.attendance import month_attendance, parse_period
-from gateway.store import RUN_COMPUTED, RUN_LOCKED, Employee, Office, PayRun, Payslip, StaffRequest
+from gateway.pay.attendance import OFFICE_RULES_DIR, month_attendance, parse_period
+from gateway.store import (
+    RUN_COMPUTED,
+    RUN_LOCKED,
+    AuditLog,
+    Employee,
+    Office,
+    PayRun,
+    Payslip,
+    Punch,
+    StaffRequest,
+)
 from payroll_core.attendance import Absence, Fact
+from payroll_core.errors import RuleDataError
 from payroll_core.money import round_half_up_div
+from payroll_core.shifts import Bound, load_rules
 
 TREND_MONTHS = 6
 OT_LIMIT_MINUTES = 36 * 60
@@ -213,3 +238,98 @@ def trends(session: Session) -> Trends:
             trend.net_fen.append(month.net_fen)
         offices.append(trend)
     return Trends(months=months, offices=offices)
+
+
+# Punches this far around a shown day are what its figures can read (the attendance reads ±2 days).
+_PUNCH_REACH = dt.timedelta(days=3)
+_MAX_ENTRIES = 256  # (office, day, phase) entries per version: a few days browsed; beyond that start afresh
+
+
+def inputs_version(session: Session, days: list[dt.date]) -> tuple[int | None, int]:
+    """(the audit chain's head `seq`, the punches stamped within `_PUNCH_REACH` of `days`) in one select.
+
+    Both come from an index (`audit_log.seq` UNIQUE, `ix_punches_ts_utc_id`). A punch's id is no marker on
+    PostgreSQL (two gateways' transactions may commit their ids out of order), its count in the window is."""
+    low = dt.datetime.combine(min(days), dt.time()) - _PUNCH_REACH
+    high = dt.datetime.combine(max(days), dt.time()) + _PUNCH_REACH
+    seq, punches = session.execute(
+        select(
+            select(func.max(AuditLog.seq)).scalar_subquery(),
+            select(func.count()).where(Punch.ts_utc >= low, Punch.ts_utc < high).scalar_subquery(),
+        )
+    ).one()
+    return seq, punches
+
+
+@cache
+def _day_ends(day: dt.date) -> tuple[int, ...]:
+    """Every UTC minute at which a (shift, day) of `day` or the day before can end, over every shift of every
+    office rule file: the kernel's `in_progress` for those days is the same between two consecutive ones."""
+    ends: set[int] = set()
+    for path in sorted(OFFICE_RULES_DIR.glob("*.toml")):
+        try:
+            book = load_rules([path])
+        except RuleDataError:  # a broken file serves no office: month_attendance says so where it is used
+            continue
+        for d in (day - dt.timedelta(days=1), day):
+            bounds, _types = book.day_tables([d])  # the first day is the day before: no holiday lookup
+            for i, shift in enumerate(book.shifts):
+                tz = ZoneInfo(book.offices[shift.office].timezone)
+                midnight = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), tz)
+                ends.add(max(int(midnight.timestamp()) // 60, int(bounds[i, 0, Bound.WIN_END])))
+    return tuple(sorted(ends))
+
+
+def _phase(day: dt.date, now_utc: dt.datetime) -> int:
+    """How many of `day`'s end instants have passed at `now_utc` (naive UTC), at the kernel's minute."""
+    minute = int(now_utc.replace(tzinfo=dt.UTC).timestamp()) // 60
+    return bisect.bisect_right(_day_ends(day), minute)
+
+
+class FiguresCache:
+    """The dashboard's figures of one process, exact: recomputed only when `inputs_version` or the key moved.
+
+    Thread-safe (FastAPI runs sync routes in a thread pool); two requests missing at once both compute, and
+    the same figures are stored twice. Figures are computed after the version is read, inside the same read,
+    so they are never older than the version they are stored under."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: object = None
+        self._today: dict[tuple[int, dt.date, int], OfficeToday] = {}
+        self._trends: Trends | None = None
+
+    def figures(
+        self, session: Session, now_utc: dt.datetime, day: dt.date | None = None
+    ) -> tuple[list[OfficeToday], Trends]:
+        """(`offices_today(session, now_utc, day)`, `trends(session)`), from the cache where still exact."""
+        offices = list(session.scalars(select(Office).order_by(Office.name)))
+        days = [day or local_today(office, now_utc) for office in offices]
+        version = (inputs_version(session, days or [now_utc.date()]), tuple(map(_office_row, offices)))
+        with self._lock:
+            if version != self._version:
+                self._version, self._today, self._trends = version, {}, None
+            known, trend = dict(self._today), self._trends
+        today = []
+        fresh = {}
+        for office, office_day in zip(offices, days, strict=True):
+            key = (office.id, office_day, _phase(office_day, now_utc))
+            figures = known.get(key)
+            if figures is None:
+                figures = fresh[key] = office_today(session, office, office_day, now_utc)
+            today.append(figures)
+        if trend is None:
+            trend = trends(session)
+        with self._lock:
+            if version == self._version:
+                if len(self._today) + len(fresh) > _MAX_ENTRIES:
+                    self._today = {}
+                self._today.update(fresh)
+                self._trends = trend
+        return today, trend
+
+
+def _office_row(office: Office) -> tuple[object, ...]:
+    """The office row as read (offices come from the config, unaudited): a zone or shift rule changed by a
+    config sync is a new version."""
+    return tuple(getattr(office, column.key) for column in Office.__table__.columns)
