@@ -18,7 +18,9 @@ cut), so no stale lock ever needs clearing by hand:
 - **PostgreSQL**: `pg_try_advisory_lock(key)` (`pg_try_advisory_lock_shared` for the whole-database
   lock of a site gateway) on a dedicated connection kept for the process lifetime, whose
   `application_name` carries the holder's pid and host; the server drops the locks when that
-  connection ends. Advisory locks belong to one database, as the terminals do.
+  connection ends. Advisory locks belong to one database, as the terminals do. So `still_held()`, asked
+  before each poll round, checks that connection and takes the locks again on a fresh one when the server
+  ended it (a restart), or says who took them meanwhile and tries again every `RETAKE_EVERY_S`.
 - An in-memory SQLite database cannot be shared between processes: its lock is always free.
 
 `poller_lock(url, site)` yields a `PollerLock`: `holder` is None when this process holds the lock (and
