@@ -104,7 +104,7 @@ def _poll_until_stopped(cfg: Config, factory: sessionmaker[Session], stop: threa
             _start_user_sync(cfg, factory, stop)
         _start_notifications(cfg, factory, stop)  # and delivers its site's offices' notifications
         _start_realtime(cfg, factory, stop)  # and keeps the live connections of `realtime = true` terminals
-        stats = Poller(cfg, factory, on_result=report).run(stop)
+        stats = Poller(cfg, factory, on_result=report, lock=lock).run(stop)
         stop.wait()  # with no devices the poller returns at once; the API serves until stopped
     return stats
 

@@ -17,6 +17,7 @@ so a hung or broken terminal only occupies its own thread until its driver timeo
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -35,6 +36,7 @@ from gateway.access.audit import record_audit
 from gateway.devices.crashpoints import crashpoint
 from gateway.devices.ingest import ingest_punches, missing_keys
 from gateway.devices.lease import device_lease
+from gateway.devices.poller_lock import PollerLock
 from gateway.errors import GatewayError, TerminalBusy, UnverifiedDownload
 from gateway.store import Device
 
@@ -278,7 +280,9 @@ class Poller:
     """Poll every configured device on its own schedule until `stop` is set.
 
     When stopped, no new poll starts and the polls in flight finish (their batch commits) before
-    `run` returns, which is what `serve` relies on for a clean SIGTERM.
+    `run` returns, which is what `serve` relies on for a clean SIGTERM. With the site's `lock`, every round
+    that would start a poll first asks `lock.still_held()`: while it is not held no poll starts (those in
+    flight finish), and the slots missed meanwhile are skipped, not caught up.
     """
 
     def __init__(
@@ -289,8 +293,10 @@ class Poller:
         build: DriverFactory = build_driver,
         rng: random.Random | None = None,
         on_result: Callable[[PollResult], None] | None = None,
+        lock: PollerLock | None = None,
     ) -> None:
         self.config = config
+        self.site_lock = lock
         self.factory = factory
         self.build = build
         self.rng = rng or random.Random()
@@ -313,12 +319,13 @@ class Poller:
             while not stop.is_set():
                 now = time.monotonic()
                 busy = {label for label, _ in in_flight.values()}
-                for label, when in due.items():
-                    if when <= now and label not in busy:
-                        in_flight[pool.submit(self._poll, devices[label], when)] = (label, when)
-                        due[label] = float("inf")
+                ready = [label for label, when in due.items() if when <= now and label not in busy]
+                held = not ready or self.site_lock is None or self.site_lock.still_held()
+                for label in ready if held else ():
+                    in_flight[pool.submit(self._poll, devices[label], due[label])] = (label, due[label])
+                    due[label] = float("inf")
                 next_due = min(due.values())
-                timeout = max(0.0, min(next_due - time.monotonic(), 0.2))
+                timeout = max(0.0, min(next_due - time.monotonic(), 0.2)) if held else 0.2
                 done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED) if in_flight else (set(), None)
                 if not in_flight:
                     stop.wait(timeout)
@@ -356,7 +363,9 @@ class Poller:
         self.stats.polls += 1
         if result.error is None:
             failures[device.label] = 0
-            return was_due + device.poll_interval_s  # on the device's own grid, so polls never drift
+            # on the device's own grid, so polls never drift; slots missed (the lock not held) are skipped
+            missed = max(0, math.ceil((time.monotonic() - was_due) / device.poll_interval_s) - 1)
+            return was_due + (missed + 1) * device.poll_interval_s
         self.stats.failures += 1
         failures[device.label] += 1
         poller = self.config.poller

@@ -18,7 +18,9 @@ cut), so no stale lock ever needs clearing by hand:
 - **PostgreSQL**: `pg_try_advisory_lock(key)` (`pg_try_advisory_lock_shared` for the whole-database
   lock of a site gateway) on a dedicated connection kept for the process lifetime, whose
   `application_name` carries the holder's pid and host; the server drops the locks when that
-  connection ends. Advisory locks belong to one database, as the terminals do.
+  connection ends. Advisory locks belong to one database, as the terminals do. So `still_held()`, asked
+  before each poll round, checks that connection and takes the locks again on a fresh one when the server
+  ended it (a restart), or says who took them meanwhile and tries again every `RETAKE_EVERY_S`.
 - An in-memory SQLite database cannot be shared between processes: its lock is always free.
 
 `poller_lock(url, site)` yields a `PollerLock`: `holder` is None when this process holds the lock (and
@@ -33,20 +35,24 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 #: The advisory lock key of the poller: the bytes "pcpoller" as a signed 64-bit integer.
 POLLER_LOCK_KEY = int.from_bytes(b"pcpoller", "big")
 #: The advisory lock key of the backup taker: the bytes "pcbackup".
 BACKUP_LOCK_KEY = int.from_bytes(b"pcbackup", "big")
+#: Seconds between tries to take again a PostgreSQL lock lost with its connection (while the server is down or
+#: another process holds it).
+RETAKE_EVERY_S = 5.0
 log = logging.getLogger(__name__)
 _APPLICATION_NAME = "punchclock {role} pid={pid} host={host}"
 _RECORD_BYTES = 512  # a holder record is written padded to this, in one write, so readers never see half of it
@@ -70,6 +76,15 @@ class PollerLock:
     holder: LockHolder | None
     subject: str = "the terminals of this database are polled"
     instead: str = "this process serves the API only"
+    keeper: _PostgresLocks | None = field(default=None, repr=False, compare=False)
+
+    def still_held(self) -> bool:
+        """Asked before each poll round: whether this process holds the lock now. A PostgreSQL lock whose
+        connection the server ended is taken again (or found taken by another process, which is logged); a
+        lock file's flock lives as long as this process's descriptor, so it is never lost."""
+        if self.keeper is None:
+            return self.holder is None
+        return self.keeper.keep()
 
     def refusal(self) -> str:
         """What a process that did not get the lock says before it goes on without it."""
@@ -180,29 +195,94 @@ def _read_holder(fd: int) -> LockHolder:
         return LockHolder(None, None, None)
 
 
-@contextmanager
-def _postgres_locks(url: str, locks: list[_Lock], role: str) -> Iterator[PollerLock]:
-    """Take `locks` in order on one dedicated connection; on a refusal every one got is let go first."""
-    pid, host = _me()
-    name = _APPLICATION_NAME.format(role=role, pid=pid, host=host)[:_MAX_APPLICATION_NAME]
-    engine = create_engine(
-        url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args={"application_name": name}
-    )
-    try:
-        with engine.connect() as connection:
+class _PostgresLocks:
+    """`locks` on one dedicated connection, taken again on a fresh one when the server ended it (a restart, an
+    administrator's `pg_terminate_backend`): the server dropped the locks with the connection, so a gateway that
+    went on polling would poll beside whoever takes them next (issue 17, found by the soak)."""
+
+    def __init__(self, url: str, locks: list[_Lock], role: str, what: str) -> None:
+        pid, host = _me()
+        name = _APPLICATION_NAME.format(role=role, pid=pid, host=host)[:_MAX_APPLICATION_NAME]
+        self._engine = create_engine(
+            url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args={"application_name": name}
+        )
+        self._locks = locks
+        self._what = what
+        self._connection: Connection | None = None  # set while the locks are held on it
+        self._next_try = 0.0  # monotonic: when a lost lock is tried again
+        self._told: LockHolder | None = None  # the holder last named in a refusal, so each is logged once
+
+    def take(self) -> PollerLock:
+        """Take every lock on a fresh connection; on a refusal every one got is let go and the connection closed."""
+        connection = self._engine.connect()
+        try:
+            for lock in self._locks:
+                function = "pg_try_advisory_lock_shared" if lock.shared else "pg_try_advisory_lock"
+                if not connection.scalar(text(f"SELECT {function}(:key)"), {"key": lock.key}):
+                    holder = _postgres_holder(connection, lock.key)
+                    connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                    connection.close()
+                    return lock.refused(holder)
+        except BaseException:
+            connection.close()  # the server dropped whatever this connection took
+            raise
+        self._connection = connection
+        return PollerLock(None, keeper=self)
+
+    def keep(self) -> bool:
+        """Whether the locks are held now: `SELECT 1` on their connection; a connection the server ended is let
+        go and the locks are taken again on a fresh one, at most every `RETAKE_EVERY_S` while that fails."""
+        if self._connection is not None:
             try:
-                for lock in locks:
-                    function = "pg_try_advisory_lock_shared" if lock.shared else "pg_try_advisory_lock"
-                    if not connection.scalar(text(f"SELECT {function}(:key)"), {"key": lock.key}):
-                        holder = _postgres_holder(connection, lock.key)
-                        connection.execute(text("SELECT pg_advisory_unlock_all()"))
-                        yield lock.refused(holder)
-                        return
-                yield PollerLock(None)
-            finally:
-                _unlock_all(connection)
+                self._connection.execute(text("SELECT 1"))
+                return True
+            except DBAPIError as error:
+                log.warning(
+                    "%s was lost with its connection (%s); no poll starts until it is taken again",
+                    self._what,
+                    _first_line(error),
+                )
+                self._connection.close()
+                self._connection = None
+        if time.monotonic() < self._next_try:
+            return False
+        self._next_try = time.monotonic() + RETAKE_EVERY_S
+        try:
+            outcome = self.take()
+        except DBAPIError as error:  # the server not back yet
+            log.debug("%s not taken again yet: %s", self._what, _first_line(error))
+            return False
+        if outcome.holder is None:
+            log.warning("%s is taken again; polling goes on", self._what)
+            self._told = None
+            return True
+        if outcome.holder != self._told:
+            self._told = outcome.holder
+            instead = f"this process polls no more and tries to take the lock again every {RETAKE_EVERY_S:g} s"
+            log.warning("%s", replace(outcome, instead=instead).refusal())
+        return False
+
+    def close(self) -> None:
+        if self._connection is not None:
+            _unlock_all(self._connection)
+            self._connection.close()
+        self._engine.dispose()
+
+
+def _first_line(error: DBAPIError) -> str:
+    """The driver's first line (psycopg's run on with hints): enough to tell a restart from a terminated backend."""
+    lines = str(error.orig).strip().splitlines()
+    return lines[0] if lines else type(error.orig).__name__
+
+
+@contextmanager
+def _postgres_locks(url: str, locks: list[_Lock], role: str, what: str) -> Iterator[PollerLock]:
+    """Take `locks` in order on one dedicated connection, kept (and taken again if lost) until the block ends."""
+    held = _PostgresLocks(url, locks, role, what)
+    try:
+        yield held.take()
     finally:
-        engine.dispose()
+        held.close()
 
 
 def _unlock_all(connection: Connection) -> None:
@@ -240,9 +320,9 @@ def _postgres_holder(connection: Connection, key: int) -> LockHolder:
 
 
 @contextmanager
-def _locks(url: str, locks: list[_Lock], role: str) -> Iterator[PollerLock]:
+def _locks(url: str, locks: list[_Lock], role: str, what: str) -> Iterator[PollerLock]:
     if url.startswith("postgresql"):
-        with _postgres_locks(url, locks, role) as lock:
+        with _postgres_locks(url, locks, role, what) as lock:
             yield lock
     else:
         with _sqlite_locks(url, locks) as lock:
@@ -253,12 +333,13 @@ def _locks(url: str, locks: list[_Lock], role: str) -> Iterator[PollerLock]:
 def poller_lock(url: str, site: str | None = None) -> Iterator[PollerLock]:
     """Try the poller lock of `site` (None: of every terminal) in the database at `url` and hold it, if got,
     until the block ends."""
-    with _locks(url, _poller_locks(site), "poller") as lock:
+    what = "the poller lock" if site is None else f"the poller lock of site {site}"
+    with _locks(url, _poller_locks(site), "poller", what) as lock:
         yield lock
 
 
 @contextmanager
 def backup_lock(url: str) -> Iterator[PollerLock]:
     """Try the database's backup lock and hold it, if got, until the block ends: one backup taker per database."""
-    with _locks(url, [_BACKUP], "backup") as lock:
+    with _locks(url, [_BACKUP], "backup", "the backup lock") as lock:
         yield lock

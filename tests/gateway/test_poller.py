@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -240,3 +241,13 @@ def test_a_database_failure_outside_the_poll_is_a_failed_poll_and_the_poller_goe
         None,
     ]
     assert (stats.polls, stats.failures) == (2, 1)
+
+
+def test_slots_missed_while_no_poll_could_start_are_skipped_not_caught_up(factory: sessionmaker[Session]) -> None:
+    """After the site lock was not held for ten intervals, the next poll is on the grid after now, not ten polls in
+    a row for the slots missed."""
+    dev = device(poll_interval_s=60)
+    poller = Poller(setup(factory, dev), factory)
+    was_due = time.monotonic() - 10 * 60 - 1
+    next_due = poller._next_due(dev, PollResult(device="door"), was_due, {"door": 0})
+    assert next_due == was_due + 11 * 60
