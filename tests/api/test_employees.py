@@ -49,6 +49,9 @@ def test_readers_list_and_filter(client: TestClient, as_role, role: str) -> None
         "badges": [{"id": 1, "pin": "1001", "device_sn": None, "card": None, "device_privilege": "user"}],
         "login_closes_on": None,
         "login_closed": False,
+        "working_time_system": "standard",  # 标准工时 unless HR records an approved system
+        "wts_period": None,
+        "wts_approval_no": None,
     }
     urumqi = client.get("/api/v1/employees", params={"office": "Urumqi plant"}, headers=as_role(role)).json()
     assert [e["code"] for e in urumqi["items"]] == ["E002"]
