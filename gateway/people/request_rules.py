@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pay.attendance import AttendanceError, employee_shift
+from gateway.pay.rosters import resolve_roster
 from gateway.store import Employee, Office
 from payroll_core.calendar import DayType
 from payroll_core.errors import RuleDataError
@@ -63,7 +64,8 @@ def policy_of(session: Session, employee: Employee) -> RequestPolicy:
 
 
 def day_types(session: Session, employee: Employee, first: date, last: date) -> dict[date, int]:
-    """`DayType` of each day from `first` to `last` in the employee's office calendar."""
+    """`DayType` of each day from `first` to `last`: the office calendar's, and on a rostered day the roster's, as
+    attendance judges it (a statutory holiday stays one; a rostered shift is a workday, a rostered 休 a rest day)."""
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     try:
         book, index = employee_shift(session, employee)
@@ -71,7 +73,14 @@ def day_types(session: Session, employee: Employee, first: date, last: date) -> 
     except (AttendanceError, RuleDataError) as problem:
         raise RequestError(str(problem)) from None
     office = book.shifts[index].office
-    return {day: int(types[office, n + 1]) for n, day in enumerate(days)}
+    rostered = resolve_roster(session, [employee.id], first, last).get(employee.id, {})
+    kinds = {}
+    for n, day in enumerate(days):
+        kind = int(types[office, n + 1])
+        if day in rostered and kind != DayType.HOLIDAY:
+            kind = DayType.WORKDAY if rostered[day] is not None else DayType.RESTDAY
+        kinds[day] = kind
+    return kinds
 
 
 def rest_days(session: Session, employee: Employee, first: date, last: date) -> list[date]:

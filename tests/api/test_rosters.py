@@ -4,6 +4,7 @@ refusals; attendance follows the roster (a rostered Saturday is a workday, a ros
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pay.attendance import month_attendance
@@ -106,3 +107,25 @@ def test_an_unrostered_employees_grid_follows_the_calendar_from_the_first_of_the
     cells = grid["rows"][0]["cells"]
     # Tue 1 – Fri 4 worked, Sat 5 and Sun 6 rest, Mon 7 worked
     assert cells[:7] == ["office", "office", "office", "office", None, None, "office"]
+
+
+def test_a_leave_request_counts_the_rostered_days_not_the_calendars(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    """On 做二休二 from 1 March, Saturday 14 March is a rostered workday and Wednesday 4 March a rostered rest day:
+    事假 (rest days not counted) takes the Saturday's 8 hours and refuses the Wednesday as nothing to request."""
+    _setup(client, as_role("hr"))
+    employee = as_role("employee")
+
+    def personal_leave(day: str, after: str) -> Response:
+        body = {"kind": "leave", "leave_type": "personal", "reason": "家里有事",
+                "starts_at": f"{day}T00:00:00", "ends_at": f"{after}T00:00:00"}  # fmt: skip
+        return client.post("/api/v1/requests", json=body, headers=employee)
+
+    saturday = personal_leave("2026-03-14", "2026-03-15")
+    assert saturday.status_code == 201, saturday.text
+    assert saturday.json()["amount"] == 480  # 事假 is taken by the hour and counted in minutes: one 8-hour day
+    wednesday = personal_leave("2026-03-04", "2026-03-05")
+    assert (wednesday.status_code, wednesday.json()["detail"]) == (
+        422,
+        "事假 from 2026-03-04 00:00 to 2026-03-05 00:00 covers only rest days and holidays, which personal leave "
+        "does not count: nothing to request",
+    )
