@@ -75,14 +75,21 @@ def _drop_triggers(engine: Engine) -> None:
                 connection.execute(text(f'DROP TRIGGER "{trigger}" ON "{table}"'))
 
 
-def _guard_statements(dialect: str) -> list[str]:
-    path = MIGRATIONS_DIR / "versions" / "0005_payrun_integrity.py"
-    spec = importlib.util.spec_from_file_location("migration_0005", path)
+def _migration_statements(filename: str, function: str, dialect: str) -> list[str]:
+    path = MIGRATIONS_DIR / "versions" / filename
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    statements: list[str] = module.guard_statements(dialect)
+    statements: list[str] = getattr(module, function)(dialect)
     return statements
+
+
+def _guard_statements(dialect: str) -> list[str]:
+    """Every guard trigger the migrations create: the locked run's (0005) and the payslip documents' (0035)."""
+    return _migration_statements("0005_payrun_integrity.py", "guard_statements", dialect) + _migration_statements(
+        "0035_payslip_documents.py", "trigger_statements", dialect
+    )
 
 
 @pytest.fixture

@@ -106,14 +106,24 @@ def acquire(factory: sessionmaker[Session], device_name: str, operation: str, tt
                 .execution_options(synchronize_session=False)
             )
             if taken == token:
-                log.warning("device %s: took over the lease of pid %d, which has ended", device_name, holder.pid)
+                _UNRELEASED.discard(holder.token)
+                log.warning("device %s: took over the lease of pid %d, whose operation ended", device_name, holder.pid)
                 return Lease(device_name, token, operation)
         raise TerminalBusy(busy_message(device_name, holder))
 
 
+#: Tokens of this process's leases whose release failed (the database went away mid-operation, e.g. a
+#: PostgreSQL restart): their rows outlive the operation, and without this the process would find its own
+#: terminal "busy" with itself until the lease ran out.
+_UNRELEASED: set[str] = set()
+
+
 def _died_here(holder: DeviceLease) -> bool:
-    """Whether the holder was a process of this host that no longer exists (killed, crashed): its terminal
-    is free now rather than when its lease runs out. Another host's holder is judged by expiry alone."""
+    """Whether the holder was a process of this host that no longer exists (killed, crashed), or an operation
+    of this process whose release failed: its terminal is free now rather than when its lease runs out.
+    Another host's holder is judged by expiry alone."""
+    if holder.token in _UNRELEASED:
+        return True
     if holder.host != socket.gethostname()[:255] or holder.pid == os.getpid():
         return False
     try:
@@ -139,11 +149,17 @@ def renew(factory: sessionmaker[Session], lease: Lease, ttl_s: float = LEASE_TTL
 
 
 def release(factory: sessionmaker[Session], lease: Lease) -> None:
-    """Free the terminal, if the lease is still ours."""
-    with factory() as session, session.begin():
-        session.execute(
-            delete(DeviceLease).where(DeviceLease.device_name == lease.device_name, DeviceLease.token == lease.token)
-        )
+    """Free the terminal, if the lease is still ours; a failed release is remembered (`_UNRELEASED`)."""
+    try:
+        with factory() as session, session.begin():
+            session.execute(
+                delete(DeviceLease).where(
+                    DeviceLease.device_name == lease.device_name, DeviceLease.token == lease.token
+                )
+            )
+    except Exception:
+        _UNRELEASED.add(lease.token)
+        raise
 
 
 def _keep_renewing(factory: sessionmaker[Session], lease: Lease, ttl_s: float, stop: threading.Event) -> None:

@@ -245,7 +245,8 @@ def test_append_in_the_callers_transaction_rolls_back_with_it(factory: sessionma
 GUARDS = {
     "audit_log_append_only_update", "audit_log_append_only_delete", "payruns_locked_update", "payruns_locked_delete",
     "payslips_locked_insert", "payslips_locked_update", "payslips_locked_delete", "payslip_lines_locked_insert",
-    "payslip_lines_locked_update", "payslip_lines_locked_delete",
+    "payslip_lines_locked_update", "payslip_lines_locked_delete", "payslip_documents_no_update",
+    "payslip_documents_no_delete",
 }  # fmt: skip
 
 

@@ -203,3 +203,21 @@ def test_the_poller_comes_back_soon_to_a_busy_terminal(
     assert all(r.busy for r in results[:-1])
     # A put-off poll is not a poll: `serve` reports it apart, so its count of polls stays true.
     assert (poller.stats.polls, poller.stats.busy, poller.stats.failures) == (1, len(results) - 1, 0)
+
+
+def test_a_lease_whose_release_failed_does_not_keep_its_own_process_out(factory: sessionmaker[Session]) -> None:
+    """The database went away as the poll ended (a PostgreSQL restart): the row stays, and this same process's
+    next poll takes it over instead of finding the terminal busy with itself until the lease runs out."""
+
+    def database_gone() -> Session:
+        raise OSError("server closed the connection unexpectedly")
+
+    lease = acquire(factory, "door", "poll")
+    with pytest.raises(OSError):
+        release(database_gone, lease)  # type: ignore[arg-type]
+    assert lease_row(factory) is not None
+    again = acquire(factory, "door", "poll")
+    row = lease_row(factory)
+    assert row is not None and row.token == again.token != lease.token
+    release(factory, again)
+    assert lease_row(factory) is None

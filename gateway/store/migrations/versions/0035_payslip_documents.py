@@ -29,18 +29,22 @@ def upgrade() -> None:
         sa.Column("payslip_id", sa.Integer(), sa.ForeignKey("payslips.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("document", sa.LargeBinary(), nullable=False),
     )
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for name, event in _TRIGGERS:
-        if postgres:  # punchclock_refuse() comes from revision 0005
-            op.execute(
-                f"CREATE TRIGGER {name} BEFORE {event} ON payslip_documents "
-                f"FOR EACH ROW EXECUTE FUNCTION punchclock_refuse('{_MESSAGE}')"
-            )
-        else:
-            op.execute(
-                f"CREATE TRIGGER {name} BEFORE {event} ON payslip_documents "
-                f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"
-            )
+    for statement in trigger_statements(op.get_bind().dialect.name):
+        op.execute(statement)
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The CREATE TRIGGER statements for `dialect` (also what the tests put back after dropping them)."""
+    if dialect == "postgresql":  # punchclock_refuse() comes from revision 0005
+        return [
+            f"CREATE TRIGGER {name} BEFORE {event} ON payslip_documents "
+            f"FOR EACH ROW EXECUTE FUNCTION punchclock_refuse('{_MESSAGE}')"
+            for name, event in _TRIGGERS
+        ]
+    return [
+        f"CREATE TRIGGER {name} BEFORE {event} ON payslip_documents BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"
+        for name, event in _TRIGGERS
+    ]
 
 
 def downgrade() -> None:
