@@ -7,7 +7,7 @@ import { useRouter } from "vue-router";
 import { getRequest } from "../api/requests.js";
 import { localDateTime } from "../format.js";
 import { showError } from "./notify.js";
-import { STATUS_TYPES, actorText, amountText, changeRows, kindText, whenText, stateText } from "./requestText.js";
+import { actorText, changeRows, requestCells, STATUS_TYPES } from "./requestText.js";
 
 const ACTION_TYPES = { submitted: "primary", approved: "success", rejected: "danger", withdrawn: "info" };
 
@@ -37,10 +37,7 @@ export default {
     return {
       request, loading, STATUS_TYPES, ACTION_TYPES, localDateTime,
       settlement: (r) => router.push({ name: "settlement", params: { id: r.id } }),
-      kind: (r) => kindText(r, t, te),
-      span: (r) => whenText(r, t),
-      amount: (r) => amountText(r, t),
-      state: (r) => stateText(r, t),
+      ...requestCells(t, te),
       actor: (actor) => actorText(actor, t, te),
       changes: (r) => changeRows(r, t),
       // the step el-steps shows as current: the one it waits for (or was rejected or withdrawn at); past the last

@@ -101,3 +101,13 @@ export function amountText(r, t) {
   if (r.kind === "trip") return t("units.days", { n: r.amount });
   return "";
 }
+
+// The four cells every request list and drawer shows, bound to the screen's translators: one place, not a copy per view.
+export function requestCells(t, te) {
+  return {
+    kind: (r) => kindText(r, t, te),
+    span: (r) => whenText(r, t),
+    amount: (r) => amountText(r, t),
+    state: (r) => stateText(r, t),
+  };
+}

@@ -10,7 +10,7 @@ import RequestCalendar from "../components/RequestCalendar.js";
 import RequestDrawer from "../components/RequestDrawer.js";
 import { showError } from "../components/notify.js";
 import { pending } from "../components/pendingCount.js";
-import { amountText, kindText, whenText, stateText } from "../components/requestText.js";
+import { requestCells } from "../components/requestText.js";
 import { isPhone } from "../viewport.js";
 
 export default {
@@ -83,10 +83,7 @@ export default {
       items, loading, picked, current, comment, deciding, results, detailId, isPhone, allPicked,
       load, toggle, pickAll, decide, resultText,
       open: (r) => (current.value = current.value && current.value.id === r.id && isPhone.value ? null : r),
-      kind: (r) => kindText(r, t, te),
-      span: (r) => whenText(r, t),
-      amount: (r) => amountText(r, t),
-      state: (r) => stateText(r, t),
+      ...requestCells(t, te),
     };
   },
   template: `

@@ -10,7 +10,7 @@ import { canWrite } from "../auth.js";
 import EmployeePicker from "../components/EmployeePicker.js";
 import RequestDrawer from "../components/RequestDrawer.js";
 import { showError } from "../components/notify.js";
-import { STATUS_TYPES, amountText, kindText, whenText, stateText } from "../components/requestText.js";
+import { requestCells, STATUS_TYPES } from "../components/requestText.js";
 
 const STATUSES = ["pending", "approved", "rejected", "withdrawn"];
 const KINDS = ["leave", "overtime", "correction", "trip"];
@@ -87,10 +87,7 @@ export default {
       filters, rows, departments, loading, detailId, writer, creating, form, saving, STATUSES, KINDS, LEAVE_TYPES, STATUS_TYPES,
       load, reset, submit,
       pickFile: (event) => (form.file = event.target.files[0] || null),
-      kind: (r) => kindText(r, t, te),
-      span: (r) => whenText(r, t),
-      amount: (r) => amountText(r, t),
-      state: (r) => stateText(r, t),
+      ...requestCells(t, te),
     };
   },
   template: `

@@ -8,7 +8,7 @@ import { listRequests } from "../api/requests.js";
 import ChangeForm from "../components/ChangeForm.js";
 import RequestDrawer from "../components/RequestDrawer.js";
 import { showError } from "../components/notify.js";
-import { STATUS_TYPES, amountText, kindText, stateText, whenText } from "../components/requestText.js";
+import { requestCells, STATUS_TYPES } from "../components/requestText.js";
 
 export default {
   components: { ChangeForm, RequestDrawer },
@@ -36,10 +36,7 @@ export default {
       people, changes, loading, changeForm, detailId, STATUS_TYPES, load,
       start: (person) => changeForm.value.show(person),
       submitted: (made) => { load(); detailId.value = made.id; },
-      kind: (r) => kindText(r, t, te),
-      span: (r) => whenText(r, t),
-      amount: (r) => amountText(r, t),
-      state: (r) => stateText(r, t),
+      ...requestCells(t, te),
     };
   },
   template: `
