@@ -16,9 +16,10 @@ reason printed).
 
 At the end it checks every punch the simulators produced against the database by the natural key (device, badge,
 local time): none lost, none twice, none unexpected; counts each healthy polled terminal's polls against its
-interval over the time its gateway ran; prints each route's requests, errors, p50 and p99; and computes the
-2026-11 pay run on the shared database and on a fresh SQLite database into which one process ingested the same
-punches, comparing every payslip's figures and lines to the fen. The closing block starts "soak:".
+interval over the time its gateway ran; prints each route's requests, errors (those outside the PostgreSQL
+restart apart), p50 and p99, and the exceptions the API processes logged; and computes the 2026-11 pay run on
+the shared database and on a fresh SQLite database into which one process ingested the same punches, comparing
+every payslip's figures and lines to the fen. The closing block starts "soak:".
 `tests/deploy/test_soak.py` runs the same harness small.
 """
 
@@ -85,6 +86,9 @@ KINDS = ("zk-tcp", "zk-udp", "zk-soap", "zk-push")
 FAULT_KINDS = {"refuse": "zk-tcp", "stall": "zk-udp", "wrong key": "zk-tcp"}
 COMM_KEY, WRONG_KEY = 4711, 4712
 TIMEOUT_S = 3.0
+RESTART_GRACE_S = 10.0
+# The last line of a traceback an API process logged: the exception and its message.
+EXCEPTION_LINE = re.compile(r"^(?:[a-z_]+\.)*[A-Za-z_]*(?:Error|Exception|Timeout|Refused)\b.*")
 PERIOD, EARLIER_PERIOD = "2026-11", "2026-10"
 PASSWORD = "soak horse battery 9"
 NOVEMBER_WORKDAYS = [date(2026, 11, d) for d in range(1, 31) if date(2026, 11, d).weekday() < 5]
@@ -93,10 +97,12 @@ Simulator = ZKTerminal | ZKSoapTerminal | PushTerminal
 
 
 class RouteLoad(TypedDict):
-    """One route under the load: each request's latency, and the status of each that failed ("no answer")."""
+    """One route under the load: each request's latency, and the status of each that failed ("no answer") with
+    the monotonic times it was sent and ended (to tell the failures during the PostgreSQL restart from the rest)."""
 
     ms: list[float]
-    failed: list[str]
+    failed: list[tuple[str, float, float]]
+    busy: int  # 409s of a user sync: another client's sync held the terminal's lease, the answer that case needs
 
 
 @dataclass(frozen=True)
@@ -289,12 +295,15 @@ async def _clients(
     apis: list[str], logins: list[tuple[str, str]], payslips: list[int], push: list[str], duration_s: float
 ) -> dict[str, RouteLoad]:
     latencies: dict[str, list[float]] = {}
-    failures: dict[str, list[str]] = {}
+    failures: dict[str, list[tuple[str, float, float]]] = {}
+    busy: Counter[str] = Counter()
     deadline = time.monotonic() + duration_s
     month = {"start": "2026-11-01T00:00:00+08:00", "end": "2026-12-01T00:00:00+08:00"}
 
-    async def call(client: httpx.AsyncClient, route: str, request: httpx.Request) -> httpx.Response:
-        started = time.perf_counter()
+    async def call(
+        client: httpx.AsyncClient, route: str, request: httpx.Request, busy_ok: bool = False
+    ) -> httpx.Response:
+        started, sent = time.perf_counter(), time.monotonic()
         status = "no answer"
         try:
             response = await client.send(request)
@@ -302,8 +311,10 @@ async def _clients(
             return response
         finally:
             latencies.setdefault(route, []).append((time.perf_counter() - started) * 1000)
-            if not status.startswith("2"):
-                failures.setdefault(route, []).append(status)
+            if busy_ok and status == "409":
+                busy[route] += 1
+            elif not status.startswith("2"):
+                failures.setdefault(route, []).append((status, sent, time.monotonic()))
 
     async def one(i: int, username: str, role: str) -> None:
         rng = random.Random(i)
@@ -331,13 +342,15 @@ async def _clients(
                         if n % 25 == 1 and push:
                             sync = f"{api}/devices/{rng.choice(push)}/users/sync"
                             queue = client.build_request("POST", sync, headers={"X-CSRF-Token": csrf})
-                            await call(client, "queue a push user sync", queue)
+                            await call(client, "queue a push user sync", queue, busy_ok=True)
                 except httpx.HTTPError:
                     await asyncio.sleep(0.5)  # counted in `call`; a server restarting is not hammered
                 n += 1
 
     await asyncio.gather(*(one(i, username, role) for i, (username, role) in enumerate(logins)))
-    return {route: RouteLoad(ms=latencies[route], failed=failures.get(route, [])) for route in latencies}
+    return {
+        route: RouteLoad(ms=latencies[route], failed=failures.get(route, []), busy=busy[route]) for route in latencies
+    }
 
 
 # --- PostgreSQL restart ------------------------------------------------------------------------------------------
@@ -382,6 +395,7 @@ class Outcome:
     restart_window: tuple[float, float] | None = None  # monotonic times the PostgreSQL restart began and ended
     polls: dict[str, tuple[int, float]] = field(default_factory=dict)  # healthy polled terminal: (polls, expected)
     healthy_errors: dict[str, list[str]] = field(default_factory=dict)  # outside the PostgreSQL restart
+    api_exceptions: Counter[str] = field(default_factory=Counter)  # "exception line (during|outside the restart)"
     errors_in_restart: int = 0
     faulty_failures: dict[str, int] = field(default_factory=dict)
     first_polls_after_restart: set[str] = field(default_factory=set)
@@ -392,6 +406,12 @@ class Outcome:
 
     def healthy(self) -> list[Terminal]:
         return [t for t in self.terminals if t.fault is None]
+
+    def overlaps_restart(self, start: float, end: float) -> bool:
+        """Whether [start, end] (monotonic) meets the PostgreSQL restart, or the grace after it in which the
+        pools replace the connections the restart cut (each dead one is found when next used)."""
+        window = self.restart_window
+        return window is not None and start <= window[1] + RESTART_GRACE_S and end >= window[0]
 
     def report(self) -> str:
         polled = self.polls.values()
@@ -416,17 +436,24 @@ class Outcome:
             f"PostgreSQL restart, {self.errors_in_restart} during it",
         ]
         total = sum(len(r["ms"]) for r in self.routes.values())
-        failed = sum(len(r["failed"]) for r in self.routes.values())
-        lines.append(f"  API: {total} requests, {failed} failed ({100 * failed / max(total, 1):.2f} %)")
+        failed = [f for r in self.routes.values() for f in r["failed"]]
+        during = sum(self.overlaps_restart(sent, ended) for _status, sent, ended in failed)
+        lines.append(
+            f"  API: {total} requests, {len(failed)} failed ({100 * len(failed) / max(total, 1):.2f} %): "
+            f"{during} overlapping the PostgreSQL restart, {len(failed) - during} outside it"
+        )
         for route, r in sorted(self.routes.items()):
             ms = r["ms"]
             cuts = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
-            statuses = Counter(r["failed"])
-            why = f" [{', '.join(f'{s}: {n}' for s, n in statuses.items())}]" if statuses else ""
+            statuses = Counter(
+                status + ("" if self.overlaps_restart(sent, end) else " outside") for status, sent, end in r["failed"]
+            )
+            why = f" [{', '.join(f'{s}: {n}' for s, n in sorted(statuses.items()))}]" if statuses else ""
             lines.append(
                 f"    {route:<24} {len(ms):6} req  p50 {cuts[49]:7.1f} ms  p99 {cuts[98]:7.1f} ms  "
-                f"errors {sum(statuses.values())}{why}"
+                f"errors {sum(statuses.values())}{why}" + (f", refused busy (409) {r['busy']}" if r["busy"] else "")
             )
+        lines.extend(f"    API log: {n} x {line}" for line, n in self.api_exceptions.most_common(6))
         verdict = "equal" if not self.pay_differences else f"{len(self.pay_differences)} DIFFERENCES"
         lines.append(
             f"  pay run {PERIOD}: {self.payslips} payslips, shared database vs single-process ingest: {verdict}"
@@ -519,6 +546,7 @@ def soak(plan: Plan, admin_url: str, say: Callable[[str], None] = print) -> Outc
                 outcome.gateway_exits = gateways.stop_all()
             say("soak: every process stopped; checking")
             _count_polls(plan, gateways, outcome)
+            _count_api_exceptions(gateways, outcome)
             _check_punches(factory, outcome)
             _compare_pay(factory, folder, ring, gateways, outcome)
         return outcome
@@ -624,6 +652,15 @@ def _wait_until_stored(plan: Plan, url: str, healthy: list[Terminal], say: Calla
             return
         time.sleep(2)
     say(f"soak: {missing} punches still missing after the wait")
+
+
+def _count_api_exceptions(gateways: Gateways, outcome: Outcome) -> None:
+    """What the API processes logged as exceptions, each shortened to its first 120 characters."""
+    for api in gateways.apis:
+        for at, line in api.stamped:
+            if EXCEPTION_LINE.match(line):
+                when = "during" if outcome.overlaps_restart(at, at) else "outside"
+                outcome.api_exceptions[f"{line[:120]} ({when} the restart)"] += 1
 
 
 def _count_polls(plan: Plan, gateways: Gateways, outcome: Outcome) -> None:
