@@ -52,6 +52,10 @@ class RosterRow(BaseModel):
     department: str | None
     crew: str | None
     cells: list[str | None] = Field(description="one per day of the month: the shift's name, null for a rest day")
+    own: list[bool] = Field(
+        description="per day: the day has a cell of its own (set here or by an assignment), which beats the crew's "
+        "pattern and the fixed shift; a cell put with clear=true removes it"
+    )
 
 
 class RosterOut(BaseModel):
@@ -68,6 +72,11 @@ class CellIn(_In):
     employee: Code
     date: DateIn
     shift: ShiftName | None = Field(description="a shift of the office's rule file; null: a rest day")
+    clear: bool = Field(
+        False,
+        description="true: remove the day's own cell, so the crew's pattern or the employee's fixed shift decides the "
+        "day again (shift is then ignored)",
+    )
 
 
 class CellsIn(_In):
@@ -184,7 +193,7 @@ def get_roster(
 @router.put("/rosters/cells")
 def put_cells(request: Request, body: CellsIn, who: Annotated[Principal, require(*WRITERS)]) -> Written:
     """Set single roster cells (all or none); a cell beats the crew's pattern."""
-    cells = [service.CellInput(c.employee, c.date, c.shift) for c in body.cells]
+    cells = [service.CellInput(c.employee, c.date, c.shift, c.clear) for c in body.cells]
 
     def work(session: Session) -> Written:
         with _errors():

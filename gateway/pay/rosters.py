@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,14 +64,28 @@ def resolve_roster(
     out: dict[int, dict[dt.date, Cell]] = {}
     for employee_id, crew in employee_crews(session, employee_ids).items():
         out[employee_id] = {d: crew.cell(d) for d in days if d >= crew.start}
-    entries = by_id_chunks(
+    for employee_id, day, shift in _entries(session, employee_ids, first, last, RosterEntry.shift):
+        out.setdefault(employee_id, {})[day] = shift
+    return out
+
+
+def set_days(session: Session, employee_ids: list[int], first: dt.date, last: dt.date) -> dict[int, set[dt.date]]:
+    """Per employee id, the days `first`..`last` that have a cell of their own (beating the crew's pattern)."""
+    out: dict[int, set[dt.date]] = {}
+    for employee_id, day in _entries(session, employee_ids, first, last):
+        out.setdefault(employee_id, set()).add(day)
+    return out
+
+
+def _entries(
+    session: Session, employee_ids: list[int], first: dt.date, last: dt.date, *more: Any
+) -> Iterator[tuple[Any, ...]]:
+    """(employee id, day, *more) of the roster cells `first`..`last` of these employees, read in id chunks."""
+    return by_id_chunks(
         employee_ids,
         lambda ids: session.execute(
-            select(RosterEntry.employee_id, RosterEntry.day, RosterEntry.shift).where(
+            select(RosterEntry.employee_id, RosterEntry.day, *more).where(
                 RosterEntry.employee_id.in_(ids), RosterEntry.day >= first, RosterEntry.day <= last
             )
         ),
     )
-    for employee_id, day, shift in entries:
-        out.setdefault(employee_id, {})[day] = shift
-    return out

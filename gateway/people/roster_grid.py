@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.pay.attendance import AttendanceError, fixed_shifts, office_shifts
-from gateway.pay.rosters import Cell, employee_crews, resolve_roster
+from gateway.pay.rosters import Cell, employee_crews, resolve_roster, set_days
 from gateway.people.rosters import RosterError, find_office
 from gateway.store import Department, Employee
 from payroll_core.attendance import Period
@@ -30,6 +30,7 @@ class GridRow:
     department: str | None
     crew: str | None
     cells: list[Cell]
+    own: list[bool]  # per day: a cell of its own (set singly or by an assignment) beats the crew and the fixed shift
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def month_grid(session: Session, office_name: str, period: Period, only: set[int
         raise RosterError(f"office {office.name!r}: {exc}") from None
     cells = resolve_roster(session, [e.id for e in employees], first, last)
     crews = employee_crews(session, [e.id for e in employees])
+    own = set_days(session, [e.id for e in employees], first, last)
     departments = {row.id: row.code for row in session.execute(select(Department.id, Department.code))}
     rows = []
     for i, e in enumerate(employees):
@@ -85,6 +87,7 @@ def month_grid(session: Session, office_name: str, period: Period, only: set[int
             for k, d in enumerate(period.days)
         ]
         crew = crews.get(e.id)
+        mine_set = own.get(e.id, set())
         rows.append(GridRow(e.code, e.name, departments.get(e.department_id) if e.department_id else None,
-                            crew.code if crew else None, row))  # fmt: skip
+                            crew.code if crew else None, row, [d in mine_set for d in period.days]))  # fmt: skip
     return RosterGrid(office.name, period, shifts, rows)

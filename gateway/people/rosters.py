@@ -4,7 +4,8 @@
   rest day). A crew works one pattern from its start date; an employee is in at most one crew.
 - `assign_pattern` writes the pattern's days `first`..`last` as roster cells for one employee, a crew, a
   department (and the departments below it) or a list, in one transaction, audited once (`roster.assign`);
-  `set_cells` writes single cells (`roster.cells`). Cells beat the crew's pattern.
+  `set_cells` writes single cells (`roster.cells`). Cells beat the crew's pattern; a cell cleared (`clear`) is
+  removed, and its day follows the crew's pattern or the employee's fixed shift again.
 - Refused, with nothing written: a shift the office's rule file does not have (naming the ones it has), a cycle
   outside 1–31 days, a day outside the employee's employment or a range longer than `MAX_RANGE_DAYS`, a day of
   a month a locked pay run has paid (naming the run), an employee of another office than the pattern's.
@@ -43,6 +44,7 @@ class CellInput:
     employee: str  # employee code
     day: dt.date
     shift: Cell
+    clear: bool = False  # remove the day's own cell instead (`shift` is then ignored)
 
 
 @dataclass(frozen=True)
@@ -203,11 +205,17 @@ def _check_employed(employee: Employee, day: dt.date) -> None:
         )
 
 
-def _write(session: Session, cells: list[tuple[Employee, dt.date, Cell]]) -> None:
-    """Upsert the cells (one row per employee and day)."""
+def _write(
+    session: Session, cells: list[tuple[Employee, dt.date, Cell]], cleared: Sequence[tuple[Employee, dt.date]] = ()
+) -> None:
+    """Upsert the cells (one row per employee and day) and delete the `cleared` ones."""
     for employee, day, _shift in cells:
         _check_employed(employee, day)
-    _refuse_locked(session, {day for _, day, _ in cells})
+    _refuse_locked(session, {day for _, day, _ in cells} | {day for _, day in cleared})
+    for employee, day in cleared:
+        session.execute(delete(RosterEntry).where(RosterEntry.employee_id == employee.id, RosterEntry.day == day))
+    if not cells:
+        return
     ids = list({e.id for e, _, _ in cells})
     days = [d for _, d, _ in cells]
     existing = {
@@ -236,10 +244,16 @@ def set_cells(session: Session, actor: str, office: str, cells: Sequence[CellInp
     known = shift_names(row_office)
     people = {e.code: e for e in _employees(session, row_office, (c.employee for c in cells))}
     for k, cell in enumerate(cells, start=1):
-        check_shift(row_office, cell.shift, f"cell {k} ({cell.employee}, {cell.day})", known)
-    _write(session, [(people[c.employee], c.day, c.shift) for c in cells])
-    append_audit(session, actor, "roster.cells", f"roster:{office}", None,
-                 [{"employee": c.employee, "day": c.day.isoformat(), "shift": c.shift} for c in cells])  # fmt: skip
+        if not cell.clear:
+            check_shift(row_office, cell.shift, f"cell {k} ({cell.employee}, {cell.day})", known)
+    _write(
+        session,
+        [(people[c.employee], c.day, c.shift) for c in cells if not c.clear],
+        [(people[c.employee], c.day) for c in cells if c.clear],
+    )
+    written = [{"employee": c.employee, "day": c.day.isoformat()} | ({"clear": True} if c.clear else {"shift": c.shift})
+               for c in cells]  # fmt: skip
+    append_audit(session, actor, "roster.cells", f"roster:{office}", None, written)
     return len(cells)
 
 

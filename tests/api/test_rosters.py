@@ -35,7 +35,14 @@ def test_crew_pattern_grid_cells_and_attendance(client: TestClient, as_role, fac
     assert grid["shifts"] == [{"name": "office", "start": "09:00", "end": "18:00"},
                               {"name": "flex", "start": "07:00", "end": "21:00"}]  # fmt: skip
     assert grid["rows"] == [
-        {"employee": "E001", "name": "Worker E001", "department": None, "crew": "A", "cells": MARCH}
+        {
+            "employee": "E001",
+            "name": "Worker E001",
+            "department": None,
+            "crew": "A",
+            "cells": MARCH,
+            "own": [False] * 31,
+        }
     ]
     assert grid["headcount"]["office"] == [1 if c else 0 for c in MARCH]
     assert grid["days"][0] == "2026-03-01" and len(grid["days"]) == 31
@@ -46,12 +53,39 @@ def test_crew_pattern_grid_cells_and_attendance(client: TestClient, as_role, fac
     assert put.status_code == 200 and put.json() == {"cells": 2}
     row = client.get("/api/v1/rosters", params={"office": HQ, "period": "2026-03"}, headers=hr).json()["rows"][0]
     assert row["cells"] == MARCH[:2] + ["office", None, None] + MARCH[5:]
+    assert [d + 1 for d, own in enumerate(row["own"]) if own] == [3, 5]
 
     with factory() as session:
         attendance = month_attendance(session, Period(2026, 3), session.query(Office).filter_by(name=HQ).one())
         kinds = attendance.facts[0, :, Fact.DAY_TYPE].tolist()
     # workday where a shift is rostered (Saturday 14 March too), rest day where none is (Wednesday 4 March too)
     assert kinds == [0 if c else 1 for c in row["cells"]]
+
+
+def test_a_cleared_cell_follows_the_crews_pattern_again(
+    client: TestClient, as_role, factory: sessionmaker[Session]
+) -> None:  # type: ignore[no-untyped-def]
+    hr = as_role("hr")
+    _setup(client, hr)
+    own = [{"employee": "E001", "date": f"2026-03-{d:02d}", "shift": shift} for d, shift in ((3, "flex"), (5, None))]
+    assert client.put("/api/v1/rosters/cells", json={"office": HQ, "cells": own}, headers=hr).json() == {"cells": 2}
+    clear = {"office": HQ, "cells": [{"employee": "E001", "date": "2026-03-03", "shift": None, "clear": True}]}
+    assert client.put("/api/v1/rosters/cells", json=clear, headers=hr).json() == {"cells": 1}
+    row = client.get("/api/v1/rosters", params={"office": HQ, "period": "2026-03"}, headers=hr).json()["rows"][0]
+    # 3 March is the pattern's rest day again; 5 March keeps its own rest day (the pattern has a shift there)
+    assert row["cells"] == MARCH[:4] + [None] + MARCH[5:]
+    assert [d + 1 for d, mine in enumerate(row["own"]) if mine] == [5]
+    entries = client.get("/api/v1/audit", params={"target": f"roster:{HQ}"}, headers=hr).json()
+    assert (entries[0]["action"], entries[0]["after"]) == (
+        "roster.cells",
+        [{"employee": "E001", "day": "2026-03-03", "clear": True}],
+    )
+
+    with factory() as session, session.begin():
+        session.add(PayRun(period="2026-03", scope="all", status="locked", created_at=utcnow(), created_by="hr"))
+    again = {"office": HQ, "cells": [{"employee": "E001", "date": "2026-03-05", "shift": None, "clear": True}]}
+    refused = client.put("/api/v1/rosters/cells", json=again, headers=hr)
+    assert refused.status_code == 422 and "is already paid in locked pay run" in refused.json()["detail"]
 
 
 def test_assign_a_pattern_over_a_range(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """The 排班 screen: HR opens Shanghai HQ's March 2026 (E001 and 张伟 E003 on the fixed `office` shift, one cell of
 E003 on `flex` set beforehand), reads the headcount per shift per day, changes one cell and saves it (the API then
-gives the new shift for that employee-day), is refused a save in a locked month with the reason beside the grid and
-nothing written, and gets the cell-by-cell report of an exported sheet edited with a bad shift; pictures at
-desktop and phone size."""
+gives the new shift for that employee-day), puts a cell of its own back to the default shift, is refused a save in
+a locked month with the reason beside the grid and nothing written, and gets the cell-by-cell report of an
+exported sheet edited with a bad shift; pictures at desktop and phone size."""
 
 from __future__ import annotations
 
@@ -81,6 +81,27 @@ def test_hr_reads_the_headcount_changes_a_cell_and_saves_it(page: Page, served: 
     expect(cell(page, "E001", MARCH[6])).to_have_text("office")
     shoot(page, "roster-phone")
     page.set_viewport_size(DESKTOP)
+
+
+def test_a_cell_of_its_own_goes_back_to_the_default_shift(page: Page, served: Served) -> None:
+    _roster_page(page, served)
+    expect(cell(page, "E003", MARCH[1])).to_have_class("roster-cell type-workday editable own")
+    expect(cell(page, "E003", MARCH[2])).to_have_class("roster-cell type-workday editable")
+    cell(page, "E003", MARCH[2]).click()  # a day without a cell of its own has nothing to go back to
+    expect(page.locator("[data-test=roster-pick] button[data-shift=office]")).to_be_visible()
+    expect(page.locator("[data-test=roster-pick] button[data-shift=clear]")).to_have_count(0)
+    page.keyboard.press("Escape")
+
+    cell(page, "E003", MARCH[1]).click()
+    page.locator("[data-test=roster-pick] button[data-shift=clear]").click()
+    expect(page.locator("[data-test=roster-changes]")).to_have_text("已修改 1 格，尚未保存")
+    shoot(page, "roster-clear-desktop")
+    page.click("[data-test=roster-save]")
+    expect(page.locator(".el-message--success")).to_have_text("已保存 1 格排班")
+    expect(cell(page, "E003", MARCH[1])).to_have_text("office")  # the fixed shift decides the 2nd again
+    expect(cell(page, "E003", MARCH[1])).to_have_class("roster-cell type-workday editable")
+    row = api_get(page, served.url, f"/rosters?office={HQ}&period=2026-03")["rows"][1]
+    assert (row["employee"], row["cells"][1], row["own"]) == ("E003", "office", [False] * 31)
 
 
 def test_a_refused_save_is_shown_beside_the_grid_and_writes_nothing(page: Page, served: Served) -> None:

@@ -3,7 +3,8 @@
 // holiday, make-up workday), and a headcount row per shift at the foot. 工号 and 姓名 and the head row stay put
 // while the month scrolls (position: sticky), so a 31-day month reads on a laptop and, scrolled sideways, on a
 // phone. `cellOf(row, d)` gives what a cell shows (the saved shift or a pending change), `edited(row, d)` marks a
-// pending one; a click emits `pick` with the row and the day's index when `editable`.
+// pending one; a corner mark shows a day with a cell of its own (`row.own`: it beats the crew's pattern and the
+// fixed shift). A click emits `pick` with the row and the day's index when `editable`.
 import { computed } from "vue";
 import { weekdayOf } from "./MonthGrid.js";
 
@@ -51,7 +52,7 @@ export default {
         <td class="col-name sticky-col">{{ row.name }}</td>
         <td class="col-dept">{{ row.department || '' }}</td>
         <td class="col-crew">{{ row.crew || '' }}</td>
-        <td v-for="(h, d) in heads" :key="h.date" class="roster-cell" :class="['type-' + h.type, { edited: edited(row, d), editable }]"
+        <td v-for="(h, d) in heads" :key="h.date" class="roster-cell" :class="['type-' + h.type, { edited: edited(row, d), editable, own: row.own[d] }]"
           :style="style(cellOf(row, d))" :data-date="h.date" :data-shift="cellOf(row, d) || ''" @click="editable && $emit('pick', row, d)">
           {{ cellOf(row, d) || $t('roster.rest') }}
         </td>

@@ -1302,6 +1302,8 @@ export default {
     legendRest: "Off: no shift that day (rest day)",
     legendRestDay: "Weekend / rest day",
     legendHoliday: "Statutory holiday",
+    legendOwn: "Corner mark: a cell of its own (beats the crew's pattern and the fixed shift)",
+    useDefault: "Back to default (the crew's pattern / the fixed shift)",
     clickToEdit: "Click a cell to choose a shift or Off, then save all changes at once",
     pending: "{n} cells changed, not saved yet",
     discard: "Discard changes",

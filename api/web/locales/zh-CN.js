@@ -1302,6 +1302,8 @@ export default {
     legendRest: "休：当天不排班（休息日）",
     legendRestDay: "周末 / 休息日",
     legendHoliday: "法定节假日",
+    legendOwn: "角标：单独排班（优先于班组轮班和固定班次）",
+    useDefault: "恢复默认（按班组轮班 / 固定班次）",
     clickToEdit: "点击格子选择班次或休，改完后一次保存",
     pending: "已修改 {n} 格，尚未保存",
     discard: "放弃修改",

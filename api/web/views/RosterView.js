@@ -29,6 +29,8 @@ async function rosterOffices() {
   return [...new Set((await listDepartments()).map((d) => d.office))].sort();
 }
 
+const CLEAR = Symbol("clear"); // a pending change that removes the day's own cell
+
 export default {
   components: { RosterAssign, RosterGrid, RosterImport },
   setup() {
@@ -40,7 +42,7 @@ export default {
     const month = ref(String(route.query.period || thisMonth()));
     const roster = ref(null);
     const loading = ref(false);
-    const changes = reactive(new Map()); // "day index|employee" → shift name or null (a rest day)
+    const changes = reactive(new Map()); // "day index|employee" → shift name, null (a rest day) or CLEAR
     const picked = ref(null); // { row, d } of the cell being chosen
     const saving = ref(false);
     const refusal = ref(null); // the API's refusal of the last save, shown beside the grid
@@ -49,7 +51,8 @@ export default {
     const importRef = ref(null);
 
     const key = (row, d) => `${d}|${row.employee}`;
-    const cellOf = (row, d) => (changes.has(key(row, d)) ? changes.get(key(row, d)) : row.cells[d]);
+    // A pending "back to default" shows the saved cell (dashed) until the save reloads what the default gives.
+    const cellOf = (row, d) => (changes.has(key(row, d)) && changes.get(key(row, d)) !== CLEAR ? changes.get(key(row, d)) : row.cells[d]);
     const edited = (row, d) => changes.has(key(row, d));
     const colours = computed(() => (roster.value ? shiftColours(roster.value.shifts) : {}));
 
@@ -79,7 +82,8 @@ export default {
     async function save() {
       const cells = [...changes.entries()].map(([k, shift]) => {
         const bar = k.indexOf("|");
-        return { employee: k.slice(bar + 1), date: roster.value.days[Number(k.slice(0, bar))], shift };
+        const cell = { employee: k.slice(bar + 1), date: roster.value.days[Number(k.slice(0, bar))] };
+        return shift === CLEAR ? { ...cell, shift: null, clear: true } : { ...cell, shift };
       });
       saving.value = true;
       try {
@@ -117,7 +121,7 @@ export default {
     });
 
     return {
-      offices, office, month, roster, loading, changes, picked, saving, refusal, writer, colours, assignRef, importRef,
+      CLEAR, offices, office, month, roster, loading, changes, picked, saving, refusal, writer, colours, assignRef, importRef,
       cellOf, edited, load, choose, save, exportSheet,
       pick: (row, d) => (picked.value = { row, d }),
       discard: () => { changes.clear(); refusal.value = null; },
@@ -150,6 +154,7 @@ export default {
         <span class="legend-item"><span class="swatch"></span>{{ $t('roster.legendRest') }}</span>
         <span class="legend-item"><span class="swatch type-rest_day"></span>{{ $t('roster.legendRestDay') }}</span>
         <span class="legend-item"><span class="swatch type-holiday"></span>{{ $t('roster.legendHoliday') }}</span>
+        <span class="legend-item"><span class="swatch own-mark"></span>{{ $t('roster.legendOwn') }}</span>
       </div>
       <div v-if="writer" class="roster-bar block">
         <span class="muted" data-test="roster-changes">{{ changes.size ? $t('roster.pending', { n: changes.size }) : $t('roster.clickToEdit') }}</span>
@@ -169,6 +174,7 @@ export default {
       <el-button v-for="s in roster.shifts" :key="s.name" class="shift-choice" :style="{ background: colours[s.name].bg, color: colours[s.name].fg }"
         :data-shift="s.name" @click="choose(s.name)">{{ $t('roster.shiftTimes', { shift: s.name, start: s.start, end: s.end }) }}</el-button>
       <el-button class="shift-choice" data-shift="" @click="choose(null)">{{ $t('roster.rest') }}</el-button>
+      <el-button v-if="roster.rows.length && picked.row.own[picked.d]" class="shift-choice" data-shift="clear" @click="choose(CLEAR)">{{ $t('roster.useDefault') }}</el-button>
     </div>
   </el-dialog>
   <RosterAssign v-if="roster" ref="assignRef" :office="office" :roster="roster" @assigned="load" />
