@@ -92,7 +92,8 @@ class _SerialLink:
         self._port.flush()
 
     def read(self, size: int, timeout: float) -> bytes:
-        self._port.timeout = max(timeout, 0.001)
+        """Blocks up to the port's own timeout, set once at open: setting it per read would reconfigure the
+        line (tcsetattr) on every read."""
         data: bytes = self._port.read(size)
         return data
 
