@@ -271,6 +271,7 @@ _REGISTRY: dict[str, str] = {
     "zk-udp": "drivers.zk:ZKUdpDriver",
     "zk-soap": "drivers.zk_soap:ZKSoapDriver",
     "comet-csv": "drivers.comet:CometCsvDriver",
+    "anviz": "drivers.anviz:AnvizDriver",
 }
 
 # Kinds whose terminals connect to us (ADMS push to /iclock, see api/iclock.py): they are listed in the

@@ -24,6 +24,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from drivers.base import PUSH_KINDS, known_kinds
@@ -31,6 +32,7 @@ from gateway.errors import ConfigError
 from gateway.inputs import check_name
 
 DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
+ANVIZ_PORT = 5010  # the TC_B port of Anviz terminals (MxLabs/Anviz AnvizManager.Connect, CrossChex)
 #: An office, device or token name: no control characters or line breaks (`gateway.inputs.check_name`).
 Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_name)]
 
@@ -238,6 +240,13 @@ class Device(_Strict):
     realtime: bool = False
     # "in" / "out": an in-only / out-only gate, every punch that direction whatever its state; "auto": the state's
     direction: Literal["auto", "in", "out"] = "auto"
+    # anviz only: the terminal on a serial line instead of `host` (a local port such as /dev/ttyUSB0, or a serial
+    # device server's socket://HOST:PORT or rfc2217://HOST:PORT), its line settings, and its device id (the number
+    # set on the terminal; required on a serial line, where several terminals share the bus).
+    serial_port: Annotated[str, Field(max_length=255)] = ""
+    baudrate: Annotated[int, Field(ge=300, le=921600)] = 9600
+    parity: Literal["N", "E", "O"] = "N"
+    device_id: Annotated[int, Field(ge=1, le=0xFFFFFFFF)] | None = None
 
     @field_validator("kind")
     @classmethod
@@ -246,8 +255,18 @@ class Device(_Strict):
             raise ValueError(f"unknown device kind {value!r}: use one of {', '.join(known_kinds())}")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _anviz_port(cls, data: Any) -> Any:
+        """An Anviz terminal listens on TCP 5010, not 4370: the default port follows the kind."""
+        if isinstance(data, dict) and data.get("kind") == "anviz" and "port" not in data:
+            return {**data, "port": ANVIZ_PORT}
+        return data
+
     @property
     def label(self) -> str:
+        if self.serial_port and not (self.name or self.sn):
+            return f"{self.serial_port}#{self.device_id}"
         return self.name or self.sn or f"{self.host}:{self.port}"
 
     @property
@@ -479,8 +498,19 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
             problems.append((f"devices[{i}].office", f"no office named {device.office!r}; offices are {known}"))
         elif (problem := _other_site_problem(config, device)) is not None:
             problems.append((f"devices[{i}].office", problem))
-        if device.polled and not device.host:
+        if device.kind == "anviz":
+            problems.extend(_anviz_problems(i, device))
+        elif device.polled and not device.host:
             problems.append((f"devices[{i}].host", f"required for a {device.kind} device: its IP address or host name"))
+        else:
+            for key in ("serial_port", "baudrate", "parity", "device_id"):
+                if key in device.model_fields_set:
+                    problems.append(
+                        (
+                            f"devices[{i}].{key}",
+                            f"only for Anviz terminals (kind anviz); a {device.kind} device has none",
+                        )
+                    )
         if not device.polled and not device.sn:
             problems.append(
                 (f"devices[{i}].sn", f"required for a {device.kind} device: the serial number it pushes as (SN=…)")
@@ -529,6 +559,40 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
                 )
             )
     return problems
+
+
+def _anviz_problems(i: int, device: Device) -> list[tuple[str, str]]:
+    """An Anviz terminal is on TCP (`host`) or on a serial line (`serial_port`), exactly one; on a line it needs
+    its device id, since several terminals share the bus."""
+    if device.host and device.serial_port:
+        return [
+            (
+                f"devices[{i}].serial_port",
+                "give host (the terminal on TCP, port 5010) or serial_port (RS-485, a serial device server), not both",
+            )
+        ]
+    if not device.host and not device.serial_port:
+        return [
+            (
+                f"devices[{i}].host",
+                'required for an anviz device, or serial_port instead: host = "10.0.0.21" (TCP 5010), '
+                'serial_port = "/dev/ttyUSB0" or "socket://10.0.0.9:4001"',
+            )
+        ]
+    if device.serial_port and device.device_id is None:
+        return [
+            (
+                f"devices[{i}].device_id",
+                "required for an Anviz terminal on a serial line: the device id set on it, e.g. device_id = 1",
+            )
+        ]
+    if device.host:
+        return [
+            (f"devices[{i}].{key}", "only for a terminal on a serial line (serial_port); this one is on TCP (host)")
+            for key in ("baudrate", "parity")
+            if key in device.model_fields_set
+        ]
+    return []
 
 
 def _other_site_problem(config: Config, device: Device) -> str | None:

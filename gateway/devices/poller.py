@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from drivers.base import DeviceInfo, Driver, DriverError, driver_class
 from gateway import config as cfg
 from gateway.access.audit import record_audit
+from gateway.devices.bus import bus_lock
 from gateway.devices.crashpoints import crashpoint
 from gateway.devices.ingest import ingest_punches, missing_keys
 from gateway.devices.lease import device_lease
@@ -48,9 +49,20 @@ BUSY_RETRY_S = 5.0
 
 
 def build_driver(device: cfg.Device) -> Driver:
-    """The registered driver for the device's kind, constructed the one way every driver accepts."""
+    """The registered driver for the device's kind, constructed the one way every driver accepts (an Anviz
+    terminal also gets its line, its device id, and its bus's lock when it is on a serial port)."""
+    extra: dict[str, object] = {}
+    if device.kind == "anviz":
+        extra = {
+            "serial_port": device.serial_port,
+            "baudrate": device.baudrate,
+            "parity": device.parity,
+            "device_id": device.device_id or 0,
+            "new_only": device.clear_after_download,
+            "bus": bus_lock(device.serial_port) if device.serial_port else None,
+        }
     driver: Driver = driver_class(device.kind)(
-        device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s
+        device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s, **extra
     )
     return driver
 
