@@ -586,6 +586,9 @@ class _IsapiHandler(BaseHTTPRequestHandler):
     terminal: HikTerminal
     protocol_version = "HTTP/1.1"
     server_version = "App-webs/"  # what DS-K1T terminals answer in `Server`
+    # Headers and body go out as two writes; with Nagle on, the body waits for the client's delayed ACK
+    # (40 ms on Linux) on every keep-alive request, a cost of this server and not of a terminal.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: a terminal does not log to our console."""
