@@ -232,6 +232,16 @@ class UserWriter(Protocol):
         ...
 
 
+@runtime_checkable
+class CursorReader(Protocol):
+    """A driver whose terminal numbers its records (Hikvision `serialNo`): a poll reads only those after the
+    cursor the gateway stored from the previous poll, instead of the whole log."""
+
+    def read_punches_after(self, cursor: str | None) -> tuple[list[RawPunch], str | None]:
+        """The records after `cursor` (None: all) and the cursor to store once they are committed."""
+        ...
+
+
 class DriverBase:
     """Context-manager plumbing shared by the concrete drivers.
 
@@ -272,6 +282,7 @@ _REGISTRY: dict[str, str] = {
     "zk-soap": "drivers.zk_soap:ZKSoapDriver",
     "comet-csv": "drivers.comet:CometCsvDriver",
     "anviz": "drivers.anviz:AnvizDriver",
+    "hik-isapi": "drivers.hik_isapi:HikIsapiDriver",
 }
 
 # Kinds whose terminals connect to us (ADMS push to /iclock, see api/iclock.py): they are listed in the

@@ -93,6 +93,18 @@ PushNetwork = Annotated[str, AfterValidator(check_network)]
 PushCommKey = Annotated[str, BeforeValidator(check_push_comm_key)]
 
 
+def check_fingerprint(value: str) -> str:
+    """A certificate's SHA-256 as 64 lowercase hex digits (`AB:CD:…` accepted)."""
+    from drivers.hik_isapi import normalise_fingerprint
+
+    return normalise_fingerprint(value)
+
+
+HIK_KIND = "hik-isapi"
+#: The device keys only a Hikvision terminal has (their defaults aside).
+HIK_KEYS = ("user", "password", "tls_fingerprint")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -247,6 +259,42 @@ class Device(_Strict):
     baudrate: Annotated[int, Field(ge=300, le=921600)] = 9600
     parity: Literal["N", "E", "O"] = "N"
     device_id: Annotated[int, Field(ge=1, le=0xFFFFFFFF)] | None = None
+    # hik-isapi only: the terminal's web account (Digest), http or https (port 80 / 443 unless given), and for
+    # https either the certificate's SHA-256 pinned (`tls_fingerprint`) or CA verification on or off.
+    user: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    password: SecretStr | None = None
+    scheme: Literal["http", "https"] = "http"
+    tls_fingerprint: Annotated[str, AfterValidator(check_fingerprint)] | None = None
+    verify_tls: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scheme_port(cls, data: Any) -> Any:
+        """A Hikvision terminal without `port` listens on its scheme's port (80, or 443 for https), not 4370."""
+        if isinstance(data, dict) and data.get("kind") == HIK_KIND and "port" not in data:
+            return {**data, "port": 443 if data.get("scheme") == "https" else 80}
+        return data
+
+    def driver_options(self) -> dict[str, Any]:
+        """The constructor keywords of this kind's driver beyond the common ones (host, port, comm key, timeout);
+        an Anviz terminal on a serial line also gets its bus's lock, from `gateway.devices.poller.build_driver`."""
+        if self.kind == HIK_KIND:
+            return {
+                "user": self.user or "",
+                "password": self.password.get_secret_value() if self.password else "",
+                "scheme": self.scheme,
+                "tls_fingerprint": self.tls_fingerprint,
+                "verify_tls": self.verify_tls,
+            }
+        if self.kind == "anviz":
+            return {
+                "serial_port": self.serial_port,
+                "baudrate": self.baudrate,
+                "parity": self.parity,
+                "device_id": self.device_id or 0,
+                "new_only": self.clear_after_download,
+            }
+        return {}
 
     @field_validator("kind")
     @classmethod
@@ -525,6 +573,7 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
                             + (": its key is comm_key" if key == "push_comm_key" else ""),
                         )
                     )
+        problems.extend(_hik_problems(i, device))
         if device.realtime and device.kind != "zk-tcp":
             problems.append(
                 (
@@ -593,6 +642,37 @@ def _anviz_problems(i: int, device: Device) -> list[tuple[str, str]]:
             if key in device.model_fields_set
         ]
     return []
+
+
+def _hik_problems(i: int, device: Device) -> list[tuple[str, str]]:
+    """A Hikvision terminal needs its account; the Hikvision keys mean nothing on another kind."""
+    if device.kind != HIK_KIND:
+        return [
+            (
+                f"devices[{i}].{key}",
+                f"only for Hikvision terminals (kind {HIK_KIND}); remove it from this {device.kind} device",
+            )
+            for key in HIK_KEYS
+            if getattr(device, key) is not None
+        ] + (
+            [(f"devices[{i}].scheme", f"only for Hikvision terminals (kind {HIK_KIND}); remove it")]
+            if device.scheme != "http"
+            else []
+        )
+    problems = []
+    for key in ("user", "password"):
+        if getattr(device, key) is None:
+            problems.append(
+                (
+                    f"devices[{i}].{key}",
+                    f'required for a {HIK_KIND} device: the terminal\'s web (ISAPI) account, usually user = "admin" '
+                    "and the password set when the terminal was activated",
+                )
+            )
+    if device.scheme == "http" and (device.tls_fingerprint is not None or not device.verify_tls):
+        key = "tls_fingerprint" if device.tls_fingerprint is not None else "verify_tls"
+        problems.append((f"devices[{i}].{key}", 'only with scheme = "https"; plain http has no certificate to check'))
+    return problems
 
 
 def _other_site_problem(config: Config, device: Device) -> str | None:

@@ -2,8 +2,9 @@
 
 A poll is: connect → identify (serial, counts) → measure the clock (and correct it past the drift
 threshold, with an audit entry; skipped for a source without a clock, such as an export file, whose
-offset stays unknown) → download the whole log → `ingest_punches` (committed) → confirm every
-record read is in the database → optionally clear the device → record health and watermark, all
+offset stays unknown) → download the whole log (or, for a `CursorReader` such as a Hikvision terminal, the
+records after the stored cursor) → `ingest_punches` (committed) → confirm every
+record read is in the database → optionally clear the device → record health, watermark and cursor, all
 under the terminal's lease (`gateway.devices.lease`), so no other operation talks to it meanwhile.
 The device is cleared only after that confirmation, and only if it holds no more records than we
 read (a punch made during the download would otherwise be wiped unread), and never when the driver
@@ -30,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.base import DeviceInfo, Driver, DriverError, driver_class
+from drivers.base import CursorReader, DeviceInfo, Driver, DriverError, driver_class
 from gateway import config as cfg
 from gateway.access.audit import record_audit
 from gateway.devices.bus import bus_lock
@@ -49,20 +50,11 @@ BUSY_RETRY_S = 5.0
 
 
 def build_driver(device: cfg.Device) -> Driver:
-    """The registered driver for the device's kind, constructed the one way every driver accepts (an Anviz
-    terminal also gets its line, its device id, and its bus's lock when it is on a serial port)."""
-    extra: dict[str, object] = {}
-    if device.kind == "anviz":
-        extra = {
-            "serial_port": device.serial_port,
-            "baudrate": device.baudrate,
-            "parity": device.parity,
-            "device_id": device.device_id or 0,
-            "new_only": device.clear_after_download,
-            "bus": bus_lock(device.serial_port) if device.serial_port else None,
-        }
+    """The registered driver for the device's kind, constructed the one way every driver accepts, with its kind's
+    options (`cfg.Device.driver_options`); an Anviz terminal on a serial port also gets its bus's lock."""
+    bus = {"bus": bus_lock(device.serial_port)} if device.kind == "anviz" and device.serial_port else {}
     driver: Driver = driver_class(device.kind)(
-        device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s, **extra
+        device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s, **device.driver_options(), **bus
     )
     return driver
 
@@ -161,7 +153,11 @@ def _poll(
                 result.clock_set = True
                 result.clock_offset_s = _correct_clock(factory, driver, sn, zone, offset)
         progress("reading", 0, max(info.record_count, 1))
-        punches = driver.read_punches()
+        cursor: str | None = None
+        if isinstance(driver, CursorReader):
+            punches, cursor = driver.read_punches_after(_stored_cursor(factory, device.label))
+        else:
+            punches = driver.read_punches()
         progress("storing", 0, max(len(punches), 1))
         stored = ingest_punches(
             factory,
@@ -203,7 +199,7 @@ def _poll(
                     "(punches made during the download); it is cleared on a later poll"
                 )
     newest = max((p.ts_local for p in punches), default=None)
-    _record_success(factory, device.label, info, record_count, result.clock_offset_s, newest)
+    _record_success(factory, device.label, info, record_count, result.clock_offset_s, newest, cursor)
     progress("done", 1, 1)
 
 
@@ -239,6 +235,12 @@ def _bind_serial(factory: sessionmaker[Session], label: str, sn: str) -> None:
         session.execute(update(Device).where(Device.name == label).values(sn=sn))
 
 
+def _stored_cursor(factory: sessionmaker[Session], label: str) -> str | None:
+    """The record cursor of the device's last committed poll (`Device.push_stamp`; see `CursorReader`)."""
+    with factory() as session:
+        return session.scalar(select(Device.push_stamp).where(Device.name == label))
+
+
 def _record_success(
     factory: sessionmaker[Session],
     label: str,
@@ -246,6 +248,7 @@ def _record_success(
     record_count: int,
     offset: int | None,
     newest: datetime | None,
+    cursor: str | None = None,
 ) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     with factory() as session, session.begin():
@@ -256,6 +259,8 @@ def _record_success(
         row.clock_offset_s = offset
         if newest is not None and (row.watermark_ts_local is None or newest > row.watermark_ts_local):
             row.watermark_ts_local = newest
+        if cursor is not None:  # advanced only here: after the records it covers are committed and confirmed
+            row.push_stamp = cursor
 
 
 def _record_failure(factory: sessionmaker[Session], label: str, message: str) -> str | None:

@@ -113,7 +113,12 @@ def build_user_driver(device: cfg.Device) -> UserWriter:
     if not hasattr(cls, "write_users"):
         raise DriverError(f"device {device.label} is of kind {device.kind}, which holds no users to sync")
     driver: UserWriter = cls(
-        device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s, encoding=device.encoding
+        device.host,
+        device.port,
+        comm_key=device.comm_key,
+        timeout=device.timeout_s,
+        encoding=device.encoding,
+        **device.driver_options(),
     )
     return driver
 
