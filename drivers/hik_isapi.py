@@ -11,16 +11,19 @@ public; these integrations were written against real units):
   `set_time` sends back the terminal's own document with `timeMode` manual and `localTime` replaced, in the
   terminal's own offset, so its zone is never changed.
 * `POST /ISAPI/AccessControl/AcsEvent?format=json` with `{"AcsEventCond": {"searchID", "searchResultPosition",
-  "maxResults", "major": 5, "minor": 75, "startTime", "endTime", "beginSerialNo"}}` (Taqsim-Solutions/ISAPI
+  "maxResults", "major": 5, "minor": 0, "startTime", "endTime", "beginSerialNo"}}` (Taqsim-Solutions/ISAPI
   GetEvents.py, estifan/aba device.py): the reply `{"AcsEvent": {"searchID", "responseStatusStrg", "numOfMatches",
   "totalMatches", "InfoList": [{"time", "employeeNoString", "serialNo", "attendanceStatus", …}]}}` is paged until
   `responseStatusStrg` is "OK" or "NO MATCH" ("MORE": ask again from `searchResultPosition + numOfMatches`).
   Terminals cap `maxResults` (30 on the DS-K1T series, whatever is asked) and the driver follows `numOfMatches`,
-  never its own page size. Major 5 / minor 75 is "authentication passed by face": the attendance event of a
-  face terminal (card and fingerprint passes, minors 1 and 38, are not read).
+  never its own page size. Major 5 is the access-control events; minor 0 asks all of them in ONE search (a
+  search per minor would cost a round of paging each), and the driver keeps the authentication-passed ones
+  (`PASSED_MINORS`: card, fingerprint, face and their combinations) as punches. Every other event (a denied
+  face, an unknown card, a door held open) is read and dropped, never a punch.
 * `serialNo` numbers the terminal's events in order: it is the cursor (`read_punches_after`). A poll asks
   `beginSerialNo` = cursor + 1 (accepted by DS-K1T firmware, see the module's entry in docs/ARCHITECTURE.md) and
-  also drops any record at or below the cursor itself, for firmware that ignores the bound.
+  also drops any record at or below the cursor itself, for firmware that ignores the bound. The cursor moves to
+  the highest serialNo read, dropped events included: they were read, and every event below it was seen.
 * Users: `POST /ISAPI/AccessControl/UserInfo/Search?format=json` (`UserInfoSearchCond`, paged like events,
   reply `UserInfoSearch.UserInfo[]`), `POST …/UserInfo/Record?format=json` to add and `PUT …/UserInfo/Modify
   ?format=json` to change (`{"UserInfo": {"employeeNo", "name", "userType": "normal", "Valid", "doorRight",
@@ -78,14 +81,36 @@ from drivers.base import (
 #: The page a DS-K1T terminal serves at most, whatever `maxResults` asks (Taqsim-Solutions/ISAPI asks 30).
 DEFAULT_PAGE_SIZE = 30
 MAJOR_ACCESS_EVENT = 5
-MINOR_FACE_PASSED = 75
+MINOR_ANY = 0
+
+
+@dataclass(frozen=True)
+class PassedMinor:
+    """An authentication-passed minor of major 5: what it means and the ZK verify code its punch carries."""
+
+    meaning: str
+    verify_mode: int
+
+
+#: The minors of major 5 that are an attendance (someone authenticated), with their HCNetSDK names. Sources:
+#: HCNetSDK.h's MINOR_* constants as republished in public SDK wrappers (the Go header `MINOR_FINGERPRINT_COMPARE
+#: _PASS DWORD = 0x26 //指纹比对通过`, the C# `MINOR_FACE_VERIFY_PASS = 75`), and DS-K1T integrations that treat
+#: MINOR_LEGAL_CARD_PASS, MINOR_FINGERPRINT_COMPARE_PASS and MINOR_FACE_VERIFY_PASS as the passes. The verify code
+#: is ZK's for the first factor (1 fingerprint, 4 card, 15 face), the one the rest of punchclock reads.
+PASSED_MINORS: dict[int, PassedMinor] = {
+    0x01: PassedMinor("MINOR_LEGAL_CARD_PASS: card", 4),
+    0x02: PassedMinor("MINOR_CARD_AND_PSW_PASS: card and password", 4),
+    0x26: PassedMinor("MINOR_FINGERPRINT_COMPARE_PASS: fingerprint", 1),
+    0x28: PassedMinor("MINOR_CARD_FINGERPRINT_VERIFY_PASS: card and fingerprint", 1),
+    0x2B: PassedMinor("MINOR_CARD_FINGERPRINT_PASSWD_VERIFY_PASS: card, fingerprint and password", 1),
+    0x2E: PassedMinor("MINOR_FINGERPRINT_PASSWD_VERIFY_PASS: fingerprint and password", 1),
+    0x4B: PassedMinor("MINOR_FACE_VERIFY_PASS: face", 15),
+}
 #: `attendanceStatus` → the ZK punch state the rest of punchclock reads (0 in, 1 out, 2 break out, 3 break in,
 #: 4 overtime in, 5 overtime out). "undefined" (no attendance key pressed) maps to `UNDEFINED_STATE`.
 ATTENDANCE_STATES = {"checkIn": 0, "checkOut": 1, "breakOut": 2, "breakIn": 3, "overtimeIn": 4, "overtimeOut": 5}
 #: Not a ZK state: the direction of such a punch is left to pairing (`gateway.devices.normalize`).
 UNDEFINED_STATE = 100
-#: The ZK verify code of a face (the same one ZK face terminals write), since minor 75 is a face pass.
-VERIFY_FACE = 15
 #: The longest name written: DS-K1T terminals hold 32 bytes of UTF-8 (10 Chinese characters fit).
 NAME_BYTES = 32
 #: The search window: the whole range ISAPI terminals accept (their validity periods end in 2037).
@@ -262,7 +287,8 @@ class HikIsapiDriver(DriverBase):
 
     # -- Driver protocol -------------------------------------------------------------------
     def info(self) -> DeviceInfo:
-        """Identity from deviceInfo, the user count from UserInfo/Count, the face events from one search."""
+        """Identity from deviceInfo, the user count from UserInfo/Count, and as the record count the access-control
+        events the terminal holds (passes and refusals: the `totalMatches` of one all-minors search)."""
         identity = self._device_info()
         count = self._json("GET", "/ISAPI/AccessControl/UserInfo/Count?format=json", None, "UserInfo/Count")
         first = self._event_page(self._cond(0, 1, None), "AcsEvent")
@@ -278,8 +304,8 @@ class HikIsapiDriver(DriverBase):
         return self.read_punches_after(None)[0]
 
     def read_punches_after(self, cursor: str | None) -> tuple[list[RawPunch], str | None]:
-        """The face events after `cursor` (a serialNo as text; None: all) and the cursor after them (the
-        highest serialNo read, or `cursor` itself when nothing is new)."""
+        """The authentication passes after `cursor` (a serialNo as text; None: all) and the cursor after them
+        (the highest serialNo read, passes or not, or `cursor` itself when nothing is new)."""
         after = _cursor_value(cursor, self.url)
         punches: list[RawPunch] = []
         highest = after
@@ -287,8 +313,10 @@ class HikIsapiDriver(DriverBase):
             serial = _int_field(record, "serialNo", self.url)
             if after is not None and serial <= after:
                 continue
-            punches.append(self._punch(record, serial))
             highest = serial if highest is None else max(highest, serial)
+            passed = PASSED_MINORS.get(_int_field(record, "minor", self.url))
+            if passed is not None:
+                punches.append(self._punch(record, serial, passed.verify_mode))
         return punches, None if highest is None else str(highest)
 
     def get_time(self) -> datetime:
@@ -396,7 +424,7 @@ class HikIsapiDriver(DriverBase):
             "searchResultPosition": position,
             "maxResults": size,
             "major": MAJOR_ACCESS_EVENT,
-            "minor": MINOR_FACE_PASSED,
+            "minor": MINOR_ANY,
             "startTime": SEARCH_START.replace(tzinfo=offset).isoformat(),
             "endTime": SEARCH_END.replace(tzinfo=offset).isoformat(),
         }
@@ -454,7 +482,7 @@ class HikIsapiDriver(DriverBase):
         total = int(reply.get("totalMatches", 0) or 0)
         return _Page(status, matches, listed, total)
 
-    def _punch(self, record: dict[str, Any], serial: int) -> RawPunch:
+    def _punch(self, record: dict[str, Any], serial: int, verify_mode: int) -> RawPunch:
         where = f"{self.url} AcsEvent serialNo {serial}"
         state = ATTENDANCE_STATES.get(str(record.get("attendanceStatus", "")), UNDEFINED_STATE)
         return RawPunch(
@@ -463,7 +491,7 @@ class HikIsapiDriver(DriverBase):
             ts_local=_parse_iso(_str_field(record, "time", where), "time", where)[0],
             status=state,
             punch_state=state,
-            verify_mode=VERIFY_FACE,
+            verify_mode=verify_mode,
         )
 
     # -- XML documents ---------------------------------------------------------------------

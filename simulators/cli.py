@@ -173,6 +173,89 @@ def comet(
     typer.echo(f"wrote {count} punches to {out}")
 
 
+@app.command("hik")
+def hik(
+    host: Host = "127.0.0.1",
+    port: int = typer.Option(8000, help="Port to listen on (real terminals use 80, or 443 with --https; 0: any)."),
+    users: TableUsers = 10,
+    records: LogRecords = 200,
+    seed: Seed = 1,
+    user: str = typer.Option("admin", help="Web account user name (HTTP Digest), as in the gateway's `user`."),
+    password: str = typer.Option("Hik12345", help="Web account password, as in the gateway's `password`."),
+    https: bool = typer.Option(
+        False, "--https", help="Serve HTTPS with a fresh self-signed certificate; its SHA-256 is printed to pin."
+    ),
+    page_cap: int = typer.Option(30, min=1, help="Events or users served per search page at most, as DS-K1T do."),
+    denied_every: int = typer.Option(
+        0, min=0, help="Log a refused face (minor 76, no attendance) after every N-th pass (0: none)."
+    ),
+    ignore_serial_bounds: bool = typer.Option(
+        False, "--ignore-serial-bounds", help="Ignore beginSerialNo in searches, like some older firmware."
+    ),
+) -> None:
+    """A Hikvision DS-K1T face terminal speaking ISAPI (HTTP Digest), until Ctrl-C."""
+    from simulators.hik_isapi import HikTerminal
+
+    terminal = HikTerminal(
+        host=host,
+        port=port,
+        users=users,
+        records=records,
+        seed=seed,
+        user=user,
+        password=password,
+        https=https,
+        page_cap=page_cap,
+        denied_every=denied_every,
+        honour_serial_bounds=not ignore_serial_bounds,
+    )
+    _start_or_exit(terminal)
+    pin = f"; tls_fingerprint = {terminal.fingerprint!r}" if https else ""
+    typer.echo(
+        f"Hikvision terminal {terminal.state.serial_number} on {terminal.url} ({users} users, "
+        f"{len(terminal.state.events)} events; user {user!r}{pin}); Ctrl-C stops it"
+    )
+    try:
+        terminal.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
+@app.command("anviz")
+def anviz(
+    host: Host = "127.0.0.1",
+    port: int = typer.Option(5010, help="TCP port to listen on (Anviz terminals use 5010; 0 picks a free one)."),
+    users: int = typer.Option(20, min=1, help="Users whose punches are generated."),
+    records: LogRecords = 500,
+    seed: Seed = 1,
+    device_id: int = typer.Option(1, min=1, help="The terminal's device id, as in the gateway's `device_id`."),
+    bad_crc: bool = typer.Option(False, "--bad-crc", help="Fault: corrupt the CRC of every reply."),
+    silent: bool = typer.Option(False, "--silent", help="Fault: never answer, so the gateway times out."),
+    answer_as: int = typer.Option(
+        0, min=0, help="Fault: reply with this device id instead, like a second terminal on the bus (0: off)."
+    ),
+) -> None:
+    """An Anviz TC_B terminal on TCP (its Ethernet port, or a serial device server in TCP mode), until Ctrl-C."""
+    import threading
+
+    from simulators.anviz import AnvizBus, AnvizFaults, AnvizTerminal
+
+    faults = AnvizFaults(bad_crc=bad_crc, silent=silent, answer_as=answer_as or None)
+    terminal = AnvizTerminal.sample(device_id, records, seed, users, faults=faults)
+    bus = AnvizBus([terminal], host=host, port=port)
+    _start_or_exit(bus)
+    try:
+        typer.echo(
+            f"Anviz terminal {terminal.serial} (device id {device_id}) on tcp://{host}:{bus.port} "
+            f"({len(terminal.records)} records, all new); Ctrl-C stops it"
+        )
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        bus.stop()
+
+
 def _start_or_exit(terminal: Served) -> None:
     """Start listening, or say why not (a port in use) and exit 2, without a traceback."""
     from simulators.errors import SimulatorError

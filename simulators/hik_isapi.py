@@ -23,9 +23,11 @@ the code index):
 * Any other `/ISAPI` path, and any path in `unsupported`, is HTTP 403 with the XML `ResponseStatus`
   statusCode 4 "Invalid Operation" / "notSupport" the terminals answer for a function they lack.
 
-The event log holds face passes (major 5, minor 75) numbered by `serialNo` from `first_serial`, and, with
+The seeded event log holds face passes (major 5, minor 75) numbered by `serialNo` from `first_serial`, and, with
 `denied_every = n`, a face-not-matched event (minor 76) after every n-th pass, so the passes' serial numbers
-have gaps as on a real terminal. `punch(pin, ts)` is a new pass made at the terminal. `honour_serial_bounds =
+have gaps as on a real terminal. `punch(pin, ts, method=…)` is a new pass made at the terminal: by face (minor
+75), card (1) or fingerprint (38); `deny(pin, ts)` a refused one (minor 76 face not matched, or 39 fingerprint,
+9 invalid card), which is no attendance. `honour_serial_bounds =
 False` stands for firmware that ignores beginSerialNo. Fault knobs (`inject`): refuse (nothing listens), stall
 N seconds, busy (HTTP 503); each lasts for `times` requests.
 """
@@ -58,6 +60,9 @@ XMLNS = "http://www.hikvision.com/ver20/XMLSchema"
 FAULTS = ("refuse", "stall", "busy")
 DEFAULT_PAGE_CAP = 30
 _ATTENDANCE = {0: "checkIn", 1: "checkOut"}
+#: Minors of major 5 the simulated terminal writes (HCNetSDK's MINOR_* numbers): passes by method, and refusals.
+PASS_MINORS = {"face": 75, "card": 1, "fingerprint": 38}
+DENIED_MINORS = {"face": 76, "card": 9, "fingerprint": 39}
 
 
 class SimulatorRequestError(SimulatorError):
@@ -271,10 +276,17 @@ class HikTerminal(Served):
         self.state.events.append(event)
         return event
 
-    def punch(self, pin: str, ts: datetime | None = None, attendance: str = "checkIn") -> HikEvent:
-        """A face pass made at the terminal now (or at `ts`, its wall-clock time)."""
+    def punch(
+        self, pin: str, ts: datetime | None = None, attendance: str = "checkIn", *, method: str = "face"
+    ) -> HikEvent:
+        """A pass (`method` face, card or fingerprint) made at the terminal now (or at `ts`, its wall-clock time)."""
         with self._lock:
-            return self._log(pin, ts or self.state.now(), attendance)
+            return self._log(pin, ts or self.state.now(), attendance, minor=PASS_MINORS[method])
+
+    def deny(self, pin: str, ts: datetime | None = None, *, method: str = "face") -> HikEvent:
+        """A refused authentication (`method` face, card or fingerprint): an event, but no attendance."""
+        with self._lock:
+            return self._log(pin, ts or self.state.now(), "undefined", minor=DENIED_MINORS[method])
 
     # -- faults ----------------------------------------------------------------------------
     def inject(self, fault: str, *, times: int = 1, seconds: float = 0.0) -> None:

@@ -4,7 +4,12 @@ What `setup_demo` builds, all in one temporary folder and on localhost:
 - Shanghai HQ (office shift 09:00-18:00): a ZKTeco SOAP terminal and an ADMS push terminal that pushes
   into the running API; Dongguan plant (paired punches, office shift: day 08:00-17:00 + planned
   overtime; the ZK terminals' night workers have their own `shift_rule = "night"`, 20:00-05:00):
-  a ZK binary-protocol terminal over TCP, one over UDP, and a Comet export file.
+  a ZK binary-protocol terminal over TCP, one over UDP, and a Comet export file. Each office also has a
+  terminal of a newer family that some of its staff moved to: a Hikvision ISAPI face terminal (HTTP, Digest)
+  at HQ, which holds the month's punches of three SOAP-terminal employees, and an Anviz TC_B terminal on TCP
+  at the plant, which holds two UDP-terminal workers'. Their punches move (they are not copied), so the
+  month's attendance and pay are the same as when everyone badged on the old terminals; the badges of those
+  employees are mapped on both terminals, as after a re-enrolment.
 - Employees and badge mappings for the simulators' pins (badges are per terminal, since every
   simulator numbers its badges from 1001), with one pin per terminal left unmapped so the quarantine
   shows something (the ZK terminals add a few unknown badges of their own). Monthly staff in
@@ -34,6 +39,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import uvicorn
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
@@ -71,7 +77,9 @@ from gateway.store import (
     upgrade,
 )
 from payroll_core.money import fen_to_yuan
+from simulators.anviz import AnvizBus, AnvizRecord, AnvizTerminal
 from simulators.comet_export import write_export
+from simulators.hik_isapi import HikTerminal, HikUser
 from simulators.sample_punches import chinese_name, make_punches, make_users
 from simulators.zk import ZKTerminal
 from simulators.zk_data import generate_records, generate_users
@@ -86,6 +94,11 @@ PUSH_SN = "CQZ7224160001"
 COMET_MACHINE = 3
 COMET_SN = f"COMET-{COMET_MACHINE}"  # the comet-csv driver names a file's device after its 机器号
 ZK_RECORD_LAYOUT, ZK_USER_LAYOUT = 40, 72  # current firmware layouts (simulators/zk_data.py)
+HIK_PINS = ("1007", "1008", "1009")  # SOAP-terminal employees who badge on the face terminal now
+ANVIZ_PINS = ("1008", "1009")  # UDP-terminal day workers who badge on the Anviz terminal now
+ANVIZ_DEVICE_ID = 1
+HIK_USER, HIK_PASSWORD = "admin", "Demo-Hik-2026"
+_HIK_ATTENDANCE = {0: "checkIn", 1: "checkOut"}
 
 
 @dataclass
@@ -274,11 +287,11 @@ def _setup(
     soap_users = 10
     soap = ZKSoapTerminal(users=soap_users, records=0, seed=21, serial_number="SOAP0000021")
     soap.state.punches = make_punches(soap.state.users, soap_users * 2 * _weekdays(first), 21, start=first)
-    for sim in (tcp, udp):
+    hik = _hik_terminal(soap)
+    anviz = _anviz_bus(udp)
+    for sim in (tcp, udp, soap, hik, anviz):
         sim.start()
         stack.callback(sim.stop)
-    soap.start()
-    stack.callback(soap.stop)
     comet_users = 8
     comet_file = workdir / f"comet-{period}.csv"
     write_export(
@@ -301,6 +314,25 @@ def _setup(
             name="hq-soap", sn=soap.state.serial_number, kind="zk-soap", host="127.0.0.1", port=soap.port, office=HQ
         ),
         cfg.Device(name="dg-comet-file", sn=COMET_SN, kind="comet-csv", host=str(comet_file), port=0, office=PLANT),
+        cfg.Device(
+            name="hq-face",
+            sn=hik.state.serial_number,
+            kind="hik-isapi",
+            host="127.0.0.1",
+            port=hik.port,
+            office=HQ,
+            user=HIK_USER,
+            password=SecretStr(HIK_PASSWORD),
+        ),
+        cfg.Device(
+            name="dg-anviz",
+            sn=anviz.terminals[0].serial,
+            kind="anviz",
+            host="127.0.0.1",
+            port=anviz.port,
+            office=PLANT,
+            device_id=ANVIZ_DEVICE_ID,
+        ),
     ]
     config = cfg.Config(
         offices=offices,
@@ -367,6 +399,8 @@ def _setup(
         _Staff("DG-C", COMET_SN, PLANT, [(u.pin, u.name) for u in comet_people], lambda k: {"pay_basis": "piece"}),
     ]
     _add_staff(factory, staff)
+    _add_badges(factory, "SH-S", HIK_PINS, hik.state.serial_number)
+    _add_badges(factory, "DG-U", ANVIZ_PINS, anviz.terminals[0].serial)
     with factory() as session, session.begin():
         _row, token = issue_token(session, "demo-hr", "hr", None, ACTOR)
         logins = _add_logins(session)
@@ -407,8 +441,51 @@ def _setup(
             "departments": session.scalar(select(func.count()).select_from(Department)) or 0,
             **{f"requests_{state}": count for state, count in requests.items()},
         }
-        tables = [_summary_table(summary, period), payrun_table(run, slips, largest=3)]
+        tables = [_summary_table(summary, period), _terminals_table(session), payrun_table(run, slips, largest=3)]
     return DemoResult(url, token, period, workdir, summary, tables, stack, logins)
+
+
+def _hik_terminal(soap: ZKSoapTerminal) -> HikTerminal:
+    """HQ's face terminal, holding the month's punches of `HIK_PINS`, which leave the SOAP terminal."""
+    hik = HikTerminal(users=0, records=0, user=HIK_USER, password=HIK_PASSWORD, serial_number="DS-K1T671M0001")
+    names = {u.pin: u.name for u in soap.state.users}
+    hik.state.users = {pin: HikUser(pin, names[pin]) for pin in HIK_PINS}
+    moved = [p for p in soap.state.punches if p.pin in HIK_PINS]
+    soap.state.punches = [p for p in soap.state.punches if p.pin not in HIK_PINS]
+    for p in moved:
+        hik.punch(p.pin, p.ts, _HIK_ATTENDANCE.get(p.state, "undefined"))
+    return hik
+
+
+def _anviz_bus(udp: ZKTerminal) -> AnvizBus:
+    """The plant's Anviz terminal on TCP, holding the month's records of `ANVIZ_PINS`, which leave the UDP one."""
+    moved = [r for r in udp.records if r.user_id in ANVIZ_PINS]
+    udp.records[:] = [r for r in udp.records if r.user_id not in ANVIZ_PINS]
+    records = [AnvizRecord(int(r.user_id), r.timestamp, record_type=r.punch) for r in moved]
+    return AnvizBus([AnvizTerminal(ANVIZ_DEVICE_ID, records=records, users=len(ANVIZ_PINS))])
+
+
+def _add_badges(factory: sessionmaker[Session], prefix: str, pins: tuple[str, ...], device_sn: str) -> None:
+    """The employees `prefix + pin` also badge on `device_sn`, with the same pin."""
+    with factory() as session, session.begin():
+        for pin in pins:
+            employee_id = session.scalar(select(Employee.id).where(Employee.code == f"{prefix}{pin}"))
+            assert employee_id is not None
+            session.add(Badge(pin=pin, employee_id=employee_id, device_sn=device_sn))
+
+
+def _terminals_table(session: Session) -> Table:
+    """Every terminal of the demo with its kind, office and the punches stored from it."""
+    table = Table(title="terminals")
+    for column in ("name", "kind", "office", "punches"):
+        table.add_column(column, justify="right" if column == "punches" else "left")
+    counts = dict(session.execute(select(Punch.device_sn, func.count()).group_by(Punch.device_sn)).all())
+    rows = session.execute(
+        select(Device.name, Device.kind, Office.name, Device.sn).outerjoin(Office).order_by(Device.id)
+    )
+    for name, kind, office, sn in rows:
+        table.add_row(name, kind, office, str(counts.get(sn or "", 0)))
+    return table
 
 
 def _add_logins(session: Session) -> list[DemoLogin]:

@@ -157,6 +157,15 @@ def test_demo_setup_runs_end_to_end(tmp_path: Path) -> None:
         assert bank.status_code == 200
         assert len(bank.text.strip().splitlines()) == 59  # header, 57 transfers, the totals line
         assert "push terminal CQZ7224160001" in out.getvalue()
+        # the Hikvision and Anviz terminals are polled like the others and listed with what was read from them;
+        # their punches moved from the SOAP (3 staff x 22 workdays x 2) and UDP terminals, so the pay is unchanged
+        terminals = io.StringIO()
+        Console(file=terminals, width=120).print(demo.tables[1])
+        rows = [line.split("│")[1:-1] for line in terminals.getvalue().splitlines() if line.count("│") == 5]
+        assert [[cell.strip() for cell in row] for row in rows if row[1].strip() in ("hik-isapi", "anviz")] == [
+            ["hq-face", "hik-isapi", "Shanghai HQ", "132"],
+            ["dg-anviz", "anviz", "Dongguan plant", "214"],
+        ]
         staff = httpx.get(f"{demo.url}/api/v1/employees", params={"limit": 500}, headers=hr).json()["items"]
         # one plant office for day and night workers: the ZK terminals' night workers carry shift "night"
         assert {e["office"] for e in staff if e["code"].startswith("DG-")} == {"Dongguan plant"}

@@ -22,11 +22,12 @@ from drivers.base import (
     UserWriter,
     driver_class,
 )
-from drivers.hik_isapi import UNDEFINED_STATE, VERIFY_FACE, HikIsapiDriver
+from drivers.hik_isapi import UNDEFINED_STATE, HikIsapiDriver
 from simulators.hik_isapi import HikTerminal
 from simulators.sample_punches import make_punches, make_users
 
 SN = "DS-K1T671M0120260301"
+VERIFY_FACE, VERIFY_CARD, VERIFY_FINGERPRINT = 15, 4, 1  # the ZK verify codes
 
 
 @pytest.fixture
@@ -61,7 +62,9 @@ def test_all_face_passes_are_read_across_pages_of_the_terminals_cap(terminal: Hi
     events = [c for c in terminal.searches if "major" in c]
     assert [c["searchResultPosition"] for c in events] == [0, 30, 60, 90]
     assert {c["searchID"] for c in events} == {events[0]["searchID"]}
-    assert {(c["major"], c["minor"], c["maxResults"]) for c in events} == {(5, 75, 100)}
+    assert {(c["major"], c["minor"], c["maxResults"]) for c in events} == {
+        (5, 0, 100)
+    }  # every minor of major 5 in one search
     assert events[0]["startTime"] == "2000-01-01T00:00:00+08:00" and "beginSerialNo" not in events[0]
 
 
@@ -79,6 +82,23 @@ def test_a_second_poll_reads_only_what_is_after_the_cursor(terminal: HikTerminal
     ]
     assert after == "107"
     assert [c.get("beginSerialNo") for c in terminal.searches if "major" in c] == [106, 106]
+
+
+def test_card_and_fingerprint_passes_are_punches_and_refusals_are_not(terminal: HikTerminal) -> None:
+    with driver(terminal) as d:
+        _, cursor = d.read_punches_after(None)
+        terminal.punch("1001", datetime(2026, 4, 1, 8, 1, 2), method="card")
+        terminal.deny("1002", datetime(2026, 4, 1, 8, 2, 0), method="fingerprint")
+        terminal.punch("1002", datetime(2026, 4, 1, 8, 2, 5), method="fingerprint")
+        terminal.punch("1003", datetime(2026, 4, 1, 8, 3, 0), method="face")
+        terminal.deny("1004", datetime(2026, 4, 1, 8, 4, 0), method="card")
+        punches, after = d.read_punches_after(cursor)
+    assert punches == [
+        RawPunch(SN, "1001", datetime(2026, 4, 1, 8, 1, 2), 0, 0, VERIFY_CARD),
+        RawPunch(SN, "1002", datetime(2026, 4, 1, 8, 2, 5), 0, 0, VERIFY_FINGERPRINT),
+        RawPunch(SN, "1003", datetime(2026, 4, 1, 8, 3, 0), 0, 0, VERIFY_FACE),
+    ]
+    assert after == "110"  # serials 106..110: the cursor passes the refused card at the end, read and dropped
 
 
 def test_firmware_that_ignores_the_serial_bound_still_yields_only_new_records() -> None:
@@ -115,7 +135,7 @@ def test_info_reads_identity_and_counts(terminal: HikTerminal) -> None:
         "DS-K1T671M",
         "V3.2.30 build 230512",
         6,
-        95,
+        105,  # the access-control events held: 95 passes and 10 denied faces
     )
 
 

@@ -1,4 +1,4 @@
-"""`punchclock sim comet|push|zk-soap`: the commands run the simulators with their options."""
+"""`punchclock sim comet|push|zk-soap|hik|anviz`: the commands run the simulators with their options."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from api import iclock
+from drivers.anviz import AnvizDriver
+from drivers.base import DeviceUnreachable
 from drivers.comet import CometCsvDriver
+from drivers.hik_isapi import HikIsapiDriver
 from drivers.zk_soap import ZKSoapDriver
 from gateway.access.push_auth import set_push_key
 from gateway.store import Device, Punch
@@ -112,3 +116,47 @@ def test_sim_push_sends_its_push_comm_key_on_the_handshake(
     )
     accepted = CliRunner().invoke(app, [*base, "--push-comm-key", "cli-key.7"])
     assert (accepted.exit_code, accepted.output) == (0, f"{SN}: 30 punches accepted in 1 batches, 0 retries\n")
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """`punchclock sim ARGS` in a child process, and its banner line."""
+    command = [sys.executable, "-c", "from gateway.cli.app import main; main()", "sim", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    return process, process.stdout.readline() if process.stdout else ""
+
+
+def test_sim_hik_serves_a_terminal_the_driver_reads() -> None:
+    process, banner = _serve("hik", "--port", "0", "--records", "40", "--denied-every", "10", "--password", "Pw-1")
+    try:
+        url = banner.split(" on ", 1)[1].split(" ", 1)[0]
+        host, port = url.removeprefix("http://").split(":")
+        with HikIsapiDriver(host, int(port), user="admin", password="Pw-1", timeout=5.0) as driver:
+            punches, cursor = driver.read_punches_after(None)
+        assert (len(punches), cursor) == (40, "44")  # 40 passes and 4 refused faces, serials 1..44
+        assert banner.endswith("(10 users, 44 events; user 'admin'); Ctrl-C stops it\n")
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def test_sim_anviz_serves_a_terminal_the_driver_reads() -> None:
+    process, banner = _serve("anviz", "--port", "0", "--records", "60", "--device-id", "7")
+    try:
+        port = int(banner.split("tcp://127.0.0.1:", 1)[1].split(" ", 1)[0])
+        with AnvizDriver("127.0.0.1", port, device_id=7, timeout=5.0) as driver:
+            assert (driver.info().serial_number, len(driver.read_punches())) == ("ANVIZ00000007", 60)
+        assert banner.startswith("Anviz terminal ANVIZ00000007 (device id 7) on tcp://127.0.0.1:")
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def test_sim_anviz_silent_fault_makes_the_driver_time_out() -> None:
+    process, banner = _serve("anviz", "--port", "0", "--records", "5", "--silent")
+    try:
+        port = int(banner.split("tcp://127.0.0.1:", 1)[1].split(" ", 1)[0])
+        with pytest.raises(DeviceUnreachable), AnvizDriver("127.0.0.1", port, device_id=1, timeout=0.5) as driver:
+            driver.info()
+    finally:
+        process.terminate()
+        process.wait()
