@@ -139,9 +139,19 @@ def sees_full_numbers(principal: Principal) -> bool:
     return principal.role in WRITERS
 
 
+_NOUNS_ZH = {
+    "employee": "员工", "request": "申请", "resignation": "离职申请", "onboarding": "入职申请", "department": "部门",
+    "punch": "打卡记录", "payslip": "工资条", "leave type": "假期类型", "notification": "通知", "user": "用户",
+}  # fmt: skip
+
+
 def not_found(what: str) -> NotFound:
-    """The one 404 of a row, e.g. `not_found(f"employee {code!r}")`: missing and not yours read alike."""
-    return NotFound(f"{what} does not exist")
+    """The one 404 of a row, e.g. `not_found(f"employee {code!r}")`: missing and not yours read alike.
+
+    Its Chinese wording names the thing by the first word(s) of `what` ("employee 'E002'" → 员工 'E002' 不存在)."""
+    noun = next((n for n in _NOUNS_ZH if what.startswith(f"{n} ")), None)
+    zh = f"{_NOUNS_ZH[noun]} {what.removeprefix(noun).strip()} 不存在" if noun is not None else None
+    return NotFound(f"{what} does not exist", zh=zh)
 
 
 def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> None:
