@@ -73,14 +73,18 @@ def session_principal(request: Request) -> tuple[Principal, LoginSession] | None
             if found is not None:
                 ensure_open(session, found[1].employee_id, leaver_grace_days(request))
         except (SessionExpired, LoginClosed) as ended:
-            raise Unauthorized(str(ended)) from None
+            raise Unauthorized(str(ended), zh=ended.zh) from None
     if found is None:
-        raise Unauthorized("your session is not known (the server's data may have been restored): log in again")
+        raise Unauthorized(
+            "your session is not known (the server's data may have been restored): log in again",
+            zh="找不到您的会话（服务器数据可能已恢复）：请重新登录",
+        )
     row, user = found
     if request.method not in _SAFE_METHODS and not csrf_ok(row, request.headers.get("X-CSRF-Token")):
         raise Forbidden(
             "this change lacks the session's CSRF token (header X-CSRF-Token, from GET /api/v1/session): "
-            "reload the page"
+            "reload the page",
+            zh="此操作缺少会话的 CSRF 令牌（请求头 X-CSRF-Token，取自 GET /api/v1/session）：请刷新页面",
         )
     return Principal(user.username, user.role, user.employee_id, via="session"), row
 
@@ -89,7 +93,7 @@ def logged_in(request: Request) -> tuple[Principal, LoginSession]:
     """A dependency: the request's login (401 without one), for the routes of one's own session."""
     found = session_principal(request)
     if found is None:
-        raise Unauthorized("not logged in: log in on the web page first")
+        raise Unauthorized("not logged in: log in on the web page first", zh="未登录：请先在网页上登录")
     return found
 
 
@@ -100,7 +104,9 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
             return logged_in[0]
         raise Unauthorized(
             "this endpoint needs a login or a token: log in on the web page, or send 'Authorization: Bearer "
-            "<token>' (an admin creates one with `punchclock token create`)"
+            "<token>' (an admin creates one with `punchclock token create`)",
+            zh="此接口需要登录或令牌：请在网页上登录，或发送 'Authorization: Bearer <token>'"
+            "（管理员用 `punchclock token create` 创建）",
         )
     try:
         with request.app.state.session_factory() as session:
@@ -125,7 +131,10 @@ def require(*roles: str) -> Any:
         if principal.role not in allowed:
             raise Forbidden(
                 f"{principal.kind} {principal.name!r} has role {principal.role!r}; this needs one of: "
-                f"{', '.join(sorted(allowed))}"
+                f"{', '.join(sorted(allowed))}",
+                zh=f"{_KIND_ZH.get(principal.kind, principal.kind)} {principal.name!r} 的角色是 "
+                f"{_ROLE_ZH.get(principal.role, principal.role)}，无权执行此操作：需要 "
+                f"{'、'.join(_ROLE_ZH.get(r, r) for r in sorted(allowed))}",
             )
         return principal
 
@@ -139,9 +148,21 @@ def sees_full_numbers(principal: Principal) -> bool:
     return principal.role in WRITERS
 
 
+_ROLE_ZH = {"admin": "管理员", "hr": "HR", "viewer": "只读用户", "employee": "员工", "manager": "部门经理"}
+_KIND_ZH = {"user": "用户", "token": "令牌"}
+_NOUNS_ZH = {
+    "employee": "员工", "request": "申请", "resignation": "离职申请", "onboarding": "入职申请", "department": "部门",
+    "punch": "打卡记录", "payslip": "工资条", "leave type": "假期类型", "notification": "通知", "user": "用户",
+}  # fmt: skip
+
+
 def not_found(what: str) -> NotFound:
-    """The one 404 of a row, e.g. `not_found(f"employee {code!r}")`: missing and not yours read alike."""
-    return NotFound(f"{what} does not exist")
+    """The one 404 of a row, e.g. `not_found(f"employee {code!r}")`: missing and not yours read alike.
+
+    Its Chinese wording names the thing by the first word(s) of `what` ("employee 'E002'" → 员工 'E002' 不存在)."""
+    noun = next((n for n in _NOUNS_ZH if what.startswith(f"{n} ")), None)
+    zh = f"{_NOUNS_ZH[noun]} {what.removeprefix(noun).strip()} 不存在" if noun is not None else None
+    return NotFound(f"{what} does not exist", zh=zh)
 
 
 def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> None:

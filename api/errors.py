@@ -2,8 +2,9 @@
 
 Routes raise `ApiError` subclasses (`NotFound`, `Conflict`, …); `install(app)` turns those, FastAPI's
 request validation errors, unknown paths and methods, and any unexpected exception into problem
-documents. A 500 says only that the server failed and which log entry holds the details: a traceback
-never leaves the process.
+documents. A refusal's `detail` is in the reader's language: the Chinese wording (`zh`) when the request's
+`Accept-Language` prefers Chinese and the error has one, else the English (`api.languages`). A 500 says only
+that the server failed and which log entry holds the details: a traceback never leaves the process.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.languages import wording
 from api.schemas import Problem
 from drivers.base import quote
 from gateway.access.vault import VaultError
+from gateway.errors import GatewayError
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -33,19 +36,30 @@ class ApiError(Exception):
     title = "Bad request"
 
     def __init__(
-        self, detail: str, *, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+        self,
+        detail: str,
+        *,
+        zh: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.zh = zh  # the detail in Chinese, answered to a reader who prefers it
         self.headers = headers
         self.extra = extra or {}  # more members of the problem document (e.g. a lock's `warnings`)
+
+    @classmethod
+    def of(cls, error: GatewayError, **kwargs: Any) -> ApiError:
+        """The gateway's refusal as this problem, its English and Chinese wordings both kept."""
+        return cls(str(error), zh=error.zh, **kwargs)
 
 
 class Unauthorized(ApiError):
     status, title = 401, "Not authenticated"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+    def __init__(self, detail: str, *, zh: str | None = None) -> None:
+        super().__init__(detail, zh=zh, headers={"WWW-Authenticate": "Bearer"})
 
 
 class Forbidden(ApiError):
@@ -73,13 +87,20 @@ class BadGateway(ApiError):
 
 
 def problem(
-    status: int, title: str, detail: str, request: Request, *, headers: Mapping[str, str] | None = None, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    request: Request,
+    *,
+    headers: Mapping[str, str] | None = None,
+    language: str = "en",
+    **extra: Any,
 ) -> JSONResponse:
     body = Problem(type="about:blank", title=title, status=status, detail=detail, instance=request.url.path, **extra)
     return JSONResponse(
         body.model_dump(mode="json", exclude_none=True),
         status_code=status,
-        headers=headers,
+        headers={**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"},
         media_type=PROBLEM_MEDIA_TYPE,
     )
 
@@ -117,7 +138,8 @@ def _validation_messages(errors: Sequence[Any]) -> list[str]:
 
 async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return problem(exc.status, exc.title, exc.detail, request, headers=exc.headers, **exc.extra)
+    detail, language = wording(request, exc.detail, exc.zh)
+    return problem(exc.status, exc.title, detail, request, headers=exc.headers, language=language, **exc.extra)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:

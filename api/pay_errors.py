@@ -23,10 +23,10 @@ def pay_errors() -> Iterator[None]:
     try:
         yield
     except (PayRunNotFound, PieceBatchNotFound, MonthInputNotFound) as exc:
-        raise NotFound(str(exc)) from None
+        raise NotFound.of(exc) from None
     except PayRunWarnings as exc:
-        raise Conflict(str(exc), extra={"warnings": [w.as_dict() for w in exc.warnings]}) from None
+        raise Conflict.of(exc, extra={"warnings": [w.as_dict() for w in exc.warnings]}) from None
     except (PayRunConflict, ExportError, PieceBatchInUse, DuplicatePieceFile, MonthInputError) as exc:
-        raise Conflict(str(exc)) from None
+        raise Conflict.of(exc) from None
     except (PayRunInputError, AttendanceError) as exc:
-        raise Unprocessable(str(exc)) from None
+        raise Unprocessable.of(exc) from None

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 
 class GatewayError(Exception):
-    """Base of every deliberate gateway error."""
+    """Base of every deliberate gateway error.
+
+    `zh` is the same refusal in Chinese, for a reader whose screen is Chinese (the API answers it to an
+    `Accept-Language` preferring Chinese); `str(error)` stays the English text the CLI and logs show.
+    """
+
+    def __init__(self, *args: object, zh: str | None = None) -> None:
+        super().__init__(*args)
+        self.zh = zh
 
 
 class ConfigError(GatewayError):

@@ -77,7 +77,7 @@ def _errors() -> Iterator[None]:
         message = str(error)
         if message.endswith("does not exist"):
             raise not_found(message.removesuffix(" does not exist")) from None
-        raise Unprocessable(message) from None
+        raise Unprocessable.of(error) from None
 
 
 @router.get("")

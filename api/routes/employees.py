@@ -61,7 +61,7 @@ def _employee_errors() -> Iterator[None]:
     try:
         yield
     except EmployeeError as error:
-        raise Unprocessable(str(error)) from None
+        raise Unprocessable.of(error) from None
 
 
 def _office(session: Session, name: str) -> Office:
@@ -296,7 +296,7 @@ def edit_badge(
         try:
             badge_records.edit_badge(session, employee, badge, card, privilege, who.actor)  # type: ignore[arg-type]
         except badge_records.BadgeError as error:
-            raise Conflict(str(error)) from None
+            raise Conflict.of(error) from None
         return _badge_out(badge)
 
     return write(request, work)
@@ -381,7 +381,7 @@ def change_terms(
             else:
                 record = terms.change_terms(session, employee, body.effective_from, values, body.reason, who.actor)
         except terms.TermsError as error:
-            raise Unprocessable(str(error)) from None
+            raise Unprocessable.of(error) from None
         return _record_out(next(r for r in terms.history(session, employee) if r.id == record.id))
 
     return write(request, work)

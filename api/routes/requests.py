@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from api.auth import EVERYONE, not_found, require
 from api.db import read, write
 from api.errors import Conflict, Unprocessable
+from api.languages import wording
 from api.routes.employees import find_employee
 from api.schemas import Code, PathId, PayMonth, _In
 from gateway.access.tokens import Principal
@@ -161,9 +162,9 @@ def _errors() -> Iterator[None]:
     except approvals.RequestNotFound as error:
         raise not_found(str(error).removesuffix(" does not exist")) from None
     except approvals.RequestTaken as error:
-        raise Conflict(str(error)) from None
+        raise Conflict.of(error) from None
     except RequestError as error:
-        raise Unprocessable(str(error)) from None
+        raise Unprocessable.of(error) from None
 
 
 def _zone(session: Session, employee: Employee) -> ZoneInfo:
@@ -371,12 +372,20 @@ def decide_requests(
         try:
             results.append(write(request, work))
         except approvals.RequestNotFound as error:
-            results.append(DecisionOut(id=request_id, ok=False, status=None, step=None, detail=str(error)))
+            results.append(
+                DecisionOut(
+                    id=request_id, ok=False, status=None, step=None, detail=wording(request, str(error), error.zh)[0]
+                )
+            )
         except RequestError as error:
             with read(request) as session:
                 row = session.get(StaffRequest, request_id)
                 status, step = (row.status, row.step) if row is not None else (None, None)
-            results.append(DecisionOut(id=request_id, ok=False, status=status, step=step, detail=str(error)))
+            results.append(
+                DecisionOut(
+                    id=request_id, ok=False, status=status, step=step, detail=wording(request, str(error), error.zh)[0]
+                )
+            )
     return results
 
 

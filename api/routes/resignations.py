@@ -76,7 +76,7 @@ def _errors() -> Iterator[None]:
     except approvals.RequestNotFound as error:
         raise not_found(str(error).removesuffix(" does not exist")) from None
     except RequestError as error:
-        raise Unprocessable(str(error)) from None
+        raise Unprocessable.of(error) from None
 
 
 def _find(session: Session, who: Principal, request_id: int) -> StaffRequest:

@@ -21,6 +21,7 @@ from api.auth import READERS, WRITERS, require
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import Unprocessable, problem
+from api.languages import wording
 from api.routes.employee_sheets import _PROBLEM, _UPLOAD, _XLSX_RESPONSE, _upload, _xlsx
 from api.schemas import Code, DateIn, Name, PayMonth, _In
 from gateway.access.tokens import Principal
@@ -138,7 +139,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except service.RosterError as error:
-        raise Unprocessable(str(error)) from None
+        raise Unprocessable.of(error) from None
 
 
 def _clock(minute: int) -> str:
@@ -165,7 +166,7 @@ def _period(text: str) -> Period:
     try:
         return parse_period(text)
     except AttendanceError as exc:
-        raise Unprocessable(str(exc)) from None
+        raise Unprocessable.of(exc) from None
 
 
 def read_grid(session: Session, who: Principal, office: str, period: str) -> RosterGrid:
@@ -324,12 +325,11 @@ async def import_roster_sheet(
     try:
         return Written(cells=await run_in_threadpool(run))
     except RosterSheetError as exc:
-        return problem(
-            422,
-            "Roster sheet refused",
-            f"nothing imported, {len(exc.problems)} problem(s): fix every cell listed in errors and upload again",
+        detail, language = wording(
             request,
-            errors=exc.problems,
+            f"nothing imported, {len(exc.problems)} problem(s): fix every cell listed in errors and upload again",
+            f"未导入任何排班，共 {len(exc.problems)} 处问题：请改正 errors 所列的每个单元格后重新上传",
         )
+        return problem(422, "Roster sheet refused", detail, request, language=language, errors=exc.problems)
     except service.RosterError as exc:
-        raise Unprocessable(str(exc)) from None
+        raise Unprocessable.of(exc) from None

@@ -111,13 +111,13 @@ def _ensure_open(request: Request, session: Session, user: User) -> None:
     try:
         ensure_open(session, user.employee_id, leaver_grace_days(request))
     except LoginClosed as closed:
-        raise Forbidden(str(closed)) from None
+        raise Forbidden.of(closed) from None
 
 
 def _refused(error: LoginRefused | LoginLocked) -> Exception:
     if isinstance(error, LoginLocked):
-        return Locked(str(error), extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()})
-    return Unauthorized(str(error))
+        return Locked.of(error, extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()})
+    return Unauthorized(str(error), zh=error.zh)
 
 
 @router.post(
@@ -178,7 +178,9 @@ def new_password(
             raise _refused(error) from None
         except LoginRefused:
             session.commit()  # counts as a wrong password
-            raise Forbidden("the current password is wrong: the password was not changed") from None
+            raise Forbidden(
+                "the current password is wrong: the password was not changed", zh="当前密码错误：密码未修改"
+            ) from None
         except PasswordRejected as error:
             raise Unprocessable(str(error)) from None
         close_all(session, user, except_id=found[1].id)

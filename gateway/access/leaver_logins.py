@@ -29,7 +29,8 @@ class LoginClosed(GatewayError):
         self.closed_on = closed_on
         super().__init__(
             f"this login closed on {closed_on} (the last day was {left_on}): ask HR for your payslips, the "
-            "离职证明 or anything else you need"
+            "离职证明 or anything else you need",
+            zh=f"此账号已于 {closed_on} 关闭（最后工作日为 {left_on}）：工资条、离职证明或其他所需材料请向 HR 索取",
         )
 
 

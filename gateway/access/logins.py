@@ -71,12 +71,13 @@ def current_session(session: Session, secret: str, now: datetime | None = None) 
         return None
     row, user = found
     if row.ended_at is not None or user.disabled_at is not None:
-        raise SessionExpired("you were logged out: log in again")
+        raise SessionExpired("you were logged out: log in again", zh="您已退出登录：请重新登录")
     if now >= row.expires_at or now - row.last_seen_at >= IDLE:
         session.execute(update(LoginSession).where(LoginSession.id == row.id).values(ended_at=now))
         session.commit()
-        why = "after 12 hours" if now >= row.expires_at else "after 2 hours without activity"
-        raise SessionExpired(f"your session ended {why}: log in again")
+        why, why_zh = ("after 12 hours", "已满 12 小时") if now >= row.expires_at else (
+            "after 2 hours without activity", "2 小时无操作")  # fmt: skip
+        raise SessionExpired(f"your session ended {why}: log in again", zh=f"登录{why_zh}，会话已结束：请重新登录")
     if now - row.last_seen_at >= TOUCH:
         session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
         session.commit()

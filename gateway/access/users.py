@@ -62,7 +62,8 @@ class LoginLocked(GatewayError):
         self.until = until
         super().__init__(
             f"this login is locked after {MAX_FAILURES} wrong passwords in a row, until {until:%Y-%m-%d %H:%M} UTC: "
-            "wait, or ask an administrator to unlock it"
+            "wait, or ask an administrator to unlock it",
+            zh=f"连续 {MAX_FAILURES} 次密码错误，此账号已锁定至 {until:%Y-%m-%d %H:%M} UTC：请稍后再试，或请管理员解锁",
         )
 
 
@@ -170,7 +171,7 @@ def log_in(session: Session, username: str, password: str, now: datetime | None 
     if found is None or found.password_hash is None:
         with _checks:
             _hasher.verify(password, _DUMMY_HASH)  # as long as a real check
-        raise LoginRefused("wrong user name or password")
+        raise LoginRefused("wrong user name or password", zh="用户名或密码错误")
     if found.locked_until is not None and found.locked_until > now:
         raise LoginLocked(found.locked_until)
     with _checks:
@@ -191,7 +192,7 @@ def log_in(session: Session, username: str, password: str, now: datetime | None 
             append_audit(session, "system", "user.lock", f"user:{username}", None,
                          {"failed_logins": user.failed_logins, "locked_until": user.locked_until})  # fmt: skip
             raise LoginLocked(user.locked_until)
-        raise LoginRefused("wrong user name or password")
+        raise LoginRefused("wrong user name or password", zh="用户名或密码错误")
     user.failed_logins, user.locked_until = 0, None
     if rehashed is not None:
         user.password_hash = rehashed

@@ -249,7 +249,13 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     get_payrun(session, run_id)
     run = _claim(session, run_id, (RUN_DRAFT, RUN_COMPUTED))
     if run is None:
-        raise PayRunLocked(_locked_message(get_payrun(session, run_id)))
+        locked = get_payrun(session, run_id)
+        raise PayRunLocked(
+            _locked_message(locked),
+            zh=f"工资核算 {locked.id}（{locked.period}，范围 {locked.scope!r}）"
+            f"已于 {locked.locked_at:%Y-%m-%d %H:%M} UTC 由 {locked.locked_by} 锁定；"
+            "已锁定的工资核算不能再改动，更正请在之后月份的工资核算中发放",
+        )
     before = _describe(run)
     office = session.get(Office, run.office_id) if run.office_id is not None else None
     try:
@@ -305,7 +311,10 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     run = _claim(session, run_id, (RUN_COMPUTED,))
     if run is None:
         if current.status == RUN_LOCKED:  # re-read under the claim's lock
-            raise PayRunLocked(f"pay run {run_id} ({current.period}, scope {current.scope!r}) is already locked")
+            raise PayRunLocked(
+                f"pay run {run_id} ({current.period}, scope {current.scope!r}) is already locked",
+                zh=f"工资核算 {run_id}（{current.period}，范围 {current.scope!r}）已锁定",
+            )
         raise PayRunConflict(
             f"pay run {run_id} ({current.period}) has not been computed; compute and review it before locking"
         )

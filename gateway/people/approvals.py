@@ -28,7 +28,7 @@ from gateway.people.departments import managed_employee_ids
 from gateway.people.leave_ledger import add_entry, leave_types_of
 from gateway.people.notifications import request_changed
 from gateway.people.punch_corrections import record_correction
-from gateway.people.request_rules import RequestError
+from gateway.people.request_rules import STATUS_ZH, RequestError
 from gateway.people.requests import check_balance, refuse_locked
 from gateway.people.resignations import apply_final
 from gateway.store import Employee, Office, RequestEvent, StaffRequest, utcnow
@@ -62,7 +62,7 @@ def may_see(session: Session, who: Decider, row: StaffRequest) -> bool:
 def find_request(session: Session, who: Decider, request_id: int) -> StaffRequest:
     row = session.get(StaffRequest, request_id)
     if row is None or not may_see(session, who, row):
-        raise RequestNotFound(f"request {request_id} does not exist")
+        raise RequestNotFound(f"request {request_id} does not exist", zh=f"申请 {request_id} 不存在")
     return row
 
 
@@ -87,7 +87,12 @@ def _claim(session: Session, row: StaffRequest, at_step: int, /, **values: objec
     fresh = session.get_one(StaffRequest, row.id, populate_existing=True)
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         state = f"{fresh.status}" if fresh.status != "pending" else f"waiting for step {fresh.step} now"
-        raise RequestTaken(f"request {row.id} was decided meanwhile (it is {state}): reload it")
+        state_zh = STATUS_ZH.get(fresh.status, fresh.status)
+        state_zh = state_zh if fresh.status != "pending" else f"现待第 {fresh.step} 级审批"
+        raise RequestTaken(
+            f"request {row.id} was decided meanwhile (it is {state}): reload it",
+            zh=f"申请 {row.id} 已被他人处理（{state_zh}）：请刷新",
+        )
     return fresh
 
 
@@ -95,14 +100,20 @@ def _may_decide(session: Session, who: Decider, row: StaffRequest) -> None:
     if who.role in HR_ROLES:
         return
     if row.employee_id == who.employee_id:
-        raise RequestError(f"request {row.id} is your own: your manager or HR decides it")
+        raise RequestError(
+            f"request {row.id} is your own: your manager or HR decides it",
+            zh=f"申请 {row.id} 是您本人的申请：由您的上级或 HR 审批",
+        )
     if (
         who.role == "manager"
         and row.step == 1
         and row.employee_id in managed_employee_ids(session, who.employee_id or 0)
     ):
         return
-    raise RequestError(f"request {row.id} waits for HR's approval (step {row.step} of {row.steps}): HR decides it")
+    raise RequestError(
+        f"request {row.id} waits for HR's approval (step {row.step} of {row.steps}): HR decides it",
+        zh=f"申请 {row.id} 正待 HR 审批（第 {row.step} 级，共 {row.steps} 级）：由 HR 审批",
+    )
 
 
 def _apply(session: Session, actor: str, row: StaffRequest) -> None:
@@ -133,7 +144,10 @@ def decide(session: Session, who: Decider, request_id: int, approve: bool, comme
     """Approve the step the request waits for (the last one applies it) or reject it."""
     row = find_request(session, who, request_id)
     if row.status != "pending":
-        raise RequestTaken(f"request {row.id} is {row.status} already: only a pending request is decided")
+        raise RequestTaken(
+            f"request {row.id} is {row.status} already: only a pending request is decided",
+            zh=f"申请 {row.id} {STATUS_ZH.get(row.status, row.status)}：只有待审批的申请可以审批",
+        )
     _may_decide(session, who, row)
     step = row.step
     if not approve:
@@ -156,9 +170,15 @@ def withdraw(session: Session, who: Decider, request_id: int, comment: str) -> S
     """The employee takes back a pending request (HR or admin may on their behalf)."""
     row = find_request(session, who, request_id)
     if row.employee_id != who.employee_id and who.role not in HR_ROLES:
-        raise RequestError(f"request {row.id} is not yours: only the employee (or HR) withdraws it")
+        raise RequestError(
+            f"request {row.id} is not yours: only the employee (or HR) withdraws it",
+            zh=f"申请 {row.id} 不是您的：只有申请人本人（或 HR）可以撤回",
+        )
     if row.status != "pending":
-        raise RequestTaken(f"request {row.id} is {row.status} already: only a pending request is withdrawn")
+        raise RequestTaken(
+            f"request {row.id} is {row.status} already: only a pending request is withdrawn",
+            zh=f"申请 {row.id} {STATUS_ZH.get(row.status, row.status)}：只有待审批的申请可以撤回",
+        )
     step = row.step
     row = _claim(session, row, step, status="withdrawn", decided_at=utcnow())
     _event(session, row, who.actor, "withdrawn", step, comment)

@@ -204,7 +204,7 @@ def move_employees(
         try:
             change_terms(session, employee, day, {"department": code}, reason, actor)
         except TermsError as error:
-            raise DepartmentError(str(error)) from None
+            raise DepartmentError(str(error), zh=error.zh) from None
 
 
 def set_work_start(session: Session, actor: str, employee_code: str, day: date | None) -> None:

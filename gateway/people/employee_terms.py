@@ -181,7 +181,10 @@ def _check_day(session: Session, employee: Employee, day: date) -> None:
         raise TermsError(
             f"employee {employee.code}: a change from {day} would alter {locked.period}, which locked pay run "
             f"{locked.id} (scope {locked.scope!r}) paid; a locked run never changes: date the change in the month "
-            f"after {locked.period}, and pay what is owed for the past as a correction in that month's run"
+            f"after {locked.period}, and pay what is owed for the past as a correction in that month's run",
+            zh=f"员工 {employee.code}：自 {day} 起的变动会改动 {locked.period}，而该月已由已锁定的工资核算 {locked.id}"
+            f"（范围 {locked.scope!r}）发放；已锁定的工资月份不能再改动：请把生效日期定在 {locked.period} 之后的月份，"
+            "过去应补的款项在该月工资核算中作为更正发放",
         )
 
 

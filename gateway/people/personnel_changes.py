@@ -51,13 +51,17 @@ def check_submitter(session: Session, role: str, own_employee_id: int | None, em
     if employee.id == own_employee_id:
         raise RequestError(
             f"a change of your own terms (转正, 调薪, 调动) is not asked by you, {employee.code}: your manager or HR "
-            "submits it for you"
+            "submits it for you",
+            zh=f"本人的人事变动（转正、调薪、调动）不能由您 {employee.code} 自己申请：由您的上级或 HR 代为提交",
         )
     if role in HR_ROLES:
         return
     if role == "manager" and employee.id in managed_employee_ids(session, own_employee_id or 0):
         return
-    raise RequestError(f"only HR or the manager of {employee.code} submits a change (转正, 调薪, 调动) for them")
+    raise RequestError(
+        f"only HR or the manager of {employee.code} submits a change (转正, 调薪, 调动) for them",
+        zh=f"只有 HR 或 {employee.code} 的上级可以为其提交人事变动（转正、调薪、调动）",
+    )
 
 
 def agreed_pay(session: Session, employee: Employee) -> dict[str, int]:
@@ -78,14 +82,18 @@ def complete(
     """The terms the change asks for, 转正's default salary filled in (see the module doc)."""
     if change_type not in CHANGE_TYPES:
         raise RequestError(
-            f"unknown change_type {change_type!r}: use probation (转正), raise (调薪) or transfer (调动)"
+            f"unknown change_type {change_type!r}: use probation (转正), raise (调薪) or transfer (调动)",
+            zh=f"未知的变动类型 {change_type!r}：请使用 probation（转正）、raise（调薪）或 transfer（调动）",
         )
     values = dict(terms or {})
     name, needs = CHANGE_TYPES[change_type]
     if change_type == "probation" and not {"monthly_salary_fen", "hourly_rate_fen"} & set(values):
         values = {**agreed_pay(session, employee), **values}
     if needs and not set(needs) & set(values):
-        raise RequestError(f"a {change_type} ({name}) of {employee.code} sets at least one of {', '.join(needs)}")
+        raise RequestError(
+            f"a {change_type} ({name}) of {employee.code} sets at least one of {', '.join(needs)}",
+            zh=f"{employee.code} 的{name}须至少填写 {', '.join(needs)} 中的一项",
+        )
     return values
 
 
@@ -94,7 +102,7 @@ def _write(session: Session, actor: str, employee: Employee, change_type: str, d
     try:
         change_terms(session, employee, day, values, f"{CHANGE_TYPES[change_type][0]}: request {request_id}", actor)
     except TermsError as error:
-        raise RequestError(str(error)) from None
+        raise RequestError(str(error), zh=error.zh) from None
 
 
 def check_new(session: Session, actor: str, employee: Employee, change_type: str, day: date,

@@ -35,6 +35,9 @@ class RequestError(GatewayError):
     """A request cannot be made or decided as asked; the message says what and how to fix it."""
 
 
+STATUS_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "withdrawn": "已撤回"}
+
+
 @dataclass(frozen=True)
 class RequestPolicy:
     correction_limit_per_month: int
@@ -71,7 +74,7 @@ def day_types(session: Session, employee: Employee, first: date, last: date) -> 
         book, index = employee_shift(session, employee)
         _bounds, types = book.day_tables([first - timedelta(days=1), *days])
     except (AttendanceError, RuleDataError) as problem:
-        raise RequestError(str(problem)) from None
+        raise RequestError(str(problem), zh=problem.zh if isinstance(problem, GatewayError) else None) from None
     office = book.shifts[index].office
     rostered = resolve_roster(session, [employee.id], first, last).get(employee.id, {})
     kinds = {}

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.pay.piece_import import locked_periods
 from gateway.people.leave_ledger import add_entry, annual_entitlement_steps
-from gateway.people.request_rules import RequestError
+from gateway.people.request_rules import STATUS_ZH, RequestError
 from gateway.store import (
     Employee,
     HandoverItem,
@@ -93,12 +93,20 @@ def check_new(session: Session, employee: Employee, last_day: date, today: date)
     if last_day < today:
         raise RequestError(
             f"the last day {last_day} is before today ({today}): a resignation names today or a later day; "
-            "HR corrects a past leave date on the employee record"
+            "HR corrects a past leave date on the employee record",
+            zh=f"最后工作日 {last_day} 早于今天（{today}）：离职申请须填今天或之后的日期；"
+            "过去的离职日期由 HR 在员工档案中更正",
         )
     if employee.left_on is not None:
-        raise RequestError(f"employee {employee.code} already has a last day ({employee.left_on}): nothing to resign")
+        raise RequestError(
+            f"employee {employee.code} already has a last day ({employee.left_on}): nothing to resign",
+            zh=f"员工 {employee.code} 已有最后工作日（{employee.left_on}）：无需再申请离职",
+        )
     if employee.hired_on is not None and last_day < employee.hired_on:
-        raise RequestError(f"the last day {last_day} is before the hire date {employee.hired_on}: check the date")
+        raise RequestError(
+            f"the last day {last_day} is before the hire date {employee.hired_on}: check the date",
+            zh=f"最后工作日 {last_day} 早于入职日期 {employee.hired_on}：请检查日期",
+        )
     other = session.scalar(
         select(StaffRequest.id).where(
             StaffRequest.employee_id == employee.id,
@@ -107,7 +115,10 @@ def check_new(session: Session, employee: Employee, last_day: date, today: date)
         )
     )
     if other is not None:
-        raise RequestError(f"resignation request {other} is already open for {employee.code}: withdraw it first")
+        raise RequestError(
+            f"resignation request {other} is already open for {employee.code}: withdraw it first",
+            zh=f"{employee.code} 已有未结的离职申请 {other}：请先撤回",
+        )
 
 
 def record_new(session: Session, actor: str, row: StaffRequest) -> Resignation:
@@ -166,7 +177,9 @@ def _refuse_locked(session: Session, day: date) -> None:
     if period in locked:
         raise RequestError(
             f"{period} is already paid in locked pay run {locked[period]}: the final settlement of a last day in "
-            "that month cannot change any more; pay a correction in a later month's run"
+            "that month cannot change any more; pay a correction in a later month's run",
+            zh=f"{period} 的工资已由已锁定的工资核算 {locked[period]} 发放：最后工作日在该月的离职结算不能再改动；"
+            "请在之后月份的工资核算中补发更正",
         )
 
 
@@ -200,18 +213,27 @@ def set_termination(
 ) -> Resignation:
     """HR marks why the contract ends; an approved resignation's month gets its severance input at once."""
     if code not in TERMINATIONS:
-        raise RequestError(f"unknown termination reason {code!r}: use one of {', '.join(TERMINATIONS)}")
+        raise RequestError(
+            f"unknown termination reason {code!r}: use one of {', '.join(TERMINATIONS)}",
+            zh=f"未知的解除/终止原因 {code!r}：请使用 {', '.join(TERMINATIONS)} 之一",
+        )
     termination = TERMINATIONS[code]
     if severance_base_fen is not None and not termination.severance:
         raise RequestError(
-            f"{code} ({termination.name}) owes no severance ({termination.law}): leave severance_base_fen out"
+            f"{code} ({termination.name}) owes no severance ({termination.law}): leave severance_base_fen out",
+            zh=f"{code}（{termination.name}）无需支付经济补偿（{termination.law}）：请不要填写 severance_base_fen",
         )
     if row.status not in ("pending", "approved"):
-        raise RequestError(f"request {row.id} is {row.status}: there is no resignation to mark")
+        raise RequestError(
+            f"request {row.id} is {row.status}: there is no resignation to mark",
+            zh=f"申请 {row.id} {STATUS_ZH.get(row.status, row.status)}：没有可标记的离职",
+        )
     if severance_base_fen is not None and row.status != "approved":
         raise RequestError(
             f"request {row.id} is not approved yet: mark the reason now, and give severance_base_fen once HR has "
-            "approved it (the month's pay inputs are set then)"
+            "approved it (the month's pay inputs are set then)",
+            zh=f"申请 {row.id} 尚未批准：现在可以先标记原因，待 HR 批准后再填写 severance_base_fen"
+            "（届时设定该月工资录入项）",
         )
     terms = resignation_of(session, row.id)
     assert terms is not None
@@ -242,7 +264,8 @@ def tick(session: Session, actor: str, row: StaffRequest, position: int, done: b
     )
     if item is None:
         raise RequestError(
-            f"request {row.id} has no handover item {position}: the checklist is created on the final approval"
+            f"request {row.id} has no handover item {position}: the checklist is created on the final approval",
+            zh=f"申请 {row.id} 没有第 {position} 项交接事项：交接清单在最终批准时生成",
         )
     before = {"item": item.item, "done_by": item.done_by}
     now: datetime | None = utcnow() if done else None

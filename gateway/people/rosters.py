@@ -67,7 +67,10 @@ def find_office(session: Session, name: str) -> Office:
     office = session.scalar(select(Office).where(Office.name == name))
     if office is None:
         known = ", ".join(session.scalars(select(Office.name).order_by(Office.name)))
-        raise RosterError(f"office {name!r} does not exist; the offices are: {known}")
+        raise RosterError(
+            f"office {name!r} does not exist; the offices are: {known}",
+            zh=f"办公地点 {name!r} 不存在；现有办公地点：{known}",
+        )
     return office
 
 
@@ -83,7 +86,8 @@ def check_shift(office: Office, shift: Cell, where: str, known: list[str] | None
     known = known if known is not None else shift_names(office)
     if shift is not None and shift not in known:
         raise RosterError(
-            f"{where}: shift {shift!r} does not exist in office {office.name!r}; known: {', '.join(known)}"
+            f"{where}: shift {shift!r} does not exist in office {office.name!r}; known: {', '.join(known)}",
+            zh=f"{where}：办公地点 {office.name!r} 没有班次 {shift!r}；现有班次：{', '.join(known)}",
         )
 
 
@@ -117,7 +121,10 @@ def find_pattern(session: Session, office: Office, code: str) -> RosterPattern:
     row = session.scalar(select(RosterPattern).where(RosterPattern.office_id == office.id, RosterPattern.code == code))
     if row is None:
         known = ", ".join(session.scalars(select(RosterPattern.code).where(RosterPattern.office_id == office.id)))
-        raise RosterError(f"office {office.name!r} has no roster pattern {code!r}; its patterns: {known or 'none yet'}")
+        raise RosterError(
+            f"office {office.name!r} has no roster pattern {code!r}; its patterns: {known or 'none yet'}",
+            zh=f"办公地点 {office.name!r} 没有排班规律 {code!r}；现有排班规律：{known or '暂无'}",
+        )
     return row
 
 
@@ -134,11 +141,15 @@ def _employees(session: Session, office: Office, codes: Iterable[str]) -> list[E
     found = {e.code: e for e in session.scalars(select(Employee).where(Employee.code.in_(wanted)))}
     missing = [c for c in wanted if c not in found]
     if missing:
-        raise RosterError(f"no employee with code {', '.join(missing)}; check the codes")
+        raise RosterError(
+            f"no employee with code {', '.join(missing)}; check the codes",
+            zh=f"没有工号为 {', '.join(missing)} 的员工：请检查工号",
+        )
     other = [c for c in wanted if found[c].office_id != office.id]
     if other:
         raise RosterError(
-            f"employee {', '.join(other)} is not in office {office.name!r}; roster them in their own office"
+            f"employee {', '.join(other)} is not in office {office.name!r}; roster them in their own office",
+            zh=f"员工 {', '.join(other)} 不在办公地点 {office.name!r}：请在其所属办公地点排班",
         )
     return [found[c] for c in wanted]
 
@@ -191,7 +202,9 @@ def _refuse_locked(session: Session, days: Iterable[dt.date]) -> None:
         if period in locked:
             raise RosterError(
                 f"{period} is already paid in locked pay run {locked[period]}: its roster cannot change any more; "
-                "roster from the next unpaid month"
+                "roster from the next unpaid month",
+                zh=f"{period} 的工资已由已锁定的工资核算 {locked[period]} 发放：已锁定的工资月份不能再改排班；"
+                "请从下一个未发薪的月份开始排班",
             )
 
 
@@ -201,7 +214,9 @@ def _check_employed(employee: Employee, day: dt.date) -> None:
     ):
         raise RosterError(
             f"employee {employee.code}, {day}: outside their employment ({employee.hired_on or '…'} to "
-            f"{employee.left_on or '…'}); roster only days they are employed"
+            f"{employee.left_on or '…'}); roster only days they are employed",
+            zh=f"员工 {employee.code}，{day}：不在其在职期间（{employee.hired_on or '…'} 至 "
+            f"{employee.left_on or '…'}）；只能为在职的日子排班",
         )
 
 
@@ -262,7 +277,10 @@ def _targets(session: Session, office: Office, targets: Targets) -> list[Employe
     if targets.crew is not None:
         crew = session.scalar(select(Crew).where(Crew.office_id == office.id, Crew.code == targets.crew))
         if crew is None:
-            raise RosterError(f"office {office.name!r} has no crew {targets.crew!r}")
+            raise RosterError(
+                f"office {office.name!r} has no crew {targets.crew!r}",
+                zh=f"办公地点 {office.name!r} 没有班组 {targets.crew!r}",
+            )
         codes += session.scalars(
             select(Employee.code)
             .join(CrewMember, CrewMember.employee_id == Employee.id)
@@ -271,11 +289,17 @@ def _targets(session: Session, office: Office, targets: Targets) -> list[Employe
     if targets.department is not None:
         department = session.scalar(select(Department).where(Department.code == targets.department))
         if department is None or department.office_id != office.id:
-            raise RosterError(f"office {office.name!r} has no department {targets.department!r}")
+            raise RosterError(
+                f"office {office.name!r} has no department {targets.department!r}",
+                zh=f"办公地点 {office.name!r} 没有部门 {targets.department!r}",
+            )
         below = subtree_ids(session, {department.id})
         codes += session.scalars(select(Employee.code).where(Employee.department_id.in_(below)))
     if not codes:
-        raise RosterError("nobody to assign: name employees, a crew with members or a department with members")
+        raise RosterError(
+            "nobody to assign: name employees, a crew with members or a department with members",
+            zh="没有可排班的人：请指定员工、有成员的班组或有成员的部门",
+        )
     return _employees(session, office, codes)
 
 
@@ -287,7 +311,8 @@ def assign_pattern(
     skipping days outside an employee's employment; all or none; the number of cells written."""
     if last < first or (last - first).days >= MAX_RANGE_DAYS:
         raise RosterError(
-            f"range {first} to {last}: give a first day on or before the last, at most {MAX_RANGE_DAYS} days"
+            f"range {first} to {last}: give a first day on or before the last, at most {MAX_RANGE_DAYS} days",
+            zh=f"日期范围 {first} 至 {last}：开始日期须不晚于结束日期，最长 {MAX_RANGE_DAYS} 天",
         )
     row_office = find_office(session, office)
     cycle = pattern_cycle(find_pattern(session, row_office, pattern))

@@ -1,5 +1,6 @@
 """Employee self-service on a phone (375×812): the month with its exception, a 补卡 requested from it in one tap
-and seen pending in 我的申请, the API's refusal shown in the form as it words it, a leave request, the balances
+and seen pending in 我的申请, the API's refusal shown in the form as it words it (in Chinese on the Chinese
+screen), a leave request, the balances
 with their ledger; a payslip questioned and then confirmed, and HR seeing the question on the pay run."""
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def test_an_employee_requests_a_correction_from_the_month_then_leave(
     form.locator("textarea[name=reason]").fill("忘记打卡")
     form.locator("[data-test=request-submit]").click()
     expect(form.locator("[data-test=request-problem]")).to_have_text(
-        "a missed punch is corrected within 7 days: 2026-03-02 was 11 days ago, so ask HR to correct it"
+        "补卡须在 7 天内申请：2026-03-02 已是 11 天前，请联系 HR 更正"
     )
     shoot(page, "self-refused-phone")
     assert len(api_get(page, served.url, "/requests/mine")) == 1

@@ -1,5 +1,7 @@
 // fetch() for /api/v1 with the browser's session cookie: JSON in and out, X-CSRF-Token on every write, and
 // every failure turned into an ApiError whose `kind` names a message of the catalogue (errors.<kind>).
+// Every request asks for the UI's language (Accept-Language: the page's lang, zh-CN or en, set by i18n.js), so
+// a refusal's `detail` comes back in the language the screen shows.
 // No Vue here: the session module registers what happens when the session has expired.
 
 const BASE = "/api/v1";
@@ -61,7 +63,10 @@ function url(path, query) {
 // (downloads); `anonymous: true` marks a call that may answer 401 without a session having expired (logging in,
 // asking who is logged in).
 export async function request(method, path, { body, data, query, raw = false, anonymous = false } = {}) {
-  const headers = { Accept: "application/json, application/problem+json" };
+  const headers = {
+    Accept: "application/json, application/problem+json",
+    "Accept-Language": document.documentElement.lang || "zh-CN",
+  };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (WRITES.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;

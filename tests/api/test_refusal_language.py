@@ -1,0 +1,188 @@
+"""A refusal's `detail` in the reader's language: the Chinese wording to an `Accept-Language` preferring Chinese
+(q-values honoured), the English one otherwise and wherever no Chinese wording exists; `Content-Language` says which.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+
+from api.languages import prefers_chinese, wording
+from gateway.people.leave_ledger import adjust
+from gateway.store import Employee, PayRun
+
+
+@pytest.mark.parametrize(
+    ("header", "chinese"),
+    [
+        ("zh-CN", True),
+        ("zh", True),
+        ("zh-Hans", True),
+        ("zh-Hans-CN", True),
+        ("zh-CN,zh;q=0.9,en;q=0.8", True),
+        ("fr, zh;q=0.2", True),
+        ("en;q=0.4, zh-CN;q=0.6", True),
+        ("en;q=1, zh;q=0.5", False),
+        ("zh;q=0, en", False),
+        ("zh;q=0", False),
+        ("en", False),
+        ("en-US,en;q=0.9", False),
+        ("*", False),
+        ("", False),
+        (None, False),
+        ("fr", False),
+    ],
+)
+def test_which_language_the_header_asks_for(header: str | None, chinese: bool) -> None:
+    assert prefers_chinese(header) is chinese
+
+
+def _request(accept_language: str) -> Request:
+    return Request({"type": "http", "headers": [(b"accept-language", accept_language.encode())]})
+
+
+def test_a_refusal_without_a_chinese_wording_stays_english() -> None:
+    assert wording(_request("zh-CN"), "no such thing", None) == ("no such thing", "en")
+    assert wording(_request("zh-CN"), "no such thing", "没有此项") == ("没有此项", "zh-CN")
+    assert wording(_request("en;q=1, zh;q=0.5"), "no such thing", "没有此项") == ("no such thing", "en")
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail", "language"),
+    [
+        ({"Accept-Language": "zh-CN"}, "申请 999 不存在", "zh-CN"),
+        ({"Accept-Language": "en;q=1, zh;q=0.5"}, "request 999 does not exist", "en"),
+        ({}, "request 999 does not exist", "en"),
+    ],
+)
+def test_the_problem_document_answers_in_the_asked_language(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, headers: dict[str, str], detail: str, language: str
+) -> None:
+    response = client.get("/api/v1/requests/999", headers=as_role("employee") | headers)
+    assert (response.status_code, response.json()["detail"]) == (404, detail)
+    assert (response.headers["Content-Language"], response.headers["Vary"]) == (language, "Accept-Language")
+
+
+# Each family's refusal: the set-up makes the state, `refuse` sends the refused call with the extra headers.
+NOW = datetime(2026, 12, 1, 6, 0)  # 14:00 in Shanghai
+LEAVE = {"kind": "leave", "leave_type": "annual", "reason": "family visit"}
+
+
+def _leave(client: TestClient, headers: dict[str, str], start: str, end: str) -> Response:
+    return client.post("/api/v1/requests", json=LEAVE | {"starts_at": start, "ends_at": end}, headers=headers)
+
+
+def _balance(factory: sessionmaker[Session], days: int) -> None:
+    with factory() as session, session.begin():
+        adjust(session, "test", session.get_one(Employee, 1), "annual", 2026, days * 2, "opening balance")
+
+
+def _locked_run(factory: sessionmaker[Session], period: str) -> int:
+    with factory() as session, session.begin():
+        run = PayRun(period=period, scope="all", status="locked", created_at=NOW, created_by="hr",
+                     locked_at=NOW, locked_by="hr:li.na")  # fmt: skip
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _overlap(client, as_role, factory):  # type: ignore[no-untyped-def]
+    _balance(factory, 5)
+    assert _leave(client, as_role("employee"), "2026-12-07T00:00", "2026-12-09T00:00").status_code == 201
+    return lambda extra: _leave(client, as_role("employee") | extra, "2026-12-08T00:00", "2026-12-10T00:00")
+
+
+def _no_balance(client, as_role, factory):  # type: ignore[no-untyped-def]
+    return lambda extra: _leave(client, as_role("employee") | extra, "2026-12-08T00:00", "2026-12-10T00:00")
+
+
+def _locked_month(client, as_role, factory):  # type: ignore[no-untyped-def]
+    _balance(factory, 5)
+    _locked_run(factory, "2026-10")
+    return lambda extra: _leave(client, as_role("employee") | extra, "2026-10-29T00:00", "2026-10-30T00:00")
+
+
+def _withdrawn_twice(client, as_role, factory):  # type: ignore[no-untyped-def]
+    _balance(factory, 5)
+    created = _leave(client, as_role("employee"), "2026-12-07T00:00", "2026-12-08T00:00").json()
+    path = f"/api/v1/requests/{created['id']}/withdraw"
+    assert client.post(path, json={}, headers=as_role("employee")).status_code == 200
+    return lambda extra: client.post(path, json={}, headers=as_role("employee") | extra)
+
+
+def _wrong_password(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"username": "nobody", "password": "not-the-password"}
+    return lambda extra: client.post("/api/v1/session", json=body, headers=extra)
+
+
+def _not_for_this_role(client, as_role, factory):  # type: ignore[no-untyped-def]
+    return lambda extra: client.get("/api/v1/payruns", headers=as_role("employee") | extra)
+
+
+def _locked_payrun(client, as_role, factory):  # type: ignore[no-untyped-def]
+    run = _locked_run(factory, "2026-03")
+    return lambda extra: client.post(f"/api/v1/payruns/{run}/compute", headers=as_role("hr") | extra)
+
+
+def _roster_in_locked_month(client, as_role, factory):  # type: ignore[no-untyped-def]
+    _locked_run(factory, "2026-03")
+    cells = {"office": "Shanghai HQ", "cells": [{"employee": "E001", "date": "2026-03-03", "shift": None}]}
+    return lambda extra: client.put("/api/v1/rosters/cells", json=cells, headers=as_role("hr") | extra)
+
+
+def _roster_range(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"office": "Shanghai HQ", "pattern": "none", "start": "2026-03-01", "first": "2026-03-10",
+            "last": "2026-03-09", "employees": ["E001"]}  # fmt: skip
+    return lambda extra: client.post("/api/v1/rosters/assign", json=body, headers=as_role("hr") | extra)
+
+
+@pytest.mark.parametrize(
+    ("make", "status", "english", "chinese"),
+    [
+        (_overlap, 422,
+         "this overlaps request 1 (annual leave, pending, 2026-12-07 00:00 to 2026-12-09 00:00): withdraw that one "
+         "first or choose other days",
+         "与申请 1（年假，待审批，2026-12-07 00:00 至 2026-12-09 00:00）时间重叠：请先撤回该申请或另选日期"),
+        (_no_balance, 422,
+         "not enough balance: this leave takes 2 day(s), but the 2026 balance of 年假 is 0 day(s)",
+         "余额不足：本次请假需 2 天，但2026 年年假余额为 0 天"),
+        (_locked_month, 422,
+         "2026-10 is already paid in locked pay run 1: a request for a locked month cannot change it; ask HR to "
+         "correct it in a later month's run",
+         "2026-10 的工资已由已锁定的工资核算 1 发放：申请不能再改动已锁定的工资月份；请 HR 在之后月份的工资核算中更正"),
+        (_withdrawn_twice, 409,
+         "request 1 is withdrawn already: only a pending request is withdrawn",
+         "申请 1 已撤回：只有待审批的申请可以撤回"),
+        (_wrong_password, 401, "wrong user name or password", "用户名或密码错误"),
+        (_not_for_this_role, 403,
+         "token 'employee-token' has role 'employee'; this needs one of: admin, hr, viewer",
+         "令牌 'employee-token' 的角色是 员工，无权执行此操作：需要 管理员、HR、只读用户"),
+        (_locked_payrun, 409,
+         "pay run 1 (2026-03, scope 'all') was locked at 2026-12-01 06:00 UTC by hr:li.na; a locked run is "
+         "immutable, so pay any correction in a later month's run",
+         "工资核算 1（2026-03，范围 'all'）已于 2026-12-01 06:00 UTC 由 hr:li.na 锁定；已锁定的工资核算不能再改动，"
+         "更正请在之后月份的工资核算中发放"),
+        (_roster_in_locked_month, 422,
+         "2026-03 is already paid in locked pay run 1: its roster cannot change any more; roster from the next "
+         "unpaid month",
+         "2026-03 的工资已由已锁定的工资核算 1 发放：已锁定的工资月份不能再改排班；请从下一个未发薪的月份开始排班"),
+        (_roster_range, 422,
+         "range 2026-03-10 to 2026-03-09: give a first day on or before the last, at most 366 days",
+         "日期范围 2026-03-10 至 2026-03-09：开始日期须不晚于结束日期，最长 366 天"),
+    ],
+    ids=lambda value: value.__name__.strip("_") if callable(value) else None,
+)  # fmt: skip
+def test_each_family_refuses_in_chinese_and_in_english(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, factory, monkeypatch: pytest.MonkeyPatch, make, status, english, chinese
+) -> None:
+    monkeypatch.setattr("api.routes.requests.utcnow", lambda: NOW)
+    refuse = make(client, as_role, factory)
+    chinese_answer, english_answer = refuse({"Accept-Language": "zh-CN"}), refuse({})
+    assert (chinese_answer.status_code, chinese_answer.json()["detail"]) == (status, chinese)
+    assert chinese_answer.headers["Content-Language"] == "zh-CN"
+    assert (english_answer.status_code, english_answer.json()["detail"]) == (status, english)
