@@ -1,6 +1,7 @@
 """The anviz driver on a serial line, end to end through a pseudo-terminal (pyserial opens the pty's slave as
-it opens /dev/ttyUSB0), with several terminals on one bus. Parity stays N: a Linux pty refuses PARENB
-(tcsetattr EINVAL), so even and odd parity are only passed to pyserial, never exercised here."""
+it opens /dev/ttyUSB0), with several terminals on one bus, and through a serial device server (`socket://`).
+Parity stays N: a Linux pty refuses PARENB (tcsetattr EINVAL), so even and odd parity are only passed to pyserial,
+never exercised here."""
 
 from __future__ import annotations
 
@@ -91,3 +92,16 @@ def test_a_bad_crc_on_the_line_names_the_line_settings(bus: AnvizBus, terminals:
         "noise on the line or a wrong speed: check baudrate, parity, the A/B wiring and the bus termination"
     )
     assert str(caught.value).startswith(f"Anviz device id 2 on serial port {bus.serial_path} answered read the serial")
+
+
+def test_a_bus_behind_a_serial_device_server_is_read_through_pyserials_socket_url(
+    terminals: list[AnvizTerminal],
+) -> None:
+    """A converter in TCP server mode passes the RS-485 bytes through a TCP port: `socket://HOST:PORT` is
+    pyserial's URL handler for it, the same frames as the local line, each terminal by its device id."""
+    with AnvizBus(terminals, transport="tcp") as server:
+        for terminal in terminals:
+            url = f"socket://127.0.0.1:{server.port}"
+            with AnvizDriver("", serial_port=url, device_id=terminal.device_id, timeout=2.0) as d:
+                punches = d.read_punches()
+            assert [(p.pin, p.ts_local) for p in punches] == [(str(r.user_code), r.time) for r in terminal.records]
