@@ -98,7 +98,13 @@ def test_healthy_terminals_deliver_broken_ones_report_and_recover(terminals: lis
     office = cfg.Office(name="HQ", timezone="UTC", city="shanghai")
     devices = [
         cfg.Device(
-            name=f"t{i:02d}", kind=s.kind, host="127.0.0.1", port=s.port, comm_key=COMM_KEY, office="HQ", timeout_s=FIRST_TIMEOUT_S
+            name=f"t{i:02d}",
+            kind=s.kind,
+            host="127.0.0.1",
+            port=s.port,
+            comm_key=COMM_KEY,
+            office="HQ",
+            timeout_s=FIRST_TIMEOUT_S,
         )
         for i, s in enumerate(terminals)
     ]
