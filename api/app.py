@@ -83,6 +83,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (404, "Not found"),
         (409, "Conflicts with stored data"),
         (422, "Invalid request"),
+        (503, "No database connection free or the database unreachable: retry after Retry-After seconds"),
     )
 }
 

@@ -4,7 +4,9 @@ Routes raise `ApiError` subclasses (`NotFound`, `Conflict`, …); `install(app)`
 request validation errors, unknown paths and methods, and any unexpected exception into problem
 documents. A refusal's `detail` is in the reader's language: the Chinese wording (`zh`) when the request's
 `Accept-Language` prefers Chinese and the error has one, else the English (`api.languages`). A 500 says only
-that the server failed and which log entry holds the details: a traceback never leaves the process.
+that the server failed and which log entry holds the details: a traceback never leaves the process. No free
+database connection within `[api] db_pool_timeout_s`, or a database that cannot be reached (a PostgreSQL
+restart), answers 503 with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.languages import wording
@@ -169,6 +173,49 @@ async def _on_vault_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "Stored data does not verify", str(exc), request)
 
 
+#: Seconds a client is told to wait (`Retry-After`) when no database connection was free, and when the database
+#: could not be reached (a PostgreSQL restart takes a few seconds).
+BUSY_RETRY_S = 2
+DOWN_RETRY_S = 5
+UNAVAILABLE = "Service unavailable"
+
+
+async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    """Every connection of this process's pool stayed busy for `[api] db_pool_timeout_s`: 503, not a 500."""
+    log.warning("no free database connection for %s %s: %s", request.method, request.url.path, exc)
+    detail, language = wording(
+        request,
+        f"the server is busy: no database connection came free in time; try again in {BUSY_RETRY_S} seconds (if "
+        "this happens often, the administrator can raise [api] db_pool_size within PostgreSQL's max_connections, or "
+        "add an API process)",
+        f"服务器繁忙，暂时没有空闲的数据库连接，请 {BUSY_RETRY_S} 秒后重试（如经常出现，管理员可在 PostgreSQL 的 "
+        "max_connections 之内调大 [api] db_pool_size，或增加 API 进程）",
+    )
+    return problem(503, UNAVAILABLE, detail, request, headers={"Retry-After": str(BUSY_RETRY_S)}, language=language)
+
+
+def _unreachable(exc: OperationalError) -> bool:
+    """Whether the database was not reached: a connect that failed (no statement yet) or a connection the server
+    ended (a restart); not a statement the database refused (SQLite's "database is locked" after its busy timeout)."""
+    return exc.statement is None or exc.connection_invalidated
+
+
+async def _on_operational_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OperationalError)
+    if not _unreachable(exc):
+        return await _on_unexpected(request, exc)
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    log.warning("database not reachable for %s %s: %s", request.method, request.url.path, reason)
+    detail, language = wording(
+        request,
+        f"the database cannot be reached right now (it may be restarting); try again in {DOWN_RETRY_S} seconds (if "
+        "it lasts, the administrator should check that the database server runs and [database] url)",
+        f"暂时无法连接数据库（可能正在重启），请 {DOWN_RETRY_S} 秒后重试（如持续出现，管理员应检查数据库服务器是否运行"
+        "以及 [database] url）",
+    )
+    return problem(503, UNAVAILABLE, detail, request, headers={"Retry-After": str(DOWN_RETRY_S)}, language=language)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     incident = uuid.uuid4().hex[:12]
     log.error("unhandled error %s on %s %s", incident, request.method, request.url.path, exc_info=exc)
@@ -185,4 +232,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(VaultError, _on_vault_error)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
+    app.add_exception_handler(OperationalError, _on_operational_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -391,6 +391,10 @@ class Api(_Strict):
     # both or neither (neither: plain HTTP, fine on 127.0.0.1 behind a reverse proxy).
     tls_cert: Annotated[str, Field(min_length=1)] | None = None
     tls_key: Annotated[str, Field(min_length=1)] | None = None
+    # Database connections of one `serve` process (its API threads and its poller share them): at most this many
+    # at once, and a request waits at most db_pool_timeout_s for one before answering 503 with Retry-After.
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 10
+    db_pool_timeout_s: Annotated[float, Field(gt=0, le=300)] = 5.0
 
 
 class Security(_Strict):

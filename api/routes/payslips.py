@@ -10,13 +10,14 @@ models below describe those documents (OpenAPI); FastAPI does not re-validate a 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Row, Select, and_, bindparam, or_, select
+from sqlalchemy import Integer, Row, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, SELF, ensure_visible, require
@@ -54,22 +55,40 @@ class PayslipOut(BaseModel):
     lines: list[LineOut]
 
 
-def _visible_query(who: Principal, *columns: Any) -> Select[Any]:
-    """`columns` of the payslips `who` may see, with the run and the employee joined, and the stored document."""
+def _visible_query(own: bool, *columns: Any) -> Select[Any]:
+    """`columns` of the payslips a caller may see, with the run and the employee joined, and the stored document;
+    `own`: an employee's (bound parameter `employee_id`), of locked runs only."""
     query = (
         select(Payslip.id, PayRun.status, PayslipDocument.document, *columns)
         .join(PayRun, Payslip.payrun_id == PayRun.id)
         .join(Employee, Payslip.employee_id == Employee.id)
         .outerjoin(PayslipDocument, PayslipDocument.payslip_id == Payslip.id)
     )
-    if who.role in SELF:
-        query = query.where(Payslip.employee_id == who.employee_id, PayRun.status == RUN_LOCKED)
+    if own:
+        query = query.where(Payslip.employee_id == bindparam("employee_id"), PayRun.status == RUN_LOCKED)
     return query
 
 
 class PayslipPage(BaseModel):
     items: list[PayslipOut]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+@functools.cache
+def _page_statement(given: frozenset[str]) -> Select[Any]:
+    """The page select for the bound parameters `given` (`employee_id`: an employee's own), built once per set:
+    building it per request cost as much as running it."""
+    query = _visible_query("employee_id" in given, PayRun.period, Employee.code)
+    if "period" in given:
+        query = query.where(PayRun.period == bindparam("period"))
+    if "code" in given:
+        query = query.where(Employee.code == bindparam("code"))
+    if "last_id" in given:
+        last_period, last_code = bindparam("last_period", type_=String()), bindparam("last_code", type_=String())
+        after_code = or_(Employee.code > last_code, and_(Employee.code == last_code, Payslip.id > bindparam("last_id")))
+        query = query.where(or_(PayRun.period < last_period, and_(PayRun.period == last_period, after_code)))
+    order = (PayRun.period.desc(), Employee.code, Payslip.id)
+    return query.order_by(*order).limit(bindparam("limit", type_=Integer()))
 
 
 @router.get("", response_model=PayslipPage)
@@ -83,26 +102,17 @@ def list_payslips(
 ) -> Response:
     """Payslips, newest period first, then by employee code, a page at a time; an employee token gets its own
     locked ones."""
+    params: dict[str, object] = {"limit": limit + 1, "period": period, "code": employee}
+    if cursor is not None:
+        params["last_period"], params["last_code"], last_id = decode_cursor(cursor, 3)
+        if not last_id.isdigit():
+            raise bad_cursor(cursor)
+        params["last_id"] = int(last_id)
+    if who.role in SELF:
+        params["employee_id"] = who.employee_id
+    bound = {name: value for name, value in params.items() if value is not None}
     with read(request) as session:
-        query = _visible_query(who, PayRun.period, Employee.code)
-        if period is not None:
-            query = query.where(PayRun.period == period)
-        if employee is not None:
-            query = query.where(Employee.code == employee)
-        if cursor is not None:
-            last_period, last_code, last_id = decode_cursor(cursor, 3)
-            if not last_id.isdigit():
-                raise bad_cursor(cursor)
-            query = query.where(
-                or_(
-                    PayRun.period < last_period,
-                    and_(
-                        PayRun.period == last_period,
-                        or_(Employee.code > last_code, and_(Employee.code == last_code, Payslip.id > int(last_id))),
-                    ),
-                )
-            )
-        rows = session.execute(query.order_by(PayRun.period.desc(), Employee.code, Payslip.id).limit(limit + 1)).all()
+        rows = session.connection().execute(_page_statement(frozenset(bound)), bound).all()
         documents = _documents(request, session, rows[:limit])
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor(last.period, last.code, last.id) if last is not None else None
@@ -112,8 +122,8 @@ def list_payslips(
 
 # The by-id statements, built once (building one per request cost as much as running it): anyone's, and an
 # employee's own locked one.
-_BY_ID = _visible_query(Principal("", "hr", None)).where(Payslip.id == bindparam("payslip_id"))
-_OWN_BY_ID = _BY_ID.where(Payslip.employee_id == bindparam("employee_id"), PayRun.status == RUN_LOCKED)
+_BY_ID = _visible_query(False).where(Payslip.id == bindparam("payslip_id"))
+_OWN_BY_ID = _visible_query(True).where(Payslip.id == bindparam("payslip_id"))
 
 
 @router.get("/{payslip_id}", response_model=PayslipOut)

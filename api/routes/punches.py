@@ -5,12 +5,13 @@ Pages are keyset-paginated on (ts_utc, id), so page 1,000 of a 3-million-punch l
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import DateTime, Integer, select, tuple_
+from sqlalchemy import DateTime, Integer, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, WRITERS, ensure_visible, not_found, require, visible_employee_id
@@ -98,6 +99,29 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise bad_cursor(cursor) from None
 
 
+@functools.cache
+def _page_statement(given: frozenset[str]) -> Select[*tuple[Any, ...]]:
+    """The page select for the filters `given` (names of `list_punches`'s bound parameters), built once per set of
+    filters: building it per request cost as much as running it."""
+    query: Select[*tuple[Any, ...]] = select(*_COLUMNS).outerjoin(Employee, Punch.employee_id == Employee.id)
+    if "employee_id" in given:
+        query = query.where(Punch.employee_id == bindparam("employee_id"))
+    if "office_id" in given:
+        query = query.where(Punch.device_sn.in_(select(Device.sn).where(Device.office_id == bindparam("office_id"))))
+    if "device" in given:
+        query = query.where(Punch.device_sn == bindparam("device"))
+    if "start" in given:
+        query = query.where(Punch.ts_utc >= bindparam("start"))
+    if "end" in given:
+        query = query.where(Punch.ts_utc < bindparam("end"))
+    if "cursor_ts" in given:
+        # A row-value comparison: PostgreSQL seeks ix_punches_ts_utc_id to the cursor with it, where the
+        # equivalent OR scanned from `start` and filtered.
+        after = tuple_(bindparam("cursor_ts", type_=DateTime()), bindparam("cursor_id", type_=Integer()))
+        query = query.where(tuple_(Punch.ts_utc, Punch.id) > after)
+    return query.order_by(Punch.ts_utc, Punch.id).limit(bindparam("limit", type_=Integer()))
+
+
 @router.get("", response_model=PunchPage)
 def list_punches(
     request: Request,
@@ -116,27 +140,19 @@ def list_punches(
     pydantic per punch); `PunchPage` documents the body.
     """
     with read(request) as session:
-        query = select(*_COLUMNS).outerjoin(Employee, Punch.employee_id == Employee.id)
-        employee_id = visible_employee_id(session, who, employee)
-        if employee_id is not None:
-            query = query.where(Punch.employee_id == employee_id)
+        params: dict[str, object] = {"limit": limit + 1}
+        params["employee_id"] = visible_employee_id(session, who, employee)
         if office is not None:
-            office_id = session.scalar(select(Office.id).where(Office.name == office))
-            if office_id is None:
+            params["office_id"] = session.scalar(select(Office.id).where(Office.name == office))
+            if params["office_id"] is None:
                 raise NotFound(f"no office named {office!r}")
-            query = query.where(Punch.device_sn.in_(select(Device.sn).where(Device.office_id == office_id)))
-        if device is not None:
-            query = query.where(Punch.device_sn == device)
-        if start is not None:
-            query = query.where(Punch.ts_utc >= start.replace(tzinfo=None))
-        if end is not None:
-            query = query.where(Punch.ts_utc < end.replace(tzinfo=None))
+        params["device"] = device
+        params["start"] = start.replace(tzinfo=None) if start is not None else None
+        params["end"] = end.replace(tzinfo=None) if end is not None else None
         if cursor is not None:
-            ts, last_id = _decode_cursor(cursor)
-            # A row-value comparison: PostgreSQL seeks ix_punches_ts_utc_id to the cursor with it, where the
-            # equivalent OR scanned from `start` and filtered.
-            query = query.where(tuple_(Punch.ts_utc, Punch.id) > tuple_(ts, last_id, types=(DateTime(), Integer())))
-        rows = session.execute(query.order_by(Punch.ts_utc, Punch.id).limit(limit + 1)).all()
+            params["cursor_ts"], params["cursor_id"] = _decode_cursor(cursor)
+        bound = {name: value for name, value in params.items() if value is not None}
+        rows = session.connection().execute(_page_statement(frozenset(bound)), bound).all()
     last = rows[limit - 1] if len(rows) > limit else None
     page = {
         "items": [punch_fields(row, row.code) for row in rows[:limit]],

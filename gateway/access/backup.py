@@ -33,7 +33,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -196,8 +196,9 @@ def _run_pg(args: list[str], url: str, what: str) -> None:
 # ---------------------------------------------------------------- backup
 
 
-def _write_archive(out: Path, manifest: Manifest, dump: Path) -> None:
-    """The tar file at `out` (0600), written beside it under a temporary name and renamed when complete."""
+def _write_archive(out: Path, manifest: Manifest, dump: Path, guard: Guard | None) -> None:
+    """The tar file at `out` (0600), written beside it under a temporary name and renamed when complete (after
+    `guard`, which may still refuse it)."""
     partial = out.with_name(f".{out.name}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -212,6 +213,8 @@ def _write_archive(out: Path, manifest: Manifest, dump: Path) -> None:
             os.fsync(raw.fileno())
         if out.exists():
             raise BackupError(f"{out} already exists: choose another --out file (a backup never overwrites one)")
+        if guard is not None:
+            guard()
         os.rename(partial, out)
     finally:
         partial.unlink(missing_ok=True)
@@ -232,7 +235,12 @@ def _manifest(kind: str, snapshot: Snapshot, dump: Path) -> Manifest:
     )
 
 
-def create_backup(url: str, out: Path) -> Manifest:
+#: Called after the dump and again just before the finished file gets its name; raises `BackupError` to stop the
+#: backup with nothing left behind (the scheduled backups: the backup lock was lost meanwhile).
+Guard = Callable[[], None]
+
+
+def create_backup(url: str, out: Path, guard: Guard | None = None) -> Manifest:
     """Write a backup of the database at `url` to the new file `out` (mode 0600); returns its manifest."""
     if out.exists():
         raise BackupError(f"{out} already exists: choose another --out file (a backup never overwrites one)")
@@ -253,8 +261,10 @@ def create_backup(url: str, out: Path) -> Manifest:
                 snapshot = snapshot_of(connection)
         else:
             snapshot = _pg_dump(url, dump)
+        if guard is not None:
+            guard()
         manifest = _manifest(kind, snapshot, dump)
-        _write_archive(out, manifest, dump)
+        _write_archive(out, manifest, dump, guard)
     log.info("backup of %s written to %s (%d bytes)", kind, out, manifest.dump_bytes)
     return manifest
 

@@ -87,7 +87,9 @@ def open_store(config: Config) -> sessionmaker[Session]:
     from gateway.store import make_engine, session_factory, upgrade
     from gateway.store.engine import sqlite_path
 
-    engine = make_engine(config.database.url)
+    engine = make_engine(
+        config.database.url, pool_size=config.api.db_pool_size, pool_timeout_s=config.api.db_pool_timeout_s
+    )
     keys = load_checked_keys(config, new_database=not inspect(engine).has_table("alembic_version"))
     upgrade(config.database.url, vault=Vault(keys))
     path = sqlite_path(config.database.url)

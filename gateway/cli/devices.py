@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from gateway.config import Config
     from gateway.devices.poller import PollerStats
+    from gateway.devices.poller_lock import PollerLock
 
 
 def serve(
@@ -97,7 +98,7 @@ def _poll_until_stopped(cfg: Config, factory: sessionmaker[Session], stop: threa
         if cfg.backup.dir is not None:  # one process per database backs it up, whichever site it polls
             backups = held.enter_context(backup_lock(cfg.database.url))
             if backups.holder is None:
-                _start_backups(cfg, factory, stop)
+                _start_backups(cfg, factory, stop, backups)
             else:
                 console.print(f"[yellow]{backups.refusal()}[/yellow]", highlight=False, soft_wrap=True)
         if cfg.user_sync.interval_s > 0:  # and syncs its site's terminals' users
@@ -109,8 +110,8 @@ def _poll_until_stopped(cfg: Config, factory: sessionmaker[Session], stop: threa
     return stats
 
 
-def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.Event) -> None:
-    """Scheduled backups in their own thread (`[backup]`), each one reported here."""
+def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.Event, lock: PollerLock) -> None:
+    """Scheduled backups in their own thread (`[backup]`) under the backup `lock`, each one reported here."""
     from datetime import timedelta
     from pathlib import Path
 
@@ -135,7 +136,7 @@ def _start_backups(cfg: Config, factory: sessionmaker[Session], stop: threading.
     with factory() as session:
         keys = keys_of(session)
     every = timedelta(seconds=cfg.backup.every_s)
-    ScheduledBackups(cfg.database.url, keys, folder, every, cfg.backup.keep, report).start(stop)
+    ScheduledBackups(cfg.database.url, keys, folder, every, cfg.backup.keep, report, lock=lock).start(stop)
     console.print(
         f"backups every {cfg.backup.every} into {folder}, keeping {cfg.backup.keep}; the key file is not in them: "
         "keep a copy of it apart",

@@ -86,6 +86,14 @@ class PollerLock:
             return self.holder is None
         return self.keeper.keep()
 
+    def held_throughout(self) -> bool:
+        """Whether the lock is still held on the connection it was held on at the last `still_held()`, without a
+        break: asked by a backup before it keeps its file. Never takes the lock again, because a backup that lost
+        it for a moment may have run beside another taker; the next `still_held()` does."""
+        if self.keeper is None:
+            return self.holder is None
+        return self.keeper.alive()
+
     def refusal(self) -> str:
         """What a process that did not get the lock says before it goes on without it."""
         holder = self.holder or LockHolder(None, None, None)
@@ -195,6 +203,21 @@ def _read_holder(fd: int) -> LockHolder:
         return LockHolder(None, None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """How the log names what a lock guards while it is lost, once it is back, and while another process holds it."""
+
+    work: str
+    going_on: str
+    stopped: str
+
+
+_WORDS = {
+    "poller": _Words("poll", "polling", "polls no more"),
+    "backup": _Words("backup", "backing up", "takes no backups"),
+}
+
+
 class _PostgresLocks:
     """`locks` on one dedicated connection, taken again on a fresh one when the server ended it (a restart, an
     administrator's `pg_terminate_backend`): the server dropped the locks with the connection, so a gateway that
@@ -208,6 +231,7 @@ class _PostgresLocks:
         )
         self._locks = locks
         self._what = what
+        self._words = _WORDS[role]
         self._connection: Connection | None = None  # set while the locks are held on it
         self._next_try = 0.0  # monotonic: when a lost lock is tried again
         self._told: LockHolder | None = None  # the holder last named in a refusal, so each is logged once
@@ -229,21 +253,30 @@ class _PostgresLocks:
         self._connection = connection
         return PollerLock(None, keeper=self)
 
+    def alive(self) -> bool:
+        """Whether the locks' connection still holds them: `SELECT 1` on it; one the server ended is let go (and
+        said so), so only `keep` takes the locks again."""
+        if self._connection is None:
+            return False
+        try:
+            self._connection.execute(text("SELECT 1"))
+            return True
+        except DBAPIError as error:
+            log.warning(
+                "%s was lost with its connection (%s); no %s starts until it is taken again",
+                self._what,
+                _first_line(error),
+                self._words.work,
+            )
+            self._connection.close()
+            self._connection = None
+            return False
+
     def keep(self) -> bool:
-        """Whether the locks are held now: `SELECT 1` on their connection; a connection the server ended is let
-        go and the locks are taken again on a fresh one, at most every `RETAKE_EVERY_S` while that fails."""
-        if self._connection is not None:
-            try:
-                self._connection.execute(text("SELECT 1"))
-                return True
-            except DBAPIError as error:
-                log.warning(
-                    "%s was lost with its connection (%s); no poll starts until it is taken again",
-                    self._what,
-                    _first_line(error),
-                )
-                self._connection.close()
-                self._connection = None
+        """Whether the locks are held now (`alive`); a connection the server ended is let go and the locks are
+        taken again on a fresh one, at most every `RETAKE_EVERY_S` while that fails."""
+        if self.alive():
+            return True
         if time.monotonic() < self._next_try:
             return False
         self._next_try = time.monotonic() + RETAKE_EVERY_S
@@ -253,12 +286,12 @@ class _PostgresLocks:
             log.debug("%s not taken again yet: %s", self._what, _first_line(error))
             return False
         if outcome.holder is None:
-            log.warning("%s is taken again; polling goes on", self._what)
+            log.warning("%s is taken again; %s goes on", self._what, self._words.going_on)
             self._told = None
             return True
         if outcome.holder != self._told:
             self._told = outcome.holder
-            instead = f"this process polls no more and tries to take the lock again every {RETAKE_EVERY_S:g} s"
+            instead = f"this process {self._words.stopped} and tries to take the lock again every {RETAKE_EVERY_S:g} s"
             log.warning("%s", replace(outcome, instead=instead).refusal())
         return False
 

@@ -39,8 +39,15 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int | None = None, pool_timeout_s: float | None = None, **kwargs: object
+) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    `pool_size` caps the connections the engine opens (no overflow beyond it, so a process's share of
+    PostgreSQL's `max_connections` is known) and `pool_timeout_s` is how long a checkout waits for a free
+    one before `sqlalchemy.exc.TimeoutError` (the API answers 503); both default to SQLAlchemy's (5 + 10
+    overflow, 30 s). An in-memory SQLite database has one connection per thread and takes neither.
 
     WAL lets the API read while the poller writes; the busy timeout makes concurrent writers (poller
     threads, push receiver) queue instead of failing with "database is locked". `synchronous` stays
@@ -49,6 +56,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     (0600), and `secure_delete` overwrites deleted and replaced content with zeros, so a value that
     was once stored in clear (before migration 0006 sealed it) does not linger in free pages.
     """
+    if not url.startswith("sqlite") or sqlite_path(url) is not None:  # a QueuePool
+        if pool_size is not None:
+            kwargs = {"pool_size": pool_size, "max_overflow": 0, **kwargs}
+        if pool_timeout_s is not None:
+            kwargs = {"pool_timeout": pool_timeout_s, **kwargs}
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None and path.parent.is_dir():
