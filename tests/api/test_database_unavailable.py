@@ -26,7 +26,10 @@ DOWN = (
     "the database cannot be reached right now (it may be restarting); try again in 5 seconds (if it lasts, the "
     "administrator should check that the database server runs and [database] url)"
 )
-DOWN_ZH = "暂时无法连接数据库（可能正在重启），请 5 秒后重试（如持续出现，管理员应检查数据库服务器是否运行以及 [database] url）"
+DOWN_ZH = (
+    "暂时无法连接数据库（可能正在重启），请 5 秒后重试"
+    "（如持续出现，管理员应检查数据库服务器是否运行以及 [database] url）"
+)
 
 
 def test_a_request_that_gets_no_connection_answers_503_within_the_pool_timeout(
