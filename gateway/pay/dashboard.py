@@ -289,12 +289,15 @@ def _phase(day: dt.date, now_utc: dt.datetime) -> int:
 class FiguresCache:
     """The dashboard's figures of one process, exact: recomputed only when `inputs_version` or the key moved.
 
-    Thread-safe (FastAPI runs sync routes in a thread pool); two requests missing at once both compute, and
-    the same figures are stored twice. Figures are computed after the version is read, inside the same read,
-    so they are never older than the version they are stored under."""
+    Thread-safe (FastAPI runs sync routes in a thread pool). Figures are computed after the version is read,
+    inside the same read, so they are never older than the version they are stored under. One computation at a
+    time (`_computing`): requests that miss while another computes wait for it and take its figures when their
+    version is the same, so fifty clients arriving after a punch cost one computation, not fifty at once each
+    fifty times slower (on PostgreSQL that herd held every pooled connection for over 30 s)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._computing = threading.Lock()
         self._version: object = None
         self._today: dict[tuple[int, dt.date, int], OfficeToday] = {}
         self._trends: Trends | None = None
@@ -306,27 +309,36 @@ class FiguresCache:
         offices = list(session.scalars(select(Office).order_by(Office.name)))
         days = [day or local_today(office, now_utc) for office in offices]
         version = (inputs_version(session, days or [now_utc.date()]), tuple(map(_office_row, offices)))
+        keys = [
+            (office.id, office_day, _phase(office_day, now_utc))
+            for office, office_day in zip(offices, days, strict=True)
+        ]
+        known, trend = self._cached(version)
+        if trend is None or any(key not in known for key in keys):
+            with self._computing:
+                known, trend = self._cached(version)  # what the computation just before this one stored
+                fresh = {
+                    key: office_today(session, office, office_day, now_utc)
+                    for key, office, office_day in zip(keys, offices, days, strict=True)
+                    if key not in known
+                }
+                if trend is None:
+                    trend = trends(session)
+                with self._lock:
+                    if version == self._version:
+                        if len(self._today) + len(fresh) > _MAX_ENTRIES:
+                            self._today = {}
+                        self._today.update(fresh)
+                        self._trends = trend
+                known = known | fresh
+        return [known[key] for key in keys], trend
+
+    def _cached(self, version: object) -> tuple[dict[tuple[int, dt.date, int], OfficeToday], Trends | None]:
+        """The figures stored under `version` (a new version empties the cache first)."""
         with self._lock:
             if version != self._version:
                 self._version, self._today, self._trends = version, {}, None
-            known, trend = dict(self._today), self._trends
-        today = []
-        fresh = {}
-        for office, office_day in zip(offices, days, strict=True):
-            key = (office.id, office_day, _phase(office_day, now_utc))
-            figures = known.get(key)
-            if figures is None:
-                figures = fresh[key] = office_today(session, office, office_day, now_utc)
-            today.append(figures)
-        if trend is None:
-            trend = trends(session)
-        with self._lock:
-            if version == self._version:
-                if len(self._today) + len(fresh) > _MAX_ENTRIES:
-                    self._today = {}
-                self._today.update(fresh)
-                self._trends = trend
-        return today, trend
+            return dict(self._today), self._trends
 
 
 def _office_row(office: Office) -> tuple[object, ...]:

@@ -4,8 +4,11 @@ recompute, with the figures changed exactly."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pytest
@@ -138,3 +141,28 @@ def test_the_end_of_the_day_is_part_of_the_key(factory, calls) -> None:  # type:
     assert morning == noon
     assert (morning.present, morning.absent, morning.missing_punch) == (1, 0, 1)
     assert (night.present, night.absent, night.missing_punch) == (0, 1, 1)
+
+
+def test_requests_missing_at_once_compute_the_figures_once(factory, calls, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Eight requests arrive together after a write: one computes while the others wait, and all get its figures
+    (before, each computed, eight times the work at once: the herd that held every PostgreSQL connection)."""
+    _punch(factory, "1001", 9, 10)
+    cache = dashboard.FiguresCache()
+    counted = dashboard.office_today  # the fixture's counting wrapper
+    started = threading.Barrier(8)
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(0.05)  # long enough that the other requests arrive while the first computes
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "office_today", slow)
+
+    def request() -> object:
+        started.wait()
+        with factory() as session:
+            return cache.figures(session, datetime(2026, 3, 4, 2, 0), date(2026, 3, 3))
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: request(), range(8)))
+    assert (calls["office_today"], calls["trends"]) == (2, 1)  # Shanghai and Urumqi, once each
+    assert all(answer == answers[0] for answer in answers)
