@@ -141,6 +141,22 @@ def _roster_range(client, as_role, factory):  # type: ignore[no-untyped-def]
     return lambda extra: client.post("/api/v1/rosters/assign", json=body, headers=as_role("hr") | extra)
 
 
+def _wrong_activation_code(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"code": "0BADC0DE-AAAA-BBBB-CCCC-DDDD", "password": "a-long-password"}
+    return lambda extra: client.post("/api/v1/session/activate", json=body, headers=extra)
+
+
+def _short_password(client, as_role, factory):  # type: ignore[no-untyped-def]
+    code = client.post("/api/v1/employees/E001/activation", headers=as_role("hr")).json()["code"]
+    body = {"employee": "E001", "code": code, "password": "short"}
+    return lambda extra: client.post("/api/v1/activation", json=body, headers=extra)
+
+
+def _token_name_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"name": "hr-token", "role": "hr"}
+    return lambda extra: client.post("/api/v1/tokens", json=body, headers=as_role("admin") | extra)
+
+
 @pytest.mark.parametrize(
     ("make", "status", "english", "chinese"),
     [
@@ -174,6 +190,13 @@ def _roster_range(client, as_role, factory):  # type: ignore[no-untyped-def]
         (_roster_range, 422,
          "range 2026-03-10 to 2026-03-09: give a first day on or before the last, at most 366 days",
          "日期范围 2026-03-10 至 2026-03-09：开始日期须不晚于结束日期，最长 366 天"),
+        (_wrong_activation_code, 401,
+         "this activation code is not valid: type it exactly as in the welcome message, or ask HR for a new one",
+         "激活码无效：请按欢迎消息中的原样输入，或请 HR 重新发放"),
+        (_short_password, 422, "the password must have at least 10 characters", "密码至少需要 10 个字符"),
+        (_token_name_taken, 409,
+         "a token named 'hr-token' already exists: pick another name or revoke that one",
+         "名为 'hr-token' 的令牌已存在：请换一个名称，或先吊销那个令牌"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else None,
 )  # fmt: skip
