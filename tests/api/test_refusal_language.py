@@ -157,6 +157,22 @@ def _token_name_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
     return lambda extra: client.post("/api/v1/tokens", json=body, headers=as_role("admin") | extra)
 
 
+def _employee_code_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"code": "E001", "name": "Li Lei", "office": "Shanghai HQ", "pay_basis": "hourly", "hourly_rate_fen": 2500}
+    return lambda extra: client.post("/api/v1/employees", json=body, headers=as_role("hr") | extra)
+
+
+def _badge_pin_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
+    return lambda extra: client.post(
+        "/api/v1/employees/E002/badges", json={"pin": "1001"}, headers=as_role("hr") | extra
+    )
+
+
+def _unknown_department(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"effective_from": "2026-12-01", "department": "D404", "reason": "调动"}
+    return lambda extra: client.post("/api/v1/employees/E001/changes", json=body, headers=as_role("hr") | extra)
+
+
 @pytest.mark.parametrize(
     ("make", "status", "english", "chinese"),
     [
@@ -197,6 +213,15 @@ def _token_name_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
         (_token_name_taken, 409,
          "a token named 'hr-token' already exists: pick another name or revoke that one",
          "名为 'hr-token' 的令牌已存在：请换一个名称，或先吊销那个令牌"),
+        (_employee_code_taken, 409,
+         "employee code 'E001' is already used: pick another code or edit that employee",
+         "工号 'E001' 已被使用：请换一个工号，或编辑该员工"),
+        (_badge_pin_taken, 409,
+         "pin '1001' company-wide already belongs to employee 'E001': remove that badge first",
+         "工牌号 '1001' 在全公司已属于员工 'E001'：请先删除那个工牌"),
+        (_unknown_department, 422,
+         "employee E001: department: no department with code 'D404'; create it or give an existing code",
+         "员工 E001：department：没有编码为 'D404' 的部门；请先创建，或填写已有的部门编码"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else None,
 )  # fmt: skip
