@@ -82,10 +82,11 @@ def _balance(factory: sessionmaker[Session], days: int) -> None:
         adjust(session, "test", session.get_one(Employee, 1), "annual", 2026, days * 2, "opening balance")
 
 
-def _locked_run(factory: sessionmaker[Session], period: str) -> int:
+def _locked_run(factory: sessionmaker[Session], period: str, status: str = "locked") -> int:
     with factory() as session, session.begin():
-        run = PayRun(period=period, scope="all", status="locked", created_at=NOW, created_by="hr",
-                     locked_at=NOW, locked_by="hr:li.na")  # fmt: skip
+        run = PayRun(period=period, scope="all", status=status, created_at=NOW, created_by="hr",
+                     locked_at=NOW if status == "locked" else None,
+                     locked_by="hr:li.na" if status == "locked" else None)  # fmt: skip
         session.add(run)
         session.flush()
         return run.id
@@ -173,6 +174,15 @@ def _unknown_department(client, as_role, factory):  # type: ignore[no-untyped-de
     return lambda extra: client.post("/api/v1/employees/E001/changes", json=body, headers=as_role("hr") | extra)
 
 
+def _lock_not_computed(client, as_role, factory):  # type: ignore[no-untyped-def]
+    run = _locked_run(factory, "2026-03", status="draft")
+    return lambda extra: client.post(f"/api/v1/payruns/{run}/lock", headers=as_role("hr") | extra)
+
+
+def _export_without_run(client, as_role, factory):  # type: ignore[no-untyped-def]
+    return lambda extra: client.get("/api/v1/exports/2026-03/pay-sheet", headers=as_role("hr") | extra)
+
+
 @pytest.mark.parametrize(
     ("make", "status", "english", "chinese"),
     [
@@ -222,6 +232,12 @@ def _unknown_department(client, as_role, factory):  # type: ignore[no-untyped-de
         (_unknown_department, 422,
          "employee E001: department: no department with code 'D404'; create it or give an existing code",
          "员工 E001：department：没有编码为 'D404' 的部门；请先创建，或填写已有的部门编码"),
+        (_lock_not_computed, 409,
+         "pay run 1 (2026-03) has not been computed; compute and review it before locking",
+         "工资核算 1（2026-03）尚未计算：请先计算并复核，再锁定"),
+        (_export_without_run, 409,
+         "no computed pay run for 2026-03; create and compute one first (punchclock payroll run --period 2026-03)",
+         "2026-03 没有已计算的工资核算：请先新建并计算（punchclock payroll run --period 2026-03）"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else None,
 )  # fmt: skip
