@@ -250,3 +250,48 @@ def test_each_family_refuses_in_chinese_and_in_english(  # type: ignore[no-untyp
     assert (chinese_answer.status_code, chinese_answer.json()["detail"]) == (status, chinese)
     assert chinese_answer.headers["Content-Language"] == "zh-CN"
     assert (english_answer.status_code, english_answer.json()["detail"]) == (status, english)
+
+
+ASSIGN = {"office": "Shanghai HQ", "pattern": "none", "start": "2026-03-01", "first": "2026-03-10",
+          "last": "2026-03-11", "employees": ["E001"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "english", "chinese"),
+    [
+        ("POST", "/api/v1/session", {},
+         "body field username: is required; body field password: is required.",
+         "字段 username：必填；字段 password：必填。"),
+        ("POST", "/api/v1/session", {"username": "u" * 65, "password": "p"},
+         f"body field username: String should have at most 64 characters (got '{'u' * 65}').",
+         f"字段 username：最多 64 个字符（收到 '{'u' * 65}'）。"),
+        ("GET", "/api/v1/audit?limit=0", None,
+         "query parameter limit: Input should be greater than or equal to 1 (got '0').",
+         "查询参数 limit：不能小于 1（收到 '0'）。"),
+        ("POST", "/api/v1/rosters/assign", ASSIGN | {"start": "2026-13-01", "extra": 1},
+         "body field start: Input should be a valid date or datetime, month value is outside expected range of 1-12 "
+         "(got '2026-13-01'); body field extra: is not a known field: check its spelling against /docs.",
+         "字段 start：不是有效的日期：请按 2026-03-16 的格式填写（收到 '2026-13-01'）；"
+         "字段 extra：不是已知字段：请对照 /docs 检查拼写。"),
+    ],
+    ids=["missing", "too_long", "out_of_range", "bad_date_and_extra"],
+)  # fmt: skip
+def test_request_validation_answers_in_chinese_from_templates(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, method: str, path: str, body: dict[str, object] | None, english: str, chinese: str
+) -> None:
+    def send(extra: dict[str, str]) -> Response:
+        return client.request(method, path, json=body, headers=as_role("admin") | extra)
+
+    chinese_answer, english_answer = send({"Accept-Language": "zh-CN"}), send({})
+    assert (chinese_answer.status_code, chinese_answer.json()["detail"]) == (422, chinese)
+    assert chinese_answer.json()["errors"] == chinese.removesuffix("。").split("；")
+    assert chinese_answer.headers["Content-Language"] == "zh-CN"
+    assert (english_answer.status_code, english_answer.json()["detail"]) == (422, english)
+    assert english_answer.headers["Content-Language"] == "en"
+
+
+def test_a_validation_error_without_a_template_stays_english_whole(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    body = ASSIGN | {"start": "2026-13-01", "employees": "E001"}  # a list_type error has no Chinese template
+    answer = client.post("/api/v1/rosters/assign", json=body, headers=as_role("hr") | {"Accept-Language": "zh-CN"})
+    assert (answer.status_code, answer.headers["Content-Language"]) == (422, "en")
+    assert answer.json()["detail"].startswith("body field start: Input should be a valid date")
