@@ -146,7 +146,7 @@ async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     messages, zh = _validation_messages(exc.errors()), chinese_messages(exc.errors())
-    detail, language = wording(request, "; ".join(messages) + ".", zh and "；".join(zh) + "。")
+    detail, language = wording(request, "; ".join(messages) + ".", None if zh is None else "；".join(zh) + "。")
     chosen = zh if zh is not None and language == CHINESE else messages
     return problem(422, "Invalid request", detail, request, language=language, errors=chosen)
 
