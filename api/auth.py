@@ -112,10 +112,11 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
         with request.app.state.session_factory() as session:
             principal = authenticate(session, credentials.credentials, leaver_grace_days(request))
     except (TokenExpired, LoginClosed) as expired:
-        raise Unauthorized(str(expired)) from None
+        raise Unauthorized(str(expired), zh=expired.zh) from None
     if principal is None:
         raise Unauthorized(
-            "the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one"
+            "the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one",
+            zh="令牌不存在或已吊销：请检查是否完整复制，或请管理员发放新令牌",
         )
     return principal
 

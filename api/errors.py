@@ -23,8 +23,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.languages import wording
+from api.languages import CHINESE, wording
 from api.schemas import Problem
+from api.validation_zh import chinese_messages
 from drivers.base import quote
 from gateway.access.vault import VaultError
 from gateway.errors import GatewayError
@@ -148,8 +149,10 @@ async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    messages = _validation_messages(exc.errors())
-    return problem(422, "Invalid request", "; ".join(messages) + ".", request, errors=messages)
+    messages, zh = _validation_messages(exc.errors()), chinese_messages(exc.errors())
+    detail, language = wording(request, "; ".join(messages) + ".", None if zh is None else "；".join(zh) + "。")
+    chosen = zh if zh is not None and language == CHINESE else messages
+    return problem(422, "Invalid request", detail, request, language=language, errors=chosen)
 
 
 _HTTP_DETAILS = {

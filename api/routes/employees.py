@@ -173,7 +173,10 @@ def get_employee(request: Request, code: str, who: Annotated[Principal, require(
 def add_employee(request: Request, body: EmployeeCreate, who: Annotated[Principal, require(*WRITERS)]) -> EmployeeOut:
     def work(session: Session) -> EmployeeOut:
         if session.scalar(select(Employee.id).where(Employee.code == body.code)) is not None:
-            raise Conflict(f"employee code {body.code!r} is already used: pick another code or edit that employee")
+            raise Conflict(
+                f"employee code {body.code!r} is already used: pick another code or edit that employee",
+                zh=f"工号 {body.code!r} 已被使用：请换一个工号，或编辑该员工",
+            )
         with _employee_errors():
             employee = records.add_employee(session, body.code, _values(body), who.actor)
         return _out(session, employee, office_names(session), [], full=True)
@@ -271,7 +274,7 @@ def add_badge(request: Request, code: str, body: BadgeIn, who: Annotated[Princip
                 privilege=body.device_privilege,
             )
         except badge_records.BadgeError as error:
-            raise (Conflict if error.conflict else Unprocessable)(str(error)) from None
+            raise (Conflict if error.conflict else Unprocessable).of(error) from None
         return BadgeAdded(badge=_badge_out(added.badge), remapped_punches=added.remapped)
 
     return write(request, work)

@@ -136,10 +136,10 @@ def _errors() -> Iterator[None]:
     except service.OnboardingNotFound as error:
         raise not_found(str(error).removesuffix(" does not exist")) from None
     except service.OnboardingTaken as error:
-        raise Conflict(str(error)) from None
+        raise Conflict.of(error) from None
     except service.OnboardingError as error:
         lines = [f"{field}: {message}" if field else message for field, message in error.problems]
-        raise Unprocessable(str(error), extra={"errors": lines}) from None
+        raise Unprocessable.of(error, extra={"errors": lines}) from None
 
 
 def _out(session: Session, who: Principal, row: Onboarding, history: bool = False) -> OnboardingOut:

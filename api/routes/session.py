@@ -182,7 +182,7 @@ def new_password(
                 "the current password is wrong: the password was not changed", zh="当前密码错误：密码未修改"
             ) from None
         except PasswordRejected as error:
-            raise Unprocessable(str(error)) from None
+            raise Unprocessable.of(error) from None
         close_all(session, user, except_id=found[1].id)
         session.commit()
 
@@ -194,9 +194,9 @@ def activation(request: Request, body: ActivationIn, response: Response) -> Me:
         try:
             user = activate(session, body.employee, body.code, body.password)
         except ActivationRefused as error:
-            raise Unauthorized(str(error)) from None
+            raise Unauthorized.of(error) from None
         except PasswordRejected as error:
-            raise Unprocessable(str(error)) from None
+            raise Unprocessable.of(error) from None
         _ensure_open(request, session, user)
         forget_welcome_code(session, USED, employee_id=user.employee_id)  # the code opens nothing any more
         opened = open_session(session, user)
@@ -219,12 +219,12 @@ def activate_welcome(request: Request, body: CodeActivationIn, response: Respons
             user = activate_with_code(session, body.code, body.password)
         except ActivationLocked as error:
             session.commit()  # the failure counts, though the request fails
-            raise Locked(str(error), extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()}) from None
+            raise Locked.of(error, extra={"locked_until": error.until.replace(tzinfo=UTC).isoformat()}) from None
         except ActivationRefused as error:
             session.commit()
-            raise Unauthorized(str(error)) from None
+            raise Unauthorized.of(error) from None
         except PasswordRejected as error:
-            raise Unprocessable(str(error)) from None
+            raise Unprocessable.of(error) from None
         _ensure_open(request, session, user)
         forget_welcome_code(session, USED, employee_id=user.employee_id)  # the code opens nothing any more
         opened = open_session(session, user)

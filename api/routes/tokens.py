@@ -69,9 +69,9 @@ def create_token(request: Request, body: TokenCreate, who: Annotated[Principal, 
         try:
             row, secret = issue_token(session, body.name, body.role, body.employee, who.actor, expires_at=_expiry(body))
         except TokenNameTaken as error:
-            raise Conflict(str(error)) from None
+            raise Conflict.of(error) from None
         except TokenError as error:
-            raise Unprocessable(str(error)) from None
+            raise Unprocessable.of(error) from None
         return TokenCreated(token=_out(row, body.employee), secret=secret)
 
     return write(request, work)
@@ -90,7 +90,7 @@ def revoke(request: Request, token_id: PathId, who: Annotated[Principal, require
         try:
             revoke_token(session, row, who.actor)
         except TokenFromConfig as error:
-            raise Conflict(str(error)) from None
+            raise Conflict.of(error) from None
         code = session.scalar(select(Employee.code).where(Employee.id == row.employee_id)) if row.employee_id else None
         return _out(row, code)
 

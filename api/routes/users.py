@@ -112,9 +112,9 @@ def add_user(request: Request, body: UserCreate, who: Annotated[Principal, requi
     try:
         return write(request, work)
     except PasswordRejected as error:
-        raise Unprocessable(f"body field password: {error}") from None
+        raise Unprocessable(f"body field password: {error}", zh=error.zh and f"密码：{error.zh}") from None
     except UserError as error:
-        raise (Conflict if "taken" in str(error) else Unprocessable)(str(error)) from None
+        raise (Conflict if "taken" in str(error) else Unprocessable).of(error) from None
 
 
 @router.patch("/users/{user_id}")
@@ -140,7 +140,7 @@ def edit_user(
     try:
         return write(request, work)
     except PasswordRejected as error:
-        raise Unprocessable(f"body field password: {error}") from None
+        raise Unprocessable(f"body field password: {error}", zh=error.zh and f"密码：{error.zh}") from None
 
 
 @router.post("/employees/{code}/activation", status_code=201)

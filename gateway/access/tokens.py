@@ -37,6 +37,7 @@ _ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 _DURATION = re.compile(r"^([1-9][0-9]{0,4})([dh])$")
 NAME_MAX = 100  # the width of api_tokens.name
 NEW_TOKEN_HINT = "ask an admin for a new one (`punchclock token create` or POST /api/v1/tokens)"
+NEW_TOKEN_HINT_ZH = "请管理员发放新令牌（`punchclock token create` 或 POST /api/v1/tokens）"
 
 
 class TokenError(GatewayError):
@@ -55,7 +56,10 @@ class TokenExpired(GatewayError):
     """The token is genuine but past its expiry."""
 
     def __init__(self, name: str, expired_at: datetime) -> None:
-        super().__init__(f"token {name!r} expired at {utc_text(expired_at)}: {NEW_TOKEN_HINT}")
+        super().__init__(
+            f"token {name!r} expired at {utc_text(expired_at)}: {NEW_TOKEN_HINT}",
+            zh=f"令牌 {name!r} 已于 {utc_text(expired_at)} 过期：{NEW_TOKEN_HINT_ZH}",
+        )
 
 
 def utc_text(value: datetime) -> str:
@@ -154,7 +158,9 @@ def parse_expiry(text: str, now: datetime) -> datetime:
     if given is None or (given.tzinfo is None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)):
         raise TokenError(
             f"expiry {text!r}: give a duration such as 90d or 12h, a date such as 2027-01-31, "
-            "or a time with its UTC offset such as 2027-01-31T18:00:00+08:00"
+            "or a time with its UTC offset such as 2027-01-31T18:00:00+08:00",
+            zh=f"有效期 {text!r}：请填写时长（如 90d 或 12h）、日期（如 2027-01-31）"
+            "或带 UTC 偏移的时间（如 2027-01-31T18:00:00+08:00）",
         )
     problem = year_problem(given.year)
     if problem is not None:  # before converting: year 0001 east of UTC would overflow
@@ -167,31 +173,47 @@ def _check_expiry(expires_at: datetime, now: datetime) -> datetime:
     if problem is not None:
         raise TokenError(f"expiry {utc_text(expires_at)}: {problem}")
     if expires_at <= now:
-        raise TokenError(f"expiry {utc_text(expires_at)} is not in the future: give a later time or a duration")
+        raise TokenError(
+            f"expiry {utc_text(expires_at)} is not in the future: give a later time or a duration",
+            zh=f"有效期 {utc_text(expires_at)} 不在将来：请填写更晚的时间或一个时长",
+        )
     return expires_at.replace(microsecond=0)
 
 
 def _employee_id(session: Session, role: str, employee_code: str | None) -> int | None:
     if role not in ROLES:
-        raise TokenError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        raise TokenError(
+            f"unknown role {role!r}: use one of {', '.join(ROLES)}",
+            zh=f"未知角色 {role!r}：请使用 {'、'.join(ROLES)} 之一",
+        )
     if role not in ("employee", "manager"):
         if employee_code is not None:
             raise TokenError(
-                f"only employee and manager tokens are bound to an employee: drop the employee code for a {role} token"
+                f"only employee and manager tokens are bound to an employee: drop the employee code for a {role} token",
+                zh=f"只有员工和经理令牌对应员工：{role} 令牌请不要填写工号",
             )
         return None
     if not employee_code:
         article = "an" if role == "employee" else "a"
-        raise TokenError(f"{article} {role} token must name the employee it belongs to (its employee code, e.g. E001)")
+        raise TokenError(
+            f"{article} {role} token must name the employee it belongs to (its employee code, e.g. E001)",
+            zh=f"{role} 令牌必须指明所属员工（填写工号，如 E001）",
+        )
     employee_id = session.scalar(select(Employee.id).where(Employee.code == employee_code))
     if employee_id is None:
-        raise TokenError(f"no employee with code {employee_code!r}: add the employee first, then issue the token")
+        raise TokenError(
+            f"no employee with code {employee_code!r}: add the employee first, then issue the token",
+            zh=f"没有工号为 {employee_code!r} 的员工：请先添加该员工，再发放令牌",
+        )
     return employee_id
 
 
 def _check_token_name(name: str) -> None:
     if not name.strip() or len(name) > NAME_MAX:
-        raise TokenError(f"token name {name[:20]!r}: give 1 to {NAME_MAX} characters, not only spaces")
+        raise TokenError(
+            f"token name {name[:20]!r}: give 1 to {NAME_MAX} characters, not only spaces",
+            zh=f"令牌名称 {name[:20]!r}：须为 1 到 {NAME_MAX} 个字符，且不能只有空格",
+        )
     try:
         check_name(name)
     except ValueError as exc:
@@ -218,7 +240,10 @@ def issue_token(
         expires_at = _check_expiry(expires_at, now)
     employee_id = _employee_id(session, role, employee_code)
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
-        raise TokenNameTaken(f"a token named {name!r} already exists: pick another name or revoke that one")
+        raise TokenNameTaken(
+            f"a token named {name!r} already exists: pick another name or revoke that one",
+            zh=f"名为 {name!r} 的令牌已存在：请换一个名称，或先吊销那个令牌",
+        )
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     row = ApiToken(
         name=name,
@@ -244,7 +269,9 @@ def revoke_token(session: Session, row: ApiToken, actor: str) -> None:
     if row.source == "config":
         raise TokenFromConfig(
             f"token {row.name!r} comes from the config file: remove it from [[api.tokens]] in the config and "
-            "restart (revoking it here would be undone by the next start)"
+            "restart (revoking it here would be undone by the next start)",
+            zh=f"令牌 {row.name!r} 来自配置文件：请从配置的 [[api.tokens]] 中删除它并重启"
+            "（在此吊销会在下次启动时被撤销）",
         )
     _revoke(session, row, actor)
 

@@ -78,17 +78,23 @@ class ActivationLocked(ActivationRefused):
             self,
             f"this activation code is locked after {MAX_FAILURES} wrong tries in a row, until {until:%Y-%m-%d %H:%M} "
             "UTC: wait, then type it exactly as in the welcome message, or ask HR for a new code",
+            zh=f"连续 {MAX_FAILURES} 次输入错误，此激活码已锁定至 {until:%Y-%m-%d %H:%M} UTC："
+            "请稍后按欢迎消息中的原样输入，或请 HR 重新发放激活码",
         )
 
 
 def check_password(password: str, username: str) -> None:
     """Raise `PasswordRejected` naming the rule `password` breaks."""
     if len(password) < MIN_PASSWORD:
-        raise PasswordRejected(f"the password must have at least {MIN_PASSWORD} characters")
+        raise PasswordRejected(
+            f"the password must have at least {MIN_PASSWORD} characters", zh=f"密码至少需要 {MIN_PASSWORD} 个字符"
+        )
     if password.isdigit():
-        raise PasswordRejected("the password must not be digits only: add letters or signs")
+        raise PasswordRejected(
+            "the password must not be digits only: add letters or signs", zh="密码不能全是数字：请加入字母或符号"
+        )
     if username.casefold() in password.casefold():
-        raise PasswordRejected("the password must not contain the user name")
+        raise PasswordRejected("the password must not contain the user name", zh="密码不能包含用户名")
 
 
 def _sha256(text: str) -> str:
@@ -113,23 +119,34 @@ def create_user(
 ) -> User:
     """A new user; `password` None leaves the login closed until it is set (an employee's activation)."""
     if role not in USER_ROLES:
-        raise UserError(f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}")
+        raise UserError(
+            f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}",
+            zh=f"未知角色 {role!r}：请使用 {'、'.join(USER_ROLES)} 之一",
+        )
     if (role in BOUND_ROLES) != (employee is not None):
         raise UserError(
             "an employee or manager login belongs to exactly one employee (a manager is one of the company's "
-            "people: name them with their employee code), and only those logins do"
+            "people: name them with their employee code), and only those logins do",
+            zh="员工或经理账号必须对应且只对应一名员工（经理也是公司员工：请填写其工号），其他角色的账号不对应员工",
         )
     if employee is not None and session.scalar(select(User.id).where(User.employee_id == employee.id)) is not None:
-        raise UserError(f"employee {employee.code!r} already has a login: one login per employee")
+        raise UserError(
+            f"employee {employee.code!r} already has a login: one login per employee",
+            zh=f"员工 {employee.code!r} 已有账号：每名员工只能有一个账号",
+        )
     if not 1 <= len(username) <= 64 or any(c.isspace() for c in username):
-        raise UserError("the user name must have 1 to 64 characters and no spaces")
+        raise UserError(
+            "the user name must have 1 to 64 characters and no spaces", zh="用户名须为 1 到 64 个字符，且不含空格"
+        )
     for what, text in (("user name", username), ("display name", display_name)):
         try:
             check_name(text)
         except ValueError as problem:
             raise UserError(f"{what}: {problem}") from None
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"user name {username!r} is taken: choose another")
+        raise UserError(
+            f"user name {username!r} is taken: choose another", zh=f"用户名 {username!r} 已被占用：请换一个"
+        )
     if password is not None:
         check_password(password, username)
     now = utcnow()
@@ -214,7 +231,7 @@ def change_password(session: Session, user: User, current: str, new_password: st
     """The user's own change: the current password must be right (a failure counts like a login's)."""
     log_in(session, user.username, current)
     if current == new_password:
-        raise PasswordRejected("the new password must differ from the current one")
+        raise PasswordRejected("the new password must differ from the current one", zh="新密码不能与当前密码相同")
     set_password(session, user, f"{user.role}:user:{user.username}", new_password)
 
 
@@ -262,14 +279,16 @@ def activate(session: Session, employee_code: str, code: str, password: str) -> 
     if employee is None or open_code is None:
         raise ActivationRefused(
             "this employee code and activation code do not match an open activation: check both, or ask HR for a "
-            "new code (codes work once, for 14 days)"
+            "new code (codes work once, for 14 days)",
+            zh="工号与激活码不匹配任何有效的激活：请核对两者，或请 HR 重新发放激活码"
+            "（激活码只能使用一次，有效期 14 天）",
         )
     check_password(password, employee.code)
     user = session.scalar(select(User).where(User.employee_id == employee.id))
     if user is None:
         user = create_user(session, "system", employee.code, employee.name, "employee", None, employee=employee)
     if user.disabled_at is not None:
-        raise ActivationRefused("this employee's login is closed: ask HR")
+        raise ActivationRefused("this employee's login is closed: ask HR", zh="此员工的账号已关闭：请联系 HR")
     open_code.used_at = now
     set_password(session, user, f"employee:user:{employee.code}", password)
     append_audit(session, f"employee:user:{employee.code}", "user.activate", f"user:{user.username}", None,
@@ -330,6 +349,7 @@ def issue_welcome_activation(session: Session, employee: Employee, actor: str, d
 
 
 _WRONG_CODE = "this activation code is not valid: type it exactly as in the welcome message, or ask HR for a new one"
+_WRONG_CODE_ZH = "激活码无效：请按欢迎消息中的原样输入，或请 HR 重新发放"
 
 
 def activate_with_code(session: Session, code: str, password: str, now: datetime | None = None) -> User:
@@ -351,7 +371,7 @@ def activate_with_code(session: Session, code: str, password: str, now: datetime
     if found is None or found.code_hash is None:
         with _checks:
             _hasher.verify(secret, _DUMMY_HASH)  # as long as a real check
-        raise ActivationRefused(_WRONG_CODE)
+        raise ActivationRefused(_WRONG_CODE, zh=_WRONG_CODE_ZH)
     if found.locked_until is not None and found.locked_until > now:
         raise ActivationLocked(found.locked_until)
     with _checks:
@@ -370,15 +390,18 @@ def activate_with_code(session: Session, code: str, password: str, now: datetime
         session.refresh(row)
         if row.locked_until is not None:
             raise ActivationLocked(row.locked_until)
-        raise ActivationRefused(_WRONG_CODE)
+        raise ActivationRefused(_WRONG_CODE, zh=_WRONG_CODE_ZH)
     if row.used_at is not None:
         raise ActivationRefused(
             f"this activation code was used (or replaced by a newer one) on {row.used_at:%Y-%m-%d %H:%M} UTC: log in "
-            "with your employee code and password, or ask HR for a new code"
+            "with your employee code and password, or ask HR for a new code",
+            zh=f"此激活码已于 {row.used_at:%Y-%m-%d %H:%M} UTC 使用（或已被新的激活码取代）：请用工号和密码登录，"
+            "或请 HR 重新发放激活码",
         )
     if row.expires_at <= now:
         raise ActivationRefused(
-            f"this activation code expired on {row.expires_at:%Y-%m-%d %H:%M} UTC: ask HR for a new one"
+            f"this activation code expired on {row.expires_at:%Y-%m-%d %H:%M} UTC: ask HR for a new one",
+            zh=f"此激活码已于 {row.expires_at:%Y-%m-%d %H:%M} UTC 过期：请 HR 重新发放",
         )
     employee = session.get_one(Employee, row.employee_id)
     check_password(password, employee.code)
@@ -386,14 +409,17 @@ def activate_with_code(session: Session, code: str, password: str, now: datetime
     if user is None:
         user = create_user(session, "system", employee.code, employee.name, "employee", None, employee=employee)
     if user.disabled_at is not None:
-        raise ActivationRefused("this employee's login is closed: ask HR")
+        raise ActivationRefused("this employee's login is closed: ask HR", zh="此员工的账号已关闭：请联系 HR")
     claimed = session.execute(
         update(ActivationCode)
         .where(ActivationCode.id == row.id, ActivationCode.used_at.is_(None))
         .values(used_at=now, failed_attempts=0)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a second tab used it first
-        raise ActivationRefused("this activation code was just used: log in with your employee code and password")
+        raise ActivationRefused(
+            "this activation code was just used: log in with your employee code and password",
+            zh="此激活码刚刚已被使用：请用工号和密码登录",
+        )
     set_password(session, user, f"employee:user:{employee.code}", password)
     append_audit(session, f"employee:user:{employee.code}", "user.activate", f"user:{user.username}", None,
                  {"employee": employee.code})  # fmt: skip

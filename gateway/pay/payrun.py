@@ -116,6 +116,9 @@ class PayRunNotFound(PayRunError):
     pass
 
 
+_STATUS_ZH = {"draft": "草稿", "computed": "已计算", "locked": "已锁定"}  # a run's status in a Chinese refusal
+
+
 class PayRunConflict(PayRunError):
     """The run's state forbids the operation (not computed yet, overlapping scope, ...)."""
 
@@ -137,7 +140,9 @@ class PayRunWarnings(PayRunConflict):
         super().__init__(
             f"pay run {run.id} ({run.period}, scope {run.scope!r}) is not locked: "
             + "; ".join(w.message for w in warnings)
-            + f". Fix these, or lock with acknowledge: [{codes}] to lock anyway (recorded in the audit log)"
+            + f". Fix these, or lock with acknowledge: [{codes}] to lock anyway (recorded in the audit log)",
+            zh=f"工资核算 {run.id}（{run.period}，范围 {run.scope!r}）未锁定：有 {len(warnings)} 项警告（{codes}），"
+            f"详见 warnings；请先处理，或以 acknowledge: [{codes}] 确认后锁定（记入审计日志）",
         )
 
 
@@ -201,7 +206,10 @@ def create_payrun(session: Session, period: str, scope: str, actor: str) -> PayR
         if SCOPE_ALL in (other.scope, scope) or other.scope == scope:
             raise PayRunConflict(
                 f"pay run {other.id} ({period}, scope {other.scope!r}, {other.status}) already covers these "
-                f"employees for {period}; compute that run instead of creating another"
+                f"employees for {period}; compute that run instead of creating another",
+                zh=f"工资核算 {other.id}（{period}，范围 {other.scope!r}，"
+                f"{_STATUS_ZH.get(other.status, other.status)}）"
+                f"已包含这些员工的 {period} 工资：请计算那一次核算，不要再新建",
             )
     run = PayRun(
         period=period,
@@ -316,7 +324,8 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
                 zh=f"工资核算 {run_id}（{current.period}，范围 {current.scope!r}）已锁定",
             )
         raise PayRunConflict(
-            f"pay run {run_id} ({current.period}) has not been computed; compute and review it before locking"
+            f"pay run {run_id} ({current.period}) has not been computed; compute and review it before locking",
+            zh=f"工资核算 {run_id}（{current.period}）尚未计算：请先计算并复核，再锁定",
         )
     warnings = lock_warnings(session, run, _now())
     refused = [w for w in warnings if w.code not in acknowledged_codes]

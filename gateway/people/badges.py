@@ -37,8 +37,8 @@ DEVICE_PRIVILEGES: tuple[DevicePrivilege, ...] = ("user", "admin")
 class BadgeError(GatewayError):
     """A badge that cannot be added; `conflict` says whether stored data stands in the way (another owner)."""
 
-    def __init__(self, message: str, *, conflict: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, conflict: bool = False, zh: str | None = None) -> None:
+        super().__init__(message, zh=zh)
         self.conflict = conflict
 
 
@@ -87,6 +87,9 @@ def card_problem(session: Session, office_id: int | None, card: int, badge_id: i
         f"card {card} is already on badge {pin!r} of employee {code!r} in {where}: clear it there first "
         "(one card opens one badge per office)",
         conflict=True,
+        zh=f"卡号 {card} 已在{f'办公地点 {office}' if office else '无办公地点的员工'}中"
+        f"员工 {code!r} 的工牌 {pin!r} 上："
+        "请先在那里清除（同一办公地点内一张卡只能对应一个工牌）",
     )
 
 
@@ -106,16 +109,23 @@ class BadgeRequest:
 def badge_problem(session: Session, pin: str, device_sn: str | None) -> BadgeError | None:
     """Why `pin` (on `device_sn`, or company-wide) cannot become a badge, or None."""
     if device_sn is not None and session.scalar(select(Device.id).where(Device.sn == device_sn)) is None:
-        return BadgeError(f"no device with serial number {device_sn!r}: omit device_sn for a company-wide badge")
+        return BadgeError(
+            f"no device with serial number {device_sn!r}: omit device_sn for a company-wide badge",
+            zh=f"没有序列号为 {device_sn!r} 的考勤机：全公司通用的工牌请不填 device_sn",
+        )
     owner = session.scalar(
         select(Employee.code)
         .join(Badge, Badge.employee_id == Employee.id)
         .where(Badge.pin == pin, Badge.device_sn.is_(None) if device_sn is None else Badge.device_sn == device_sn)
     )
     if owner is not None:
-        where = f"on device {device_sn}" if device_sn else "company-wide"
+        where, where_zh = (
+            (f"on device {device_sn}", f"在考勤机 {device_sn} 上") if device_sn else ("company-wide", "在全公司")
+        )
         return BadgeError(
-            f"pin {pin!r} {where} already belongs to employee {owner!r}: remove that badge first", conflict=True
+            f"pin {pin!r} {where} already belongs to employee {owner!r}: remove that badge first",
+            conflict=True,
+            zh=f"工牌号 {pin!r} {where_zh}已属于员工 {owner!r}：请先删除那个工牌",
         )
     return None
 

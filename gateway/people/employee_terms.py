@@ -130,14 +130,21 @@ def check_values(session: Session, employee: Employee, values: Mapping[str, Any]
                 checked[key] = None
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TERMS_FEN:
-                raise TermsError(f"{where} = {value!r}: give whole fen 0..{MAX_TERMS_FEN} (9500.00 yuan = 950000)")
+                raise TermsError(
+                    f"{where} = {value!r}: give whole fen 0..{MAX_TERMS_FEN} (9500.00 yuan = 950000)",
+                    zh=f"员工 {employee.code}：{key} = {value!r}："
+                    f"请填写 0 到 {MAX_TERMS_FEN} 的整数分（9500.00 元 = 950000）",
+                )
         elif key == "pay_basis":
             if value not in ("monthly", "hourly", "piece"):
                 raise TermsError(f"{where} = {value!r}: use monthly, hourly or piece")
         elif key == "office":
             if not isinstance(value, str) or session.scalar(select(Office.id).where(Office.name == value)) is None:
                 known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name)))
-                raise TermsError(f"{where}: no office named {value!r}: offices are {known or 'none'}")
+                raise TermsError(
+                    f"{where}: no office named {value!r}: offices are {known or 'none'}",
+                    zh=f"员工 {employee.code}：{key}：没有名为 {value!r} 的办公地点：现有办公地点为 {known or '无'}",
+                )
         elif key == "working_time_system":
             if value not in SYSTEMS:
                 raise TermsError(f"{where} = {value!r}: use {', '.join(SYSTEMS)}")
@@ -149,7 +156,10 @@ def check_values(session: Session, employee: Employee, values: Mapping[str, Any]
                 not isinstance(value, str)
                 or session.scalar(select(Department.id).where(Department.code == value)) is None
             ):
-                raise TermsError(f"{where}: no department with code {value!r}; create it or give an existing code")
+                raise TermsError(
+                    f"{where}: no department with code {value!r}; create it or give an existing code",
+                    zh=f"员工 {employee.code}：{key}：没有编码为 {value!r} 的部门；请先创建，或填写已有的部门编码",
+                )
         elif value is not None:  # shift_rule, si_city, entity, wts_approval_no: optional text
             if not isinstance(value, str) or not 1 <= len(value) <= 100:
                 raise TermsError(f"{where} = {value!r}: give 1 to 100 characters, or null")
@@ -168,7 +178,9 @@ def _check_day(session: Session, employee: Employee, day: date) -> None:
     if employee.hired_on is not None and day < employee.hired_on:
         raise TermsError(
             f"employee {employee.code} was hired on {employee.hired_on}: a change cannot take effect on {day}, "
-            "before hiring; give a day on or after the hiring day"
+            "before hiring; give a day on or after the hiring day",
+            zh=f"员工 {employee.code} 的入职日期为 {employee.hired_on}：变动不能在入职前的 {day} 生效；"
+            "请填写入职日期当天或之后的日期",
         )
     locked = session.execute(
         select(PayRun.id, PayRun.period, PayRun.scope)
@@ -310,11 +322,15 @@ def correct_terms(
     row records the values, see `correct_in_force`)."""
     old = session.get(EmployeeTerms, record_id)
     if old is None or old.employee_id != employee.id:
-        raise TermsError(f"employee {employee.code} has no terms record {record_id}: see GET …/history for the ids")
+        raise TermsError(
+            f"employee {employee.code} has no terms record {record_id}: see GET …/history for the ids",
+            zh=f"员工 {employee.code} 没有编号为 {record_id} 的薪资条件记录：编号见 GET …/history",
+        )
     if session.scalar(select(EmployeeTerms.id).where(EmployeeTerms.corrects_id == record_id)) is not None:
         raise TermsError(
             f"terms record {record_id} of employee {employee.code} was already corrected: correct the record that "
-            "replaced it (see GET …/history)"
+            "replaced it (see GET …/history)",
+            zh=f"员工 {employee.code} 的薪资条件记录 {record_id} 已被更正：请更正取代它的那条记录（见 GET …/history）",
         )
     checked = check_values(session, employee, values) if values else {}
     reason = _reason(employee, reason)
@@ -395,7 +411,10 @@ def sync_current(session: Session, employee: Employee, today: date | None = None
 def _reason(employee: Employee, reason: str) -> str:
     text = reason.strip()
     if not text:
-        raise TermsError(f"a change of employee {employee.code} needs a reason (e.g. 调薪 2026年度, 调动 上海→东莞)")
+        raise TermsError(
+            f"a change of employee {employee.code} needs a reason (e.g. 调薪 2026年度, 调动 上海→东莞)",
+            zh=f"员工 {employee.code} 的变动需要填写原因（如 调薪 2026年度、调动 上海→东莞）",
+        )
     try:
         return check_name(text)
     except ValueError as exc:

@@ -60,7 +60,9 @@ def office_by_name(session: Session, name: str) -> Office:
     office = session.scalar(select(Office).where(Office.name == name))
     if office is None:
         known = ", ".join(repr(n) for n in session.scalars(select(Office.name).order_by(Office.name))) or "none"
-        raise EmployeeError(f"no office named {name!r}: offices are {known}")
+        raise EmployeeError(
+            f"no office named {name!r}: offices are {known}", zh=f"没有名为 {name!r} 的办公地点：现有办公地点为 {known}"
+        )
     return office
 
 

@@ -45,6 +45,7 @@ from gateway.people.employee_import import check_new_employee
 from gateway.people.employee_sheet import ID_TYPE_NAMES, PAY_BASES
 from gateway.people.employees import EmployeeValues, add_employee
 from gateway.people.onboarding_policy import onboarding_policy
+from gateway.people.request_rules import STATUS_ZH
 from gateway.store import Badge, Department, Employee, Office, Onboarding, OnboardingEvent, utcnow
 from payroll_core.money import fen_to_yuan
 
@@ -66,9 +67,9 @@ _FIELDS = {"姓名": "name", "办公地点": "office", "计薪方式": "pay_basi
 class OnboardingError(GatewayError):
     """The application cannot be made or decided as asked; `problems` lists (field, message), field "" = whole."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: list[tuple[str, str]], *, zh: str | None = None) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{field}: {message}" if field else message for field, message in problems))
+        super().__init__("; ".join(f"{field}: {message}" if field else message for field, message in problems), zh=zh)
 
 
 class OnboardingNotFound(OnboardingError):
@@ -288,7 +289,10 @@ def _claim(session: Session, row: Onboarding, **values: object) -> Onboarding:
     )
     fresh = session.get_one(Onboarding, row.id, populate_existing=True)
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise OnboardingTaken([("", f"onboarding {row.id} was decided meanwhile (it is {fresh.status}): reload it")])
+        raise OnboardingTaken(
+            [("", f"onboarding {row.id} was decided meanwhile (it is {fresh.status}): reload it")],
+            zh=f"入职申请 {row.id} 已被他人处理（{STATUS_ZH.get(fresh.status, fresh.status)}）：请刷新",
+        )
     return fresh
 
 
@@ -399,12 +403,19 @@ def decide(
     """Approve (creating the employee, badge, login, code and welcome) or reject a pending application."""
     row = find_onboarding(session, who, onboarding_id)
     if row.status != "pending":
-        raise OnboardingTaken([("", f"onboarding {row.id} is {row.status} already: only a pending one is decided")])
+        raise OnboardingTaken(
+            [("", f"onboarding {row.id} is {row.status} already: only a pending one is decided")],
+            zh=f"入职申请 {row.id} 已{STATUS_ZH.get(row.status, row.status)}：只有待审批的申请可以审批",
+        )
     if who.role not in HR_ROLES:
-        raise OnboardingError([("", f"onboarding {row.id} waits for HQ: HR or an admin decides it")])
+        raise OnboardingError(
+            [("", f"onboarding {row.id} waits for HQ: HR or an admin decides it")],
+            zh=f"入职申请 {row.id} 需由总部审批：由 HR 或管理员决定",
+        )
     if who.actor == row.created_by:
         raise OnboardingError([("", f"onboarding {row.id} was submitted by you: another HR user or admin decides it "
-                                    "(four eyes)")])  # fmt: skip
+                                    "(four eyes)")],
+                              zh=f"入职申请 {row.id} 由您提交：须由另一位 HR 或管理员审批（双人复核）")  # fmt: skip
     status = "approved" if approve else "rejected"
     row = _claim(session, row, status=status, decided_by=who.actor, decided_at=utcnow(), comment=comment)
     approved = None
@@ -423,9 +434,15 @@ def withdraw(session: Session, who: Actor, onboarding_id: int, comment: str) -> 
     """The submitter (or HR, admin) takes back a pending application."""
     row = find_onboarding(session, who, onboarding_id)
     if row.created_by != who.actor and who.role not in HR_ROLES:
-        raise OnboardingError([("", f"onboarding {row.id} is not yours: its submitter or HR withdraws it")])
+        raise OnboardingError(
+            [("", f"onboarding {row.id} is not yours: its submitter or HR withdraws it")],
+            zh=f"入职申请 {row.id} 不是您提交的：只有提交人或 HR 可以撤回",
+        )
     if row.status != "pending":
-        raise OnboardingTaken([("", f"onboarding {row.id} is {row.status} already: only a pending one is withdrawn")])
+        raise OnboardingTaken(
+            [("", f"onboarding {row.id} is {row.status} already: only a pending one is withdrawn")],
+            zh=f"入职申请 {row.id} 已{STATUS_ZH.get(row.status, row.status)}：只有待审批的申请可以撤回",
+        )
     row = _claim(session, row, status="withdrawn", decided_by=who.actor, decided_at=utcnow(), comment=comment)
     _event(session, row, who.actor, "withdrawn", comment)
     append_audit(session, who.actor, "onboarding.withdrawn", f"onboarding:{row.id}", {"status": "pending"},

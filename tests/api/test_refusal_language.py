@@ -82,10 +82,11 @@ def _balance(factory: sessionmaker[Session], days: int) -> None:
         adjust(session, "test", session.get_one(Employee, 1), "annual", 2026, days * 2, "opening balance")
 
 
-def _locked_run(factory: sessionmaker[Session], period: str) -> int:
+def _locked_run(factory: sessionmaker[Session], period: str, status: str = "locked") -> int:
     with factory() as session, session.begin():
-        run = PayRun(period=period, scope="all", status="locked", created_at=NOW, created_by="hr",
-                     locked_at=NOW, locked_by="hr:li.na")  # fmt: skip
+        run = PayRun(period=period, scope="all", status=status, created_at=NOW, created_by="hr",
+                     locked_at=NOW if status == "locked" else None,
+                     locked_by="hr:li.na" if status == "locked" else None)  # fmt: skip
         session.add(run)
         session.flush()
         return run.id
@@ -141,6 +142,47 @@ def _roster_range(client, as_role, factory):  # type: ignore[no-untyped-def]
     return lambda extra: client.post("/api/v1/rosters/assign", json=body, headers=as_role("hr") | extra)
 
 
+def _wrong_activation_code(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"code": "0BADC0DE-AAAA-BBBB-CCCC-DDDD", "password": "a-long-password"}
+    return lambda extra: client.post("/api/v1/session/activate", json=body, headers=extra)
+
+
+def _short_password(client, as_role, factory):  # type: ignore[no-untyped-def]
+    code = client.post("/api/v1/employees/E001/activation", headers=as_role("hr")).json()["code"]
+    body = {"employee": "E001", "code": code, "password": "short"}
+    return lambda extra: client.post("/api/v1/activation", json=body, headers=extra)
+
+
+def _token_name_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"name": "hr-token", "role": "hr"}
+    return lambda extra: client.post("/api/v1/tokens", json=body, headers=as_role("admin") | extra)
+
+
+def _employee_code_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"code": "E001", "name": "Li Lei", "office": "Shanghai HQ", "pay_basis": "hourly", "hourly_rate_fen": 2500}
+    return lambda extra: client.post("/api/v1/employees", json=body, headers=as_role("hr") | extra)
+
+
+def _badge_pin_taken(client, as_role, factory):  # type: ignore[no-untyped-def]
+    return lambda extra: client.post(
+        "/api/v1/employees/E002/badges", json={"pin": "1001"}, headers=as_role("hr") | extra
+    )
+
+
+def _unknown_department(client, as_role, factory):  # type: ignore[no-untyped-def]
+    body = {"effective_from": "2026-12-01", "department": "D404", "reason": "调动"}
+    return lambda extra: client.post("/api/v1/employees/E001/changes", json=body, headers=as_role("hr") | extra)
+
+
+def _lock_not_computed(client, as_role, factory):  # type: ignore[no-untyped-def]
+    run = _locked_run(factory, "2026-03", status="draft")
+    return lambda extra: client.post(f"/api/v1/payruns/{run}/lock", headers=as_role("hr") | extra)
+
+
+def _export_without_run(client, as_role, factory):  # type: ignore[no-untyped-def]
+    return lambda extra: client.get("/api/v1/exports/2026-03/pay-sheet", headers=as_role("hr") | extra)
+
+
 @pytest.mark.parametrize(
     ("make", "status", "english", "chinese"),
     [
@@ -174,6 +216,28 @@ def _roster_range(client, as_role, factory):  # type: ignore[no-untyped-def]
         (_roster_range, 422,
          "range 2026-03-10 to 2026-03-09: give a first day on or before the last, at most 366 days",
          "日期范围 2026-03-10 至 2026-03-09：开始日期须不晚于结束日期，最长 366 天"),
+        (_wrong_activation_code, 401,
+         "this activation code is not valid: type it exactly as in the welcome message, or ask HR for a new one",
+         "激活码无效：请按欢迎消息中的原样输入，或请 HR 重新发放"),
+        (_short_password, 422, "the password must have at least 10 characters", "密码至少需要 10 个字符"),
+        (_token_name_taken, 409,
+         "a token named 'hr-token' already exists: pick another name or revoke that one",
+         "名为 'hr-token' 的令牌已存在：请换一个名称，或先吊销那个令牌"),
+        (_employee_code_taken, 409,
+         "employee code 'E001' is already used: pick another code or edit that employee",
+         "工号 'E001' 已被使用：请换一个工号，或编辑该员工"),
+        (_badge_pin_taken, 409,
+         "pin '1001' company-wide already belongs to employee 'E001': remove that badge first",
+         "工牌号 '1001' 在全公司已属于员工 'E001'：请先删除那个工牌"),
+        (_unknown_department, 422,
+         "employee E001: department: no department with code 'D404'; create it or give an existing code",
+         "员工 E001：department：没有编码为 'D404' 的部门；请先创建，或填写已有的部门编码"),
+        (_lock_not_computed, 409,
+         "pay run 1 (2026-03) has not been computed; compute and review it before locking",
+         "工资核算 1（2026-03）尚未计算：请先计算并复核，再锁定"),
+        (_export_without_run, 409,
+         "no computed pay run for 2026-03; create and compute one first (punchclock payroll run --period 2026-03)",
+         "2026-03 没有已计算的工资核算：请先新建并计算（punchclock payroll run --period 2026-03）"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else None,
 )  # fmt: skip
@@ -186,3 +250,48 @@ def test_each_family_refuses_in_chinese_and_in_english(  # type: ignore[no-untyp
     assert (chinese_answer.status_code, chinese_answer.json()["detail"]) == (status, chinese)
     assert chinese_answer.headers["Content-Language"] == "zh-CN"
     assert (english_answer.status_code, english_answer.json()["detail"]) == (status, english)
+
+
+ASSIGN = {"office": "Shanghai HQ", "pattern": "none", "start": "2026-03-01", "first": "2026-03-10",
+          "last": "2026-03-11", "employees": ["E001"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "english", "chinese"),
+    [
+        ("POST", "/api/v1/session", {},
+         "body field username: is required; body field password: is required.",
+         "字段 username：必填；字段 password：必填。"),
+        ("POST", "/api/v1/session", {"username": "u" * 65, "password": "p"},
+         f"body field username: String should have at most 64 characters (got '{'u' * 65}').",
+         f"字段 username：最多 64 个字符（收到 '{'u' * 65}'）。"),
+        ("GET", "/api/v1/audit?limit=0", None,
+         "query parameter limit: Input should be greater than or equal to 1 (got '0').",
+         "查询参数 limit：不能小于 1（收到 '0'）。"),
+        ("POST", "/api/v1/rosters/assign", ASSIGN | {"start": "2026-13-01", "extra": 1},
+         "body field start: Input should be a valid date or datetime, month value is outside expected range of 1-12 "
+         "(got '2026-13-01'); body field extra: is not a known field: check its spelling against /docs.",
+         "字段 start：不是有效的日期：请按 2026-03-16 的格式填写（收到 '2026-13-01'）；"
+         "字段 extra：不是已知字段：请对照 /docs 检查拼写。"),
+    ],
+    ids=["missing", "too_long", "out_of_range", "bad_date_and_extra"],
+)  # fmt: skip
+def test_request_validation_answers_in_chinese_from_templates(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role, method: str, path: str, body: dict[str, object] | None, english: str, chinese: str
+) -> None:
+    def send(extra: dict[str, str]) -> Response:
+        return client.request(method, path, json=body, headers=as_role("admin") | extra)
+
+    chinese_answer, english_answer = send({"Accept-Language": "zh-CN"}), send({})
+    assert (chinese_answer.status_code, chinese_answer.json()["detail"]) == (422, chinese)
+    assert chinese_answer.json()["errors"] == chinese.removesuffix("。").split("；")
+    assert chinese_answer.headers["Content-Language"] == "zh-CN"
+    assert (english_answer.status_code, english_answer.json()["detail"]) == (422, english)
+    assert english_answer.headers["Content-Language"] == "en"
+
+
+def test_a_validation_error_without_a_template_stays_english_whole(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    body = ASSIGN | {"start": "2026-13-01", "employees": "E001"}  # a list_type error has no Chinese template
+    answer = client.post("/api/v1/rosters/assign", json=body, headers=as_role("hr") | {"Accept-Language": "zh-CN"})
+    assert (answer.status_code, answer.headers["Content-Language"]) == (422, "en")
+    assert answer.json()["detail"].startswith("body field start: Input should be a valid date")

@@ -94,7 +94,9 @@ def period_rows(session: Session, period: str, office: str | None = None) -> Per
     )
     if not runs:
         raise ExportError(
-            f"no computed pay run for {period}; create and compute one first (punchclock payroll run --period {period})"
+            f"no computed pay run for {period}; create and compute one first "
+            f"(punchclock payroll run --period {period})",
+            zh=f"{period} 没有已计算的工资核算：请先新建并计算（punchclock payroll run --period {period}）",
         )
     offices = {o.id: o for o in session.scalars(select(Office))}
     result = session.execute(
@@ -112,7 +114,9 @@ def period_rows(session: Session, period: str, office: str | None = None) -> Per
         if office not in known:
             raise ExportError(
                 f"no payslip of office {office!r} in the pay runs of {period}; "
-                f"offices paid: {', '.join(known) or 'none'}"
+                f"offices paid: {', '.join(known) or 'none'}",
+                zh=f"{period} 的工资核算中没有办公地点 {office!r} 的工资条；"
+                f"已发薪的办公地点：{'、'.join(known) or '无'}",
             )
         rows = [r for r in rows if r.office == office]
         runs = [r for r in runs if any(row.run.id == r.id for row in rows)]
@@ -126,6 +130,8 @@ def locked_rows(session: Session, period: str, office: str | None, what: str) ->
     unlocked = [f"{r.id} ({r.scope}, {r.status})" for r in found.runs if r.status != RUN_LOCKED]
     if unlocked:
         raise ExportError(
-            f"pay run(s) {', '.join(unlocked)} of {period} are not locked; review and lock them before exporting {what}"
+            f"pay run(s) {', '.join(unlocked)} of {period} are not locked; "
+            f"review and lock them before exporting {what}",
+            zh=f"{period} 的工资核算 {'、'.join(unlocked)} 未锁定：请先复核并锁定，再导出",
         )
     return found
