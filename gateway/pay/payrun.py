@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.anchors import Anchor, pending_anchor
 from gateway.access.audit import append_audit
-from gateway.access.integrity import current_digests, payrun_digest
+from gateway.access.integrity import payrun_digest, run_contents, slip_digest
 from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
@@ -61,7 +61,7 @@ from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
-from gateway.pay.payslip_documents import store_run_documents
+from gateway.pay.payslip_documents import store_locked_documents
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -316,16 +316,19 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     before = _describe(run)
     _snapshot(session, run)
     key = keys_of(session).audit_key
-    digests = current_digests(session, run)
     slips = cast(Table, Payslip.__table__)
-    session.execute(
-        update(slips).where(slips.c.id == bindparam("slip_id")).values(digest=bindparam("slip_digest")),
-        [{"slip_id": slip_id, "slip_digest": digest} for slip_id, digest in digests.items()],
-    )
+    digests: dict[int, str] = {}
+    for chunk in run_contents(session, run):  # each payslip read once: sealed, and its document stored
+        sealed = {slip.id: slip_digest(key, slip, lines) for slip, lines in chunk}
+        session.execute(
+            update(slips).where(slips.c.id == bindparam("slip_id")).values(digest=bindparam("slip_digest")),
+            [{"slip_id": slip_id, "slip_digest": digest} for slip_id, digest in sealed.items()],
+        )
+        store_locked_documents(session, run, chunk)  # what the API serves for the locked payslips from now on
+        digests.update(sealed)
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
     session.flush()
-    store_run_documents(session, run.id)  # what the API serves for the locked payslips from now on
     after = {
         **_describe(run),
         "payslips": len(digests),
