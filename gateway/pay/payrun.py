@@ -79,7 +79,7 @@ from gateway.store import (
 )
 from payroll_core.columns import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
 from payroll_core.errors import PayrollCoreError
-from payroll_core.lines import build_lines
+from payroll_core.lines import lines_of_rows
 from payroll_core.money import MoneyError, parse_fraction, round_half_up_div
 from payroll_core.pay import BONUS_METHODS, PAY_BASES
 from payroll_core.pipeline import compute
@@ -688,22 +688,23 @@ _QUANTITIES = json.JSONEncoder(ensure_ascii=False)
 
 
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
-    """Insert the payslips (core executemany, RETURNING their ids in order), then their lines (`_insert_lines`),
+    """Insert the payslips (core executemany), then their lines (`_insert_lines`),
     `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once."""
     inputs = result.inputs
     assert inputs is not None
     slips = cast(Table, Payslip.__table__)
-    # Python ints, as json wants them: the same rows as `result.row(i)` and `attendance.row(i)`, without a numpy
-    # scalar per value
-    given = {name: getattr(inputs, name).tolist() for name in INPUT_COLUMNS}
-    outputs = {name: getattr(result, name).tolist() for name in OUTPUT_COLUMNS}
-    days = {key: column.tolist() for key, column in attendance.summary.items()}
     employees = attendance.employees
+    last_id = 0
     for start in range(0, len(employees), _STORE_CHUNK):
         chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
+        # Python ints, as json wants them: the same rows as `result.row(i)` and `attendance.row(i)`, without a
+        # numpy scalar per value, one chunk's slice at a time
+        given = {name: getattr(inputs, name)[chunk.start : chunk.stop].tolist() for name in INPUT_COLUMNS}
+        outputs = {name: getattr(result, name)[chunk.start : chunk.stop].tolist() for name in OUTPUT_COLUMNS}
+        days = {key: column[chunk.start : chunk.stop].tolist() for key, column in attendance.summary.items()}
         rows = []
-        for i in chunk:
-            figures = {name: outputs[name][i] for name in OUTPUT_COLUMNS}
+        for k, i in enumerate(chunk):
+            figures = {name: outputs[name][k] for name in OUTPUT_COLUMNS}
             rows.append(
                 {
                     "payrun_id": run.id,
@@ -712,17 +713,25 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
                     "net_fen": figures["net_fen"],
                     "iit_fen": figures["iit_fen"],
                     "figures_json": json.dumps(figures),
-                    "inputs_json": json.dumps({name: given[name][i] for name in INPUT_COLUMNS}),
-                    "attendance_json": json.dumps({key: column[i] for key, column in days.items()}),
+                    "inputs_json": json.dumps({name: given[name][k] for name in INPUT_COLUMNS}),
+                    "attendance_json": json.dumps({key: column[k] for key, column in days.items()}),
                 }
             )
-        ids = session.execute(insert(slips).returning(slips.c.id, sort_by_parameter_order=True), rows).scalars()
+        session.execute(insert(slips), rows)
+        # The chunk's ids by employee, read back past the run's last id so far: RETURNING in parameter order makes
+        # SQLAlchemy insert SQLite's rows one statement each
+        ids: dict[int, int] = dict(
+            session.execute(
+                select(slips.c.employee_id, slips.c.id).where(slips.c.payrun_id == run.id, slips.c.id > last_id)
+            ).all()
+        )
+        last_id = max(ids.values())
         _insert_lines(
             session,
             [
-                (slip_id, n, line.code, line.amount_fen, _QUANTITIES.encode(line.quantities), line.rule)
-                for i, slip_id in zip(chunk, ids, strict=True)
-                for n, line in enumerate(build_lines(result, i))
+                (ids[employees[i].id], n, line.code, line.amount_fen, _QUANTITIES.encode(line.quantities), line.rule)
+                for i, lines in zip(chunk, lines_of_rows(result, chunk), strict=True)
+                for n, line in enumerate(lines)
             ],
         )
 
