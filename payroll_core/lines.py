@@ -27,10 +27,14 @@ class Line:
     rule: str = ""
 
 
-@cache  # a run asks for the same few rates millions of times
 def _ratio(value: Fraction) -> str:
     """A rate as people write it ("21.75", "0.08"); rule data only holds terminating decimals."""
-    return str(Decimal(value.numerator) / Decimal(value.denominator))
+    return _decimal(value.numerator, value.denominator)
+
+
+@cache  # a run asks for the same few rates millions of times; ints hash in C, a Fraction in Python
+def _decimal(numerator: int, denominator: int) -> str:
+    return str(Decimal(numerator) / Decimal(denominator))
 
 
 def build_lines(result: PayResult, i: int) -> list[Line]:
