@@ -7,12 +7,13 @@ carries its code, signed amount (deductions negative), the quantities it came fr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 
-from payroll_core.columns import LEAVE_MINUTES_COLUMN, LeaveTaken, PayResult
+from payroll_core.columns import LEAVE_MINUTES_COLUMN, OUTPUT_COLUMNS, LeaveTaken, PayResult
 from payroll_core.money import round_half_up_div
 from payroll_core.pay import BONUS_RECOMMENDED, HOURLY, MONTHLY
 from payroll_core.rules import SOCIAL_ITEMS, CityRules
@@ -28,15 +29,37 @@ class Line:
 
 def _ratio(value: Fraction) -> str:
     """A rate as people write it ("21.75", "0.08"); rule data only holds terminating decimals."""
-    return str(Decimal(value.numerator) / Decimal(value.denominator))
+    return _decimal(value.numerator, value.denominator)
+
+
+@cache  # a run asks for the same few rates millions of times; ints hash in C, a Fraction in Python
+def _decimal(numerator: int, denominator: int) -> str:
+    return str(Decimal(numerator) / Decimal(denominator))
 
 
 def build_lines(result: PayResult, i: int) -> list[Line]:
     """The lines of row ``i``; zero amounts are left out except base pay, gross, net and tax."""
-    inputs, rules, pieces = result.inputs, result.rules, result.pieces
-    assert inputs is not None and rules is not None and pieces is not None
-    emp = {name: int(col[i]) for name, col in vars(inputs).items()}
-    out = result.row(i)
+    assert result.inputs is not None
+    return _lines(result, i, {name: int(col[i]) for name, col in vars(result.inputs).items()}, result.row(i))
+
+
+def lines_of_rows(result: PayResult, rows: range) -> Iterator[list[Line]]:
+    """`build_lines` of each row of `rows` (a step-1 range), in order: the rows' inputs and outputs become Python
+    ints one column slice at a time (`tolist`) rather than a numpy scalar per value, which cost more than the
+    lines themselves in a 100,000-employee run."""
+    assert result.inputs is not None
+    given = {name: col[rows.start : rows.stop].tolist() for name, col in vars(result.inputs).items()}
+    outputs = {name: getattr(result, name)[rows.start : rows.stop].tolist() for name in OUTPUT_COLUMNS}
+    for k, i in enumerate(rows):
+        yield _lines(
+            result, i, {name: col[k] for name, col in given.items()}, {name: col[k] for name, col in outputs.items()}
+        )
+
+
+def _lines(result: PayResult, i: int, emp: dict[str, int], out: dict[str, int]) -> list[Line]:
+    """The lines of row ``i`` from its inputs `emp` and outputs `out` as plain ints."""
+    rules, pieces = result.rules, result.pieces
+    assert rules is not None and pieces is not None
     city = rules.cities[emp["city"]]
     conv = city.conventions
     pay_days = _ratio(conv.pay_days_per_month)

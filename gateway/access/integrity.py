@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from gateway.access.digests import keyed_hash
@@ -47,14 +48,16 @@ _CHUNK = 5_000  # payslips read and hashed at a time
 
 
 def payslip_digest(key: bytes, slip: Payslip, lines: list[PayslipLine]) -> str:
-    return _slip_digest(
+    return slip_digest(
         key, [getattr(slip, f) for f in _SLIP_FIELDS], [[getattr(line, f) for f in _LINE_FIELDS] for line in lines]
     )
 
 
-def _slip_digest(key: bytes, slip: Sequence[object], lines: list[Sequence[object]]) -> str:
-    """The digest of a payslip's field values in `_SLIP_FIELDS` order and its lines' in `_LINE_FIELDS` order."""
-    return keyed_hash(key, "payslip", [list(slip), [list(line) for line in lines]])
+def slip_digest(key: bytes, slip: Sequence[object], lines: Sequence[Sequence[object]]) -> str:
+    """The digest of a payslip's field values in `_SLIP_FIELDS` order and its lines' in `_LINE_FIELDS` order (a
+    line row may carry more values after those: `run_contents` adds the payslip id)."""
+    width = len(_LINE_FIELDS)
+    return keyed_hash(key, "payslip", [list(slip), [list(line[:width]) for line in lines]])
 
 
 def payrun_digest(key: bytes, run: PayRun, slip_digests: list[tuple[int, str]]) -> str:
@@ -64,15 +67,22 @@ def payrun_digest(key: bytes, run: PayRun, slip_digests: list[tuple[int, str]]) 
 
 
 def current_digests(session: Session, run: PayRun) -> dict[int, str]:
-    """Each payslip of `run` with the digest its stored content has now (payslip id → digest).
-
-    Read as plain rows, `_CHUNK` payslips and their lines at a time (ORM objects for a 100,000-employee run
-    cost more than the hashing, and holding them all cost gigabytes); the values are the same ones the ORM
-    would load, so the digests are too (`tests/gateway/test_payrun_digest_pinned.py`).
-    """
+    """Each payslip of `run` with the digest its stored content has now (payslip id → digest)."""
     key = keys_of(session).audit_key
+    return {slip[0]: slip_digest(key, slip, lines) for chunk in run_contents(session, run) for slip, lines in chunk}
+
+
+def run_contents(
+    session: Session, run: PayRun
+) -> Iterator[list[tuple[Row[*tuple[Any, ...]], list[Row[*tuple[Any, ...]]]]]]:
+    """The run's payslips (`_SLIP_FIELDS`, by id) each with its lines (`_LINE_FIELDS`, by position), `_CHUNK`
+    payslips at a time: what `slip_digest` seals, read once for the lock's digests and documents alike.
+
+    Read as plain rows (ORM objects for a 100,000-employee run cost more than the hashing, and holding them all
+    cost gigabytes); the values are the same ones the ORM would load, so the digests are too
+    (`tests/gateway/test_payrun_digest_pinned.py`).
+    """
     slips, lines = Payslip.__table__.c, PayslipLine.__table__.c
-    digests: dict[int, str] = {}
     after = 0
     while True:
         chunk = session.execute(
@@ -82,17 +92,17 @@ def current_digests(session: Session, run: PayRun) -> dict[int, str]:
             .limit(_CHUNK)
         ).all()
         if not chunk:
-            return digests
+            return
         after = chunk[-1][0]
-        held: dict[int, list[Sequence[object]]] = defaultdict(list)
+        held: dict[int, list[Row[*tuple[Any, ...]]]] = defaultdict(list)
         for line in session.execute(
             select(*(lines[f] for f in _LINE_FIELDS), lines.payslip_id)
             .join(Payslip.__table__, lines.payslip_id == slips.id)
             .where(slips.payrun_id == run.id, slips.id >= chunk[0][0], slips.id <= after)
             .order_by(lines.payslip_id, lines.position)
         ).all():  # fetched at once: a row at a time costs more than the hashing
-            held[line[-1]].append(line[:-1])
-        digests.update((slip[0], _slip_digest(key, slip, held[slip[0]])) for slip in chunk)
+            held[line.payslip_id].append(line)
+        yield [(slip, held[slip[0]]) for slip in chunk]
 
 
 def bank_account_digest(key: bytes, account: BankAccount) -> str:

@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.anchors import Anchor, pending_anchor
 from gateway.access.audit import append_audit
-from gateway.access.integrity import current_digests, payrun_digest
+from gateway.access.integrity import payrun_digest, run_contents, slip_digest
 from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
@@ -61,7 +61,7 @@ from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
-from gateway.pay.payslip_documents import store_run_documents
+from gateway.pay.payslip_documents import store_locked_documents
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -79,7 +79,7 @@ from gateway.store import (
 )
 from payroll_core.columns import INPUT_COLUMNS, OUTPUT_COLUMNS, EmployeeMonthColumns, PayResult, PieceColumns
 from payroll_core.errors import PayrollCoreError
-from payroll_core.lines import build_lines
+from payroll_core.lines import lines_of_rows
 from payroll_core.money import MoneyError, parse_fraction, round_half_up_div
 from payroll_core.pay import BONUS_METHODS, PAY_BASES
 from payroll_core.pipeline import compute
@@ -334,16 +334,19 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     before = _describe(run)
     _snapshot(session, run)
     key = keys_of(session).audit_key
-    digests = current_digests(session, run)
     slips = cast(Table, Payslip.__table__)
-    session.execute(
-        update(slips).where(slips.c.id == bindparam("slip_id")).values(digest=bindparam("slip_digest")),
-        [{"slip_id": slip_id, "slip_digest": digest} for slip_id, digest in digests.items()],
-    )
+    digests: dict[int, str] = {}
+    for chunk in run_contents(session, run):  # each payslip read once: sealed, and its document stored
+        sealed = {slip.id: slip_digest(key, slip, lines) for slip, lines in chunk}
+        session.execute(
+            update(slips).where(slips.c.id == bindparam("slip_id")).values(digest=bindparam("slip_digest")),
+            [{"slip_id": slip_id, "slip_digest": digest} for slip_id, digest in sealed.items()],
+        )
+        store_locked_documents(session, run, chunk)  # what the API serves for the locked payslips from now on
+        digests.update(sealed)
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
     session.flush()
-    store_run_documents(session, run.id)  # what the API serves for the locked payslips from now on
     after = {
         **_describe(run),
         "payslips": len(digests),
@@ -703,22 +706,23 @@ _QUANTITIES = json.JSONEncoder(ensure_ascii=False)
 
 
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
-    """Insert the payslips (core executemany, RETURNING their ids in order), then their lines (`_insert_lines`),
+    """Insert the payslips (core executemany), then their lines (`_insert_lines`),
     `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once."""
     inputs = result.inputs
     assert inputs is not None
     slips = cast(Table, Payslip.__table__)
-    # Python ints, as json wants them: the same rows as `result.row(i)` and `attendance.row(i)`, without a numpy
-    # scalar per value
-    given = {name: getattr(inputs, name).tolist() for name in INPUT_COLUMNS}
-    outputs = {name: getattr(result, name).tolist() for name in OUTPUT_COLUMNS}
-    days = {key: column.tolist() for key, column in attendance.summary.items()}
     employees = attendance.employees
+    last_id = 0
     for start in range(0, len(employees), _STORE_CHUNK):
         chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
+        # Python ints, as json wants them: the same rows as `result.row(i)` and `attendance.row(i)`, without a
+        # numpy scalar per value, one chunk's slice at a time
+        given = {name: getattr(inputs, name)[chunk.start : chunk.stop].tolist() for name in INPUT_COLUMNS}
+        outputs = {name: getattr(result, name)[chunk.start : chunk.stop].tolist() for name in OUTPUT_COLUMNS}
+        days = {key: column[chunk.start : chunk.stop].tolist() for key, column in attendance.summary.items()}
         rows = []
-        for i in chunk:
-            figures = {name: outputs[name][i] for name in OUTPUT_COLUMNS}
+        for k, i in enumerate(chunk):
+            figures = {name: outputs[name][k] for name in OUTPUT_COLUMNS}
             rows.append(
                 {
                     "payrun_id": run.id,
@@ -727,17 +731,25 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
                     "net_fen": figures["net_fen"],
                     "iit_fen": figures["iit_fen"],
                     "figures_json": json.dumps(figures),
-                    "inputs_json": json.dumps({name: given[name][i] for name in INPUT_COLUMNS}),
-                    "attendance_json": json.dumps({key: column[i] for key, column in days.items()}),
+                    "inputs_json": json.dumps({name: given[name][k] for name in INPUT_COLUMNS}),
+                    "attendance_json": json.dumps({key: column[k] for key, column in days.items()}),
                 }
             )
-        ids = session.execute(insert(slips).returning(slips.c.id, sort_by_parameter_order=True), rows).scalars()
+        session.execute(insert(slips), rows)
+        # The chunk's ids by employee, read back past the run's last id so far: RETURNING in parameter order makes
+        # SQLAlchemy insert SQLite's rows one statement each
+        ids: dict[int, int] = dict(
+            session.execute(
+                select(slips.c.employee_id, slips.c.id).where(slips.c.payrun_id == run.id, slips.c.id > last_id)
+            ).all()
+        )
+        last_id = max(ids.values())
         _insert_lines(
             session,
             [
-                (slip_id, n, line.code, line.amount_fen, _QUANTITIES.encode(line.quantities), line.rule)
-                for i, slip_id in zip(chunk, ids, strict=True)
-                for n, line in enumerate(build_lines(result, i))
+                (ids[employees[i].id], n, line.code, line.amount_fen, _QUANTITIES.encode(line.quantities), line.rule)
+                for i, lines in zip(chunk, lines_of_rows(result, chunk), strict=True)
+                for n, line in enumerate(lines)
             ],
         )
 

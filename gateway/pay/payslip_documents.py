@@ -12,10 +12,11 @@ with `store_documents`, whose insert ignores a document another request stored f
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, Row, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -47,31 +48,54 @@ def build_documents(session: Session, which: ColumnElement[bool]) -> dict[int, b
         .where(which)
         .order_by(PayslipLine.payslip_id, PayslipLine.position)
     ):  # fmt: skip
-        lines[payslip_id].append(
-            {"code": code, "amount_fen": amount_fen, "quantities": orjson.loads(quantities_json), "rule": rule}
-        )
+        lines[payslip_id].append(_line(code, amount_fen, quantities_json, rule))
     documents = {}
     for slip in slips:
         locked = slip.status == RUN_LOCKED
-        documents[slip.id] = orjson.dumps(
-            {
-                "id": slip.id,
-                "payrun": slip.run_id,
-                "period": slip.period,
-                "status": slip.status,
-                # A locked payslip shows who was paid as of the lock (its snapshot), not later renames.
-                "employee": slip.employee_code or slip.code if locked else slip.code,
-                "name": slip.employee_name or slip.name if locked else slip.name,
-                "gross_fen": slip.gross_fen,
-                "net_fen": slip.net_fen,
-                "iit_fen": slip.iit_fen,
-                "figures": orjson.loads(slip.figures_json),
-                "attendance": orjson.loads(slip.attendance_json),
-                "inputs": orjson.loads(slip.inputs_json),
-                "lines": lines[slip.id],
-            }
+        # A locked payslip shows who was paid as of the lock (its snapshot), not later renames.
+        documents[slip.id] = _document(
+            slip,
+            slip.run_id,
+            slip.period,
+            slip.status,
+            slip.employee_code or slip.code if locked else slip.code,
+            slip.employee_name or slip.name if locked else slip.name,
+            lines[slip.id],
         )
     return documents
+
+
+def _line(code: str, amount_fen: int, quantities_json: str, rule: str) -> dict[str, Any]:
+    return {"code": code, "amount_fen": amount_fen, "quantities": orjson.loads(quantities_json), "rule": rule}
+
+
+def _document(
+    slip: Row[*tuple[Any, ...]],
+    run_id: int,
+    period: str,
+    status: str,
+    employee: str,
+    name: str,
+    lines: list[dict[str, Any]],
+) -> bytes:
+    """One payslip's document from a row holding its id, amounts and JSON columns (by those names)."""
+    return orjson.dumps(
+        {
+            "id": slip.id,
+            "payrun": run_id,
+            "period": period,
+            "status": status,
+            "employee": employee,
+            "name": name,
+            "gross_fen": slip.gross_fen,
+            "net_fen": slip.net_fen,
+            "iit_fen": slip.iit_fen,
+            "figures": orjson.loads(slip.figures_json),
+            "attendance": orjson.loads(slip.attendance_json),
+            "inputs": orjson.loads(slip.inputs_json),
+            "lines": lines,
+        }
+    )
 
 
 def store_documents(session: Session, documents: dict[int, bytes]) -> None:
@@ -86,10 +110,27 @@ def store_documents(session: Session, documents: dict[int, bytes]) -> None:
     )
 
 
-def store_run_documents(session: Session, run_id: int) -> int:
-    """At lock, after the snapshot and the status change are flushed: every payslip's document; returns the count."""
-    documents = build_documents(session, Payslip.payrun_id == run_id)
+def store_locked_documents(
+    session: Session, run: PayRun, contents: Sequence[tuple[Row[*tuple[Any, ...]], Sequence[Row[*tuple[Any, ...]]]]]
+) -> None:
+    """At lock, after the snapshot: the documents of `contents` (rows of `integrity.run_contents`, which the lock
+    reads for the digests anyway) as the locked payslips' from now on. The snapshot holds the employees' code and
+    name as of now, so they are the document's, as `build_documents` shows a locked payslip."""
     session.execute(
-        insert(PayslipDocument), [{"payslip_id": key, "document": value} for key, value in documents.items()]
+        insert(PayslipDocument),
+        [
+            {
+                "payslip_id": slip.id,
+                "document": _document(
+                    slip,
+                    run.id,
+                    run.period,
+                    RUN_LOCKED,
+                    slip.employee_code,
+                    slip.employee_name,
+                    [_line(line.code, line.amount_fen, line.quantities_json, line.rule) for line in lines],
+                ),
+            }
+            for slip, lines in contents
+        ],
     )
-    return len(documents)

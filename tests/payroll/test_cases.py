@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from gateway.cli.payroll import app
 from payroll_core.cases import CaseFileError, run_file
-from payroll_core.lines import build_lines
+from payroll_core.lines import build_lines, lines_of_rows
 
 CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.yaml"))
 REFUSED = Path(__file__).parents[1] / "cases" / "refused"
@@ -180,6 +180,23 @@ def test_payslip_lines_add_up_to_gross_and_net(path: Path) -> None:
             gross, net = codes.index("GROSS"), codes.index("NET")
             assert sum(line.amount_fen for line in lines[:gross]) == int(result.gross_fen[i])
             assert sum(line.amount_fen for line in lines[gross:net]) == int(result.net_fen[i])
+
+
+def test_lines_of_rows_are_build_lines_of_each_row() -> None:
+    """The store's chunked lines (`lines_of_rows`, over a range not starting at 0) are exactly `build_lines`'s, for
+    every hand-checked case: the same codes, amounts, quantities (as Python ints, as json stores them) and rules."""
+    from payroll_core.cases import load_cases, result_of
+
+    for path in CASES:
+        for case in load_cases(path):
+            result = result_of(case, path)
+            rows = range(1 if len(case.ids) > 1 else 0, len(case.ids))
+            expected = [build_lines(result, i) for i in rows]
+            chunked = list(lines_of_rows(result, rows))
+            assert chunked == expected, f"{path.stem}: {case.case}"
+            assert [type(v) for lines in chunked for line in lines for v in line.quantities.values()] == [
+                type(v) for lines in expected for line in lines for v in line.quantities.values()
+            ]
 
 
 def test_cli_exits_2_on_a_missing_file(tmp_path: Path) -> None:
