@@ -357,8 +357,7 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
         index,
         lambda ids: _driver_batches(
             session.connection().execute(
-                select(Punch.id, Punch.employee_id, Punch.ts_utc, Punch.direction)
-                .where(
+                select(Punch.id, Punch.employee_id, Punch.ts_utc, Punch.direction).where(
                     Punch.employee_id.in_(ids),
                     Punch.ts_utc >= low,
                     Punch.ts_utc < high,
