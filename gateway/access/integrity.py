@@ -43,21 +43,28 @@ _SLIP_FIELDS = (
     "id_type",
     "id_number",
 )
+#: Sealed only where set: runs locked before the column existed (migration 0036) keep the digests they were
+#: locked with, and a run locked since seals its department like every other snapshot field.
+_OPTIONAL_SLIP_FIELDS = ("department_name",)
+_READ_SLIP_FIELDS = _SLIP_FIELDS + _OPTIONAL_SLIP_FIELDS
 _LINE_FIELDS = ("position", "code", "amount_fen", "quantities_json", "rule")
 _CHUNK = 5_000  # payslips read and hashed at a time
 
 
 def payslip_digest(key: bytes, slip: Payslip, lines: list[PayslipLine]) -> str:
     return slip_digest(
-        key, [getattr(slip, f) for f in _SLIP_FIELDS], [[getattr(line, f) for f in _LINE_FIELDS] for line in lines]
+        key, [getattr(slip, f) for f in _READ_SLIP_FIELDS], [[getattr(line, f) for f in _LINE_FIELDS] for line in lines]
     )
 
 
 def slip_digest(key: bytes, slip: Sequence[object], lines: Sequence[Sequence[object]]) -> str:
-    """The digest of a payslip's field values in `_SLIP_FIELDS` order and its lines' in `_LINE_FIELDS` order (a
-    line row may carry more values after those: `run_contents` adds the payslip id)."""
+    """The digest of a payslip's field values in `_READ_SLIP_FIELDS` order (the optional ones only where set) and
+    its lines' in `_LINE_FIELDS` order (a line row may carry more values after those: `run_contents` adds the
+    payslip id)."""
+    fields, optional = list(slip[: len(_SLIP_FIELDS)]), list(slip[len(_SLIP_FIELDS) : len(_READ_SLIP_FIELDS)])
+    sealed = fields + optional if any(value is not None for value in optional) else fields
     width = len(_LINE_FIELDS)
-    return keyed_hash(key, "payslip", [list(slip), [list(line[:width]) for line in lines]])
+    return keyed_hash(key, "payslip", [sealed, [list(line[:width]) for line in lines]])
 
 
 def payrun_digest(key: bytes, run: PayRun, slip_digests: list[tuple[int, str]]) -> str:
@@ -75,7 +82,7 @@ def current_digests(session: Session, run: PayRun) -> dict[int, str]:
 def run_contents(
     session: Session, run: PayRun
 ) -> Iterator[list[tuple[Row[*tuple[Any, ...]], list[Row[*tuple[Any, ...]]]]]]:
-    """The run's payslips (`_SLIP_FIELDS`, by id) each with its lines (`_LINE_FIELDS`, by position), `_CHUNK`
+    """The run's payslips (`_READ_SLIP_FIELDS`, by id) each with its lines (`_LINE_FIELDS`, by position), `_CHUNK`
     payslips at a time: what `slip_digest` seals, read once for the lock's digests and documents alike.
 
     Read as plain rows (ORM objects for a 100,000-employee run cost more than the hashing, and holding them all
@@ -86,7 +93,7 @@ def run_contents(
     after = 0
     while True:
         chunk = session.execute(
-            select(*(slips[f] for f in _SLIP_FIELDS))
+            select(*(slips[f] for f in _READ_SLIP_FIELDS))
             .where(slips.payrun_id == run.id, slips.id > after)
             .order_by(slips.id)
             .limit(_CHUNK)

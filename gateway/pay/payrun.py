@@ -68,6 +68,7 @@ from gateway.store import (
     RUN_LOCKED,
     SCOPE_ALL,
     BankAccount,
+    Department,
     Employee,
     Office,
     OpeningBalance,
@@ -359,7 +360,8 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
 
 
 def _snapshot(session: Session, run: PayRun) -> None:
-    """Copy who was paid, where, into which account and under which ID onto each payslip, as of now (the lock).
+    """Copy who was paid, where (office, department), into which account and under which ID onto each payslip,
+    as of now (the lock).
 
     One UPDATE whose values are correlated subqueries (by primary key), so the database copies the run's
     rows without a round trip per payslip. Sealed numbers are copied as they are stored: the vault opens
@@ -374,6 +376,12 @@ def _snapshot(session: Session, run: PayRun) -> None:
     def of_account(column: ColumnElement[Any]) -> ScalarSelect[Any]:
         return select(column).where(account.employee_id == slips.c.employee_id).scalar_subquery()
 
+    department = (  # the department the employee is in at the lock, by name (the pay sheet's 部门)
+        select(Department.__table__.c.name)
+        .join(Employee.__table__, employee.department_id == Department.__table__.c.id)
+        .where(employee.id == slips.c.employee_id)
+        .scalar_subquery()
+    )
     office = (  # an office's run: that office paid the month, even for someone who has moved since
         select(Office.__table__.c.name)
         .join(Employee.__table__, employee.office_id == Office.__table__.c.id)
@@ -389,6 +397,7 @@ def _snapshot(session: Session, run: PayRun) -> None:
             employee_code=of_employee(employee.code),
             employee_name=of_employee(employee.name),
             office_name=office,
+            department_name=department,
             bank_name=of_account(account.bank_name),
             account_name=of_account(account.account_name),
             account_no=of_account(account.account_no),  # sealed: copied, never opened

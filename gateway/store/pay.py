@@ -83,6 +83,7 @@ class Payslip(Base):
     employee_code: Mapped[str | None] = mapped_column(String(32))
     employee_name: Mapped[str | None] = mapped_column(String(100))
     office_name: Mapped[str | None] = mapped_column(String(100))
+    department_name: Mapped[str | None] = mapped_column(String(100))  # at lock; None in runs locked before 0036
     bank_name: Mapped[str | None] = mapped_column(String(100))
     account_name: Mapped[str | None] = mapped_column(String(100))
     account_no: Mapped[str | None] = mapped_column(Text)  # exactly as bank_accounts stores it (sealed)

@@ -19,6 +19,7 @@ from pay_testkit import PERIOD, SCOPE, full_month
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pay.exports.iit_filing import BONUS_HEADER, PEOPLE_HEADER, SALARY_HEADER, id_type_name
+from gateway.people.departments import assign_employees, create_department, edit_department
 
 ACCOUNT_19 = "6217000010001234567"
 ID_X = "11010519491231002X"
@@ -77,6 +78,20 @@ def test_the_pay_sheet_of_a_locked_run(client: TestClient, as_role, run_id: int,
     assert round(summary[-1][2] * 100) == run["gross_total_fen"] and round(summary[-1][6] * 100) == run["net_total_fen"]
     employer = [list(r) for r in book["单位缴费"].iter_rows(values_only=True)]
     assert employer[2][:4] == ["E001", "Worker E001", SCOPE, 1975.31]
+
+
+def test_the_department_column_is_the_department_at_the_lock(client: TestClient, as_role, run_id: int, factory) -> None:  # type: ignore[no-untyped-def]
+    """部门 of a draft is the department now; a locked sheet keeps the one of the lock after a rename."""
+    with factory() as session, session.begin():
+        create_department(session, "test", office=SCOPE, code="P1", name="生产一部")
+        assign_employees(session, "test", "P1", ["E001"])
+    hr = as_role("hr")
+    assert _book(client, hr, "pay-sheet")[SCOPE]["C3"].value == "生产一部"  # the draft: now
+    _lock(client, hr, run_id, factory)
+    with factory() as session, session.begin():
+        edit_department(session, "test", "P1", name="装配车间")
+    locked = _book(client, hr, "pay-sheet")[SCOPE]
+    assert (locked["A3"].value, locked["C3"].value) == ("E001", "生产一部")
 
 
 def test_an_unlocked_pay_sheet_is_a_draft_and_english_on_request(client: TestClient, as_role, run_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -6,8 +6,9 @@ Chinese pay sheet uses: who (工号, 姓名, 部门), attendance (应出勤天�
 计件工资, 津贴, then 年休假工资, 最低工资补差, 年终奖, 经济补偿金 where any payslip has them), 缺勤扣款
 (迟到扣款 where any), 应发工资, the employee's deductions (养老, 医疗, 失业, 公积金, 个税, then the bonus's and
 severance's separate tax and 赔偿扣款 where any) and 实发工资. Rows add up: 应发 = the earnings − the
-deductions for absence and lateness; 实发 = 应发 − the deductions. punchclock keeps no department, so 部门
-is present and empty. English headers with ``lang="en"``.
+deductions for absence and lateness; 实发 = 应发 − the deductions. 部门 is the department at the lock (the
+draft: now), empty for someone in none and in runs locked before departments were snapshotted. English headers
+with ``lang="en"``.
 
 The title row of each sheet names the company (`[company] name`), office, period, run id(s) and the lock
 time on the office's clock. Only a LOCKED run's snapshot is the pay sheet of record; a computed run can
@@ -56,7 +57,7 @@ def _allowances(r: SlipRow) -> int:
 PAY_COLUMNS = (
     SheetColumn(Column("工号", "Employee no.", "text"), lambda r: r.code),
     SheetColumn(Column("姓名", "Name", "text"), lambda r: r.name),
-    SheetColumn(Column("部门", "Department", "text"), lambda r: None),
+    SheetColumn(Column("部门", "Department", "text"), lambda r: r.department or None),
     SheetColumn(Column("应出勤天数", "Scheduled days", "count"), _att("employed_days")),
     SheetColumn(Column("实出勤天数", "Days worked", "count"), _att("worked_days")),
     SheetColumn(Column("基本工资", "Base pay"), _fig("base_pay_fen")),

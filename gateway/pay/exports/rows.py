@@ -1,6 +1,7 @@
 """The payslips an export of a pay month is made from, and the one error family of the exports.
 
-A locked run is read from its snapshot (code, name, office, bank account, ID document as of the lock),
+A locked run is read from its snapshot (code, name, office, department, bank account, ID document as of the
+lock; the department is empty for runs locked before migration 0036),
 never from the employee's or bank account's rows as they are now, so a locked month's files never change.
 A computed run shows the employee as they are now; only the pay sheet accepts one (marked 草稿 / DRAFT).
 """
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
-from gateway.store import RUN_DRAFT, RUN_LOCKED, Employee, Office, PayRun, Payslip
+from gateway.store import RUN_DRAFT, RUN_LOCKED, Department, Employee, Office, PayRun, Payslip
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -35,6 +36,7 @@ class SlipRow:
     code: str
     name: str
     office: str
+    department: str
     figures: dict[str, int]
     inputs: dict[str, int]
     attendance: dict[str, int]
@@ -72,7 +74,7 @@ class PeriodRows:
         return ", ".join(str(r.id) for r in self.runs if office is None or r.scope in (office, "all"))
 
 
-def _row(run: PayRun, slip: Payslip, employee: Employee, office: str) -> SlipRow:
+def _row(run: PayRun, slip: Payslip, employee: Employee, office: str, department: str) -> SlipRow:
     locked = run.status == RUN_LOCKED
     return SlipRow(
         run,
@@ -81,6 +83,7 @@ def _row(run: PayRun, slip: Payslip, employee: Employee, office: str) -> SlipRow
         (slip.employee_code or "") if locked else employee.code,
         (slip.employee_name or "") if locked else employee.name,
         (slip.office_name or "") if locked else office,
+        (slip.department_name or "") if locked else department,
         json.loads(slip.figures_json),
         json.loads(slip.inputs_json),
         json.loads(slip.attendance_json),
@@ -99,6 +102,7 @@ def period_rows(session: Session, period: str, office: str | None = None) -> Per
             zh=f"{period} 没有已计算的工资核算：请先新建并计算（punchclock payroll run --period {period}）",
         )
     offices = {o.id: o for o in session.scalars(select(Office))}
+    departments = {row.id: row.name for row in session.execute(select(Department.id, Department.name))}
     result = session.execute(
         select(PayRun, Payslip, Employee)
         .join(Payslip, Payslip.payrun_id == PayRun.id)
@@ -106,7 +110,13 @@ def period_rows(session: Session, period: str, office: str | None = None) -> Per
         .where(PayRun.id.in_([r.id for r in runs]))
     )
     rows = [
-        _row(run, slip, emp, offices[emp.office_id].name if emp.office_id in offices else "")
+        _row(
+            run,
+            slip,
+            emp,
+            offices[emp.office_id].name if emp.office_id in offices else "",
+            departments.get(emp.department_id, "") if emp.department_id is not None else "",
+        )
         for run, slip, emp in result
     ]
     if office is not None:
