@@ -71,7 +71,12 @@ from simulators.sample_punches import SimPunch  # noqa: E402
 from simulators.zk import ZKTerminal  # noqa: E402
 from simulators.zk_push import PushTerminal  # noqa: E402
 from simulators.zk_soap import ZKSoapTerminal  # noqa: E402
-from tests.deploy.deploy_kit import Served, free_port, serve  # noqa: E402
+
+# Imported as the deploy tests import it (tests/deploy/conftest.py puts its folder on sys.path), not as
+# `tests.deploy.deploy_kit`: a test dependency (hikvisionapi) installs a top-level `tests` package of its own,
+# which wins over this repository's `tests` folder when a script runs outside pytest.
+sys.path.insert(0, str(ROOT / "tests" / "deploy"))
+from deploy_kit import Served, free_port, serve  # noqa: E402
 
 # (site, its office, the office's city for social insurance, its shift rules: payroll_core/rules/offices/)
 SITES = (
