@@ -194,8 +194,8 @@ def test_bad_device_is_refused_and_nothing_is_written(
 def test_unknown_kind_lists_the_known_ones(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/api/v1/devices", json={**NEW_DEVICE, "kind": "hikvision"}, headers=as_role("admin"))
     assert response.json()["errors"] == [
-        "body field kind: unknown device kind 'hikvision': use one of comet-csv, zk-push, zk-soap, zk-tcp, zk-udp "
-        "(got 'hikvision')"
+        "body field kind: unknown device kind 'hikvision': use one of anviz, comet-csv, hik-isapi, zk-push, zk-soap, "
+        "zk-tcp, zk-udp (got 'hikvision')"
     ]
 
 
