@@ -58,9 +58,8 @@ def test_a_manager_starts_a_raise_hr_approves_it_and_the_history_shows_it(page: 
     form.locator("input[name=change_monthly_salary_fen]").fill("15000")
     form.locator("input[name=change_reason]").fill("2026 年度调薪")
     form.locator("[data-test=change-submit]").click()
-    expect(form.locator("[data-test=change-problem]")).to_contain_text(
-        "employee E001 was hired on 2025-07-01: a change cannot take effect on 2025-06-30, before hiring; give a day "
-        "on or after the hiring day"
+    expect(form.locator("[data-test=change-problem]")).to_contain_text(  # the refusal in the screen's language
+        "员工 E001 的入职日期为 2025-07-01：变动不能在入职前的 2025-06-30 生效；请填写入职日期当天或之后的日期"
     )
     form.locator("input[name=change_from]").fill("2026-04-16")
     form.locator("input[name=change_from]").press("Enter")

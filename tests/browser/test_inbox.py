@@ -116,8 +116,8 @@ def test_the_manager_approves_two_in_bulk_beside_the_calendar_and_sees_why_the_t
     expect(results).to_have_text([
         f"已处理#{ids['annual']} Worker E001 年假已通过",
         f"已处理#{ids['personal']} 张伟 事假已通过",
-        f"未处理#{ids['overtime']} Worker E001 加班（计加班费）未处理：request {ids['overtime']} is withdrawn already: "
-        "only a pending request is decided",
+        f"未处理#{ids['overtime']} Worker E001 加班（计加班费）未处理：申请 {ids['overtime']} 已撤回："
+        "只有待审批的申请可以审批",
     ])  # fmt: skip
     expect(items).to_have_count(1)
     expect(items.first).to_have_attribute("data-id", str(ids["later"]))
