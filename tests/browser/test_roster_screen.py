@@ -119,8 +119,8 @@ def test_a_refused_save_is_shown_beside_the_grid_and_writes_nothing(page: Page, 
     refusal = page.locator("[data-test=roster-refusal]")
     expect(refusal).to_contain_text("排班未保存（输入有误，请检查后重试）")
     expect(refusal).to_contain_text(
-        f"2026-03 is already paid in locked pay run {run_id}: its roster cannot change any more; "
-        "roster from the next unpaid month"
+        f"2026-03 的工资已由已锁定的工资核算 {run_id} 发放：已锁定的工资月份不能再改排班；"
+        "请从下一个未发薪的月份开始排班"
     )
     expect(page.locator("[data-test=roster-changes]")).to_have_text("已修改 2 格，尚未保存")
     expect(page.locator("[data-test=roster-save]")).to_be_enabled()  # the changes stay, to fix and send again
