@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -37,8 +39,6 @@ def zk(
     ),
 ) -> None:
     """A ZKTeco terminal on the binary protocol (port 4370), until Ctrl-C."""
-    import threading
-
     from simulators.errors import SimulatorError
     from simulators.zk import ZKTerminal
 
@@ -57,17 +57,13 @@ def zk(
         )
     except (ValueError, SimulatorError) as exc:  # bad arguments, or a name the user layout cannot hold
         raise typer.BadParameter(str(exc)) from None
-    _start_or_exit(terminal)
-    try:
-        typer.echo(
+    _serve(
+        terminal,
+        lambda: (
             f"ZKTeco terminal {terminal.serial} listening on {'udp' if udp else 'tcp'}://{host}:{terminal.port} "
-            f"({len(terminal.users)} users, {len(terminal.records)} records); Ctrl-C stops it",
-        )
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        typer.echo("stopped")
-    finally:
-        terminal.stop()
+            f"({len(terminal.users)} users, {len(terminal.records)} records); Ctrl-C stops it"
+        ),
+    )
 
 
 @app.command("zk-soap")
@@ -86,15 +82,13 @@ def zk_soap(
     terminal = ZKSoapTerminal(
         host=host, port=port, users=users, records=records, seed=seed, comm_key=comm_key, serial_number=serial_number
     )
-    _start_or_exit(terminal)
-    typer.echo(
-        f"ZKTeco SOAP terminal {terminal.state.serial_number} on http://{host}:{terminal.port}/iWsService "
-        f"({users} users, {len(terminal.state.punches)} records); Ctrl-C stops it"
+    _serve(
+        terminal,
+        lambda: (
+            f"ZKTeco SOAP terminal {terminal.state.serial_number} on http://{host}:{terminal.port}/iWsService "
+            f"({users} users, {len(terminal.state.punches)} records); Ctrl-C stops it"
+        ),
     )
-    try:
-        terminal.serve_forever()
-    except KeyboardInterrupt:
-        typer.echo("stopped")
 
 
 @app.command("push")
@@ -209,16 +203,14 @@ def hik(
         denied_every=denied_every,
         honour_serial_bounds=not ignore_serial_bounds,
     )
-    _start_or_exit(terminal)
     pin = f"; tls_fingerprint = {terminal.fingerprint!r}" if https else ""
-    typer.echo(
-        f"Hikvision terminal {terminal.state.serial_number} on {terminal.url} ({users} users, "
-        f"{len(terminal.state.events)} events; user {user!r}{pin}); Ctrl-C stops it"
+    _serve(
+        terminal,
+        lambda: (
+            f"Hikvision terminal {terminal.state.serial_number} on {terminal.url} ({users} users, "
+            f"{len(terminal.state.events)} events; user {user!r}{pin}); Ctrl-C stops it"
+        ),
     )
-    try:
-        terminal.serve_forever()
-    except KeyboardInterrupt:
-        typer.echo("stopped")
 
 
 @app.command("anviz")
@@ -236,24 +228,30 @@ def anviz(
     ),
 ) -> None:
     """An Anviz TC_B terminal on TCP (its Ethernet port, or a serial device server in TCP mode), until Ctrl-C."""
-    import threading
-
     from simulators.anviz import AnvizBus, AnvizFaults, AnvizTerminal
 
     faults = AnvizFaults(bad_crc=bad_crc, silent=silent, answer_as=answer_as or None)
     terminal = AnvizTerminal.sample(device_id, records, seed, users, faults=faults)
     bus = AnvizBus([terminal], host=host, port=port)
-    _start_or_exit(bus)
-    try:
-        typer.echo(
+    _serve(
+        bus,
+        lambda: (
             f"Anviz terminal {terminal.serial} (device id {device_id}) on tcp://{host}:{bus.port} "
             f"({len(terminal.records)} records, all new); Ctrl-C stops it"
-        )
-        threading.Event().wait()
+        ),
+    )
+
+
+def _serve(terminal: Served, banner: Callable[[], str]) -> None:
+    """Start listening (or say why not and exit 2), print `banner()` (the port is known then), serve until Ctrl-C."""
+    _start_or_exit(terminal)
+    try:
+        typer.echo(banner())
+        threading.Event().wait()  # the terminal serves from its own threads
     except KeyboardInterrupt:
         typer.echo("stopped")
     finally:
-        bus.stop()
+        terminal.stop()
 
 
 def _start_or_exit(terminal: Served) -> None:

@@ -35,7 +35,6 @@ N seconds, busy (HTTP 503); each lasts for `times` requests.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -45,15 +44,16 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 from urllib.request import parse_http_list, parse_keqv_list
 
-from simulators.errors import PortInUse, SimulatorError
-from simulators.lifecycle import Served
+from simulators.errors import SimulatorError
+from simulators.lifecycle import HttpServed
 from simulators.sample_punches import make_punches, make_users
 
 XMLNS = "http://www.hikvision.com/ver20/XMLSchema"
@@ -63,6 +63,8 @@ _ATTENDANCE = {0: "checkIn", 1: "checkOut"}
 #: Minors of major 5 the simulated terminal writes (HCNetSDK's MINOR_* numbers): passes by method, and refusals.
 PASS_MINORS = {"face": 75, "card": 1, "fingerprint": 38}
 DENIED_MINORS = {"face": 76, "card": 9, "fingerprint": 39}
+
+T = TypeVar("T")
 
 
 class SimulatorRequestError(SimulatorError):
@@ -112,7 +114,7 @@ class HikState:
         return wall.replace(tzinfo=timezone(self.utc_offset)).isoformat()
 
 
-class HikTerminal(Served):
+class HikTerminal(HttpServed):
     """`with HikTerminal(users=10, records=200, seed=1) as t: …` serves on `t.url` (user admin, `t.password`)."""
 
     def __init__(
@@ -188,46 +190,13 @@ class HikTerminal(Served):
         """The SHA-256 of the HTTPS certificate (hex), as a user would pin it."""
         return hashlib.sha256(self.certificate_der).hexdigest()
 
-    def start(self) -> Self:
-        handler = type("Handler", (_IsapiHandler,), {"terminal": self})
-        try:
-            server = ThreadingHTTPServer((self._host, self._port), handler)
-        except OSError as error:
-            if error.errno != errno.EADDRINUSE:
-                raise
-            raise PortInUse(
-                f"port {self._port}/tcp on {self._host} is already in use (another simulator or program listens "
-                "there): stop it, or choose another port (0 picks a free one)"
-            ) from None
+    _thread_name = "hik-isapi-sim"
+
+    def _new_server(self) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer((self._host, self._port), type("Handler", (_IsapiHandler,), {"terminal": self}))
         if self._context is not None:
             server.socket = self._context.wrap_socket(server.socket, server_side=True)
-        server.daemon_threads = True
-        self._server = server
-        self._port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name=f"hik-isapi-sim:{self._port}", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def serve_forever(self) -> None:
-        """Block serving (the CLI entry point); Ctrl-C stops."""
-        if self._server is None:
-            self.start()
-        try:
-            while self._thread is not None and self._thread.is_alive():
-                self._thread.join(0.5)
-        finally:
-            self.stop()
+        return server
 
     def _tls_context(self) -> ssl.SSLContext:
         """A self-signed certificate for the host, made with `cryptography`, as a terminal makes its own."""
@@ -438,6 +407,13 @@ class HikTerminal(Served):
             and e.serial >= low
             and (not high or e.serial <= high)
         ]
+        return _json(200, {"AcsEvent": self._search_reply(cond, matching, "InfoList", self._event_json)})
+
+    def _search_reply(
+        self, cond: dict[str, Any], matching: Sequence[T], key: str, as_json: Callable[[T], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """One page of a search (AcsEvent, UserInfoSearch): the page the condition asks for, capped, with
+        `responseStatusStrg` MORE / OK / NO MATCH and the counts, as a terminal answers."""
         position, size = self._page(cond)
         page = matching[position : position + size]
         reply: dict[str, Any] = {"searchID": cond.get("searchID", ""), "totalMatches": len(matching)}
@@ -446,8 +422,8 @@ class HikTerminal(Served):
         else:
             more = position + len(page) < len(matching)
             reply.update(responseStatusStrg="MORE" if more else "OK", numOfMatches=len(page))
-            reply["InfoList"] = [self._event_json(e) for e in page]
-        return _json(200, {"AcsEvent": reply})
+            reply[key] = [as_json(item) for item in page]
+        return reply
 
     def _wall(self, text: Any, default: datetime) -> datetime:
         if not isinstance(text, str) or not text:
@@ -488,16 +464,7 @@ class HikTerminal(Served):
         self.searches.append(cond)
         wanted = {e.get("employeeNo") for e in cond.get("EmployeeNoList", []) if isinstance(e, dict)}
         users = [u for u in self.state.users.values() if not wanted or u.pin in wanted]
-        position, size = self._page(cond)
-        page = users[position : position + size]
-        reply: dict[str, Any] = {"searchID": cond.get("searchID", ""), "totalMatches": len(users)}
-        if not page:
-            reply.update(responseStatusStrg="NO MATCH", numOfMatches=0)
-        else:
-            more = position + len(page) < len(users)
-            reply.update(responseStatusStrg="MORE" if more else "OK", numOfMatches=len(page))
-            reply["UserInfo"] = [_user_json(u) for u in page]
-        return _json(200, {"UserInfoSearch": reply})
+        return _json(200, {"UserInfoSearch": self._search_reply(cond, users, "UserInfo", _user_json)})
 
     def _user_record(self, path: str, data: dict[str, Any]) -> tuple[int, str, bytes]:
         info = data.get("UserInfo")

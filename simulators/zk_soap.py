@@ -38,7 +38,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import errno
 import socket
 import threading
 import time
@@ -46,12 +45,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
 from xml.parsers.expat import ExpatError, ParserCreate
 from xml.sax.saxutils import escape
 
-from simulators.errors import PortInUse, SimulatorError
-from simulators.lifecycle import Served
+from simulators.errors import SimulatorError
+from simulators.lifecycle import HttpServed
 from simulators.sample_punches import SimPunch, SimUser, make_punches, make_users
 
 NS = "http://www.zksoftware/Service/message/"
@@ -89,7 +87,7 @@ class TerminalState:
         return datetime.now().replace(microsecond=0) + self.clock_offset
 
 
-class ZKSoapTerminal(Served):
+class ZKSoapTerminal(HttpServed):
     """`with ZKSoapTerminal(users=20, records=500, seed=1) as t: …` serves on `t.host:t.port`."""
 
     def __init__(
@@ -139,44 +137,10 @@ class ZKSoapTerminal(Served):
     def port(self) -> int:
         return self._port
 
-    def start(self) -> Self:
-        handler = type("Handler", (_SoapHandler,), {"terminal": self})
-        try:
-            server = _LingeringHTTPServer((self._host, self._port), handler)
-        except OSError as error:
-            if error.errno != errno.EADDRINUSE:
-                raise
-            raise PortInUse(
-                f"port {self._port}/tcp on {self._host} is already in use (another simulator or program listens "
-                "there): stop it, or choose another port (0 picks a free one)"
-            ) from None
-        server.daemon_threads = True
-        self._server = server
-        self._port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name=f"zk-soap-sim:{self._port}", daemon=True
-        )
-        self._thread.start()
-        return self
+    _thread_name = "zk-soap-sim"
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def serve_forever(self) -> None:
-        """Block serving (the CLI entry point); Ctrl-C stops."""
-        if self._server is None:
-            self.start()
-        try:
-            while self._thread is not None and self._thread.is_alive():
-                self._thread.join(0.5)
-        finally:
-            self.stop()
+    def _new_server(self) -> ThreadingHTTPServer:
+        return _LingeringHTTPServer((self._host, self._port), type("Handler", (_SoapHandler,), {"terminal": self}))
 
     def enrol(self, pin: str, finger: int, template: bytes, valid: int = 1) -> None:
         """A finger enrolled at the terminal for the user with badge `pin` (replacing that finger's template)."""
