@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import secrets
 import ssl
 import tempfile
@@ -48,6 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 from urllib.request import parse_http_list, parse_keqv_list
@@ -55,6 +55,7 @@ from urllib.request import parse_http_list, parse_keqv_list
 from simulators.errors import SimulatorError
 from simulators.lifecycle import HttpServed
 from simulators.sample_punches import make_punches, make_users
+from simulators.tls import write_self_signed
 
 XMLNS = "http://www.hikvision.com/ver20/XMLSchema"
 FAULTS = ("refuse", "stall", "busy")
@@ -199,43 +200,12 @@ class HikTerminal(HttpServed):
         return server
 
     def _tls_context(self) -> ssl.SSLContext:
-        """A self-signed certificate for the host, made with `cryptography`, as a terminal makes its own."""
-        import ipaddress
-
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self._host)])
-        now = datetime.now(UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(self._host))]), False)
-            .sign(key, hashes.SHA256())
-        )
-        self.certificate_der = cert.public_bytes(serialization.Encoding.DER)
+        """A self-signed certificate for the host, as a terminal makes its own."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         with tempfile.TemporaryDirectory() as folder:
-            cert_path, key_path = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
-            with open(cert_path, "wb") as out:
-                out.write(cert.public_bytes(serialization.Encoding.PEM))
-            with open(key_path, "wb") as out:
-                out.write(
-                    key.private_bytes(
-                        serialization.Encoding.PEM,
-                        serialization.PrivateFormat.PKCS8,
-                        serialization.NoEncryption(),
-                    )
-                )
+            cert_path, key_path = write_self_signed(Path(folder), self._host, ("cert.pem", "key.pem"))
             context.load_cert_chain(cert_path, key_path)
+            self.certificate_der = ssl.PEM_cert_to_DER_cert(cert_path.read_text(encoding="ascii"))
         return context
 
     # -- the terminal's own actions ---------------------------------------------------------
