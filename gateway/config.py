@@ -101,6 +101,7 @@ def check_fingerprint(value: str) -> str:
 
 
 HIK_KIND = "hik-isapi"
+ANVIZ_KIND = "anviz"
 #: The device keys only a Hikvision terminal has (their defaults aside).
 HIK_KEYS = ("user", "password", "tls_fingerprint")
 
@@ -269,10 +270,15 @@ class Device(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _scheme_port(cls, data: Any) -> Any:
-        """A Hikvision terminal without `port` listens on its scheme's port (80, or 443 for https), not 4370."""
-        if isinstance(data, dict) and data.get("kind") == HIK_KIND and "port" not in data:
+    def _kind_port(cls, data: Any) -> Any:
+        """A device without `port` gets its kind's: a Hikvision terminal its scheme's (80, or 443 for https), an
+        Anviz terminal TCP 5010; the ZK kinds keep 4370."""
+        if not isinstance(data, dict) or "port" in data:
+            return data
+        if data.get("kind") == HIK_KIND:
             return {**data, "port": 443 if data.get("scheme") == "https" else 80}
+        if data.get("kind") == ANVIZ_KIND:
+            return {**data, "port": ANVIZ_PORT}
         return data
 
     def driver_options(self) -> dict[str, Any]:
@@ -286,7 +292,7 @@ class Device(_Strict):
                 "tls_fingerprint": self.tls_fingerprint,
                 "verify_tls": self.verify_tls,
             }
-        if self.kind == "anviz":
+        if self.kind == ANVIZ_KIND:
             return {
                 "serial_port": self.serial_port,
                 "baudrate": self.baudrate,
@@ -302,14 +308,6 @@ class Device(_Strict):
         if value not in known_kinds():
             raise ValueError(f"unknown device kind {value!r}: use one of {', '.join(known_kinds())}")
         return value
-
-    @model_validator(mode="before")
-    @classmethod
-    def _anviz_port(cls, data: Any) -> Any:
-        """An Anviz terminal listens on TCP 5010, not 4370: the default port follows the kind."""
-        if isinstance(data, dict) and data.get("kind") == "anviz" and "port" not in data:
-            return {**data, "port": ANVIZ_PORT}
-        return data
 
     @property
     def label(self) -> str:
@@ -550,7 +548,7 @@ def _cross_reference_problems(config: Config) -> list[tuple[str, str]]:
             problems.append((f"devices[{i}].office", f"no office named {device.office!r}; offices are {known}"))
         elif (problem := _other_site_problem(config, device)) is not None:
             problems.append((f"devices[{i}].office", problem))
-        if device.kind == "anviz":
+        if device.kind == ANVIZ_KIND:
             problems.extend(_anviz_problems(i, device))
         elif device.polled and not device.host:
             problems.append((f"devices[{i}].host", f"required for a {device.kind} device: its IP address or host name"))

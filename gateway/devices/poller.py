@@ -52,7 +52,7 @@ BUSY_RETRY_S = 5.0
 def build_driver(device: cfg.Device) -> Driver:
     """The registered driver for the device's kind, constructed the one way every driver accepts, with its kind's
     options (`cfg.Device.driver_options`); an Anviz terminal on a serial port also gets its bus's lock."""
-    bus = {"bus": bus_lock(device.serial_port)} if device.kind == "anviz" and device.serial_port else {}
+    bus = {"bus": bus_lock(device.serial_port)} if device.kind == cfg.ANVIZ_KIND and device.serial_port else {}
     driver: Driver = driver_class(device.kind)(
         device.host, device.port, comm_key=device.comm_key, timeout=device.timeout_s, **device.driver_options(), **bus
     )
