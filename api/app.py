@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -116,7 +116,6 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     iclock.mount(app, settings.session_factory, settings.config.push)
-    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (
         devices,
         employee_sheets,  # before employees: /employees/{code} would take /employees/template.xlsx
@@ -151,8 +150,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         rosters,
         personnel_changes,
     ):
-        api.include_router(module.router)
-    app.include_router(api)
+        module.router.serve_under(API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
 
     @app.get("/health", tags=["health"])
     def health() -> Health:

@@ -33,7 +33,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
@@ -172,12 +172,16 @@ def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> 
         raise not_found(what)
 
 
+# One Core select built once: the hot listings (a month's punches, payslips) resolve their filter with it.
+_EMPLOYEE_ID = select(Employee.id).where(Employee.code == bindparam("code"))
+
+
 def visible_employee_id(session: Session, principal: Principal, code: str | None) -> int | None:
     """The employee an `employee=` filter names (None: no filter), 404 for an unknown code or, for an
     employee or manager, anyone but themselves; without the filter they are limited to themselves."""
     if code is None:
         return principal.employee_id if principal.role in SELF else None
-    employee_id = session.scalar(select(Employee.id).where(Employee.code == code))
+    employee_id = session.connection().execute(_EMPLOYEE_ID, {"code": code}).scalar()
     ensure_visible(principal, employee_id, f"employee {code!r}")
     if employee_id is None:
         raise not_found(f"employee {code!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -13,13 +13,14 @@ from api.auth import EVERYONE, require, visible_employee_id
 from api.db import read
 from api.errors import NotFound
 from api.pay_errors import pay_errors
+from api.routing import ApiRouter
 from api.schemas import PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.attendance import month_attendance, parse_period
 from gateway.pay.dashboard import local_today
 from gateway.store import Office, utcnow
 
-router = APIRouter(prefix="/attendance", tags=["attendance"])
+router = ApiRouter(prefix="/attendance", tags=["attendance"])
 
 
 class OvertimeCounted(BaseModel):

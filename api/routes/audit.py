@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from sqlalchemy import select
 
 from api.auth import WRITERS, require
 from api.db import read
+from api.routing import ApiRouter
 from api.schemas import AuditFinding, AuditOut, AuditVerify, BeforeId, PageLimit
 from gateway.access.tokens import Principal
 from gateway.access.verify import verify_all
 from gateway.store import AuditLog
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = ApiRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -16,12 +16,13 @@ from api.auth import EVERYONE, WRITERS, ensure_visible, require, sees_full_numbe
 from api.db import read, write
 from api.errors import NotFound
 from api.routes.employees import find_employee
+from api.routing import ApiRouter
 from api.schemas import Name
 from gateway.access.tokens import Principal
 from gateway.people.bank_accounts import ACCOUNT_NO_PATTERN, account_view, save_bank_account
 from gateway.store import BankAccount
 
-router = APIRouter(prefix="/employees/{code}/bank-account", tags=["employees"])
+router = ApiRouter(prefix="/employees/{code}/bank-account", tags=["employees"])
 
 
 class BankAccountIn(BaseModel):

@@ -13,20 +13,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import READERS, require
 from api.db import read
 from api.pay_errors import pay_errors
 from api.routes.devices import problem_out
+from api.routing import ApiRouter
 from api.schemas import DateIn, DeviceProblemOut, DeviceState, UtcOut
 from gateway.access.tokens import Principal
 from gateway.devices.health import terminals_health
 from gateway.pay.dashboard import FiguresCache
 from gateway.store import utcnow
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+router = ApiRouter(prefix="/dashboard", tags=["dashboard"])
 
 
 class OfficeTodayOut(BaseModel):
@@ -85,19 +86,21 @@ def _figures_cache(request: Request) -> FiguresCache:
     return cache
 
 
-@router.get("")
+@router.get("", response_model=DashboardOut)
 def dashboard(
     request: Request,
     _who: Annotated[Principal, require(*READERS)],
     day: Annotated[
         DateIn | None, Query(description="show this date in every office instead of each office's today")
     ] = None,
-) -> DashboardOut:
+) -> Response:
+    """Every figure of the dashboard; the body is `DashboardOut` encoded by pydantic in one pass (returning the
+    model made FastAPI validate it again and encode it with the standard library's json)."""
     now = utcnow()
     with read(request) as session, pay_errors():
         today, trend = _figures_cache(request).figures(session, now, day)
         terminals = terminals_health(session, request.app.state.settings.config, now)
-    return DashboardOut(
+    figures = DashboardOut(
         generated_at=now,
         offices=[OfficeTodayOut(**vars(office)) for office in today],
         terminals=[
@@ -118,3 +121,4 @@ def dashboard(
             offices=[OfficeTrendOut(**vars(office)) for office in trend.offices],
         ),
     )
+    return Response(figures.model_dump_json(), media_type="application/json")

@@ -11,18 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.auth import READERS, WRITERS, not_found, require
 from api.db import read, write
 from api.errors import Unprocessable
+from api.routing import ApiRouter
 from api.schemas import Code, DateIn, Name, _In
 from gateway.access.tokens import Principal
 from gateway.people import departments as service
 
-router = APIRouter(prefix="/departments", tags=["departments"])
+router = ApiRouter(prefix="/departments", tags=["departments"])
 
 
 class DepartmentOut(BaseModel):

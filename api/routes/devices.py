@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session
 
 from api.auth import ADMINS, READERS, WRITERS, require
 from api.db import read, write
 from api.errors import BadGateway, Conflict, NotFound, Unprocessable
+from api.routing import ApiRouter
 from api.schemas import (
     BeforeId,
     DeviceCreate,
@@ -43,7 +44,7 @@ from gateway.devices.push_rejects import list_rejected
 from gateway.devices.push_uploads import info_of
 from gateway.store import Device, Office, utcnow
 
-router = APIRouter(prefix="/devices", tags=["devices"])
+router = ApiRouter(prefix="/devices", tags=["devices"])
 
 
 def device_out(request: Request, device: Device, office: str | None) -> DeviceOut:

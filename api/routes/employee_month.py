@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, get_args
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 
 from api.auth import EVERYONE, require
 from api.db import read
 from api.pay_errors import pay_errors
 from api.routes.leave import visible_employee
+from api.routing import ApiRouter
 from api.schemas import PayMonth, UtcOut
 from gateway.access.tokens import Principal
 from gateway.pay.dashboard import local_today
@@ -21,7 +22,7 @@ from gateway.pay.month_calendar import CorrectionMark, DayKind, DayStatus, month
 from gateway.pay.overtime_rule import calendar_limits
 from gateway.store import Office, utcnow
 
-router = APIRouter(prefix="/employees", tags=["employees"])
+router = ApiRouter(prefix="/employees", tags=["employees"])
 _STATUSES = ", ".join(get_args(DayStatus))
 
 

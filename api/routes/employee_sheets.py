@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -23,12 +23,13 @@ from api.auth import READERS, WRITERS, require, sees_full_numbers
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import Unprocessable, problem
+from api.routing import ApiRouter
 from api.schemas import Problem
 from gateway.access.tokens import Principal
 from gateway.people.employee_import import MAX_SHEET_BYTES, EmployeeSheetError, SheetReport, import_sheet
 from gateway.people.employee_sheet import export_sheet, template
 
-router = APIRouter(prefix="/employees", tags=["employees"])
+router = ApiRouter(prefix="/employees", tags=["employees"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import ValidationError
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from api.auth import (
 )
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
+from api.routing import ApiRouter
 from api.schemas import (
     BadgeAdded,
     BadgeIn,
@@ -51,7 +52,7 @@ from gateway.people import employees as records
 from gateway.people.employees import EMPLOYEE_FIELDS, EmployeeError, EmployeeValues, fields_of, masked, office_names
 from gateway.store import Badge, Base, Department, Employee, EmployeeTerms, Office
 
-router = APIRouter(prefix="/employees", tags=["employees"])
+router = ApiRouter(prefix="/employees", tags=["employees"])
 assert set(EmployeeFields.model_fields) == set(EMPLOYEE_FIELDS), "EmployeeFields must hold gateway.people's fields"
 
 

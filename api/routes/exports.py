@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import Forbidden, Unprocessable
 from api.pay_errors import pay_errors
+from api.routing import ApiRouter
 from api.schemas import PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.exports import DEFAULT_TEMPLATE, WRITER_KINDS, XLSX, bank_batch, bank_templates, export, iit_filing
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = ApiRouter(prefix="/exports", tags=["exports"])
 
 Kind = Literal["pay-sheet", "bank", "iit", "iit-bonus", "iit-people", "attendance", "csv", "xlsx"]
 OfficeQuery = Annotated[

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from api.auth import EVERYONE, ensure_visible, not_found, require
 from api.db import read
 from api.routes.employees import find_employee
+from api.routing import ApiRouter
 from gateway.access.tokens import Principal
 from gateway.people.departments import managed_employee_ids
 from gateway.people.leave_ledger import balances, leave_types_of
 from gateway.store import Employee, LeaveEntry
 
-router = APIRouter(prefix="/leave", tags=["leave"])
+router = ApiRouter(prefix="/leave", tags=["leave"])
 Year = Annotated[str, Query(pattern=r"^20\d\d$", description="the leave year, e.g. 2026")]
 
 

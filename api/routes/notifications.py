@@ -9,19 +9,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, WRITERS, not_found, require
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
+from api.routing import ApiRouter
 from api.schemas import BeforeId, PageLimit, PathId
 from gateway.access.tokens import Principal
 from gateway.notify import inbox
 from gateway.store import Notification
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = ApiRouter(prefix="/notifications", tags=["notifications"])
 Kind = Literal[
     "request_submitted", "request_step", "request_approved", "request_rejected", "request_withdrawn",
     "payslip_released",

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 from api.auth import not_found, require
 from api.db import read, write
 from api.errors import Conflict, Unprocessable
+from api.routing import ApiRouter
 from api.schemas import Code, DateIn, Fen, Name, PathId, ShiftRule, _In
 from gateway.access.tokens import Principal
 from gateway.access.vault import mask
 from gateway.people import onboarding as service
 from gateway.store import Department, Office, Onboarding, OnboardingEvent
 
-router = APIRouter(prefix="/onboarding", tags=["onboarding"])
+router = ApiRouter(prefix="/onboarding", tags=["onboarding"])
 READERS = ("admin", "hr", "viewer", "manager")
 SUBMITTERS = ("admin", "hr", "manager")
 DECIDERS = ("admin", "hr")

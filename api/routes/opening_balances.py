@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from api.auth import READERS, WRITERS, require
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import problem
+from api.routing import ApiRouter
 from api.schemas import Code, Problem, SpreadsheetName, UtcOut
 from gateway.access.tokens import Principal
 from gateway.pay.opening_balances import (
@@ -28,7 +29,7 @@ from gateway.pay.opening_balances import (
     opening_balances,
 )
 
-router = APIRouter(prefix="/opening-balances", tags=["pay runs"])
+router = ApiRouter(prefix="/opening-balances", tags=["pay runs"])
 _PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 
 

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, cast
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
+from api.routing import ApiRouter
 from api.schemas import Code, PathId, UtcOut
 from gateway.access.tokens import Principal
 from gateway.pay.month_inputs import month_inputs_of, set_month_input
 from gateway.store import Employee, PayMonthInput
 from payroll_core.pay import MAX_FEN
 
-router = APIRouter(prefix="/payruns", tags=["pay runs"])
+router = ApiRouter(prefix="/payruns", tags=["pay runs"])
 InputFen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="integer fen (1/100 yuan)")]
 BonusMethod = Literal["recommended", "combined", "separate"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal, cast, get_args
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
+from api.routing import ApiRouter
 from api.schemas import LockWarningOut, PathId, PayMonth, UtcOut, WarningCode
 from gateway.access.tokens import Principal
 from gateway.pay.payrun import compute_payrun, create_payrun, get_payrun, lock_payrun, payslips_of
 from gateway.store import PayRun
 
-router = APIRouter(prefix="/payruns", tags=["pay runs"])
+router = ApiRouter(prefix="/payruns", tags=["pay runs"])
 
 
 class PayRunIn(BaseModel):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Integer, Row, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -24,12 +24,13 @@ from api.auth import EVERYONE, SELF, ensure_visible, require
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import NotFound
+from api.routing import ApiRouter
 from api.schemas import PathId, PayMonth
 from gateway.access.tokens import Principal
 from gateway.pay.payslip_documents import build_documents, store_documents
 from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument
 
-router = APIRouter(prefix="/payslips", tags=["payslips"])
+router = ApiRouter(prefix="/payslips", tags=["payslips"])
 
 
 class LineOut(BaseModel):
@@ -91,22 +92,27 @@ def _page_statement(given: frozenset[str]) -> Select[Any]:
     return query.order_by(*order).limit(bindparam("limit", type_=Integer()))
 
 
+class PayslipFilters(BaseModel):
+    """`GET /payslips`'s query, validated as one model (one by one, the parameters cost a fifth of the request)."""
+
+    period: PayMonth | None = None
+    employee: str | None = Field(None, max_length=32, description="employee code")
+    limit: int = Field(50, ge=1, le=500, description="at most this many payslips")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page")
+
+
 @router.get("", response_model=PayslipPage)
 def list_payslips(
-    request: Request,
-    who: Annotated[Principal, require(*EVERYONE)],
-    period: Annotated[PayMonth | None, Query()] = None,
-    employee: Annotated[str | None, Query(max_length=32, description="employee code")] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="at most this many payslips")] = 50,
-    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")] = None,
+    request: Request, who: Annotated[Principal, require(*EVERYONE)], query: Annotated[PayslipFilters, Query()]
 ) -> Response:
     """Payslips, newest period first, then by employee code, a page at a time; an employee token gets its own
     locked ones."""
-    params: dict[str, object] = {"limit": limit + 1, "period": period, "code": employee}
-    if cursor is not None:
-        params["last_period"], params["last_code"], last_id = decode_cursor(cursor, 3)
+    limit = query.limit
+    params: dict[str, object] = {"limit": limit + 1, "period": query.period, "code": query.employee}
+    if query.cursor is not None:
+        params["last_period"], params["last_code"], last_id = decode_cursor(query.cursor, 3)
         if not last_id.isdigit():
-            raise bad_cursor(cursor)
+            raise bad_cursor(query.cursor)
         params["last_id"] = int(last_id)
     if who.role in SELF:
         params["employee_id"] = who.employee_id

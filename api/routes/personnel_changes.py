@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from api.auth import not_found, require
 from api.db import read
 from api.routes.employees import find_employee
+from api.routing import ApiRouter
 from api.schemas import DateIn
 from gateway.access.tokens import Principal
 from gateway.people.departments import managed_employee_ids
@@ -29,7 +30,7 @@ from gateway.people.employee_terms import terms_as_of, today_of
 from gateway.people.personnel_changes import agreed_pay
 from gateway.store import Department, Employee, Office
 
-router = APIRouter(prefix="/personnel-changes", tags=["requests"])
+router = ApiRouter(prefix="/personnel-changes", tags=["requests"])
 #: The dated-terms fields the change form shows and sets.
 FORM_FIELDS = ("pay_basis", "monthly_salary_fen", "hourly_rate_fen", "office", "department", "shift_rule")
 

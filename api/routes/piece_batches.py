@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.auth import READERS, WRITERS, require
 from api.db import read, write
 from api.pay_errors import pay_errors
 from api.routes.piece_records import PieceRecordOut, piece_record_out
+from api.routing import ApiRouter
 from api.schemas import BeforeId, PageLimit, UtcOut
 from gateway.access.tokens import Principal
 from gateway.inputs import MAX_ID
 from gateway.pay.piece_batches import batch_rows, delete_batch, get_batch, list_batches, periods_of
 from gateway.store import PieceBatch
 
-router = APIRouter(prefix="/piece-batches", tags=["piece records"])
+router = ApiRouter(prefix="/piece-batches", tags=["piece records"])
 BatchId = Annotated[int, Path(ge=1, le=MAX_ID, description="the batch's id")]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import problem
 from api.pay_errors import pay_errors
+from api.routing import ApiRouter
 from api.schemas import PayMonth, Problem, SpreadsheetName
 from gateway.access.tokens import Principal
 from gateway.pay.piece_import import (
@@ -40,7 +41,7 @@ from gateway.pay.piece_import import (
 from gateway.pay.piece_preview import SHOWN_ROWS, PiecePreview, preview_piece_file
 from gateway.store import Employee, PieceRecord
 
-router = APIRouter(prefix="/piece-records", tags=["piece records"])
+router = ApiRouter(prefix="/piece-records", tags=["piece records"])
 _PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
 
 

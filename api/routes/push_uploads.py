@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlalchemy import or_, select
 
@@ -16,13 +16,14 @@ from api.auth import READERS, require
 from api.db import read
 from api.errors import NotFound
 from api.routes.employees import find_employee
+from api.routing import ApiRouter
 from api.schemas import MAX_ID, BeforeId, PageLimit, PushCommandOut, PushEnrolmentOut, PushOperLogOut, PushPhotoOut
 from gateway.access.tokens import Principal
 from gateway.devices.push_commands import list_commands
 from gateway.devices.push_uploads import list_enrolments, list_operlog, list_photos
 from gateway.store import Badge, Device, PushEnrolment, PushPhoto
 
-router = APIRouter(tags=["ADMS uploads"])
+router = ApiRouter(tags=["ADMS uploads"])
 Readers = Annotated[Principal, require(*READERS)]
 
 

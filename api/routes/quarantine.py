@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.routes.punches import punch_out
+from api.routing import ApiRouter
 from api.schemas import (
     Code,
     DismissIn,
@@ -42,7 +43,7 @@ from gateway.inputs import MAX_ID
 from gateway.people.badges import BadgeMapError, BadgeRequest, map_badges
 from gateway.store import Employee, Punch, Quarantine, utcnow
 
-router = APIRouter(prefix="/quarantine", tags=["quarantine"])
+router = ApiRouter(prefix="/quarantine", tags=["quarantine"])
 Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the previous page")]
 
 

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from api.db import read, write
 from api.errors import Conflict, Unprocessable
 from api.languages import wording
 from api.routes.employees import find_employee
+from api.routing import ApiRouter
 from api.schemas import Code, PathId, PayMonth, _In
 from gateway.access.tokens import Principal
 from gateway.pay.dashboard import local_today
@@ -50,7 +51,7 @@ from gateway.store import (
     utcnow,
 )
 
-router = APIRouter(prefix="/requests", tags=["requests"])
+router = ApiRouter(prefix="/requests", tags=["requests"])
 Kind = Literal["leave", "overtime", "correction", "trip", "resignation", "change"]
 Status = Literal["pending", "approved", "rejected", "withdrawn"]
 Comment = Annotated[str, Field(max_length=1000, description="the decider's comment, shown in the history")]

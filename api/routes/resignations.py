@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -20,13 +20,14 @@ from api.auth import EVERYONE, WRITERS, not_found, require
 from api.db import read, write
 from api.errors import Unprocessable
 from api.routes.requests import _decider
+from api.routing import ApiRouter
 from api.schemas import PathId, _In
 from gateway.access.tokens import Principal
 from gateway.people import approvals, resignations
 from gateway.people.request_rules import RequestError
 from gateway.store import Employee, StaffRequest
 
-router = APIRouter(tags=["resignations"])
+router = ApiRouter(tags=["resignations"])
 
 
 class TerminationOut(BaseModel):

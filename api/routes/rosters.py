@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from api.db import read, write
 from api.errors import Unprocessable, problem
 from api.languages import wording
 from api.routes.employee_sheets import _PROBLEM, _UPLOAD, _XLSX_RESPONSE, _upload, _xlsx
+from api.routing import ApiRouter
 from api.schemas import Code, DateIn, Name, PayMonth, _In
 from gateway.access.tokens import Principal
 from gateway.pay.attendance import AttendanceError, parse_period
@@ -35,7 +36,7 @@ from gateway.people.roster_sheet import MAX_SHEET_BYTES, RosterSheetError, expor
 from payroll_core.attendance import Period
 from payroll_core.shifts import Shift
 
-router = APIRouter(tags=["rosters"])
+router = ApiRouter(tags=["rosters"])
 
 ShiftName = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 OfficeQuery = Annotated[str, Query(min_length=1, max_length=100)]

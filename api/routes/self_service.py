@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,14 @@ from api.auth import EVERYONE, READERS, SELF, not_found, require, visible_employ
 from api.db import read, write
 from api.errors import Conflict, Unprocessable
 from api.pay_errors import pay_errors
+from api.routing import ApiRouter
 from api.schemas import PathId, UtcOut, _In
 from gateway.access.tokens import Principal
 from gateway.pay.payrun import get_payrun
 from gateway.people import payslip_receipts as receipts
 from gateway.people.contributions import contributions
 
-router = APIRouter(tags=["self-service"])
+router = ApiRouter(tags=["self-service"])
 Year = Annotated[str, Query(pattern=r"^20\d\d$", description="the calendar year, e.g. 2026")]
 
 

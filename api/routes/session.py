@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.auth import leaver_grace_days, logged_in, session_principal
 from api.db import factory
 from api.errors import Forbidden, Locked, Unauthorized, Unprocessable
+from api.routing import ApiRouter
 from gateway.access.leaver_logins import LoginClosed, ensure_open
 from gateway.access.logins import COOKIE, LIFETIME, close_all, close_session, open_session
 from gateway.access.tokens import Principal
@@ -37,7 +38,7 @@ from gateway.access.users import (
 from gateway.notify.outbox import USED, forget_welcome_code
 from gateway.store import Employee, LoginSession, User
 
-router = APIRouter(tags=["session"])
+router = ApiRouter(tags=["session"])
 
 
 class LoginIn(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,12 +19,13 @@ from api.auth import EVERYONE, ensure_visible, not_found, require
 from api.db import read
 from api.errors import Conflict
 from api.routes.resignations import TerminationOut, _termination
+from api.routing import ApiRouter
 from gateway.access.tokens import Principal
 from gateway.pay.settlement_sheet import Settlement, SettlementNotReady, final_settlement, settlement_xlsx
 from gateway.people.resignations import DEFAULT_TERMINATION
 from gateway.store import Employee, Resignation
 
-router = APIRouter(tags=["settlements"])
+router = ApiRouter(tags=["settlements"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

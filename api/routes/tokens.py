@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import ADMINS, require
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
+from api.routing import ApiRouter
 from api.schemas import PathId, TokenCreate, TokenCreated, TokenOut
 from gateway.access.tokens import (
     Principal,
@@ -28,7 +29,7 @@ from gateway.access.tokens import (
 )
 from gateway.store import ApiToken, Employee, utcnow
 
-router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = ApiRouter(prefix="/tokens", tags=["tokens"])
 
 
 def _out(row: ApiToken, employee_code: str | None) -> TokenOut:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from api.auth import READERS, WRITERS, require
 from api.db import read
 from api.errors import BadGateway, Conflict, NotFound
 from api.routes.employees import find_employee
+from api.routing import ApiRouter
 from api.schemas import FingerprintsOut, TerminalAccessOut, TerminalFingersOut, UserSyncChangeOut, UserSyncPlanOut
 from gateway.access.tokens import Principal
 from gateway.devices.templates import fingerprints_of
 from gateway.devices.user_sync import removals_of, sync_device
 
-router = APIRouter(tags=["user sync"])
+router = ApiRouter(tags=["user sync"])
 
 
 @router.post("/devices/{ref}/users/sync")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from api.auth import ADMINS, WRITERS, not_found, require
 from api.db import read, write
 from api.errors import Conflict, Unprocessable
 from api.routes.employees import find_employee
+from api.routing import ApiRouter
 from api.schemas import PathId
 from gateway.access.logins import close_all
 from gateway.access.tokens import Principal
@@ -35,7 +36,7 @@ from gateway.access.users import (
 )
 from gateway.store import Employee, User, utcnow
 
-router = APIRouter(tags=["users"])
+router = ApiRouter(tags=["users"])
 
 
 class UserOut(BaseModel):

@@ -25,6 +25,7 @@ The settings of a terminal added through the API and not in the config are the c
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -158,7 +159,14 @@ def settings_for(config: cfg.Config, device: Device) -> cfg.Device:
     try:
         return config.device(device.name)
     except KeyError:
-        return cfg.Device(name=device.name, kind=device.kind, office="")
+        return _api_added(device.name, device.kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def _api_added(name: str, kind: str) -> cfg.Device:
+    """The config defaults for a terminal the config does not list, validated once per (name, kind): the
+    dashboard asks for every terminal on every request, and a config model is not cheap to validate."""
+    return cfg.Device(name=name, kind=kind, office="")
 
 
 def terminal_health(
