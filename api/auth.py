@@ -37,7 +37,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
-from gateway.access.leaver_logins import LoginClosed, ensure_open
+from gateway.access.leaver_logins import LoginClosed, ensure_open_at
 from gateway.access.logins import COOKIE, SessionExpired, csrf_ok, current_session
 from gateway.access.tokens import Principal, TokenExpired, authenticate
 from gateway.store import Employee, LoginSession
@@ -71,7 +71,7 @@ def session_principal(request: Request) -> tuple[Principal, LoginSession] | None
         try:
             found = current_session(session, secret)
             if found is not None:
-                ensure_open(session, found[1].employee_id, leaver_grace_days(request))
+                ensure_open_at(found.left_on, found.timezone, leaver_grace_days(request))
         except (SessionExpired, LoginClosed) as ended:
             raise Unauthorized(str(ended), zh=ended.zh) from None
     if found is None:
@@ -79,7 +79,7 @@ def session_principal(request: Request) -> tuple[Principal, LoginSession] | None
             "your session is not known (the server's data may have been restored): log in again",
             zh="找不到您的会话（服务器数据可能已恢复）：请重新登录",
         )
-    row, user = found
+    row, user = found.row, found.user
     if request.method not in _SAFE_METHODS and not csrf_ok(row, request.headers.get("X-CSRF-Token")):
         raise Forbidden(
             "this change lacks the session's CSRF token (header X-CSRF-Token, from GET /api/v1/session): "

@@ -15,13 +15,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
-from gateway.store import LoginSession, User, utcnow
+from gateway.store import Employee, LoginSession, Office, User, utcnow
 
 COOKIE = "pc_session"
 IDLE = timedelta(hours=2)
@@ -59,17 +59,30 @@ def open_session(session: Session, user: User, now: datetime | None = None) -> O
     return Opened(secret, row)
 
 
-def current_session(session: Session, secret: str, now: datetime | None = None) -> tuple[LoginSession, User] | None:
+@dataclass(frozen=True)
+class OpenSession:
+    """A login session found by its cookie, with what the leaver check needs (`ensure_open_at`): the bound
+    employee's `left_on` and office time zone, read in the same select (every page's request runs it)."""
+
+    row: LoginSession
+    user: User
+    left_on: date | None
+    timezone: str | None
+
+
+def current_session(session: Session, secret: str, now: datetime | None = None) -> OpenSession | None:
     """The open session and its user for a cookie's secret; None if unknown; `SessionExpired` if it ended."""
     now = now or utcnow()
     found = session.execute(
-        select(LoginSession, User)
+        select(LoginSession, User, Employee.left_on, Office.timezone)
         .join(User, LoginSession.user_id == User.id)
+        .outerjoin(Employee, User.employee_id == Employee.id)
+        .outerjoin(Office, Employee.office_id == Office.id)
         .where(LoginSession.secret_sha256 == _digest(secret))
     ).first()
     if found is None:
         return None
-    row, user = found
+    row, user, left_on, timezone = found
     if row.ended_at is not None or user.disabled_at is not None:
         raise SessionExpired("you were logged out: log in again", zh="您已退出登录：请重新登录")
     if now >= row.expires_at or now - row.last_seen_at >= IDLE:
@@ -81,7 +94,7 @@ def current_session(session: Session, secret: str, now: datetime | None = None) 
     if now - row.last_seen_at >= TOUCH:
         session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
         session.commit()
-    return row, user
+    return OpenSession(row, user, left_on, timezone)
 
 
 def csrf_ok(row: LoginSession, sent: str | None) -> bool:
