@@ -5,8 +5,9 @@ up to 2026-03-31 on 20 terminals, generated with bulk inserts (SQLite `executema
 computed, locked pay run for 2026-03. The defaults make a quick run; the issue's full run is
 `--employees 10000 --days 150 --requests 3000` (3,000,000 punches). uvicorn (with httptools/uvloop) serves
 the app from a subprocess; httpx async clients keep 50 requests in flight (`--workers` uvicorn processes,
-default 2). Server CPU is the utime+stime of the uvicorn process tree (/proc) over the scenario, divided by
-its requests. Scenarios:
+default 2), each with the pool `serve` gives a process (`[api] db_pool_size` 10 connections, no overflow, a
+checkout waiting at most `db_pool_timeout_s` 5 s; `--pool-size`, `--pool-timeout`). Server CPU is the
+utime+stime of the uvicorn process tree (/proc) over the scenario, divided by its requests. Scenarios:
 
 - floor: `GET /health` (no token, no database): what the framework and loopback cost on the same server
   and clients; every other row prints its CPU as a multiple of this floor (× floor);
@@ -49,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from gateway.access.keys import create_key_file, load_keys  # noqa: E402
 from gateway.access.tokens import issue_token  # noqa: E402
+from gateway.config import Api  # noqa: E402
 from gateway.store import make_engine, session_factory, upgrade  # noqa: E402
 
 CLIENTS = 50
@@ -63,7 +65,9 @@ from api.app import ApiSettings, create_app
 from gateway.store import make_engine, session_factory
 
 def make():
-    return create_app(ApiSettings(session_factory=session_factory(make_engine(os.environ["BENCH_DB_URL"]))))
+    size, timeout = int(os.environ["BENCH_POOL_SIZE"]), float(os.environ["BENCH_POOL_TIMEOUT"])
+    engine = make_engine(os.environ["BENCH_DB_URL"], pool_size=size, pool_timeout_s=timeout)
+    return create_app(ApiSettings(session_factory=session_factory(engine)))
 
 if __name__ == "__main__":
     uvicorn.run("__main__:make", factory=True, host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]),
@@ -343,7 +347,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve_and_measure(label: str, ctx: dict[str, object], requests: int, workers: int) -> None:
+def serve_and_measure(
+    label: str, ctx: dict[str, object], requests: int, workers: int, pool: tuple[int, float] = (10, 5.0)
+) -> None:
     """Start uvicorn on the database of `ctx`, run every scenario, print one line per scenario."""
     port = free_port()
     script = Path(tempfile.gettempdir()) / "punchclock_bench_api_server.py"
@@ -351,7 +357,13 @@ def serve_and_measure(label: str, ctx: dict[str, object], requests: int, workers
     server = subprocess.Popen(
         [sys.executable, str(script), str(port), str(workers)],
         cwd=ROOT,
-        env={**os.environ, "BENCH_DB_URL": str(ctx["url"]), "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "BENCH_DB_URL": str(ctx["url"]),
+            "BENCH_POOL_SIZE": str(pool[0]),
+            "BENCH_POOL_TIMEOUT": str(pool[1]),
+            "PYTHONPATH": str(ROOT),
+        },
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -403,13 +415,21 @@ def main(argv: list[str] | None = None) -> None:
         "--pg", metavar="URL", help="also measure PostgreSQL: a server URL (postgresql+psycopg://user:pw@host/db)"
     )
     parser.add_argument("--pg-database", default="punchclock_bench_api", help="the database --pg builds and reuses")
+    defaults = Api()
+    parser.add_argument(
+        "--pool-size", type=int, default=defaults.db_pool_size, help="connections per worker, as [api] db_pool_size"
+    )
+    parser.add_argument(
+        "--pool-timeout", type=float, default=defaults.db_pool_timeout_s, help="as [api] db_pool_timeout_s"
+    )
     args = parser.parse_args(argv)
     runs = [("SQLite WAL", sqlite_database(args.db, args.employees, args.days), args.db.with_suffix(".key"))]
     if args.pg:
         url = postgres_database(args.pg, args.pg_database, args.employees, args.days)
         runs.append(("PostgreSQL", url, args.db.with_name(f"{args.pg_database}.key")))
     for label, url, key_file in runs:
-        serve_and_measure(label, prepare_run(url, key_file, args.employees, args.days), args.requests, args.workers)
+        ctx = prepare_run(url, key_file, args.employees, args.days)
+        serve_and_measure(label, ctx, args.requests, args.workers, (args.pool_size, args.pool_timeout))
     print(
         "At 50 in flight, latency is mostly queueing: about 50 / (req/s). The /health row is the floor that "
         "uvicorn, loopback and the httpx clients set on this machine; server CPU ms/req is what one request costs "

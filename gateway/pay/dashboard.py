@@ -293,9 +293,10 @@ class FiguresCache:
 
     Thread-safe (FastAPI runs sync routes in a thread pool). Figures are computed after the version is read,
     inside the same read, so they are never older than the version they are stored under. One computation at a
-    time (`_computing`): requests that miss while another computes wait for it and take its figures when their
-    version is the same, so fifty clients arriving after a punch cost one computation, not fifty at once each
-    fifty times slower (on PostgreSQL that herd held every pooled connection for over 30 s)."""
+    time (`_computing`): requests that miss while another computes wait for it, their pooled connection given
+    back meanwhile, and take its figures when their version is the same, so fifty clients arriving after a punch
+    cost one computation, not fifty at once each fifty times slower (on PostgreSQL that herd held every pooled
+    connection for over 30 s)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -317,7 +318,13 @@ class FiguresCache:
         ]
         known, trend = self._cached(version)
         if trend is None or any(key not in known for key in keys):
-            with self._computing:
+            if not self._computing.acquire(blocking=False):
+                # Wait for the other computation without holding a pooled connection: ten waiters holding
+                # theirs left none for the requests behind them (503 on PostgreSQL's cold dashboard). What
+                # this request computes after the wait is read afresh, so never older than `version`.
+                session.rollback()
+                self._computing.acquire()
+            try:
                 known, trend = self._cached(version)  # what the computation just before this one stored
                 fresh = {
                     key: office_today(session, office, office_day, now_utc)
@@ -333,6 +340,8 @@ class FiguresCache:
                         self._today.update(fresh)
                         self._trends = trend
                 known = known | fresh
+            finally:
+                self._computing.release()
         return [known[key] for key in keys], trend
 
     def _cached(self, version: object) -> tuple[dict[tuple[int, dt.date, int], OfficeToday], Trends | None]:

@@ -22,7 +22,7 @@ from drivers.base import RawPunch
 from gateway.devices.ingest import ingest_punches
 from gateway.pay.lock_checks import WARNING_CODES
 from gateway.pay.payrun import lock_payrun, run_payroll
-from gateway.store import PayRun
+from gateway.store import PayRun, make_engine
 
 DAY = "2026-03-03"  # a Tuesday, over by now: a missing out punch is an absence
 
@@ -166,3 +166,34 @@ def test_requests_missing_at_once_compute_the_figures_once(factory, calls, monke
         answers = list(pool.map(lambda _: request(), range(8)))
     assert (calls["office_today"], calls["trends"]) == (2, 1)  # Shanghai and Urumqi, once each
     assert all(answer == answers[0] for answer in answers)
+
+
+def test_requests_waiting_for_the_computation_hold_no_pooled_connection(  # type: ignore[no-untyped-def]
+    db_url: str, factory, calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six cold requests on a pool of two connections (no overflow, a checkout waits at most 1 s) while the
+    figures take 1.5 s to compute: every one is answered. Before, each waiter held its connection while it
+    waited, so the third request found none within the second and failed (the API's 503)."""
+    _punch(factory, "1001", 9, 10)
+    small = make_engine(db_url, pool_size=2, pool_timeout_s=1)
+    cache = dashboard.FiguresCache()
+    real = dashboard.office_today  # the fixture's counting wrapper
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(0.75)  # two offices: 1.5 s of computation, longer than a checkout may wait
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "office_today", slow)
+
+    def request() -> object:
+        with Session(small) as session:
+            return cache.figures(session, datetime(2026, 3, 4, 2, 0), date(2026, 3, 3))
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: request(), range(6)))
+    finally:
+        small.dispose()
+    assert (calls["office_today"], calls["trends"]) == (2, 1)  # computed once, by the first request
+    assert all(answer == answers[0] for answer in answers)
+    assert [(o.present, o.missing_punch) for o in answers[0][0]] == [(0, 1), (0, 0)]  # as the night test: out missing
