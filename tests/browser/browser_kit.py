@@ -67,7 +67,8 @@ def shoot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # a full-page picture of a scrolled page shifts its sticky header
     page.wait_for_timeout(400)  # let dialogs and charts finish their entry animation: a picture, not a check
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # A long page (ReDoc's whole API) on two busy cores took more than Playwright's default 10 s to paint whole.
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, timeout=60_000)
 
 
 # Chinese names of payslip lines as a payroll clerk knows them (api/web/locales/zh-CN.js, `lines`).

@@ -83,8 +83,8 @@ def test_the_manager_approves_two_in_bulk_beside_the_calendar_and_sees_why_the_t
     expect(page.locator(".page-title")).to_contain_text("待我审批")
     # a manager is an employee too: their own screens follow the inbox
     own = ["我的工资单", "我的打卡", "我的考勤", "我的申请", "我的假期", "我的社保公积金"]
+    expect(page.locator("[data-test=menu-badge]")).to_have_text("4")  # the count arrives after the menu
     assert menu_entries(page) == ["待我审批4", "入职管理", "我的团队", "排班", *own]
-    expect(page.locator("[data-test=menu-badge]")).to_have_text("4")
     expect(page.locator("[data-test=inbox-count]")).to_have_text("4 项待审批")
     items = page.locator("[data-test=inbox-item]")
     expect(items).to_have_count(4)
