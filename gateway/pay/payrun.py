@@ -56,6 +56,7 @@ from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
 from gateway.pay.final_settlement import SettlementInputError, settlement_columns
+from gateway.pay.gc_pause import with_gc_paused
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
@@ -254,6 +255,7 @@ def _locked_message(run: PayRun) -> str:
     )
 
 
+@with_gc_paused  # the run's millions of short-lived objects, without collections walking them (`gc_pause`)
 def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     """(Re)compute the run's payslips; returns what changed against the previous computation."""
     get_payrun(session, run_id)
@@ -306,6 +308,7 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     return changes
 
 
+@with_gc_paused
 def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable[str] = ()) -> LockResult:
     """Lock a computed run: check the warnings, snapshot, digest, then mark it locked (see the module doc).
 
