@@ -128,6 +128,9 @@ def main() -> None:
         if not args.db_url:
             for trigger in db.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars().all():
                 db.execute(text(f"DROP TRIGGER {trigger}"))
+        # the previous run's payslip notifications too: each run posts one per payslip, and 100,000 more a run
+        # made every later run's lock insert into a bigger table than the one before
+        db.execute(text("DELETE FROM notifications WHERE payslip_id IS NOT NULL"))
         db.execute(text("DELETE FROM payslip_lines"))
         db.execute(text("DELETE FROM payslips"))
         db.execute(text("DELETE FROM payruns"))

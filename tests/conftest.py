@@ -86,9 +86,12 @@ def _migration_statements(filename: str, function: str, dialect: str) -> list[st
 
 
 def _guard_statements(dialect: str) -> list[str]:
-    """Every guard trigger the migrations create: the locked run's (0005) and the payslip documents' (0035)."""
-    return _migration_statements("0005_payrun_integrity.py", "guard_statements", dialect) + _migration_statements(
-        "0035_payslip_documents.py", "trigger_statements", dialect
+    """Every guard trigger the migrations create: the locked run's (0005, its line guards made per statement on
+    PostgreSQL by 0037) and the payslip documents' (0035)."""
+    return (
+        _migration_statements("0005_payrun_integrity.py", "guard_statements", dialect)
+        + _migration_statements("0035_payslip_documents.py", "trigger_statements", dialect)
+        + _migration_statements("0037_payslip_lines_statement_guards.py", "guard_statements", dialect)
     )
 
 

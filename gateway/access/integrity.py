@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 from gateway.access.digests import keyed_hash
@@ -76,40 +76,86 @@ def payrun_digest(key: bytes, run: PayRun, slip_digests: list[tuple[int, str]]) 
 def current_digests(session: Session, run: PayRun) -> dict[int, str]:
     """Each payslip of `run` with the digest its stored content has now (payslip id → digest)."""
     key = keys_of(session).audit_key
-    return {slip[0]: slip_digest(key, slip, lines) for chunk in run_contents(session, run) for slip, lines in chunk}
+    return {slip.id: slip_digest(key, slip, lines) for chunk in run_contents(session, run) for slip, lines in chunk}
 
 
-def run_contents(
-    session: Session, run: PayRun
-) -> Iterator[list[tuple[Row[*tuple[Any, ...]], list[Row[*tuple[Any, ...]]]]]]:
+class SlipContent(NamedTuple):
+    """A payslip's `_READ_SLIP_FIELDS` as `run_contents` reads them."""
+
+    id: int
+    payrun_id: int
+    employee_id: int
+    gross_fen: int
+    net_fen: int
+    iit_fen: int
+    figures_json: str
+    inputs_json: str
+    attendance_json: str
+    employee_code: str | None
+    employee_name: str | None
+    office_name: str | None
+    bank_name: str | None
+    account_name: str | None
+    account_no: str | None
+    id_type: str | None
+    id_number: str | None
+    department_name: str | None
+
+
+assert SlipContent._fields == _READ_SLIP_FIELDS  # the order the digest seals
+
+#: A line as `run_contents` reads it: `_LINE_FIELDS` (position, code, amount_fen, quantities_json, rule), then the
+#: payslip id; a plain tuple, as the driver returns it.
+LineContent = tuple[int, str, int, str, str, int]
+
+
+def run_contents(session: Session, run: PayRun) -> Iterator[list[tuple[SlipContent, list[LineContent]]]]:
     """The run's payslips (`_READ_SLIP_FIELDS`, by id) each with its lines (`_LINE_FIELDS`, by position), `_CHUNK`
     payslips at a time: what `slip_digest` seals, read once for the lock's digests and documents alike.
 
-    Read as plain rows (ORM objects for a 100,000-employee run cost more than the hashing, and holding them all
-    cost gigabytes); the values are the same ones the ORM would load, so the digests are too
+    Read as the driver's tuples (SQLAlchemy's row objects for a 100,000-employee run's 1,700,000 lines cost as much
+    as the query, ORM objects more than the hashing, and holding them all cost gigabytes); every column is a plain
+    integer or text type, so the values are the ones the ORM would load, and so are the digests
     (`tests/gateway/test_payrun_digest_pinned.py`).
     """
+    session.flush()  # the connection's own statements below do not flush the session
+    connection = session.connection()
     slips, lines = Payslip.__table__.c, PayslipLine.__table__.c
     after = 0
     while True:
-        chunk = session.execute(
-            select(*(slips[f] for f in _READ_SLIP_FIELDS))
-            .where(slips.payrun_id == run.id, slips.id > after)
-            .order_by(slips.id)
-            .limit(_CHUNK)
-        ).all()
+        chunk = [
+            SlipContent._make(row)
+            for row in _driver_rows(
+                connection.execute(
+                    select(*(slips[f] for f in _READ_SLIP_FIELDS))
+                    .where(slips.payrun_id == run.id, slips.id > after)
+                    .order_by(slips.id)
+                    .limit(_CHUNK)
+                )
+            )
+        ]
         if not chunk:
             return
-        after = chunk[-1][0]
-        held: dict[int, list[Row[*tuple[Any, ...]]]] = defaultdict(list)
-        for line in session.execute(
-            select(*(lines[f] for f in _LINE_FIELDS), lines.payslip_id)
-            .join(Payslip.__table__, lines.payslip_id == slips.id)
-            .where(slips.payrun_id == run.id, slips.id >= chunk[0][0], slips.id <= after)
-            .order_by(lines.payslip_id, lines.position)
-        ).all():  # fetched at once: a row at a time costs more than the hashing
-            held[line.payslip_id].append(line)
-        yield [(slip, held[slip[0]]) for slip in chunk]
+        after = chunk[-1].id
+        held: dict[int, list[LineContent]] = defaultdict(list)
+        for line in _driver_rows(
+            connection.execute(
+                select(*(lines[f] for f in _LINE_FIELDS), lines.payslip_id)
+                .join(Payslip.__table__, lines.payslip_id == slips.id)
+                .where(slips.payrun_id == run.id, slips.id >= chunk[0].id, slips.id <= after)
+                .order_by(lines.payslip_id, lines.position)
+            )
+        ):  # fetched at once: a row at a time costs more than the hashing
+            held[line[-1]].append(line)
+        yield [(slip, held[slip.id]) for slip in chunk]
+
+
+def _driver_rows(result: CursorResult[Any]) -> Sequence[Any]:
+    """All of `result`'s rows as the driver's tuples (`result` a plain result SQLAlchemy has not read from)."""
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def bank_account_digest(key: bytes, account: BankAccount) -> str:

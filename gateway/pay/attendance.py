@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.inputs import year_problem
-from gateway.pay.dated_terms import month_segments, paying_office
+from gateway.pay.dated_terms import Segment, month_segments, paying_office
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import MonthLeave, month_leave
 from gateway.pay.overtime_rule import OvertimeScope, consecutive_columns, count_overtime
@@ -98,6 +98,9 @@ class MonthAttendance:
     # int64 [employee, day]: comprehensive-hours overtime settled this month (`gateway.pay.working_time`), paid at
     # the workday rate whatever the day's type; None = nobody's
     settled_overtime: np.ndarray | None = None
+    # per employee id, the month cut by the dated terms (`dated_terms.month_segments`): folded once per run and
+    # read again by the pay side (`month_terms`); None = not cut (an empty month)
+    segments: dict[int, list[Segment]] | None = None
 
     def row(self, i: int) -> dict[str, int]:
         return {key: int(column[i]) for key, column in self.summary.items()}
@@ -353,11 +356,13 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
             added.append((c.employee_id, c.ts_utc))  # type: ignore[arg-type]
         else:
             corrected[c.punch_id] = (c.employee_id, c.ts_utc)  # type: ignore[index]
+    # A punch's id only matters to drop a corrected one: without corrections 4,000,000 ids are not read at all.
+    read = (Punch.id,) * bool(corrected) + (Punch.employee_id, Punch.ts_utc, Punch.direction)
     raw = by_id_chunks(
         index,
         lambda ids: _driver_batches(
             session.connection().execute(
-                select(Punch.id, Punch.employee_id, Punch.ts_utc, Punch.direction).where(
+                select(*read).where(
                     Punch.employee_id.in_(ids),
                     Punch.ts_utc >= low,
                     Punch.ts_utc < high,
@@ -371,8 +376,8 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
     void = np.fromiter(corrected, dtype=np.int64, count=len(corrected))
     employees_of, minutes, directions = [], [], []
     for batch in raw:
-        punch_id, employee_id, ts, direction = zip(*batch, strict=True)
-        kept = ~np.isin(np.array(punch_id, dtype=np.int64), void)
+        *punch_id, employee_id, ts, direction = zip(*batch, strict=True)
+        kept = ~np.isin(np.array(punch_id[0], dtype=np.int64), void) if corrected else slice(None)
         at = np.searchsorted(ids, np.array(employee_id, dtype=np.int64), sorter=order)
         employees_of.append(order[at][kept])
         minutes.append(_minutes(ts)[kept])
@@ -425,13 +430,14 @@ def _after(employees: list[Employee], days: list[dt.date], through: dict[int, dt
     return after
 
 
-def _moved_days(session: Session, period: Period, employees: list[Employee]) -> list[tuple[Employee, np.ndarray]]:
+def _moved_days(
+    session: Session, period: Period, employees: list[Employee], segments: dict[int, list[Segment]]
+) -> list[tuple[Employee, np.ndarray]]:
     """The days of the month an employee worked under another office or shift than the `employees` row's, by the
     dated terms (a transfer Shanghai → Dongguan on the 10th): per such piece, a transient copy of the employee
     with that office and shift (never added to the session) and the piece's days (bool [day]). The attendance
     kernel computes the copy like any employee, from the same punches, and its facts replace those days."""
     days = np.array([d.toordinal() for d in period.days])
-    segments = month_segments(session, employees, period.days[0], period.days[-1])
     offices = {o.name: o for o in session.scalars(select(Office))}
     moved = []
     for e in employees:
@@ -494,7 +500,8 @@ def month_attendance(
     offices = list(session.scalars(select(Office).where(Office.id.in_(office_ids))))
     if not employees:
         return MonthAttendance(period, [], np.zeros((0, len(period.days), N_FACTS), dtype=np.int32), {})
-    moved = _moved_days(session, period, employees)
+    segments = month_segments(session, employees, period.days[0], period.days[-1])
+    moved = _moved_days(session, period, employees, segments)
     if moved:  # the offices the transferred worked in, too
         offices = list(
             session.scalars(
@@ -542,9 +549,9 @@ def month_attendance(
     summary.update(counted)
     summary.update(consecutive_columns(facts))
     if not working_time:
-        return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64))
-    applied = _working_time(session, period, office, employees, offices, facts, summary, paid, leave, only)
-    return MonthAttendance(period, employees, facts, applied.summary, leave, applied.paid, applied.settled)
+        return MonthAttendance(period, employees, facts, summary, leave, paid.astype(np.int64), segments=segments)
+    applied = _working_time(session, period, office, employees, offices, segments, facts, summary, paid, leave, only)
+    return MonthAttendance(period, employees, facts, applied.summary, leave, applied.paid, applied.settled, segments)
 
 
 def _working_time(
@@ -553,21 +560,21 @@ def _working_time(
     office: Office | None,
     employees: list[Employee],
     offices: list[Office],
+    segments: dict[int, list[Segment]],
     facts: np.ndarray,
     summary: dict[str, np.ndarray],
     paid: np.ndarray,
     leave: MonthLeave | None,
     only: int | None,
 ) -> Settled:
-    """Each employee's working-time system (`gateway.pay.working_time`) applied to the month's overtime; the
-    minutes a comprehensive period worked in earlier months come from those months' facts, computed here."""
-    last = period.days[-1]
-    segments = month_segments(session, employees, last, last)
-    by_id = {o.id: o for o in offices}
-    paths = [resolve_shift_rule(by_id[e.office_id]).path for e in employees]  # type: ignore[index]
+    """Each employee's working-time system (`gateway.pay.working_time`) applied to the month's overtime, by the
+    terms of the month's last day (the last of `segments`); the minutes a comprehensive period worked in earlier
+    months come from those months' facts, computed here."""
+    path_of = {o.id: resolve_shift_rule(o).path for o in offices}  # per office, not per employee: a file lookup each
+    paths = [path_of[e.office_id] for e in employees]  # type: ignore[index]
     calendars = {path: load_office_rules([path]).offices[0] for path in set(paths)}
     systems = [
-        WorkingTime.of(segments[e.id][0].terms, e.hired_on, e.left_on, calendars[path])
+        WorkingTime.of(segments[e.id][-1].terms, e.hired_on, e.left_on, calendars[path])
         for e, path in zip(employees, paths, strict=True)
     ]
     holiday_pay = [

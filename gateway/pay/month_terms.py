@@ -51,7 +51,9 @@ class MonthTerms:
 def month_terms(session: Session, attendance: MonthAttendance) -> MonthTerms:
     """The terms `attendance`'s month is paid under (see the module doc)."""
     employees, days = attendance.employees, attendance.period.days
-    cut = month_segments(session, employees, days[0], days[-1])
+    cut = attendance.segments  # folded once by attendance; a month assembled elsewhere is cut here
+    if cut is None:
+        cut = month_segments(session, employees, days[0], days[-1])
     pieces = [cut[e.id] for e in employees]
     day = date(days[0].year, days[0].month, contribution_day(f"{days[0]:%Y-%m}"))
     on_day = [next(s for s in mine if s.first <= day <= s.last).terms for mine in pieces]

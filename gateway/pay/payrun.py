@@ -56,12 +56,14 @@ from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
 from gateway.pay.attendance import AttendanceError, MonthAttendance, month_attendance, parse_period
 from gateway.pay.final_settlement import SettlementInputError, settlement_columns
+from gateway.pay.gc_pause import with_gc_paused
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
 from gateway.pay.payslip_documents import store_locked_documents
+from gateway.pay.stored_json import int_objects, quantities_text
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -253,6 +255,7 @@ def _locked_message(run: PayRun) -> str:
     )
 
 
+@with_gc_paused  # the run's millions of short-lived objects, without collections walking them (`gc_pause`)
 def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     """(Re)compute the run's payslips; returns what changed against the previous computation."""
     get_payrun(session, run_id)
@@ -305,6 +308,7 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
     return changes
 
 
+@with_gc_paused
 def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable[str] = ()) -> LockResult:
     """Lock a computed run: check the warnings, snapshot, digest, then mark it locked (see the module doc).
 
@@ -710,41 +714,41 @@ def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, 
 
 _STORE_CHUNK = 5_000  # employees whose payslips and lines are built and inserted at a time
 _LINE_COLUMNS = ("payslip_id", "position", "code", "amount_fen", "quantities_json", "rule")
-# `json.dumps(quantities, ensure_ascii=False)` without an encoder built per line (1,700,000 lines in a 100,000 run)
-_QUANTITIES = json.JSONEncoder(ensure_ascii=False)
 
 
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
     """Insert the payslips (core executemany), then their lines (`_insert_lines`),
-    `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once."""
+    `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once. The JSON
+    columns are `json.dumps`' text byte for byte (`gateway.pay.stored_json`): it is what the digests seal."""
     inputs = result.inputs
     assert inputs is not None
     slips = cast(Table, Payslip.__table__)
     employees = attendance.employees
+    given = {name: getattr(inputs, name) for name in INPUT_COLUMNS}
+    outputs = {name: getattr(result, name) for name in OUTPUT_COLUMNS}
+    gross, net, iit = result.gross_fen.tolist(), result.net_fen.tolist(), result.iit_fen.tolist()
     last_id = 0
     for start in range(0, len(employees), _STORE_CHUNK):
         chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
-        # Python ints, as json wants them: the same rows as `result.row(i)` and `attendance.row(i)`, without a
-        # numpy scalar per value, one chunk's slice at a time
-        given = {name: getattr(inputs, name)[chunk.start : chunk.stop].tolist() for name in INPUT_COLUMNS}
-        outputs = {name: getattr(result, name)[chunk.start : chunk.stop].tolist() for name in OUTPUT_COLUMNS}
-        days = {key: column[chunk.start : chunk.stop].tolist() for key, column in attendance.summary.items()}
-        rows = []
-        for k, i in enumerate(chunk):
-            figures = {name: outputs[name][k] for name in OUTPUT_COLUMNS}
-            rows.append(
+        texts = zip(
+            int_objects(outputs, chunk), int_objects(given, chunk), int_objects(attendance.summary, chunk), strict=True
+        )
+        session.execute(
+            insert(slips),
+            [
                 {
                     "payrun_id": run.id,
                     "employee_id": employees[i].id,
-                    "gross_fen": figures["gross_fen"],
-                    "net_fen": figures["net_fen"],
-                    "iit_fen": figures["iit_fen"],
-                    "figures_json": json.dumps(figures),
-                    "inputs_json": json.dumps({name: given[name][k] for name in INPUT_COLUMNS}),
-                    "attendance_json": json.dumps({key: column[k] for key, column in days.items()}),
+                    "gross_fen": gross[i],
+                    "net_fen": net[i],
+                    "iit_fen": iit[i],
+                    "figures_json": figures,
+                    "inputs_json": given_text,
+                    "attendance_json": days,
                 }
-            )
-        session.execute(insert(slips), rows)
+                for i, (figures, given_text, days) in zip(chunk, texts, strict=True)
+            ],
+        )
         # The chunk's ids by employee, read back past the run's last id so far: RETURNING in parameter order makes
         # SQLAlchemy insert SQLite's rows one statement each
         ids: dict[int, int] = dict(
@@ -756,8 +760,9 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
         _insert_lines(
             session,
             [
-                (ids[employees[i].id], n, line.code, line.amount_fen, _QUANTITIES.encode(line.quantities), line.rule)
+                (slip_id, n, line.code, line.amount_fen, quantities_text(line.quantities), line.rule)
                 for i, lines in zip(chunk, lines_of_rows(result, chunk), strict=True)
+                for slip_id in (ids[employees[i].id],)
                 for n, line in enumerate(lines)
             ],
         )

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Row, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gateway.access.integrity import LineContent, SlipContent
 from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument, PayslipLine
 
 
@@ -70,12 +71,12 @@ def _line(code: str, amount_fen: int, quantities_json: str, rule: str) -> dict[s
 
 
 def _document(
-    slip: Row[*tuple[Any, ...]],
+    slip: Row[*tuple[Any, ...]] | SlipContent,
     run_id: int,
     period: str,
     status: str,
-    employee: str,
-    name: str,
+    employee: str | None,
+    name: str | None,
     lines: list[dict[str, Any]],
 ) -> bytes:
     """One payslip's document from a row holding its id, amounts and JSON columns (by those names)."""
@@ -111,7 +112,7 @@ def store_documents(session: Session, documents: dict[int, bytes]) -> None:
 
 
 def store_locked_documents(
-    session: Session, run: PayRun, contents: Sequence[tuple[Row[*tuple[Any, ...]], Sequence[Row[*tuple[Any, ...]]]]]
+    session: Session, run: PayRun, contents: Sequence[tuple[SlipContent, Sequence[LineContent]]]
 ) -> None:
     """At lock, after the snapshot: the documents of `contents` (rows of `integrity.run_contents`, which the lock
     reads for the digests anyway) as the locked payslips' from now on. The snapshot holds the employees' code and
@@ -128,7 +129,7 @@ def store_locked_documents(
                     RUN_LOCKED,
                     slip.employee_code,
                     slip.employee_name,
-                    [_line(line.code, line.amount_fen, line.quantities_json, line.rule) for line in lines],
+                    [_line(code, amount_fen, quantities, rule) for _n, code, amount_fen, quantities, rule, _s in lines],
                 ),
             }
             for slip, lines in contents

@@ -165,6 +165,8 @@ class Punch(Base):
         # The punch listing pages through all punches in (ts_utc, id) order; without this index every
         # page of a multi-million-punch log is a full scan and sort.
         Index("ix_punches_ts_utc_id", "ts_utc", "id"),
+        # The lock's "changed since compute" check starts from the punches received since (migration 0038).
+        Index("ix_punches_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pay_testkit import PERIOD, SCOPE, full_month
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -145,8 +145,15 @@ def test_the_database_refuses_to_change_a_locked_run(
     hr = as_role("hr")
     run_id = _computed_run(client, hr)
     client.post(f"/api/v1/payruns/{run_id}/lock", headers=hr)
+    every_line = select(PayslipLine.id, PayslipLine.payslip_id, PayslipLine.amount_fen, PayslipLine.rule)
+    with factory() as session:
+        slip_id = session.scalars(select(Payslip.id)).one()
+        lines = session.execute(every_line.order_by(PayslipLine.id)).all()
+    line = {"payslip_id": slip_id, "position": 99, "code": "ALLOWANCES", "amount_fen": 1, "quantities_json": "{}"}
     statements = [
         update(Payslip).values(net_fen=1),
+        insert(PayslipLine).values(**line, rule="slipped in"),
+        update(PayslipLine).values(amount_fen=1),
         delete(PayslipLine),
         delete(Payslip),
         update(PayRun).where(PayRun.id == run_id).values(status="computed"),
@@ -156,6 +163,27 @@ def test_the_database_refuses_to_change_a_locked_run(
         with factory() as session, pytest.raises(IntegrityError, match="a locked pay run never changes"):
             session.execute(statement)
             session.commit()
+    with factory() as session, pytest.raises(IntegrityError, match="a locked pay run never changes"):
+        _copy_line(session, (*line.values(), "slipped in by COPY"))  # the store's way in on PostgreSQL
+        session.commit()
+    with factory() as session:
+        assert len(lines) > 5
+        assert session.execute(every_line.order_by(PayslipLine.id)).all() == lines
+
+
+def _copy_line(session: Session, row: tuple[object, ...]) -> None:
+    """One line by PostgreSQL's COPY (as `payrun._insert_lines` writes them), by a plain INSERT on SQLite."""
+    connection = session.connection()
+    columns = "payslip_id, position, code, amount_fen, quantities_json, rule"
+    if connection.dialect.name != "postgresql":
+        connection.exec_driver_sql(f"INSERT INTO payslip_lines ({columns}) VALUES (?, ?, ?, ?, ?, ?)", row)
+        return
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY payslip_lines ({columns}) FROM STDIN") as copy:
+            copy.write_row(row)
+    except Exception as exc:  # psycopg's own error: the way SQLAlchemy would have raised it
+        raise IntegrityError("COPY payslip_lines", row, exc) from exc
 
 
 def _tampered(factory: sessionmaker[Session], engine: Engine, drop: Callable[[Engine], None], statement) -> list[str]:  # type: ignore[no-untyped-def]

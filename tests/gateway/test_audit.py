@@ -257,4 +257,11 @@ def test_the_migrated_schema_holds_every_guard_trigger(engine: Engine) -> None:
             names = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
         else:
             names = set(connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
+            per_row = connection.execute(  # tgtype bit 0: FOR EACH ROW
+                text(
+                    "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relname = 'payslip_lines' AND NOT t.tgisinternal AND t.tgtype & 1 = 1"
+                )
+            ).all()
+            assert per_row == []  # migration 0037: the line guards check once per statement (a COPY of 85,000 lines)
     assert names == GUARDS

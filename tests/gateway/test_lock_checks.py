@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.pay.lock_checks import lock_warnings
@@ -119,3 +119,17 @@ def test_each_flag_warns_for_its_own_payslips_only(factory: sessionmaker[Session
     assert warnings["damages_over_limit"].items == [
         f"ESNB Worker SNB (2000.00 yuan entered, at most {fen_to_yuan(limit)}, {fen_to_yuan(limit)} deducted)"
     ]
+
+
+def test_the_changed_since_compute_check_finds_late_punches_by_index(engine: Engine) -> None:
+    """Without `ix_punches_received_at` (migration 0038) every lock scanned the whole punch table."""
+    query = (
+        "EXPLAIN QUERY PLAN SELECT id FROM punches WHERE received_at > '2026-04-01'"
+        if engine.dialect.name == "sqlite"
+        else "EXPLAIN SELECT id FROM punches WHERE received_at > '2026-04-01'"
+    )
+    with engine.connect() as connection:
+        if engine.dialect.name != "sqlite":
+            connection.exec_driver_sql("SET enable_seqscan = off")  # a near-empty table: the planner may scan
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(query).all())
+    assert "ix_punches_received_at" in plan
