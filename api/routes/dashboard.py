@@ -14,15 +14,16 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import READERS, require
+from api.auth import READERS, Credentials, authorize
 from api.db import read
 from api.pay_errors import pay_errors
 from api.routes.devices import problem_out
 from api.routing import ApiRouter
 from api.schemas import DateIn, DeviceProblemOut, DeviceState, UtcOut
-from gateway.access.tokens import Principal
 from gateway.devices.health import terminals_health
 from gateway.pay.dashboard import FiguresCache
 from gateway.store import utcnow
@@ -87,15 +88,20 @@ def _figures_cache(request: Request) -> FiguresCache:
 
 
 @router.get("", response_model=DashboardOut)
-def dashboard(
+async def dashboard(
     request: Request,
-    _who: Annotated[Principal, require(*READERS)],
+    credentials: Credentials,
     day: Annotated[
         DateIn | None, Query(description="show this date in every office instead of each office's today")
     ] = None,
 ) -> Response:
     """Every figure of the dashboard; the body is `DashboardOut` encoded by pydantic in one pass (returning the
     model made FastAPI validate it again and encode it with the standard library's json)."""
+    return await run_in_threadpool(_dashboard, request, credentials, day)
+
+
+def _dashboard(request: Request, credentials: HTTPAuthorizationCredentials | None, day: dt.date | None) -> Response:
+    authorize(request, credentials, *READERS)
     now = utcnow()
     with read(request) as session, pay_errors():
         today, trend = _figures_cache(request).figures(session, now, day)

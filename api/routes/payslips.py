@@ -16,17 +16,18 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sqlalchemy import Integer, Row, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import EVERYONE, SELF, ensure_visible, require
+from api.auth import EVERYONE, SELF, Credentials, authorize, ensure_visible
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import NotFound
 from api.routing import ApiRouter
 from api.schemas import PathId, PayMonth
-from gateway.access.tokens import Principal
 from gateway.pay.payslip_documents import build_documents, store_documents
 from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument
 
@@ -102,11 +103,18 @@ class PayslipFilters(BaseModel):
 
 
 @router.get("", response_model=PayslipPage)
-def list_payslips(
-    request: Request, who: Annotated[Principal, require(*EVERYONE)], query: Annotated[PayslipFilters, Query()]
+async def list_payslips(
+    request: Request, credentials: Credentials, query: Annotated[PayslipFilters, Query()]
 ) -> Response:
     """Payslips, newest period first, then by employee code, a page at a time; an employee token gets its own
     locked ones."""
+    return await run_in_threadpool(_list_payslips, request, credentials, query)
+
+
+def _list_payslips(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, query: PayslipFilters
+) -> Response:
+    who = authorize(request, credentials, *EVERYONE)
     limit = query.limit
     params: dict[str, object] = {"limit": limit + 1, "period": query.period, "code": query.employee}
     if query.cursor is not None:
@@ -133,7 +141,12 @@ _OWN_BY_ID = _visible_query(True).where(Payslip.id == bindparam("payslip_id"))
 
 
 @router.get("/{payslip_id}", response_model=PayslipOut)
-def show_payslip(request: Request, payslip_id: PathId, who: Annotated[Principal, require(*EVERYONE)]) -> Response:
+async def show_payslip(request: Request, payslip_id: PathId, credentials: Credentials) -> Response:
+    return await run_in_threadpool(_show_payslip, request, payslip_id, credentials)
+
+
+def _show_payslip(request: Request, payslip_id: int, credentials: HTTPAuthorizationCredentials | None) -> Response:
+    who = authorize(request, credentials, *EVERYONE)
     with read(request) as session:
         statement = _OWN_BY_ID if who.role in SELF else _BY_ID
         row = (

@@ -11,11 +11,13 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sqlalchemy import DateTime, Integer, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import EVERYONE, WRITERS, ensure_visible, not_found, require, visible_employee_id
+from api.auth import EVERYONE, WRITERS, Credentials, authorize, ensure_visible, not_found, require, visible_employee_id
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
@@ -122,14 +124,17 @@ class PunchFilters(BaseModel):
 
 
 @router.get("", response_model=PunchPage)
-def list_punches(
-    request: Request, who: Annotated[Principal, require(*EVERYONE)], query: Annotated[PunchFilters, Query()]
-) -> Response:
+async def list_punches(request: Request, credentials: Credentials, query: Annotated[PunchFilters, Query()]) -> Response:
     """Raw punches in time order. An employee token sees only its own.
 
     The hot listing: a Core select of the returned columns only, rows straight to orjson (no ORM objects, no
     pydantic per punch); `PunchPage` documents the body.
     """
+    return await run_in_threadpool(_list_punches, request, credentials, query)
+
+
+def _list_punches(request: Request, credentials: HTTPAuthorizationCredentials | None, query: PunchFilters) -> Response:
+    who = authorize(request, credentials, *EVERYONE)
     with read(request) as session:
         params: dict[str, object] = {"limit": query.limit + 1}
         params["employee_id"] = visible_employee_id(session, who, query.employee)

@@ -91,3 +91,28 @@ def test_no_operation_but_health_and_iclock_answers_without_a_token(client: Test
             )
             checked.append(f"{method.upper()} {path}")
     assert len(checked) >= 20 and "POST /api/v1/devices/{ref}/sync" in checked
+
+
+@pytest.mark.parametrize("path", ["/api/v1/payslips", "/api/v1/payslips/1", "/api/v1/punches", "/api/v1/dashboard"])
+def test_the_hot_routes_check_the_caller_in_their_own_thread_as_require_does(  # type: ignore[no-untyped-def]
+    client: TestClient, secrets: dict[str, str], as_role, path: str
+) -> None:
+    """The listings, a payslip and the dashboard check the token inside their one thread-pool call (`Credentials`,
+    `authorize`): the same 401 without a token, for a wrong one, and the same 403 for a role outside the route."""
+    assert client.get(path).json()["detail"].startswith("this endpoint needs a login or a token")
+    forged = secrets["admin"][:-4] + "AAAA"
+    wrong = client.get(path, headers={"Authorization": f"Bearer {forged}"})
+    assert (wrong.status_code, wrong.json()["detail"][:38]) == (401, "the bearer token is unknown or revoked")
+    assert client.get(path, headers=as_role("viewer")).status_code in (200, 404)  # a reader may look
+
+
+def test_an_employee_token_on_the_dashboard_gets_the_403_of_require(  # type: ignore[no-untyped-def]
+    client: TestClient, as_role
+) -> None:
+    refused = client.get("/api/v1/dashboard", headers=as_role("employee"))
+    assert (refused.status_code, refused.json()["detail"]) == (
+        403,
+        "token 'employee-token' has role 'employee'; this needs one of: admin, hr, viewer",
+    )
+    no_token_bad_query = client.get("/api/v1/punches?limit=0")  # refused before the query is looked at
+    assert no_token_bad_query.status_code == 401
