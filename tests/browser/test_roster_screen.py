@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from browser_kit import DESKTOP, HR, MANAGER, PHONE, Served, api_get, log_in, shoot
 from openpyxl import load_workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from gateway.access.users import create_user
 from gateway.people.departments import assign_employees, create_department
@@ -42,8 +42,10 @@ def _roster_page(page: Page, served: Served) -> None:
     expect(page.locator("[data-test=roster-grid] tbody tr")).to_have_count(2)
 
 
-def counts(page: Page, shift: str) -> list[str]:
-    return page.locator(f"[data-headcount={shift}] td").all_inner_texts()
+def counts(page: Page, shift: str) -> Locator:
+    """The headcount row of `shift`, one cell per day: checked with `expect`, which waits for the grid's counts
+    (read at once, they were sometimes still the first render's under load)."""
+    return page.locator(f"[data-headcount={shift}] td")
 
 
 def cell(page: Page, employee: str, date: str):  # type: ignore[no-untyped-def]
@@ -54,8 +56,8 @@ def test_hr_reads_the_headcount_changes_a_cell_and_saves_it(page: Page, served: 
     _roster_page(page, served)
     expect(page.locator("[data-test=roster-legend]")).to_contain_text("office 09:00–18:00")
     expect(page.locator("[data-test=roster-legend]")).to_contain_text("flex 07:00–21:00")
-    assert counts(page, "office") == [str(n) for n in OFFICE]
-    assert counts(page, "flex") == [str(n) for n in FLEX]
+    expect(counts(page, "office")).to_have_text([str(n) for n in OFFICE])
+    expect(counts(page, "flex")).to_have_text([str(n) for n in FLEX])
     expect(cell(page, "E003", MARCH[1])).to_have_text("flex")
     expect(cell(page, "E001", MARCH[6])).to_have_text("休")
     expect(page.locator("[data-test=roster-grid] thead th[data-date='2026-03-07']")).to_contain_text("7周六休")
@@ -65,7 +67,7 @@ def test_hr_reads_the_headcount_changes_a_cell_and_saves_it(page: Page, served: 
     page.locator("[data-test=roster-pick] button[data-shift=office]").click()
     expect(page.locator("[data-test=roster-changes]")).to_have_text("已修改 1 格，尚未保存")
     expect(cell(page, "E001", MARCH[6])).to_have_text("office")
-    assert counts(page, "office")[6] == "1"  # the foot counts the change before it is saved
+    expect(counts(page, "office").nth(6)).to_have_text("1")  # the foot counts the change before it is saved
     assert api_get(page, served.url, f"/rosters?office={HQ}&period=2026-03")["rows"][0]["cells"][6] is None
     shoot(page, "roster-edited-desktop")
     page.click("[data-test=roster-save]")
@@ -75,7 +77,7 @@ def test_hr_reads_the_headcount_changes_a_cell_and_saves_it(page: Page, served: 
     assert [row["employee"] for row in grid["rows"]] == ["E001", "E003"]
     assert grid["rows"][0]["cells"][6] == "office"
     assert grid["headcount"]["office"] == [*OFFICE[:6], 1, *OFFICE[7:]]
-    assert counts(page, "office") == [str(n) for n in grid["headcount"]["office"]]
+    expect(counts(page, "office")).to_have_text([str(n) for n in grid["headcount"]["office"]])
 
     page.set_viewport_size(PHONE)
     expect(cell(page, "E001", MARCH[6])).to_have_text("office")
@@ -211,7 +213,7 @@ def test_a_manager_reads_the_rows_of_their_department_without_editing(page: Page
     rows = page.locator("[data-test=roster-grid] tbody tr")
     expect(rows).to_have_count(1)  # E001 of 运营部; not 张伟 (no department), not the manager himself
     expect(rows.first).to_contain_text("E001Worker E001SH-OPS")
-    assert counts(page, "office") == [str(0 if d in WEEKEND else 1) for d in range(1, 32)]
+    expect(counts(page, "office")).to_have_text([str(0 if d in WEEKEND else 1) for d in range(1, 32)])
     expect(page.locator("[data-test=roster-save]")).to_have_count(0)
     expect(page.locator("[data-test=roster-export]")).to_have_count(0)
     cell(page, "E001", MARCH[6]).click()
