@@ -156,9 +156,11 @@ def require(*roles: str) -> Any:
     return Depends(dependency)
 
 
-async def _presented(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> HTTPAuthorizationCredentials | None:
+Presented = HTTPAuthorizationCredentials | None
+"""A request's bearer credentials as given, not yet checked (`authorize` checks them)."""
+
+
+async def _presented(request: Request, credentials: Annotated[Presented, Depends(_bearer)]) -> Presented:
     """The request's bearer credentials, unchecked; 401 at once when it carries neither a token nor a login
     cookie (as `require` answers before looking at the parameters)."""
     if not _bearer_given(credentials) and not request.cookies.get(COOKIE):
@@ -166,7 +168,7 @@ async def _presented(
     return credentials
 
 
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_presented)]
+Credentials = Annotated[Presented, Depends(_presented)]
 """For the hot routes (a payslip, the payslip and punch listings, the dashboard): an `async` endpoint that takes
 `Credentials` and runs its work, `authorize(request, credentials, *roles)` first, in ONE `run_in_threadpool`.
 With `require` FastAPI runs the dependency and the endpoint in the pool one after the other: the second hop

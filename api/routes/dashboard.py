@@ -14,11 +14,10 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import READERS, Credentials, authorize
+from api.auth import READERS, Credentials, Presented, authorize
 from api.db import read
 from api.pay_errors import pay_errors
 from api.routes.devices import problem_out
@@ -100,7 +99,7 @@ async def dashboard(
     return await run_in_threadpool(_dashboard, request, credentials, day)
 
 
-def _dashboard(request: Request, credentials: HTTPAuthorizationCredentials | None, day: dt.date | None) -> Response:
+def _dashboard(request: Request, credentials: Presented, day: dt.date | None) -> Response:
     authorize(request, credentials, *READERS)
     now = utcnow()
     with read(request) as session, pay_errors():

@@ -16,13 +16,12 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sqlalchemy import Integer, Row, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import EVERYONE, SELF, Credentials, authorize, ensure_visible
+from api.auth import EVERYONE, SELF, Credentials, Presented, authorize, ensure_visible
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import NotFound
@@ -111,9 +110,7 @@ async def list_payslips(
     return await run_in_threadpool(_list_payslips, request, credentials, query)
 
 
-def _list_payslips(
-    request: Request, credentials: HTTPAuthorizationCredentials | None, query: PayslipFilters
-) -> Response:
+def _list_payslips(request: Request, credentials: Presented, query: PayslipFilters) -> Response:
     who = authorize(request, credentials, *EVERYONE)
     limit = query.limit
     params: dict[str, object] = {"limit": limit + 1, "period": query.period, "code": query.employee}
@@ -145,7 +142,7 @@ async def show_payslip(request: Request, payslip_id: PathId, credentials: Creden
     return await run_in_threadpool(_show_payslip, request, payslip_id, credentials)
 
 
-def _show_payslip(request: Request, payslip_id: int, credentials: HTTPAuthorizationCredentials | None) -> Response:
+def _show_payslip(request: Request, payslip_id: int, credentials: Presented) -> Response:
     who = authorize(request, credentials, *EVERYONE)
     with read(request) as session:
         statement = _OWN_BY_ID if who.role in SELF else _BY_ID

@@ -11,13 +11,22 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sqlalchemy import DateTime, Integer, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import EVERYONE, WRITERS, Credentials, authorize, ensure_visible, not_found, require, visible_employee_id
+from api.auth import (
+    EVERYONE,
+    WRITERS,
+    Credentials,
+    Presented,
+    authorize,
+    ensure_visible,
+    not_found,
+    require,
+    visible_employee_id,
+)
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read, write
 from api.errors import Conflict, NotFound, Unprocessable
@@ -133,7 +142,7 @@ async def list_punches(request: Request, credentials: Credentials, query: Annota
     return await run_in_threadpool(_list_punches, request, credentials, query)
 
 
-def _list_punches(request: Request, credentials: HTTPAuthorizationCredentials | None, query: PunchFilters) -> Response:
+def _list_punches(request: Request, credentials: Presented, query: PunchFilters) -> Response:
     who = authorize(request, credentials, *EVERYONE)
     with read(request) as session:
         params: dict[str, object] = {"limit": query.limit + 1}
