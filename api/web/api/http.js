@@ -118,3 +118,14 @@ export async function download(path, fallbackName) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10000); // revoking at once can cancel the download
 }
+
+// For a screen whose filters can change while an answer is on its way (a menu click opens this month, a link then
+// asks for March): `const newest = newestOnly()` once, then `const isNewest = newest()` at the start of each load,
+// and an answer is shown only while `isNewest()` holds, so a slow earlier answer never replaces the one asked for.
+export function newestOnly() {
+  let started = 0;
+  return () => {
+    const mine = ++started;
+    return () => mine === started;
+  };
+}

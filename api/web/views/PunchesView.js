@@ -6,6 +6,7 @@ import { ElMessage } from "element-plus";
 import { computed, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { useRoute, useRouter } from "vue-router";
+import { newestOnly } from "../api/http.js";
 import { addCorrection, getMonth } from "../api/punches.js";
 import { canWrite } from "../auth.js";
 import EmployeePicker from "../components/EmployeePicker.js";
@@ -42,8 +43,10 @@ export default {
     const form = reactive({ action: "add", punch: null, time: "", reason: "" });
     const saving = ref(false);
     const writer = computed(canWrite);
+    const newest = newestOnly();
 
     async function load() {
+      const isNewest = newest(); // also an employee cleared: an answer still on its way is dropped
       if (!employee.value || !month.value) {
         calendar.value = null;
         return;
@@ -51,13 +54,16 @@ export default {
       router.replace({ query: { employee: employee.value, period: month.value } });
       loading.value = true;
       try {
-        calendar.value = await getMonth(employee.value, month.value);
+        const answer = await getMonth(employee.value, month.value);
+        if (!isNewest()) return;
+        calendar.value = answer;
         if (day.value) day.value = calendar.value.days.find((d) => d.date === day.value.date) || null;
       } catch (error) {
+        if (!isNewest()) return;
         calendar.value = null;
         showError(error);
       } finally {
-        loading.value = false;
+        if (isNewest()) loading.value = false;
       }
     }
 

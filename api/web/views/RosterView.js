@@ -8,6 +8,7 @@ import { computed, onMounted, reactive, ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { useRoute, useRouter } from "vue-router";
 import { listDepartments } from "../api/departments.js";
+import { newestOnly } from "../api/http.js";
 import { downloadRoster, getRoster, saveCells } from "../api/rosters.js";
 import { auth, canWrite } from "../auth.js";
 import { showError } from "../components/notify.js";
@@ -49,6 +50,7 @@ export default {
     const writer = computed(canWrite);
     const assignRef = ref(null);
     const importRef = ref(null);
+    const newest = newestOnly();
 
     const key = (row, d) => `${d}|${row.employee}`;
     // A pending "back to default" shows the saved cell (dashed) until the save reloads what the default gives.
@@ -59,16 +61,20 @@ export default {
     async function load() {
       if (!office.value || !month.value) return;
       router.replace({ query: { office: office.value, period: month.value } });
+      const isNewest = newest();
       loading.value = true;
       try {
-        roster.value = await getRoster(office.value, month.value);
+        const answer = await getRoster(office.value, month.value);
+        if (!isNewest()) return;
+        roster.value = answer;
         changes.clear();
         refusal.value = null;
       } catch (error) {
+        if (!isNewest()) return;
         roster.value = null;
         showError(error);
       } finally {
-        loading.value = false;
+        if (isNewest()) loading.value = false;
       }
     }
 
