@@ -61,6 +61,7 @@ from gateway.access.tokens import sync_config_tokens
 from gateway.config import Config
 from gateway.devices.poller import DriverFactory, build_driver
 from gateway.errors import GatewayError
+from gateway.store import autocommit_sessions
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).with_name("web")
@@ -114,6 +115,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.autocommit_factory = autocommit_sessions(settings.session_factory)  # `api.db.read_each`
     errors.install(app)
     iclock.mount(app, settings.session_factory, settings.config.push)
     for module in (

@@ -29,12 +29,15 @@ expired one answers 401 saying when it expired and how to get a new one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from api.errors import Forbidden, NotFound, Unauthorized
 from gateway.access.leaver_logins import LoginClosed, ensure_open_at
@@ -48,7 +51,11 @@ READERS = ("admin", "hr", "viewer")
 SELF = ("employee", "manager")  # bound to one employee (`Principal.employee_id`): they see their own rows
 EVERYONE = (*READERS, *SELF)
 
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer pc_…` (see `punchclock token create`)")
+_BEARER_DOC = "`Authorization: Bearer pc_…` (see `punchclock token create`)"
+_bearer = HTTPBearer(auto_error=False, description=_BEARER_DOC)
+
+Presented = HTTPAuthorizationCredentials | None
+"""A request's bearer credentials as given, not yet checked (`authorize` checks them)."""
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -59,7 +66,17 @@ def leaver_grace_days(request: Request) -> int:
     return int(request.app.state.settings.config.people.leaver_login_grace_days)
 
 
-def session_principal(request: Request) -> tuple[Principal, LoginSession] | None:
+@contextmanager
+def _given_or_own(request: Request, session: Session | None) -> Iterator[Session]:
+    """`session` when the caller passed one (the route reads on it next), else a session of the app's own."""
+    if session is not None:
+        yield session
+        return
+    with request.app.state.session_factory() as own:
+        yield own
+
+
+def session_principal(request: Request, session: Session | None = None) -> tuple[Principal, LoginSession] | None:
     """The logged-in user of the request's session cookie, or None without one (401 if it ended).
 
     A change (any method but GET/HEAD/OPTIONS) must carry the session's CSRF token in `X-CSRF-Token`.
@@ -67,7 +84,7 @@ def session_principal(request: Request) -> tuple[Principal, LoginSession] | None
     secret = request.cookies.get(COOKIE)
     if not secret:
         return None
-    with request.app.state.session_factory() as session:
+    with _given_or_own(request, session) as session:
         try:
             found = current_session(session, secret)
             if found is not None:
@@ -106,19 +123,19 @@ def _no_credentials() -> Unauthorized:
     )
 
 
-def _bearer_given(credentials: HTTPAuthorizationCredentials | None) -> bool:
+def _bearer_given(credentials: Presented) -> bool:
     return credentials is not None and credentials.scheme.lower() == "bearer" and bool(credentials.credentials)
 
 
-def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+def _principal(request: Request, credentials: Presented, session: Session | None) -> Principal:
     if not _bearer_given(credentials):
-        logged_in = session_principal(request)
+        logged_in = session_principal(request, session)
         if logged_in is not None:
             return logged_in[0]
         raise _no_credentials()
     assert credentials is not None
     try:
-        with request.app.state.session_factory() as session:
+        with _given_or_own(request, session) as session:
             principal = authenticate(session, credentials.credentials, leaver_grace_days(request))
     except (TokenExpired, LoginClosed) as expired:
         raise Unauthorized(str(expired), zh=expired.zh) from None
@@ -130,10 +147,11 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
     return principal
 
 
-def authorize(request: Request, credentials: HTTPAuthorizationCredentials | None, *roles: str) -> Principal:
+def authorize(request: Request, credentials: Presented, *roles: str, session: Session | None = None) -> Principal:
     """The caller's `Principal` if its role is one of `roles`: 401 without a valid token or login, 403 for
-    another role. What `require` runs; the hot routes call it themselves (`Credentials`)."""
-    principal = _principal(request, credentials)
+    another role. What `require` runs; the hot routes call it themselves (`Credentials`), on the `session`
+    they read on next, so the check and the reads share one pooled connection."""
+    principal = _principal(request, credentials, session)
     if principal.role not in roles:
         allowed = sorted(roles)
         raise Forbidden(
@@ -148,32 +166,34 @@ def authorize(request: Request, credentials: HTTPAuthorizationCredentials | None
 def require(*roles: str) -> Any:
     """A dependency returning the caller's `Principal` if its role is one of `roles` (see the module doc)."""
 
-    def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> Principal:
+    def dependency(request: Request, credentials: Annotated[Presented, Depends(_bearer)]) -> Principal:
         return authorize(request, credentials, *roles)
 
     return Depends(dependency)
 
 
-Presented = HTTPAuthorizationCredentials | None
-"""A request's bearer credentials as given, not yet checked (`authorize` checks them)."""
-
-
-async def _presented(request: Request, credentials: Annotated[Presented, Depends(_bearer)]) -> Presented:
+class _BearerOrCookie(HTTPBearer):
     """The request's bearer credentials, unchecked; 401 at once when it carries neither a token nor a login
-    cookie (as `require` answers before looking at the parameters)."""
-    if not _bearer_given(credentials) and not request.cookies.get(COOKIE):
-        raise _no_credentials()
-    return credentials
+    cookie (as `require` answers before looking at the parameters). One dependency, not a function depending
+    on `HTTPBearer`: FastAPI resolves each level of dependencies on its own, and the second level cost
+    CPU on every hot request. OpenAPI shows it as the same `HTTPBearer` scheme."""
+
+    async def __call__(self, request: HTTPConnection) -> Presented:
+        credentials = await super().__call__(request)
+        if not _bearer_given(credentials) and not request.cookies.get(COOKIE):
+            raise _no_credentials()
+        return credentials
 
 
-Credentials = Annotated[Presented, Depends(_presented)]
+Credentials = Annotated[
+    Presented, Depends(_BearerOrCookie(auto_error=False, scheme_name="HTTPBearer", description=_BEARER_DOC))
+]
 """For the hot routes (a payslip, the payslip and punch listings, the dashboard): an `async` endpoint that takes
-`Credentials` and runs its work, `authorize(request, credentials, *roles)` first, in ONE `run_in_threadpool`.
-With `require` FastAPI runs the dependency and the endpoint in the pool one after the other: the second hop
-cost about as much CPU as the rest of a `GET /payslips/{id}` (1.98 against 1.06 ms, SQLite). A token that is
-given but wrong is refused in the endpoint's thread, so with a malformed parameter too it answers 422 first."""
+`Credentials` and runs its work, `authorize(request, credentials, *roles, session=…)` first, in ONE
+`run_in_threadpool`. With `require` FastAPI runs the dependency and the endpoint in the pool one after the
+other: the second hop cost about as much CPU as the rest of a `GET /payslips/{id}` (1.98 against 1.06 ms,
+SQLite). A token that is given but wrong is refused in the endpoint's thread, so with a malformed parameter
+too it answers 422 first."""
 
 
 def sees_full_numbers(principal: Principal) -> bool:

@@ -33,6 +33,15 @@ def read(request: Request) -> Session:
     return factory(request)()
 
 
+def read_each(request: Request) -> Session:
+    """A session whose statements each read on their own, with no transaction around them on PostgreSQL
+    (`gateway.store.autocommit_sessions`): for the hot routes, which read a few rows and write nothing of
+    their own. Use as `with read_each(request) as session:`; where the reads must agree with each other
+    (one snapshot), use `read`."""
+    result: Session = request.app.state.autocommit_factory()
+    return result
+
+
 def write(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work` in one transaction and commit; retried when another writer took the audit chain head."""
     attempt = 0

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import READERS, Credentials, Presented, authorize
-from api.db import read
+from api.db import read_each
 from api.pay_errors import pay_errors
 from api.routes.devices import problem_out
 from api.routing import ApiRouter
@@ -100,9 +100,9 @@ async def dashboard(
 
 
 def _dashboard(request: Request, credentials: Presented, day: dt.date | None) -> Response:
-    authorize(request, credentials, *READERS)
     now = utcnow()
-    with read(request) as session, pay_errors():
+    with read_each(request) as session, pay_errors():
+        authorize(request, credentials, *READERS, session=session)
         today, trend = _figures_cache(request).figures(session, now, day)
         terminals = terminals_health(session, request.app.state.settings.config, now)
     figures = DashboardOut(

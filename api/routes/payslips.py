@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import EVERYONE, SELF, Credentials, Presented, authorize, ensure_visible
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
-from api.db import read, write
+from api.db import read_each, write
 from api.errors import NotFound
 from api.routing import ApiRouter
 from api.schemas import PathId, PayMonth
@@ -111,18 +111,18 @@ async def list_payslips(
 
 
 def _list_payslips(request: Request, credentials: Presented, query: PayslipFilters) -> Response:
-    who = authorize(request, credentials, *EVERYONE)
     limit = query.limit
-    params: dict[str, object] = {"limit": limit + 1, "period": query.period, "code": query.employee}
-    if query.cursor is not None:
-        params["last_period"], params["last_code"], last_id = decode_cursor(query.cursor, 3)
-        if not last_id.isdigit():
-            raise bad_cursor(query.cursor)
-        params["last_id"] = int(last_id)
-    if who.role in SELF:
-        params["employee_id"] = who.employee_id
-    bound = {name: value for name, value in params.items() if value is not None}
-    with read(request) as session:
+    with read_each(request) as session:
+        who = authorize(request, credentials, *EVERYONE, session=session)
+        params: dict[str, object] = {"limit": limit + 1, "period": query.period, "code": query.employee}
+        if query.cursor is not None:
+            params["last_period"], params["last_code"], last_id = decode_cursor(query.cursor, 3)
+            if not last_id.isdigit():
+                raise bad_cursor(query.cursor)
+            params["last_id"] = int(last_id)
+        if who.role in SELF:
+            params["employee_id"] = who.employee_id
+        bound = {name: value for name, value in params.items() if value is not None}
         rows = session.connection().execute(_page_statement(frozenset(bound)), bound).all()
         documents = _documents(request, session, rows[:limit])
     last = rows[limit - 1] if len(rows) > limit else None
@@ -143,8 +143,8 @@ async def show_payslip(request: Request, payslip_id: PathId, credentials: Creden
 
 
 def _show_payslip(request: Request, payslip_id: int, credentials: Presented) -> Response:
-    who = authorize(request, credentials, *EVERYONE)
-    with read(request) as session:
+    with read_each(request) as session:
+        who = authorize(request, credentials, *EVERYONE, session=session)
         statement = _OWN_BY_ID if who.role in SELF else _BY_ID
         row = (
             session.connection().execute(statement, {"payslip_id": payslip_id, "employee_id": who.employee_id}).first()

@@ -28,7 +28,7 @@ from api.auth import (
     visible_employee_id,
 )
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
-from api.db import read, write
+from api.db import read, read_each, write
 from api.errors import Conflict, NotFound, Unprocessable
 from api.routes.employees import find_employee
 from api.routing import ApiRouter
@@ -143,8 +143,8 @@ async def list_punches(request: Request, credentials: Credentials, query: Annota
 
 
 def _list_punches(request: Request, credentials: Presented, query: PunchFilters) -> Response:
-    who = authorize(request, credentials, *EVERYONE)
-    with read(request) as session:
+    with read_each(request) as session:
+        who = authorize(request, credentials, *EVERYONE, session=session)
         params: dict[str, object] = {"limit": query.limit + 1}
         params["employee_id"] = visible_employee_id(session, who, query.employee)
         if query.office is not None:

@@ -27,7 +27,14 @@ from gateway.store.core import (
     PushReject,
     Quarantine,
 )
-from gateway.store.engine import MIGRATIONS_DIR, alembic_config, make_engine, session_factory, upgrade
+from gateway.store.engine import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    autocommit_sessions,
+    make_engine,
+    session_factory,
+    upgrade,
+)
 from gateway.store.notifications import (
     CHANNELS,
     DELIVERY_STATUSES,
@@ -153,6 +160,7 @@ __all__ = [
     "StaffRequest",
     "User",
     "alembic_config",
+    "autocommit_sessions",
     "make_engine",
     "session_factory",
     "upgrade",

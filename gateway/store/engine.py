@@ -90,6 +90,21 @@ def session_factory(engine: Engine, **info: object) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, info={k: v for k, v in info.items() if v is not None})
 
 
+def autocommit_sessions(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions like `factory`'s whose statements each run on their own (AUTOCOMMIT), for reads that write
+    nothing: on PostgreSQL that saves the BEGIN and ROLLBACK round trips a transaction costs around them.
+
+    A unit of work that must see one snapshot or commit together keeps `factory`. On SQLite (and for an
+    unbound factory) it is `factory` itself: there SQLAlchemy emulates the isolation level with a PRAGMA
+    at each checkout and checkin, which cost more than the transaction it saved.
+    """
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name == "sqlite":
+        return factory
+    options = {name: value for name, value in factory.kw.items() if name != "bind"}
+    return sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"), **options)
+
+
 def alembic_config(url: str, vault: Sealer | None = None) -> AlembicConfig:
     """The Alembic config for the migrations shipped inside this package (no alembic.ini needed).
 
