@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, ScalarSelect, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.access.anchors import Anchor, pending_anchor
@@ -367,46 +367,52 @@ def _snapshot(session: Session, run: PayRun) -> None:
     """Copy who was paid, where (office, department), into which account and under which ID onto each payslip,
     as of now (the lock).
 
-    One UPDATE whose values are correlated subqueries (by primary key), so the database copies the run's
-    rows without a round trip per payslip. Sealed numbers are copied as they are stored: the vault opens
-    a copy with the original's context.
+    One UPDATE … FROM the employees outer-joined to their department, office and bank account (an employee may
+    lack the first and the last), so the database copies the run's rows in one pass; with a correlated
+    subquery per column it looked each payslip's employee up nine times (a fifth of the lock at 100,000 on
+    SQLite). Sealed numbers are copied as they are stored: the vault opens a copy with the original's context.
     """
     slips = cast(Table, Payslip.__table__)
-    employee, account = Employee.__table__.c, BankAccount.__table__.c
-
-    def of_employee(column: ColumnElement[Any]) -> ScalarSelect[Any]:
-        return select(column).where(employee.id == slips.c.employee_id).scalar_subquery()
-
-    def of_account(column: ColumnElement[Any]) -> ScalarSelect[Any]:
-        return select(column).where(account.employee_id == slips.c.employee_id).scalar_subquery()
-
-    department = (  # the department the employee is in at the lock, by name (the pay sheet's 部门)
-        select(Department.__table__.c.name)
-        .join(Employee.__table__, employee.department_id == Department.__table__.c.id)
-        .where(employee.id == slips.c.employee_id)
-        .scalar_subquery()
-    )
-    office = (  # an office's run: that office paid the month, even for someone who has moved since
-        select(Office.__table__.c.name)
-        .join(Employee.__table__, employee.office_id == Office.__table__.c.id)
-        .where(employee.id == slips.c.employee_id)
-        .scalar_subquery()
+    employees, accounts = cast(Table, Employee.__table__), cast(Table, BankAccount.__table__)
+    departments, offices = cast(Table, Department.__table__), cast(Table, Office.__table__)
+    employee, account = employees.c, accounts.c
+    paying_office = (  # an office's run: that office paid the month, even for someone who has moved since
+        offices.c.name
         if run.office_id is None
-        else select(Office.__table__.c.name).where(Office.__table__.c.id == run.office_id).scalar_subquery()
+        else select(offices.c.name).where(offices.c.id == run.office_id).scalar_subquery()
+    )
+    source = (
+        select(
+            employee.id,
+            employee.code,
+            employee.name,
+            employee.id_type,
+            employee.id_number,  # sealed likewise
+            paying_office.label("office_name"),
+            departments.c.name.label("department_name"),  # at the lock, by name (the pay sheet's 部门)
+            account.bank_name,
+            account.account_name,
+            account.account_no,  # sealed: copied, never opened
+        )
+        .select_from(employees)
+        .outerjoin(departments, departments.c.id == employee.department_id)
+        .outerjoin(offices, offices.c.id == employee.office_id)
+        .outerjoin(accounts, account.employee_id == employee.id)
+        .subquery("source")
     )
     session.execute(
         update(slips)
-        .where(slips.c.payrun_id == run.id)
+        .where(slips.c.payrun_id == run.id, slips.c.employee_id == source.c.id)
         .values(
-            employee_code=of_employee(employee.code),
-            employee_name=of_employee(employee.name),
-            office_name=office,
-            department_name=department,
-            bank_name=of_account(account.bank_name),
-            account_name=of_account(account.account_name),
-            account_no=of_account(account.account_no),  # sealed: copied, never opened
-            id_type=of_employee(employee.id_type),
-            id_number=of_employee(employee.id_number),  # sealed likewise
+            employee_code=source.c.code,
+            employee_name=source.c.name,
+            office_name=source.c.office_name,
+            department_name=source.c.department_name,
+            bank_name=source.c.bank_name,
+            account_name=source.c.account_name,
+            account_no=source.c.account_no,
+            id_type=source.c.id_type,
+            id_number=source.c.id_number,
         )
     )
 

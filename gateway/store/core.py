@@ -161,7 +161,8 @@ class Punch(Base):
     # range scans of ingest and verification; uniqueness itself does not depend on the order.
     __table_args__ = (
         UniqueConstraint("device_sn", "ts_local", "pin", name="uq_punches_key"),
-        Index("ix_punches_employee_ts", "employee_id", "ts_utc"),
+        # Covering the pay run's read of a month's punches: the index alone answers it (migration 0039).
+        Index("ix_punches_employee_ts", "employee_id", "ts_utc", "is_double_tap", "direction"),
         # The punch listing pages through all punches in (ts_utc, id) order; without this index every
         # page of a multi-million-punch log is a full scan and sort.
         Index("ix_punches_ts_utc_id", "ts_utc", "id"),

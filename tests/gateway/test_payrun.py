@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.access.audit import verify_chain
@@ -362,3 +362,18 @@ def test_cli_payroll_run_and_export(tmp_path) -> None:  # type: ignore[no-untype
         f"6222020200012345678,Zhang Wei,{net},ICBC,工资",
         f"合计,1笔,{net},,",
     ]
+
+
+def test_the_month_punch_read_is_answered_by_the_covering_index_alone(engine: Engine) -> None:
+    """`ix_punches_employee_ts` holds every column the pay run reads of a punch (migration 0039); SQLite's plan
+    says so. (PostgreSQL plans an index-only scan only from statistics and a vacuumed table, not in a test.)"""
+    (index,) = [i for i in inspect(engine).get_indexes("punches") if i["name"] == "ix_punches_employee_ts"]
+    assert index["column_names"] == ["employee_id", "ts_utc", "is_double_tap", "direction"]
+    if engine.dialect.name == "sqlite":
+        read = (
+            "SELECT employee_id, ts_utc, direction FROM punches WHERE employee_id IN (1, 2) "
+            "AND ts_utc >= '2026-03-01' AND ts_utc < '2026-04-01' AND is_double_tap = 0"
+        )
+        with engine.connect() as connection:
+            plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {read}").all())
+        assert "USING COVERING INDEX ix_punches_employee_ts" in plan
