@@ -10,7 +10,9 @@ checkout waiting at most `db_pool_timeout_s` 5 s; `--pool-size`, `--pool-timeout
 utime+stime of the uvicorn process tree (/proc) over the scenario, divided by its requests. Scenarios:
 
 - floor: `GET /health` (no token, no database): what the framework and loopback cost on the same server
-  and clients; every other row prints its CPU as a multiple of this floor (× floor);
+  and clients; each other scenario runs in `ROUNDS` rounds, each right after a round of the floor, and prints
+  the median of its rounds' CPU divided by the floor's next to it (× floor), so that the machine's drift
+  (other work on the same cores) cancels out; the floor row prints the median of all its rounds;
 - payslip: `GET /payslips/{id}` for random payslips (hr token) — the "why is my pay this?" page;
 - own payslips: `GET /payslips?period=2026-03` with random employee tokens (employee-scoped query);
 - employee punches: `GET /punches?employee=…&start=…&end=…` (one employee's month, first page of 100);
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -347,6 +350,48 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+ROUNDS = 3
+"""Each scenario runs in this many rounds, each right after a round of the floor: the machine's speed drifts
+(other work on its cores) by more than the routes differ, so each round's CPU is set against the floor measured
+next to it, and the rows print the medians of those ratios."""
+
+
+@dataclass
+class Figures:
+    """One scenario under load: requests/s, latencies, server CPU per request, × the floor next to it, alone."""
+
+    per_second: float
+    latencies: list[float]
+    cpu_ms: float
+    floor_ratio: float = 1.0
+    alone: list[float] = field(default_factory=list)  # latencies of one client alone (at least two)
+
+    @classmethod
+    def of_rounds(cls, rounds: list[tuple[Figures, float]], alone: list[float]) -> Figures:
+        """The rounds together: all their latencies, the median CPU and the median of each round's CPU ÷ floor."""
+        return cls(
+            statistics.median(r.per_second for r, _floor in rounds),
+            [ms for r, _floor in rounds for ms in r.latencies],
+            statistics.median(r.cpu_ms for r, _floor in rounds),
+            statistics.median(r.cpu_ms / floor if floor else 0.0 for r, floor in rounds),
+            alone,
+        )
+
+    def line(self) -> str:
+        q, a = statistics.quantiles(self.latencies, n=100), statistics.quantiles(self.alone, n=100)
+        return (
+            f"{self.per_second:>7.0f} {q[49]:>7.1f} {q[98]:>7.1f} {self.cpu_ms:>15.2f} {self.floor_ratio:>7.1f}× | "
+            f"{a[49]:>9.1f} {a[98]:>9.1f}"
+        )
+
+
+def _load(pid: int, base: str, make: Callable[[], Request], requests: int) -> Figures:
+    """`requests` requests of one scenario from `CLIENTS` clients, and the server CPU (`pid`'s tree) they cost."""
+    cpu_before = server_cpu_seconds(pid)
+    seconds, latencies = asyncio.run(measure(base, make, requests, CLIENTS))
+    return Figures(len(latencies) / seconds, latencies, (server_cpu_seconds(pid) - cpu_before) * 1000 / len(latencies))
+
+
 def serve_and_measure(
     label: str, ctx: dict[str, object], requests: int, workers: int, pool: tuple[int, float] = (10, 5.0)
 ) -> None:
@@ -376,26 +421,30 @@ def serve_and_measure(
                 time.sleep(0.2)
         rng = random.Random(3)
         print(
-            f"{label}: {requests:,} requests per scenario with {CLIENTS} clients in flight, then {requests // 10:,} "
-            f"from one client alone (the route's own latency, no queueing); {workers} uvicorn worker(s)"
+            f"{label}: {requests:,} requests per scenario with {CLIENTS} clients in flight in {ROUNDS} rounds, each "
+            f"after as many /health requests; then {requests // 10:,} from one client alone (the route's own latency, "
+            f"no queueing); {workers} uvicorn worker(s)"
         )
         print(
             f"{'scenario':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'srv CPU ms/req':>15} {'× floor':>8} | "
             f"{'alone p50':>9} {'alone p99':>9}"
         )
-        floor = 0.0
-        for name, make in scenarios(ctx, rng).items():
-            asyncio.run(measure(base, make, min(300, requests), CLIENTS))  # warm caches and connections
-            cpu_before = server_cpu_seconds(server.pid)
-            seconds, latencies = asyncio.run(measure(base, make, requests, CLIENTS))
-            cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
-            floor = floor or cpu_ms
-            _alone_s, alone = asyncio.run(measure(base, make, max(requests // 10, 2), 1))
-            q, a = statistics.quantiles(latencies, n=100), statistics.quantiles(alone, n=100)
-            print(
-                f"{name:<28} {len(latencies) / seconds:>7.0f} {q[49]:>7.1f} {q[98]:>7.1f} {cpu_ms:>15.2f} "
-                f"{cpu_ms / floor if floor else 0:>7.1f}× | {a[49]:>9.1f} {a[98]:>9.1f}"
-            )
+        routes = scenarios(ctx, rng)
+        floor = routes.pop(FLOOR)
+        rows: dict[str, Figures] = {}
+        floors: list[Figures] = []
+        for name, make in routes.items():
+            for warm in (floor, make):
+                asyncio.run(measure(base, warm, min(300, requests), CLIENTS))  # warm caches and connections
+            rounds = []
+            for _ in range(ROUNDS):
+                floors.append(_load(server.pid, base, floor, max(requests // ROUNDS, 2)))
+                rounds.append((_load(server.pid, base, make, max(requests // ROUNDS, 2)), floors[-1].cpu_ms))
+            rows[name] = Figures.of_rounds(rounds, asyncio.run(measure(base, make, max(requests // 10, 2), 1))[1])
+        floor_alone = asyncio.run(measure(base, floor, max(requests // 10, 2), 1))[1]
+        rows = {FLOOR: Figures.of_rounds([(f, f.cpu_ms) for f in floors], floor_alone), **rows}
+        for name, figures in rows.items():
+            print(f"{name:<28} {figures.line()}")
         print(f"{label}: every response 200")
     finally:
         server.terminate()
@@ -434,7 +483,7 @@ def main(argv: list[str] | None = None) -> None:
         "At 50 in flight, latency is mostly queueing: about 50 / (req/s). The /health row is the floor that "
         "uvicorn, loopback and the httpx clients set on this machine; server CPU ms/req is what one request costs "
         "the server (so one core serves at most 1000 / that many requests per second), × floor that cost against "
-        "the floor's on the same server in the same run."
+        "the floor's measured right before it on the same server (the median over the rounds)."
     )
 
 

@@ -32,7 +32,7 @@ def _office_with(factory: sessionmaker[Session], codes: list[str]) -> int:
 def test_a_second_company_wide_badge_with_one_number_is_refused(factory: sessionmaker[Session]) -> None:
     _office_with(factory, ["E001", "E002"])
     with factory() as session, session.begin():
-        ids = dict(session.execute(select(Employee.code, Employee.id)).tuples().all())
+        ids = dict(session.execute(select(Employee.code, Employee.id)).all())
         session.add(Badge(pin="1001", employee_id=ids["E001"], device_sn=None))
     with pytest.raises(IntegrityError), factory() as session, session.begin():
         session.add(Badge(pin="1001", employee_id=ids["E002"], device_sn=None))
@@ -104,5 +104,5 @@ def test_two_approvals_at_one_moment_give_two_badge_numbers(
     assert sorted(results.values()) == ["1001", "1002"]
     with factory() as session:
         stored = session.execute(select(Employee.code, Badge.pin).join(Badge, Badge.employee_id == Employee.id))
-        assert sorted(stored.tuples().all()) == sorted(results.items())
+        assert sorted(stored.all()) == sorted(results.items())
     engine.dispose()

@@ -219,7 +219,7 @@ def test_badge_card_and_privilege_from_the_command_line(config: Path) -> None:
         "badge 802 company-wide of K2 now has card 12345678, privilege user",
     )
     with _store(config)() as session:
-        assert sorted(session.execute(select(Badge.pin, Badge.card, Badge.device_privilege)).tuples()) == [
+        assert sorted(session.execute(select(Badge.pin, Badge.card, Badge.device_privilege))) == [
             ("801", 0, "admin"),
             ("802", 12345678, "user"),
         ]
