@@ -29,6 +29,7 @@ from api.validation_zh import chinese_messages
 from drivers.base import quote
 from gateway.access.vault import VaultError
 from gateway.errors import GatewayError
+from gateway.pay.piece_import import RowProblem
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -108,6 +109,21 @@ def problem(
         headers={**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"},
         media_type=PROBLEM_MEDIA_TYPE,
     )
+
+
+def rows_refused(
+    request: Request, title: str, source: str, problems: Sequence[RowProblem], whole: tuple[str, str] = ("file", "文件")
+) -> JSONResponse:
+    """422 for an uploaded file refused row by row, nothing imported: every problem in `errors`, all in the reader's
+    language (a problem written without a Chinese wording stays English). `whole` names what to upload again."""
+    detail, language = wording(
+        request,
+        f"{source}: nothing imported, {len(problems)} problem(s); fix every row listed in errors and upload the whole "
+        f"{whole[0]} again",
+        f"{source}：没有导入任何数据，共 {len(problems)} 处问题；请改正下列每一行，再重新上传整个{whole[1]}",
+    )
+    rows = [p.in_chinese() if language == CHINESE else str(p) for p in problems]
+    return problem(422, title, detail, request, language=language, errors=rows)
 
 
 def _location(loc: Sequence[int | str]) -> str:

@@ -13,8 +13,9 @@ page, in `punchclock` and in a config error:
 - **Ids**: every id of the store fits a signed 64-bit integer (`MAX_ID`); a larger number cannot
   name a row.
 
-The checks raise `ValueError` with the reason, which pydantic reports with the field's location and
-the CLI with its option; they import nothing else of punchclock.
+The checks raise `ValueError` with the reason (`ValueRefused`, which carries the same reason in Chinese too),
+which pydantic reports with the field's location and the CLI with its option; they import nothing else of
+punchclock.
 """
 
 from __future__ import annotations
@@ -25,11 +26,20 @@ YEARS = range(2000, 2100)
 MAX_ID = 2**63 - 1
 #: Unicode categories refused in names: controls (C0, DEL, C1), lone surrogates, line and paragraph separators.
 _REFUSED = {
-    "Cc": "a control character",
-    "Cs": "a lone surrogate",
-    "Zl": "a line separator",
-    "Zp": "a paragraph separator",
+    "Cc": ("a control character", "控制字符"),
+    "Cs": ("a lone surrogate", "孤立的代理字符"),
+    "Zl": ("a line separator", "行分隔符"),
+    "Zp": ("a paragraph separator", "段落分隔符"),
 }
+
+
+class ValueRefused(ValueError):
+    """A refused value: the reason in English (`str`) and in Chinese (`zh`), where the callers catch `ValueError`
+    (pydantic validators, a sheet's cell parsers) and a Chinese reader should get the Chinese one."""
+
+    def __init__(self, reason: str, *, zh: str) -> None:
+        super().__init__(reason)
+        self.zh = zh
 
 
 def year_problem(year: int) -> str | None:
@@ -43,7 +53,7 @@ def check_year(year: int) -> None:
     """Raise ValueError (the one year message) unless `year` is in 2000..2099."""
     problem = year_problem(year)
     if problem is not None:
-        raise ValueError(problem)
+        raise ValueRefused(problem, zh=f"年份 {year:04d} 不在 2000–2099 之内：punchclock 只记录 2000 至 2099 年的日期")
 
 
 def check_name(text: str) -> str:
@@ -51,8 +61,10 @@ def check_name(text: str) -> str:
     for position, char in enumerate(text, start=1):
         kind = _REFUSED.get(unicodedata.category(char))
         if kind is not None:
-            raise ValueError(
-                f"character {position} is U+{ord(char):04X}, {kind}: names may hold letters, digits, spaces and "
-                "punctuation (such as ·), not control characters or line breaks; remove it"
+            raise ValueRefused(
+                f"character {position} is U+{ord(char):04X}, {kind[0]}: names may hold letters, digits, spaces and "
+                "punctuation (such as ·), not control characters or line breaks; remove it",
+                zh=f"第 {position} 个字符是 U+{ord(char):04X}（{kind[1]}）：名称可以包含文字、数字、空格和"
+                "标点（如 ·），不能包含控制字符或换行：请删除它",
             )
     return text

@@ -22,7 +22,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from api.auth import READERS, WRITERS, require, sees_full_numbers
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
-from api.errors import Unprocessable, problem
+from api.errors import Unprocessable, problem, rows_refused
 from api.routing import ApiRouter
 from api.schemas import Problem
 from gateway.access.tokens import Principal
@@ -126,12 +126,5 @@ async def import_employees(
     try:
         report = await run_in_threadpool(run)
     except EmployeeSheetError as exc:
-        return problem(
-            422,
-            "Employee sheet refused",
-            f"{exc.source}: nothing imported, {len(exc.problems)} problem(s); fix every row listed in errors and "
-            "upload the whole sheet again",
-            request,
-            errors=[str(p) for p in exc.problems],
-        )
+        return rows_refused(request, "Employee sheet refused", exc.source, exc.problems, ("sheet", "表格"))
     return SheetReportOut(**vars(report))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.auth import READERS, WRITERS, require
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
-from api.errors import problem
+from api.errors import problem, rows_refused
 from api.routing import ApiRouter
 from api.schemas import Code, Problem, SpreadsheetName, UtcOut
 from gateway.access.tokens import Principal
@@ -86,14 +86,7 @@ async def upload(
     try:
         return write(request, work)
     except OpeningBalanceImportError as exc:
-        return problem(
-            422,
-            "Opening balances refused",
-            f"{exc.source}: nothing imported, {len(exc.problems)} problem(s); fix every row listed in errors and "
-            "upload the whole file again",
-            request,
-            errors=[str(p) for p in exc.problems],
-        )
+        return rows_refused(request, "Opening balances refused", exc.source, exc.problems)
 
 
 @router.get("")

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import READERS, WRITERS, require
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
-from api.errors import problem
+from api.errors import problem, rows_refused
 from api.pay_errors import pay_errors
 from api.routing import ApiRouter
 from api.schemas import PayMonth, Problem, SpreadsheetName
@@ -124,14 +124,7 @@ async def upload(
                 write, request, lambda session: commit_import(session, prepared, who.actor)
             )
     except PieceImportError as exc:
-        return problem(
-            422,
-            "Piece file refused",
-            f"{exc.source}: nothing imported, {len(exc.problems)} problem(s); "
-            "fix every row listed in errors and upload the whole file again",
-            request,
-            errors=[str(p) for p in exc.problems],
-        )
+        return rows_refused(request, "Piece file refused", exc.source, exc.problems)
     return ImportOut(
         source=result.source,
         imported=result.imported,

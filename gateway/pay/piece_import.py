@@ -57,9 +57,12 @@ _DECODE_STEP = 1 << 20
 
 @dataclass(frozen=True)
 class RowProblem:
+    """One bad row of an imported file; `zh` is the message in Chinese where one was written."""
+
     row: int
     column: str
     message: str
+    zh: str | None = None
 
     def __str__(self) -> str:
         return (
@@ -67,6 +70,12 @@ class RowProblem:
             if self.column
             else f"row {self.row}: {self.message}"
         )
+
+    def in_chinese(self) -> str:
+        """第 5 行，月薪(元)：… for a Chinese reader; the English line where no Chinese wording was written."""
+        if self.zh is None:
+            return str(self)
+        return f"第 {self.row} 行，{self.column}：{self.zh}" if self.column else f"第 {self.row} 行：{self.zh}"
 
 
 class PieceImportError(GatewayError):

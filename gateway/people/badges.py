@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from gateway.access.audit import append_audit
 from gateway.devices.ingest import remap_quarantine
 from gateway.errors import GatewayError
+from gateway.inputs import ValueRefused
 from gateway.store import Badge, Device, Employee, Office
 
 MAX_CARD = 2**32 - 1  # a ZK terminal's card field is 32 bits
@@ -54,14 +55,21 @@ def card_number(text: str) -> int:
     """The card number of `text` (the digits printed on the card, leading zeros allowed; "0" = no card), or
     `ValueError` saying what is wrong."""
     if not text.isascii() or not text.isdigit():
-        raise ValueError(f"card number {text!r}: digits only, as printed on the card (e.g. 0012345678)")
+        raise ValueRefused(
+            f"card number {text!r}: digits only, as printed on the card (e.g. 0012345678)",
+            zh=f"卡号 {text!r}：只能是数字，照卡上所印填写（例如 0012345678）",
+        )
     if len(text) > MAX_CARD_DIGITS:
-        raise ValueError(f"card number {text!r} has {len(text)} digits: a ZK card number has at most {MAX_CARD_DIGITS}")
+        raise ValueRefused(
+            f"card number {text!r} has {len(text)} digits: a ZK card number has at most {MAX_CARD_DIGITS}",
+            zh=f"卡号 {text!r} 有 {len(text)} 位：中控卡号最多 {MAX_CARD_DIGITS} 位",
+        )
     card = int(text)
     if card > MAX_CARD:
-        raise ValueError(
+        raise ValueRefused(
             f"card number {card} is more than {MAX_CARD}, the largest a ZK terminal stores (32 bits): "
-            "check the number printed on the card"
+            "check the number printed on the card",
+            zh=f"卡号 {card} 大于中控考勤机能存储的最大值 {MAX_CARD}（32 位）：请核对卡上所印号码",
         )
     return card
 

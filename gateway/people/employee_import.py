@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from drivers.base import MAX_PIN_LENGTH
 from gateway.access.identity import IdNumberError, normalize_id_number
 from gateway.errors import GatewayError
-from gateway.inputs import check_name, check_year
+from gateway.inputs import ValueRefused, check_name, check_year
 from gateway.pay.attendance import AttendanceError, check_employee_shift
 from gateway.pay.piece_import import RowProblem
 from gateway.people.badges import (
@@ -78,6 +78,9 @@ _SHIFT = re.compile(r"([a-z][a-z0-9_-]*/)?[A-Za-z0-9_-]+")
 _PIN = re.compile(rf"[A-Za-z0-9]{{1,{MAX_PIN_LENGTH}}}")
 _BADGE_SPLIT = re.compile(r"[、,，;；\s]+")
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+_REQUIRED, _REQUIRED_ZH = "is required for a new employee", "新员工必填"
 
 
 class EmployeeSheetError(GatewayError):
@@ -124,7 +127,8 @@ def _rows(source: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise EmployeeSheetError(source, [RowProblem(1, "", f"not a readable XLSX workbook ({exc})")]) from None
+        problem = RowProblem(1, "", f"not a readable XLSX workbook ({exc})", f"不是可读取的 XLSX 工作簿（{exc}）")
+        raise EmployeeSheetError(source, [problem]) from None
     sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
     yield from enumerate((list(row) for row in sheet.iter_rows(values_only=True)), start=1)
 
@@ -134,20 +138,25 @@ def _text(value: Any, column: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not text")
+        raise ValueRefused(f"{value!r} is not text", zh=f"{value!r} 不是文本")
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{value!r} is a number with decimals; type the value as text")
+            raise ValueRefused(
+                f"{value!r} is a number with decimals; type the value as text",
+                zh=f"{value!r} 是带小数的数字：请以文本填写",
+            )
         value = int(value)
     if isinstance(value, int):
         if column in ("证件号码", "银行账号") and len(str(abs(value))) > 15:
-            raise ValueError(
+            raise ValueRefused(
                 "the cell is a number and Excel keeps only 15 digits of a number, so digits are lost: format the "
-                "column as text (the template does) and type the number again"
+                "column as text (the template does) and type the number again",
+                zh="该单元格是数字，而 Excel 只保留数字的 15 位，后面的位已丢失：请把该列设为文本格式（模板已设好）"
+                "后重新填写号码",
             )
         return str(value)
     if isinstance(value, datetime | date):
-        raise ValueError(f"{value:%Y-%m-%d} is a date, not text")
+        raise ValueRefused(f"{value:%Y-%m-%d} is a date, not text", zh=f"{value:%Y-%m-%d} 是日期，不是文本")
     text = str(value).strip()
     return text or None
 
@@ -161,11 +170,14 @@ def _date(value: Any) -> date | None:
         text = str(value).strip()
         match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
         if match is None:
-            raise ValueError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-03-01")
+            raise ValueRefused(
+                f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-03-01",
+                zh=f"{text!r} 不是日期：请写成 YYYY-MM-DD，例如 2026-03-01",
+            )
         try:
             value = date(*map(int, match.groups()))
         except ValueError:
-            raise ValueError(f"{text!r} is not a date of the calendar") from None
+            raise ValueRefused(f"{text!r} is not a date of the calendar", zh=f"{text!r} 不是日历上存在的日期") from None
     check_year(value.year)
     return value
 
@@ -174,16 +186,21 @@ def _fen(value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not an amount")
+        raise ValueRefused(f"{value!r} is not an amount", zh=f"{value!r} 不是金额")
     text = repr(value) if isinstance(value, float) else str(value).strip().removeprefix("¥").removeprefix("￥")
     if _THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
     try:
         fen = yuan_to_fen(text, "amount")
     except MoneyError:
-        raise ValueError(f"{text!r} is not an amount in yuan with at most two decimals, e.g. 6000 or 6000.50") from None
+        raise ValueRefused(
+            f"{text!r} is not an amount in yuan with at most two decimals, e.g. 6000 or 6000.50",
+            zh=f"{text!r} 不是以元为单位、最多两位小数的金额，例如 6000 或 6000.50",
+        ) from None
     if fen > MAX_FEN:
-        raise ValueError(f"{text} yuan is more than {fen_to_yuan(MAX_FEN)} yuan")
+        raise ValueRefused(
+            f"{text} yuan is more than {fen_to_yuan(MAX_FEN)} yuan", zh=f"{text} 元超过上限 {fen_to_yuan(MAX_FEN)} 元"
+        )
     return fen
 
 
@@ -199,11 +216,15 @@ class _Row:
         try:
             return parse(self.cells.get(column))
         except ValueError as exc:
-            self.problems.append(RowProblem(self.number, column, str(exc)))
+            self.problems.append(RowProblem(self.number, column, str(exc), getattr(exc, "zh", None)))
             return None
 
-    def fail(self, column: str, message: str) -> None:
-        self.problems.append(RowProblem(self.number, column, message))
+    def fail(self, column: str, message: str, zh: str | None = None) -> None:
+        self.problems.append(RowProblem(self.number, column, message, zh))
+
+    def refused(self, column: str, error: Exception) -> None:
+        """`error`'s message (and its Chinese wording, when it has one) as the problem of `column`."""
+        self.fail(column, str(error), getattr(error, "zh", None))
 
 
 def _header(source: str, values: list[Any]) -> list[str]:
@@ -213,23 +234,27 @@ def _header(source: str, values: list[Any]) -> list[str]:
     missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
     extra = [c for c in header if c not in COLUMNS]
     if missing or extra or len(set(header)) != len(header):
+        twice = len(set(header)) != len(header)
         faults = [
             f"missing {', '.join(missing)}" if missing else "",
             f"unknown {', '.join(map(repr, extra))}" if extra else "",
-            "a column appears twice" if len(set(header)) != len(header) else "",
+            "a column appears twice" if twice else "",
         ]
-        raise EmployeeSheetError(
-            source,
-            [
-                RowProblem(
-                    1,
-                    "",
-                    f"the header must name the columns {', '.join(COLUMNS)} ({'; '.join(f for f in faults if f)}; "
-                    f"{' and '.join(OPTIONAL_COLUMNS)} may be left out): "
-                    "start from the template (GET /api/v1/employees/template.xlsx)",
-                )
-            ],
+        faults_zh = [
+            f"缺少 {'、'.join(missing)}" if missing else "",
+            f"多出未知的列 {'、'.join(map(repr, extra))}" if extra else "",
+            "有一列出现了两次" if twice else "",
+        ]
+        problem = RowProblem(
+            1,
+            "",
+            f"the header must name the columns {', '.join(COLUMNS)} ({'; '.join(f for f in faults if f)}; "
+            f"{' and '.join(OPTIONAL_COLUMNS)} may be left out): "
+            "start from the template (GET /api/v1/employees/template.xlsx)",
+            f"表头须包含这些列：{'、'.join(COLUMNS)}（{'；'.join(f for f in faults_zh if f)}；"
+            f"{'和'.join(OPTIONAL_COLUMNS)} 可以省略）：请从模板开始填写（GET /api/v1/employees/template.xlsx）",
         )
+        raise EmployeeSheetError(source, [problem])
     return header
 
 
@@ -249,12 +274,20 @@ class _Checker:
     def row(self, row: _Row) -> SheetRow | None:
         code = row.get("工号", lambda v: _text(v, "工号"))
         if code is None:
-            row.fail("工号", "is required")
+            row.fail("工号", "is required", "必填")
         elif not _CODE.fullmatch(code):
-            row.fail("工号", f"{code!r}: a code is 1-32 letters, digits, _ . -, starting with a letter or digit")
+            row.fail(
+                "工号",
+                f"{code!r}: a code is 1-32 letters, digits, _ . -, starting with a letter or digit",
+                f"{code!r}：工号为 1–32 位字母、数字或 _ . -，以字母或数字开头",
+            )
             code = None
         elif code in self.codes:
-            row.fail("工号", f"{code} is also on row {self.codes[code]}: list each employee once")
+            row.fail(
+                "工号",
+                f"{code} is also on row {self.codes[code]}: list each employee once",
+                f"{code} 也在第 {self.codes[code]} 行：每位员工只列一次",
+            )
             code = None
         if code is not None:
             self.codes[code] = row.number
@@ -286,29 +319,40 @@ class _Checker:
             try:
                 check_name(name)
                 if len(name) > 100:
-                    raise ValueError(f"{len(name)} characters; a name has at most 100")
+                    raise ValueRefused(
+                        f"{len(name)} characters; a name has at most 100", zh=f"{len(name)} 个字符：姓名最多 100 个字符"
+                    )
             except ValueError as exc:
-                row.fail("姓名", str(exc))
+                row.refused("姓名", exc)
         elif new:
-            row.fail("姓名", "is required for a new employee")
+            row.fail("姓名", _REQUIRED, _REQUIRED_ZH)
         office_name = row.get("办公地点", lambda v: _text(v, "办公地点"))
         office = None
         if office_name is not None:
             office = self.offices.get(office_name)
             if office is None:
                 known = ", ".join(repr(n) for n in sorted(self.offices)) or "none"
-                row.fail("办公地点", f"no office named {office_name!r}: offices are {known}")
+                known_zh = "、".join(repr(n) for n in sorted(self.offices)) or "无"
+                row.fail(
+                    "办公地点",
+                    f"no office named {office_name!r}: offices are {known}",
+                    f"没有名为 {office_name!r} 的办公地点：现有的是 {known_zh}",
+                )
         elif new:
-            row.fail("办公地点", "is required for a new employee")
+            row.fail("办公地点", _REQUIRED, _REQUIRED_ZH)
         shift = row.get("班次", lambda v: _text(v, "班次"))
         basis_text = row.get("计薪方式", lambda v: _text(v, "计薪方式"))
         basis = None
         if basis_text is not None:
             basis = PAY_BASES.get(basis_text)
             if basis is None:
-                row.fail("计薪方式", f"{basis_text!r}: write 月薪, 时薪 or 计件")
+                row.fail(
+                    "计薪方式",
+                    f"{basis_text!r}: write 月薪, 时薪 or 计件",
+                    f"{basis_text!r}：请填写 月薪、时薪 或 计件",
+                )
         elif new:
-            row.fail("计薪方式", "is required for a new employee: 月薪, 时薪 or 计件")
+            row.fail("计薪方式", f"{_REQUIRED}: 月薪, 时薪 or 计件", f"{_REQUIRED_ZH}：月薪、时薪 或 计件")
         hired, left = row.get("入职日期", _date), row.get("离职日期", _date)
         monthly, hourly = row.get("月薪(元)", _fen), row.get("时薪(元)", _fen)
         id_name = row.get("证件类型", lambda v: _text(v, "证件类型"))
@@ -316,7 +360,8 @@ class _Checker:
         if id_name is not None:
             id_type = next((k for k, v in ID_TYPE_NAMES.items() if v == id_name), None)
             if id_type is None:
-                row.fail("证件类型", f"{id_name!r}: write one of {'、'.join(ID_TYPE_NAMES.values())}")
+                names = "、".join(ID_TYPE_NAMES.values())
+                row.fail("证件类型", f"{id_name!r}: write one of {names}", f"{id_name!r}：请填写以下之一：{names}")
         id_number = row.get("证件号码", lambda v: _text(v, "证件号码"))
         if row.problems:
             return None
@@ -339,27 +384,47 @@ class _Checker:
     def _together(self, row: _Row, values: EmployeeValues) -> EmployeeValues | None:
         """The rules between columns, on the values as they will be stored."""
         if values.pay_basis == "monthly" and values.monthly_salary_fen is None:
-            row.fail("月薪(元)", "a 月薪 employee needs the monthly salary in yuan, e.g. 6000.00")
+            row.fail(
+                "月薪(元)",
+                "a 月薪 employee needs the monthly salary in yuan, e.g. 6000.00",
+                "月薪员工须填写以元为单位的月薪，例如 6000.00",
+            )
         if values.pay_basis == "hourly" and values.hourly_rate_fen is None:
-            row.fail("时薪(元)", "a 时薪 employee needs the hourly rate in yuan, e.g. 25.00")
+            row.fail(
+                "时薪(元)",
+                "a 时薪 employee needs the hourly rate in yuan, e.g. 25.00",
+                "时薪员工须填写以元为单位的时薪，例如 25.00",
+            )
         if values.hired_on and values.left_on and values.left_on < values.hired_on:
-            row.fail("离职日期", f"{values.left_on} is before the 入职日期 {values.hired_on}: fix one of the dates")
+            row.fail(
+                "离职日期",
+                f"{values.left_on} is before the 入职日期 {values.hired_on}: fix one of the dates",
+                f"{values.left_on} 早于入职日期 {values.hired_on}：请改正其中一个日期",
+            )
         if values.shift_rule is not None and values.office is not None:
             if not _SHIFT.fullmatch(values.shift_rule) or len(values.shift_rule) > 100:
-                row.fail("班次", f"{values.shift_rule!r}: write SHIFT or RULES/SHIFT, e.g. night or dongguan/night")
+                row.fail(
+                    "班次",
+                    f"{values.shift_rule!r}: write SHIFT or RULES/SHIFT, e.g. night or dongguan/night",
+                    f"{values.shift_rule!r}：请写成 班次 或 规则/班次，例如 night 或 dongguan/night",
+                )
             else:
                 try:
                     check_employee_shift(self.offices[values.office], values.shift_rule)
                 except AttendanceError as exc:
-                    row.fail("班次", str(exc))
+                    row.refused("班次", exc)
         if (values.id_type is None) != (values.id_number is None):
             missing = "证件号码" if values.id_number is None else "证件类型"
-            row.fail(missing, "证件类型 and 证件号码 go together: give both, or neither")
+            row.fail(
+                missing,
+                "证件类型 and 证件号码 go together: give both, or neither",
+                "证件类型和证件号码须同时填写，或同时留空",
+            )
         elif values.id_type is not None and values.id_number is not None:
             try:
                 values = replace(values, id_number=normalize_id_number(values.id_type, values.id_number))
             except IdNumberError as exc:
-                row.fail("证件号码", str(exc))
+                row.refused("证件号码", exc)
         return None if row.problems else values
 
     def _badges(
@@ -383,14 +448,26 @@ class _Checker:
             pin, _, serial = part.partition("@")
             key = (pin, serial or None)
             if not _PIN.fullmatch(pin):
-                row.fail("考勤号", f"{part!r}: a badge number is 1-{MAX_PIN_LENGTH} letters and digits")
+                row.fail(
+                    "考勤号",
+                    f"{part!r}: a badge number is 1-{MAX_PIN_LENGTH} letters and digits",
+                    f"{part!r}：考勤号为 1–{MAX_PIN_LENGTH} 位字母和数字",
+                )
                 continue
             if serial and serial not in self.serials:
-                row.fail("考勤号", f"{part!r}: no terminal has serial number {serial!r}")
+                row.fail(
+                    "考勤号",
+                    f"{part!r}: no terminal has serial number {serial!r}",
+                    f"{part!r}：没有序列号为 {serial!r} 的考勤机",
+                )
                 continue
             if key in self.pins:
                 earlier, owner = self.pins[key]
-                row.fail("考勤号", f"{part} is also given to {owner} on row {earlier}: a badge belongs to one employee")
+                row.fail(
+                    "考勤号",
+                    f"{part} is also given to {owner} on row {earlier}: a badge belongs to one employee",
+                    f"{part} 在第 {earlier} 行也分配给了 {owner}：一个考勤号只属于一位员工",
+                )
                 continue
             self.pins[key] = (row.number, code or "?")
             listed.append(key)
@@ -398,7 +475,7 @@ class _Checker:
                 continue  # already this employee's
             problem = badge_problem(self.session, pin, serial or None)
             if problem is not None:
-                row.fail("考勤号", str(problem))
+                row.refused("考勤号", problem)
                 continue
             new.append(key)
         return new, listed
@@ -424,22 +501,32 @@ class _Checker:
         targets = listed or [(b.pin, b.device_sn) for b in stored]
         column = "卡号" if card_text is not None else "设备权限"
         if not targets:
-            row.fail(column, "the employee has no badge for it: write the badge number in 考勤号")
+            row.fail(
+                column,
+                "the employee has no badge for it: write the badge number in 考勤号",
+                "该员工没有考勤号可用：请在 考勤号 列填写",
+            )
             return None, None, []
         privilege = None
         if privilege_text is not None:
             privilege = DEVICE_PRIVILEGE_NAMES.get(privilege_text)
             if privilege is None:
-                row.fail("设备权限", f"{privilege_text!r}: write {' or '.join(DEVICE_PRIVILEGE_NAMES)}")
+                row.fail(
+                    "设备权限",
+                    f"{privilege_text!r}: write {' or '.join(DEVICE_PRIVILEGE_NAMES)}",
+                    f"{privilege_text!r}：请填写 {' 或 '.join(DEVICE_PRIVILEGE_NAMES)}",
+                )
         card = None
         if card_text is not None:
             try:
                 card = card_number(card_text)
             except ValueError as exc:
-                row.fail("卡号", str(exc))
+                row.refused("卡号", exc)
             if card is not None and len(targets) > 1:
                 row.fail(
-                    "卡号", f"a card goes on one badge, and 考勤号 has {len(targets)}: write that one badge in 考勤号"
+                    "卡号",
+                    f"a card goes on one badge, and 考勤号 has {len(targets)}: write that one badge in 考勤号",
+                    f"一张卡只对应一个考勤号，而 考勤号 列有 {len(targets)} 个：请在 考勤号 列只写那一个",
                 )
                 card = None
             if card:
@@ -462,14 +549,16 @@ class _Checker:
         if key in self.cards:
             earlier, owner = self.cards[key]
             row.fail(
-                "卡号", f"card {card} is also given to {owner} on row {earlier}: one card opens one badge per office"
+                "卡号",
+                f"card {card} is also given to {owner} on row {earlier}: one card opens one badge per office",
+                f"卡号 {card} 在第 {earlier} 行也分配给了 {owner}：同一办公地点内一张卡只对应一个考勤号",
             )
             return None
         self.cards[key] = (row.number, code or "?")
         badge_id = next((b.id for b in stored if (b.pin, b.device_sn) == target), None)
         problem = card_problem(self.session, office.id if office else None, card, badge_id)
         if problem is not None:
-            row.fail("卡号", str(problem))
+            row.refused("卡号", problem)
             return None
         return card
 
@@ -482,7 +571,11 @@ class _Checker:
             return None
         if any(v is None for v in given.values()):
             blank = "、".join(k for k, v in given.items() if v is None)
-            row.fail(blank.split("、")[0], f"开户银行, 户名 and 银行账号 go together: {blank} is blank")
+            row.fail(
+                blank.split("、")[0],
+                f"开户银行, 户名 and 银行账号 go together: {blank} is blank",
+                f"开户银行、户名和银行账号须同时填写：{blank} 为空",
+            )
             return None
         assert bank is not None and holder is not None and number is not None
         number = "".join(number.split())
@@ -490,11 +583,17 @@ class _Checker:
             try:
                 check_name(name)
                 if len(name) > 100:
-                    raise ValueError(f"{len(name)} characters; at most 100")
+                    raise ValueRefused(
+                        f"{len(name)} characters; at most 100", zh=f"{len(name)} 个字符：最多 100 个字符"
+                    )
             except ValueError as exc:
-                row.fail(column, str(exc))
+                row.refused(column, exc)
         if not is_account_no(number):
-            row.fail("银行账号", f"{len(number)} characters: an account number is 8 to 32 digits")
+            row.fail(
+                "银行账号",
+                f"{len(number)} characters: an account number is 8 to 32 digits",
+                f"{len(number)} 个字符：银行账号为 8 至 32 位数字",
+            )
         if row.problems:
             return None
         account = self.session.get(BankAccount, existing.id) if existing is not None else None
@@ -517,7 +616,9 @@ def check_sheet(session: Session, source: str, content: bytes) -> list[SheetRow]
     rows = _rows(source, content)
     first = next(rows, None)
     if first is None:
-        raise EmployeeSheetError(source, [RowProblem(1, "", "the sheet is empty; start from the template")])
+        raise EmployeeSheetError(
+            source, [RowProblem(1, "", "the sheet is empty; start from the template", "表格是空的：请从模板开始填写")]
+        )
     header = _header(source, first[1])
     checker = _Checker(session)
     problems: list[RowProblem] = []
@@ -534,7 +635,7 @@ def check_sheet(session: Session, source: str, content: bytes) -> list[SheetRow]
     if problems:
         raise EmployeeSheetError(source, problems)
     if not checked:
-        raise EmployeeSheetError(source, [RowProblem(2, "", "no employee rows below the header")])
+        raise EmployeeSheetError(source, [RowProblem(2, "", "no employee rows below the header", "表头下面没有员工行")])
     return checked
 
 
@@ -585,5 +686,5 @@ def import_sheet(session: Session, source: str, content: bytes, actor: str, *, d
             if row.bank is not None:
                 save_bank_account(session, employee, *row.bank, actor)
         except (BadgeError, EmployeeError) as exc:  # changed since the check (another writer): refuse it all
-            raise EmployeeSheetError(source, [RowProblem(row.row, "", str(exc))]) from None
+            raise EmployeeSheetError(source, [RowProblem(row.row, "", str(exc), exc.zh)]) from None
     return _report(rows, dry_run=False, remapped=remapped)

@@ -62,7 +62,9 @@ def test_hr_adds_an_employee_from_the_excel_template(page: Page, served: Served,
     report = dialog.locator("[data-test=row-report]")
     expect(report).to_contain_text("文件未导入：共 1 处错误，请修改后重新上传")
     expect(report.locator("li")).to_have_count(1)
-    expect(report.locator("li")).to_contain_text("row 2, column 月薪(元)")
+    expect(report.locator("li")).to_have_text(
+        "第 2 行，月薪(元)：'七千' 不是以元为单位、最多两位小数的金额，例如 6000 或 6000.50"
+    )
     expect(dialog.locator("[data-test=sheet-import]")).to_be_disabled()
     shoot(page, "employee-import-refused-desktop")
 
