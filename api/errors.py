@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.languages import CHINESE, wording
+from api.languages import CHINESE, prefers_chinese, wording
 from api.schemas import Problem
 from api.validation_zh import chinese_messages
 from drivers.base import quote
@@ -122,8 +122,13 @@ def rows_refused(
         f"{whole[0]} again",
         f"{source}：没有导入任何数据，共 {len(problems)} 处问题；请改正下列每一行，再重新上传整个{whole[1]}",
     )
-    rows = [p.in_chinese() if language == CHINESE else str(p) for p in problems]
-    return problem(422, title, detail, request, language=language, errors=rows)
+    return problem(422, title, detail, request, language=language, errors=row_lines(request, problems))
+
+
+def row_lines(request: Request, problems: Sequence[RowProblem]) -> list[str]:
+    """The row report of an uploaded file, one line per problem, in the reader's language."""
+    chinese = prefers_chinese(request.headers.get("Accept-Language"))
+    return [p.in_chinese() if chinese else str(p) for p in problems]
 
 
 def _location(loc: Sequence[int | str]) -> str:

@@ -26,7 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import READERS, WRITERS, require
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
-from api.errors import problem, rows_refused
+from api.errors import problem, row_lines, rows_refused
+from api.languages import prefers_chinese
 from api.pay_errors import pay_errors
 from api.routing import ApiRouter
 from api.schemas import PayMonth, Problem, SpreadsheetName
@@ -216,7 +217,7 @@ async def preview(
         rows=[PreviewRowOut(**vars(r)) for r in seen.rows],
         totals=[EmployeeTotalOut(**vars(t)) for t in seen.totals],
         periods=seen.periods,
-        errors=[str(p) for p in seen.problems],
+        errors=row_lines(request, seen.problems),
         duplicate_of_batch=None if seen.duplicate_of is None else seen.duplicate_of.id,
-        notes=seen.notes,
+        notes=[zh if prefers_chinese(request.headers.get("Accept-Language")) else en for en, zh in seen.notes],
     )

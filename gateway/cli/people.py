@@ -384,7 +384,7 @@ def piece_import(
         for total in seen.totals:
             table.add_row(total.employee, total.name, str(total.rows), str(total.qty), str(total.rejects))
         out.print(table)
-        for note in seen.notes:
+        for note, _zh in seen.notes:
             console.print(f"[yellow]note[/yellow]: {note}", highlight=False, soft_wrap=True)
         if seen.problems:
             raise _refused(seen.source, seen.problems)

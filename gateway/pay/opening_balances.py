@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
+from gateway.inputs import ValueRefused
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.piece_import import PieceImportError, RowProblem, read_rows
 from gateway.store import RUN_LOCKED, Employee, OpeningBalance, PayRun, Payslip
@@ -99,16 +100,22 @@ def _header(cells: list[Any], source: str) -> dict[str, int]:
             position[column] = index
     missing = [HEADERS[c][0] for c in HEADERS if c not in position and c not in OPTIONAL]
     if missing or unknown:
-        faults = "; ".join(
-            part
-            for part in (
-                f"missing {', '.join(missing)}" if missing else "",
-                f"unknown {', '.join(map(repr, unknown))}" if unknown else "",
-            )
-            if part
-        )
+        faults = [
+            f"missing {', '.join(missing)}" if missing else "",
+            f"unknown {', '.join(map(repr, unknown))}" if unknown else "",
+        ]
+        faults_zh = [
+            f"缺少 {'、'.join(missing)}" if missing else "",
+            f"多出未知的列 {'、'.join(map(repr, unknown))}" if unknown else "",
+        ]
         template = ", ".join(aliases[0] for aliases in HEADERS.values())
-        raise OpeningBalanceImportError(source, [RowProblem(1, "", f"header must be {template} ({faults})")])
+        problem = RowProblem(
+            1,
+            "",
+            f"header must be {template} ({'; '.join(f for f in faults if f)})",
+            f"表头须为 {template}（{'；'.join(f for f in faults_zh if f)}）",
+        )
+        raise OpeningBalanceImportError(source, [problem])
     return position
 
 
@@ -127,9 +134,14 @@ def _month(value: Any) -> str:
     try:
         parsed = datetime.strptime(text, "%Y-%m")
     except ValueError:
-        raise ValueError(f"{text!r} is not a month like 2026-06 (or 202606, or a date in it)") from None
+        raise ValueRefused(
+            f"{text!r} is not a month like 2026-06 (or 202606, or a date in it)",
+            zh=f"{text!r} 不是月份：请写成 2026-06（或 202606，或该月中的一个日期）",
+        ) from None
     if not 2000 <= parsed.year <= 2099:
-        raise ValueError(f"{text!r}: punchclock keeps the years 2000 to 2099")
+        raise ValueRefused(
+            f"{text!r}: punchclock keeps the years 2000 to 2099", zh=f"{text!r}：punchclock 只记录 2000 至 2099 年"
+        )
     return text
 
 
@@ -138,7 +150,7 @@ def _months(value: Any) -> int:
         value = int(value)
     text = str(value if value is not None else "").strip()
     if not text.isdigit() or not 1 <= int(text) <= 12:
-        raise ValueError(f"{text!r} is not a number of months 1..12")
+        raise ValueRefused(f"{text!r} is not a number of months 1..12", zh=f"{text!r} 不是 1 至 12 之间的月数")
     return int(text)
 
 
@@ -149,9 +161,14 @@ def _yuan(value: Any) -> int:
     try:
         fen = yuan_to_fen(text, "amount")
     except MoneyError as exc:
-        raise ValueError(str(exc).removeprefix("amount: ")) from None
+        raise ValueRefused(
+            str(exc).removeprefix("amount: "), zh=f"{text!r} 不是以元为单位、最多两位小数的金额，例如 6000 或 6000.50"
+        ) from None
     if fen > MAX_YTD_FEN:
-        raise ValueError(f"{text} yuan is above the year-to-date limit of {MAX_YTD_FEN // 100} yuan")
+        raise ValueRefused(
+            f"{text} yuan is above the year-to-date limit of {MAX_YTD_FEN // 100} yuan",
+            zh=f"{text} 元超过本年累计的上限 {MAX_YTD_FEN // 100} 元",
+        )
     return fen
 
 
@@ -179,16 +196,23 @@ def _check_row(
         try:
             row[column] = check(cell(column))
         except ValueError as exc:
-            problems.append(RowProblem(number, HEADERS[column][0], str(exc)))
+            problems.append(RowProblem(number, HEADERS[column][0], str(exc), getattr(exc, "zh", None)))
 
     code = str(cell("employee") or "").strip()
     employee = employees.get(code)
     if employee is None:
-        problems.append(RowProblem(number, HEADERS["employee"][0], f"no employee with code {code!r}"))
+        problems.append(
+            RowProblem(number, HEADERS["employee"][0], f"no employee with code {code!r}", f"没有工号为 {code!r} 的员工")
+        )
     name = str(cell("name") or "").strip()
     if employee is not None and name != employee.name:
         problems.append(
-            RowProblem(number, HEADERS["name"][0], f"employee {code} is {employee.name!r}, not {name!r}: check the row")
+            RowProblem(
+                number,
+                HEADERS["name"][0],
+                f"employee {code} is {employee.name!r}, not {name!r}: check the row",
+                f"员工 {code} 是 {employee.name!r}，不是 {name!r}：请核对这一行",
+            )
         )
     parse("through", _month)
     parse("months", _months)
@@ -200,12 +224,23 @@ def _check_row(
     possible = _months_employed(employee.hired_on, through)
     if months > possible:
         why = f"hired on {employee.hired_on}" if employee.hired_on else f"{through} is month {possible}"
+        why_zh = f"入职日期 {employee.hired_on}" if employee.hired_on else f"{through} 是第 {possible} 个月"
         problems.append(
-            RowProblem(number, HEADERS["months"][0], f"{months} months through {through}: at most {possible} ({why})")
+            RowProblem(
+                number,
+                HEADERS["months"][0],
+                f"{months} months through {through}: at most {possible} ({why})",
+                f"截至 {through} 为 {months} 个月：最多 {possible} 个月（{why_zh}）",
+            )
         )
     if row["tax_withheld"] > row["income"]:
         problems.append(
-            RowProblem(number, HEADERS["tax_withheld"][0], "is more than the income: the tax is a part of the income")
+            RowProblem(
+                number,
+                HEADERS["tax_withheld"][0],
+                "is more than the income: the tax is a part of the income",
+                "大于收入额：已扣税款是收入的一部分",
+            )
         )
     return {**row, "number": number, "employee": employee, "year": int(through[:4])}, problems
 
@@ -218,7 +253,8 @@ def _parse(session: Session, filename: str, content: bytes) -> list[dict[str, An
         header = next(rows, None)
         if header is None:
             raise OpeningBalanceImportError(
-                source, [RowProblem(1, "", "the file is empty; the first row is the header")]
+                source,
+                [RowProblem(1, "", "the file is empty; the first row is the header", "文件是空的：第一行须为表头")],
             )
         position = _header(list(header[1]), source)
         employees = {e.code: e for e in session.scalars(select(Employee))}
@@ -239,6 +275,7 @@ def _parse(session: Session, filename: str, content: bytes) -> list[dict[str, An
                         number,
                         HEADERS["employee"][0],
                         f"{row['employee'].code} {row['year']} is in row {seen[key]} too",
+                        f"{row['employee'].code} 的 {row['year']} 年也在第 {seen[key]} 行",
                     )
                 )
             seen[key] = number
@@ -246,7 +283,7 @@ def _parse(session: Session, filename: str, content: bytes) -> list[dict[str, An
     except PieceImportError as exc:  # the file itself cannot be read (type, encoding, damaged workbook)
         raise OpeningBalanceImportError(source, exc.problems) from None
     if not checked and not problems:
-        problems.append(RowProblem(2, "", "no data rows below the header"))
+        problems.append(RowProblem(2, "", "no data rows below the header", "表头下面没有数据行"))
     if problems:
         raise OpeningBalanceImportError(source, problems)
     return checked
@@ -306,6 +343,8 @@ def import_opening_balances(session: Session, filename: str, content: bytes, act
                     HEADERS["through"][0],
                     f"{covered[0][0]} is already paid in locked pay run {covered[0][1]}: an opening balance covers "
                     "only the months paid before punchclock",
+                    f"{covered[0][0]} 已在已锁定的工资核算 {covered[0][1]} 中发放："
+                    "期初数只包括使用 punchclock 之前发放的月份",
                 )
             )
         elif key in earlier and key in locked:
@@ -315,6 +354,8 @@ def import_opening_balances(session: Session, filename: str, content: bytes, act
                     HEADERS["employee"][0],
                     f"{row['employee'].code}'s opening balance of {row['year']} was used by locked pay run "
                     f"{locked[key][0][1]} ({locked[key][0][0]}); it cannot be replaced",
+                    f"{row['employee'].code} 的 {row['year']} 年期初数已被已锁定的工资核算 {locked[key][0][1]}"
+                    f"（{locked[key][0][0]}）使用，不能替换",
                 )
             )
     if problems:

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
+from gateway.inputs import ValueRefused
 from gateway.store import RUN_LOCKED, Employee, PayRun, PieceBatch, PieceRecord
 from payroll_core.columns import MAX_PIECE_QTY, MAX_PIECE_UNIT_FEN
 from payroll_core.money import MoneyError, parse_fraction
@@ -159,20 +160,30 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise PieceImportError(filename, [RowProblem(1, "", f"not a readable XLSX workbook ({exc})")]) from None
+            problem = RowProblem(1, "", f"not a readable XLSX workbook ({exc})", f"不是可读取的 XLSX 工作簿（{exc}）")
+            raise PieceImportError(filename, [problem]) from None
         yield from enumerate((list(row) for row in sheet.iter_rows(values_only=True)), start=1)
     elif suffix == ".csv":
         encoding = next((e for e in ("utf-8-sig", "gb18030") if _decodes(content, e)), None)
         if encoding is None:
-            raise PieceImportError(
-                filename, [RowProblem(1, "", "the CSV is neither UTF-8 nor GB18030 text; save it as CSV UTF-8")]
+            problem = RowProblem(
+                1,
+                "",
+                "the CSV is neither UTF-8 nor GB18030 text; save it as CSV UTF-8",
+                "该 CSV 既不是 UTF-8 也不是 GB18030 文本：请另存为 “CSV UTF-8”",
             )
+            raise PieceImportError(filename, [problem])
         text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
         yield from enumerate(csv.reader(text), start=1)
     else:
-        raise PieceImportError(
-            filename, [RowProblem(1, "", f"unsupported file type {suffix or '(none)'!r}; upload .csv or .xlsx")]
+        kind = suffix or "(none)"
+        problem = RowProblem(
+            1,
+            "",
+            f"unsupported file type {kind!r}; upload .csv or .xlsx",
+            f"不支持的文件类型 {kind!r}：请上传 .csv 或 .xlsx 文件",
         )
+        raise PieceImportError(filename, [problem])
 
 
 def _decodes(content: bytes, encoding: str) -> bool:
@@ -199,9 +210,9 @@ def _whole(value: Any, low: int, high: int) -> int:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueRefused(f"{value!r} is not a whole number", zh=f"{value!r} 不是整数")
     if not low <= value <= high:
-        raise ValueError(f"{value} is outside {low}..{high}")
+        raise ValueRefused(f"{value} is outside {low}..{high}", zh=f"{value} 不在 {low} 至 {high} 之间")
     return value
 
 
@@ -219,7 +230,10 @@ def _period(value: Any) -> tuple[str, date | None]:
         day = date.fromisoformat(text)
         return f"{day:%Y-%m}", day
     except ValueError:
-        raise ValueError(f"{text!r} is neither a pay month YYYY-MM nor a date YYYY-MM-DD") from None
+        raise ValueRefused(
+            f"{text!r} is neither a pay month YYYY-MM nor a date YYYY-MM-DD",
+            zh=f"{text!r} 既不是工资月份 YYYY-MM，也不是日期 YYYY-MM-DD",
+        ) from None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -228,23 +242,31 @@ def _coef(value: Any) -> tuple[str, int, int]:
     try:
         fraction = parse_fraction(text, "grade_coef")
     except MoneyError as exc:
-        raise ValueError(str(exc).removeprefix("grade_coef: ")) from None
+        raise ValueRefused(
+            str(exc).removeprefix("grade_coef: "),
+            zh=f"{text!r} 不是有效的系数：请写成 0 或以上、最多 6 位小数的数，例如 1 或 1.10",
+        ) from None
     if fraction > MAX_GRADE_COEF:
-        raise ValueError(f"{text} is above {MAX_GRADE_COEF}")
+        raise ValueRefused(f"{text} is above {MAX_GRADE_COEF}", zh=f"{text} 大于上限 {MAX_GRADE_COEF}")
     return text, fraction.numerator, fraction.denominator
 
 
 def _employee(value: Any, employees: dict[str, int]) -> int:
     code = str(value or "").strip()
     if code not in employees:
-        raise ValueError(f"no employee with code {code!r}; add the employee first or fix the code")
+        raise ValueRefused(
+            f"no employee with code {code!r}; add the employee first or fix the code",
+            zh=f"没有工号为 {code!r} 的员工：请先添加该员工，或改正工号",
+        )
     return employees[code]
 
 
 def _item(value: Any) -> str:
     item = str(value or "").strip()
     if not item or len(item) > 64:
-        raise ValueError(f"{item!r}: the item must be 1 to 64 characters")
+        raise ValueRefused(
+            f"{item!r}: the item must be 1 to 64 characters", zh=f"{item!r}：计件项目须为 1 至 64 个字符"
+        )
     return item
 
 
@@ -253,6 +275,7 @@ def _locked_problem(number: int, period: str, run_id: int) -> RowProblem:
         number,
         "period",
         f"{period} is already paid in locked pay run {run_id}; enter these pieces in a later month",
+        f"{period} 已在已锁定的工资核算 {run_id} 中发放：请把这些计件记到以后的月份",
     )
 
 
@@ -285,7 +308,7 @@ def parse_piece_rows(
     if problems:
         raise PieceImportError(filename, problems)
     if not parsed_rows:
-        raise PieceImportError(filename, [RowProblem(2, "", "no data rows below the header")])
+        raise PieceImportError(filename, [RowProblem(2, "", "no data rows below the header", "表头下面没有数据行")])
     return parsed_rows
 
 
@@ -297,24 +320,37 @@ def check_piece_rows(
     rows = read_rows(filename, content)
     header_row = next(rows, None)
     if header_row is None:
-        raise PieceImportError(
-            filename, [RowProblem(1, "", f"the file is empty; the first row must be the header {', '.join(COLUMNS)}")]
+        problem = RowProblem(
+            1,
+            "",
+            f"the file is empty; the first row must be the header {', '.join(COLUMNS)}",
+            f"文件是空的：第一行须为表头 {', '.join(COLUMNS)}",
         )
+        raise PieceImportError(filename, [problem])
     header = [str(v or "").strip().lower() for v in header_row[1]]
     while header and not header[-1]:
         header.pop()
     missing = [c for c in COLUMNS if c not in header]
     extra = [c for c in header if c not in COLUMNS]
     if missing or extra or len(set(header)) != len(header):
+        twice = len(set(header)) != len(header)
         faults = [
             f"missing {', '.join(missing)}" if missing else "",
             f"unknown {', '.join(map(repr, extra))}" if extra else "",
-            "a column appears twice" if len(set(header)) != len(header) else "",
+            "a column appears twice" if twice else "",
         ]
-        detail = "; ".join(fault for fault in faults if fault)
-        raise PieceImportError(
-            filename, [RowProblem(1, "", f"header must name the columns {', '.join(COLUMNS)} ({detail})")]
+        faults_zh = [
+            f"缺少 {'、'.join(missing)}" if missing else "",
+            f"多出未知的列 {'、'.join(map(repr, extra))}" if extra else "",
+            "有一列出现了两次" if twice else "",
+        ]
+        problem = RowProblem(
+            1,
+            "",
+            f"header must name the columns {', '.join(COLUMNS)} ({'; '.join(f for f in faults if f)})",
+            f"表头须包含这些列：{', '.join(COLUMNS)}（{'；'.join(f for f in faults_zh if f)}）",
         )
+        raise PieceImportError(filename, [problem])
     position = [(name, header.index(name)) for name in COLUMNS]
     checks: dict[str, Callable[[Any], Any]] = {
         "employee": lambda v: _employee(v, employees),
@@ -337,10 +373,13 @@ def check_piece_rows(
             try:
                 parsed[name] = checks[name](values[index] if index < len(values) else None)
             except ValueError as exc:
-                problems.append(RowProblem(number, name, str(exc)))
+                problems.append(RowProblem(number, name, str(exc), getattr(exc, "zh", None)))
         if "qty" in parsed and "rejects" in parsed and parsed["rejects"] > parsed["qty"]:
+            rejects, qty = parsed["rejects"], parsed["qty"]
             problems.append(
-                RowProblem(number, "rejects", f"{parsed['rejects']} rejects exceed the qty of {parsed['qty']}")
+                RowProblem(
+                    number, "rejects", f"{rejects} rejects exceed the qty of {qty}", f"次品数 {rejects} 超过数量 {qty}"
+                )
             )
         if "period" in parsed and parsed["period"][0] in locked:
             problems.append(_locked_problem(number, parsed["period"][0], locked[parsed["period"][0]]))

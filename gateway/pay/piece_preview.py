@@ -61,7 +61,7 @@ class PiecePreview:
     periods: list[str]
     problems: list[RowProblem]
     duplicate_of: PieceBatch | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese)
 
 
 def preview_piece_file(session: Session, filename: str, content: bytes) -> PiecePreview:
@@ -88,12 +88,17 @@ def preview_piece_file(session: Session, filename: str, content: bytes) -> Piece
             shown.append(PreviewRow(number, code, period, work_date, item, qty, rejects, unit_fen, coef))
     notes = []
     if duplicate is not None:
+        at = f"{duplicate.imported_at:%Y-%m-%d %H:%M} UTC"
         notes.append(
-            f"the same file (SHA-256 {digest}) was imported as piece batch {duplicate.id} ({duplicate.name!r}) at "
-            f"{duplicate.imported_at:%Y-%m-%d %H:%M} UTC: importing it again is refused; delete that batch first"
+            (
+                f"the same file (SHA-256 {digest}) was imported as piece batch {duplicate.id} ({duplicate.name!r}) "
+                f"at {at}: importing it again is refused; delete that batch first",
+                f"同一文件（SHA-256 {digest}）已于 {at} 导入为计件批次 {duplicate.id}（{duplicate.name!r}）："
+                "不能再次导入；如需重新导入，请先删除该批次",
+            )
         )
     if not rows and not problems:
-        problems = [RowProblem(2, "", "no data rows below the header")]
+        problems = [RowProblem(2, "", "no data rows below the header", "表头下面没有数据行")]
     return PiecePreview(
         source=source,
         sha256=digest,

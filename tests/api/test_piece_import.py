@@ -35,6 +35,16 @@ BAD_REPORT = [
     "row 5, column grade_coef: '-1' is negative; rates and coefficients are >= 0",
     "row 5, column rejects: 6 rejects exceed the qty of 5",
 ]
+BAD_REPORT_ZH = [
+    "第 3 行，employee：没有工号为 'E404' 的员工：请先添加该员工，或改正工号",
+    "第 4 行，period：'March' 既不是工资月份 YYYY-MM，也不是日期 YYYY-MM-DD",
+    "第 4 行，qty：'ten' 不是整数",
+    "第 4 行，unit_fen：'12.5' 不是整数",
+    "第 4 行，grade_coef：'1.1234567' 不是有效的系数：请写成 0 或以上、最多 6 位小数的数，例如 1 或 1.10",
+    "第 5 行，item：''：计件项目须为 1 至 64 个字符",
+    "第 5 行，grade_coef：'-1' 不是有效的系数：请写成 0 或以上、最多 6 位小数的数，例如 1 或 1.10",
+    "第 5 行，rejects：次品数 6 超过数量 5",
+]
 
 
 def _csv(rows: list[list[str]]) -> bytes:
@@ -109,6 +119,15 @@ def test_any_bad_row_imports_nothing_and_every_problem_is_listed(
         f"bad.{kind}: nothing imported, 8 problem(s); fix every row listed in errors and upload the whole file again"
     )
     assert body["errors"] == BAD_REPORT
+    assert _count(factory) == 0
+
+
+def test_a_chinese_reader_gets_the_row_report_in_chinese(client: TestClient, as_role, factory) -> None:  # type: ignore[no-untyped-def]
+    response = _upload(client, {**as_role("hr"), "Accept-Language": "zh-CN"}, "bad.csv", _csv(BAD))
+    assert (response.status_code, response.headers["content-language"]) == (422, "zh-CN")
+    body = response.json()
+    assert body["detail"] == "bad.csv：没有导入任何数据，共 8 处问题；请改正下列每一行，再重新上传整个文件"
+    assert body["errors"] == BAD_REPORT_ZH
     assert _count(factory) == 0
 
 

@@ -95,4 +95,7 @@ def test_a_file_imported_before_is_named(client: TestClient, as_role) -> None:  
     assert body["notes"][0].startswith(
         f"the same file (SHA-256 {imported.json()['sha256']}) was imported as piece batch "
     )
+    chinese = _preview(client, {**as_role("hr"), "Accept-Language": "zh-CN"}, content).json()
+    assert chinese["notes"][0].startswith(f"同一文件（SHA-256 {imported.json()['sha256']}）已于 ")
+    assert chinese["notes"][0].endswith("导入为计件批次 1（'march.csv'）：不能再次导入；如需重新导入，请先删除该批次")
     assert _preview(client, as_role("viewer"), content).status_code == 403

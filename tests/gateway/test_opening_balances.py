@@ -116,6 +116,15 @@ def test_every_bad_row_is_named_and_nothing_is_stored(factory: sessionmaker[Sess
         "row 7, column 累计收入额: '12.345' has more than 2 decimal places",
         "row 9, column 工号: E001 2026 is in row 8 too",
     ]
+    assert [p.in_chinese() for p in refused.value.problems] == [
+        "第 2 行，工号：没有工号为 'E009' 的员工",
+        "第 3 行，姓名：员工 E001 是 'Zhang Wei'，不是 'Li Na'：请核对这一行",
+        "第 4 行，截至月份：'2026-13' 不是月份：请写成 2026-06（或 202606，或该月中的一个日期）",
+        "第 5 行，累计月数：截至 2026-02 为 3 个月：最多 2 个月（2026-02 是第 2 个月）",
+        "第 6 行，累计已预缴税额：大于收入额：已扣税款是收入的一部分",
+        "第 7 行，累计收入额：'12.345' 不是以元为单位、最多两位小数的金额，例如 6000 或 6000.50",
+        "第 9 行，工号：E001 的 2026 年也在第 8 行",
+    ]
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(OpeningBalance)) == 0
 
