@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from api.auth import not_found, require
 from api.db import read, write
 from api.errors import Conflict, Unprocessable
+from api.languages import prefers_chinese
 from api.routing import ApiRouter
 from api.schemas import Code, DateIn, Fen, Name, PathId, ShiftRule, _In
 from gateway.access.tokens import Principal
@@ -131,7 +132,7 @@ def _utc(at: datetime | None) -> datetime | None:
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
+def _errors(request: Request) -> Iterator[None]:
     try:
         yield
     except service.OnboardingNotFound as error:
@@ -139,7 +140,8 @@ def _errors() -> Iterator[None]:
     except service.OnboardingTaken as error:
         raise Conflict.of(error) from None
     except service.OnboardingError as error:
-        lines = [f"{field}: {message}" if field else message for field, message in error.problems]
+        chinese = prefers_chinese(request.headers.get("Accept-Language"))
+        lines = [problem.line(chinese) for problem in error.problems]
         raise Unprocessable.of(error, extra={"errors": lines}) from None
 
 
@@ -191,7 +193,7 @@ def list_onboardings(
 def show_onboarding(
     request: Request, onboarding_id: PathId, who: Annotated[Principal, require(*READERS)]
 ) -> OnboardingOut:
-    with read(request) as session, _errors():
+    with read(request) as session, _errors(request):
         return _out(session, who, service.find_onboarding(session, _actor(who), onboarding_id), history=True)
 
 
@@ -203,7 +205,7 @@ def submit_onboarding(
     hire = service.NewHire(**body.model_dump())
 
     def work(session: Session) -> OnboardingOut:
-        with _errors():
+        with _errors(request):
             return _out(session, who, service.submit(session, _actor(who), hire), history=True)
 
     return write(request, work)
@@ -217,7 +219,7 @@ def decide_onboarding(
     days = request.app.state.settings.config.onboarding.activation_days
 
     def work(session: Session) -> DecisionOut:
-        with _errors():
+        with _errors(request):
             row, approved = service.decide(
                 session, _actor(who), onboarding_id, body.approve, body.comment, activation_days=days
             )
@@ -243,7 +245,7 @@ def withdraw_onboarding(
     request: Request, onboarding_id: PathId, body: WithdrawIn, who: Annotated[Principal, require(*SUBMITTERS)]
 ) -> OnboardingOut:
     def work(session: Session) -> OnboardingOut:
-        with _errors():
+        with _errors(request):
             return _out(session, who, service.withdraw(session, _actor(who), onboarding_id, body.comment), True)
 
     return write(request, work)

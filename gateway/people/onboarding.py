@@ -23,9 +23,10 @@ creates the employee, their badge, their login and its activation code, and the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +38,7 @@ from gateway.access.keys import keys_of
 from gateway.access.users import Activation, create_user, issue_welcome_activation
 from gateway.access.vault import EMPLOYEE_ID_NUMBER, ONBOARDING_ID_NUMBER, mask, reveal, seal_for
 from gateway.errors import GatewayError
-from gateway.inputs import check_name
+from gateway.inputs import ValueRefused, check_name
 from gateway.notify.outbox import HR, WELCOME, WELCOME_LINK, post
 from gateway.people.badges import BadgeError, add_badge, badge_problem
 from gateway.people.departments import assign_employees, managed_department_ids
@@ -64,12 +65,29 @@ _FIELDS = {"姓名": "name", "办公地点": "office", "计薪方式": "pay_basi
            "证件类型": "id_type", "证件号码": "id_number"}  # fmt: skip
 
 
-class OnboardingError(GatewayError):
-    """The application cannot be made or decided as asked; `problems` lists (field, message), field "" = whole."""
+class FieldProblem(NamedTuple):
+    """One problem of an application: the field ("" = the whole application), the message, its Chinese wording."""
 
-    def __init__(self, problems: list[tuple[str, str]], *, zh: str | None = None) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{field}: {message}" if field else message for field, message in problems), zh=zh)
+    field: str
+    message: str
+    zh: str | None = None
+
+    def line(self, chinese: bool = False) -> str:
+        """`field: message`, in Chinese when asked for and written (the web form files it under the field)."""
+        text = self.zh if chinese and self.zh is not None else self.message
+        return f"{self.field}: {text}" if self.field else text
+
+
+class OnboardingError(GatewayError):
+    """The application cannot be made or decided as asked; `problems` lists them by field, field "" = whole.
+
+    Without a `zh` of its own, the Chinese wording is the problems' when every one has one."""
+
+    def __init__(self, problems: Sequence[FieldProblem | tuple[str, str]], *, zh: str | None = None) -> None:
+        self.problems = [p if isinstance(p, FieldProblem) else FieldProblem(*p) for p in problems]
+        if zh is None and all(p.zh is not None for p in self.problems):
+            zh = "；".join(p.line(chinese=True) for p in self.problems)
+        super().__init__("; ".join(p.line() for p in self.problems), zh=zh)
 
 
 class OnboardingNotFound(OnboardingError):
@@ -152,67 +170,149 @@ def _taken_id(session: Session, id_type: str, id_number: str) -> str | None:
 def _check(session: Session, who: Actor, hire: NewHire) -> tuple[EmployeeValues, Department | None]:
     """Every problem of the application at once (see the module doc), or its employee values and department."""
     values, sheet_problems = check_new_employee(session, _cells(hire))
-    problems = [(_FIELDS.get(p.column, p.column), p.message) for p in sheet_problems]
+    problems = [FieldProblem(_FIELDS.get(p.column, p.column), p.message, p.zh) for p in sheet_problems]
     try:
         check_name(hire.position)
         if not hire.position.strip() or len(hire.position) > 100:
-            raise ValueError("is required: 1 to 100 characters, e.g. 装配工")
+            raise ValueRefused("is required: 1 to 100 characters, e.g. 装配工", zh="必填：1 至 100 个字符，例如 装配工")
     except ValueError as problem:
-        problems.append(("position", str(problem)))
+        problems.append(FieldProblem("position", str(problem), getattr(problem, "zh", None)))
     if not 0 <= hire.probation_months <= MAX_PROBATION_MONTHS:
-        problems.append(("probation_months", f"{hire.probation_months}: probation is 0 to {MAX_PROBATION_MONTHS} "
-                                             "months (劳动合同法 art. 19)"))  # fmt: skip
+        problems.append(
+            FieldProblem(
+                "probation_months",
+                f"{hire.probation_months}: probation is 0 to {MAX_PROBATION_MONTHS} months (劳动合同法 art. 19)",
+                f"{hire.probation_months}：试用期为 0 至 {MAX_PROBATION_MONTHS} 个月（劳动合同法第十九条）",
+            )
+        )
     agreed = hire.monthly_salary_fen if hire.pay_basis == "monthly" else hire.hourly_rate_fen
     if hire.probation_salary_fen is not None:
         if hire.probation_months == 0:
-            problems.append(("probation_salary_fen", "is given without probation: set probation_months, or omit it"))
+            problems.append(
+                FieldProblem(
+                    "probation_salary_fen",
+                    "is given without probation: set probation_months, or omit it",
+                    "没有试用期却填了试用期工资：请填写试用期月数，或不填试用期工资",
+                )
+            )
         elif hire.pay_basis == "piece":
-            problems.append(("probation_salary_fen", "a 计件 (piece) worker has no probation salary: omit it"))
+            problems.append(
+                FieldProblem(
+                    "probation_salary_fen",
+                    "a 计件 (piece) worker has no probation salary: omit it",
+                    "计件员工没有试用期工资：请不要填写",
+                )
+            )
         elif agreed is not None and hire.probation_salary_fen * 100 < agreed * PROBATION_PAY_FLOOR_PERCENT:
-            problems.append(("probation_salary_fen", f"{fen_to_yuan(hire.probation_salary_fen)} yuan is less than "
-                             f"{PROBATION_PAY_FLOOR_PERCENT} % of the agreed {fen_to_yuan(agreed)} yuan: 劳动合同法 "
-                             "art. 20 sets that floor"))  # fmt: skip
+            low, floor = fen_to_yuan(hire.probation_salary_fen), PROBATION_PAY_FLOOR_PERCENT
+            problems.append(
+                FieldProblem(
+                    "probation_salary_fen",
+                    f"{low} yuan is less than {floor} % of the agreed {fen_to_yuan(agreed)} yuan: "
+                    "劳动合同法 art. 20 sets that floor",
+                    f"{low} 元低于约定工资 {fen_to_yuan(agreed)} 元的 {floor}%：劳动合同法第二十条规定了这一下限",
+                )
+            )
     department = None
     if hire.department is not None:
         department = session.scalar(select(Department).where(Department.code == hire.department))
         office = session.scalar(select(Office.id).where(Office.name == hire.office))
         if department is None:
-            problems.append(("department", f"no department with code {hire.department!r}"))
+            problems.append(
+                FieldProblem(
+                    "department",
+                    f"no department with code {hire.department!r}",
+                    f"没有编码为 {hire.department!r} 的部门",
+                )
+            )
         elif office is not None and department.office_id != office:
-            problems.append(("department", f"department {hire.department!r} belongs to another office than "
-                                           f"{hire.office!r}: choose one of its own"))  # fmt: skip
+            problems.append(
+                FieldProblem(
+                    "department",
+                    f"department {hire.department!r} belongs to another office than {hire.office!r}: "
+                    "choose one of its own",
+                    f"部门 {hire.department!r} 不属于办公地点 {hire.office!r}：请选择该办公地点自己的部门",
+                )
+            )
     if who.role == "manager" and (
         department is None or department.id not in managed_department_ids(session, who.employee_id or 0)
     ):
-        problems.append(("department", "a manager submits new hires for a department they manage: choose it"))
+        problems.append(
+            FieldProblem(
+                "department",
+                "a manager submits new hires for a department they manage: choose it",
+                "部门经理只能为自己管理的部门提交入职申请：请选择该部门",
+            )
+        )
     if hire.employee_code is not None:
         if not _CODE.fullmatch(hire.employee_code):
-            problems.append(("employee_code", f"{hire.employee_code!r}: 1-32 letters, digits, _ . -, starting with a "
-                                              "letter or digit; or omit it for the office's next code"))  # fmt: skip
+            problems.append(
+                FieldProblem(
+                    "employee_code",
+                    f"{hire.employee_code!r}: 1-32 letters, digits, _ . -, starting with a letter or digit; "
+                    "or omit it for the office's next code",
+                    f"{hire.employee_code!r}：工号为 1–32 位字母、数字或 _ . -，以字母或数字开头；"
+                    "也可不填，由系统按办公地点顺序编号",
+                )
+            )
         elif session.scalar(select(Employee.id).where(Employee.code == hire.employee_code)) is not None:
-            problems.append(("employee_code", f"employee {hire.employee_code!r} exists: choose another, or omit it"))
+            problems.append(
+                FieldProblem(
+                    "employee_code",
+                    f"employee {hire.employee_code!r} exists: choose another, or omit it",
+                    f"工号 {hire.employee_code!r} 已存在：请换一个，或不填",
+                )
+            )
     if hire.pin is not None:
         taken = badge_problem(session, hire.pin, None) if _PIN.fullmatch(hire.pin) else None
         if not _PIN.fullmatch(hire.pin):
-            problems.append(("pin", f"{hire.pin!r}: a badge number is 1-9 digits; or omit it for the office's next"))
+            problems.append(
+                FieldProblem(
+                    "pin",
+                    f"{hire.pin!r}: a badge number is 1-9 digits; or omit it for the office's next",
+                    f"{hire.pin!r}：考勤号为 1–9 位数字；也可不填，由系统按办公地点顺序分配",
+                )
+            )
         elif taken is not None:
-            problems.append(("pin", str(taken)))
+            problems.append(FieldProblem("pin", str(taken), taken.zh))
     if hire.mobile is not None and not _MOBILE.fullmatch(hire.mobile):
-        problems.append(("mobile", f"{hire.mobile!r}: a mainland mobile number is 11 digits starting with 1"))
+        problems.append(
+            FieldProblem(
+                "mobile",
+                f"{hire.mobile!r}: a mainland mobile number is 11 digits starting with 1",
+                f"{hire.mobile!r}：中国大陆手机号为以 1 开头的 11 位数字",
+            )
+        )
     if hire.email is not None and (len(hire.email) > 320 or not _EMAIL.fullmatch(hire.email)):
-        problems.append(("email", f"{hire.email!r} is not an e-mail address: write it as name@example.cn"))
+        problems.append(
+            FieldProblem(
+                "email",
+                f"{hire.email!r} is not an e-mail address: write it as name@example.cn",
+                f"{hire.email!r} 不是电子邮箱地址：请写成 name@example.cn 的形式",
+            )
+        )
     if values is not None and values.id_type is not None and values.id_number is not None:
         holder = _taken_id(session, values.id_type, values.id_number)
         if holder is not None:
-            problems.append(("id_number", f"{mask(values.id_number)} is the ID number of employee {holder!r}: a "
-                                          "person is employed once"))  # fmt: skip
+            problems.append(
+                FieldProblem(
+                    "id_number",
+                    f"{mask(values.id_number)} is the ID number of employee {holder!r}: a person is employed once",
+                    f"{mask(values.id_number)} 是员工 {holder!r} 的证件号码：同一个人只能入职一次",
+                )
+            )
         digest = id_digest(session, values.id_type, values.id_number)
         pending = session.scalar(
             select(Onboarding.id).where(Onboarding.id_digest == digest, Onboarding.status == "pending")
         )
         if pending is not None:
-            problems.append(("id_number", f"{mask(values.id_number)} is on pending onboarding {pending}: decide or "
-                                          "withdraw that one first"))  # fmt: skip
+            problems.append(
+                FieldProblem(
+                    "id_number",
+                    f"{mask(values.id_number)} is on pending onboarding {pending}: decide or withdraw that one first",
+                    f"{mask(values.id_number)} 已在待审批的入职申请 {pending} 中：请先审批或撤回那一份",
+                )
+            )
     if problems or values is None:
         raise OnboardingError(problems)
     return values, department

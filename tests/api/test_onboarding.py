@@ -194,6 +194,15 @@ def test_every_bad_field_is_named_at_once_and_nothing_is_stored(
         "probation_salary_fen: 7999.99 yuan is less than 80 % of the agreed 10000.00 yuan: "
         "劳动合同法 art. 20 sets that floor"
     ]
+    chinese = client.post("/api/v1/onboarding", json=bad, headers={**as_role("hr"), "Accept-Language": "zh-CN"})
+    assert (chinese.status_code, chinese.headers["content-language"]) == (422, "zh-CN")
+    assert chinese.json()["errors"] == [
+        "office: 没有名为 'Beijing' 的办公地点：现有的是 'Shanghai HQ'、'Urumqi plant'",
+        "probation_months: 7：试用期为 0 至 6 个月（劳动合同法第十九条）",
+        "pin: 工牌号 '1001' 在全公司已属于员工 'E001'：请先删除那个工牌",
+        "mobile: '12345'：中国大陆手机号为以 1 开头的 11 位数字",
+    ]
+    assert chinese.json()["detail"] == "；".join(chinese.json()["errors"])
     with factory() as session:
         assert session.scalars(select(Onboarding)).all() == []
 

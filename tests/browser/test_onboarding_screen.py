@@ -55,7 +55,7 @@ def test_hr_submits_another_hr_approves_and_the_new_hire_activates(
     page.click("[data-test=onboarding-submit]")
     item = page.locator(".el-form-item:has(input[name=probation_salary])")
     expect(item.locator(".el-form-item__error")).to_have_text(
-        "7000.00 yuan is less than 80 % of the agreed 10000.00 yuan: 劳动合同法 art. 20 sets that floor"
+        "7000.00 元低于约定工资 10000.00 元的 80%：劳动合同法第二十条规定了这一下限"
     )
     shoot(page, "onboarding-form-refused-desktop")
     with served.factory() as session:
