@@ -79,7 +79,8 @@ def _given_or_own(request: Request, session: Session | None) -> Iterator[Session
 def session_principal(request: Request, session: Session | None = None) -> tuple[Principal, LoginSession] | None:
     """The logged-in user of the request's session cookie, or None without one (401 if it ended).
 
-    A change (any method but GET/HEAD/OPTIONS) must carry the session's CSRF token in `X-CSRF-Token`.
+    A change (any method but GET/HEAD/OPTIONS) must carry the session's CSRF token in `X-CSRF-Token`. Read on
+    `session` when given (a hot route's own), else on a session of its own.
     """
     secret = request.cookies.get(COOKIE)
     if not secret:
@@ -174,9 +175,9 @@ def require(*roles: str) -> Any:
 
 class _BearerOrCookie(HTTPBearer):
     """The request's bearer credentials, unchecked; 401 at once when it carries neither a token nor a login
-    cookie (as `require` answers before looking at the parameters). One dependency, not a function depending
-    on `HTTPBearer`: FastAPI resolves each level of dependencies on its own, and the second level cost
-    CPU on every hot request. OpenAPI shows it as the same `HTTPBearer` scheme."""
+    cookie (as `require` answers before looking at the parameters). One dependency rather than a function
+    depending on `HTTPBearer`: one level less for FastAPI to resolve on every hot request. OpenAPI shows it as
+    the same `HTTPBearer` scheme."""
 
     async def __call__(self, request: HTTPConnection) -> Presented:
         credentials = await super().__call__(request)
