@@ -43,7 +43,7 @@ from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
 from gateway.inputs import ValueRefused
 from gateway.pay.id_chunks import by_id_chunks
-from gateway.pay.piece_import import PieceImportError, RowProblem, read_rows
+from gateway.pay.piece_import import PieceImportError, RowProblem, header_faults, read_rows
 from gateway.store import RUN_LOCKED, Employee, OpeningBalance, PayRun, Payslip
 from payroll_core.columns import MAX_YTD_FEN
 from payroll_core.money import MoneyError, yuan_to_fen
@@ -100,20 +100,13 @@ def _header(cells: list[Any], source: str) -> dict[str, int]:
             position[column] = index
     missing = [HEADERS[c][0] for c in HEADERS if c not in position and c not in OPTIONAL]
     if missing or unknown:
-        faults = [
-            f"missing {', '.join(missing)}" if missing else "",
-            f"unknown {', '.join(map(repr, unknown))}" if unknown else "",
-        ]
-        faults_zh = [
-            f"缺少 {'、'.join(missing)}" if missing else "",
-            f"多出未知的列 {'、'.join(map(repr, unknown))}" if unknown else "",
-        ]
+        faults, faults_zh = header_faults(missing, unknown)
         template = ", ".join(aliases[0] for aliases in HEADERS.values())
         problem = RowProblem(
             1,
             "",
-            f"header must be {template} ({'; '.join(f for f in faults if f)})",
-            f"表头须为 {template}（{'；'.join(f for f in faults_zh if f)}）",
+            f"header must be {template} ({faults})",
+            f"表头须为 {template}（{faults_zh}）",
         )
         raise OpeningBalanceImportError(source, [problem])
     return position

@@ -33,7 +33,7 @@ import csv
 import functools
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
@@ -77,6 +77,21 @@ class RowProblem:
         if self.zh is None:
             return str(self)
         return f"第 {self.row} 行，{self.column}：{self.zh}" if self.column else f"第 {self.row} 行：{self.zh}"
+
+
+def header_faults(missing: Sequence[str], unknown: Sequence[str], twice: bool = False) -> tuple[str, str]:
+    """What is wrong with an imported file's header, in English and in Chinese (`missing a, b; unknown 'x'`)."""
+    english = [
+        f"missing {', '.join(missing)}" if missing else "",
+        f"unknown {', '.join(map(repr, unknown))}" if unknown else "",
+        "a column appears twice" if twice else "",
+    ]
+    chinese = [
+        f"缺少 {'、'.join(missing)}" if missing else "",
+        f"多出未知的列 {'、'.join(map(repr, unknown))}" if unknown else "",
+        "有一列出现了两次" if twice else "",
+    ]
+    return "; ".join(f for f in english if f), "；".join(f for f in chinese if f)
 
 
 class PieceImportError(GatewayError):
@@ -333,22 +348,12 @@ def check_piece_rows(
     missing = [c for c in COLUMNS if c not in header]
     extra = [c for c in header if c not in COLUMNS]
     if missing or extra or len(set(header)) != len(header):
-        twice = len(set(header)) != len(header)
-        faults = [
-            f"missing {', '.join(missing)}" if missing else "",
-            f"unknown {', '.join(map(repr, extra))}" if extra else "",
-            "a column appears twice" if twice else "",
-        ]
-        faults_zh = [
-            f"缺少 {'、'.join(missing)}" if missing else "",
-            f"多出未知的列 {'、'.join(map(repr, extra))}" if extra else "",
-            "有一列出现了两次" if twice else "",
-        ]
+        faults, faults_zh = header_faults(missing, extra, len(set(header)) != len(header))
         problem = RowProblem(
             1,
             "",
-            f"header must name the columns {', '.join(COLUMNS)} ({'; '.join(f for f in faults if f)})",
-            f"表头须包含这些列：{', '.join(COLUMNS)}（{'；'.join(f for f in faults_zh if f)}）",
+            f"header must name the columns {', '.join(COLUMNS)} ({faults})",
+            f"表头须包含这些列：{', '.join(COLUMNS)}（{faults_zh}）",
         )
         raise PieceImportError(filename, [problem])
     position = [(name, header.index(name)) for name in COLUMNS]

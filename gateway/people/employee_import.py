@@ -41,7 +41,7 @@ from gateway.access.identity import IdNumberError, normalize_id_number
 from gateway.errors import GatewayError
 from gateway.inputs import ValueRefused, check_name, check_year
 from gateway.pay.attendance import AttendanceError, check_employee_shift
-from gateway.pay.piece_import import RowProblem
+from gateway.pay.piece_import import RowProblem, header_faults
 from gateway.people.badges import (
     BadgeError,
     DevicePrivilege,
@@ -234,24 +234,14 @@ def _header(source: str, values: list[Any]) -> list[str]:
     missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
     extra = [c for c in header if c not in COLUMNS]
     if missing or extra or len(set(header)) != len(header):
-        twice = len(set(header)) != len(header)
-        faults = [
-            f"missing {', '.join(missing)}" if missing else "",
-            f"unknown {', '.join(map(repr, extra))}" if extra else "",
-            "a column appears twice" if twice else "",
-        ]
-        faults_zh = [
-            f"缺少 {'、'.join(missing)}" if missing else "",
-            f"多出未知的列 {'、'.join(map(repr, extra))}" if extra else "",
-            "有一列出现了两次" if twice else "",
-        ]
+        faults, faults_zh = header_faults(missing, extra, len(set(header)) != len(header))
         problem = RowProblem(
             1,
             "",
-            f"the header must name the columns {', '.join(COLUMNS)} ({'; '.join(f for f in faults if f)}; "
+            f"the header must name the columns {', '.join(COLUMNS)} ({faults}; "
             f"{' and '.join(OPTIONAL_COLUMNS)} may be left out): "
             "start from the template (GET /api/v1/employees/template.xlsx)",
-            f"表头须包含这些列：{'、'.join(COLUMNS)}（{'；'.join(f for f in faults_zh if f)}；"
+            f"表头须包含这些列：{'、'.join(COLUMNS)}（{faults_zh}；"
             f"{'和'.join(OPTIONAL_COLUMNS)} 可以省略）：请从模板开始填写（GET /api/v1/employees/template.xlsx）",
         )
         raise EmployeeSheetError(source, [problem])
