@@ -155,7 +155,10 @@ def resolve_employee_shift(office: Office, rule: str | None) -> ShiftRef:
         return resolve_shift_rule(office)
     rules_name, slash, shift = rule.rpartition("/")
     if not shift:
-        raise AttendanceError('names no shift: give SHIFT or RULES/SHIFT, e.g. "night"')
+        raise AttendanceError(
+            'names no shift: give SHIFT or RULES/SHIFT, e.g. "night"',
+            zh="没有写班次：请写成 班次 或 规则/班次，例如 night",
+        )
     return ShiftRef(_rule_file(rules_name) if slash else resolve_shift_rule(office).path, shift)
 
 
@@ -169,7 +172,9 @@ def _shift_index(book: RuleBook, office: Office, rule: str | None) -> int:
         # Punches are turned into UTC with the office's zone, shift times with the rule file's.
         raise AttendanceError(
             f"rule file {ref.path.stem!r} keeps time in {zone}, but office {office.name!r} is in "
-            f"{office.timezone}: pick a shift of a rule file in the office's timezone"
+            f"{office.timezone}: pick a shift of a rule file in the office's timezone",
+            zh=f"规则文件 {ref.path.stem!r} 按 {zone} 计时，而办公地点 {office.name!r} 在 {office.timezone}："
+            "请选择与办公地点同一时区的规则文件中的班次",
         )
     if ref.shift is None:
         return own[0]
@@ -177,7 +182,10 @@ def _shift_index(book: RuleBook, office: Office, rule: str | None) -> int:
         if book.shifts[i].name == ref.shift:
             return i
     known = ", ".join(book.shifts[i].name for i in own)
-    raise AttendanceError(f"rule file {ref.path.stem!r} has no shift {ref.shift!r}; its shifts are: {known}")
+    raise AttendanceError(
+        f"rule file {ref.path.stem!r} has no shift {ref.shift!r}; its shifts are: {known}",
+        zh=f"规则文件 {ref.path.stem!r} 中没有班次 {ref.shift!r}，现有班次：{known.replace(', ', '、')}",
+    )
 
 
 def _load(paths: set[Path]) -> RuleBook:
@@ -198,7 +206,11 @@ def check_employee_shift(office: Office, rule: str) -> None:
     except AttendanceError as exc:
         raise AttendanceError(
             f"shift_rule {rule!r}: {exc}; give a shift of office {office.name!r} (rule file "
-            f"{office_path.stem!r}), RULES/SHIFT, or null for the office's shift"
+            f"{office_path.stem!r}), RULES/SHIFT, or null for the office's shift",
+            zh=None
+            if exc.zh is None
+            else f"班次 {rule!r}：{exc.zh}；请填写办公地点 {office.name!r} 的班次（规则文件 {office_path.stem!r}）、"
+            "规则/班次，或留空使用办公地点的班次",
         ) from None
 
 

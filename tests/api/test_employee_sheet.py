@@ -244,10 +244,8 @@ def test_a_chinese_reader_gets_every_row_problem_in_chinese(client: TestClient, 
         "请把该列设为文本格式（模板已设好）后重新填写号码",
         "第 8 行，考勤号：工牌号 '1001' 在全公司已属于员工 'E001'：请先删除那个工牌",
         "第 8 行，考勤号：2001 在第 2 行也分配给了 E100：一个考勤号只属于一位员工",
-        # a shift rule file's own problem has no Chinese wording yet: that one row stays English
-        "row 9, column 班次: shift_rule 'moon': rule file 'shanghai' has no shift 'moon'; its shifts are: office, "
-        "flex; give a shift of office 'Shanghai HQ' (rule file 'shanghai'), RULES/SHIFT, or null for the office's "
-        "shift",
+        "第 9 行，班次：班次 'moon'：规则文件 'shanghai' 中没有班次 'moon'，现有班次：office、flex；"
+        "请填写办公地点 'Shanghai HQ' 的班次（规则文件 'shanghai'）、规则/班次，或留空使用办公地点的班次",
         "第 10 行，离职日期：2026-02-01 早于入职日期 2026-03-01：请改正其中一个日期",
     ]
     with factory() as session:
