@@ -335,7 +335,15 @@ def _event(session: Session, row: Onboarding, actor: str, action: str, comment: 
 def submit(session: Session, who: Actor, hire: NewHire) -> Onboarding:
     """A new pending application (checked as the module doc says), audited `onboarding.submit`; HR is told."""
     if who.role not in (*HR_ROLES, "manager"):
-        raise OnboardingError([("", "only HR, an admin or a department's manager submits a new hire")])
+        raise OnboardingError(
+            [
+                FieldProblem(
+                    "",
+                    "only HR, an admin or a department's manager submits a new hire",
+                    "只有 HR、管理员或部门经理可以提交入职申请",
+                )
+            ]
+        )
     values, department = _check(session, who, hire)
     assert values.id_type is not None and values.id_number is not None
     office = session.scalars(select(Office).where(Office.name == hire.office)).one()
@@ -439,17 +447,26 @@ def company_badge(
                 add_badge(session, employee, pin, None, actor)
             return pin
         except BadgeError as error:
-            raise OnboardingError([("pin", f"{error}; reject this application and submit it with another number, "
-                                           "or none for the office's next")]) from None  # fmt: skip
+            raise OnboardingError([FieldProblem(
+                "pin",
+                f"{error}; reject this application and submit it with another number, or none for the office's next",
+                None if error.zh is None else f"{error.zh}；请驳回此申请，换一个考勤号重新提交，或不填由系统分配",
+            )]) from None  # fmt: skip
         except IntegrityError as error:
             if not _pin_clash(error):
                 raise
             if given is not None:
-                raise OnboardingError([("pin", f"badge {pin} was given to another employee meanwhile: reject this "
-                                               "application and submit it with another number, or none for the "
-                                               "office's next")]) from None  # fmt: skip
-    raise OnboardingError([("pin", f"the office's next badge number was taken by {PIN_ATTEMPTS} approvals at the "
-                                   "same moment: approve again")])  # fmt: skip
+                raise OnboardingError([FieldProblem(
+                    "pin",
+                    f"badge {pin} was given to another employee meanwhile: reject this application and submit it "
+                    "with another number, or none for the office's next",
+                    f"考勤号 {pin} 刚被分配给了另一位员工：请驳回此申请，换一个考勤号重新提交，或不填由系统分配",
+                )]) from None  # fmt: skip
+    raise OnboardingError([FieldProblem(
+        "pin",
+        f"the office's next badge number was taken by {PIN_ATTEMPTS} approvals at the same moment: approve again",
+        f"办公地点的下一个考勤号被同时进行的 {PIN_ATTEMPTS} 次审批占用：请再审批一次",
+    )])  # fmt: skip
 
 
 def welcome_text(row: Onboarding, office: Office, employee_code: str, code: str) -> tuple[str, str]:
@@ -471,11 +488,18 @@ def _apply(session: Session, who: Actor, row: Onboarding, activation_days: int) 
     number = id_number_of(session, row)
     holder = _taken_id(session, row.id_type, number)
     if holder is not None:
-        raise OnboardingError([("id_number", f"{mask(number)} became the ID number of employee {holder!r} "
-                                             "meanwhile: reject this application")])  # fmt: skip
+        raise OnboardingError([FieldProblem(
+            "id_number",
+            f"{mask(number)} became the ID number of employee {holder!r} meanwhile: reject this application",
+            f"{mask(number)} 刚成为员工 {holder!r} 的证件号码：请驳回此申请",
+        )])  # fmt: skip
     code = row.employee_code or _next_code(session, policy.code_prefix, policy.code_digits)
     if session.scalar(select(Employee.id).where(Employee.code == code)) is not None:
-        raise OnboardingError([("employee_code", f"employee {code!r} was added meanwhile: reject and submit again")])
+        raise OnboardingError([FieldProblem(
+            "employee_code",
+            f"employee {code!r} was added meanwhile: reject and submit again",
+            f"工号 {code!r} 刚被添加：请驳回后重新提交",
+        )])  # fmt: skip
     probation = row.probation_months > 0 and row.probation_salary_fen is not None
     values = EmployeeValues(
         name=row.name, office=office.name, pay_basis=row.pay_basis, hired_on=row.hired_on, shift_rule=row.shift_rule,
