@@ -145,9 +145,10 @@ def test_hr_uploads_piece_counts_through_the_preview(page: Page, served: Served,
     page.set_input_files("[data-test=piece-upload] input[type=file]", bad)
     report = page.locator("[data-test=row-report]")
     expect(report.locator("li")).to_have_text(
-        ["row 3, column employee: no employee with code 'E404'; add the employee first or fix the code"]
+        ["第 3 行，employee：没有工号为 'E404' 的员工：请先添加该员工，或改正工号"]
     )
     expect(page.locator("[data-test=piece-import]")).to_be_disabled()
+    shoot(page, "pieces-preview-refused-desktop")
     good = tmp_path / "march.csv"
     good.write_text(
         "employee,period,item,qty,rejects,unit_fen,grade_coef\nE001,2026-03,LAMP-01,300,4,120,1.10\nE003,2026-03,LAMP-02,50,0,95,1\n"
