@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.languages import CHINESE, prefers_chinese, wording
+from api.languages import CHINESE, reads_chinese, wording
 from api.schemas import Problem
 from api.validation_zh import chinese_messages
 from drivers.base import quote
@@ -127,7 +127,7 @@ def rows_refused(
 
 def row_lines(request: Request, problems: Sequence[RowProblem]) -> list[str]:
     """The row report of an uploaded file, one line per problem, in the reader's language."""
-    chinese = prefers_chinese(request.headers.get("Accept-Language"))
+    chinese = reads_chinese(request)
     return [p.in_chinese() if chinese else str(p) for p in problems]
 
 

@@ -27,8 +27,13 @@ def prefers_chinese(accept_language: str | None) -> bool:
     return False
 
 
+def reads_chinese(request: Request) -> bool:
+    """Whether the reader of `request` asked for Chinese (`prefers_chinese` of its `Accept-Language`)."""
+    return prefers_chinese(request.headers.get("Accept-Language"))
+
+
 def wording(request: Request, english: str, zh: str | None) -> tuple[str, str]:
     """The text the reader of `request` gets, and its language tag (for `Content-Language`)."""
-    if zh is not None and prefers_chinese(request.headers.get("Accept-Language")):
+    if zh is not None and reads_chinese(request):
         return zh, CHINESE
     return english, ENGLISH

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from api.auth import not_found, require
 from api.db import read, write
 from api.errors import Conflict, Unprocessable
-from api.languages import prefers_chinese
+from api.languages import reads_chinese
 from api.routing import ApiRouter
 from api.schemas import Code, DateIn, Fen, Name, PathId, ShiftRule, _In
 from gateway.access.tokens import Principal
@@ -140,7 +140,7 @@ def _errors(request: Request) -> Iterator[None]:
     except service.OnboardingTaken as error:
         raise Conflict.of(error) from None
     except service.OnboardingError as error:
-        chinese = prefers_chinese(request.headers.get("Accept-Language"))
+        chinese = reads_chinese(request)
         lines = [problem.line(chinese) for problem in error.problems]
         raise Unprocessable.of(error, extra={"errors": lines}) from None
 

@@ -27,7 +27,7 @@ from api.auth import READERS, WRITERS, require
 from api.bodies import BodyTooLarge, read_limited
 from api.db import read, write
 from api.errors import problem, row_lines, rows_refused
-from api.languages import prefers_chinese
+from api.languages import wording
 from api.pay_errors import pay_errors
 from api.routing import ApiRouter
 from api.schemas import PayMonth, Problem, SpreadsheetName
@@ -219,5 +219,5 @@ async def preview(
         periods=seen.periods,
         errors=row_lines(request, seen.problems),
         duplicate_of_batch=None if seen.duplicate_of is None else seen.duplicate_of.id,
-        notes=[zh if prefers_chinese(request.headers.get("Accept-Language")) else en for en, zh in seen.notes],
+        notes=[wording(request, en, zh)[0] for en, zh in seen.notes],
     )
