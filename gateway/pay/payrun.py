@@ -381,7 +381,7 @@ def _snapshot(session: Session, run: PayRun) -> None:
         if run.office_id is None
         else select(offices.c.name).where(offices.c.id == run.office_id).scalar_subquery()
     )
-    source = (
+    query = (
         select(
             employee.id,
             employee.code,
@@ -396,10 +396,11 @@ def _snapshot(session: Session, run: PayRun) -> None:
         )
         .select_from(employees)
         .outerjoin(departments, departments.c.id == employee.department_id)
-        .outerjoin(offices, offices.c.id == employee.office_id)
         .outerjoin(accounts, account.employee_id == employee.id)
-        .subquery("source")
     )
+    if run.office_id is None:  # the employee's own office; an office's run names it once, above
+        query = query.outerjoin(offices, offices.c.id == employee.office_id)
+    source = query.subquery("source")
     session.execute(
         update(slips)
         .where(slips.c.payrun_id == run.id, slips.c.employee_id == source.c.id)
