@@ -83,8 +83,8 @@ class OnboardingError(GatewayError):
 
     Without a `zh` of its own, the Chinese wording is the problems' when every one has one."""
 
-    def __init__(self, problems: Sequence[FieldProblem | tuple[str, str]], *, zh: str | None = None) -> None:
-        self.problems = [p if isinstance(p, FieldProblem) else FieldProblem(*p) for p in problems]
+    def __init__(self, problems: Sequence[FieldProblem], *, zh: str | None = None) -> None:
+        self.problems = list(problems)
         if zh is None and all(p.zh is not None for p in self.problems):
             zh = "；".join(p.line(chinese=True) for p in self.problems)
         super().__init__("; ".join(p.line() for p in self.problems), zh=zh)
@@ -92,7 +92,7 @@ class OnboardingError(GatewayError):
 
 class OnboardingNotFound(OnboardingError):
     def __init__(self, onboarding_id: int) -> None:
-        super().__init__([("", f"onboarding {onboarding_id} does not exist")])
+        super().__init__([FieldProblem("", f"onboarding {onboarding_id} does not exist")])
 
 
 class OnboardingTaken(OnboardingError):
@@ -398,7 +398,7 @@ def _claim(session: Session, row: Onboarding, **values: object) -> Onboarding:
     fresh = session.get_one(Onboarding, row.id, populate_existing=True)
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise OnboardingTaken(
-            [("", f"onboarding {row.id} was decided meanwhile (it is {fresh.status}): reload it")],
+            [FieldProblem("", f"onboarding {row.id} was decided meanwhile (it is {fresh.status}): reload it")],
             zh=f"入职申请 {row.id} 已被他人处理（{STATUS_ZH.get(fresh.status, fresh.status)}）：请刷新",
         )
     return fresh
@@ -528,18 +528,23 @@ def decide(
     row = find_onboarding(session, who, onboarding_id)
     if row.status != "pending":
         raise OnboardingTaken(
-            [("", f"onboarding {row.id} is {row.status} already: only a pending one is decided")],
+            [FieldProblem("", f"onboarding {row.id} is {row.status} already: only a pending one is decided")],
             zh=f"入职申请 {row.id} 已{STATUS_ZH.get(row.status, row.status)}：只有待审批的申请可以审批",
         )
     if who.role not in HR_ROLES:
         raise OnboardingError(
-            [("", f"onboarding {row.id} waits for HQ: HR or an admin decides it")],
+            [FieldProblem("", f"onboarding {row.id} waits for HQ: HR or an admin decides it")],
             zh=f"入职申请 {row.id} 需由总部审批：由 HR 或管理员决定",
         )
     if who.actor == row.created_by:
-        raise OnboardingError([("", f"onboarding {row.id} was submitted by you: another HR user or admin decides it "
-                                    "(four eyes)")],
-                              zh=f"入职申请 {row.id} 由您提交：须由另一位 HR 或管理员审批（双人复核）")  # fmt: skip
+        raise OnboardingError(
+            [
+                FieldProblem(
+                    "", f"onboarding {row.id} was submitted by you: another HR user or admin decides it (four eyes)"
+                )
+            ],
+            zh=f"入职申请 {row.id} 由您提交：须由另一位 HR 或管理员审批（双人复核）",
+        )
     status = "approved" if approve else "rejected"
     row = _claim(session, row, status=status, decided_by=who.actor, decided_at=utcnow(), comment=comment)
     approved = None
@@ -559,12 +564,12 @@ def withdraw(session: Session, who: Actor, onboarding_id: int, comment: str) -> 
     row = find_onboarding(session, who, onboarding_id)
     if row.created_by != who.actor and who.role not in HR_ROLES:
         raise OnboardingError(
-            [("", f"onboarding {row.id} is not yours: its submitter or HR withdraws it")],
+            [FieldProblem("", f"onboarding {row.id} is not yours: its submitter or HR withdraws it")],
             zh=f"入职申请 {row.id} 不是您提交的：只有提交人或 HR 可以撤回",
         )
     if row.status != "pending":
         raise OnboardingTaken(
-            [("", f"onboarding {row.id} is {row.status} already: only a pending one is withdrawn")],
+            [FieldProblem("", f"onboarding {row.id} is {row.status} already: only a pending one is withdrawn")],
             zh=f"入职申请 {row.id} 已{STATUS_ZH.get(row.status, row.status)}：只有待审批的申请可以撤回",
         )
     row = _claim(session, row, status="withdrawn", decided_by=who.actor, decided_at=utcnow(), comment=comment)
