@@ -189,7 +189,7 @@ def _check_row(
         try:
             row[column] = check(cell(column))
         except ValueError as exc:
-            problems.append(RowProblem(number, HEADERS[column][0], str(exc), getattr(exc, "zh", None)))
+            problems.append(RowProblem.of(number, HEADERS[column][0], exc))
 
     code = str(cell("employee") or "").strip()
     employee = employees.get(code)

@@ -72,6 +72,11 @@ class RowProblem:
             else f"row {self.row}: {self.message}"
         )
 
+    @classmethod
+    def of(cls, row: int, column: str, error: Exception) -> RowProblem:
+        """`error`'s message as the problem of `column`, with its Chinese wording when it has one (`zh`)."""
+        return cls(row, column, str(error), getattr(error, "zh", None))
+
     def in_chinese(self) -> str:
         """第 5 行，月薪(元)：… for a Chinese reader; the English line where no Chinese wording was written."""
         if self.zh is None:
@@ -378,7 +383,7 @@ def check_piece_rows(
             try:
                 parsed[name] = checks[name](values[index] if index < len(values) else None)
             except ValueError as exc:
-                problems.append(RowProblem(number, name, str(exc), getattr(exc, "zh", None)))
+                problems.append(RowProblem.of(number, name, exc))
         if "qty" in parsed and "rejects" in parsed and parsed["rejects"] > parsed["qty"]:
             rejects, qty = parsed["rejects"], parsed["qty"]
             problems.append(

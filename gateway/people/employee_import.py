@@ -216,7 +216,7 @@ class _Row:
         try:
             return parse(self.cells.get(column))
         except ValueError as exc:
-            self.problems.append(RowProblem(self.number, column, str(exc), getattr(exc, "zh", None)))
+            self.problems.append(RowProblem.of(self.number, column, exc))
             return None
 
     def fail(self, column: str, message: str, zh: str | None = None) -> None:
@@ -224,7 +224,7 @@ class _Row:
 
     def refused(self, column: str, error: Exception) -> None:
         """`error`'s message (and its Chinese wording, when it has one) as the problem of `column`."""
-        self.fail(column, str(error), getattr(error, "zh", None))
+        self.problems.append(RowProblem.of(self.number, column, error))
 
 
 def _header(source: str, values: list[Any]) -> list[str]:
