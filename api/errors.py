@@ -29,7 +29,7 @@ from api.validation_zh import chinese_messages
 from drivers.base import quote
 from gateway.access.vault import VaultError
 from gateway.errors import GatewayError
-from gateway.pay.piece_import import RowProblem
+from gateway.inputs import RowProblem
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"

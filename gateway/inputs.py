@@ -12,6 +12,8 @@ page, in `punchclock` and in a config error:
   and bank files, log lines and terminals, and cannot be seen on a screen.
 - **Ids**: every id of the store fits a signed 64-bit integer (`MAX_ID`); a larger number cannot
   name a row.
+- **Imported files** (employee sheet, piece files, opening balances) are refused row by row: a `RowProblem`
+  names the row, the column and what is wrong, in English and in Chinese; `header_faults` words a wrong header.
 
 The checks raise `ValueError` with the reason (`ValueRefused`, which carries the same reason in Chinese too),
 which pydantic reports with the field's location and the CLI with its option; they import nothing else of
@@ -21,6 +23,8 @@ punchclock.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 YEARS = range(2000, 2100)
 MAX_ID = 2**63 - 1
@@ -68,3 +72,46 @@ def check_name(text: str) -> str:
                 "标点（如 ·），不能包含控制字符或换行：请删除它",
             )
     return text
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad row of an imported file; `zh` is the message in Chinese where one was written."""
+
+    row: int
+    column: str
+    message: str
+    zh: str | None = None
+
+    def __str__(self) -> str:
+        return (
+            f"row {self.row}, column {self.column}: {self.message}"
+            if self.column
+            else f"row {self.row}: {self.message}"
+        )
+
+    @classmethod
+    def of(cls, row: int, column: str, error: Exception) -> RowProblem:
+        """`error`'s message as the problem of `column`, with its Chinese wording when it has one (`zh`)."""
+        return cls(row, column, str(error), getattr(error, "zh", None))
+
+    def in_chinese(self) -> str:
+        """第 5 行，月薪(元)：… for a Chinese reader; the English line where no Chinese wording was written."""
+        if self.zh is None:
+            return str(self)
+        return f"第 {self.row} 行，{self.column}：{self.zh}" if self.column else f"第 {self.row} 行：{self.zh}"
+
+
+def header_faults(missing: Sequence[str], unknown: Sequence[str], twice: bool = False) -> tuple[str, str]:
+    """What is wrong with an imported file's header, in English and in Chinese (`missing a, b; unknown 'x'`)."""
+    english = [
+        f"missing {', '.join(missing)}" if missing else "",
+        f"unknown {', '.join(map(repr, unknown))}" if unknown else "",
+        "a column appears twice" if twice else "",
+    ]
+    chinese = [
+        f"缺少 {'、'.join(missing)}" if missing else "",
+        f"多出未知的列 {'、'.join(map(repr, unknown))}" if unknown else "",
+        "有一列出现了两次" if twice else "",
+    ]
+    return "; ".join(f for f in english if f), "；".join(f for f in chinese if f)

@@ -17,7 +17,7 @@ from rich.table import Table
 from gateway.cli.common import DEFAULT_CONFIG, ConfigOption, actor, console, prepare_store
 
 if TYPE_CHECKING:
-    from gateway.pay.piece_import import RowProblem
+    from gateway.inputs import RowProblem
     from gateway.people.badges import DevicePrivilege
 
 employee_app = typer.Typer(no_args_is_help=True)

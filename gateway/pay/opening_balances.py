@@ -41,9 +41,9 @@ from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
-from gateway.inputs import ValueRefused
+from gateway.inputs import RowProblem, ValueRefused, header_faults
 from gateway.pay.id_chunks import by_id_chunks
-from gateway.pay.piece_import import PieceImportError, RowProblem, header_faults, read_rows
+from gateway.pay.piece_import import PieceImportError, read_rows
 from gateway.store import RUN_LOCKED, Employee, OpeningBalance, PayRun, Payslip
 from payroll_core.columns import MAX_YTD_FEN
 from payroll_core.money import MoneyError, yuan_to_fen

@@ -33,7 +33,7 @@ import csv
 import functools
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.audit import append_audit
 from gateway.errors import GatewayError
-from gateway.inputs import ValueRefused
+from gateway.inputs import RowProblem, ValueRefused, header_faults
 from gateway.store import RUN_LOCKED, Employee, PayRun, PieceBatch, PieceRecord
 from payroll_core.columns import MAX_PIECE_QTY, MAX_PIECE_UNIT_FEN
 from payroll_core.money import MoneyError, parse_fraction
@@ -54,49 +54,6 @@ MAX_GRADE_COEF = 10
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a month of pieces for a large plant is well under 1 MB
 _INSERT_CHUNK = 5_000
 _DECODE_STEP = 1 << 20
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One bad row of an imported file; `zh` is the message in Chinese where one was written."""
-
-    row: int
-    column: str
-    message: str
-    zh: str | None = None
-
-    def __str__(self) -> str:
-        return (
-            f"row {self.row}, column {self.column}: {self.message}"
-            if self.column
-            else f"row {self.row}: {self.message}"
-        )
-
-    @classmethod
-    def of(cls, row: int, column: str, error: Exception) -> RowProblem:
-        """`error`'s message as the problem of `column`, with its Chinese wording when it has one (`zh`)."""
-        return cls(row, column, str(error), getattr(error, "zh", None))
-
-    def in_chinese(self) -> str:
-        """第 5 行，月薪(元)：… for a Chinese reader; the English line where no Chinese wording was written."""
-        if self.zh is None:
-            return str(self)
-        return f"第 {self.row} 行，{self.column}：{self.zh}" if self.column else f"第 {self.row} 行：{self.zh}"
-
-
-def header_faults(missing: Sequence[str], unknown: Sequence[str], twice: bool = False) -> tuple[str, str]:
-    """What is wrong with an imported file's header, in English and in Chinese (`missing a, b; unknown 'x'`)."""
-    english = [
-        f"missing {', '.join(missing)}" if missing else "",
-        f"unknown {', '.join(map(repr, unknown))}" if unknown else "",
-        "a column appears twice" if twice else "",
-    ]
-    chinese = [
-        f"缺少 {'、'.join(missing)}" if missing else "",
-        f"多出未知的列 {'、'.join(map(repr, unknown))}" if unknown else "",
-        "有一列出现了两次" if twice else "",
-    ]
-    return "; ".join(f for f in english if f), "；".join(f for f in chinese if f)
 
 
 class PieceImportError(GatewayError):

@@ -16,9 +16,9 @@ from pathlib import PurePath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.inputs import RowProblem
 from gateway.pay.piece_import import (
     PieceImportError,
-    RowProblem,
     check_piece_rows,
     file_digest,
     locked_periods,

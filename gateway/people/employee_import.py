@@ -39,9 +39,8 @@ from sqlalchemy.orm import Session
 from drivers.base import MAX_PIN_LENGTH
 from gateway.access.identity import IdNumberError, normalize_id_number
 from gateway.errors import GatewayError
-from gateway.inputs import ValueRefused, check_name, check_year
+from gateway.inputs import RowProblem, ValueRefused, check_name, check_year, header_faults
 from gateway.pay.attendance import AttendanceError, check_employee_shift
-from gateway.pay.piece_import import RowProblem, header_faults
 from gateway.people.badges import (
     BadgeError,
     DevicePrivilege,
