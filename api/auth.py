@@ -43,7 +43,7 @@ from api.errors import Forbidden, NotFound, Unauthorized
 from gateway.access.leaver_logins import LoginClosed, ensure_open_at
 from gateway.access.logins import COOKIE, SessionExpired, csrf_ok, current_session
 from gateway.access.tokens import Principal, TokenExpired, authenticate
-from gateway.store import Employee, LoginSession
+from gateway.store import DriverSelect, Employee, LoginSession
 
 ADMINS = ("admin",)
 WRITERS = ("admin", "hr")
@@ -227,8 +227,9 @@ def ensure_visible(principal: Principal, employee_id: int | None, what: str) -> 
         raise not_found(what)
 
 
-# One Core select built once: the hot listings (a month's punches, payslips) resolve their filter with it.
-_EMPLOYEE_ID = select(Employee.id).where(Employee.code == bindparam("code"))
+# One select built once and run by the driver: the hot listings (a month's punches, payslips) resolve their filter
+# with it.
+_EMPLOYEE_ID = DriverSelect(select(Employee.id).where(Employee.code == bindparam("code")))
 
 
 def visible_employee_id(session: Session, principal: Principal, code: str | None) -> int | None:
@@ -236,7 +237,8 @@ def visible_employee_id(session: Session, principal: Principal, code: str | None
     employee or manager, anyone but themselves; without the filter they are limited to themselves."""
     if code is None:
         return principal.employee_id if principal.role in SELF else None
-    employee_id = session.connection().execute(_EMPLOYEE_ID, {"code": code}).scalar()
+    row = _EMPLOYEE_ID.first(session, {"code": code})
+    employee_id = None if row is None else row.id
     ensure_visible(principal, employee_id, f"employee {code!r}")
     if employee_id is None:
         raise not_found(f"employee {code!r}")

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Integer, Row, Select, String, and_, bindparam, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -28,7 +28,7 @@ from api.errors import NotFound
 from api.routing import ApiRouter
 from api.schemas import PathId, PayMonth
 from gateway.pay.payslip_documents import build_documents, store_documents
-from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument
+from gateway.store import RUN_LOCKED, DriverSelect, Employee, PayRun, Payslip, PayslipDocument
 
 router = ApiRouter(prefix="/payslips", tags=["payslips"])
 
@@ -76,9 +76,9 @@ class PayslipPage(BaseModel):
 
 
 @functools.cache
-def _page_statement(given: frozenset[str]) -> Select[Any]:
-    """The page select for the bound parameters `given` (`employee_id`: an employee's own), built once per set:
-    building it per request cost as much as running it."""
+def _page_statement(given: frozenset[str]) -> DriverSelect:
+    """The page select for the bound parameters `given` (`employee_id`: an employee's own), built once per set
+    (building it per request cost as much as running it) and run by the driver."""
     query = _visible_query("employee_id" in given, PayRun.period, Employee.code)
     if "period" in given:
         query = query.where(PayRun.period == bindparam("period"))
@@ -89,7 +89,7 @@ def _page_statement(given: frozenset[str]) -> Select[Any]:
         after_code = or_(Employee.code > last_code, and_(Employee.code == last_code, Payslip.id > bindparam("last_id")))
         query = query.where(or_(PayRun.period < last_period, and_(PayRun.period == last_period, after_code)))
     order = (PayRun.period.desc(), Employee.code, Payslip.id)
-    return query.order_by(*order).limit(bindparam("limit", type_=Integer()))
+    return DriverSelect(query.order_by(*order).limit(bindparam("limit", type_=Integer())))
 
 
 class PayslipFilters(BaseModel):
@@ -123,7 +123,7 @@ def _list_payslips(request: Request, credentials: Presented, query: PayslipFilte
         if who.role in SELF:
             params["employee_id"] = who.employee_id
         bound = {name: value for name, value in params.items() if value is not None}
-        rows = session.connection().execute(_page_statement(frozenset(bound)), bound).all()
+        rows = _page_statement(frozenset(bound)).all(session, bound)
         documents = _documents(request, session, rows[:limit])
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor(last.period, last.code, last.id) if last is not None else None
@@ -131,10 +131,10 @@ def _list_payslips(request: Request, credentials: Presented, query: PayslipFilte
     return Response(body, media_type="application/json")
 
 
-# The by-id statements, built once (building one per request cost as much as running it): anyone's, and an
-# employee's own locked one.
-_BY_ID = _visible_query(False).where(Payslip.id == bindparam("payslip_id"))
-_OWN_BY_ID = _visible_query(True).where(Payslip.id == bindparam("payslip_id"))
+# The by-id statements, built once (building one per request cost as much as running it) and run by the driver
+# (`DriverSelect`): anyone's, and an employee's own locked one.
+_BY_ID = DriverSelect(_visible_query(False).where(Payslip.id == bindparam("payslip_id")))
+_OWN_BY_ID = DriverSelect(_visible_query(True).where(Payslip.id == bindparam("payslip_id")))
 
 
 @router.get("/{payslip_id}", response_model=PayslipOut)
@@ -146,9 +146,7 @@ def _show_payslip(request: Request, payslip_id: int, credentials: Presented) -> 
     with read_each(request) as session:
         who = authorize(request, credentials, *EVERYONE, session=session)
         statement = _OWN_BY_ID if who.role in SELF else _BY_ID
-        row = (
-            session.connection().execute(statement, {"payslip_id": payslip_id, "employee_id": who.employee_id}).first()
-        )
+        row = statement.first(session, {"payslip_id": payslip_id, "employee_id": who.employee_id})
         if row is None:
             ensure_visible(who, None, f"payslip {payslip_id}")
             raise NotFound(f"payslip {payslip_id} does not exist")
@@ -156,7 +154,7 @@ def _show_payslip(request: Request, payslip_id: int, credentials: Presented) -> 
     return Response(document, media_type="application/json")
 
 
-def _documents(request: Request, session: Session, rows: Sequence[Row[Any]]) -> list[bytes]:
+def _documents(request: Request, session: Session, rows: Sequence[Any]) -> list[bytes]:
     """The rows' documents in order: stored ones as they are, the others built now.
 
     A locked payslip without a document (its run was locked before migration 0035) gets it stored here,

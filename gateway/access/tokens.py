@@ -31,7 +31,7 @@ from gateway.access.leaver_logins import ensure_open_at
 from gateway.config import ApiToken as ConfigToken
 from gateway.errors import GatewayError
 from gateway.inputs import check_name, year_problem
-from gateway.store import ROLES, ApiToken, Employee, Office, utcnow
+from gateway.store import ROLES, ApiToken, DriverSelect, Employee, Office, utcnow
 
 _ISSUED = re.compile(r"^pc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 _DURATION = re.compile(r"^([1-9][0-9]{0,4})([dh])$")
@@ -100,9 +100,9 @@ def _split(token: str) -> tuple[str, str]:
     return "cfg_" + _digest(token)[:16], token
 
 
-# Built once: constructing the statement cost as much as running it. Joined to the employee and office for
-# the leaver check, so a request's token costs this one select by the unique prefix.
-_TOKEN_ROW = (
+# Built once: constructing the statement cost as much as running it; run by the driver (`DriverSelect`). Joined
+# to the employee and office for the leaver check, so a request's token costs this one select by the unique prefix.
+_TOKEN_ROW = DriverSelect(
     select(
         ApiToken.name,
         ApiToken.secret_sha256,
@@ -124,12 +124,12 @@ def authenticate(session: Session, token: str, leaver_grace_days: int | None = N
 
     Raises `TokenExpired` for a right secret past its expiry (only then: a wrong secret learns nothing).
     With `leaver_grace_days`, an employee token of a leaver past the grace period raises `LoginClosed`
-    (`gateway.access.leaver_logins`). Every API request runs this, so it is one Core select on the
+    (`gateway.access.leaver_logins`). Every API request runs this, so it is one select by the driver on the
     session's connection (`_TOKEN_ROW`), no ORM objects — and no cache: a revocation, an expiry or a
     `left_on` written by any process holds from the next request on.
     """
     prefix, secret = _split(token)
-    row = session.connection().execute(_TOKEN_ROW, {"prefix": prefix}).first()
+    row = _TOKEN_ROW.first(session, {"prefix": prefix})
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(_digest(secret), row.secret_sha256):

@@ -6,7 +6,8 @@ punches, quarantine, punch corrections and rejected push lines; `terminals` the 
 and the audit log; `people` departments, the leave ledger, requests and their
 history; `notifications` the in-app inbox and its channel deliveries; `pay` pay runs, payslips, piece batches
 and records, bank accounts, employee-month pay inputs and opening balances; `engine` engines, sessions and
-`upgrade`; `migrations/` the schema history (the only way the schema changes).
+`upgrade`; `driver_select` the hot reads' selects run by the driver; `migrations/` the schema history (the
+only way the schema changes).
 Everything public is re-exported here, so callers write `from gateway.store import Employee, make_engine`.
 
 May import: SQLAlchemy, Alembic and the standard library; nothing else of punchclock, so every other
@@ -27,6 +28,7 @@ from gateway.store.core import (
     PushReject,
     Quarantine,
 )
+from gateway.store.driver_select import DriverSelect
 from gateway.store.engine import (
     MIGRATIONS_DIR,
     alembic_config,
@@ -91,6 +93,7 @@ from gateway.store.terminals import DeviceLease, DeviceUser
 
 __all__ = [
     "Crew",
+    "DriverSelect",
     "CrewMember",
     "RosterEntry",
     "RosterPattern",
