@@ -32,7 +32,7 @@ from gateway.access.audit import FindingKind
 from gateway.access.identity import IdNumberError, IdType, normalize_id_number
 from gateway.config import MAX_PUSH_COMM_KEY_LENGTH, check_network
 from gateway.devices.health import ProblemCode
-from gateway.inputs import MAX_ID, check_name, check_year
+from gateway.inputs import MAX_ID, ValueRefused, check_name, check_year
 from gateway.pay.lock_checks import WARNING_CODES
 from gateway.pay.working_time import system_problem
 from gateway.people.badges import MAX_CARD, MAX_CARD_DIGITS, DevicePrivilege, card_number
@@ -44,7 +44,10 @@ def _as_utc(value: datetime) -> datetime:
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("give the time with its UTC offset, e.g. 2026-03-02T08:00:00+08:00 or 2026-03-02T00:00:00Z")
+        raise ValueRefused(
+            "give the time with its UTC offset, e.g. 2026-03-02T08:00:00+08:00 or 2026-03-02T00:00:00Z",
+            zh="时间须带 UTC 偏移，例如 2026-03-02T08:00:00+08:00 或 2026-03-02T00:00:00Z",
+        )
     check_year(value.year)  # before the conversion, which overflows for year 0001 east of UTC
     return value.astimezone(UTC)
 
@@ -59,7 +62,10 @@ _PAY_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 def _pay_month(text: str) -> str:
     if re.fullmatch(_PAY_MONTH, text) is None:
-        raise ValueError("expected a pay month YYYY-MM (month 01 to 12), e.g. 2026-03")
+        raise ValueRefused(
+            "expected a pay month YYYY-MM (month 01 to 12), e.g. 2026-03",
+            zh="须为工资月份 YYYY-MM（月份 01 至 12），例如 2026-03",
+        )
     check_year(int(text[:4]))
     return text
 
@@ -251,7 +257,10 @@ class DeviceOut(BaseModel):
 
 def _known_kind(value: str) -> str:
     if value not in known_kinds():
-        raise ValueError(f"unknown device kind {value!r}: use one of {', '.join(known_kinds())}")
+        raise ValueRefused(
+            f"unknown device kind {value!r}: use one of {', '.join(known_kinds())}",
+            zh=f"未知的考勤机类型 {value!r}：请用 {'、'.join(known_kinds())} 之一",
+        )
     return value
 
 
@@ -345,7 +354,9 @@ class SyncResult(BaseModel):
 def _card(value: object) -> int:
     """A card number given as its digits (a JSON number is taken as its digits too) → the stored integer."""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError('a card number is a string of digits, e.g. "0012345678"')
+        raise ValueRefused(
+            'a card number is a string of digits, e.g. "0012345678"', zh='卡号须为数字组成的文本，例如 "0012345678"'
+        )
     return card_number(str(value))
 
 
@@ -426,29 +437,43 @@ class EmployeeFields(_In):
     @model_validator(mode="after")
     def _consistent(self) -> EmployeeFields:
         if self.part_time and self.pay_basis != "hourly":
-            raise ValueError("a part-time (非全日制) worker is paid by the hour: set pay_basis to hourly")
+            raise ValueRefused(
+                "a part-time (非全日制) worker is paid by the hour: set pay_basis to hourly",
+                zh="非全日制员工按小时计薪：请把 pay_basis 设为 hourly",
+            )
         if self.pay_basis == "monthly" and self.monthly_salary_fen is None:
-            raise ValueError("a monthly employee needs monthly_salary_fen (integer fen, e.g. 600000 for 6,000.00 yuan)")
+            raise ValueRefused(
+                "a monthly employee needs monthly_salary_fen (integer fen, e.g. 600000 for 6,000.00 yuan)",
+                zh="月薪员工需要 monthly_salary_fen（整数，单位分，例如 600000 即 6,000.00 元）",
+            )
         if self.pay_basis == "hourly" and self.hourly_rate_fen is None:
-            raise ValueError(
-                "an hourly employee needs hourly_rate_fen (integer fen per hour, e.g. 2500 for 25.00 yuan)"
+            raise ValueRefused(
+                "an hourly employee needs hourly_rate_fen (integer fen per hour, e.g. 2500 for 25.00 yuan)",
+                zh="时薪员工需要 hourly_rate_fen（每小时整数，单位分，例如 2500 即 25.00 元）",
             )
         if self.hired_on and self.left_on and self.left_on < self.hired_on:
-            raise ValueError(f"left_on {self.left_on} is before hired_on {self.hired_on}: fix one of the dates")
+            raise ValueRefused(
+                f"left_on {self.left_on} is before hired_on {self.hired_on}: fix one of the dates",
+                zh=f"离职日期 left_on {self.left_on} 早于入职日期 hired_on {self.hired_on}：请改正其中一个",
+            )
         if self.shift_rule is not None and self.office is None:
-            raise ValueError("a shift_rule needs an office: give office, or leave shift_rule null")
+            raise ValueRefused(
+                "a shift_rule needs an office: give office, or leave shift_rule null",
+                zh="班次规则 shift_rule 需要所属办公地点：请填写 office，或把 shift_rule 留空（null）",
+            )
         problem = system_problem(self.working_time_system, self.wts_period, self.wts_approval_no)
         if problem is not None:
-            raise ValueError(problem)
+            raise problem
         if (self.id_type is None) != (self.id_number is None):
-            raise ValueError(
-                "id_type and id_number go together: give both (e.g. resident_id and the 18 characters), or neither"
+            raise ValueRefused(
+                "id_type and id_number go together: give both (e.g. resident_id and the 18 characters), or neither",
+                zh="证件类型 id_type 与证件号码 id_number 须同时填写（例如 resident_id 和 18 位号码），或都不填",
             )
         if self.id_type is not None and self.id_number is not None:
             try:
                 self.id_number = normalize_id_number(self.id_type, self.id_number)
             except IdNumberError as error:
-                raise ValueError(f"id_number: {error}") from None
+                raise ValueRefused(f"id_number: {error}", zh=f"证件号码 id_number：{error.zh or error}") from None
         return self
 
 
@@ -599,11 +624,19 @@ class CorrectionIn(_In):
     @model_validator(mode="after")
     def _shape(self) -> CorrectionIn:
         if self.action == "add" and (self.employee is None or self.ts_utc is None or self.punch_id is not None):
-            raise ValueError("action 'add' takes employee and ts_utc and no punch_id")
+            raise ValueRefused(
+                "action 'add' takes employee and ts_utc and no punch_id",
+                zh="补卡（action 'add'）须填写 employee 和 ts_utc，不填 punch_id",
+            )
         if self.action == "void" and (self.punch_id is None or self.ts_utc is not None):
-            raise ValueError("action 'void' takes punch_id and no ts_utc")
+            raise ValueRefused(
+                "action 'void' takes punch_id and no ts_utc", zh="作废（action 'void'）须填写 punch_id，不填 ts_utc"
+            )
         if self.action == "move" and (self.punch_id is None or self.ts_utc is None):
-            raise ValueError("action 'move' takes punch_id and the new ts_utc")
+            raise ValueRefused(
+                "action 'move' takes punch_id and the new ts_utc",
+                zh="改时间（action 'move'）须填写 punch_id 和新的 ts_utc",
+            )
         return self
 
 
@@ -681,7 +714,9 @@ class TokenCreate(_In):
     @model_validator(mode="after")
     def _one_expiry(self) -> TokenCreate:
         if self.expires_at is not None and self.expires_in is not None:
-            raise ValueError("give expires_at or expires_in, not both")
+            raise ValueRefused(
+                "give expires_at or expires_in, not both", zh="expires_at 与 expires_in 只能填一个，不能同时填写"
+            )
         return self
 
 

@@ -1,8 +1,9 @@
 """A request validation error (422) in Chinese: one template per pydantic error `type` a form can hit.
 
 Pydantic words its errors in English only; a Chinese screen gets these instead, filled from the error's `ctx`
-(`string_too_long` → 最多 {max_length} 个字符). All or nothing: when one error of the request has no template
-(a model's own check, say), the whole answer stays English rather than mixing the two.
+(`string_too_long` → 最多 {max_length} 个字符). A validator's own refusal (`value_error`) is worded by the
+`ValueRefused` it raised (`gateway.inputs`), which carries its Chinese. All or nothing: when one error of the
+request has no Chinese (a plain `ValueError`, say), the whole answer stays English rather than mixing the two.
 """
 
 from __future__ import annotations
@@ -54,10 +55,16 @@ def chinese_messages(errors: Sequence[Any]) -> list[str] | None:
     """The errors worded in Chinese, one line each as the English ones; None when one has no template."""
     messages = []
     for error in errors:
-        template = _TEMPLATES.get(error.get("type", ""))
-        if template is None:
+        if error.get("type") == "json_invalid":
+            messages.append(f"请求正文：不是有效的 JSON（第 {error['loc'][-1]} 个字符处）：请发送 JSON 对象")
+            continue
+        if error.get("type") == "value_error":
+            text = getattr(error.get("ctx", {}).get("error"), "zh", None)
+        else:
+            template = _TEMPLATES.get(error.get("type", ""))
+            text = None if template is None else template.format(**error.get("ctx", {}))
+        if text is None:
             return None
-        text = template.format(**error.get("ctx", {}))
         given = error.get("input")
         if (
             error["type"] not in ("missing", "extra_forbidden")

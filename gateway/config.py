@@ -29,7 +29,7 @@ from pydantic import (
 
 from drivers.base import PUSH_KINDS, known_kinds
 from gateway.errors import ConfigError
-from gateway.inputs import check_name
+from gateway.inputs import ValueRefused, check_name
 
 DEFAULT_DATABASE_URL = "sqlite:///punchclock.db"
 ANVIZ_PORT = 5010  # the TC_B port of Anviz terminals (MxLabs/Anviz AnvizManager.Connect, CrossChex)
@@ -59,13 +59,15 @@ def check_network(value: str) -> str:
     try:
         network = ipaddress.ip_network(value, strict=False)
     except ValueError:
-        raise ValueError(
-            f"{value!r} is not an IP network: write it as 10.1.2.0/24, or 10.1.2.7 for one address"
+        raise ValueRefused(
+            f"{value!r} is not an IP network: write it as 10.1.2.0/24, or 10.1.2.7 for one address",
+            zh=f"{value!r} 不是 IP 网段：请写成 10.1.2.0/24，单个地址写 10.1.2.7",
         ) from None
     if str(network) != value and str(network.network_address) != value:
         address = value.split("/", 1)[0]
-        raise ValueError(
-            f"{value!r} has host bits set: write the network {network}, or {address} alone for one address"
+        raise ValueRefused(
+            f"{value!r} has host bits set: write the network {network}, or {address} alone for one address",
+            zh=f"{value!r} 含主机位：请写网段 {network}，单个地址只写 {address}",
         )
     return value
 

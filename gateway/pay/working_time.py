@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from gateway.inputs import ValueRefused
 from gateway.pay.leave_days import DAY_MINUTES
 from payroll_core.attendance import Fact
 from payroll_core.calendar import DayType, holiday_year
@@ -60,25 +61,38 @@ _MONTHS = {"week": 1, "month": 1, "quarter": 3, "year": 12}
 _LIMITS = ("ot_days_over_limit", "ot_minutes_over_day_limit", "ot_minutes_over_month_limit")
 
 
-def system_problem(system: str, period: str | None, approval_no: str | None) -> str | None:
-    """Why the three working-time terms cannot stand together (None: they can), with the fix."""
+def system_problem(system: str, period: str | None, approval_no: str | None) -> ValueRefused | None:
+    """Why the three working-time terms cannot stand together (None: they can), with the fix, in English and
+    Chinese: a refusal the caller raises (a request's validator) or words into its own error."""
     if system == "standard":
         if period is not None:
-            return f"wts_period {period!r} is for comprehensive hours only: set it to null for standard hours"
+            return ValueRefused(
+                f"wts_period {period!r} is for comprehensive hours only: set it to null for standard hours",
+                zh=f"结算周期 wts_period {period!r} 只用于综合计算工时：标准工时请留空（null）",
+            )
         return None
     if system == "comprehensive" and period is None:
-        return (
+        return ValueRefused(
             "comprehensive hours (综合计算工时) need wts_period, the settlement period the labour bureau approved: "
-            f"one of {', '.join(PERIODS)}"
+            f"one of {', '.join(PERIODS)}",
+            zh=f"综合计算工时需要 wts_period，即劳动部门批准的结算周期：{'、'.join(PERIODS)} 之一",
         )
     if system == "flexible" and period is not None:
-        return f"wts_period {period!r} is for comprehensive hours only: set it to null for flexible hours (不定时)"
+        return ValueRefused(
+            f"wts_period {period!r} is for comprehensive hours only: set it to null for flexible hours (不定时)",
+            zh=f"结算周期 wts_period {period!r} 只用于综合计算工时：不定时工作制请留空（null）",
+        )
     if not approval_no:
-        return (
+        return ValueRefused(
             f"{system} hours need wts_approval_no, the labour bureau's approval number (审批文号, e.g. "
-            "沪人社综字〔2026〕123号): a comprehensive or flexible system without approval is standard hours in law"
+            "沪人社综字〔2026〕123号): a comprehensive or flexible system without approval is standard hours in law",
+            zh=f"{_SYSTEM_ZH[system]}需要 wts_approval_no，即劳动部门的审批文号（例如 沪人社综字〔2026〕123号）："
+            "未经审批的综合计算工时或不定时工作制，在法律上按标准工时处理",
         )
     return None
+
+
+_SYSTEM_ZH = {"comprehensive": "综合计算工时", "flexible": "不定时工作制"}
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,9 @@ def _check_whole(session: Session, employee: Employee, day: date, values: Mappin
         )
     problem = system_problem(terms["working_time_system"], terms["wts_period"], terms["wts_approval_no"])
     if problem is not None:
-        raise TermsError(f"employee {employee.code}, from {day}: {problem}")
+        raise TermsError(
+            f"employee {employee.code}, from {day}: {problem}", zh=f"员工 {employee.code}，自 {day} 起：{problem.zh}"
+        )
     if terms.get("shift_rule") is not None and terms.get("office") is not None:
         office = session.scalar(select(Office).where(Office.name == terms["office"]))
         try:

@@ -273,12 +273,32 @@ ASSIGN = {"office": "Shanghai HQ", "pattern": "none", "start": "2026-03-01", "fi
          "(got '2026-13-01'); body field extra: is not a known field: check its spelling against /docs.",
          "字段 start：不是有效的日期：请按 2026-03-16 的格式填写（收到 '2026-13-01'）；"
          "字段 extra：不是已知字段：请对照 /docs 检查拼写。"),
+        # a validator's own check (`value_error`), worded by the `ValueRefused` it raised
+        ("POST", "/api/v1/employees", {"code": "E050", "name": "赵六", "office": "Shanghai HQ"},
+         "request body: a monthly employee needs monthly_salary_fen (integer fen, e.g. 600000 for 6,000.00 yuan).",
+         "请求正文：月薪员工需要 monthly_salary_fen（整数，单位分，例如 600000 即 6,000.00 元）。"),
+        ("POST", "/api/v1/punches/corrections", {"action": "void", "punch_id": 1, "reason": "按错了",
+                                                 "ts_utc": "2026-03-02T08:00:00+08:00"},
+         "request body: action 'void' takes punch_id and no ts_utc.",
+         "请求正文：作废（action 'void'）须填写 punch_id，不填 ts_utc。"),
+        ("POST", "/api/v1/punches/corrections", {"action": "add", "employee": "E001", "reason": "忘打卡",
+                                                 "ts_utc": "2026-03-02T08:00:00"},
+         "body field ts_utc: give the time with its UTC offset, e.g. 2026-03-02T08:00:00+08:00 or "
+         "2026-03-02T00:00:00Z (got '2026-03-02T08:00:00').",
+         "字段 ts_utc：时间须带 UTC 偏移，例如 2026-03-02T08:00:00+08:00 或 2026-03-02T00:00:00Z"
+         "（收到 '2026-03-02T08:00:00'）。"),
+        ("GET", "/api/v1/payslips?period=2026-13", None,
+         "query parameter period: expected a pay month YYYY-MM (month 01 to 12), e.g. 2026-03 (got '2026-13').",
+         "查询参数 period：须为工资月份 YYYY-MM（月份 01 至 12），例如 2026-03（收到 '2026-13'）。"),
     ],
-    ids=["missing", "too_long", "out_of_range", "bad_date_and_extra"],
+    ids=["missing", "too_long", "out_of_range", "bad_date_and_extra", "model_check", "correction_shape", "naive_time",
+         "pay_month"],
 )  # fmt: skip
-def test_request_validation_answers_in_chinese_from_templates(  # type: ignore[no-untyped-def]
+def test_request_validation_answers_in_chinese(  # type: ignore[no-untyped-def]
     client: TestClient, as_role, method: str, path: str, body: dict[str, object] | None, english: str, chinese: str
 ) -> None:
+    """From the templates of pydantic's error types, and from the refusal a validator raised."""
+
     def send(extra: dict[str, str]) -> Response:
         return client.request(method, path, json=body, headers=as_role("admin") | extra)
 
@@ -295,3 +315,15 @@ def test_a_validation_error_without_a_template_stays_english_whole(client: TestC
     answer = client.post("/api/v1/rosters/assign", json=body, headers=as_role("hr") | {"Accept-Language": "zh-CN"})
     assert (answer.status_code, answer.headers["Content-Language"]) == (422, "en")
     assert answer.json()["detail"].startswith("body field start: Input should be a valid date")
+
+
+def test_a_body_that_is_not_json_answers_in_chinese(client: TestClient, as_role) -> None:  # type: ignore[no-untyped-def]
+    answer = client.post(
+        "/api/v1/employees",
+        content=b'{"code": "E050",',
+        headers=as_role("hr") | {"Accept-Language": "zh-CN", "Content-Type": "application/json"},
+    )
+    assert (answer.status_code, answer.json()["detail"]) == (
+        422,
+        "请求正文：不是有效的 JSON（第 16 个字符处）：请发送 JSON 对象。",
+    )

@@ -145,18 +145,23 @@ def test_seven_worked_days_in_a_row_are_one_day_over_the_limit() -> None:
 
 
 def test_the_working_time_terms_are_refused_with_the_fix() -> None:
-    assert system_problem("comprehensive", None, "沪人社综字〔2026〕1号") == (
+    assert str(system_problem("comprehensive", None, "沪人社综字〔2026〕1号")) == (
         "comprehensive hours (综合计算工时) need wts_period, the settlement period the labour bureau approved: "
         "one of week, month, quarter, year"
     )
-    assert system_problem("flexible", None, None) == (
+    assert str(system_problem("flexible", None, None)) == (
         "flexible hours need wts_approval_no, the labour bureau's approval number (审批文号, e.g. "
         "沪人社综字〔2026〕123号): a comprehensive or flexible system without approval is standard hours in law"
     )
-    assert system_problem("standard", "month", None) == (
+    assert str(system_problem("standard", "month", None)) == (
         "wts_period 'month' is for comprehensive hours only: set it to null for standard hours"
     )
     assert system_problem("comprehensive", "month", "沪人社综字〔2026〕1号") is None
+    refused = system_problem("flexible", None, None)
+    assert refused is not None and refused.zh == (
+        "不定时工作制需要 wts_approval_no，即劳动部门的审批文号（例如 沪人社综字〔2026〕123号）："
+        "未经审批的综合计算工时或不定时工作制，在法律上按标准工时处理"
+    )
 
 
 SHANGHAI = load_rules([RULES_DIR / "offices" / "shanghai.toml"]).offices[0]
