@@ -41,9 +41,9 @@ from starlette.requests import HTTPConnection
 
 from api.errors import Forbidden, NotFound, Unauthorized
 from gateway.access.leaver_logins import LoginClosed, ensure_open_at
-from gateway.access.logins import COOKIE, SessionExpired, csrf_ok, current_session
+from gateway.access.logins import COOKIE, OpenSession, SessionExpired, csrf_ok, current_session
 from gateway.access.tokens import Principal, TokenExpired, authenticate
-from gateway.store import DriverSelect, Employee, LoginSession
+from gateway.store import DriverSelect, Employee
 
 ADMINS = ("admin",)
 WRITERS = ("admin", "hr")
@@ -76,7 +76,7 @@ def _given_or_own(request: Request, session: Session | None) -> Iterator[Session
         yield own
 
 
-def session_principal(request: Request, session: Session | None = None) -> tuple[Principal, LoginSession] | None:
+def session_principal(request: Request, session: Session | None = None) -> tuple[Principal, OpenSession] | None:
     """The logged-in user of the request's session cookie, or None without one (401 if it ended).
 
     A change (any method but GET/HEAD/OPTIONS) must carry the session's CSRF token in `X-CSRF-Token`. Read on
@@ -97,17 +97,16 @@ def session_principal(request: Request, session: Session | None = None) -> tuple
             "your session is not known (the server's data may have been restored): log in again",
             zh="找不到您的会话（服务器数据可能已恢复）：请重新登录",
         )
-    row, user = found.row, found.user
-    if request.method not in _SAFE_METHODS and not csrf_ok(row, request.headers.get("X-CSRF-Token")):
+    if request.method not in _SAFE_METHODS and not csrf_ok(found, request.headers.get("X-CSRF-Token")):
         raise Forbidden(
             "this change lacks the session's CSRF token (header X-CSRF-Token, from GET /api/v1/session): "
             "reload the page",
             zh="此操作缺少会话的 CSRF 令牌（请求头 X-CSRF-Token，取自 GET /api/v1/session）：请刷新页面",
         )
-    return Principal(user.username, user.role, user.employee_id, via="session"), row
+    return Principal(found.username, found.role, found.employee_id, via="session"), found
 
 
-def logged_in(request: Request) -> tuple[Principal, LoginSession]:
+def logged_in(request: Request) -> tuple[Principal, OpenSession]:
     """A dependency: the request's login (401 without one), for the routes of one's own session."""
     found = session_principal(request)
     if found is None:

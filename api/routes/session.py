@@ -22,7 +22,7 @@ from api.db import factory
 from api.errors import Forbidden, Locked, Unauthorized, Unprocessable
 from api.routing import ApiRouter
 from gateway.access.leaver_logins import LoginClosed, ensure_open
-from gateway.access.logins import COOKIE, LIFETIME, close_all, close_session, open_session
+from gateway.access.logins import COOKIE, LIFETIME, OpenSession, close_all, close_session, open_session
 from gateway.access.tokens import Principal
 from gateway.access.users import (
     ActivationLocked,
@@ -146,7 +146,7 @@ def login(request: Request, body: LoginIn, response: Response) -> Me:
 
 
 @router.get("/session", responses={401: {"description": "not logged in, or the session ended"}})
-def whoami(request: Request, found: Annotated[tuple[Principal, LoginSession], Depends(logged_in)]) -> Me:
+def whoami(request: Request, found: Annotated[tuple[Principal, OpenSession], Depends(logged_in)]) -> Me:
     with factory(request)() as session:
         row = session.get(LoginSession, found[1].id)
         assert row is not None
@@ -166,7 +166,7 @@ def logout(request: Request, response: Response) -> None:
 
 @router.post("/session/password", status_code=204)
 def new_password(
-    request: Request, found: Annotated[tuple[Principal, LoginSession], Depends(logged_in)], body: PasswordIn
+    request: Request, found: Annotated[tuple[Principal, OpenSession], Depends(logged_in)], body: PasswordIn
 ) -> None:
     """Change one's own password (the current one is checked like a login); other sessions are logged out."""
     with factory(request)() as session:

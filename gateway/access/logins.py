@@ -17,11 +17,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
-from gateway.store import Employee, LoginSession, Office, User, utcnow
+from gateway.store import DriverSelect, Employee, LoginSession, Office, User, utcnow
 
 COOKIE = "pc_session"
 IDLE = timedelta(hours=2)
@@ -61,48 +61,73 @@ def open_session(session: Session, user: User, now: datetime | None = None) -> O
 
 @dataclass(frozen=True)
 class OpenSession:
-    """A login session found by its cookie, with what the leaver check needs (`ensure_open_at`): the bound
-    employee's `left_on` and office time zone, read in the same select (every page's request runs it)."""
+    """A login session found by its cookie: its row's id and CSRF token, the user it belongs to, and what the
+    leaver check needs (`ensure_open_at`): the bound employee's `left_on` and office time zone. One select of
+    plain values (every page's request runs it), no ORM objects."""
 
-    row: LoginSession
-    user: User
+    id: int
+    csrf_token: str
+    user_id: int
+    username: str
+    role: str
+    employee_id: int | None
     left_on: date | None
     timezone: str | None
+
+
+# Built once and run by the driver (`DriverSelect`): the session by its cookie's digest, with its user, and the
+# user's employee and office outer-joined.
+_OPEN_SESSION = DriverSelect(
+    select(
+        LoginSession.id,
+        LoginSession.csrf_token,
+        LoginSession.user_id,
+        LoginSession.last_seen_at,
+        LoginSession.expires_at,
+        LoginSession.ended_at,
+        User.username,
+        User.role,
+        User.employee_id,
+        User.disabled_at,
+        Employee.left_on,
+        Office.timezone,
+    )  # fmt: skip
+    .join(User, LoginSession.user_id == User.id)
+    .outerjoin(Employee, User.employee_id == Employee.id)
+    .outerjoin(Office, Employee.office_id == Office.id)
+    .where(LoginSession.secret_sha256 == bindparam("digest"))
+)
 
 
 def current_session(session: Session, secret: str, now: datetime | None = None) -> OpenSession | None:
     """The open session and its user for a cookie's secret; None if unknown; `SessionExpired` if it ended."""
     now = now or utcnow()
-    found = session.execute(
-        select(LoginSession, User, Employee.left_on, Office.timezone)
-        .join(User, LoginSession.user_id == User.id)
-        .outerjoin(Employee, User.employee_id == Employee.id)
-        .outerjoin(Office, Employee.office_id == Office.id)
-        .where(LoginSession.secret_sha256 == _digest(secret))
-    ).first()
+    found = _OPEN_SESSION.first(session, {"digest": _digest(secret)})
     if found is None:
         return None
-    row, user, left_on, timezone = found
-    if row.ended_at is not None or user.disabled_at is not None:
+    if found.ended_at is not None or found.disabled_at is not None:
         raise SessionExpired("you were logged out: log in again", zh="您已退出登录：请重新登录")
-    if now >= row.expires_at or now - row.last_seen_at >= IDLE:
-        session.execute(update(LoginSession).where(LoginSession.id == row.id).values(ended_at=now))
+    if now >= found.expires_at or now - found.last_seen_at >= IDLE:
+        session.execute(update(LoginSession).where(LoginSession.id == found.id).values(ended_at=now))
         session.commit()
-        why, why_zh = ("after 12 hours", "已满 12 小时") if now >= row.expires_at else (
+        why, why_zh = ("after 12 hours", "已满 12 小时") if now >= found.expires_at else (
             "after 2 hours without activity", "2 小时无操作")  # fmt: skip
         raise SessionExpired(f"your session ended {why}: log in again", zh=f"登录{why_zh}，会话已结束：请重新登录")
-    if now - row.last_seen_at >= TOUCH:
-        session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+    if now - found.last_seen_at >= TOUCH:
+        session.execute(update(LoginSession).where(LoginSession.id == found.id).values(last_seen_at=now))
         session.commit()
-    return OpenSession(row, user, left_on, timezone)
+    return OpenSession(
+        found.id, found.csrf_token, found.user_id, found.username, found.role, found.employee_id, found.left_on,
+        found.timezone,
+    )  # fmt: skip
 
 
-def csrf_ok(row: LoginSession, sent: str | None) -> bool:
-    return sent is not None and hmac.compare_digest(row.csrf_token, sent)
+def csrf_ok(login: OpenSession, sent: str | None) -> bool:
+    return sent is not None and hmac.compare_digest(login.csrf_token, sent)
 
 
-def close_session(session: Session, row: LoginSession) -> None:
-    session.execute(update(LoginSession).where(LoginSession.id == row.id).values(ended_at=utcnow()))
+def close_session(session: Session, login: OpenSession) -> None:
+    session.execute(update(LoginSession).where(LoginSession.id == login.id).values(ended_at=utcnow()))
 
 
 def close_all(session: Session, user: User, except_id: int | None = None) -> None:
