@@ -91,7 +91,7 @@ _OPEN_SESSION = DriverSelect(
         User.disabled_at,
         Employee.left_on,
         Office.timezone,
-    )  # fmt: skip
+    )
     .join(User, LoginSession.user_id == User.id)
     .outerjoin(Employee, User.employee_id == Employee.id)
     .outerjoin(Office, Employee.office_id == Office.id)

@@ -8,10 +8,10 @@ DBAPI connection under the caller's session, so the statement runs inside whatev
 the session's connection is in, exactly as `session.execute` would. Values come back as SQLAlchemy would load
 them, and parameters go in as SQLAlchemy would send them: each column's result processor and each parameter's
 bind processor, as the dialect adapts the type (`type_descriptor`), is applied (SQLite's datetimes as SQLAlchemy's
-text, its booleans as `bool`); where a type has none
-the driver's values pass as they are. A statement with an expanding `IN` list is refused: its SQL text depends on
-each call's list, so it cannot be compiled once. For one row, or a page of rows with few conversions: the punch
-page (100 rows, four converted columns each) was slower this way than through SQLAlchemy's compiled row handling.
+text, its booleans as `bool`); where a type has none the driver's values pass as they are. A statement with an
+expanding `IN` list is refused: its SQL text depends on each call's list, so it cannot be compiled once. For one
+row, or a page of rows with few conversions: the punch page (100 rows, four converted columns each) was slower
+this way than through SQLAlchemy's compiled row handling.
 """
 
 from __future__ import annotations
