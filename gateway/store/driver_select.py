@@ -28,7 +28,7 @@ class _Compiled(NamedTuple):
     sql: str
     names: tuple[str, ...]  # the parameters, in order where they are positional (SQLite's `?`)
     positional: bool  # False: named (psycopg's %(name)s)
-    fixed: dict[str, Any]  # the statement's own bound values (`status == 'locked'`)
+    fixed: dict[str, Any]  # the statement's own bound values (`status == 'locked'`), bind-processed
     binders: Mapping[str, Callable[[Any], Any]]  # parameter → its type's bind processor (SQLite's datetime → text)
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, result processor)
 
@@ -55,11 +55,15 @@ class DriverSelect:
                 for i, column in enumerate(self.statement.selected_columns)
                 if (processor := dialect.type_descriptor(column.type).result_processor(dialect, None)) is not None
             )
-            fixed = {name: value for name, value in compiled.params.items() if value is not None}
             binders = {
                 name: processor
                 for name, bind in compiled.binds.items()
                 if (processor := dialect.type_descriptor(bind.type).bind_processor(dialect)) is not None
+            }
+            fixed = {
+                name: binders[name](value) if name in binders else value
+                for name, value in compiled.params.items()
+                if value is not None
             }
             found = _Compiled(compiled.string, names, positional, fixed, binders, processors)
             self._by_dialect[dialect.name] = found
@@ -68,10 +72,10 @@ class DriverSelect:
     def _rows(self, session: Session, params: Mapping[str, Any], many: bool) -> list[Any]:
         connection = session.connection()
         compiled = self._compiled(connection.dialect)
-        given = {**compiled.fixed, **params}
-        for name, processor in compiled.binders.items():
-            if name in given:
-                given[name] = processor(given[name])
+        given = dict(compiled.fixed)  # bind-processed once, at compiling
+        for name, value in params.items():
+            processor = compiled.binders.get(name)
+            given[name] = value if processor is None else processor(value)
         arguments = (
             [given[name] for name in compiled.names]
             if compiled.positional
