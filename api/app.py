@@ -11,6 +11,8 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import errors, iclock
+from api.loop_reads import close_loop_reader, open_loop_reader
 from api.routes import (
     attendance,
     audit,
@@ -105,6 +108,13 @@ class ApiSettings:
     build_driver: DriverFactory = build_driver
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await open_loop_reader(app)  # the hot routes' reads on the serving loop (`api.loop_reads`)
+    yield
+    await close_loop_reader(app)
+
+
 def create_app(settings: ApiSettings) -> FastAPI:
     app = FastAPI(
         title="punchclock",
@@ -113,6 +123,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         "`Authorization: Bearer <token>`; errors are RFC 9457 problem+json.",
         docs_url=None,  # served below from the vendored assets instead of a public CDN
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.autocommit_factory = autocommit_sessions(settings.session_factory)  # `api.db.read_each`

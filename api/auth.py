@@ -40,9 +40,19 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from api.errors import Forbidden, NotFound, Unauthorized
+from api.loop_reads import OffLoop, Reads
 from gateway.access.leaver_logins import LoginClosed, ensure_open_at
-from gateway.access.logins import COOKIE, OpenSession, SessionExpired, csrf_ok, current_session
-from gateway.access.tokens import Principal, TokenExpired, authenticate
+from gateway.access.logins import (
+    COOKIE,
+    OPEN_SESSION,
+    OpenSession,
+    SessionExpired,
+    csrf_ok,
+    current_session,
+    session_lookup,
+    session_without_writes,
+)
+from gateway.access.tokens import TOKEN_ROW, Principal, TokenExpired, authenticate, token_lookup, token_principal
 from gateway.store import DriverSelect, Employee
 
 ADMINS = ("admin",)
@@ -85,18 +95,27 @@ def session_principal(request: Request, session: Session | None = None) -> tuple
     secret = request.cookies.get(COOKIE)
     if not secret:
         return None
-    with _given_or_own(request, session) as session:
-        try:
-            found = current_session(session, secret)
-            if found is not None:
-                ensure_open_at(found.left_on, found.timezone, leaver_grace_days(request))
-        except (SessionExpired, LoginClosed) as ended:
-            raise Unauthorized(str(ended), zh=ended.zh) from None
+    with _given_or_own(request, session) as session, _ended_is_401():
+        return _logged_in(request, current_session(session, secret))
+
+
+@contextmanager
+def _ended_is_401() -> Iterator[None]:
+    """A login or token that ended (logout, idle, lifetime, expiry, a leaver's grace) answers 401 saying so."""
+    try:
+        yield
+    except (SessionExpired, TokenExpired, LoginClosed) as ended:
+        raise Unauthorized(str(ended), zh=ended.zh) from None
+
+
+def _logged_in(request: Request, found: OpenSession | None) -> tuple[Principal, OpenSession]:
+    """The caller of the cookie's session `found` (None: unknown), once it is open and the CSRF check passed."""
     if found is None:
         raise Unauthorized(
             "your session is not known (the server's data may have been restored): log in again",
             zh="找不到您的会话（服务器数据可能已恢复）：请重新登录",
         )
+    ensure_open_at(found.left_on, found.timezone, leaver_grace_days(request))
     if request.method not in _SAFE_METHODS and not csrf_ok(found, request.headers.get("X-CSRF-Token")):
         raise Forbidden(
             "this change lacks the session's CSRF token (header X-CSRF-Token, from GET /api/v1/session): "
@@ -134,11 +153,11 @@ def _principal(request: Request, credentials: Presented, session: Session | None
             return logged_in[0]
         raise _no_credentials()
     assert credentials is not None
-    try:
-        with _given_or_own(request, session) as session:
-            principal = authenticate(session, credentials.credentials, leaver_grace_days(request))
-    except (TokenExpired, LoginClosed) as expired:
-        raise Unauthorized(str(expired), zh=expired.zh) from None
+    with _given_or_own(request, session) as session, _ended_is_401():
+        return _known(authenticate(session, credentials.credentials, leaver_grace_days(request)))
+
+
+def _known(principal: Principal | None) -> Principal:
     if principal is None:
         raise Unauthorized(
             "the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one",
@@ -151,7 +170,30 @@ def authorize(request: Request, credentials: Presented, *roles: str, session: Se
     """The caller's `Principal` if its role is one of `roles`: 401 without a valid token or login, 403 for
     another role. What `require` runs; the hot routes call it themselves (`Credentials`), on the `session`
     they read on next, so the check and the reads share one pooled connection."""
-    principal = _principal(request, credentials, session)
+    return _in_role(_principal(request, credentials, session), roles)
+
+
+async def authorize_on_loop(request: Request, credentials: Presented, reads: Reads, *roles: str) -> Principal:
+    """`authorize` by the same selects, on the event loop's `reads` (`api.loop_reads`); `OffLoop` when the answer
+    would write (a login's `last_seen_at` is due, or it lapsed and ends now), which `authorize` does."""
+    if _bearer_given(credentials):
+        assert credentials is not None
+        params, secret = token_lookup(credentials.credentials)
+        row = await reads.first(TOKEN_ROW, params)
+        with _ended_is_401():
+            return _in_role(_known(token_principal(row, secret, leaver_grace_days(request))), roles)
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        raise _no_credentials()
+    found = await reads.first(OPEN_SESSION, session_lookup(cookie))
+    with _ended_is_401():
+        login = None if found is None else session_without_writes(found)
+        if found is not None and login is None:
+            raise OffLoop
+        return _in_role(_logged_in(request, login)[0], roles)
+
+
+def _in_role(principal: Principal, roles: tuple[str, ...]) -> Principal:
     if principal.role not in roles:
         allowed = sorted(roles)
         raise Forbidden(
@@ -236,9 +278,19 @@ def visible_employee_id(session: Session, principal: Principal, code: str | None
     employee or manager, anyone but themselves; without the filter they are limited to themselves."""
     if code is None:
         return principal.employee_id if principal.role in SELF else None
-    row = _EMPLOYEE_ID.first(session, {"code": code})
+    return _visible(principal, code, _EMPLOYEE_ID.first(session, {"code": code}))
+
+
+async def visible_employee_id_on_loop(reads: Reads, principal: Principal, code: str | None) -> int | None:
+    """`visible_employee_id` on the event loop's `reads` (`api.loop_reads`)."""
+    if code is None:
+        return principal.employee_id if principal.role in SELF else None
+    return _visible(principal, code, await reads.first(_EMPLOYEE_ID, {"code": code}))
+
+
+def _visible(principal: Principal, code: str, row: Any) -> int:
     employee_id = None if row is None else row.id
     ensure_visible(principal, employee_id, f"employee {code!r}")
     if employee_id is None:
         raise not_found(f"employee {code!r}")
-    return employee_id
+    return int(employee_id)

@@ -21,12 +21,14 @@ from sqlalchemy import Integer, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import EVERYONE, SELF, Credentials, Presented, authorize, ensure_visible
+from api.auth import EVERYONE, SELF, Credentials, Presented, authorize, authorize_on_loop, ensure_visible
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read_each, write
 from api.errors import NotFound
+from api.loop_reads import OffLoop, loop_reads
 from api.routing import ApiRouter
 from api.schemas import PathId, PayMonth
+from gateway.access.tokens import Principal
 from gateway.pay.payslip_documents import build_documents, store_documents
 from gateway.store import RUN_LOCKED, DriverSelect, Employee, PayRun, Payslip, PayslipDocument
 
@@ -107,24 +109,42 @@ async def list_payslips(
 ) -> Response:
     """Payslips, newest period first, then by employee code, a page at a time; an employee token gets its own
     locked ones."""
-    return await run_in_threadpool(_list_payslips, request, credentials, query)
+    try:
+        async with loop_reads(request) as reads:
+            who = await authorize_on_loop(request, credentials, reads, *EVERYONE)
+            statement, params = _page(who, query)
+            rows = await reads.all(statement, params)
+            if any(row.document is None for row in rows[: query.limit]):
+                raise OffLoop  # a draft's, or one locked before its documents were stored: built on the threads
+            return _page_response([row.document for row in rows[: query.limit]], rows, query.limit)
+    except OffLoop:
+        return await run_in_threadpool(_list_payslips, request, credentials, query)
 
 
 def _list_payslips(request: Request, credentials: Presented, query: PayslipFilters) -> Response:
-    limit = query.limit
     with read_each(request) as session:
         who = authorize(request, credentials, *EVERYONE, session=session)
-        params: dict[str, object] = {"limit": limit + 1, "period": query.period, "code": query.employee}
-        if query.cursor is not None:
-            params["last_period"], params["last_code"], last_id = decode_cursor(query.cursor, 3)
-            if not last_id.isdigit():
-                raise bad_cursor(query.cursor)
-            params["last_id"] = int(last_id)
-        if who.role in SELF:
-            params["employee_id"] = who.employee_id
-        bound = {name: value for name, value in params.items() if value is not None}
-        rows = _page_statement(frozenset(bound)).all(session, bound)
-        documents = _documents(request, session, rows[:limit])
+        statement, params = _page(who, query)
+        rows = statement.all(session, params)
+        documents = _documents(request, session, rows[: query.limit])
+    return _page_response(documents, rows, query.limit)
+
+
+def _page(who: Principal, query: PayslipFilters) -> tuple[DriverSelect, dict[str, object]]:
+    """The page's statement and its parameters (`limit` + 1 rows: the last says whether a next page exists)."""
+    params: dict[str, object] = {"limit": query.limit + 1, "period": query.period, "code": query.employee}
+    if query.cursor is not None:
+        params["last_period"], params["last_code"], last_id = decode_cursor(query.cursor, 3)
+        if not last_id.isdigit():
+            raise bad_cursor(query.cursor)
+        params["last_id"] = int(last_id)
+    if who.role in SELF:
+        params["employee_id"] = who.employee_id
+    bound = {name: value for name, value in params.items() if value is not None}
+    return _page_statement(frozenset(bound)), bound
+
+
+def _page_response(documents: list[bytes], rows: Sequence[Any], limit: int) -> Response:
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor(last.period, last.code, last.id) if last is not None else None
     body = b'{"items":[' + b",".join(documents) + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
@@ -139,19 +159,35 @@ _OWN_BY_ID = DriverSelect(_visible_query(True).where(Payslip.id == bindparam("pa
 
 @router.get("/{payslip_id}", response_model=PayslipOut)
 async def show_payslip(request: Request, payslip_id: PathId, credentials: Credentials) -> Response:
-    return await run_in_threadpool(_show_payslip, request, payslip_id, credentials)
+    try:
+        async with loop_reads(request) as reads:
+            who = await authorize_on_loop(request, credentials, reads, *EVERYONE)
+            row = await reads.first(*_by_id(who, payslip_id))
+            if row is not None and row.document is None:
+                raise OffLoop  # built on the threads
+            return Response(_found(who, row, payslip_id).document, media_type="application/json")
+    except OffLoop:
+        return await run_in_threadpool(_show_payslip, request, payslip_id, credentials)
 
 
 def _show_payslip(request: Request, payslip_id: int, credentials: Presented) -> Response:
     with read_each(request) as session:
         who = authorize(request, credentials, *EVERYONE, session=session)
-        statement = _OWN_BY_ID if who.role in SELF else _BY_ID
-        row = statement.first(session, {"payslip_id": payslip_id, "employee_id": who.employee_id})
-        if row is None:
-            ensure_visible(who, None, f"payslip {payslip_id}")
-            raise NotFound(f"payslip {payslip_id} does not exist")
-        (document,) = _documents(request, session, [row])
+        statement, params = _by_id(who, payslip_id)
+        (document,) = _documents(request, session, [_found(who, statement.first(session, params), payslip_id)])
     return Response(document, media_type="application/json")
+
+
+def _by_id(who: Principal, payslip_id: int) -> tuple[DriverSelect, dict[str, object]]:
+    return _OWN_BY_ID if who.role in SELF else _BY_ID, {"payslip_id": payslip_id, "employee_id": who.employee_id}
+
+
+def _found(who: Principal, row: Any, payslip_id: int) -> Any:
+    """`row`, the payslip `payslip_id` as `who` may see it; 404 when there is none (or it is not theirs)."""
+    if row is None:
+        ensure_visible(who, None, f"payslip {payslip_id}")
+        raise NotFound(f"payslip {payslip_id} does not exist")
+    return row
 
 
 def _documents(request: Request, session: Session, rows: Sequence[Any]) -> list[bytes]:

@@ -16,6 +16,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -77,7 +78,7 @@ class OpenSession:
 
 # Built once and run by the driver (`DriverSelect`): the session by its cookie's digest, with its user, and the
 # user's employee and office outer-joined.
-_OPEN_SESSION = DriverSelect(
+OPEN_SESSION = DriverSelect(
     select(
         LoginSession.id,
         LoginSession.csrf_token,
@@ -99,15 +100,19 @@ _OPEN_SESSION = DriverSelect(
 )
 
 
+def session_lookup(secret: str) -> dict[str, str]:
+    """`OPEN_SESSION`'s parameters for a cookie's `secret`."""
+    return {"digest": _digest(secret)}
+
+
 def current_session(session: Session, secret: str, now: datetime | None = None) -> OpenSession | None:
     """The open session and its user for a cookie's secret; None if unknown; `SessionExpired` if it ended."""
     now = now or utcnow()
-    found = _OPEN_SESSION.first(session, {"digest": _digest(secret)})
+    found = OPEN_SESSION.first(session, session_lookup(secret))
     if found is None:
         return None
-    if found.ended_at is not None or found.disabled_at is not None:
-        raise SessionExpired("you were logged out: log in again", zh="您已退出登录：请重新登录")
-    if now >= found.expires_at or now - found.last_seen_at >= IDLE:
+    _ensure_not_ended(found)
+    if _lapsed(found, now):
         session.execute(update(LoginSession).where(LoginSession.id == found.id).values(ended_at=now))
         session.commit()
         why, why_zh = ("after 12 hours", "已满 12 小时") if now >= found.expires_at else (
@@ -116,6 +121,30 @@ def current_session(session: Session, secret: str, now: datetime | None = None) 
     if now - found.last_seen_at >= TOUCH:
         session.execute(update(LoginSession).where(LoginSession.id == found.id).values(last_seen_at=now))
         session.commit()
+    return _open(found)
+
+
+def session_without_writes(found: Any, now: datetime | None = None) -> OpenSession | None:
+    """`OPEN_SESSION`'s row `found` as `current_session` would answer it, when that answer writes nothing; None
+    when it would write (the session lapsed and ends now, or its `last_seen_at` is due): then call
+    `current_session`. For readers without a session to write on (`api.loop_reads`); `found` must not be None."""
+    now = now or utcnow()
+    _ensure_not_ended(found)
+    if _lapsed(found, now) or now - found.last_seen_at >= TOUCH:
+        return None
+    return _open(found)
+
+
+def _ensure_not_ended(found: Any) -> None:
+    if found.ended_at is not None or found.disabled_at is not None:
+        raise SessionExpired("you were logged out: log in again", zh="您已退出登录：请重新登录")
+
+
+def _lapsed(found: Any, now: datetime) -> bool:
+    return bool(now >= found.expires_at or now - found.last_seen_at >= IDLE)
+
+
+def _open(found: Any) -> OpenSession:
     return OpenSession(
         found.id, found.csrf_token, found.user_id, found.username, found.role, found.employee_id, found.left_on,
         found.timezone,

@@ -21,7 +21,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -102,7 +102,7 @@ def _split(token: str) -> tuple[str, str]:
 
 # Built once: constructing the statement cost as much as running it; run by the driver (`DriverSelect`). Joined
 # to the employee and office for the leaver check, so a request's token costs this one select by the unique prefix.
-_TOKEN_ROW = DriverSelect(
+TOKEN_ROW = DriverSelect(
     select(
         ApiToken.name,
         ApiToken.secret_sha256,
@@ -119,17 +119,14 @@ _TOKEN_ROW = DriverSelect(
 )
 
 
-def authenticate(session: Session, token: str, leaver_grace_days: int | None = None) -> Principal | None:
-    """The principal for `token`, or None when it is unknown, revoked or wrong.
-
-    Raises `TokenExpired` for a right secret past its expiry (only then: a wrong secret learns nothing).
-    With `leaver_grace_days`, an employee token of a leaver past the grace period raises `LoginClosed`
-    (`gateway.access.leaver_logins`). Every API request runs this, so it is one select by the driver on the
-    session's connection (`_TOKEN_ROW`), no ORM objects — and no cache: a revocation, an expiry or a
-    `left_on` written by any process holds from the next request on.
-    """
+def token_lookup(token: str) -> tuple[dict[str, str], str]:
+    """`TOKEN_ROW`'s parameters for a presented `token`, and the secret `token_principal` checks its row against."""
     prefix, secret = _split(token)
-    row = _TOKEN_ROW.first(session, {"prefix": prefix})
+    return {"prefix": prefix}, secret
+
+
+def token_principal(row: Any, secret: str, leaver_grace_days: int | None = None) -> Principal | None:
+    """The principal `TOKEN_ROW`'s `row` (None: no such prefix) grants to `secret` (see `authenticate`)."""
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(_digest(secret), row.secret_sha256):
@@ -139,6 +136,20 @@ def authenticate(session: Session, token: str, leaver_grace_days: int | None = N
     if leaver_grace_days is not None:
         ensure_open_at(row.left_on, row.timezone, leaver_grace_days)
     return Principal(row.name, row.role, row.employee_id)
+
+
+def authenticate(session: Session, token: str, leaver_grace_days: int | None = None) -> Principal | None:
+    """The principal for `token`, or None when it is unknown, revoked or wrong.
+
+    Raises `TokenExpired` for a right secret past its expiry (only then: a wrong secret learns nothing).
+    With `leaver_grace_days`, an employee token of a leaver past the grace period raises `LoginClosed`
+    (`gateway.access.leaver_logins`). Every API request runs this, so it is one select by the driver on the
+    session's connection (`TOKEN_ROW`), no ORM objects — and no cache: a revocation, an expiry or a
+    `left_on` written by any process holds from the next request on. The API's hot routes run the same
+    select on a connection of the event loop's own (`api.loop_reads`) and judge its row by `token_principal`.
+    """
+    params, secret = token_lookup(token)
+    return token_principal(TOKEN_ROW.first(session, params), secret, leaver_grace_days)
 
 
 def parse_expiry(text: str, now: datetime) -> datetime:

@@ -17,7 +17,7 @@ this way than through SQLAlchemy's compiled row handling.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Dialect, Select
@@ -69,21 +69,39 @@ class DriverSelect:
             self._by_dialect[dialect.name] = found
         return found
 
-    def _rows(self, session: Session, params: Mapping[str, Any], many: bool) -> list[Any]:
-        connection = session.connection()
-        compiled = self._compiled(connection.dialect)
+    def statement_for(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, Any]:
+        """The SQL text for `dialect` and its arguments for `params`, in the driver's form (a list for SQLite's
+        `?`, a mapping for psycopg's `%(name)s`): for a caller that runs it on a driver connection of its own
+        (`api.loop_reads`)."""
+        compiled = self._compiled(dialect)
         given = dict(compiled.fixed)  # bind-processed once, at compiling
         for name, value in params.items():
             processor = compiled.binders.get(name)
             given[name] = value if processor is None else processor(value)
-        arguments = (
-            [given[name] for name in compiled.names]
-            if compiled.positional
-            else {name: given[name] for name in compiled.names}
-        )
+        if compiled.positional:
+            return compiled.sql, [given[name] for name in compiled.names]
+        return compiled.sql, {name: given[name] for name in compiled.names}
+
+    def loaded(self, dialect: Dialect, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """The driver's `rows` of this statement as named tuples, each value loaded as SQLAlchemy would."""
+        processors = self._compiled(dialect).processors
+        make = self._row._make
+        if not processors:
+            return [make(row) for row in rows]
+        loaded = []
+        for row in rows:
+            values = list(row)
+            for i, processor in processors:
+                values[i] = processor(values[i])
+            loaded.append(make(values))
+        return loaded
+
+    def _rows(self, session: Session, params: Mapping[str, Any], many: bool) -> list[Any]:
+        connection = session.connection()
+        sql, arguments = self.statement_for(connection.dialect, params)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, arguments)
+            cursor.execute(sql, arguments)
             if many:
                 rows = cursor.fetchall()
             else:
@@ -91,16 +109,7 @@ class DriverSelect:
                 rows = [] if row is None else [row]
         finally:
             cursor.close()
-        make = self._row._make
-        if not compiled.processors:
-            return [make(row) for row in rows]
-        loaded = []
-        for row in rows:
-            values = list(row)
-            for i, processor in compiled.processors:
-                values[i] = processor(values[i])
-            loaded.append(make(values))
-        return loaded
+        return self.loaded(connection.dialect, rows)
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Any:
         """The first row for `params` (the statement's bound parameters by name), or None."""
