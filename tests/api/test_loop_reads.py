@@ -1,6 +1,6 @@
 """The payslip and punch listings answer on the event loop (`api.loop_reads`) exactly as on the thread pool, and hand
-a request to the thread pool whenever the loop cannot answer it alone: a draft to build, a login's `last_seen_at` to write, a
-lapsed login to end, a PostgreSQL connection that broke, a SQLite database that is locked.
+a request to the thread pool whenever the loop cannot answer it alone: a draft to build, a login's `last_seen_at`
+to write, a lapsed login to end, a PostgreSQL connection that broke, a SQLite database that is locked.
 
 Which path answered is seen by counting the route's thread-pool calls; what it answered is compared with the
 thread pool's answer to the same request (the loop path switched off).
