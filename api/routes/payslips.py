@@ -21,7 +21,7 @@ from sqlalchemy import Integer, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import EVERYONE, SELF, Credentials, Presented, authorize, authorize_on_loop, ensure_visible
+from api.auth import EVERYONE, SELF, Credentials, Presented, authorize, authorized_rows, ensure_visible
 from api.cursor import bad_cursor, decode_cursor, encode_cursor
 from api.db import read_each, write
 from api.errors import NotFound
@@ -90,8 +90,8 @@ def _page_statement(given: frozenset[str]) -> DriverSelect:
         last_period, last_code = bindparam("last_period", type_=String()), bindparam("last_code", type_=String())
         after_code = or_(Employee.code > last_code, and_(Employee.code == last_code, Payslip.id > bindparam("last_id")))
         query = query.where(or_(PayRun.period < last_period, and_(PayRun.period == last_period, after_code)))
-    order = (PayRun.period.desc(), Employee.code, Payslip.id)
-    return DriverSelect(query.order_by(*order).limit(bindparam("limit", type_=Integer())))
+    order = (PayRun.period.desc(), Employee.code.asc(), Payslip.id.asc())
+    return DriverSelect(query.limit(bindparam("limit", type_=Integer())), order)
 
 
 class PayslipFilters(BaseModel):
@@ -111,9 +111,7 @@ async def list_payslips(
     locked ones."""
     try:
         async with loop_reads(request) as reads:
-            who = await authorize_on_loop(request, credentials, reads, *EVERYONE)
-            statement, params = _page(who, query)
-            rows = await reads.all(statement, params)
+            _who, rows = await authorized_rows(request, credentials, reads, EVERYONE, lambda who: _page(who, query))
             if any(row.document is None for row in rows[: query.limit]):
                 raise OffLoop  # a draft's, or one locked before its documents were stored: built on the threads
             return _page_response([row.document for row in rows[: query.limit]], rows, query.limit)
@@ -161,8 +159,10 @@ _OWN_BY_ID = DriverSelect(_visible_query(True).where(Payslip.id == bindparam("pa
 async def show_payslip(request: Request, payslip_id: PathId, credentials: Credentials) -> Response:
     try:
         async with loop_reads(request) as reads:
-            who = await authorize_on_loop(request, credentials, reads, *EVERYONE)
-            row = await reads.first(*_by_id(who, payslip_id))
+            who, rows = await authorized_rows(
+                request, credentials, reads, EVERYONE, lambda caller: _by_id(caller, payslip_id)
+            )
+            row = rows[0] if rows else None
             if row is not None and row.document is None:
                 raise OffLoop  # built on the threads
             return Response(_found(who, row, payslip_id).document, media_type="application/json")

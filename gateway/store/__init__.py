@@ -28,7 +28,7 @@ from gateway.store.core import (
     PushReject,
     Quarantine,
 )
-from gateway.store.driver_select import DriverSelect
+from gateway.store.driver_select import DriverSelect, joined_select
 from gateway.store.engine import (
     MIGRATIONS_DIR,
     alembic_config,
@@ -164,6 +164,7 @@ __all__ = [
     "User",
     "alembic_config",
     "autocommit_sessions",
+    "joined_select",
     "make_engine",
     "session_factory",
     "upgrade",

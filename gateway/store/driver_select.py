@@ -12,16 +12,21 @@ text, its booleans as `bool`); where a type has none the driver's values pass as
 expanding `IN` list is refused: its SQL text depends on each call's list, so it cannot be compiled once. For one
 row, or a page of rows with few conversions: the punch page (100 rows, four converted columns each) was slower
 this way than through SQLAlchemy's compiled row handling.
+
+`joined_select` puts two such selects into one statement (the caller's token or login beside the rows a route
+reads for it), where each round trip costs more than the rows it brings.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Dialect, Select
+from sqlalchemy import ColumnElement, Dialect, Select, literal_column, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 
 class _Compiled(NamedTuple):
@@ -35,10 +40,12 @@ class _Compiled(NamedTuple):
 
 class DriverSelect:
     """`statement` run by the driver: `first`/`all` give named tuples of the selected columns, in order (fields
-    named by the columns' keys, as on SQLAlchemy's rows)."""
+    named by the columns' keys, as on SQLAlchemy's rows). `order`: its ORDER BY, given here rather than on
+    `statement` so that `joined_select` can order the joined rows the same way."""
 
-    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
-        self.statement = statement
+    def __init__(self, statement: Select[*tuple[Any, ...]], order: Sequence[ColumnElement[Any]] = ()) -> None:
+        self.statement = statement.order_by(*order)
+        self.order = tuple(order)
         self._row: Any = namedtuple("Row", [column.key for column in statement.selected_columns], rename=True)  # type: ignore[misc]
         self._by_dialect: dict[str, _Compiled] = {}
 
@@ -119,3 +126,33 @@ class DriverSelect:
     def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
         """Every row for `params`."""
         return self._rows(session, params, many=True)
+
+
+class _Joined(DriverSelect):
+    """`caller`'s row beside each row of `body`; rows load as pairs (caller's row, body's row or None)."""
+
+    def __init__(self, caller: DriverSelect, body: DriverSelect) -> None:
+        left = caller.statement.subquery("caller")
+        right = body.statement.add_columns(literal_column("1").label("body_found")).subquery("body")
+        adapt = ClauseAdapter(right)
+        super().__init__(
+            select(*left.c, *right.c).select_from(left.outerjoin(right, true())),
+            [adapt.traverse(term) for term in body.order],
+        )
+        self._caller, self._body, self._width = caller._row, body._row, len(left.c)
+
+    def loaded(self, dialect: Dialect, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        width = self._width
+        return [
+            (self._caller._make(row[:width]), None if row[-1] is None else self._body._make(row[width:-1]))
+            for row in super().loaded(dialect, rows)
+        ]
+
+
+@functools.cache
+def joined_select(caller: DriverSelect, body: DriverSelect) -> DriverSelect:
+    """One statement for two: `caller`'s row (a one-row select) beside each of `body`'s rows, in `body`'s order
+    and within its LIMIT, for the parameters of both (their names must differ). Each row is a pair: the caller's
+    row and the body's, the body's None when it found nothing (the caller's row alone); no row at all when
+    `caller` found none. Built once per pair."""
+    return _Joined(caller, body)

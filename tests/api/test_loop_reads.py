@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 import api.routes.payslips as payslips_route
 import api.routes.punches as punches_route
 from api.loop_reads import LOOP_APPLICATION_NAME, OffLoop, reader_for
-from gateway.access.logins import open_session
-from gateway.access.tokens import issue_token, revoke_token
+from gateway.access.logins import OPEN_SESSION, open_session
+from gateway.access.tokens import TOKEN_ROW, issue_token, revoke_token
 from gateway.access.users import create_user
 from gateway.pay.lock_checks import WARNING_CODES
 from gateway.pay.payrun import run_payroll
-from gateway.store import ApiToken, Employee, LoginSession, Payslip, User, utcnow
+from gateway.store import ApiToken, Employee, LoginSession, Payslip, User, joined_select, utcnow
 
 ROUTES = (payslips_route, punches_route)
 
@@ -151,6 +151,80 @@ def test_a_draft_is_built_on_the_pool(client: TestClient, as_role, slips: dict[s
     mine = client.get("/api/v1/payslips", headers=as_role("employee"))  # an employee sees locked ones only
     assert [item["period"] for item in mine.json()["items"]] == [PERIOD]
     assert pool_calls == ["_show_payslip", "_list_payslips"]
+
+
+class _Recorded:
+    """A request's `Reads`, noting each statement run."""
+
+    def __init__(self, reads: Any, statements: list[object]) -> None:
+        self._reads, self._statements = reads, statements
+
+    async def first(self, statement: object, params: Any) -> Any:
+        self._statements.append(statement)
+        return await self._reads.first(statement, params)
+
+    async def all(self, statement: object, params: Any) -> list[Any]:
+        self._statements.append(statement)
+        return await self._reads.all(statement, params)
+
+
+@pytest.fixture
+def statements(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The statements the loop's reads ran, in order."""
+    reader = client.app.state.loop_reader  # type: ignore[attr-defined]
+    real, ran = reader.reads, []
+
+    @asynccontextmanager
+    async def recorded() -> AsyncIterator[_Recorded]:
+        async with real() as reads:
+            yield _Recorded(reads, ran)
+
+    monkeypatch.setattr(reader, "reads", recorded)
+    return ran
+
+
+def test_a_token_seen_before_is_read_with_the_payslip_in_one_statement(  # type: ignore[no-untyped-def]
+    client: TestClient, slips: dict[str, int], factory, statements, pool_calls
+) -> None:
+    with factory() as session, session.begin():
+        token, secret = issue_token(session, "payroll-desk", "hr", None, "test")
+    path, hr = f"/api/v1/payslips/{slips['march']}", {"Authorization": f"Bearer {secret}"}
+    first, second = client.get(path, headers=hr), client.get(path, headers=hr)
+    assert (first.status_code, first.content) == (200, second.content)
+    assert statements == [TOKEN_ROW, payslips_route._BY_ID, joined_select(TOKEN_ROW, payslips_route._BY_ID)]
+    missing = client.get("/api/v1/payslips/999999", headers=hr)
+    assert (missing.status_code, missing.json()["detail"]) == (404, "payslip 999999 does not exist")
+    with factory() as session, session.begin():
+        revoke_token(session, session.get_one(ApiToken, token.id), "test")
+    revoked = client.get(path, headers=hr)  # its row, judged again in the joined statement
+    assert (revoked.status_code, revoked.json()["detail"]) == (
+        401,
+        "the bearer token is unknown or revoked: check that it was copied whole, or ask an admin for a new one",
+    )
+    assert statements[3:] == [joined_select(TOKEN_ROW, payslips_route._BY_ID)] * 2 and pool_calls == []
+    bad_cursor = client.get("/api/v1/payslips?cursor=nonsense", headers=hr)  # the caller is judged first here too
+    assert (bad_cursor.status_code, bad_cursor.json()["detail"]) == (401, revoked.json()["detail"])
+
+
+def test_a_login_given_another_role_is_answered_for_its_new_role(  # type: ignore[no-untyped-def]
+    client: TestClient, slips: dict[str, int], cookie, factory, statements, pool_calls
+) -> None:
+    """What a process saw a login to be picks the select joined to it; the row read with it decides."""
+    cookie(timedelta(seconds=10))
+    own = [client.get("/api/v1/payslips").json()["items"] for _ in range(2)]
+    assert own[0] == own[1] and [(item["employee"], item["period"]) for item in own[0]] == [("E001", PERIOD)]
+    with factory() as session, session.begin():
+        session.execute(update(User).where(User.username == "E001").values(role="hr", employee_id=None))
+    everyone = client.get("/api/v1/payslips").json()["items"]
+    assert [(item["period"], item["status"]) for item in everyone] == [("2026-04", "computed"), (PERIOD, "locked")]
+    employee_page, hr_page = (
+        payslips_route._page_statement(frozenset(given)) for given in ({"limit", "employee_id"}, {"limit"})
+    )
+    assert statements == [
+        OPEN_SESSION, employee_page, joined_select(OPEN_SESSION, employee_page),
+        joined_select(OPEN_SESSION, employee_page), hr_page,
+    ]  # fmt: skip
+    assert pool_calls == ["_list_payslips"]  # April's draft is built there
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, bindparam, false, select
 from sqlalchemy.orm import Session
 
-from gateway.store import DriverSelect, Employee, Office, Punch, make_engine, upgrade
+from gateway.store import DriverSelect, Employee, Office, Punch, joined_select, make_engine, upgrade
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -95,3 +95,31 @@ def test_an_expanding_in_list_is_refused_rather_than_compiled_once(engine: Engin
         selected = DriverSelect(select(Employee.id).where(Employee.code.in_(["E1", "E2"])))
         with pytest.raises(TypeError, match="expanding IN"):
             selected.all(session, {})
+
+
+_OFFICE = DriverSelect(select(Office.id, Office.name, Office.timezone).where(Office.name == bindparam("office")))
+_PAGE = DriverSelect(  # newest first, two at a time: the LIMIT must hold inside the join, the order outside it
+    select(Punch.id, Punch.ts_utc, Punch.is_double_tap, Employee.code)
+    .join(Employee, Punch.employee_id == Employee.id)
+    .where(Punch.ts_utc < bindparam("before"))
+    .limit(bindparam("limit")),
+    (Punch.ts_utc.desc(), Punch.id.desc()),
+)
+
+
+def test_a_joined_select_gives_each_row_beside_the_callers_as_the_two_selects_give_them(engine: Engine) -> None:
+    joined = joined_select(_OFFICE, _PAGE)
+    assert joined_select(_OFFICE, _PAGE) is joined  # compiled once per pair
+    with Session(engine) as session:
+        _fill(session)
+        for before, limit in ((datetime(2026, 3, 4), 2), (datetime(2026, 3, 4), 9), (datetime(2026, 3, 2, 1), 2)):
+            params = {"office": "上海", "before": before, "limit": limit}
+            office, page = _OFFICE.first(session, params), _PAGE.all(session, params)
+            rows = joined.all(session, params)
+            assert rows == [(office, row) for row in page]  # the `id`s of both kept apart
+            assert [type(value) for value in rows[0][1]] == [int, datetime, bool, str]
+            assert rows[0][0].name == "上海" and rows[0][1].code in {"E1", "E2"}
+        assert [row.ts_utc for _office, row in rows] == [datetime(2026, 3, 2, 0, 59, 30)]
+        nothing_before = {"office": "上海", "before": datetime(2026, 3, 1), "limit": 2}
+        assert joined.all(session, nothing_before) == [(_OFFICE.first(session, nothing_before), None)]
+        assert joined.all(session, {**nothing_before, "office": "北京"}) == []  # no caller: no row at all
