@@ -347,15 +347,20 @@ def visible_employee_id(session: Session, principal: Principal, code: str | None
     """The employee an `employee=` filter names (None: no filter), 404 for an unknown code or, for an
     employee or manager, anyone but themselves; without the filter they are limited to themselves."""
     if code is None:
-        return principal.employee_id if principal.role in SELF else None
+        return own_employee_id(principal)
     return _visible(principal, code, _EMPLOYEE_ID.first(session, {"code": code}))
 
 
 async def visible_employee_id_on_loop(reads: Reads, principal: Principal, code: str | None) -> int | None:
     """`visible_employee_id` on the event loop's `reads` (`api.loop_reads`)."""
     if code is None:
-        return principal.employee_id if principal.role in SELF else None
+        return own_employee_id(principal)
     return _visible(principal, code, await reads.first(_EMPLOYEE_ID, {"code": code}))
+
+
+def own_employee_id(principal: Principal) -> int | None:
+    """The employee whose rows alone a `SELF` caller sees; None for the others."""
+    return principal.employee_id if principal.role in SELF else None
 
 
 def _visible(principal: Principal, code: str, row: Any) -> int:

@@ -194,6 +194,13 @@ def test_a_token_seen_before_is_read_with_the_payslip_in_one_statement(  # type:
     assert statements == [TOKEN_ROW, payslips_route._BY_ID, joined_select(TOKEN_ROW, payslips_route._BY_ID)]
     missing = client.get("/api/v1/payslips/999999", headers=hr)
     assert (missing.status_code, missing.json()["detail"]) == (404, "payslip 999999 does not exist")
+    punches = "/api/v1/punches?start=2026-03-02T00:00:00%2B08:00&limit=3"
+    page = client.get(punches, headers=hr).json()
+    stamps = [punch["ts_utc"] for punch in page["items"]]
+    assert len(stamps) == 3 and stamps == sorted(stamps) and page["next_cursor"] is not None
+    given = frozenset({"start", "limit"})
+    assert statements[4:] == [joined_select(TOKEN_ROW, punches_route._loop_page_statement(given))]
+    del statements[4:]
     with factory() as session, session.begin():
         revoke_token(session, session.get_one(ApiToken, token.id), "test")
     revoked = client.get(path, headers=hr)  # its row, judged again in the joined statement
