@@ -8,7 +8,9 @@ poll, `POST /devices/{ref}/sync`, `punchclock sync`, user sync — runs inside `
 - **Taken in one transaction**: `INSERT … ON CONFLICT DO NOTHING` of the row keyed by the device
   name; if a row was there, `UPDATE … WHERE expires_at < now` takes it over only when it ran out.
   Both statements are decided by the database (SQLite's write lock, PostgreSQL's row lock), so two
-  processes asking at once never both get it. Otherwise `TerminalBusy` names the holder.
+  processes asking at once never both get it. Otherwise `TerminalBusy` names the holder. On PostgreSQL each
+  statement reads what committed before it, so the holder may have let go between the insert and the select
+  that names it: then the lease is asked for again (a few times at most), not refused with a holder gone.
 - **Renewed while held**: a daemon thread moves `expires_at` to now + `ttl_s` every `ttl_s / 3`, so a
   download of any length keeps its terminal; a holder that died (SIGKILL, power cut) stops renewing
   and its terminal is free `ttl_s` later at most — at once when the holder was a process of this host
@@ -34,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +48,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds a lease lives without renewal: how long a crashed holder keeps its terminal at most.
 LEASE_TTL_S = 60.0
+
+#: Times `acquire` asks again when the holder it was refused by let go before it could be named.
+_ASKS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,37 +84,41 @@ def acquire(factory: sessionmaker[Session], device_name: str, operation: str, tt
         "acquired_at": now,
         "expires_at": now + timedelta(seconds=ttl_s),
     }
-    with factory() as session, session.begin():
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        inserted = session.scalar(
-            insert(DeviceLease).values(values).on_conflict_do_nothing().returning(DeviceLease.token)
-        )
-        if inserted == token:
-            return Lease(device_name, token, operation)
-        taken = session.scalar(
-            update(DeviceLease)
-            .where(DeviceLease.device_name == device_name, DeviceLease.expires_at < now)
-            .values(values)
-            .returning(DeviceLease.token)
-            .execution_options(synchronize_session=False)
-        )
-        if taken == token:
-            log.warning("device %s: took over a lease that ran out (its holder stopped renewing it)", device_name)
-            return Lease(device_name, token, operation)
-        holder = session.scalars(select(DeviceLease).where(DeviceLease.device_name == device_name)).one()
-        if _died_here(holder):
-            taken = session.scalar(
-                update(DeviceLease)
-                .where(DeviceLease.device_name == device_name, DeviceLease.token == holder.token)
-                .values(values)
-                .returning(DeviceLease.token)
-                .execution_options(synchronize_session=False)
+    for _ask in range(_ASKS):
+        with factory() as session, session.begin():
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            inserted = session.scalar(
+                insert(DeviceLease).values(values).on_conflict_do_nothing().returning(DeviceLease.token)
             )
-            if taken == token:
+            if inserted == token:
+                return Lease(device_name, token, operation)
+            if _take_over(session, values, DeviceLease.expires_at < now):
+                log.warning("device %s: took over a lease that ran out (its holder stopped renewing it)", device_name)
+                return Lease(device_name, token, operation)
+            holder = session.scalars(select(DeviceLease).where(DeviceLease.device_name == device_name)).one_or_none()
+            if holder is None:  # freed since the insert: on PostgreSQL each statement reads what committed last
+                continue
+            if _died_here(holder) and _take_over(session, values, DeviceLease.token == holder.token):
                 _UNRELEASED.discard(holder.token)
                 log.warning("device %s: took over the lease of pid %d, whose operation ended", device_name, holder.pid)
                 return Lease(device_name, token, operation)
-        raise TerminalBusy(busy_message(device_name, holder))
+            raise TerminalBusy(busy_message(device_name, holder))
+    raise TerminalBusy(
+        f"device {device_name} is busy: other operations took and freed it {_ASKS} times while this one asked; "
+        "try again in a moment"
+    )
+
+
+def _take_over(session: Session, values: dict[str, object], condition: ColumnElement[bool]) -> bool:
+    """Write the lease `values` over the device's row where `condition` holds; whether it did."""
+    taken = session.scalar(
+        update(DeviceLease)
+        .where(DeviceLease.device_name == values["device_name"], condition)
+        .values(values)
+        .returning(DeviceLease.token)
+        .execution_options(synchronize_session=False)
+    )
+    return taken == values["token"]
 
 
 #: Tokens of this process's leases whose release failed (the database went away mid-operation, e.g. a

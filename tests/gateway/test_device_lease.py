@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from gateway_testkit import FakeDriver, punch
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import config as cfg
@@ -66,6 +66,30 @@ def test_a_lease_that_ran_out_is_taken_over_and_the_old_holder_cannot_touch_it(
     assert renew(factory, fresh, ttl_s=600) is True
     row = lease_row(factory)
     assert row is not None and row.expires_at > utcnow() + timedelta(seconds=500)
+
+
+def test_a_holder_that_lets_go_while_another_asks_leaves_the_lease_to_it(
+    db_url: str, engine: Engine, factory: sessionmaker[Session]
+) -> None:
+    """On PostgreSQL the insert that finds the holder's row and the select that would name the holder read two
+    snapshots: a release committed between them left no row to name (a 500 under two API processes' syncs)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's write lock, taken by the insert, keeps the holder's release out until the answer")
+    held = acquire(factory, "door", "poll")
+    released: list[str] = []
+
+    def release_before_the_select(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not released and statement.startswith("SELECT") and "device_leases" in statement:
+            released.append(statement)
+            release(factory, held)  # another connection, committed before the select runs
+
+    event.listen(engine, "before_cursor_execute", release_before_the_select)
+    try:
+        lease = acquire(factory, "door", "user sync")
+    finally:
+        event.remove(engine, "before_cursor_execute", release_before_the_select)
+    row = lease_row(factory)
+    assert released and row is not None and (row.token, row.operation) == (lease.token, "user sync")
 
 
 def test_the_holder_keeps_renewing_while_it_works(factory: sessionmaker[Session]) -> None:
