@@ -92,8 +92,11 @@ FAULT_KINDS = {"refuse": "zk-tcp", "stall": "zk-udp", "wrong key": "zk-tcp"}
 COMM_KEY, WRONG_KEY = 4711, 4712
 TIMEOUT_S = 3.0
 RESTART_GRACE_S = 10.0
-# The last line of a traceback an API process logged: the exception and its message.
-EXCEPTION_LINE = re.compile(r"^(?:[a-z_]+\.)*[A-Za-z_]*(?:Error|Exception|Timeout|Refused)\b.*")
+# The last line of a traceback an API process logged: the exception and its message. A class from a module
+# (`sqlalchemy.exc.NoResultFound: …`) whatever its name, or a builtin one named as errors are.
+EXCEPTION_LINE = re.compile(
+    r"^(?:(?:[a-z_][a-z0-9_]*\.)+[A-Z]\w*|[A-Za-z_]*(?:Error|Exception|Timeout|Refused))(?::|$)"
+)
 PERIOD, EARLIER_PERIOD = "2026-11", "2026-10"
 PASSWORD = "soak horse battery 9"
 NOVEMBER_WORKDAYS = [date(2026, 11, d) for d in range(1, 31) if date(2026, 11, d).weekday() < 5]
