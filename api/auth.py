@@ -303,9 +303,9 @@ Credentials = Annotated[
 `Credentials` and runs its work, `authorize(request, credentials, *roles, session=…)` first, in ONE
 `run_in_threadpool`. With `require` FastAPI runs the dependency and the endpoint in the pool one after the
 other: the second hop cost about as much CPU as the rest of a `GET /payslips/{id}` (1.98 against 1.06 ms,
-SQLite). The payslip and punch routes first try the event loop (`authorize_on_loop`, `api.loop_reads`) and
-make that one pool call only when the loop cannot answer. A token that is given but wrong is refused in the
-endpoint, so with a malformed parameter too it answers 422 first."""
+SQLite). The payslip and punch routes first try the event loop (`authorized_rows` or `authorize_on_loop`,
+`api.loop_reads`) and make that one pool call only when the loop cannot answer. A token that is given but
+wrong is refused in the endpoint, so with a malformed parameter too it answers 422 first."""
 
 
 def sees_full_numbers(principal: Principal) -> bool:
