@@ -213,7 +213,11 @@ def _loop_caller(request: Request, credentials: Presented) -> _LoopCaller:
 async def authorize_on_loop(request: Request, credentials: Presented, reads: Reads, *roles: str) -> Principal:
     """`authorize` by the same selects, on the event loop's `reads` (`api.loop_reads`); `OffLoop` when the answer
     would write (a login's `last_seen_at` is due, or it lapsed and ends now), which `authorize` does."""
-    caller = _loop_caller(request, credentials)
+    return await _judged(_loop_caller(request, credentials), reads, roles)
+
+
+async def _judged(caller: _LoopCaller, reads: Reads, roles: tuple[str, ...]) -> Principal:
+    """The caller, its row read alone, if its role is one of `roles`."""
     return _in_role(caller.judge(await reads.first(caller.statement, caller.params)), roles)
 
 
@@ -254,7 +258,7 @@ async def authorized_rows(
         if (who.role, who.employee_id) == (seen.role, seen.employee_id):
             return who, [row for _caller, row in rows if row is not None]
     else:
-        who = _in_role(caller.judge(await reads.first(caller.statement, caller.params)), roles)
+        who = await _judged(caller, reads, roles)
     if len(_SEEN) >= _SEEN_AT_MOST:
         _SEEN.clear()
     _SEEN[caller.key] = who

@@ -91,16 +91,20 @@ class DriverSelect:
 
     def loaded(self, dialect: Dialect, rows: Sequence[Sequence[Any]]) -> list[Any]:
         """The driver's `rows` of this statement as named tuples, each value loaded as SQLAlchemy would."""
-        processors = self._compiled(dialect).processors
         make = self._row._make
+        return [make(values) for values in self._values(dialect, rows)]
+
+    def _values(self, dialect: Dialect, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """`rows` with each value loaded as SQLAlchemy would (the rows themselves where no column converts)."""
+        processors = self._compiled(dialect).processors
         if not processors:
-            return [make(row) for row in rows]
+            return rows
         loaded = []
         for row in rows:
             values = list(row)
             for i, processor in processors:
                 values[i] = processor(values[i])
-            loaded.append(make(values))
+            loaded.append(values)
         return loaded
 
     def _rows(self, session: Session, params: Mapping[str, Any], many: bool) -> list[Any]:
@@ -145,7 +149,7 @@ class _Joined(DriverSelect):
         width = self._width
         return [
             (self._caller._make(row[:width]), None if row[-1] is None else self._body._make(row[width:-1]))
-            for row in super().loaded(dialect, rows)
+            for row in self._values(dialect, rows)
         ]
 
 
