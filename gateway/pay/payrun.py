@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.access.anchors import Anchor, pending_anchor
@@ -63,7 +63,8 @@ from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
 from gateway.pay.payslip_documents import store_locked_documents
-from gateway.pay.stored_json import int_objects, quantities_text
+from gateway.pay.payslip_lines import StoredLine, lines_text, stored_lines
+from gateway.pay.stored_json import int_objects
 from gateway.store import (
     RUN_COMPUTED,
     RUN_DRAFT,
@@ -281,7 +282,7 @@ def compute_payrun(session: Session, run_id: int, actor: str) -> list[Change]:
         )
     result = _pay(session, run, attendance)
     old = dict(_stored_figures(session, run.id))
-    session.execute(
+    session.execute(  # the lines of a run computed before migration 0040, as rows
         delete(PayslipLine).where(PayslipLine.payslip_id.in_(select(Payslip.id).where(Payslip.payrun_id == run.id)))
     )
     session.execute(delete(Payslip).where(Payslip.payrun_id == run.id))
@@ -337,17 +338,25 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     if refused:
         raise PayRunWarnings(run, refused)
     before = _describe(run)
-    _snapshot(session, run)
     key = keys_of(session).audit_key
     slips = cast(Table, Payslip.__table__)
+    sealing = update(slips).where(slips.c.id == bindparam("slip_id"))
+    sealing = sealing.values(digest=bindparam("slip_digest"), **{f: bindparam(f"taken_{f}") for f in _SNAPSHOT})
+    source = _snapshot_source(run)
     digests: dict[int, str] = {}
-    for chunk in run_contents(session, run):  # each payslip read once: sealed, and its document stored
-        sealed = {slip.id: slip_digest(key, slip, lines) for slip, lines in chunk}
-        session.execute(
-            update(slips).where(slips.c.id == bindparam("slip_id")).values(digest=bindparam("slip_digest")),
-            [{"slip_id": slip_id, "slip_digest": digest} for slip_id, digest in sealed.items()],
+    for chunk in run_contents(session, run):  # each payslip read once: snapshot, sealed, its document stored
+        taken = _snapshots(session, run, source, chunk[0][0].id, chunk[-1][0].id)
+        snapped = [(slip._replace(**taken[slip.employee_id]), lines) for slip, lines in chunk]
+        sealed = {slip.id: slip_digest(key, slip, lines) for slip, lines in snapped}
+        session.execute(  # the snapshot and the digest sealing it, in one rewrite of each payslip
+            sealing,
+            [
+                {"slip_id": slip.id, "slip_digest": sealed[slip.id]}
+                | {f"taken_{f}": getattr(slip, f) for f in _SNAPSHOT}
+                for slip, _lines in snapped
+            ],
         )
-        store_locked_documents(session, run, chunk)  # what the API serves for the locked payslips from now on
+        store_locked_documents(session, run, snapped)  # what the API serves for the locked payslips from now on
         digests.update(sealed)
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
@@ -363,16 +372,28 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     return LockResult(run, run.digest, warnings, pending_anchor(session, row.seq))
 
 
-def _snapshot(session: Session, run: PayRun) -> None:
-    """Copy who was paid, where (office, department), into which account and under which ID onto each payslip,
-    as of now (the lock).
+#: The payslip fields the lock copies from who was paid, where and into which account, as of the lock.
+_SNAPSHOT = (
+    "employee_code",
+    "employee_name",
+    "office_name",
+    "department_name",
+    "bank_name",
+    "account_name",
+    "account_no",
+    "id_type",
+    "id_number",
+)
 
-    One UPDATE … FROM the employees outer-joined to their department, office and bank account (an employee may
-    lack the first and the last), so the database copies the run's rows in one pass; with a correlated
-    subquery per column it looked each payslip's employee up nine times (a fifth of the lock at 100,000 on
-    SQLite). Sealed numbers are copied as they are stored: the vault opens a copy with the original's context.
+
+def _snapshot_source(run: PayRun) -> Select[Any]:
+    """Each employee's id, then what a payslip of `run` copies at lock (`_SNAPSHOT`, by those names): who was paid,
+    where (office, department), into which account and under which ID, as of now.
+
+    The employees outer-joined to their department, office and bank account (an employee may lack the first and
+    the last): one pass, not a lookup of the payslip's employee per field. Sealed numbers are copied as they are
+    stored: the vault opens a copy with the original's context.
     """
-    slips = cast(Table, Payslip.__table__)
     employees, accounts = cast(Table, Employee.__table__), cast(Table, BankAccount.__table__)
     departments, offices = cast(Table, Department.__table__), cast(Table, Office.__table__)
     employee, account = employees.c, accounts.c
@@ -384,15 +405,15 @@ def _snapshot(session: Session, run: PayRun) -> None:
     query = (
         select(
             employee.id,
-            employee.code,
-            employee.name,
-            employee.id_type,
-            employee.id_number,  # sealed likewise
+            employee.code.label("employee_code"),
+            employee.name.label("employee_name"),
             paying_office.label("office_name"),
             departments.c.name.label("department_name"),  # at the lock, by name (the pay sheet's 部门)
             account.bank_name,
             account.account_name,
             account.account_no,  # sealed: copied, never opened
+            employee.id_type,
+            employee.id_number,  # sealed likewise
         )
         .select_from(employees)
         .outerjoin(departments, departments.c.id == employee.department_id)
@@ -400,22 +421,15 @@ def _snapshot(session: Session, run: PayRun) -> None:
     )
     if run.office_id is None:  # the employee's own office; an office's run names it once, above
         query = query.outerjoin(offices, offices.c.id == employee.office_id)
-    source = query.subquery("source")
-    session.execute(
-        update(slips)
-        .where(slips.c.payrun_id == run.id, slips.c.employee_id == source.c.id)
-        .values(
-            employee_code=source.c.code,
-            employee_name=source.c.name,
-            office_name=source.c.office_name,
-            department_name=source.c.department_name,
-            bank_name=source.c.bank_name,
-            account_name=source.c.account_name,
-            account_no=source.c.account_no,
-            id_type=source.c.id_type,
-            id_number=source.c.id_number,
-        )
-    )
+    return query
+
+
+def _snapshots(session: Session, run: PayRun, source: Select[Any], first: int, last: int) -> dict[int, dict[str, Any]]:
+    """`source`'s snapshot of the employees of `run`'s payslips `first`..`last` (ids), by employee id."""
+    slips = cast(Table, Payslip.__table__)
+    chunk = select(slips.c.employee_id).where(slips.c.payrun_id == run.id, slips.c.id.between(first, last))
+    rows = session.execute(source.where(source.selected_columns.id.in_(chunk))).all()
+    return {row.id: {f: getattr(row, f) for f in _SNAPSHOT} for row in rows}
 
 
 def run_payroll(
@@ -457,10 +471,8 @@ def payslips_of(session: Session, run_id: int) -> list[tuple[Payslip, Employee]]
     return [(slip, emp) for slip, emp in rows]
 
 
-def lines_of(session: Session, payslip_id: int) -> list[PayslipLine]:
-    return list(
-        session.scalars(select(PayslipLine).where(PayslipLine.payslip_id == payslip_id).order_by(PayslipLine.position))
-    )
+def lines_of(session: Session, payslip_id: int) -> list[StoredLine]:
+    return stored_lines(session, [payslip_id])[payslip_id]
 
 
 # --- computing ----------------------------------------------------------------------------------
@@ -719,14 +731,14 @@ def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, 
     return [(emp.code, slip.figures) for slip, emp in payslips_of(session, run_id)]
 
 
-_STORE_CHUNK = 5_000  # employees whose payslips and lines are built and inserted at a time
-_LINE_COLUMNS = ("payslip_id", "position", "code", "amount_fen", "quantities_json", "rule")
+_STORE_CHUNK = 5_000  # employees whose payslips are built and inserted at a time
 
 
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
-    """Insert the payslips (core executemany), then their lines (`_insert_lines`),
-    `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once. The JSON
-    columns are `json.dumps`' text byte for byte (`gateway.pay.stored_json`): it is what the digests seal."""
+    """Insert the payslips (core executemany), each with its lines as one text (`gateway.pay.payslip_lines`),
+    `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once. The figures,
+    inputs and attendance are `json.dumps`' text byte for byte (`gateway.pay.stored_json`): it is what the
+    digests seal."""
     inputs = result.inputs
     assert inputs is not None
     slips = cast(Table, Payslip.__table__)
@@ -734,11 +746,14 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
     given = {name: getattr(inputs, name) for name in INPUT_COLUMNS}
     outputs = {name: getattr(result, name) for name in OUTPUT_COLUMNS}
     gross, net, iit = result.gross_fen.tolist(), result.net_fen.tolist(), result.iit_fen.tolist()
-    last_id = 0
     for start in range(0, len(employees), _STORE_CHUNK):
         chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
         texts = zip(
-            int_objects(outputs, chunk), int_objects(given, chunk), int_objects(attendance.summary, chunk), strict=True
+            int_objects(outputs, chunk),
+            int_objects(given, chunk),
+            int_objects(attendance.summary, chunk),
+            map(lines_text, lines_of_rows(result, chunk)),
+            strict=True,
         )
         session.execute(
             insert(slips),
@@ -752,39 +767,8 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
                     "figures_json": figures,
                     "inputs_json": given_text,
                     "attendance_json": days,
+                    "lines_json": lines,
                 }
-                for i, (figures, given_text, days) in zip(chunk, texts, strict=True)
+                for i, (figures, given_text, days, lines) in zip(chunk, texts, strict=True)
             ],
         )
-        # The chunk's ids by employee, read back past the run's last id so far: RETURNING in parameter order makes
-        # SQLAlchemy insert SQLite's rows one statement each
-        ids: dict[int, int] = dict(
-            session.execute(
-                select(slips.c.employee_id, slips.c.id).where(slips.c.payrun_id == run.id, slips.c.id > last_id)
-            ).all()
-        )
-        last_id = max(ids.values())
-        _insert_lines(
-            session,
-            [
-                (slip_id, n, line.code, line.amount_fen, quantities_text(line.quantities), line.rule)
-                for i, lines in zip(chunk, lines_of_rows(result, chunk), strict=True)
-                for slip_id in (ids[employees[i].id],)
-                for n, line in enumerate(lines)
-            ],
-        )
-
-
-def _insert_lines(session: Session, rows: list[tuple[object, ...]]) -> None:
-    """Payslip lines (a month has about 17 per employee) by the driver itself, past SQLAlchemy's per-parameter
-    processing: SQLite's executemany, PostgreSQL's COPY (as `gateway.devices.ingest` writes punches)."""
-    connection = session.connection()
-    columns = ", ".join(_LINE_COLUMNS)
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY payslip_lines ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    placeholders = ", ".join("?" * len(_LINE_COLUMNS))
-    connection.exec_driver_sql(f"INSERT INTO payslip_lines ({columns}) VALUES ({placeholders})", rows)

@@ -4,14 +4,15 @@ A locked payslip never changes (database triggers refuse it), so its document is
 lock's transaction, and stored as orjson bytes in `payslip_documents`; the API returns those bytes as they
 are. The document holds no role-dependent field (no bank account, no ID number), so one document serves
 every role that may see the payslip; who may see it is decided by the API's query, not here. Draft and
-computed payslips are built per request by the same `build_documents`, so both paths give the same JSON.
+computed payslips are built per request by the same `build_documents`, so both paths give the same JSON. The
+payslip's stored JSON texts (figures, attendance, inputs, lines) go in as they are (`orjson.Fragment`), never
+parsed and written again.
 A run locked before migration 0035 has no documents: the API builds them on first read and stores them
 with `store_documents`, whose insert ignores a document another request stored first.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,35 +22,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.access.integrity import LineContent, SlipContent
-from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument, PayslipLine
+from gateway.pay.payslip_lines import lines_fragment, older_lines
+from gateway.store import RUN_LOCKED, Employee, PayRun, Payslip, PayslipDocument
 
 
 def build_documents(session: Session, which: ColumnElement[bool]) -> dict[int, bytes]:
     """The documents of the payslips `which` selects (a condition on `payslips`), by payslip id.
 
-    Two queries whatever the count: the payslips with their run and employee, then all their lines.
+    One query for the payslips with their run and employee; a second for the lines only of payslips computed
+    before their lines were one text on the row (`gateway.pay.payslip_lines`).
     """
     slips = session.execute(
         select(
             Payslip.id, PayRun.id.label("run_id"), PayRun.period, PayRun.status, Payslip.employee_code,
             Payslip.employee_name, Employee.code, Employee.name, Payslip.gross_fen, Payslip.net_fen,
-            Payslip.iit_fen, Payslip.figures_json, Payslip.attendance_json, Payslip.inputs_json,
+            Payslip.iit_fen, Payslip.figures_json, Payslip.attendance_json, Payslip.inputs_json, Payslip.lines_json,
         )
         .join(PayRun, Payslip.payrun_id == PayRun.id)
         .join(Employee, Payslip.employee_id == Employee.id)
         .where(which)
     ).all()  # fmt: skip
-    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for payslip_id, code, amount_fen, quantities_json, rule in session.execute(
-        select(PayslipLine.payslip_id, PayslipLine.code, PayslipLine.amount_fen, PayslipLine.quantities_json,
-               PayslipLine.rule)
-        .join(Payslip, PayslipLine.payslip_id == Payslip.id)
-        .join(PayRun, Payslip.payrun_id == PayRun.id)
-        .join(Employee, Payslip.employee_id == Employee.id)
-        .where(which)
-        .order_by(PayslipLine.payslip_id, PayslipLine.position)
-    ):  # fmt: skip
-        lines[payslip_id].append(_line(code, amount_fen, quantities_json, rule))
+    older = older_lines(session, [slip.id for slip in slips if slip.lines_json is None])
     documents = {}
     for slip in slips:
         locked = slip.status == RUN_LOCKED
@@ -61,7 +54,7 @@ def build_documents(session: Session, which: ColumnElement[bool]) -> dict[int, b
             slip.status,
             slip.employee_code or slip.code if locked else slip.code,
             slip.employee_name or slip.name if locked else slip.name,
-            lines[slip.id],
+            [line.as_dict() for line in older[slip.id]] if slip.lines_json is None else lines_fragment(slip.lines_json),
         )
     return documents
 
@@ -77,9 +70,10 @@ def _document(
     status: str,
     employee: str | None,
     name: str | None,
-    lines: list[dict[str, Any]],
+    lines: list[dict[str, Any]] | orjson.Fragment,
 ) -> bytes:
-    """One payslip's document from a row holding its id, amounts and JSON columns (by those names)."""
+    """One payslip's document from a row holding its id, amounts and JSON columns (by those names); `lines` the
+    stored text embedded as it is, or the dicts of lines stored as rows."""
     return orjson.dumps(
         {
             "id": slip.id,
@@ -91,9 +85,9 @@ def _document(
             "gross_fen": slip.gross_fen,
             "net_fen": slip.net_fen,
             "iit_fen": slip.iit_fen,
-            "figures": orjson.loads(slip.figures_json),
-            "attendance": orjson.loads(slip.attendance_json),
-            "inputs": orjson.loads(slip.inputs_json),
+            "figures": orjson.Fragment(slip.figures_json),  # stored JSON text, embedded as it is
+            "attendance": orjson.Fragment(slip.attendance_json),
+            "inputs": orjson.Fragment(slip.inputs_json),
             "lines": lines,
         }
     )
@@ -129,7 +123,9 @@ def store_locked_documents(
                     RUN_LOCKED,
                     slip.employee_code,
                     slip.employee_name,
-                    [_line(code, amount_fen, quantities, rule) for _n, code, amount_fen, quantities, rule, _s in lines],
+                    [_line(code, amount_fen, quantities, rule) for _n, code, amount_fen, quantities, rule, _s in lines]
+                    if slip.lines_json is None
+                    else lines_fragment(slip.lines_json),
                 ),
             }
             for slip, lines in contents

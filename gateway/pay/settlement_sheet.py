@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pay.exports.workbook import Column, new_workbook, save, write_table
-from gateway.store import RUN_LOCKED, Employee, Office, PayRun, Payslip, PayslipLine
+from gateway.pay.payslip_lines import StoredLine, stored_lines
+from gateway.store import RUN_LOCKED, Employee, Office, PayRun, Payslip
 
 #: Chinese names of the payslip line codes on the document (the web app's catalogue has the same under "lines").
 LINE_NAMES = {
@@ -63,7 +64,7 @@ def _yuan(fen: int | Decimal) -> str:
     return f"{Decimal(fen).scaleb(-2).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
-def _rule(line: PayslipLine) -> str:
+def _rule(line: StoredLine) -> str:
     """The settlement's Chinese rule for the lines it is about; the payslip's own rule for the rest."""
     q = line.quantities
     if line.code == "BASE_PAY" and "monthly_salary_fen" in q:
@@ -135,9 +136,7 @@ def final_settlement(session: Session, employee: Employee) -> Settlement:
     slip, run = found
     lines = [
         SettlementLine(line.code, LINE_NAMES.get(line.code, line.code), line.amount_fen, _rule(line))
-        for line in session.scalars(
-            select(PayslipLine).where(PayslipLine.payslip_id == slip.id).order_by(PayslipLine.position)
-        )
+        for line in stored_lines(session, [slip.id])[slip.id]
         if not line.code.endswith("_EMPLOYER")
     ]
     office = session.get(Office, employee.office_id) if employee.office_id is not None else None

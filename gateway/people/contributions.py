@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.store import RUN_LOCKED, PayRun, Payslip, PayslipLine
+from gateway.pay.payslip_lines import stored_lines
+from gateway.store import RUN_LOCKED, PayRun, Payslip
 
 ITEMS = ("pension", "medical", "unemployment", "injury", "maternity", "housing_fund")
 
@@ -51,15 +52,11 @@ def contributions(session: Session, employee_id: int, year: int) -> list[Month]:
     codes = {f"{item.upper()}_EMPLOYEE": item for item in ITEMS}
     bases: dict[tuple[int, str], int] = {}
     if slips:
-        lines = session.scalars(
-            select(PayslipLine).where(
-                PayslipLine.payslip_id.in_([slip.id for slip, _ in slips]), PayslipLine.code.in_(codes)
-            )
-        )
-        for line in lines:
-            base = line.quantities.get("base_fen")
-            if isinstance(base, int):
-                bases[(line.payslip_id, codes[line.code])] = base
+        for payslip_id, lines in stored_lines(session, [slip.id for slip, _ in slips], codes).items():
+            for line in lines:
+                base = line.quantities.get("base_fen")
+                if isinstance(base, int):
+                    bases[(payslip_id, codes[line.code])] = base
     months = []
     for slip, period in slips:
         figures = slip.figures

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -89,6 +88,9 @@ class Payslip(Base):
     account_no: Mapped[str | None] = mapped_column(Text)  # exactly as bank_accounts stores it (sealed)
     id_type: Mapped[str | None] = mapped_column(String(32))
     id_number: Mapped[str | None] = mapped_column(Text)  # exactly as employees stores it (sealed)
+    # The explanation lines as one JSON array (`gateway.pay.payslip_lines`); NULL in runs computed before
+    # migration 0040, whose lines are `payslip_lines` rows.
+    lines_json: Mapped[str | None] = mapped_column(Text)
     # Set at lock: the keyed digest of this payslip and its lines (`gateway.access.integrity`).
     digest: Mapped[str | None] = mapped_column(String(64))
 
@@ -119,7 +121,8 @@ class PayslipDocument(Base):
 
 
 class PayslipLine(Base):
-    """One explanation line: signed amount (deductions negative), its quantities and the rule applied."""
+    """One explanation line of a payslip computed before migration 0040 (since, `payslips.lines_json` holds them):
+    signed amount (deductions negative), its quantities and the rule applied."""
 
     __tablename__ = "payslip_lines"
 
@@ -130,10 +133,6 @@ class PayslipLine(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     quantities_json: Mapped[str] = mapped_column(Text)
     rule: Mapped[str] = mapped_column(Text)
-
-    @property
-    def quantities(self) -> dict[str, Any]:
-        return json.loads(self.quantities_json)
 
 
 class PieceBatch(Base):

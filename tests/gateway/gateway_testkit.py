@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import orjson
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import DeviceInfo, RawPunch, RawUser
-from gateway.store import Badge, Device, Employee, Office
+from gateway.store import (
+    Badge,
+    BankAccount,
+    Device,
+    Employee,
+    Office,
+    Payslip,
+    PayslipLine,
+    PieceBatch,
+    PieceRecord,
+    Punch,
+)
 
 
 def seed_device(
@@ -134,3 +148,55 @@ class FakeDriver:
             self.cleared += 1
             self.records.clear()
         return held
+
+
+def store_lines_as_rows(session: Session) -> None:
+    """Store every payslip's lines as `payslip_lines` rows, as a run computed before migration 0040 holds them: the
+    quantities as `json.dumps` wrote them then, `lines_json` NULL."""
+    for slip_id, lines_json in session.execute(select(Payslip.id, Payslip.lines_json)).all():
+        for position, line in enumerate(orjson.loads(lines_json)):
+            session.execute(
+                insert(PayslipLine).values(
+                    payslip_id=slip_id, position=position, code=line["code"], amount_fen=line["amount_fen"],
+                    quantities_json=json.dumps(line["quantities"], ensure_ascii=False), rule=line["rule"],
+                )
+            )  # fmt: skip
+    session.execute(update(Payslip).values(lines_json=None))
+
+
+def seed_march(session: Session) -> None:
+    """Three employees of Shanghai HQ punching March 2026 (monthly, one with a bank account and an ID, one piece
+    worker), as the pinned digests were computed over."""
+    office = Office(name="Shanghai HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60,
+                    shift_rule="shanghai/office")  # fmt: skip
+    session.add(office)
+    session.flush()
+    people = [
+        Employee(code="E001", name="张伟", office_id=office.id, pay_basis="monthly", monthly_salary_fen=1_200_000,
+                 special_deductions_fen=200_000, id_type="居民身份证", id_number="sealed:k1:abc"),
+        Employee(code="E002", name="Li Na", office_id=office.id, pay_basis="monthly", monthly_salary_fen=600_000,
+                 special_deductions_fen=0),
+        Employee(code="E003", name="Wang Fang", office_id=office.id, pay_basis="piece", special_deductions_fen=0),
+    ]  # fmt: skip
+    session.add_all(people)
+    session.flush()
+    session.add(BankAccount(employee_id=people[0].id, bank_name="ICBC", account_no="sealed:k1:6222",
+                            account_name="张伟"))  # fmt: skip
+    batch = PieceBatch(name="march.csv", periods="2026-03", row_count=1, qty=1200, imported_by="test",
+                       imported_at=datetime(2026, 4, 1))  # fmt: skip
+    session.add(batch)
+    session.flush()
+    session.add(PieceRecord(batch_id=batch.id, employee_id=people[2].id, period="2026-03", item="LAMP-01", qty=1200,
+                            rejects=15, unit_fen=350, coef_num=11, coef_den=10, grade_coef="1.1",
+                            source="march.csv row 2", imported_at=datetime(2026, 4, 1)))  # fmt: skip
+    for n, employee in enumerate(people):
+        for day in (date(2026, 3, d) for d in range(2, 32)):
+            if day.isoweekday() > 5 or day.day == 10 + n:
+                continue
+            for local in (
+                datetime(day.year, day.month, day.day, 8, 55 + n),
+                datetime(day.year, day.month, day.day, 18),
+            ):
+                utc = local - timedelta(hours=8)
+                session.add(Punch(device_sn="SN1", pin=employee.code, ts_local=local, ts_utc=utc, source="test",
+                                  received_at=utc, employee_id=employee.id))  # fmt: skip

@@ -10,81 +10,88 @@ payment, `paid_leave_fen`, `sick_pay_fen` …), and again when it gained the wor
 for standard hours), and the run's when its rules version gained the holiday source
 (`holidays:chinesecalendar-<version>+overrides-<digest>`): new data sealed, the same encoding; older runs keep
 verifying because `audit verify` re-digests what each run stored.
+
+Since migration 0040 a payslip stores its lines as one text and seals it in the `payslip-v2` form, pinned anew
+below and derived once more by hand (HMAC-SHA-256 of the fields, the four JSON texts by their SHA-256). The pins
+of the form before stay: a run whose lines are `payslip_lines` rows (as every run computed before 0040 has them)
+must keep sealing and verifying exactly as it did, which the second test shows by storing the same run's lines as
+such rows before locking it.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import hashlib
+import hmac
+import json
 
+from gateway_testkit import seed_march, store_lines_as_rows
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from gateway.access.integrity import current_digests
 from gateway.access.keys import KeyRing
 from gateway.access.verify import verify_all
 from gateway.pay.lock_checks import WARNING_CODES
-from gateway.pay.payrun import run_payroll
-from gateway.store import BankAccount, Employee, Office, Payslip, PieceBatch, PieceRecord, Punch, session_factory
+from gateway.pay.payrun import compute_payrun, create_payrun, lock_payrun
+from gateway.store import Payslip, make_engine, session_factory
 
 KEYS = KeyRing(b"\x01" * 32, {"k1": b"\x02" * 32}, "k1")
-RUN_DIGEST = "3f6523ac3891429dddf962a851001f0000c6d1614420a15c483e27c60006b562"
+RUN_DIGEST = "9073df18db6d0aabac13f43096bd4adde61838a6136273dd048bfd4f787ab9b6"
 SLIP_DIGESTS = {
+    1: "170fa92c1b163d8326a9bd2e6fd11fca7568ff6262a8d6b9298207a6510f57cc",
+    2: "14fdcb9c596c98253250c7e8749af1b4df8dc1b34db21914c6a71085ac29badc",
+    3: "26922ba206b992ff5692c2b13354d0e66058853232af99a1dd973ab6b0c52159",
+}
+#: The form before migration 0040 (lines as rows): pinned by the ORM-object implementation, unchanged since.
+OLDER_RUN_DIGEST = "3f6523ac3891429dddf962a851001f0000c6d1614420a15c483e27c60006b562"
+OLDER_SLIP_DIGESTS = {
     1: "e6909e192a3e52334a55f5ea453001f95546b263c07559702a09bdb509df2d61",
     2: "d2abe47d9b8ab129f50c62738b2f61e963b8bb9b2f4190f1037533af7e5206a0",
     3: "ebaab728fd156bcdb0772b46db409dbc1bedbcddf4d857511c044c96ce1cc377",
 }
 
 
-def _seed(session: Session) -> None:
-    office = Office(name="Shanghai HQ", timezone="Asia/Shanghai", city="shanghai", double_punch_window_s=60,
-                    shift_rule="shanghai/office")  # fmt: skip
-    session.add(office)
-    session.flush()
-    people = [
-        Employee(code="E001", name="张伟", office_id=office.id, pay_basis="monthly", monthly_salary_fen=1_200_000,
-                 special_deductions_fen=200_000, id_type="居民身份证", id_number="sealed:k1:abc"),
-        Employee(code="E002", name="Li Na", office_id=office.id, pay_basis="monthly", monthly_salary_fen=600_000,
-                 special_deductions_fen=0),
-        Employee(code="E003", name="Wang Fang", office_id=office.id, pay_basis="piece", special_deductions_fen=0),
-    ]  # fmt: skip
-    session.add_all(people)
-    session.flush()
-    session.add(BankAccount(employee_id=people[0].id, bank_name="ICBC", account_no="sealed:k1:6222",
-                            account_name="张伟"))  # fmt: skip
-    batch = PieceBatch(name="march.csv", periods="2026-03", row_count=1, qty=1200, imported_by="test",
-                       imported_at=datetime(2026, 4, 1))  # fmt: skip
-    session.add(batch)
-    session.flush()
-    session.add(PieceRecord(batch_id=batch.id, employee_id=people[2].id, period="2026-03", item="LAMP-01", qty=1200,
-                            rejects=15, unit_fen=350, coef_num=11, coef_den=10, grade_coef="1.1",
-                            source="march.csv row 2", imported_at=datetime(2026, 4, 1)))  # fmt: skip
-    for n, employee in enumerate(people):
-        for day in (date(2026, 3, d) for d in range(2, 32)):
-            if day.isoweekday() > 5 or day.day == 10 + n:
-                continue
-            for local in (
-                datetime(day.year, day.month, day.day, 8, 55 + n),
-                datetime(day.year, day.month, day.day, 18),
-            ):
-                utc = local - timedelta(hours=8)
-                session.add(Punch(device_sn="SN1", pin=employee.code, ts_local=local, ts_utc=utc, source="test",
-                                  received_at=utc, employee_id=employee.id))  # fmt: skip
-
-
-def test_a_locked_runs_digests_are_the_pinned_ones(db_url: str) -> None:
-    from gateway.store import make_engine
-
+def _locked(db_url: str, older_form: bool) -> tuple[str | None, dict[int, str | None], dict[int, str], list[str]]:
+    """Seed, compute, (store the lines as rows,) lock; then the run's digest, the stored payslip digests, the
+    digests of what is stored now and the payrun findings of `audit verify`."""
     factory = session_factory(make_engine(db_url), keys=KEYS)
     with factory() as session, session.begin():
-        _seed(session)
+        seed_march(session)
     with factory() as session, session.begin():
-        run, _changes = run_payroll(session, "2026-03", "all", "hr", lock=True, acknowledge=WARNING_CODES)
+        run = create_payrun(session, "2026-03", "all", "hr")
+        compute_payrun(session, run.id, "hr")
+        if older_form:
+            store_lines_as_rows(session)
+        lock_payrun(session, run.id, "hr", WARNING_CODES)
         run_id = run.id
     with factory() as session:
         run = session.get(type(run), run_id)
         assert run is not None
         stored = dict(session.execute(select(Payslip.id, Payslip.digest).order_by(Payslip.id)).all())
-        assert (run.digest, stored) == (RUN_DIGEST, SLIP_DIGESTS)
-        assert current_digests(session, run) == SLIP_DIGESTS
         # the bank account was added without its audit row; the locked run itself verifies
-        assert [f.kind for f in verify_all(session).findings if f.kind.startswith("payrun")] == []
+        findings = [f.kind for f in verify_all(session).findings if f.kind.startswith("payrun")]
+        return run.digest, stored, current_digests(session, run), findings
+
+
+def test_a_locked_runs_digests_are_the_pinned_ones(db_url: str) -> None:
+    assert _locked(db_url, older_form=False) == (RUN_DIGEST, SLIP_DIGESTS, SLIP_DIGESTS, [])
+
+
+def test_a_run_whose_lines_are_rows_seals_them_as_before_migration_0040(db_url: str) -> None:
+    assert _locked(db_url, older_form=True) == (OLDER_RUN_DIGEST, OLDER_SLIP_DIGESTS, OLDER_SLIP_DIGESTS, [])
+
+
+def test_the_v2_digest_is_the_keyed_hash_of_the_fields_with_the_texts_by_their_sha256(db_url: str) -> None:
+    _locked(db_url, older_form=False)
+    fields = [
+        "id", "payrun_id", "employee_id", "gross_fen", "net_fen", "iit_fen", "figures_json", "inputs_json",
+        "attendance_json", "employee_code", "employee_name", "office_name", "bank_name", "account_name", "account_no",
+        "id_type", "id_number", "department_name", "lines_json",
+    ]  # fmt: skip
+    with session_factory(make_engine(db_url), keys=KEYS)() as session:
+        row = session.execute(select(*(getattr(Payslip, f) for f in fields)).where(Payslip.id == 1)).one()
+    values = [
+        hashlib.sha256(value.encode()).hexdigest() if name.endswith("_json") else value
+        for name, value in zip(fields, row, strict=True)
+    ]
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    assert hmac.new(KEYS.audit_key, f"payslip-v2\n{text}".encode(), hashlib.sha256).hexdigest() == SLIP_DIGESTS[1]

@@ -6,23 +6,7 @@ import json
 
 import numpy as np
 
-from gateway.pay.stored_json import int_objects, quantities_text
-
-
-def test_quantities_text_is_json_dumps_for_every_kind_of_value_a_line_holds() -> None:
-    cases = [
-        {},
-        {"base_fen": 600000, "rate": "0.08", "fixed_fen": 0, "contribution_from": "2025-07-01"},
-        {"taxed_separately": True, "chosen_by_hr": False, "year_tax_separate_fen": -12, "big": 2**63 - 1},
-        {"name": "年假", "paid": "带薪", "source": "《职工带薪年休假条例》第三条", "hours": "1 小时 40 分钟"},
-        {"quote": 'a "b" \\ c', "control": "line\nnext\ttab\x01\x1f\x7f", "separators": "2028:\u2028 2029:\u2029"},
-        {"emoji": "😀", "none": None, "非ascii键": 1},
-    ]
-    for quantities in cases:
-        assert quantities_text(quantities) == json.dumps(quantities, ensure_ascii=False)
-    assert quantities_text(cases[3]) == (
-        '{"name": "年假", "paid": "带薪", "source": "《职工带薪年休假条例》第三条", "hours": "1 小时 40 分钟"}'
-    )
+from gateway.pay.stored_json import int_objects
 
 
 def test_int_objects_are_json_dumps_of_each_row() -> None:
