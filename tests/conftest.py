@@ -9,15 +9,18 @@ variant skips with a one-line reason.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
 
+import orjson
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import ColumnElement, Engine, insert, make_url, select, text, true, update
+from sqlalchemy.orm import Session
 
 from gateway.access.keys import KeyRing
-from gateway.store import MIGRATIONS_DIR, Base, make_engine, upgrade
+from gateway.store import MIGRATIONS_DIR, Base, Payslip, PayslipLine, make_engine, upgrade
 
 PG_ENV = "PUNCHCLOCK_TEST_PG_URL"
 
@@ -147,3 +150,25 @@ def overtime_counting(
 def overtime_by_punches(overtime_counting: Callable[[str], None]) -> None:
     """Overtime counted from the punches alone, as before requests existed: for tests of the kernel's overtime."""
     overtime_counting("punches")
+
+
+def _store_lines_as_rows(session: Session, which: ColumnElement[bool] | None = None) -> None:
+    """Store the lines of the payslips `which` selects (every payslip without it) as `payslip_lines` rows, as a run
+    computed before migration 0040 holds them: the quantities as `json.dumps` wrote them then, `lines_json` NULL."""
+    chosen = true() if which is None else which
+    for slip_id, lines_json in session.execute(select(Payslip.id, Payslip.lines_json).where(chosen)).all():
+        for position, line in enumerate(orjson.loads(lines_json)):
+            session.execute(
+                insert(PayslipLine).values(
+                    payslip_id=slip_id, position=position, code=line["code"], amount_fen=line["amount_fen"],
+                    quantities_json=json.dumps(line["quantities"], ensure_ascii=False), rule=line["rule"],
+                )
+            )  # fmt: skip
+    session.execute(update(Payslip).where(chosen).values(lines_json=None))
+
+
+@pytest.fixture
+def lines_as_rows() -> Callable[..., None]:
+    """`lines_as_rows(session[, which])` turns computed payslips into the form of before migration 0040 (lines as
+    rows)."""
+    return _store_lines_as_rows

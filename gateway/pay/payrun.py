@@ -20,10 +20,9 @@
   unused annual leave of the ledger at 200 % (`gateway.pay.final_settlement`) and severance as entered.
 - A locked run is immutable: computing it again is refused (`PayRunLocked`); pay corrections go into
   a later month's run. Locking takes a snapshot into each payslip (employee code, name, office, bank
-  account as stored), writes each payslip's keyed digest and the run's (`gateway.access.integrity`)
-  into the lock's audit row, stores each payslip's API document (`gateway.pay.payslip_documents`), and is
-  refused while `gateway.pay.lock_checks` warns of something the
-  request did not acknowledge. Database triggers refuse any later change to the run's rows.
+  account as stored) with its keyed digest, in one UPDATE of each, writes the run's digest
+  (`gateway.access.integrity`) into the lock's audit row, and is refused while `gateway.pay.lock_checks`
+  warns of something the request did not acknowledge. Database triggers refuse any later change to the run's rows.
 - State transitions are serialized by the database, not decided in Python: compute and lock begin
   with `_claim`, a conditional UPDATE of the run's row whose WHERE names the states the step may start
   from. It takes the row's write lock (PostgreSQL row lock; SQLite's database write lock) for the rest
@@ -62,7 +61,6 @@ from gateway.pay.leave_days import leave_columns
 from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
-from gateway.pay.payslip_documents import store_locked_documents
 from gateway.pay.payslip_lines import StoredLine, lines_text, stored_lines
 from gateway.pay.stored_json import int_objects
 from gateway.store import (
@@ -344,7 +342,7 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     sealing = sealing.values(digest=bindparam("slip_digest"), **{f: bindparam(f"taken_{f}") for f in _SNAPSHOT})
     source = _snapshot_source(run)
     digests: dict[int, str] = {}
-    for chunk in run_contents(session, run):  # each payslip read once: snapshot, sealed, its document stored
+    for chunk in run_contents(session, run):  # each payslip read once: its snapshot taken and sealed
         taken = _snapshots(session, run, source, chunk[0][0].id, chunk[-1][0].id)
         snapped = [(slip._replace(**taken[slip.employee_id]), lines) for slip, lines in chunk]
         sealed = {slip.id: slip_digest(key, slip, lines) for slip, lines in snapped}
@@ -356,7 +354,6 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
                 for slip, _lines in snapped
             ],
         )
-        store_locked_documents(session, run, snapped)  # what the API serves for the locked payslips from now on
         digests.update(sealed)
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import orjson
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.base import DeviceInfo, RawPunch, RawUser
@@ -18,8 +15,6 @@ from gateway.store import (
     Device,
     Employee,
     Office,
-    Payslip,
-    PayslipLine,
     PieceBatch,
     PieceRecord,
     Punch,
@@ -148,20 +143,6 @@ class FakeDriver:
             self.cleared += 1
             self.records.clear()
         return held
-
-
-def store_lines_as_rows(session: Session) -> None:
-    """Store every payslip's lines as `payslip_lines` rows, as a run computed before migration 0040 holds them: the
-    quantities as `json.dumps` wrote them then, `lines_json` NULL."""
-    for slip_id, lines_json in session.execute(select(Payslip.id, Payslip.lines_json)).all():
-        for position, line in enumerate(orjson.loads(lines_json)):
-            session.execute(
-                insert(PayslipLine).values(
-                    payslip_id=slip_id, position=position, code=line["code"], amount_fen=line["amount_fen"],
-                    quantities_json=json.dumps(line["quantities"], ensure_ascii=False), rule=line["rule"],
-                )
-            )  # fmt: skip
-    session.execute(update(Payslip).values(lines_json=None))
 
 
 def seed_march(session: Session) -> None:

@@ -23,9 +23,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 
-from gateway_testkit import seed_march, store_lines_as_rows
+from gateway_testkit import seed_march
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gateway.access.integrity import current_digests
 from gateway.access.keys import KeyRing
@@ -50,7 +52,9 @@ OLDER_SLIP_DIGESTS = {
 }
 
 
-def _locked(db_url: str, older_form: bool) -> tuple[str | None, dict[int, str | None], dict[int, str], list[str]]:
+def _locked(
+    db_url: str, as_rows: Callable[[Session], None] | None = None
+) -> tuple[str | None, dict[int, str | None], dict[int, str], list[str]]:
     """Seed, compute, (store the lines as rows,) lock; then the run's digest, the stored payslip digests, the
     digests of what is stored now and the payrun findings of `audit verify`."""
     factory = session_factory(make_engine(db_url), keys=KEYS)
@@ -59,8 +63,8 @@ def _locked(db_url: str, older_form: bool) -> tuple[str | None, dict[int, str | 
     with factory() as session, session.begin():
         run = create_payrun(session, "2026-03", "all", "hr")
         compute_payrun(session, run.id, "hr")
-        if older_form:
-            store_lines_as_rows(session)
+        if as_rows is not None:
+            as_rows(session)
         lock_payrun(session, run.id, "hr", WARNING_CODES)
         run_id = run.id
     with factory() as session:
@@ -73,15 +77,17 @@ def _locked(db_url: str, older_form: bool) -> tuple[str | None, dict[int, str | 
 
 
 def test_a_locked_runs_digests_are_the_pinned_ones(db_url: str) -> None:
-    assert _locked(db_url, older_form=False) == (RUN_DIGEST, SLIP_DIGESTS, SLIP_DIGESTS, [])
+    assert _locked(db_url) == (RUN_DIGEST, SLIP_DIGESTS, SLIP_DIGESTS, [])
 
 
-def test_a_run_whose_lines_are_rows_seals_them_as_before_migration_0040(db_url: str) -> None:
-    assert _locked(db_url, older_form=True) == (OLDER_RUN_DIGEST, OLDER_SLIP_DIGESTS, OLDER_SLIP_DIGESTS, [])
+def test_a_run_whose_lines_are_rows_seals_them_as_before_migration_0040(
+    db_url: str, lines_as_rows: Callable[[Session], None]
+) -> None:
+    assert _locked(db_url, lines_as_rows) == (OLDER_RUN_DIGEST, OLDER_SLIP_DIGESTS, OLDER_SLIP_DIGESTS, [])
 
 
 def test_the_v2_digest_is_the_keyed_hash_of_the_fields_with_the_texts_by_their_sha256(db_url: str) -> None:
-    _locked(db_url, older_form=False)
+    _locked(db_url)
     fields = [
         "id", "payrun_id", "employee_id", "gross_fen", "net_fen", "iit_fen", "figures_json", "inputs_json",
         "attendance_json", "employee_code", "employee_name", "office_name", "bank_name", "account_name", "account_no",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import orjson
 import pytest
-from gateway_testkit import seed_march, store_lines_as_rows
+from gateway_testkit import seed_march
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,13 +45,15 @@ def _computed(factory: sessionmaker[Session]) -> int:
         return run.id
 
 
-def test_both_forms_give_the_same_lines_and_documents(factory: sessionmaker[Session]) -> None:
+def test_both_forms_give_the_same_lines_and_documents(
+    factory: sessionmaker[Session], lines_as_rows: Callable[[Session], None]
+) -> None:
     _computed(factory)
     with factory() as session, session.begin():
         ids = session.scalars(select(Payslip.id).order_by(Payslip.id)).all()
         as_text = stored_lines(session, ids), build_documents(session, Payslip.id.in_(ids))
         only_tax = stored_lines(session, ids, codes={"IIT"})
-        store_lines_as_rows(session)
+        lines_as_rows(session)
     with factory() as session:
         assert session.scalar(select(Payslip.lines_json).where(Payslip.id == ids[0])) is None
         as_rows = stored_lines(session, ids), build_documents(session, Payslip.id.in_(ids))
@@ -63,11 +65,11 @@ def test_both_forms_give_the_same_lines_and_documents(factory: sessionmaker[Sess
 
 
 def test_the_line_rows_of_a_locked_run_are_guarded_and_an_edited_one_is_found(
-    factory: sessionmaker[Session], drop_triggers: Callable[[Engine], None]
+    factory: sessionmaker[Session], drop_triggers: Callable[[Engine], None], lines_as_rows: Callable[[Session], None]
 ) -> None:
     run_id = _computed(factory)
     with factory() as session, session.begin():
-        store_lines_as_rows(session)
+        lines_as_rows(session)
         lock_payrun(session, run_id, "hr", WARNING_CODES)
     every_line = select(PayslipLine.id, PayslipLine.amount_fen, PayslipLine.rule).order_by(PayslipLine.id)
     with factory() as session:
