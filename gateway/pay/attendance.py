@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import CursorResult, select
+from sqlalchemy import BigInteger, ColumnElement, CursorResult, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
@@ -369,7 +369,8 @@ def _punch_columns(session: Session, employees: list[Employee], first: dt.date, 
         else:
             corrected[c.punch_id] = (c.employee_id, c.ts_utc)  # type: ignore[index]
     # A punch's id only matters to drop a corrected one: without corrections 4,000,000 ids are not read at all.
-    read = (Punch.id,) * bool(corrected) + (Punch.employee_id, Punch.ts_utc, Punch.direction)
+    minute = _punch_minute(session.get_bind().dialect.name)
+    read = (Punch.id,) * bool(corrected) + (Punch.employee_id, minute, Punch.direction)
     raw = by_id_chunks(
         index,
         lambda ids: _driver_batches(
@@ -416,10 +417,19 @@ def _driver_batches(result: CursorResult[Any]) -> Iterator[Sequence[Any]]:
         result.close()
 
 
-def _minutes(times: Sequence[str | dt.datetime]) -> np.ndarray:
-    """Minutes since the epoch (int64) of naive UTC times, as datetimes or as SQLite stores them (ISO text, which
-    numpy parses without a datetime object per punch); datetime64[m] truncates the seconds: a punch at 08:59:59 is
-    at minute 08:59."""
+def _punch_minute(dialect: str) -> ColumnElement[Any]:
+    """A punch's time as `_minutes` reads it fastest: on PostgreSQL the minute since the epoch, counted by the
+    server (psycopg would build a datetime per punch, which cost a 100,000-employee month more than the count), on
+    SQLite the ISO text it stores."""
+    if dialect == "postgresql":
+        return cast(func.floor(extract("epoch", Punch.ts_utc) / 60), BigInteger)
+    return Punch.ts_utc.expression
+
+
+def _minutes(times: Sequence[str | dt.datetime | int]) -> np.ndarray:
+    """Minutes since the epoch (int64) of naive UTC times, as datetimes, as SQLite stores them (ISO text, which
+    numpy parses without a datetime object per punch) or already as minutes (`_punch_minute`); datetime64[m]
+    truncates the seconds: a punch at 08:59:59 is at minute 08:59, as the floor of PostgreSQL's count."""
     return np.array(times, dtype="datetime64[m]").astype(np.int64).reshape(-1)
 
 

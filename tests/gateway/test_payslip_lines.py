@@ -92,3 +92,26 @@ def test_the_line_rows_of_a_locked_run_are_guarded_and_an_edited_one_is_found(
         "(employee E001) of pay run 1 (2026-03, all) was changed after the lock"
     )
 
+
+def test_postgresql_compresses_the_payslip_texts_with_lz4(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("column compression is PostgreSQL's (migration 0041)")
+    with engine.connect() as connection:
+        if (
+            "lz4"
+            not in connection.exec_driver_sql(
+                "SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"
+            ).scalar_one()
+        ):
+            pytest.skip("this PostgreSQL server was built without LZ4")
+        methods = connection.exec_driver_sql(
+            "SELECT attrelid::regclass::text || '.' || attname, attcompression FROM pg_attribute "
+            "WHERE attrelid IN ('payslips'::regclass, 'payslip_documents'::regclass) AND attcompression <> ''"
+        ).all()
+    assert sorted(methods) == [
+        ("payslip_documents.document", "l"),
+        ("payslips.attendance_json", "l"),
+        ("payslips.figures_json", "l"),
+        ("payslips.inputs_json", "l"),
+        ("payslips.lines_json", "l"),
+    ]
