@@ -26,16 +26,22 @@ A lock is refused while any of these holds, unless the request acknowledges the 
   the office answers for the excess. One SQL query over the run's payslips, no loop per employee;
 - `consecutive_days`: more than 6 worked days in a row within the month (劳动法 art. 38: a rest day every week),
   from the payslips' attendance (`consecutive_days_max`), likewise one query.
+
+The last four read the payslips' JSON, but only of the payslips the store marked (`payslips.lock_flags`, bits
+`FLAGGED_*` from `lock_flags` over the computed columns; -1 on payslips computed before migration 0042): parsing
+every payslip's figures and attendance cost a 100,000-employee lock 3.8 s on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import JSON, ColumnElement, Integer, Select, and_, cast, false, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -56,6 +62,28 @@ from gateway.store import (
     Quarantine,
 )
 from payroll_core.money import fen_to_yuan
+
+#: Bits of `payslips.lock_flags`: the checks a payslip's computed figures and attendance trip.
+FLAGGED_HF_RATE, FLAGGED_DAMAGES, FLAGGED_OVERTIME, FLAGGED_CONSECUTIVE = 1, 2, 4, 8
+
+
+def lock_flags(figures: Mapping[str, np.ndarray], attendance: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each computed payslip's `lock_flags` from its output columns and attendance summary: the conditions the
+    checks below test on the stored JSON, so that they read the marked payslips only."""
+    overtime = (attendance["ot_days_over_limit"] > 0) | (attendance["ot_minutes_over_month_limit"] > 0)
+    return (
+        (figures["hf_rate_flag"] != 0) * FLAGGED_HF_RATE
+        | (figures["damages_flag"] != 0) * FLAGGED_DAMAGES
+        | overtime * FLAGGED_OVERTIME
+        | (attendance["consecutive_days_max"] > CONSECUTIVE_DAYS) * FLAGGED_CONSECUTIVE
+    ).astype(np.int64)
+
+
+def _marked(bits: int) -> ColumnElement[bool]:
+    """The payslips whose `lock_flags` has one of `bits` (all of them for one computed before migration 0042, -1);
+    its `lock_flags <> 0` lets both databases use the partial index of the marked payslips."""
+    return and_(Payslip.lock_flags != 0, Payslip.lock_flags.op("&")(bits) != 0)
+
 
 WARNING_CODES = (
     "net_not_positive",
@@ -232,7 +260,7 @@ def _flagged_payslips(session: Session, run: PayRun) -> list[LockWarning]:
     rows = session.execute(
         select(Employee.code, Employee.name, Payslip.figures_json, Payslip.inputs_json)
         .join(Employee, Payslip.employee_id == Employee.id)
-        .where(Payslip.payrun_id == run.id)
+        .where(Payslip.payrun_id == run.id, _marked(FLAGGED_HF_RATE | FLAGGED_DAMAGES))
         .where(
             or_(*(func.coalesce(figures_of[flag].as_integer(), 0) != 0 for flag in ("hf_rate_flag", "damages_flag")))
         )
@@ -296,7 +324,7 @@ def _overtime_over_limit(session: Session, run: PayRun) -> list[LockWarning]:
     rows = session.execute(
         select(Employee.code, Employee.name, days, day_excess, month_excess, total)
         .join(Employee, Payslip.employee_id == Employee.id)
-        .where(Payslip.payrun_id == run.id, or_(days > 0, month_excess > 0))
+        .where(Payslip.payrun_id == run.id, _marked(FLAGGED_OVERTIME), or_(days > 0, month_excess > 0))
         .order_by(Employee.code)
     ).all()
     if not rows:
@@ -322,7 +350,7 @@ def _consecutive_days(session: Session, run: PayRun) -> list[LockWarning]:
     rows = session.execute(
         select(Employee.code, Employee.name, longest)
         .join(Employee, Payslip.employee_id == Employee.id)
-        .where(Payslip.payrun_id == run.id, longest > CONSECUTIVE_DAYS)
+        .where(Payslip.payrun_id == run.id, _marked(FLAGGED_CONSECUTIVE), longest > CONSECUTIVE_DAYS)
         .order_by(Employee.code)
     ).all()
     if not rows:

@@ -58,7 +58,7 @@ from gateway.pay.final_settlement import SettlementInputError, settlement_column
 from gateway.pay.gc_pause import with_gc_paused
 from gateway.pay.id_chunks import by_id_chunks
 from gateway.pay.leave_days import leave_columns
-from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_warnings
+from gateway.pay.lock_checks import WARNING_CODES, LockWarning, lock_flags, lock_warnings
 from gateway.pay.month_inputs import separate_bonuses_taken
 from gateway.pay.month_terms import MonthTermsError, entity_filter, month_terms
 from gateway.pay.payslip_lines import StoredLine, lines_text, stored_lines
@@ -743,6 +743,7 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
     given = {name: getattr(inputs, name) for name in INPUT_COLUMNS}
     outputs = {name: getattr(result, name) for name in OUTPUT_COLUMNS}
     gross, net, iit = result.gross_fen.tolist(), result.net_fen.tolist(), result.iit_fen.tolist()
+    flags = lock_flags(outputs, attendance.summary).tolist()
     for start in range(0, len(employees), _STORE_CHUNK):
         chunk = range(start, min(start + _STORE_CHUNK, len(employees)))
         texts = zip(
@@ -765,6 +766,7 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
                     "inputs_json": given_text,
                     "attendance_json": days,
                     "lines_json": lines,
+                    "lock_flags": flags[i],
                 }
                 for i, (figures, given_text, days, lines) in zip(chunk, texts, strict=True)
             ],

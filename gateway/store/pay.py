@@ -20,11 +20,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,7 +68,16 @@ class Payslip(Base):
     """One employee's pay month; once its run is locked, database triggers refuse any change to it."""
 
     __tablename__ = "payslips"
-    __table_args__ = (UniqueConstraint("payrun_id", "employee_id", name="uq_payslips_run_employee"),)
+    __table_args__ = (
+        UniqueConstraint("payrun_id", "employee_id", name="uq_payslips_run_employee"),
+        # the payslips the lock's checks read (migration 0042): few, so a small index
+        Index(
+            "ix_payslips_marked",
+            "payrun_id",
+            sqlite_where=text("lock_flags <> 0"),
+            postgresql_where=text("lock_flags <> 0"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payrun_id: Mapped[int] = mapped_column(ForeignKey("payruns.id", ondelete="CASCADE"), index=True)
@@ -91,6 +102,9 @@ class Payslip(Base):
     # The explanation lines as one JSON array (`gateway.pay.payslip_lines`); NULL in runs computed before
     # migration 0040, whose lines are `payslip_lines` rows.
     lines_json: Mapped[str | None] = mapped_column(Text)
+    # The lock's checks this payslip trips, as computed (`gateway.pay.lock_checks.lock_flags`; not sealed: it only
+    # says which payslips' JSON the checks read). -1 for payslips computed before migration 0042: read them all.
+    lock_flags: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")
     # Set at lock: the keyed digest of this payslip and its lines (`gateway.access.integrity`).
     digest: Mapped[str | None] = mapped_column(String(64))
 

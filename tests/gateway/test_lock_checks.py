@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.pay.lock_checks import lock_warnings
+from gateway.pay.lock_checks import FLAGGED_CONSECUTIVE, FLAGGED_DAMAGES, FLAGGED_HF_RATE, lock_warnings
 from gateway.pay.month_inputs import set_month_input
 from gateway.pay.payrun import compute_payrun, create_payrun, run_payroll
 from gateway.store import Device, Employee, Office, PayRun, Payslip, Punch, Quarantine
@@ -102,23 +102,49 @@ def test_late_and_quarantined_punches_are_counted_per_office_within_its_own_mont
 
 def test_each_flag_warns_for_its_own_payslips_only(factory: sessionmaker[Session]) -> None:
     """The flagged payslips are picked by the database: one with each flag, and one with none, which no warning
-    names."""
+    names; the same whether the store marked them (`lock_flags`) or not (-1, as before migration 0042), and
+    none when nothing is marked, so the checks read the marked payslips only."""
     with factory() as s, s.begin():
         ids = _seed(s)
-        s.add(Employee(code="EZ", name="Plain Worker", office_id=s.get_one(Employee, ids["SNA"]).office_id,
-                       pay_basis="monthly", monthly_salary_fen=600_000, special_deductions_fen=0))  # fmt: skip
+        office_id = s.get_one(Employee, ids["SNA"]).office_id
+        s.add(Employee(code="EZ", name="Plain Worker", office_id=office_id, pay_basis="monthly",
+                       monthly_salary_fen=600_000, special_deductions_fen=0))  # fmt: skip
+        steady = Employee(code="EC", name="Steady Worker", office_id=office_id, pay_basis="monthly",
+                          monthly_salary_fen=600_000, special_deductions_fen=0)  # fmt: skip
+        s.add(steady)
+        s.flush()
+        for day in range(2, 10):  # Mon 2 – Mon 9 March, the weekend too: 8 days in a row
+            for hour in (1, 10):  # 09:00 and 18:00 in Shanghai
+                at = datetime(2026, 3, day, hour)
+                _punch(s, "SNA", "EC", at, received=at, employee_id=steady.id)
         s.get_one(Employee, ids["SNA"]).hf_rate = "0.15"
         run = create_payrun(s, "2026-03", "all", "hr")
         set_month_input(s, run.id, "ESNB", "hr", damages_fen=200_000)
         compute_payrun(s, run.id, "hr")
+    flagged = ("housing_fund_rate", "damages_over_limit", "consecutive_days")
+
+    def warned() -> dict[str, list[str]]:
+        with factory() as s:
+            found = lock_warnings(s, s.get_one(PayRun, run.id), datetime(2026, 4, 1))
+            return {w.code: w.items for w in found if w.code in flagged}
+
     with factory() as s:
-        warnings = {w.code: w for w in lock_warnings(s, s.get_one(PayRun, run.id), datetime(2026, 4, 1))}
         figures = s.scalars(select(Payslip).where(Payslip.employee_id == ids["SNB"])).one().figures
-    assert warnings["housing_fund_rate"].items == ["ESNA Worker SNA"]
+        marks = dict(s.execute(select(Employee.code, Payslip.lock_flags).join(Payslip)).tuples().all())
     limit = figures["damages_limit_fen"]
-    assert warnings["damages_over_limit"].items == [
-        f"ESNB Worker SNB (2000.00 yuan entered, at most {fen_to_yuan(limit)}, {fen_to_yuan(limit)} deducted)"
-    ]
+    expected = {
+        "housing_fund_rate": ["ESNA Worker SNA"],
+        "damages_over_limit": [
+            f"ESNB Worker SNB (2000.00 yuan entered, at most {fen_to_yuan(limit)}, {fen_to_yuan(limit)} deducted)"
+        ],
+        "consecutive_days": ["EC Steady Worker (8 days in a row)"],
+    }
+    assert marks == {"ESNA": FLAGGED_HF_RATE, "ESNB": FLAGGED_DAMAGES, "EC": FLAGGED_CONSECUTIVE, "EZ": 0}
+    assert warned() == expected
+    for mark, expect in ((-1, expected), (0, {})):
+        with factory() as s, s.begin():
+            s.execute(update(Payslip).values(lock_flags=mark))
+        assert warned() == expect
 
 
 def test_the_changed_since_compute_check_finds_late_punches_by_index(engine: Engine) -> None:
