@@ -44,12 +44,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Select, Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from gateway.access.anchors import Anchor, pending_anchor
 from gateway.access.audit import append_audit
-from gateway.access.integrity import payrun_digest, run_contents, slip_digest
+from gateway.access.integrity import SlipContent, payrun_digest, run_contents, slip_digest
 from gateway.access.keys import keys_of
 from gateway.errors import GatewayError
 from gateway.notify.outbox import payslips_released
@@ -337,23 +337,13 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
         raise PayRunWarnings(run, refused)
     before = _describe(run)
     key = keys_of(session).audit_key
-    slips = cast(Table, Payslip.__table__)
-    sealing = update(slips).where(slips.c.id == bindparam("slip_id"))
-    sealing = sealing.values(digest=bindparam("slip_digest"), **{f: bindparam(f"taken_{f}") for f in _SNAPSHOT})
     source = _snapshot_source(run)
     digests: dict[int, str] = {}
     for chunk in run_contents(session, run):  # each payslip read once: its snapshot taken and sealed
         taken = _snapshots(session, run, source, chunk[0][0].id, chunk[-1][0].id)
         snapped = [(slip._replace(**taken[slip.employee_id]), lines) for slip, lines in chunk]
         sealed = {slip.id: slip_digest(key, slip, lines) for slip, lines in snapped}
-        session.execute(  # the snapshot and the digest sealing it, in one rewrite of each payslip
-            sealing,
-            [
-                {"slip_id": slip.id, "slip_digest": sealed[slip.id]}
-                | {f"taken_{f}": getattr(slip, f) for f in _SNAPSHOT}
-                for slip, _lines in snapped
-            ],
-        )
+        _write_seals(session, [slip for slip, _lines in snapped], sealed)
         digests.update(sealed)
     run.digest = payrun_digest(key, run, list(digests.items()))
     run.status, run.locked_at, run.locked_by = RUN_LOCKED, _now(), actor
@@ -367,6 +357,30 @@ def lock_payrun(session: Session, run_id: int, actor: str, acknowledge: Iterable
     row = append_audit(session, actor, "payrun.lock", f"payrun/{run.id}", before, after)
     payslips_released(session, run)
     return LockResult(run, run.digest, warnings, pending_anchor(session, row.seq))
+
+
+def _write_seals(session: Session, slips: list[SlipContent], digests: dict[int, str]) -> None:
+    """Each payslip's snapshot (`_SNAPSHOT` of `slips`) and its digest, in one rewrite of each payslip row.
+
+    SQLite: one UPDATE by id, executemany. PostgreSQL: one UPDATE … FROM unnest of the chunk's columns, as an
+    UPDATE per payslip cost the server twice the work of the update itself (3.7 s against 1.7 for 100,000).
+    """
+    columns = [[slip.id for slip in slips], [digests[slip.id] for slip in slips]]
+    columns += [[getattr(slip, field) for slip in slips] for field in _SNAPSHOT]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(_SNAPSHOT)
+        connection.exec_driver_sql(
+            f"UPDATE payslips AS p SET digest = v.digest, {', '.join(f'{n} = v.{n}' for n in _SNAPSHOT)} "
+            f"FROM unnest(%s::integer[], {', '.join(['%s::text[]'] * (1 + len(_SNAPSHOT)))}) "
+            f"AS v(id, digest, {names}) WHERE p.id = v.id",
+            tuple(columns),
+        )
+        return
+    connection.exec_driver_sql(
+        f"UPDATE payslips SET digest = ?, {', '.join(f'{n} = ?' for n in _SNAPSHOT)} WHERE id = ?",
+        [(*row[1:], row[0]) for row in zip(*columns, strict=True)],
+    )
 
 
 #: The payslip fields the lock copies from who was paid, where and into which account, as of the lock.
@@ -731,14 +745,28 @@ def _stored_figures(session: Session, run_id: int) -> list[tuple[str, dict[str, 
 _STORE_CHUNK = 5_000  # employees whose payslips are built and inserted at a time
 
 
+#: The payslip columns the store writes, in the order of `_insert_payslips`' rows.
+_STORED = (
+    "payrun_id",
+    "employee_id",
+    "gross_fen",
+    "net_fen",
+    "iit_fen",
+    "figures_json",
+    "inputs_json",
+    "attendance_json",
+    "lines_json",
+    "lock_flags",
+)
+
+
 def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, result: PayResult) -> None:
-    """Insert the payslips (core executemany), each with its lines as one text (`gateway.pay.payslip_lines`),
+    """Insert the payslips (`_insert_payslips`), each with its lines as one text (`gateway.pay.payslip_lines`),
     `_STORE_CHUNK` employees at a time so a 100,000-employee month never holds all its rows at once. The figures,
     inputs and attendance are `json.dumps`' text byte for byte (`gateway.pay.stored_json`): it is what the
     digests seal."""
     inputs = result.inputs
     assert inputs is not None
-    slips = cast(Table, Payslip.__table__)
     employees = attendance.employees
     given = {name: getattr(inputs, name) for name in INPUT_COLUMNS}
     outputs = {name: getattr(result, name) for name in OUTPUT_COLUMNS}
@@ -753,21 +781,24 @@ def _store_payslips(session: Session, run: PayRun, attendance: MonthAttendance, 
             map(lines_text, lines_of_rows(result, chunk)),
             strict=True,
         )
-        session.execute(
-            insert(slips),
+        _insert_payslips(
+            session,
             [
-                {
-                    "payrun_id": run.id,
-                    "employee_id": employees[i].id,
-                    "gross_fen": gross[i],
-                    "net_fen": net[i],
-                    "iit_fen": iit[i],
-                    "figures_json": figures,
-                    "inputs_json": given_text,
-                    "attendance_json": days,
-                    "lines_json": lines,
-                    "lock_flags": flags[i],
-                }
+                (run.id, employees[i].id, gross[i], net[i], iit[i], figures, given_text, days, lines, flags[i])
                 for i, (figures, given_text, days, lines) in zip(chunk, texts, strict=True)
             ],
         )
+
+
+def _insert_payslips(session: Session, rows: list[tuple[object, ...]]) -> None:
+    """Payslip rows (`_STORED`) by the driver itself, past SQLAlchemy's per-parameter processing: SQLite's
+    executemany, PostgreSQL's COPY (as `gateway.devices.ingest` writes punches)."""
+    connection = session.connection()
+    columns = ", ".join(_STORED)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY payslips ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    connection.exec_driver_sql(f"INSERT INTO payslips ({columns}) VALUES ({', '.join('?' * len(_STORED))})", rows)
