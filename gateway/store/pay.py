@@ -122,10 +122,12 @@ class Payslip(Base):
 
 
 class PayslipDocument(Base):
-    """A locked payslip's JSON document exactly as `GET /payslips/{id}` returns it (orjson bytes).
+    """A locked payslip's JSON document exactly as `GET /payslips/{id}` returns it (orjson bytes), for payslips whose
+    lines are `payslip_lines` rows (computed before migration 0040; since, the document is made from the payslip's
+    own row per request).
 
-    Written once: at lock in the lock's transaction, or on first read for runs locked before migration 0035.
-    A locked payslip never changes, so the API serves these bytes without building the payslip again.
+    Written once: by the lock between migrations 0035 and 0040, else on the payslip's first read. A locked payslip
+    never changes, so the API serves these bytes without building the payslip again.
     """
 
     __tablename__ = "payslip_documents"
