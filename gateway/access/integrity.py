@@ -51,6 +51,8 @@ _OPTIONAL_SLIP_FIELDS = ("department_name",)
 #: department is always sealed); NULL: the lines are `payslip_lines` rows, sealed in the form before.
 _LINES_FIELD = "lines_json"
 _READ_SLIP_FIELDS = _SLIP_FIELDS + _OPTIONAL_SLIP_FIELDS + (_LINES_FIELD,)
+#: The sealed fields the lock copies from the employee, office, department and bank account (its snapshot).
+SNAPSHOT_FIELDS = _SLIP_FIELDS[_SLIP_FIELDS.index("employee_code") :] + _OPTIONAL_SLIP_FIELDS
 _TEXT_FIELDS = ("figures_json", "inputs_json", "attendance_json", _LINES_FIELD)
 _TEXTS_AT = [_READ_SLIP_FIELDS.index(name) for name in _TEXT_FIELDS]
 _LINE_FIELDS = ("position", "code", "amount_fen", "quantities_json", "rule")
@@ -121,8 +123,8 @@ LineContent = tuple[int, str, int, str, str, int]
 
 def run_contents(session: Session, run: PayRun) -> Iterator[list[tuple[SlipContent, list[LineContent]]]]:
     """The run's payslips (`_READ_SLIP_FIELDS`, by id) each with its lines' rows (`_LINE_FIELDS`, by position; none
-    for a payslip holding its lines' text), `_CHUNK` payslips at a time: what `slip_digest` seals, read once for
-    the lock's digests and documents alike.
+    for a payslip holding its lines' text), `_CHUNK` payslips at a time: what `slip_digest` seals, read once by the
+    lock (snapshot and digests) and by `audit verify`.
 
     Read as the driver's tuples (SQLAlchemy's row objects for a 100,000-employee run's 1,700,000 lines cost as much
     as the query, ORM objects more than the hashing, and holding them all cost gigabytes); every column is a plain

@@ -1,12 +1,12 @@
 """The JSON text a pay run stores for its payslips' figures, inputs and attendance, byte for byte what `json.dumps`
 writes, faster.
 
-The stored text is what the keyed digests seal (`gateway.access.integrity`): a locked run's digest is verified
-again later against the same bytes, so an encoder change (orjson's compact separators, say) would make every
-run locked before it fail `audit verify`. A 100,000-employee run stores 300,000 of these objects, where
-`json.dumps`' per-call set-up cost more than the encoding itself. Here the same output is made without it;
-`tests/gateway/test_stored_json.py` pins it equal to `json.dumps`. (The lines' text is orjson's, sealed in the
-digest form it came with: `gateway.pay.payslip_lines`.)
+The stored text is what the keyed digests seal (`gateway.access.integrity`, by its SHA-256 since migration 0040)
+and what the lock checks' JSON functions read; it stays `json.dumps`' text so that every run's payslips hold the
+same form whichever version computed them, and the pinned digests (`tests/gateway/test_payrun_digest_pinned.py`)
+hold. A 100,000-employee run stores 300,000 of these objects, where `json.dumps`' per-call set-up cost more than
+the encoding itself. Here the same output is made without it; `tests/gateway/test_stored_json.py` pins it equal
+to `json.dumps`. (The lines' text is orjson's: `gateway.pay.payslip_lines`.)
 """
 
 from __future__ import annotations
